@@ -1,0 +1,143 @@
+// Node configuration: defaults <- JSON file <- environment (ROLLBOOK_<SECTION>_<KEY>), validated at start.
+// Every error names the offending key and what was expected, so an operator can fix it in one go.
+import { readFileSync } from "node:fs";
+
+export const ROLES = ["follower", "sequencer", "proposer", "prover", "challenger", "mm"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface NodeConfig {
+  dataDir: string;
+  roles: Role[];
+  l1: { rpcUrl: string; beaconUrl: string; archiveUrls: string[]; confirmations: number };
+  ipfs: { mode: "helia" | "kubo" | "off"; kuboUrl: string };
+  rpc: { host: string; port: number };
+  storage: { pruneReceiptsAfterBatches: number };
+  log: { level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" };
+  devnet: { anvilPort: number; blockTime: number };
+}
+
+export const DEFAULT_CONFIG: NodeConfig = {
+  dataDir: ".devnet/data",
+  roles: ["follower", "sequencer", "proposer", "prover", "mm"],
+  l1: { rpcUrl: "http://127.0.0.1:8545", beaconUrl: "http://127.0.0.1:8545", archiveUrls: [], confirmations: 0 },
+  ipfs: { mode: "helia", kuboUrl: "http://127.0.0.1:5001" },
+  rpc: { host: "127.0.0.1", port: 8645 },
+  storage: { pruneReceiptsAfterBatches: 0 },
+  log: { level: "info" },
+  devnet: { anvilPort: 8545, blockTime: 2 },
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Deep-merges `override` into `base` (arrays and scalars replace). */
+function merge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    out[key] = isObject(value) && isObject(out[key]) ? merge(out[key] as Record<string, unknown>, value) : value;
+  }
+  return out;
+}
+
+/** Maps ROLLBOOK_L1_RPC_URL style variables onto config keys by matching the flattened key names. */
+function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const leaves: string[][] = [];
+  const walk = (node: Record<string, unknown>, prefix: string[]): void => {
+    for (const [key, value] of Object.entries(node)) {
+      if (isObject(value)) walk(value, [...prefix, key]);
+      else leaves.push([...prefix, key]);
+    }
+  };
+  walk(DEFAULT_CONFIG as unknown as Record<string, unknown>, []);
+  for (const keyPath of leaves) {
+    const name = "ROLLBOOK_" + keyPath.map((k) => k.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase()).join("_");
+    const raw = env[name];
+    if (raw === undefined) continue;
+    const defaultValue = keyPath.reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], DEFAULT_CONFIG);
+    let value: unknown = raw;
+    if (typeof defaultValue === "number") value = raw.trim() === "" ? Number.NaN : Number(raw);
+    else if (Array.isArray(defaultValue)) value = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    let node = out;
+    for (const k of keyPath.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
+    node[keyPath[keyPath.length - 1]!] = value;
+  }
+  return out;
+}
+
+function checkUrl(problems: string[], key: string, value: unknown): void {
+  if (typeof value !== "string" || !/^https?:\/\/[^\s]+$/.test(value)) problems.push(`${key}: expected an http(s) URL, got ${JSON.stringify(value)}`);
+}
+
+function checkInt(problems: string[], key: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${key}: expected an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Validates a merged configuration object; throws ConfigError listing every problem. */
+export function validateConfig(raw: Record<string, unknown>): NodeConfig {
+  const problems: string[] = [];
+  const known = (obj: unknown, shape: Record<string, unknown>, prefix: string): void => {
+    if (!isObject(obj)) return;
+    for (const key of Object.keys(obj)) {
+      if (!(key in shape)) problems.push(`${prefix}${key}: unknown key`);
+      else if (isObject(shape[key])) known(obj[key], shape[key] as Record<string, unknown>, `${prefix}${key}.`);
+    }
+  };
+  known(raw, DEFAULT_CONFIG as unknown as Record<string, unknown>, "");
+  const c = raw as unknown as NodeConfig;
+  if (typeof c.dataDir !== "string" || c.dataDir === "") problems.push(`dataDir: expected a non-empty path`);
+  if (!Array.isArray(c.roles) || c.roles.length === 0) problems.push(`roles: expected a non-empty list of ${ROLES.join("|")}`);
+  else for (const role of c.roles) if (!ROLES.includes(role)) problems.push(`roles: unknown role ${JSON.stringify(role)} (expected ${ROLES.join("|")})`);
+  checkUrl(problems, "l1.rpcUrl", c.l1?.rpcUrl);
+  checkUrl(problems, "l1.beaconUrl", c.l1?.beaconUrl);
+  if (!Array.isArray(c.l1?.archiveUrls)) problems.push(`l1.archiveUrls: expected a list of URLs`);
+  else c.l1.archiveUrls.forEach((u, i) => checkUrl(problems, `l1.archiveUrls[${i}]`, u));
+  checkInt(problems, "l1.confirmations", c.l1?.confirmations, 0, 1024);
+  if (!["helia", "kubo", "off"].includes(c.ipfs?.mode)) problems.push(`ipfs.mode: expected helia|kubo|off, got ${JSON.stringify(c.ipfs?.mode)}`);
+  checkUrl(problems, "ipfs.kuboUrl", c.ipfs?.kuboUrl);
+  if (typeof c.rpc?.host !== "string" || c.rpc.host === "") problems.push(`rpc.host: expected a host name or address`);
+  checkInt(problems, "rpc.port", c.rpc?.port, 1, 65535);
+  checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);
+  if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal`);
+  checkInt(problems, "devnet.anvilPort", c.devnet?.anvilPort, 1, 65535);
+  checkInt(problems, "devnet.blockTime", c.devnet?.blockTime, 0, 3600);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return c;
+}
+
+/** Loads defaults, then the JSON file (if given), then environment overrides, and validates the result. */
+export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  let fromFile: Record<string, unknown> = {};
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new ConfigError([`config file ${file}: cannot read (${(err as Error).message})`]);
+    }
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(text) as Json;
+    } catch (err) {
+      throw new ConfigError([`config file ${file}: not valid JSON (${(err as Error).message})`]);
+    }
+    if (!isObject(parsed)) throw new ConfigError([`config file ${file}: expected a JSON object at the top level`]);
+    fromFile = parsed;
+  }
+  const merged = merge(merge(DEFAULT_CONFIG as unknown as Record<string, unknown>, fromFile), envOverrides(env));
+  return validateConfig(merged);
+}
