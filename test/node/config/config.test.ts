@@ -58,3 +58,10 @@ describe("config", () => {
     expect(problemsOf(() => loadConfig(file("[1,2]"), {}))[0]).to.match(/JSON object/);
   });
 });
+
+describe("config: shipped examples", () => {
+  it("docker/node.example.json validates", () => {
+    const cfg = loadConfig(new URL("../../../docker/node.example.json", import.meta.url).pathname, {});
+    expect(cfg.ipfs.mode).to.equal("kubo");
+  });
+});
