@@ -1,0 +1,239 @@
+// Storage primitives of one market's order book: orders, price levels with intrusive FIFO queues, the
+// sorted price-level index of each side, and the per-owner order lists. Matching lives in engine.ts.
+//
+// Everything here is balance-agnostic and deterministic: no floats, clocks or randomness; iteration
+// order is defined by prices and queue positions only. Objects are pooled and recycled, so the hot path
+// (place / cancel / amend) allocates nothing once the pools are warm.
+
+import { Side } from "./types.ts";
+
+/**
+ * A resting order as callers see it. Objects are owned by the book: read fields freely, never write them,
+ * and do not keep a reference after the order has left the book (objects are recycled; copy the fields you
+ * need before the next mutating call on the same book).
+ */
+export interface RestingOrder {
+  /** Order id (u53), assigned by the caller; unique among the book's resting orders. */
+  readonly id: number;
+  /** Dense account index of the owner, assigned by the caller; used for self-trade prevention. */
+  readonly owner: number;
+  readonly side: Side;
+  /** Price in ticks. */
+  readonly price: number;
+  /** Remaining size in lots (always >= 1 while resting). */
+  readonly size: number;
+  /** L1 timestamp in seconds; the order is expired once `expiry != 0 && expiry <= now`. 0 = never. */
+  readonly expiry: number;
+  /** Client order id; 0 = none. Unique among the owner's resting orders in this book. */
+  readonly clientId: number;
+  /** Priority sequence: the caller-supplied monotone number assigned when the order gained queue priority. */
+  readonly priority: number;
+}
+
+/** @internal Mutable order record with its intrusive links. */
+export class Order implements RestingOrder {
+  id = 0;
+  owner = 0;
+  side: Side = Side.BUY;
+  price = 0;
+  size = 0;
+  expiry = 0;
+  clientId = 0;
+  priority = 0;
+  /** Previous / next order in the price level's FIFO queue. */
+  prev: Order | null = null;
+  next: Order | null = null;
+  /** The level the order rests in; null once removed. */
+  level: PriceLevel | null = null;
+  /** Previous / next order of the same owner in this book (in the order they gained priority). */
+  ownerPrev: Order | null = null;
+  ownerNext: Order | null = null;
+}
+
+/** @internal One price level of one side: a FIFO queue of orders plus aggregates. */
+export class PriceLevel {
+  price = 0;
+  head: Order | null = null;
+  tail: Order | null = null;
+  /** Number of orders in the queue. */
+  count = 0;
+  /** Sum of the orders' remaining sizes (lots). */
+  total = 0;
+
+  /** Append at the tail (lowest time priority). */
+  push(o: Order): void {
+    o.level = this;
+    o.next = null;
+    o.prev = this.tail;
+    if (this.tail === null) this.head = o;
+    else this.tail.next = o;
+    this.tail = o;
+    this.count++;
+    this.total += o.size;
+  }
+
+  /** Insert keeping the queue sorted by ascending priority (scans from the tail: O(1) when in order). */
+  insertByPriority(o: Order): void {
+    let after = this.tail;
+    while (after !== null && after.priority > o.priority) after = after.prev;
+    if (after === this.tail) {
+      this.push(o);
+      return;
+    }
+    o.level = this;
+    o.prev = after;
+    o.next = after === null ? this.head : after.next;
+    if (after === null) this.head = o;
+    else after.next = o;
+    o.next!.prev = o;
+    this.count++;
+    this.total += o.size;
+  }
+
+  /** Unlink `o` (which must be in this level). */
+  unlink(o: Order): void {
+    const p = o.prev;
+    const n = o.next;
+    if (p === null) this.head = n;
+    else p.next = n;
+    if (n === null) this.tail = p;
+    else n.prev = p;
+    o.prev = null;
+    o.next = null;
+    o.level = null;
+    this.count--;
+    this.total -= o.size;
+  }
+}
+
+/**
+ * @internal One side of the book. Active levels are kept in an array sorted from the worst price to the
+ * best, so the touch is the last element: the best level is O(1), levels near the touch are inserted and
+ * removed at the array's end, and a price is found through a Map. A level that empties away from the touch
+ * stays in place (lazy removal, reused if the price comes back); empty levels are popped as soon as they
+ * reach the touch and compacted when they outnumber the live ones. Invariant: the last element, if any, is
+ * non-empty.
+ */
+export class BookSide {
+  readonly isBid: boolean;
+  /** Levels sorted worst -> best (bids ascending price, asks descending price). */
+  readonly levels: PriceLevel[] = [];
+  readonly byPrice = new Map<number, PriceLevel>();
+  /** Number of empty levels still in `levels`. */
+  emptyCount = 0;
+  private readonly levelPool: PriceLevel[];
+
+  constructor(isBid: boolean, levelPool: PriceLevel[]) {
+    this.isBid = isBid;
+    this.levelPool = levelPool;
+  }
+
+  /** The best non-empty level, or null. */
+  best(): PriceLevel | null {
+    const n = this.levels.length;
+    return n === 0 ? null : this.levels[n - 1];
+  }
+
+  /** True when price `a` is strictly better than price `b` for this side. */
+  better(a: number, b: number): boolean {
+    return this.isBid ? a > b : a < b;
+  }
+
+  /** The level at `price`, creating (and indexing) it when missing. */
+  levelAt(price: number): PriceLevel {
+    let lvl = this.byPrice.get(price);
+    if (lvl !== undefined) {
+      if (lvl.count === 0) this.emptyCount--;
+      return lvl;
+    }
+    lvl = this.levelPool.pop() ?? new PriceLevel();
+    lvl.price = price;
+    this.byPrice.set(price, lvl);
+    const levels = this.levels;
+    const n = levels.length;
+    // Fast path: a new best price (the common case for aggressive quoting) is a push.
+    if (n === 0 || this.better(price, levels[n - 1].price)) {
+      levels.push(lvl);
+      return lvl;
+    }
+    // Binary search the first index whose price is better than `price` (worst -> best order).
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.better(levels[mid].price, price)) hi = mid;
+      else lo = mid + 1;
+    }
+    levels.splice(lo, 0, lvl);
+    return lvl;
+  }
+
+  /**
+   * Called after an order left `lvl`. Pops empty levels at the touch; leaves deeper empty levels in place
+   * (counted) and compacts when they dominate.
+   */
+  afterRemove(lvl: PriceLevel): void {
+    if (lvl.count !== 0) return;
+    const levels = this.levels;
+    if (levels[levels.length - 1] === lvl) {
+      this.drop(levels.pop()!);
+      while (levels.length > 0 && levels[levels.length - 1].count === 0) {
+        this.drop(levels.pop()!);
+        this.emptyCount--;
+      }
+      return;
+    }
+    this.emptyCount++;
+    if (this.emptyCount > 64 && this.emptyCount * 2 > levels.length) this.compact();
+  }
+
+  private drop(lvl: PriceLevel): void {
+    this.byPrice.delete(lvl.price);
+    lvl.head = lvl.tail = null;
+    lvl.total = 0;
+    this.levelPool.push(lvl);
+  }
+
+  /** Remove every empty level (O(levels)). */
+  compact(): void {
+    const levels = this.levels;
+    let w = 0;
+    for (let r = 0; r < levels.length; r++) {
+      const lvl = levels[r];
+      if (lvl.count === 0) this.drop(lvl);
+      else levels[w++] = lvl;
+    }
+    levels.length = w;
+    this.emptyCount = 0;
+  }
+}
+
+/** @internal Per-owner list of resting orders in one book, plus the client-id index. */
+export class OwnerOrders {
+  head: Order | null = null;
+  tail: Order | null = null;
+  count = 0;
+  /** clientId -> order, for the owner's resting orders with clientId != 0 (created on first use). */
+  byClient: Map<number, Order> | null = null;
+
+  push(o: Order): void {
+    o.ownerNext = null;
+    o.ownerPrev = this.tail;
+    if (this.tail === null) this.head = o;
+    else this.tail.ownerNext = o;
+    this.tail = o;
+    this.count++;
+  }
+
+  unlink(o: Order): void {
+    const p = o.ownerPrev;
+    const n = o.ownerNext;
+    if (p === null) this.head = n;
+    else p.ownerNext = n;
+    if (n === null) this.tail = p;
+    else n.ownerPrev = p;
+    o.ownerPrev = null;
+    o.ownerNext = null;
+    this.count--;
+  }
+}
