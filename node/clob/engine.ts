@@ -488,9 +488,9 @@ export class OrderBook {
     if (o.expiry !== 0 && o.expiry <= now) return reject(r, BookReason.EXPIRED);
     const isBuy = o.side === Side.BUY;
     const own = isBuy ? this.bids : this.asks;
-    r.status = BookStatus.RESTED;
-    r.rested = newSize;
     if (newPrice === o.price) {
+      r.status = BookStatus.RESTED;
+      r.rested = newSize;
       const lvl = o.level!;
       if (newSize <= o.size) {
         lvl.total -= o.size - newSize;
@@ -511,6 +511,8 @@ export class OrderBook {
     const opp = isBuy ? this.asks : this.bids;
     if (this.crossesLive(opp, isBuy, newPrice, now)) return reject(r, BookReason.AMEND_WOULD_CROSS);
     this.purgeCrossing(opp, isBuy, newPrice, r);
+    r.status = BookStatus.RESTED;
+    r.rested = newSize;
     const old = o.level!;
     old.unlink(o);
     own.afterRemove(old);
