@@ -1,0 +1,69 @@
+// node/da: data availability for batches. Public surface (docs/da.md):
+//   packBlobs / unpackBlobs           batch bytes <-> 1..6 field-element-safe blobs (total, typed errors)
+//   computeSidecars / versionedHash   KZG commitments, proofs, versioned hashes (c-kzg 4.1.0)
+//   chooseDataMode / initialFees / bumpFees   blob-vs-calldata decision and fee policy
+//   BlobPoster                        propose to the Inbox (blob or calldata tx), fee bumps, BatchProposed
+//   BlobFetcher + sources             beacon API -> archive URLs -> IPFS, each blob verified against L1
+//   HeliaBackup / KuboBackup          IPFS backup of batch bytes (raw CIDv1), pinning and GC
+//   ArchiveStore / startArchiveServer the blob archive operators run (GET <base>/<versionedHash>)
+export {
+  packBlobs,
+  unpackBlobs,
+  blobsNeeded,
+  BYTES_PER_BLOB,
+  FIELD_ELEMENTS_PER_BLOB,
+  PAYLOAD_BYTES_PER_BLOB,
+  MAX_BLOBS_PER_BATCH,
+  MAX_PACKED_DATA_BYTES,
+  PACKING_VERSION,
+  PACKING_HEADER_BYTES,
+  type UnpackResult,
+  type UnpackError,
+  type UnpackErrorCode,
+} from "./packing.ts";
+export {
+  loadKzg,
+  kzgSetupMs,
+  viemKzgInstance,
+  versionedHash,
+  blobCommitment,
+  blobProof,
+  computeSidecars,
+  computeVersionedHashes,
+  checkBlob,
+  type BlobSidecars,
+  type BlobCheck,
+} from "./kzg.ts";
+export {
+  chooseDataMode,
+  initialFees,
+  bumpFees,
+  calldataGas,
+  DEFAULT_FEE_POLICY,
+  DEFAULT_GAS_MODEL,
+  GAS_PER_BLOB,
+  type FeePolicy,
+  type TxFees,
+  type L1FeeSnapshot,
+  type DataModeDecision,
+  type DataModeGasModel,
+} from "./fees.ts";
+export { BlobPoster, PostError, parseBatchProposed, type BlobPosterOptions, type ProposeOptions, type ProposeResult, type BatchProposedEvent } from "./poster.ts";
+export {
+  BlobFetcher,
+  BeaconBlobSource,
+  ArchiveBlobSource,
+  IpfsBlobSource,
+  SourceError,
+  DataUnavailableError,
+  standardSources,
+  type BlobRequest,
+  type BlobSource,
+  type SourceAnswer,
+  type FetchedBatch,
+  type BlobFetcherOptions,
+} from "./fetcher.ts";
+export { HeliaBackup, KuboBackup, IpfsError, createIpfsBackup, rawCid, parseCid, type IpfsBackup, type PinInfo, type PinMetadata } from "./ipfs.ts";
+export { ArchiveStore, startArchiveServer, type ArchiveServer } from "./archive.ts";
+export { INBOX_DA_ABI, DATA_KIND_BLOBS, DATA_KIND_CALLDATA } from "./inbox-abi.ts";
+export { daMetrics, type DaMetrics } from "./metrics.ts";

@@ -1,0 +1,359 @@
+// Posting batches to the Inbox: a type-3 (blob) transaction calling propose(l1MsgEnd, ipfsCid), or a type-2
+// transaction calling proposeCalldata(l1MsgEnd, batch, ipfsCid). Fees come from the node, a stuck
+// transaction is replaced with bumped fees (same nonce), and the receipt's BatchProposed event is parsed.
+import {
+  bytesToHex,
+  decodeEventLog,
+  encodeFunctionData,
+  type Address,
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+  type TransactionReceipt,
+} from "viem";
+import type { Registry } from "prom-client";
+import type { Logger } from "../log.ts";
+import { packBlobs, blobsNeeded, MAX_PACKED_DATA_BYTES } from "./packing.ts";
+import { computeSidecars, type BlobSidecars } from "./kzg.ts";
+import {
+  bumpFees,
+  chooseDataMode,
+  DEFAULT_FEE_POLICY,
+  initialFees,
+  type DataModeDecision,
+  type DataModeGasModel,
+  type FeePolicy,
+  type L1FeeSnapshot,
+  type TxFees,
+} from "./fees.ts";
+import { INBOX_DA_ABI } from "./inbox-abi.ts";
+import type { IpfsBackup } from "./ipfs.ts";
+import type { ArchiveStore } from "./archive.ts";
+import { daLogger, daMetrics, type DaMetrics } from "./metrics.ts";
+
+/** The BatchProposed event, decoded. */
+export interface BatchProposedEvent {
+  batchIndex: bigint;
+  proposer: Address;
+  dataKind: number;
+  blobHashes: readonly Hex[];
+  calldataHash: Hex;
+  l1MsgStart: bigint;
+  l1MsgEnd: bigint;
+  queueHash: Hex;
+  batchChain: Hex;
+  /** Binary CID as recorded on L1 (0x when no backup). */
+  ipfsCid: Hex;
+}
+
+export interface BlobPosterOptions {
+  /** Reads chain state, estimates gas, sends raw transactions, polls receipts. */
+  client: PublicClient;
+  /** Local signing account (e.g. privateKeyToAccount): transactions are signed here and sent raw. */
+  account: LocalAccount;
+  /** Inbox address. For development an EOA works too (no BatchProposed event is then found). */
+  inbox: Address;
+  fees?: Partial<FeePolicy>;
+  gasModel?: Partial<DataModeGasModel>;
+  /** Replace a transaction that is not mined within this many ms (default 36 000: three mainnet slots). */
+  replaceAfterMs?: number;
+  /** Give up after this many replacements (default 8); the last transaction is still awaited until `timeoutMs`. */
+  maxReplacements?: number;
+  /** Receipt polling period in ms (default 1000). */
+  pollIntervalMs?: number;
+  /** Overall deadline for one proposal in ms (default 15 min). */
+  timeoutMs?: number;
+  /** Gas limit = estimate * (100 + gasHeadroomPct)% (default 25). */
+  gasHeadroomPct?: number;
+  /** Back the batch up to IPFS first and record the CID in the proposal. */
+  ipfs?: IpfsBackup;
+  /** Also keep the posted blobs in the local archive (what an operator's archiver serves). */
+  archive?: ArchiveStore;
+  logger?: Logger;
+  registry?: Registry;
+}
+
+export interface ProposeOptions {
+  /** One past the last L1 message the batch consumes. */
+  l1MsgEnd: bigint;
+  /** "auto" (default) picks the cheaper of blob and calldata (chooseDataMode). */
+  mode?: "auto" | "blob" | "calldata";
+  /** Use this CID instead of backing up through `ipfs` (binary CID bytes; empty = no backup). */
+  ipfsCid?: Uint8Array;
+}
+
+export interface ProposeResult {
+  mode: "blob" | "calldata";
+  txHash: Hex;
+  receipt: TransactionReceipt;
+  /** Versioned hashes of the blobs (empty for calldata). */
+  versionedHashes: Hex[];
+  ipfsCid: Uint8Array;
+  /** Decoded BatchProposed event; undefined if the target emitted none (e.g. an EOA in development). */
+  event?: BatchProposedEvent;
+  /** Number of replacement transactions sent. */
+  replacements: number;
+  /** Fees of the transaction that was mined. */
+  fees: TxFees;
+  decision: DataModeDecision;
+}
+
+export type PostErrorCode = "TOO_LARGE" | "REVERTED" | "TIMEOUT" | "NONCE_TAKEN" | "SEND_FAILED";
+
+export class PostError extends Error {
+  readonly code: PostErrorCode;
+  readonly txHashes: Hex[];
+  constructor(code: PostErrorCode, message: string, txHashes: Hex[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PostError";
+    this.code = code;
+    this.txHashes = txHashes;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Decodes BatchProposed from receipt logs emitted by `inbox`. */
+export function parseBatchProposed(receipt: TransactionReceipt, inbox: Address): BatchProposedEvent | undefined {
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== inbox.toLowerCase()) continue;
+    try {
+      const ev = decodeEventLog({ abi: INBOX_DA_ABI, data: log.data, topics: log.topics });
+      if (ev.eventName === "BatchProposed") return ev.args as unknown as BatchProposedEvent;
+    } catch {
+      // another event of the Inbox
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Posts batches to the Inbox. One instance per proposer account: it owns the account's nonce (proposals
+ * are serialized), so do not send other transactions from the same account concurrently.
+ */
+export class BlobPoster {
+  private readonly client: PublicClient;
+  private readonly account: LocalAccount;
+  readonly inbox: Address;
+  private readonly policy: FeePolicy;
+  private readonly gasModel: Partial<DataModeGasModel>;
+  private readonly replaceAfterMs: number;
+  private readonly maxReplacements: number;
+  private readonly pollIntervalMs: number;
+  private readonly timeoutMs: number;
+  private readonly gasHeadroomPct: number;
+  private readonly ipfs?: IpfsBackup;
+  private readonly archive?: ArchiveStore;
+  private readonly log: Logger;
+  private readonly metrics: DaMetrics;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextNonce?: number;
+  private chainId?: number;
+
+  constructor(options: BlobPosterOptions) {
+    this.client = options.client;
+    this.account = options.account;
+    this.inbox = options.inbox;
+    this.policy = { ...DEFAULT_FEE_POLICY, ...options.fees };
+    this.gasModel = options.gasModel ?? {};
+    this.replaceAfterMs = options.replaceAfterMs ?? 36_000;
+    this.maxReplacements = options.maxReplacements ?? 8;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.timeoutMs = options.timeoutMs ?? 15 * 60_000;
+    this.gasHeadroomPct = options.gasHeadroomPct ?? 25;
+    this.ipfs = options.ipfs;
+    this.archive = options.archive;
+    this.log = (options.logger ?? daLogger()).child({ component: "poster" });
+    this.metrics = daMetrics(options.registry);
+  }
+
+  /** Current base fee, suggested tip and blob base fee from the node. */
+  async feeSnapshot(): Promise<L1FeeSnapshot> {
+    const [block, blobBaseFee, tip] = await Promise.all([
+      this.client.getBlock({ blockTag: "latest" }),
+      this.client.getBlobBaseFee().catch(() => 1n),
+      this.client.estimateMaxPriorityFeePerGas().catch(() => this.policy.minPriorityFee),
+    ]);
+    return { baseFee: block.baseFeePerGas ?? 0n, priorityFee: tip, blobBaseFee };
+  }
+
+  /** Which mode `propose` would use for `batch` now, with the cost estimates behind it. */
+  async decide(batch: Uint8Array, l1MsgEnd = 0n, cid: Uint8Array = new Uint8Array(36)): Promise<DataModeDecision> {
+    const calldata = encodeFunctionData({ abi: INBOX_DA_ABI, functionName: "proposeCalldata", args: [l1MsgEnd, bytesToHex(batch), bytesToHex(cid)] });
+    return chooseDataMode(batch, await this.feeSnapshot(), { calldata: hexBytes(calldata), gas: this.gasModel });
+  }
+
+  /**
+   * Backs the batch up (if an IPFS backup is configured), then proposes it to the Inbox in blobs or
+   * calldata, replacing the transaction with higher fees while it is not mined, and returns the receipt
+   * and the decoded BatchProposed event. Throws PostError.
+   */
+  propose(batch: Uint8Array, options: ProposeOptions): Promise<ProposeResult> {
+    const run = this.queue.then(() => this.proposeNow(batch, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async proposeNow(batch: Uint8Array, options: ProposeOptions): Promise<ProposeResult> {
+    if (blobsNeeded(batch.length) < 0) throw new PostError("TOO_LARGE", `batch of ${batch.length} bytes exceeds ${MAX_PACKED_DATA_BYTES}`);
+    let cid = options.ipfsCid;
+    if (cid === undefined && this.ipfs) cid = (await this.ipfs.put(batch, { size: batch.length })).bytes;
+    cid ??= new Uint8Array(0);
+    const cidHex = bytesToHex(cid);
+
+    const snap = await this.feeSnapshot();
+    const calldataData = encodeFunctionData({ abi: INBOX_DA_ABI, functionName: "proposeCalldata", args: [options.l1MsgEnd, bytesToHex(batch), cidHex] });
+    const force = options.mode === "blob" || options.mode === "calldata" ? options.mode : undefined;
+    const decision = chooseDataMode(batch, snap, { calldata: hexBytes(calldataData), gas: this.gasModel, force });
+    this.log.info({ bytes: batch.length, mode: decision.mode, reason: decision.reason, blobs: decision.blobCount, blobCostWei: String(decision.blobCostWei), calldataCostWei: String(decision.calldataCostWei) }, "proposing batch");
+
+    if (decision.mode === "calldata") {
+      return this.send({ mode: "calldata", data: calldataData, snap, decision, cid });
+    }
+    const blobs = packBlobs(batch);
+    const sidecars = computeSidecars(blobs);
+    if (this.archive) for (let i = 0; i < blobs.length; i++) await this.archive.put(sidecars.versionedHashes[i]!, blobs[i]!);
+    const data = encodeFunctionData({ abi: INBOX_DA_ABI, functionName: "propose", args: [options.l1MsgEnd, cidHex] });
+    return this.send({ mode: "blob", data, snap, decision, cid, sidecars });
+  }
+
+  /**
+   * Sends a blob transaction carrying `blobs` (already packed) with arbitrary calldata to `to` (default:
+   * the Inbox). Low-level: for tools and tests that post blobs without going through `propose`.
+   */
+  sendBlobs(blobs: Uint8Array[], data: Hex = "0x", to?: Address): Promise<ProposeResult> {
+    const run = this.queue.then(async () => {
+      const snap = await this.feeSnapshot();
+      const decision = chooseDataMode(new Uint8Array(0), snap, { force: "blob" });
+      return this.send({ mode: "blob", data, snap, decision, cid: new Uint8Array(0), sidecars: computeSidecars(blobs), to });
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async nonceFor(): Promise<number> {
+    const pending = await this.client.getTransactionCount({ address: this.account.address, blockTag: "pending" });
+    const n = this.nextNonce === undefined ? pending : Math.max(pending, this.nextNonce);
+    return n;
+  }
+
+  private async send(p: {
+    mode: "blob" | "calldata";
+    data: Hex;
+    snap: L1FeeSnapshot;
+    decision: DataModeDecision;
+    cid: Uint8Array;
+    sidecars?: BlobSidecars;
+    to?: Address;
+  }): Promise<ProposeResult> {
+    const isBlob = p.mode === "blob";
+    const to = p.to ?? this.inbox;
+    this.chainId ??= await this.client.getChainId();
+    const nonce = await this.nonceFor();
+    let fees = initialFees(p.snap, isBlob, this.policy);
+    const versionedHashes = p.sidecars?.versionedHashes ?? [];
+    const sidecarsHex = p.sidecars?.blobs.map((b, i) => ({
+      blob: bytesToHex(b),
+      commitment: bytesToHex(p.sidecars!.commitments[i]!),
+      proof: bytesToHex(p.sidecars!.proofs[i]!),
+    }));
+
+    const estimate = await this.client.estimateGas({
+      account: this.account.address,
+      to,
+      data: p.data,
+      nonce,
+      ...(isBlob ? { blobVersionedHashes: versionedHashes, maxFeePerBlobGas: fees.maxFeePerBlobGas } : {}),
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    } as Parameters<PublicClient["estimateGas"]>[0]);
+    const gas = (estimate * BigInt(100 + this.gasHeadroomPct)) / 100n;
+
+    const sign = async (f: TxFees): Promise<Hex> => {
+      const base = { chainId: this.chainId!, nonce, gas, to, data: p.data, maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+      const tx = isBlob
+        ? { ...base, type: "eip4844" as const, maxFeePerBlobGas: f.maxFeePerBlobGas!, blobVersionedHashes: versionedHashes, sidecars: sidecarsHex! }
+        : { ...base, type: "eip1559" as const };
+      return this.account.signTransaction!(tx as never);
+    };
+
+    const hashes: Hex[] = [];
+    const started = performance.now();
+    const deadline = Date.now() + this.timeoutMs;
+    let replacements = 0;
+    let lastSentAt = 0;
+    let feesByHash = new Map<Hex, TxFees>();
+    let nonceTakenSince: number | undefined;
+
+    const trySend = async (f: TxFees): Promise<void> => {
+      const raw = await sign(f);
+      try {
+        const hash = await this.client.sendRawTransaction({ serializedTransaction: raw });
+        hashes.push(hash);
+        feesByHash.set(hash, f);
+        lastSentAt = Date.now();
+        this.log.info({ hash, nonce, mode: p.mode, maxFeePerGas: String(f.maxFeePerGas), maxPriorityFeePerGas: String(f.maxPriorityFeePerGas), maxFeePerBlobGas: f.maxFeePerBlobGas === undefined ? undefined : String(f.maxFeePerBlobGas), replacement: hashes.length > 1 }, "sent proposal transaction");
+      } catch (err) {
+        const msg = `${(err as Error).message ?? err}`;
+        if (/nonce too low|already known|known transaction|AlreadyKnown|NonceTooLow/i.test(msg)) {
+          // an earlier version (or another tx with this nonce) is mined or pending: keep polling receipts
+          nonceTakenSince ??= Date.now();
+          lastSentAt = Date.now();
+          this.log.warn({ nonce, err: msg.slice(0, 200) }, "replacement not accepted: nonce already used, waiting for receipts");
+          return;
+        }
+        if (/underpriced|replacement/i.test(msg) && hashes.length > 0) {
+          lastSentAt = Date.now();
+          this.log.warn({ nonce, err: msg.slice(0, 200) }, "replacement refused as underpriced; will bump again");
+          return;
+        }
+        throw new PostError("SEND_FAILED", `sending ${p.mode} proposal failed: ${msg}`, hashes, { cause: err });
+      }
+    };
+
+    await trySend(fees);
+    try {
+      for (;;) {
+        for (const hash of hashes) {
+          const receipt = await this.client.getTransactionReceipt({ hash }).catch(() => undefined);
+          if (!receipt) continue;
+          this.nextNonce = nonce + 1;
+          const seconds = (performance.now() - started) / 1000;
+          this.metrics.postSeconds.observe({ mode: p.mode }, seconds);
+          if (receipt.status !== "success") {
+            this.metrics.postTotal.inc({ mode: p.mode, result: "reverted" });
+            throw new PostError("REVERTED", `proposal transaction ${hash} reverted in block ${receipt.blockNumber}`, hashes);
+          }
+          this.metrics.postTotal.inc({ mode: p.mode, result: "included" });
+          const event = parseBatchProposed(receipt, to);
+          this.log.info({ hash, block: String(receipt.blockNumber), batchIndex: event ? String(event.batchIndex) : undefined, replacements, seconds }, "proposal included");
+          return { mode: p.mode, txHash: hash, receipt, versionedHashes, ipfsCid: p.cid, event, replacements, fees: feesByHash.get(hash) ?? fees, decision: p.decision };
+        }
+        if (Date.now() > deadline) throw new PostError("TIMEOUT", `proposal not mined within ${this.timeoutMs} ms`, hashes);
+        if (nonceTakenSince !== undefined && Date.now() - nonceTakenSince > Math.max(this.replaceAfterMs, 4 * this.pollIntervalMs) && hashes.length === 0) {
+          throw new PostError("NONCE_TAKEN", `nonce ${nonce} was used by another transaction`, hashes);
+        }
+        if (Date.now() - lastSentAt >= this.replaceAfterMs && replacements < this.maxReplacements) {
+          const fresh = initialFees(await this.feeSnapshot(), isBlob, this.policy);
+          const bumped = bumpFees(fees, fresh, isBlob, this.policy);
+          if (bumped.capped && bumped.maxFeePerGas === fees.maxFeePerGas && bumped.maxFeePerBlobGas === fees.maxFeePerBlobGas) {
+            lastSentAt = Date.now(); // at the caps: nothing left to bump, keep waiting
+          } else {
+            fees = { maxFeePerGas: bumped.maxFeePerGas, maxPriorityFeePerGas: bumped.maxPriorityFeePerGas, maxFeePerBlobGas: bumped.maxFeePerBlobGas };
+            replacements++;
+            this.metrics.replacementsTotal.inc({ mode: p.mode });
+            await trySend(fees);
+          }
+        }
+        await sleep(this.pollIntervalMs);
+      }
+    } catch (err) {
+      if (!(err instanceof PostError && err.code === "REVERTED")) this.metrics.postTotal.inc({ mode: p.mode, result: "failed" });
+      throw err;
+    }
+  }
+}
+
+function hexBytes(hex: Hex): Uint8Array {
+  return Buffer.from(hex.slice(2), "hex");
+}
