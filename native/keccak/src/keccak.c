@@ -1,0 +1,310 @@
+// Batched keccak256 for the state commitment (node/state). Plain C + node_api.h, no dependencies.
+// Scalar keccak-f[1600] everywhere; an AVX-512 8-way path (runtime-detected) for single-block messages
+// (length <= 135 bytes), which is every trie node (129 bytes) and almost every leaf.
+#include <node_api.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdlib.h>
+#ifdef __x86_64__
+#include <immintrin.h>
+#endif
+
+static const uint64_t RC[24] = {
+  0x0000000000000001ULL, 0x0000000000008082ULL, 0x800000000000808aULL, 0x8000000080008000ULL,
+  0x000000000000808bULL, 0x0000000080000001ULL, 0x8000000080008081ULL, 0x8000000000008009ULL,
+  0x000000000000008aULL, 0x0000000000000088ULL, 0x0000000080008009ULL, 0x000000008000000aULL,
+  0x000000008000808bULL, 0x800000000000008bULL, 0x8000000000008089ULL, 0x8000000000008003ULL,
+  0x8000000000008002ULL, 0x8000000000000080ULL, 0x000000000000800aULL, 0x800000008000000aULL,
+  0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
+
+#define ROL(x, n) (((x) << (n)) | ((x) >> ((64 - (n)) & 63)))
+
+// Lane index i = x + 5y. Rho offsets and pi destination per source lane.
+static const int RHO[25] = {0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14};
+// pi: B[y + 5*((2x+3y)%5)] = rol(A[x+5y])
+static int PI_DST[25];
+
+static void init_tables(void) {
+  for (int x = 0; x < 5; x++)
+    for (int y = 0; y < 5; y++) PI_DST[x + 5 * y] = y + 5 * ((2 * x + 3 * y) % 5);
+}
+
+static void keccakf(uint64_t A[25]) {
+  uint64_t B[25], C[5], D[5];
+  for (int r = 0; r < 24; r++) {
+    for (int x = 0; x < 5; x++) C[x] = A[x] ^ A[x + 5] ^ A[x + 10] ^ A[x + 15] ^ A[x + 20];
+    for (int x = 0; x < 5; x++) D[x] = C[(x + 4) % 5] ^ ROL(C[(x + 1) % 5], 1);
+    for (int i = 0; i < 25; i++) B[PI_DST[i]] = ROL(A[i] ^ D[i % 5], RHO[i]);
+    for (int y = 0; y < 25; y += 5)
+      for (int x = 0; x < 5; x++) A[y + x] = B[y + x] ^ (~B[y + (x + 1) % 5] & B[y + (x + 2) % 5]);
+    A[0] ^= RC[r];
+  }
+}
+
+static inline uint64_t load64(const uint8_t* p) { uint64_t v; memcpy(&v, p, 8); return v; } // little-endian host
+
+static void keccak256(const uint8_t* in, size_t len, uint8_t* out) {
+  uint64_t A[25];
+  memset(A, 0, sizeof A);
+  while (len >= 136) {
+    for (int i = 0; i < 17; i++) A[i] ^= load64(in + 8 * i);
+    keccakf(A);
+    in += 136;
+    len -= 136;
+  }
+  uint8_t block[136];
+  memset(block, 0, 136);
+  memcpy(block, in, len);
+  block[len] ^= 0x01;
+  block[135] ^= 0x80;
+  for (int i = 0; i < 17; i++) A[i] ^= load64(block + 8 * i);
+  keccakf(A);
+  memcpy(out, A, 32);
+}
+
+#ifdef __x86_64__
+// 8 independent single-block messages: blocks = 8 padded 136-byte blocks laid out contiguously.
+__attribute__((target("avx512f"))) static void keccak8_blocks(const uint8_t* blocks, uint8_t* outs[8]) {
+  __m512i A[25], B[25], C[5], D[5];
+  const __m512i idx = _mm512_setr_epi64(0, 17, 34, 51, 68, 85, 102, 119);
+  for (int i = 0; i < 17; i++) A[i] = _mm512_i64gather_epi64(idx, (const void*)(blocks + 8 * i), 8);
+  for (int i = 17; i < 25; i++) A[i] = _mm512_setzero_si512();
+  for (int r = 0; r < 24; r++) {
+    for (int x = 0; x < 5; x++)
+      C[x] = _mm512_ternarylogic_epi64(_mm512_ternarylogic_epi64(A[x], A[x + 5], A[x + 10], 0x96), A[x + 15], A[x + 20], 0x96);
+    for (int x = 0; x < 5; x++) D[x] = _mm512_xor_si512(C[(x + 4) % 5], _mm512_rol_epi64(C[(x + 1) % 5], 1));
+    // pi destinations are compile-time constants here so the compiler keeps everything in registers.
+    B[0] = _mm512_xor_si512(A[0], D[0]);
+    B[10] = _mm512_rol_epi64(_mm512_xor_si512(A[1], D[1]), 1);
+    B[20] = _mm512_rol_epi64(_mm512_xor_si512(A[2], D[2]), 62);
+    B[5] = _mm512_rol_epi64(_mm512_xor_si512(A[3], D[3]), 28);
+    B[15] = _mm512_rol_epi64(_mm512_xor_si512(A[4], D[4]), 27);
+    B[16] = _mm512_rol_epi64(_mm512_xor_si512(A[5], D[0]), 36);
+    B[1] = _mm512_rol_epi64(_mm512_xor_si512(A[6], D[1]), 44);
+    B[11] = _mm512_rol_epi64(_mm512_xor_si512(A[7], D[2]), 6);
+    B[21] = _mm512_rol_epi64(_mm512_xor_si512(A[8], D[3]), 55);
+    B[6] = _mm512_rol_epi64(_mm512_xor_si512(A[9], D[4]), 20);
+    B[7] = _mm512_rol_epi64(_mm512_xor_si512(A[10], D[0]), 3);
+    B[17] = _mm512_rol_epi64(_mm512_xor_si512(A[11], D[1]), 10);
+    B[2] = _mm512_rol_epi64(_mm512_xor_si512(A[12], D[2]), 43);
+    B[12] = _mm512_rol_epi64(_mm512_xor_si512(A[13], D[3]), 25);
+    B[22] = _mm512_rol_epi64(_mm512_xor_si512(A[14], D[4]), 39);
+    B[23] = _mm512_rol_epi64(_mm512_xor_si512(A[15], D[0]), 41);
+    B[8] = _mm512_rol_epi64(_mm512_xor_si512(A[16], D[1]), 45);
+    B[18] = _mm512_rol_epi64(_mm512_xor_si512(A[17], D[2]), 15);
+    B[3] = _mm512_rol_epi64(_mm512_xor_si512(A[18], D[3]), 21);
+    B[13] = _mm512_rol_epi64(_mm512_xor_si512(A[19], D[4]), 8);
+    B[14] = _mm512_rol_epi64(_mm512_xor_si512(A[20], D[0]), 18);
+    B[24] = _mm512_rol_epi64(_mm512_xor_si512(A[21], D[1]), 2);
+    B[9] = _mm512_rol_epi64(_mm512_xor_si512(A[22], D[2]), 61);
+    B[19] = _mm512_rol_epi64(_mm512_xor_si512(A[23], D[3]), 56);
+    B[4] = _mm512_rol_epi64(_mm512_xor_si512(A[24], D[4]), 14);
+    for (int y = 0; y < 25; y += 5)
+      for (int x = 0; x < 5; x++) A[y + x] = _mm512_ternarylogic_epi64(B[y + x], B[y + (x + 1) % 5], B[y + (x + 2) % 5], 0xD2);
+    A[0] = _mm512_xor_si512(A[0], _mm512_set1_epi64((long long)RC[r]));
+  }
+  uint64_t lanes[4][8];
+  for (int i = 0; i < 4; i++) _mm512_storeu_si512((void*)lanes[i], A[i]);
+  for (int k = 0; k < 8; k++)
+    if (outs[k])
+      for (int i = 0; i < 4; i++) memcpy(outs[k] + 8 * i, &lanes[i][k], 8);
+}
+#endif
+
+static int g_avx512 = 0;
+
+// A batch of single-block jobs collected 8 at a time.
+typedef struct {
+  uint8_t blocks[8 * 136];
+  uint8_t* outs[8];
+  int n;
+} Lanes8;
+
+static void lanes_flush(Lanes8* L) {
+  if (L->n == 0) return;
+#ifdef __x86_64__
+  if (g_avx512) {
+    for (int k = L->n; k < 8; k++) { memset(L->blocks + 136 * k, 0, 136); L->outs[k] = NULL; }
+    keccak8_blocks(L->blocks, L->outs);
+    L->n = 0;
+    return;
+  }
+#endif
+  for (int k = 0; k < L->n; k++) {
+    uint64_t A[25];
+    memset(A, 0, sizeof A);
+    for (int i = 0; i < 17; i++) A[i] = load64(L->blocks + 136 * k + 8 * i);
+    keccakf(A);
+    memcpy(L->outs[k], A, 32);
+  }
+  L->n = 0;
+}
+
+// Queue a message of length <= 135 bytes given as up to 5 pieces (for gathering node children).
+static inline uint8_t* lanes_slot(Lanes8* L, uint8_t* out) {
+  if (L->n == 8) lanes_flush(L);
+  uint8_t* b = L->blocks + 136 * L->n;
+  L->outs[L->n++] = out;
+  return b;
+}
+
+static void lanes_add(Lanes8* L, const uint8_t* msg, size_t len, uint8_t* out) {
+  uint8_t* b = lanes_slot(L, out);
+  memset(b, 0, 136);
+  memcpy(b, msg, len);
+  b[len] ^= 0x01;
+  b[135] ^= 0x80;
+}
+
+#define CHECK(x) do { if ((x) != napi_ok) { napi_throw_error(env, NULL, "keccak addon: bad arguments"); return NULL; } } while (0)
+
+static int get_bytes(napi_env env, napi_value v, uint8_t** data, size_t* len) {
+  napi_typedarray_type t;
+  size_t n, off;
+  void* d;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &t, &n, &d, &ab, &off) != napi_ok) return 0;
+  if (t != napi_uint8_array) return 0;
+  *data = (uint8_t*)d;
+  *len = n;
+  return 1;
+}
+
+static int get_i32(napi_env env, napi_value v, int32_t** data, size_t* len) {
+  napi_typedarray_type t;
+  size_t n, off;
+  void* d;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &t, &n, &d, &ab, &off) != napi_ok) return 0;
+  if (t != napi_int32_array && t != napi_uint32_array) return 0;
+  *data = (int32_t*)d;
+  *len = n;
+  return 1;
+}
+
+// keccakMany(data: Uint8Array, offsets: Uint32Array(count+1), out: Uint8Array(32*count)): out[i] = H(data[off[i]..off[i+1]])
+static napi_value KeccakMany(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *data, *out;
+  int32_t *offs, *outIdx = NULL;
+  size_t dlen, olen, nOffs, nIdx = 0;
+  if (argc < 3 || !get_bytes(env, argv[0], &data, &dlen) || !get_i32(env, argv[1], &offs, &nOffs) ||
+      !get_bytes(env, argv[2], &out, &olen) || nOffs < 1 || 0) {
+    napi_throw_error(env, NULL, "keccakMany: bad arguments");
+    return NULL;
+  }
+  const uint32_t* o = (const uint32_t*)offs;
+  size_t count = nOffs - 1;
+  if (argc >= 4) {
+    napi_valuetype vt;
+    napi_typeof(env, argv[3], &vt);
+    if (vt != napi_undefined && (!get_i32(env, argv[3], &outIdx, &nIdx) || nIdx < count)) {
+      napi_throw_error(env, NULL, "keccakMany: bad outIdx");
+      return NULL;
+    }
+  }
+  if (!outIdx && olen < 32 * count) { napi_throw_error(env, NULL, "keccakMany: out too small"); return NULL; }
+  for (size_t i = 0; outIdx && i < count; i++)
+    if (outIdx[i] < 0 || (size_t)outIdx[i] >= olen / 32) { napi_throw_error(env, NULL, "keccakMany: outIdx out of range"); return NULL; }
+  for (size_t i = 0; i < count; i++)
+    if (o[i] > o[i + 1] || o[i + 1] > dlen) { napi_throw_error(env, NULL, "keccakMany: offsets out of range"); return NULL; }
+  Lanes8 L;
+  L.n = 0;
+  for (size_t i = 0; i < count; i++) {
+    size_t len = o[i + 1] - o[i];
+    uint8_t* dst = out + 32 * (outIdx ? (size_t)outIdx[i] : i);
+    if (len <= 135) lanes_add(&L, data + o[i], len, dst);
+    else keccak256(data + o[i], len, dst);
+  }
+  lanes_flush(&L);
+  return NULL;
+}
+
+// hashNodes(children: Int32Array(4*cap), nodeHash: Uint8Array(32*cap), leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array)
+// Child ref r: 0 empty (32 zero bytes), r > 0 internal node r-1 (nodeHash), r < 0 leaf -r-1 (leafHash).
+// node hash = keccak256(0x01 || c0 || c1 || c2 || c3). Nodes of one group are independent; groups run in order.
+static napi_value HashNodes(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t *children, *list, *ends;
+  uint8_t *nodeHash, *leafHash;
+  size_t nc, nh, lh, nl, ne;
+  if (argc < 5 || !get_i32(env, argv[0], &children, &nc) || !get_bytes(env, argv[1], &nodeHash, &nh) ||
+      !get_bytes(env, argv[2], &leafHash, &lh) || !get_i32(env, argv[3], &list, &nl) || !get_i32(env, argv[4], &ends, &ne)) {
+    napi_throw_error(env, NULL, "hashNodes: bad arguments");
+    return NULL;
+  }
+  size_t nodeCap = nc / 4;
+  if (nh / 32 < nodeCap) nodeCap = nh / 32;
+  size_t leafCap = lh / 32;
+  static const uint8_t ZERO[32] = {0};
+  Lanes8 L;
+  L.n = 0;
+  size_t start = 0;
+  for (size_t g = 0; g < ne; g++) {
+    size_t end = (size_t)ends[g];
+    if (end > nl || end < start) { napi_throw_error(env, NULL, "hashNodes: bad group"); return NULL; }
+    for (size_t j = start; j < end; j++) {
+      int32_t n = list[j];
+      if (n < 0 || (size_t)n >= nodeCap) { napi_throw_error(env, NULL, "hashNodes: node out of range"); return NULL; }
+      uint8_t* b = lanes_slot(&L, nodeHash + 32 * (size_t)n);
+      b[0] = 0x01;
+      for (int k = 0; k < 4; k++) {
+        int32_t r = children[4 * n + k];
+        const uint8_t* src;
+        if (r == 0) src = ZERO;
+        else if (r > 0) { if ((size_t)(r - 1) >= nodeCap) goto bad; src = nodeHash + 32 * (size_t)(r - 1); }
+        else { if ((size_t)(-(int64_t)r - 1) >= leafCap) goto bad; src = leafHash + 32 * (size_t)(-(int64_t)r - 1); }
+        memcpy(b + 1 + 32 * k, src, 32);
+      }
+      memset(b + 129, 0, 7);
+      b[129] = 0x01;
+      b[135] = 0x80;
+    }
+    lanes_flush(&L);  // the next group may read these results
+    start = end;
+  }
+  return NULL;
+bad:
+  napi_throw_error(env, NULL, "hashNodes: child out of range");
+  return NULL;
+}
+
+static napi_value Simd(napi_env env, napi_callback_info info) {
+  napi_value v;
+  napi_get_boolean(env, g_avx512 != 0, &v);
+  return v;
+}
+
+static napi_value SetSimd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  bool on = false;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc > 0) napi_get_value_bool(env, argv[0], &on);
+#ifdef __x86_64__
+  g_avx512 = on && __builtin_cpu_supports("avx512f");
+#endif
+  return Simd(env, info);
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  init_tables();
+#ifdef __x86_64__
+  __builtin_cpu_init();
+  g_avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
+#endif
+  napi_property_descriptor props[] = {
+    {"keccakMany", NULL, KeccakMany, NULL, NULL, NULL, napi_default, NULL},
+    {"hashNodes", NULL, HashNodes, NULL, NULL, NULL, napi_default, NULL},
+    {"simd", NULL, Simd, NULL, NULL, NULL, napi_default, NULL},
+    {"setSimd", NULL, SetSimd, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

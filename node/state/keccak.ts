@@ -1,0 +1,89 @@
+// Batched keccak256 for the state commitment. Uses the native addon in native/keccak (scalar C plus an
+// AVX-512 8-way path) when it is built, else @noble/hashes with identical results (about 70x slower for
+// trie commits). `KECCAK_BACKEND=js` forces the fallback (tests run both).
+
+import { createRequire } from "node:module";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+
+interface NativeKeccak {
+  keccakMany(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, outIdx?: Int32Array): void;
+  hashNodes(children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array): void;
+  simd(): boolean;
+  setSimd(on: boolean): boolean;
+}
+
+function loadNative(): NativeKeccak | null {
+  if (process.env.KECCAK_BACKEND === "js") return null;
+  const require = createRequire(import.meta.url);
+  for (const p of ["../../native/keccak/build/Release/keccak.node", "rollbook-keccak"]) {
+    try {
+      return require(p) as NativeKeccak;
+    } catch {
+      // try the next location, then fall back to JS
+    }
+  }
+  return null;
+}
+
+const native = loadNative();
+
+/** Which implementation is in use: "native-avx512", "native-scalar" or "js". */
+export const keccakBackend: string = native === null ? "js" : native.simd() ? "native-avx512" : "native-scalar";
+
+/** keccak256 of one message. */
+export function keccak256(data: Uint8Array): Uint8Array {
+  return keccak_256(data);
+}
+
+/**
+ * Hashes `count = offsets.length - 1` messages `data[offsets[i] .. offsets[i+1])`, writing digest i to
+ * `out[32 * (outIdx ? outIdx[i] : i)]`.
+ */
+export function keccakMany(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, outIdx?: Int32Array): void {
+  if (native !== null) {
+    native.keccakMany(data, offsets, out, outIdx);
+    return;
+  }
+  const count = offsets.length - 1;
+  for (let i = 0; i < count; i++) {
+    const h = keccak_256(data.subarray(offsets[i], offsets[i + 1]));
+    out.set(h, 32 * (outIdx ? outIdx[i] : i));
+  }
+}
+
+const ZERO32 = new Uint8Array(32);
+
+/**
+ * Internal trie nodes: for each node n of `list` (groups end at `groupEnds`, a group may read results of
+ * earlier groups), nodeHash[n] = keccak256(0x01 || c0 || c1 || c2 || c3) where child ref r = children[4n+k] is
+ * 0 (empty: 32 zero bytes), r > 0 (nodeHash[r-1]) or r < 0 (leafHash[-r-1]).
+ */
+export function hashNodes(
+  children: Int32Array,
+  nodeHash: Uint8Array,
+  leafHash: Uint8Array,
+  list: Int32Array,
+  groupEnds: Int32Array,
+): void {
+  if (native !== null) {
+    native.hashNodes(children, nodeHash, leafHash, list, groupEnds);
+    return;
+  }
+  const buf = new Uint8Array(129);
+  buf[0] = 1;
+  const end = groupEnds.length === 0 ? 0 : groupEnds[groupEnds.length - 1];
+  for (let j = 0; j < end; j++) {
+    const n = list[j];
+    for (let k = 0; k < 4; k++) {
+      const r = children[4 * n + k];
+      const src = r === 0 ? ZERO32 : r > 0 ? nodeHash.subarray(32 * (r - 1), 32 * r) : leafHash.subarray(32 * (-r - 1), 32 * -r);
+      buf.set(src, 1 + 32 * k);
+    }
+    nodeHash.set(keccak_256(buf), 32 * n);
+  }
+}
+
+/** For benchmarks and tests: turn the AVX-512 path off/on (no-op without the addon). */
+export function setSimd(on: boolean): boolean {
+  return native === null ? false : native.setSimd(on);
+}

@@ -1,0 +1,530 @@
+// The state trie: a canonical, path-compressed 4-ary Merkle trie keyed by keccak256 of the leaf key.
+// docs/stf.md "State commitment" is the normative description; in short:
+//
+//   keyPath(leaf)  = keccak256(key)         where key = the first keyLen(tag) bytes of the leaf encoding
+//   digit i        = bits (2i, 2i+1) of keyPath, most significant first (4 digits per byte)
+//   node at prefix P: no key with prefix P -> EMPTY, hash 0x00*32
+//                     exactly one key      -> LEAF,  hash keccak256(0x00 || leafEncoding)
+//                     two or more keys     -> NODE,  hash keccak256(0x01 || h(P0) || h(P1) || h(P2) || h(P3))
+//   root = hash of the node at the empty prefix.
+//
+// The shape depends only on the set of keys, so the root depends only on the set of leaves, never on
+// insertion order. A NODE preimage is 129 bytes: one keccak-f permutation.
+//
+// Implementation: typed-array pools (children refs, hashes) with free lists; updates are buffered and
+// applied by commit(), which hashes key paths, dirty leaves and dirty nodes in a few native batch calls
+// (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
+
+import { hashNodes, keccak256, keccakMany } from "./keccak.ts";
+
+/** Length of the key part (tag byte included) of a leaf encoding, from its tag byte. */
+export type KeyLenFn = (tag: number) => number;
+
+export const ZERO_HASH: Uint8Array = new Uint8Array(32);
+
+/** Proof for one key: 3 sibling hashes per level from the root down, then what sits at the key's position. */
+export interface TrieProof {
+  /** 96 bytes per level: the hashes of the three other children, in child-index order. */
+  siblings: Uint8Array;
+  /** The leaf encoding at the end of the path (the key itself: inclusion; another key: exclusion), or null: empty. */
+  leaf: Uint8Array | null;
+}
+
+export function digitAt(buf: Uint8Array, off: number, i: number): number {
+  return (buf[off + (i >> 2)] >> (6 - ((i & 3) << 1))) & 3;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function leafHashOf(enc: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(enc.length + 1);
+  buf.set(enc, 1);
+  return keccak256(buf);
+}
+
+export function nodeHashOf(c: Uint8Array[]): Uint8Array {
+  const buf = new Uint8Array(129);
+  buf[0] = 1;
+  for (let k = 0; k < 4; k++) buf.set(c[k], 1 + 32 * k);
+  return keccak256(buf);
+}
+
+export class Trie {
+  readonly keyLen: KeyLenFn;
+  // Internal nodes.
+  private children = new Int32Array(4 * 1024);
+  private nodeHash = new Uint8Array(32 * 1024);
+  private nodeDepth = new Uint8Array(1024);
+  private nodeFlag = new Uint8Array(1024);
+  private nodeTop = 0;
+  private nodeFree: number[] = [];
+  // Leaves.
+  private leafKey = new Uint8Array(32 * 1024);
+  private leafKey32 = new Uint32Array(this.leafKey.buffer);
+  private leafHash = new Uint8Array(32 * 1024);
+  private leafFlag = new Uint8Array(1024);
+  private leafEnc: (Uint8Array | null)[] = [];
+  private leafTop = 0;
+  private leafFree: number[] = [];
+  private leafCount = 0;
+  /** Child ref of the root: 0 empty, n+1 internal node n, -(l+1) leaf l. */
+  private root = 0;
+  private dirtyNodes: number[] = [];
+  private dirtyLeaves: number[] = [];
+  /** Buffered updates: a leaf encoding (put) or a key (delete, marked by `del`). */
+  private pendingEnc: Uint8Array[] = [];
+  private pendingDel: boolean[] = [];
+  private readonly stackN = new Int32Array(132);
+  private readonly stackD = new Int32Array(132);
+
+  constructor(keyLen: KeyLenFn) {
+    this.keyLen = keyLen;
+  }
+
+  /** Number of leaves (committed). */
+  get size(): number {
+    return this.leafCount;
+  }
+
+  /** Buffer an insert or replace of the leaf `enc` (its key is its first keyLen(enc[0]) bytes). */
+  put(enc: Uint8Array): void {
+    this.pendingEnc.push(enc);
+    this.pendingDel.push(false);
+  }
+
+  /** Buffer the removal of `key` (absent keys are ignored). */
+  delete(key: Uint8Array): void {
+    this.pendingEnc.push(key);
+    this.pendingDel.push(true);
+  }
+
+  get pendingCount(): number {
+    return this.pendingEnc.length;
+  }
+
+  /** Apply buffered updates in order and rehash what changed. Returns the root. */
+  commit(): Uint8Array {
+    const encs = this.pendingEnc;
+    const dels = this.pendingDel;
+    const n = encs.length;
+    if (n > 0) {
+      this.pendingEnc = [];
+      this.pendingDel = [];
+      // 1. key paths, one batch call
+      let total = 0;
+      for (let i = 0; i < n; i++) total += dels[i] ? encs[i].length : this.keyLen(encs[i][0]);
+      const data = new Uint8Array(total);
+      const offs = new Uint32Array(n + 1);
+      let p = 0;
+      for (let i = 0; i < n; i++) {
+        const e = encs[i];
+        const kl = dels[i] ? e.length : this.keyLen(e[0]);
+        if (kl <= 0 || kl > e.length) throw new Error(`trie: bad leaf encoding (tag ${e[0]}, ${e.length} bytes)`);
+        data.set(kl === e.length ? e : e.subarray(0, kl), p);
+        p += kl;
+        offs[i + 1] = p;
+      }
+      const kps = new Uint8Array(32 * n);
+      keccakMany(data, offs, kps);
+      const kps32 = new Uint32Array(kps.buffer);
+      // 2. structure
+      for (let i = 0; i < n; i++) {
+        if (dels[i]) this.remove(kps, kps32, 32 * i);
+        else this.insert(kps, kps32, 32 * i, encs[i]);
+      }
+    }
+    this.rehash();
+    return this.rootHash();
+  }
+
+  rootHash(): Uint8Array {
+    return this.refHash(this.root);
+  }
+
+  private refHash(r: number): Uint8Array {
+    if (r === 0) return ZERO_HASH.slice();
+    if (r > 0) return this.nodeHash.slice(32 * (r - 1), 32 * r);
+    return this.leafHash.slice(32 * (-r - 1), 32 * -r);
+  }
+
+  // ---- pools ----
+
+  private newNode(depth: number): number {
+    let n = this.nodeFree.pop();
+    if (n === undefined) {
+      n = this.nodeTop++;
+      if (n >= this.nodeDepth.length) this.growNodes();
+    }
+    const c = 4 * n;
+    this.children[c] = this.children[c + 1] = this.children[c + 2] = this.children[c + 3] = 0;
+    this.nodeDepth[n] = depth;
+    this.nodeFlag[n] = 0;
+    return n;
+  }
+
+  private freeNode(n: number): void {
+    this.nodeFlag[n] = 0;
+    this.nodeFree.push(n);
+  }
+
+  private growNodes(): void {
+    const cap = this.nodeDepth.length * 2;
+    const ch = new Int32Array(4 * cap);
+    ch.set(this.children);
+    this.children = ch;
+    const h = new Uint8Array(32 * cap);
+    h.set(this.nodeHash);
+    this.nodeHash = h;
+    const d = new Uint8Array(cap);
+    d.set(this.nodeDepth);
+    this.nodeDepth = d;
+    const f = new Uint8Array(cap);
+    f.set(this.nodeFlag);
+    this.nodeFlag = f;
+  }
+
+  private newLeaf(kps: Uint8Array, off: number, enc: Uint8Array): number {
+    let l = this.leafFree.pop();
+    if (l === undefined) {
+      l = this.leafTop++;
+      if (l >= this.leafFlag.length) this.growLeaves();
+    }
+    this.leafKey.set(kps.subarray(off, off + 32), 32 * l);
+    this.leafEnc[l] = enc;
+    this.leafFlag[l] = 1;
+    this.dirtyLeaves.push(l);
+    this.leafCount++;
+    return l;
+  }
+
+  private freeLeaf(l: number): void {
+    this.leafFlag[l] = 0;
+    this.leafEnc[l] = null;
+    this.leafFree.push(l);
+    this.leafCount--;
+  }
+
+  private growLeaves(): void {
+    const cap = this.leafFlag.length * 2;
+    const k = new Uint8Array(32 * cap);
+    k.set(this.leafKey);
+    this.leafKey = k;
+    this.leafKey32 = new Uint32Array(k.buffer);
+    const h = new Uint8Array(32 * cap);
+    h.set(this.leafHash);
+    this.leafHash = h;
+    const f = new Uint8Array(cap);
+    f.set(this.leafFlag);
+    this.leafFlag = f;
+  }
+
+  private markNode(n: number): void {
+    if (this.nodeFlag[n] === 0) {
+      this.nodeFlag[n] = 1;
+      this.dirtyNodes.push(n);
+    }
+  }
+
+  private sameKey(l: number, kps32: Uint32Array, off: number): boolean {
+    const a = this.leafKey32;
+    const b = 8 * l;
+    const c = off >> 2;
+    for (let i = 0; i < 8; i++) if (a[b + i] !== kps32[c + i]) return false;
+    return true;
+  }
+
+  private setSlot(pn: number, pd: number, ref: number): void {
+    if (pn < 0) this.root = ref;
+    else this.children[4 * pn + pd] = ref;
+  }
+
+  // ---- structure ----
+
+  private insert(kps: Uint8Array, kps32: Uint32Array, off: number, enc: Uint8Array): void {
+    let depth = 0;
+    let pn = -1;
+    let pd = 0;
+    let ref = this.root;
+    const ch = this.children;
+    while (ref > 0) {
+      const n = ref - 1;
+      this.markNode(n);
+      const d = digitAt(kps, off, depth);
+      pn = n;
+      pd = d;
+      ref = ch[4 * n + d];
+      depth++;
+    }
+    if (ref === 0) {
+      const l = this.newLeaf(kps, off, enc);
+      this.setSlot(pn, pd, -(l + 1));
+      return;
+    }
+    const l = -ref - 1;
+    if (this.sameKey(l, kps32, off)) {
+      this.leafEnc[l] = enc;
+      if (this.leafFlag[l] !== 1) {
+        this.leafFlag[l] = 1;
+        this.dirtyLeaves.push(l);
+      }
+      return;
+    }
+    const nl = this.newLeaf(kps, off, enc);
+    const lk = this.leafKey;
+    for (;;) {
+      if (depth >= 128) throw new Error("trie: key path collision");
+      const n = this.newNode(depth);
+      this.setSlot(pn, pd, n + 1);
+      this.markNode(n);
+      const da = digitAt(lk, 32 * l, depth);
+      const db = digitAt(kps, off, depth);
+      if (da !== db) {
+        this.children[4 * n + da] = -(l + 1);
+        this.children[4 * n + db] = -(nl + 1);
+        return;
+      }
+      pn = n;
+      pd = da;
+      depth++;
+    }
+  }
+
+  private remove(kps: Uint8Array, kps32: Uint32Array, off: number): boolean {
+    const sN = this.stackN;
+    const sD = this.stackD;
+    const ch = this.children;
+    let sp = 0;
+    let ref = this.root;
+    let depth = 0;
+    while (ref > 0) {
+      const n = ref - 1;
+      const d = digitAt(kps, off, depth);
+      sN[sp] = n;
+      sD[sp] = d;
+      sp++;
+      ref = ch[4 * n + d];
+      depth++;
+    }
+    if (ref === 0) return false;
+    const l = -ref - 1;
+    if (!this.sameKey(l, kps32, off)) return false;
+    this.freeLeaf(l);
+    if (sp === 0) {
+      this.root = 0;
+      return true;
+    }
+    ch[4 * sN[sp - 1] + sD[sp - 1]] = 0;
+    let i = sp - 1;
+    while (i >= 0) {
+      const n = sN[i];
+      const c = 4 * n;
+      let cnt = 0;
+      let only = 0;
+      for (let k = 0; k < 4; k++) {
+        const r = ch[c + k];
+        if (r !== 0) {
+          cnt++;
+          only = r;
+        }
+      }
+      if (cnt > 1 || (cnt === 1 && only > 0)) break;
+      // A node left with a single leaf (or nothing) disappears: the leaf moves up.
+      this.freeNode(n);
+      this.setSlot(i > 0 ? sN[i - 1] : -1, i > 0 ? sD[i - 1] : 0, only);
+      i--;
+    }
+    for (let j = 0; j <= i; j++) this.markNode(sN[j]);
+    return true;
+  }
+
+  private rehash(): void {
+    // Leaves.
+    const dl = this.dirtyLeaves;
+    if (dl.length > 0) {
+      this.dirtyLeaves = [];
+      const lf = this.leafFlag;
+      const encs = this.leafEnc;
+      let cnt = 0;
+      let total = 0;
+      for (let i = 0; i < dl.length; i++) {
+        const l = dl[i];
+        if (lf[l] === 1) {
+          lf[l] = 2;
+          dl[cnt++] = l;
+          total += encs[l]!.length + 1;
+        }
+      }
+      const data = new Uint8Array(total);
+      const offs = new Uint32Array(cnt + 1);
+      const idx = new Int32Array(cnt);
+      let p = 0;
+      for (let i = 0; i < cnt; i++) {
+        const l = dl[i];
+        const e = encs[l]!;
+        data.set(e, p + 1); // data[p] = 0x00: leaf domain tag
+        p += e.length + 1;
+        offs[i + 1] = p;
+        idx[i] = l;
+        lf[l] = 0;
+      }
+      keccakMany(data, offs, this.leafHash, idx);
+    }
+    // Nodes, deepest first; one group per depth.
+    const dn = this.dirtyNodes;
+    if (dn.length > 0) {
+      this.dirtyNodes = [];
+      const nf = this.nodeFlag;
+      const nd = this.nodeDepth;
+      const counts = new Int32Array(129);
+      let cnt = 0;
+      let maxD = 0;
+      for (let i = 0; i < dn.length; i++) {
+        const n = dn[i];
+        if (nf[n] === 1) {
+          nf[n] = 2;
+          dn[cnt++] = n;
+          const d = nd[n];
+          counts[d]++;
+          if (d > maxD) maxD = d;
+        }
+      }
+      // Positions: depth maxD first.
+      const start = new Int32Array(129);
+      const ends: number[] = [];
+      let acc = 0;
+      for (let d = maxD; d >= 0; d--) {
+        start[d] = acc;
+        acc += counts[d];
+        if (counts[d] > 0) ends.push(acc);
+      }
+      const list = new Int32Array(cnt);
+      for (let i = 0; i < cnt; i++) {
+        const n = dn[i];
+        list[start[nd[n]]++] = n;
+        nf[n] = 0;
+      }
+      hashNodes(this.children, this.nodeHash, this.leafHash, list, Int32Array.from(ends));
+    }
+  }
+
+  // ---- reads (committed state only) ----
+
+  private keyPathOf(key: Uint8Array): Uint8Array {
+    return keccak256(key);
+  }
+
+  /** The leaf encoding stored under `key`, or undefined. */
+  get(key: Uint8Array): Uint8Array | undefined {
+    const kp = this.keyPathOf(key);
+    let ref = this.root;
+    let depth = 0;
+    while (ref > 0) {
+      ref = this.children[4 * (ref - 1) + digitAt(kp, 0, depth)];
+      depth++;
+    }
+    if (ref === 0) return undefined;
+    const l = -ref - 1;
+    const k = this.leafKey;
+    for (let i = 0; i < 32; i++) if (k[32 * l + i] !== kp[i]) return undefined;
+    return this.leafEnc[l]!;
+  }
+
+  /** Inclusion (key present) or exclusion (absent) proof against rootHash(). Call after commit(). */
+  prove(key: Uint8Array): TrieProof {
+    const kp = this.keyPathOf(key);
+    const sib: number[] = [];
+    let ref = this.root;
+    let depth = 0;
+    while (ref > 0) {
+      const n = ref - 1;
+      const d = digitAt(kp, 0, depth);
+      for (let k = 0; k < 4; k++) if (k !== d) sib.push(this.children[4 * n + k]);
+      ref = this.children[4 * n + d];
+      depth++;
+    }
+    const siblings = new Uint8Array(32 * sib.length);
+    for (let i = 0; i < sib.length; i++) siblings.set(this.refHash(sib[i]), 32 * i);
+    return { siblings, leaf: ref < 0 ? this.leafEnc[-ref - 1]! : null };
+  }
+
+  /** All leaf encodings in key-path order (canonical; used by snapshots). */
+  *entries(): Generator<Uint8Array> {
+    const stack: number[] = [];
+    if (this.root !== 0) stack.push(this.root);
+    while (stack.length > 0) {
+      const r = stack.pop()!;
+      if (r < 0) {
+        yield this.leafEnc[-r - 1]!;
+        continue;
+      }
+      const c = 4 * (r - 1);
+      for (let k = 3; k >= 0; k--) if (this.children[c + k] !== 0) stack.push(this.children[c + k]);
+    }
+  }
+
+  // ---- access for witness building (node/state/witness.ts) ----
+
+  /** @internal */
+  rootRef(): number {
+    return this.root;
+  }
+  /** @internal */
+  childRef(ref: number, k: number): number {
+    return this.children[4 * (ref - 1) + k];
+  }
+  /** @internal */
+  refHashOf(ref: number): Uint8Array {
+    return this.refHash(ref);
+  }
+  /** @internal */
+  leafEncOf(ref: number): Uint8Array {
+    return this.leafEnc[-ref - 1]!;
+  }
+  /** @internal */
+  leafKeyPathOf(ref: number): Uint8Array {
+    const l = -ref - 1;
+    return this.leafKey.subarray(32 * l, 32 * l + 32);
+  }
+}
+
+/**
+ * Verifies a proof for `key` against `root`. Returns the leaf encoding when the key is present, null when
+ * the proof shows it absent; throws when the proof does not match the root or is malformed.
+ */
+export function verifyTrieProof(root: Uint8Array, key: Uint8Array, proof: TrieProof, keyLen: KeyLenFn): Uint8Array | null {
+  if (proof.siblings.length % 96 !== 0) throw new Error("proof: siblings length not a multiple of 96");
+  const depth = proof.siblings.length / 96;
+  if (depth > 128) throw new Error("proof: too deep");
+  const kp = keccak256(key);
+  let h: Uint8Array;
+  let result: Uint8Array | null = null;
+  if (proof.leaf !== null) {
+    const leaf = proof.leaf;
+    if (leaf.length === 0) throw new Error("proof: empty leaf encoding");
+    const kl = keyLen(leaf[0]);
+    if (kl <= 0 || kl > leaf.length) throw new Error("proof: malformed leaf encoding");
+    const leafKp = keccak256(leaf.subarray(0, kl));
+    for (let i = 0; i < depth; i++)
+      if (digitAt(leafKp, 0, i) !== digitAt(kp, 0, i)) throw new Error("proof: leaf is not on the key's path");
+    if (bytesEqual(leafKp, kp)) {
+      if (!bytesEqual(leaf.subarray(0, kl), key)) throw new Error("proof: key mismatch");
+      result = leaf;
+    }
+    h = leafHashOf(leaf);
+  } else {
+    h = ZERO_HASH;
+  }
+  const c: Uint8Array[] = [ZERO_HASH, ZERO_HASH, ZERO_HASH, ZERO_HASH];
+  for (let d = depth - 1; d >= 0; d--) {
+    const dig = digitAt(kp, 0, d);
+    let j = 0;
+    for (let k = 0; k < 4; k++) c[k] = k === dig ? h : proof.siblings.subarray(96 * d + 32 * j, 96 * d + 32 * ++j);
+    h = nodeHashOf(c);
+  }
+  if (!bytesEqual(h, root)) throw new Error("proof: root mismatch");
+  return result;
+}
