@@ -148,3 +148,84 @@ export async function expectCustomError(p: Promise<unknown>, name: string, args?
 }
 
 export { zeroHash };
+
+// ---------------------------------------------------------------- suite fixture for Settlement / DisputeGame
+
+export const GENESIS_ROOT = keccak256(toHex("genesis-state-root"));
+export const EXACT_TAG = keccak256(toHex("EXACT"));
+export const SUITE = {
+  delay: 3600n,
+  challengeWindow: 7200n,
+  proofWindow: 3600n,
+  proposerBond: 10n ** 18n,
+  challengerBond: 5n * 10n ** 17n,
+};
+
+/** Proof accepted by ExactProofVerifierDouble(EXACT_TAG), wrapped in a policy envelope (id 0). */
+export function exactProof(pv: Hex): Hex {
+  return envelope([{ id: 0, proof: concat([keccak256(pv), EXACT_TAG]) }]);
+}
+
+/**
+ * Deploys InboxDouble (or `inbox`), a VerifierPolicy over ExactProofVerifierDouble (ANY, id 0), Settlement and
+ * DisputeGame (bound with initDisputeGame). Governance is wallet 0 (also the deployer).
+ */
+export async function deploySuite(viem: any, inboxAddress?: Address) {
+  const wallets = await viem.getWalletClients();
+  const gov = wallets[0];
+  const inbox = inboxAddress
+    ? await viem.getContractAt("IInbox", inboxAddress)
+    : await viem.deployContract("InboxDouble");
+  const exact = await viem.deployContract("ExactProofVerifierDouble", [EXACT_TAG]);
+  const policy = await viem.deployContract("VerifierPolicy", [[exact.address], 0n, 1n, gov.account.address, SUITE.delay]);
+  const settlement = await viem.deployContract("Settlement", [inbox.address, policy.address, GENESIS_ROOT, gov.account.address, SUITE.delay]);
+  const game = await viem.deployContract("DisputeGame", [
+    settlement.address, SUITE.challengeWindow, SUITE.proofWindow, SUITE.proposerBond, SUITE.challengerBond,
+    gov.account.address, SUITE.delay,
+  ]);
+  await settlement.write.initDisputeGame([game.address]);
+  const publicClient = await viem.getPublicClient();
+  const as = (name: string, address: Address, wallet: any) => viem.getContractAt(name, address, { client: { wallet } });
+
+  /** Proposes `n` calldata batches on the InboxDouble, the last consuming all queued messages. */
+  async function addBatches(n: number, messages = 0) {
+    for (let i = 0; i < messages; i++) await inbox.write.enqueue([concat(["0x01", keccak256(toHex(`m${i}-${Date.now()}`))])]);
+    const end = await inbox.read.messageCount();
+    for (let i = 0; i < n; i++) await inbox.write.proposeCalldata([end, toHex(`batch-${i}`), "0x"]);
+  }
+
+  /** Public values for (lastBatch, lastBatch'] on the current finalized base, consistent with the Inbox. */
+  async function nextPublicValues(o: { lastBatch?: bigint; newStateRoot?: Hex; withdrawalRoot?: Hex; prover?: Address; consumed?: bigint } = {}) {
+    const last = await settlement.read.lastBatch();
+    const lastBatch = o.lastBatch ?? (await inbox.read.batchCount());
+    const consumed = o.consumed ?? (await inbox.read.consumedCount());
+    const p: PublicValues = {
+      prevStateRoot: await settlement.read.lastStateRoot(),
+      newStateRoot: o.newStateRoot ?? keccak256(toHex(`state-${lastBatch}`)),
+      firstBatch: last + 1n,
+      lastBatch,
+      prevBatchChain: await settlement.read.lastBatchChain(),
+      newBatchChain: await inbox.read.batchChainAt([lastBatch]),
+      l1MessagesConsumed: consumed,
+      l1QueueHash: await inbox.read.queueHashAt([consumed]),
+      withdrawalRoot: o.withdrawalRoot ?? keccak256(toHex(`withdrawals-${lastBatch}`)),
+      prover: o.prover ?? gov.account.address,
+    };
+    return { p, pv: encodePublicValues(p) };
+  }
+
+  /** ETH held by the game minus (credits of `accounts` + bonds of open claims); 0 when bonds are conserved. */
+  async function bondImbalance(accounts: Address[]) {
+    let sum = 0n;
+    for (const a of accounts) sum += await game.read.credit([a]);
+    const n = await game.read.claimCount();
+    for (let i = 0n; i < n; i++) {
+      const c = await game.read.getClaim([i]);
+      if (c.status === 1) sum += c.proposerBond;
+      if (c.status === 2) sum += c.proposerBond + c.challengerBond;
+    }
+    return (await publicClient.getBalance({ address: game.address })) - sum;
+  }
+
+  return { wallets, gov, inbox, exact, policy, settlement, game, publicClient, as, addBatches, nextPublicValues, bondImbalance };
+}
