@@ -25,7 +25,7 @@ contract Inbox is IInbox, Ownable2Step {
     /// @notice Byte length of DEPOSIT / FORCED_WITHDRAW / FORCED_CANCEL messages.
     uint256 public constant ACCOUNT_MESSAGE_LENGTH = 33;
     /// @notice Byte length of a SET_MARKET message.
-    uint256 public constant SET_MARKET_LENGTH = 50;
+    uint256 public constant SET_MARKET_LENGTH = 46;
     /// @notice `dataKind` of a batch carried in blobs / in calldata.
     uint8 public constant DATA_KIND_BLOBS = 1;
     uint8 public constant DATA_KIND_CALLDATA = 2;
@@ -275,7 +275,7 @@ contract Inbox is IInbox, Ownable2Step {
     // ---------------------------------------------------------------- message queue
 
     /// @inheritdoc IInbox
-    /// @dev The Vault may enqueue only DEPOSIT (33 bytes), governance (the owner) only SET_MARKET (50 bytes).
+    /// @dev The Vault may enqueue only DEPOSIT (33 bytes), governance (the owner) only SET_MARKET (46 bytes).
     ///      Forced transactions go through {forceWithdraw} / {forceCancel}. Takes no ether ({UnexpectedValue}).
     function enqueue(bytes calldata message) external payable returns (uint64 index) {
         if (msg.value != 0) revert UnexpectedValue();
