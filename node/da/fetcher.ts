@@ -1,7 +1,8 @@
 // Retrieval of batch data committed on L1 by blob versioned hashes. Sources are tried in order (beacon API,
 // archive URLs, IPFS by the CID recorded on L1); every blob is verified against its L1 versioned hash by
 // recomputing its KZG commitment, bad data is rejected (logged, counted) and the next source tried.
-import { hexToBytes, type Hex } from "viem";
+import { decodeFunctionData, hexToBytes, keccak256, type Hex } from "viem";
+import { INBOX_DA_ABI } from "./inbox-abi.ts";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
 import { BYTES_PER_BLOB, MAX_BLOBS_PER_BATCH, packBlobs, blobsNeeded, unpackBlobs, type UnpackResult } from "./packing.ts";
@@ -386,3 +387,21 @@ export function standardSources(config: {
   return out;
 }
 
+
+/**
+ * Batch bytes of a calldata proposal: decodes `proposeCalldata(l1MsgEnd, batchData, ipfsCid)` from the
+ * proposing transaction's input and checks keccak256(batchData) against BatchProposed.calldataHash.
+ * Returns undefined if the input is not such a call or the hash differs (the proposal then came through a
+ * contract: derivation falls back to the IPFS backup, see docs/da.md). Never throws.
+ */
+export function calldataBatchFromInput(input: Hex, calldataHash: Hex): Uint8Array | undefined {
+  try {
+    const { functionName, args } = decodeFunctionData({ abi: INBOX_DA_ABI, data: input });
+    if (functionName !== "proposeCalldata") return undefined;
+    const data = args[1] as Hex;
+    if (keccak256(data).toLowerCase() !== calldataHash.toLowerCase()) return undefined;
+    return hexToBytes(data);
+  } catch {
+    return undefined;
+  }
+}

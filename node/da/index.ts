@@ -57,13 +57,14 @@ export {
   SourceError,
   DataUnavailableError,
   standardSources,
+  calldataBatchFromInput,
   type BlobRequest,
   type BlobSource,
   type SourceAnswer,
   type FetchedBatch,
   type BlobFetcherOptions,
 } from "./fetcher.ts";
-export { HeliaBackup, KuboBackup, IpfsError, createIpfsBackup, rawCid, parseCid, type IpfsBackup, type PinInfo, type PinMetadata } from "./ipfs.ts";
+export { HeliaBackup, KuboBackup, IpfsError, createIpfsBackup, retentionPolicy, rawCid, parseCid, type IpfsBackup, type PinInfo, type PinMetadata } from "./ipfs.ts";
 export { ArchiveStore, startArchiveServer, type ArchiveServer } from "./archive.ts";
 export { INBOX_DA_ABI, DATA_KIND_BLOBS, DATA_KIND_CALLDATA } from "./inbox-abi.ts";
 export { daMetrics, type DaMetrics } from "./metrics.ts";

@@ -29,6 +29,10 @@ export interface IpfsBackup {
   put(data: Uint8Array, metadata?: PinMetadata): Promise<CID>;
   /** Reads the content of `cid` (raw block or UnixFS file), at most `maxBytes`. Throws IpfsError. */
   get(cid: CID | Uint8Array | string, options?: IpfsGetOptions): Promise<Uint8Array>;
+  /** Pins `cid` (already stored) with `metadata` merged into any existing pin metadata. */
+  pin(cid: CID, metadata?: PinMetadata): Promise<void>;
+  /** Whether `cid` is pinned. */
+  isPinned(cid: CID): Promise<boolean>;
   /** Removes the pin of `cid` (the blocks go at the next gc). */
   unpin(cid: CID): Promise<void>;
   /** Lists pins with their metadata. */
@@ -155,6 +159,19 @@ export class HeliaBackup implements IpfsBackup {
     }
   }
 
+  async pin(cid: CID, metadata: PinMetadata = {}): Promise<void> {
+    let merged: PinMetadata = { pinnedAt: Date.now() };
+    if (await this.helia.pins.isPinned(cid)) {
+      merged = { ...merged, ...((await this.helia.pins.get(cid)).metadata ?? {}) };
+      for await (const _ of this.helia.pins.rm(cid)) void _;
+    }
+    for await (const _ of this.helia.pins.add(cid, { metadata: { ...merged, ...metadata } })) void _;
+  }
+
+  async isPinned(cid: CID): Promise<boolean> {
+    return this.helia.pins.isPinned(cid);
+  }
+
   async unpin(cid: CID): Promise<void> {
     if (!(await this.helia.pins.isPinned(cid))) return;
     for await (const _ of this.helia.pins.rm(cid)) void _;
@@ -244,6 +261,25 @@ export class KuboBackup implements IpfsBackup {
     }
   }
 
+  async pin(cid: CID, metadata: PinMetadata = {}): Promise<void> {
+    const name = metadata.batchIndex !== undefined ? `${this.pinName}-${metadata.batchIndex}` : this.pinName;
+    try {
+      await this.client.pin.add(cid, { recursive: true, name, signal: this.signal() });
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async isPinned(cid: CID): Promise<boolean> {
+    try {
+      for await (const p of this.client.pin.ls({ paths: [cid], signal: this.signal() })) if (p.cid.equals(cid)) return true;
+      return false;
+    } catch (err) {
+      if (/not pinned/i.test((err as Error).message)) return false;
+      throw classify(err);
+    }
+  }
+
   async unpin(cid: CID): Promise<void> {
     try {
       await this.client.pin.rm(cid, { signal: this.signal() });
@@ -265,7 +301,12 @@ export class KuboBackup implements IpfsBackup {
 
   async prune(shouldUnpin: (pin: PinInfo) => boolean): Promise<CID[]> {
     const drop: CID[] = [];
-    for await (const pin of this.pins()) if (pin.metadata.name === this.pinName && shouldUnpin(pin)) drop.push(pin.cid);
+    for await (const pin of this.pins()) {
+      const name = String(pin.metadata.name ?? "");
+      if (!name.startsWith(this.pinName)) continue; // not ours
+      const m = /-(\d+)$/.exec(name.slice(this.pinName.length));
+      if (shouldUnpin({ cid: pin.cid, metadata: m ? { ...pin.metadata, batchIndex: Number(m[1]) } : pin.metadata })) drop.push(pin.cid);
+    }
     for (const cid of drop) await this.unpin(cid);
     await this.gc();
     return drop;
@@ -282,6 +323,28 @@ export class KuboBackup implements IpfsBackup {
   async stop(): Promise<void> {
     // stateless HTTP client: nothing to close
   }
+}
+
+/**
+ * The retention policy of docs/da.md as a `prune` predicate. A pin is dropped when
+ *   - it records a batch (`batchIndex`, set by the poster once the proposal is mined) that is finalized
+ *     (`batchIndex <= finalizedBatch`) and was pinned more than `retentionMs` ago; retentionMs = Infinity
+ *     (the default) keeps every included batch forever (archive nodes); or
+ *   - it records no batch and is older than `orphanAfterMs` (a backup whose proposal never made it to L1).
+ * Kubo pins carry no timestamp: only the batch rule applies to them (with pinnedAt taken as 0).
+ */
+export function retentionPolicy(opts: { finalizedBatch: bigint | number; retentionMs?: number; orphanAfterMs?: number; now?: number }): (pin: PinInfo) => boolean {
+  const now = opts.now ?? Date.now();
+  const retention = opts.retentionMs ?? Number.POSITIVE_INFINITY;
+  const orphanAfter = opts.orphanAfterMs ?? 24 * 3600_000;
+  const finalized = BigInt(opts.finalizedBatch);
+  return (pin) => {
+    const pinnedAt = typeof pin.metadata.pinnedAt === "number" ? pin.metadata.pinnedAt : 0;
+    const age = now - pinnedAt;
+    const b = pin.metadata.batchIndex;
+    if (b === undefined) return typeof pin.metadata.pinnedAt === "number" && age > orphanAfter;
+    return BigInt(b as number | string) <= finalized && age > retention;
+  };
 }
 
 /** Builds the backup from the node config's `ipfs` section (mode helia|kubo|off). */

@@ -27,7 +27,8 @@ import {
   type TxFees,
 } from "./fees.ts";
 import { INBOX_DA_ABI } from "./inbox-abi.ts";
-import type { IpfsBackup } from "./ipfs.ts";
+import { CID } from "multiformats/cid";
+import { rawCid, type IpfsBackup } from "./ipfs.ts";
 import type { ArchiveStore } from "./archive.ts";
 import { daLogger, daMetrics, type DaMetrics } from "./metrics.ts";
 
@@ -98,7 +99,12 @@ export interface ProposeResult {
   decision: DataModeDecision;
 }
 
-export type PostErrorCode = "TOO_LARGE" | "REVERTED" | "TIMEOUT" | "NONCE_TAKEN" | "SEND_FAILED";
+/**
+ * TOO_LARGE: over 6 blobs. WOULD_REVERT: gas estimation reverted (nothing sent; e.g. InvalidL1MsgEnd).
+ * REVERTED: mined but reverted. TIMEOUT: not mined by the deadline (a pending tx may still be mined).
+ * NONCE_TAKEN: another transaction used the nonce. SEND_FAILED: the node refused the transaction.
+ */
+export type PostErrorCode = "TOO_LARGE" | "WOULD_REVERT" | "REVERTED" | "TIMEOUT" | "NONCE_TAKEN" | "SEND_FAILED";
 
 export class PostError extends Error {
   readonly code: PostErrorCode;
@@ -197,8 +203,32 @@ export class BlobPoster {
   private async proposeNow(batch: Uint8Array, options: ProposeOptions): Promise<ProposeResult> {
     if (blobsNeeded(batch.length) < 0) throw new PostError("TOO_LARGE", `batch of ${batch.length} bytes exceeds ${MAX_PACKED_DATA_BYTES}`);
     let cid = options.ipfsCid;
-    if (cid === undefined && this.ipfs) cid = (await this.ipfs.put(batch, { size: batch.length })).bytes;
+    let ownPin: CID | undefined; // a pin this call created: dropped again if the proposal fails for good
+    if (cid === undefined && this.ipfs) {
+      const expected = await rawCid(batch);
+      const had = await this.ipfs.isPinned(expected).catch(() => true);
+      const stored = await this.ipfs.put(batch, { size: batch.length });
+      if (!had) ownPin = stored;
+      cid = stored.bytes;
+    }
     cid ??= new Uint8Array(0);
+    try {
+      const result = await this.proposeWithCid(batch, options, cid);
+      if (this.ipfs && cid.length > 0 && result.event) {
+        await this.ipfs
+          .pin(CID.decode(cid), { batchIndex: Number(result.event.batchIndex), l1Block: Number(result.receipt.blockNumber) })
+          .catch((err) => this.log.warn({ err: (err as Error).message }, "could not record the batch index on the IPFS pin"));
+      }
+      return result;
+    } catch (err) {
+      if (ownPin && this.ipfs && err instanceof PostError && err.code !== "TIMEOUT") {
+        await this.ipfs.unpin(ownPin).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  private async proposeWithCid(batch: Uint8Array, options: ProposeOptions, cid: Uint8Array): Promise<ProposeResult> {
     const cidHex = bytesToHex(cid);
 
     const snap = await this.feeSnapshot();
@@ -266,7 +296,11 @@ export class BlobPoster {
       ...(isBlob ? { blobVersionedHashes: versionedHashes, maxFeePerBlobGas: fees.maxFeePerBlobGas } : {}),
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-    } as Parameters<PublicClient["estimateGas"]>[0]);
+    } as Parameters<PublicClient["estimateGas"]>[0]).catch((err: unknown) => {
+      this.metrics.postTotal.inc({ mode: p.mode, result: "failed" });
+      const e = err as { shortMessage?: string; message?: string; details?: string };
+      throw new PostError("WOULD_REVERT", `${p.mode} proposal would revert: ${e.shortMessage ?? e.message}${e.details ? ` (${e.details})` : ""}`, [], { cause: err });
+    });
     const gas = (estimate * BigInt(100 + this.gasHeadroomPct)) / 100n;
 
     const sign = async (f: TxFees): Promise<Hex> => {
