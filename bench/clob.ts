@@ -1,0 +1,407 @@
+// Benchmark of the CLOB matching engine (node/clob/engine.ts) against nodejs-order-book@10.1.1.
+//
+//   npm run bench -- clob [--ops N] [--peer-ops N] [--seed S]
+//
+// Workload generator (seeded xorshift32, integers only; documented in docs/benchmarks.md, section "clob"):
+// - One market, fixed reference mid M = 1,000,000 ticks. A passive price is M -/+ d for a bid/ask with
+//   d = 1 + floor(2000 * u^3 / 2^30), u uniform in [0, 1024): prices cluster at the touch (about 8% of
+//   orders at d = 1, 37% within 100 ticks, 79% within 1000) and spread over 2000 levels per side.
+// - Order sizes: 1..20 lots uniform, one order in ten 20..119 lots.
+// - Pre-fill: `depth` passive GTC orders (half bids, half asks), not timed.
+// - Operation mix (per op, by a uniform draw in [0, 100)):
+//   60% limit GTC (one in ten marketable: priced 0..2 ticks through the opposite best, so it trades and
+//       may rest its remainder; the others passive as above),
+//   25% cancel of a uniformly random resting order,
+//   10% amend of a uniformly random resting order (half size down keeping priority, one fifth size up,
+//       the rest a price move of 1..3 ticks clamped so it never crosses),
+//    5% taker flow: 3 of 5 market orders, 2 of 5 IOC limits at the opposite best price.
+// - Stationary depth: the generator runs the real engine as an oracle and sizes market orders to consume
+//   about 7 resting orders, scaled by how far the resting count is from the target (a proportional
+//   controller), so the book stays at the target depth (+-2%) through the run. Cancels and amends always
+//   name an order that rests at that moment (known from the oracle's events).
+// The recorded operation arrays are then replayed, timed, on a fresh pre-filled OrderBook (at 1k, 100k
+// and 1M resting orders) and on a fresh nodejs-order-book at 100k resting orders. Its modify always
+// re-queues the order (it has no priority-keeping size-down), so its queue order may drift from ours on
+// amended orders; the op sequence is identical.
+//
+// Last line: {"bench":"clob","ops_per_s_1k":N,"ops_per_s_100k":N,"ops_per_s_1m":N,
+//             "peer_ops_per_s_100k":N,"ratio_vs_peer_100k":x}
+
+import { OrderBook as PeerBook } from "nodejs-order-book";
+import { BookResult, BookStatus, type IncomingOrder, MakerEventKind, OrderBook } from "../node/clob/engine.ts";
+import { SelfTradePrevention, Side, TimeInForce } from "../node/clob/types.ts";
+
+const MID = 1_000_000;
+const RANGE = 2000;
+const OP_LIMIT = 0;
+const OP_CANCEL = 1;
+const OP_AMEND = 2;
+const OP_MARKET = 3;
+const OP_IOC = 4;
+const MARKET_BUY_PROTECTION = 2 ** 31;
+
+class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 0x9e3779b9;
+  }
+  next(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.s = x >>> 0;
+    return this.s;
+  }
+  int(n: number): number {
+    return this.next() % n;
+  }
+}
+
+/** A recorded operation stream (struct of arrays). */
+interface Ops {
+  n: number;
+  kind: Uint8Array;
+  id: Int32Array;
+  side: Uint8Array;
+  price: Int32Array;
+  size: Int32Array;
+  owner: Int32Array;
+}
+
+function allocOps(n: number): Ops {
+  return {
+    n: 0,
+    kind: new Uint8Array(n),
+    id: new Int32Array(n),
+    side: new Uint8Array(n),
+    price: new Int32Array(n),
+    size: new Int32Array(n),
+    owner: new Int32Array(n),
+  };
+}
+
+function record(o: Ops, kind: number, id: number, side: number, price: number, size: number, owner: number): void {
+  const i = o.n++;
+  o.owner[i] = owner;
+  o.kind[i] = kind;
+  o.id[i] = id;
+  o.side[i] = side;
+  o.price[i] = price;
+  o.size[i] = size;
+}
+
+function passiveOffset(rng: Rng): number {
+  const u = rng.int(1024);
+  return 1 + Math.floor((RANGE * u * u * u) / 2 ** 30);
+}
+
+function orderSize(rng: Rng): number {
+  return rng.int(10) === 0 ? 20 + rng.int(100) : 1 + rng.int(20);
+}
+const MEAN_SIZE = 0.9 * 10.5 + 0.1 * 69.5;
+
+/**
+ * Age of a cancel / amend target, counted in limit submissions since the target was submitted (1 = the
+ * latest). Piecewise-uniform fit of the GOOG 2012-06-21 LOBSTER day, where the age of deleted / partially
+ * cancelled orders has P(<=1) 13%, P(<=5) 41%, P(<=10) 56%, P(<=50) 90%, P(<=100) 96%, P(<=1000) 99.9%.
+ */
+const AGE_BUCKETS: [number, number, number][] = [
+  // [cumulative per-mille, lo, hi]
+  [134, 1, 1], [233, 2, 2], [413, 3, 5], [564, 6, 10], [718, 11, 20],
+  [896, 21, 50], [962, 51, 100], [985, 101, 200], [997, 201, 500], [1000, 501, 1000],
+];
+function sampleAge(rng: Rng): number {
+  const u = rng.int(1000);
+  for (const [cum, lo, hi] of AGE_BUCKETS) if (u < cum) return lo + rng.int(hi - lo + 1);
+  return 1;
+}
+const RING = 1024;
+
+/** Passive liquidity comes from 1,000 maker accounts. */
+function makerOwner(rng: Rng): number {
+  return 1 + rng.int(1000);
+}
+/** Aggressive flow comes from 100,000 other accounts, so self-trade prevention almost never fires. */
+function takerOwner(rng: Rng): number {
+  return 1001 + rng.int(100_000);
+}
+
+/** Generate the pre-fill and the operation stream for a target depth, using the engine as an oracle. */
+function generate(depth: number, nOps: number, seed: number): { prefill: Ops; ops: Ops; maxId: number } {
+  const rng = new Rng(seed);
+  const oracle = new OrderBook();
+  const res = new BookResult();
+  const inc: IncomingOrder = {
+    id: 0, owner: 0, side: Side.BUY, tif: TimeInForce.GTC, price: 0, size: 0,
+    stp: SelfTradePrevention.EXPIRE_MAKER, expiry: 0, clientId: 0, priority: 0,
+  };
+  const maxIds = depth + nOps + 1;
+  // Live set with O(1) insert / remove / uniform pick.
+  const live = new Int32Array(maxIds);
+  const pos = new Int32Array(maxIds + 1).fill(-1);
+  let nLive = 0;
+  const add = (id: number) => {
+    pos[id] = nLive;
+    live[nLive++] = id;
+  };
+  const del = (id: number) => {
+    const p = pos[id];
+    if (p < 0) return;
+    const last = live[--nLive];
+    live[p] = last;
+    pos[last] = p;
+    pos[id] = -1;
+  };
+  const track = (id: number) => {
+    for (let i = 0; i < res.eventCount; i++) {
+      const e = res.events[i];
+      if (e.remaining === 0) del(e.orderId);
+    }
+    if (id > 0 && res.status === BookStatus.RESTED && res.eventCount >= 0) add(id);
+  };
+  // Recently submitted limit order ids (ring), for age-skewed cancel / amend targets.
+  const recent = new Int32Array(RING);
+  let nSubmitted = 0;
+  const pickTarget = (): number => {
+    if (rng.int(10) !== 0) {
+      for (let tries = 0; tries < 4; tries++) {
+        const age = sampleAge(rng);
+        if (age > nSubmitted || age > RING) break;
+        const id = recent[(nSubmitted - age) & (RING - 1)];
+        if (pos[id] >= 0) return id;
+      }
+    }
+    return live[rng.int(nLive)];
+  };
+  let nextId = 1;
+  let prio = 0;
+  const prefill = allocOps(depth);
+  for (let i = 0; i < depth; i++) {
+    const side = i & 1;
+    const d = passiveOffset(rng);
+    const price = side === Side.BUY ? MID - d : MID + d;
+    const size = orderSize(rng);
+    const id = nextId++;
+    const owner = makerOwner(rng);
+    record(prefill, OP_LIMIT, id, side, price, size, owner);
+    inc.owner = owner;
+    inc.id = id; inc.side = side as Side; inc.tif = TimeInForce.GTC; inc.price = price; inc.size = size; inc.priority = ++prio;
+    oracle.place(inc, 0, res);
+    track(id);
+  }
+  const ops = allocOps(nOps);
+  for (let i = 0; i < nOps; i++) {
+    const r = rng.int(100);
+    const side = rng.int(2) as Side;
+    if (r < 60 || nLive === 0) {
+      let price: number;
+      let owner: number;
+      const oppBest = side === Side.BUY ? oracle.bestAsk() : oracle.bestBid();
+      if (rng.int(10) === 0 && oppBest >= 0) {
+        price = side === Side.BUY ? oppBest + rng.int(3) : oppBest - rng.int(3);
+        owner = takerOwner(rng);
+      } else {
+        const d = passiveOffset(rng);
+        price = side === Side.BUY ? MID - d : MID + d;
+        owner = makerOwner(rng);
+      }
+      const size = orderSize(rng);
+      const id = nextId++;
+      record(ops, OP_LIMIT, id, side, price, size, owner);
+      inc.owner = owner;
+      inc.id = id; inc.side = side; inc.tif = TimeInForce.GTC; inc.price = price; inc.size = size; inc.priority = ++prio;
+      oracle.place(inc, 0, res);
+      track(id);
+      recent[nSubmitted++ & (RING - 1)] = id;
+    } else if (r < 85) {
+      const id = pickTarget();
+      record(ops, OP_CANCEL, id, 0, 0, 0, 0);
+      oracle.cancel(id);
+      del(id);
+    } else if (r < 95) {
+      const id = pickTarget();
+      const o = oracle.getOrder(id)!;
+      let price = o.price;
+      let size = o.size;
+      const m = rng.int(10);
+      if (m < 5) size = 1 + rng.int(size);
+      else if (m < 7) size += 1 + rng.int(10);
+      else {
+        const step = 1 + rng.int(3);
+        price += rng.int(2) === 0 ? step : -step;
+        if (o.side === Side.BUY) {
+          const ba = oracle.bestAsk();
+          if (ba >= 0 && price >= ba) price = ba - 1;
+        } else {
+          const bb = oracle.bestBid();
+          if (bb >= 0 && price <= bb) price = bb + 1;
+        }
+      }
+      record(ops, OP_AMEND, id, o.side, price, size, 0);
+      oracle.amend(id, price, size, ++prio, 0, res);
+      track(0);
+    } else {
+      const err = nLive / depth - 1;
+      const k = Math.min(50, Math.max(1, 7 + 100 * err));
+      const size = Math.max(1, Math.round(MEAN_SIZE * k));
+      const owner = takerOwner(rng);
+      inc.owner = owner;
+      if (r < 98) {
+        record(ops, OP_MARKET, 0, side, 0, size, owner);
+        inc.tif = TimeInForce.MARKET;
+        inc.price = side === Side.BUY ? MARKET_BUY_PROTECTION : 0;
+        inc.id = nextId++;
+      } else {
+        const oppBest = side === Side.BUY ? oracle.bestAsk() : oracle.bestBid();
+        const price = oppBest >= 0 ? oppBest : MID;
+        const id = nextId++;
+        record(ops, OP_IOC, id, side, price, size, owner);
+        inc.tif = TimeInForce.IOC;
+        inc.price = price;
+        inc.id = id;
+      }
+      inc.side = side; inc.size = size; inc.priority = ++prio;
+      oracle.place(inc, 0, res);
+      track(0);
+    }
+  }
+  return { prefill, ops, maxId: nextId };
+}
+
+/** Replay `ops` on our engine; returns elapsed nanoseconds of the timed part and the final order count. */
+function runOurs(prefill: Ops, ops: Ops, maxId: number): { ns: number; count: number } {
+  const book = new OrderBook();
+  const res = new BookResult();
+  const inc: IncomingOrder = {
+    id: 0, owner: 0, side: Side.BUY, tif: TimeInForce.GTC, price: 0, size: 0,
+    stp: SelfTradePrevention.EXPIRE_MAKER, expiry: 0, clientId: 0, priority: 0,
+  };
+  let prio = 0;
+  for (let i = 0; i < prefill.n; i++) {
+    inc.id = prefill.id[i]; inc.owner = prefill.owner[i]; inc.side = prefill.side[i] as Side; inc.tif = TimeInForce.GTC;
+    inc.price = prefill.price[i]; inc.size = prefill.size[i]; inc.priority = ++prio;
+    book.place(inc, 0, res);
+  }
+  let marketId = maxId; // market orders get ids the recorded stream never uses
+  const { kind, id, side, price, size, owner } = ops;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < ops.n; i++) {
+    switch (kind[i]) {
+      case OP_LIMIT:
+        inc.id = id[i]; inc.owner = owner[i]; inc.side = side[i] as Side; inc.tif = TimeInForce.GTC;
+        inc.price = price[i]; inc.size = size[i]; inc.priority = ++prio;
+        book.place(inc, 0, res);
+        break;
+      case OP_CANCEL:
+        book.cancel(id[i]);
+        break;
+      case OP_AMEND:
+        book.amend(id[i], price[i], size[i], ++prio, 0, res);
+        break;
+      case OP_MARKET:
+        inc.id = marketId++; inc.owner = owner[i]; inc.side = side[i] as Side; inc.tif = TimeInForce.MARKET;
+        inc.price = side[i] === Side.BUY ? MARKET_BUY_PROTECTION : 0; inc.size = size[i]; inc.priority = ++prio;
+        book.place(inc, 0, res);
+        break;
+      default:
+        inc.id = id[i]; inc.owner = owner[i]; inc.side = side[i] as Side; inc.tif = TimeInForce.IOC;
+        inc.price = price[i]; inc.size = size[i]; inc.priority = ++prio;
+        book.place(inc, 0, res);
+    }
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  return { ns, count: book.orderCount };
+}
+
+/** Replay on nodejs-order-book (string ids prepared before timing). */
+function runPeer(prefill: Ops, ops: Ops, maxId: number): { ns: number } {
+  const book = new PeerBook();
+  const sid: string[] = new Array(maxId + 1);
+  for (let i = 0; i <= maxId; i++) sid[i] = String(i);
+  const sideName = ["buy", "sell"] as const;
+  for (let i = 0; i < prefill.n; i++) {
+    book.limit({ id: sid[prefill.id[i]], side: sideName[prefill.side[i]] as never, size: prefill.size[i], price: prefill.price[i] });
+  }
+  const { kind, id, side, price, size } = ops;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < ops.n; i++) {
+    switch (kind[i]) {
+      case OP_LIMIT:
+        book.limit({ id: sid[id[i]], side: sideName[side[i]] as never, size: size[i], price: price[i] });
+        break;
+      case OP_CANCEL:
+        book.cancel(sid[id[i]]);
+        break;
+      case OP_AMEND:
+        book.modify(sid[id[i]], { price: price[i], size: size[i] });
+        break;
+      case OP_MARKET:
+        book.market({ side: sideName[side[i]] as never, size: size[i] });
+        break;
+      default:
+        book.limit({ id: sid[id[i]], side: sideName[side[i]] as never, size: size[i], price: price[i], timeInForce: "IOC" as never });
+    }
+  }
+  return { ns: Number(process.hrtime.bigint() - t0) };
+}
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? Number(args[i + 1]) : dflt;
+}
+
+function mix(ops: Ops): string {
+  const c = [0, 0, 0, 0, 0];
+  for (let i = 0; i < ops.n; i++) c[ops.kind[i]]++;
+  const pct = (x: number) => ((100 * x) / ops.n).toFixed(1);
+  return `limit ${pct(c[0])}%, cancel ${pct(c[1])}%, amend ${pct(c[2])}%, market ${pct(c[3])}%, ioc ${pct(c[4])}%`;
+}
+
+export function main(args: string[]): void {
+  const nOps = arg(args, "--ops", 2_000_000);
+  const peerOps = arg(args, "--peer-ops", 1_000_000);
+  const seed = arg(args, "--seed", 42);
+  const out: Record<string, number> = {};
+
+  // Warm up the JIT on a small book so the first measured depth is not penalized.
+  {
+    const w = generate(1000, 200_000, seed + 1);
+    runOurs(w.prefill, w.ops, w.maxId);
+  }
+
+  let peerInput: ReturnType<typeof generate> | undefined;
+  for (const [label, depth] of [["1k", 1_000], ["100k", 100_000], ["1m", 1_000_000]] as const) {
+    const g = generate(depth, nOps, seed);
+    const r = runOurs(g.prefill, g.ops, g.maxId);
+    const opsPerS = Math.round(g.ops.n / (r.ns / 1e9));
+    out[`ops_per_s_${label}`] = opsPerS;
+    console.log(
+      `clob ${label.padStart(4)} resting: ${g.ops.n} ops in ${(r.ns / 1e6).toFixed(0)} ms = ${opsPerS.toLocaleString("en-US")} ops/s` +
+        ` (final resting ${r.count}; ${mix(g.ops)})`,
+    );
+    if (depth === 100_000) peerInput = g;
+  }
+
+  const g = peerInput!;
+  const peerStream: Ops = { ...g.ops, n: Math.min(peerOps, g.ops.n) };
+  const ours = runOurs(g.prefill, peerStream, g.maxId);
+  const peer = runPeer(g.prefill, peerStream, g.maxId);
+  const oursRate = Math.round(peerStream.n / (ours.ns / 1e9));
+  const peerRate = Math.round(peerStream.n / (peer.ns / 1e9));
+  console.log(
+    `nodejs-order-book@10.1.1 100k resting: ${peerStream.n} ops in ${(peer.ns / 1e6).toFixed(0)} ms = ` +
+      `${peerRate.toLocaleString("en-US")} ops/s (ours on the same ${peerStream.n} ops: ${oursRate.toLocaleString("en-US")} ops/s)`,
+  );
+  const ratio = Math.round((out.ops_per_s_100k / peerRate) * 100) / 100;
+  console.log(
+    JSON.stringify({
+      bench: "clob",
+      ops_per_s_1k: out.ops_per_s_1k,
+      ops_per_s_100k: out.ops_per_s_100k,
+      ops_per_s_1m: out.ops_per_s_1m,
+      peer_ops_per_s_100k: peerRate,
+      ratio_vs_peer_100k: ratio,
+    }),
+  );
+}
