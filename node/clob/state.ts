@@ -1,0 +1,472 @@
+// The CLOB state: markets (params + order book), assets, accounts with dense indexes and per-asset
+// balances, global counters, and the per-batch record of what changed (`dirty`). docs/stf.md ("State")
+// is normative. Everything here is plain data plus the engine's OrderBook; the transition rules live in
+// stf.ts.
+
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { OrderBook, type RestingOrder } from "./engine.ts";
+import { isAddress } from "./eip712.ts";
+import type { Address, Eip712Domain, MarketParams } from "./types.ts";
+
+/** Maximum resting orders of one account in one market (TOO_MANY_OPEN_ORDERS beyond). */
+export const MAX_OPEN_ORDERS_PER_MARKET = 1000;
+
+/** The fee account used when the genesis config names none: 0x...fee (nobody holds its key; documented). */
+export const DEFAULT_FEE_ACCOUNT: Address = "0x0000000000000000000000000000000000000fee";
+
+/** Chain-level constants fixed at genesis. */
+export interface ChainConfig {
+  /** EIP-712 domain: the L1 chain id and the Inbox address. */
+  domain: Eip712Domain;
+  /** Account that collects fees and pays maker rebates; account index 0. */
+  feeAccount: Address;
+}
+
+export class Balance {
+  available = 0;
+  locked = 0;
+}
+
+export class Account {
+  readonly index: number;
+  /** Lowercase 0x address. */
+  readonly address: Address;
+  /** Next expected nonce. */
+  nonce = 0;
+  /** asset id -> balance (entries are created on first credit/lock and never removed). */
+  readonly balances = new Map<number, Balance>();
+
+  constructor(index: number, address: Address) {
+    this.index = index;
+    this.address = address;
+  }
+
+  balance(asset: number): Balance {
+    let b = this.balances.get(asset);
+    if (b === undefined) {
+      b = new Balance();
+      this.balances.set(asset, b);
+    }
+    return b;
+  }
+
+  available(asset: number): number {
+    return this.balances.get(asset)?.available ?? 0;
+  }
+}
+
+export class Market {
+  readonly id: number;
+  params: MarketParams;
+  readonly book: OrderBook;
+  constructor(id: number, params: MarketParams, book = new OrderBook()) {
+    this.id = id;
+    this.params = params;
+    this.book = book;
+  }
+}
+
+export class AssetState {
+  readonly id: number;
+  /** Sum over all accounts of available + locked (equals deposits credited minus withdrawals). */
+  supply = 0;
+  constructor(id: number) {
+    this.id = id;
+  }
+}
+
+/**
+ * What a batch changed, for incremental commitment. Cleared by `beginBatch` (so it covers one batch:
+ * its L1 messages and its transactions). Entries name things that MAY have changed; a named order may
+ * have been removed (look it up in its market's book: absent = deleted leaf).
+ */
+export class DirtySet {
+  /** Account indexes whose nonce changed or that were created. */
+  readonly accounts = new Set<number>();
+  /** account index -> asset ids whose balance (available or locked) changed. */
+  readonly balances = new Map<number, Set<number>>();
+  /** order id -> market id, for orders created, changed (size, price, priority) or removed. */
+  readonly orders = new Map<number, number>();
+  /** Market ids created or whose params changed. */
+  readonly markets = new Set<number>();
+  /** Asset ids created or whose supply changed. */
+  readonly assets = new Set<number>();
+  /** Global counters (next ids, batch index, timestamp, L1 message count) changed. */
+  globals = false;
+
+  clear(): void {
+    this.accounts.clear();
+    this.balances.clear();
+    this.orders.clear();
+    this.markets.clear();
+    this.assets.clear();
+    this.globals = false;
+  }
+
+  balance(account: number, asset: number): void {
+    let s = this.balances.get(account);
+    if (s === undefined) {
+      s = new Set();
+      this.balances.set(account, s);
+    }
+    s.add(asset);
+  }
+}
+
+export class ClobState {
+  readonly config: ChainConfig;
+  /** Index of the last applied batch (0 = genesis). */
+  batchIndex = 0;
+  /** L1 timestamp of the last applied batch (0 at genesis). */
+  timestamp = 0;
+  /** Number of L1 messages consumed so far (the queue position). */
+  l1MessagesConsumed = 0;
+  /** Next order id (ids start at 1; 0 means "none"/"all" in messages). */
+  nextOrderId = 1;
+  /** Next priority sequence number given to an order that joins a queue. */
+  nextPriority = 1;
+  /** Next global withdrawal id (from 0, docs/l1-messages.md). */
+  nextWithdrawalId = 0;
+
+  /** market id -> market. Canonical iteration is by ascending id (see marketIds()). */
+  readonly markets = new Map<number, Market>();
+  /** asset id -> asset. Canonical iteration by ascending id. */
+  readonly assets = new Map<number, AssetState>();
+  /** Dense account table; index 0 is the fee account. */
+  readonly accounts: Account[] = [];
+  /** lowercase address -> account index. */
+  readonly accountIndex = new Map<string, number>();
+
+  readonly dirty = new DirtySet();
+
+  constructor(config: ChainConfig) {
+    this.config = config;
+  }
+
+  get feeAccount(): Account {
+    return this.accounts[0];
+  }
+
+  account(address: string): Account | undefined {
+    const i = this.accountIndex.get(address);
+    return i === undefined ? undefined : this.accounts[i];
+  }
+
+  /** The account of `address` (lowercase), created with the next dense index if missing. */
+  getOrCreateAccount(address: Address): Account {
+    const i = this.accountIndex.get(address);
+    if (i !== undefined) return this.accounts[i];
+    const a = new Account(this.accounts.length, address);
+    this.accounts.push(a);
+    this.accountIndex.set(address, a.index);
+    this.dirty.accounts.add(a.index);
+    return a;
+  }
+
+  asset(id: number): AssetState {
+    let a = this.assets.get(id);
+    if (a === undefined) {
+      a = new AssetState(id);
+      this.assets.set(id, a);
+      this.dirty.assets.add(id);
+    }
+    return a;
+  }
+
+  marketIds(): number[] {
+    return [...this.markets.keys()].sort((a, b) => a - b);
+  }
+
+  assetIds(): number[] {
+    return [...this.assets.keys()].sort((a, b) => a - b);
+  }
+}
+
+/** A fresh state: no markets, no assets, one account (index 0, the fee account). */
+export function createGenesisState(config: { domain: Eip712Domain; feeAccount?: Address }): ClobState {
+  const feeAccount = (config.feeAccount ?? DEFAULT_FEE_ACCOUNT).toLowerCase() as Address;
+  if (!isAddress(feeAccount)) throw new Error("bad fee account");
+  const domain = {
+    chainId: config.domain.chainId,
+    verifyingContract: config.domain.verifyingContract.toLowerCase() as Address,
+  };
+  if (!isAddress(domain.verifyingContract)) throw new Error("bad verifyingContract");
+  const s = new ClobState({ domain, feeAccount });
+  s.getOrCreateAccount(feeAccount);
+  s.dirty.clear();
+  return s;
+}
+
+/** Deep copy (order books rebuilt from their canonical order; priorities preserved). O(state). */
+export function cloneState(src: ClobState): ClobState {
+  const s = new ClobState({ domain: { ...src.config.domain }, feeAccount: src.config.feeAccount });
+  s.batchIndex = src.batchIndex;
+  s.timestamp = src.timestamp;
+  s.l1MessagesConsumed = src.l1MessagesConsumed;
+  s.nextOrderId = src.nextOrderId;
+  s.nextPriority = src.nextPriority;
+  s.nextWithdrawalId = src.nextWithdrawalId;
+  for (const [id, m] of src.markets) {
+    const book = new OrderBook();
+    for (const o of m.book.orders()) book.restore(o);
+    s.markets.set(id, new Market(id, { ...m.params }, book));
+  }
+  for (const [id, a] of src.assets) {
+    const b = new AssetState(id);
+    b.supply = a.supply;
+    s.assets.set(id, b);
+  }
+  for (const a of src.accounts) {
+    const c = new Account(a.index, a.address);
+    c.nonce = a.nonce;
+    for (const [asset, bal] of a.balances) {
+      const nb = new Balance();
+      nb.available = bal.available;
+      nb.locked = bal.locked;
+      c.balances.set(asset, nb);
+    }
+    s.accounts.push(c);
+    s.accountIndex.set(c.address, c.index);
+  }
+  copyDirty(src.dirty, s.dirty);
+  return s;
+}
+
+function copyDirty(a: DirtySet, b: DirtySet): void {
+  for (const x of a.accounts) b.accounts.add(x);
+  for (const [k, v] of a.balances) b.balances.set(k, new Set(v));
+  for (const [k, v] of a.orders) b.orders.set(k, v);
+  for (const x of a.markets) b.markets.add(x);
+  for (const x of a.assets) b.assets.add(x);
+  b.globals = a.globals;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Canonical serialization (snapshots, digests, test comparisons). Layout in docs/stf.md ("Canonical state
+// serialization"). All integers are u64 big-endian unless noted; i32 for makerFeePpm.
+
+class Writer {
+  private buf = new Uint8Array(1 << 16);
+  private view = new DataView(this.buf.buffer);
+  len = 0;
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf.subarray(0, this.len));
+    this.buf = nb;
+    this.view = new DataView(nb.buffer);
+  }
+  u64(n: number): void {
+    this.ensure(8);
+    this.view.setUint32(this.len, Math.floor(n / 0x100000000));
+    this.view.setUint32(this.len + 4, n >>> 0);
+    this.len += 8;
+  }
+  u32(n: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.len, n >>> 0);
+    this.len += 4;
+  }
+  i32(n: number): void {
+    this.ensure(4);
+    this.view.setInt32(this.len, n);
+    this.len += 4;
+  }
+  u8(n: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = n;
+  }
+  address(a: string): void {
+    this.ensure(20);
+    for (let i = 0; i < 20; i++) this.buf[this.len + i] = parseInt(a.slice(2 + 2 * i, 4 + 2 * i), 16);
+    this.len += 20;
+  }
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+class Reader {
+  private readonly view: DataView;
+  private readonly b: Uint8Array;
+  pos = 0;
+  constructor(b: Uint8Array) {
+    this.b = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  u64(): number {
+    const hi = this.view.getUint32(this.pos);
+    const lo = this.view.getUint32(this.pos + 4);
+    this.pos += 8;
+    const n = hi * 0x100000000 + lo;
+    if (!Number.isSafeInteger(n)) throw new Error("u64 out of range");
+    return n;
+  }
+  u32(): number {
+    const n = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return n;
+  }
+  i32(): number {
+    const n = this.view.getInt32(this.pos);
+    this.pos += 4;
+    return n;
+  }
+  u8(): number {
+    if (this.pos >= this.b.length) throw new Error("truncated");
+    return this.b[this.pos++];
+  }
+  address(): Address {
+    if (this.pos + 20 > this.b.length) throw new Error("truncated");
+    let s = "0x";
+    for (let i = 0; i < 20; i++) s += this.b[this.pos + i].toString(16).padStart(2, "0");
+    this.pos += 20;
+    return s as Address;
+  }
+}
+
+const SERIAL_VERSION = 1;
+
+/**
+ * Canonical bytes of the whole state (not the Merkle root: that is node/state's). Two states are equal iff
+ * their serializations are equal. The dirty set is not part of it.
+ */
+export function serializeState(s: ClobState): Uint8Array {
+  const w = new Writer();
+  w.u8(SERIAL_VERSION);
+  w.u64(s.config.domain.chainId);
+  w.address(s.config.domain.verifyingContract);
+  w.address(s.config.feeAccount);
+  w.u64(s.batchIndex);
+  w.u64(s.timestamp);
+  w.u64(s.l1MessagesConsumed);
+  w.u64(s.nextOrderId);
+  w.u64(s.nextPriority);
+  w.u64(s.nextWithdrawalId);
+  const aids = s.assetIds();
+  w.u32(aids.length);
+  for (const id of aids) {
+    w.u32(id);
+    w.u64(s.assets.get(id)!.supply);
+  }
+  w.u64(s.accounts.length);
+  for (const a of s.accounts) {
+    w.address(a.address);
+    w.u64(a.nonce);
+    const assets = [...a.balances.keys()].sort((x, y) => x - y);
+    w.u32(assets.length);
+    for (const id of assets) {
+      const b = a.balances.get(id)!;
+      w.u32(id);
+      w.u64(b.available);
+      w.u64(b.locked);
+    }
+  }
+  const mids = s.marketIds();
+  w.u32(mids.length);
+  for (const id of mids) {
+    const m = s.markets.get(id)!;
+    const p = m.params;
+    w.u32(id);
+    w.u32(p.baseAsset);
+    w.u32(p.quoteAsset);
+    w.u64(p.lotSize);
+    w.u64(p.tickSize);
+    w.u64(p.minSize);
+    w.i32(p.makerFeePpm);
+    w.u32(p.takerFeePpm);
+    w.u8(p.status);
+    w.u64(m.book.orderCount);
+    for (const o of m.book.orders()) writeOrder(w, o);
+  }
+  return w.bytes();
+}
+
+function writeOrder(w: Writer, o: RestingOrder): void {
+  w.u64(o.id);
+  w.u64(o.owner);
+  w.u8(o.side);
+  w.u64(o.price);
+  w.u64(o.size);
+  w.u64(o.expiry);
+  w.u64(o.clientId);
+  w.u64(o.priority);
+}
+
+/** Inverse of serializeState (throws on malformed input). */
+export function deserializeState(bytes: Uint8Array): ClobState {
+  const r = new Reader(bytes);
+  if (r.u8() !== SERIAL_VERSION) throw new Error("unknown state serialization version");
+  const chainId = r.u64();
+  const verifyingContract = r.address();
+  const feeAccount = r.address();
+  const s = new ClobState({ domain: { chainId, verifyingContract }, feeAccount });
+  s.batchIndex = r.u64();
+  s.timestamp = r.u64();
+  s.l1MessagesConsumed = r.u64();
+  s.nextOrderId = r.u64();
+  s.nextPriority = r.u64();
+  s.nextWithdrawalId = r.u64();
+  const na = r.u32();
+  for (let i = 0; i < na; i++) {
+    const a = new AssetState(r.u32());
+    a.supply = r.u64();
+    s.assets.set(a.id, a);
+  }
+  const nacc = r.u64();
+  for (let i = 0; i < nacc; i++) {
+    const a = new Account(i, r.address());
+    a.nonce = r.u64();
+    const nb = r.u32();
+    for (let j = 0; j < nb; j++) {
+      const asset = r.u32();
+      const b = new Balance();
+      b.available = r.u64();
+      b.locked = r.u64();
+      a.balances.set(asset, b);
+    }
+    s.accounts.push(a);
+    s.accountIndex.set(a.address, i);
+  }
+  const nm = r.u32();
+  for (let i = 0; i < nm; i++) {
+    const id = r.u32();
+    const params: MarketParams = {
+      baseAsset: r.u32(),
+      quoteAsset: r.u32(),
+      lotSize: r.u64(),
+      tickSize: r.u64(),
+      minSize: r.u64(),
+      makerFeePpm: r.i32(),
+      takerFeePpm: r.u32(),
+      status: r.u8() as MarketParams["status"],
+    };
+    const m = new Market(id, params);
+    const no = r.u64();
+    for (let j = 0; j < no; j++) {
+      m.book.restore({
+        id: r.u64(),
+        owner: r.u64(),
+        side: r.u8() as 0 | 1,
+        price: r.u64(),
+        size: r.u64(),
+        expiry: r.u64(),
+        clientId: r.u64(),
+        priority: r.u64(),
+      });
+    }
+    s.markets.set(id, m);
+  }
+  if (r.pos !== bytes.length) throw new Error("trailing bytes");
+  return s;
+}
+
+/** keccak256 of the canonical serialization, 0x hex: a full-state fingerprint for tests and logs. */
+export function stateDigest(s: ClobState): string {
+  const h = keccak_256(serializeState(s));
+  let out = "0x";
+  for (const b of h) out += b.toString(16).padStart(2, "0");
+  return out;
+}

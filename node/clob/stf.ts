@@ -1,0 +1,934 @@
+// The CLOB state transition function: apply(preState, batch, l1Messages) -> (postState, receipts,
+// withdrawals). docs/stf.md is normative; this file is its TypeScript implementation (the Rust guest is
+// the other one). Pure and deterministic: integers only, no clocks, no randomness, no iteration over
+// maps whose order is not defined by data.
+//
+// Execution model: `applyBatch` mutates a state in place (fast path for the sequencer and derivation);
+// `apply` copies the pre-state first (cloneState) and leaves it untouched. Every transaction is atomic by
+// construction: all validation (including the engine's own reject conditions for POST_ONLY / FOK / amend)
+// happens before the first mutation, so no undo journal is needed.
+
+import {
+  BookReason,
+  BookResult,
+  BookStatus,
+  MakerEventKind,
+  type IncomingOrder,
+  type MakerEvent,
+  type RestingOrder,
+} from "./engine.ts";
+import { domainSeparator, isAddress, isCanonicalSignature, isWellFormed, recoverAddress, txSigningHash } from "./eip712.ts";
+import { ErrorCode } from "./errors.ts";
+import { type Account, ClobState, MAX_OPEN_ORDERS_PER_MARKET, Market, cloneState } from "./state.ts";
+import {
+  L1MessageKind,
+  MAX_AMOUNT,
+  MarketStatus,
+  SelfTradePrevention,
+  Side,
+  TimeInForce,
+  TxKind,
+  type Address,
+  type AmendTx,
+  type CancelAllTx,
+  type CancelByClientIdTx,
+  type CancelTx,
+  type DepositMessage,
+  type ForcedCancelMessage,
+  type ForcedWithdrawMessage,
+  type L1Message,
+  type MarketParams,
+  type PlaceOrderTx,
+  type SetMarketMessage,
+  type Tx,
+  type WithdrawTx,
+} from "./types.ts";
+
+// ---------------------------------------------------------------------------------------------------------
+// Public types
+
+/** A batch as the STF sees it (decoded by node/codec, header fields from the BatchProposed event). */
+export interface Batch {
+  /** Batch index (from 1); must be the state's batchIndex + 1. */
+  index: number;
+  /** L1 timestamp (seconds) of the proposing block: the STF clock. Never below the previous batch's. */
+  timestamp: number;
+  /** Transactions in batch order. An undecodable batch is passed as `txs: []` (its L1 messages still apply). */
+  txs: readonly Tx[];
+}
+
+export const ReceiptStatus = {
+  /** Executed. */
+  ACCEPTED: 0,
+  /** Authenticated, nonce consumed, business rule failed: nothing else changed. */
+  FAILED: 1,
+  /** Not attributable (malformed, bad signature, wrong nonce): nothing changed at all. */
+  REJECTED: 2,
+} as const;
+export type ReceiptStatus = (typeof ReceiptStatus)[keyof typeof ReceiptStatus];
+
+export const OrderStatus = {
+  /** Rests in the book with no fill. */
+  NEW: 0,
+  /** Some lots traded, the rest (`remaining`) rests. */
+  PARTIALLY_FILLED: 1,
+  /** Completely traded. */
+  FILLED: 2,
+  /** Removed (or never rested): see `reason`. */
+  CANCELLED: 3,
+  /** Removed because its GTT expiry passed (lazy expiry). */
+  EXPIRED: 4,
+  /** Price and/or size changed by an amend. */
+  AMENDED: 5,
+  /** Reduced by self-trade prevention DECREMENT (`remaining` 0 = removed). */
+  DECREMENTED: 6,
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+export const CancelReason = {
+  NONE: 0,
+  /** Cancel, cancel-by-client-id or cancel-all transaction. */
+  USER: 1,
+  /** IOC / MARKET remainder. */
+  IOC_REMAINDER: 2,
+  /** Self-trade prevention. */
+  SELF_TRADE: 3,
+  /** FORCED_CANCEL L1 message. */
+  FORCED: 4,
+  /** A market fee change raised the buy reserve and the owner's available balance could not cover it. */
+  FEE_RELOCK: 5,
+} as const;
+export type CancelReason = (typeof CancelReason)[keyof typeof CancelReason];
+
+/** One change of one order. */
+export interface OrderUpdate {
+  orderId: number;
+  market: number;
+  account: Address;
+  side: Side;
+  /** The order's price after the update (ticks). */
+  price: number;
+  status: OrderStatus;
+  /** Lots concerned: filled, cancelled, expired, decremented; for NEW/AMENDED the resting size. */
+  size: number;
+  /** Lots still resting after the update (0 = not in the book). */
+  remaining: number;
+  clientId: number;
+  reason: CancelReason;
+}
+
+/** One trade. Fees are in quote units; makerFee < 0 is a rebate paid to the maker. */
+export interface Fill {
+  market: number;
+  price: number;
+  size: number;
+  takerOrderId: number;
+  makerOrderId: number;
+  taker: Address;
+  maker: Address;
+  takerSide: Side;
+  /** price * size * tickSize (quote units). */
+  notional: number;
+  takerFee: number;
+  makerFee: number;
+}
+
+export interface TxReceipt {
+  /** Position of the tx in the batch. */
+  index: number;
+  kind: number;
+  account: string;
+  nonce: number;
+  status: ReceiptStatus;
+  code: ErrorCode;
+  /** PLACE: the new order id; CANCEL/AMEND: the target order id; 0 otherwise or when none was assigned. */
+  orderId: number;
+  fills: Fill[];
+  orders: OrderUpdate[];
+  /** WITHDRAW: the withdrawal id; -1 otherwise. */
+  withdrawalId: number;
+}
+
+export interface L1Receipt {
+  /** Global L1 message index (queue position). */
+  index: number;
+  kind: number;
+  code: ErrorCode;
+  orders: OrderUpdate[];
+  /** FORCED_WITHDRAW (or a refunded DEPOSIT): the withdrawal id; -1 otherwise. */
+  withdrawalId: number;
+  /** DEPOSIT: units credited; FORCED_WITHDRAW: units withdrawn; 0 otherwise. */
+  amount: number;
+}
+
+/** A withdrawal record: the leaf [withdrawalId, recipient, asset, amount] of docs/l1-messages.md. */
+export interface Withdrawal {
+  withdrawalId: number;
+  recipient: Address;
+  asset: number;
+  amount: number;
+}
+
+export interface BatchResult {
+  l1Receipts: L1Receipt[];
+  txReceipts: TxReceipt[];
+  withdrawals: Withdrawal[];
+}
+
+/**
+ * Signers recovered earlier (admission / derivation, possibly in parallel). `lookup` returns the lowercase
+ * address recovered from the tx's EIP-712 digest and signature, null if recovery failed, undefined if
+ * unknown (the STF then recovers itself). A correct cache never changes a result.
+ */
+export interface SignerCache {
+  lookup(tx: Tx): Address | null | undefined;
+}
+
+/** Identity-keyed signer cache (for tx objects that are not mutated after admission). */
+export class TxSignerCache implements SignerCache {
+  private readonly m = new WeakMap<Tx, Address | null>();
+  lookup(tx: Tx): Address | null | undefined {
+    return this.m.get(tx);
+  }
+  set(tx: Tx, signer: Address | null): void {
+    this.m.set(tx, signer);
+  }
+}
+
+export interface ApplyOptions {
+  signerCache?: SignerCache;
+}
+
+export class InvariantError extends Error {}
+
+// ---------------------------------------------------------------------------------------------------------
+// Integer helpers (docs/stf.md "Integer domain")
+
+const PPM = 1_000_000;
+/** Maximum taker fee and maximum maker fee (ppm). */
+export const MAX_FEE_PPM = 100_000;
+
+/** a*b, or -1 if the exact product exceeds MAX_AMOUNT (a, b non-negative safe integers). */
+export function mulChecked(a: number, b: number): number {
+  const p = a * b;
+  return p > MAX_AMOUNT ? -1 : p;
+}
+/** a+b, or -1 above MAX_AMOUNT. */
+export function addChecked(a: number, b: number): number {
+  const s = a + b;
+  return s > MAX_AMOUNT ? -1 : s;
+}
+/** floor(n / d) for non-negative safe integers (exact). */
+function idiv(n: number, d: number): number {
+  return (n - (n % d)) / d;
+}
+/** floor(n * rate / 1e6), exact for n <= MAX_AMOUNT, 0 <= rate <= 1e6. */
+export function ppmFloor(n: number, rate: number): number {
+  const lo = n % PPM;
+  return ((n - lo) / PPM) * rate + idiv(lo * rate, PPM);
+}
+/** ceil(n * rate / 1e6), exact for n <= MAX_AMOUNT, 0 <= rate <= 1e6. */
+export function ppmCeil(n: number, rate: number): number {
+  const lo = n % PPM;
+  return ((n - lo) / PPM) * rate + idiv(lo * rate + (PPM - 1), PPM);
+}
+
+/** Fee-reserve rate of a market: max(takerFeePpm, makerFeePpm, 0). */
+export function reservePpm(p: MarketParams): number {
+  return Math.max(p.takerFeePpm, p.makerFeePpm, 0);
+}
+
+/**
+ * Quote units locked per lot of a buy order at `price`: price*tickSize + ceil(price*tickSize*reservePpm/1e6).
+ * -1 on overflow.
+ */
+export function buyUnitCost(price: number, p: MarketParams): number {
+  const pt = mulChecked(price, p.tickSize);
+  if (pt < 0) return -1;
+  return addChecked(pt, ppmCeil(pt, reservePpm(p)));
+}
+
+/** Amount locked by a resting order of `size` lots (quote for buys, base for sells); -1 on overflow. */
+export function orderLock(side: Side, price: number, size: number, p: MarketParams): number {
+  if (side === Side.BUY) {
+    const u = buyUnitCost(price, p);
+    return u < 0 ? -1 : mulChecked(size, u);
+  }
+  return mulChecked(size, p.lotSize);
+}
+
+/** Taker fee of a fill with this notional (rounded up). */
+export function takerFee(notional: number, p: MarketParams): number {
+  return ppmCeil(notional, p.takerFeePpm);
+}
+/** Maker fee of a fill: rounded up when charged, a rebate (negative) rounded down in magnitude. */
+export function makerFee(notional: number, p: MarketParams): number {
+  return p.makerFeePpm >= 0 ? ppmCeil(notional, p.makerFeePpm) : -ppmFloor(notional, -p.makerFeePpm);
+}
+
+/** Market parameter validation of SET_MARKET (docs/stf.md). */
+export function validMarketParams(p: MarketParams): boolean {
+  const u32 = (x: number) => Number.isSafeInteger(x) && x >= 0 && x <= 0xffffffff;
+  const amt = (x: number) => Number.isSafeInteger(x) && x >= 1 && x <= MAX_AMOUNT;
+  return (
+    u32(p.baseAsset) && u32(p.quoteAsset) && p.baseAsset !== p.quoteAsset &&
+    amt(p.lotSize) && amt(p.tickSize) && amt(p.minSize) &&
+    Number.isSafeInteger(p.takerFeePpm) && p.takerFeePpm >= 0 && p.takerFeePpm <= MAX_FEE_PPM &&
+    Number.isSafeInteger(p.makerFeePpm) && p.makerFeePpm >= -p.takerFeePpm && p.makerFeePpm <= MAX_FEE_PPM &&
+    (p.status === MarketStatus.ACTIVE || p.status === MarketStatus.CANCEL_ONLY || p.status === MarketStatus.HALTED)
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Entry points
+
+/** Functional form: applies the batch to a copy; `preState` is untouched. */
+export function apply(
+  preState: ClobState,
+  batch: Batch,
+  l1Messages: readonly L1Message[],
+  options: ApplyOptions = {},
+): BatchResult & { state: ClobState } {
+  const state = cloneState(preState);
+  const res = applyBatch(state, batch, l1Messages, options);
+  return { state, ...res };
+}
+
+/** In-place form: mutates `state`. Its `dirty` set afterwards describes exactly this batch. */
+export function applyBatch(
+  state: ClobState,
+  batch: Batch,
+  l1Messages: readonly L1Message[],
+  options: ApplyOptions = {},
+): BatchResult {
+  const ex = new BatchExecutor(state, batch, l1Messages, options);
+  for (const tx of batch.txs) ex.applyTx(tx);
+  return ex.finish();
+}
+
+/**
+ * Incremental batch execution for a sequencer building a batch tx by tx: the constructor starts the batch
+ * (clears `state.dirty`, advances batch index and clock, applies the L1 messages); `applyTx` executes one
+ * transaction in place and returns its final receipt; `finish` returns everything.
+ */
+export class BatchExecutor {
+  readonly state: ClobState;
+  readonly now: number;
+  private readonly cache: SignerCache | undefined;
+  private readonly separator: Uint8Array;
+  private readonly l1Receipts: L1Receipt[] = [];
+  private readonly txReceipts: TxReceipt[] = [];
+  private readonly withdrawals: Withdrawal[] = [];
+  private readonly br = new BookResult();
+  private readonly inc: IncomingOrder = {
+    id: 0, owner: 0, side: Side.BUY, tif: TimeInForce.GTC, price: 0, size: 0,
+    stp: SelfTradePrevention.EXPIRE_MAKER, expiry: 0, clientId: 0, priority: 0,
+  };
+
+  constructor(state: ClobState, header: { index: number; timestamp: number }, l1Messages: readonly L1Message[], options: ApplyOptions = {}) {
+    if (!Number.isSafeInteger(header.index) || header.index !== state.batchIndex + 1) {
+      throw new Error(`batch index ${header.index} does not follow ${state.batchIndex}`);
+    }
+    if (!Number.isSafeInteger(header.timestamp) || header.timestamp < state.timestamp) {
+      throw new Error(`batch timestamp ${header.timestamp} before ${state.timestamp}`);
+    }
+    this.state = state;
+    this.now = header.timestamp;
+    this.cache = options.signerCache;
+    this.separator = domainSeparator(state.config.domain);
+    state.dirty.clear();
+    state.batchIndex = header.index;
+    state.timestamp = header.timestamp;
+    state.dirty.globals = true;
+    for (const m of l1Messages) this.applyL1(m);
+  }
+
+  finish(): BatchResult {
+    return { l1Receipts: this.l1Receipts, txReceipts: this.txReceipts, withdrawals: this.withdrawals };
+  }
+
+  // ------------------------------------------------------------------------------------ balances
+
+  private bal(a: Account, asset: number) {
+    this.state.dirty.balance(a.index, asset);
+    return a.balance(asset);
+  }
+  private lock(a: Account, asset: number, amount: number): void {
+    if (amount === 0) return;
+    const b = this.bal(a, asset);
+    if (b.available < amount) throw new InvariantError("lock exceeds available");
+    b.available -= amount;
+    b.locked += amount;
+  }
+  private unlock(a: Account, asset: number, amount: number): void {
+    if (amount === 0) return;
+    const b = this.bal(a, asset);
+    if (b.locked < amount) throw new InvariantError("unlock exceeds locked");
+    b.locked -= amount;
+    b.available += amount;
+  }
+  /** Removes `amount` from locked (it leaves the account). */
+  private spendLocked(a: Account, asset: number, amount: number): void {
+    const b = this.bal(a, asset);
+    if (b.locked < amount) throw new InvariantError("spend exceeds locked");
+    b.locked -= amount;
+  }
+  private credit(a: Account, asset: number, amount: number): void {
+    if (amount === 0) return;
+    const b = this.bal(a, asset);
+    b.available += amount;
+  }
+  private debit(a: Account, asset: number, amount: number): void {
+    if (amount === 0) return;
+    const b = this.bal(a, asset);
+    if (b.available < amount) throw new InvariantError("debit exceeds available");
+    b.available -= amount;
+  }
+
+  // ------------------------------------------------------------------------------------ L1 messages
+
+  private applyL1(msg: L1Message): void {
+    const st = this.state;
+    const r: L1Receipt = { index: st.l1MessagesConsumed, kind: msg.kind, code: ErrorCode.OK, orders: [], withdrawalId: -1, amount: 0 };
+    st.l1MessagesConsumed++;
+    switch (msg.kind) {
+      case L1MessageKind.DEPOSIT:
+        r.code = this.l1Deposit(msg, r);
+        break;
+      case L1MessageKind.FORCED_WITHDRAW:
+        r.code = this.l1ForcedWithdraw(msg, r);
+        break;
+      case L1MessageKind.FORCED_CANCEL:
+        r.code = this.l1ForcedCancel(msg, r);
+        break;
+      case L1MessageKind.SET_MARKET:
+        r.code = this.l1SetMarket(msg, r);
+        break;
+      default:
+        r.code = ErrorCode.MALFORMED;
+    }
+    this.l1Receipts.push(r);
+  }
+
+  private l1Deposit(msg: DepositMessage, r: L1Receipt): ErrorCode {
+    if (!isAddress(msg.account) || !isU32(msg.asset) || !isAmount(msg.amount)) return ErrorCode.MALFORMED;
+    if (msg.amount === 0) return ErrorCode.INVALID_AMOUNT;
+    const account = msg.account.toLowerCase() as Address;
+    const st = this.state;
+    const asset = st.asset(msg.asset);
+    if (asset.supply + msg.amount > MAX_AMOUNT) {
+      // The Vault holds the tokens: give them back through the normal claim path.
+      r.withdrawalId = this.emitWithdrawal(account, msg.asset, msg.amount);
+      return ErrorCode.SUPPLY_OVERFLOW;
+    }
+    const a = st.getOrCreateAccount(account);
+    asset.supply += msg.amount;
+    st.dirty.assets.add(msg.asset);
+    this.credit(a, msg.asset, msg.amount);
+    r.amount = msg.amount;
+    return ErrorCode.OK;
+  }
+
+  private l1ForcedWithdraw(msg: ForcedWithdrawMessage, r: L1Receipt): ErrorCode {
+    if (!isAddress(msg.account) || !isU32(msg.asset) || typeof msg.amount !== "number" || !(msg.amount >= 0) || !Number.isInteger(msg.amount)) {
+      return ErrorCode.MALFORMED;
+    }
+    const account = msg.account.toLowerCase() as Address;
+    const a = this.state.account(account);
+    const avail = a === undefined ? 0 : a.available(msg.asset);
+    const amount = Math.min(msg.amount, avail);
+    if (amount === 0) return ErrorCode.INSUFFICIENT_BALANCE;
+    this.debit(a!, msg.asset, amount);
+    this.reduceSupply(msg.asset, amount);
+    r.withdrawalId = this.emitWithdrawal(account, msg.asset, amount);
+    r.amount = amount;
+    return ErrorCode.OK;
+  }
+
+  private l1ForcedCancel(msg: ForcedCancelMessage, r: L1Receipt): ErrorCode {
+    if (!isAddress(msg.account) || !isU32(msg.market) || !isAmount(msg.orderId)) return ErrorCode.MALFORMED;
+    const m = this.state.markets.get(msg.market);
+    if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
+    const a = this.state.account(msg.account.toLowerCase());
+    if (msg.orderId === 0) {
+      if (a !== undefined) this.cancelAllOf(m, a, CancelReason.FORCED, r.orders);
+      return ErrorCode.OK;
+    }
+    const o = m.book.getOrder(msg.orderId);
+    if (a === undefined || o === undefined || o.owner !== a.index) return ErrorCode.ORDER_NOT_FOUND;
+    this.cancelOne(m, o, CancelReason.FORCED, r.orders);
+    return ErrorCode.OK;
+  }
+
+  private l1SetMarket(msg: SetMarketMessage, r: L1Receipt): ErrorCode {
+    const p = msg.params;
+    if (!isU32(msg.market) || p === null || typeof p !== "object" || !validMarketParams(p)) {
+      return ErrorCode.INVALID_MARKET_PARAMS;
+    }
+    const st = this.state;
+    const params: MarketParams = {
+      baseAsset: p.baseAsset, quoteAsset: p.quoteAsset, lotSize: p.lotSize, tickSize: p.tickSize,
+      minSize: p.minSize, makerFeePpm: p.makerFeePpm, takerFeePpm: p.takerFeePpm, status: p.status,
+    };
+    const m = st.markets.get(msg.market);
+    if (m === undefined) {
+      st.markets.set(msg.market, new Market(msg.market, params));
+      st.dirty.markets.add(msg.market);
+      return ErrorCode.OK;
+    }
+    const old = m.params;
+    if (old.baseAsset !== params.baseAsset || old.quoteAsset !== params.quoteAsset ||
+        old.lotSize !== params.lotSize || old.tickSize !== params.tickSize) {
+      return ErrorCode.INVALID_MARKET_PARAMS;
+    }
+    m.params = params;
+    st.dirty.markets.add(msg.market);
+    if (reservePpm(old) !== reservePpm(params)) this.relockBuys(m, old, r.orders);
+    return ErrorCode.OK;
+  }
+
+  /**
+   * After a change of the fee-reserve rate, every resting buy order of the market is re-locked at the new
+   * unit cost, in canonical book order: a decrease releases the difference, an increase locks it from the
+   * available balance, and an order whose increase cannot be covered (or overflows) is cancelled.
+   */
+  private relockBuys(m: Market, old: MarketParams, out: OrderUpdate[]): void {
+    const ids: number[] = [];
+    for (const o of m.book.orders()) if (o.side === Side.BUY) ids.push(o.id);
+    const quote = m.params.quoteAsset;
+    for (const id of ids) {
+      const o = m.book.getOrder(id)!;
+      const a = this.state.accounts[o.owner];
+      const before = orderLock(Side.BUY, o.price, o.size, old);
+      const after = orderLock(Side.BUY, o.price, o.size, m.params);
+      if (after >= 0 && after <= before) {
+        this.unlock(a, quote, before - after);
+      } else if (after >= 0 && a.available(quote) >= after - before) {
+        this.lock(a, quote, after - before);
+      } else {
+        // Cancel at the old unit cost (which is what is locked).
+        const snapshot = copyOrder(o);
+        m.book.cancel(id);
+        this.unlock(a, quote, before);
+        this.state.dirty.orders.set(id, m.id);
+        out.push(update(snapshot, m.id, a.address, OrderStatus.CANCELLED, snapshot.size, 0, CancelReason.FEE_RELOCK));
+      }
+    }
+  }
+
+  private emitWithdrawal(recipient: Address, asset: number, amount: number): number {
+    const st = this.state;
+    const id = st.nextWithdrawalId++;
+    st.dirty.globals = true;
+    this.withdrawals.push({ withdrawalId: id, recipient, asset, amount });
+    return id;
+  }
+
+  private reduceSupply(asset: number, amount: number): void {
+    const s = this.state.asset(asset);
+    if (s.supply < amount) throw new InvariantError("supply underflow");
+    s.supply -= amount;
+    this.state.dirty.assets.add(asset);
+  }
+
+  // ------------------------------------------------------------------------------------ transactions
+
+  /** Executes one transaction in place and returns its receipt. */
+  applyTx(tx: Tx): TxReceipt {
+    const r: TxReceipt = {
+      index: this.txReceipts.length,
+      kind: typeof tx === "object" && tx !== null && typeof tx.kind === "number" ? tx.kind : 0,
+      account: typeof tx === "object" && tx !== null && typeof tx.account === "string" ? tx.account.toLowerCase() : "",
+      nonce: typeof tx === "object" && tx !== null && typeof tx.nonce === "number" ? tx.nonce : 0,
+      status: ReceiptStatus.REJECTED,
+      code: ErrorCode.OK,
+      orderId: 0,
+      fills: [],
+      orders: [],
+      withdrawalId: -1,
+    };
+    this.txReceipts.push(r);
+    const code = this.authenticate(tx);
+    if (code !== ErrorCode.OK) {
+      r.code = code;
+      return r;
+    }
+    const st = this.state;
+    const a = st.getOrCreateAccount(r.account as Address);
+    a.nonce++;
+    st.dirty.accounts.add(a.index);
+    let c: ErrorCode;
+    switch (tx.kind) {
+      case TxKind.PLACE:
+        c = this.place(tx, a, r);
+        break;
+      case TxKind.CANCEL:
+        c = this.cancel(tx, a, r);
+        break;
+      case TxKind.CANCEL_BY_CLIENT_ID:
+        c = this.cancelByClientId(tx, a, r);
+        break;
+      case TxKind.CANCEL_ALL:
+        c = this.cancelAll(tx, a, r);
+        break;
+      case TxKind.AMEND:
+        c = this.amend(tx, a, r);
+        break;
+      case TxKind.WITHDRAW:
+        c = this.withdraw(tx, a, r);
+        break;
+    }
+    r.code = c;
+    r.status = c === ErrorCode.OK ? ReceiptStatus.ACCEPTED : ReceiptStatus.FAILED;
+    return r;
+  }
+
+  /** Structural check, signature, signer, nonce (docs/stf.md "Authentication"). */
+  private authenticate(tx: Tx): ErrorCode {
+    if (!isWellFormed(tx)) return ErrorCode.MALFORMED;
+    if (!isCanonicalSignature(tx.sig)) return ErrorCode.INVALID_SIGNATURE;
+    let signer = this.cache?.lookup(tx);
+    if (signer === undefined) signer = recoverAddress(txSigningHash(this.separator, tx), tx.sig);
+    if (signer === null) return ErrorCode.INVALID_SIGNATURE;
+    const account = tx.account.toLowerCase();
+    if (signer !== account) return ErrorCode.WRONG_SIGNER;
+    const a = this.state.account(account);
+    const expected = a === undefined ? 0 : a.nonce;
+    if (tx.nonce < expected) return ErrorCode.NONCE_TOO_LOW;
+    if (tx.nonce > expected) return ErrorCode.NONCE_TOO_HIGH;
+    return ErrorCode.OK;
+  }
+
+  private place(tx: PlaceOrderTx, a: Account, r: TxReceipt): ErrorCode {
+    const st = this.state;
+    const m = st.markets.get(tx.market);
+    if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
+    const p = m.params;
+    if (p.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
+    if (p.status === MarketStatus.CANCEL_ONLY) return ErrorCode.MARKET_CANCEL_ONLY;
+    if (tx.side !== Side.BUY && tx.side !== Side.SELL) return ErrorCode.INVALID_SIDE;
+    if (tx.tif > TimeInForce.MARKET) return ErrorCode.INVALID_TIF;
+    if (tx.stp > SelfTradePrevention.DECREMENT) return ErrorCode.INVALID_STP;
+    if (tx.price < 1) return ErrorCode.INVALID_PRICE;
+    if (tx.size < 1) return ErrorCode.INVALID_SIZE;
+    if (tx.size < p.minSize) return ErrorCode.BELOW_MIN_SIZE;
+    if (tx.expiry !== 0 && tx.expiry <= this.now) return ErrorCode.EXPIRY_IN_PAST;
+    const book = m.book;
+    if (tx.clientId !== 0 && book.findByClientId(a.index, tx.clientId) !== undefined) return ErrorCode.DUPLICATE_CLIENT_ID;
+    if ((tx.tif === TimeInForce.GTC || tx.tif === TimeInForce.POST_ONLY) && book.ownerOrderCount(a.index) >= MAX_OPEN_ORDERS_PER_MARKET) {
+      return ErrorCode.TOO_MANY_OPEN_ORDERS;
+    }
+    const pt = mulChecked(tx.price, p.tickSize);
+    if (pt < 0 || mulChecked(pt, tx.size) < 0 || mulChecked(tx.size, p.lotSize) < 0) return ErrorCode.OVERFLOW;
+    const isBuy = tx.side === Side.BUY;
+    let unit = 0;
+    let lockAmt: number;
+    if (isBuy) {
+      unit = buyUnitCost(tx.price, p);
+      lockAmt = unit < 0 ? -1 : mulChecked(tx.size, unit);
+    } else {
+      lockAmt = tx.size * p.lotSize;
+    }
+    if (lockAmt < 0) return ErrorCode.OVERFLOW;
+    const lockAsset = isBuy ? p.quoteAsset : p.baseAsset;
+    if (a.available(lockAsset) < lockAmt) return ErrorCode.INSUFFICIENT_BALANCE;
+
+    const inc = this.inc;
+    const orderId = st.nextOrderId;
+    inc.id = orderId;
+    inc.owner = a.index;
+    inc.side = tx.side;
+    inc.tif = tx.tif;
+    inc.price = tx.price;
+    inc.size = tx.size;
+    inc.stp = tx.stp;
+    inc.expiry = tx.expiry;
+    inc.clientId = tx.clientId;
+    inc.priority = st.nextPriority;
+    const res = book.place(inc, this.now, this.br);
+    if (res.status === BookStatus.REJECTED) {
+      if (res.reason === BookReason.POST_ONLY_WOULD_CROSS) return ErrorCode.POST_ONLY_WOULD_CROSS;
+      if (res.reason === BookReason.FOK_UNFILLABLE) return ErrorCode.FOK_NOT_FILLED;
+      throw new InvariantError(`engine rejected a validated order: reason ${res.reason}`);
+    }
+    if (res.notionalOverflow) throw new InvariantError("fill notional overflow");
+    st.nextOrderId++;
+    st.nextPriority++;
+    st.dirty.globals = true;
+    r.orderId = orderId;
+
+    this.lock(a, lockAsset, lockAmt);
+    this.processEvents(m, res, a, tx.side, unit, orderId, r.fills, r.orders);
+    // Taker remainder that did not rest: release its lock.
+    const gone = tx.size - res.filled - res.rested;
+    if (gone > 0) this.unlock(a, lockAsset, isBuy ? gone * unit : gone * p.lotSize);
+    if (res.rested > 0) st.dirty.orders.set(orderId, m.id);
+
+    let status: OrderStatus;
+    let size: number;
+    let reason: CancelReason = CancelReason.NONE;
+    if (res.status === BookStatus.FILLED) {
+      status = OrderStatus.FILLED;
+      size = res.filled;
+    } else if (res.status === BookStatus.RESTED) {
+      status = res.filled > 0 ? OrderStatus.PARTIALLY_FILLED : OrderStatus.NEW;
+      size = res.filled > 0 ? res.filled : res.rested;
+    } else {
+      status = OrderStatus.CANCELLED;
+      size = res.cancelled + res.decremented;
+      reason = res.reason === BookReason.IOC_REMAINDER ? CancelReason.IOC_REMAINDER : CancelReason.SELF_TRADE;
+    }
+    r.orders.push({
+      orderId, market: m.id, account: a.address, side: tx.side, price: tx.price, status, size,
+      remaining: res.rested, clientId: tx.clientId, reason,
+    });
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Turns engine events into balance changes and receipt entries. `taker` is the account whose order
+   * caused the events (undefined for purges without a taker); `takerUnit` its buy unit cost.
+   */
+  private processEvents(
+    m: Market,
+    res: BookResult,
+    taker: Account | undefined,
+    takerSide: Side,
+    takerUnit: number,
+    takerOrderId: number,
+    fills: Fill[] | undefined,
+    orders: OrderUpdate[],
+  ): void {
+    const st = this.state;
+    const p = m.params;
+    for (let i = 0; i < res.eventCount; i++) {
+      const e = res.events[i];
+      const owner = st.accounts[e.owner];
+      st.dirty.orders.set(e.orderId, m.id);
+      switch (e.kind) {
+        case MakerEventKind.FILL: {
+          if (taker === undefined) throw new InvariantError("fill without taker");
+          const f = this.settle(m, e, owner, taker, takerSide, takerUnit, takerOrderId);
+          fills!.push(f);
+          orders.push(eventUpdate(e, m.id, owner.address, e.remaining > 0 ? OrderStatus.PARTIALLY_FILLED : OrderStatus.FILLED, CancelReason.NONE));
+          break;
+        }
+        case MakerEventKind.EXPIRED:
+          this.releaseOrder(m, owner, e.side, e.price, e.size);
+          orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.EXPIRED, CancelReason.NONE));
+          break;
+        case MakerEventKind.STP_CANCELLED:
+          this.releaseOrder(m, owner, e.side, e.price, e.size);
+          orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.CANCELLED, CancelReason.SELF_TRADE));
+          break;
+        case MakerEventKind.STP_DECREMENTED:
+          this.releaseOrder(m, owner, e.side, e.price, e.size);
+          orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.DECREMENTED, CancelReason.SELF_TRADE));
+          break;
+        case MakerEventKind.CANCELLED: {
+          const expired = e.expiry !== 0 && e.expiry <= this.now;
+          this.releaseOrder(m, owner, e.side, e.price, e.size);
+          orders.push(eventUpdate(e, m.id, owner.address, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, expired ? CancelReason.NONE : CancelReason.USER));
+          break;
+        }
+        default:
+          throw new InvariantError("unknown engine event");
+      }
+    }
+    void p;
+  }
+
+  /** Releases the lock of `size` lots of a resting order at `price`. */
+  private releaseOrder(m: Market, a: Account, side: Side, price: number, size: number): void {
+    const amt = orderLock(side, price, size, m.params);
+    if (amt < 0) throw new InvariantError("lock overflow on release");
+    this.unlock(a, side === Side.BUY ? m.params.quoteAsset : m.params.baseAsset, amt);
+  }
+
+  /** Settles one trade between maker event `e` and the taker (docs/stf.md "Settlement"). */
+  private settle(m: Market, e: MakerEvent, maker: Account, taker: Account, takerSide: Side, takerUnit: number, takerOrderId: number): Fill {
+    const p = m.params;
+    const q = e.size;
+    const price = e.price;
+    const notional = price * q * p.tickSize;
+    const baseAmt = q * p.lotSize;
+    if (notional > MAX_AMOUNT || baseAmt > MAX_AMOUNT) throw new InvariantError("fill overflow");
+    const tFee = takerFee(notional, p);
+    const mFee = makerFee(notional, p);
+    let buyer: Account, seller: Account, buyerFee: number, sellerFee: number, buyerUnit: number;
+    if (takerSide === Side.BUY) {
+      buyer = taker;
+      seller = maker;
+      buyerFee = tFee;
+      sellerFee = mFee;
+      buyerUnit = takerUnit;
+    } else {
+      buyer = maker;
+      seller = taker;
+      buyerFee = mFee;
+      sellerFee = tFee;
+      buyerUnit = buyUnitCost(price, p);
+    }
+    const quote = p.quoteAsset;
+    const base = p.baseAsset;
+    // Buyer: q lots of lock leave; notional + fee are spent; the rest returns to available.
+    const buyerLock = q * buyerUnit;
+    const buyerRefund = buyerLock - notional - buyerFee;
+    if (buyerRefund < 0) throw new InvariantError("buy reserve short");
+    this.spendLocked(buyer, quote, buyerLock);
+    this.credit(buyer, quote, buyerRefund);
+    this.credit(buyer, base, baseAmt);
+    // Seller: base leaves its lock; proceeds minus fee (plus rebate) arrive.
+    this.spendLocked(seller, base, baseAmt);
+    this.credit(seller, quote, notional - sellerFee);
+    // Fee account: taker fee + maker fee (a rebate is negative; per fill tFee >= |rebate|).
+    const feeNet = tFee + mFee;
+    if (feeNet < 0) throw new InvariantError("negative fee net");
+    const fa = this.state.feeAccount;
+    this.credit(fa, quote, feeNet);
+    return {
+      market: m.id, price, size: q, takerOrderId, makerOrderId: e.orderId, taker: taker.address,
+      maker: maker.address, takerSide, notional, takerFee: tFee, makerFee: mFee,
+    };
+  }
+
+  private cancelOne(m: Market, o: RestingOrder, reason: CancelReason, out: OrderUpdate[]): void {
+    const snap = copyOrder(o);
+    m.book.cancel(snap.id);
+    const a = this.state.accounts[snap.owner];
+    this.releaseOrder(m, a, snap.side, snap.price, snap.size);
+    this.state.dirty.orders.set(snap.id, m.id);
+    const expired = snap.expiry !== 0 && snap.expiry <= this.now;
+    out.push(update(snap, m.id, a.address, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, snap.size, 0, expired ? CancelReason.NONE : reason));
+  }
+
+  private cancelAllOf(m: Market, a: Account, reason: CancelReason, out: OrderUpdate[]): void {
+    const res = m.book.cancelAll(a.index, this.br);
+    const start = out.length;
+    this.processEvents(m, res, undefined, Side.BUY, 0, 0, undefined, out);
+    if (reason !== CancelReason.USER) {
+      for (let i = start; i < out.length; i++) if (out[i].reason === CancelReason.USER) out[i].reason = reason;
+    }
+  }
+
+  private cancel(tx: CancelTx, a: Account, r: TxReceipt): ErrorCode {
+    const m = this.state.markets.get(tx.market);
+    if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
+    if (m.params.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
+    const o = m.book.getOrder(tx.orderId);
+    if (o === undefined || o.owner !== a.index) return ErrorCode.ORDER_NOT_FOUND;
+    r.orderId = tx.orderId;
+    this.cancelOne(m, o, CancelReason.USER, r.orders);
+    return ErrorCode.OK;
+  }
+
+  private cancelByClientId(tx: CancelByClientIdTx, a: Account, r: TxReceipt): ErrorCode {
+    const m = this.state.markets.get(tx.market);
+    if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
+    if (m.params.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
+    if (tx.clientId === 0) return ErrorCode.INVALID_CLIENT_ID;
+    const o = m.book.findByClientId(a.index, tx.clientId);
+    if (o === undefined) return ErrorCode.ORDER_NOT_FOUND;
+    r.orderId = o.id;
+    this.cancelOne(m, o, CancelReason.USER, r.orders);
+    return ErrorCode.OK;
+  }
+
+  private cancelAll(tx: CancelAllTx, a: Account, r: TxReceipt): ErrorCode {
+    const m = this.state.markets.get(tx.market);
+    if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
+    if (m.params.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
+    this.cancelAllOf(m, a, CancelReason.USER, r.orders);
+    return ErrorCode.OK;
+  }
+
+  private amend(tx: AmendTx, a: Account, r: TxReceipt): ErrorCode {
+    const st = this.state;
+    const m = st.markets.get(tx.market);
+    if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
+    const p = m.params;
+    if (p.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
+    if (p.status === MarketStatus.CANCEL_ONLY) return ErrorCode.MARKET_CANCEL_ONLY;
+    const o = m.book.getOrder(tx.orderId);
+    if (o === undefined || o.owner !== a.index) return ErrorCode.ORDER_NOT_FOUND;
+    if (tx.price < 1) return ErrorCode.INVALID_PRICE;
+    if (tx.size < 1) return ErrorCode.INVALID_SIZE;
+    const reduction = tx.price === o.price && tx.size <= o.size;
+    if (!reduction && tx.size < p.minSize) return ErrorCode.BELOW_MIN_SIZE;
+    if (o.expiry !== 0 && o.expiry <= this.now) return ErrorCode.ORDER_EXPIRED;
+    const pt = mulChecked(tx.price, p.tickSize);
+    if (pt < 0 || mulChecked(pt, tx.size) < 0 || mulChecked(tx.size, p.lotSize) < 0) return ErrorCode.OVERFLOW;
+    const side = o.side;
+    const oldLock = orderLock(side, o.price, o.size, p);
+    const newLock = orderLock(side, tx.price, tx.size, p);
+    if (newLock < 0) return ErrorCode.OVERFLOW;
+    if (oldLock < 0) throw new InvariantError("resting lock overflow");
+    const asset = side === Side.BUY ? p.quoteAsset : p.baseAsset;
+    if (newLock > oldLock && a.available(asset) < newLock - oldLock) return ErrorCode.INSUFFICIENT_BALANCE;
+
+    const orderId = o.id;
+    const res = m.book.amend(orderId, tx.price, tx.size, st.nextPriority, this.now, this.br);
+    if (res.status === BookStatus.REJECTED) {
+      if (res.reason === BookReason.AMEND_WOULD_CROSS) return ErrorCode.AMEND_WOULD_CROSS;
+      throw new InvariantError(`engine rejected a validated amend: reason ${res.reason}`);
+    }
+    if (!res.priorityKept) st.nextPriority++;
+    st.dirty.globals = true;
+    st.dirty.orders.set(orderId, m.id);
+    if (newLock > oldLock) this.lock(a, asset, newLock - oldLock);
+    else this.unlock(a, asset, oldLock - newLock);
+    r.orderId = orderId;
+    const after = m.book.getOrder(orderId)!;
+    // Purged expired opposite orders first (engine event order), then the amended order.
+    this.processEvents(m, res, undefined, Side.BUY, 0, 0, undefined, r.orders);
+    r.orders.push({
+      orderId, market: m.id, account: a.address, side, price: tx.price, status: OrderStatus.AMENDED,
+      size: tx.size, remaining: tx.size, clientId: after.clientId, reason: CancelReason.NONE,
+    });
+    return ErrorCode.OK;
+  }
+
+  private withdraw(tx: WithdrawTx, a: Account, r: TxReceipt): ErrorCode {
+    if (tx.amount === 0) return ErrorCode.INVALID_AMOUNT;
+    const recipient = tx.recipient.toLowerCase() as Address;
+    if (recipient === "0x0000000000000000000000000000000000000000") return ErrorCode.INVALID_RECIPIENT;
+    if (a.available(tx.asset) < tx.amount) return ErrorCode.INSUFFICIENT_BALANCE;
+    this.debit(a, tx.asset, tx.amount);
+    this.reduceSupply(tx.asset, tx.amount);
+    r.withdrawalId = this.emitWithdrawal(recipient, tx.asset, tx.amount);
+    return ErrorCode.OK;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function isU32(x: unknown): x is number {
+  return typeof x === "number" && Number.isSafeInteger(x) && x >= 0 && x <= 0xffffffff;
+}
+function isAmount(x: unknown): x is number {
+  return typeof x === "number" && Number.isSafeInteger(x) && x >= 0 && x <= MAX_AMOUNT;
+}
+
+interface OrderSnap {
+  id: number;
+  owner: number;
+  side: Side;
+  price: number;
+  size: number;
+  expiry: number;
+  clientId: number;
+}
+function copyOrder(o: RestingOrder): OrderSnap {
+  return { id: o.id, owner: o.owner, side: o.side, price: o.price, size: o.size, expiry: o.expiry, clientId: o.clientId };
+}
+
+function update(o: OrderSnap, market: number, account: Address, status: OrderStatus, size: number, remaining: number, reason: CancelReason): OrderUpdate {
+  return { orderId: o.id, market, account, side: o.side, price: o.price, status, size, remaining, clientId: o.clientId, reason };
+}
+
+function eventUpdate(e: MakerEvent, market: number, account: Address, status: OrderStatus, reason: CancelReason): OrderUpdate {
+  return {
+    orderId: e.orderId, market, account, side: e.side, price: e.price, status, size: e.size,
+    remaining: e.remaining, clientId: e.clientId, reason,
+  };
+}
