@@ -1,0 +1,36 @@
+// Shared fixtures for the codec tests.
+import { TxKind, type Address, type Signature, type Tx } from "../../../node/clob/types.ts";
+import type { BatchHeader } from "../../../node/codec/index.ts";
+
+export const A = `0x${"ab".repeat(20)}` as Address;
+export const B = `0x${"cd".repeat(20)}` as Address;
+export const C = `0x${"0f".repeat(20)}` as Address;
+/** secp256k1 n/2 (the largest low s). */
+export const HALF_N = Uint8Array.from(Buffer.from("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", "hex"));
+
+/** A deterministic low-s signature. */
+export function sig(i: number, v: 0 | 1 = (i & 1) as 0 | 1): Signature {
+  const s = new Uint8Array(32).fill((i * 7 + 3) & 0x3f);
+  return { r: new Uint8Array(32).fill(i & 0xff), s, v };
+}
+
+export const HEADER: BatchHeader = {
+  parentBatchHash: `0x${"11".repeat(32)}`,
+  l1OriginNumber: 19_000_000,
+  l1OriginHash: `0x${"22".repeat(32)}`,
+  timestamp: 1_750_000_000,
+  l1MsgStart: 10,
+  l1MsgEnd: 12,
+};
+
+/** One tx of every kind. */
+export function allKinds(): Tx[] {
+  return [
+    { kind: TxKind.PLACE, account: A, nonce: 5, market: 1, side: 0, tif: 3, price: 100_000, size: 10, expiry: 0, clientId: 1, stp: 0, sig: sig(1) },
+    { kind: TxKind.CANCEL, account: A, nonce: 6, market: 1, orderId: 7_000_001, sig: sig(2) },
+    { kind: TxKind.CANCEL_BY_CLIENT_ID, account: B, nonce: 0, market: 2, clientId: 44, sig: sig(3) },
+    { kind: TxKind.CANCEL_ALL, account: B, nonce: 1, market: 2, sig: sig(4) },
+    { kind: TxKind.AMEND, account: A, nonce: 7, market: 1, orderId: 7_000_002, price: 99_990, size: 20, sig: sig(5) },
+    { kind: TxKind.WITHDRAW, account: C, nonce: 3, asset: 2, amount: 1_000_000, recipient: A, sig: sig(6) },
+  ];
+}
