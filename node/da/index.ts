@@ -63,8 +63,11 @@ export {
   type SourceAnswer,
   type FetchedBatch,
   type BlobFetcherOptions,
+  type BeaconSourceOptions,
+  type ArchiveSourceOptions,
 } from "./fetcher.ts";
 export { HeliaBackup, KuboBackup, IpfsError, createIpfsBackup, retentionPolicy, rawCid, parseCid, type IpfsBackup, type PinInfo, type PinMetadata } from "./ipfs.ts";
 export { ArchiveStore, startArchiveServer, type ArchiveServer } from "./archive.ts";
 export { INBOX_DA_ABI, DATA_KIND_BLOBS, DATA_KIND_CALLDATA } from "./inbox-abi.ts";
 export { daMetrics, type DaMetrics } from "./metrics.ts";
+export { createDa, type Da, type DaSetupOptions } from "./setup.ts";

@@ -121,3 +121,29 @@ describe("da/fetcher with fake sources", function () {
     expect(err.attempts[0]!.result).to.equal("error");
   });
 });
+
+describe("da/setup from the node config", function () {
+  this.timeout(30_000);
+  it("builds helia + archive + fetcher in the standard order (beacon, archives, ipfs)", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { createDa } = await import("../../../node/da/index.ts");
+    const dir = mkdtempSync(path.join(tmpdir(), "rollbook-da-setup-"));
+    try {
+      const da = await createDa(
+        { dataDir: dir, l1: { rpcUrl: "http://127.0.0.1:1", beaconUrl: "http://127.0.0.1:1", archiveUrls: ["http://127.0.0.1:2"], confirmations: 0 }, ipfs: { mode: "helia", kuboUrl: "http://127.0.0.1:5001" } },
+        { archive: true, logger: silent, registry: new Registry() },
+      );
+      expect(da.ipfs?.kind).to.equal("helia");
+      expect(da.archive?.dir).to.equal(path.join(dir, "blobs"));
+      const names = (da.fetcher as unknown as { sources: { name: string }[] }).sources.map((s) => s.name);
+      expect(names).to.deep.equal(["beacon", "archive:http://127.0.0.1:2", "ipfs:helia"]);
+      await da.stop();
+      const off = await createDa({ dataDir: dir, l1: { rpcUrl: "http://x", beaconUrl: "http://x", archiveUrls: [], confirmations: 0 }, ipfs: { mode: "off", kuboUrl: "http://x" } }, { logger: silent, registry: new Registry() });
+      expect(off.ipfs).to.equal(undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
