@@ -93,14 +93,15 @@ export async function attest(signers: PrivateKeyAccount[], verifier: Address, ch
 let allAbi: Abi | undefined;
 const ABI_SOURCES = [
   "Settlement", "DisputeGame", "VerifierPolicy", "SP1VerifierAdapter", "ZiskVerifierAdapter", "AttestationVerifier",
-  "InboxDouble", "SP1GatewayDouble", "ZiskVerifierDouble", "ExactProofVerifierDouble",
+  "InboxDouble", "SP1GatewayDouble", "ZiskVerifierDouble", "ExactProofVerifierDouble", "Inbox", "Vault",
 ];
 async function errorsAbi(): Promise<Abi> {
   if (!allAbi) {
     const seen = new Set<string>();
     const errs: any[] = [];
     for (const name of ABI_SOURCES) {
-      for (const item of (await artifacts.readArtifact(name)).abi as any[]) {
+      const artifact = await artifacts.readArtifact(name).catch(() => undefined);
+      for (const item of (artifact?.abi ?? []) as any[]) {
         if (item.type !== "error") continue;
         const key = `${item.name}(${item.inputs.map((i: any) => i.type).join(",")})`;
         if (!seen.has(key)) { seen.add(key); errs.push(item); }
