@@ -260,6 +260,18 @@ describe("da on anvil", function () {
     expect((gone as IpfsError).code).to.equal("NOT_FOUND");
   });
 
+  it("sends plain blob transactions to an EOA (development mode: no event, blobs still served)", async () => {
+    const eoa = "0x000000000000000000000000000000000000dEaD" as Address;
+    const devPoster = new BlobPoster({ client: l1.client, account: l1.account, inbox: eoa, logger: silent, registry, pollIntervalMs: 50 });
+    const data = testBytes(5000, 21);
+    const r = await devPoster.sendBlobs(packBlobs(data));
+    expect(r.event).to.equal(undefined);
+    expect(r.receipt.status).to.equal("success");
+    const fetcher = new BlobFetcher({ sources: [new BeaconBlobSource({ url: l1.anvil.rpcUrl })], logger: silent, registry });
+    const got = await fetcher.fetchBatch({ versionedHashes: r.versionedHashes, blockNumber: r.receipt.blockNumber });
+    expect(got.unpacked.ok && Buffer.from(got.unpacked.data).equals(Buffer.from(data))).to.equal(true);
+  });
+
   it("kubo backup fails fast and typed when the daemon is unreachable", async () => {
     const kubo = await KuboBackup.create({ url: "http://127.0.0.1:9", timeoutMs: 2000 });
     const t0 = Date.now();
