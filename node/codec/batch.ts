@@ -64,7 +64,7 @@ export type DecodeBatchResult =
     };
 
 export interface EncodeOptions {
-  /** Algorithm for the records section; "auto" (default) keeps the smallest of NONE, DEFLATE and ZSTD. */
+  /** Algorithm for the records section; "auto" (default) keeps the smaller of NONE and DEFLATE. */
   compression?: Compression | "auto";
 }
 
@@ -231,7 +231,7 @@ function encodeRecords(header: BatchHeader, txs: readonly Tx[]): Uint8Array {
   return w.finish();
 }
 
-const ALGOS: readonly Compression[] = [Compression.NONE, Compression.DEFLATE, Compression.ZSTD];
+const ALGOS: readonly Compression[] = [Compression.NONE, Compression.DEFLATE];
 
 /**
  * Encodes a batch. Throws CodecError if the header or a tx is not encodable, a cap is exceeded or the
@@ -247,13 +247,10 @@ export function encodeBatch(batch: Batch, opts: EncodeOptions = {}): Uint8Array 
   let algo: Compression = Compression.NONE;
   let section = records;
   if (choice === "auto") {
-    for (const a of ALGOS) {
-      if (a === Compression.NONE) continue;
-      const c = compress(a, records);
-      if (c.length < section.length) {
-        algo = a;
-        section = c;
-      }
+    const c = compress(Compression.DEFLATE, records);
+    if (c.length < section.length) {
+      algo = Compression.DEFLATE;
+      section = c;
     }
   } else {
     if (!ALGOS.includes(choice)) throw new CodecError(`unknown compression ${choice as number}`);
@@ -499,7 +496,7 @@ export function decodeBatch(bytes: Uint8Array): DecodeBatchResult {
     if (count > MAX_TXS_PER_BATCH) return fail(DecodeReason.TOO_MANY_TXS, countAt, false);
     const algoAt = r.pos;
     const algo = r.u8();
-    if (algo > Compression.ZSTD) return fail(DecodeReason.BAD_COMPRESSION, algoAt, false);
+    if (algo > Compression.DEFLATE) return fail(DecodeReason.BAD_COMPRESSION, algoAt, false);
     const lenAt = r.pos;
     const recordsLength = r.varint();
     if (recordsLength > MAX_RECORDS_BYTES) return fail(DecodeReason.RECORDS_TOO_LARGE, lenAt, false);

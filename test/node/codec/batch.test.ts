@@ -21,7 +21,7 @@ import { Rng, checkCanonical, randomBatch } from "../../../node/codec/fuzz.ts";
 import { Writer } from "../../../node/codec/varint.ts";
 import { A, B, C, HALF_N, HEADER, allKinds, sig } from "./fixtures.ts";
 
-const ALGOS = [Compression.NONE, Compression.DEFLATE, Compression.ZSTD] as const;
+const ALGOS = [Compression.NONE, Compression.DEFLATE] as const;
 
 function roundTrip(batch: Batch, algo: Compression | "auto" = Compression.NONE): Uint8Array {
   const b = encodeBatch(batch, { compression: algo });
@@ -142,7 +142,7 @@ describe("codec: batch format", () => {
 
     it("300 random batches (edge-heavy generator), every compression", () => {
       const rng = new Rng(7);
-      for (let i = 0; i < 300; i++) roundTrip(randomBatch(rng, 60), ALGOS[i % 3]);
+      for (let i = 0; i < 300; i++) roundTrip(randomBatch(rng, 60), ALGOS[i % 2]);
     });
 
     it("sequential nonces, repeated markets and sizes cost no bytes; known accounts cost one", () => {
@@ -200,7 +200,6 @@ describe("codec: batch format", () => {
       const deflated = zlib.deflateRawSync(records);
       const zstd = zlib.zstdCompressSync(records);
       expect(decodeBatch(envelope({ count: 1, algo: 1, length: records.length, section: deflated })).ok).to.equal(true);
-      expect(decodeBatch(envelope({ count: 1, algo: 2, length: records.length, section: zstd })).ok).to.equal(true);
       const bad = (algo: number, section: Uint8Array, reason: number, what: string, length = records.length) =>
         expectReason(envelope({ count: 1, algo, length, section }), reason, what);
       bad(1, Uint8Array.of(...deflated, 0), DecodeReason.BAD_COMPRESSED_FRAME, "deflate trailing byte");
@@ -208,21 +207,8 @@ describe("codec: batch format", () => {
       bad(1, Uint8Array.of(0x07), DecodeReason.DECOMPRESS_FAILED, "deflate reserved block type");
       bad(1, deflated, DecodeReason.RECORDS_LENGTH_MISMATCH, "deflate longer than declared", records.length - 1);
       bad(1, deflated, DecodeReason.RECORDS_LENGTH_MISMATCH, "deflate shorter than declared", records.length + 1);
-      bad(2, Uint8Array.of(...zstd, 0), DecodeReason.BAD_COMPRESSED_FRAME, "zstd trailing byte");
-      bad(2, Uint8Array.of(...zstd, ...zstd), DecodeReason.BAD_COMPRESSED_FRAME, "two zstd frames");
-      bad(2, zstd.subarray(0, zstd.length - 1), DecodeReason.BAD_COMPRESSED_FRAME, "zstd truncated");
-      bad(2, Uint8Array.of(0x29, ...zstd.subarray(1)), DecodeReason.BAD_COMPRESSED_FRAME, "zstd bad magic");
-      bad(2, zstd, DecodeReason.BAD_COMPRESSED_FRAME, "zstd content size != declared", records.length + 1);
-      const withChecksum = zlib.zstdCompressSync(records, { params: { [zlib.constants.ZSTD_c_checksumFlag]: 1 } });
-      bad(2, withChecksum, DecodeReason.BAD_COMPRESSED_FRAME, "zstd checksum flag");
-      const noSize = zlib.zstdCompressSync(records, { params: { [zlib.constants.ZSTD_c_contentSizeFlag]: 0 } });
-      expect(decodeBatch(envelope({ count: 1, algo: 2, length: records.length, section: noSize })).ok, "zstd without content size").to.equal(true);
-      bad(2, noSize, DecodeReason.RECORDS_LENGTH_MISMATCH, "zstd (no content size) shorter than declared", records.length + 1);
-      // a compressed block whose contents are corrupt (structure intact)
-      const big = new Uint8Array(4000).map((_, i) => (i * 7) % 13);
-      const zbig = Uint8Array.from(zlib.zstdCompressSync(big));
-      zbig[zbig.length - 5]! ^= 0xff;
-      expectReason(envelope({ count: 0, algo: 2, length: big.length, section: zbig }), DecodeReason.DECOMPRESS_FAILED, "zstd corrupt block");
+      // id 2 is reserved for zstd: a perfectly good zstd frame is still not a v1 batch
+      bad(2, zstd, DecodeReason.BAD_COMPRESSION, "zstd (reserved id 2)");
     });
 
     it("record-level reasons", () => {
@@ -293,14 +279,12 @@ describe("codec: batch format", () => {
       const zeros = new Uint8Array(64 << 20);
       const deflateBomb = zlib.deflateRawSync(zeros);
       const zstdBomb = zlib.zstdCompressSync(zeros);
-      const zstdNoSize = zlib.zstdCompressSync(zeros, { params: { [zlib.constants.ZSTD_c_contentSizeFlag]: 0 } });
-      const bigWindow = zlib.zstdCompressSync(new Uint8Array(4 << 20), { params: { [zlib.constants.ZSTD_c_windowLog]: 26, [zlib.constants.ZSTD_c_contentSizeFlag]: 0 } });
       const cases: Array<[number, Uint8Array, number, string]> = [
+        [1, deflateBomb, 0, "RECORDS_LENGTH_MISMATCH"],
         [1, deflateBomb, 1000, "RECORDS_LENGTH_MISMATCH"],
         [1, deflateBomb, MAX_RECORDS_BYTES, "RECORDS_LENGTH_MISMATCH"],
-        [2, zstdBomb, MAX_RECORDS_BYTES, "BAD_COMPRESSED_FRAME"], // content size 64 MiB != declared
-        [2, zstdNoSize, MAX_RECORDS_BYTES, "RECORDS_LENGTH_MISMATCH"],
-        [2, bigWindow, MAX_RECORDS_BYTES, "BAD_COMPRESSED_FRAME"], // window 2^26 > 2^21
+        [1, deflateBomb, MAX_RECORDS_BYTES + 1, "RECORDS_TOO_LARGE"],
+        [2, zstdBomb, MAX_RECORDS_BYTES, "BAD_COMPRESSION"],
       ];
       for (const [algo, section, length, reason] of cases) {
         const b = envelope({ count: 0, algo, length, section });
