@@ -8,6 +8,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 interface NativeKeccak {
   keccakMany(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, outIdx?: Int32Array): void;
   hashNodes(children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array): void;
+  hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void;
   simd(): boolean;
   setSimd(on: boolean): boolean;
 }
@@ -30,8 +31,16 @@ const native = loadNative();
 /** Which implementation is in use: "native-avx512", "native-scalar" or "js". */
 export const keccakBackend: string = native === null ? "js" : native.simd() ? "native-avx512" : "native-scalar";
 
+const ONE_OFFS = new Uint32Array(2);
+
 /** keccak256 of one message. */
 export function keccak256(data: Uint8Array): Uint8Array {
+  if (native !== null && data.length <= 4096) {
+    const out = new Uint8Array(32);
+    ONE_OFFS[1] = data.length;
+    native.keccakMany(data, ONE_OFFS, out);
+    return out;
+  }
   return keccak_256(data);
 }
 
@@ -80,6 +89,24 @@ export function hashNodes(
       buf.set(src, 1 + 32 * k);
     }
     nodeHash.set(keccak_256(buf), 32 * n);
+  }
+}
+
+/**
+ * Leaves stored in fixed slots: for l in list, leafHash[l] = keccak256(0x00 || arena[slot*l .. slot*l + lens[l]]).
+ * Requires lens[l] <= slot <= 134 (one keccak block).
+ */
+export function hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void {
+  if (native !== null) {
+    native.hashLeaves(arena, lens, list, leafHash, slot);
+    return;
+  }
+  const buf = new Uint8Array(slot + 1);
+  for (let j = 0; j < list.length; j++) {
+    const l = list[j];
+    const len = lens[l];
+    buf.set(arena.subarray(slot * l, slot * l + len), 1);
+    leafHash.set(keccak_256(buf.subarray(0, len + 1)), 32 * l);
   }
 }
 

@@ -15,7 +15,10 @@
 // applied by commit(), which hashes key paths, dirty leaves and dirty nodes in a few native batch calls
 // (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
 
-import { hashNodes, keccak256, keccakMany } from "./keccak.ts";
+import { hashLeaves, hashNodes, keccak256, keccakMany } from "./keccak.ts";
+
+/** Leaf encodings up to this many bytes live in a flat arena (no per-leaf objects for the GC to trace). */
+const SLOT = 128;
 
 /** Length of the key part (tag byte included) of a leaf encoding, from its tag byte. */
 export type KeyLenFn = (tag: number) => number;
@@ -67,7 +70,10 @@ export class Trie {
   private leafKey32 = new Uint32Array(this.leafKey.buffer);
   private leafHash = new Uint8Array(32 * 1024);
   private leafFlag = new Uint8Array(1024);
-  private leafEnc: (Uint8Array | null)[] = [];
+  private leafArena = new Uint8Array(SLOT * 1024);
+  private leafLen = new Uint16Array(1024);
+  /** Encodings longer than SLOT bytes. */
+  private leafBig = new Map<number, Uint8Array>();
   private leafTop = 0;
   private leafFree: number[] = [];
   private leafCount = 0;
@@ -79,6 +85,8 @@ export class Trie {
   private pendingEnc: Uint8Array[] = [];
   private pendingDel: boolean[] = [];
   private readonly stackN = new Int32Array(132);
+  /** Timings (ms) and counts of the last commit(), for benchmarks. */
+  readonly stats = { keyMs: 0, structMs: 0, leafMs: 0, nodeMs: 0, leaves: 0, nodes: 0 };
   private readonly stackD = new Int32Array(132);
 
   constructor(keyLen: KeyLenFn) {
@@ -111,6 +119,9 @@ export class Trie {
     const encs = this.pendingEnc;
     const dels = this.pendingDel;
     const n = encs.length;
+    const st = this.stats;
+    let t0 = performance.now();
+    st.keyMs = st.structMs = 0;
     if (n > 0) {
       this.pendingEnc = [];
       this.pendingDel = [];
@@ -131,11 +142,15 @@ export class Trie {
       const kps = new Uint8Array(32 * n);
       keccakMany(data, offs, kps);
       const kps32 = new Uint32Array(kps.buffer);
+      const t1 = performance.now();
+      st.keyMs = t1 - t0;
+      t0 = t1;
       // 2. structure
       for (let i = 0; i < n; i++) {
         if (dels[i]) this.remove(kps, kps32, 32 * i);
         else this.insert(kps, kps32, 32 * i, encs[i]);
       }
+      st.structMs = performance.now() - t0;
     }
     this.rehash();
     return this.rootHash();
@@ -194,16 +209,32 @@ export class Trie {
       if (l >= this.leafFlag.length) this.growLeaves();
     }
     this.leafKey.set(kps.subarray(off, off + 32), 32 * l);
-    this.leafEnc[l] = enc;
+    this.storeEnc(l, enc);
     this.leafFlag[l] = 1;
     this.dirtyLeaves.push(l);
     this.leafCount++;
     return l;
   }
 
+  private storeEnc(l: number, enc: Uint8Array): void {
+    if (enc.length <= SLOT) {
+      this.leafArena.set(enc, SLOT * l);
+      this.leafLen[l] = enc.length;
+      if (this.leafBig.size > 0) this.leafBig.delete(l);
+    } else {
+      this.leafLen[l] = 0xffff;
+      this.leafBig.set(l, enc.slice());
+    }
+  }
+
+  private encOf(l: number): Uint8Array {
+    const len = this.leafLen[l];
+    return len === 0xffff ? this.leafBig.get(l)! : this.leafArena.slice(SLOT * l, SLOT * l + len);
+  }
+
   private freeLeaf(l: number): void {
     this.leafFlag[l] = 0;
-    this.leafEnc[l] = null;
+    if (this.leafLen[l] === 0xffff) this.leafBig.delete(l);
     this.leafFree.push(l);
     this.leafCount--;
   }
@@ -220,6 +251,12 @@ export class Trie {
     const f = new Uint8Array(cap);
     f.set(this.leafFlag);
     this.leafFlag = f;
+    const a = new Uint8Array(SLOT * cap);
+    a.set(this.leafArena);
+    this.leafArena = a;
+    const ln = new Uint16Array(cap);
+    ln.set(this.leafLen);
+    this.leafLen = ln;
   }
 
   private markNode(n: number): void {
@@ -266,7 +303,7 @@ export class Trie {
     }
     const l = -ref - 1;
     if (this.sameKey(l, kps32, off)) {
-      this.leafEnc[l] = enc;
+      this.storeEnc(l, enc);
       if (this.leafFlag[l] !== 1) {
         this.leafFlag[l] = 1;
         this.dirtyLeaves.push(l);
@@ -342,37 +379,45 @@ export class Trie {
   }
 
   private rehash(): void {
+    const st = this.stats;
+    let t0 = performance.now();
+    st.leaves = st.nodes = 0;
     // Leaves.
     const dl = this.dirtyLeaves;
     if (dl.length > 0) {
       this.dirtyLeaves = [];
       const lf = this.leafFlag;
-      const encs = this.leafEnc;
+      const lens = this.leafLen;
       let cnt = 0;
-      let total = 0;
+      const big: number[] = [];
       for (let i = 0; i < dl.length; i++) {
         const l = dl[i];
         if (lf[l] === 1) {
-          lf[l] = 2;
-          dl[cnt++] = l;
-          total += encs[l]!.length + 1;
+          lf[l] = 0;
+          if (lens[l] === 0xffff) big.push(l);
+          else dl[cnt++] = l;
         }
       }
-      const data = new Uint8Array(total);
-      const offs = new Uint32Array(cnt + 1);
-      const idx = new Int32Array(cnt);
-      let p = 0;
-      for (let i = 0; i < cnt; i++) {
-        const l = dl[i];
-        const e = encs[l]!;
-        data.set(e, p + 1); // data[p] = 0x00: leaf domain tag
-        p += e.length + 1;
-        offs[i + 1] = p;
-        idx[i] = l;
-        lf[l] = 0;
+      hashLeaves(this.leafArena, this.leafLen, Int32Array.from(dl.slice(0, cnt)), this.leafHash, SLOT);
+      if (big.length > 0) {
+        let total = 0;
+        for (const l of big) total += this.leafBig.get(l)!.length + 1;
+        const data = new Uint8Array(total);
+        const offs = new Uint32Array(big.length + 1);
+        let p = 0;
+        for (let i = 0; i < big.length; i++) {
+          const e = this.leafBig.get(big[i])!;
+          data.set(e, p + 1); // data[p] = 0x00: leaf domain tag
+          p += e.length + 1;
+          offs[i + 1] = p;
+        }
+        keccakMany(data, offs, this.leafHash, Int32Array.from(big));
       }
-      keccakMany(data, offs, this.leafHash, idx);
+      st.leaves = cnt + big.length;
     }
+    const t1 = performance.now();
+    st.leafMs = t1 - t0;
+    t0 = t1;
     // Nodes, deepest first; one group per depth.
     const dn = this.dirtyNodes;
     if (dn.length > 0) {
@@ -408,7 +453,9 @@ export class Trie {
         nf[n] = 0;
       }
       hashNodes(this.children, this.nodeHash, this.leafHash, list, Int32Array.from(ends));
+      st.nodes = cnt;
     }
+    st.nodeMs = performance.now() - t0;
   }
 
   // ---- reads (committed state only) ----
@@ -430,7 +477,38 @@ export class Trie {
     const l = -ref - 1;
     const k = this.leafKey;
     for (let i = 0; i < 32; i++) if (k[32 * l + i] !== kp[i]) return undefined;
-    return this.leafEnc[l]!;
+    return this.encOf(l);
+  }
+
+  /** Batched get: one hashing call for all key paths. */
+  getMany(keys: Uint8Array[]): (Uint8Array | undefined)[] {
+    const n = keys.length;
+    const out: (Uint8Array | undefined)[] = new Array(n);
+    if (n === 0) return out;
+    let total = 0;
+    for (const k of keys) total += k.length;
+    const data = new Uint8Array(total);
+    const offs = new Uint32Array(n + 1);
+    let p = 0;
+    for (let i = 0; i < n; i++) {
+      data.set(keys[i], p);
+      p += keys[i].length;
+      offs[i + 1] = p;
+    }
+    const kps = new Uint8Array(32 * n);
+    keccakMany(data, offs, kps);
+    const kps32 = new Uint32Array(kps.buffer);
+    for (let i = 0; i < n; i++) {
+      const off = 32 * i;
+      let ref = this.root;
+      let depth = 0;
+      while (ref > 0) {
+        ref = this.children[4 * (ref - 1) + digitAt(kps, off, depth)];
+        depth++;
+      }
+      out[i] = ref < 0 && this.sameKey(-ref - 1, kps32, off) ? this.encOf(-ref - 1) : undefined;
+    }
+    return out;
   }
 
   /** Inclusion (key present) or exclusion (absent) proof against rootHash(). Call after commit(). */
@@ -448,7 +526,7 @@ export class Trie {
     }
     const siblings = new Uint8Array(32 * sib.length);
     for (let i = 0; i < sib.length; i++) siblings.set(this.refHash(sib[i]), 32 * i);
-    return { siblings, leaf: ref < 0 ? this.leafEnc[-ref - 1]! : null };
+    return { siblings, leaf: ref < 0 ? this.encOf(-ref - 1) : null };
   }
 
   /** All leaf encodings in key-path order (canonical; used by snapshots). */
@@ -458,7 +536,7 @@ export class Trie {
     while (stack.length > 0) {
       const r = stack.pop()!;
       if (r < 0) {
-        yield this.leafEnc[-r - 1]!;
+        yield this.encOf(-r - 1);
         continue;
       }
       const c = 4 * (r - 1);
@@ -482,7 +560,7 @@ export class Trie {
   }
   /** @internal */
   leafEncOf(ref: number): Uint8Array {
-    return this.leafEnc[-ref - 1]!;
+    return this.encOf(-ref - 1);
   }
   /** @internal */
   leafKeyPathOf(ref: number): Uint8Array {

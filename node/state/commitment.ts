@@ -1,0 +1,286 @@
+// The full node's state commitment: the trie over all leaves of a ClobState, updated per batch from the
+// STF's dirty set (derive.ts), plus two shadow indexes of the committed state that the leaves do not hold
+// directly (FIFO predecessors and the sorted non-empty level prices per market side).
+//
+// The leaves are also the storage format: a ClobState is rebuilt from its leaves (stateFromLeaves), so the
+// store persists leaf puts/deletes only and a restart or snapshot import rebuilds state and trie from them.
+
+import { Account, AssetState, Balance, ClobState, Market } from "../clob/state.ts";
+import { OwnerOrders } from "../clob/book.ts";
+import { Side, type Address } from "../clob/types.ts";
+import { type Derived, type PreView, allLeaves, deriveChanges } from "./derive.ts";
+import {
+  type AccountLeaf,
+  type GlobalsLeaf,
+  type LevelLeaf,
+  type MarketLeaf,
+  NONE,
+  type OrderLeaf,
+  Tag,
+  accountKey,
+  decodeLeaf,
+  keyLen,
+  levelKey,
+  marketKey,
+  orderKey,
+} from "./leaves.ts";
+import { Trie } from "./trie.ts";
+
+export function hex(b: Uint8Array): `0x${string}` {
+  return `0x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")}`;
+}
+
+/** Sorted (ascending) insert/remove helpers for the level price lists. */
+function lowerBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class StateCommitment {
+  readonly trie: Trie = new Trie(keyLen);
+  /** order id -> id of the order before it in its level queue (absent: head). */
+  private readonly prevOf = new Map<number, number>();
+  /** `${market}:${side}` -> ascending prices of the non-empty levels. */
+  private readonly levelLists = new Map<string, number[]>();
+  /** Stats of the last commitBatch, for benchmarks. */
+  readonly stats = { deriveMs: 0, trieMs: 0, puts: 0, dels: 0 };
+
+  /** Build from a full set of leaves (any order). */
+  static fromLeaves(leaves: Iterable<Uint8Array>): StateCommitment {
+    const c = new StateCommitment();
+    for (const e of leaves) {
+      c.trie.put(e);
+      c.indexLeaf(e);
+    }
+    c.trie.commit();
+    return c;
+  }
+
+  static fromState(state: ClobState): StateCommitment {
+    return StateCommitment.fromLeaves(allLeaves(state));
+  }
+
+  private indexLeaf(e: Uint8Array): void {
+    if (e[0] === Tag.ORDER) {
+      const d = decodeLeaf(e);
+      if (d.tag === Tag.ORDER && d.v.next !== 0) this.prevOf.set(d.v.next, d.v.id);
+    } else if (e[0] === Tag.LEVEL) {
+      const d = decodeLeaf(e);
+      if (d.tag === Tag.LEVEL) {
+        const k = `${d.v.market}:${d.v.side}`;
+        let a = this.levelLists.get(k);
+        if (a === undefined) this.levelLists.set(k, (a = []));
+        a.splice(lowerBound(a, d.v.price), 0, d.v.price);
+      }
+    }
+  }
+
+  root(): Uint8Array {
+    return this.trie.rootHash();
+  }
+
+  /** A view of the committed (pre-batch) state for derive(); `state` supplies account addresses. */
+  preView(state: ClobState): PreView & { touched: Set<string> } {
+    const trie = this.trie;
+    const orders = new Map<number, OrderLeaf | undefined>();
+    const accounts = new Map<number, AccountLeaf | undefined>();
+    const levels = new Map<string, LevelLeaf | undefined>();
+    const markets = new Map<number, MarketLeaf | undefined>();
+    const touched = new Set<string>();
+    const dec = <T>(e: Uint8Array | undefined): T | undefined => (e === undefined ? undefined : (decodeLeaf(e).v as T));
+    return {
+      touched,
+      prefetch(orderIds: number[], accountIndexes: number[]): void {
+        const keys: Uint8Array[] = [];
+        for (const id of orderIds) keys.push(orderKey(id));
+        const idx = accountIndexes.filter((i) => i < state.accounts.length);
+        for (const i of idx) keys.push(accountKey(state.accounts[i].address));
+        const got = trie.getMany(keys);
+        for (let i = 0; i < orderIds.length; i++) orders.set(orderIds[i], dec<OrderLeaf>(got[i]));
+        for (let i = 0; i < idx.length; i++) accounts.set(idx[i], dec<AccountLeaf>(got[orderIds.length + i]));
+        for (const id of orderIds) touched.add(`o${id}`);
+        for (const i of idx) touched.add(`a${i}`);
+      },
+      order(id: number): OrderLeaf | undefined {
+        if (!orders.has(id)) {
+          orders.set(id, dec<OrderLeaf>(trie.get(orderKey(id))));
+          touched.add(`o${id}`);
+        }
+        return orders.get(id);
+      },
+      orderPred: (id: number) => this.prevOf.get(id) ?? 0,
+      level(m: number, side: number, price: number): LevelLeaf | undefined {
+        const k = `${m}:${side}:${price}`;
+        if (!levels.has(k)) {
+          levels.set(k, dec<LevelLeaf>(trie.get(levelKey(m, side, price))));
+          touched.add(`l${k}`);
+        }
+        return levels.get(k);
+      },
+      levelBetter: (m: number, side: number, price: number): number => {
+        const a = this.levelLists.get(`${m}:${side}`);
+        if (a === undefined) return NONE;
+        let r: number;
+        if (side === Side.BUY) {
+          const i = lowerBound(a, price + 1);
+          r = i < a.length ? a[i] : NONE;
+        } else {
+          const i = lowerBound(a, price);
+          r = i > 0 ? a[i - 1] : NONE;
+        }
+        if (r !== NONE) touched.add(`l${m}:${side}:${r}`);
+        return r;
+      },
+      market(id: number): MarketLeaf | undefined {
+        if (!markets.has(id)) {
+          markets.set(id, dec<MarketLeaf>(trie.get(marketKey(id))));
+          touched.add(`m${id}`);
+        }
+        return markets.get(id);
+      },
+      account(index: number): AccountLeaf | undefined {
+        if (!accounts.has(index)) {
+          const a = index < state.accounts.length ? state.accounts[index] : undefined;
+          accounts.set(index, a === undefined ? undefined : dec<AccountLeaf>(trie.get(accountKey(a.address))));
+          touched.add(`a${index}`);
+        }
+        return accounts.get(index);
+      },
+    };
+  }
+
+  /** Derive the batch's leaf changes from `state` (after applyBatch) without applying them. */
+  derive(state: ClobState): Derived {
+    return deriveChanges(state, this.preView(state));
+  }
+
+  /** Apply derived changes: trie, shadows; returns the new root. */
+  applyDerived(dv: Derived): Uint8Array {
+    for (const k of dv.dels) this.trie.delete(k);
+    for (const e of dv.puts) this.trie.put(e);
+    const root = this.trie.commit();
+    for (const r of dv.removed) this.prevOf.delete(r);
+    for (const [id, nx] of dv.next) if (nx !== 0) this.prevOf.set(nx, id);
+    for (const h of dv.heads) this.prevOf.delete(h);
+    for (const c of dv.levels) {
+      const k = `${c.market}:${c.side}`;
+      let a = this.levelLists.get(k);
+      if (a === undefined) this.levelLists.set(k, (a = []));
+      if (c.before && !c.after) {
+        const i = lowerBound(a, c.price);
+        if (a[i] === c.price) a.splice(i, 1);
+      } else if (!c.before && c.after) a.splice(lowerBound(a, c.price), 0, c.price);
+    }
+    return root;
+  }
+
+  /** After applyBatch(state, ...): commit the batch. Returns the new root and the leaf changes. */
+  commitBatch(state: ClobState): { root: Uint8Array; derived: Derived } {
+    const t0 = performance.now();
+    const derived = this.derive(state);
+    const t1 = performance.now();
+    const root = this.applyDerived(derived);
+    this.stats.deriveMs = t1 - t0;
+    this.stats.trieMs = performance.now() - t1;
+    this.stats.puts = derived.puts.length;
+    this.stats.dels = derived.dels.length;
+    return { root, derived };
+  }
+}
+
+/**
+ * Rebuild a ClobState from leaves. With `partial` (witness execution) the leaves are a subset: accounts
+ * not given stay holes in the dense table, books hold only the given orders, and each given account's
+ * per-market open-order count is installed in the book so MAX_OPEN_ORDERS checks see the real count.
+ */
+export function stateFromLeaves(leaves: Iterable<Uint8Array>, partial = false): ClobState {
+  let g: GlobalsLeaf | undefined;
+  const assets: { id: number; supply: number }[] = [];
+  const markets: MarketLeaf[] = [];
+  const accounts: AccountLeaf[] = [];
+  const orders: OrderLeaf[] = [];
+  for (const e of leaves) {
+    const d = decodeLeaf(e);
+    switch (d.tag) {
+      case Tag.GLOBALS:
+        g = d.v;
+        break;
+      case Tag.ASSET:
+        assets.push(d.v);
+        break;
+      case Tag.MARKET:
+        markets.push(d.v);
+        break;
+      case Tag.ACCOUNT:
+        accounts.push(d.v);
+        break;
+      case Tag.ORDER:
+        orders.push(d.v);
+        break;
+      default:
+        break; // LEVEL and CLIENT leaves are derived indexes
+    }
+  }
+  if (g === undefined) throw new Error("state: no globals leaf");
+  const s = new ClobState({
+    domain: { chainId: g.chainId, verifyingContract: g.verifyingContract as Address },
+    feeAccount: g.feeAccount as Address,
+  });
+  s.batchIndex = g.batchIndex;
+  s.timestamp = g.timestamp;
+  s.l1MessagesConsumed = g.l1MessagesConsumed;
+  s.nextOrderId = g.nextOrderId;
+  s.nextPriority = g.nextPriority;
+  s.nextWithdrawalId = g.nextWithdrawalId;
+  for (const a of assets) {
+    const x = new AssetState(a.id);
+    x.supply = a.supply;
+    s.assets.set(a.id, x);
+  }
+  accounts.sort((a, b) => a.index - b.index);
+  if (!partial && accounts.length !== g.accountCount) throw new Error("state: account count mismatch");
+  for (const a of accounts) {
+    if (!partial && a.index !== s.accounts.length) throw new Error("state: account indexes not dense");
+    const acct = new Account(a.index, a.address);
+    acct.nonce = a.nonce;
+    for (const [asset, av, lk] of a.balances) {
+      const b = new Balance();
+      b.available = av;
+      b.locked = lk;
+      acct.balances.set(asset, b);
+    }
+    s.accounts[a.index] = acct;
+    s.accountIndex.set(a.address, a.index);
+  }
+  if (partial) s.accounts.length = g.accountCount;
+  for (const m of markets) s.markets.set(m.id, new Market(m.id, m.params));
+  orders.sort((a, b) => a.priority - b.priority);
+  for (const o of orders) {
+    const m = s.markets.get(o.market);
+    if (m === undefined) throw new Error(`state: order ${o.id} in unknown market ${o.market}`);
+    m.book.restore({
+      id: o.id, owner: o.owner, side: o.side as Side, price: o.price, size: o.size,
+      expiry: o.expiry, clientId: o.clientId, priority: o.priority,
+    });
+  }
+  if (partial) {
+    for (const a of accounts) {
+      for (const [mid, count] of a.openOrders) {
+        const m = s.markets.get(mid);
+        if (m === undefined) continue;
+        // The book's per-owner list holds only the witness orders; its count must be the real one.
+        const owners = (m.book as unknown as { owners: (OwnerOrders | undefined)[] }).owners;
+        if (owners[a.index] === undefined) owners[a.index] = new OwnerOrders();
+        owners[a.index]!.count = count;
+      }
+    }
+  }
+  s.dirty.clear();
+  return s;
+}

@@ -1,0 +1,411 @@
+// Canonical leaf encodings of the state trie (docs/stf.md "State commitment"). Every leaf is
+// `tag (1) || key fields || value fields`, all integers big-endian, fixed width; the key part has a fixed
+// length per tag (KEY_LEN) and keyPath = keccak256(key part). NONE (absent price / pointer) is 0xff * 8.
+
+import type { Address, MarketParams } from "../clob/types.ts";
+
+export const Tag = { GLOBALS: 1, ASSET: 2, MARKET: 3, ACCOUNT: 4, ORDER: 5, LEVEL: 6, CLIENT: 7 } as const;
+export type Tag = (typeof Tag)[keyof typeof Tag];
+
+const KEY_LEN = [-1, 1, 5, 5, 21, 9, 14, 17];
+
+/** Length of the key part (tag included) of a leaf with this tag; -1 for an unknown tag. */
+export function keyLen(tag: number): number {
+  return tag >= 1 && tag <= 7 ? KEY_LEN[tag] : -1;
+}
+
+/** Price / pointer sentinel "none" (encoded 0xff * 8). */
+export const NONE = -1;
+
+export interface GlobalsLeaf {
+  chainId: number;
+  verifyingContract: Address;
+  feeAccount: Address;
+  batchIndex: number;
+  timestamp: number;
+  l1MessagesConsumed: number;
+  nextOrderId: number;
+  nextPriority: number;
+  nextWithdrawalId: number;
+  accountCount: number;
+}
+export interface AssetLeaf {
+  id: number;
+  supply: number;
+}
+export interface MarketLeaf {
+  id: number;
+  params: MarketParams;
+  /** Best bid / ask price in ticks, NONE when that side is empty. */
+  bestBid: number;
+  bestAsk: number;
+}
+export interface AccountLeaf {
+  address: Address;
+  index: number;
+  nonce: number;
+  /** [asset, available, locked], ascending asset: every entry of the account's balance map. */
+  balances: [number, number, number][];
+  /** [market, resting order count], ascending market, count > 0 only. */
+  openOrders: [number, number][];
+}
+export interface OrderLeaf {
+  id: number;
+  market: number;
+  owner: number;
+  side: number;
+  price: number;
+  size: number;
+  expiry: number;
+  clientId: number;
+  priority: number;
+  /** Id of the next order in the same price level's FIFO queue, 0 for the tail. */
+  next: number;
+}
+export interface LevelLeaf {
+  market: number;
+  side: number;
+  price: number;
+  count: number;
+  total: number;
+  head: number;
+  tail: number;
+  /** Price of the next worse non-empty level on the same side, NONE for the worst. */
+  next: number;
+}
+export interface ClientLeaf {
+  market: number;
+  owner: number;
+  clientId: number;
+  orderId: number;
+}
+
+// ---- writer / reader ----
+
+class W {
+  readonly b: Uint8Array;
+  p = 0;
+  constructor(n: number) {
+    this.b = new Uint8Array(n);
+  }
+  u8(n: number): this {
+    this.b[this.p++] = n;
+    return this;
+  }
+  u16(n: number): this {
+    this.b[this.p++] = n >>> 8;
+    this.b[this.p++] = n & 255;
+    return this;
+  }
+  u32(n: number): this {
+    const b = this.b;
+    let p = this.p;
+    b[p++] = n >>> 24;
+    b[p++] = (n >>> 16) & 255;
+    b[p++] = (n >>> 8) & 255;
+    b[p++] = n & 255;
+    this.p = p;
+    return this;
+  }
+  i32(n: number): this {
+    return this.u32(n >>> 0);
+  }
+  u64(n: number): this {
+    if (n === NONE) {
+      this.b.fill(0xff, this.p, this.p + 8);
+      this.p += 8;
+      return this;
+    }
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`leaf: not a u64 in range: ${n}`);
+    const hi = Math.floor(n / 0x100000000);
+    this.u32(hi);
+    return this.u32(n >>> 0);
+  }
+  addr(a: string): this {
+    for (let i = 0; i < 20; i++) this.b[this.p + i] = parseInt(a.slice(2 + 2 * i, 4 + 2 * i), 16);
+    this.p += 20;
+    return this;
+  }
+  done(): Uint8Array {
+    if (this.p !== this.b.length) throw new Error("leaf: length mismatch");
+    return this.b;
+  }
+}
+
+class R {
+  private readonly b: Uint8Array;
+  p = 0;
+  constructor(b: Uint8Array) {
+    this.b = b;
+  }
+  need(n: number): void {
+    if (this.p + n > this.b.length) throw new Error("leaf: truncated");
+  }
+  u8(): number {
+    this.need(1);
+    return this.b[this.p++];
+  }
+  u16(): number {
+    this.need(2);
+    const v = (this.b[this.p] << 8) | this.b[this.p + 1];
+    this.p += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const b = this.b;
+    const p = this.p;
+    this.p += 4;
+    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+  }
+  i32(): number {
+    return this.u32() | 0;
+  }
+  u64(): number {
+    const hi = this.u32();
+    const lo = this.u32();
+    if (hi === 0xffffffff && lo === 0xffffffff) return NONE;
+    const n = hi * 0x100000000 + lo;
+    if (!Number.isSafeInteger(n)) throw new Error("leaf: u64 out of range");
+    return n;
+  }
+  addr(): Address {
+    this.need(20);
+    let s = "0x";
+    for (let i = 0; i < 20; i++) s += this.b[this.p + i].toString(16).padStart(2, "0");
+    this.p += 20;
+    return s as Address;
+  }
+  end(): void {
+    if (this.p !== this.b.length) throw new Error("leaf: trailing bytes");
+  }
+}
+
+// ---- keys ----
+
+export function globalsKey(): Uint8Array {
+  return Uint8Array.of(Tag.GLOBALS);
+}
+export function assetKey(id: number): Uint8Array {
+  return new W(5).u8(Tag.ASSET).u32(id).done();
+}
+export function marketKey(id: number): Uint8Array {
+  return new W(5).u8(Tag.MARKET).u32(id).done();
+}
+export function accountKey(address: string): Uint8Array {
+  return new W(21).u8(Tag.ACCOUNT).addr(address).done();
+}
+export function orderKey(id: number): Uint8Array {
+  return new W(9).u8(Tag.ORDER).u64(id).done();
+}
+export function levelKey(market: number, side: number, price: number): Uint8Array {
+  return new W(14).u8(Tag.LEVEL).u32(market).u8(side).u64(price).done();
+}
+export function clientKey(market: number, owner: number, clientId: number): Uint8Array {
+  return new W(17).u8(Tag.CLIENT).u32(market).u32(owner).u64(clientId).done();
+}
+
+// ---- encoders ----
+
+export function encodeGlobals(g: GlobalsLeaf): Uint8Array {
+  return new W(105)
+    .u8(Tag.GLOBALS)
+    .u64(g.chainId)
+    .addr(g.verifyingContract)
+    .addr(g.feeAccount)
+    .u64(g.batchIndex)
+    .u64(g.timestamp)
+    .u64(g.l1MessagesConsumed)
+    .u64(g.nextOrderId)
+    .u64(g.nextPriority)
+    .u64(g.nextWithdrawalId)
+    .u64(g.accountCount)
+    .done();
+}
+export function encodeAsset(a: AssetLeaf): Uint8Array {
+  return new W(13).u8(Tag.ASSET).u32(a.id).u64(a.supply).done();
+}
+export function encodeMarket(m: MarketLeaf): Uint8Array {
+  const p = m.params;
+  return new W(62)
+    .u8(Tag.MARKET)
+    .u32(m.id)
+    .u32(p.baseAsset)
+    .u32(p.quoteAsset)
+    .u64(p.lotSize)
+    .u64(p.tickSize)
+    .u64(p.minSize)
+    .i32(p.makerFeePpm)
+    .u32(p.takerFeePpm)
+    .u8(p.status)
+    .u64(m.bestBid)
+    .u64(m.bestAsk)
+    .done();
+}
+export function encodeAccount(a: AccountLeaf): Uint8Array {
+  if (a.balances.length > 0xffff || a.openOrders.length > 0xffff) throw new Error("leaf: account too large");
+  const w = new W(21 + 16 + 2 + 20 * a.balances.length + 2 + 8 * a.openOrders.length);
+  w.u8(Tag.ACCOUNT).addr(a.address).u64(a.index).u64(a.nonce).u16(a.balances.length);
+  for (const [asset, av, lk] of a.balances) w.u32(asset).u64(av).u64(lk);
+  w.u16(a.openOrders.length);
+  for (const [m, c] of a.openOrders) w.u32(m).u32(c);
+  return w.done();
+}
+export function encodeOrder(o: OrderLeaf): Uint8Array {
+  return new W(66)
+    .u8(Tag.ORDER)
+    .u64(o.id)
+    .u32(o.market)
+    .u32(o.owner)
+    .u8(o.side)
+    .u64(o.price)
+    .u64(o.size)
+    .u64(o.expiry)
+    .u64(o.clientId)
+    .u64(o.priority)
+    .u64(o.next)
+    .done();
+}
+export function encodeLevel(l: LevelLeaf): Uint8Array {
+  return new W(50)
+    .u8(Tag.LEVEL)
+    .u32(l.market)
+    .u8(l.side)
+    .u64(l.price)
+    .u32(l.count)
+    .u64(l.total)
+    .u64(l.head)
+    .u64(l.tail)
+    .u64(l.next)
+    .done();
+}
+export function encodeClient(c: ClientLeaf): Uint8Array {
+  return new W(25).u8(Tag.CLIENT).u32(c.market).u32(c.owner).u64(c.clientId).u64(c.orderId).done();
+}
+
+// ---- decoders ----
+
+export type DecodedLeaf =
+  | { tag: typeof Tag.GLOBALS; v: GlobalsLeaf }
+  | { tag: typeof Tag.ASSET; v: AssetLeaf }
+  | { tag: typeof Tag.MARKET; v: MarketLeaf }
+  | { tag: typeof Tag.ACCOUNT; v: AccountLeaf }
+  | { tag: typeof Tag.ORDER; v: OrderLeaf }
+  | { tag: typeof Tag.LEVEL; v: LevelLeaf }
+  | { tag: typeof Tag.CLIENT; v: ClientLeaf };
+
+export function decodeLeaf(b: Uint8Array): DecodedLeaf {
+  const r = new R(b);
+  const tag = r.u8();
+  let out: DecodedLeaf;
+  switch (tag) {
+    case Tag.GLOBALS:
+      out = {
+        tag,
+        v: {
+          chainId: r.u64(),
+          verifyingContract: r.addr(),
+          feeAccount: r.addr(),
+          batchIndex: r.u64(),
+          timestamp: r.u64(),
+          l1MessagesConsumed: r.u64(),
+          nextOrderId: r.u64(),
+          nextPriority: r.u64(),
+          nextWithdrawalId: r.u64(),
+          accountCount: r.u64(),
+        },
+      };
+      break;
+    case Tag.ASSET:
+      out = { tag, v: { id: r.u32(), supply: r.u64() } };
+      break;
+    case Tag.MARKET: {
+      const id = r.u32();
+      const params: MarketParams = {
+        baseAsset: r.u32(),
+        quoteAsset: r.u32(),
+        lotSize: r.u64(),
+        tickSize: r.u64(),
+        minSize: r.u64(),
+        makerFeePpm: r.i32(),
+        takerFeePpm: r.u32(),
+        status: r.u8() as MarketParams["status"],
+      };
+      out = { tag, v: { id, params, bestBid: r.u64(), bestAsk: r.u64() } };
+      break;
+    }
+    case Tag.ACCOUNT: {
+      const address = r.addr();
+      const index = r.u64();
+      const nonce = r.u64();
+      const nb = r.u16();
+      const balances: [number, number, number][] = [];
+      for (let i = 0; i < nb; i++) balances.push([r.u32(), r.u64(), r.u64()]);
+      const nm = r.u16();
+      const openOrders: [number, number][] = [];
+      for (let i = 0; i < nm; i++) openOrders.push([r.u32(), r.u32()]);
+      out = { tag, v: { address, index, nonce, balances, openOrders } };
+      break;
+    }
+    case Tag.ORDER:
+      out = {
+        tag,
+        v: {
+          id: r.u64(),
+          market: r.u32(),
+          owner: r.u32(),
+          side: r.u8(),
+          price: r.u64(),
+          size: r.u64(),
+          expiry: r.u64(),
+          clientId: r.u64(),
+          priority: r.u64(),
+          next: r.u64(),
+        },
+      };
+      break;
+    case Tag.LEVEL:
+      out = {
+        tag,
+        v: {
+          market: r.u32(),
+          side: r.u8(),
+          price: r.u64(),
+          count: r.u32(),
+          total: r.u64(),
+          head: r.u64(),
+          tail: r.u64(),
+          next: r.u64(),
+        },
+      };
+      break;
+    case Tag.CLIENT:
+      out = { tag, v: { market: r.u32(), owner: r.u32(), clientId: r.u64(), orderId: r.u64() } };
+      break;
+    default:
+      throw new Error(`leaf: unknown tag ${tag}`);
+  }
+  r.end();
+  return out;
+}
+
+export function decodeOrder(b: Uint8Array): OrderLeaf {
+  const d = decodeLeaf(b);
+  if (d.tag !== Tag.ORDER) throw new Error("leaf: not an order");
+  return d.v;
+}
+export function decodeLevel(b: Uint8Array): LevelLeaf {
+  const d = decodeLeaf(b);
+  if (d.tag !== Tag.LEVEL) throw new Error("leaf: not a level");
+  return d.v;
+}
+export function decodeAccount(b: Uint8Array): AccountLeaf {
+  const d = decodeLeaf(b);
+  if (d.tag !== Tag.ACCOUNT) throw new Error("leaf: not an account");
+  return d.v;
+}
+export function decodeMarket(b: Uint8Array): MarketLeaf {
+  const d = decodeLeaf(b);
+  if (d.tag !== Tag.MARKET) throw new Error("leaf: not a market");
+  return d.v;
+}
