@@ -17,21 +17,21 @@ describe("Settlement with the real Inbox and Vault", function () {
     const [gov, alice, guardian, claimer] = await viem.getWalletClients();
     const pub = await viem.getPublicClient();
     const chainId = await pub.getChainId();
-    const inbox = await viem.deployContract("Inbox", [gov.account.address, RING, RING, 3600, 600, 10n ** 16n]);
+    const inbox: any = await viem.deployContract("Inbox", [gov.account.address, RING, RING, 3600, 600, 10n ** 16n]);
     const signers = attesters(2);
-    const att = await viem.deployContract("AttestationVerifier", [signers.map((s) => s.address), 2n, gov.account.address, SUITE.delay]);
-    const policy = await viem.deployContract("VerifierPolicy", [[att.address], 0n, 1n, gov.account.address, SUITE.delay]);
-    const settlement = await viem.deployContract("Settlement", [inbox.address, policy.address, GENESIS_ROOT, gov.account.address, SUITE.delay]);
-    const game = await viem.deployContract("DisputeGame", [settlement.address, SUITE.challengeWindow, SUITE.proofWindow, SUITE.proposerBond, SUITE.challengerBond, gov.account.address, SUITE.delay]);
+    const att: any = await viem.deployContract("AttestationVerifier", [signers.map((s) => s.address), 2n, gov.account.address, SUITE.delay]);
+    const policy: any = await viem.deployContract("VerifierPolicy", [[att.address], 0n, 1n, gov.account.address, SUITE.delay]);
+    const settlement: any = await viem.deployContract("Settlement", [inbox.address, policy.address, GENESIS_ROOT, gov.account.address, SUITE.delay]);
+    const game: any = await viem.deployContract("DisputeGame", [settlement.address, SUITE.challengeWindow, SUITE.proofWindow, SUITE.proposerBond, SUITE.challengerBond, gov.account.address, SUITE.delay]);
     await settlement.write.initDisputeGame([game.address]);
-    const vault = await viem.deployContract("Vault", [inbox.address, settlement.address, gov.account.address, guardian.account.address, 7n * 86400n]);
+    const vault: any = await viem.deployContract("Vault", [inbox.address, settlement.address, gov.account.address, guardian.account.address, 7n * 86400n]);
     await inbox.write.initialize([vault.address]);
-    const token = await viem.deployContract("DevToken", ["USD Coin", "USDC", 6]);
+    const token: any = await viem.deployContract("DevToken", ["USD Coin", "USDC", 6]);
     await vault.write.registerAsset([USDC, token.address, QUANTUM]);
     await token.write.mint([alice.account.address, 10n ** 12n]);
-    const tokenA = await viem.getContractAt("DevToken", token.address, { client: { wallet: alice } });
+    const tokenA: any = await viem.getContractAt("DevToken", token.address, { client: { wallet: alice } });
     await tokenA.write.approve([vault.address, 2n ** 255n]);
-    const vaultA = await viem.getContractAt("Vault", vault.address, { client: { wallet: alice } });
+    const vaultA: any = await viem.getContractAt("Vault", vault.address, { client: { wallet: alice } });
     await vaultA.write.deposit([USDC, alice.account.address, 1_000n * QUANTUM]);
 
     // 20 batches: more than the ring holds, so b(0) is gone from the Inbox; Settlement keeps b(lastBatch) itself.
@@ -63,7 +63,7 @@ describe("Settlement with the real Inbox and Vault", function () {
       prevBatchChain: p1.newBatchChain, newBatchChain: await inbox.read.batchChainAt([22n]),
       withdrawalRoot: tree2.root as Hex, prover: claimer.account.address,
     });
-    const gameC = await viem.getContractAt("DisputeGame", game.address, { client: { wallet: claimer } });
+    const gameC: any = await viem.getContractAt("DisputeGame", game.address, { client: { wallet: claimer } });
     await gameC.write.propose([pv2], { value: SUITE.proposerBond });
     await networkHelpers.time.increase(SUITE.challengeWindow);
     await game.write.resolve([0n, pv2]);
@@ -79,10 +79,10 @@ describe("Settlement with the real Inbox and Vault", function () {
     const { viem, networkHelpers } = await network.create();
     const [gov, proposer, challenger] = await viem.getWalletClients();
     const pub = await viem.getPublicClient();
-    const inbox = await viem.deployContract("Inbox", [gov.account.address, 8192n, 65536n, 3600, 600, 10n ** 16n]);
-    const noop = await viem.deployContract("AcceptAllVerifierDouble");
-    const settlement = await viem.deployContract("Settlement", [inbox.address, noop.address, GENESIS_ROOT, gov.account.address, 0n]);
-    const game = await viem.deployContract("DisputeGame", [settlement.address, 100n, 100n, SUITE.proposerBond, SUITE.challengerBond, gov.account.address, 0n]);
+    const inbox: any = await viem.deployContract("Inbox", [gov.account.address, 8192n, 65536n, 3600, 600, 10n ** 16n]);
+    const noop: any = await viem.deployContract("AcceptAllVerifierDouble");
+    const settlement: any = await viem.deployContract("Settlement", [inbox.address, noop.address, GENESIS_ROOT, gov.account.address, 0n]);
+    const game: any = await viem.deployContract("DisputeGame", [settlement.address, 100n, 100n, SUITE.proposerBond, SUITE.challengerBond, gov.account.address, 0n]);
     await settlement.write.initDisputeGame([game.address]);
     const gas = async (hash: Hex) => (await pub.getTransactionReceipt({ hash })).gasUsed;
     const pvNext = async (prover: Hex, salt: string) => {
@@ -101,8 +101,8 @@ describe("Settlement with the real Inbox and Vault", function () {
     await batch();
     const finalize = await gas(await settlement.write.finalize([await pvNext(gov.account.address, ""), "0x"]));
     // claims: one resolved unchallenged (finalizes through Settlement), one challenged and timed out
-    const gp = await viem.getContractAt("DisputeGame", game.address, { client: { wallet: proposer } });
-    const gc = await viem.getContractAt("DisputeGame", game.address, { client: { wallet: challenger } });
+    const gp: any = await viem.getContractAt("DisputeGame", game.address, { client: { wallet: proposer } });
+    const gc: any = await viem.getContractAt("DisputeGame", game.address, { client: { wallet: challenger } });
     await batch();
     const a = await pvNext(proposer.account.address, "a");
     const b = await pvNext(proposer.account.address, "b");

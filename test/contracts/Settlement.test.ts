@@ -20,7 +20,7 @@ describe("Settlement", function () {
     expect(await settlement.read.lastStateRoot()).to.equal(GENESIS_ROOT);
     expect(await settlement.read.lastBatch()).to.equal(0n);
     expect(await settlement.read.lastBatchChain()).to.equal(zeroHash);
-    expect(await settlement.read.lastFinalizedAt()).to.be.greaterThan(0n);
+    expect((await settlement.read.lastFinalizedAt()) > 0n).to.equal(true);
     expect((await settlement.read.inbox()).toLowerCase()).to.equal(inbox.address.toLowerCase());
     expect((await settlement.read.policy()).toLowerCase()).to.equal(policy.address.toLowerCase());
     expect((await settlement.read.disputeGame()).toLowerCase()).to.equal(game.address.toLowerCase());

@@ -145,7 +145,7 @@ describe("Verifiers", function () {
       await att.read.verify([pv, await attest(signers, att.address, chainId, pv)]);
       expect(await att.read.proofSystem()).to.equal(keccak256(toHex("ATTESTATION")));
       expect(await att.read.threshold()).to.equal(2n);
-      expect((await att.read.signers()).map((a: string) => a.toLowerCase())).to.deep.equal(signers.map((s) => s.address.toLowerCase()));
+      expect((await att.read.signers()).map((a: string) => a.toLowerCase())).to.deep.equal(signers.map((s: any) => s.address.toLowerCase()));
     });
 
     it("rejects too few, unsorted, duplicate, unknown, malformed and invalid signatures", async function () {
@@ -154,7 +154,7 @@ describe("Verifiers", function () {
       await expectCustomError(att.read.verify([pv, await attest([signers[1]], att.address, chainId, pv)]), "NotEnoughSignatures", [1n, 2n]);
       await expectCustomError(att.read.verify([pv, await attest([signers[2], signers[0]], att.address, chainId, pv)]), "SignersNotAscending", [1n]);
       await expectCustomError(att.read.verify([pv, await attest([signers[1], signers[1]], att.address, chainId, pv)]), "SignersNotAscending", [1n]);
-      const stranger = attesters(4).find((a) => !signers.some((s) => s.address === a.address))!;
+      const stranger = attesters(4).find((a) => !signers.some((s: any) => s.address === a.address))!;
       const sig = await attest([stranger], att.address, chainId, pv);
       await expectCustomError(att.read.verify([pv, sig]), "UnknownSigner", [0n, stranger.address]);
       await expectCustomError(att.read.verify([pv, "0x"]), "AttestationMalformed", [0n]);
@@ -169,7 +169,7 @@ describe("Verifiers", function () {
     it("validates signer sets and changes them by governance after the delay", async function () {
       const { att, signers, chainId, gov, other } = await load();
       const o = gov.account.address;
-      const addrs = signers.map((s) => s.address);
+      const addrs = signers.map((s: any) => s.address);
       for (const [s, t] of [[[], 1n], [addrs, 0n], [addrs, 4n], [[addrs[1], addrs[0]], 1n], [[addrs[0], addrs[0]], 1n], [[zeroAddress], 1n]] as const) {
         await expectCustomError(viem.deployContract("AttestationVerifier", [s, t, o, DELAY]), "InvalidSignerSet");
         await expectCustomError(att.write.proposeSignerSet([s, t]), "InvalidSignerSet");
