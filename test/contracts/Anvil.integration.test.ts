@@ -187,3 +187,48 @@ describe("L1 suite on anvil (integration)", function () {
     );
   });
 });
+
+describe("Inbox on anvil --hardfork prague (7 blobs fit in a block there)", function () {
+  this.timeout(300_000);
+  let anvil: Anvil;
+  after(async () => anvil?.stop());
+
+  it("refuses a 7-blob proposal with TooManyBlobs", async function () {
+    anvil = await startAnvil({ args: ["--hardfork", "prague"] });
+    const account = privateKeyToAccount(ANVIL_DEV_KEYS[0]);
+    const pub = createPublicClient({ transport: http(anvil.rpcUrl) });
+    const chain = defineChain({
+      id: await pub.getChainId(),
+      name: "anvil",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [anvil.rpcUrl] } },
+    });
+    const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) });
+    const art = loadArtifact("Inbox");
+    const hash = await wallet.deployContract({
+      abi: art.abi,
+      bytecode: art.bytecode,
+      args: [account.address, 16n, 16n, 3600, 600, 0n],
+    });
+    const inbox = (await pub.waitForTransactionReceipt({ hash })).contractAddress!;
+    // viem's toBlobs stops at 6: build 7 canonical blobs by hand (field elements with a zero top byte)
+    const blobs = Array.from({ length: 7 }, (_, i) => {
+      const b = new Uint8Array(131_072);
+      b[1] = i + 1;
+      return toHex(b);
+    });
+    expect(blobs.length).to.equal(7);
+    await expectRevert(
+      wallet.writeContract({
+        address: inbox,
+        abi: art.abi,
+        functionName: "propose",
+        args: [0n, "0x"],
+        blobs,
+        kzg: viemKzgInstance(),
+        maxFeePerBlobGas: parseGwei("30"),
+      }),
+      "TooManyBlobs",
+    );
+  });
+});
