@@ -18,7 +18,8 @@
 import { MAX_AMOUNT, TxKind, type Address, type Tx } from "../clob/types.ts";
 import { Compression, MAX_RECORDS_BYTES, compress, decompress } from "./compress.ts";
 import { CodecError, DecodeReason, Invalid, reasonName } from "./errors.ts";
-import { MAX_STP, MAX_TIF, MAX_U32, assertEncodable, hexOf, isCanonicalHash, isLowS, writeHex } from "./tx.ts";
+import { addressFromBytes, bytesToHex, hexToBytes, writeAddress } from "../clob/eip712.ts";
+import { MAX_STP, MAX_TIF, MAX_U32, assertEncodable, isCanonicalHash, isLowS } from "./tx.ts";
 import { Reader, Writer } from "./varint.ts";
 
 export type Hash = `0x${string}`;
@@ -126,8 +127,6 @@ function checkHeader(h: BatchHeader): void {
   if (h.l1MsgStart > h.l1MsgEnd) throw new CodecError("header.l1MsgStart > l1MsgEnd");
 }
 
-const HASH_BUF = new Uint8Array(32);
-
 function writeAccountRef(w: Writer, ctx: Context, a: Address): number {
   const i = ctx.index.get(a);
   if (i !== undefined) {
@@ -138,7 +137,7 @@ function writeAccountRef(w: Writer, ctx: Context, a: Address): number {
   const n = ctx.add(a);
   w.varint(n);
   w.ensure(20);
-  writeHex(w.buf, w.pos, a);
+  writeAddress(w.buf, w.pos, a);
   w.pos += 20;
   return n;
 }
@@ -260,11 +259,9 @@ export function encodeBatch(batch: Batch, opts: EncodeOptions = {}): Uint8Array 
 
   const w = new Writer(HEADER_BYTES + 16 + section.length + txs.length * SIGNATURE_BYTES);
   w.u8(BATCH_VERSION);
-  writeHex(HASH_BUF, 0, header.parentBatchHash);
-  w.bytes(HASH_BUF);
+  w.bytes(hexToBytes(header.parentBatchHash));
   w.u64be(header.l1OriginNumber);
-  writeHex(HASH_BUF, 0, header.l1OriginHash);
-  w.bytes(HASH_BUF);
+  w.bytes(hexToBytes(header.l1OriginHash));
   w.u64be(header.timestamp);
   w.u64be(header.l1MsgStart);
   w.u64be(header.l1MsgEnd);
@@ -320,7 +317,7 @@ function readAccountRef(r: Reader, ctx: Context): number {
   if (i > n) throw new Invalid(DecodeReason.BAD_ACCOUNT_REF, at);
   if (n >= MAX_ACCOUNTS_PER_BATCH) throw new Invalid(DecodeReason.TOO_MANY_ACCOUNTS, at);
   r.need(20);
-  const a = hexOf(r.buf, r.pos, 20) as Address;
+  const a = addressFromBytes(r.buf, r.pos);
   if (ctx.index.has(a)) throw new Invalid(DecodeReason.DUPLICATE_ACCOUNT, r.pos);
   r.pos += 20;
   return ctx.add(a);
@@ -480,10 +477,10 @@ export function decodeBatch(bytes: Uint8Array): DecodeBatchResult {
     const version = r.u8();
     if (version !== BATCH_VERSION) return fail(DecodeReason.BAD_VERSION, 0, false);
     r.need(HEADER_BYTES - 1);
-    const parentBatchHash = hexOf(bytes, 1, 32);
+    const parentBatchHash = bytesToHex(bytes.subarray(1, 33));
     r.pos = 33;
     const l1OriginNumber = r.u64be();
-    const l1OriginHash = hexOf(bytes, 41, 32);
+    const l1OriginHash = bytesToHex(bytes.subarray(41, 73));
     r.pos = 73;
     const timestamp = r.u64be();
     const l1MsgStart = r.u64be();

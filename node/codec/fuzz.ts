@@ -15,7 +15,8 @@ import { MAX_AMOUNT, TxKind, type Address, type Tx } from "../clob/types.ts";
 import { HEADER_BYTES, SIGNATURE_BYTES, decodeBatch, encodeBatch, type Batch, type BatchHeader } from "./batch.ts";
 import { Compression, decompress, MAX_RECORDS_BYTES } from "./compress.ts";
 import { DecodeReason, reasonName } from "./errors.ts";
-import { MAX_U32, decodeTx, encodeTx, hexOf } from "./tx.ts";
+import { addressFromBytes, bytesToHex } from "../clob/eip712.ts";
+import { HALF_N, MAX_U32, decodeTx, encodeTx } from "./tx.ts";
 import { Reader, Writer } from "./varint.ts";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -76,7 +77,6 @@ function rotl(x: number, k: number): number {
 
 const U53_EDGES = [0, 1, 2, 63, 64, 127, 128, 255, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 52, MAX_AMOUNT - 1, MAX_AMOUNT];
 const U32_EDGES = [0, 1, 127, 128, 2 ** 31, 2 ** 32 - 2, MAX_U32];
-const HALF_N = Uint8Array.from(Buffer.from("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", "hex"));
 
 function u53(rng: Rng): number {
   const u = rng.next();
@@ -108,7 +108,7 @@ export function randomSig(rng: Rng): Tx["sig"] {
 }
 
 export function randomAddress(rng: Rng): Address {
-  return hexOf(rng.bytes(20), 0, 20) as Address;
+  return addressFromBytes(rng.bytes(20));
 }
 
 /** Random encodable txs: every kind, every enum value, edge integers, repeated accounts and markets. */
@@ -167,9 +167,9 @@ export function randomHeader(rng: Rng): BatchHeader {
   const a = u53(rng);
   const b = u53(rng);
   return {
-    parentBatchHash: hexOf(rng.bytes(32), 0, 32),
+    parentBatchHash: bytesToHex(rng.bytes(32)),
     l1OriginNumber: u53(rng),
-    l1OriginHash: hexOf(rng.bytes(32), 0, 32),
+    l1OriginHash: bytesToHex(rng.bytes(32)),
     timestamp: rng.chance(0.7) ? rng.int(1_600_000_000, 1_900_000_000) : u53(rng),
     l1MsgStart: Math.min(a, b),
     l1MsgEnd: Math.max(a, b),

@@ -11,6 +11,7 @@
 //   AMEND               body = market be4 ‖ orderId be8 ‖ price be8 ‖ size be8
 //   WITHDRAW            body = asset be4 ‖ amount be8 ‖ recipient (20)
 
+import { addressFromBytes, writeAddress } from "../clob/eip712.ts";
 import { MAX_AMOUNT, TxKind, type Address, type Signature, type Tx } from "../clob/types.ts";
 import { CodecError, DecodeReason, Invalid, reasonName } from "./errors.ts";
 import { Reader, Writer } from "./varint.ts";
@@ -40,9 +41,7 @@ export const TX_BYTES: Readonly<Record<TxKind, number>> = Object.fromEntries(
 export const MAX_TX_BYTES = Math.max(...Object.values(TX_BYTES));
 
 // ---------------------------------------------------------------------------------------------------------
-// addresses and hashes: lowercase 0x hex, the STF's canonical form
-
-const HEX = "0123456789abcdef";
+// addresses and hashes: lowercase 0x hex, the STF's canonical form (byte conversions: node/clob/eip712.ts)
 
 function isLowerHex(s: unknown, bytes: number): boolean {
   if (typeof s !== "string" || s.length !== 2 + 2 * bytes || s.charCodeAt(0) !== 48 || s.charCodeAt(1) !== 120) return false;
@@ -63,27 +62,11 @@ export function isCanonicalHash(h: unknown): h is `0x${string}` {
   return isLowerHex(h, 32);
 }
 
-/** Lowercase 0x hex of b[off..off+n). */
-export function hexOf(b: Uint8Array, off: number, n: number): `0x${string}` {
-  let s = "0x";
-  for (let i = off; i < off + n; i++) s += HEX[b[i]! >>> 4]! + HEX[b[i]! & 15]!;
-  return s as `0x${string}`;
-}
-
-/** Writes the bytes of a validated lowercase 0x hex string into out at off. */
-export function writeHex(out: Uint8Array, off: number, h: string): void {
-  for (let i = 0, j = 2; j < h.length; i++, j += 2) {
-    const a = h.charCodeAt(j);
-    const b = h.charCodeAt(j + 1);
-    out[off + i] = ((a <= 57 ? a - 48 : a - 87) << 4) | (b <= 57 ? b - 48 : b - 87);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // signatures
 
 /** secp256k1 n/2, big-endian: s must be <= this (EIP-2 low-s). */
-const HALF_N = Uint8Array.from(Buffer.from("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", "hex"));
+export const HALF_N = Uint8Array.from(Buffer.from("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", "hex"));
 
 /** True iff the 32-byte big-endian s is <= n/2 (low-s). High-s signatures are not encodable. */
 export function isLowS(s: Uint8Array): boolean {
@@ -163,11 +146,10 @@ export function assertEncodable(tx: Tx, where = "tx"): void {
 // ---------------------------------------------------------------------------------------------------------
 // encode / decode
 
-const ADDR_BUF = new Uint8Array(20);
-
-function writeAddress(w: Writer, a: string): void {
-  writeHex(ADDR_BUF, 0, a);
-  w.bytes(ADDR_BUF);
+function putAddress(w: Writer, a: string): void {
+  w.ensure(20);
+  writeAddress(w.buf, w.pos, a);
+  w.pos += 20;
 }
 
 /** Canonical single-tx bytes. Throws CodecError for a tx that is not encodable (see txEncodingProblem). */
@@ -175,7 +157,7 @@ export function encodeTx(tx: Tx): Uint8Array {
   assertEncodable(tx);
   const w = new Writer(TX_BYTES[tx.kind]);
   w.u8(tx.kind);
-  writeAddress(w, tx.account);
+  putAddress(w, tx.account);
   w.u64be(tx.nonce);
   switch (tx.kind) {
     case TxKind.PLACE:
@@ -208,7 +190,7 @@ export function encodeTx(tx: Tx): Uint8Array {
     case TxKind.WITHDRAW:
       w.u32be(tx.asset);
       w.u64be(tx.amount);
-      writeAddress(w, tx.recipient);
+      putAddress(w, tx.recipient);
       break;
   }
   w.bytes(tx.sig.r);
@@ -244,7 +226,7 @@ export function decodeTx(bytes: Uint8Array): DecodeTxResult {
     if (bytes.length < total) return txFail(DecodeReason.TRUNCATED, bytes.length);
     if (bytes.length > total) return txFail(DecodeReason.TRAILING_BYTES, total);
     const r = new Reader(bytes, 1);
-    const account = hexOf(bytes, 1, 20) as Address;
+    const account = addressFromBytes(bytes, 1);
     r.pos = 21;
     const nonce = r.u64be();
     let tx: Tx;
@@ -276,7 +258,7 @@ export function decodeTx(bytes: Uint8Array): DecodeTxResult {
       default: {
         const asset = r.u32be();
         const amount = r.u64be();
-        const recipient = hexOf(bytes, r.pos, 20) as Address;
+        const recipient = addressFromBytes(bytes, r.pos);
         r.pos += 20;
         tx = { kind: TxKind.WITHDRAW, account, nonce, asset, amount, recipient, sig: undefined! };
       }

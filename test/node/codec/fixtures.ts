@@ -5,8 +5,7 @@ import type { BatchHeader } from "../../../node/codec/index.ts";
 export const A = `0x${"ab".repeat(20)}` as Address;
 export const B = `0x${"cd".repeat(20)}` as Address;
 export const C = `0x${"0f".repeat(20)}` as Address;
-/** secp256k1 n/2 (the largest low s). */
-export const HALF_N = Uint8Array.from(Buffer.from("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", "hex"));
+export { HALF_N } from "../../../node/codec/tx.ts";
 
 /** A deterministic low-s signature. */
 export function sig(i: number, v: 0 | 1 = (i & 1) as 0 | 1): Signature {
