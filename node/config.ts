@@ -68,7 +68,8 @@ function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (raw === undefined) continue;
     const defaultValue = keyPath.reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], DEFAULT_CONFIG);
     let value: unknown = raw;
-    if (typeof defaultValue === "number") value = raw.trim() === "" ? Number.NaN : Number(raw);
+    // A non-numeric string stays a string so validation reports it as given.
+    if (typeof defaultValue === "number" && /^\s*-?\d+\s*$/.test(raw)) value = Number(raw);
     else if (Array.isArray(defaultValue)) value = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
     let node = out;
     for (const k of keyPath.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
