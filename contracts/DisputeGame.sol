@@ -108,6 +108,8 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
     error WrongBond(uint256 expected, uint256 sent);
     /// @notice `prover` in the public values is not the caller.
     error ProverMismatch(address prover, address caller);
+    /// @notice This game is not (or no longer) Settlement's dispute game: new claims could never finalize.
+    error GameNotActive();
     /// @notice No claim with this id.
     error UnknownClaim(uint256 claimId);
     /// @notice The claim is not in a status that allows this action.
@@ -163,6 +165,7 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
         if (d.prover != msg.sender) revert ProverMismatch(d.prover, msg.sender);
         uint96 pBond = proposerBond;
         if (msg.value != pBond) revert WrongBond(pBond, msg.value);
+        if (settlement.disputeGame() != address(this)) revert GameNotActive();
         settlement.checkPublicValues(publicValues);
         uint64 windowEnd = uint64(block.timestamp) + challengeWindow;
         claimId = _claims.length;

@@ -175,7 +175,9 @@ contract Settlement is ISettlement, TimelockedGovernance {
 
     function _requireGamePointsHere(address game) private view {
         (bool ok, bytes memory ret) = game.staticcall(abi.encodeWithSignature("settlement()"));
-        if (!ok || ret.length != 32 || abi.decode(ret, (address)) != address(this)) revert DisputeGameMismatch(game);
+        if (!ok || ret.length != 32 || abi.decode(ret, (uint256)) != uint256(uint160(address(this)))) {
+            revert DisputeGameMismatch(game);
+        }
     }
 
     function _check(PublicValues.Data memory d) private view {

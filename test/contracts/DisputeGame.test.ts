@@ -222,6 +222,7 @@ describe("DisputeGame", function () {
     await s.settlement.write.proposeDisputeGame(["0x0000000000000000000000000000000000000000"]);
     await helpers.time.increase(SUITE.delay > CW ? SUITE.delay : CW);
     await s.settlement.write.applyDisputeGame(["0x0000000000000000000000000000000000000000"]);
+    await expectCustomError(gp.write.propose([s.claim.pv], { value: PB }), "GameNotActive");
     await s.game.write.resolve([0n, s.claim.pv]);
     expect((await s.game.getEvents.ClaimResolved())[0].args.finalized).to.equal(false);
     expect(await s.settlement.read.lastBatch()).to.equal(0n);
