@@ -65,7 +65,7 @@ export function main(args: string[]): void {
       const tx = txs[i];
       const sig = (bytesToHex(tx.sig.r) + bytesToHex(tx.sig.s).slice(2) + (27 + tx.sig.v).toString(16)) as Hex;
       const { kind: _k, sig: _s, ...message } = tx;
-      const a = await recoverTypedDataAddress({ domain: viemDomain, types: EIP712_TYPES, primaryType: "Place", message, signature: sig });
+      const a = await recoverTypedDataAddress({ domain: viemDomain, types: EIP712_TYPES, primaryType: "Place", message: message as never, signature: sig });
       if (a.toLowerCase() !== tx.account) throw new Error("viem mismatch");
     }
     const viemMs = performance.now() - t;

@@ -39,7 +39,7 @@ function samples(): Tx[] {
   const big = MAX_AMOUNT;
   return [
     { kind: TxKind.PLACE, account: A, nonce: 0, sig: zsig(), market: 0, side: 0, tif: 0, price: 0, size: 0, expiry: 0, clientId: 0, stp: 0 },
-    { kind: TxKind.PLACE, account: B, nonce: big, sig: zsig(), market: 0xffffffff, side: 1, tif: 4, price: big, size: big - 1, expiry: 2 ** 40 + 7, clientId: 2 ** 32, stp: 255 },
+    { kind: TxKind.PLACE, account: B, nonce: big, sig: zsig(), market: 0xffffffff, side: 1, tif: 4, price: big, size: big - 1, expiry: 2 ** 40 + 7, clientId: 2 ** 32, stp: 255 as 0 },
     { kind: TxKind.CANCEL, account: A, nonce: 7, sig: zsig(), market: 3, orderId: 123456789012 },
     { kind: TxKind.CANCEL_BY_CLIENT_ID, account: A, nonce: 8, sig: zsig(), market: 3, clientId: 0xdeadbeef },
     { kind: TxKind.CANCEL_ALL, account: B, nonce: 9, sig: zsig(), market: 65536 },

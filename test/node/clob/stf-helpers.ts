@@ -16,6 +16,7 @@ import {
   type L1Message,
   L1MessageKind,
   type MarketParams,
+  type PlaceOrderTx,
   MarketStatus,
   SelfTradePrevention,
   Side,
@@ -70,7 +71,7 @@ export class Trader {
   private sign<T extends Tx>(tx: T): T {
     return signTx(this.domain, tx, this.key.priv);
   }
-  place(a: PlaceArgs): Tx {
+  place(a: PlaceArgs): PlaceOrderTx {
     return this.sign({
       kind: TxKind.PLACE,
       account: this.address,
@@ -86,10 +87,10 @@ export class Trader {
       stp: a.stp ?? SelfTradePrevention.EXPIRE_MAKER,
     });
   }
-  buy(price: number, size: number, o: Partial<PlaceArgs> = {}): Tx {
+  buy(price: number, size: number, o: Partial<PlaceArgs> = {}): PlaceOrderTx {
     return this.place({ ...o, side: Side.BUY, price, size });
   }
-  sell(price: number, size: number, o: Partial<PlaceArgs> = {}): Tx {
+  sell(price: number, size: number, o: Partial<PlaceArgs> = {}): PlaceOrderTx {
     return this.place({ ...o, side: Side.SELL, price, size });
   }
   cancel(orderId: number, market = 1): Tx {

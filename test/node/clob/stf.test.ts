@@ -149,7 +149,7 @@ describe("clob/stf", () => {
       const tx = A.buy(1000, 1);
       expectNoEffect(chain, { ...tx, nonce: 0.5 } as Tx, ErrorCode.MALFORMED, false);
       expectNoEffect(chain, { ...tx, price: MAX_AMOUNT + 1 } as Tx, ErrorCode.MALFORMED, false);
-      expectNoEffect(chain, { ...tx, side: 256 } as Tx, ErrorCode.MALFORMED, false);
+      expectNoEffect(chain, { ...tx, side: 256 } as unknown as Tx, ErrorCode.MALFORMED, false);
       expectNoEffect(chain, { ...tx, account: "0x12" } as Tx, ErrorCode.MALFORMED, false);
       expectNoEffect(chain, { ...tx, kind: 42 } as unknown as Tx, ErrorCode.MALFORMED, false);
       expectNoEffect(chain, { ...tx, sig: { ...tx.sig, r: tx.sig.r.slice(1) } } as Tx, ErrorCode.MALFORMED, false);
