@@ -17,7 +17,7 @@
 
 import { MAX_AMOUNT, TxKind, type Address, type Tx } from "../clob/types.ts";
 import { Compression, MAX_RECORDS_BYTES, compress, decompress } from "./compress.ts";
-import { CodecError, DecodeReason, Invalid, reasonName } from "./errors.ts";
+import { CapacityError, CodecError, DecodeReason, Invalid, reasonName } from "./errors.ts";
 import { addressFromBytes, bytesToHex, hexToBytes, writeAddress } from "../clob/eip712.ts";
 import { MAX_STP, MAX_TIF, MAX_U32, assertEncodable, isCanonicalHash, isLowS } from "./tx.ts";
 import { Reader, Writer } from "./varint.ts";
@@ -133,7 +133,7 @@ function writeAccountRef(w: Writer, ctx: Context, a: Address): number {
     w.varint(i);
     return i;
   }
-  if (ctx.addrs.length >= MAX_ACCOUNTS_PER_BATCH) throw new CodecError(`more than ${MAX_ACCOUNTS_PER_BATCH} addresses in one batch`);
+  if (ctx.addrs.length >= MAX_ACCOUNTS_PER_BATCH) throw new CapacityError(`more than ${MAX_ACCOUNTS_PER_BATCH} addresses in one batch`);
   const n = ctx.add(a);
   w.varint(n);
   w.ensure(20);
@@ -226,21 +226,22 @@ function encodeRecords(header: BatchHeader, txs: readonly Tx[]): Uint8Array {
         break;
     }
   }
-  if (w.pos > MAX_RECORDS_BYTES) throw new CodecError(`records of ${w.pos} bytes exceed ${MAX_RECORDS_BYTES}`);
+  if (w.pos > MAX_RECORDS_BYTES) throw new CapacityError(`records of ${w.pos} bytes exceed ${MAX_RECORDS_BYTES}`);
   return w.finish();
 }
 
 const ALGOS: readonly Compression[] = [Compression.NONE, Compression.DEFLATE];
 
 /**
- * Encodes a batch. Throws CodecError if the header or a tx is not encodable, a cap is exceeded or the
- * result is longer than MAX_BATCH_BYTES (batch builders size batches with fitTxs).
+ * Encodes a batch. Throws CodecError if the header or a tx is not encodable, and its subclass
+ * CapacityError if a cap is exceeded or the result is longer than MAX_BATCH_BYTES (batch builders size
+ * batches with fitTxs).
  */
 export function encodeBatch(batch: Batch, opts: EncodeOptions = {}): Uint8Array {
   const { header, txs } = batch;
   checkHeader(header);
   if (!Array.isArray(txs)) throw new CodecError("txs must be an array");
-  if (txs.length > MAX_TXS_PER_BATCH) throw new CodecError(`more than ${MAX_TXS_PER_BATCH} txs in one batch`);
+  if (txs.length > MAX_TXS_PER_BATCH) throw new CapacityError(`more than ${MAX_TXS_PER_BATCH} txs in one batch`);
   const records = encodeRecords(header, txs);
   const choice = opts.compression ?? "auto";
   let algo: Compression = Compression.NONE;
@@ -277,7 +278,7 @@ export function encodeBatch(batch: Batch, opts: EncodeOptions = {}): Uint8Array 
     if (tx.sig.v === 1) b[w.pos + 32]! |= 0x80; // s <= n/2 < 2^255, so its top bit is free (EIP-2098)
     w.pos += SIGNATURE_BYTES;
   }
-  if (w.pos > MAX_BATCH_BYTES) throw new CodecError(`batch of ${w.pos} bytes exceeds ${MAX_BATCH_BYTES}`);
+  if (w.pos > MAX_BATCH_BYTES) throw new CapacityError(`batch of ${w.pos} bytes exceeds ${MAX_BATCH_BYTES}`);
   return w.finish();
 }
 
@@ -290,7 +291,7 @@ export function fitTxs(header: BatchHeader, txs: readonly Tx[], maxBytes: number
     try {
       return encodeBatch({ header, txs: txs.slice(0, n) }, opts).length <= maxBytes;
     } catch (e) {
-      if (e instanceof CodecError && /exceed|more than/.test(e.message)) return false;
+      if (e instanceof CapacityError) return false;
       throw e;
     }
   };

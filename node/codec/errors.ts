@@ -80,3 +80,8 @@ export class Invalid {
 export class CodecError extends Error {
   override name = "CodecError";
 }
+
+/** A CodecError for a batch that is well-formed but over a cap (txs, addresses, records or total bytes). */
+export class CapacityError extends CodecError {
+  override name = "CapacityError";
+}

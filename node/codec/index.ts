@@ -18,7 +18,7 @@ export {
   type Hash,
 } from "./batch.ts";
 export { Compression, MAX_RECORDS_BYTES } from "./compress.ts";
-export { CodecError, DecodeReason, reasonName } from "./errors.ts";
+export { CapacityError, CodecError, DecodeReason, reasonName } from "./errors.ts";
 export {
   MAX_TX_BYTES,
   TX_BYTES,

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import zlib from "node:zlib";
 import { MAX_AMOUNT, SelfTradePrevention, TimeInForce, TxKind, type Address, type Tx } from "../../../node/clob/types.ts";
 import {
+  CapacityError,
   CodecError,
   Compression,
   DecodeReason,
@@ -299,8 +300,8 @@ describe("codec: batch format", () => {
     it("encoder refuses batches beyond the caps; fitTxs finds the largest prefix that fits", () => {
       const cancel = (i: number): Tx => ({ kind: TxKind.CANCEL_ALL, account: A, nonce: i, market: 1, sig: sig(i) });
       const many = Array.from({ length: MAX_TXS_PER_BATCH + 1 }, (_, i) => cancel(i));
-      expect(() => encodeBatch({ header: HEADER, txs: many })).to.throw(CodecError, /more than 16384 txs/);
-      expect(() => encodeBatch({ header: HEADER, txs: many.slice(0, 12_300) })).to.throw(CodecError, /exceeds 786432/);
+      expect(() => encodeBatch({ header: HEADER, txs: many })).to.throw(CapacityError, /more than 16384 txs/);
+      expect(() => encodeBatch({ header: HEADER, txs: many.slice(0, 12_300) })).to.throw(CapacityError, /exceeds 786432/);
       const n = fitTxs(HEADER, many, 130_043);
       expect(encodeBatch({ header: HEADER, txs: many.slice(0, n) }).length).to.be.at.most(130_043);
       expect(encodeBatch({ header: HEADER, txs: many.slice(0, n + 1) }).length).to.be.above(130_043);
@@ -308,7 +309,7 @@ describe("codec: batch format", () => {
       const withdrawals = Array.from({ length: MAX_ACCOUNTS_PER_BATCH / 2 + 1 }, (_, i): Tx => ({
         kind: TxKind.WITHDRAW, account: fresh(2 * i), nonce: 0, asset: 0, amount: 1, recipient: fresh(2 * i + 1), sig: sig(i),
       }));
-      expect(() => encodeBatch({ header: HEADER, txs: withdrawals })).to.throw(CodecError, /more than 16384 addresses/);
+      expect(() => encodeBatch({ header: HEADER, txs: withdrawals })).to.throw(CapacityError, /more than 16384 addresses/);
       expect(encodeBatch({ header: HEADER, txs: withdrawals.slice(0, -1) }).length).to.be.below(MAX_BATCH_BYTES);
       expect(() => encodeBatch({ header: { ...HEADER, l1MsgStart: 3, l1MsgEnd: 2 }, txs: [] })).to.throw(CodecError, /l1MsgStart/);
       expect(() => encodeBatch({ header: { ...HEADER, parentBatchHash: "0x12" }, txs: [] })).to.throw(CodecError, /parentBatchHash/);
