@@ -12,7 +12,6 @@ import {
   defineChain,
   http,
   keccak256,
-  parseEventLogs,
   parseGwei,
   toBlobs,
   toHex,
@@ -29,6 +28,7 @@ import {
   batchCommitment,
   blobDataHash,
   depositMessage,
+  events,
   expectRevert,
   nextBatchChain,
   nextQueueHash,
@@ -92,7 +92,7 @@ describe("L1 suite on anvil (integration)", function () {
     await write(alice, token, "DevToken", "mint", [alice.address, 1_000_000_000n]);
     await write(alice, token, "DevToken", "approve", [d.contracts.vault, 1_000_000_000n]);
     const rc = await write(alice, d.contracts.vault, "Vault", "deposit", [1, alice.address, 100_000_000n]);
-    const [ev] = parseEventLogs({ abi: abi("Inbox"), logs: rc.logs, eventName: "L1MessageQueued" }) as any[];
+    const [ev] = events(abi("Inbox"), rc.logs, "L1MessageQueued");
     msgs.push(depositMessage(alice.address, 1, 10_000n));
     expect(ev.args.message).to.equal(msgs[0]);
     expect(await readC(d.contracts.inbox, "Inbox", "queueHashAt", [1n])).to.equal(nextQueueHash(ZERO32, msgs[0]));
@@ -116,7 +116,7 @@ describe("L1 suite on anvil (integration)", function () {
     expect(rc.status).to.equal("success");
     const tx = await pub.getTransaction({ hash });
     expect(tx.blobVersionedHashes).to.deep.equal(expected);
-    const [ev] = parseEventLogs({ abi: abi("Inbox"), logs: rc.logs, eventName: "BatchProposed" }) as any[];
+    const [ev] = events(abi("Inbox"), rc.logs, "BatchProposed");
     expect(ev.args.blobHashes).to.deep.equal(expected);
     const block = await pub.getBlock({ blockNumber: rc.blockNumber });
     const c1 = batchCommitment({
@@ -141,7 +141,7 @@ describe("L1 suite on anvil (integration)", function () {
 
   it("a calldata batch follows", async function () {
     const rc = await write(bob, d.contracts.inbox, "Inbox", "proposeCalldata", [1n, "0xc0ffee", "0x"]);
-    const [ev] = parseEventLogs({ abi: abi("Inbox"), logs: rc.logs, eventName: "BatchProposed" }) as any[];
+    const [ev] = events(abi("Inbox"), rc.logs, "BatchProposed");
     expect(ev.args.batchIndex).to.equal(2n);
     expect(ev.args.calldataHash).to.equal(keccak256("0xc0ffee"));
   });

@@ -3,7 +3,6 @@ import { network } from "hardhat";
 import {
   encodeFunctionData,
   keccak256,
-  parseEventLogs,
   parseGwei,
   toBlobs,
   toHex,
@@ -23,6 +22,7 @@ import {
   batchCommitment,
   blobDataHash,
   deployCore,
+  events,
   depositMessage,
   expectRevert,
   forcedCancelMessage,
@@ -86,7 +86,7 @@ describe("Inbox", function () {
       await expectRevert(asBob.write.initialize([f.bob.account.address]), "NotDeployer");
       await expectRevert(fresh.write.initialize(["0x0000000000000000000000000000000000000000"]), "ZeroAddress");
       const h = await fresh.write.initialize([f.bob.account.address]);
-      const logs = parseEventLogs({ abi: fresh.abi, logs: (await receiptOf(f, h)).logs, eventName: "VaultSet" });
+      const logs = events(fresh.abi, (await receiptOf(f, h)).logs, "VaultSet");
       expect(logs[0].args.vault.toLowerCase()).to.equal(f.bob.account.address.toLowerCase());
     });
 
@@ -118,7 +118,7 @@ describe("Inbox", function () {
       const h = await f.inbox.write.enqueue([sm]);
       msgs.push(sm);
 
-      const logs = parseEventLogs({ abi: f.inbox.abi, logs: (await receiptOf(f, h)).logs, eventName: "L1MessageQueued" });
+      const logs = events(f.inbox.abi, (await receiptOf(f, h)).logs, "L1MessageQueued");
       expect(logs[0].args.index).to.equal(3n);
       expect(logs[0].args.message).to.equal(sm);
 
@@ -226,7 +226,7 @@ describe("Inbox", function () {
       });
       const b1 = nextBatchChain(ZERO32, c1);
       expect(await f.inbox.read.batchChainAt([1n])).to.equal(b1);
-      const [ev] = parseEventLogs({ abi: f.inbox.abi, logs: rc.logs, eventName: "BatchProposed" });
+      const [ev] = events(f.inbox.abi, rc.logs, "BatchProposed");
       expect(ev.args).to.deep.include({
         batchIndex: 1n,
         dataKind: 2,
@@ -367,7 +367,7 @@ describe("Inbox", function () {
         const expected = computeVersionedHashes(blobs.map((b) => Buffer.from(b.slice(2), "hex")));
         const rc = await sendBlobPropose(f, blobs, 1n);
         expect(rc.status).to.equal("success");
-        const [ev] = parseEventLogs({ abi: f.inbox.abi, logs: rc.logs, eventName: "BatchProposed" });
+        const [ev] = events(f.inbox.abi, rc.logs, "BatchProposed");
         expect(ev.args.blobHashes).to.deep.equal(expected);
         expect(ev.args.dataKind).to.equal(1);
         expect(ev.args.calldataHash).to.equal(ZERO32);
@@ -402,12 +402,12 @@ describe("Inbox", function () {
         f.bob.account.address,
       ]);
       let h = await f.inbox.write.setForcedFee([123n]);
-      let [ev] = parseEventLogs({ abi: f.inbox.abi, logs: (await receiptOf(f, h)).logs, eventName: "ForcedFeeSet" });
+      let [ev] = events(f.inbox.abi, (await receiptOf(f, h)).logs, "ForcedFeeSet");
       expect(ev.args.fee).to.equal(123n);
       await expectRevert(f.inbox.write.setDeadlines([10, 11]), "InvalidDeadlines");
       await expectRevert(f.inbox.write.setDeadlines([10, 0]), "InvalidDeadlines");
       h = await f.inbox.write.setDeadlines([7200, 900]);
-      [ev] = parseEventLogs({ abi: f.inbox.abi, logs: (await receiptOf(f, h)).logs, eventName: "DeadlinesSet" });
+      [ev] = events(f.inbox.abi, (await receiptOf(f, h)).logs, "DeadlinesSet");
       expect(ev.args).to.deep.equal({ messageDeadline: 7200, forcedCancelDeadline: 900 });
 
       await asBob.write.forceWithdraw([USDC, 1n], { value: 123n });
@@ -418,7 +418,7 @@ describe("Inbox", function () {
       await expectRevert(f.inbox.write.withdrawFees([f.settlement.address, 1n]), "FeeTransferFailed");
       const before = await f.pub.getBalance({ address: f.eve.account.address });
       h = await f.inbox.write.withdrawFees([f.eve.account.address, 123n]);
-      [ev] = parseEventLogs({ abi: f.inbox.abi, logs: (await receiptOf(f, h)).logs, eventName: "FeesWithdrawn" });
+      [ev] = events(f.inbox.abi, (await receiptOf(f, h)).logs, "FeesWithdrawn");
       expect(ev.args.amount).to.equal(123n);
       expect(await f.pub.getBalance({ address: f.eve.account.address })).to.equal(before + 123n);
     });

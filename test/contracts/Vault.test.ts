@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { encodeFunctionData, parseEventLogs, type Address, type Hex } from "viem";
+import { encodeFunctionData, type Address, type Hex } from "viem";
 import {
   ESCAPE_DELAY,
   MAX_L2_AMOUNT,
@@ -8,6 +8,7 @@ import {
   USDC_QUANTUM,
   ZERO32,
   deployCore,
+  events,
   depositMessage,
   expectRevert,
   nextQueueHash,
@@ -72,7 +73,7 @@ describe("Vault", function () {
       ]);
       await expectRevert(f.vault.write.registerAsset([2, t2.address, 0n]), "InvalidQuantum");
       const h = await f.vault.write.registerAsset([2, t2.address, 10n ** 9n]);
-      const [ev] = parseEventLogs({ abi: f.vault.abi, logs: (await receiptOf(f, h)).logs, eventName: "AssetRegistered" });
+      const [ev] = events(f.vault.abi, (await receiptOf(f, h)).logs, "AssetRegistered");
       expect(ev.args.assetId).to.equal(2);
       expect(ev.args.quantum).to.equal(10n ** 9n);
     });
@@ -89,10 +90,10 @@ describe("Vault", function () {
       expect(await f.token.read.balanceOf([f.vault.address])).to.equal(amount);
       expect(await f.token.read.balanceOf([f.alice.account.address])).to.equal(before - amount);
       const msg = depositMessage(f.bob.account.address, USDC, 123n);
-      const [q] = parseEventLogs({ abi: f.inbox.abi, logs: rc.logs, eventName: "L1MessageQueued" });
+      const [q] = events(f.inbox.abi, rc.logs, "L1MessageQueued");
       expect(q.args.message).to.equal(msg);
       expect(q.args.queueHash).to.equal(nextQueueHash(ZERO32, msg));
-      const [d] = parseEventLogs({ abi: f.vault.abi, logs: rc.logs, eventName: "Deposited" });
+      const [d] = events(f.vault.abi, rc.logs, "Deposited");
       expect(d.args.messageIndex).to.equal(0n);
       expect(d.args.depositor.toLowerCase()).to.equal(f.alice.account.address.toLowerCase());
       expect(d.args.account.toLowerCase()).to.equal(f.bob.account.address.toLowerCase());
@@ -199,7 +200,7 @@ describe("Vault", function () {
       const args = [1n, f.bob.account.address, USDC, 20n, tree.root as Hex, proofFor(tree, 1n)] as const;
       const h = await asEve.write.claim(args);
       expect(await f.token.read.balanceOf([f.bob.account.address])).to.equal(before + 20n * USDC_QUANTUM);
-      const [ev] = parseEventLogs({ abi: f.vault.abi, logs: (await receiptOf(f, h)).logs, eventName: "Claimed" });
+      const [ev] = events(f.vault.abi, (await receiptOf(f, h)).logs, "Claimed");
       expect(ev.args.withdrawalId).to.equal(1n);
       expect(ev.args.amount).to.equal(20n);
       expect(await f.vault.read.isClaimed([1n])).to.equal(true);
@@ -273,7 +274,7 @@ describe("Vault", function () {
       await expectRevert(asEve.write.freeze(), "NotStale", [deployedAt, deployedAt + ESCAPE_DELAY]);
       await f.networkHelpers.time.setNextBlockTimestamp(deployedAt + ESCAPE_DELAY + 1n);
       const h = await asEve.write.freeze();
-      const [ev] = parseEventLogs({ abi: f.vault.abi, logs: (await receiptOf(f, h)).logs, eventName: "Frozen" });
+      const [ev] = events(f.vault.abi, (await receiptOf(f, h)).logs, "Frozen");
       expect(ev.args.lastFinalizedAt).to.equal(deployedAt);
       expect(await f.vault.read.frozen()).to.equal(true);
       await expectRevert(asEve.write.freeze(), "AlreadyFrozen");
@@ -285,7 +286,7 @@ describe("Vault", function () {
       const tree = await finalizeTree(f, [[5n, f.bob.account.address, USDC, 1n]]); // also resumes finalization
       await asEve.write.claim([5n, f.bob.account.address, USDC, 1n, tree.root as Hex, proofFor(tree, 5n)]);
       const h2 = await asEve.write.unfreeze();
-      const [ev2] = parseEventLogs({ abi: f.vault.abi, logs: (await receiptOf(f, h2)).logs, eventName: "Unfrozen" });
+      const [ev2] = events(f.vault.abi, (await receiptOf(f, h2)).logs, "Unfrozen");
       expect(ev2.args.lastFinalizedAt).to.equal(await f.settlement.read.lastFinalizedAt());
       await v.write.deposit([USDC, f.alice.account.address, USDC_QUANTUM]);
     });
@@ -312,10 +313,10 @@ describe("Vault", function () {
       await expectRevert(asBob.write.setEscapeDelay([5n]), "OwnableUnauthorizedAccount", [f.bob.account.address]);
       await expectRevert(f.vault.write.setEscapeDelay([0n]), "InvalidEscapeDelay");
       let h = await f.vault.write.setEscapeDelay([5n]);
-      let [ev] = parseEventLogs({ abi: f.vault.abi, logs: (await receiptOf(f, h)).logs, eventName: "EscapeDelaySet" });
+      let [ev] = events(f.vault.abi, (await receiptOf(f, h)).logs, "EscapeDelaySet");
       expect(ev.args.escapeDelay).to.equal(5n);
       h = await f.vault.write.setGuardian([f.bob.account.address]);
-      [ev] = parseEventLogs({ abi: f.vault.abi, logs: (await receiptOf(f, h)).logs, eventName: "GuardianSet" });
+      [ev] = events(f.vault.abi, (await receiptOf(f, h)).logs, "GuardianSet");
       expect(ev.args.guardian.toLowerCase()).to.equal(f.bob.account.address.toLowerCase());
       await asBob.write.pause();
       await expectRevert(f.vault.write.renounceOwnership(), "RenounceOwnershipDisabled");

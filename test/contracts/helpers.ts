@@ -8,6 +8,7 @@ import {
   encodePacked,
   keccak256,
   parseEther,
+  parseEventLogs,
   toFunctionSelector,
   type Abi,
   type Address,
@@ -136,10 +137,10 @@ export async function expectRevert(p: Promise<unknown>, name: string, args?: rea
   if (args !== undefined) expect(norm(r.args)).to.deep.equal(norm(args));
 }
 
-/** All events of `abi` named `eventName` in a receipt's logs, decoded. */
-export { parseEventLogs } from "viem";
-
-export const abiOf = (c: { abi: Abi }): Abi => c.abi;
+/** The events named `eventName` among `logs`, decoded with `abi` (loosely typed for `any` fixtures). */
+export function events(abi: Abi | readonly unknown[], logs: readonly unknown[], eventName: string): any[] {
+  return parseEventLogs({ abi: abi as Abi, logs: logs as never, eventName } as never) as any[];
+}
 
 // ------------------------------------------------------------------ fixture
 
