@@ -4,6 +4,7 @@
 import {
   bytesToHex,
   decodeEventLog,
+  keccak256,
   encodeFunctionData,
   type Address,
   type Hex,
@@ -299,7 +300,7 @@ export class BlobPoster {
     } as Parameters<PublicClient["estimateGas"]>[0]).catch((err: unknown) => {
       this.metrics.postTotal.inc({ mode: p.mode, result: "failed" });
       const e = err as { shortMessage?: string; message?: string; details?: string };
-      throw new PostError("WOULD_REVERT", `${p.mode} proposal would revert: ${e.shortMessage ?? e.message}${e.details ? ` (${e.details})` : ""}`, [], { cause: err });
+      throw new PostError("WOULD_REVERT", `${p.mode} proposal would revert: ${e.shortMessage ?? e.message}${e.details ? ` (${e.details})` : ""}`.slice(0, 500), [], { cause: err });
     });
     const gas = (estimate * BigInt(100 + this.gasHeadroomPct)) / 100n;
 
@@ -316,29 +317,52 @@ export class BlobPoster {
     const deadline = Date.now() + this.timeoutMs;
     let replacements = 0;
     let lastSentAt = 0;
-    let feesByHash = new Map<Hex, TxFees>();
+    const feesByHash = new Map<Hex, TxFees>();
     let nonceTakenSince: number | undefined;
+
+    // The transaction hash is computed locally (signature over the same fields, standard envelope without
+    // the blob sidecars), so a send whose answer is lost (timeout) can still be tracked by its receipt.
+    const localHash = async (f: TxFees): Promise<Hex> => {
+      if (!isBlob) return keccak256(await sign(f));
+      const base = { chainId: this.chainId!, nonce, gas, to, data: p.data, maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+      return keccak256(await this.account.signTransaction!({ ...base, type: "eip4844", maxFeePerBlobGas: f.maxFeePerBlobGas!, blobVersionedHashes: versionedHashes } as never));
+    };
+    const track = (hash: Hex, f: TxFees): void => {
+      if (!hashes.includes(hash)) hashes.push(hash);
+      feesByHash.set(hash, f);
+      lastSentAt = Date.now();
+    };
 
     const trySend = async (f: TxFees): Promise<void> => {
       const raw = await sign(f);
+      const hash = await localHash(f);
+      const feeLog = { maxFeePerGas: String(f.maxFeePerGas), maxPriorityFeePerGas: String(f.maxPriorityFeePerGas), maxFeePerBlobGas: f.maxFeePerBlobGas === undefined ? undefined : String(f.maxFeePerBlobGas) };
       try {
-        const hash = await this.client.sendRawTransaction({ serializedTransaction: raw });
-        hashes.push(hash);
-        feesByHash.set(hash, f);
-        lastSentAt = Date.now();
-        this.log.info({ hash, nonce, mode: p.mode, maxFeePerGas: String(f.maxFeePerGas), maxPriorityFeePerGas: String(f.maxPriorityFeePerGas), maxFeePerBlobGas: f.maxFeePerBlobGas === undefined ? undefined : String(f.maxFeePerBlobGas), replacement: hashes.length > 1 }, "sent proposal transaction");
+        const sent = await this.client.sendRawTransaction({ serializedTransaction: raw });
+        if (sent.toLowerCase() !== hash.toLowerCase()) this.log.warn({ sent, hash }, "node returned an unexpected transaction hash");
+        track(sent, f);
+        this.log.info({ hash: sent, nonce, mode: p.mode, ...feeLog, replacement: hashes.length > 1 }, "sent proposal transaction");
       } catch (err) {
-        const msg = `${(err as Error).message ?? err}`;
-        if (/nonce too low|already known|known transaction|AlreadyKnown|NonceTooLow/i.test(msg)) {
-          // an earlier version (or another tx with this nonce) is mined or pending: keep polling receipts
-          nonceTakenSince ??= Date.now();
-          lastSentAt = Date.now();
-          this.log.warn({ nonce, err: msg.slice(0, 200) }, "replacement not accepted: nonce already used, waiting for receipts");
+        const e = err as Error & { shortMessage?: string; details?: string; walk?: (fn: (e: unknown) => boolean) => unknown };
+        const msg = `${e.shortMessage ?? e.message ?? String(err)}${e.details ? ` (${e.details})` : ""}`.slice(0, 500);
+        const transport = Boolean(e.walk?.((x) => ["TimeoutError", "HttpRequestError"].includes((x as Error)?.name))) || /took too long|timed out|fetch failed|ECONNRESET/i.test(msg);
+        if (/already known|known transaction|AlreadyKnown/i.test(msg) || transport) {
+          // the node has it (or may have it: the answer was lost): track it by its hash
+          track(hash, f);
+          this.log.warn({ hash, nonce, err: msg }, transport ? "send answer lost; tracking the transaction by hash" : "transaction already known to the node");
           return;
         }
-        if (/underpriced|replacement/i.test(msg) && hashes.length > 0) {
+        if (/nonce too low|NonceTooLow/i.test(msg)) {
+          // an earlier version (or another tx with this nonce) is mined: keep polling receipts
+          nonceTakenSince ??= Date.now();
           lastSentAt = Date.now();
-          this.log.warn({ nonce, err: msg.slice(0, 200) }, "replacement refused as underpriced; will bump again");
+          this.log.warn({ nonce, err: msg }, "nonce already used, waiting for receipts");
+          return;
+        }
+        if (hashes.length > 0) {
+          // a replacement refused (underpriced, pool full, ...): the earlier version is still pending
+          lastSentAt = Date.now();
+          this.log.warn({ nonce, err: msg }, "replacement refused; keeping the earlier transaction, will bump again");
           return;
         }
         throw new PostError("SEND_FAILED", `sending ${p.mode} proposal failed: ${msg}`, hashes, { cause: err });

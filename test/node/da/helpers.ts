@@ -13,7 +13,8 @@ export interface L1 {
 
 export async function startL1(options: AnvilOptions = {}, keyIndex = 0): Promise<L1> {
   const anvil = await startAnvil(options);
-  const client = createPublicClient({ transport: http(anvil.rpcUrl) }) as PublicClient;
+  // generous timeout: anvil verifies its first blob transaction slowly (lazy KZG setup), more so on a busy machine
+  const client = createPublicClient({ transport: http(anvil.rpcUrl, { timeout: 60_000 }) }) as PublicClient;
   const account = privateKeyToAccount(ANVIL_DEV_KEYS[keyIndex]!);
   const rpc = async <T>(method: string, params: unknown[] = []): Promise<T> => {
     const res = await fetch(anvil.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
