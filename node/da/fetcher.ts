@@ -46,7 +46,9 @@ export interface BlobSource {
   fetch(request: BlobRequest, missing: readonly Hex[], signal: AbortSignal): Promise<SourceAnswer>;
 }
 
-const MAX_RESPONSE_BYTES = 2 * (2 * BYTES_PER_BLOB + 2) * MAX_BLOBS_PER_BATCH + 64 * 1024; // hex blobs + slack
+/** Most blobs read from one beacon answer (a node that ignores the versioned_hashes filter returns the whole block). */
+const MAX_BEACON_BLOBS = 72;
+const MAX_RESPONSE_BYTES = (2 * BYTES_PER_BLOB + 4) * MAX_BEACON_BLOBS + 64 * 1024; // hex blobs + slack
 
 async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> {
   const len = Number(res.headers.get("content-length") ?? "-1");
@@ -148,7 +150,7 @@ export class BeaconBlobSource implements BlobSource {
       if (!Array.isArray(body.data)) throw new SourceError("BAD_RESPONSE", "beacon: response has no data array");
       if (body.data.length === 0) throw new SourceError("NOT_FOUND", `beacon: no blobs for block ${id}`);
       const blobs: Uint8Array[] = [];
-      for (const item of body.data.slice(0, MAX_BLOBS_PER_BATCH)) {
+      for (const item of body.data.slice(0, MAX_BEACON_BLOBS)) {
         if (typeof item !== "string" || !/^0x[0-9a-fA-F]*$/.test(item)) throw new SourceError("BAD_RESPONSE", "beacon: blob is not hex");
         blobs.push(hexToBytes(item as Hex));
       }
@@ -345,6 +347,10 @@ export class BlobFetcher {
       return { accepted, rejected };
     }
     const open = new Set(missing);
+    // More blobs than asked for: the source ignored the filter and sent the whole block. Blobs that are not
+    // ours are then expected and only skipped; otherwise every non-matching blob counts as a rejection.
+    const wholeBlock = answer.blobs.length > missing.length;
+    let skipped = 0;
     for (let i = 0; i < answer.blobs.length; i++) {
       const blob = answer.blobs[i]!;
       // One KZG commitment per blob; the source may answer in any order, so match by the computed hash.
@@ -358,6 +364,10 @@ export class BlobFetcher {
         continue;
       }
       if (!open.has(computed)) {
+        if (wholeBlock) {
+          skipped++;
+          continue;
+        }
         rejected++;
         this.reject(source, "HASH_MISMATCH", `blob ${i}: computed ${computed}, not among requested ${missing.join(",")}`);
         continue;
@@ -365,6 +375,7 @@ export class BlobFetcher {
       open.delete(computed);
       accepted.set(computed, blob);
     }
+    if (skipped > 0) this.log.debug({ source, skipped }, "skipped blobs of other transactions in the block");
     return { accepted, rejected };
   }
 }

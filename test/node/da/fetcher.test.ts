@@ -62,6 +62,16 @@ describe("da/fetcher with fake sources", function () {
     expect(seen[1]).to.equal(`/eth/v1/beacon/blobs/10?versioned_hashes=${hashes.join(",")}`);
   });
 
+  it("accepts a beacon node that ignores the filter and returns every blob of the block", async () => {
+    const others = packBlobs(testBytes(300_000, 99)); // 3 blobs of another transaction in the same block
+    const url = await start((_req, res) => json(res, 200, { data: [...others.slice(0, 2), ...blobs, others[2]!].map((b) => bytesToHex(b)) }));
+    const registry = new Registry();
+    const fetcher = new BlobFetcher({ sources: [new BeaconBlobSource({ url })], logger: silent, registry });
+    const got = await fetcher.fetchBatch({ versionedHashes: hashes, blockNumber: 1n });
+    expect(got.unpacked.ok && Buffer.from(got.unpacked.data).equals(Buffer.from(data))).to.equal(true);
+    expect((await registry.getSingleMetric("rollbook_da_rejected_total")!.get()).values).to.have.length(0);
+  });
+
   it("combines a partial answer from one source with the rest from the next", async () => {
     const beacon = await start((_req, res) => json(res, 200, { data: [bytesToHex(blobs[0]!)] }));
     const asked: string[] = [];
