@@ -25,6 +25,8 @@ export interface ChainConfig {
 export class Balance {
   available = 0;
   locked = 0;
+  /** @internal DirtySet epoch in which this balance was last recorded as dirty (not state). */
+  dirtyEpoch = 0;
 }
 
 export class Account {
@@ -93,8 +95,11 @@ export class DirtySet {
   readonly assets = new Set<number>();
   /** Global counters (next ids, batch index, timestamp, L1 message count) changed. */
   globals = false;
+  /** @internal Incremented by clear(); lets hot paths skip re-recording a balance already recorded. */
+  epoch = 1;
 
   clear(): void {
+    this.epoch++;
     this.accounts.clear();
     this.balances.clear();
     this.orders.clear();

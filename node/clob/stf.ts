@@ -196,7 +196,18 @@ export class TxSignerCache implements SignerCache {
 }
 
 export interface ApplyOptions {
+  /** Signers recovered earlier, looked up per tx object. */
   signerCache?: SignerCache;
+  /**
+   * Signers recovered earlier, aligned with `batch.txs` (index i = signer of txs[i]; null = recovery
+   * failed; undefined = unknown, recover here). Takes precedence over `signerCache`.
+   */
+  signers?: readonly (Address | null | undefined)[];
+  /**
+   * "full" (default): receipts with fills and order updates. "none": the STF skips building receipts
+   * (txReceipts and l1Receipts come back empty; withdrawals are still returned). Same state either way.
+   */
+  receipts?: "full" | "none";
 }
 
 export class InvariantError extends Error {}
@@ -302,7 +313,9 @@ export function applyBatch(
   options: ApplyOptions = {},
 ): BatchResult {
   const ex = new BatchExecutor(state, batch, l1Messages, options);
-  for (const tx of batch.txs) ex.applyTx(tx);
+  const txs = batch.txs;
+  const signers = options.signers;
+  for (let i = 0; i < txs.length; i++) ex.applyTx(txs[i], signers === undefined ? undefined : signers[i]);
   return ex.finish();
 }
 
@@ -315,6 +328,8 @@ export class BatchExecutor {
   readonly state: ClobState;
   readonly now: number;
   private readonly cache: SignerCache | undefined;
+  private readonly keepReceipts: boolean;
+  private txCount = 0;
   private readonly separator: Uint8Array;
   private readonly l1Receipts: L1Receipt[] = [];
   private readonly txReceipts: TxReceipt[] = [];
@@ -335,6 +350,7 @@ export class BatchExecutor {
     this.state = state;
     this.now = header.timestamp;
     this.cache = options.signerCache;
+    this.keepReceipts = options.receipts !== "none";
     this.separator = domainSeparator(state.config.domain);
     state.dirty.clear();
     state.batchIndex = header.index;
@@ -350,8 +366,13 @@ export class BatchExecutor {
   // ------------------------------------------------------------------------------------ balances
 
   private bal(a: Account, asset: number) {
-    this.state.dirty.balance(a.index, asset);
-    return a.balance(asset);
+    const b = a.balance(asset);
+    const d = this.state.dirty;
+    if (b.dirtyEpoch !== d.epoch) {
+      b.dirtyEpoch = d.epoch;
+      d.balance(a.index, asset);
+    }
+    return b;
   }
   private lock(a: Account, asset: number, amount: number): void {
     if (amount === 0) return;
@@ -407,7 +428,7 @@ export class BatchExecutor {
       default:
         r.code = ErrorCode.MALFORMED;
     }
-    this.l1Receipts.push(r);
+    if (this.keepReceipts) this.l1Receipts.push(r);
   }
 
   private l1Deposit(msg: DepositMessage, r: L1Receipt): ErrorCode {
@@ -511,7 +532,7 @@ export class BatchExecutor {
         m.book.cancel(id);
         this.unlock(a, quote, before);
         this.state.dirty.orders.set(id, m.id);
-        out.push(update(snapshot, m.id, a.address, OrderStatus.CANCELLED, snapshot.size, 0, CancelReason.FEE_RELOCK));
+        if (this.keepReceipts) out.push(update(snapshot, m.id, a.address, OrderStatus.CANCELLED, snapshot.size, 0, CancelReason.FEE_RELOCK));
       }
     }
   }
@@ -533,28 +554,39 @@ export class BatchExecutor {
 
   // ------------------------------------------------------------------------------------ transactions
 
-  /** Executes one transaction in place and returns its receipt. */
-  applyTx(tx: Tx): TxReceipt {
+  /**
+   * Executes one transaction in place and returns its receipt. `signer`: the address recovered earlier
+   * from this tx's digest and signature (null: recovery failed), if known.
+   */
+  applyTx(tx: Tx, signer?: Address | null): TxReceipt {
+    const wellFormed = isWellFormed(tx);
     const r: TxReceipt = {
-      index: this.txReceipts.length,
-      kind: typeof tx === "object" && tx !== null && typeof tx.kind === "number" ? tx.kind : 0,
-      account: typeof tx === "object" && tx !== null && typeof tx.account === "string" ? tx.account.toLowerCase() : "",
-      nonce: typeof tx === "object" && tx !== null && typeof tx.nonce === "number" ? tx.nonce : 0,
+      index: this.txCount++,
+      kind: wellFormed ? tx.kind : typeof tx === "object" && tx !== null && typeof tx.kind === "number" ? tx.kind : 0,
+      account: wellFormed ? lowerAddress(tx.account) : typeof tx === "object" && tx !== null && typeof tx.account === "string" ? tx.account.toLowerCase() : "",
+      nonce: wellFormed ? tx.nonce : typeof tx === "object" && tx !== null && typeof tx.nonce === "number" ? tx.nonce : 0,
       status: ReceiptStatus.REJECTED,
       code: ErrorCode.OK,
       orderId: 0,
-      fills: [],
+      fills: NO_FILLS,
       orders: [],
       withdrawalId: -1,
     };
-    this.txReceipts.push(r);
-    const code = this.authenticate(tx);
+    if (this.keepReceipts) this.txReceipts.push(r);
+    if (!wellFormed) {
+      r.code = ErrorCode.MALFORMED;
+      return r;
+    }
+    const st = this.state;
+    const address = r.account as Address;
+    const idx = st.accountIndex.get(address);
+    let a = idx === undefined ? undefined : st.accounts[idx];
+    const code = this.authenticate(tx, address, a, signer);
     if (code !== ErrorCode.OK) {
       r.code = code;
       return r;
     }
-    const st = this.state;
-    const a = st.getOrCreateAccount(r.account as Address);
+    if (a === undefined) a = st.getOrCreateAccount(address);
     a.nonce++;
     st.dirty.accounts.add(a.index);
     let c: ErrorCode;
@@ -583,16 +615,13 @@ export class BatchExecutor {
     return r;
   }
 
-  /** Structural check, signature, signer, nonce (docs/stf.md "Authentication"). */
-  private authenticate(tx: Tx): ErrorCode {
-    if (!isWellFormed(tx)) return ErrorCode.MALFORMED;
+  /** Signature, signer, nonce of a well-formed tx (docs/stf.md "Authentication"). */
+  private authenticate(tx: Tx, account: Address, a: Account | undefined, known: Address | null | undefined): ErrorCode {
     if (!isCanonicalSignature(tx.sig)) return ErrorCode.INVALID_SIGNATURE;
-    let signer = this.cache?.lookup(tx);
+    let signer = known !== undefined ? known : this.cache?.lookup(tx);
     if (signer === undefined) signer = recoverAddress(txSigningHash(this.separator, tx), tx.sig);
     if (signer === null) return ErrorCode.INVALID_SIGNATURE;
-    const account = tx.account.toLowerCase();
     if (signer !== account) return ErrorCode.WRONG_SIGNER;
-    const a = this.state.account(account);
     const expected = a === undefined ? 0 : a.nonce;
     if (tx.nonce < expected) return ErrorCode.NONCE_TOO_LOW;
     if (tx.nonce > expected) return ErrorCode.NONCE_TOO_HIGH;
@@ -658,6 +687,7 @@ export class BatchExecutor {
     r.orderId = orderId;
 
     this.lock(a, lockAsset, lockAmt);
+    if (res.filled > 0) r.fills = [];
     this.processEvents(m, res, a, tx.side, unit, orderId, r.fills, r.orders);
     // Taker remainder that did not rest: release its lock.
     const gone = tx.size - res.filled - res.rested;
@@ -678,7 +708,7 @@ export class BatchExecutor {
       size = res.cancelled + res.decremented;
       reason = res.reason === BookReason.IOC_REMAINDER ? CancelReason.IOC_REMAINDER : CancelReason.SELF_TRADE;
     }
-    r.orders.push({
+    if (this.keepReceipts) r.orders.push({
       orderId, market: m.id, account: a.address, side: tx.side, price: tx.price, status, size,
       remaining: res.rested, clientId: tx.clientId, reason,
     });
@@ -709,26 +739,27 @@ export class BatchExecutor {
         case MakerEventKind.FILL: {
           if (taker === undefined) throw new InvariantError("fill without taker");
           const f = this.settle(m, e, owner, taker, takerSide, takerUnit, takerOrderId);
+          if (f === undefined) break;
           fills!.push(f);
           orders.push(eventUpdate(e, m.id, owner.address, e.remaining > 0 ? OrderStatus.PARTIALLY_FILLED : OrderStatus.FILLED, CancelReason.NONE));
           break;
         }
         case MakerEventKind.EXPIRED:
           this.releaseOrder(m, owner, e.side, e.price, e.size);
-          orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.EXPIRED, CancelReason.NONE));
+          if (this.keepReceipts) orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.EXPIRED, CancelReason.NONE));
           break;
         case MakerEventKind.STP_CANCELLED:
           this.releaseOrder(m, owner, e.side, e.price, e.size);
-          orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.CANCELLED, CancelReason.SELF_TRADE));
+          if (this.keepReceipts) orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.CANCELLED, CancelReason.SELF_TRADE));
           break;
         case MakerEventKind.STP_DECREMENTED:
           this.releaseOrder(m, owner, e.side, e.price, e.size);
-          orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.DECREMENTED, CancelReason.SELF_TRADE));
+          if (this.keepReceipts) orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.DECREMENTED, CancelReason.SELF_TRADE));
           break;
         case MakerEventKind.CANCELLED: {
           const expired = e.expiry !== 0 && e.expiry <= this.now;
           this.releaseOrder(m, owner, e.side, e.price, e.size);
-          orders.push(eventUpdate(e, m.id, owner.address, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, expired ? CancelReason.NONE : CancelReason.USER));
+          if (this.keepReceipts) orders.push(eventUpdate(e, m.id, owner.address, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, expired ? CancelReason.NONE : CancelReason.USER));
           break;
         }
         default:
@@ -746,7 +777,7 @@ export class BatchExecutor {
   }
 
   /** Settles one trade between maker event `e` and the taker (docs/stf.md "Settlement"). */
-  private settle(m: Market, e: MakerEvent, maker: Account, taker: Account, takerSide: Side, takerUnit: number, takerOrderId: number): Fill {
+  private settle(m: Market, e: MakerEvent, maker: Account, taker: Account, takerSide: Side, takerUnit: number, takerOrderId: number): Fill | undefined {
     const p = m.params;
     const q = e.size;
     const price = e.price;
@@ -786,6 +817,7 @@ export class BatchExecutor {
     if (feeNet < 0) throw new InvariantError("negative fee net");
     const fa = this.state.feeAccount;
     this.credit(fa, quote, feeNet);
+    if (!this.keepReceipts) return undefined;
     return {
       market: m.id, price, size: q, takerOrderId, makerOrderId: e.orderId, taker: taker.address,
       maker: maker.address, takerSide, notional, takerFee: tFee, makerFee: mFee,
@@ -799,7 +831,7 @@ export class BatchExecutor {
     this.releaseOrder(m, a, snap.side, snap.price, snap.size);
     this.state.dirty.orders.set(snap.id, m.id);
     const expired = snap.expiry !== 0 && snap.expiry <= this.now;
-    out.push(update(snap, m.id, a.address, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, snap.size, 0, expired ? CancelReason.NONE : reason));
+    if (this.keepReceipts) out.push(update(snap, m.id, a.address, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, snap.size, 0, expired ? CancelReason.NONE : reason));
   }
 
   private cancelAllOf(m: Market, a: Account, reason: CancelReason, out: OrderUpdate[]): void {
@@ -881,7 +913,7 @@ export class BatchExecutor {
     const after = m.book.getOrder(orderId)!;
     // Purged expired opposite orders first (engine event order), then the amended order.
     this.processEvents(m, res, undefined, Side.BUY, 0, 0, undefined, r.orders);
-    r.orders.push({
+    if (this.keepReceipts) r.orders.push({
       orderId, market: m.id, account: a.address, side, price: tx.price, status: OrderStatus.AMENDED,
       size: tx.size, remaining: tx.size, clientId: after.clientId, reason: CancelReason.NONE,
     });
@@ -901,6 +933,19 @@ export class BatchExecutor {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+
+/** Shared empty fill list of receipts without fills (never mutated). */
+const NO_FILLS: Fill[] = Object.freeze([]) as unknown as Fill[];
+
+/** Lowercase form of a validated address; returns the same string when it is already lowercase. */
+function lowerAddress(a: string): Address {
+  if (a.charCodeAt(1) !== 120) return a.toLowerCase() as Address;
+  for (let i = 2; i < 42; i++) {
+    const c = a.charCodeAt(i);
+    if (c >= 65 && c <= 70) return a.toLowerCase() as Address;
+  }
+  return a as Address;
+}
 
 function isU32(x: unknown): x is number {
   return typeof x === "number" && Number.isSafeInteger(x) && x >= 0 && x <= 0xffffffff;
