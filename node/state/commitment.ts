@@ -85,17 +85,22 @@ export class StateCommitment {
     return this.trie.rootHash();
   }
 
-  /** A view of the committed (pre-batch) state for derive(); `state` supplies account addresses. */
-  preView(state: ClobState): PreView & { touched: Set<string> } {
+  /**
+   * A view of the committed (pre-batch) state for derive(); `state` supplies account addresses. With
+   * `record`, the key of every leaf looked up is appended to it (witness generation).
+   */
+  preView(state: ClobState, record?: Uint8Array[]): PreView {
     const trie = this.trie;
     const orders = new Map<number, OrderLeaf | undefined>();
     const accounts = new Map<number, AccountLeaf | undefined>();
     const levels = new Map<string, LevelLeaf | undefined>();
     const markets = new Map<number, MarketLeaf | undefined>();
-    const touched = new Set<string>();
+    const touch = (k: Uint8Array) => {
+      if (record !== undefined) record.push(k);
+      return k;
+    };
     const dec = <T>(e: Uint8Array | undefined): T | undefined => (e === undefined ? undefined : (decodeLeaf(e).v as T));
     return {
-      touched,
       prefetch(orderIds: number[], accountIndexes: number[]): void {
         const keys: Uint8Array[] = [];
         for (const id of orderIds) keys.push(orderKey(id));
@@ -104,13 +109,11 @@ export class StateCommitment {
         const got = trie.getMany(keys);
         for (let i = 0; i < orderIds.length; i++) orders.set(orderIds[i], dec<OrderLeaf>(got[i]));
         for (let i = 0; i < idx.length; i++) accounts.set(idx[i], dec<AccountLeaf>(got[orderIds.length + i]));
-        for (const id of orderIds) touched.add(`o${id}`);
-        for (const i of idx) touched.add(`a${i}`);
+        if (record !== undefined) for (const k of keys) record.push(k);
       },
       order(id: number): OrderLeaf | undefined {
         if (!orders.has(id)) {
-          orders.set(id, dec<OrderLeaf>(trie.get(orderKey(id))));
-          touched.add(`o${id}`);
+          orders.set(id, dec<OrderLeaf>(trie.get(touch(orderKey(id)))));
         }
         return orders.get(id);
       },
@@ -118,8 +121,7 @@ export class StateCommitment {
       level(m: number, side: number, price: number): LevelLeaf | undefined {
         const k = `${m}:${side}:${price}`;
         if (!levels.has(k)) {
-          levels.set(k, dec<LevelLeaf>(trie.get(levelKey(m, side, price))));
-          touched.add(`l${k}`);
+          levels.set(k, dec<LevelLeaf>(trie.get(touch(levelKey(m, side, price)))));
         }
         return levels.get(k);
       },
@@ -134,21 +136,19 @@ export class StateCommitment {
           const i = lowerBound(a, price);
           r = i > 0 ? a[i - 1] : NONE;
         }
-        if (r !== NONE) touched.add(`l${m}:${side}:${r}`);
+        if (r !== NONE && record !== undefined) record.push(levelKey(m, side, r));
         return r;
       },
       market(id: number): MarketLeaf | undefined {
         if (!markets.has(id)) {
-          markets.set(id, dec<MarketLeaf>(trie.get(marketKey(id))));
-          touched.add(`m${id}`);
+          markets.set(id, dec<MarketLeaf>(trie.get(touch(marketKey(id)))));
         }
         return markets.get(id);
       },
       account(index: number): AccountLeaf | undefined {
         if (!accounts.has(index)) {
           const a = index < state.accounts.length ? state.accounts[index] : undefined;
-          accounts.set(index, a === undefined ? undefined : dec<AccountLeaf>(trie.get(accountKey(a.address))));
-          touched.add(`a${index}`);
+          accounts.set(index, a === undefined ? undefined : dec<AccountLeaf>(trie.get(touch(accountKey(a.address)))));
         }
         return accounts.get(index);
       },

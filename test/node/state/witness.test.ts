@@ -1,0 +1,102 @@
+import { expect } from "chai";
+import { createGenesisState } from "../../../node/clob/state.ts";
+import { applyBatch } from "../../../node/clob/stf.ts";
+import { StateCommitment, hex } from "../../../node/state/commitment.ts";
+import { Workload } from "../../../node/state/workload.ts";
+import { applyAndWitness, applyBatchRecording, buildWitness, verifyWitness } from "../../../node/state/witness.ts";
+import { deriveChanges } from "../../../node/state/derive.ts";
+import { SelfTradePrevention, Side, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
+
+const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };
+
+describe("witnesses for stateless execution", () => {
+  for (const [seed, markets] of [[3, 1], [11, 2]] as const) {
+    it(`re-executing each batch from its witness alone gives the node's post root (seed ${seed})`, function () {
+      this.timeout(120_000);
+      const wl = new Workload({ seed, accounts: 50, markets, depth: 300, batchSize: 120, extras: true });
+      const state = createGenesisState({ domain: DOMAIN });
+      const sc = StateCommitment.fromState(state);
+      let bytes = 0;
+      for (let b = 0; b < 40; b++) {
+        const { batch, l1 } = wl.next(state);
+        const pre = sc.root();
+        const { root, witness, result } = applyAndWitness(sc, state, batch, l1, { signerCache: wl.signers });
+        expect(hex(root)).to.equal(hex(StateCommitment.fromState(state).root()));
+        const v = verifyWitness(witness.bytes, pre, batch, l1, { signerCache: wl.signers });
+        expect(hex(v.postRoot), `batch ${batch.index}`).to.equal(hex(root));
+        expect(JSON.stringify(v.result), `receipts of batch ${batch.index}`).to.equal(JSON.stringify(result));
+        bytes += witness.bytes.length;
+      }
+      expect(bytes).to.be.greaterThan(0);
+    });
+  }
+
+  it("orders read but not changed (post-only rejection, self-trade stop) are in the witness", function () {
+    const wl = new Workload({ seed: 9, accounts: 30, depth: 200, batchSize: 100 });
+    const state = createGenesisState({ domain: DOMAIN });
+    const sc = StateCommitment.fromState(state);
+    for (let b = 0; b < 6; b++) {
+      const { batch, l1 } = wl.next(state);
+      applyBatch(state, batch, l1, { signerCache: wl.signers });
+      sc.commitBatch(state);
+    }
+    const book = state.markets.get(0)!.book;
+    const ask = book.bestAsk();
+    const maker = [...book.levelOrders(Side.SELL, ask)][0];
+    const sig = { r: new Uint8Array(32).fill(1), s: new Uint8Array(32).fill(1), v: 0 as const };
+    const taker = maker.owner === 1 ? 2 : 1;
+    const mk = (acct: number, extra: Partial<Tx>): Tx => {
+      const account = wl.addresses[acct - 1];
+      const tx = {
+        kind: TxKind.PLACE, account, nonce: state.accounts[acct].nonce, sig, market: 0, side: Side.BUY,
+        tif: TimeInForce.POST_ONLY, price: ask, size: 1, expiry: 0, clientId: 0, stp: SelfTradePrevention.EXPIRE_MAKER,
+        ...extra,
+      } as Tx;
+      wl.signers.set(tx, account);
+      return tx;
+    };
+    for (const tx of [
+      mk(taker, {}), // post-only crossing an untouched maker: rejected, the maker is only read
+      mk(maker.owner, { tif: TimeInForce.GTC, stp: SelfTradePrevention.EXPIRE_TAKER }), // self-trade stop
+    ]) {
+      const batch = { index: state.batchIndex + 1, timestamp: state.timestamp + 12, txs: [tx] };
+      const pre = sc.root();
+      // A witness without the read keys lets the partial book miss the maker: re-execution diverges.
+      const { reads, result } = applyBatchRecording(state, batch, [], { signerCache: wl.signers });
+      const pvKeys: Uint8Array[] = [];
+      const derived = deriveChanges(state, sc.preView(state, pvKeys));
+      const full = buildWitness(sc.trie, reads, derived, pvKeys);
+      const stripped = buildWitness(sc.trie, reads.map(() => []), derived, pvKeys);
+      const root = sc.applyDerived(derived);
+      const receipts = JSON.stringify(result.txReceipts);
+      const ok = verifyWitness(full.bytes, pre, batch, [], { signerCache: wl.signers });
+      expect(hex(ok.postRoot)).to.equal(hex(root));
+      expect(JSON.stringify(ok.result.txReceipts)).to.equal(receipts);
+      let diverged = false;
+      try {
+        const r = verifyWitness(stripped.bytes, pre, batch, [], { signerCache: wl.signers });
+        diverged = hex(r.postRoot) !== hex(root) || JSON.stringify(r.result.txReceipts) !== receipts;
+      } catch {
+        diverged = true;
+      }
+      expect(diverged, "stripped witness must not suffice").to.equal(true);
+    }
+  });
+
+  it("a tampered witness is rejected", function () {
+    const wl = new Workload({ seed: 5, accounts: 20, depth: 50, batchSize: 40 });
+    const state = createGenesisState({ domain: DOMAIN });
+    const sc = StateCommitment.fromState(state);
+    for (let b = 0; b < 4; b++) {
+      const { batch, l1 } = wl.next(state);
+      applyBatch(state, batch, l1, { signerCache: wl.signers });
+      sc.commitBatch(state);
+    }
+    const { batch, l1 } = wl.next(state);
+    const pre = sc.root();
+    const { witness } = applyAndWitness(sc, state, batch, l1, { signerCache: wl.signers });
+    const bad = witness.bytes.slice();
+    bad[Math.floor(bad.length / 2)] ^= 1;
+    expect(() => verifyWitness(bad, pre, batch, l1, { signerCache: wl.signers })).to.throw();
+  });
+});
