@@ -1,0 +1,265 @@
+// LevelDB storage of the node (classic-level). docs/stf.md "Storage" describes it; in short:
+//
+// - The in-memory state (ClobState + StateCommitment) is the working copy. The database holds the state
+//   as its trie leaves (`s` + leaf key -> leaf encoding), which are exactly the state, plus per-batch
+//   records. Each batch is committed with ONE LevelDB write batch holding the batch's leaf puts/deletes,
+//   its receipts, its withdrawals, its batch data, the L1 cursor, mempool changes, receipt pruning and
+//   the head record. A crash at any point leaves the previous or the new batch, never a mix.
+// - Startup reads every leaf, rebuilds ClobState (stateFromLeaves) and the trie, and checks the rebuilt
+//   root against the head record, then resumes after the head batch.
+// - Snapshots are the leaves of one batch in key-path order plus a header; import verifies the root
+//   against a caller-supplied (finalized) root before anything is written.
+
+import { createReadStream, createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { ClassicLevel } from "classic-level";
+import type { ClobState } from "../clob/state.ts";
+import { StateCommitment, hex, stateFromLeaves } from "./commitment.ts";
+import type { Derived } from "./derive.ts";
+import { keyLen } from "./leaves.ts";
+
+type Bytes = Uint8Array;
+
+const P_STATE = 0x73; // 's' + leaf key
+const K_HEAD = Buffer.from("h");
+const P_RECEIPTS = "r"; // r + be64(batch)
+const P_BATCH = "b";
+const P_WITHDRAWALS = "w";
+const P_ROOT = "x";
+const K_L1 = Buffer.from("c:l1");
+const P_MEMPOOL = "p:";
+
+export interface StoreOptions {
+  /** Keep receipts of the last N batches (older ones are deleted in the commit that passes them); 0 = all. */
+  keepReceipts?: number;
+  /** fsync every commit (default true: an acknowledged batch survives power loss too). */
+  sync?: boolean;
+}
+
+export interface Head {
+  batchIndex: number;
+  root: `0x${string}`;
+}
+
+/** Everything one batch commit writes (atomically). */
+export interface BatchCommit {
+  batchIndex: number;
+  root: Bytes;
+  /** Leaf changes (StateCommitment.commitBatch / applyDerived). */
+  derived: Pick<Derived, "puts" | "dels">;
+  receipts?: unknown;
+  withdrawals?: unknown[];
+  /** Encoded batch as derived from L1 (opaque here). */
+  batchData?: Bytes;
+  /** L1 follower position (opaque JSON). */
+  l1Cursor?: unknown;
+  mempool?: { put?: [string, Bytes][]; del?: string[] };
+}
+
+function be64(n: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+function pk(prefix: string, n: number): Buffer {
+  return Buffer.concat([Buffer.from(prefix), be64(n)]);
+}
+function stateKey(leafKey: Bytes): Buffer {
+  const b = Buffer.alloc(1 + leafKey.length);
+  b[0] = P_STATE;
+  b.set(leafKey, 1);
+  return b;
+}
+function leafKeyOf(enc: Bytes): Bytes {
+  return enc.subarray(0, keyLen(enc[0]));
+}
+
+export class StateStore {
+  readonly db: ClassicLevel<Buffer, Buffer>;
+  private readonly opts: Required<StoreOptions>;
+  private headCache: Head | null = null;
+
+  private constructor(path: string, opts: StoreOptions) {
+    this.db = new ClassicLevel<Buffer, Buffer>(path, { keyEncoding: "buffer", valueEncoding: "buffer" });
+    this.opts = { keepReceipts: opts.keepReceipts ?? 0, sync: opts.sync ?? true };
+  }
+
+  static async open(path: string, opts: StoreOptions = {}): Promise<StateStore> {
+    const s = new StateStore(path, opts);
+    await s.db.open();
+    const h = await s.db.get(K_HEAD);
+    s.headCache = h === undefined ? null : (JSON.parse(h.toString()) as Head);
+    return s;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  /** The last committed batch, or null for an empty store. */
+  head(): Head | null {
+    return this.headCache;
+  }
+
+  /** Write a complete state (genesis or imported snapshot) as batch `batchIndex`. */
+  async writeFullState(sc: StateCommitment, batchIndex: number): Promise<void> {
+    const ops = this.db.batch();
+    // Start from a clean state keyspace.
+    for await (const k of this.db.keys({ gte: Buffer.from([P_STATE]), lt: Buffer.from([P_STATE + 1]) })) ops.del(k);
+    for (const e of sc.trie.entries()) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e));
+    const head: Head = { batchIndex, root: hex(sc.root()) };
+    ops.put(pk(P_ROOT, batchIndex), Buffer.from(sc.root()));
+    ops.put(K_HEAD, Buffer.from(JSON.stringify(head)));
+    await ops.write({ sync: this.opts.sync });
+    this.headCache = head;
+  }
+
+  /** Commit one batch: a single atomic LevelDB write. */
+  async commitBatch(c: BatchCommit): Promise<void> {
+    const prev = this.headCache;
+    if (prev !== null && c.batchIndex !== prev.batchIndex + 1) {
+      throw new Error(`store: batch ${c.batchIndex} does not follow ${prev.batchIndex}`);
+    }
+    const ops = this.db.batch();
+    for (const k of c.derived.dels) ops.del(stateKey(k));
+    for (const e of c.derived.puts) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e.buffer, e.byteOffset, e.byteLength));
+    if (c.receipts !== undefined) ops.put(pk(P_RECEIPTS, c.batchIndex), Buffer.from(JSON.stringify(c.receipts)));
+    if (c.withdrawals !== undefined) ops.put(pk(P_WITHDRAWALS, c.batchIndex), Buffer.from(JSON.stringify(c.withdrawals)));
+    if (c.batchData !== undefined) ops.put(pk(P_BATCH, c.batchIndex), Buffer.from(c.batchData));
+    if (c.l1Cursor !== undefined) ops.put(K_L1, Buffer.from(JSON.stringify(c.l1Cursor)));
+    for (const [k, v] of c.mempool?.put ?? []) ops.put(Buffer.from(P_MEMPOOL + k), Buffer.from(v));
+    for (const k of c.mempool?.del ?? []) ops.del(Buffer.from(P_MEMPOOL + k));
+    const keep = this.opts.keepReceipts;
+    if (keep > 0 && c.batchIndex > keep) ops.del(pk(P_RECEIPTS, c.batchIndex - keep));
+    ops.put(pk(P_ROOT, c.batchIndex), Buffer.from(c.root));
+    const head: Head = { batchIndex: c.batchIndex, root: hex(c.root) };
+    ops.put(K_HEAD, Buffer.from(JSON.stringify(head)));
+    await ops.write({ sync: this.opts.sync });
+    this.headCache = head;
+  }
+
+  /** Every stored leaf (the state at the head batch), in key order of the database. */
+  async *leaves(): AsyncGenerator<Bytes> {
+    for await (const v of this.db.values({ gte: Buffer.from([P_STATE]), lt: Buffer.from([P_STATE + 1]) })) yield new Uint8Array(v);
+  }
+
+  /**
+   * Rebuild the in-memory state at the head batch. Throws if the rebuilt root differs from the head's
+   * (a corrupted or inconsistent store). Returns null for an empty store.
+   */
+  async load(): Promise<{ state: ClobState; commitment: StateCommitment; head: Head } | null> {
+    const head = this.headCache;
+    if (head === null) return null;
+    const leaves: Bytes[] = [];
+    for await (const e of this.leaves()) leaves.push(e);
+    const commitment = StateCommitment.fromLeaves(leaves);
+    if (hex(commitment.root()) !== head.root) throw new Error(`store: state root ${hex(commitment.root())} != head ${head.root}`);
+    const state = stateFromLeaves(leaves);
+    if (state.batchIndex !== head.batchIndex) throw new Error("store: state batch index differs from head");
+    return { state, commitment, head };
+  }
+
+  async receipts(batchIndex: number): Promise<unknown | undefined> {
+    const v = await this.db.get(pk(P_RECEIPTS, batchIndex));
+    return v === undefined ? undefined : JSON.parse(v.toString());
+  }
+  async withdrawals(batchIndex: number): Promise<unknown[] | undefined> {
+    const v = await this.db.get(pk(P_WITHDRAWALS, batchIndex));
+    return v === undefined ? undefined : JSON.parse(v.toString());
+  }
+  async batchData(batchIndex: number): Promise<Bytes | undefined> {
+    const v = await this.db.get(pk(P_BATCH, batchIndex));
+    return v === undefined ? undefined : new Uint8Array(v);
+  }
+  async stateRoot(batchIndex: number): Promise<Bytes | undefined> {
+    const v = await this.db.get(pk(P_ROOT, batchIndex));
+    return v === undefined ? undefined : new Uint8Array(v);
+  }
+  async l1Cursor(): Promise<unknown | undefined> {
+    const v = await this.db.get(K_L1);
+    return v === undefined ? undefined : JSON.parse(v.toString());
+  }
+  async mempool(): Promise<[string, Bytes][]> {
+    const out: [string, Bytes][] = [];
+    const lo = Buffer.from(P_MEMPOOL);
+    const hi = Buffer.from("p;");
+    for await (const [k, v] of this.db.iterator({ gte: lo, lt: hi })) out.push([k.toString().slice(P_MEMPOOL.length), new Uint8Array(v)]);
+    return out;
+  }
+}
+
+// ---- snapshots ----
+
+const MAGIC = Buffer.from("RBSNAP01");
+
+/**
+ * Snapshot file: "RBSNAP01" | be64(batchIndex) | root(32) | be64(leafCount) | leafCount x (be16 len | leaf),
+ * leaves in key-path order (the trie's canonical order).
+ */
+export async function exportSnapshot(sc: StateCommitment, batchIndex: number, file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const hdr = Buffer.alloc(8 + 8 + 32 + 8);
+  MAGIC.copy(hdr, 0);
+  hdr.writeBigUInt64BE(BigInt(batchIndex), 8);
+  Buffer.from(sc.root()).copy(hdr, 16);
+  hdr.writeBigUInt64BE(BigInt(sc.trie.size), 48);
+  out.write(hdr);
+  let chunk: Buffer[] = [];
+  let size = 0;
+  for (const e of sc.trie.entries()) {
+    const b = Buffer.alloc(2 + e.length);
+    b.writeUInt16BE(e.length, 0);
+    b.set(e, 2);
+    chunk.push(b);
+    size += b.length;
+    if (size > 1 << 20) {
+      if (!out.write(Buffer.concat(chunk))) await once(out, "drain");
+      chunk = [];
+      size = 0;
+    }
+  }
+  out.write(Buffer.concat(chunk));
+  out.end();
+  await once(out, "finish");
+}
+
+/**
+ * Read and verify a snapshot: the leaves must hash to `expectedRoot` (a finalized root from L1) and
+ * describe batch `batchIndex` when given. Returns the rebuilt state and commitment (nothing is written).
+ */
+export async function readSnapshot(
+  file: string,
+  expectedRoot: Bytes,
+): Promise<{ batchIndex: number; state: ClobState; commitment: StateCommitment }> {
+  const chunks: Buffer[] = [];
+  for await (const c of createReadStream(file)) chunks.push(c as Buffer);
+  const buf = Buffer.concat(chunks);
+  if (buf.length < 56 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error("snapshot: bad header");
+  const batchIndex = Number(buf.readBigUInt64BE(8));
+  const root = buf.subarray(16, 48);
+  const count = Number(buf.readBigUInt64BE(48));
+  if (!root.equals(Buffer.from(expectedRoot))) throw new Error("snapshot: root differs from the expected root");
+  const leaves: Bytes[] = [];
+  let p = 56;
+  for (let i = 0; i < count; i++) {
+    if (p + 2 > buf.length) throw new Error("snapshot: truncated");
+    const len = buf.readUInt16BE(p);
+    p += 2;
+    if (p + len > buf.length) throw new Error("snapshot: truncated");
+    leaves.push(new Uint8Array(buf.subarray(p, p + len)));
+    p += len;
+  }
+  if (p !== buf.length) throw new Error("snapshot: trailing bytes");
+  const commitment = StateCommitment.fromLeaves(leaves);
+  if (hex(commitment.root()) !== hex(expectedRoot)) throw new Error("snapshot: leaves do not hash to the expected root");
+  const state = stateFromLeaves(leaves);
+  if (state.batchIndex !== batchIndex) throw new Error("snapshot: batch index mismatch");
+  return { batchIndex, state, commitment };
+}
+
+/** Import a verified snapshot into an (empty or stale) store; the node then continues from it. */
+export async function importSnapshot(store: StateStore, file: string, expectedRoot: Bytes) {
+  const snap = await readSnapshot(file, expectedRoot);
+  await store.writeFullState(snap.commitment, snap.batchIndex);
+  return snap;
+}
