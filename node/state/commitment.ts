@@ -9,6 +9,7 @@ import { Account, AssetState, Balance, ClobState, Market } from "../clob/state.t
 import { OwnerOrders } from "../clob/book.ts";
 import { Side, type Address } from "../clob/types.ts";
 import { type Derived, type PreView, allLeaves, deriveChanges } from "./derive.ts";
+import { type Shadow, buildShadow, fastDerive } from "./fastderive.ts";
 import {
   type AccountLeaf,
   type GlobalsLeaf,
@@ -44,41 +45,29 @@ function lowerBound(a: number[], x: number): number {
 
 export class StateCommitment {
   readonly trie: Trie = new Trie(keyLen);
-  /** order id -> id of the order before it in its level queue (absent: head). */
-  private readonly prevOf = new Map<number, number>();
-  /** `${market}:${side}` -> ascending prices of the non-empty levels. */
-  private readonly levelLists = new Map<string, number[]>();
+  /** Indexes of the committed state that the leaves do not hold directly (see fastderive.ts). */
+  private shadow: Shadow;
   /** Stats of the last commitBatch, for benchmarks. */
   readonly stats = { deriveMs: 0, trieMs: 0, puts: 0, dels: 0 };
 
-  /** Build from a full set of leaves (any order). */
-  static fromLeaves(leaves: Iterable<Uint8Array>): StateCommitment {
-    const c = new StateCommitment();
+  private constructor(shadow: Shadow) {
+    this.shadow = shadow;
+  }
+
+  /** Build from the leaves of a state and that state (any leaf order). */
+  static fromLeaves(leaves: Iterable<Uint8Array>, state: ClobState): StateCommitment {
+    const c = new StateCommitment(buildShadow(state));
+    let n = 0;
     for (const e of leaves) {
       c.trie.put(e);
-      c.indexLeaf(e);
+      if (++n % 200_000 === 0) c.trie.commit();
     }
     c.trie.commit();
     return c;
   }
 
   static fromState(state: ClobState): StateCommitment {
-    return StateCommitment.fromLeaves(allLeaves(state));
-  }
-
-  private indexLeaf(e: Uint8Array): void {
-    if (e[0] === Tag.ORDER) {
-      const d = decodeLeaf(e);
-      if (d.tag === Tag.ORDER && d.v.next !== 0) this.prevOf.set(d.v.next, d.v.id);
-    } else if (e[0] === Tag.LEVEL) {
-      const d = decodeLeaf(e);
-      if (d.tag === Tag.LEVEL) {
-        const k = `${d.v.market}:${d.v.side}`;
-        let a = this.levelLists.get(k);
-        if (a === undefined) this.levelLists.set(k, (a = []));
-        a.splice(lowerBound(a, d.v.price), 0, d.v.price);
-      }
-    }
+    return StateCommitment.fromLeaves(allLeaves(state), state);
   }
 
   root(): Uint8Array {
@@ -117,7 +106,7 @@ export class StateCommitment {
         }
         return orders.get(id);
       },
-      orderPred: (id: number) => this.prevOf.get(id) ?? 0,
+      orderPred: (id: number) => this.shadow.prevOf.get(id) ?? 0,
       level(m: number, side: number, price: number): LevelLeaf | undefined {
         const k = `${m}:${side}:${price}`;
         if (!levels.has(k)) {
@@ -126,7 +115,7 @@ export class StateCommitment {
         return levels.get(k);
       },
       levelBetter: (m: number, side: number, price: number): number => {
-        const a = this.levelLists.get(`${m}:${side}`);
+        const a = this.shadow.levelLists.get(`${m}:${side}`);
         if (a === undefined) return NONE;
         let r: number;
         if (side === Side.BUY) {
@@ -155,37 +144,22 @@ export class StateCommitment {
     };
   }
 
-  /** Derive the batch's leaf changes from `state` (after applyBatch) without applying them. */
-  derive(state: ClobState): Derived {
-    return deriveChanges(state, this.preView(state));
-  }
-
-  /** Apply derived changes: trie, shadows; returns the new root. */
-  applyDerived(dv: Derived): Uint8Array {
-    for (const k of dv.dels) this.trie.delete(k);
-    for (const e of dv.puts) this.trie.put(e);
-    const root = this.trie.commit();
-    for (const r of dv.removed) this.prevOf.delete(r);
-    for (const [id, nx] of dv.next) if (nx !== 0) this.prevOf.set(nx, id);
-    for (const h of dv.heads) this.prevOf.delete(h);
-    for (const c of dv.levels) {
-      const k = `${c.market}:${c.side}`;
-      let a = this.levelLists.get(k);
-      if (a === undefined) this.levelLists.set(k, (a = []));
-      if (c.before && !c.after) {
-        const i = lowerBound(a, c.price);
-        if (a[i] === c.price) a.splice(i, 1);
-      } else if (!c.before && c.after) a.splice(lowerBound(a, c.price), 0, c.price);
-    }
-    return root;
+  /**
+   * The batch's leaf changes by the generic derivation (pre-state leaves + dirty set), without applying
+   * them: what the stateless executor computes. The node itself uses the fast path (commitBatch).
+   */
+  deriveGeneric(state: ClobState, record?: Uint8Array[]): Derived {
+    return deriveChanges(state, this.preView(state, record));
   }
 
   /** After applyBatch(state, ...): commit the batch. Returns the new root and the leaf changes. */
   commitBatch(state: ClobState): { root: Uint8Array; derived: Derived } {
     const t0 = performance.now();
-    const derived = this.derive(state);
+    const derived = fastDerive(state, this.shadow);
     const t1 = performance.now();
-    const root = this.applyDerived(derived);
+    for (const k of derived.dels) this.trie.delete(k);
+    for (const e of derived.puts) this.trie.put(e);
+    const root = this.trie.commit();
     this.stats.deriveMs = t1 - t0;
     this.stats.trieMs = performance.now() - t1;
     this.stats.puts = derived.puts.length;
@@ -274,10 +248,13 @@ export function stateFromLeaves(leaves: Iterable<Uint8Array>, partial = false): 
       for (const [mid, count] of a.openOrders) {
         const m = s.markets.get(mid);
         if (m === undefined) continue;
-        // The book's per-owner list holds only the witness orders; its count must be the real one.
+        // The book's per-owner list holds only the witness orders; its count must be the real one
+        // (MAX_OPEN_ORDERS_PER_MARKET checks read it). Engine internals: see the report.
         const owners = (m.book as unknown as { owners: (OwnerOrders | undefined)[] }).owners;
         if (owners[a.index] === undefined) owners[a.index] = new OwnerOrders();
-        owners[a.index]!.count = count;
+        const oo = owners[a.index] as unknown as Record<string, number>;
+        if ("live" in oo) oo.live = count;
+        else oo.count = count;
       }
     }
   }

@@ -152,9 +152,9 @@ export class StateStore {
     if (head === null) return null;
     const leaves: Bytes[] = [];
     for await (const e of this.leaves()) leaves.push(e);
-    const commitment = StateCommitment.fromLeaves(leaves);
-    if (hex(commitment.root()) !== head.root) throw new Error(`store: state root ${hex(commitment.root())} != head ${head.root}`);
     const state = stateFromLeaves(leaves);
+    const commitment = StateCommitment.fromLeaves(leaves, state);
+    if (hex(commitment.root()) !== head.root) throw new Error(`store: state root ${hex(commitment.root())} != head ${head.root}`);
     if (state.batchIndex !== head.batchIndex) throw new Error("store: state batch index differs from head");
     return { state, commitment, head };
   }
@@ -250,9 +250,9 @@ export async function readSnapshot(
     p += len;
   }
   if (p !== buf.length) throw new Error("snapshot: trailing bytes");
-  const commitment = StateCommitment.fromLeaves(leaves);
-  if (hex(commitment.root()) !== hex(expectedRoot)) throw new Error("snapshot: leaves do not hash to the expected root");
   const state = stateFromLeaves(leaves);
+  const commitment = StateCommitment.fromLeaves(leaves, state);
+  if (hex(commitment.root()) !== hex(expectedRoot)) throw new Error("snapshot: leaves do not hash to the expected root");
   if (state.batchIndex !== batchIndex) throw new Error("snapshot: batch index mismatch");
   return { batchIndex, state, commitment };
 }

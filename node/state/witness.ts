@@ -528,8 +528,8 @@ export function applyAndWitness(
 ): { root: Uint8Array; witness: WitnessBuild; result: BatchResult; derived: Derived } {
   const { result, reads } = applyBatchRecording(state, batch, l1Messages, options);
   const pvKeys: Uint8Array[] = [];
-  const derived = deriveChanges(state, sc.preView(state, pvKeys));
-  const witness = buildWitness(sc.trie, reads, derived, pvKeys);
-  const root = sc.applyDerived(derived);
+  const generic = sc.deriveGeneric(state, pvKeys);
+  const witness = buildWitness(sc.trie, reads, generic, pvKeys);
+  const { root, derived } = sc.commitBatch(state);
   return { root, witness, result, derived };
 }

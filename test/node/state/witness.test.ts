@@ -4,7 +4,6 @@ import { applyBatch } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { Workload } from "../../../node/state/workload.ts";
 import { applyAndWitness, applyBatchRecording, buildWitness, verifyWitness } from "../../../node/state/witness.ts";
-import { deriveChanges } from "../../../node/state/derive.ts";
 import { SelfTradePrevention, Side, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };
@@ -64,10 +63,10 @@ describe("witnesses for stateless execution", () => {
       // A witness without the read keys lets the partial book miss the maker: re-execution diverges.
       const { reads, result } = applyBatchRecording(state, batch, [], { signerCache: wl.signers });
       const pvKeys: Uint8Array[] = [];
-      const derived = deriveChanges(state, sc.preView(state, pvKeys));
+      const derived = sc.deriveGeneric(state, pvKeys);
       const full = buildWitness(sc.trie, reads, derived, pvKeys);
       const stripped = buildWitness(sc.trie, reads.map(() => []), derived, pvKeys);
-      const root = sc.applyDerived(derived);
+      const { root } = sc.commitBatch(state);
       const receipts = JSON.stringify(result.txReceipts);
       const ok = verifyWitness(full.bytes, pre, batch, [], { signerCache: wl.signers });
       expect(hex(ok.postRoot)).to.equal(hex(root));

@@ -1,0 +1,153 @@
+// Benchmark of the STF plus state commitment (node/state), witnesses and LevelDB commits.
+//
+//   npm run bench -- state [--accounts N] [--depth N] [--batch N] [--batches N] [--witness-batches N]
+//                          [--seed S] [--no-store]
+//
+// Workload: node/state/workload.ts (the clob bench mix through the real STF: ~60% limit, 25% cancel, 10%
+// amend, 5% market/IOC near the touch), 100k accounts, 1M resting orders, 10k-transaction batches. Signers
+// are pre-recovered (the STF's signer cache), as admission does in parallel. Setup (deposits, pre-fill to
+// the depth, building the trie, writing the full state to LevelDB) is not timed.
+// - orders_per_s: transactions / (applyBatch + StateCommitment.commitBatch time), over the timed batches.
+// - witness bytes per order: for the witness batches (run after the timed ones), the witness of each batch
+//   is built (applyAndWitness) and its bytes attributed to transactions (node/state/witness.ts): mean =
+//   total bytes / transactions, p99 over transactions.
+// - commit_ms_per_10k: mean wall time of StateStore.commitBatch (one LevelDB write batch with the batch's
+//   leaf changes, receipts, withdrawals, L1 cursor, head; fsync on) scaled to 10k transactions.
+// The benchmark re-runs itself with a larger V8 young generation (--max-semi-space-size) because the STF
+// allocates receipts per transaction; that flag is part of the documented node setup (docs/stf.md).
+//
+// Last line: {"bench":"state","orders_per_s":N,"witness_bytes_per_order_mean":N,
+//             "witness_bytes_per_order_p99":N,"commit_ms_per_10k":N}
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createGenesisState } from "../node/clob/state.ts";
+import { applyBatch } from "../node/clob/stf.ts";
+import { StateCommitment } from "../node/state/commitment.ts";
+import { keccakBackend } from "../node/state/keccak.ts";
+import { StateStore } from "../node/state/store.ts";
+import { Workload } from "../node/state/workload.ts";
+import { applyAndWitness } from "../node/state/witness.ts";
+
+const SEMI = "--max-semi-space-size=64";
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
+export async function main(args: string[]): Promise<void> {
+  if (!process.execArgv.some((a) => a.startsWith("--max-semi-space-size")) && process.env.STATE_BENCH_CHILD === undefined) {
+    const runner = path.join(path.dirname(fileURLToPath(import.meta.url)), "run.ts");
+    const r = spawnSync(process.execPath, [SEMI, runner, "state", ...args], { stdio: "inherit", env: { ...process.env, STATE_BENCH_CHILD: "1" } });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
+  const accounts = arg(args, "accounts", 100_000);
+  const depth = arg(args, "depth", 1_000_000);
+  const batchSize = arg(args, "batch", 10_000);
+  const batches = arg(args, "batches", 20);
+  const witnessBatches = arg(args, "witness-batches", 3);
+  const seed = arg(args, "seed", 1);
+  const useStore = !args.includes("--no-store");
+  console.log(`state bench: ${accounts} accounts, ${depth} resting orders, ${batchSize} txs/batch, keccak ${keccakBackend}`);
+
+  const wl = new Workload({ seed, accounts, depth, batchSize, depositsPerBatch: 50_000 });
+  const state = createGenesisState({ domain: { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" } });
+  let t = performance.now();
+  const resting = () => {
+    let n = 0;
+    for (const m of state.markets.values()) n += m.book.orderCount;
+    return n;
+  };
+  for (;;) {
+    const { batch, l1 } = wl.next(state);
+    applyBatch(state, batch, l1, { signerCache: wl.signers });
+    if (batch.txs.length > 0 && resting() >= depth) break;
+  }
+  console.log(`setup: ${state.batchIndex} batches, ${resting()} resting orders, ${state.accounts.length} accounts (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  t = performance.now();
+  const sc = StateCommitment.fromState(state);
+  console.log(`trie: ${sc.trie.size} leaves built in ${((performance.now() - t) / 1000).toFixed(1)} s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+  let dir = "";
+  let store: StateStore | null = null;
+  if (useStore) {
+    dir = mkdtempSync(path.join(tmpdir(), "rollbook-bench-state-"));
+    store = await StateStore.open(dir, { keepReceipts: 100 });
+    t = performance.now();
+    await store.writeFullState(sc, state.batchIndex);
+    console.log(`leveldb: full state written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+
+  // Timed: STF + commitment. LevelDB commit timed separately.
+  let txs = 0;
+  let ms = 0;
+  let commitMs = 0;
+  let commits = 0;
+  let commitTxs = 0;
+  for (let b = 0; b < batches; b++) {
+    const { batch, l1 } = wl.next(state);
+    const t0 = performance.now();
+    const result = applyBatch(state, batch, l1, { signerCache: wl.signers });
+    const t1 = performance.now();
+    const { root, derived } = sc.commitBatch(state);
+    const t2 = performance.now();
+    if (b > 0) {
+      // the first batch warms up the JIT for the timed paths
+      txs += batch.txs.length;
+      ms += t2 - t1 + (t1 - t0);
+    }
+    let c = 0;
+    if (store !== null) {
+      const t3 = performance.now();
+      await store.commitBatch({
+        batchIndex: batch.index, root, derived, receipts: result.txReceipts, withdrawals: result.withdrawals,
+        l1Cursor: { batch: batch.index },
+      });
+      c = performance.now() - t3;
+      if (b > 0) {
+        commitMs += c;
+        commits++;
+        commitTxs += batch.txs.length;
+      }
+    }
+    const s = sc.stats;
+    console.log(
+      `batch ${batch.index}: stf ${(t1 - t0).toFixed(1)} ms, commitment ${(t2 - t1).toFixed(1)} ms (derive ${s.deriveMs.toFixed(1)}, trie ${s.trieMs.toFixed(1)}; ${s.puts} puts, ${s.dels} dels, ${sc.trie.stats.nodes} nodes hashed), leveldb ${c.toFixed(1)} ms`,
+    );
+  }
+  const ordersPerS = Math.round((txs / ms) * 1000);
+  console.log(`STF + state root: ${ordersPerS} orders/s over ${txs} txs`);
+
+  // Witness batches (not timed).
+  const perTx: number[] = [];
+  let wBytes = 0;
+  let wTxs = 0;
+  for (let b = 0; b < witnessBatches; b++) {
+    const { batch, l1 } = wl.next(state);
+    const t0 = performance.now();
+    const { witness, root, derived, result } = applyAndWitness(sc, state, batch, l1, { signerCache: wl.signers });
+    const dt = performance.now() - t0;
+    if (store !== null) {
+      await store.commitBatch({ batchIndex: batch.index, root, derived, receipts: result.txReceipts, withdrawals: result.withdrawals });
+    }
+    wBytes += witness.bytes.length;
+    wTxs += batch.txs.length;
+    perTx.push(...witness.perTx.slice(1));
+    console.log(`witness batch ${batch.index}: ${witness.bytes.length} bytes, ${(witness.bytes.length / batch.txs.length).toFixed(0)} B/tx (built in ${dt.toFixed(0)} ms)`);
+  }
+  perTx.sort((a, b) => a - b);
+  const mean = wTxs === 0 ? 0 : Math.round(wBytes / wTxs);
+  const p99 = perTx.length === 0 ? 0 : Math.round(perTx[Math.min(perTx.length - 1, Math.floor(perTx.length * 0.99))]);
+  const commitPer10k = commits === 0 ? 0 : Math.round(((commitMs / commitTxs) * 10_000) * 10) / 10;
+  if (store !== null) {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(
+    JSON.stringify({ bench: "state", orders_per_s: ordersPerS, witness_bytes_per_order_mean: mean, witness_bytes_per_order_p99: p99, commit_ms_per_10k: commitPer10k }),
+  );
+}

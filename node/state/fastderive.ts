@@ -1,0 +1,267 @@
+// Full-node fast path of derive(): the same leaf changes as deriveChanges() (derive.ts), computed from the
+// engine's complete in-memory book (FIFO links, level aggregates, sorted level arrays) instead of from
+// pre-state leaves. It needs no trie lookups and no leaf decoding, which makes it several times cheaper.
+// Equality with the generic derivation is tested on every batch of the witness tests (the stateless
+// executor uses the generic one) and by full rebuilds in the commitment tests.
+//
+// It reads engine internals (Order.prev/next, PriceLevel, BookSide): see `bookInternals`.
+
+import type { Order, PriceLevel, BookSide } from "../clob/book.ts";
+import type { OrderBook } from "../clob/engine.ts";
+import type { ClobState } from "../clob/state.ts";
+import { Side } from "../clob/types.ts";
+import type { Derived, LevelChange } from "./derive.ts";
+import { globalsOf } from "./derive.ts";
+import {
+  NONE,
+  clientKey,
+  encodeAccount,
+  encodeAsset,
+  encodeClient,
+  encodeGlobals,
+  encodeLevel,
+  encodeMarket,
+  encodeOrder,
+  levelKey,
+  orderKey,
+} from "./leaves.ts";
+
+/** The engine structures this module reads (private in OrderBook; see the report to the engine owners). */
+export function bookInternals(book: OrderBook): { bids: BookSide; asks: BookSide } {
+  return book as unknown as { bids: BookSide; asks: BookSide };
+}
+
+/** The engine's order object (RestingOrder is the public view of book.ts's Order, with its FIFO links). */
+const orderOf = (book: OrderBook, id: number) => book.getOrder(id) as Order | undefined;
+
+/** Signed level position of an order: price for bids, -price-1 for asks. */
+export const levelPos = (side: number, price: number) => (side === Side.BUY ? price : -price - 1);
+
+export interface Shadow {
+  /** order id -> predecessor id in its level queue (absent: head). */
+  prevOf: Map<number, number>;
+  /** order id -> levelPos of its level. */
+  levelOf: Map<number, number>;
+  /** order id -> [owner, clientId] for resting orders with a client id. */
+  clientOf: Map<number, [number, number]>;
+  /** `${market}:${side}` -> ascending prices of the non-empty levels. */
+  levelLists: Map<string, number[]>;
+}
+
+function lowerBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first level in `levels` (sorted worst -> best) that is better than `price`. */
+function firstBetter(side: BookSide, price: number): number {
+  const levels = side.levels;
+  let lo = 0;
+  let hi = levels.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (side.better(levels[mid].price, price)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Price of the closest non-empty level strictly worse than `price`, NONE if none. */
+function nextWorse(side: BookSide, price: number): number {
+  const levels = side.levels;
+  let i = firstBetter(side, price) - 1;
+  // skip the level at `price` itself
+  while (i >= 0 && (levels[i].price === price || levels[i].count === 0)) i--;
+  return i >= 0 ? levels[i].price : NONE;
+}
+
+/** Price of the closest non-empty level strictly better than `price`, NONE if none. */
+function nextBetter(side: BookSide, price: number): number {
+  const levels = side.levels;
+  let i = firstBetter(side, price);
+  while (i < levels.length && levels[i].count === 0) i++;
+  return i < levels.length ? levels[i].price : NONE;
+}
+
+export function fastDerive(state: ClobState, sh: Shadow): Derived {
+  const d = state.dirty;
+  const puts: Uint8Array[] = [];
+  const dels: Uint8Array[] = [];
+  const removed: number[] = [];
+  const nextOut: [number, number][] = [];
+  const heads: number[] = [];
+  const levels: LevelChange[] = [];
+  const accountSet = new Set<number>(d.accounts);
+  for (const a of d.balances.keys()) accountSet.add(a);
+
+  // market -> levelPos set of levels to re-encode; market -> order objects to re-encode
+  const dirtyLevels = new Map<number, Set<number>>();
+  const encodeOrders = new Map<number, Order>();
+  const orderMkt = new Map<number, number>();
+  const markets = new Set<number>(d.markets);
+  const touchLevel = (m: number, pos: number) => {
+    let s = dirtyLevels.get(m);
+    if (s === undefined) dirtyLevels.set(m, (s = new Set()));
+    s.add(pos);
+  };
+  for (const [id, m] of d.orders) {
+    const book = state.markets.get(m)!.book;
+    const o = orderOf(book, id);
+    const prePos = sh.levelOf.get(id);
+    if (prePos === undefined && o === undefined) continue; // created and gone within the batch
+    markets.add(m);
+    if (prePos !== undefined) {
+      touchLevel(m, prePos);
+      const p = sh.prevOf.get(id);
+      if (p !== undefined) {
+        const po = orderOf(book, p);
+        if (po !== undefined) {
+          encodeOrders.set(p, po);
+          orderMkt.set(p, m);
+        }
+      }
+    }
+    const preClient = sh.clientOf.get(id);
+    if (o === undefined) {
+      removed.push(id);
+      dels.push(orderKey(id));
+      sh.levelOf.delete(id);
+      if (preClient !== undefined) {
+        dels.push(clientKey(m, preClient[0], preClient[1]));
+        sh.clientOf.delete(id);
+      }
+      continue;
+    }
+    const pos = levelPos(o.side, o.price);
+    if (prePos !== undefined && prePos !== pos) removed.push(id);
+    else if (prePos !== undefined && (o.prev?.id ?? 0) !== (sh.prevOf.get(id) ?? 0)) removed.push(id);
+    sh.levelOf.set(id, pos);
+    touchLevel(m, pos);
+    encodeOrders.set(id, o);
+    orderMkt.set(id, m);
+    if (o.prev !== null) {
+      encodeOrders.set(o.prev.id, o.prev);
+      orderMkt.set(o.prev.id, m);
+    }
+    accountSet.add(o.owner);
+    if (o.clientId !== 0 && (preClient === undefined || preClient[1] !== o.clientId)) {
+      puts.push(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
+      sh.clientOf.set(id, [o.owner, o.clientId]);
+    }
+  }
+  for (const r of removed) sh.prevOf.delete(r);
+  for (const [id, o] of encodeOrders) {
+    const nx = o.next === null ? 0 : o.next.id;
+    const m = orderMkt.get(id)!;
+    puts.push(
+      encodeOrder({
+        id, market: m, owner: o.owner, side: o.side, price: o.price, size: o.size,
+        expiry: o.expiry, clientId: o.clientId, priority: o.priority, next: nx,
+      }),
+    );
+    nextOut.push([id, nx]);
+    if (nx !== 0) sh.prevOf.set(nx, id);
+    if (o.prev === null) sh.prevOf.delete(id);
+  }
+
+  // Levels: aggregates from the engine; existence changes re-encode the closest better neighbour.
+  for (const [m, set] of dirtyLevels) {
+    const book = state.markets.get(m)!.book;
+    const { bids, asks } = bookInternals(book);
+    const extra: number[] = [];
+    const done = new Set<number>();
+    const encodeLvl = (side: number, price: number, lvl: PriceLevel) => {
+      const bs = side === Side.BUY ? bids : asks;
+      puts.push(encodeLevel({
+        market: m, side, price, count: lvl.count, total: lvl.total, head: lvl.head!.id, tail: lvl.tail!.id,
+        next: nextWorse(bs, price),
+      }));
+      sh.prevOf.delete(lvl.head!.id);
+    };
+    for (const pos of set) {
+      const side = pos >= 0 ? Side.BUY : Side.SELL;
+      const price = pos >= 0 ? pos : -pos - 1;
+      const bs = side === Side.BUY ? bids : asks;
+      const lvl = bs.byPrice.get(price);
+      const after = lvl !== undefined && lvl.count > 0;
+      const key = `${m}:${side}`;
+      let list = sh.levelLists.get(key);
+      if (list === undefined) sh.levelLists.set(key, (list = []));
+      const i = lowerBound(list, price);
+      const before = i < list.length && list[i] === price;
+      done.add(pos);
+      if (after) encodeLvl(side, price, lvl!);
+      else if (before) dels.push(levelKey(m, side, price));
+      if (before !== after) {
+        levels.push({ market: m, side, price, before, after });
+        if (after) list.splice(i, 0, price);
+        else list.splice(i, 1);
+        const b = nextBetter(bs, price);
+        if (b !== NONE) extra.push(levelPos(side, b));
+      }
+    }
+    for (const pos of extra) {
+      if (done.has(pos)) continue;
+      done.add(pos);
+      const side = pos >= 0 ? Side.BUY : Side.SELL;
+      const price = pos >= 0 ? pos : -pos - 1;
+      encodeLvl(side, price, (side === Side.BUY ? bids : asks).byPrice.get(price)!);
+    }
+  }
+
+  for (const m of [...markets].sort((a, b) => a - b)) {
+    const mk = state.markets.get(m);
+    if (mk === undefined) continue;
+    puts.push(encodeMarket({ id: m, params: mk.params, bestBid: mk.book.bestBid(), bestAsk: mk.book.bestAsk() }));
+  }
+
+  const marketIds = state.marketIds();
+  for (const idx of accountSet) {
+    const acct = state.accounts[idx];
+    const balances: [number, number, number][] = [];
+    for (const [asset, b] of acct.balances) balances.push([asset, b.available, b.locked]);
+    if (balances.length > 1) balances.sort((a, b) => a[0] - b[0]);
+    const openOrders: [number, number][] = [];
+    for (const m of marketIds) {
+      const c = state.markets.get(m)!.book.ownerOrderCount(idx);
+      if (c > 0) openOrders.push([m, c]);
+    }
+    puts.push(encodeAccount({ address: acct.address, index: idx, nonce: acct.nonce, balances, openOrders }));
+  }
+  for (const id of d.assets) {
+    const a = state.assets.get(id);
+    if (a !== undefined) puts.push(encodeAsset({ id, supply: a.supply }));
+  }
+  if (d.globals || d.accounts.size > 0) puts.push(encodeGlobals(globalsOf(state)));
+  return { puts, dels, removed, next: nextOut, heads, levels };
+}
+
+/** Build the shadow indexes from a full state. */
+export function buildShadow(state: ClobState): Shadow {
+  const sh: Shadow = { prevOf: new Map(), levelOf: new Map(), clientOf: new Map(), levelLists: new Map() };
+  for (const [m, mk] of state.markets) {
+    const { bids, asks } = bookInternals(mk.book);
+    for (const bs of [bids, asks]) {
+      const side = bs.isBid ? Side.BUY : Side.SELL;
+      const list: number[] = [];
+      for (const lvl of bs.levels) {
+        if (lvl.count === 0) continue;
+        list.push(lvl.price);
+        for (let o = lvl.head; o !== null; o = o.next) {
+          if (o.prev !== null) sh.prevOf.set(o.id, o.prev.id);
+          sh.levelOf.set(o.id, levelPos(side, o.price));
+          if (o.clientId !== 0) sh.clientOf.set(o.id, [o.owner, o.clientId]);
+        }
+      }
+      list.sort((a, b) => a - b);
+      sh.levelLists.set(`${m}:${side}`, list);
+    }
+  }
+  return sh;
+}
