@@ -82,6 +82,13 @@ export interface ClientLeaf {
 
 // ---- writer / reader ----
 
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const HEXVAL = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEXVAL["0123456789abcdef".charCodeAt(i)] = i;
+  HEXVAL["0123456789ABCDEF".charCodeAt(i)] = i;
+}
+
 class W {
   readonly b: Uint8Array;
   p = 0;
@@ -111,6 +118,13 @@ class W {
     return this.u32(n >>> 0);
   }
   u64(n: number): this {
+    if (n >= 0 && n <= 0xffffffff && n === (n >>> 0)) {
+      const b = this.b;
+      const p = this.p;
+      b[p] = b[p + 1] = b[p + 2] = b[p + 3] = 0;
+      this.p = p + 4;
+      return this.u32(n);
+    }
     if (n === NONE) {
       this.b.fill(0xff, this.p, this.p + 8);
       this.p += 8;
@@ -122,7 +136,14 @@ class W {
     return this.u32(n >>> 0);
   }
   addr(a: string): this {
-    for (let i = 0; i < 20; i++) this.b[this.p + i] = parseInt(a.slice(2 + 2 * i, 4 + 2 * i), 16);
+    if (a.length !== 42) throw new Error("leaf: bad address");
+    const b = this.b;
+    for (let i = 0; i < 20; i++) {
+      const h = HEXVAL[a.charCodeAt(2 + 2 * i)];
+      const l = HEXVAL[a.charCodeAt(3 + 2 * i)];
+      if (h < 0 || l < 0) throw new Error("leaf: bad address");
+      b[this.p + i] = (h << 4) | l;
+    }
     this.p += 20;
     return this;
   }
@@ -172,7 +193,7 @@ class R {
   addr(): Address {
     this.need(20);
     let s = "0x";
-    for (let i = 0; i < 20; i++) s += this.b[this.p + i].toString(16).padStart(2, "0");
+    for (let i = 0; i < 20; i++) s += HEX[this.b[this.p + i]];
     this.p += 20;
     return s as Address;
   }
