@@ -35,7 +35,12 @@ export function referenceRoots(target: number, seed: number, accounts: number, b
   return roots;
 }
 
-function runOnce(dir: string, target: number, seed: number, accounts: number, batchSize: number, killAfterMs: number | null) {
+/**
+ * One worker run. With `kill` = [n, ms], the worker is SIGKILLed `ms` milliseconds after its n-th output
+ * line (line 1 = loaded, then one per committed batch), so kills land at random points of batch
+ * application and of LevelDB writes whatever the machine's speed.
+ */
+function runOnce(dir: string, target: number, seed: number, accounts: number, batchSize: number, kill: [number, number] | null) {
   return new Promise<{ lines: string[]; killed: boolean; code: number | null }>((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, dir, String(target), String(seed), String(accounts), String(batchSize)], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -51,12 +56,11 @@ function runOnce(dir: string, target: number, seed: number, accounts: number, ba
       while ((i = buf.indexOf("\n")) >= 0) {
         lines.push(buf.slice(0, i));
         buf = buf.slice(i + 1);
-        // Start the kill clock once the worker has loaded: kills land during batch application and commits.
-        if (lines.length === 1 && killAfterMs !== null) {
+        if (kill !== null && lines.length === kill[0] && timer === null) {
           timer = setTimeout(() => {
             killed = true;
             child.kill("SIGKILL");
-          }, killAfterMs);
+          }, kill[1]);
         }
       }
     });
@@ -84,8 +88,8 @@ export async function crashTest(opts: { kills: number; target: number; seed: num
   let finalRoot = "";
   try {
     for (;;) {
-      const killAfter = kills < opts.kills ? Math.floor(rand() * (opts.maxKillMs ?? 250)) : null;
-      const r = await runOnce(dir, opts.target, opts.seed, accounts, batchSize, killAfter);
+      const kill: [number, number] | null = kills < opts.kills ? [1 + Math.floor(rand() * 8), Math.floor(rand() * (opts.maxKillMs ?? 15))] : null;
+      const r = await runOnce(dir, opts.target, opts.seed, accounts, batchSize, kill);
       restarts++;
       const first = r.lines[0]?.split(" ");
       if (first === undefined || first[0] !== "loaded") {
