@@ -13,7 +13,9 @@ import { Side } from "../clob/types.ts";
 import type { Derived, LevelChange } from "./derive.ts";
 import { globalsOf } from "./derive.ts";
 import {
+  LeafArena,
   NONE,
+  setLeafArena,
   clientKey,
   encodeAccount,
   encodeAsset,
@@ -37,13 +39,19 @@ const orderOf = (book: OrderBook, id: number) => book.getOrder(id) as Order | un
 /** Signed level position of an order: price for bids, -price-1 for asks. */
 export const levelPos = (side: number, price: number) => (side === Side.BUY ? price : -price - 1);
 
+/** What the committed state says about one resting order beyond its engine object. */
+export interface ShadowOrder {
+  /** Predecessor id in its level queue, 0 for the head. */
+  prev: number;
+  /** levelPos of its level. */
+  pos: number;
+  owner: number;
+  clientId: number;
+}
+
 export interface Shadow {
-  /** order id -> predecessor id in its level queue (absent: head). */
-  prevOf: Map<number, number>;
-  /** order id -> levelPos of its level. */
-  levelOf: Map<number, number>;
-  /** order id -> [owner, clientId] for resting orders with a client id. */
-  clientOf: Map<number, [number, number]>;
+  /** Every resting order of the committed state. */
+  orders: Map<number, ShadowOrder>;
   /** `${market}:${side}` -> ascending prices of the non-empty levels. */
   levelLists: Map<string, number[]>;
 }
@@ -90,6 +98,15 @@ function nextBetter(side: BookSide, price: number): number {
 }
 
 export function fastDerive(state: ClobState, sh: Shadow): Derived {
+  const prevArena = setLeafArena(new LeafArena());
+  try {
+    return fastDeriveIn(state, sh);
+  } finally {
+    setLeafArena(prevArena);
+  }
+}
+
+function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   const d = state.dirty;
   const puts: Uint8Array[] = [];
   const dels: Uint8Array[] = [];
@@ -99,75 +116,78 @@ export function fastDerive(state: ClobState, sh: Shadow): Derived {
   const levels: LevelChange[] = [];
   const accountSet = new Set<number>(d.accounts);
   for (const a of d.balances.keys()) accountSet.add(a);
+  const so = sh.orders;
 
-  // market -> levelPos set of levels to re-encode; market -> order objects to re-encode
+  // market -> levelPos set of levels to re-encode; orders to re-encode (with their market)
   const dirtyLevels = new Map<number, Set<number>>();
   const encodeOrders = new Map<number, Order>();
   const orderMkt = new Map<number, number>();
   const markets = new Set<number>(d.markets);
+  let lastM = -1;
+  let lastSet: Set<number> | undefined;
   const touchLevel = (m: number, pos: number) => {
-    let s = dirtyLevels.get(m);
-    if (s === undefined) dirtyLevels.set(m, (s = new Set()));
-    s.add(pos);
+    if (m !== lastM) {
+      lastM = m;
+      lastSet = dirtyLevels.get(m);
+      if (lastSet === undefined) dirtyLevels.set(m, (lastSet = new Set()));
+    }
+    lastSet!.add(pos);
   };
   for (const [id, m] of d.orders) {
     const book = state.markets.get(m)!.book;
     const o = orderOf(book, id);
-    const prePos = sh.levelOf.get(id);
-    if (prePos === undefined && o === undefined) continue; // created and gone within the batch
+    const se = so.get(id);
+    if (se === undefined && o === undefined) continue; // created and gone within the batch
     markets.add(m);
-    if (prePos !== undefined) {
-      touchLevel(m, prePos);
-      const p = sh.prevOf.get(id);
-      if (p !== undefined) {
-        const po = orderOf(book, p);
+    if (se !== undefined) {
+      touchLevel(m, se.pos);
+      if (se.prev !== 0) {
+        const po = orderOf(book, se.prev);
         if (po !== undefined) {
-          encodeOrders.set(p, po);
-          orderMkt.set(p, m);
+          encodeOrders.set(se.prev, po);
+          orderMkt.set(se.prev, m);
         }
       }
     }
-    const preClient = sh.clientOf.get(id);
     if (o === undefined) {
       removed.push(id);
       dels.push(orderKey(id));
-      sh.levelOf.delete(id);
-      if (preClient !== undefined) {
-        dels.push(clientKey(m, preClient[0], preClient[1]));
-        sh.clientOf.delete(id);
-      }
+      if (se!.clientId !== 0) dels.push(clientKey(m, se!.owner, se!.clientId));
+      so.delete(id);
       continue;
     }
     const pos = levelPos(o.side, o.price);
-    if (prePos !== undefined && prePos !== pos) removed.push(id);
-    else if (prePos !== undefined && (o.prev?.id ?? 0) !== (sh.prevOf.get(id) ?? 0)) removed.push(id);
-    sh.levelOf.set(id, pos);
+    const prevId = o.prev === null ? 0 : o.prev.id;
+    if (se !== undefined && (se.pos !== pos || se.prev !== prevId)) removed.push(id);
     touchLevel(m, pos);
     encodeOrders.set(id, o);
     orderMkt.set(id, m);
     if (o.prev !== null) {
-      encodeOrders.set(o.prev.id, o.prev);
-      orderMkt.set(o.prev.id, m);
+      encodeOrders.set(prevId, o.prev);
+      orderMkt.set(prevId, m);
     }
     accountSet.add(o.owner);
-    if (o.clientId !== 0 && (preClient === undefined || preClient[1] !== o.clientId)) {
+    if (o.clientId !== 0 && (se === undefined || se.clientId !== o.clientId)) {
       puts.push(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
-      sh.clientOf.set(id, [o.owner, o.clientId]);
+    }
+    if (se === undefined) so.set(id, { prev: prevId, pos, owner: o.owner, clientId: o.clientId });
+    else {
+      se.pos = pos;
+      se.prev = prevId;
+      se.clientId = o.clientId;
     }
   }
-  for (const r of removed) sh.prevOf.delete(r);
   for (const [id, o] of encodeOrders) {
     const nx = o.next === null ? 0 : o.next.id;
-    const m = orderMkt.get(id)!;
     puts.push(
       encodeOrder({
-        id, market: m, owner: o.owner, side: o.side, price: o.price, size: o.size,
+        id, market: orderMkt.get(id)!, owner: o.owner, side: o.side, price: o.price, size: o.size,
         expiry: o.expiry, clientId: o.clientId, priority: o.priority, next: nx,
       }),
     );
     nextOut.push([id, nx]);
-    if (nx !== 0) sh.prevOf.set(nx, id);
-    if (o.prev === null) sh.prevOf.delete(id);
+    if (nx !== 0) so.get(nx)!.prev = id;
+    if (o.prev === null) so.get(id)!.prev = 0;
   }
 
   // Levels: aggregates from the engine; existence changes re-encode the closest better neighbour.
@@ -182,7 +202,7 @@ export function fastDerive(state: ClobState, sh: Shadow): Derived {
         market: m, side, price, count: lvl.count, total: lvl.total, head: lvl.head!.id, tail: lvl.tail!.id,
         next: nextWorse(bs, price),
       }));
-      sh.prevOf.delete(lvl.head!.id);
+      so.get(lvl.head!.id)!.prev = 0;
     };
     for (const pos of set) {
       const side = pos >= 0 ? Side.BUY : Side.SELL;
@@ -244,7 +264,7 @@ export function fastDerive(state: ClobState, sh: Shadow): Derived {
 
 /** Build the shadow indexes from a full state. */
 export function buildShadow(state: ClobState): Shadow {
-  const sh: Shadow = { prevOf: new Map(), levelOf: new Map(), clientOf: new Map(), levelLists: new Map() };
+  const sh: Shadow = { orders: new Map(), levelLists: new Map() };
   for (const [m, mk] of state.markets) {
     const { bids, asks } = bookInternals(mk.book);
     for (const bs of [bids, asks]) {
@@ -254,9 +274,7 @@ export function buildShadow(state: ClobState): Shadow {
         if (lvl.count === 0) continue;
         list.push(lvl.price);
         for (let o = lvl.head; o !== null; o = o.next) {
-          if (o.prev !== null) sh.prevOf.set(o.id, o.prev.id);
-          sh.levelOf.set(o.id, levelPos(side, o.price));
-          if (o.clientId !== 0) sh.clientOf.set(o.id, [o.owner, o.clientId]);
+          sh.orders.set(o.id, { prev: o.prev === null ? 0 : o.prev.id, pos: levelPos(side, o.price), owner: o.owner, clientId: o.clientId });
         }
       }
       list.sort((a, b) => a - b);

@@ -89,11 +89,37 @@ for (let i = 0; i < 16; i++) {
   HEXVAL["0123456789ABCDEF".charCodeAt(i)] = i;
 }
 
+/**
+ * Bump allocator for leaf encodings: while one is active (setLeafArena), encoders return views into
+ * shared 1 MiB buffers instead of allocating one ArrayBuffer per leaf (most leaves exceed V8's on-heap
+ * typed-array size, so separate buffers cost a malloc and a finalizer each).
+ */
+export class LeafArena {
+  private buf = new Uint8Array(1 << 20);
+  private p = 0;
+  take(n: number): Uint8Array {
+    if (this.p + n > this.buf.length) {
+      this.buf = new Uint8Array(Math.max(1 << 20, n));
+      this.p = 0;
+    }
+    const v = this.buf.subarray(this.p, this.p + n);
+    this.p += n;
+    return v;
+  }
+}
+let arena: LeafArena | null = null;
+/** Make encoders allocate from `a` (null: separate buffers). Returns the previous arena. */
+export function setLeafArena(a: LeafArena | null): LeafArena | null {
+  const prev = arena;
+  arena = a;
+  return prev;
+}
+
 class W {
   readonly b: Uint8Array;
   p = 0;
   constructor(n: number) {
-    this.b = new Uint8Array(n);
+    this.b = arena === null ? new Uint8Array(n) : arena.take(n);
   }
   u8(n: number): this {
     this.b[this.p++] = n;

@@ -135,7 +135,7 @@ export class Trie {
         const e = encs[i];
         const kl = dels[i] ? e.length : this.keyLen(e[0]);
         if (kl <= 0 || kl > e.length) throw new Error(`trie: bad leaf encoding (tag ${e[0]}, ${e.length} bytes)`);
-        data.set(kl === e.length ? e : e.subarray(0, kl), p);
+        for (let j = 0; j < kl; j++) data[p + j] = e[j];
         p += kl;
         offs[i + 1] = p;
       }
