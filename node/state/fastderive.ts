@@ -17,13 +17,13 @@ import {
   NONE,
   setLeafArena,
   clientKey,
-  encodeAccount,
   encodeAsset,
   encodeClient,
   encodeGlobals,
   encodeLevel,
   encodeMarket,
-  encodeOrder,
+  encodeAccountFrom,
+  encodeOrderFields,
   levelKey,
   orderKey,
 } from "./leaves.ts";
@@ -120,8 +120,10 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
 
   // market -> levelPos set of levels to re-encode; orders to re-encode (with their market)
   const dirtyLevels = new Map<number, Set<number>>();
-  const encodeOrders = new Map<number, Order>();
-  const orderMkt = new Map<number, number>();
+  // market -> orders to re-encode
+  const encodeByMarket = new Map<number, Map<number, Order>>();
+  let encM = -1;
+  let enc: Map<number, Order> | undefined;
   const markets = new Set<number>(d.markets);
   let lastM = -1;
   let lastSet: Set<number> | undefined;
@@ -139,14 +141,16 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     const se = so.get(id);
     if (se === undefined && o === undefined) continue; // created and gone within the batch
     markets.add(m);
+    if (m !== encM) {
+      encM = m;
+      enc = encodeByMarket.get(m);
+      if (enc === undefined) encodeByMarket.set(m, (enc = new Map()));
+    }
     if (se !== undefined) {
       touchLevel(m, se.pos);
       if (se.prev !== 0) {
         const po = orderOf(book, se.prev);
-        if (po !== undefined) {
-          encodeOrders.set(se.prev, po);
-          orderMkt.set(se.prev, m);
-        }
+        if (po !== undefined) enc!.set(se.prev, po);
       }
     }
     if (o === undefined) {
@@ -160,12 +164,8 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     const prevId = o.prev === null ? 0 : o.prev.id;
     if (se !== undefined && (se.pos !== pos || se.prev !== prevId)) removed.push(id);
     touchLevel(m, pos);
-    encodeOrders.set(id, o);
-    orderMkt.set(id, m);
-    if (o.prev !== null) {
-      encodeOrders.set(prevId, o.prev);
-      orderMkt.set(prevId, m);
-    }
+    enc!.set(id, o);
+    if (o.prev !== null) enc!.set(prevId, o.prev);
     accountSet.add(o.owner);
     if (o.clientId !== 0 && (se === undefined || se.clientId !== o.clientId)) {
       puts.push(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
@@ -177,17 +177,14 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       se.clientId = o.clientId;
     }
   }
-  for (const [id, o] of encodeOrders) {
-    const nx = o.next === null ? 0 : o.next.id;
-    puts.push(
-      encodeOrder({
-        id, market: orderMkt.get(id)!, owner: o.owner, side: o.side, price: o.price, size: o.size,
-        expiry: o.expiry, clientId: o.clientId, priority: o.priority, next: nx,
-      }),
-    );
-    nextOut.push([id, nx]);
-    if (nx !== 0) so.get(nx)!.prev = id;
-    if (o.prev === null) so.get(id)!.prev = 0;
+  for (const [m, orders] of encodeByMarket) {
+    for (const [id, o] of orders) {
+      const nx = o.next === null ? 0 : o.next.id;
+      puts.push(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, nx));
+      nextOut.push([id, nx]);
+      if (nx !== 0) so.get(nx)!.prev = id;
+      if (o.prev === null) so.get(id)!.prev = 0;
+    }
   }
 
   // Levels: aggregates from the engine; existence changes re-encode the closest better neighbour.
@@ -241,18 +238,16 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     puts.push(encodeMarket({ id: m, params: mk.params, bestBid: mk.book.bestBid(), bestAsk: mk.book.bestAsk() }));
   }
 
-  const marketIds = state.marketIds();
+  const books = state.marketIds().map((m) => [m, state.markets.get(m)!.book] as const);
+  const open: number[] = [];
   for (const idx of accountSet) {
     const acct = state.accounts[idx];
-    const balances: [number, number, number][] = [];
-    for (const [asset, b] of acct.balances) balances.push([asset, b.available, b.locked]);
-    if (balances.length > 1) balances.sort((a, b) => a[0] - b[0]);
-    const openOrders: [number, number][] = [];
-    for (const m of marketIds) {
-      const c = state.markets.get(m)!.book.ownerOrderCount(idx);
-      if (c > 0) openOrders.push([m, c]);
+    open.length = 0;
+    for (const [m, book] of books) {
+      const c = book.ownerOrderCount(idx);
+      if (c > 0) open.push(m, c);
     }
-    puts.push(encodeAccount({ address: acct.address, index: idx, nonce: acct.nonce, balances, openOrders }));
+    puts.push(encodeAccountFrom(acct.address, idx, acct.nonce, acct.balances, open));
   }
   for (const id of d.assets) {
     const a = state.assets.get(id);

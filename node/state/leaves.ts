@@ -298,6 +298,52 @@ export function encodeAccount(a: AccountLeaf): Uint8Array {
   for (const [m, c] of a.openOrders) w.u32(m).u32(c);
   return w.done();
 }
+/** encodeOrder without an intermediate object (hot path). */
+export function encodeOrderFields(
+  id: number, market: number, owner: number, side: number, price: number, size: number,
+  expiry: number, clientId: number, priority: number, next: number,
+): Uint8Array {
+  return new W(66).u8(Tag.ORDER).u64(id).u32(market).u32(owner).u8(side).u64(price).u64(size).u64(expiry)
+    .u64(clientId).u64(priority).u64(next).done();
+}
+
+const scratchBal: number[] = [];
+
+/**
+ * encodeAccount straight from an account's balance map (any iteration order) and its per-market
+ * open-order counts given as a flat [market, count, ...] list in ascending market order (hot path).
+ */
+export function encodeAccountFrom(
+  address: string, index: number, nonce: number,
+  balances: Map<number, { available: number; locked: number }>, open: number[],
+): Uint8Array {
+  const nb = balances.size;
+  const nm = open.length >> 1;
+  if (nb > 0xffff || nm > 0xffff) throw new Error("leaf: account too large");
+  const w = new W(41 + 20 * nb + 8 * nm);
+  w.u8(Tag.ACCOUNT).addr(address).u64(index).u64(nonce).u16(nb);
+  const sb = scratchBal;
+  sb.length = 0;
+  for (const [asset, b] of balances) {
+    // insertion sort by asset over triples (tiny lists)
+    let i = sb.length;
+    sb.push(asset, b.available, b.locked);
+    while (i > 0 && sb[i - 3] > asset) {
+      sb[i] = sb[i - 3];
+      sb[i + 1] = sb[i - 2];
+      sb[i + 2] = sb[i - 1];
+      i -= 3;
+    }
+    sb[i] = asset;
+    sb[i + 1] = b.available;
+    sb[i + 2] = b.locked;
+  }
+  for (let i = 0; i < sb.length; i += 3) w.u32(sb[i]).u64(sb[i + 1]).u64(sb[i + 2]);
+  w.u16(nm);
+  for (let i = 0; i < open.length; i += 2) w.u32(open[i]).u32(open[i + 1]);
+  return w.done();
+}
+
 export function encodeOrder(o: OrderLeaf): Uint8Array {
   return new W(66)
     .u8(Tag.ORDER)
