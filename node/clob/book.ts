@@ -45,9 +45,12 @@ export class Order implements RestingOrder {
   next: Order | null = null;
   /** The level the order rests in; null once removed. */
   level: PriceLevel | null = null;
-  /** Previous / next order of the same owner in this book (in the order they gained priority). */
-  ownerPrev: Order | null = null;
-  ownerNext: Order | null = null;
+  /** Fixed index of this object in its book's order pool (see OwnerOrders). */
+  readonly slot: number;
+
+  constructor(slot: number) {
+    this.slot = slot;
+  }
 }
 
 /** @internal One price level of one side: a FIFO queue of orders plus aggregates. */
@@ -118,7 +121,7 @@ export class BookSide {
   readonly isBid: boolean;
   /** Levels sorted worst -> best (bids ascending price, asks descending price). */
   readonly levels: PriceLevel[] = [];
-  readonly byPrice = new Map<number, PriceLevel>();
+  readonly byPrice = new NumMap<PriceLevel>();
   /** Number of empty levels still in `levels`. */
   emptyCount = 0;
   private readonly levelPool: PriceLevel[];
@@ -208,32 +211,136 @@ export class BookSide {
   }
 }
 
-/** @internal Per-owner list of resting orders in one book, plus the client-id index. */
+/**
+ * @internal Per-owner list of resting orders in one book, plus the client-id index. The list is lazy so
+ * that removing an order never touches other orders: entry i names the order in pool slot `slots[i]` and
+ * is live while `gens[i]` equals that slot's current generation (the book bumps a slot's generation when
+ * its order leaves the book or loses priority, and appends a new entry when it regains it). Entries are in
+ * the order the orders gained priority; dead entries are compacted away once they outnumber live ones.
+ */
 export class OwnerOrders {
-  head: Order | null = null;
-  tail: Order | null = null;
-  count = 0;
+  /** Entry i: pool slot at 2i, generation at 2i + 1 (interleaved: one cache line per append). */
+  e = new Float64Array(8);
+  /** Entries in use (live and dead). */
+  n = 0;
+  /** Live entries = resting orders of the owner. */
+  live = 0;
   /** clientId -> order, for the owner's resting orders with clientId != 0 (created on first use). */
   byClient: Map<number, Order> | null = null;
 
-  push(o: Order): void {
-    o.ownerNext = null;
-    o.ownerPrev = this.tail;
-    if (this.tail === null) this.head = o;
-    else this.tail.ownerNext = o;
-    this.tail = o;
-    this.count++;
+  append(slot: number, gen: number): void {
+    if (2 * this.n === this.e.length) {
+      const e = new Float64Array(this.e.length * 2);
+      e.set(this.e);
+      this.e = e;
+    }
+    this.e[2 * this.n] = slot;
+    this.e[2 * this.n + 1] = gen;
+    this.n++;
   }
 
-  unlink(o: Order): void {
-    const p = o.ownerPrev;
-    const n = o.ownerNext;
-    if (p === null) this.head = n;
-    else p.ownerNext = n;
-    if (n === null) this.tail = p;
-    else n.ownerPrev = p;
-    o.ownerPrev = null;
-    o.ownerNext = null;
-    this.count--;
+  /** Drop dead entries (keeps the order of live ones). */
+  compact(slotGen: Float64Array): void {
+    const e = this.e;
+    let w = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (slotGen[e[2 * i]] !== e[2 * i + 1]) continue;
+      e[2 * w] = e[2 * i];
+      e[2 * w + 1] = e[2 * i + 1];
+      w++;
+    }
+    this.n = w;
+  }
+}
+
+/**
+ * @internal Map from non-negative integer keys (order ids, prices) to objects: open addressing with linear
+ * probing, keys and values interleaved in one array (a probe reads one cache line for both), load factor
+ * <= 1/4, backward-shift deletion (no tombstones, so a stationary book never rehashes and allocates
+ * nothing). Runs of 4 consecutive keys share a home line placed by Fibonacci hashing (the top bits of a
+ * multiplicative hash) of the run number: order ids are usually assigned sequentially and prices cluster,
+ * so a new key usually lands on a line its neighbours just touched, while strided patterns still spread.
+ * Keys must be integers in [0, 2^53); -1 marks an empty entry.
+ */
+export class NumMap<V> {
+  /** Entry i: key at 2i (-1 when empty), value at 2i + 1. */
+  private t: unknown[];
+  private mask: number;
+  private shift: number;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    this.t = new Array(capacity * 2).fill(-1);
+    this.mask = capacity - 1;
+    this.shift = 32 - Math.log2(capacity);
+  }
+
+  private home(key: number): number {
+    const run = Math.floor(key / 4);
+    return ((Math.imul(run ^ ((run / 4294967296) | 0), 0x9e3779b1) >>> this.shift) + (key & 3)) & this.mask;
+  }
+
+  get(key: number): V | undefined {
+    const t = this.t;
+    const mask = this.mask;
+    for (let i = this.home(key); ; i = (i + 1) & mask) {
+      const k = t[2 * i];
+      if (k === -1) return undefined;
+      if (k === key) return t[2 * i + 1] as V;
+    }
+  }
+
+  has(key: number): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Insert (the caller guarantees `key` is absent). */
+  set(key: number, value: V): void {
+    if ((this.size + 1) * 4 > this.mask + 1) this.grow();
+    const t = this.t;
+    const mask = this.mask;
+    let i = this.home(key);
+    while (t[2 * i] !== -1) i = (i + 1) & mask;
+    t[2 * i] = key;
+    t[2 * i + 1] = value;
+    this.size++;
+  }
+
+  delete(key: number): void {
+    const t = this.t;
+    const mask = this.mask;
+    let i = this.home(key);
+    for (;;) {
+      const k = t[2 * i];
+      if (k === -1) return;
+      if (k === key) break;
+      i = (i + 1) & mask;
+    }
+    // Backward shift: move later members of the probe run into the hole when their home allows it.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const k = t[2 * j] as number;
+      if (k === -1) break;
+      const h = this.home(k);
+      const stays = i <= j ? i < h && h <= j : i < h || h <= j;
+      if (stays) continue;
+      t[2 * i] = k;
+      t[2 * i + 1] = t[2 * j + 1];
+      i = j;
+    }
+    t[2 * i] = -1;
+    t[2 * i + 1] = -1;
+    this.size--;
+  }
+
+  private grow(): void {
+    const old = this.t;
+    const cap = (this.mask + 1) * 2;
+    this.t = new Array(cap * 2).fill(-1);
+    this.mask = cap - 1;
+    this.shift--;
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== -1) this.set(old[i] as number, old[i + 1] as V);
   }
 }

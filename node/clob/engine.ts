@@ -7,7 +7,7 @@
 // Hot-path discipline: place / cancel / amend allocate nothing once warm. Orders and levels are pooled;
 // results are written into caller-owned, reusable `BookResult` objects.
 
-import { BookSide, Order, OwnerOrders, PriceLevel, type RestingOrder } from "./book.ts";
+import { BookSide, NumMap, Order, OwnerOrders, PriceLevel, type RestingOrder } from "./book.ts";
 import { MAX_AMOUNT, SelfTradePrevention, Side, TimeInForce } from "./types.ts";
 
 export type { RestingOrder } from "./book.ts";
@@ -73,7 +73,7 @@ export const BookReason = {
   NOT_FOUND: 10,
   /** amend: the new price would cross a live resting order of the other side. */
   AMEND_WOULD_CROSS: 11,
-  /** Unknown time in force or STP mode. */
+  /** Unknown side, time in force or STP mode, or an id outside [0, MAX_AMOUNT]. */
   INVALID_PARAMS: 12,
 } as const;
 export type BookReason = (typeof BookReason)[keyof typeof BookReason];
@@ -197,10 +197,15 @@ export class OrderBook {
   private readonly bids: BookSide;
   /** Asks (best = lowest price). */
   private readonly asks: BookSide;
-  private readonly byId = new Map<number, Order>();
+  private readonly byId = new NumMap<Order>();
   /** Indexed by the dense owner index. */
   private readonly owners: (OwnerOrders | undefined)[] = [];
+  /** Every order object ever allocated, by slot; free ones are listed in `orderPool`. */
+  private readonly slots: Order[] = [];
+  /** Generation of each slot: bumped when its order leaves the book or loses priority (see OwnerOrders). */
+  private slotGen = new Float64Array(1024);
   private readonly orderPool: Order[] = [];
+  private readonly scratch: Order[] = [];
 
   constructor() {
     const levelPool: PriceLevel[] = [];
@@ -228,16 +233,24 @@ export class OrderBook {
 
   /** Number of resting orders of `owner`. */
   ownerOrderCount(owner: number): number {
-    return this.owners[owner]?.count ?? 0;
+    return this.owners[owner]?.live ?? 0;
   }
 
   /** The owner's resting orders in the order they gained priority (oldest first). */
   *ordersOf(owner: number): IterableIterator<RestingOrder> {
-    for (let o = this.owners[owner]?.head ?? null; o !== null; ) {
-      const next: Order | null = o.ownerNext;
-      yield o;
-      o = next;
+    yield* this.collectOwner(owner, []);
+  }
+
+  /** Append the owner's resting orders (oldest priority first) to `out`. */
+  private collectOwner(owner: number, out: Order[]): Order[] {
+    const list = this.owners[owner];
+    if (list === undefined) return out;
+    const e = list.e;
+    for (let i = 0; i < list.n; i++) {
+      const s = e[2 * i];
+      if (this.slotGen[s] === e[2 * i + 1]) out.push(this.slots[s]);
     }
+    return out;
   }
 
   /** Best bid price in ticks, or -1 if there are no bids. */
@@ -335,7 +348,9 @@ export class OrderBook {
     if (!isAmount(price)) return reject(r, BookReason.INVALID_PRICE);
     const tif = inc.tif;
     const stp = inc.stp;
-    if (tif < 0 || tif > 4 || stp < 0 || stp > 3 || (inc.side !== Side.BUY && inc.side !== Side.SELL)) {
+    if (
+      tif < 0 || tif > 4 || stp < 0 || stp > 3 || (inc.side !== Side.BUY && inc.side !== Side.SELL) || !isAmount(inc.id)
+    ) {
       return reject(r, BookReason.INVALID_PARAMS);
     }
     if (this.byId.has(inc.id)) return reject(r, BookReason.DUPLICATE_ORDER_ID);
@@ -458,13 +473,13 @@ export class OrderBook {
   cancelAll(owner: number, r: BookResult): BookResult {
     r.reset();
     r.status = BookStatus.REMOVED;
-    const list = this.owners[owner];
-    if (list === undefined) return r;
-    while (list.head !== null) {
-      const o = list.head;
+    const mine = this.collectOwner(owner, this.scratch);
+    for (let i = 0; i < mine.length; i++) {
+      const o = mine[i];
       r.push(MakerEventKind.CANCELLED, o, o.size).remaining = 0;
       this.remove(o, o.side === Side.BUY ? this.bids : this.asks);
     }
+    mine.length = 0;
     return r;
   }
 
@@ -503,9 +518,7 @@ export class OrderBook {
       o.size = newSize;
       o.priority = newPriority;
       lvl.push(o);
-      const list = this.owners[o.owner]!;
-      list.unlink(o);
-      list.push(o);
+      this.requeueOwner(o);
       return r;
     }
     const opp = isBuy ? this.asks : this.bids;
@@ -520,9 +533,7 @@ export class OrderBook {
     o.size = newSize;
     o.priority = newPriority;
     own.levelAt(newPrice).push(o);
-    const list = this.owners[o.owner]!;
-    list.unlink(o);
-    list.push(o);
+    this.requeueOwner(o);
     return r;
   }
 
@@ -553,7 +564,7 @@ export class OrderBook {
    * if it would cross the opposite side: restored state must be a valid book.
    */
   restore(o: RestingOrder): void {
-    if (!isAmount(o.size) || o.size === 0 || !isAmount(o.price)) throw new Error("restore: invalid order");
+    if (!isAmount(o.size) || o.size === 0 || !isAmount(o.price) || !isAmount(o.id)) throw new Error("restore: invalid order");
     if (this.byId.has(o.id)) throw new Error(`restore: duplicate order id ${o.id}`);
     if (o.clientId !== 0 && this.findByClientId(o.owner, o.clientId) !== undefined) {
       throw new Error(`restore: duplicate client id ${o.clientId} of owner ${o.owner}`);
@@ -639,7 +650,7 @@ export class OrderBook {
     clientId: number,
     priority: number,
   ): Order {
-    const o = this.orderPool.pop() ?? new Order();
+    const o = this.orderPool.pop() ?? this.newOrder();
     o.id = id;
     o.owner = owner;
     o.side = side;
@@ -651,6 +662,25 @@ export class OrderBook {
     return o;
   }
 
+  private newOrder(): Order {
+    const o = new Order(this.slots.length);
+    this.slots.push(o);
+    if (o.slot >= this.slotGen.length) {
+      const g = new Float64Array(this.slotGen.length * 2);
+      g.set(this.slotGen);
+      this.slotGen = g;
+    }
+    return o;
+  }
+
+  /** The order lost priority: its owner entry moves to the end (the old entry dies). */
+  private requeueOwner(o: Order): void {
+    const list = this.owners[o.owner]!;
+    const g = ++this.slotGen[o.slot];
+    list.append(o.slot, g);
+    if (list.n > 2 * list.live + 16) list.compact(this.slotGen);
+  }
+
   private index(o: Order): void {
     this.byId.set(o.id, o);
     let list = this.owners[o.owner];
@@ -658,7 +688,8 @@ export class OrderBook {
       list = new OwnerOrders();
       this.owners[o.owner] = list;
     }
-    list.push(o);
+    list.append(o.slot, this.slotGen[o.slot]);
+    list.live++;
     if (o.clientId !== 0) {
       if (list.byClient === null) list.byClient = new Map();
       list.byClient.set(o.clientId, o);
@@ -671,8 +702,10 @@ export class OrderBook {
     lvl.unlink(o);
     side.afterRemove(lvl);
     this.byId.delete(o.id);
+    this.slotGen[o.slot]++;
     const list = this.owners[o.owner]!;
-    list.unlink(o);
+    list.live--;
+    if (list.n > 2 * list.live + 16) list.compact(this.slotGen);
     if (o.clientId !== 0) list.byClient!.delete(o.clientId);
     this.orderPool.push(o);
   }
