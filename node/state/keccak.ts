@@ -9,6 +9,7 @@ interface NativeKeccak {
   keccakMany(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, outIdx?: Int32Array): void;
   hashNodes(children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array): void;
   hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void;
+  trieApply?: TrieApplyFn;
   simd(): boolean;
   setSimd(on: boolean): boolean;
 }
@@ -26,7 +27,16 @@ function loadNative(): NativeKeccak | null {
   return null;
 }
 
+export type TrieApplyFn = (
+  meta: Int32Array, children: Int32Array, nodeDepth: Uint8Array, nodeFlag: Uint8Array, leafKey: Uint8Array,
+  leafFlag: Uint8Array, nodeFree: Int32Array, leafFree: Int32Array, dirtyNodes: Int32Array,
+  dirtyLeaves: Int32Array, kps: Uint8Array, isDel: Uint8Array, opLeaf: Int32Array, start: number,
+) => number;
+
 const native = loadNative();
+
+/** The native structural trie update (node/state/trie.ts has the JS twin), or null. */
+export const nativeTrieApply: TrieApplyFn | null = native?.trieApply ?? null;
 
 /** Which implementation is in use: "native-avx512", "native-scalar" or "js". */
 export const keccakBackend: string = native === null ? "js" : native.simd() ? "native-avx512" : "native-scalar";

@@ -15,7 +15,7 @@
 // applied by commit(), which hashes key paths, dirty leaves and dirty nodes in a few native batch calls
 // (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
 
-import { hashLeaves, hashNodes, keccak256, keccakMany } from "./keccak.ts";
+import { hashLeaves, hashNodes, keccak256, keccakMany, nativeTrieApply } from "./keccak.ts";
 
 /** Leaf encodings up to this many bytes live in a flat arena (no per-leaf objects for the GC to trace). */
 const SLOT = 128;
@@ -56,46 +56,68 @@ export function nodeHashOf(c: Uint8Array[]): Uint8Array {
   return keccak256(buf);
 }
 
+// Scalar state shared with the native trieApply (native/keccak/src/keccak.c, same order).
+const M = {
+  ROOT: 0, NODETOP: 1, NODECAP: 2, LEAFTOP: 3, LEAFCAP: 4, NODEFREEN: 5, LEAFFREEN: 6, LEAFCOUNT: 7,
+  DIRTYN: 8, DIRTYL: 9, DIRTYNCAP: 10, DIRTYLCAP: 11, NODEFREECAP: 12, LEAFFREECAP: 13, LEN: 14,
+} as const;
+
+function grow32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
+  let cap = a.length;
+  while (cap < min) cap *= 2;
+  const b = new Int32Array(cap);
+  b.set(a);
+  return b;
+}
+
 export class Trie {
   readonly keyLen: KeyLenFn;
+  /** Scalars (see M): root ref (0 empty, n+1 internal node n, -(l+1) leaf l), pool tops, counts. */
+  private readonly meta = new Int32Array(M.LEN);
   // Internal nodes.
   private children = new Int32Array(4 * 1024);
   private nodeHash = new Uint8Array(32 * 1024);
   private nodeDepth = new Uint8Array(1024);
   private nodeFlag = new Uint8Array(1024);
-  private nodeTop = 0;
-  private nodeFree: number[] = [];
+  private nodeFree = new Int32Array(1024);
   // Leaves.
   private leafKey = new Uint8Array(32 * 1024);
   private leafKey32 = new Uint32Array(this.leafKey.buffer);
   private leafHash = new Uint8Array(32 * 1024);
   private leafFlag = new Uint8Array(1024);
+  private leafFree = new Int32Array(1024);
   private leafArena = new Uint8Array(SLOT * 1024);
   private leafLen = new Uint16Array(1024);
   /** Encodings longer than SLOT bytes. */
   private leafBig = new Map<number, Uint8Array>();
-  private leafTop = 0;
-  private leafFree: number[] = [];
-  private leafCount = 0;
-  /** Child ref of the root: 0 empty, n+1 internal node n, -(l+1) leaf l. */
-  private root = 0;
-  private dirtyNodes: number[] = [];
-  private dirtyLeaves: number[] = [];
+  // Dirty lists of the current commit (flag 1 = listed).
+  private dirtyNodes = new Int32Array(4096);
+  private dirtyLeaves = new Int32Array(1024);
   /** Buffered updates: a leaf encoding (put) or a key (delete, marked by `del`). */
   private pendingEnc: Uint8Array[] = [];
   private pendingDel: boolean[] = [];
   private readonly stackN = new Int32Array(132);
+  private readonly stackD = new Int32Array(132);
+  /** Use the native structural update when the addon provides it. */
+  useNative: boolean;
   /** Timings (ms) and counts of the last commit(), for benchmarks. */
   readonly stats = { keyMs: 0, structMs: 0, leafMs: 0, nodeMs: 0, leaves: 0, nodes: 0 };
-  private readonly stackD = new Int32Array(132);
 
-  constructor(keyLen: KeyLenFn) {
+  constructor(keyLen: KeyLenFn, opts: { native?: boolean } = {}) {
     this.keyLen = keyLen;
+    this.useNative = (opts.native ?? true) && nativeTrieApply !== null;
+    const m = this.meta;
+    m[M.NODECAP] = 1024;
+    m[M.LEAFCAP] = 1024;
+    m[M.NODEFREECAP] = 1024;
+    m[M.LEAFFREECAP] = 1024;
+    m[M.DIRTYNCAP] = 4096;
+    m[M.DIRTYLCAP] = 1024;
   }
 
   /** Number of leaves (committed). */
   get size(): number {
-    return this.leafCount;
+    return this.meta[M.LEAFCOUNT];
   }
 
   /** Buffer an insert or replace of the leaf `enc` (its key is its first keyLen(enc[0]) bytes). */
@@ -130,6 +152,7 @@ export class Trie {
       for (let i = 0; i < n; i++) total += dels[i] ? encs[i].length : this.keyLen(encs[i][0]);
       const data = new Uint8Array(total);
       const offs = new Uint32Array(n + 1);
+      const isDel = new Uint8Array(n);
       let p = 0;
       for (let i = 0; i < n; i++) {
         const e = encs[i];
@@ -138,18 +161,33 @@ export class Trie {
         for (let j = 0; j < kl; j++) data[p + j] = e[j];
         p += kl;
         offs[i + 1] = p;
+        if (dels[i]) isDel[i] = 1;
       }
       const kps = new Uint8Array(32 * n);
       keccakMany(data, offs, kps);
-      const kps32 = new Uint32Array(kps.buffer);
       const t1 = performance.now();
       st.keyMs = t1 - t0;
       t0 = t1;
       // 2. structure
-      for (let i = 0; i < n; i++) {
-        if (dels[i]) this.remove(kps, kps32, 32 * i);
-        else this.insert(kps, kps32, 32 * i, encs[i]);
+      const opLeaf = new Int32Array(n);
+      if (this.useNative) {
+        let i = 0;
+        while (i < n) {
+          this.reserve(n - i);
+          i = nativeTrieApply!(
+            this.meta, this.children, this.nodeDepth, this.nodeFlag, this.leafKey, this.leafFlag, this.nodeFree,
+            this.leafFree, this.dirtyNodes, this.dirtyLeaves, kps, isDel, opLeaf, i,
+          );
+        }
+      } else {
+        const kps32 = new Uint32Array(kps.buffer);
+        for (let i = 0; i < n; i++) {
+          this.reserve(1);
+          opLeaf[i] = isDel[i] ? (this.remove(kps, kps32, 32 * i), -1) : this.insert(kps, kps32, 32 * i);
+        }
       }
+      // 3. leaf encodings (last write of a key wins: ops are in order)
+      for (let i = 0; i < n; i++) if (opLeaf[i] >= 0) this.storeEnc(opLeaf[i], encs[i]);
       st.structMs = performance.now() - t0;
     }
     this.rehash();
@@ -157,7 +195,7 @@ export class Trie {
   }
 
   rootHash(): Uint8Array {
-    return this.refHash(this.root);
+    return this.refHash(this.meta[M.ROOT]);
   }
 
   private refHash(r: number): Uint8Array {
@@ -168,26 +206,42 @@ export class Trie {
 
   // ---- pools ----
 
-  private newNode(depth: number): number {
-    let n = this.nodeFree.pop();
-    if (n === undefined) {
-      n = this.nodeTop++;
-      if (n >= this.nodeDepth.length) this.growNodes();
+  /**
+   * Make room for `ops` more operations without reallocating mid-way (the native path holds raw
+   * pointers). One op needs at most 129 new nodes, 1 leaf, 130 dirty nodes, 130 freed nodes.
+   */
+  private reserve(ops: number): void {
+    const m = this.meta;
+    const want = Math.min(ops, 1 << 16);
+    if (m[M.NODETOP] + 130 + 2 * want > m[M.NODECAP] && m[M.NODEFREEN] < 130 + 2 * want) this.growNodes(m[M.NODETOP] + 130 + 2 * want);
+    if (m[M.LEAFTOP] + 1 + want > m[M.LEAFCAP] && m[M.LEAFFREEN] < 1 + want) this.growLeaves(m[M.LEAFTOP] + 1 + want);
+    if (m[M.DIRTYN] + 131 + 4 * want > m[M.DIRTYNCAP]) {
+      this.dirtyNodes = grow32(this.dirtyNodes, m[M.DIRTYN] + 131 + 4 * want);
+      m[M.DIRTYNCAP] = this.dirtyNodes.length;
     }
-    const c = 4 * n;
-    this.children[c] = this.children[c + 1] = this.children[c + 2] = this.children[c + 3] = 0;
-    this.nodeDepth[n] = depth;
-    this.nodeFlag[n] = 0;
-    return n;
+    if (m[M.DIRTYL] + 2 + want > m[M.DIRTYLCAP]) {
+      this.dirtyLeaves = grow32(this.dirtyLeaves, m[M.DIRTYL] + 2 + want);
+      m[M.DIRTYLCAP] = this.dirtyLeaves.length;
+    }
+    if (m[M.NODEFREEN] + 130 + 2 * want > m[M.NODEFREECAP]) {
+      this.nodeFree = grow32(this.nodeFree, m[M.NODEFREEN] + 130 + 2 * want);
+      m[M.NODEFREECAP] = this.nodeFree.length;
+    }
+    if (m[M.LEAFFREEN] + 1 + want > m[M.LEAFFREECAP]) {
+      this.leafFree = grow32(this.leafFree, m[M.LEAFFREEN] + 1 + want);
+      m[M.LEAFFREECAP] = this.leafFree.length;
+    }
   }
 
-  private freeNode(n: number): void {
-    this.nodeFlag[n] = 0;
-    this.nodeFree.push(n);
+  /** Pre-size the pools for `leaves` leaves (bulk builds). */
+  reserveLeaves(leaves: number): void {
+    if (leaves > this.meta[M.LEAFCAP]) this.growLeaves(leaves);
+    if (Math.ceil(leaves / 2) > this.meta[M.NODECAP]) this.growNodes(Math.ceil(leaves / 2));
   }
 
-  private growNodes(): void {
-    const cap = this.nodeDepth.length * 2;
+  private growNodes(min: number): void {
+    let cap = this.meta[M.NODECAP];
+    while (cap < min) cap *= 2;
     const ch = new Int32Array(4 * cap);
     ch.set(this.children);
     this.children = ch;
@@ -200,19 +254,53 @@ export class Trie {
     const f = new Uint8Array(cap);
     f.set(this.nodeFlag);
     this.nodeFlag = f;
+    this.meta[M.NODECAP] = cap;
   }
 
-  private newLeaf(kps: Uint8Array, off: number, enc: Uint8Array): number {
-    let l = this.leafFree.pop();
-    if (l === undefined) {
-      l = this.leafTop++;
-      if (l >= this.leafFlag.length) this.growLeaves();
-    }
+  private growLeaves(min: number): void {
+    let cap = this.meta[M.LEAFCAP];
+    while (cap < min) cap *= 2;
+    const k = new Uint8Array(32 * cap);
+    k.set(this.leafKey);
+    this.leafKey = k;
+    this.leafKey32 = new Uint32Array(k.buffer);
+    const h = new Uint8Array(32 * cap);
+    h.set(this.leafHash);
+    this.leafHash = h;
+    const f = new Uint8Array(cap);
+    f.set(this.leafFlag);
+    this.leafFlag = f;
+    const a = new Uint8Array(SLOT * cap);
+    a.set(this.leafArena);
+    this.leafArena = a;
+    const ln = new Uint16Array(cap);
+    ln.set(this.leafLen);
+    this.leafLen = ln;
+    this.meta[M.LEAFCAP] = cap;
+  }
+
+  private newNode(depth: number): number {
+    const m = this.meta;
+    const n = m[M.NODEFREEN] > 0 ? this.nodeFree[--m[M.NODEFREEN]] : m[M.NODETOP]++;
+    const c = 4 * n;
+    this.children[c] = this.children[c + 1] = this.children[c + 2] = this.children[c + 3] = 0;
+    this.nodeDepth[n] = depth;
+    this.nodeFlag[n] = 0;
+    return n;
+  }
+
+  private freeNode(n: number): void {
+    this.nodeFlag[n] = 0;
+    this.nodeFree[this.meta[M.NODEFREEN]++] = n;
+  }
+
+  private newLeaf(kps: Uint8Array, off: number): number {
+    const m = this.meta;
+    const l = m[M.LEAFFREEN] > 0 ? this.leafFree[--m[M.LEAFFREEN]] : m[M.LEAFTOP]++;
     this.leafKey.set(kps.subarray(off, off + 32), 32 * l);
-    this.storeEnc(l, enc);
     this.leafFlag[l] = 1;
-    this.dirtyLeaves.push(l);
-    this.leafCount++;
+    this.dirtyLeaves[m[M.DIRTYL]++] = l;
+    m[M.LEAFCOUNT]++;
     return l;
   }
 
@@ -235,34 +323,14 @@ export class Trie {
   private freeLeaf(l: number): void {
     this.leafFlag[l] = 0;
     if (this.leafLen[l] === 0xffff) this.leafBig.delete(l);
-    this.leafFree.push(l);
-    this.leafCount--;
-  }
-
-  private growLeaves(): void {
-    const cap = this.leafFlag.length * 2;
-    const k = new Uint8Array(32 * cap);
-    k.set(this.leafKey);
-    this.leafKey = k;
-    this.leafKey32 = new Uint32Array(k.buffer);
-    const h = new Uint8Array(32 * cap);
-    h.set(this.leafHash);
-    this.leafHash = h;
-    const f = new Uint8Array(cap);
-    f.set(this.leafFlag);
-    this.leafFlag = f;
-    const a = new Uint8Array(SLOT * cap);
-    a.set(this.leafArena);
-    this.leafArena = a;
-    const ln = new Uint16Array(cap);
-    ln.set(this.leafLen);
-    this.leafLen = ln;
+    this.leafFree[this.meta[M.LEAFFREEN]++] = l;
+    this.meta[M.LEAFCOUNT]--;
   }
 
   private markNode(n: number): void {
     if (this.nodeFlag[n] === 0) {
       this.nodeFlag[n] = 1;
-      this.dirtyNodes.push(n);
+      this.dirtyNodes[this.meta[M.DIRTYN]++] = n;
     }
   }
 
@@ -275,17 +343,18 @@ export class Trie {
   }
 
   private setSlot(pn: number, pd: number, ref: number): void {
-    if (pn < 0) this.root = ref;
+    if (pn < 0) this.meta[M.ROOT] = ref;
     else this.children[4 * pn + pd] = ref;
   }
 
-  // ---- structure ----
+  // ---- structure (the JS twin of trieApply in native/keccak/src/keccak.c) ----
 
-  private insert(kps: Uint8Array, kps32: Uint32Array, off: number, enc: Uint8Array): void {
+  /** Insert or replace; returns the leaf index. */
+  private insert(kps: Uint8Array, kps32: Uint32Array, off: number): number {
     let depth = 0;
     let pn = -1;
     let pd = 0;
-    let ref = this.root;
+    let ref = this.meta[M.ROOT];
     const ch = this.children;
     while (ref > 0) {
       const n = ref - 1;
@@ -297,20 +366,19 @@ export class Trie {
       depth++;
     }
     if (ref === 0) {
-      const l = this.newLeaf(kps, off, enc);
+      const l = this.newLeaf(kps, off);
       this.setSlot(pn, pd, -(l + 1));
-      return;
+      return l;
     }
     const l = -ref - 1;
     if (this.sameKey(l, kps32, off)) {
-      this.storeEnc(l, enc);
       if (this.leafFlag[l] !== 1) {
         this.leafFlag[l] = 1;
-        this.dirtyLeaves.push(l);
+        this.dirtyLeaves[this.meta[M.DIRTYL]++] = l;
       }
-      return;
+      return l;
     }
-    const nl = this.newLeaf(kps, off, enc);
+    const nl = this.newLeaf(kps, off);
     const lk = this.leafKey;
     for (;;) {
       if (depth >= 128) throw new Error("trie: key path collision");
@@ -322,7 +390,7 @@ export class Trie {
       if (da !== db) {
         this.children[4 * n + da] = -(l + 1);
         this.children[4 * n + db] = -(nl + 1);
-        return;
+        return nl;
       }
       pn = n;
       pd = da;
@@ -330,12 +398,12 @@ export class Trie {
     }
   }
 
-  private remove(kps: Uint8Array, kps32: Uint32Array, off: number): boolean {
+  private remove(kps: Uint8Array, kps32: Uint32Array, off: number): void {
     const sN = this.stackN;
     const sD = this.stackD;
     const ch = this.children;
     let sp = 0;
-    let ref = this.root;
+    let ref = this.meta[M.ROOT];
     let depth = 0;
     while (ref > 0) {
       const n = ref - 1;
@@ -346,13 +414,13 @@ export class Trie {
       ref = ch[4 * n + d];
       depth++;
     }
-    if (ref === 0) return false;
+    if (ref === 0) return;
     const l = -ref - 1;
-    if (!this.sameKey(l, kps32, off)) return false;
+    if (!this.sameKey(l, kps32, off)) return;
     this.freeLeaf(l);
     if (sp === 0) {
-      this.root = 0;
-      return true;
+      this.meta[M.ROOT] = 0;
+      return;
     }
     ch[4 * sN[sp - 1] + sD[sp - 1]] = 0;
     let i = sp - 1;
@@ -375,30 +443,32 @@ export class Trie {
       i--;
     }
     for (let j = 0; j <= i; j++) this.markNode(sN[j]);
-    return true;
   }
 
   private rehash(): void {
     const st = this.stats;
+    const m = this.meta;
     let t0 = performance.now();
     st.leaves = st.nodes = 0;
     // Leaves.
-    const dl = this.dirtyLeaves;
-    if (dl.length > 0) {
-      this.dirtyLeaves = [];
+    const nl = m[M.DIRTYL];
+    if (nl > 0) {
+      m[M.DIRTYL] = 0;
+      const dl = this.dirtyLeaves;
       const lf = this.leafFlag;
       const lens = this.leafLen;
+      const list = new Int32Array(nl);
       let cnt = 0;
       const big: number[] = [];
-      for (let i = 0; i < dl.length; i++) {
+      for (let i = 0; i < nl; i++) {
         const l = dl[i];
         if (lf[l] === 1) {
           lf[l] = 0;
           if (lens[l] === 0xffff) big.push(l);
-          else dl[cnt++] = l;
+          else list[cnt++] = l;
         }
       }
-      hashLeaves(this.leafArena, this.leafLen, Int32Array.from(dl.slice(0, cnt)), this.leafHash, SLOT);
+      hashLeaves(this.leafArena, this.leafLen, list.subarray(0, cnt), this.leafHash, SLOT);
       if (big.length > 0) {
         let total = 0;
         for (const l of big) total += this.leafBig.get(l)!.length + 1;
@@ -419,25 +489,26 @@ export class Trie {
     st.leafMs = t1 - t0;
     t0 = t1;
     // Nodes, deepest first; one group per depth.
-    const dn = this.dirtyNodes;
-    if (dn.length > 0) {
-      this.dirtyNodes = [];
+    const nn = m[M.DIRTYN];
+    if (nn > 0) {
+      m[M.DIRTYN] = 0;
+      const dn = this.dirtyNodes;
       const nf = this.nodeFlag;
       const nd = this.nodeDepth;
       const counts = new Int32Array(129);
+      const live = new Int32Array(nn);
       let cnt = 0;
       let maxD = 0;
-      for (let i = 0; i < dn.length; i++) {
+      for (let i = 0; i < nn; i++) {
         const n = dn[i];
         if (nf[n] === 1) {
-          nf[n] = 2;
-          dn[cnt++] = n;
+          nf[n] = 0;
+          live[cnt++] = n;
           const d = nd[n];
           counts[d]++;
           if (d > maxD) maxD = d;
         }
       }
-      // Positions: depth maxD first.
       const start = new Int32Array(129);
       const ends: number[] = [];
       let acc = 0;
@@ -448,9 +519,8 @@ export class Trie {
       }
       const list = new Int32Array(cnt);
       for (let i = 0; i < cnt; i++) {
-        const n = dn[i];
+        const n = live[i];
         list[start[nd[n]]++] = n;
-        nf[n] = 0;
       }
       hashNodes(this.children, this.nodeHash, this.leafHash, list, Int32Array.from(ends));
       st.nodes = cnt;
@@ -467,7 +537,7 @@ export class Trie {
   /** The leaf encoding stored under `key`, or undefined. */
   get(key: Uint8Array): Uint8Array | undefined {
     const kp = this.keyPathOf(key);
-    let ref = this.root;
+    let ref = this.meta[M.ROOT];
     let depth = 0;
     while (ref > 0) {
       ref = this.children[4 * (ref - 1) + digitAt(kp, 0, depth)];
@@ -500,7 +570,7 @@ export class Trie {
     const kps32 = new Uint32Array(kps.buffer);
     for (let i = 0; i < n; i++) {
       const off = 32 * i;
-      let ref = this.root;
+      let ref = this.meta[M.ROOT];
       let depth = 0;
       while (ref > 0) {
         ref = this.children[4 * (ref - 1) + digitAt(kps, off, depth)];
@@ -515,7 +585,7 @@ export class Trie {
   prove(key: Uint8Array): TrieProof {
     const kp = this.keyPathOf(key);
     const sib: number[] = [];
-    let ref = this.root;
+    let ref = this.meta[M.ROOT];
     let depth = 0;
     while (ref > 0) {
       const n = ref - 1;
@@ -532,7 +602,7 @@ export class Trie {
   /** All leaf encodings in key-path order (canonical; used by snapshots). */
   *entries(): Generator<Uint8Array> {
     const stack: number[] = [];
-    if (this.root !== 0) stack.push(this.root);
+    if (this.meta[M.ROOT] !== 0) stack.push(this.meta[M.ROOT]);
     while (stack.length > 0) {
       const r = stack.pop()!;
       if (r < 0) {
@@ -548,7 +618,7 @@ export class Trie {
 
   /** @internal */
   rootRef(): number {
-    return this.root;
+    return this.meta[M.ROOT];
   }
   /** @internal */
   childRef(ref: number, k: number): number {

@@ -250,6 +250,16 @@ static napi_value HashNodes(napi_env env, napi_callback_info info) {
     for (size_t j = start; j < end; j++) {
       int32_t n = list[j];
       if (n < 0 || (size_t)n >= nodeCap) { napi_throw_error(env, NULL, "hashNodes: node out of range"); return NULL; }
+      // Software prefetch: the child row 16 nodes ahead, the child hashes 8 nodes ahead (random access).
+      if (j + 16 < end && (size_t)list[j + 16] < nodeCap) __builtin_prefetch(children + 4 * (size_t)list[j + 16]);
+      if (j + 8 < end && (size_t)list[j + 8] < nodeCap) {
+        const int32_t* cr = children + 4 * (size_t)list[j + 8];
+        for (int k = 0; k < 4; k++) {
+          int32_t r = cr[k];
+          if (r > 0 && (size_t)(r - 1) < nodeCap) __builtin_prefetch(nodeHash + 32 * (size_t)(r - 1));
+          else if (r < 0 && (size_t)(-(int64_t)r - 1) < leafCap) __builtin_prefetch(leafHash + 32 * (size_t)(-(int64_t)r - 1));
+        }
+      }
       uint8_t* b = lanes_slot(&L, nodeHash + 32 * (size_t)n);
       b[0] = 0x01;
       for (int k = 0; k < 4; k++) {
@@ -271,6 +281,262 @@ static napi_value HashNodes(napi_env env, napi_callback_info info) {
 bad:
   napi_throw_error(env, NULL, "hashNodes: child out of range");
   return NULL;
+}
+
+// hashLeaves(arena: Uint8Array(slot*cap), lens: Uint16Array(cap), list: Int32Array, leafHash: Uint8Array(32*cap), slot)
+// leafHash[l] = keccak256(0x00 || arena[slot*l .. slot*l + lens[l]]) for l in list; lens[l] <= slot <= 134.
+static napi_value HashLeaves(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *arena, *leafHash;
+  int32_t *lens32, *list;
+  size_t an, ln, nl, lh;
+  uint32_t slot;
+  napi_typedarray_type t;
+  void* d;
+  napi_value ab;
+  size_t off;
+  if (argc < 5 || !get_bytes(env, argv[0], &arena, &an) || napi_get_typedarray_info(env, argv[1], &t, &ln, &d, &ab, &off) != napi_ok ||
+      t != napi_uint16_array || !get_i32(env, argv[2], &list, &nl) || !get_bytes(env, argv[3], &leafHash, &lh) ||
+      napi_get_value_uint32(env, argv[4], &slot) != napi_ok || slot > 134) {
+    napi_throw_error(env, NULL, "hashLeaves: bad arguments");
+    return NULL;
+  }
+  (void)lens32;
+  const uint16_t* lens = (const uint16_t*)d;
+  Lanes8 L;
+  L.n = 0;
+  for (size_t j = 0; j < nl; j++) {
+    int32_t l = list[j];
+    if (l < 0 || (size_t)l >= ln || (size_t)l >= lh / 32 || (size_t)(l + 1) * slot > an || lens[l] > slot) {
+      napi_throw_error(env, NULL, "hashLeaves: leaf out of range");
+      return NULL;
+    }
+    if (j + 8 < nl && (size_t)(list[j + 8] + 1) * slot <= an) __builtin_prefetch(arena + (size_t)list[j + 8] * slot);
+    uint8_t* b = lanes_slot(&L, leafHash + 32 * (size_t)l);
+    size_t len = lens[l];
+    memset(b, 0, 136);
+    memcpy(b + 1, arena + (size_t)l * slot, len);  // b[0] = 0x00: leaf domain tag
+    b[len + 1] ^= 0x01;
+    b[135] ^= 0x80;
+  }
+  lanes_flush(&L);
+  return NULL;
+}
+
+
+// ---------------------------------------------------------------------------------------------------------
+// trieApply: the structural part of Trie.commit (node/state/trie.ts) for a batch of operations, with the
+// same pools the JS implementation uses. Canonical 4-ary trie; child ref r: 0 empty, r > 0 node r-1,
+// r < 0 leaf -r-1. Stops early (returns the next op index) when a pool or a dirty list could overflow;
+// the caller grows them and calls again.
+enum { M_ROOT, M_NODETOP, M_NODECAP, M_LEAFTOP, M_LEAFCAP, M_NODEFREEN, M_LEAFFREEN, M_LEAFCOUNT, M_DIRTYN, M_DIRTYL, M_DIRTYNCAP, M_DIRTYLCAP, M_NODEFREECAP, M_LEAFFREECAP, M_LEN };
+
+typedef struct {
+  int32_t* meta;
+  int32_t* children;
+  uint8_t* nodeDepth;
+  uint8_t* nodeFlag;
+  uint8_t* leafKey;
+  uint8_t* leafFlag;
+  int32_t* nodeFree;
+  int32_t* leafFree;
+  int32_t* dirtyNodes;
+  int32_t* dirtyLeaves;
+} TrieT;
+
+static inline int digit_at(const uint8_t* kp, int i) { return (kp[i >> 2] >> (6 - ((i & 3) << 1))) & 3; }
+
+static inline void mark_node(TrieT* t, int32_t n) {
+  if (t->nodeFlag[n] == 0) {
+    t->nodeFlag[n] = 1;
+    t->dirtyNodes[t->meta[M_DIRTYN]++] = n;
+  }
+}
+
+static int32_t new_node(TrieT* t, int depth) {
+  int32_t n;
+  if (t->meta[M_NODEFREEN] > 0) n = t->nodeFree[--t->meta[M_NODEFREEN]];
+  else n = t->meta[M_NODETOP]++;
+  t->children[4 * n] = t->children[4 * n + 1] = t->children[4 * n + 2] = t->children[4 * n + 3] = 0;
+  t->nodeDepth[n] = (uint8_t)depth;
+  t->nodeFlag[n] = 0;
+  return n;
+}
+
+static void free_node(TrieT* t, int32_t n) {
+  t->nodeFlag[n] = 0;
+  t->nodeFree[t->meta[M_NODEFREEN]++] = n;
+}
+
+static int32_t new_leaf(TrieT* t, const uint8_t* kp) {
+  int32_t l;
+  if (t->meta[M_LEAFFREEN] > 0) l = t->leafFree[--t->meta[M_LEAFFREEN]];
+  else l = t->meta[M_LEAFTOP]++;
+  memcpy(t->leafKey + 32 * (size_t)l, kp, 32);
+  t->leafFlag[l] = 1;
+  t->dirtyLeaves[t->meta[M_DIRTYL]++] = l;
+  t->meta[M_LEAFCOUNT]++;
+  return l;
+}
+
+static inline void set_slot(TrieT* t, int32_t pn, int pd, int32_t ref) {
+  if (pn < 0) t->meta[M_ROOT] = ref;
+  else t->children[4 * pn + pd] = ref;
+}
+
+// returns the leaf index written
+static int32_t trie_insert(TrieT* t, const uint8_t* kp) {
+  int depth = 0;
+  int32_t pn = -1;
+  int pd = 0;
+  int32_t ref = t->meta[M_ROOT];
+  while (ref > 0) {
+    int32_t n = ref - 1;
+    mark_node(t, n);
+    int d = digit_at(kp, depth);
+    pn = n;
+    pd = d;
+    ref = t->children[4 * n + d];
+    depth++;
+  }
+  if (ref == 0) {
+    int32_t l = new_leaf(t, kp);
+    set_slot(t, pn, pd, -(l + 1));
+    return l;
+  }
+  int32_t l = -ref - 1;
+  const uint8_t* lk = t->leafKey + 32 * (size_t)l;
+  if (memcmp(lk, kp, 32) == 0) {
+    if (t->leafFlag[l] != 1) {
+      t->leafFlag[l] = 1;
+      t->dirtyLeaves[t->meta[M_DIRTYL]++] = l;
+    }
+    return l;
+  }
+  int32_t nl = new_leaf(t, kp);
+  lk = t->leafKey + 32 * (size_t)l;
+  for (;;) {
+    if (depth >= 128) return -2;
+    int32_t n = new_node(t, depth);
+    set_slot(t, pn, pd, n + 1);
+    mark_node(t, n);
+    int da = digit_at(lk, depth);
+    int db = digit_at(kp, depth);
+    if (da != db) {
+      t->children[4 * n + da] = -(l + 1);
+      t->children[4 * n + db] = -(nl + 1);
+      return nl;
+    }
+    pn = n;
+    pd = da;
+    depth++;
+  }
+}
+
+static void trie_remove(TrieT* t, const uint8_t* kp) {
+  int32_t sN[132];
+  int sD[132];
+  int sp = 0;
+  int32_t ref = t->meta[M_ROOT];
+  int depth = 0;
+  while (ref > 0) {
+    int32_t n = ref - 1;
+    int d = digit_at(kp, depth);
+    sN[sp] = n;
+    sD[sp] = d;
+    sp++;
+    ref = t->children[4 * n + d];
+    depth++;
+  }
+  if (ref == 0) return;
+  int32_t l = -ref - 1;
+  if (memcmp(t->leafKey + 32 * (size_t)l, kp, 32) != 0) return;
+  t->leafFlag[l] = 0;
+  t->leafFree[t->meta[M_LEAFFREEN]++] = l;
+  t->meta[M_LEAFCOUNT]--;
+  if (sp == 0) {
+    t->meta[M_ROOT] = 0;
+    return;
+  }
+  t->children[4 * sN[sp - 1] + sD[sp - 1]] = 0;
+  int i = sp - 1;
+  while (i >= 0) {
+    int32_t n = sN[i];
+    int cnt = 0;
+    int32_t only = 0;
+    for (int k = 0; k < 4; k++) {
+      int32_t r = t->children[4 * n + k];
+      if (r != 0) {
+        cnt++;
+        only = r;
+      }
+    }
+    if (cnt > 1 || (cnt == 1 && only > 0)) break;
+    free_node(t, n);
+    set_slot(t, i > 0 ? sN[i - 1] : -1, i > 0 ? sD[i - 1] : 0, only);
+    i--;
+  }
+  for (int j = 0; j <= i; j++) mark_node(t, sN[j]);
+}
+
+// trieApply(meta, children, nodeDepth, nodeFlag, leafKey, leafFlag, nodeFree, leafFree, dirtyNodes,
+//           dirtyLeaves, kps, isDel, opLeaf, start) -> next op index
+static napi_value TrieApply(napi_env env, napi_callback_info info) {
+  size_t argc = 14;
+  napi_value argv[14];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 14) { napi_throw_error(env, NULL, "trieApply: arguments"); return NULL; }
+  TrieT t;
+  size_t nMeta, nCh, nDepth, nNF, nLK, nLF, nNFree, nLFree, nDN, nDL, nKps, nDel, nOpLeaf;
+  uint32_t start;
+  int32_t* kps32;
+  uint8_t *kps, *isDel;
+  int32_t* opLeaf;
+  if (!get_i32(env, argv[0], &t.meta, &nMeta) || nMeta < M_LEN || !get_i32(env, argv[1], &t.children, &nCh) ||
+      !get_bytes(env, argv[2], &t.nodeDepth, &nDepth) || !get_bytes(env, argv[3], &t.nodeFlag, &nNF) ||
+      !get_bytes(env, argv[4], &t.leafKey, &nLK) || !get_bytes(env, argv[5], &t.leafFlag, &nLF) ||
+      !get_i32(env, argv[6], &t.nodeFree, &nNFree) || !get_i32(env, argv[7], &t.leafFree, &nLFree) ||
+      !get_i32(env, argv[8], &t.dirtyNodes, &nDN) || !get_i32(env, argv[9], &t.dirtyLeaves, &nDL) ||
+      !get_bytes(env, argv[10], &kps, &nKps) || !get_bytes(env, argv[11], &isDel, &nDel) ||
+      !get_i32(env, argv[12], &opLeaf, &nOpLeaf) || napi_get_value_uint32(env, argv[13], &start) != napi_ok) {
+    napi_throw_error(env, NULL, "trieApply: bad arguments");
+    return NULL;
+  }
+  (void)kps32;
+  size_t nOps = nDel;
+  if (nKps < 32 * nOps || nOpLeaf < nOps) { napi_throw_error(env, NULL, "trieApply: op arrays"); return NULL; }
+  // Capacities as seen by C must match the arrays.
+  size_t nodeCap = (size_t)t.meta[M_NODECAP], leafCap = (size_t)t.meta[M_LEAFCAP];
+  if (nCh < 4 * nodeCap || nDepth < nodeCap || nNF < nodeCap || nLK < 32 * leafCap || nLF < leafCap ||
+      nNFree < (size_t)t.meta[M_NODEFREECAP] || nLFree < (size_t)t.meta[M_LEAFFREECAP] ||
+      nDN < (size_t)t.meta[M_DIRTYNCAP] || nDL < (size_t)t.meta[M_DIRTYLCAP]) {
+    napi_throw_error(env, NULL, "trieApply: capacities");
+    return NULL;
+  }
+  size_t i = start;
+  for (; i < nOps; i++) {
+    // Worst case of one op: 129 new nodes, 1 new leaf, 130 dirty nodes, 1 dirty leaf, 1 freed leaf, 129 freed nodes.
+    if ((size_t)t.meta[M_NODETOP] + 130 > nodeCap && t.meta[M_NODEFREEN] < 130) break;
+    if ((size_t)t.meta[M_LEAFTOP] + 1 > leafCap && t.meta[M_LEAFFREEN] < 1) break;
+    if ((size_t)t.meta[M_DIRTYN] + 131 > (size_t)t.meta[M_DIRTYNCAP]) break;
+    if ((size_t)t.meta[M_DIRTYL] + 2 > (size_t)t.meta[M_DIRTYLCAP]) break;
+    if ((size_t)t.meta[M_NODEFREEN] + 130 > (size_t)t.meta[M_NODEFREECAP]) break;
+    if ((size_t)t.meta[M_LEAFFREEN] + 1 > (size_t)t.meta[M_LEAFFREECAP]) break;
+    // prefetch the next op's key and the upper path is hot anyway
+    if (isDel[i]) {
+      trie_remove(&t, kps + 32 * i);
+      opLeaf[i] = -1;
+    } else {
+      int32_t l = trie_insert(&t, kps + 32 * i);
+      if (l == -2) { napi_throw_error(env, NULL, "trieApply: key path collision"); return NULL; }
+      opLeaf[i] = l;
+    }
+  }
+  napi_value out;
+  napi_create_uint32(env, (uint32_t)i, &out);
+  return out;
 }
 
 static napi_value Simd(napi_env env, napi_callback_info info) {
@@ -300,6 +566,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"keccakMany", NULL, KeccakMany, NULL, NULL, NULL, napi_default, NULL},
     {"hashNodes", NULL, HashNodes, NULL, NULL, NULL, napi_default, NULL},
+    {"hashLeaves", NULL, HashLeaves, NULL, NULL, NULL, napi_default, NULL},
+    {"trieApply", NULL, TrieApply, NULL, NULL, NULL, napi_default, NULL},
     {"simd", NULL, Simd, NULL, NULL, NULL, napi_default, NULL},
     {"setSimd", NULL, SetSimd, NULL, NULL, NULL, napi_default, NULL},
   };

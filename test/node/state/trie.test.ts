@@ -39,15 +39,15 @@ function rng(seed: number) {
 }
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-describe("state trie", () => {
+for (const native of [true, false]) describe(`state trie (${native ? "native structural update when built" : "JS structural update"})`, () => {
   it("empty trie has the zero root", () => {
-    const t = new Trie(keyLen);
+    const t = new Trie(keyLen, { native });
     expect(hex(t.commit())).to.equal(hex(ZERO_HASH));
   });
 
   it("matches the recursive reference under random puts, updates and deletes", () => {
     const r = rng(1);
-    const t = new Trie(keyLen);
+    const t = new Trie(keyLen, { native });
     const model = new Map<number, Uint8Array>();
     for (let round = 0; round < 40; round++) {
       const ops = 1 + Math.floor(r() * 200);
@@ -73,10 +73,10 @@ describe("state trie", () => {
 
   it("root is independent of insertion order and batching", () => {
     const leaves = Array.from({ length: 500 }, (_, i) => leaf(i * 7919, i));
-    const a = new Trie(keyLen);
+    const a = new Trie(keyLen, { native });
     for (const e of leaves) a.put(e);
     const ra = a.commit();
-    const b = new Trie(keyLen);
+    const b = new Trie(keyLen, { native });
     const r = rng(5);
     const shuffled = [...leaves].sort(() => r() - 0.5);
     for (let i = 0; i < shuffled.length; i++) {
@@ -91,7 +91,7 @@ describe("state trie", () => {
   });
 
   it("inclusion and exclusion proofs verify; tampering fails", () => {
-    const t = new Trie(keyLen);
+    const t = new Trie(keyLen, { native });
     for (let i = 0; i < 3000; i++) t.put(leaf(i * 2, i, i % 50));
     const root = t.commit();
     for (let i = 0; i < 200; i++) {
