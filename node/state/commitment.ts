@@ -106,7 +106,7 @@ export class StateCommitment {
         }
         return orders.get(id);
       },
-      orderPred: (id: number) => this.shadow.orders.get(id)?.prev ?? 0,
+      orderPred: (id: number) => this.shadow.orders.prev(id),
       level(m: number, side: number, price: number): LevelLeaf | undefined {
         const k = `${m}:${side}:${price}`;
         if (!levels.has(k)) {

@@ -39,19 +39,80 @@ const orderOf = (book: OrderBook, id: number) => book.getOrder(id) as Order | un
 /** Signed level position of an order: price for bids, -price-1 for asks. */
 export const levelPos = (side: number, price: number) => (side === Side.BUY ? price : -price - 1);
 
-/** What the committed state says about one resting order beyond its engine object. */
-export interface ShadowOrder {
-  /** Predecessor id in its level queue, 0 for the head. */
-  prev: number;
-  /** levelPos of its level. */
-  pos: number;
-  owner: number;
-  clientId: number;
+/**
+ * What the committed state says about each resting order beyond its engine object: its FIFO predecessor,
+ * its level, owner and client id. Kept in typed-array pages indexed by order id (ids are dense and never
+ * reused), so a million orders add no objects for the GC to trace.
+ */
+export class OrderShadow {
+  private static readonly BITS = 12;
+  private static readonly SIZE = 1 << OrderShadow.BITS;
+  private readonly pages: (Float64Array | undefined)[] = [];
+  private readonly live: number[] = [];
+  count = 0;
+  /** Page layout: 4 fields x SIZE: prev, pos, owner, clientId; pos NaN = absent. */
+  private page(id: number, create: boolean): Float64Array | undefined {
+    const pi = Math.floor(id / OrderShadow.SIZE);
+    let p = this.pages[pi];
+    if (p === undefined && create) {
+      p = new Float64Array(4 * OrderShadow.SIZE).fill(NaN);
+      this.pages[pi] = p;
+      this.live[pi] = 0;
+    }
+    return p;
+  }
+  has(id: number): boolean {
+    const p = this.page(id, false);
+    return p !== undefined && !Number.isNaN(p[OrderShadow.SIZE + (id % OrderShadow.SIZE)]);
+  }
+  set(id: number, prev: number, pos: number, owner: number, clientId: number): void {
+    const p = this.page(id, true)!;
+    const i = id % OrderShadow.SIZE;
+    const S = OrderShadow.SIZE;
+    if (Number.isNaN(p[S + i])) {
+      this.live[Math.floor(id / S)]++;
+      this.count++;
+    }
+    p[i] = prev;
+    p[S + i] = pos;
+    p[2 * S + i] = owner;
+    p[3 * S + i] = clientId;
+  }
+  delete(id: number): void {
+    const S = OrderShadow.SIZE;
+    const pi = Math.floor(id / S);
+    const p = this.pages[pi];
+    const i = id % S;
+    if (p === undefined || Number.isNaN(p[S + i])) return;
+    p[S + i] = NaN;
+    this.count--;
+    if (--this.live[pi] === 0) this.pages[pi] = undefined;
+  }
+  /** Predecessor id (0: head or absent). */
+  prev(id: number): number {
+    const p = this.page(id, false);
+    if (p === undefined) return 0;
+    const i = id % OrderShadow.SIZE;
+    return Number.isNaN(p[OrderShadow.SIZE + i]) ? 0 : p[i];
+  }
+  setPrev(id: number, prev: number): void {
+    const p = this.page(id, false);
+    if (p !== undefined) p[id % OrderShadow.SIZE] = prev;
+  }
+  pos(id: number): number {
+    return this.page(id, false)![OrderShadow.SIZE + (id % OrderShadow.SIZE)];
+  }
+  owner(id: number): number {
+    return this.page(id, false)![2 * OrderShadow.SIZE + (id % OrderShadow.SIZE)];
+  }
+  clientId(id: number): number {
+    return this.page(id, false)![3 * OrderShadow.SIZE + (id % OrderShadow.SIZE)];
+  }
 }
 
 export interface Shadow {
   /** Every resting order of the committed state. */
-  orders: Map<number, ShadowOrder>;
+  orders: OrderShadow;
   /** `${market}:${side}` -> ascending prices of the non-empty levels. */
   levelLists: Map<string, number[]>;
 }
@@ -138,52 +199,53 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   for (const [id, m] of d.orders) {
     const book = state.markets.get(m)!.book;
     const o = orderOf(book, id);
-    const se = so.get(id);
-    if (se === undefined && o === undefined) continue; // created and gone within the batch
+    const had = so.has(id);
+    if (!had && o === undefined) continue; // created and gone within the batch
     markets.add(m);
     if (m !== encM) {
       encM = m;
       enc = encodeByMarket.get(m);
       if (enc === undefined) encodeByMarket.set(m, (enc = new Map()));
     }
-    if (se !== undefined) {
-      touchLevel(m, se.pos);
-      if (se.prev !== 0) {
-        const po = orderOf(book, se.prev);
-        if (po !== undefined) enc!.set(se.prev, po);
+    let preClient = 0;
+    let prePos = 0;
+    let prePrev = 0;
+    if (had) {
+      prePos = so.pos(id);
+      prePrev = so.prev(id);
+      preClient = so.clientId(id);
+      touchLevel(m, prePos);
+      if (prePrev !== 0) {
+        const po = orderOf(book, prePrev);
+        if (po !== undefined) enc!.set(prePrev, po);
       }
     }
     if (o === undefined) {
       removed.push(id);
       dels.push(orderKey(id));
-      if (se!.clientId !== 0) dels.push(clientKey(m, se!.owner, se!.clientId));
+      if (preClient !== 0) dels.push(clientKey(m, so.owner(id), preClient));
       so.delete(id);
       continue;
     }
     const pos = levelPos(o.side, o.price);
     const prevId = o.prev === null ? 0 : o.prev.id;
-    if (se !== undefined && (se.pos !== pos || se.prev !== prevId)) removed.push(id);
+    if (had && (prePos !== pos || prePrev !== prevId)) removed.push(id);
     touchLevel(m, pos);
     enc!.set(id, o);
     if (o.prev !== null) enc!.set(prevId, o.prev);
     accountSet.add(o.owner);
-    if (o.clientId !== 0 && (se === undefined || se.clientId !== o.clientId)) {
+    if (o.clientId !== 0 && (!had || preClient !== o.clientId)) {
       puts.push(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
     }
-    if (se === undefined) so.set(id, { prev: prevId, pos, owner: o.owner, clientId: o.clientId });
-    else {
-      se.pos = pos;
-      se.prev = prevId;
-      se.clientId = o.clientId;
-    }
+    so.set(id, prevId, pos, o.owner, o.clientId);
   }
   for (const [m, orders] of encodeByMarket) {
     for (const [id, o] of orders) {
       const nx = o.next === null ? 0 : o.next.id;
       puts.push(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, nx));
       nextOut.push([id, nx]);
-      if (nx !== 0) so.get(nx)!.prev = id;
-      if (o.prev === null) so.get(id)!.prev = 0;
+      if (nx !== 0) so.setPrev(nx, id);
+      if (o.prev === null) so.setPrev(id, 0);
     }
   }
 
@@ -199,7 +261,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
         market: m, side, price, count: lvl.count, total: lvl.total, head: lvl.head!.id, tail: lvl.tail!.id,
         next: nextWorse(bs, price),
       }));
-      so.get(lvl.head!.id)!.prev = 0;
+      sh.orders.setPrev(lvl.head!.id, 0);
     };
     for (const pos of set) {
       const side = pos >= 0 ? Side.BUY : Side.SELL;
@@ -259,7 +321,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
 
 /** Build the shadow indexes from a full state. */
 export function buildShadow(state: ClobState): Shadow {
-  const sh: Shadow = { orders: new Map(), levelLists: new Map() };
+  const sh: Shadow = { orders: new OrderShadow(), levelLists: new Map() };
   for (const [m, mk] of state.markets) {
     const { bids, asks } = bookInternals(mk.book);
     for (const bs of [bids, asks]) {
@@ -269,7 +331,7 @@ export function buildShadow(state: ClobState): Shadow {
         if (lvl.count === 0) continue;
         list.push(lvl.price);
         for (let o = lvl.head; o !== null; o = o.next) {
-          sh.orders.set(o.id, { prev: o.prev === null ? 0 : o.prev.id, pos: levelPos(side, o.price), owner: o.owner, clientId: o.clientId });
+          sh.orders.set(o.id, o.prev === null ? 0 : o.prev.id, levelPos(side, o.price), o.owner, o.clientId);
         }
       }
       list.sort((a, b) => a - b);
