@@ -167,6 +167,17 @@ export class StateStore {
     const v = await this.db.get(pk(P_WITHDRAWALS, batchIndex));
     return v === undefined ? undefined : JSON.parse(v.toString());
   }
+  /**
+   * Withdrawal records of batches [first, last] in batch order: the leaves of that range's withdrawal
+   * tree (node/state/withdrawals.ts WithdrawalTree).
+   */
+  async withdrawalsInRange(first: number, last: number): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for await (const v of this.db.values({ gte: pk(P_WITHDRAWALS, first), lte: pk(P_WITHDRAWALS, last) })) {
+      out.push(...(JSON.parse(v.toString()) as unknown[]));
+    }
+    return out;
+  }
   async batchData(batchIndex: number): Promise<Bytes | undefined> {
     const v = await this.db.get(pk(P_BATCH, batchIndex));
     return v === undefined ? undefined : new Uint8Array(v);

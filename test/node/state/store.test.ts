@@ -7,6 +7,7 @@ import { applyBatch } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { StateStore, exportSnapshot, importSnapshot, readSnapshot } from "../../../node/state/store.ts";
 import { Workload } from "../../../node/state/workload.ts";
+import { WithdrawalTree, verifyWithdrawalProof, type WithdrawalRecord } from "../../../node/state/withdrawals.ts";
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };
 
@@ -20,7 +21,10 @@ describe("state store (LevelDB)", () => {
       const { batch, l1 } = wl.next(state);
       const result = applyBatch(state, batch, l1, { signerCache: wl.signers });
       const { root, derived } = sc.commitBatch(state);
-      await store.commitBatch({ batchIndex: batch.index, root, derived, receipts: result.txReceipts, withdrawals: result.withdrawals, l1Cursor: { block: batch.index * 3 } });
+      await store.commitBatch({
+        batchIndex: batch.index, root, derived, receipts: result.txReceipts, withdrawals: result.withdrawals,
+        l1Cursor: { block: batch.index * 3 }, mempool: { put: [[`tx${batch.index}`, Uint8Array.of(batch.index & 255)]], del: [`tx${batch.index - 2}`] },
+      });
     }
   }
 
@@ -42,6 +46,12 @@ describe("state store (LevelDB)", () => {
     expect(await store.receipts(9)).to.equal(undefined);
     expect(await store.l1Cursor()).to.deep.equal({ block: 36 });
     expect(hex((await store.stateRoot(12))!)).to.equal(hex(sc.root()));
+    expect((await store.mempool()).map(([k]) => k).sort()).to.deep.equal(["tx11", "tx12"]);
+    // the withdrawal tree of a batch range, from the stored records
+    const ws = (await store.withdrawalsInRange(1, 12)) as WithdrawalRecord[];
+    expect(ws.length).to.be.greaterThan(0);
+    const tree = new WithdrawalTree(ws);
+    for (const w of ws) expect(verifyWithdrawalProof(tree.root, w, tree.proof(w.withdrawalId))).to.equal(true);
     // continue from the loaded copy and from the original: identical roots
     await run(store, wl, loaded.state, loaded.commitment, 3);
     for (let i = 0; i < 3; i++) {
