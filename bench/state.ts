@@ -119,8 +119,9 @@ export async function main(args: string[]): Promise<void> {
       }
     }
     const s = sc.stats;
+    const ts = sc.trie.stats;
     console.log(
-      `batch ${batch.index}: stf ${(t1 - t0).toFixed(1)} ms, commitment ${(t2 - t1).toFixed(1)} ms (derive ${s.deriveMs.toFixed(1)}, trie ${s.trieMs.toFixed(1)}; ${s.puts} puts, ${s.dels} dels, ${sc.trie.stats.nodes} nodes hashed), leveldb ${c.toFixed(1)} ms`,
+      `batch ${batch.index}: stf ${(t1 - t0).toFixed(1)} ms, commitment ${(t2 - t1).toFixed(1)} ms (derive ${s.deriveMs.toFixed(1)}, trie ${s.trieMs.toFixed(1)}: keys ${ts.keyMs.toFixed(1)} structure ${ts.structMs.toFixed(1)} leaves ${ts.leafMs.toFixed(1)} nodes ${ts.nodeMs.toFixed(1)}; ${s.puts} puts, ${s.dels} dels, ${ts.nodes} nodes hashed), leveldb ${c.toFixed(1)} ms`,
     );
   }
   perBatch.sort((a, b) => a - b);

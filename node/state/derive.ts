@@ -65,7 +65,7 @@ export interface Derived {
   dels: Uint8Array[];
   /** Orders that left their pre-state position (removed, or moved to another position). */
   removed: number[];
-  /** [order id, new next] for every order whose leaf was written. */
+  /** [order id, new next] for every order whose leaf was written (generic derivation only; empty on the fast path). */
   next: [number, number][];
   /** Orders that are now the head of a level. */
   heads: number[];

@@ -243,7 +243,6 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     for (const [id, o] of orders) {
       const nx = o.next === null ? 0 : o.next.id;
       puts.push(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, nx));
-      nextOut.push([id, nx]);
       if (nx !== 0) so.setPrev(nx, id);
       if (o.prev === null) so.setPrev(id, 0);
     }
