@@ -159,10 +159,11 @@ export class StateCommitment {
     const t1 = performance.now();
     for (const k of derived.dels) this.trie.delete(k);
     for (const e of derived.puts) this.trie.put(e);
+    if (derived.putBatch !== undefined) this.trie.putBatch(derived.putBatch);
     const root = this.trie.commit();
     this.stats.deriveMs = t1 - t0;
     this.stats.trieMs = performance.now() - t1;
-    this.stats.puts = derived.puts.length;
+    this.stats.puts = derived.puts.length + (derived.putBatch?.count ?? 0);
     this.stats.dels = derived.dels.length;
     return { root, derived };
   }

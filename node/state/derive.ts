@@ -13,6 +13,7 @@
 import type { ClobState } from "../clob/state.ts";
 import { Side } from "../clob/types.ts";
 import {
+  type LeafBatch,
   type AccountLeaf,
   type LevelLeaf,
   type MarketLeaf,
@@ -61,6 +62,8 @@ export interface LevelChange {
 /** The batch's effect on the trie, plus what the full node needs to update its shadow indexes. */
 export interface Derived {
   puts: Uint8Array[];
+  /** Further puts as one buffer (the fast path writes all its puts here, `puts` stays empty). */
+  putBatch?: LeafBatch;
   /** Keys of deleted leaves. */
   dels: Uint8Array[];
   /** Orders that left their pre-state position (removed, or moved to another position). */
@@ -440,3 +443,9 @@ export function* allLeaves(state: ClobState): Generator<Uint8Array> {
 }
 
 export { accountKey, assetKey, globalsKey, levelKey, marketKey, orderKey, clientKey };
+
+/** Every put of a Derived, whichever form it is in. */
+export function* allPuts(d: Derived): Generator<Uint8Array> {
+  yield* d.puts;
+  if (d.putBatch !== undefined) yield* d.putBatch;
+}

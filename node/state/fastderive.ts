@@ -13,9 +13,9 @@ import { Side } from "../clob/types.ts";
 import type { Derived, LevelChange } from "./derive.ts";
 import { globalsOf } from "./derive.ts";
 import {
-  LeafArena,
+  LeafBatch,
   NONE,
-  setLeafArena,
+  setLeafSink,
   clientKey,
   encodeAsset,
   encodeClient,
@@ -159,17 +159,24 @@ function nextBetter(side: BookSide, price: number): number {
 }
 
 export function fastDerive(state: ClobState, sh: Shadow): Derived {
-  const prevArena = setLeafArena(new LeafArena());
+  const batch = new LeafBatch();
+  const prev = setLeafSink(batch);
   try {
-    return fastDeriveIn(state, sh);
+    const d = fastDeriveIn(state, sh);
+    d.putBatch = batch;
+    return d;
   } finally {
-    setLeafArena(prevArena);
+    setLeafSink(prev);
   }
 }
 
 function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   const d = state.dirty;
   const puts: Uint8Array[] = [];
+  // Leaf encoders append to the active LeafBatch and return an empty array; anything else is kept here.
+  const emit = (e: Uint8Array) => {
+    if (e.length > 0) puts.push(e);
+  };
   const dels: Uint8Array[] = [];
   const removed: number[] = [];
   const nextOut: [number, number][] = [];
@@ -235,14 +242,14 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     if (o.prev !== null) enc!.set(prevId, o.prev);
     accountSet.add(o.owner);
     if (o.clientId !== 0 && (!had || preClient !== o.clientId)) {
-      puts.push(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
+      emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
     }
     so.set(id, prevId, pos, o.owner, o.clientId);
   }
   for (const [m, orders] of encodeByMarket) {
     for (const [id, o] of orders) {
       const nx = o.next === null ? 0 : o.next.id;
-      puts.push(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, nx));
+      emit(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, nx));
       if (nx !== 0) so.setPrev(nx, id);
       if (o.prev === null) so.setPrev(id, 0);
     }
@@ -256,7 +263,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     const done = new Set<number>();
     const encodeLvl = (side: number, price: number, lvl: PriceLevel) => {
       const bs = side === Side.BUY ? bids : asks;
-      puts.push(encodeLevel({
+      emit(encodeLevel({
         market: m, side, price, count: lvl.count, total: lvl.total, head: lvl.head!.id, tail: lvl.tail!.id,
         next: nextWorse(bs, price),
       }));
@@ -296,7 +303,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   for (const m of [...markets].sort((a, b) => a - b)) {
     const mk = state.markets.get(m);
     if (mk === undefined) continue;
-    puts.push(encodeMarket({ id: m, params: mk.params, bestBid: mk.book.bestBid(), bestAsk: mk.book.bestAsk() }));
+    emit(encodeMarket({ id: m, params: mk.params, bestBid: mk.book.bestBid(), bestAsk: mk.book.bestAsk() }));
   }
 
   const books = state.marketIds().map((m) => [m, state.markets.get(m)!.book] as const);
@@ -308,13 +315,13 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       const c = book.ownerOrderCount(idx);
       if (c > 0) open.push(m, c);
     }
-    puts.push(encodeAccountFrom(acct.address, idx, acct.nonce, acct.balances, open));
+    emit(encodeAccountFrom(acct.address, idx, acct.nonce, acct.balances, open));
   }
   for (const id of d.assets) {
     const a = state.assets.get(id);
-    if (a !== undefined) puts.push(encodeAsset({ id, supply: a.supply }));
+    if (a !== undefined) emit(encodeAsset({ id, supply: a.supply }));
   }
-  if (d.globals || d.accounts.size > 0) puts.push(encodeGlobals(globalsOf(state)));
+  if (d.globals || d.accounts.size > 0) emit(encodeGlobals(globalsOf(state)));
   return { puts, dels, removed, next: nextOut, heads, levels };
 }
 

@@ -10,6 +10,7 @@ interface NativeKeccak {
   hashNodes(children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array): void;
   hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void;
   trieApply?: TrieApplyFn;
+  copySlots?(src: Uint8Array, offs: Uint32Array, opLeaf: Int32Array, arena: Uint8Array, leafLen: Uint16Array, slot: number): void;
   simd(): boolean;
   setSimd(on: boolean): boolean;
 }
@@ -117,6 +118,24 @@ export function hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Arra
     const len = lens[l];
     buf.set(arena.subarray(slot * l, slot * l + len), 1);
     leafHash.set(keccak_256(buf.subarray(0, len + 1)), 32 * l);
+  }
+}
+
+/**
+ * For each i with opLeaf[i] >= 0 and a leaf src[offs[i]..offs[i+1]) of at most `slot` bytes: copy it to
+ * arena slot opLeaf[i] and record its length. Longer leaves are left to the caller.
+ */
+export function copySlots(src: Uint8Array, offs: Uint32Array, opLeaf: Int32Array, arena: Uint8Array, leafLen: Uint16Array, slot: number): void {
+  if (native?.copySlots !== undefined) {
+    native.copySlots(src, offs, opLeaf, arena, leafLen, slot);
+    return;
+  }
+  for (let i = 0; i + 1 < offs.length && i < opLeaf.length; i++) {
+    const l = opLeaf[i];
+    const len = offs[i + 1] - offs[i];
+    if (l < 0 || len > slot) continue;
+    arena.set(src.subarray(offs[i], offs[i + 1]), slot * l);
+    leafLen[l] = len;
   }
 }
 

@@ -90,36 +90,71 @@ for (let i = 0; i < 16; i++) {
 }
 
 /**
- * Bump allocator for leaf encodings: while one is active (setLeafArena), encoders return views into
- * shared 1 MiB buffers instead of allocating one ArrayBuffer per leaf (most leaves exceed V8's on-heap
- * typed-array size, so separate buffers cost a malloc and a finalizer each).
+ * A batch of leaf encodings stored back to back in one buffer (the commit hot path): while a batch is the
+ * active sink (setLeafSink), leaf encoders append to it and return an empty array instead of allocating
+ * one buffer and one view per leaf. Keys (orderKey, ...) are never written to the sink.
  */
-export class LeafArena {
-  private buf = new Uint8Array(1 << 20);
-  private p = 0;
-  take(n: number): Uint8Array {
-    if (this.p + n > this.buf.length) {
-      this.buf = new Uint8Array(Math.max(1 << 20, n));
-      this.p = 0;
+export class LeafBatch {
+  data = new Uint8Array(1 << 21);
+  /** Start offset of leaf i is offs[i], its end offs[i + 1]; length = count + 1. */
+  offs = new Uint32Array(1 << 15);
+  count = 0;
+  get bytes(): number {
+    return this.offs[this.count];
+  }
+  reserve(n: number): number {
+    const at = this.offs[this.count];
+    if (at + n > this.data.length) {
+      const d = new Uint8Array(Math.max(2 * this.data.length, at + n));
+      d.set(this.data.subarray(0, at));
+      this.data = d;
     }
-    const v = this.buf.subarray(this.p, this.p + n);
-    this.p += n;
-    return v;
+    if (this.count + 2 > this.offs.length) {
+      const o = new Uint32Array(2 * this.offs.length);
+      o.set(this.offs);
+      this.offs = o;
+    }
+    return at;
+  }
+  /** Leaf i as a view (no copy). */
+  leaf(i: number): Uint8Array {
+    return this.data.subarray(this.offs[i], this.offs[i + 1]);
+  }
+  *[Symbol.iterator](): Generator<Uint8Array> {
+    for (let i = 0; i < this.count; i++) yield this.leaf(i);
   }
 }
-let arena: LeafArena | null = null;
-/** Make encoders allocate from `a` (null: separate buffers). Returns the previous arena. */
-export function setLeafArena(a: LeafArena | null): LeafArena | null {
-  const prev = arena;
-  arena = a;
+
+let sink: LeafBatch | null = null;
+/** Make leaf encoders append to `b` (null: return separate arrays). Returns the previous sink. */
+export function setLeafSink(b: LeafBatch | null): LeafBatch | null {
+  const prev = sink;
+  sink = b;
   return prev;
 }
+const NO_LEAF = new Uint8Array(0);
 
-class W {
-  readonly b: Uint8Array;
+/** The single writer all encoders use (they are not reentrant). */
+class Writer {
+  b: Uint8Array = NO_LEAF;
   p = 0;
-  constructor(n: number) {
-    this.b = arena === null ? new Uint8Array(n) : arena.take(n);
+  private end = 0;
+  private toSink = false;
+  /** Start a leaf (to the sink when one is active and `leaf`) or a key of `n` bytes. */
+  start(n: number, leaf: boolean): this {
+    if (leaf && sink !== null) {
+      const at = sink.reserve(n);
+      this.b = sink.data;
+      this.p = at;
+      this.end = at + n;
+      this.toSink = true;
+    } else {
+      this.b = new Uint8Array(n);
+      this.p = 0;
+      this.end = n;
+      this.toSink = false;
+    }
+    return this;
   }
   u8(n: number): this {
     this.b[this.p++] = n;
@@ -174,9 +209,23 @@ class W {
     return this;
   }
   done(): Uint8Array {
-    if (this.p !== this.b.length) throw new Error("leaf: length mismatch");
+    if (this.p !== this.end) throw new Error("leaf: length mismatch");
+    if (this.toSink) {
+      sink!.offs[++sink!.count] = this.end;
+      return NO_LEAF;
+    }
     return this.b;
   }
+}
+
+const SINGLE = new Writer();
+/** Writer for a key (never to the sink). */
+function WK(n: number): Writer {
+  return SINGLE.start(n, false);
+}
+/** Writer for a leaf (to the active sink, if any). */
+function WL(n: number): Writer {
+  return SINGLE.start(n, true);
 }
 
 class R {
@@ -234,28 +283,28 @@ export function globalsKey(): Uint8Array {
   return Uint8Array.of(Tag.GLOBALS);
 }
 export function assetKey(id: number): Uint8Array {
-  return new W(5).u8(Tag.ASSET).u32(id).done();
+  return WK(5).u8(Tag.ASSET).u32(id).done();
 }
 export function marketKey(id: number): Uint8Array {
-  return new W(5).u8(Tag.MARKET).u32(id).done();
+  return WK(5).u8(Tag.MARKET).u32(id).done();
 }
 export function accountKey(address: string): Uint8Array {
-  return new W(21).u8(Tag.ACCOUNT).addr(address).done();
+  return WK(21).u8(Tag.ACCOUNT).addr(address).done();
 }
 export function orderKey(id: number): Uint8Array {
-  return new W(9).u8(Tag.ORDER).u64(id).done();
+  return WK(9).u8(Tag.ORDER).u64(id).done();
 }
 export function levelKey(market: number, side: number, price: number): Uint8Array {
-  return new W(14).u8(Tag.LEVEL).u32(market).u8(side).u64(price).done();
+  return WK(14).u8(Tag.LEVEL).u32(market).u8(side).u64(price).done();
 }
 export function clientKey(market: number, owner: number, clientId: number): Uint8Array {
-  return new W(17).u8(Tag.CLIENT).u32(market).u32(owner).u64(clientId).done();
+  return WK(17).u8(Tag.CLIENT).u32(market).u32(owner).u64(clientId).done();
 }
 
 // ---- encoders ----
 
 export function encodeGlobals(g: GlobalsLeaf): Uint8Array {
-  return new W(105)
+  return WL(105)
     .u8(Tag.GLOBALS)
     .u64(g.chainId)
     .addr(g.verifyingContract)
@@ -270,11 +319,11 @@ export function encodeGlobals(g: GlobalsLeaf): Uint8Array {
     .done();
 }
 export function encodeAsset(a: AssetLeaf): Uint8Array {
-  return new W(13).u8(Tag.ASSET).u32(a.id).u64(a.supply).done();
+  return WL(13).u8(Tag.ASSET).u32(a.id).u64(a.supply).done();
 }
 export function encodeMarket(m: MarketLeaf): Uint8Array {
   const p = m.params;
-  return new W(62)
+  return WL(62)
     .u8(Tag.MARKET)
     .u32(m.id)
     .u32(p.baseAsset)
@@ -291,7 +340,7 @@ export function encodeMarket(m: MarketLeaf): Uint8Array {
 }
 export function encodeAccount(a: AccountLeaf): Uint8Array {
   if (a.balances.length > 0xffff || a.openOrders.length > 0xffff) throw new Error("leaf: account too large");
-  const w = new W(21 + 16 + 2 + 20 * a.balances.length + 2 + 8 * a.openOrders.length);
+  const w = WL(21 + 16 + 2 + 20 * a.balances.length + 2 + 8 * a.openOrders.length);
   w.u8(Tag.ACCOUNT).addr(a.address).u64(a.index).u64(a.nonce).u16(a.balances.length);
   for (const [asset, av, lk] of a.balances) w.u32(asset).u64(av).u64(lk);
   w.u16(a.openOrders.length);
@@ -303,7 +352,7 @@ export function encodeOrderFields(
   id: number, market: number, owner: number, side: number, price: number, size: number,
   expiry: number, clientId: number, priority: number, next: number,
 ): Uint8Array {
-  return new W(66).u8(Tag.ORDER).u64(id).u32(market).u32(owner).u8(side).u64(price).u64(size).u64(expiry)
+  return WL(66).u8(Tag.ORDER).u64(id).u32(market).u32(owner).u8(side).u64(price).u64(size).u64(expiry)
     .u64(clientId).u64(priority).u64(next).done();
 }
 
@@ -320,7 +369,7 @@ export function encodeAccountFrom(
   const nb = balances.size;
   const nm = open.length >> 1;
   if (nb > 0xffff || nm > 0xffff) throw new Error("leaf: account too large");
-  const w = new W(41 + 20 * nb + 8 * nm);
+  const w = WL(41 + 20 * nb + 8 * nm);
   w.u8(Tag.ACCOUNT).addr(address).u64(index).u64(nonce).u16(nb);
   const sb = scratchBal;
   sb.length = 0;
@@ -345,7 +394,7 @@ export function encodeAccountFrom(
 }
 
 export function encodeOrder(o: OrderLeaf): Uint8Array {
-  return new W(66)
+  return WL(66)
     .u8(Tag.ORDER)
     .u64(o.id)
     .u32(o.market)
@@ -360,7 +409,7 @@ export function encodeOrder(o: OrderLeaf): Uint8Array {
     .done();
 }
 export function encodeLevel(l: LevelLeaf): Uint8Array {
-  return new W(50)
+  return WL(50)
     .u8(Tag.LEVEL)
     .u32(l.market)
     .u8(l.side)
@@ -373,7 +422,7 @@ export function encodeLevel(l: LevelLeaf): Uint8Array {
     .done();
 }
 export function encodeClient(c: ClientLeaf): Uint8Array {
-  return new W(25).u8(Tag.CLIENT).u32(c.market).u32(c.owner).u64(c.clientId).u64(c.orderId).done();
+  return WL(25).u8(Tag.CLIENT).u32(c.market).u32(c.owner).u64(c.clientId).u64(c.orderId).done();
 }
 
 // ---- decoders ----

@@ -15,7 +15,7 @@ import { once } from "node:events";
 import { ClassicLevel } from "classic-level";
 import type { ClobState } from "../clob/state.ts";
 import { StateCommitment, hex, stateFromLeaves } from "./commitment.ts";
-import type { Derived } from "./derive.ts";
+import { type Derived, allPuts } from "./derive.ts";
 import { keyLen } from "./leaves.ts";
 
 type Bytes = Uint8Array;
@@ -46,7 +46,7 @@ export interface BatchCommit {
   batchIndex: number;
   root: Bytes;
   /** Leaf changes (StateCommitment.commitBatch / applyDerived). */
-  derived: Pick<Derived, "puts" | "dels">;
+  derived: Pick<Derived, "puts" | "dels" | "putBatch">;
   receipts?: unknown;
   withdrawals?: unknown[];
   /** Encoded batch as derived from L1 (opaque here). */
@@ -122,7 +122,7 @@ export class StateStore {
     }
     const ops = this.db.batch();
     for (const k of c.derived.dels) ops.del(stateKey(k));
-    for (const e of c.derived.puts) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e.buffer, e.byteOffset, e.byteLength));
+    for (const e of allPuts(c.derived as Derived)) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e.buffer, e.byteOffset, e.byteLength));
     if (c.receipts !== undefined) ops.put(pk(P_RECEIPTS, c.batchIndex), Buffer.from(JSON.stringify(c.receipts)));
     if (c.withdrawals !== undefined) ops.put(pk(P_WITHDRAWALS, c.batchIndex), Buffer.from(JSON.stringify(c.withdrawals)));
     if (c.batchData !== undefined) ops.put(pk(P_BATCH, c.batchIndex), Buffer.from(c.batchData));

@@ -15,7 +15,8 @@
 // applied by commit(), which hashes key paths, dirty leaves and dirty nodes in a few native batch calls
 // (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
 
-import { hashLeaves, hashNodes, keccak256, keccakMany, nativeTrieApply } from "./keccak.ts";
+import { copySlots, hashLeaves, hashNodes, keccak256, keccakMany, nativeTrieApply } from "./keccak.ts";
+import type { LeafBatch } from "./leaves.ts";
 
 /** Leaf encodings up to this many bytes live in a flat arena (no per-leaf objects for the GC to trace). */
 const SLOT = 128;
@@ -96,6 +97,8 @@ export class Trie {
   /** Buffered updates: a leaf encoding (put) or a key (delete, marked by `del`). */
   private pendingEnc: Uint8Array[] = [];
   private pendingDel: boolean[] = [];
+  /** Leaf batches to put after the single operations (commit hot path). */
+  private pendingBatches: LeafBatch[] = [];
   private readonly stackN = new Int32Array(132);
   private readonly stackD = new Int32Array(132);
   /** Use the native structural update when the addon provides it. */
@@ -132,8 +135,15 @@ export class Trie {
     this.pendingDel.push(true);
   }
 
+  /** Buffer a batch of leaf puts (applied by commit() after the single puts and deletes). */
+  putBatch(b: LeafBatch): void {
+    this.pendingBatches.push(b);
+  }
+
   get pendingCount(): number {
-    return this.pendingEnc.length;
+    let n = this.pendingEnc.length;
+    for (const b of this.pendingBatches) n += b.count;
+    return n;
   }
 
   /** Apply buffered updates in order and rehash what changed. Returns the root. */
@@ -190,8 +200,70 @@ export class Trie {
       for (let i = 0; i < n; i++) if (opLeaf[i] >= 0) this.storeEnc(opLeaf[i], encs[i]);
       st.structMs = performance.now() - t0;
     }
+    const batches = this.pendingBatches;
+    if (batches.length > 0) {
+      this.pendingBatches = [];
+      for (const b of batches) this.applyBatch(b);
+    }
     this.rehash();
     return this.rootHash();
+  }
+
+  /** Apply a leaf batch (puts only): key paths, structure and encodings without per-leaf objects. */
+  private applyBatch(b: LeafBatch): void {
+    const st = this.stats;
+    let t0 = performance.now();
+    const n = b.count;
+    if (n === 0) return;
+    const data = b.data;
+    const offs = b.offs.subarray(0, n + 1);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const kl = this.keyLen(data[offs[i]]);
+      if (kl <= 0 || kl > offs[i + 1] - offs[i]) throw new Error(`trie: bad leaf encoding in batch (tag ${data[offs[i]]})`);
+      total += kl;
+    }
+    const keys = new Uint8Array(total);
+    const koffs = new Uint32Array(n + 1);
+    let p = 0;
+    for (let i = 0; i < n; i++) {
+      const s0 = offs[i];
+      const kl = this.keyLen(data[s0]);
+      for (let j = 0; j < kl; j++) keys[p + j] = data[s0 + j];
+      p += kl;
+      koffs[i + 1] = p;
+    }
+    const kps = new Uint8Array(32 * n);
+    keccakMany(keys, koffs, kps);
+    const t1 = performance.now();
+    st.keyMs += t1 - t0;
+    t0 = t1;
+    const opLeaf = new Int32Array(n);
+    const isDel = new Uint8Array(n);
+    if (this.useNative) {
+      let i = 0;
+      while (i < n) {
+        this.reserve(n - i);
+        i = nativeTrieApply!(
+          this.meta, this.children, this.nodeDepth, this.nodeFlag, this.leafKey, this.leafFlag, this.nodeFree,
+          this.leafFree, this.dirtyNodes, this.dirtyLeaves, kps, isDel, opLeaf, i,
+        );
+      }
+    } else {
+      const kps32 = new Uint32Array(kps.buffer);
+      for (let i = 0; i < n; i++) {
+        this.reserve(1);
+        opLeaf[i] = this.insert(kps, kps32, 32 * i);
+      }
+    }
+    // Encodings: short ones straight into their slots; long ones (rare: big accounts) through the map.
+    copySlots(data, offs, opLeaf, this.leafArena, this.leafLen, SLOT);
+    for (let i = 0; i < n; i++) {
+      const l = opLeaf[i];
+      if (offs[i + 1] - offs[i] > SLOT) this.storeEnc(l, data.slice(offs[i], offs[i + 1]));
+      else if (this.leafBig.size > 0) this.leafBig.delete(l);
+    }
+    st.structMs += performance.now() - t0;
   }
 
   rootHash(): Uint8Array {

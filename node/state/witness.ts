@@ -18,7 +18,7 @@ import { type ClobState } from "../clob/state.ts";
 import { type ApplyOptions, type Batch, BatchExecutor, type BatchResult } from "../clob/stf.ts";
 import { type L1Message, SelfTradePrevention, Side, TimeInForce, type Tx, TxKind } from "../clob/types.ts";
 import { type StateCommitment, stateFromLeaves } from "./commitment.ts";
-import { type Derived, InsufficientWitness, type PreView, deriveChanges } from "./derive.ts";
+import { type Derived, InsufficientWitness, type PreView, allPuts, deriveChanges } from "./derive.ts";
 import { keccak256 } from "./keccak.ts";
 import {
   type AccountLeaf,
@@ -409,7 +409,7 @@ export function buildWitness(trie: Trie, reads: Uint8Array[][], derived: Derived
     return newly;
   });
   const rest: number[] = [];
-  for (const e of derived.puts) markKey(keyOf(e), rest);
+  for (const e of allPuts(derived)) markKey(keyOf(e), rest);
   for (const k of derived.dels) markKey(k, rest);
   for (const k of pvKeys) markKey(k, rest);
   // Simulate the updates on the pruned trie, expanding whatever else they need (collapse siblings).
@@ -424,7 +424,7 @@ export function buildWitness(trie: Trie, reads: Uint8Array[][], derived: Derived
     return expandRef(n.ref);
   });
   for (const k of derived.dels) sim.delete(k);
-  for (const e of derived.puts) sim.put(e);
+  for (const e of allPuts(derived)) sim.put(e);
   const pre = build(trie.rootRef());
   const bytes = serializeWitness(pre);
   // Attribution: bytes of each expanded ref (NODE: 1 byte + its unexpanded children; LEAF: 3 + len).
@@ -514,7 +514,7 @@ export function verifyWitness(
   const result = ex.finish();
   const derived = deriveChanges(state, witnessPreView(leaves));
   for (const k of derived.dels) pt.delete(k);
-  for (const e of derived.puts) pt.put(e);
+  for (const e of allPuts(derived)) pt.put(e);
   return { postRoot: pt.hash(), result };
 }
 

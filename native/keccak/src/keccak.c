@@ -539,6 +539,43 @@ static napi_value TrieApply(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// copySlots(src, offs: Uint32Array(n+1), opLeaf: Int32Array(n), arena, leafLen: Uint16Array, slot)
+// For each i with opLeaf[i] >= 0 and a leaf of at most `slot` bytes: arena[slot*l ..] = src[offs[i]..offs[i+1]],
+// leafLen[l] = length. Longer leaves are left to the caller.
+static napi_value CopySlots(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *src, *arena;
+  int32_t *offs, *opLeaf;
+  size_t ns, no, nl, na, nlen;
+  uint32_t slot;
+  napi_typedarray_type t;
+  void* d;
+  napi_value ab;
+  size_t off;
+  if (argc < 6 || !get_bytes(env, argv[0], &src, &ns) || !get_i32(env, argv[1], &offs, &no) || !get_i32(env, argv[2], &opLeaf, &nl) ||
+      !get_bytes(env, argv[3], &arena, &na) || napi_get_typedarray_info(env, argv[4], &t, &nlen, &d, &ab, &off) != napi_ok ||
+      t != napi_uint16_array || napi_get_value_uint32(env, argv[5], &slot) != napi_ok || no < 1 || nl < no - 1) {
+    napi_throw_error(env, NULL, "copySlots: bad arguments");
+    return NULL;
+  }
+  uint16_t* lens = (uint16_t*)d;
+  const uint32_t* o = (const uint32_t*)offs;
+  for (size_t i = 0; i + 1 < no; i++) {
+    int32_t l = opLeaf[i];
+    if (l < 0) continue;
+    uint32_t a = o[i], b = o[i + 1];
+    if (b < a || b > ns) { napi_throw_error(env, NULL, "copySlots: offsets"); return NULL; }
+    uint32_t len = b - a;
+    if (len > slot) continue;
+    if ((size_t)l >= nlen || ((size_t)l + 1) * slot > na) { napi_throw_error(env, NULL, "copySlots: leaf out of range"); return NULL; }
+    memcpy(arena + (size_t)l * slot, src + a, len);
+    lens[l] = (uint16_t)len;
+  }
+  return NULL;
+}
+
 static napi_value Simd(napi_env env, napi_callback_info info) {
   napi_value v;
   napi_get_boolean(env, g_avx512 != 0, &v);
@@ -568,6 +605,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"hashNodes", NULL, HashNodes, NULL, NULL, NULL, napi_default, NULL},
     {"hashLeaves", NULL, HashLeaves, NULL, NULL, NULL, napi_default, NULL},
     {"trieApply", NULL, TrieApply, NULL, NULL, NULL, napi_default, NULL},
+    {"copySlots", NULL, CopySlots, NULL, NULL, NULL, napi_default, NULL},
     {"simd", NULL, Simd, NULL, NULL, NULL, napi_default, NULL},
     {"setSimd", NULL, SetSimd, NULL, NULL, NULL, napi_default, NULL},
   };
