@@ -45,12 +45,8 @@ export class Order implements RestingOrder {
   next: Order | null = null;
   /** The level the order rests in; null once removed. */
   level: PriceLevel | null = null;
-  /** Fixed index of this object in its book's order pool (see OwnerOrders). */
-  readonly slot: number;
-
-  constructor(slot: number) {
-    this.slot = slot;
-  }
+  /** Position in the owner's OwnerOrders array. */
+  ownerPos = 0;
 }
 
 /** @internal One price level of one side: a FIFO queue of orders plus aggregates. */
@@ -212,44 +208,26 @@ export class BookSide {
 }
 
 /**
- * @internal Per-owner list of resting orders in one book, plus the client-id index. The list is lazy so
- * that removing an order never touches other orders: entry i names the order in pool slot `slots[i]` and
- * is live while `gens[i]` equals that slot's current generation (the book bumps a slot's generation when
- * its order leaves the book or loses priority, and appends a new entry when it regains it). Entries are in
- * the order the orders gained priority; dead entries are compacted away once they outnumber live ones.
+ * @internal The resting orders of one owner in one book, as an unordered array (each order knows its
+ * position, so removal swaps the last entry into the hole and touches no other order's queue), plus the
+ * client-id index. Callers that need an order (cancel-all, iteration) sort by priority.
  */
 export class OwnerOrders {
-  /** Entry i: pool slot at 2i, generation at 2i + 1 (interleaved: one cache line per append). */
-  e = new Float64Array(8);
-  /** Entries in use (live and dead). */
-  n = 0;
-  /** Live entries = resting orders of the owner. */
-  live = 0;
+  readonly orders: Order[] = [];
   /** clientId -> order, for the owner's resting orders with clientId != 0 (created on first use). */
   byClient: Map<number, Order> | null = null;
 
-  append(slot: number, gen: number): void {
-    if (2 * this.n === this.e.length) {
-      const e = new Float64Array(this.e.length * 2);
-      e.set(this.e);
-      this.e = e;
-    }
-    this.e[2 * this.n] = slot;
-    this.e[2 * this.n + 1] = gen;
-    this.n++;
+  add(o: Order): void {
+    o.ownerPos = this.orders.length;
+    this.orders.push(o);
   }
 
-  /** Drop dead entries (keeps the order of live ones). */
-  compact(slotGen: Float64Array): void {
-    const e = this.e;
-    let w = 0;
-    for (let i = 0; i < this.n; i++) {
-      if (slotGen[e[2 * i]] !== e[2 * i + 1]) continue;
-      e[2 * w] = e[2 * i];
-      e[2 * w + 1] = e[2 * i + 1];
-      w++;
+  remove(o: Order): void {
+    const last = this.orders.pop()!;
+    if (last !== o) {
+      this.orders[o.ownerPos] = last;
+      last.ownerPos = o.ownerPos;
     }
-    this.n = w;
   }
 }
 

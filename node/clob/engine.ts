@@ -200,12 +200,7 @@ export class OrderBook {
   private readonly byId = new NumMap<Order>();
   /** Indexed by the dense owner index. */
   private readonly owners: (OwnerOrders | undefined)[] = [];
-  /** Every order object ever allocated, by slot; free ones are listed in `orderPool`. */
-  private readonly slots: Order[] = [];
-  /** Generation of each slot: bumped when its order leaves the book or loses priority (see OwnerOrders). */
-  private slotGen = new Float64Array(1024);
   private readonly orderPool: Order[] = [];
-  private readonly scratch: Order[] = [];
 
   constructor() {
     const levelPool: PriceLevel[] = [];
@@ -233,24 +228,19 @@ export class OrderBook {
 
   /** Number of resting orders of `owner`. */
   ownerOrderCount(owner: number): number {
-    return this.owners[owner]?.live ?? 0;
+    return this.owners[owner]?.orders.length ?? 0;
   }
 
-  /** The owner's resting orders in the order they gained priority (oldest first). */
+  /** The owner's resting orders by ascending priority sequence (then id): oldest queue priority first. */
   *ordersOf(owner: number): IterableIterator<RestingOrder> {
-    yield* this.collectOwner(owner, []);
+    yield* this.sortedOrdersOf(owner);
   }
 
-  /** Append the owner's resting orders (oldest priority first) to `out`. */
-  private collectOwner(owner: number, out: Order[]): Order[] {
+  /** A sorted copy of the owner's resting orders (ascending priority, then id). O(k log k). */
+  private sortedOrdersOf(owner: number): Order[] {
     const list = this.owners[owner];
-    if (list === undefined) return out;
-    const e = list.e;
-    for (let i = 0; i < list.n; i++) {
-      const s = e[2 * i];
-      if (this.slotGen[s] === e[2 * i + 1]) out.push(this.slots[s]);
-    }
-    return out;
+    if (list === undefined) return [];
+    return list.orders.slice().sort(byPriority);
   }
 
   /** Best bid price in ticks, or -1 if there are no bids. */
@@ -473,13 +463,12 @@ export class OrderBook {
   cancelAll(owner: number, r: BookResult): BookResult {
     r.reset();
     r.status = BookStatus.REMOVED;
-    const mine = this.collectOwner(owner, this.scratch);
+    const mine = this.sortedOrdersOf(owner);
     for (let i = 0; i < mine.length; i++) {
       const o = mine[i];
       r.push(MakerEventKind.CANCELLED, o, o.size).remaining = 0;
       this.remove(o, o.side === Side.BUY ? this.bids : this.asks);
     }
-    mine.length = 0;
     return r;
   }
 
@@ -518,7 +507,6 @@ export class OrderBook {
       o.size = newSize;
       o.priority = newPriority;
       lvl.push(o);
-      this.requeueOwner(o);
       return r;
     }
     const opp = isBuy ? this.asks : this.bids;
@@ -533,7 +521,6 @@ export class OrderBook {
     o.size = newSize;
     o.priority = newPriority;
     own.levelAt(newPrice).push(o);
-    this.requeueOwner(o);
     return r;
   }
 
@@ -650,7 +637,7 @@ export class OrderBook {
     clientId: number,
     priority: number,
   ): Order {
-    const o = this.orderPool.pop() ?? this.newOrder();
+    const o = this.orderPool.pop() ?? new Order();
     o.id = id;
     o.owner = owner;
     o.side = side;
@@ -662,25 +649,6 @@ export class OrderBook {
     return o;
   }
 
-  private newOrder(): Order {
-    const o = new Order(this.slots.length);
-    this.slots.push(o);
-    if (o.slot >= this.slotGen.length) {
-      const g = new Float64Array(this.slotGen.length * 2);
-      g.set(this.slotGen);
-      this.slotGen = g;
-    }
-    return o;
-  }
-
-  /** The order lost priority: its owner entry moves to the end (the old entry dies). */
-  private requeueOwner(o: Order): void {
-    const list = this.owners[o.owner]!;
-    const g = ++this.slotGen[o.slot];
-    list.append(o.slot, g);
-    if (list.n > 2 * list.live + 16) list.compact(this.slotGen);
-  }
-
   private index(o: Order): void {
     this.byId.set(o.id, o);
     let list = this.owners[o.owner];
@@ -688,8 +656,7 @@ export class OrderBook {
       list = new OwnerOrders();
       this.owners[o.owner] = list;
     }
-    list.append(o.slot, this.slotGen[o.slot]);
-    list.live++;
+    list.add(o);
     if (o.clientId !== 0) {
       if (list.byClient === null) list.byClient = new Map();
       list.byClient.set(o.clientId, o);
@@ -702,13 +669,15 @@ export class OrderBook {
     lvl.unlink(o);
     side.afterRemove(lvl);
     this.byId.delete(o.id);
-    this.slotGen[o.slot]++;
     const list = this.owners[o.owner]!;
-    list.live--;
-    if (list.n > 2 * list.live + 16) list.compact(this.slotGen);
+    list.remove(o);
     if (o.clientId !== 0) list.byClient!.delete(o.clientId);
     this.orderPool.push(o);
   }
+}
+
+function byPriority(a: Order, b: Order): number {
+  return a.priority - b.priority || a.id - b.id;
 }
 
 function reject(r: BookResult, reason: BookReason): BookResult {
