@@ -15,8 +15,8 @@
 //   total bytes / transactions, p99 over transactions.
 // - commit_ms_per_10k: mean wall time of StateStore.commitBatch (one LevelDB write batch with the batch's
 //   leaf changes, receipts, withdrawals, L1 cursor, head; fsync on) scaled to 10k transactions.
-// The benchmark re-runs itself with a larger V8 young generation (--max-semi-space-size) because the STF
-// allocates receipts per transaction; that flag is part of the documented node setup (docs/stf.md).
+// The benchmark re-runs itself with a larger V8 young generation (--max-semi-space-size=64): the STF
+// allocates receipts per transaction and a node should run with that flag too (docs/stf.md, "Storage").
 //
 // Last line: {"bench":"state","orders_per_s":N,"witness_bytes_per_order_mean":N,
 //             "witness_bytes_per_order_p99":N,"commit_ms_per_10k":N}
