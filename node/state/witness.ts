@@ -16,7 +16,7 @@
 
 import { type ClobState } from "../clob/state.ts";
 import { type ApplyOptions, type Batch, BatchExecutor, type BatchResult } from "../clob/stf.ts";
-import { type L1Message, SelfTradePrevention, Side, TimeInForce, type Tx, TxKind } from "../clob/types.ts";
+import { type L1Message, L1MessageKind, SelfTradePrevention, Side, TimeInForce, type Tx, TxKind } from "../clob/types.ts";
 import { type StateCommitment, stateFromLeaves } from "./commitment.ts";
 import { type Derived, InsufficientWitness, type PreView, allPuts, deriveChanges } from "./derive.ts";
 import { keccak256 } from "./keccak.ts";
@@ -288,10 +288,13 @@ function txReadKeys(state: ClobState, tx: Tx, out: Uint8Array[]): void {
   if (typeof t.market === "number" && Number.isSafeInteger(t.market) && t.market >= 0 && t.market <= 0xffffffff) {
     out.push(marketKey(t.market));
     const owner = state.accountIndex.get(account);
+    const m = state.markets.get(t.market);
     if (owner !== undefined && typeof t.clientId === "number" && t.clientId > 0 && Number.isSafeInteger(t.clientId)) {
       out.push(clientKey(t.market, owner, t.clientId));
+      // The book answers client-id lookups from the resting order that holds the id: include it.
+      const holder = m?.book.findByClientId(owner, t.clientId);
+      if (holder !== undefined) out.push(orderKey(holder.id));
     }
-    const m = state.markets.get(t.market);
     if (m !== undefined && (tx.kind === TxKind.PLACE || tx.kind === TxKind.AMEND)) {
       // Orders the book may read without changing them: the opposite side in matching order at crossing
       // prices (post-only / amend cross checks, FOK, a self-trade stop), up to the size plus one.
@@ -331,12 +334,25 @@ function txReadKeys(state: ClobState, tx: Tx, out: Uint8Array[]): void {
   void SelfTradePrevention;
 }
 
-function l1ReadKeys(msg: L1Message, out: Uint8Array[]): void {
+function l1ReadKeys(state: ClobState, msg: L1Message, out: Uint8Array[]): void {
   const m = msg as L1Message & { account?: string; asset?: number; market?: number; orderId?: number };
-  if (typeof m.account === "string") out.push(accountKey(m.account.toLowerCase()));
-  if (typeof m.asset === "number") out.push(assetKey(m.asset));
-  if (typeof m.market === "number") out.push(marketKey(m.market));
-  if (typeof m.orderId === "number" && m.orderId > 0) out.push(orderKey(m.orderId));
+  if (typeof m.account === "string" && /^0x[0-9a-fA-F]{40}$/.test(m.account)) out.push(accountKey(m.account.toLowerCase()));
+  if (typeof m.asset === "number" && Number.isSafeInteger(m.asset) && m.asset >= 0 && m.asset <= 0xffffffff) out.push(assetKey(m.asset));
+  if (typeof m.market === "number" && Number.isSafeInteger(m.market) && m.market >= 0 && m.market <= 0xffffffff) {
+    out.push(marketKey(m.market));
+    // A fee change re-locks every resting buy order of the market (docs/stf.md SET_MARKET): all of them
+    // and their owners are read.
+    const mk = state.markets.get(m.market);
+    if (msg.kind === L1MessageKind.SET_MARKET && mk !== undefined) {
+      for (const o of mk.book.orders()) {
+        if (o.side !== Side.BUY) continue;
+        out.push(orderKey(o.id));
+        const a = state.accounts[o.owner];
+        if (a !== undefined) out.push(accountKey(a.address));
+      }
+    }
+  }
+  if (typeof m.orderId === "number" && Number.isSafeInteger(m.orderId) && m.orderId > 0) out.push(orderKey(m.orderId));
 }
 
 /**
@@ -351,7 +367,7 @@ export function applyBatchRecording(
   options: ApplyOptions = {},
 ): { result: BatchResult; reads: Uint8Array[][] } {
   const l1Keys: Uint8Array[] = [globalsKey()];
-  for (const m of l1Messages) l1ReadKeys(m, l1Keys);
+  for (const m of l1Messages) l1ReadKeys(state, m, l1Keys);
   const ex = new BatchExecutor(state, batch, l1Messages, options);
   const reads: Uint8Array[][] = [l1Keys];
   for (const tx of batch.txs) {
