@@ -280,7 +280,7 @@ export function parseWitness(bytes: Uint8Array): PartialTrie {
 // ---- generation (full node) ----
 
 /** Read keys of one transaction that the dirty set does not show (lookups that changed nothing). */
-function txReadKeys(state: ClobState, tx: Tx, out: Uint8Array[]): void {
+function txReadKeys(state: ClobState, tx: Tx, now: number, out: Uint8Array[]): void {
   if (typeof tx !== "object" || tx === null || typeof tx.account !== "string") return;
   const account = tx.account.toLowerCase();
   if (/^0x[0-9a-f]{40}$/.test(account)) out.push(accountKey(account));
@@ -322,7 +322,8 @@ function txReadKeys(state: ClobState, tx: Tx, out: Uint8Array[]): void {
         if (side === Side.BUY ? lvl.price > price : lvl.price < price) break;
         for (const o of m.book.levelOrders(opp as Side, lvl.price)) {
           out.push(orderKey(o.id));
-          if (o.owner === ownerIdx) continue;
+          // Expired orders are skipped (or removed) by the book; self orders may stop it: neither counts.
+          if (o.owner === ownerIdx || (o.expiry !== 0 && o.expiry <= now)) continue;
           if (need > 0) need -= o.size;
           else if (extra-- <= 0) return;
         }
@@ -372,7 +373,7 @@ export function applyBatchRecording(
   const reads: Uint8Array[][] = [l1Keys];
   for (const tx of batch.txs) {
     const keys: Uint8Array[] = [];
-    txReadKeys(state, tx, keys);
+    txReadKeys(state, tx, batch.timestamp, keys);
     reads.push(keys);
     ex.applyTx(tx);
   }
