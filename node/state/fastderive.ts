@@ -113,6 +113,8 @@ export class OrderShadow {
 export interface Shadow {
   /** Every resting order of the committed state. */
   orders: OrderShadow;
+  /** Account index -> address bytes (filled on first use; addresses never change). */
+  accountAddr: Uint8Array[];
   /** `${market}:${side}` -> ascending prices of the non-empty levels. */
   levelLists: Map<string, number[]>;
 }
@@ -203,11 +205,16 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     }
     lastSet!.add(pos);
   };
-  for (const [id, m] of d.orders) {
-    const book = state.markets.get(m)!.book;
-    const o = orderOf(book, id);
+  let bookM = -1;
+  let book: OrderBook | undefined;
+  d.orders.forEach((m, id) => {
+    if (m !== bookM) {
+      bookM = m;
+      book = state.markets.get(m)!.book;
+    }
+    const o = orderOf(book!, id);
     const had = so.has(id);
-    if (!had && o === undefined) continue; // created and gone within the batch
+    if (!had && o === undefined) return; // created and gone within the batch
     markets.add(m);
     if (m !== encM) {
       encM = m;
@@ -223,7 +230,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       preClient = so.clientId(id);
       touchLevel(m, prePos);
       if (prePrev !== 0) {
-        const po = orderOf(book, prePrev);
+        const po = orderOf(book!, prePrev);
         if (po !== undefined) enc!.set(prePrev, po);
       }
     }
@@ -232,7 +239,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       dels.push(orderKey(id));
       if (preClient !== 0) dels.push(clientKey(m, so.owner(id), preClient));
       so.delete(id);
-      continue;
+      return;
     }
     const pos = levelPos(o.side, o.price);
     const prevId = o.prev === null ? 0 : o.prev.id;
@@ -245,15 +252,15 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
     }
     so.set(id, prevId, pos, o.owner, o.clientId);
-  }
-  for (const [m, orders] of encodeByMarket) {
-    for (const [id, o] of orders) {
+  });
+  encodeByMarket.forEach((orders, m) => {
+    orders.forEach((o, id) => {
       const nx = o.next === null ? 0 : o.next.id;
       emit(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, nx));
       if (nx !== 0) so.setPrev(nx, id);
       if (o.prev === null) so.setPrev(id, 0);
-    }
-  }
+    });
+  });
 
   // Levels: aggregates from the engine; existence changes re-encode the closest better neighbour.
   for (const [m, set] of dirtyLevels) {
@@ -315,7 +322,9 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       const c = book.ownerOrderCount(idx);
       if (c > 0) open.push(m, c);
     }
-    emit(encodeAccountFrom(acct.address, idx, acct.nonce, acct.balances, open));
+    let addr = sh.accountAddr[idx];
+    if (addr === undefined) sh.accountAddr[idx] = addr = Buffer.from(acct.address.slice(2), "hex");
+    emit(encodeAccountFrom(addr, idx, acct.nonce, acct.balances, open));
   }
   for (const id of d.assets) {
     const a = state.assets.get(id);
@@ -327,7 +336,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
 
 /** Build the shadow indexes from a full state. */
 export function buildShadow(state: ClobState): Shadow {
-  const sh: Shadow = { orders: new OrderShadow(), levelLists: new Map() };
+  const sh: Shadow = { orders: new OrderShadow(), accountAddr: [], levelLists: new Map() };
   for (const [m, mk] of state.markets) {
     const { bids, asks } = bookInternals(mk.book);
     for (const bs of [bids, asks]) {

@@ -196,6 +196,11 @@ class Writer {
     this.u32(hi);
     return this.u32(n >>> 0);
   }
+  raw(bytes: Uint8Array): this {
+    this.b.set(bytes, this.p);
+    this.p += bytes.length;
+    return this;
+  }
   addr(a: string): this {
     if (a.length !== 42) throw new Error("leaf: bad address");
     const b = this.b;
@@ -363,34 +368,40 @@ const scratchBal: number[] = [];
  * open-order counts given as a flat [market, count, ...] list in ascending market order (hot path).
  */
 export function encodeAccountFrom(
-  address: string, index: number, nonce: number,
+  address: string | Uint8Array, index: number, nonce: number,
   balances: Map<number, { available: number; locked: number }>, open: number[],
 ): Uint8Array {
   const nb = balances.size;
   const nm = open.length >> 1;
   if (nb > 0xffff || nm > 0xffff) throw new Error("leaf: account too large");
   const w = WL(41 + 20 * nb + 8 * nm);
-  w.u8(Tag.ACCOUNT).addr(address).u64(index).u64(nonce).u16(nb);
+  w.u8(Tag.ACCOUNT);
+  if (typeof address === "string") w.addr(address);
+  else w.raw(address);
+  w.u64(index).u64(nonce).u16(nb);
   const sb = scratchBal;
   sb.length = 0;
-  for (const [asset, b] of balances) {
-    // insertion sort by asset over triples (tiny lists)
-    let i = sb.length;
-    sb.push(asset, b.available, b.locked);
-    while (i > 0 && sb[i - 3] > asset) {
-      sb[i] = sb[i - 3];
-      sb[i + 1] = sb[i - 2];
-      sb[i + 2] = sb[i - 1];
-      i -= 3;
-    }
-    sb[i] = asset;
-    sb[i + 1] = b.available;
-    sb[i + 2] = b.locked;
-  }
+  balances.forEach(addBalance);
   for (let i = 0; i < sb.length; i += 3) w.u32(sb[i]).u64(sb[i + 1]).u64(sb[i + 2]);
   w.u16(nm);
   for (let i = 0; i < open.length; i += 2) w.u32(open[i]).u32(open[i + 1]);
   return w.done();
+}
+
+/** Append a balance to scratchBal keeping [asset, available, locked] triples sorted by asset (tiny lists). */
+function addBalance(b: { available: number; locked: number }, asset: number): void {
+  const sb = scratchBal;
+  let i = sb.length;
+  sb.push(asset, b.available, b.locked);
+  while (i > 0 && sb[i - 3] > asset) {
+    sb[i] = sb[i - 3];
+    sb[i + 1] = sb[i - 2];
+    sb[i + 2] = sb[i - 1];
+    i -= 3;
+  }
+  sb[i] = asset;
+  sb[i + 1] = b.available;
+  sb[i + 2] = b.locked;
 }
 
 export function encodeOrder(o: OrderLeaf): Uint8Array {
