@@ -8,6 +8,7 @@ import {
   OrderBook,
   type RestingOrder,
 } from "../../../node/clob/engine.ts";
+import { NumMap } from "../../../node/clob/book.ts";
 import { SelfTradePrevention as STP, Side, TimeInForce as TIF } from "../../../node/clob/types.ts";
 
 let nextId = 1;
@@ -519,4 +520,55 @@ describe("clob engine: OrderBook", () => {
     expect(b.bestBid()).to.equal(depth[0].price);
     expect(b.bestAsk()).to.equal(1503);
   });
+});
+
+describe("clob book: NumMap (open-addressing index of ids and prices)", () => {
+  const patterns: [string, (i: number) => number][] = [
+    ["sequential", (i) => i + 1],
+    ["stride 2^20", (i) => i * 2 ** 20],
+    ["stride 16", (i) => i * 16],
+    ["near 2^53", (i) => Number.MAX_SAFE_INTEGER - i * 7919],
+    ["scattered", (i) => (Math.imul(i + 1, 0x45d9f3b) >>> 0) * 1024 + (i % 5)],
+  ];
+  for (const [name, key] of patterns) {
+    it(`agrees with Map under inserts and deletes (${name} keys)`, () => {
+      const m = new NumMap<{ k: number }>(16);
+      const ref = new Map<number, { k: number }>();
+      let s = 12345;
+      const rnd = (n: number) => {
+        s ^= s << 13;
+        s ^= s >>> 17;
+        s ^= s << 5;
+        return (s >>> 0) % n;
+      };
+      let next = 0;
+      for (let step = 0; step < 20000; step++) {
+        if (ref.size > 0 && rnd(100) < 45) {
+          // delete a random present key (walk the Map a bounded distance)
+          let skip = rnd(Math.min(ref.size, 64));
+          let victim = 0;
+          for (const k of ref.keys()) {
+            victim = k;
+            if (skip-- === 0) break;
+          }
+          m.delete(victim);
+          ref.delete(victim);
+        } else {
+          const k = key(next++);
+          const v = { k };
+          m.set(k, v);
+          ref.set(k, v);
+        }
+        if (step % 997 === 0) {
+          expect(m.size).to.equal(ref.size);
+          for (const [k, v] of ref) expect(m.get(k)).to.equal(v);
+          expect(m.get(key(next + 5))).to.equal(undefined);
+          expect(m.has(-1)).to.equal(false);
+        }
+      }
+      m.delete(key(next + 1000)); // absent: no-op
+      expect(m.size).to.equal(ref.size);
+      for (const [k, v] of ref) expect(m.get(k)).to.equal(v);
+    });
+  }
 });
