@@ -1,34 +1,46 @@
 // Benchmark of the CLOB matching engine (node/clob/engine.ts) against nodejs-order-book@10.1.1.
 //
-//   npm run bench -- clob [--ops N] [--peer-ops N] [--reps N] [--seed S] [--only 1k|100k|1m]
+//   npm run bench -- clob [--ops N] [--peer-ops N] [--reps N] [--warm F] [--seed S] [--only 1k|100k|1m]
+//   defaults: --ops 2000000 --peer-ops 200000 --reps 3 --warm 3 --seed 42
 //
-// Workload generator (seeded xorshift32, integers only; documented in docs/benchmarks.md, section "clob"):
+// Workload generator (seeded xorshift32; documented in docs/benchmarks.md, section "clob"):
 // - One market, fixed reference mid M = 1,000,000 ticks. A passive price is M -/+ d for a bid/ask with
 //   d = 1 + floor(2000 * u^3 / 2^30), u uniform in [0, 1024): prices cluster at the touch (about 8% of
 //   orders at d = 1, 37% within 100 ticks, 79% within 1000) and spread over 2000 levels per side.
-// - Order sizes: 1..20 lots uniform, one order in ten 20..119 lots.
-// - Pre-fill: `depth` passive GTC orders (half bids, half asks), not timed.
+// - Order sizes: 1..20 lots uniform, one order in ten 20..119 lots. Passive orders come from 1,000 maker
+//   accounts, aggressive ones from 100,000 taker accounts (self-trade prevention almost never fires).
+// - Pre-fill: `depth` passive GTC orders (half bids, half asks).
 // - Operation mix (per op, by a uniform draw in [0, 100)):
 //   60% limit GTC (one in ten marketable: priced 0..2 ticks through the opposite best, so it trades and
 //       may rest its remainder; the others passive as above),
-//   25% cancel of a uniformly random resting order,
-//   10% amend of a uniformly random resting order (half size down keeping priority, one fifth size up,
-//       the rest a price move of 1..3 ticks clamped so it never crosses),
+//   25% cancel of a resting order,
+//   10% amend of a resting order (half size down keeping priority, one fifth size up, the rest a price
+//       move of 1..3 ticks clamped so it never crosses),
 //    5% taker flow: 3 of 5 market orders, 2 of 5 IOC limits at the opposite best price.
+// - Cancel / amend targets: 95% by age, 5% uniformly among all resting orders. The age (in limit
+//   submissions since the target was submitted) follows the GOOG 2012-06-21 LOBSTER day (AGE_BUCKETS:
+//   56% within 10 submissions, 96% within 100); an aged-out or dead pick is redrawn (up to 4 times) and
+//   then falls back to uniform. 5% uniform matches the GOOG share of deletions and executions that name an
+//   order older than the file.
 // - Stationary depth: the generator runs the real engine as an oracle and sizes market orders to consume
 //   about 7 resting orders, scaled by how far the resting count is from the target (a proportional
-//   controller), so the book stays at the target depth (+-2%) through the run. Cancels and amends always
-//   name an order that rests at that moment (known from the oracle's events).
-// The recorded operation arrays are then replayed, timed, on a fresh pre-filled OrderBook (at 1k, 100k
-// and 1M resting orders) and on a fresh nodejs-order-book at 100k resting orders. Its modify always
-// re-queues the order (it has no priority-keeping size-down), so its queue order may drift from ours on
-// amended orders; the op sequence is identical.
+//   controller), so the book stays at the target depth (+-2%). Cancels and amends always name an order
+//   that rests at that moment (known from the oracle's events).
+// Method: the recorded operation arrays are replayed on a fresh OrderBook per depth (1k, 100k, 1M resting
+// orders): pre-fill and `warm x depth` warm-up ops untimed (the pre-fill's old orders near the touch are
+// traded away and the book reaches its stationary regime), then `--ops` ops timed. Throughput is ops per
+// CPU-second of the process (process.cpuUsage, user + system, all threads: one-core figure that stays
+// meaningful on a shared machine; wall time is printed beside it), best of `--reps` replays. The peer
+// replays the same pre-fill, warm-up and the first `--peer-ops` timed ops at 100k (once; it is slow); ours
+// is timed on that same range for the ratio. nodejs-order-book's modify always re-queues (no
+// priority-keeping size-down), so its queues may drift from ours on amended orders; the op sequence is
+// identical.
 //
 // Last line: {"bench":"clob","ops_per_s_1k":N,"ops_per_s_100k":N,"ops_per_s_1m":N,
 //             "peer_ops_per_s_100k":N,"ratio_vs_peer_100k":x}
 
 import { OrderBook as PeerBook } from "nodejs-order-book";
-import { BookResult, BookStatus, type IncomingOrder, MakerEventKind, OrderBook } from "../node/clob/engine.ts";
+import { BookResult, BookStatus, type IncomingOrder, OrderBook } from "../node/clob/engine.ts";
 import { SelfTradePrevention, Side, TimeInForce } from "../node/clob/types.ts";
 
 const MID = 1_000_000;
@@ -170,7 +182,7 @@ export function generate(depth: number, nOps: number, seed: number): Generated {
       const e = res.events[i];
       if (e.remaining === 0) del(e.orderId);
     }
-    if (id > 0 && res.status === BookStatus.RESTED && res.eventCount >= 0) add(id);
+    if (id > 0 && res.status === BookStatus.RESTED) add(id);
   };
   // Recently submitted limit order ids (ring), for age-skewed cancel / amend targets.
   const recent = new Int32Array(RING);
