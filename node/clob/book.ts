@@ -108,7 +108,7 @@ export class PriceLevel {
 /**
  * @internal One side of the book. Active levels are kept in an array sorted from the worst price to the
  * best, so the touch is the last element: the best level is O(1), levels near the touch are inserted and
- * removed at the array's end, and a price is found through a Map. A level that empties away from the touch
+ * removed at the array's end, and a price is found through a NumMap. A level that empties away from the touch
  * stays in place (lazy removal, reused if the price comes back); empty levels are popped as soon as they
  * reach the touch and compacted when they outnumber the live ones. Invariant: the last element, if any, is
  * non-empty.

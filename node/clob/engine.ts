@@ -456,9 +456,9 @@ export class OrderBook {
   }
 
   /**
-   * Remove every resting order of `owner`, oldest priority first (the order they gained priority).
+   * Remove every resting order of `owner`, in ascending priority (ties by id): oldest queue priority first.
    * One CANCELLED event per order in `r`; status REMOVED (also when there was none: eventCount 0).
-   * Cost is O(orders of the owner).
+   * Cost is O(k log k) in the owner's k orders, independent of the book.
    */
   cancelAll(owner: number, r: BookResult): BookResult {
     r.reset();
@@ -479,7 +479,7 @@ export class OrderBook {
    *   (AMEND_WOULD_CROSS). An amend never trades.
    * - Same price and `newSize <= size`: the size is reduced in place, priority kept (`priorityKept`).
    * - Otherwise the order loses priority: it moves to the tail of the level at `newPrice` with priority
-   *   `newPriority` (also last in the owner's list). Expired opposite orders at crossing prices are removed
+   *   `newPriority`. Expired opposite orders at crossing prices are removed
    *   first (EXPIRED events), exactly as for a POST_ONLY placement.
    * On success status is RESTED, `rested` the new size; the event list holds only EXPIRED removals.
    */
