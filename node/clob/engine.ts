@@ -181,6 +181,11 @@ export interface DepthLevel {
   orders: number;
 }
 
+/** An integer enum code in [0, max]. */
+function isCode(x: number, max: number): boolean {
+  return Number.isInteger(x) && x >= 0 && x <= max;
+}
+
 function isAmount(x: number): boolean {
   return Number.isSafeInteger(x) && x >= 0 && x <= MAX_AMOUNT;
 }
@@ -338,9 +343,7 @@ export class OrderBook {
     if (!isAmount(price)) return reject(r, BookReason.INVALID_PRICE);
     const tif = inc.tif;
     const stp = inc.stp;
-    if (
-      tif < 0 || tif > 4 || stp < 0 || stp > 3 || (inc.side !== Side.BUY && inc.side !== Side.SELL) || !isAmount(inc.id)
-    ) {
+    if (!isCode(tif, 4) || !isCode(stp, 3) || (inc.side !== Side.BUY && inc.side !== Side.SELL) || !isAmount(inc.id)) {
       return reject(r, BookReason.INVALID_PARAMS);
     }
     if (this.byId.has(inc.id)) return reject(r, BookReason.DUPLICATE_ORDER_ID);
@@ -533,7 +536,7 @@ export class OrderBook {
   execute(id: number, size: number, r: BookResult): number {
     r.reset();
     const o = this.byId.get(id);
-    if (o === undefined || !(size > 0)) return 0;
+    if (o === undefined || !isAmount(size) || size === 0) return 0;
     const q = size < o.size ? size : o.size;
     o.size -= q;
     o.level!.total -= q;

@@ -160,6 +160,10 @@ describe("clob engine: OrderBook", () => {
       expect(buy(b, -1, 1).reason).to.equal(BookReason.INVALID_PRICE);
       expect(buy(b, 100, 1, 1, { tif: 9 as never }).reason).to.equal(BookReason.INVALID_PARAMS);
       expect(buy(b, 100, 1, 1, { stp: 9 as never }).reason).to.equal(BookReason.INVALID_PARAMS);
+      expect(buy(b, 100, 1, 1, { tif: 1.5 as never }).reason).to.equal(BookReason.INVALID_PARAMS);
+      expect(buy(b, 100, 1, 1, { side: 2 as never }).reason).to.equal(BookReason.INVALID_PARAMS);
+      expect(buy(b, 100, 1, 1, { id: -1 }).reason).to.equal(BookReason.INVALID_PARAMS);
+      expect(buy(b, 100, 1, 1, { id: 2 ** 53 }).reason).to.equal(BookReason.INVALID_PARAMS);
       const firstId = [...b.orders()][0].id;
       expect(buy(b, 100, 1, 3, { id: firstId }).reason).to.equal(BookReason.DUPLICATE_ORDER_ID);
       expect(buy(b, 90, 1, 2, { clientId: 7 }).reason).to.equal(BookReason.DUPLICATE_CLIENT_ID);
