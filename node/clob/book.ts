@@ -1,8 +1,10 @@
 // Storage primitives of one market's order book: orders, price levels with intrusive FIFO queues, the
-// sorted price-level index of each side, and the per-owner order lists. Matching lives in engine.ts.
+// sorted price-level index of each side, the per-owner order sets and the integer-keyed hash table behind
+// the id and price indexes. Matching lives in engine.ts.
 //
-// Everything here is balance-agnostic and deterministic: no floats, clocks or randomness; iteration
-// order is defined by prices and queue positions only. Objects are pooled and recycled, so the hot path
+// Everything here is balance-agnostic and deterministic: integer values only, no clocks or randomness;
+// every iteration order that reaches a result is defined by prices, queue positions and priorities (hash
+// tables are only looked up, never iterated for results). Objects are pooled and recycled, so the hot path
 // (place / cancel / amend) allocates nothing once the pools are warm.
 
 import { Side } from "./types.ts";
