@@ -145,13 +145,14 @@ function takerOwner(rng: Rng): number {
   return 1001 + rng.int(100_000);
 }
 
-/** Generate the pre-fill and the operation stream for a target depth, using the engine as an oracle. */
+/** A recorded workload: the pre-fill, the operation stream, and the first id the stream never uses. */
 export interface Generated {
   prefill: Ops;
   ops: Ops;
   maxId: number;
 }
 
+/** Generate the pre-fill and the operation stream for a target depth, using the engine as an oracle. */
 export function generate(depth: number, nOps: number, seed: number): Generated {
   const rng = new Rng(seed);
   const oracle = new OrderBook();
@@ -323,7 +324,7 @@ const fmt = (n: number, t: Timing) =>
  * Replay a generated stream on our engine: the pre-fill and the first `warm` ops untimed (the book reaches
  * its stationary regime), then ops [warm, ops.n) timed. Returns the timing and the final order count.
  */
-export function runOurs(g: Generated, warm: number, n: number, beforeTimed?: () => void): Timing & { count: number } {
+export function runOurs(g: Generated, warm: number, n: number): Timing & { count: number } {
   const book = new OrderBook();
   const res = new BookResult();
   const inc: IncomingOrder = {
@@ -338,7 +339,6 @@ export function runOurs(g: Generated, warm: number, n: number, beforeTimed?: () 
     book.place(inc, 0, res);
   }
   replayOurs(book, res, inc, st, g.ops, 0, warm);
-  beforeTimed?.();
   const t = startTimer();
   replayOurs(book, res, inc, st, g.ops, warm, warm + n);
   return { ...t.stop(), count: book.orderCount };
