@@ -115,6 +115,11 @@ export interface Shadow {
   orders: OrderShadow;
   /** Account index -> address bytes (filled on first use; addresses never change). */
   accountAddr: Uint8Array[];
+  /**
+   * With many markets: account index -> markets where it has resting orders (committed state), so an
+   * account's open-order counts are gathered from those markets only. null while there are few markets.
+   */
+  accountMarkets: (number[] | undefined)[] | null;
   /** `${market}:${side}` -> ascending prices of the non-empty levels. */
   levelLists: Map<string, number[]>;
 }
@@ -187,6 +192,17 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   const accountSet = new Set<number>(d.accounts);
   for (const a of d.balances.keys()) accountSet.add(a);
   const so = sh.orders;
+  // Few markets: an account's counts are read from every book. Many: only from the markets it had orders
+  // in plus those of its orders this batch touched.
+  if (state.markets.size > MANY_MARKETS && sh.accountMarkets === null) sh.accountMarkets = accountMarketsOf(state);
+  if (state.markets.size <= MANY_MARKETS) sh.accountMarkets = null;
+  const ownerMk = sh.accountMarkets === null ? null : new Map<number, number[]>();
+  const noteOwner = (owner: number, m: number) => {
+    if (ownerMk === null) return;
+    const a = ownerMk.get(owner);
+    if (a === undefined) ownerMk.set(owner, [m]);
+    else if (!a.includes(m)) a.push(m);
+  };
 
   // market -> levelPos set of levels to re-encode; orders to re-encode (with their market)
   const dirtyLevels = new Map<number, Set<number>>();
@@ -225,6 +241,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     let prePos = 0;
     let prePrev = 0;
     if (had) {
+      if (ownerMk !== null) noteOwner(so.owner(id), m);
       prePos = so.pos(id);
       prePrev = so.prev(id);
       preClient = so.clientId(id);
@@ -248,6 +265,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     enc!.set(id, o);
     if (o.prev !== null) enc!.set(prevId, o.prev);
     accountSet.add(o.owner);
+    noteOwner(o.owner, m);
     if (o.clientId !== 0 && (!had || preClient !== o.clientId)) {
       emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
     }
@@ -323,9 +341,23 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   for (const idx of accts) {
     const acct = state.accounts[idx];
     open.length = 0;
-    for (const [m, book] of books) {
-      const c = book.ownerOrderCount(idx);
-      if (c > 0) open.push(m, c);
+    if (sh.accountMarkets === null) {
+      for (const [m, book] of books) {
+        const c = book.ownerOrderCount(idx);
+        if (c > 0) open.push(m, c);
+      }
+    } else {
+      const cand = [...(sh.accountMarkets[idx] ?? []), ...(ownerMk!.get(idx) ?? [])].sort((a, b) => a - b);
+      const now: number[] = [];
+      for (let i = 0; i < cand.length; i++) {
+        if (i > 0 && cand[i] === cand[i - 1]) continue;
+        const c = state.markets.get(cand[i])!.book.ownerOrderCount(idx);
+        if (c > 0) {
+          open.push(cand[i], c);
+          now.push(cand[i]);
+        }
+      }
+      sh.accountMarkets[idx] = now.length > 0 ? now : undefined;
     }
     let addr = sh.accountAddr[idx];
     if (addr === undefined) sh.accountAddr[idx] = addr = Buffer.from(acct.address.slice(2), "hex");
@@ -339,9 +371,29 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   return { puts, dels, removed, next: nextOut, heads, levels };
 }
 
+/** Above this many markets, accounts' open-order counts are gathered through Shadow.accountMarkets. */
+export const MANY_MARKETS = 4;
+
+function accountMarketsOf(state: ClobState): (number[] | undefined)[] {
+  const out: (number[] | undefined)[] = [];
+  for (const m of state.marketIds()) {
+    for (const o of state.markets.get(m)!.book.orders()) {
+      const a = out[o.owner];
+      if (a === undefined) out[o.owner] = [m];
+      else if (a[a.length - 1] !== m) a.push(m);
+    }
+  }
+  return out;
+}
+
 /** Build the shadow indexes from a full state. */
 export function buildShadow(state: ClobState): Shadow {
-  const sh: Shadow = { orders: new OrderShadow(), accountAddr: [], levelLists: new Map() };
+  const sh: Shadow = {
+    orders: new OrderShadow(),
+    accountAddr: [],
+    accountMarkets: state.markets.size > MANY_MARKETS ? accountMarketsOf(state) : null,
+    levelLists: new Map(),
+  };
   for (const [m, mk] of state.markets) {
     const { bids, asks } = bookInternals(mk.book);
     for (const bs of [bids, asks]) {
