@@ -16,7 +16,7 @@
 
 import { type ClobState } from "../clob/state.ts";
 import { type ApplyOptions, type Batch, BatchExecutor, type BatchResult } from "../clob/stf.ts";
-import { type L1Message, L1MessageKind, SelfTradePrevention, Side, TimeInForce, type Tx, TxKind } from "../clob/types.ts";
+import { type L1Message, L1MessageKind, Side, type Tx, TxKind } from "../clob/types.ts";
 import { type StateCommitment, stateFromLeaves } from "./commitment.ts";
 import { type Derived, InsufficientWitness, type PreView, allPuts, deriveChanges } from "./derive.ts";
 import { keccak256 } from "./keccak.ts";
@@ -285,6 +285,8 @@ function txReadKeys(state: ClobState, tx: Tx, now: number, out: Uint8Array[]): v
   const account = tx.account.toLowerCase();
   if (/^0x[0-9a-f]{40}$/.test(account)) out.push(accountKey(account));
   const t = tx as Tx & { market?: number; orderId?: number; clientId?: number; asset?: number };
+  if (typeof t.orderId === "number" && Number.isSafeInteger(t.orderId) && t.orderId >= 0) out.push(orderKey(t.orderId));
+  if (typeof t.asset === "number" && Number.isSafeInteger(t.asset) && t.asset >= 0 && t.asset <= 0xffffffff) out.push(assetKey(t.asset));
   if (typeof t.market === "number" && Number.isSafeInteger(t.market) && t.market >= 0 && t.market <= 0xffffffff) {
     out.push(marketKey(t.market));
     const owner = state.accountIndex.get(account);
@@ -304,7 +306,7 @@ function txReadKeys(state: ClobState, tx: Tx, now: number, out: Uint8Array[]): v
       let ownerIdx = owner ?? -1;
       if (tx.kind === TxKind.PLACE) {
         side = tx.side;
-        price = tx.tif === TimeInForce.MARKET ? tx.price : tx.price;
+        price = tx.price; // MARKET: the protection price bounds the walk the same way
         size = tx.size;
       } else {
         const o = m.book.getOrder(tx.orderId);
@@ -318,21 +320,24 @@ function txReadKeys(state: ClobState, tx: Tx, now: number, out: Uint8Array[]): v
       const opp = side === Side.BUY ? Side.SELL : Side.BUY;
       let need = size;
       let extra = 1;
-      for (const lvl of m.book.depth(opp as Side, 1 << 20)) {
-        if (side === Side.BUY ? lvl.price > price : lvl.price < price) break;
-        for (const o of m.book.levelOrders(opp as Side, lvl.price)) {
-          out.push(orderKey(o.id));
-          // Expired orders are skipped (or removed) by the book; self orders may stop it: neither counts.
-          if (o.owner === ownerIdx || (o.expiry !== 0 && o.expiry <= now)) continue;
-          if (need > 0) need -= o.size;
-          else if (extra-- <= 0) return;
+      // Levels best first, fetched in growing chunks (most walks end within the first level or two).
+      for (let done = 0, want = 4; ; want *= 4) {
+        const levels = m.book.depth(opp as Side, want);
+        for (; done < levels.length; done++) {
+          const lvl = levels[done];
+          if (side === Side.BUY ? lvl.price > price : lvl.price < price) return;
+          for (const o of m.book.levelOrders(opp as Side, lvl.price)) {
+            out.push(orderKey(o.id));
+            // Expired orders are skipped (or removed) by the book; self orders may stop it: neither counts.
+            if (o.owner === ownerIdx || (o.expiry !== 0 && o.expiry <= now)) continue;
+            if (need > 0) need -= o.size;
+            else if (extra-- <= 0) return;
+          }
         }
+        if (levels.length < want) break;
       }
     }
   }
-  if (typeof t.orderId === "number" && Number.isSafeInteger(t.orderId) && t.orderId >= 0) out.push(orderKey(t.orderId));
-  if (typeof t.asset === "number" && Number.isSafeInteger(t.asset) && t.asset >= 0 && t.asset <= 0xffffffff) out.push(assetKey(t.asset));
-  void SelfTradePrevention;
 }
 
 function l1ReadKeys(state: ClobState, msg: L1Message, out: Uint8Array[]): void {
