@@ -700,6 +700,29 @@ export class Trie {
   refHashOf(ref: number): Uint8Array {
     return this.refHash(ref);
   }
+  /** @internal Copy the hash of `ref` (non-zero) to out[off..off+32). */
+  copyRefHash(ref: number, out: Uint8Array, off: number): void {
+    if (ref > 0) out.set(this.nodeHash.subarray(32 * (ref - 1), 32 * ref), off);
+    else out.set(this.leafHash.subarray(32 * (-ref - 1), 32 * -ref), off);
+  }
+  /** @internal Length of the leaf encoding of leaf ref `ref`. */
+  leafLenOf(ref: number): number {
+    const l = -ref - 1;
+    const len = this.leafLen[l];
+    return len === 0xffff ? this.leafBig.get(l)!.length : len;
+  }
+  /** @internal Copy the leaf encoding of leaf ref `ref` to `out` at `off`; returns its length. */
+  copyLeafEnc(ref: number, out: Uint8Array, off: number): number {
+    const l = -ref - 1;
+    const len = this.leafLen[l];
+    if (len === 0xffff) {
+      const e = this.leafBig.get(l)!;
+      out.set(e, off);
+      return e.length;
+    }
+    out.set(this.leafArena.subarray(SLOT * l, SLOT * l + len), off);
+    return len;
+  }
   /** @internal */
   leafEncOf(ref: number): Uint8Array {
     return this.encOf(-ref - 1);

@@ -19,7 +19,7 @@ import { type ApplyOptions, type Batch, BatchExecutor, type BatchResult } from "
 import { type L1Message, L1MessageKind, Side, type Tx, TxKind } from "../clob/types.ts";
 import { type StateCommitment, stateFromLeaves } from "./commitment.ts";
 import { type Derived, InsufficientWitness, type PreView, allPuts, deriveChanges } from "./derive.ts";
-import { keccak256 } from "./keccak.ts";
+import { keccak256, keccakMany } from "./keccak.ts";
 import {
   type AccountLeaf,
   type LevelLeaf,
@@ -403,69 +403,102 @@ export interface WitnessBuild {
  */
 export function buildWitness(trie: Trie, reads: Uint8Array[][], derived: Derived, pvKeys: Uint8Array[]): WitnessBuild {
   const expanded = new Set<number>();
-  const nodeOf = (ref: number): PNode => (ref === 0 ? EMPTY : { t: 1, h: trie.refHashOf(ref), ref });
-  const expandRef = (ref: number): PNode => {
-    expanded.add(ref);
-    if (ref === 0) return EMPTY;
+  // 1. Key paths of every key the batch reads or writes, hashed in one call.
+  const groups: Uint8Array[][] = [...reads, [...[...allPuts(derived)].map(keyOf), ...derived.dels, ...pvKeys]];
+  let nKeys = 0;
+  let total = 0;
+  for (const g of groups) for (const k of g) {
+    nKeys++;
+    total += k.length;
+  }
+  const data = new Uint8Array(total);
+  const offs = new Uint32Array(nKeys + 1);
+  let p = 0;
+  let i = 0;
+  for (const g of groups) for (const k of g) {
+    data.set(k, p);
+    p += k.length;
+    offs[++i] = p;
+  }
+  const kps = new Uint8Array(32 * nKeys);
+  keccakMany(data, offs, kps);
+  // 2. Expand their paths; remember which group first expanded each ref (attribution).
+  const firstBy: number[][] = groups.map(() => []);
+  let ki = 0;
+  groups.forEach((g, gi) => {
+    for (let j = 0; j < g.length; j++, ki++) {
+      const off = 32 * ki;
+      let ref = trie.rootRef();
+      let depth = 0;
+      for (;;) {
+        if (ref !== 0 && !expanded.has(ref)) {
+          expanded.add(ref);
+          firstBy[gi].push(ref);
+        }
+        if (ref <= 0) break;
+        ref = trie.childRef(ref, digitAt(kps, off, depth));
+        depth++;
+      }
+    }
+  });
+  const rest = firstBy[groups.length - 1];
+  // 3. Deletions may collapse the trie around a remaining sibling, which must then be shown: simulate the
+  //    deletions on a lazily expanded copy and expand whatever they look at. (Puts only walk their own,
+  //    already expanded, paths.)
+  const nodeOf = (ref: number): PNode => (ref === 0 ? EMPTY : { t: 1, h: ZERO_HASH, ref });
+  const sim = new PartialTrie(nodeOf(trie.rootRef()), (n) => {
+    const ref = n.ref;
+    if (!expanded.has(ref)) {
+      expanded.add(ref);
+      rest.push(ref);
+    }
     if (ref < 0) return { t: 2, enc: trie.leafEncOf(ref), kp: trie.leafKeyPathOf(ref).slice() };
     return { t: 3, c: [0, 1, 2, 3].map((k) => nodeOf(trie.childRef(ref, k))), h: null };
-  };
-  // Expand the paths of a key set; returns how many refs were newly expanded (for attribution).
-  const markKey = (key: Uint8Array, newly: number[]) => {
-    const kp = keccak256(key);
-    let ref = trie.rootRef();
-    let depth = 0;
-    for (;;) {
-      if (ref !== 0 && !expanded.has(ref)) {
-        expanded.add(ref);
-        newly.push(ref);
-      }
-      if (ref <= 0) return;
-      ref = trie.childRef(ref, digitAt(kp, 0, depth));
-      depth++;
-    }
-  };
-  const perTxRefs: number[][] = reads.map((keys) => {
-    const newly: number[] = [];
-    for (const k of keys) markKey(k, newly);
-    return newly;
-  });
-  const rest: number[] = [];
-  for (const e of allPuts(derived)) markKey(keyOf(e), rest);
-  for (const k of derived.dels) markKey(k, rest);
-  for (const k of pvKeys) markKey(k, rest);
-  // Simulate the updates on the pruned trie, expanding whatever else they need (collapse siblings).
-  const build = (ref: number): PNode => {
-    if (ref === 0) return EMPTY;
-    if (!expanded.has(ref)) return nodeOf(ref);
-    if (ref < 0) return { t: 2, enc: trie.leafEncOf(ref), kp: trie.leafKeyPathOf(ref).slice() };
-    return { t: 3, c: [0, 1, 2, 3].map((k) => build(trie.childRef(ref, k))), h: null };
-  };
-  const sim = new PartialTrie(build(trie.rootRef()), (n) => {
-    rest.push(n.ref);
-    return expandRef(n.ref);
   });
   for (const k of derived.dels) sim.delete(k);
-  for (const e of allPuts(derived)) sim.put(e);
-  const pre = build(trie.rootRef());
-  const bytes = serializeWitness(pre);
-  // Attribution: bytes of each expanded ref (NODE: 1 byte + its unexpanded children; LEAF: 3 + len).
+  // 4. Serialize the pre-state trie pruned to the expanded refs, straight from the trie.
   const refBytes = (ref: number): number => {
-    if (ref < 0) return 3 + trie.leafEncOf(ref).length;
-    let b = 1;
+    if (ref < 0) return 3 + trie.leafLenOf(ref);
+    let n = 1;
     for (let k = 0; k < 4; k++) {
       const c = trie.childRef(ref, k);
-      b += c === 0 ? 1 : expanded.has(c) ? 0 : 33;
+      n += c === 0 ? 1 : expanded.has(c) ? 0 : 33;
     }
-    return b;
+    return n;
   };
-  const perTx = perTxRefs.map((refs) => refs.reduce((a, r) => a + refBytes(r), 0));
+  let size = 0;
+  for (const r of expanded) size += refBytes(r);
+  if (trie.rootRef() === 0) size = 1;
+  const out = new Uint8Array(size);
+  let q = 0;
+  const emit = (ref: number) => {
+    if (ref === 0) {
+      out[q++] = 0;
+    } else if (!expanded.has(ref)) {
+      out[q++] = 1;
+      trie.copyRefHash(ref, out, q);
+      q += 32;
+    } else if (ref < 0) {
+      const len = trie.leafLenOf(ref);
+      out[q++] = 2;
+      out[q++] = len >> 8;
+      out[q++] = len & 255;
+      q += trie.copyLeafEnc(ref, out, q);
+    } else {
+      out[q++] = 3;
+      for (let k = 0; k < 4; k++) emit(trie.childRef(ref, k));
+    }
+  };
+  emit(trie.rootRef());
+  if (q !== size) throw new Error("witness: size mismatch");
+  // Attribution: each expanded ref's bytes to the transaction that first needed it; derived-only structure
+  // (price levels, FIFO neighbours, collapse siblings) is spread evenly over the transactions.
+  const perTx = firstBy.slice(0, reads.length).map((refs) => refs.reduce((a, r) => a + refBytes(r), 0));
   const restBytes = rest.reduce((a, r) => a + refBytes(r), 0) + (trie.rootRef() === 0 ? 1 : 0);
-  // Derived-only structure (price levels, FIFO neighbours, collapse siblings) is spread over the txs.
   const n = Math.max(1, perTx.length - 1);
-  for (let i = 1; i < perTx.length; i++) perTx[i] += restBytes / n;
+  for (let j = 1; j < perTx.length; j++) perTx[j] += restBytes / n;
   if (perTx.length === 1) perTx[0] += restBytes;
-  return { bytes, perTx };
+  return { bytes: out, perTx };
 }
 
 // ---- stateless verification ----
