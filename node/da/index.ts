@@ -1,6 +1,7 @@
 // node/da: data availability for batches. Public surface (docs/da.md):
 //   packBlobs / unpackBlobs           batch bytes <-> 1..6 field-element-safe blobs (total, typed errors)
-//   computeSidecars / versionedHash   KZG commitments, proofs, versioned hashes (c-kzg 4.1.0)
+//   computeSidecars / versionedHash   KZG commitments, proofs (blob or cell), versioned hashes (c-kzg 4.1.0)
+//   wrapBlobTx / decodeBlobTx / verifyBlobTx   blob tx network wrappers v0 (EIP-4844) and v1 (EIP-7594)
 //   chooseDataMode / initialFees / bumpFees   blob-vs-calldata decision and fee policy
 //   BlobPoster                        propose to the Inbox (blob or calldata tx), fee bumps, BatchProposed
 //   BlobFetcher + sources             beacon API -> archive URLs -> IPFS, each blob verified against L1
@@ -31,9 +32,33 @@ export {
   computeSidecars,
   computeVersionedHashes,
   checkBlob,
+  cellProofs,
+  ensureProofs,
+  verifyCellProofs,
+  verifyBlobProofs,
+  CELLS_PER_EXT_BLOB,
+  BYTES_PER_CELL,
   type BlobSidecars,
   type BlobCheck,
+  type BlobWrapper,
+  type ProofCheck,
 } from "./kzg.ts";
+export {
+  wrapBlobTx,
+  decodeBlobTx,
+  verifyBlobTx,
+  detectBlobWrapper,
+  isWrapperRejection,
+  OSAKA_TIMES,
+  P256VERIFY_ADDRESS,
+  BLOB_TX_TYPE,
+  WRAPPER_VERSION_CELL_PROOFS,
+  RlpError,
+  type DecodedBlobTx,
+  type DecodeBlobTxError,
+  type BlobTxCheck,
+  type WrapperDecision,
+} from "./blobtx.ts";
 export {
   chooseDataMode,
   initialFees,

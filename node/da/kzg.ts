@@ -1,4 +1,5 @@
-// KZG commitments, proofs and versioned hashes for blobs (c-kzg 4.1.0, mainnet trusted setup).
+// KZG commitments, proofs and versioned hashes for blobs (c-kzg 4.1.0, mainnet trusted setup): the EIP-4844
+// blob proof (network wrapper v0) and the EIP-7594 cell proofs (network wrapper v1, PeerDAS).
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { defineKzg, bytesToHex, type Hex, type Kzg } from "viem";
@@ -12,7 +13,15 @@ interface CKzg {
   computeBlobKzgProof(blob: Uint8Array, commitment: Uint8Array): Uint8Array;
   verifyBlobKzgProof(blob: Uint8Array, commitment: Uint8Array, proof: Uint8Array): boolean;
   verifyBlobKzgProofBatch(blobs: Uint8Array[], commitments: Uint8Array[], proofs: Uint8Array[]): boolean;
+  computeCells(blob: Uint8Array): Uint8Array[];
+  computeCellsAndKzgProofs(blob: Uint8Array): [Uint8Array[], Uint8Array[]];
+  verifyCellKzgProofBatch(commitments: Uint8Array[], cellIndices: number[], cells: Uint8Array[], proofs: Uint8Array[]): boolean;
 }
+
+/** EIP-7594 CELLS_PER_EXT_BLOB: cells (and cell proofs) per blob in the extended (erasure-coded) blob. */
+export const CELLS_PER_EXT_BLOB = 128;
+/** Bytes of one cell: 64 field elements. */
+export const BYTES_PER_CELL = 2048;
 
 let ckzg: CKzg | undefined;
 let viemKzg: Kzg | undefined;
@@ -64,20 +73,96 @@ export function blobProof(blob: Uint8Array, commitment: Uint8Array): Uint8Array 
   return loadKzg().computeBlobKzgProof(blob, commitment);
 }
 
-/** Everything a type-3 transaction's network wrapper needs, plus the versioned hashes. */
+/**
+ * The 128 EIP-7594 cell KZG proofs of a blob (the network wrapper v1 proofs), in cell index order. c-kzg has no
+ * proof-only call: this computes the extended blob's cells too (~2-3x the cost of a blob proof).
+ */
+export function cellProofs(blob: Uint8Array): Uint8Array[] {
+  return loadKzg().computeCellsAndKzgProofs(blob)[1];
+}
+
+/** Which proofs a blob transaction's network wrapper carries: "v0" one blob proof per blob (EIP-4844), "v1" 128 cell proofs per blob (EIP-7594). */
+export type BlobWrapper = "v0" | "v1";
+
+/**
+ * Everything a type-3 transaction's network wrapper needs, plus the versioned hashes. `proofs` (v0) and
+ * `cellProofs` (v1) are computed on demand (`ensureProofs`): a sidecar built for one wrapper can be re-sent in
+ * the other.
+ */
 export interface BlobSidecars {
   blobs: Uint8Array[];
   commitments: Uint8Array[];
+  /** EIP-4844 blob proofs, one per blob (wrapper v0). Empty until computed. */
   proofs: Uint8Array[];
+  /** EIP-7594 cell proofs, CELLS_PER_EXT_BLOB per blob (wrapper v1). Undefined until computed. */
+  cellProofs?: Uint8Array[][];
   versionedHashes: Hex[];
 }
 
-/** Computes commitments, proofs and versioned hashes of blobs (~commitment+proof cost per blob). */
-export function computeSidecars(blobs: readonly Uint8Array[]): BlobSidecars {
+/**
+ * Computes commitments, versioned hashes and the proofs of `wrapper` (default v0: blob proofs, ~commitment +
+ * proof cost per blob; v1: cell proofs, see docs/da.md for the measured cost).
+ */
+export function computeSidecars(blobs: readonly Uint8Array[], wrapper: BlobWrapper = "v0"): BlobSidecars {
   const kzg = loadKzg();
   const commitments = blobs.map((b) => kzg.blobToKzgCommitment(b));
-  const proofs = blobs.map((b, i) => kzg.computeBlobKzgProof(b, commitments[i]!));
-  return { blobs: [...blobs], commitments, proofs, versionedHashes: commitments.map(versionedHash) };
+  const sidecars: BlobSidecars = { blobs: [...blobs], commitments, proofs: [], versionedHashes: commitments.map(versionedHash) };
+  return ensureProofs(sidecars, wrapper);
+}
+
+/** Fills in the proofs `wrapper` needs if they are missing (in place); returns the same object. */
+export function ensureProofs(sidecars: BlobSidecars, wrapper: BlobWrapper): BlobSidecars {
+  const kzg = loadKzg();
+  if (wrapper === "v0" && sidecars.proofs.length !== sidecars.blobs.length) {
+    sidecars.proofs = sidecars.blobs.map((b, i) => kzg.computeBlobKzgProof(b, sidecars.commitments[i]!));
+  }
+  if (wrapper === "v1" && sidecars.cellProofs?.length !== sidecars.blobs.length) {
+    sidecars.cellProofs = sidecars.blobs.map((b) => kzg.computeCellsAndKzgProofs(b)[1]);
+  }
+  return sidecars;
+}
+
+export type ProofCheck = { ok: true } | { ok: false; reason: "SHAPE" | "BAD_BLOB" | "INVALID_PROOF"; detail: string };
+
+/**
+ * Verifies EIP-7594 cell proofs of blobs against their commitments (c-kzg verifyCellKzgProofBatch over all
+ * 128 cells of every blob; the cells are recomputed from the blobs). `cellProofs` is either per blob
+ * (`Uint8Array[][]`) or flat in wrapper order (blob 0 cells 0..127, blob 1 ...). Never throws.
+ */
+export function verifyCellProofs(blobs: readonly Uint8Array[], commitments: readonly Uint8Array[], cellProofs: readonly Uint8Array[] | readonly Uint8Array[][]): ProofCheck {
+  try {
+    const flat = (cellProofs as readonly (Uint8Array | Uint8Array[])[]).flatMap((p) => (p instanceof Uint8Array ? [p] : p));
+    if (blobs.length === 0 || commitments.length !== blobs.length) return { ok: false, reason: "SHAPE", detail: `${blobs.length} blobs, ${commitments.length} commitments` };
+    if (flat.length !== blobs.length * CELLS_PER_EXT_BLOB) return { ok: false, reason: "SHAPE", detail: `${flat.length} cell proofs for ${blobs.length} blobs (expected ${blobs.length * CELLS_PER_EXT_BLOB})` };
+    const kzg = loadKzg();
+    const cells: Uint8Array[] = [];
+    const indices: number[] = [];
+    const comms: Uint8Array[] = [];
+    for (let i = 0; i < blobs.length; i++) {
+      if (!(blobs[i] instanceof Uint8Array) || blobs[i]!.length !== 131072) return { ok: false, reason: "BAD_BLOB", detail: `blob ${i} is not 131072 bytes` };
+      const c = kzg.computeCells(blobs[i]!);
+      for (let j = 0; j < CELLS_PER_EXT_BLOB; j++) {
+        cells.push(c[j]!);
+        indices.push(j);
+        comms.push(commitments[i]!);
+      }
+    }
+    return kzg.verifyCellKzgProofBatch(comms, indices, cells, flat) ? { ok: true } : { ok: false, reason: "INVALID_PROOF", detail: "verifyCellKzgProofBatch returned false" };
+  } catch (err) {
+    return { ok: false, reason: "BAD_BLOB", detail: (err as Error).message };
+  }
+}
+
+/** Verifies EIP-4844 blob proofs (wrapper v0) of blobs against their commitments. Never throws. */
+export function verifyBlobProofs(blobs: readonly Uint8Array[], commitments: readonly Uint8Array[], proofs: readonly Uint8Array[]): ProofCheck {
+  try {
+    if (blobs.length === 0 || commitments.length !== blobs.length || proofs.length !== blobs.length) {
+      return { ok: false, reason: "SHAPE", detail: `${blobs.length} blobs, ${commitments.length} commitments, ${proofs.length} proofs` };
+    }
+    return loadKzg().verifyBlobKzgProofBatch([...blobs], [...commitments], [...proofs]) ? { ok: true } : { ok: false, reason: "INVALID_PROOF", detail: "verifyBlobKzgProofBatch returned false" };
+  } catch (err) {
+    return { ok: false, reason: "BAD_BLOB", detail: (err as Error).message };
+  }
 }
 
 /** Commitments and versioned hashes only (what a verifier needs: no proofs). */

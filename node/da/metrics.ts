@@ -16,6 +16,8 @@ export interface DaMetrics {
   replacementsTotal: Counter<"mode">;
   /** Seconds from first send to receipt. */
   postSeconds: Histogram<"mode">;
+  /** Blob wrapper switches after a node rejected the wrapper version (blobWrapper "auto"). */
+  wrapperSwitchesTotal: Counter<"from" | "to">;
 }
 
 const cache = new WeakMap<Registry, DaMetrics>();
@@ -36,6 +38,7 @@ export function daMetrics(registry: Registry = defaultRegistry): DaMetrics {
     postTotal: getOrCreate(registry, "rollbook_da_post_total", () => new Counter({ name: "rollbook_da_post_total", help: "Batch proposals by mode and result", labelNames: ["mode", "result"] as const, registers })),
     replacementsTotal: getOrCreate(registry, "rollbook_da_replacements_total", () => new Counter({ name: "rollbook_da_replacements_total", help: "Fee-bumped replacement transactions sent", labelNames: ["mode"] as const, registers })),
     postSeconds: getOrCreate(registry, "rollbook_da_post_seconds", () => new Histogram({ name: "rollbook_da_post_seconds", help: "Seconds from first send to inclusion", labelNames: ["mode"] as const, buckets: [1, 2, 5, 12, 24, 60, 120, 300, 600], registers })),
+    wrapperSwitchesTotal: getOrCreate(registry, "rollbook_da_blob_wrapper_switches_total", () => new Counter({ name: "rollbook_da_blob_wrapper_switches_total", help: "Blob network wrapper switches after a wrapper-version rejection", labelNames: ["from", "to"] as const, registers })),
   };
   cache.set(registry, m);
   return m;

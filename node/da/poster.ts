@@ -1,6 +1,8 @@
 // Posting batches to the Inbox: a type-3 (blob) transaction calling propose(l1MsgEnd, ipfsCid), or a type-2
 // transaction calling proposeCalldata(l1MsgEnd, batch, ipfsCid). Fees come from the node, a stuck
 // transaction is replaced with bumped fees (same nonce), and the receipt's BatchProposed event is parsed.
+// Blob transactions are signed locally and wrapped here (node/da/blobtx.ts) in the network wrapper the L1 wants:
+// v0 (EIP-4844 blob proofs) or v1 (EIP-7594 cell proofs, required by Osaka/Fusaka nodes), see `blobWrapper`.
 import {
   bytesToHex,
   decodeEventLog,
@@ -15,7 +17,8 @@ import {
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
 import { packBlobs, blobsNeeded, MAX_PACKED_DATA_BYTES } from "./packing.ts";
-import { computeSidecars, type BlobSidecars } from "./kzg.ts";
+import { computeSidecars, type BlobSidecars, type BlobWrapper } from "./kzg.ts";
+import { detectBlobWrapper, isWrapperRejection, wrapBlobTx, type WrapperDecision } from "./blobtx.ts";
 import {
   bumpFees,
   chooseDataMode,
@@ -71,6 +74,12 @@ export interface BlobPosterOptions {
   ipfs?: IpfsBackup;
   /** Also keep the posted blobs in the local archive (what an operator's archiver serves). */
   archive?: ArchiveStore;
+  /**
+   * Network wrapper of blob transactions: "v0" (EIP-4844, one blob proof per blob), "v1" (EIP-7594, 128 cell
+   * proofs per blob: what Osaka/Fusaka nodes require), or "auto" (default): ask the node (eth_config, then
+   * known chains, see detectBlobWrapper) and switch once per send when the node rejects the wrapper version.
+   */
+  blobWrapper?: BlobWrapper | "auto";
   logger?: Logger;
   registry?: Registry;
 }
@@ -97,6 +106,8 @@ export interface ProposeResult {
   replacements: number;
   /** Fees of the transaction that was mined. */
   fees: TxFees;
+  /** Network wrapper the mined blob transaction was last sent with (undefined for calldata). */
+  blobWrapper?: BlobWrapper;
   decision: DataModeDecision;
 }
 
@@ -151,6 +162,10 @@ export class BlobPoster {
   private readonly gasHeadroomPct: number;
   private readonly ipfs?: IpfsBackup;
   private readonly archive?: ArchiveStore;
+  private readonly blobWrapper: BlobWrapper | "auto";
+  /** auto: the last detection (re-run when its validity ends) and a wrapper forced by a node's rejection. */
+  private wrapperDecision?: WrapperDecision;
+  private wrapperOverride?: BlobWrapper;
   private readonly log: Logger;
   private readonly metrics: DaMetrics;
   private queue: Promise<unknown> = Promise.resolve();
@@ -170,6 +185,8 @@ export class BlobPoster {
     this.gasHeadroomPct = options.gasHeadroomPct ?? 25;
     this.ipfs = options.ipfs;
     this.archive = options.archive;
+    this.blobWrapper = options.blobWrapper ?? "auto";
+    if (!["auto", "v0", "v1"].includes(this.blobWrapper)) throw new Error(`blobWrapper: expected auto|v0|v1, got ${JSON.stringify(options.blobWrapper)}`);
     this.log = (options.logger ?? daLogger()).child({ component: "poster" });
     this.metrics = daMetrics(options.registry);
   }
@@ -182,6 +199,29 @@ export class BlobPoster {
       this.client.estimateMaxPriorityFeePerGas().catch(() => this.policy.minPriorityFee),
     ]);
     return { baseFee: block.baseFeePerGas ?? 0n, priorityFee: tip, blobBaseFee };
+  }
+
+  /**
+   * The network wrapper the next blob transaction uses: the configured one, or for "auto" a wrapper forced by
+   * an earlier rejection, else the (cached) detection from the node.
+   */
+  async wrapperFor(): Promise<{ wrapper: BlobWrapper; source: string }> {
+    if (this.blobWrapper !== "auto") return { wrapper: this.blobWrapper, source: "config" };
+    if (this.wrapperOverride) return { wrapper: this.wrapperOverride, source: "rejection" };
+    let d = this.wrapperDecision;
+    if (d && d.validUntil !== undefined) {
+      const latest = await this.client.getBlock({ blockTag: "latest" });
+      if (Number(latest.timestamp) >= d.validUntil) d = undefined;
+    }
+    if (!d) {
+      this.chainId ??= await this.client.getChainId();
+      const latest = await this.client.getBlock({ blockTag: "latest" });
+      const rpc = (method: string, params: unknown[]) => this.client.request({ method, params } as never) as Promise<unknown>;
+      d = await detectBlobWrapper(rpc, this.chainId, Number(latest.timestamp));
+      this.wrapperDecision = d;
+      this.log.info({ wrapper: d.wrapper, source: d.source, detail: d.detail }, "blob transaction wrapper detected");
+    }
+    return { wrapper: d.wrapper, source: d.source };
   }
 
   /** Which mode `propose` would use for `batch` now, with the cost estimates behind it. */
@@ -242,7 +282,7 @@ export class BlobPoster {
       return this.send({ mode: "calldata", data: calldataData, snap, decision, cid });
     }
     const blobs = packBlobs(batch);
-    const sidecars = computeSidecars(blobs);
+    const sidecars = computeSidecars(blobs, (await this.wrapperFor()).wrapper);
     if (this.archive) for (let i = 0; i < blobs.length; i++) await this.archive.put(sidecars.versionedHashes[i]!, blobs[i]!);
     const data = encodeFunctionData({ abi: INBOX_DA_ABI, functionName: "propose", args: [options.l1MsgEnd, cidHex] });
     return this.send({ mode: "blob", data, snap, decision, cid, sidecars });
@@ -256,7 +296,8 @@ export class BlobPoster {
     const run = this.queue.then(async () => {
       const snap = await this.feeSnapshot();
       const decision = chooseDataMode(new Uint8Array(0), snap, { force: "blob" });
-      return this.send({ mode: "blob", data, snap, decision, cid: new Uint8Array(0), sidecars: computeSidecars(blobs), to });
+      const sidecars = computeSidecars(blobs, (await this.wrapperFor()).wrapper);
+      return this.send({ mode: "blob", data, snap, decision, cid: new Uint8Array(0), sidecars, to });
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -283,11 +324,7 @@ export class BlobPoster {
     const nonce = await this.nonceFor();
     let fees = initialFees(p.snap, isBlob, this.policy);
     const versionedHashes = p.sidecars?.versionedHashes ?? [];
-    const sidecarsHex = p.sidecars?.blobs.map((b, i) => ({
-      blob: bytesToHex(b),
-      commitment: bytesToHex(p.sidecars!.commitments[i]!),
-      proof: bytesToHex(p.sidecars!.proofs[i]!),
-    }));
+    let wrapper: BlobWrapper | undefined = isBlob ? (await this.wrapperFor()).wrapper : undefined;
 
     const estimate = await this.client.estimateGas({
       account: this.account.address,
@@ -304,11 +341,11 @@ export class BlobPoster {
     });
     const gas = (estimate * BigInt(100 + this.gasHeadroomPct)) / 100n;
 
+    // Signed canonical transaction (type 3 without sidecars, or type 2): its keccak256 is the transaction hash,
+    // whatever network wrapper carries it, so a send whose answer is lost can be tracked by that hash.
     const sign = async (f: TxFees): Promise<Hex> => {
       const base = { chainId: this.chainId!, nonce, gas, to, data: p.data, maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
-      const tx = isBlob
-        ? { ...base, type: "eip4844" as const, maxFeePerBlobGas: f.maxFeePerBlobGas!, blobVersionedHashes: versionedHashes, sidecars: sidecarsHex! }
-        : { ...base, type: "eip1559" as const };
+      const tx = isBlob ? { ...base, type: "eip4844" as const, maxFeePerBlobGas: f.maxFeePerBlobGas!, blobVersionedHashes: versionedHashes } : { ...base, type: "eip1559" as const };
       return this.account.signTransaction!(tx as never);
     };
 
@@ -318,55 +355,68 @@ export class BlobPoster {
     let replacements = 0;
     let lastSentAt = 0;
     const feesByHash = new Map<Hex, TxFees>();
+    const wrapperByHash = new Map<Hex, BlobWrapper>();
     let nonceTakenSince: number | undefined;
 
-    // The transaction hash is computed locally (signature over the same fields, standard envelope without
-    // the blob sidecars), so a send whose answer is lost (timeout) can still be tracked by its receipt.
-    const localHash = async (f: TxFees): Promise<Hex> => {
-      if (!isBlob) return keccak256(await sign(f));
-      const base = { chainId: this.chainId!, nonce, gas, to, data: p.data, maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
-      return keccak256(await this.account.signTransaction!({ ...base, type: "eip4844", maxFeePerBlobGas: f.maxFeePerBlobGas!, blobVersionedHashes: versionedHashes } as never));
-    };
     const track = (hash: Hex, f: TxFees): void => {
       if (!hashes.includes(hash)) hashes.push(hash);
       feesByHash.set(hash, f);
+      if (wrapper) wrapperByHash.set(hash, wrapper);
       lastSentAt = Date.now();
     };
 
     const trySend = async (f: TxFees): Promise<void> => {
-      const raw = await sign(f);
-      const hash = await localHash(f);
+      const signed = await sign(f);
+      const hash = keccak256(signed);
       const feeLog = { maxFeePerGas: String(f.maxFeePerGas), maxPriorityFeePerGas: String(f.maxPriorityFeePerGas), maxFeePerBlobGas: f.maxFeePerBlobGas === undefined ? undefined : String(f.maxFeePerBlobGas) };
-      try {
-        const sent = await this.client.sendRawTransaction({ serializedTransaction: raw });
-        if (sent.toLowerCase() !== hash.toLowerCase()) this.log.warn({ sent, hash }, "node returned an unexpected transaction hash");
-        track(sent, f);
-        this.log.info({ hash: sent, nonce, mode: p.mode, ...feeLog, replacement: hashes.length > 1 }, "sent proposal transaction");
-      } catch (err) {
-        const e = err as Error & { shortMessage?: string; details?: string; walk?: (fn: (e: unknown) => boolean) => unknown };
-        const msg = `${e.shortMessage ?? e.message ?? String(err)}${e.details ? ` (${e.details})` : ""}`.slice(0, 500);
-        const transport = Boolean(e.walk?.((x) => ["TimeoutError", "HttpRequestError"].includes((x as Error)?.name))) || /took too long|timed out|fetch failed|ECONNRESET/i.test(msg);
-        if (/already known|known transaction|AlreadyKnown/i.test(msg) || transport) {
-          // the node has it (or may have it: the answer was lost): track it by its hash
-          track(hash, f);
-          this.log.warn({ hash, nonce, err: msg }, transport ? "send answer lost; tracking the transaction by hash" : "transaction already known to the node");
+      for (let attempt = 0; ; attempt++) {
+        const raw = isBlob ? bytesToHex(wrapBlobTx(signed, p.sidecars!, wrapper!)) : signed;
+        try {
+          const sent = await this.client.sendRawTransaction({ serializedTransaction: raw });
+          if (sent.toLowerCase() !== hash.toLowerCase()) this.log.warn({ sent, hash }, "node returned an unexpected transaction hash");
+          track(sent, f);
+          this.log.info({ hash: sent, nonce, mode: p.mode, wrapper, ...feeLog, replacement: hashes.length > 1 }, "sent proposal transaction");
+          return;
+        } catch (err) {
+          const e = err as Error & { shortMessage?: string; details?: string; walk?: (fn: (e: unknown) => boolean) => unknown };
+          const msg = `${e.shortMessage ?? e.message ?? String(err)}${e.details ? ` (${e.details})` : ""}`.slice(0, 500);
+          const transport = Boolean(e.walk?.((x) => ["TimeoutError", "HttpRequestError"].includes((x as Error)?.name))) || /took too long|timed out|fetch failed|ECONNRESET/i.test(msg);
+          if (isBlob && !transport && this.blobWrapper === "auto" && attempt === 0 && isWrapperRejection(msg, wrapper!)) {
+            // the node wants the other network wrapper (fork boundary, or detection was wrong): switch, remember, resend
+            const other: BlobWrapper = wrapper === "v0" ? "v1" : "v0";
+            this.log.warn({ nonce, rejected: wrapper, now: other, err: msg }, "node rejected the blob wrapper version; switching");
+            this.metrics.wrapperSwitchesTotal.inc({ from: wrapper!, to: other });
+            this.wrapperOverride = other;
+            wrapper = other;
+            continue;
+          }
+          sendFailure(msg, transport, hash, f, err);
           return;
         }
-        if (/nonce too low|NonceTooLow/i.test(msg)) {
-          // an earlier version (or another tx with this nonce) is mined: keep polling receipts
-          nonceTakenSince ??= Date.now();
-          lastSentAt = Date.now();
-          this.log.warn({ nonce, err: msg }, "nonce already used, waiting for receipts");
-          return;
-        }
-        if (hashes.length > 0) {
-          // a replacement refused (underpriced, pool full, ...): the earlier version is still pending
-          lastSentAt = Date.now();
-          this.log.warn({ nonce, err: msg }, "replacement refused; keeping the earlier transaction, will bump again");
-          return;
-        }
-        throw new PostError("SEND_FAILED", `sending ${p.mode} proposal failed: ${msg}`, hashes, { cause: err });
       }
+    };
+    // A send the node refused (other than a wrapper-version rejection handled in trySend).
+    const sendFailure = (msg: string, transport: boolean, hash: Hex, f: TxFees, err: unknown): void => {
+      if (/already known|known transaction|AlreadyKnown/i.test(msg) || transport) {
+        // the node has it (or may have it: the answer was lost): track it by its hash
+        track(hash, f);
+        this.log.warn({ hash, nonce, err: msg }, transport ? "send answer lost; tracking the transaction by hash" : "transaction already known to the node");
+        return;
+      }
+      if (/nonce too low|NonceTooLow/i.test(msg)) {
+        // an earlier version (or another tx with this nonce) is mined: keep polling receipts
+        nonceTakenSince ??= Date.now();
+        lastSentAt = Date.now();
+        this.log.warn({ nonce, err: msg }, "nonce already used, waiting for receipts");
+        return;
+      }
+      if (hashes.length > 0) {
+        // a replacement refused (underpriced, pool full, ...): the earlier version is still pending
+        lastSentAt = Date.now();
+        this.log.warn({ nonce, err: msg }, "replacement refused; keeping the earlier transaction, will bump again");
+        return;
+      }
+      throw new PostError("SEND_FAILED", `sending ${p.mode} proposal failed: ${msg}`, hashes, { cause: err });
     };
 
     await trySend(fees);
@@ -385,7 +435,7 @@ export class BlobPoster {
           this.metrics.postTotal.inc({ mode: p.mode, result: "included" });
           const event = parseBatchProposed(receipt, to);
           this.log.info({ hash, block: String(receipt.blockNumber), batchIndex: event ? String(event.batchIndex) : undefined, replacements, seconds }, "proposal included");
-          return { mode: p.mode, txHash: hash, receipt, versionedHashes, ipfsCid: p.cid, event, replacements, fees: feesByHash.get(hash) ?? fees, decision: p.decision };
+          return { mode: p.mode, txHash: hash, receipt, versionedHashes, ipfsCid: p.cid, event, replacements, fees: feesByHash.get(hash) ?? fees, blobWrapper: wrapperByHash.get(hash), decision: p.decision };
         }
         if (Date.now() > deadline) throw new PostError("TIMEOUT", `proposal not mined within ${this.timeoutMs} ms`, hashes);
         if (nonceTakenSince !== undefined && Date.now() - nonceTakenSince > Math.max(this.replaceAfterMs, 4 * this.pollIntervalMs) && hashes.length === 0) {

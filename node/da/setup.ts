@@ -16,6 +16,8 @@ export interface DaSetupOptions {
   /** Keep every verified blob in `<dataDir>/blobs` (serve it with startArchiveServer). Default false. */
   archive?: boolean;
   timeoutMs?: { beacon?: number; archive?: number; ipfs?: number };
+  /** Blob transaction network wrapper for posters built here (BlobPosterOptions.blobWrapper). Default "auto". */
+  blobWrapper?: BlobPosterOptions["blobWrapper"];
   logger?: Logger;
   registry?: Registry;
 }
@@ -43,7 +45,7 @@ export async function createDa(config: Pick<NodeConfig, "dataDir" | "l1" | "ipfs
     ipfs,
     archive,
     fetcher,
-    poster: (client, account, inbox, extra = {}) => new BlobPoster({ client, account, inbox, ipfs, archive, logger: options.logger, registry: options.registry, ...extra }),
+    poster: (client, account, inbox, extra = {}) => new BlobPoster({ client, account, inbox, ipfs, archive, blobWrapper: options.blobWrapper, logger: options.logger, registry: options.registry, ...extra }),
     stop: async () => {
       await ipfs?.stop();
     },
