@@ -42,6 +42,7 @@
 import { OrderBook as PeerBook } from "nodejs-order-book";
 import { BookResult, BookStatus, type IncomingOrder, OrderBook } from "../node/clob/engine.ts";
 import { SelfTradePrevention, Side, TimeInForce } from "../node/clob/types.ts";
+import { XorShift32 as Rng } from "../node/sim/rng.ts";
 
 const MID = 1_000_000;
 const RANGE = 2000;
@@ -52,23 +53,6 @@ const OP_MARKET = 3;
 const OP_IOC = 4;
 const MARKET_BUY_PROTECTION = 2 ** 31;
 
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  int(n: number): number {
-    return this.next() % n;
-  }
-}
 
 /** A recorded operation stream (struct of arrays). */
 interface Ops {

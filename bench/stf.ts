@@ -7,25 +7,10 @@
 import { cloneState, createGenesisState } from "../node/clob/state.ts";
 import { applyBatch, TxSignerCache } from "../node/clob/stf.ts";
 import { L1MessageKind, MarketStatus, type Tx, TxKind, type Address, type L1Message } from "../node/clob/types.ts";
+import { XorShift32 as Rng } from "../node/sim/rng.ts";
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as Address };
 
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (this.s = x >>> 0);
-  }
-  int(n: number): number {
-    return this.next() % n;
-  }
-}
 
 export function main(args: string[]): void {
   const resting = Number(args[0] ?? 100_000);

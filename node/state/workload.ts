@@ -26,6 +26,7 @@ import {
   TxKind,
   type Signature,
 } from "../clob/types.ts";
+import { XorShift32 as Rng } from "../sim/rng.ts";
 
 export const MID = 1_000_000;
 const RANGE = 2000;
@@ -48,23 +49,6 @@ export interface WorkloadOptions {
   extras?: boolean;
 }
 
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  int(n: number): number {
-    return this.next() % n;
-  }
-}
 
 export function accountAddress(i: number): Address {
   const h = keccak_256(new TextEncoder().encode(`rollbook-state-workload-${i}`));

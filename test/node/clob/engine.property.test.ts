@@ -13,28 +13,8 @@ import {
   OrderBook,
 } from "../../../node/clob/engine.ts";
 import { MAX_AMOUNT, SelfTradePrevention as STP, Side, TimeInForce as TIF } from "../../../node/clob/types.ts";
+import { XorShift32 as Rng } from "../../../node/sim/rng.ts";
 
-/** xorshift32: deterministic, integer-only. */
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  int(n: number): number {
-    return this.next() % n;
-  }
-  range(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1);
-  }
-}
 
 interface ROrder {
   id: number;

@@ -17,30 +17,8 @@ import {
   type Tx,
 } from "../../../node/clob/types.ts";
 import { Chain, Trader, checkInvariants, deposit, makeKeys, setMarket } from "./stf-helpers.ts";
+import { XorShift32 as Rng } from "../../../node/sim/rng.ts";
 
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  int(n: number): number {
-    return this.next() % n;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)];
-  }
-  chance(p: number): boolean {
-    return this.next() / 2 ** 32 < p;
-  }
-}
 
 const KEYS = makeKeys(8, "stf-property");
 // market 1: base 1 / quote 2, rebate maker; market 2: base 3 / quote 2, positive maker fee, coarse lots.
