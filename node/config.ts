@@ -10,6 +10,7 @@ export interface NodeConfig {
   roles: Role[];
   l1: { rpcUrl: string; beaconUrl: string; archiveUrls: string[]; confirmations: number };
   ipfs: { mode: "helia" | "kubo" | "off"; kuboUrl: string };
+  da: { blobWrapper: "auto" | "v0" | "v1"; beaconBlockId: "number" | "slot"; archive: boolean };
   rpc: { host: string; port: number };
   storage: { pruneReceiptsAfterBatches: number };
   log: { level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" };
@@ -21,6 +22,8 @@ export const DEFAULT_CONFIG: NodeConfig = {
   roles: ["follower", "sequencer", "proposer", "prover", "mm"],
   l1: { rpcUrl: "http://127.0.0.1:8545", beaconUrl: "http://127.0.0.1:8545", archiveUrls: [], confirmations: 0 },
   ipfs: { mode: "helia", kuboUrl: "http://127.0.0.1:5001" },
+  // anvil addresses beacon blobs by block number; a real beacon node by slot.
+  da: { blobWrapper: "auto", beaconBlockId: "number", archive: false },
   rpc: { host: "127.0.0.1", port: 8645 },
   storage: { pruneReceiptsAfterBatches: 0 },
   log: { level: "info" },
@@ -70,6 +73,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
     let value: unknown = raw;
     // A non-numeric string stays a string so validation reports it as given.
     if (typeof defaultValue === "number" && /^\s*-?\d+\s*$/.test(raw)) value = Number(raw);
+    else if (typeof defaultValue === "boolean" && /^(true|false)$/i.test(raw.trim())) value = raw.trim().toLowerCase() === "true";
     else if (Array.isArray(defaultValue)) value = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
     let node = out;
     for (const k of keyPath.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
@@ -110,6 +114,9 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   checkInt(problems, "l1.confirmations", c.l1?.confirmations, 0, 1024);
   if (!["helia", "kubo", "off"].includes(c.ipfs?.mode)) problems.push(`ipfs.mode: expected helia|kubo|off, got ${JSON.stringify(c.ipfs?.mode)}`);
   checkUrl(problems, "ipfs.kuboUrl", c.ipfs?.kuboUrl);
+  if (!["auto", "v0", "v1"].includes(c.da?.blobWrapper)) problems.push(`da.blobWrapper: expected auto|v0|v1, got ${JSON.stringify(c.da?.blobWrapper)}`);
+  if (!["number", "slot"].includes(c.da?.beaconBlockId)) problems.push(`da.beaconBlockId: expected number|slot, got ${JSON.stringify(c.da?.beaconBlockId)}`);
+  if (typeof c.da?.archive !== "boolean") problems.push(`da.archive: expected true|false, got ${JSON.stringify(c.da?.archive)}`);
   if (typeof c.rpc?.host !== "string" || c.rpc.host === "") problems.push(`rpc.host: expected a host name or address`);
   checkInt(problems, "rpc.port", c.rpc?.port, 1, 65535);
   checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);

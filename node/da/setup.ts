@@ -31,8 +31,12 @@ export interface Da {
   stop(): Promise<void>;
 }
 
-/** Builds node/da from `config.l1` (beaconUrl, archiveUrls), `config.ipfs` (mode, kuboUrl) and `config.dataDir`. */
-export async function createDa(config: Pick<NodeConfig, "dataDir" | "l1" | "ipfs">, options: DaSetupOptions = {}): Promise<Da> {
+/**
+ * Builds node/da from `config.l1` (beaconUrl, archiveUrls), `config.ipfs` (mode, kuboUrl), `config.da`
+ * (blobWrapper, beaconBlockId, archive) and `config.dataDir`; `options` override the `da` section.
+ */
+export async function createDa(config: Pick<NodeConfig, "dataDir" | "l1" | "ipfs"> & Partial<Pick<NodeConfig, "da">>, overrides: DaSetupOptions = {}): Promise<Da> {
+  const options: DaSetupOptions = { ...config.da, ...overrides };
   const ipfs = await createIpfsBackup(config.ipfs, config.dataDir);
   const archive = options.archive ? new ArchiveStore(path.join(config.dataDir, "blobs")) : undefined;
   const fetcher = new BlobFetcher({

@@ -42,6 +42,14 @@ describe("config", () => {
     expect(cfg.l1.archiveUrls).to.deep.equal(["http://x/", "http://y/"]);
   });
 
+  it("parses booleans and enumerations of the da section from the environment", () => {
+    const cfg = loadConfig(undefined, { ROLLBOOK_DA_ARCHIVE: "true", ROLLBOOK_DA_BLOB_WRAPPER: "v0", ROLLBOOK_DA_BEACON_BLOCK_ID: "slot" });
+    expect(cfg.da).to.deep.equal({ archive: true, blobWrapper: "v0", beaconBlockId: "slot" });
+    const problems = problemsOf(() => loadConfig(undefined, { ROLLBOOK_DA_ARCHIVE: "yes", ROLLBOOK_DA_BLOB_WRAPPER: "v2" }));
+    expect(problems.some((m) => m.startsWith("da.archive:"))).to.equal(true);
+    expect(problems.some((m) => m.startsWith("da.blobWrapper:"))).to.equal(true);
+  });
+
   it("reports every problem with its key", () => {
     const p = file(JSON.stringify({ rpc: { port: 70000 }, roles: ["wizard"], ipfs: { mode: "ftp" }, typo: 1 }));
     const problems = problemsOf(() => loadConfig(p, { ROLLBOOK_L1_CONFIRMATIONS: "many" }));
