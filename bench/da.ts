@@ -13,13 +13,14 @@
 //   encode_orders_per_s  encodeBatch (domain encoding + DEFLATE, keep it if smaller than NONE) over all batches
 //   decode_orders_per_s  decodeBatch (decompression + domain decoding + signature unpacking) over all batches
 //   kzg_ms_per_blob      c-kzg 4.1.0 blob commitment + blob proof per blob (node/da benchKzg, 6 blobs)
+//   kzg_v1_ms_per_blob   the same with EIP-7594 cell proofs (v1 network wrapper, node/da benchCellProofs)
 // Also printed: the same batches with each v1 compression forced (none / deflate), the sizes zstd and brotli
 // would give on the same records (candidates not in format v1), and node/da packing throughput. The last
 // line is the JSON summary.
 
 import zlib from "node:zlib";
 import { parseArgs } from "node:util";
-import { benchKzg, benchPacking } from "../node/da/bench.ts";
+import { benchCellProofs, benchKzg, benchPacking } from "../node/da/bench.ts";
 import { PACKING_HEADER_BYTES, PAYLOAD_BYTES_PER_BLOB, packBlobs, unpackBlobs } from "../node/da/packing.ts";
 import { Compression, decodeBatch, encodeBatch, fitTxs, type BatchHeader } from "../node/codec/index.ts";
 import { envelopeLayout } from "../node/codec/fuzz.ts";
@@ -130,8 +131,10 @@ export async function main(args: string[]): Promise<void> {
 
   const packing = benchPacking();
   const kzg = benchKzg(6);
+  const cells = await benchCellProofs(6);
   console.log(`packing (node/da dense): pack ${packing.pack_mb_s} MB/s, unpack ${packing.unpack_mb_s} MB/s`);
   console.log(`kzg (c-kzg 4.1.0): setup ${kzg.setup_ms} ms, commitment ${kzg.commit_ms_per_blob} ms/blob, commitment+proof ${kzg.kzg_ms_per_blob} ms/blob`);
+  console.log(`kzg with EIP-7594 cell proofs (v1 wrapper, required from Osaka on): commitment+cell proofs ${cells.kzg_v1_ms_per_blob} ms/blob`);
   console.log(`result: ${bytesPerOrder.toFixed(2)} B/order (target <= 80), ${ordersPerBlob} orders/blob`);
   console.log(
     JSON.stringify({
@@ -141,6 +144,7 @@ export async function main(args: string[]): Promise<void> {
       encode_orders_per_s: Math.round(txs.length / (encMs / 1000)),
       decode_orders_per_s: Math.round(txs.length / (decMs / 1000)),
       kzg_ms_per_blob: kzg.kzg_ms_per_blob,
+      kzg_v1_ms_per_blob: cells.kzg_v1_ms_per_blob,
     }),
   );
 }
