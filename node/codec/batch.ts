@@ -336,7 +336,8 @@ function offset(r: Reader, base: number, nonZero: boolean): number {
 function decodeRecords(r: Reader, header: BatchHeader, count: number): Tx[] {
   const ctx = new Context();
   const txs: Tx[] = new Array(count);
-  const placeholderSig = undefined!;
+  // Signatures follow all records in the batch; decodeBatch attaches them once the records are read.
+  const sigAttachedLater = undefined!;
   for (let t = 0; t < count; t++) {
     const kindAt = r.pos;
     const flags = r.u8();
@@ -407,24 +408,24 @@ function decodeRecords(r: Reader, header: BatchHeader, count: number): Tx[] {
           expiry,
           clientId,
           stp: ((opts >>> 3) & MAX_STP) as 0 | 1 | 2 | 3,
-          sig: placeholderSig,
+          sig: sigAttachedLater,
         };
         break;
       }
       case TxKind.CANCEL: {
         const orderId = offset(r, ctx.orderId, false);
         ctx.orderId = orderId;
-        txs[t] = { kind: TxKind.CANCEL, account, nonce, market, orderId, sig: placeholderSig };
+        txs[t] = { kind: TxKind.CANCEL, account, nonce, market, orderId, sig: sigAttachedLater };
         break;
       }
       case TxKind.CANCEL_BY_CLIENT_ID: {
         const clientId = offset(r, ctx.clientId[a]!, false);
         ctx.clientId[a] = clientId;
-        txs[t] = { kind: TxKind.CANCEL_BY_CLIENT_ID, account, nonce, market, clientId, sig: placeholderSig };
+        txs[t] = { kind: TxKind.CANCEL_BY_CLIENT_ID, account, nonce, market, clientId, sig: sigAttachedLater };
         break;
       }
       case TxKind.CANCEL_ALL:
-        txs[t] = { kind: TxKind.CANCEL_ALL, account, nonce, market, sig: placeholderSig };
+        txs[t] = { kind: TxKind.CANCEL_ALL, account, nonce, market, sig: sigAttachedLater };
         break;
       case TxKind.AMEND: {
         const orderId = offset(r, ctx.orderId, false);
@@ -432,7 +433,7 @@ function decodeRecords(r: Reader, header: BatchHeader, count: number): Tx[] {
         const price = offset(r, ctx.price.get(market) ?? 0, false);
         ctx.price.set(market, price);
         const size = readSize(r, ctx, market, flags);
-        txs[t] = { kind: TxKind.AMEND, account, nonce, market, orderId, price, size, sig: placeholderSig };
+        txs[t] = { kind: TxKind.AMEND, account, nonce, market, orderId, price, size, sig: sigAttachedLater };
         break;
       }
       default: {
@@ -446,7 +447,7 @@ function decodeRecords(r: Reader, header: BatchHeader, count: number): Tx[] {
           if (ri === a) throw new Invalid(DecodeReason.NON_CANONICAL, at);
           recipient = ctx.addrs[ri]!;
         }
-        txs[t] = { kind: TxKind.WITHDRAW, account, nonce, asset, amount, recipient, sig: placeholderSig };
+        txs[t] = { kind: TxKind.WITHDRAW, account, nonce, asset, amount, recipient, sig: sigAttachedLater };
       }
     }
   }
