@@ -30,6 +30,9 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { createGenesisState, DEFAULT_FEE_ACCOUNT } from "../node/clob/state.ts";
+import { bytesToHex } from "../node/clob/eip712.ts";
+import { StateCommitment } from "../node/state/commitment.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const ANVIL_RPC = "http://127.0.0.1:8545";
@@ -64,7 +67,10 @@ export interface DeployOptions {
   /** Attestation signers (default: the deployer) and threshold (default 1). */
   attestationSigners?: Address[];
   attestationThreshold?: bigint;
+  /** Settlement's starting root; default: the root of the L2 genesis state for this chain and Inbox. */
   genesisStateRoot?: Hex;
+  /** L2 fee account in the genesis state (default: the deployer on devnets, docs/stf.md's default elsewhere). */
+  feeAccount?: Address;
   challengeWindow?: bigint;
   proofWindow?: bigint;
   proposerBond?: bigint;
@@ -99,6 +105,12 @@ export interface Deployment {
   };
   assets: AssetRecord[];
   parameters: Record<string, string | number | string[]>;
+}
+
+/** State root of the L2 genesis state (docs/stf.md "State", "State commitment") for a chain and Inbox. */
+export function genesisStateRoot(chainId: number, inbox: Address, feeAccount: Address): Hex {
+  const state = createGenesisState({ domain: { chainId, verifyingContract: inbox }, feeAccount });
+  return bytesToHex(StateCommitment.fromState(state).root()) as Hex;
 }
 
 // ------------------------------------------------------------------ artifacts
@@ -150,7 +162,8 @@ function defaults(chainId: number, deployer: Address, o: DeployOptions) {
       BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0,
     ),
     attestationThreshold: o.attestationThreshold ?? 1n,
-    genesisStateRoot: o.genesisStateRoot ?? (zeroHash as Hex),
+    genesisStateRoot: o.genesisStateRoot,
+    feeAccount: o.feeAccount ?? (dev ? deployer : DEFAULT_FEE_ACCOUNT),
     challengeWindow: o.challengeWindow ?? (dev ? 300n : 7n * 86400n),
     proofWindow: o.proofWindow ?? (dev ? 300n : 2n * 86400n),
     proposerBond: o.proposerBond ?? 10n ** 17n,
@@ -299,6 +312,8 @@ export async function deploySuite(o: DeployOptions = {}): Promise<{ deployment: 
     p.changeDelay,
   ]);
   const verifierPolicy = await deploy("VerifierPolicy", [[attestationVerifier], 1n, 1n, timelock, p.changeDelay]);
+  // The L2 genesis state binds the chain id and the Inbox (its EIP-712 domain), so its root is known only now.
+  p.genesisStateRoot ??= genesisStateRoot(chainId, inbox, p.feeAccount);
   const settlement = await deploy("Settlement", [inbox, verifierPolicy, p.genesisStateRoot, timelock, p.changeDelay]);
   const disputeGame = await deploy("DisputeGame", [
     settlement,
@@ -364,7 +379,8 @@ export async function deploySuite(o: DeployOptions = {}): Promise<{ deployment: 
       escapeDelay: str(p.escapeDelay),
       attestationSigners: p.attestationSigners.map(String),
       attestationThreshold: str(p.attestationThreshold),
-      genesisStateRoot: p.genesisStateRoot,
+      genesisStateRoot: p.genesisStateRoot!,
+      feeAccount: p.feeAccount,
       challengeWindow: str(p.challengeWindow),
       proofWindow: str(p.proofWindow),
       proposerBond: str(p.proposerBond),

@@ -17,7 +17,6 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
-  getContractAddress,
   hexToBytes,
   http,
   keccak256,
@@ -109,21 +108,13 @@ describe("e2e: L1 deposit -> L2 WITHDRAW -> finalized withdrawal root -> Vault c
     pub = createPublicClient({ chain, transport: http(anvil.rpcUrl) });
     walletOf = (account) => createWalletClient({ account, chain, transport: http(anvil.rpcUrl) });
 
-    // deploySuite deploys the Timelock first, then the Inbox: predict the Inbox address to build the genesis
-    // state (its EIP-712 domain is {chainId, Inbox}) and hand Settlement the real genesis root.
-    const nonce = await pub.getTransactionCount({ address: deployer.address });
-    const inbox = getContractAddress({ from: deployer.address, nonce: BigInt(nonce + 1) });
-    genesis = createGenesisState({ domain: { chainId, verifyingContract: inbox } });
-    genesisRoot = hex(StateCommitment.fromState(genesis).root());
-    const r = await deploySuite({
-      rpcUrl: anvil.rpcUrl,
-      privateKey: ANVIL_DEV_KEYS[0],
-      write: false,
-      log: () => {},
-      genesisStateRoot: genesisRoot,
-    });
+    // The deploy script seeds Settlement with the root of the L2 genesis state (its EIP-712 domain is
+    // {chainId, Inbox}, fee account = the deployer on devnets): the state this test derives from.
+    const r = await deploySuite({ rpcUrl: anvil.rpcUrl, privateKey: ANVIL_DEV_KEYS[0], write: false, log: () => {} });
     d = r.deployment;
-    expect(d.contracts.inbox, "predicted Inbox address").to.equal(inbox);
+    genesis = createGenesisState({ domain: { chainId, verifyingContract: d.contracts.inbox }, feeAccount: deployer.address });
+    genesisRoot = hex(StateCommitment.fromState(genesis).root());
+    expect(d.parameters.genesisStateRoot).to.equal(genesisRoot);
     expect(await readC(d.contracts.settlement, "Settlement", "lastStateRoot")).to.equal(genesisRoot);
     const [, q] = await readC(d.contracts.vault, "Vault", "assets", [ASSET]);
     quantum = q;
