@@ -1,0 +1,23 @@
+//! Rollbook guest core: the commitments shared by the L1 contracts, the TypeScript node and the zkVM
+//! guest, implemented exactly as docs/l1-messages.md and docs/stf.md "State commitment" specify
+//! (docs/guest.md describes what is here and what remains).
+//!
+//! `no_std` + `alloc`, no external crates.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod batch;
+pub mod hex;
+pub mod keccak;
+pub mod l1msg;
+pub mod public_values;
+pub mod sha256;
+pub mod trie;
+pub mod withdrawals;
+
+pub use keccak::keccak256;

@@ -1,0 +1,39 @@
+//! The native runner of the Rollbook guest core: commands that compute and check commitments from JSON
+//! files and hex inputs (`rollbook-guest help`), and the checks of the shared vector files.
+
+pub mod commands;
+pub mod json;
+pub mod vectors;
+
+use json::Json;
+use rollbook_guest_core::hex;
+
+/// Member `key` of an object, or an error naming it.
+pub fn field<'a>(j: &'a Json, key: &str) -> Result<&'a Json, String> {
+    j.get(key).ok_or_else(|| format!("missing `{key}`"))
+}
+
+/// Hex bytes from a JSON string.
+pub fn hex_bytes(j: &Json) -> Result<Vec<u8>, String> {
+    let s = j.as_str().ok_or("expected a hex string")?;
+    hex::decode(s).map_err(|_| format!("not hex: {}", short(s)))
+}
+
+/// 32 hex bytes from a JSON string.
+pub fn hex32(j: &Json) -> Result<[u8; 32], String> {
+    let s = j.as_str().ok_or("expected a 32-byte hex string")?;
+    hex::decode32(s).map_err(|_| format!("not 32 hex bytes: {}", short(s)))
+}
+
+/// A u64 member (JSON number or decimal string).
+pub fn u64_field(j: &Json, key: &str) -> Result<u64, String> {
+    field(j, key)?.as_u64().ok_or_else(|| format!("`{key}` is not a u64"))
+}
+
+fn short(s: &str) -> String {
+    if s.len() > 24 {
+        format!("{}…", &s[..24])
+    } else {
+        s.to_string()
+    }
+}
