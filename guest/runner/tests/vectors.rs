@@ -1,0 +1,191 @@
+//! The shared vectors (test/vectors/**) checked against the Rust core, bit for bit, plus tampered
+//! copies that must fail.
+
+use rollbook_guest_core::hex;
+use rollbook_guest_core::trie::{verify_proof, ProofError, Witness, WitnessError};
+use rollbook_guest_runner::json::Json;
+use rollbook_guest_runner::vectors::{check_file, check_json};
+use rollbook_guest_runner::{field, hex32, hex_bytes};
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no vectors in {dir}");
+    v
+}
+
+fn load(rel: &str) -> Json {
+    Json::parse(&std::fs::read_to_string(repo().join(rel)).unwrap()).unwrap()
+}
+
+fn check_all(dir: &str) {
+    for f in files(dir) {
+        let n = check_file(&f, &repo()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(n > 0, "{}: nothing compared", f.display());
+    }
+}
+
+/// Replaces the first string value equal to `from` (anywhere in the tree) with `to`.
+fn replace(j: &mut Json, from: &str, to: &str) -> bool {
+    match j {
+        Json::Str(s) if s == from => {
+            *s = to.to_string();
+            true
+        }
+        Json::Arr(v) => v.iter_mut().any(|x| replace(x, from, to)),
+        Json::Obj(m) => m.iter_mut().any(|(_, x)| replace(x, from, to)),
+        _ => false,
+    }
+}
+
+/// A copy of hex string `s` with its last nibble changed.
+fn flip(s: &str) -> String {
+    let mut t = s.to_string();
+    let last = t.pop().unwrap();
+    t.push(if last == '0' { '1' } else { '0' });
+    t
+}
+
+fn first_str<'a>(j: &'a Json, path: &[&str]) -> &'a str {
+    let mut x = j;
+    for p in path {
+        x = match p.parse::<usize>() {
+            Ok(i) => &x.as_array().unwrap()[i],
+            Err(_) => x.get(p).unwrap(),
+        };
+    }
+    x.as_str().unwrap()
+}
+
+fn must_fail(j: &Json, path: &[&str]) {
+    let mut t = j.clone();
+    let v = first_str(j, path).to_string();
+    assert!(replace(&mut t, &v, &flip(&v)));
+    assert!(check_json(&t, &repo()).is_err(), "tampered {path:?} was accepted");
+}
+
+#[test]
+fn state_vectors_roots_witnesses_and_trie_proofs() {
+    check_all("test/vectors/state");
+}
+
+#[test]
+fn stf_vectors_l1_messages_and_state_digest() {
+    check_all("test/vectors/stf");
+}
+
+#[test]
+fn guest_vectors_from_the_typescript_implementation() {
+    let names: Vec<String> = files("test/vectors/guest").iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    for want in ["batch-chain.json", "l1-messages.json", "public-values.json", "trie.json", "withdrawals.json"] {
+        assert!(names.iter().any(|n| n == want), "missing test/vectors/guest/{want}");
+    }
+    check_all("test/vectors/guest");
+}
+
+#[test]
+fn tampered_vectors_are_rejected() {
+    let s = load("test/vectors/state/basics.json");
+    must_fail(&s, &["batches", "2", "preRoot"]);
+    must_fail(&s, &["batches", "1", "witness"]);
+    let t = load("test/vectors/state/trie-basics.json");
+    must_fail(&t, &["root"]);
+    must_fail(&t, &["proofs", "0", "siblings", "4"]);
+    must_fail(&t, &["leaves", "3"]);
+    let g = load("test/vectors/guest/l1-messages.json");
+    must_fail(&g, &["messages", "7", "queueHashAfter"]);
+    must_fail(&g, &["stf", "0", "batches", "3", "queueHash"]);
+    let b = load("test/vectors/guest/batch-chain.json");
+    must_fail(&b, &["chains", "0", "4", "batchChain"]);
+    must_fail(&b, &["chains", "1", "2", "dataHash"]);
+    must_fail(&b, &["extreme", "commitment"]);
+    let p = load("test/vectors/guest/public-values.json");
+    must_fail(&p, &["cases", "3", "encoded"]);
+    must_fail(&p, &["cases", "3", "ziskPublics256"]);
+    let w = load("test/vectors/guest/withdrawals.json");
+    must_fail(&w, &["trees", "6", "root"]);
+    must_fail(&w, &["trees", "9", "records", "5", "proof", "2"]);
+    let tr = load("test/vectors/guest/trie.json");
+    must_fail(&tr, &["sets", "4", "rootAfterDeletes"]);
+    must_fail(&tr, &["sets", "5", "proofs", "20", "siblings", "0"]);
+    let f = load("test/vectors/stf/basics.json");
+    must_fail(&f, &["finalState"]);
+}
+
+#[test]
+fn malformed_proofs_are_rejected() {
+    let t = load("test/vectors/state/trie-basics.json");
+    let root = hex32(field(&t, "root").unwrap()).unwrap();
+    let proofs = t.get("proofs").unwrap().as_array().unwrap();
+    let p = proofs.iter().find(|p| p.get("present").unwrap().as_bool().unwrap()).unwrap();
+    let key = hex_bytes(field(p, "key").unwrap()).unwrap();
+    let sib: Vec<[u8; 32]> = p.get("siblings").unwrap().as_array().unwrap().iter().map(|s| hex32(s).unwrap()).collect();
+    let leaf = hex_bytes(field(p, "leaf").unwrap()).unwrap();
+    assert!(verify_proof(&root, &key, &sib, Some(&leaf)).is_ok());
+    // a key of the wrong length, an unknown tag
+    assert_eq!(verify_proof(&root, &key[..key.len() - 1], &sib, Some(&leaf)), Err(ProofError::MalformedKey));
+    assert_eq!(verify_proof(&root, &[9u8, 0, 0, 0, 0], &sib, Some(&leaf)), Err(ProofError::MalformedKey));
+    // siblings not a whole number of levels
+    assert_eq!(verify_proof(&root, &key, &sib[..sib.len() - 1], Some(&leaf)), Err(ProofError::TooDeep));
+    // the leaf claimed missing: the empty slot does not hash to the root
+    assert_eq!(verify_proof(&root, &key, &sib, None), Err(ProofError::RootMismatch));
+    // a leaf with an unknown tag
+    let mut bad = leaf.clone();
+    bad[0] = 0;
+    assert_eq!(verify_proof(&root, &key, &sib, Some(&bad)), Err(ProofError::MalformedLeaf));
+    // another key's leaf that is not on this key's path
+    let other = proofs.iter().find(|q| q.get("key").unwrap().as_str() != p.get("key").unwrap().as_str() && !q.get("leaf").unwrap().is_null()).unwrap();
+    let other_leaf = hex_bytes(field(other, "leaf").unwrap()).unwrap();
+    let r = verify_proof(&root, &key, &sib, Some(&other_leaf));
+    assert!(matches!(r, Err(ProofError::LeafOffPath) | Err(ProofError::RootMismatch)), "{r:?}");
+    // the value changed: inclusion of a different leaf fails
+    let mut changed = leaf.clone();
+    *changed.last_mut().unwrap() ^= 1;
+    assert_eq!(verify_proof(&root, &key, &sib, Some(&changed)), Err(ProofError::RootMismatch));
+}
+
+#[test]
+fn malformed_witnesses_are_rejected() {
+    let s = load("test/vectors/state/basics.json");
+    let w = hex_bytes(field(&s.get("batches").unwrap().as_array().unwrap()[1], "witness").unwrap()).unwrap();
+    assert!(Witness::parse(&w).is_ok());
+    assert!(matches!(Witness::parse(&w[..w.len() - 1]), Err(WitnessError::Truncated(_))));
+    let mut longer = w.clone();
+    longer.push(0);
+    assert_eq!(Witness::parse(&longer).err(), Some(WitnessError::TrailingBytes(w.len())));
+    let mut tag = w.clone();
+    tag[0] = 4;
+    assert_eq!(Witness::parse(&tag).err(), Some(WitnessError::BadTag(0)));
+    assert_eq!(Witness::parse(&[]).err(), Some(WitnessError::Truncated(0)));
+    // two leaves swapped between sibling slots: each is off its key path
+    let leaves = Witness::parse(&w).unwrap().leaves();
+    let mut swapped: Vec<u8> = vec![3];
+    for l in [leaves[1], leaves[0]] {
+        swapped.push(2);
+        swapped.extend_from_slice(&(l.len() as u16).to_be_bytes());
+        swapped.extend_from_slice(l);
+    }
+    swapped.extend_from_slice(&[0, 0]);
+    let r = Witness::parse(&swapped);
+    assert!(matches!(r, Err(WitnessError::LeafOffPath(_))), "{r:?}");
+    // NODEs nested past 128 digits
+    let deep = vec![3u8; 130];
+    assert!(matches!(Witness::parse(&deep), Err(WitnessError::TooDeep(_)) | Err(WitnessError::Truncated(_))));
+    let mut deep = vec![3u8; 129];
+    deep.extend(vec![0u8; 4 * 129]);
+    assert_eq!(Witness::parse(&deep).err(), Some(WitnessError::TooDeep(128)));
+    // a HASH node answers `Unknown`
+    let h = hex::decode("01").unwrap().into_iter().chain([7u8; 32]).collect::<Vec<u8>>();
+    let wit = Witness::parse(&h).unwrap();
+    assert_eq!(wit.root(), [7u8; 32]);
+    assert_eq!(wit.lookup(&[1]), rollbook_guest_core::trie::Lookup::Unknown);
+}
