@@ -1,6 +1,8 @@
 // Vectors for the Rust guest core (guest/core), produced by the TypeScript implementations:
 //   npx node guest/vectors-gen/commitments.ts          (writes test/vectors/guest/*.json)
 //   npx node guest/vectors-gen/commitments.ts --check  (exits 1 if the committed files differ)
+// Parts derived from test/vectors/stf/*.json record that file's keccak256 (`fileKeccak`): when the STF vectors
+// are regenerated, rerun this script (the Rust tests report the stale file rather than a false mismatch).
 //
 // Sources (read-only use):
 //   l1-messages.json   node/clob/l1messages.ts (encodeL1Message, decodeL1Message, nextQueueHash)
@@ -122,7 +124,8 @@ function l1Vectors() {
   // the STF vectors' message streams: q after each batch (messages numbered from 0 across the vector)
   const stfDir = path.join(ROOT, "test/vectors/stf");
   const stf = readdirSync(stfDir).filter((f) => f.endsWith(".json")).sort().map((f) => {
-    const v = JSON.parse(readFileSync(path.join(stfDir, f), "utf8")) as { batches: { index: number; l1Messages: string[] }[] };
+    const text = readFileSync(path.join(stfDir, f));
+    const v = JSON.parse(text.toString("utf8")) as { batches: { index: number; l1Messages: string[] }[] };
     let qq: Uint8Array = hexToBytes(ZERO32);
     let count = 0;
     const batches = v.batches.map((b) => {
@@ -130,7 +133,7 @@ function l1Vectors() {
       count += b.l1Messages.length;
       return { index: b.index, l1MsgEnd: count, queueHash: bytesToHex(qq) };
     });
-    return { file: `test/vectors/stf/${f}`, batches };
+    return { file: `test/vectors/stf/${f}`, fileKeccak: keccak256(text), batches };
   });
 
   return {
@@ -286,9 +289,10 @@ function withdrawalVectors() {
   });
   const stfDir = path.join(ROOT, "test/vectors/stf");
   const stf = readdirSync(stfDir).filter((f) => f.endsWith(".json")).sort().map((f) => {
-    const v = JSON.parse(readFileSync(path.join(stfDir, f), "utf8")) as { batches: { expected: { withdrawals: WithdrawalRecord[] } }[] };
+    const text = readFileSync(path.join(stfDir, f));
+    const v = JSON.parse(text.toString("utf8")) as { batches: { expected: { withdrawals: WithdrawalRecord[] } }[] };
     const all = v.batches.flatMap((b) => b.expected.withdrawals);
-    return { file: `test/vectors/stf/${f}`, ...treeJson(all) };
+    return { file: `test/vectors/stf/${f}`, fileKeccak: keccak256(text), ...treeJson(all) };
   });
   return {
     name: "withdrawals",

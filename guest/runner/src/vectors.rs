@@ -40,7 +40,7 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("l1-messages") => check_l1_messages(j, repo_root),
         Some("batch-chain") => check_batch_chain(j),
         Some("public-values") => check_public_values(j),
-        Some("withdrawals") => check_withdrawals(j),
+        Some("withdrawals") => check_withdrawals(j, repo_root),
         _ if j.get("genesisRoot").is_some() => check_state_vector(j),
         _ if j.get("genesis").is_some() => check_stf_vector(j),
         _ => Err("unknown vector file (no known `name`, `genesisRoot` or `genesis`)".into()),
@@ -206,7 +206,7 @@ pub fn check_l1_messages(j: &Json, repo_root: &Path) -> R {
     }
     for s in arr(j, "stf")? {
         let file = field(s, "file")?.as_str().ok_or("`file` is not a string")?;
-        let text = std::fs::read_to_string(repo_root.join(file)).map_err(|e| format!("{file}: {e}"))?;
+        let text = read_fresh(repo_root, s)?;
         let stf = Json::parse(&text).map_err(|e| format!("{file}: {e}"))?;
         let mut q = QUEUE_GENESIS;
         let mut count = 0u64;
@@ -360,6 +360,24 @@ pub fn withdrawal_from(r: &Json) -> Result<WithdrawalRecord, String> {
     })
 }
 
+/// A record object without its `proof` member.
+fn strip_proof(r: &Json) -> Json {
+    match r {
+        Json::Obj(m) => Json::Obj(m.iter().filter(|(k, _)| k != "proof").cloned().collect()),
+        o => o.clone(),
+    }
+}
+
+/// The text of the STF vector file a generated part names, refused if it changed since generation.
+fn read_fresh(repo_root: &Path, part: &Json) -> Result<String, String> {
+    let file = field(part, "file")?.as_str().ok_or("`file` is not a string")?;
+    let text = std::fs::read_to_string(repo_root.join(file)).map_err(|e| format!("{file}: {e}"))?;
+    if keccak256(text.as_bytes()) != hex32(field(part, "fileKeccak")?)? {
+        return Err(format!("{file} changed since test/vectors/guest was generated: run `npx node guest/vectors-gen/commitments.ts`"));
+    }
+    Ok(text)
+}
+
 fn check_tree(t: &Json, what: &str) -> R {
     let recs = arr(t, "records")?;
     let records = recs.iter().map(withdrawal_from).collect::<Result<Vec<_>, _>>()?;
@@ -378,12 +396,19 @@ fn check_tree(t: &Json, what: &str) -> R {
 }
 
 /// `test/vectors/guest/withdrawals.json`: roots and OpenZeppelin proofs.
-pub fn check_withdrawals(j: &Json) -> R {
+pub fn check_withdrawals(j: &Json, repo_root: &Path) -> R {
     let mut n = 0;
     for (i, t) in arr(j, "trees")?.iter().enumerate() {
         n += check_tree(t, &format!("tree {i}"))?;
     }
     for t in arr(j, "stf")? {
+        // the records are in the vector itself; the file is read to make sure they are still its records
+        let stf = Json::parse(&read_fresh(repo_root, t)?).map_err(|e| format!("{e}"))?;
+        let mut records = Vec::new();
+        for b in arr(&stf, "batches")? {
+            records.extend(arr(field(b, "expected")?, "withdrawals")?.iter().cloned());
+        }
+        eq("STF withdrawal records", Some(records.as_slice()), t.get("records").and_then(Json::as_array).map(|r| r.iter().map(strip_proof).collect::<Vec<_>>()).as_deref())?;
         n += check_tree(t, field(t, "file")?.as_str().unwrap_or("stf"))?;
     }
     Ok(n)

@@ -104,6 +104,7 @@ fn tampered_vectors_are_rejected() {
     let g = load("test/vectors/guest/l1-messages.json");
     must_fail(&g, &["messages", "7", "queueHashAfter"]);
     must_fail(&g, &["stf", "0", "batches", "3", "queueHash"]);
+    must_fail(&g, &["stf", "1", "fileKeccak"]); // the STF vector changed since generation
     let b = load("test/vectors/guest/batch-chain.json");
     must_fail(&b, &["chains", "0", "4", "batchChain"]);
     must_fail(&b, &["chains", "1", "2", "dataHash"]);
@@ -114,6 +115,8 @@ fn tampered_vectors_are_rejected() {
     let w = load("test/vectors/guest/withdrawals.json");
     must_fail(&w, &["trees", "6", "root"]);
     must_fail(&w, &["trees", "9", "records", "5", "proof", "2"]);
+    must_fail(&w, &["stf", "0", "records", "1", "recipient"]);
+    must_fail(&w, &["stf", "0", "fileKeccak"]);
     let tr = load("test/vectors/guest/trie.json");
     must_fail(&tr, &["sets", "4", "rootAfterDeletes"]);
     must_fail(&tr, &["sets", "5", "proofs", "20", "siblings", "0"]);
