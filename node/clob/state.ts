@@ -25,8 +25,6 @@ export interface ChainConfig {
 export class Balance {
   available = 0;
   locked = 0;
-  /** @internal DirtySet epoch in which this balance was last recorded as dirty (not state). */
-  dirtyEpoch = 0;
 }
 
 export class Account {
@@ -37,6 +35,8 @@ export class Account {
   nonce = 0;
   /** asset id -> balance (entries are created on first credit/lock and never removed). */
   readonly balances = new Map<number, Balance>();
+  /** @internal DirtySet epoch in which this account was last recorded as dirty (not state). */
+  dirtyEpoch = 0;
 
   constructor(index: number, address: Address) {
     this.index = index;
@@ -78,43 +78,73 @@ export class AssetState {
 }
 
 /**
+ * A list of account indexes reused from batch to batch: clearing keeps its buffer, so the hot path
+ * allocates nothing once it has grown to a batch's size.
+ */
+export class IndexList {
+  private items = new Int32Array(1024);
+  size = 0;
+
+  push(x: number): void {
+    if (this.size === this.items.length) {
+      const a = new Int32Array(2 * this.items.length);
+      a.set(this.items);
+      this.items = a;
+    }
+    this.items[this.size++] = x;
+  }
+
+  at(i: number): number {
+    return this.items[i];
+  }
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  /** A copy of the entries (not for hot paths). */
+  toArray(): number[] {
+    return Array.from(this.items.subarray(0, this.size));
+  }
+}
+
+/**
  * What a batch changed, for incremental commitment. Cleared by `beginBatch` (so it covers one batch:
  * its L1 messages and its transactions). Entries name things that MAY have changed; a named order may
  * have been removed (look it up in its market's book: absent = deleted leaf).
  */
 export class DirtySet {
-  /** Account indexes whose nonce changed or that were created. */
-  readonly accounts = new Set<number>();
-  /** account index -> asset ids whose balance (available or locked) changed. */
-  readonly balances = new Map<number, Set<number>>();
+  /**
+   * Indexes of the accounts whose leaf may have changed (created, nonce or a balance changed), each once,
+   * in the order first marked (record them with `account`).
+   */
+  readonly accounts = new IndexList();
   /** order id -> market id, for orders created, changed (size, price, priority) or removed. */
   readonly orders = new Map<number, number>();
   /** Market ids created or whose params changed. */
   readonly markets = new Set<number>();
   /** Asset ids created or whose supply changed. */
   readonly assets = new Set<number>();
-  /** Global counters (next ids, batch index, timestamp, L1 message count) changed. */
+  /** Global counters (next ids, batch index, timestamp, L1 message count, account count) changed. */
   globals = false;
-  /** @internal Incremented by clear(); lets hot paths skip re-recording a balance already recorded. */
+  /** @internal Incremented by clear(); an account whose dirtyEpoch equals it is already in `accounts`. */
   epoch = 1;
 
   clear(): void {
     this.epoch++;
     this.accounts.clear();
-    this.balances.clear();
     this.orders.clear();
     this.markets.clear();
     this.assets.clear();
     this.globals = false;
   }
 
-  balance(account: number, asset: number): void {
-    let s = this.balances.get(account);
-    if (s === undefined) {
-      s = new Set();
-      this.balances.set(account, s);
+  /** Record that the leaf of `a` may have changed (idempotent within a batch). */
+  account(a: Account): void {
+    if (a.dirtyEpoch !== this.epoch) {
+      a.dirtyEpoch = this.epoch;
+      this.accounts.push(a.index);
     }
-    s.add(asset);
   }
 }
 
@@ -164,7 +194,9 @@ export class ClobState {
     const a = new Account(this.accounts.length, address);
     this.accounts.push(a);
     this.accountIndex.set(address, a.index);
-    this.dirty.accounts.add(a.index);
+    this.dirty.account(a);
+    // the account count is a globals field
+    this.dirty.globals = true;
     return a;
   }
 
@@ -233,13 +265,13 @@ export function cloneState(src: ClobState): ClobState {
     s.accounts.push(c);
     s.accountIndex.set(c.address, c.index);
   }
-  copyDirty(src.dirty, s.dirty);
+  copyDirty(src.dirty, s);
   return s;
 }
 
-function copyDirty(a: DirtySet, b: DirtySet): void {
-  for (const x of a.accounts) b.accounts.add(x);
-  for (const [k, v] of a.balances) b.balances.set(k, new Set(v));
+function copyDirty(a: DirtySet, s: ClobState): void {
+  const b = s.dirty;
+  for (let i = 0; i < a.accounts.size; i++) b.account(s.accounts[a.accounts.at(i)]);
   for (const [k, v] of a.orders) b.orders.set(k, v);
   for (const x of a.markets) b.markets.add(x);
   for (const x of a.assets) b.assets.add(x);
@@ -333,6 +365,23 @@ class Reader {
 }
 
 const SERIAL_VERSION = 1;
+
+/**
+ * Market params in their fixed field order, as both the canonical serialization and the MARKET leaf
+ * (node/state/leaves.ts) lay them out; `r` supplies the integer reads with its own range checks.
+ */
+export function readMarketParams(r: { u8(): number; u32(): number; i32(): number; u64(): number }): MarketParams {
+  return {
+    baseAsset: r.u32(),
+    quoteAsset: r.u32(),
+    lotSize: r.u64(),
+    tickSize: r.u64(),
+    minSize: r.u64(),
+    makerFeePpm: r.i32(),
+    takerFeePpm: r.u32(),
+    status: r.u8() as MarketParams["status"],
+  };
+}
 
 /**
  * Canonical bytes of the whole state (not the Merkle root: that is node/state's). Two states are equal iff
@@ -438,17 +487,7 @@ export function deserializeState(bytes: Uint8Array): ClobState {
   const nm = r.u32();
   for (let i = 0; i < nm; i++) {
     const id = r.u32();
-    const params: MarketParams = {
-      baseAsset: r.u32(),
-      quoteAsset: r.u32(),
-      lotSize: r.u64(),
-      tickSize: r.u64(),
-      minSize: r.u64(),
-      makerFeePpm: r.i32(),
-      takerFeePpm: r.u32(),
-      status: r.u8() as MarketParams["status"],
-    };
-    const m = new Market(id, params);
+    const m = new Market(id, readMarketParams(r));
     const no = r.u64();
     for (let j = 0; j < no; j++) {
       m.book.restore({

@@ -366,13 +366,8 @@ export class BatchExecutor {
   // ------------------------------------------------------------------------------------ balances
 
   private bal(a: Account, asset: number) {
-    const b = a.balance(asset);
-    const d = this.state.dirty;
-    if (b.dirtyEpoch !== d.epoch) {
-      b.dirtyEpoch = d.epoch;
-      d.balance(a.index, asset);
-    }
-    return b;
+    this.state.dirty.account(a);
+    return a.balance(asset);
   }
   private lock(a: Account, asset: number, amount: number): void {
     if (amount === 0) return;
@@ -588,7 +583,7 @@ export class BatchExecutor {
     }
     if (a === undefined) a = st.getOrCreateAccount(address);
     a.nonce++;
-    st.dirty.accounts.add(a.index);
+    st.dirty.account(a);
     let c: ErrorCode;
     switch (tx.kind) {
       case TxKind.PLACE:

@@ -9,7 +9,7 @@ import { Account, AssetState, Balance, ClobState, Market } from "../clob/state.t
 import { OwnerOrders } from "../clob/book.ts";
 import { Side, type Address } from "../clob/types.ts";
 import { type Derived, type PreView, allLeaves, deriveChanges } from "./derive.ts";
-import { type Shadow, buildShadow, fastDerive } from "./fastderive.ts";
+import { type Shadow, buildShadow, fastDerive, lowerBound } from "./fastderive.ts";
 import {
   type AccountLeaf,
   type GlobalsLeaf,
@@ -29,18 +29,6 @@ import { Trie } from "./trie.ts";
 
 export function hex(b: Uint8Array): `0x${string}` {
   return `0x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")}`;
-}
-
-/** Sorted (ascending) insert/remove helpers for the level price lists. */
-function lowerBound(a: number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export class StateCommitment {

@@ -121,8 +121,7 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
   const heads: number[] = [];
   const levelChanges: LevelChange[] = [];
 
-  const accountSet = new Set<number>(d.accounts);
-  for (const a of d.balances.keys()) accountSet.add(a);
+  const accountSet = new Set<number>(d.accounts.toArray());
   pv.prefetch?.([...d.orders.keys()], [...accountSet]);
 
   // 1. dirty orders -> per-level work
@@ -371,7 +370,7 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
     const a = state.assets.get(id);
     if (a !== undefined) puts.push(encodeAsset({ id, supply: a.supply }));
   }
-  if (d.globals || d.accounts.size > 0) puts.push(encodeGlobals(globalsOf(state)));
+  if (d.globals) puts.push(encodeGlobals(globalsOf(state)));
 
   return { puts, dels, removed: removedAll, next: nextOut, heads, levels: levelChanges };
 }

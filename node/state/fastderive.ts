@@ -124,7 +124,8 @@ export interface Shadow {
   levelLists: Map<string, number[]>;
 }
 
-function lowerBound(a: number[], x: number): number {
+/** Index of the first element >= x in the ascending array `a` (a level price list). */
+export function lowerBound(a: number[], x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
@@ -189,8 +190,9 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   const nextOut: [number, number][] = [];
   const heads: number[] = [];
   const levels: LevelChange[] = [];
-  const accountSet = new Set<number>(d.accounts);
-  for (const a of d.balances.keys()) accountSet.add(a);
+  // Accounts whose leaf is re-encoded: the dirty ones plus the owners of dirty orders (duplicates are
+  // dropped after sorting).
+  const owners: number[] = [];
   const so = sh.orders;
   // Few markets: an account's counts are read from every book. Many: only from the markets it had orders
   // in plus those of its orders this batch touched.
@@ -264,7 +266,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     touchLevel(m, pos);
     enc!.set(id, o);
     if (o.prev !== null) enc!.set(prevId, o.prev);
-    accountSet.add(o.owner);
+    owners.push(o.owner);
     noteOwner(o.owner, m);
     if (o.clientId !== 0 && (!had || preClient !== o.clientId)) {
       emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
@@ -334,11 +336,14 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   const books = state.marketIds().map((m) => [m, state.markets.get(m)!.book] as const);
   const open: number[] = [];
   // Ascending index: accounts were allocated in index order, so this walks the heap far more locally.
-  const accts = new Int32Array(accountSet.size);
-  let na = 0;
-  for (const idx of accountSet) accts[na++] = idx;
+  const da = d.accounts;
+  const accts = new Int32Array(da.size + owners.length);
+  for (let i = 0; i < da.size; i++) accts[i] = da.at(i);
+  for (let i = 0; i < owners.length; i++) accts[da.size + i] = owners[i];
   accts.sort();
-  for (const idx of accts) {
+  for (let k = 0; k < accts.length; k++) {
+    const idx = accts[k];
+    if (k > 0 && idx === accts[k - 1]) continue;
     const acct = state.accounts[idx];
     open.length = 0;
     if (sh.accountMarkets === null) {
@@ -367,7 +372,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     const a = state.assets.get(id);
     if (a !== undefined) emit(encodeAsset({ id, supply: a.supply }));
   }
-  if (d.globals || d.accounts.size > 0) emit(encodeGlobals(globalsOf(state)));
+  if (d.globals) emit(encodeGlobals(globalsOf(state)));
   return { puts, dels, removed, next: nextOut, heads, levels };
 }
 

@@ -2,6 +2,7 @@
 // `tag (1) || key fields || value fields`, all integers big-endian, fixed width; the key part has a fixed
 // length per tag (KEY_LEN) and keyPath = keccak256(key part). NONE (absent price / pointer) is 0xff * 8.
 
+import { readMarketParams } from "../clob/state.ts";
 import type { Address, MarketParams } from "../clob/types.ts";
 
 export const Tag = { GLOBALS: 1, ASSET: 2, MARKET: 3, ACCOUNT: 4, ORDER: 5, LEVEL: 6, CLIENT: 7 } as const;
@@ -361,7 +362,9 @@ export function encodeOrderFields(
     .u64(clientId).u64(priority).u64(next).done();
 }
 
+/** Sorted [asset, available, locked] triples of the account being encoded: entries [0, scratchLen). */
 const scratchBal: number[] = [];
+let scratchLen = 0;
 
 /**
  * encodeAccount straight from an account's balance map (any iteration order) and its per-market
@@ -380,19 +383,22 @@ export function encodeAccountFrom(
   else w.raw(address);
   w.u64(index).u64(nonce).u16(nb);
   const sb = scratchBal;
-  sb.length = 0;
+  scratchLen = 0;
   balances.forEach(addBalance);
-  for (let i = 0; i < sb.length; i += 3) w.u32(sb[i]).u64(sb[i + 1]).u64(sb[i + 2]);
+  for (let i = 0; i < scratchLen; i += 3) w.u32(sb[i]).u64(sb[i + 1]).u64(sb[i + 2]);
   w.u16(nm);
   for (let i = 0; i < open.length; i += 2) w.u32(open[i]).u32(open[i + 1]);
   return w.done();
 }
 
-/** Append a balance to scratchBal keeping [asset, available, locked] triples sorted by asset (tiny lists). */
+/**
+ * Insert a balance into scratchBal keeping the triples sorted by asset (tiny lists). The array only grows
+ * (writing past its length), so encoding an account allocates nothing.
+ */
 function addBalance(b: { available: number; locked: number }, asset: number): void {
   const sb = scratchBal;
-  let i = sb.length;
-  sb.push(asset, b.available, b.locked);
+  let i = scratchLen;
+  scratchLen += 3;
   while (i > 0 && sb[i - 3] > asset) {
     sb[i] = sb[i - 3];
     sb[i + 1] = sb[i - 2];
@@ -474,16 +480,7 @@ export function decodeLeaf(b: Uint8Array): DecodedLeaf {
       break;
     case Tag.MARKET: {
       const id = r.u32();
-      const params: MarketParams = {
-        baseAsset: r.u32(),
-        quoteAsset: r.u32(),
-        lotSize: r.u64(),
-        tickSize: r.u64(),
-        minSize: r.u64(),
-        makerFeePpm: r.i32(),
-        takerFeePpm: r.u32(),
-        status: r.u8() as MarketParams["status"],
-      };
+      const params = readMarketParams(r);
       out = { tag, v: { id, params, bestBid: r.u64(), bestAsk: r.u64() } };
       break;
     }

@@ -179,23 +179,7 @@ export class Trie {
       st.keyMs = t1 - t0;
       t0 = t1;
       // 2. structure
-      const opLeaf = new Int32Array(n);
-      if (this.useNative) {
-        let i = 0;
-        while (i < n) {
-          this.reserve(n - i);
-          i = nativeTrieApply!(
-            this.meta, this.children, this.nodeDepth, this.nodeFlag, this.leafKey, this.leafFlag, this.nodeFree,
-            this.leafFree, this.dirtyNodes, this.dirtyLeaves, kps, isDel, opLeaf, i,
-          );
-        }
-      } else {
-        const kps32 = new Uint32Array(kps.buffer);
-        for (let i = 0; i < n; i++) {
-          this.reserve(1);
-          opLeaf[i] = isDel[i] ? (this.remove(kps, kps32, 32 * i), -1) : this.insert(kps, kps32, 32 * i);
-        }
-      }
+      const opLeaf = this.applyOps(kps, isDel, n);
       // 3. leaf encodings (last write of a key wins: ops are in order)
       for (let i = 0; i < n; i++) if (opLeaf[i] >= 0) this.storeEnc(opLeaf[i], encs[i]);
       st.structMs = performance.now() - t0;
@@ -238,8 +222,23 @@ export class Trie {
     const t1 = performance.now();
     st.keyMs += t1 - t0;
     t0 = t1;
+    const opLeaf = this.applyOps(kps, new Uint8Array(n), n);
+    // Encodings: short ones straight into their slots; long ones (rare: big accounts) through the map.
+    copySlots(data, offs, opLeaf, this.leafArena, this.leafLen, SLOT);
+    for (let i = 0; i < n; i++) {
+      const l = opLeaf[i];
+      if (offs[i + 1] - offs[i] > SLOT) this.storeEnc(l, data.slice(offs[i], offs[i + 1]));
+      else if (this.leafBig.size > 0) this.leafBig.delete(l);
+    }
+    st.structMs += performance.now() - t0;
+  }
+
+  /**
+   * Structural update for n key paths (32 bytes each in kps), in order: insert, or remove where isDel[i].
+   * Returns each op's leaf slot (-1 for a removal).
+   */
+  private applyOps(kps: Uint8Array, isDel: Uint8Array, n: number): Int32Array {
     const opLeaf = new Int32Array(n);
-    const isDel = new Uint8Array(n);
     if (this.useNative) {
       let i = 0;
       while (i < n) {
@@ -253,17 +252,10 @@ export class Trie {
       const kps32 = new Uint32Array(kps.buffer);
       for (let i = 0; i < n; i++) {
         this.reserve(1);
-        opLeaf[i] = this.insert(kps, kps32, 32 * i);
+        opLeaf[i] = isDel[i] ? (this.remove(kps, kps32, 32 * i), -1) : this.insert(kps, kps32, 32 * i);
       }
     }
-    // Encodings: short ones straight into their slots; long ones (rare: big accounts) through the map.
-    copySlots(data, offs, opLeaf, this.leafArena, this.leafLen, SLOT);
-    for (let i = 0; i < n; i++) {
-      const l = opLeaf[i];
-      if (offs[i + 1] - offs[i] > SLOT) this.storeEnc(l, data.slice(offs[i], offs[i + 1]));
-      else if (this.leafBig.size > 0) this.leafBig.delete(l);
-    }
-    st.structMs += performance.now() - t0;
+    return opLeaf;
   }
 
   rootHash(): Uint8Array {
