@@ -1,7 +1,7 @@
 // `npm run bench -- da [--orders N] [--seed S]`: data-availability cost of the batch format
 // (docs/benchmarks.md, section "da").
 //
-// Workload: the seeded market-maker order stream of bench/_da-stream.ts (default 20,000 txs, seed 42: quote
+// Workload: the seeded market-maker order stream of node/sim/mm-stream.ts (default 20,000 txs, seed 42: quote
 // placements at the touch, amends of the oldest quote to the touch, cancels by id / client id / all, a few
 // taker IOC/MARKET orders; 4 makers, 4 takers, 3 markets, sequential nonces), every tx signed for real
 // (EIP-712 digest from node/clob/eip712.ts, native secp256k1).
@@ -25,7 +25,7 @@ import { PACKING_HEADER_BYTES, PAYLOAD_BYTES_PER_BLOB, packBlobs, unpackBlobs } 
 import { Compression, decodeBatch, encodeBatch, fitTxs, type BatchHeader } from "../node/codec/index.ts";
 import { envelopeLayout } from "../node/codec/fuzz.ts";
 import type { Tx } from "../node/clob/types.ts";
-import { STREAM_DEFAULTS, generateMmStream } from "./_da-stream.ts";
+import { STREAM_DEFAULTS, generateMmStream } from "../node/sim/mm-stream.ts";
 
 /** Batch bytes one blob carries with node/da's packing. */
 export const BLOB_CAPACITY = PAYLOAD_BYTES_PER_BLOB - PACKING_HEADER_BYTES;

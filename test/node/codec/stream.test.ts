@@ -1,7 +1,7 @@
 // The market-maker stream of `npm run bench -- da` stays within the 80 B/order budget (sizes do not depend
 // on signature values, so this uses the stream's unsigned mode; the bench signs for real).
 import { expect } from "chai";
-import { generateMmStream } from "../../../bench/_da-stream.ts";
+import { generateMmStream } from "../../../node/sim/mm-stream.ts";
 import { BLOB_CAPACITY } from "../../../bench/da.ts";
 import { decodeBatch, encodeBatch, fitTxs } from "../../../node/codec/index.ts";
 import { HEADER } from "./fixtures.ts";

@@ -17,9 +17,9 @@
 // Signatures are real: EIP-712 digests (node/clob/eip712.ts) signed with native secp256k1.
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { Rng } from "../node/codec/fuzz.ts";
-import { addressOfPrivateKey, signTx } from "../node/clob/eip712.ts";
-import { SelfTradePrevention, Side, TimeInForce, TxKind, type Address, type Eip712Domain, type Tx } from "../node/clob/types.ts";
+import { Rng } from "../codec/fuzz.ts";
+import { addressOfPrivateKey, signTx } from "../clob/eip712.ts";
+import { SelfTradePrevention, Side, TimeInForce, TxKind, type Address, type Eip712Domain, type Tx } from "../clob/types.ts";
 
 export interface StreamOptions {
   seed?: number;
