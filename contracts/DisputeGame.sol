@@ -128,6 +128,8 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
     error RangeMismatch(uint256 claimId);
     /// @notice The counter public values have the same result as the claim.
     error SameResult(uint256 claimId);
+    /// @notice The claim's proposer may not counter-prove its own claim.
+    error ProposerCannotCounterProve(uint256 claimId);
     /// @notice Nothing to withdraw.
     error NothingToWithdraw();
     /// @notice The ETH transfer to the caller failed.
@@ -218,9 +220,11 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
     }
 
     /// @notice Disproves an open claim by proving a different result for the same range (same prevStateRoot,
-    ///         firstBatch, lastBatch, prevBatchChain, newBatchChain). The caller must be the counter's `prover`.
-    ///         The caller is credited the proposer's bond, a challenger its own bond back; the counter result
-    ///         finalizes if the base is still current.
+    ///         firstBatch, lastBatch, prevBatchChain, newBatchChain). The caller must be the counter's `prover`
+    ///         and not the claim's proposer. Unchallenged claim: the caller is credited the proposer's bond.
+    ///         Challenged claim: the challenger is credited both bonds whoever proves (otherwise a proposer
+    ///         could counter-prove its own false claim from another address once challenged and lose
+    ///         nothing). The counter result finalizes if the base is still current.
     /// @param claimPublicValues The claim's public values.
     /// @param counterPublicValues The proven public values (`prover` = caller).
     /// @param proof Policy envelope proving `counterPublicValues`.
@@ -251,10 +255,11 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
                 && a.l1MessagesConsumed == b.l1MessagesConsumed && a.l1QueueHash == b.l1QueueHash
         ) revert SameResult(claimId);
         if (b.prover != msg.sender) revert ProverMismatch(b.prover, msg.sender);
+        if (msg.sender == c.proposer) revert ProposerCannotCounterProve(claimId);
         settlement.policy().verify(counterPublicValues, proof);
         c.status = Status.Disproven;
-        _credit(msg.sender, c.proposerBond);
-        if (s == Status.Challenged) _credit(c.challenger, c.challengerBond);
+        if (s == Status.Challenged) _credit(c.challenger, uint256(c.proposerBond) + c.challengerBond);
+        else _credit(msg.sender, c.proposerBond);
         bool finalized = _finalizeIfCurrent(c.firstBatch, counterPublicValues);
         emit ClaimDisproven(claimId, msg.sender, b.newStateRoot, b.withdrawalRoot, finalized);
     }

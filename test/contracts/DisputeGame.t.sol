@@ -111,6 +111,7 @@ contract DisputeHandler {
         bytes memory claim = claimPv[id];
         if (c.firstBatch != settlement.lastBatch() + 1) return; // keep it simple: counter only current claims
         address a = _actor(actorSeed);
+        if (a == c.proposer) return; // refused (ProposerCannotCounterProve); covered by the mocha tests
         (,,, uint64 last,,,,,,) = abi.decode(
             claim, (bytes32, bytes32, uint64, uint64, bytes32, bytes32, uint64, bytes32, bytes32, address)
         );

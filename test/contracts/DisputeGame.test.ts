@@ -153,15 +153,19 @@ describe("DisputeGame", function () {
     expect(await s.settlement.read.isWithdrawalRootFinalized([s.claim.p.withdrawalRoot])).to.equal(false);
   });
 
-  it("counter-proof on a challenged claim: challenger gets its bond back, counter-prover the proposer's", async function () {
+  it("counter-proof on a challenged claim: the challenger wins both bonds whoever proves; the proposer may not counter-prove", async function () {
     const s = await load();
     const gp = await s.g(s.proposer), gc = await s.g(s.challenger), gx = await s.g(s.prover);
     await gp.write.propose([s.claim.pv], { value: PB });
     await gc.write.challenge([0n], { value: CB });
+    const own = await s.nextPublicValues({ prover: s.proposer.account.address, newStateRoot: keccak256("0xcd") });
+    await expectCustomError(gp.write.counterProve([0n, s.claim.pv, own.pv, exactProof(own.pv)]), "ProposerCannotCounterProve", [0n]);
+    // a third address (possibly the proposer's own) proves the true result: the bond still goes to the challenger
     const truth = await s.nextPublicValues({ prover: s.prover.account.address, newStateRoot: keccak256("0xcc") });
     await gx.write.counterProve([0n, s.claim.pv, truth.pv, exactProof(truth.pv)]);
-    expect(await s.game.read.credit([s.prover.account.address])).to.equal(PB);
-    expect(await s.game.read.credit([s.challenger.account.address])).to.equal(CB);
+    expect(await s.game.read.credit([s.prover.account.address])).to.equal(0n);
+    expect(await s.game.read.credit([s.challenger.account.address])).to.equal(PB + CB);
+    expect(await s.game.read.credit([s.proposer.account.address])).to.equal(0n);
     expect(await s.settlement.read.lastStateRoot()).to.equal(truth.p.newStateRoot);
     await conserved(s);
   });
