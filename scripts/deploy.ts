@@ -243,6 +243,19 @@ export async function deploySuite(o: DeployOptions = {}): Promise<{ deployment: 
   const transport = http(rpcUrl);
   const probe = createPublicClient({ transport });
   const chainId = await probe.getChainId();
+  if (!DEVNET_CHAIN_IDS.has(chainId)) {
+    // Devnet defaults make the deployer the only attestation signer, governor and guardian: on a real
+    // chain that is a single hot key able to finalize any root. Demand every trust decision explicitly.
+    const missing = [
+      o.privateKey === undefined && "a deployer key (--key or DEPLOYER_KEY)",
+      o.governors === undefined && "governors (Timelock proposers/executors)",
+      o.guardian === undefined && "guardian",
+      o.attestationSigners === undefined && "attestationSigners",
+      o.attestationThreshold === undefined && "attestationThreshold",
+      o.feeAccount === undefined && "feeAccount",
+    ].filter((m): m is string => m !== false);
+    if (missing.length > 0) throw new Error(`chain ${chainId} is not a devnet: set ${missing.join(", ")} explicitly`);
+  }
   const chain = defineChain({
     id: chainId,
     name: `chain-${chainId}`,
@@ -414,10 +427,19 @@ function parseArgs(argv: string[]): DeployOptions {
     else if (a === "--out") o.outDir = path.resolve(v());
     else if (a === "--force") o.force = true;
     else if (a === "--timelock-delay") o.timelockDelay = BigInt(v());
+    else if (a === "--governors") o.governors = v().split(",") as Address[];
+    else if (a === "--guardian") o.guardian = v() as Address;
+    else if (a === "--signers") o.attestationSigners = v().split(",") as Address[];
+    else if (a === "--threshold") o.attestationThreshold = BigInt(v());
+    else if (a === "--fee-account") o.feeAccount = v() as Address;
     else if (a === "--no-dev-token") o.devToken = false;
     else if (a === "--dev-token") o.devToken = true;
     else if (a === "--help" || a === "-h") {
-      console.log("usage: node scripts/deploy.ts [--rpc URL] [--key 0x..] [--out DIR] [--force] [--timelock-delay S] [--[no-]dev-token]");
+      console.log(
+        "usage: node scripts/deploy.ts [--rpc URL] [--key 0x..] [--out DIR] [--force] [--timelock-delay S] [--[no-]dev-token]\n" +
+          "       [--governors 0x..,0x..] [--guardian 0x..] [--signers 0x..,0x..] [--threshold N] [--fee-account 0x..]\n" +
+          "On chains other than 31337/1337 the key, governors, guardian, signers, threshold and fee account are required.",
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
