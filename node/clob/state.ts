@@ -22,9 +22,80 @@ export interface ChainConfig {
   feeAccount: Address;
 }
 
-export class Balance {
-  available = 0;
-  locked = 0;
+/**
+ * Every account's balances in typed arrays, no per-balance objects: one entry per (account, asset) the
+ * account has held, the entries of an account chained in ascending asset order from its head. Entries are
+ * created on first credit/lock and never removed (an entry of zeros is still state).
+ */
+export class BalanceTable {
+  /** Entry e: available at 2e, locked at 2e + 1. */
+  amounts = new Float64Array(2048);
+  private assets = new Uint32Array(1024);
+  /** Entry -> next entry of the same account (-1: last). */
+  private nexts = new Int32Array(1024);
+  /** Account index -> first entry (-1: none). */
+  private heads = new Int32Array(1024).fill(-1);
+  private size = 0;
+
+  /** First entry of `account` (-1: none). */
+  first(account: number): number {
+    return account < this.heads.length ? this.heads[account] : -1;
+  }
+
+  next(e: number): number {
+    return this.nexts[e];
+  }
+
+  asset(e: number): number {
+    return this.assets[e];
+  }
+
+  /** The entry of (account, asset), -1 if the account never held the asset. */
+  find(account: number, asset: number): number {
+    let e = this.first(account);
+    while (e >= 0 && this.assets[e] < asset) e = this.nexts[e];
+    return e >= 0 && this.assets[e] === asset ? e : -1;
+  }
+
+  /** The entry of (account, asset), created (zeros) if missing. */
+  entry(account: number, asset: number): number {
+    let prev = -1;
+    let e = this.first(account);
+    while (e >= 0 && this.assets[e] < asset) {
+      prev = e;
+      e = this.nexts[e];
+    }
+    if (e >= 0 && this.assets[e] === asset) return e;
+    const n = this.alloc(account);
+    this.assets[n] = asset;
+    this.nexts[n] = e;
+    if (prev < 0) this.heads[account] = n;
+    else this.nexts[prev] = n;
+    return n;
+  }
+
+  private alloc(account: number): number {
+    if (account >= this.heads.length) {
+      let cap = this.heads.length * 2;
+      while (cap <= account) cap *= 2;
+      const h = new Int32Array(cap).fill(-1);
+      h.set(this.heads);
+      this.heads = h;
+    }
+    if (this.size === this.assets.length) {
+      const cap = 2 * this.size;
+      const a = new Uint32Array(cap);
+      a.set(this.assets);
+      this.assets = a;
+      const n = new Int32Array(cap);
+      n.set(this.nexts);
+      this.nexts = n;
+      const m = new Float64Array(2 * cap);
+      m.set(this.amounts);
+      this.amounts = m;
+    }
+    return this.size++;
+  }
 }
 
 export class Account {
@@ -33,27 +104,39 @@ export class Account {
   readonly address: Address;
   /** Next expected nonce. */
   nonce = 0;
-  /** asset id -> balance (entries are created on first credit/lock and never removed). */
-  readonly balances = new Map<number, Balance>();
   /** @internal DirtySet epoch in which this account was last recorded as dirty (not state). */
   dirtyEpoch = 0;
+  private readonly table: BalanceTable;
 
-  constructor(index: number, address: Address) {
+  constructor(index: number, address: Address, table: BalanceTable) {
     this.index = index;
     this.address = address;
-  }
-
-  balance(asset: number): Balance {
-    let b = this.balances.get(asset);
-    if (b === undefined) {
-      b = new Balance();
-      this.balances.set(asset, b);
-    }
-    return b;
+    this.table = table;
   }
 
   available(asset: number): number {
-    return this.balances.get(asset)?.available ?? 0;
+    const e = this.table.find(this.index, asset);
+    return e < 0 ? 0 : this.table.amounts[2 * e];
+  }
+
+  locked(asset: number): number {
+    const e = this.table.find(this.index, asset);
+    return e < 0 ? 0 : this.table.amounts[2 * e + 1];
+  }
+
+  /** [asset, available, locked] of every asset the account has held, ascending asset (not for hot paths). */
+  balances(): [number, number, number][] {
+    const t = this.table;
+    const out: [number, number, number][] = [];
+    for (let e = t.first(this.index); e >= 0; e = t.next(e)) out.push([t.asset(e), t.amounts[2 * e], t.amounts[2 * e + 1]]);
+    return out;
+  }
+
+  /** Sets the balance of `asset` (state reconstruction: deserialization, copies, witnesses). */
+  setBalance(asset: number, available: number, locked: number): void {
+    const e = this.table.entry(this.index, asset);
+    this.table.amounts[2 * e] = available;
+    this.table.amounts[2 * e + 1] = locked;
   }
 }
 
@@ -171,6 +254,8 @@ export class ClobState {
   readonly accounts: Account[] = [];
   /** lowercase address -> account index. */
   readonly accountIndex = new Map<string, number>();
+  /** The balances of all accounts. */
+  readonly balances = new BalanceTable();
 
   readonly dirty = new DirtySet();
 
@@ -191,12 +276,18 @@ export class ClobState {
   getOrCreateAccount(address: Address): Account {
     const i = this.accountIndex.get(address);
     if (i !== undefined) return this.accounts[i];
-    const a = new Account(this.accounts.length, address);
-    this.accounts.push(a);
-    this.accountIndex.set(address, a.index);
+    const a = this.addAccount(this.accounts.length, address);
     this.dirty.account(a);
     // the account count is a globals field
     this.dirty.globals = true;
+    return a;
+  }
+
+  /** Puts a new account at `index` (no dirty marks: state reconstruction and getOrCreateAccount). */
+  addAccount(index: number, address: Address): Account {
+    const a = new Account(index, address, this.balances);
+    this.accounts[index] = a;
+    this.accountIndex.set(address, index);
     return a;
   }
 
@@ -254,16 +345,9 @@ export function cloneState(src: ClobState): ClobState {
     s.assets.set(id, b);
   }
   for (const a of src.accounts) {
-    const c = new Account(a.index, a.address);
+    const c = s.addAccount(a.index, a.address);
     c.nonce = a.nonce;
-    for (const [asset, bal] of a.balances) {
-      const nb = new Balance();
-      nb.available = bal.available;
-      nb.locked = bal.locked;
-      c.balances.set(asset, nb);
-    }
-    s.accounts.push(c);
-    s.accountIndex.set(c.address, c.index);
+    for (const [asset, av, lk] of a.balances()) c.setBalance(asset, av, lk);
   }
   copyDirty(src.dirty, s);
   return s;
@@ -409,13 +493,12 @@ export function serializeState(s: ClobState): Uint8Array {
   for (const a of s.accounts) {
     w.address(a.address);
     w.u64(a.nonce);
-    const assets = [...a.balances.keys()].sort((x, y) => x - y);
-    w.u32(assets.length);
-    for (const id of assets) {
-      const b = a.balances.get(id)!;
+    const balances = a.balances();
+    w.u32(balances.length);
+    for (const [id, av, lk] of balances) {
       w.u32(id);
-      w.u64(b.available);
-      w.u64(b.locked);
+      w.u64(av);
+      w.u64(lk);
     }
   }
   const mids = s.marketIds();
@@ -471,18 +554,10 @@ export function deserializeState(bytes: Uint8Array): ClobState {
   }
   const nacc = r.u64();
   for (let i = 0; i < nacc; i++) {
-    const a = new Account(i, r.address());
+    const a = s.addAccount(i, r.address());
     a.nonce = r.u64();
     const nb = r.u32();
-    for (let j = 0; j < nb; j++) {
-      const asset = r.u32();
-      const b = new Balance();
-      b.available = r.u64();
-      b.locked = r.u64();
-      a.balances.set(asset, b);
-    }
-    s.accounts.push(a);
-    s.accountIndex.set(a.address, i);
+    for (let j = 0; j < nb; j++) a.setBalance(r.u32(), r.u64(), r.u64());
   }
   const nm = r.u32();
   for (let i = 0; i < nm; i++) {

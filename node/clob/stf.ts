@@ -365,40 +365,45 @@ export class BatchExecutor {
 
   // ------------------------------------------------------------------------------------ balances
 
-  private bal(a: Account, asset: number) {
+  /** Index into `state.balances.amounts` of the available amount of (a, asset); locked follows it. */
+  private bal(a: Account, asset: number): number {
     this.state.dirty.account(a);
-    return a.balance(asset);
+    return 2 * this.state.balances.entry(a.index, asset);
   }
   private lock(a: Account, asset: number, amount: number): void {
     if (amount === 0) return;
-    const b = this.bal(a, asset);
-    if (b.available < amount) throw new InvariantError("lock exceeds available");
-    b.available -= amount;
-    b.locked += amount;
+    const i = this.bal(a, asset);
+    const m = this.state.balances.amounts;
+    if (m[i] < amount) throw new InvariantError("lock exceeds available");
+    m[i] -= amount;
+    m[i + 1] += amount;
   }
   private unlock(a: Account, asset: number, amount: number): void {
     if (amount === 0) return;
-    const b = this.bal(a, asset);
-    if (b.locked < amount) throw new InvariantError("unlock exceeds locked");
-    b.locked -= amount;
-    b.available += amount;
+    const i = this.bal(a, asset);
+    const m = this.state.balances.amounts;
+    if (m[i + 1] < amount) throw new InvariantError("unlock exceeds locked");
+    m[i + 1] -= amount;
+    m[i] += amount;
   }
   /** Removes `amount` from locked (it leaves the account). */
   private spendLocked(a: Account, asset: number, amount: number): void {
-    const b = this.bal(a, asset);
-    if (b.locked < amount) throw new InvariantError("spend exceeds locked");
-    b.locked -= amount;
+    const i = this.bal(a, asset);
+    const m = this.state.balances.amounts;
+    if (m[i + 1] < amount) throw new InvariantError("spend exceeds locked");
+    m[i + 1] -= amount;
   }
   private credit(a: Account, asset: number, amount: number): void {
     if (amount === 0) return;
-    const b = this.bal(a, asset);
-    b.available += amount;
+    const i = this.bal(a, asset);
+    this.state.balances.amounts[i] += amount;
   }
   private debit(a: Account, asset: number, amount: number): void {
     if (amount === 0) return;
-    const b = this.bal(a, asset);
-    if (b.available < amount) throw new InvariantError("debit exceeds available");
-    b.available -= amount;
+    const i = this.bal(a, asset);
+    const m = this.state.balances.amounts;
+    if (m[i] < amount) throw new InvariantError("debit exceeds available");
+    m[i] -= amount;
   }
 
   // ------------------------------------------------------------------------------------ L1 messages

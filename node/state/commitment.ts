@@ -5,7 +5,7 @@
 // The leaves are also the storage format: a ClobState is rebuilt from its leaves (stateFromLeaves), so the
 // store persists leaf puts/deletes only and a restart or snapshot import rebuilds state and trie from them.
 
-import { Account, AssetState, Balance, ClobState, Market } from "../clob/state.ts";
+import { AssetState, ClobState, Market } from "../clob/state.ts";
 import { OwnerOrders } from "../clob/book.ts";
 import { Side, type Address } from "../clob/types.ts";
 import { type Derived, type PreView, allLeaves, deriveChanges } from "./derive.ts";
@@ -210,16 +210,9 @@ export function stateFromLeaves(leaves: Iterable<Uint8Array>, partial = false): 
   if (!partial && accounts.length !== g.accountCount) throw new Error("state: account count mismatch");
   for (const a of accounts) {
     if (!partial && a.index !== s.accounts.length) throw new Error("state: account indexes not dense");
-    const acct = new Account(a.index, a.address);
+    const acct = s.addAccount(a.index, a.address);
     acct.nonce = a.nonce;
-    for (const [asset, av, lk] of a.balances) {
-      const b = new Balance();
-      b.available = av;
-      b.locked = lk;
-      acct.balances.set(asset, b);
-    }
-    s.accounts[a.index] = acct;
-    s.accountIndex.set(a.address, a.index);
+    for (const [asset, av, lk] of a.balances) acct.setBalance(asset, av, lk);
   }
   if (partial) s.accounts.length = g.accountCount;
   for (const m of markets) s.markets.set(m.id, new Market(m.id, m.params));

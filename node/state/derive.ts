@@ -348,9 +348,7 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
   for (const idx of [...accountSet].sort((a, b) => a - b)) {
     const acct = state.accounts[idx];
     if (acct === undefined) throw new InsufficientWitness(`account ${idx} missing`);
-    const balances: [number, number, number][] = [];
-    for (const [asset, b] of acct.balances) balances.push([asset, b.available, b.locked]);
-    balances.sort((a, b) => a[0] - b[0]);
+    const balances = acct.balances();
     const counts = new Map<number, number>();
     const delta = openDelta.get(idx);
     const pre = pv.account(idx);
@@ -433,11 +431,8 @@ export function* allLeaves(state: ClobState): Generator<Uint8Array> {
     yield* flushLevel(NONE);
   }
   for (const a of state.accounts) {
-    const balances: [number, number, number][] = [];
-    for (const [asset, b] of a.balances) balances.push([asset, b.available, b.locked]);
-    balances.sort((x, y) => x[0] - y[0]);
     const openOrders: [number, number][] = [...(open.get(a.index) ?? [])].sort((x, y) => x[0] - y[0]);
-    yield encodeAccount({ address: a.address, index: a.index, nonce: a.nonce, balances, openOrders });
+    yield encodeAccount({ address: a.address, index: a.index, nonce: a.nonce, balances: a.balances(), openOrders });
   }
 }
 

@@ -366,7 +366,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     }
     let addr = sh.accountAddr[idx];
     if (addr === undefined) sh.accountAddr[idx] = addr = Buffer.from(acct.address.slice(2), "hex");
-    emit(encodeAccountFrom(addr, idx, acct.nonce, acct.balances, open));
+    emit(encodeAccountFrom(addr, idx, acct.nonce, state.balances, open));
   }
   for (const id of d.assets) {
     const a = state.assets.get(id);

@@ -2,7 +2,7 @@
 // `tag (1) || key fields || value fields`, all integers big-endian, fixed width; the key part has a fixed
 // length per tag (KEY_LEN) and keyPath = keccak256(key part). NONE (absent price / pointer) is 0xff * 8.
 
-import { readMarketParams } from "../clob/state.ts";
+import { readMarketParams, type BalanceTable } from "../clob/state.ts";
 import type { Address, MarketParams } from "../clob/types.ts";
 
 export const Tag = { GLOBALS: 1, ASSET: 2, MARKET: 3, ACCOUNT: 4, ORDER: 5, LEVEL: 6, CLIENT: 7 } as const;
@@ -362,19 +362,15 @@ export function encodeOrderFields(
     .u64(clientId).u64(priority).u64(next).done();
 }
 
-/** Sorted [asset, available, locked] triples of the account being encoded: entries [0, scratchLen). */
-const scratchBal: number[] = [];
-let scratchLen = 0;
-
 /**
- * encodeAccount straight from an account's balance map (any iteration order) and its per-market
+ * encodeAccount straight from the balance table (node/clob/state.ts) and the account's per-market
  * open-order counts given as a flat [market, count, ...] list in ascending market order (hot path).
  */
 export function encodeAccountFrom(
-  address: string | Uint8Array, index: number, nonce: number,
-  balances: Map<number, { available: number; locked: number }>, open: number[],
+  address: string | Uint8Array, index: number, nonce: number, balances: BalanceTable, open: number[],
 ): Uint8Array {
-  const nb = balances.size;
+  let nb = 0;
+  for (let e = balances.first(index); e >= 0; e = balances.next(e)) nb++;
   const nm = open.length >> 1;
   if (nb > 0xffff || nm > 0xffff) throw new Error("leaf: account too large");
   const w = WL(41 + 20 * nb + 8 * nm);
@@ -382,32 +378,11 @@ export function encodeAccountFrom(
   if (typeof address === "string") w.addr(address);
   else w.raw(address);
   w.u64(index).u64(nonce).u16(nb);
-  const sb = scratchBal;
-  scratchLen = 0;
-  balances.forEach(addBalance);
-  for (let i = 0; i < scratchLen; i += 3) w.u32(sb[i]).u64(sb[i + 1]).u64(sb[i + 2]);
+  const m = balances.amounts;
+  for (let e = balances.first(index); e >= 0; e = balances.next(e)) w.u32(balances.asset(e)).u64(m[2 * e]).u64(m[2 * e + 1]);
   w.u16(nm);
   for (let i = 0; i < open.length; i += 2) w.u32(open[i]).u32(open[i + 1]);
   return w.done();
-}
-
-/**
- * Insert a balance into scratchBal keeping the triples sorted by asset (tiny lists). The array only grows
- * (writing past its length), so encoding an account allocates nothing.
- */
-function addBalance(b: { available: number; locked: number }, asset: number): void {
-  const sb = scratchBal;
-  let i = scratchLen;
-  scratchLen += 3;
-  while (i > 0 && sb[i - 3] > asset) {
-    sb[i] = sb[i - 3];
-    sb[i + 1] = sb[i - 2];
-    sb[i + 2] = sb[i - 1];
-    i -= 3;
-  }
-  sb[i] = asset;
-  sb[i + 1] = b.available;
-  sb[i + 2] = b.locked;
 }
 
 export function encodeOrder(o: OrderLeaf): Uint8Array {

@@ -157,7 +157,7 @@ export class Chain {
 /** Per asset: sum over accounts of available + locked. */
 export function totals(s: ClobState): Map<number, number> {
   const t = new Map<number, number>();
-  for (const a of s.accounts) for (const [asset, b] of a.balances) t.set(asset, (t.get(asset) ?? 0) + b.available + b.locked);
+  for (const a of s.accounts) for (const [asset, av, lk] of a.balances()) t.set(asset, (t.get(asset) ?? 0) + av + lk);
   return t;
 }
 
@@ -180,12 +180,12 @@ export function checkInvariants(s: ClobState): void {
     }
   }
   for (const a of s.accounts) {
-    for (const [asset, b] of a.balances) {
-      for (const v of [b.available, b.locked]) {
+    for (const [asset, available, locked] of a.balances()) {
+      for (const v of [available, locked]) {
         if (!Number.isSafeInteger(v) || v < 0) throw new Error(`bad balance ${v} of ${a.address} asset ${asset}`);
       }
       const exp = expectLocked.get(`${a.index}:${asset}`) ?? 0;
-      if (b.locked !== exp) throw new Error(`account ${a.index} asset ${asset}: locked ${b.locked} != orders ${exp}`);
+      if (locked !== exp) throw new Error(`account ${a.index} asset ${asset}: locked ${locked} != orders ${exp}`);
       expectLocked.delete(`${a.index}:${asset}`);
     }
   }

@@ -68,8 +68,7 @@ function setup(params = {}) {
 function bal(chain: Chain, who: Address | Trader, asset: number) {
   const addr = typeof who === "string" ? who : who.address;
   const a = chain.state.account(addr);
-  const b = a?.balances.get(asset);
-  return { available: b?.available ?? 0, locked: b?.locked ?? 0 };
+  return { available: a?.available(asset) ?? 0, locked: a?.locked(asset) ?? 0 };
 }
 
 /**
