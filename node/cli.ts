@@ -4,7 +4,7 @@ import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { ConfigError, loadConfig, type NodeConfig } from "./config.ts";
 import { startAnvil } from "./l1/anvil.ts";
-import { moduleLogger } from "./log.ts";
+import { moduleLogger, rootLogger } from "./log.ts";
 import { deploySuite } from "../scripts/deploy.ts";
 
 const log = moduleLogger("cli");
@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     return args.command === "help" ? 0 : 2;
   }
   const config = loadConfig(args.configFile);
+  rootLogger.level = config.log.level;
   switch (args.command) {
     case "config":
       console.log(JSON.stringify(config, null, 2));

@@ -30,7 +30,7 @@ const K_L1 = Buffer.from("c:l1");
 const P_MEMPOOL = "p:";
 
 export interface StoreOptions {
-  /** Keep receipts of the last N batches (older ones are deleted in the commit that passes them); 0 = all. */
+  /** Keep receipts of the last N batches (each commit deletes every older one); 0 = all. */
   keepReceipts?: number;
   /** fsync every commit (default true: an acknowledged batch survives power loss too). */
   sync?: boolean;
@@ -130,7 +130,11 @@ export class StateStore {
     for (const [k, v] of c.mempool?.put ?? []) ops.put(Buffer.from(P_MEMPOOL + k), Buffer.from(v));
     for (const k of c.mempool?.del ?? []) ops.del(Buffer.from(P_MEMPOOL + k));
     const keep = this.opts.keepReceipts;
-    if (keep > 0 && c.batchIndex > keep) ops.del(pk(P_RECEIPTS, c.batchIndex - keep));
+    if (keep > 0 && c.batchIndex > keep) {
+      // Everything older than the window, not only the batch this commit pushes out: a lowered setting or
+      // an earlier run without pruning leaves older receipts behind. Usually zero or one key.
+      for await (const k of this.db.keys({ gte: pk(P_RECEIPTS, 0), lt: pk(P_RECEIPTS, c.batchIndex - keep + 1) })) ops.del(k);
+    }
     ops.put(pk(P_ROOT, c.batchIndex), Buffer.from(c.root));
     const head: Head = { batchIndex: c.batchIndex, root: hex(c.root) };
     ops.put(K_HEAD, Buffer.from(JSON.stringify(head)));

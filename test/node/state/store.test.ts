@@ -54,7 +54,14 @@ describe("state store (LevelDB)", () => {
     for (const w of ws) expect(verifyWithdrawalProof(tree.root, w, tree.proof(w.withdrawalId))).to.equal(true);
     // continue from the loaded copy and from the original: identical roots
     await run(store, wl, loaded.state, loaded.commitment, 3);
-    for (let i = 0; i < 3; i++) {
+    expect(await store.receipts(12)).to.equal(undefined);
+    await store.close();
+    // a lower setting prunes every receipt older than the new window at the next commit
+    store = await StateStore.open(path.join(dir, "db"), { keepReceipts: 1 });
+    await run(store, wl, loaded.state, loaded.commitment, 1);
+    expect(await store.receipts(16)).to.not.equal(undefined);
+    for (const old of [13, 14, 15]) expect(await store.receipts(old), `receipts of batch ${old}`).to.equal(undefined);
+    for (let i = 0; i < 4; i++) {
       const { batch, l1 } = wl.next(state);
       applyBatch(state, batch, l1, { signerCache: wl.signers });
       sc.commitBatch(state);
