@@ -10,6 +10,7 @@ import { computeVersionedHashes } from "./kzg.ts";
 import { IpfsError, type IpfsBackup } from "./ipfs.ts";
 import type { ArchiveStore } from "./archive.ts";
 import { daLogger, daMetrics, type DaMetrics } from "./metrics.ts";
+import { concatBytes } from "@noble/hashes/utils.js";
 
 /** What L1 says about a blob batch (from BatchProposed and the block that holds it). */
 export interface BlobRequest {
@@ -67,13 +68,7 @@ async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> 
     }
     parts.push(value);
   }
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 function httpError(err: unknown, signal: AbortSignal, what: string): SourceError {

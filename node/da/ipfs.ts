@@ -7,6 +7,7 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { MAX_PACKED_DATA_BYTES } from "./packing.ts";
+import { concatBytes } from "@noble/hashes/utils.js";
 
 /** Pin metadata kept with every backup (helia stores it; kubo keeps only the pin name). */
 export type PinMetadata = Record<string, string | number | boolean>;
@@ -81,13 +82,7 @@ async function collect(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Pro
     if (size > maxBytes) throw new IpfsError("TOO_LARGE", `content exceeds ${maxBytes} bytes`);
     parts.push(chunk);
   }
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 function classify(err: unknown, signal?: AbortSignal): IpfsError {
