@@ -192,6 +192,62 @@ export class IndexList {
 }
 
 /**
+ * Orders a batch created, changed or removed: per market a typed list of ids, kept from batch to batch (so
+ * recording allocates nothing once grown). An id may be recorded more than once; `ids` drops repeats.
+ */
+export class DirtyOrders {
+  private readonly lists = new Map<number, { ids: Float64Array; size: number }>();
+  private lastMarket = -1;
+  private last: { ids: Float64Array; size: number } | undefined;
+
+  /** Record that order `id` of `market` may have changed. */
+  add(id: number, market: number): void {
+    let l = this.last;
+    if (market !== this.lastMarket) {
+      l = this.lists.get(market);
+      if (l === undefined) this.lists.set(market, (l = { ids: new Float64Array(1024), size: 0 }));
+      this.lastMarket = market;
+      this.last = l;
+    }
+    if (l!.size === l!.ids.length) {
+      const a = new Float64Array(2 * l!.size);
+      a.set(l!.ids);
+      l!.ids = a;
+    }
+    l!.ids[l!.size++] = id;
+  }
+
+  clear(): void {
+    for (const l of this.lists.values()) l.size = 0;
+  }
+
+  /** Ids of the markets with recorded orders, ascending. */
+  markets(): number[] {
+    const out: number[] = [];
+    for (const [m, l] of this.lists) if (l.size > 0) out.push(m);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** The distinct recorded order ids of `market`, ascending (a view, valid until the next `add`). */
+  ids(market: number): Float64Array {
+    const l = this.lists.get(market);
+    if (l === undefined) return new Float64Array(0);
+    const v = l.ids.subarray(0, l.size).sort();
+    let n = 0;
+    for (let i = 0; i < v.length; i++) if (n === 0 || v[i] !== v[n - 1]) v[n++] = v[i];
+    l.size = n;
+    return v.subarray(0, n);
+  }
+
+  /** [order id, market] of every recorded order, by market then id (not for hot paths). */
+  entries(): [number, number][] {
+    const out: [number, number][] = [];
+    for (const m of this.markets()) for (const id of this.ids(m)) out.push([id, m]);
+    return out;
+  }
+}
+
+/**
  * What a batch changed, for incremental commitment. Cleared by `beginBatch` (so it covers one batch:
  * its L1 messages and its transactions). Entries name things that MAY have changed; a named order may
  * have been removed (look it up in its market's book: absent = deleted leaf).
@@ -202,8 +258,8 @@ export class DirtySet {
    * in the order first marked (record them with `account`).
    */
   readonly accounts = new IndexList();
-  /** order id -> market id, for orders created, changed (size, price, priority) or removed. */
-  readonly orders = new Map<number, number>();
+  /** Orders created, changed (size, price, priority) or removed, with their market. */
+  readonly orders = new DirtyOrders();
   /** Market ids created or whose params changed. */
   readonly markets = new Set<number>();
   /** Asset ids created or whose supply changed. */
@@ -356,7 +412,7 @@ export function cloneState(src: ClobState): ClobState {
 function copyDirty(a: DirtySet, s: ClobState): void {
   const b = s.dirty;
   for (let i = 0; i < a.accounts.size; i++) b.account(s.accounts[a.accounts.at(i)]);
-  for (const [k, v] of a.orders) b.orders.set(k, v);
+  for (const [id, m] of a.orders.entries()) b.orders.add(id, m);
   for (const x of a.markets) b.markets.add(x);
   for (const x of a.assets) b.assets.add(x);
   b.globals = a.globals;

@@ -531,7 +531,7 @@ export class BatchExecutor {
         const snapshot = copyOrder(o);
         m.book.cancel(id);
         this.unlock(a, quote, before);
-        this.state.dirty.orders.set(id, m.id);
+        this.state.dirty.orders.add(id, m.id);
         if (this.keepReceipts) out.push(update(snapshot, m.id, a.address, OrderStatus.CANCELLED, snapshot.size, 0, CancelReason.FEE_RELOCK));
       }
     }
@@ -692,7 +692,7 @@ export class BatchExecutor {
     // Taker remainder that did not rest: release its lock.
     const gone = tx.size - res.filled - res.rested;
     if (gone > 0) this.unlock(a, lockAsset, isBuy ? gone * unit : gone * p.lotSize);
-    if (res.rested > 0) st.dirty.orders.set(orderId, m.id);
+    if (res.rested > 0) st.dirty.orders.add(orderId, m.id);
 
     let status: OrderStatus;
     let size: number;
@@ -734,7 +734,7 @@ export class BatchExecutor {
     for (let i = 0; i < res.eventCount; i++) {
       const e = res.events[i];
       const owner = st.accounts[e.owner];
-      st.dirty.orders.set(e.orderId, m.id);
+      st.dirty.orders.add(e.orderId, m.id);
       switch (e.kind) {
         case MakerEventKind.FILL: {
           if (taker === undefined) throw new InvariantError("fill without taker");
@@ -829,7 +829,7 @@ export class BatchExecutor {
     m.book.cancel(snap.id);
     const a = this.state.accounts[snap.owner];
     this.releaseOrder(m, a, snap.side, snap.price, snap.size);
-    this.state.dirty.orders.set(snap.id, m.id);
+    this.state.dirty.orders.add(snap.id, m.id);
     const expired = snap.expiry !== 0 && snap.expiry <= this.now;
     if (this.keepReceipts) out.push(update(snap, m.id, a.address, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, snap.size, 0, expired ? CancelReason.NONE : reason));
   }
@@ -906,7 +906,7 @@ export class BatchExecutor {
     }
     if (!res.priorityKept) st.nextPriority++;
     st.dirty.globals = true;
-    st.dirty.orders.set(orderId, m.id);
+    st.dirty.orders.add(orderId, m.id);
     if (newLock > oldLock) this.lock(a, asset, newLock - oldLock);
     else this.unlock(a, asset, oldLock - newLock);
     r.orderId = orderId;

@@ -122,7 +122,8 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
   const levelChanges: LevelChange[] = [];
 
   const accountSet = new Set<number>(d.accounts.toArray());
-  pv.prefetch?.([...d.orders.keys()], [...accountSet]);
+  const dirtyOrders = d.orders.entries().sort((a, b) => a[0] - b[0]);
+  pv.prefetch?.(dirtyOrders.map((e) => e[0]), [...accountSet]);
 
   // 1. dirty orders -> per-level work
   const levels = new Map<string, LevelWork>();
@@ -149,9 +150,7 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
     mm.set(m, (mm.get(m) ?? 0) + x);
     accountSet.add(owner);
   };
-  const dirtyIds = [...d.orders.keys()].sort((a, b) => a - b);
-  for (const id of dirtyIds) {
-    const m = d.orders.get(id)!;
+  for (const [id, m] of dirtyOrders) {
     const pre = pv.order(id);
     const post = postOrder(state, m, id);
     if (pre === undefined && post === undefined) continue;

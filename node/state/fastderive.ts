@@ -210,8 +210,6 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   const dirtyLevels = new Map<number, Set<number>>();
   // market -> orders to re-encode
   const encodeByMarket = new Map<number, Map<number, Order>>();
-  let encM = -1;
-  let enc: Map<number, Order> | undefined;
   const markets = new Set<number>(d.markets);
   let lastM = -1;
   let lastSet: Set<number> | undefined;
@@ -223,56 +221,52 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     }
     lastSet!.add(pos);
   };
-  let bookM = -1;
-  let book: OrderBook | undefined;
-  d.orders.forEach((m, id) => {
-    if (m !== bookM) {
-      bookM = m;
-      book = state.markets.get(m)!.book;
-    }
-    const o = orderOf(book!, id);
-    const had = so.has(id);
-    if (!had && o === undefined) return; // created and gone within the batch
-    markets.add(m);
-    if (m !== encM) {
-      encM = m;
-      enc = encodeByMarket.get(m);
-      if (enc === undefined) encodeByMarket.set(m, (enc = new Map()));
-    }
-    let preClient = 0;
-    let prePos = 0;
-    let prePrev = 0;
-    if (had) {
-      if (ownerMk !== null) noteOwner(so.owner(id), m);
-      prePos = so.pos(id);
-      prePrev = so.prev(id);
-      preClient = so.clientId(id);
-      touchLevel(m, prePos);
-      if (prePrev !== 0) {
-        const po = orderOf(book!, prePrev);
-        if (po !== undefined) enc!.set(prePrev, po);
+  for (const m of d.orders.markets()) {
+    const book = state.markets.get(m)!.book;
+    const enc = new Map<number, Order>();
+    encodeByMarket.set(m, enc);
+    const ids = d.orders.ids(m);
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      const o = orderOf(book, id);
+      const had = so.has(id);
+      if (!had && o === undefined) continue; // created and gone within the batch
+      markets.add(m);
+      let preClient = 0;
+      let prePos = 0;
+      let prePrev = 0;
+      if (had) {
+        if (ownerMk !== null) noteOwner(so.owner(id), m);
+        prePos = so.pos(id);
+        prePrev = so.prev(id);
+        preClient = so.clientId(id);
+        touchLevel(m, prePos);
+        if (prePrev !== 0) {
+          const po = orderOf(book, prePrev);
+          if (po !== undefined) enc.set(prePrev, po);
+        }
       }
+      if (o === undefined) {
+        removed.push(id);
+        dels.push(orderKey(id));
+        if (preClient !== 0) dels.push(clientKey(m, so.owner(id), preClient));
+        so.delete(id);
+        continue;
+      }
+      const pos = levelPos(o.side, o.price);
+      const prevId = o.prev === null ? 0 : o.prev.id;
+      if (had && (prePos !== pos || prePrev !== prevId)) removed.push(id);
+      touchLevel(m, pos);
+      enc.set(id, o);
+      if (o.prev !== null) enc.set(prevId, o.prev);
+      owners.push(o.owner);
+      noteOwner(o.owner, m);
+      if (o.clientId !== 0 && (!had || preClient !== o.clientId)) {
+        emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
+      }
+      so.set(id, prevId, pos, o.owner, o.clientId);
     }
-    if (o === undefined) {
-      removed.push(id);
-      dels.push(orderKey(id));
-      if (preClient !== 0) dels.push(clientKey(m, so.owner(id), preClient));
-      so.delete(id);
-      return;
-    }
-    const pos = levelPos(o.side, o.price);
-    const prevId = o.prev === null ? 0 : o.prev.id;
-    if (had && (prePos !== pos || prePrev !== prevId)) removed.push(id);
-    touchLevel(m, pos);
-    enc!.set(id, o);
-    if (o.prev !== null) enc!.set(prevId, o.prev);
-    owners.push(o.owner);
-    noteOwner(o.owner, m);
-    if (o.clientId !== 0 && (!had || preClient !== o.clientId)) {
-      emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
-    }
-    so.set(id, prevId, pos, o.owner, o.clientId);
-  });
+  }
   encodeByMarket.forEach((orders, m) => {
     orders.forEach((o, id) => {
       const nx = o.next === null ? 0 : o.next.id;
