@@ -175,28 +175,40 @@ export interface BatchResult {
   withdrawals: Withdrawal[];
 }
 
+/** What admission learned about a tx. */
+export interface Admitted {
+  /** The lowercase address recovered from the tx's EIP-712 digest and signature; null if recovery failed. */
+  signer: Address | null;
+  /**
+   * Dense index of the account of tx.account when admitted, -1 if none. A hint: the STF uses it only if
+   * that account's address is tx.account, and looks the address up otherwise.
+   */
+  account: number;
+}
+
 /**
- * Signers recovered earlier (admission / derivation, possibly in parallel). `lookup` returns the lowercase
- * address recovered from the tx's EIP-712 digest and signature, null if recovery failed, undefined if
- * unknown (the STF then recovers itself). A correct cache never changes a result.
+ * Admission results computed earlier (admission / derivation, possibly in parallel). `lookup` returns
+ * undefined for an unknown tx (the STF then recovers the signer and looks the account up itself). A correct
+ * cache never changes a result.
  */
 export interface SignerCache {
-  lookup(tx: Tx): Address | null | undefined;
+  lookup(tx: Tx): Admitted | undefined;
 }
 
 /** Identity-keyed signer cache (for tx objects that are not mutated after admission). */
 export class TxSignerCache implements SignerCache {
-  private readonly m = new WeakMap<Tx, Address | null>();
-  lookup(tx: Tx): Address | null | undefined {
+  private readonly m = new WeakMap<Tx, Admitted>();
+  lookup(tx: Tx): Admitted | undefined {
     return this.m.get(tx);
   }
-  set(tx: Tx, signer: Address | null): void {
-    this.m.set(tx, signer);
+  /** `account`: the dense index of tx.account's account at admission (-1: none or not resolved). */
+  set(tx: Tx, signer: Address | null, account = -1): void {
+    this.m.set(tx, { signer, account });
   }
 }
 
 export interface ApplyOptions {
-  /** Signers recovered earlier, looked up per tx object. */
+  /** Admission results (signer, account index), looked up per tx object. */
   signerCache?: SignerCache;
   /**
    * Signers recovered earlier, aligned with `batch.txs` (index i = signer of txs[i]; null = recovery
@@ -579,9 +591,10 @@ export class BatchExecutor {
     }
     const st = this.state;
     const address = r.account as Address;
-    const idx = st.accountIndex.get(address);
-    let a = idx === undefined ? undefined : st.accounts[idx];
-    const code = this.authenticate(tx, address, a, signer);
+    const admitted = signer === undefined ? this.cache?.lookup(tx) : undefined;
+    const known = admitted === undefined || admitted.account < 0 ? undefined : st.accounts[admitted.account];
+    let a = known !== undefined && known.address === address ? known : st.account(address);
+    const code = this.authenticate(tx, address, a, signer !== undefined ? signer : admitted?.signer);
     if (code !== ErrorCode.OK) {
       r.code = code;
       return r;
@@ -618,8 +631,7 @@ export class BatchExecutor {
   /** Signature, signer, nonce of a well-formed tx (docs/stf.md "Authentication"). */
   private authenticate(tx: Tx, account: Address, a: Account | undefined, known: Address | null | undefined): ErrorCode {
     if (!isCanonicalSignature(tx.sig)) return ErrorCode.INVALID_SIGNATURE;
-    let signer = known !== undefined ? known : this.cache?.lookup(tx);
-    if (signer === undefined) signer = recoverAddress(txSigningHash(this.separator, tx), tx.sig);
+    const signer = known !== undefined ? known : recoverAddress(txSigningHash(this.separator, tx), tx.sig);
     if (signer === null) return ErrorCode.INVALID_SIGNATURE;
     if (signer !== account) return ErrorCode.WRONG_SIGNER;
     const expected = a === undefined ? 0 : a.nonce;

@@ -104,7 +104,8 @@ export class Workload {
         : this.extras && rng.int(10) === 0
           ? this.extra(state, rng, nonces, timestamp)
           : this.mixed(state, rng, nonces);
-      this.signers.set(tx, tx.account);
+      // Admission: the signer (pre-recovered) and the account index against the pre-batch state.
+      this.signers.set(tx, tx.account, state.account(tx.account)?.index ?? -1);
       txs.push(tx);
     }
     return { batch: { index, timestamp, txs }, l1: [] };

@@ -558,6 +558,21 @@ describe("clob/stf", () => {
       expect(JSON.stringify(rb)).to.equal(JSON.stringify(ra));
       expect(b.chain.digest()).to.equal(a.chain.digest());
     });
+
+    it("admission account indexes are hints: right, wrong, stale or out of range, same receipts and state", () => {
+      const ref = setup();
+      const mk = (t: { A: Trader; B: Trader; D: Trader }) => [t.A.buy(1000, 3), t.B.sell(1000, 2), t.D.cancelAll(), t.A.cancelAll(), t.B.withdraw(QUOTE, 5)];
+      const r0 = ref.chain.batch(mk(ref));
+      for (const hint of [(i: number) => i, () => 0, (i: number) => i + 1, () => 1_000_000, () => -1]) {
+        const t = setup();
+        const txs = mk(t);
+        const cache = new TxSignerCache();
+        for (const tx of txs) cache.set(tx, tx.account, hint(t.chain.state.account(tx.account)?.index ?? 2));
+        const r = t.chain.batch(txs, [], { signerCache: cache });
+        expect(JSON.stringify(r)).to.equal(JSON.stringify(r0));
+        expect(t.chain.digest()).to.equal(ref.chain.digest());
+      }
+    });
   });
 
   it("receipts: one per tx, indexes in batch order, kinds and nonces echoed", () => {
