@@ -34,6 +34,21 @@ export interface TrieProof {
   leaf: Uint8Array | null;
 }
 
+/**
+ * A permutation of n ops (key paths, 32 bytes each in kps) by their path's first 16 bits (8 digits),
+ * stable: ties, repeated keys included, stay in submission order. Consecutive ops then share their path's
+ * upper nodes, which the structural update finds in cache; the resulting shape is the same (it depends
+ * only on the key set, and ops on one key keep their order). One counting sort pass.
+ */
+export function prefixOrder(kps: Uint8Array, n: number): Uint32Array {
+  const start = new Uint32Array(65537);
+  for (let i = 0; i < n; i++) start[((kps[32 * i] << 8) | kps[32 * i + 1]) + 1]++;
+  for (let b = 1; b <= 65536; b++) start[b] += start[b - 1];
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[start[(kps[32 * i] << 8) | kps[32 * i + 1]]++] = i;
+  return order;
+}
+
 export function digitAt(buf: Uint8Array, off: number, i: number): number {
   return (buf[off + (i >> 2)] >> (6 - ((i & 3) << 1))) & 3;
 }
@@ -179,9 +194,12 @@ export class Trie {
       st.keyMs = t1 - t0;
       t0 = t1;
       // 2. structure
-      const opLeaf = this.applyOps(kps, isDel, n);
-      // 3. leaf encodings (last write of a key wins: ops are in order)
-      for (let i = 0; i < n; i++) if (opLeaf[i] >= 0) this.storeEnc(opLeaf[i], encs[i]);
+      const { leaf, order } = this.applyOps(kps, isDel, n);
+      // 3. leaf encodings, in the order the ops were applied (a slot freed by a removal may be reused)
+      for (let j = 0; j < n; j++) {
+        const i = order[j];
+        if (leaf[i] >= 0) this.storeEnc(leaf[i], encs[i]);
+      }
       st.structMs = performance.now() - t0;
     }
     const batches = this.pendingBatches;
@@ -222,7 +240,8 @@ export class Trie {
     const t1 = performance.now();
     st.keyMs += t1 - t0;
     t0 = t1;
-    const opLeaf = this.applyOps(kps, new Uint8Array(n), n);
+    // Puts only: no slot is freed, so encodings need not follow the application order.
+    const opLeaf = this.applyOps(kps, new Uint8Array(n), n).leaf;
     // Encodings: short ones straight into their slots; long ones (rare: big accounts) through the map.
     copySlots(data, offs, opLeaf, this.leafArena, this.leafLen, SLOT);
     for (let i = 0; i < n; i++) {
@@ -234,10 +253,29 @@ export class Trie {
   }
 
   /**
-   * Structural update for n key paths (32 bytes each in kps), in order: insert, or remove where isDel[i].
-   * Returns each op's leaf slot (-1 for a removal).
+   * Structural update for n key paths (32 bytes each in kps): insert, or remove where isDel[i]. Ops on the
+   * same key keep their order; the others are applied in key-path order (see prefixOrder). Returns each
+   * op's leaf slot (-1 for a removal), indexed like the input, and the order the ops were applied in.
    */
-  private applyOps(kps: Uint8Array, isDel: Uint8Array, n: number): Int32Array {
+  private applyOps(kps: Uint8Array, isDel: Uint8Array, n: number): { leaf: Int32Array; order: Uint32Array } {
+    const order = prefixOrder(kps, n);
+    const src = new Uint32Array(kps.buffer, kps.byteOffset, 8 * n);
+    const dst = new Uint32Array(8 * n);
+    const sDel = new Uint8Array(n);
+    for (let j = 0; j < n; j++) {
+      const i = order[j];
+      for (let w = 0; w < 8; w++) dst[8 * j + w] = src[8 * i + w];
+      sDel[j] = isDel[i];
+    }
+    const skps = new Uint8Array(dst.buffer);
+    const sLeaf = this.applyOpsInOrder(skps, sDel, n);
+    const leaf = new Int32Array(n);
+    for (let j = 0; j < n; j++) leaf[order[j]] = sLeaf[j];
+    return { leaf, order };
+  }
+
+  /** applyOps in the given order. */
+  private applyOpsInOrder(kps: Uint8Array, isDel: Uint8Array, n: number): Int32Array {
     const opLeaf = new Int32Array(n);
     if (this.useNative) {
       let i = 0;
