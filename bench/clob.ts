@@ -53,7 +53,6 @@ const OP_MARKET = 3;
 const OP_IOC = 4;
 const MARKET_BUY_PROTECTION = 2 ** 31;
 
-
 /** A recorded operation stream (struct of arrays). */
 interface Ops {
   n: number;

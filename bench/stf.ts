@@ -11,7 +11,6 @@ import { XorShift32 as Rng } from "../node/sim/rng.ts";
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as Address };
 
-
 export function main(args: string[]): void {
   const resting = Number(args[0] ?? 100_000);
   const ops = Number(args[1] ?? 200_000);

@@ -49,7 +49,6 @@ export interface WorkloadOptions {
   extras?: boolean;
 }
 
-
 export function accountAddress(i: number): Address {
   const h = keccak_256(new TextEncoder().encode(`rollbook-state-workload-${i}`));
   return `0x${Buffer.from(h.subarray(12)).toString("hex")}` as Address;

@@ -15,7 +15,6 @@ import {
 import { MAX_AMOUNT, SelfTradePrevention as STP, Side, TimeInForce as TIF } from "../../../node/clob/types.ts";
 import { XorShift32 as Rng } from "../../../node/sim/rng.ts";
 
-
 interface ROrder {
   id: number;
   owner: number;

@@ -19,7 +19,6 @@ import {
 import { Chain, Trader, checkInvariants, deposit, makeKeys, setMarket } from "./stf-helpers.ts";
 import { XorShift32 as Rng } from "../../../node/sim/rng.ts";
 
-
 const KEYS = makeKeys(8, "stf-property");
 // market 1: base 1 / quote 2, rebate maker; market 2: base 3 / quote 2, positive maker fee, coarse lots.
 const MARKETS: Record<number, Parameters<typeof setMarket>[1]> = {

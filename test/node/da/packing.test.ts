@@ -11,22 +11,11 @@ import {
   PACKING_HEADER_BYTES,
 } from "../../../node/da/packing.ts";
 import { computeSidecars, checkBlob, versionedHash, loadKzg, computeVersionedHashes } from "../../../node/da/kzg.ts";
+import { testBytes } from "./helpers.ts";
 
 function topBitsClear(blob: Uint8Array): boolean {
   for (let i = 0; i < blob.length; i += 32) if ((blob[i]! & 0xc0) !== 0) return false;
   return true;
-}
-
-function deterministicBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 describe("da/packing", () => {
@@ -34,7 +23,7 @@ describe("da/packing", () => {
 
   for (const size of sizes) {
     it(`round-trips ${size} bytes in the fewest blobs with every field element < 2^254`, () => {
-      const data = deterministicBytes(size, size + 7);
+      const data = testBytes(size, size + 7);
       const blobs = packBlobs(data);
       expect(blobs.length).to.equal(blobsNeeded(size));
       expect(blobs.length).to.equal(Math.max(1, Math.ceil((size + 5) / PAYLOAD_BYTES_PER_BLOB)));
@@ -62,7 +51,7 @@ describe("da/packing", () => {
   });
 
   describe("hostile blobs never throw and get a typed error", () => {
-    const good = () => packBlobs(deterministicBytes(200_000, 3)); // 2 blobs
+    const good = () => packBlobs(testBytes(200_000, 3)); // 2 blobs
     const cases: [string, () => unknown, string][] = [
       ["no blobs", () => [], "BLOB_COUNT"],
       ["7 blobs", () => Array.from({ length: 7 }, () => new Uint8Array(BYTES_PER_BLOB)), "BLOB_COUNT"],
@@ -88,7 +77,7 @@ describe("da/packing", () => {
     }
 
     it("random and mutated blobs (2,000 inputs)", () => {
-      const base = packBlobs(deterministicBytes(1000, 5));
+      const base = packBlobs(testBytes(1000, 5));
       let ok = 0;
       for (let i = 0; i < 2000; i++) {
         let blobs: Uint8Array[];
@@ -115,7 +104,7 @@ describe("da/kzg", function () {
   before(() => loadKzg());
 
   it("commitments, proofs and versioned hashes agree with c-kzg verification and viem", () => {
-    const blobs = packBlobs(deterministicBytes(150_000, 11));
+    const blobs = packBlobs(testBytes(150_000, 11));
     const sc = computeSidecars(blobs);
     expect(sc.versionedHashes).to.have.length(2);
     const ckzg = loadKzg();
@@ -129,7 +118,7 @@ describe("da/kzg", function () {
   });
 
   it("checkBlob accepts the right blob and rejects tampered or non-canonical ones without throwing", () => {
-    const [blob] = packBlobs(deterministicBytes(5000, 12));
+    const [blob] = packBlobs(testBytes(5000, 12));
     const [vh] = computeVersionedHashes([blob!]);
     expect(checkBlob(blob!, vh!).ok).to.equal(true);
     const tampered = new Uint8Array(blob!);
