@@ -1,6 +1,6 @@
 // Canonical leaf encodings of the state trie (docs/stf.md "State commitment"). Every leaf is
 // `tag (1) || key fields || value fields`, all integers big-endian, fixed width; the key part has a fixed
-// length per tag (KEY_LEN) and keyPath = keccak256(key part). NONE (absent price / pointer) is 0xff * 8.
+// length per tag (KEY_LEN); where a key sits in the trie is keypath.ts. NONE (absent price / pointer) is 0xff * 8.
 
 import { readMarketParams, type BalanceTable } from "../clob/state.ts";
 import type { Address, MarketParams } from "../clob/types.ts";

@@ -1,7 +1,7 @@
-// The state trie: a canonical, path-compressed 4-ary Merkle trie keyed by keccak256 of the leaf key.
+// The state trie: a canonical, path-compressed 4-ary Merkle trie keyed by the key paths of leaf keys.
 // docs/stf.md "State commitment" is the normative description; in short:
 //
-//   keyPath(leaf)  = keccak256(key)         where key = the first keyLen(tag) bytes of the leaf encoding
+//   keyPath(leaf)  = keypath.ts keyPath(key) where key = the first keyLen(tag) bytes of the leaf encoding
 //   digit i        = bits (2i, 2i+1) of keyPath, most significant first (4 digits per byte)
 //   node at prefix P: no key with prefix P -> EMPTY, hash 0x00*32
 //                     exactly one key      -> LEAF,  hash keccak256(0x00 || leafEncoding)
@@ -16,6 +16,7 @@
 // (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
 
 import { copySlots, hashLeaves, hashNodes, keccak256, keccakMany, nativeTrieApply } from "./keccak.ts";
+import { keyPath, keyPathsInto } from "./keypath.ts";
 import type { LeafBatch } from "./leaves.ts";
 
 /** Leaf encodings up to this many bytes live in a flat arena (no per-leaf objects for the GC to trace). */
@@ -189,7 +190,7 @@ export class Trie {
         if (dels[i]) isDel[i] = 1;
       }
       const kps = new Uint8Array(32 * n);
-      keccakMany(data, offs, kps);
+      keyPathsInto(data, offs, n, kps);
       const t1 = performance.now();
       st.keyMs = t1 - t0;
       t0 = t1;
@@ -236,7 +237,7 @@ export class Trie {
       koffs[i + 1] = p;
     }
     const kps = new Uint8Array(32 * n);
-    keccakMany(keys, koffs, kps);
+    keyPathsInto(keys, koffs, n, kps);
     const t1 = performance.now();
     st.keyMs += t1 - t0;
     t0 = t1;
@@ -632,13 +633,9 @@ export class Trie {
 
   // ---- reads (committed state only) ----
 
-  private keyPathOf(key: Uint8Array): Uint8Array {
-    return keccak256(key);
-  }
-
   /** The leaf encoding stored under `key`, or undefined. */
   get(key: Uint8Array): Uint8Array | undefined {
-    const kp = this.keyPathOf(key);
+    const kp = keyPath(key);
     let ref = this.meta[M.ROOT];
     let depth = 0;
     while (ref > 0) {
@@ -668,7 +665,7 @@ export class Trie {
       offs[i + 1] = p;
     }
     const kps = new Uint8Array(32 * n);
-    keccakMany(data, offs, kps);
+    keyPathsInto(data, offs, n, kps);
     const kps32 = new Uint32Array(kps.buffer);
     for (let i = 0; i < n; i++) {
       const off = 32 * i;
@@ -685,7 +682,7 @@ export class Trie {
 
   /** Inclusion (key present) or exclusion (absent) proof against rootHash(). Call after commit(). */
   prove(key: Uint8Array): TrieProof {
-    const kp = this.keyPathOf(key);
+    const kp = keyPath(key);
     const sib: number[] = [];
     let ref = this.meta[M.ROOT];
     let depth = 0;
@@ -772,7 +769,7 @@ export function verifyTrieProof(root: Uint8Array, key: Uint8Array, proof: TriePr
   if (proof.siblings.length % 96 !== 0) throw new Error("proof: siblings length not a multiple of 96");
   const depth = proof.siblings.length / 96;
   if (depth > 128) throw new Error("proof: too deep");
-  const kp = keccak256(key);
+  const kp = keyPath(key);
   let h: Uint8Array;
   let result: Uint8Array | null = null;
   if (proof.leaf !== null) {
@@ -780,7 +777,7 @@ export function verifyTrieProof(root: Uint8Array, key: Uint8Array, proof: TriePr
     if (leaf.length === 0) throw new Error("proof: empty leaf encoding");
     const kl = keyLen(leaf[0]);
     if (kl <= 0 || kl > leaf.length) throw new Error("proof: malformed leaf encoding");
-    const leafKp = keccak256(leaf.subarray(0, kl));
+    const leafKp = keyPath(leaf.subarray(0, kl));
     for (let i = 0; i < depth; i++)
       if (digitAt(leafKp, 0, i) !== digitAt(kp, 0, i)) throw new Error("proof: leaf is not on the key's path");
     if (bytesEqual(leafKp, kp)) {

@@ -19,7 +19,7 @@ import { type ApplyOptions, type Batch, BatchExecutor, type BatchResult } from "
 import { type L1Message, L1MessageKind, Side, type Tx, TxKind } from "../clob/types.ts";
 import { type StateCommitment, stateFromLeaves } from "./commitment.ts";
 import { type Derived, InsufficientWitness, type PreView, allPuts, deriveChanges } from "./derive.ts";
-import { keccak256, keccakMany } from "./keccak.ts";
+import { keyPath, keyPathsInto } from "./keypath.ts";
 import {
   type AccountLeaf,
   type LevelLeaf,
@@ -54,7 +54,7 @@ function eq32(a: Uint8Array, b: Uint8Array): boolean {
 function keyPathOfLeaf(enc: Uint8Array): Uint8Array {
   const kl = keyLen(enc[0]);
   if (kl <= 0 || kl > enc.length) throw new Error("witness: malformed leaf");
-  return keccak256(enc.subarray(0, kl));
+  return keyPath(enc.subarray(0, kl));
 }
 
 /** A trie of which only some parts are known. Opaque parts are resolved by `expand` or are an error. */
@@ -117,7 +117,7 @@ export class PartialTrie {
   }
 
   delete(key: Uint8Array): void {
-    const kp = keccak256(key);
+    const kp = keyPath(key);
     const stack: { n: PNode & { t: 3 }; i: number }[] = [];
     let parent: (PNode & { t: 3 }) | null = null;
     let pi = 0;
@@ -421,7 +421,7 @@ export function buildWitness(trie: Trie, reads: Uint8Array[][], derived: Derived
     offs[++i] = p;
   }
   const kps = new Uint8Array(32 * nKeys);
-  keccakMany(data, offs, kps);
+  keyPathsInto(data, offs, nKeys, kps);
   // 2. Expand their paths; remember which group first expanded each ref (attribution).
   const firstBy: number[][] = groups.map(() => []);
   let ki = 0;

@@ -1,8 +1,9 @@
 //! The state trie (docs/stf.md "State commitment" → "Trie", "Proofs", "Witness for stateless execution").
 //!
 //! A path-compressed 4-ary Merkle trie over leaf encodings `leaf = key ‖ value` (the first byte is the
-//! tag; the key length is fixed per tag), keyed by `keyPath = H(key)` read as 128 two-bit digits, most
-//! significant first:
+//! tag; the key length is fixed per tag), keyed by its key path read as 128 two-bit digits, most
+//! significant first. `keyPath = 0x04 ‖ H(key)[0..31]` for ACCOUNT keys, `key ‖ 0x00…` (padded to 32 bytes)
+//! for every other tag:
 //!
 //! ```text
 //! EMPTY: 0x00*32    LEAF: H(0x00 ‖ leaf)    NODE: H(0x01 ‖ h0 ‖ h1 ‖ h2 ‖ h3)
@@ -49,9 +50,19 @@ pub fn is_key(key: &[u8]) -> bool {
     matches!(key.first().and_then(|&t| key_len(t)), Some(kl) if kl == key.len())
 }
 
-/// `keyPath(k) = H(k)`.
+/// `keyPath(k)`: ACCOUNT keys `0x04 ‖ H(k)[0..31]` (addresses are user-chosen: hashing stops prefix
+/// grinding); other keys `k` padded with zeros (sequential order ids and nearby prices share path nodes).
+/// Keys are at most 21 bytes (`key_len`).
 pub fn key_path(key: &[u8]) -> [u8; 32] {
-    keccak256(key)
+    let mut p = [0u8; 32];
+    if key.first() == Some(&TAG_ACCOUNT) {
+        p[0] = TAG_ACCOUNT;
+        p[1..].copy_from_slice(&keccak256(key)[..31]);
+    } else {
+        let n = key.len().min(32);
+        p[..n].copy_from_slice(&key[..n]);
+    }
+    p
 }
 
 /// `digit(p, i)`: the i-th 2-bit digit of a key path, most significant first (`i < 128`).

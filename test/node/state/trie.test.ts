@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { keccak256 } from "../../../node/state/keccak.ts";
+import { keyPath } from "../../../node/state/keypath.ts";
 import { Trie, verifyTrieProof, digitAt, leafHashOf, nodeHashOf, ZERO_HASH } from "../../../node/state/trie.ts";
 
 // Test leaves: tag 0x7f, key = tag + 4 bytes, value = rest.
@@ -16,7 +16,7 @@ const keyOf = (k: number) => leaf(k, 0).subarray(0, 5);
 
 /** Reference: the spec's recursive definition, from the set of leaves. */
 function refRoot(leaves: Uint8Array[]): Uint8Array {
-  const items = leaves.map((e) => ({ e, kp: keccak256(e.subarray(0, 5)) }));
+  const items = leaves.map((e) => ({ e, kp: keyPath(e.subarray(0, 5)) }));
   const rec = (xs: typeof items, depth: number): Uint8Array => {
     if (xs.length === 0) return ZERO_HASH;
     if (xs.length === 1) return leafHashOf(xs[0].e);

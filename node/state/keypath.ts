@@ -1,0 +1,64 @@
+// Key paths of the state trie (docs/stf.md "State commitment", "Key paths"): where a leaf sits.
+//
+//   ACCOUNT (tag 4): keyPath = 0x04 ‖ keccak256(key)[0:31]
+//   every other tag: keyPath = key ‖ 0x00 padding to 32 bytes
+//
+// Why structured: order ids are sequential and price levels cluster at the touch, so the leaves one batch
+// writes share most of their path nodes; a batch hashes a few nodes per new order instead of a fresh
+// ~11-node path each (hashed keys scatter them). Accounts stay hashed: addresses are chosen by users, and
+// hashing keeps anyone from grinding long shared prefixes into the account subtree.
+
+import { keccakMany } from "./keccak.ts";
+import { Tag } from "./leaves.ts";
+
+/** Whether keys of this tag are hashed into their path. */
+export const isHashedTag = (tag: number): boolean => tag === Tag.ACCOUNT;
+
+/** Key path of one key (32 bytes). */
+export function keyPath(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  keyPathsInto(key, Uint32Array.of(0, key.length), 1, out);
+  return out;
+}
+
+/**
+ * Key paths of n keys `data[offs[i] .. offs[i+1])` into `out` (32 bytes each, written whole). Hashed keys
+ * are hashed in one batch call.
+ */
+export function keyPathsInto(data: Uint8Array, offs: Uint32Array, n: number, out: Uint8Array): void {
+  let hashed = 0;
+  for (let i = 0; i < n; i++) {
+    const s = offs[i];
+    const e = offs[i + 1];
+    if (e > s && isHashedTag(data[s])) {
+      hashed++;
+      continue;
+    }
+    if (e - s > 32) throw new Error("keyPath: key longer than 32 bytes");
+    const o = 32 * i;
+    let j = 0;
+    for (; j < e - s; j++) out[o + j] = data[s + j];
+    for (; j < 32; j++) out[o + j] = 0;
+  }
+  if (hashed === 0) return;
+  const hOffs = new Uint32Array(hashed + 1);
+  const idx = new Int32Array(hashed);
+  let total = 0;
+  for (let i = 0, k = 0; i < n; i++) {
+    const s = offs[i];
+    if (offs[i + 1] > s && isHashedTag(data[s])) {
+      total += offs[i + 1] - s;
+      hOffs[k + 1] = total;
+      idx[k++] = i;
+    }
+  }
+  const hData = new Uint8Array(total);
+  for (let k = 0; k < hashed; k++) hData.set(data.subarray(offs[idx[k]], offs[idx[k] + 1]), hOffs[k]);
+  const digests = new Uint8Array(32 * hashed);
+  keccakMany(hData, hOffs, digests);
+  for (let k = 0; k < hashed; k++) {
+    const o = 32 * idx[k];
+    out[o] = data[offs[idx[k]]];
+    out.set(digests.subarray(32 * k, 32 * k + 31), o + 1);
+  }
+}
