@@ -92,9 +92,9 @@ export async function main(args: string[]): Promise<void> {
   let commits = 0;
   let commitTxs = 0;
   for (let b = 0; b < batches; b++) {
-    const { batch, l1 } = wl.next(state);
+    const { batch, l1, admitted } = wl.next(state);
     const t0 = performance.now();
-    const result = applyBatch(state, batch, l1, { signerCache: wl.signers });
+    const result = applyBatch(state, batch, l1, { admitted });
     const t1 = performance.now();
     const { root, derived } = sc.commitBatch(state);
     const t2 = performance.now();

@@ -102,14 +102,14 @@ export function main(args: string[]): void {
   }
   if (b.length > 0) txsAll.push(b);
   const restingNow = st.markets.get(1)!.book.orderCount;
-  const signers = txsAll.map((b) => b.map((tx) => tx.account));
+  const admitted = txsAll.map((b) => b.map((tx) => ({ signer: tx.account, account: -1 })));
   const measure = (mode: "full" | "none" | "weakmap") => {
     const s = cloneState(st);
     let t = now;
     let fills = 0;
     const t0 = performance.now();
     for (let i = 0; i < txsAll.length; i++) {
-      const opts = mode === "weakmap" ? { signerCache: cache } : { signers: signers[i], receipts: mode === "none" ? ("none" as const) : ("full" as const) };
+      const opts = mode === "weakmap" ? { signerCache: cache } : { admitted: admitted[i], receipts: mode === "none" ? ("none" as const) : ("full" as const) };
       const r = applyBatch(s, { index: s.batchIndex + 1, timestamp: ++t, txs: txsAll[i] }, [], opts);
       for (const rc of r.txReceipts) fills += rc.fills.length;
     }

@@ -184,6 +184,23 @@ export interface Admitted {
    * that account's address is tx.account, and looks the address up otherwise.
    */
   account: number;
+  /**
+   * Set only when admission checked `isWellFormed(tx)`: the lowercase tx.account (the state's own string
+   * when the account exists, so the hint check is a pointer comparison). The STF then skips that check.
+   */
+  address?: Address;
+}
+
+/**
+ * Admission's verdict on a tx whose signer is known (null: recovery failed): checks well-formedness once,
+ * resolves the account against `state`. The tx must not be mutated afterwards (as for the signer itself).
+ */
+export function admit(state: ClobState, tx: Tx, signer: Address | null): Admitted {
+  if (!isWellFormed(tx)) return { signer, account: -1 };
+  const lower = lowerAddress(tx.account);
+  const index = state.accountIndex.get(lower);
+  const address = index === undefined ? lower : state.accounts[index].address;
+  return { signer: signer === address ? address : signer, account: index ?? -1, address };
 }
 
 /**
@@ -205,16 +222,22 @@ export class TxSignerCache implements SignerCache {
   set(tx: Tx, signer: Address | null, account = -1): void {
     this.m.set(tx, { signer, account });
   }
+  /** Stores admit(state, tx, signer) and returns it. */
+  admit(state: ClobState, tx: Tx, signer: Address | null): Admitted {
+    const a = admit(state, tx, signer);
+    this.m.set(tx, a);
+    return a;
+  }
 }
 
 export interface ApplyOptions {
   /** Admission results (signer, account index), looked up per tx object. */
   signerCache?: SignerCache;
   /**
-   * Signers recovered earlier, aligned with `batch.txs` (index i = signer of txs[i]; null = recovery
-   * failed; undefined = unknown, recover here). Takes precedence over `signerCache`.
+   * Admission results aligned with `batch.txs` (undefined = unknown: the STF recovers the signer). Takes
+   * precedence over `signerCache`; saves its per-tx lookup.
    */
-  signers?: readonly (Address | null | undefined)[];
+  admitted?: readonly (Admitted | undefined)[];
   /**
    * "full" (default): receipts with fills and order updates. "none": the STF skips building receipts
    * (txReceipts and l1Receipts come back empty; withdrawals are still returned). Same state either way.
@@ -326,8 +349,8 @@ export function applyBatch(
 ): BatchResult {
   const ex = new BatchExecutor(state, batch, l1Messages, options);
   const txs = batch.txs;
-  const signers = options.signers;
-  for (let i = 0; i < txs.length; i++) ex.applyTx(txs[i], signers === undefined ? undefined : signers[i]);
+  const admitted = options.admitted;
+  for (let i = 0; i < txs.length; i++) ex.applyTx(txs[i], admitted === undefined ? undefined : admitted[i]);
   return ex.finish();
 }
 
@@ -567,15 +590,17 @@ export class BatchExecutor {
   // ------------------------------------------------------------------------------------ transactions
 
   /**
-   * Executes one transaction in place and returns its receipt. `signer`: the address recovered earlier
-   * from this tx's digest and signature (null: recovery failed), if known.
+   * Executes one transaction in place and returns its receipt. `admitted`: what admission learned about
+   * it (else the signer cache is asked; failing both, the signer is recovered here).
    */
-  applyTx(tx: Tx, signer?: Address | null): TxReceipt {
-    const wellFormed = isWellFormed(tx);
+  applyTx(tx: Tx, admitted?: Admitted): TxReceipt {
+    if (admitted === undefined && this.cache !== undefined) admitted = this.cache.lookup(tx);
+    const checked = admitted?.address;
+    const wellFormed = checked !== undefined || isWellFormed(tx);
     const r: TxReceipt = {
       index: this.txCount++,
       kind: wellFormed ? tx.kind : typeof tx === "object" && tx !== null && typeof tx.kind === "number" ? tx.kind : 0,
-      account: wellFormed ? lowerAddress(tx.account) : typeof tx === "object" && tx !== null && typeof tx.account === "string" ? tx.account.toLowerCase() : "",
+      account: checked !== undefined ? checked : wellFormed ? lowerAddress(tx.account) : typeof tx === "object" && tx !== null && typeof tx.account === "string" ? tx.account.toLowerCase() : "",
       nonce: wellFormed ? tx.nonce : typeof tx === "object" && tx !== null && typeof tx.nonce === "number" ? tx.nonce : 0,
       status: ReceiptStatus.REJECTED,
       code: ErrorCode.OK,
@@ -591,10 +616,9 @@ export class BatchExecutor {
     }
     const st = this.state;
     const address = r.account as Address;
-    const admitted = signer === undefined ? this.cache?.lookup(tx) : undefined;
     const known = admitted === undefined || admitted.account < 0 ? undefined : st.accounts[admitted.account];
     let a = known !== undefined && known.address === address ? known : st.account(address);
-    const code = this.authenticate(tx, address, a, signer !== undefined ? signer : admitted?.signer);
+    const code = this.authenticate(tx, address, a, admitted?.signer);
     if (code !== ErrorCode.OK) {
       r.code = code;
       return r;

@@ -13,7 +13,7 @@
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { ClobState } from "../clob/state.ts";
-import { TxSignerCache, type Batch } from "../clob/stf.ts";
+import { TxSignerCache, type Admitted, type Batch } from "../clob/stf.ts";
 import {
   type Address,
   type L1Message,
@@ -89,12 +89,13 @@ export class Workload {
   }
 
   /** The next batch after `state` (index state.batchIndex + 1), with its L1 messages. */
-  next(state: ClobState): { batch: Batch; l1: L1Message[] } {
+  next(state: ClobState): { batch: Batch; l1: L1Message[]; admitted: Admitted[] } {
     const index = state.batchIndex + 1;
     const rng = new Rng((Math.imul(this.seed, 0x9e3779b1) ^ Math.imul(index, 0x85ebca6b)) >>> 0);
     const timestamp = 1_700_000_000 + index * 12;
-    if (index <= this.depositBatches) return { batch: { index, timestamp, txs: [] }, l1: this.setupMessages(index) };
+    if (index <= this.depositBatches) return { batch: { index, timestamp, txs: [] }, l1: this.setupMessages(index), admitted: [] };
     const txs: Tx[] = [];
+    const admitted: Admitted[] = [];
     const nonces = new Map<number, number>();
     const prefill = this.restingCount(state) < this.depth && index <= this.depositBatches + Math.ceil(this.depth / this.batchSize) + 2;
     for (let i = 0; i < this.batchSize; i++) {
@@ -103,11 +104,11 @@ export class Workload {
         : this.extras && rng.int(10) === 0
           ? this.extra(state, rng, nonces, timestamp)
           : this.mixed(state, rng, nonces);
-      // Admission: the signer (pre-recovered) and the account index against the pre-batch state.
-      this.signers.set(tx, tx.account, state.account(tx.account)?.index ?? -1);
+      // Admission against the pre-batch state, with the signer pre-recovered.
+      admitted.push(this.signers.admit(state, tx, tx.account));
       txs.push(tx);
     }
-    return { batch: { index, timestamp, txs }, l1: [] };
+    return { batch: { index, timestamp, txs }, l1: [], admitted };
   }
 
   private setupMessages(index: number): L1Message[] {

@@ -6,7 +6,7 @@
 
 import { expect } from "chai";
 import { type ClobState, deserializeState, serializeState, stateDigest } from "../../../node/clob/state.ts";
-import { type BatchResult, ReceiptStatus, TxSignerCache, applyBatch } from "../../../node/clob/stf.ts";
+import { type BatchResult, ReceiptStatus, TxSignerCache, admit, applyBatch } from "../../../node/clob/stf.ts";
 import {
   type L1Message,
   L1MessageKind,
@@ -170,11 +170,14 @@ function replay(recorded: Recorded[], start: ClobState | undefined, from: number
     const { txs, msgs, dt } = recorded[i];
     let opts = {};
     if (useCache === "lean") {
-      // aligned signer array (rejected txs left undefined: recovered in the STF) and no receipts
-      opts = { receipts: "none", signers: txs.map((tx) => (recordedRejects.has(tx) ? undefined : (tx.account.toLowerCase() as Tx["account"]))) };
+      // admission verdicts against the pre-batch state, aligned (rejected txs left undefined: recovered in
+      // the STF), and no receipts
+      const signerOf = (tx: Tx) => (tx !== null && typeof tx === "object" && typeof tx.account === "string" ? (tx.account.toLowerCase() as Tx["account"]) : null);
+      opts = { receipts: "none", admitted: txs.map((tx) => (recordedRejects.has(tx) ? undefined : admit(chain.state, tx, signerOf(tx)))) };
     } else if (useCache) {
       const cache = new TxSignerCache();
-      for (const tx of txs) if (tx !== null && typeof tx === "object") cache.set(tx, tx.account.toLowerCase() as Tx["account"]);
+      // admission verdicts (well-formedness checked, account resolved) against the pre-batch state
+      for (const tx of txs) if (tx !== null && typeof tx === "object") cache.admit(chain.state, tx, tx.account.toLowerCase() as Tx["account"]);
       // rejected txs (wrong signer) must not be cached as valid: only cache what recovery would return.
       opts = { signerCache: { lookup: (tx: Tx) => (recordedRejects.has(tx) ? undefined : cache.lookup(tx)) } };
     }
