@@ -49,6 +49,8 @@ export class Order implements RestingOrder {
   level: PriceLevel | null = null;
   /** Position in the owner's OwnerOrders array. */
   ownerPos = 0;
+  /** In the book's ChangeLog since its last clear. */
+  logged = false;
 }
 
 /** @internal One price level of one side: a FIFO queue of orders plus aggregates. */
@@ -60,6 +62,10 @@ export class PriceLevel {
   count = 0;
   /** Sum of the orders' remaining sizes (lots). */
   total = 0;
+  /** The side it belongs to (set when taken into use). */
+  isBid = false;
+  /** In the book's ChangeLog since its last clear. */
+  logged = false;
 
   /** Append at the tail (lowest time priority). */
   push(o: Order): void {
@@ -108,6 +114,36 @@ export class PriceLevel {
 }
 
 /**
+ * @internal What changed in one book since the last clear, for a state commitment that re-encodes only
+ * that (node/state/fastderive.ts; OrderBook.trackChanges). Each object is listed once. While a log is
+ * kept, orders and levels that leave the book are held here instead of being recycled, so every listed
+ * object keeps its id, price and fields until clear().
+ */
+export class ChangeLog {
+  /** Orders added, changed, moved or removed, and orders whose FIFO successor changed. */
+  readonly orders: Order[] = [];
+  /** Levels whose count, total, head, tail or existence changed. */
+  readonly levels: PriceLevel[] = [];
+  /** Orders whose FIFO predecessor changed while their own leaf did not (may repeat; may have left since). */
+  readonly relinked: Order[] = [];
+  /** Removed orders and dropped levels, recycled by clear(). */
+  readonly deadOrders: Order[] = [];
+  readonly deadLevels: PriceLevel[] = [];
+
+  order(o: Order): void {
+    if (o.logged) return;
+    o.logged = true;
+    this.orders.push(o);
+  }
+
+  level(l: PriceLevel): void {
+    if (l.logged) return;
+    l.logged = true;
+    this.levels.push(l);
+  }
+}
+
+/**
  * @internal One side of the book. Active levels are kept in an array sorted from the worst price to the
  * best, so the touch is the last element: the best level is O(1), levels near the touch are inserted and
  * removed at the array's end, and a price is found through a NumMap. A level that empties away from the touch
@@ -122,6 +158,8 @@ export class BookSide {
   readonly byPrice = new NumMap<PriceLevel>();
   /** Number of empty levels still in `levels`. */
   emptyCount = 0;
+  /** The book's change log, if one is kept (dropped levels go there instead of the pool). */
+  log: ChangeLog | null = null;
   private readonly levelPool: PriceLevel[];
 
   constructor(isBid: boolean, levelPool: PriceLevel[]) {
@@ -149,6 +187,7 @@ export class BookSide {
     }
     lvl = this.levelPool.pop() ?? new PriceLevel();
     lvl.price = price;
+    lvl.isBid = this.isBid;
     this.byPrice.set(price, lvl);
     const levels = this.levels;
     const n = levels.length;
@@ -192,7 +231,8 @@ export class BookSide {
     this.byPrice.delete(lvl.price);
     lvl.head = lvl.tail = null;
     lvl.total = 0;
-    this.levelPool.push(lvl);
+    if (this.log !== null) this.log.deadLevels.push(lvl);
+    else this.levelPool.push(lvl);
   }
 
   /** Remove every empty level (O(levels)). */

@@ -7,7 +7,7 @@
 // Hot-path discipline: place / cancel / amend allocate nothing once warm. Orders and levels are pooled;
 // results are written into caller-owned, reusable `BookResult` objects.
 
-import { BookSide, NumMap, Order, OwnerOrders, PriceLevel, type RestingOrder } from "./book.ts";
+import { BookSide, ChangeLog, NumMap, Order, OwnerOrders, PriceLevel, type RestingOrder } from "./book.ts";
 import { MAX_AMOUNT, SelfTradePrevention, Side, TimeInForce } from "./types.ts";
 
 export type { RestingOrder } from "./book.ts";
@@ -206,11 +206,72 @@ export class OrderBook {
   /** Indexed by the dense owner index. */
   private readonly owners: (OwnerOrders | undefined)[] = [];
   private readonly orderPool: Order[] = [];
+  private readonly levelPool: PriceLevel[] = [];
+  private log: ChangeLog | null = null;
 
   constructor() {
-    const levelPool: PriceLevel[] = [];
-    this.bids = new BookSide(true, levelPool);
-    this.asks = new BookSide(false, levelPool);
+    this.bids = new BookSide(true, this.levelPool);
+    this.asks = new BookSide(false, this.levelPool);
+  }
+
+  // ------------------------------------------------------------------ change tracking
+
+  /**
+   * Keep (or stop keeping) a ChangeLog of what every mutation touches, for a state commitment that
+   * re-encodes only that. Costs a flag test per mutation when off.
+   */
+  trackChanges(on: boolean): void {
+    if (on === (this.log !== null)) return;
+    this.clearChanges();
+    this.log = on ? new ChangeLog() : null;
+    this.bids.log = this.asks.log = this.log;
+  }
+
+  /** @internal The change log since the last clearChanges(), or null when not tracking. */
+  changes(): ChangeLog | null {
+    return this.log;
+  }
+
+  /** Empty the change log and recycle the orders and levels it held (the STF calls it at batch start). */
+  clearChanges(): void {
+    const g = this.log;
+    if (g === null) return;
+    for (const o of g.orders) o.logged = false;
+    for (const l of g.levels) l.logged = false;
+    for (const o of g.deadOrders) this.orderPool.push(o);
+    for (const l of g.deadLevels) this.levelPool.push(l);
+    g.orders.length = g.levels.length = g.relinked.length = g.deadOrders.length = g.deadLevels.length = 0;
+  }
+
+  /** `o`'s size changed in place. */
+  private changed(o: Order): void {
+    const g = this.log;
+    if (g === null) return;
+    g.order(o);
+    g.level(o.level!);
+  }
+
+  /** Append `o` to `lvl` (the old tail's successor changes). */
+  private pushTo(lvl: PriceLevel, o: Order): void {
+    const g = this.log;
+    if (g !== null) {
+      g.order(o);
+      if (lvl.tail !== null) g.order(lvl.tail);
+      g.level(lvl);
+    }
+    lvl.push(o);
+  }
+
+  /** Unlink `o` from `lvl` (its predecessor's successor changes). */
+  private unlinkFrom(lvl: PriceLevel, o: Order): void {
+    const g = this.log;
+    if (g !== null) {
+      g.order(o);
+      if (o.prev !== null) g.order(o.prev);
+      if (o.next !== null) g.relinked.push(o.next);
+      g.level(lvl);
+    }
+    lvl.unlink(o);
   }
 
   // ------------------------------------------------------------------ queries
@@ -385,6 +446,7 @@ export class OrderBook {
             const q = m.size < rem ? m.size : rem;
             m.size -= q;
             lvl.total -= q;
+            this.changed(m);
             rem -= q;
             r.decremented += q;
             r.push(MakerEventKind.STP_DECREMENTED, m, q);
@@ -404,6 +466,7 @@ export class OrderBook {
           const q = m.size < rem ? m.size : rem;
           m.size -= q;
           lvl.total -= q;
+          this.changed(m);
           rem -= q;
           r.filled += q;
           const n = r.filledNotional + lp * q;
@@ -502,14 +565,15 @@ export class OrderBook {
       if (newSize <= o.size) {
         lvl.total -= o.size - newSize;
         o.size = newSize;
+        this.changed(o);
         r.priorityKept = true;
         return r;
       }
       // Size up at the same price: to the tail (cannot cross: the order already rests there).
-      lvl.unlink(o);
+      this.unlinkFrom(lvl, o);
       o.size = newSize;
       o.priority = newPriority;
-      lvl.push(o);
+      this.pushTo(lvl, o);
       return r;
     }
     const opp = isBuy ? this.asks : this.bids;
@@ -518,12 +582,12 @@ export class OrderBook {
     r.status = BookStatus.RESTED;
     r.rested = newSize;
     const old = o.level!;
-    old.unlink(o);
+    this.unlinkFrom(old, o);
     own.afterRemove(old);
     o.price = newPrice;
     o.size = newSize;
     o.priority = newPriority;
-    own.levelAt(newPrice).push(o);
+    this.pushTo(own.levelAt(newPrice), o);
     return r;
   }
 
@@ -540,6 +604,7 @@ export class OrderBook {
     const q = size < o.size ? size : o.size;
     o.size -= q;
     o.level!.total -= q;
+    this.changed(o);
     r.filled = q;
     r.filledNotional = o.price * q;
     r.status = BookStatus.FILLED;
@@ -563,7 +628,14 @@ export class OrderBook {
     const ob = (isBuy ? this.asks : this.bids).best();
     if (ob !== null && (isBuy ? ob.price <= o.price : ob.price >= o.price)) throw new Error("restore: crossed");
     const n = this.alloc(o.id, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority);
-    (isBuy ? this.bids : this.asks).levelAt(o.price).insertByPriority(n);
+    const lvl = (isBuy ? this.bids : this.asks).levelAt(o.price);
+    lvl.insertByPriority(n);
+    if (this.log !== null) {
+      this.log.order(n);
+      if (n.prev !== null) this.log.order(n.prev);
+      if (n.next !== null) this.log.relinked.push(n.next);
+      this.log.level(lvl);
+    }
     this.index(n);
   }
 
@@ -624,7 +696,7 @@ export class OrderBook {
   /** Rest `size` lots of `inc` at its price (tail of the level). */
   private rest(inc: IncomingOrder, size: number, r: BookResult): void {
     const o = this.alloc(inc.id, inc.owner, inc.side, inc.price, size, inc.expiry, inc.clientId, inc.priority);
-    (inc.side === Side.BUY ? this.bids : this.asks).levelAt(inc.price).push(o);
+    this.pushTo((inc.side === Side.BUY ? this.bids : this.asks).levelAt(inc.price), o);
     this.index(o);
     r.rested = size;
     r.status = BookStatus.RESTED;
@@ -666,16 +738,20 @@ export class OrderBook {
     }
   }
 
-  /** Take `o` out of every structure and recycle it (its fields stay readable until reused). */
+  /**
+   * Take `o` out of every structure and recycle it (its fields stay readable until reused; with a change
+   * log, until the log is cleared).
+   */
   private remove(o: Order, side: BookSide): void {
     const lvl = o.level!;
-    lvl.unlink(o);
+    this.unlinkFrom(lvl, o);
     side.afterRemove(lvl);
     this.byId.delete(o.id);
     const list = this.owners[o.owner]!;
     list.remove(o);
     if (o.clientId !== 0) list.byClient!.delete(o.clientId);
-    this.orderPool.push(o);
+    if (this.log !== null) this.log.deadOrders.push(o);
+    else this.orderPool.push(o);
   }
 }
 

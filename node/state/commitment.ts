@@ -94,7 +94,7 @@ export class StateCommitment {
         }
         return orders.get(id);
       },
-      orderPred: (id: number) => this.shadow.orders.prev(id),
+      orderPred: (id: number) => this.shadow.preds.prev(id),
       level(m: number, side: number, price: number): LevelLeaf | undefined {
         const k = `${m}:${side}:${price}`;
         if (!levels.has(k)) {

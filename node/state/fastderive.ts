@@ -1,12 +1,14 @@
 // Full-node fast path of derive(): the same leaf changes as deriveChanges() (derive.ts), computed from the
 // engine's complete in-memory book (FIFO links, level aggregates, sorted level arrays) instead of from
 // pre-state leaves. It needs no trie lookups and no leaf decoding, which makes it several times cheaper.
-// Equality with the generic derivation is tested on every batch of the witness tests (the stateless
-// executor uses the generic one) and by full rebuilds in the commitment tests.
+// What to re-encode comes from each book's ChangeLog (OrderBook.trackChanges, enabled by the commitment):
+// the engine lists every order and level a mutation touches while they are in cache, so this pass looks
+// nothing up by id. Equality with the generic derivation is tested on every batch of the witness tests (the
+// stateless executor uses the generic one) and by full rebuilds in the commitment tests.
 //
-// It reads engine internals (Order.prev/next, PriceLevel, BookSide): see `bookInternals`.
+// It reads engine internals (Order.prev/next, PriceLevel, BookSide, ChangeLog): see `bookInternals`.
 
-import type { Order, PriceLevel, BookSide } from "../clob/book.ts";
+import type { BookSide, ChangeLog, Order, PriceLevel } from "../clob/book.ts";
 import type { OrderBook } from "../clob/engine.ts";
 import type { ClobState } from "../clob/state.ts";
 import { Side } from "../clob/types.ts";
@@ -33,86 +35,56 @@ export function bookInternals(book: OrderBook): { bids: BookSide; asks: BookSide
   return book as unknown as { bids: BookSide; asks: BookSide };
 }
 
-/** The engine's order object (RestingOrder is the public view of book.ts's Order, with its FIFO links). */
-const orderOf = (book: OrderBook, id: number) => book.getOrder(id) as Order | undefined;
-
 /** Signed level position of an order: price for bids, -price-1 for asks. */
 export const levelPos = (side: number, price: number) => (side === Side.BUY ? price : -price - 1);
 
 /**
- * What the committed state says about each resting order beyond its engine object: its FIFO predecessor,
- * its level, owner and client id. Kept in typed-array pages indexed by order id (ids are dense and never
- * reused), so a million orders add no objects for the GC to trace.
+ * FIFO predecessor of every committed resting order (the leaves hold successors only): what the witness
+ * builder's pre-state view needs to find the queue neighbour a removal relinks. Typed-array pages indexed
+ * by order id (ids are dense and never reused), so a million orders add no objects for the GC to trace.
  */
-export class OrderShadow {
+export class OrderPreds {
   private static readonly BITS = 12;
-  private static readonly SIZE = 1 << OrderShadow.BITS;
+  private static readonly SIZE = 1 << OrderPreds.BITS;
+  /** prev id per order; NaN = not resting. */
   private readonly pages: (Float64Array | undefined)[] = [];
   private readonly live: number[] = [];
-  count = 0;
-  /** Page layout: 4 fields x SIZE: prev, pos, owner, clientId; pos NaN = absent. */
-  private page(id: number, create: boolean): Float64Array | undefined {
-    const pi = Math.floor(id / OrderShadow.SIZE);
+
+  set(id: number, prev: number): void {
+    const pi = id >>> OrderPreds.BITS;
     let p = this.pages[pi];
-    if (p === undefined && create) {
-      p = new Float64Array(4 * OrderShadow.SIZE).fill(NaN);
+    if (p === undefined) {
+      p = new Float64Array(OrderPreds.SIZE).fill(NaN);
       this.pages[pi] = p;
       this.live[pi] = 0;
     }
-    return p;
-  }
-  has(id: number): boolean {
-    const p = this.page(id, false);
-    return p !== undefined && !Number.isNaN(p[OrderShadow.SIZE + (id % OrderShadow.SIZE)]);
-  }
-  set(id: number, prev: number, pos: number, owner: number, clientId: number): void {
-    const p = this.page(id, true)!;
-    const i = id % OrderShadow.SIZE;
-    const S = OrderShadow.SIZE;
-    if (Number.isNaN(p[S + i])) {
-      this.live[Math.floor(id / S)]++;
-      this.count++;
-    }
+    const i = id & (OrderPreds.SIZE - 1);
+    if (Number.isNaN(p[i])) this.live[pi]++;
     p[i] = prev;
-    p[S + i] = pos;
-    p[2 * S + i] = owner;
-    p[3 * S + i] = clientId;
   }
+
   delete(id: number): void {
-    const S = OrderShadow.SIZE;
-    const pi = Math.floor(id / S);
+    const pi = id >>> OrderPreds.BITS;
     const p = this.pages[pi];
-    const i = id % S;
-    if (p === undefined || Number.isNaN(p[S + i])) return;
-    p[S + i] = NaN;
-    this.count--;
+    const i = id & (OrderPreds.SIZE - 1);
+    if (p === undefined || Number.isNaN(p[i])) return;
+    p[i] = NaN;
     if (--this.live[pi] === 0) this.pages[pi] = undefined;
   }
-  /** Predecessor id (0: head or absent). */
+
+  /** Predecessor id (0: head of its level, or not resting). */
   prev(id: number): number {
-    const p = this.page(id, false);
+    const p = this.pages[id >>> OrderPreds.BITS];
     if (p === undefined) return 0;
-    const i = id % OrderShadow.SIZE;
-    return Number.isNaN(p[OrderShadow.SIZE + i]) ? 0 : p[i];
-  }
-  setPrev(id: number, prev: number): void {
-    const p = this.page(id, false);
-    if (p !== undefined) p[id % OrderShadow.SIZE] = prev;
-  }
-  pos(id: number): number {
-    return this.page(id, false)![OrderShadow.SIZE + (id % OrderShadow.SIZE)];
-  }
-  owner(id: number): number {
-    return this.page(id, false)![2 * OrderShadow.SIZE + (id % OrderShadow.SIZE)];
-  }
-  clientId(id: number): number {
-    return this.page(id, false)![3 * OrderShadow.SIZE + (id % OrderShadow.SIZE)];
+    const v = p[id & (OrderPreds.SIZE - 1)];
+    return Number.isNaN(v) ? 0 : v;
   }
 }
 
 export interface Shadow {
-  /** Every resting order of the committed state. */
-  orders: OrderShadow;
+  preds: OrderPreds;
+  /** nextOrderId of the committed state: orders with smaller ids that were resting then are committed. */
+  committedNextOrderId: number;
   /** Account index -> address bytes (filled on first use; addresses never change). */
   accountAddr: Uint8Array[];
   /**
@@ -187,112 +159,81 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   };
   const dels: Uint8Array[] = [];
   const removed: number[] = [];
-  const nextOut: [number, number][] = [];
-  const heads: number[] = [];
   const levels: LevelChange[] = [];
-  // Accounts whose leaf is re-encoded: the dirty ones plus the owners of dirty orders (duplicates are
-  // dropped after sorting).
+  // Accounts whose open-order counts changed (an order of theirs appeared or left), besides the dirty ones;
+  // duplicates are dropped after sorting.
   const owners: number[] = [];
-  const so = sh.orders;
   // Few markets: an account's counts are read from every book. Many: only from the markets it had orders
   // in plus those of its orders this batch touched.
   if (state.markets.size > MANY_MARKETS && sh.accountMarkets === null) sh.accountMarkets = accountMarketsOf(state);
   if (state.markets.size <= MANY_MARKETS) sh.accountMarkets = null;
   const ownerMk = sh.accountMarkets === null ? null : new Map<number, number[]>();
   const noteOwner = (owner: number, m: number) => {
+    owners.push(owner);
     if (ownerMk === null) return;
     const a = ownerMk.get(owner);
     if (a === undefined) ownerMk.set(owner, [m]);
     else if (!a.includes(m)) a.push(m);
   };
-
-  // market -> levelPos set of levels to re-encode; orders to re-encode (with their market)
-  const dirtyLevels = new Map<number, Set<number>>();
-  // market -> orders to re-encode
-  const encodeByMarket = new Map<number, Map<number, Order>>();
+  const committed = sh.committedNextOrderId;
+  const preds = sh.preds;
   const markets = new Set<number>(d.markets);
-  let lastM = -1;
-  let lastSet: Set<number> | undefined;
-  const touchLevel = (m: number, pos: number) => {
-    if (m !== lastM) {
-      lastM = m;
-      lastSet = dirtyLevels.get(m);
-      if (lastSet === undefined) dirtyLevels.set(m, (lastSet = new Set()));
+
+  for (const [m, mk] of state.markets) {
+    const book = mk.book;
+    const { bids, asks } = bookInternals(book);
+    let log: Pick<ChangeLog, "orders" | "levels"> | ChangeLog | null = book.changes();
+    if (log === null) {
+      // A market new since the last commit: every order and level in it is new.
+      book.trackChanges(true);
+      log = wholeBook(bids, asks);
     }
-    lastSet!.add(pos);
-  };
-  for (const m of d.orders.markets()) {
-    const book = state.markets.get(m)!.book;
-    const enc = new Map<number, Order>();
-    encodeByMarket.set(m, enc);
-    const ids = d.orders.ids(m);
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k];
-      const o = orderOf(book, id);
-      const had = so.has(id);
-      if (!had && o === undefined) continue; // created and gone within the batch
-      markets.add(m);
-      let preClient = 0;
-      let prePos = 0;
-      let prePrev = 0;
-      if (had) {
-        if (ownerMk !== null) noteOwner(so.owner(id), m);
-        prePos = so.pos(id);
-        prePrev = so.prev(id);
-        preClient = so.clientId(id);
-        touchLevel(m, prePos);
-        if (prePrev !== 0) {
-          const po = orderOf(book, prePrev);
-          if (po !== undefined) enc.set(prePrev, po);
-        }
-      }
-      if (o === undefined) {
+    if (log.orders.length === 0 && log.levels.length === 0) continue;
+    markets.add(m);
+
+    // Orders: re-encode the resting ones; delete the committed ones that left.
+    const orders = log.orders;
+    for (let k = 0; k < orders.length; k++) {
+      const o = orders[k];
+      const id = o.id;
+      const had = id < committed;
+      if (o.level === null) {
+        if (!had) continue; // created and gone within the batch
+        preds.delete(id);
         removed.push(id);
         dels.push(orderKey(id));
-        if (preClient !== 0) dels.push(clientKey(m, so.owner(id), preClient));
-        so.delete(id);
+        if (o.clientId !== 0) dels.push(clientKey(m, o.owner, o.clientId));
+        noteOwner(o.owner, m);
         continue;
       }
-      const pos = levelPos(o.side, o.price);
-      const prevId = o.prev === null ? 0 : o.prev.id;
-      if (had && (prePos !== pos || prePrev !== prevId)) removed.push(id);
-      touchLevel(m, pos);
-      enc.set(id, o);
-      if (o.prev !== null) enc.set(prevId, o.prev);
-      owners.push(o.owner);
-      noteOwner(o.owner, m);
-      if (o.clientId !== 0 && (!had || preClient !== o.clientId)) {
-        emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
+      emit(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, o.next === null ? 0 : o.next.id));
+      preds.set(id, o.prev === null ? 0 : o.prev.id);
+      if (!had) {
+        noteOwner(o.owner, m);
+        if (o.clientId !== 0) emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
       }
-      so.set(id, prevId, pos, o.owner, o.clientId);
     }
-  }
-  encodeByMarket.forEach((orders, m) => {
-    orders.forEach((o, id) => {
-      const nx = o.next === null ? 0 : o.next.id;
-      emit(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, nx));
-      if (nx !== 0) so.setPrev(nx, id);
-      if (o.prev === null) so.setPrev(id, 0);
-    });
-  });
 
-  // Levels: aggregates from the engine; existence changes re-encode the closest better neighbour.
-  for (const [m, set] of dirtyLevels) {
-    const book = state.markets.get(m)!.book;
-    const { bids, asks } = bookInternals(book);
-    const extra: number[] = [];
+    if ("relinked" in log) {
+      for (const o of log.relinked) if (o.level !== null) preds.set(o.id, o.prev === null ? 0 : o.prev.id);
+    }
+
+    // Levels: aggregates from the engine; existence changes re-encode the closest better neighbour.
     const done = new Set<number>();
+    const extra: number[] = [];
     const encodeLvl = (side: number, price: number, lvl: PriceLevel) => {
-      const bs = side === Side.BUY ? bids : asks;
       emit(encodeLevel({
         market: m, side, price, count: lvl.count, total: lvl.total, head: lvl.head!.id, tail: lvl.tail!.id,
-        next: nextWorse(bs, price),
+        next: nextWorse(side === Side.BUY ? bids : asks, price),
       }));
-      sh.orders.setPrev(lvl.head!.id, 0);
     };
-    for (const pos of set) {
-      const side = pos >= 0 ? Side.BUY : Side.SELL;
-      const price = pos >= 0 ? pos : -pos - 1;
+    const lv = log.levels;
+    for (let k = 0; k < lv.length; k++) {
+      const side = lv[k].isBid ? Side.BUY : Side.SELL;
+      const price = lv[k].price;
+      const pos = levelPos(side, price);
+      if (done.has(pos)) continue; // a level dropped and re-created at the same price
+      done.add(pos);
       const bs = side === Side.BUY ? bids : asks;
       const lvl = bs.byPrice.get(price);
       const after = lvl !== undefined && lvl.count > 0;
@@ -301,7 +242,6 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       if (list === undefined) sh.levelLists.set(key, (list = []));
       const i = lowerBound(list, price);
       const before = i < list.length && list[i] === price;
-      done.add(pos);
       if (after) encodeLvl(side, price, lvl!);
       else if (before) dels.push(levelKey(m, side, price));
       if (before !== after) {
@@ -320,6 +260,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       encodeLvl(side, price, (side === Side.BUY ? bids : asks).byPrice.get(price)!);
     }
   }
+  sh.committedNextOrderId = state.nextOrderId;
 
   for (const m of [...markets].sort((a, b) => a - b)) {
     const mk = state.markets.get(m);
@@ -367,7 +308,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     if (a !== undefined) emit(encodeAsset({ id, supply: a.supply }));
   }
   if (d.globals) emit(encodeGlobals(globalsOf(state)));
-  return { puts, dels, removed, next: nextOut, heads, levels };
+  return { puts, dels, removed, next: [], heads: [], levels };
 }
 
 /** Above this many markets, accounts' open-order counts are gathered through Shadow.accountMarkets. */
@@ -388,26 +329,39 @@ function accountMarketsOf(state: ClobState): (number[] | undefined)[] {
 /** Build the shadow indexes from a full state. */
 export function buildShadow(state: ClobState): Shadow {
   const sh: Shadow = {
-    orders: new OrderShadow(),
+    preds: new OrderPreds(),
+    committedNextOrderId: state.nextOrderId,
     accountAddr: [],
     accountMarkets: state.markets.size > MANY_MARKETS ? accountMarketsOf(state) : null,
     levelLists: new Map(),
   };
   for (const [m, mk] of state.markets) {
+    mk.book.trackChanges(true);
     const { bids, asks } = bookInternals(mk.book);
     for (const bs of [bids, asks]) {
-      const side = bs.isBid ? Side.BUY : Side.SELL;
       const list: number[] = [];
       for (const lvl of bs.levels) {
         if (lvl.count === 0) continue;
         list.push(lvl.price);
-        for (let o = lvl.head; o !== null; o = o.next) {
-          sh.orders.set(o.id, o.prev === null ? 0 : o.prev.id, levelPos(side, o.price), o.owner, o.clientId);
-        }
+        for (let o = lvl.head; o !== null; o = o.next) sh.preds.set(o.id, o.prev === null ? 0 : o.prev.id);
       }
       list.sort((a, b) => a - b);
-      sh.levelLists.set(`${m}:${side}`, list);
+      sh.levelLists.set(`${m}:${bs.isBid ? Side.BUY : Side.SELL}`, list);
     }
   }
   return sh;
+}
+
+/** Every resting order and non-empty level of a book, as a change log (a market new since the last commit). */
+function wholeBook(bids: BookSide, asks: BookSide): Pick<ChangeLog, "orders" | "levels"> {
+  const orders: Order[] = [];
+  const levels: PriceLevel[] = [];
+  for (const bs of [bids, asks]) {
+    for (const lvl of bs.levels) {
+      if (lvl.count === 0) continue;
+      levels.push(lvl);
+      for (let o = lvl.head; o !== null; o = o.next) orders.push(o);
+    }
+  }
+  return { orders, levels };
 }
