@@ -15,8 +15,10 @@
 //   total bytes / transactions, p99 over transactions.
 // - commit_ms_per_10k: mean wall time of StateStore.commitBatch (one LevelDB write batch with the batch's
 //   leaf changes, receipts, withdrawals, L1 cursor, head; fsync on) scaled to 10k transactions.
-// The benchmark re-runs itself with a larger V8 young generation (--max-semi-space-size=64): the STF
-// allocates receipts per transaction and a node should run with that flag too (docs/stf.md, "Storage").
+// The benchmark re-runs itself with a larger V8 young generation (--max-semi-space-size=64; the STF
+// allocates receipts per transaction) and with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (transparent huge
+// pages for the trie's large typed arrays, where THP is in "madvise" mode); a node should run with both
+// (docs/stf.md, "Storage"). Set GLIBC_TUNABLES yourself to override (e.g. to an empty string to compare).
 //
 // Last line: {"bench":"state","orders_per_s":N,"witness_bytes_per_order_mean":N,
 //             "witness_bytes_per_order_p99":N,"commit_ms_per_10k":N}
@@ -35,6 +37,8 @@ import { Workload } from "../node/state/workload.ts";
 import { applyAndWitness } from "../node/state/witness.ts";
 
 const SEMI = "--max-semi-space-size=64";
+/** glibc backs large malloc'd buffers (the trie's typed arrays) with transparent huge pages: fewer TLB misses. */
+const HUGE_PAGES = "glibc.malloc.hugetlb=1";
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(`--${name}`);
@@ -44,7 +48,8 @@ function arg(args: string[], name: string, dflt: number): number {
 export async function main(args: string[]): Promise<void> {
   if (!process.execArgv.some((a) => a.startsWith("--max-semi-space-size")) && process.env.STATE_BENCH_CHILD === undefined) {
     const runner = path.join(path.dirname(fileURLToPath(import.meta.url)), "run.ts");
-    const r = spawnSync(process.execPath, [SEMI, runner, "state", ...args], { stdio: "inherit", env: { ...process.env, STATE_BENCH_CHILD: "1" } });
+    const env = { ...process.env, STATE_BENCH_CHILD: "1", GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? HUGE_PAGES };
+    const r = spawnSync(process.execPath, [SEMI, runner, "state", ...args], { stdio: "inherit", env });
     process.exitCode = r.status ?? 1;
     return;
   }

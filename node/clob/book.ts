@@ -49,8 +49,8 @@ export class Order implements RestingOrder {
   level: PriceLevel | null = null;
   /** Position in the owner's OwnerOrders array. */
   ownerPos = 0;
-  /** In the book's ChangeLog since its last clear. */
-  logged = false;
+  /** Epoch of the ChangeLog that last listed it (see ChangeLog.epoch). */
+  logEpoch = 0;
 }
 
 /** @internal One price level of one side: a FIFO queue of orders plus aggregates. */
@@ -64,8 +64,8 @@ export class PriceLevel {
   total = 0;
   /** The side it belongs to (set when taken into use). */
   isBid = false;
-  /** In the book's ChangeLog since its last clear. */
-  logged = false;
+  /** Epoch of the ChangeLog that last listed it. */
+  logEpoch = 0;
 
   /** Append at the tail (lowest time priority). */
   push(o: Order): void {
@@ -115,31 +115,47 @@ export class PriceLevel {
 
 /**
  * @internal What changed in one book since the last clear, for a state commitment that re-encodes only
- * that (node/state/fastderive.ts; OrderBook.trackChanges). Each object is listed once. While a log is
- * kept, orders and levels that leave the book are held here instead of being recycled, so every listed
- * object keeps its id, price and fields until clear().
+ * that (node/state/fastderive.ts; OrderBook.trackChanges). Mutations list what they touch while it is in
+ * cache. Objects are still recycled at once (a fresh object would be a cache miss), so a listed order may
+ * have become another order since: readers take `orders` for their current state only, and removals from
+ * `removed`, recorded at removal time.
  */
+let nextLogEpoch = 1;
+
 export class ChangeLog {
-  /** Orders added, changed, moved or removed, and orders whose FIFO successor changed. */
+  /** Orders added, changed or moved, and orders whose FIFO successor changed (each object once). */
   readonly orders: Order[] = [];
-  /** Levels whose count, total, head, tail or existence changed. */
-  readonly levels: PriceLevel[] = [];
-  /** Orders whose FIFO predecessor changed while their own leaf did not (may repeat; may have left since). */
+  /** Removed orders: id, owner, clientId per removal. */
+  readonly removed: number[] = [];
+  /** Levels whose count, total, head, tail or existence changed, as positions: price for bids, -price-1 for asks. */
+  readonly levels: number[] = [];
+  /** Orders whose FIFO predecessor changed while their own leaf did not (may repeat). */
   readonly relinked: Order[] = [];
-  /** Removed orders and dropped levels, recycled by clear(). */
-  readonly deadOrders: Order[] = [];
-  readonly deadLevels: PriceLevel[] = [];
+  /**
+   * An object is listed iff its logEpoch equals this. Epochs are unique across all logs, so clearing is a
+   * new epoch and touches no listed object.
+   */
+  epoch = nextLogEpoch++;
 
   order(o: Order): void {
-    if (o.logged) return;
-    o.logged = true;
+    if (o.logEpoch === this.epoch) return;
+    o.logEpoch = this.epoch;
     this.orders.push(o);
   }
 
   level(l: PriceLevel): void {
-    if (l.logged) return;
-    l.logged = true;
-    this.levels.push(l);
+    if (l.logEpoch === this.epoch) return;
+    l.logEpoch = this.epoch;
+    this.levels.push(l.isBid ? l.price : -l.price - 1);
+  }
+
+  removal(o: Order): void {
+    this.removed.push(o.id, o.owner, o.clientId);
+  }
+
+  clear(): void {
+    this.epoch = nextLogEpoch++;
+    this.orders.length = this.removed.length = this.levels.length = this.relinked.length = 0;
   }
 }
 
@@ -158,8 +174,6 @@ export class BookSide {
   readonly byPrice = new NumMap<PriceLevel>();
   /** Number of empty levels still in `levels`. */
   emptyCount = 0;
-  /** The book's change log, if one is kept (dropped levels go there instead of the pool). */
-  log: ChangeLog | null = null;
   private readonly levelPool: PriceLevel[];
 
   constructor(isBid: boolean, levelPool: PriceLevel[]) {
@@ -231,8 +245,9 @@ export class BookSide {
     this.byPrice.delete(lvl.price);
     lvl.head = lvl.tail = null;
     lvl.total = 0;
-    if (this.log !== null) this.log.deadLevels.push(lvl);
-    else this.levelPool.push(lvl);
+    // recycled: if reused for another price in this batch, it must be listed again under that price
+    lvl.logEpoch = 0;
+    this.levelPool.push(lvl);
   }
 
   /** Remove every empty level (O(levels)). */

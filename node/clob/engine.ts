@@ -206,12 +206,12 @@ export class OrderBook {
   /** Indexed by the dense owner index. */
   private readonly owners: (OwnerOrders | undefined)[] = [];
   private readonly orderPool: Order[] = [];
-  private readonly levelPool: PriceLevel[] = [];
   private log: ChangeLog | null = null;
 
   constructor() {
-    this.bids = new BookSide(true, this.levelPool);
-    this.asks = new BookSide(false, this.levelPool);
+    const levelPool: PriceLevel[] = [];
+    this.bids = new BookSide(true, levelPool);
+    this.asks = new BookSide(false, levelPool);
   }
 
   // ------------------------------------------------------------------ change tracking
@@ -222,9 +222,7 @@ export class OrderBook {
    */
   trackChanges(on: boolean): void {
     if (on === (this.log !== null)) return;
-    this.clearChanges();
     this.log = on ? new ChangeLog() : null;
-    this.bids.log = this.asks.log = this.log;
   }
 
   /** @internal The change log since the last clearChanges(), or null when not tracking. */
@@ -232,15 +230,9 @@ export class OrderBook {
     return this.log;
   }
 
-  /** Empty the change log and recycle the orders and levels it held (the STF calls it at batch start). */
+  /** Empty the change log (the STF calls it at batch start). */
   clearChanges(): void {
-    const g = this.log;
-    if (g === null) return;
-    for (const o of g.orders) o.logged = false;
-    for (const l of g.levels) l.logged = false;
-    for (const o of g.deadOrders) this.orderPool.push(o);
-    for (const l of g.deadLevels) this.levelPool.push(l);
-    g.orders.length = g.levels.length = g.relinked.length = g.deadOrders.length = g.deadLevels.length = 0;
+    this.log?.clear();
   }
 
   /** `o`'s size changed in place. */
@@ -738,10 +730,7 @@ export class OrderBook {
     }
   }
 
-  /**
-   * Take `o` out of every structure and recycle it (its fields stay readable until reused; with a change
-   * log, until the log is cleared).
-   */
+  /** Take `o` out of every structure and recycle it (its fields stay readable until reused). */
   private remove(o: Order, side: BookSide): void {
     const lvl = o.level!;
     this.unlinkFrom(lvl, o);
@@ -750,8 +739,8 @@ export class OrderBook {
     const list = this.owners[o.owner]!;
     list.remove(o);
     if (o.clientId !== 0) list.byClient!.delete(o.clientId);
-    if (this.log !== null) this.log.deadOrders.push(o);
-    else this.orderPool.push(o);
+    if (this.log !== null) this.log.removal(o);
+    this.orderPool.push(o);
   }
 }
 

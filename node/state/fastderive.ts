@@ -191,29 +191,33 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     if (log.orders.length === 0 && log.levels.length === 0) continue;
     markets.add(m);
 
-    // Orders: re-encode the resting ones; delete the committed ones that left.
-    const orders = log.orders;
-    for (let k = 0; k < orders.length; k++) {
-      const o = orders[k];
-      const id = o.id;
-      const had = id < committed;
-      if (o.level === null) {
-        if (!had) continue; // created and gone within the batch
+    // Removals recorded by the engine: delete the committed orders (and their client ids).
+    if ("removed" in log) {
+      const rm = log.removed;
+      for (let k = 0; k < rm.length; k += 3) {
+        const id = rm[k];
+        if (id >= committed) continue; // created and gone within the batch
         preds.delete(id);
         removed.push(id);
         dels.push(orderKey(id));
-        if (o.clientId !== 0) dels.push(clientKey(m, o.owner, o.clientId));
-        noteOwner(o.owner, m);
-        continue;
+        if (rm[k + 2] !== 0) dels.push(clientKey(m, rm[k + 1], rm[k + 2]));
+        noteOwner(rm[k + 1], m);
       }
+    }
+    // Listed orders: re-encode the ones resting now (an object may have been recycled into a new order;
+    // either way its current state is what counts).
+    const orders = log.orders;
+    for (let k = 0; k < orders.length; k++) {
+      const o = orders[k];
+      if (o.level === null) continue;
+      const id = o.id;
       emit(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, o.next === null ? 0 : o.next.id));
       preds.set(id, o.prev === null ? 0 : o.prev.id);
-      if (!had) {
+      if (id >= committed) {
         noteOwner(o.owner, m);
         if (o.clientId !== 0) emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
       }
     }
-
     if ("relinked" in log) {
       for (const o of log.relinked) if (o.level !== null) preds.set(o.id, o.prev === null ? 0 : o.prev.id);
     }
@@ -229,11 +233,11 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     };
     const lv = log.levels;
     for (let k = 0; k < lv.length; k++) {
-      const side = lv[k].isBid ? Side.BUY : Side.SELL;
-      const price = lv[k].price;
-      const pos = levelPos(side, price);
+      const pos = lv[k];
       if (done.has(pos)) continue; // a level dropped and re-created at the same price
       done.add(pos);
+      const side = pos >= 0 ? Side.BUY : Side.SELL;
+      const price = pos >= 0 ? pos : -pos - 1;
       const bs = side === Side.BUY ? bids : asks;
       const lvl = bs.byPrice.get(price);
       const after = lvl !== undefined && lvl.count > 0;
@@ -355,11 +359,11 @@ export function buildShadow(state: ClobState): Shadow {
 /** Every resting order and non-empty level of a book, as a change log (a market new since the last commit). */
 function wholeBook(bids: BookSide, asks: BookSide): Pick<ChangeLog, "orders" | "levels"> {
   const orders: Order[] = [];
-  const levels: PriceLevel[] = [];
+  const levels: number[] = [];
   for (const bs of [bids, asks]) {
     for (const lvl of bs.levels) {
       if (lvl.count === 0) continue;
-      levels.push(lvl);
+      levels.push(bs.isBid ? lvl.price : -lvl.price - 1);
       for (let o = lvl.head; o !== null; o = o.next) orders.push(o);
     }
   }

@@ -7,6 +7,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 
 interface NativeKeccak {
   keccakMany(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, outIdx?: Int32Array): void;
+  keyPaths?(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, keyLen: Int32Array, hashedTag: number): number;
   hashNodes(children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array): void;
   hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void;
   trieApply?: TrieApplyFn;
@@ -35,6 +36,12 @@ export type TrieApplyFn = (
 ) => number;
 
 const native = loadNative();
+
+/**
+ * Native key paths of leaf encodings or keys (node/state/keypath.ts has the rule and the JS twin): returns
+ * -1, or the index of the first item with an unknown tag or shorter than its key. Null without the addon.
+ */
+export const nativeKeyPaths = native?.keyPaths ?? null;
 
 /** The native structural trie update (node/state/trie.ts has the JS twin), or null. */
 export const nativeTrieApply: TrieApplyFn | null = native?.trieApply ?? null;

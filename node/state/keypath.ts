@@ -8,7 +8,7 @@
 // ~11-node path each (hashed keys scatter them). Accounts stay hashed: addresses are chosen by users, and
 // hashing keeps anyone from grinding long shared prefixes into the account subtree.
 
-import { keccakMany } from "./keccak.ts";
+import { keccakMany, nativeKeyPaths } from "./keccak.ts";
 import { Tag } from "./leaves.ts";
 
 /** Whether keys of this tag are hashed into their path. */
@@ -61,4 +61,41 @@ export function keyPathsInto(data: Uint8Array, offs: Uint32Array, n: number, out
     out[o] = data[offs[idx[k]]];
     out.set(digests.subarray(32 * k, 32 * k + 31), o + 1);
   }
+}
+
+/** Key length per tag byte (256 entries, -1 = unknown tag), for keyPathsOfLeaves. */
+export function keyLenTable(keyLen: (tag: number) => number): Int32Array {
+  return Int32Array.from({ length: 256 }, (_, t) => keyLen(t));
+}
+
+/**
+ * Key paths of n leaf encodings (or bare keys) `data[offs[i] .. offs[i+1])`, whose key is their first
+ * `lens[tag]` bytes, into `out` (32 bytes each). Throws on an unknown tag or an item shorter than its key.
+ * One native call when the addon is built.
+ */
+export function keyPathsOfLeaves(data: Uint8Array, offs: Uint32Array, n: number, out: Uint8Array, lens: Int32Array): void {
+  const o = offs.length === n + 1 ? offs : offs.subarray(0, n + 1);
+  if (nativeKeyPaths !== null) {
+    const bad = nativeKeyPaths(data, o, out, lens, Tag.ACCOUNT);
+    if (bad >= 0) throw new Error(`trie: bad leaf encoding (tag ${data[o[bad]]}, ${o[bad + 1] - o[bad]} bytes)`);
+    return;
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const kl = lens[data[o[i]]];
+    if (o[i + 1] <= o[i] || kl <= 0 || kl > 32 || kl > o[i + 1] - o[i]) {
+      throw new Error(`trie: bad leaf encoding (tag ${data[o[i]]}, ${o[i + 1] - o[i]} bytes)`);
+    }
+    total += kl;
+  }
+  const keys = new Uint8Array(total);
+  const koffs = new Uint32Array(n + 1);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const kl = lens[data[o[i]]];
+    keys.set(data.subarray(o[i], o[i] + kl), p);
+    p += kl;
+    koffs[i + 1] = p;
+  }
+  keyPathsInto(keys, koffs, n, out);
 }

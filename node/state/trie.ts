@@ -16,7 +16,7 @@
 // (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
 
 import { copySlots, hashLeaves, hashNodes, keccak256, keccakMany, nativeTrieApply } from "./keccak.ts";
-import { keyPath, keyPathsInto } from "./keypath.ts";
+import { keyLenTable, keyPath, keyPathsInto, keyPathsOfLeaves } from "./keypath.ts";
 import type { LeafBatch } from "./leaves.ts";
 
 /** Leaf encodings up to this many bytes live in a flat arena (no per-leaf objects for the GC to trace). */
@@ -89,6 +89,8 @@ function grow32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
 
 export class Trie {
   readonly keyLen: KeyLenFn;
+  /** keyLen per tag byte. */
+  private readonly keyLens: Int32Array;
   /** Scalars (see M): root ref (0 empty, n+1 internal node n, -(l+1) leaf l), pool tops, counts. */
   private readonly meta = new Int32Array(M.LEN);
   // Internal nodes.
@@ -124,6 +126,7 @@ export class Trie {
 
   constructor(keyLen: KeyLenFn, opts: { native?: boolean } = {}) {
     this.keyLen = keyLen;
+    this.keyLens = keyLenTable(keyLen);
     this.useNative = (opts.native ?? true) && nativeTrieApply !== null;
     const m = this.meta;
     m[M.NODECAP] = 1024;
@@ -173,24 +176,23 @@ export class Trie {
     if (n > 0) {
       this.pendingEnc = [];
       this.pendingDel = [];
-      // 1. key paths, one batch call
+      // 1. key paths, one batch call (deletes are bare keys, puts leaf encodings: both start with the key)
       let total = 0;
-      for (let i = 0; i < n; i++) total += dels[i] ? encs[i].length : this.keyLen(encs[i][0]);
+      for (let i = 0; i < n; i++) total += encs[i].length;
       const data = new Uint8Array(total);
       const offs = new Uint32Array(n + 1);
       const isDel = new Uint8Array(n);
       let p = 0;
       for (let i = 0; i < n; i++) {
         const e = encs[i];
-        const kl = dels[i] ? e.length : this.keyLen(e[0]);
-        if (kl <= 0 || kl > e.length) throw new Error(`trie: bad leaf encoding (tag ${e[0]}, ${e.length} bytes)`);
-        for (let j = 0; j < kl; j++) data[p + j] = e[j];
-        p += kl;
+        if (dels[i] && e.length !== this.keyLens[e[0]]) throw new Error(`trie: bad key (tag ${e[0]}, ${e.length} bytes)`);
+        data.set(e, p);
+        p += e.length;
         offs[i + 1] = p;
         if (dels[i]) isDel[i] = 1;
       }
       const kps = new Uint8Array(32 * n);
-      keyPathsInto(data, offs, n, kps);
+      keyPathsOfLeaves(data, offs, n, kps, this.keyLens);
       const t1 = performance.now();
       st.keyMs = t1 - t0;
       t0 = t1;
@@ -220,24 +222,8 @@ export class Trie {
     if (n === 0) return;
     const data = b.data;
     const offs = b.offs.subarray(0, n + 1);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const kl = this.keyLen(data[offs[i]]);
-      if (kl <= 0 || kl > offs[i + 1] - offs[i]) throw new Error(`trie: bad leaf encoding in batch (tag ${data[offs[i]]})`);
-      total += kl;
-    }
-    const keys = new Uint8Array(total);
-    const koffs = new Uint32Array(n + 1);
-    let p = 0;
-    for (let i = 0; i < n; i++) {
-      const s0 = offs[i];
-      const kl = this.keyLen(data[s0]);
-      for (let j = 0; j < kl; j++) keys[p + j] = data[s0 + j];
-      p += kl;
-      koffs[i + 1] = p;
-    }
     const kps = new Uint8Array(32 * n);
-    keyPathsInto(keys, koffs, n, kps);
+    keyPathsOfLeaves(data, offs, n, kps, this.keyLens);
     const t1 = performance.now();
     st.keyMs += t1 - t0;
     t0 = t1;

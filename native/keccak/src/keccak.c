@@ -222,6 +222,58 @@ static napi_value KeccakMany(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// keyPaths(data: Uint8Array, offsets: Uint32Array(count+1), out: Uint8Array(32*count), keyLen: Int32Array(256),
+//          hashedTag: number) -> -1, or the index of the first item whose tag has no key length or is shorter
+// than its key. Item i is a leaf encoding (or a bare key) data[off[i]..off[i+1]]; its key is its first
+// keyLen[tag] bytes. Key path (docs/stf.md "Trie"): tag == hashedTag: tag || keccak256(key)[0..31];
+// otherwise the key zero-padded to 32 bytes (keys longer than 32 bytes are refused like bad tags).
+static napi_value KeyPaths(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *data, *out;
+  int32_t *offs, *kl;
+  size_t dlen, olen, nOffs, nkl;
+  int32_t hashed;
+  if (argc < 5 || !get_bytes(env, argv[0], &data, &dlen) || !get_i32(env, argv[1], &offs, &nOffs) ||
+      !get_bytes(env, argv[2], &out, &olen) || !get_i32(env, argv[3], &kl, &nkl) || nkl < 256 || nOffs < 1 ||
+      napi_get_value_int32(env, argv[4], &hashed) != napi_ok) {
+    napi_throw_error(env, NULL, "keyPaths: bad arguments");
+    return NULL;
+  }
+  const uint32_t* o = (const uint32_t*)offs;
+  size_t count = nOffs - 1;
+  if (olen < 32 * count) { napi_throw_error(env, NULL, "keyPaths: out too small"); return NULL; }
+  int64_t bad = -1;
+  Lanes8 L;
+  L.n = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (o[i] >= o[i + 1] || o[i + 1] > dlen) { bad = (int64_t)i; break; }
+    const uint8_t* e = data + o[i];
+    int32_t k = kl[e[0]];
+    if (k <= 0 || k > 32 || (uint32_t)k > o[i + 1] - o[i]) { bad = (int64_t)i; break; }
+    uint8_t* dst = out + 32 * i;
+    if (e[0] == (uint8_t)hashed) {
+      lanes_add(&L, e, (size_t)k, dst);
+    } else {
+      memcpy(dst, e, (size_t)k);
+      memset(dst + k, 0, 32 - (size_t)k);
+    }
+  }
+  lanes_flush(&L);
+  size_t done = bad < 0 ? count : (size_t)bad;
+  for (size_t i = 0; i < done; i++) {
+    const uint8_t* e = data + o[i];
+    if (e[0] != (uint8_t)hashed) continue;
+    uint8_t* dst = out + 32 * i;
+    memmove(dst + 1, dst, 31);
+    dst[0] = e[0];
+  }
+  napi_value r;
+  napi_create_int64(env, bad, &r);
+  return r;
+}
+
 // hashNodes(children: Int32Array(4*cap), nodeHash: Uint8Array(32*cap), leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array)
 // Child ref r: 0 empty (32 zero bytes), r > 0 internal node r-1 (nodeHash), r < 0 leaf -r-1 (leafHash).
 // node hash = keccak256(0x01 || c0 || c1 || c2 || c3). Nodes of one group are independent; groups run in order.
@@ -602,6 +654,7 @@ static napi_value Init(napi_env env, napi_value exports) {
 #endif
   napi_property_descriptor props[] = {
     {"keccakMany", NULL, KeccakMany, NULL, NULL, NULL, napi_default, NULL},
+    {"keyPaths", NULL, KeyPaths, NULL, NULL, NULL, napi_default, NULL},
     {"hashNodes", NULL, HashNodes, NULL, NULL, NULL, napi_default, NULL},
     {"hashLeaves", NULL, HashLeaves, NULL, NULL, NULL, napi_default, NULL},
     {"trieApply", NULL, TrieApply, NULL, NULL, NULL, napi_default, NULL},

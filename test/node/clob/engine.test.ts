@@ -529,52 +529,50 @@ describe("clob engine: OrderBook", () => {
 describe("clob engine: change log (trackChanges, for the state commitment)", () => {
   const ids = (os: readonly RestingOrder[]) => os.map((o) => o.id).sort((x, y) => x - y);
 
-  it("lists what each mutation touches, holds removed orders until cleared, and costs nothing when off", () => {
+  it("lists what each mutation touches, records removals, and is off by default", () => {
     const b = new OrderBook();
     const a1 = sell(b, 100, 5, 1).id;
     const a2 = sell(b, 100, 5, 2).id;
     const a3 = sell(b, 100, 5, 3).id;
-    const far = sell(b, 120, 5, 4).id;
+    const far = sell(b, 120, 5, 4, { clientId: 77 }).id;
     expect(b.changes()).to.equal(null);
     b.trackChanges(true);
     const log = b.changes()!;
-    expect(log.orders.length + log.levels.length).to.equal(0);
+    expect(log.orders.length + log.levels.length + log.removed.length).to.equal(0);
 
     // cancel from the middle: the order, its predecessor (successor pointer), the level; its successor relinked
     expect(b.cancel(a2)?.id).to.equal(a2);
     expect(ids(log.orders)).to.deep.equal([a1, a2]);
+    expect(log.removed).to.deep.equal([a2, 2, 0]);
     expect(log.relinked.map((o) => o.id)).to.deep.equal([a3]);
-    expect(log.levels.map((l) => l.price)).to.deep.equal([100]);
-    const dead = log.orders.find((o) => o.id === a2)!;
-    // a partial fill of the head: the maker and its level (already listed, so listed once)
+    // asks are listed as -price-1
+    expect(log.levels).to.deep.equal([-101]);
+    // a partial fill of the head: the maker and its level, already listed, are listed once
     buy(b, 100, 2, 9);
     expect(ids(log.orders)).to.deep.equal([a1, a2]);
-    // a new order rests: it and the old tail (successor pointer) are listed
-    const a4 = sell(b, 100, 1, 5).id;
-    expect(ids(log.orders)).to.deep.equal([a1, a2, a3, a4]);
-    // the removed order is not recycled while the log holds it, even when new orders need objects
-    expect(dead.id).to.equal(a2);
-    expect(dead.level).to.equal(null);
-    expect(log.orders.some((o) => o.id === far)).to.equal(false);
+    expect(log.orders.filter((o) => o.id === a1).length).to.equal(1);
+    // a cancel with a client id records it; an untouched order is not listed
+    b.cancel(far);
+    expect(log.removed.slice(3)).to.deep.equal([far, 4, 77]);
+    expect(log.levels).to.deep.equal([-101, -121]);
 
     b.clearChanges();
-    expect(log.orders.length + log.levels.length + log.relinked.length + log.deadOrders.length).to.equal(0);
+    expect(log.orders.length + log.levels.length + log.relinked.length + log.removed.length).to.equal(0);
+    // a new order rests: it and the old tail (successor pointer) are listed
+    const a4 = sell(b, 100, 1, 5).id;
+    expect(ids(log.orders)).to.deep.equal([a3, a4]);
     b.trackChanges(false);
     expect(b.changes()).to.equal(null);
-    sell(b, 100, 1, 6);
-    expect(snapshot(b).map((r) => r[0])).to.include(a4);
   });
 
-  it("a level dropped and re-created at the same price is listed through both objects", () => {
+  it("a level dropped and re-created at the same price is listed once per position", () => {
     const b = new OrderBook();
     const x = buy(b, 99, 1, 1).id;
     b.trackChanges(true);
     b.cancel(x);
+    buy(b, 98, 3, 2); // reuses the dropped level object at another price: listed again under it
     buy(b, 99, 3, 2);
-    const lv = b.changes()!.levels;
-    expect(lv.map((l) => l.price)).to.deep.equal([99, 99]);
-    expect(lv[0]).to.not.equal(lv[1]);
-    expect(lv[1].count).to.equal(1);
+    expect(b.changes()!.levels).to.deep.equal([99, 98, 99]);
   });
 });
 
