@@ -206,6 +206,8 @@ export class OrderBook {
   /** Indexed by the dense owner index. */
   private readonly owners: (OwnerOrders | undefined)[] = [];
   private readonly orderPool: Order[] = [];
+  /** Resting orders per owner index: ownerOrderCount without touching the owner's OwnerOrders. */
+  private ownerCounts = new Int32Array(1024);
   private log: ChangeLog | null = null;
 
   constructor() {
@@ -286,7 +288,7 @@ export class OrderBook {
 
   /** Number of resting orders of `owner`. */
   ownerOrderCount(owner: number): number {
-    return this.owners[owner]?.orders.length ?? 0;
+    return owner < this.ownerCounts.length ? this.ownerCounts[owner] : 0;
   }
 
   /** The owner's resting orders by ascending priority sequence (then id): oldest queue priority first. */
@@ -724,6 +726,12 @@ export class OrderBook {
       this.owners[o.owner] = list;
     }
     list.add(o);
+    if (o.owner >= this.ownerCounts.length) {
+      const c = new Int32Array(Math.max(2 * this.ownerCounts.length, o.owner + 1));
+      c.set(this.ownerCounts);
+      this.ownerCounts = c;
+    }
+    this.ownerCounts[o.owner]++;
     if (o.clientId !== 0) {
       if (list.byClient === null) list.byClient = new Map();
       list.byClient.set(o.clientId, o);
@@ -738,6 +746,7 @@ export class OrderBook {
     this.byId.delete(o.id);
     const list = this.owners[o.owner]!;
     list.remove(o);
+    this.ownerCounts[o.owner]--;
     if (o.clientId !== 0) list.byClient!.delete(o.clientId);
     if (this.log !== null) this.log.removal(o);
     this.orderPool.push(o);

@@ -85,8 +85,9 @@ export interface Shadow {
   preds: OrderPreds;
   /** nextOrderId of the committed state: orders with smaller ids that were resting then are committed. */
   committedNextOrderId: number;
-  /** Account index -> address bytes (filled on first use; addresses never change). */
-  accountAddr: Uint8Array[];
+  /** Address bytes of accounts 0 .. addrCount-1, 20 each, by index (addresses never change). */
+  addrBytes: Uint8Array;
+  addrCount: number;
   /**
    * With many markets: account index -> markets where it has resting orders (committed state), so an
    * account's open-order counts are gathered from those markets only. null while there are few markets.
@@ -272,6 +273,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     emit(encodeMarket({ id: m, params: mk.params, bestBid: mk.book.bestBid(), bestAsk: mk.book.bestAsk() }));
   }
 
+  addAddresses(state, sh);
   const books = state.marketIds().map((m) => [m, state.markets.get(m)!.book] as const);
   const open: number[] = [];
   // Ascending index: accounts were allocated in index order, so this walks the heap far more locally.
@@ -303,9 +305,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       }
       sh.accountMarkets[idx] = now.length > 0 ? now : undefined;
     }
-    let addr = sh.accountAddr[idx];
-    if (addr === undefined) sh.accountAddr[idx] = addr = Buffer.from(acct.address.slice(2), "hex");
-    emit(encodeAccountFrom(addr, idx, acct.nonce, state.balances, open));
+    emit(encodeAccountFrom(sh.addrBytes, idx, acct.nonce, state.balances, open, 20 * idx));
   }
   for (const id of d.assets) {
     const a = state.assets.get(id);
@@ -335,7 +335,8 @@ export function buildShadow(state: ClobState): Shadow {
   const sh: Shadow = {
     preds: new OrderPreds(),
     committedNextOrderId: state.nextOrderId,
-    accountAddr: [],
+    addrBytes: new Uint8Array(0),
+    addrCount: 0,
     accountMarkets: state.markets.size > MANY_MARKETS ? accountMarketsOf(state) : null,
     levelLists: new Map(),
   };
@@ -353,7 +354,21 @@ export function buildShadow(state: ClobState): Shadow {
       sh.levelLists.set(`${m}:${bs.isBid ? Side.BUY : Side.SELL}`, list);
     }
   }
+  addAddresses(state, sh);
   return sh;
+}
+
+/** Append the address bytes of accounts created since the last call. */
+function addAddresses(state: ClobState, sh: Shadow): void {
+  const n = state.accounts.length;
+  if (n === sh.addrCount) return;
+  if (20 * n > sh.addrBytes.length) {
+    const b = new Uint8Array(Math.max(20 * n, 2 * sh.addrBytes.length));
+    b.set(sh.addrBytes);
+    sh.addrBytes = b;
+  }
+  for (let i = sh.addrCount; i < n; i++) sh.addrBytes.set(Buffer.from(state.accounts[i].address.slice(2), "hex"), 20 * i);
+  sh.addrCount = n;
 }
 
 /** Every resting order and non-empty level of a book, as a change log (a market new since the last commit). */

@@ -202,6 +202,13 @@ class Writer {
     this.p += bytes.length;
     return this;
   }
+  raw20(bytes: Uint8Array, off: number): this {
+    const b = this.b;
+    const p = this.p;
+    for (let i = 0; i < 20; i++) b[p + i] = bytes[off + i];
+    this.p = p + 20;
+    return this;
+  }
   addr(a: string): this {
     if (a.length !== 42) throw new Error("leaf: bad address");
     const b = this.b;
@@ -366,8 +373,9 @@ export function encodeOrderFields(
  * encodeAccount straight from the balance table (node/clob/state.ts) and the account's per-market
  * open-order counts given as a flat [market, count, ...] list in ascending market order (hot path).
  */
+/** `address`: hex, or 20 bytes at `addrOff` of a byte array. */
 export function encodeAccountFrom(
-  address: string | Uint8Array, index: number, nonce: number, balances: BalanceTable, open: number[],
+  address: string | Uint8Array, index: number, nonce: number, balances: BalanceTable, open: number[], addrOff = 0,
 ): Uint8Array {
   let nb = 0;
   for (let e = balances.first(index); e >= 0; e = balances.next(e)) nb++;
@@ -376,7 +384,7 @@ export function encodeAccountFrom(
   const w = WL(41 + 20 * nb + 8 * nm);
   w.u8(Tag.ACCOUNT);
   if (typeof address === "string") w.addr(address);
-  else w.raw(address);
+  else w.raw20(address, addrOff);
   w.u64(index).u64(nonce).u16(nb);
   const m = balances.amounts;
   for (let e = balances.first(index); e >= 0; e = balances.next(e)) w.u32(balances.asset(e)).u64(m[2 * e]).u64(m[2 * e + 1]);
