@@ -438,21 +438,59 @@ static inline void set_slot(TrieT* t, int32_t pn, int pd, int32_t ref) {
   else t->children[4 * pn + pd] = ref;
 }
 
+// Consecutive ops (sorted by key path) share their upper path: each walk starts from the node the previous
+// walk recorded at the depth where the two key paths part (Path), instead of from the root. Invariant: the
+// recorded nodes are live and marked dirty (so a walk starting below them still gets its ancestors rehashed);
+// a removal keeps only the nodes above what it collapsed, a no-op removal forgets the record.
+typedef struct {
+  int32_t n[132];     // n[d]: the internal node at depth d on the previous op's path
+  int len;            // valid entries
+  const uint8_t* kp;  // the previous op's key path
+} Path;
+
+// Number of leading 2-bit digits two key paths share (128 when equal).
+static inline int common_digits(const uint8_t* a, const uint8_t* b) {
+  for (int i = 0; i < 32; i++) {
+    uint8_t x = a[i] ^ b[i];
+    if (x != 0) return 4 * i + (__builtin_clz((unsigned)x) - 24) / 2;
+  }
+  return 128;
+}
+
+// Where a walk for kp may start: sets *depth, *pn, *pd and returns the ref at that depth.
+static inline int32_t walk_start(TrieT* t, const Path* P, const uint8_t* kp, int* depth, int32_t* pn, int* pd) {
+  int c = P->len > 0 && P->kp != NULL ? common_digits(kp, P->kp) : 0;
+  if (c > P->len - 1) c = P->len - 1;
+  if (c <= 0) {
+    *depth = 0;
+    *pn = -1;
+    *pd = 0;
+    return t->meta[M_ROOT];
+  }
+  *depth = c;
+  *pn = P->n[c - 1];
+  *pd = digit_at(kp, c - 1);
+  return P->n[c] + 1;
+}
+
 // returns the leaf index written
-static int32_t trie_insert(TrieT* t, const uint8_t* kp) {
-  int depth = 0;
-  int32_t pn = -1;
-  int pd = 0;
-  int32_t ref = t->meta[M_ROOT];
+static int32_t trie_insert(TrieT* t, const uint8_t* kp, Path* P) {
+  int depth;
+  int32_t pn;
+  int pd;
+  int32_t ref = walk_start(t, P, kp, &depth, &pn, &pd);
   while (ref > 0) {
     int32_t n = ref - 1;
     mark_node(t, n);
+    P->n[depth] = n;
     int d = digit_at(kp, depth);
     pn = n;
     pd = d;
     ref = t->children[4 * n + d];
     depth++;
   }
+  P->kp = kp;
+  P->len = depth;
   if (ref == 0) {
     int32_t l = new_leaf(t, kp);
     set_slot(t, pn, pd, -(l + 1));
@@ -474,6 +512,8 @@ static int32_t trie_insert(TrieT* t, const uint8_t* kp) {
     int32_t n = new_node(t, depth);
     set_slot(t, pn, pd, n + 1);
     mark_node(t, n);
+    P->n[depth] = n;
+    P->len = depth + 1;
     int da = digit_at(lk, depth);
     int db = digit_at(kp, depth);
     if (da != db) {
@@ -487,24 +527,24 @@ static int32_t trie_insert(TrieT* t, const uint8_t* kp) {
   }
 }
 
-static void trie_remove(TrieT* t, const uint8_t* kp) {
-  int32_t sN[132];
-  int sD[132];
-  int sp = 0;
-  int32_t ref = t->meta[M_ROOT];
-  int depth = 0;
+static void trie_remove(TrieT* t, const uint8_t* kp, Path* P) {
+  int depth;
+  int32_t pn;
+  int pd;
+  int32_t ref = walk_start(t, P, kp, &depth, &pn, &pd);
+  int sp = depth;  // P->n[0..depth) is this key's path so far
   while (ref > 0) {
     int32_t n = ref - 1;
-    int d = digit_at(kp, depth);
-    sN[sp] = n;
-    sD[sp] = d;
-    sp++;
-    ref = t->children[4 * n + d];
+    P->n[sp++] = n;
+    ref = t->children[4 * n + digit_at(kp, depth)];
     depth++;
   }
-  if (ref == 0) return;
+  P->kp = kp;
+  // an absent key changes nothing and marks nothing: the recorded nodes need not be dirty, forget them
+  if (ref == 0) { P->len = 0; return; }
   int32_t l = -ref - 1;
-  if (memcmp(t->leafKey + 32 * (size_t)l, kp, 32) != 0) return;
+  if (memcmp(t->leafKey + 32 * (size_t)l, kp, 32) != 0) { P->len = 0; return; }
+  P->len = sp;
   t->leafFlag[l] = 0;
   t->leafFree[t->meta[M_LEAFFREEN]++] = l;
   t->meta[M_LEAFCOUNT]--;
@@ -512,7 +552,8 @@ static void trie_remove(TrieT* t, const uint8_t* kp) {
     t->meta[M_ROOT] = 0;
     return;
   }
-  t->children[4 * sN[sp - 1] + sD[sp - 1]] = 0;
+  int32_t* sN = P->n;
+  t->children[4 * sN[sp - 1] + digit_at(kp, sp - 1)] = 0;
   int i = sp - 1;
   while (i >= 0) {
     int32_t n = sN[i];
@@ -527,10 +568,12 @@ static void trie_remove(TrieT* t, const uint8_t* kp) {
     }
     if (cnt > 1 || (cnt == 1 && only > 0)) break;
     free_node(t, n);
-    set_slot(t, i > 0 ? sN[i - 1] : -1, i > 0 ? sD[i - 1] : 0, only);
+    set_slot(t, i > 0 ? sN[i - 1] : -1, i > 0 ? digit_at(kp, i - 1) : 0, only);
     i--;
   }
   for (int j = 0; j <= i; j++) mark_node(t, sN[j]);
+  // nodes below i were freed: the recorded path is valid only down to i
+  P->len = i + 1;
 }
 
 // trieApply(meta, children, nodeDepth, nodeFlag, leafKey, leafFlag, nodeFree, leafFree, dirtyNodes,
@@ -568,6 +611,9 @@ static napi_value TrieApply(napi_env env, napi_callback_info info) {
     return NULL;
   }
   size_t i = start;
+  Path P;
+  P.len = 0;
+  P.kp = NULL;
   for (; i < nOps; i++) {
     // Worst case of one op: 129 new nodes, 1 new leaf, 130 dirty nodes, 1 dirty leaf, 1 freed leaf, 129 freed nodes.
     if ((size_t)t.meta[M_NODETOP] + 130 > nodeCap && t.meta[M_NODEFREEN] < 130) break;
@@ -578,10 +624,10 @@ static napi_value TrieApply(napi_env env, napi_callback_info info) {
     if ((size_t)t.meta[M_LEAFFREEN] + 1 > (size_t)t.meta[M_LEAFFREECAP]) break;
     // prefetch the next op's key and the upper path is hot anyway
     if (isDel[i]) {
-      trie_remove(&t, kps + 32 * i);
+      trie_remove(&t, kps + 32 * i, &P);
       opLeaf[i] = -1;
     } else {
-      int32_t l = trie_insert(&t, kps + 32 * i);
+      int32_t l = trie_insert(&t, kps + 32 * i, &P);
       if (l == -2) { napi_throw_error(env, NULL, "trieApply: key path collision"); return NULL; }
       opLeaf[i] = l;
     }

@@ -49,10 +49,11 @@ for (const native of [true, false]) describe(`state trie (${native ? "native str
     const r = rng(1);
     const t = new Trie(keyLen, { native });
     const model = new Map<number, Uint8Array>();
-    for (let round = 0; round < 40; round++) {
-      const ops = 1 + Math.floor(r() * 200);
+    for (let round = 0; round < 60; round++) {
+      const ops = 1 + Math.floor(r() * 300);
       for (let i = 0; i < ops; i++) {
-        const k = Math.floor(r() * 600);
+        // clustered keys (long shared path prefixes) mixed with sparse ones (deletes mostly of absent keys)
+        const k = r() < 0.7 ? Math.floor(r() * 600) : Math.floor(r() * 2 ** 32);
         if (r() < 0.35) {
           t.delete(keyOf(k));
           model.delete(k);
