@@ -614,7 +614,40 @@ static napi_value TrieApply(napi_env env, napi_callback_info info) {
   Path P;
   P.len = 0;
   P.kp = NULL;
+  // Prefetch cursors: op j's path is walked read-only ahead of time, two levels per processed op, PF ops
+  // ahead, so the cache misses of several walks overlap instead of stalling one walk at a time. They only
+  // issue prefetches (bounds-checked), so a cursor made stale by an earlier op's change is harmless.
+  enum { PF = 16 };
+  int32_t cref[PF];
+  int cdep[PF];
+  size_t cop[PF];
+  for (int k = 0; k < PF; k++) cref[k] = 0;
+  size_t nextCursor = i;
   for (; i < nOps; i++) {
+    while (nextCursor < nOps && nextCursor < i + PF) {
+      int k = (int)(nextCursor % PF);
+      const uint8_t* kp = kps + 32 * nextCursor;
+      int c = P.len > 0 && P.kp != NULL ? common_digits(kp, P.kp) : 0;
+      if (c > P.len - 1) c = P.len - 1;
+      cref[k] = c > 0 ? P.n[c] + 1 : t.meta[M_ROOT];
+      cdep[k] = c > 0 ? c : 0;
+      cop[k] = nextCursor++;
+    }
+    for (int k = 0; k < PF; k++) {
+      for (int step = 0; step < 2; step++) {
+        int32_t r = cref[k];
+        if (r <= 0 || (size_t)(r - 1) >= nodeCap || cdep[k] >= 128) { cref[k] = 0; break; }
+        int32_t c = t.children[4 * (size_t)(r - 1) + digit_at(kps + 32 * cop[k], cdep[k])];
+        cdep[k]++;
+        if (c > 0 && (size_t)(c - 1) < nodeCap) {
+          __builtin_prefetch(t.children + 4 * (size_t)(c - 1));
+          __builtin_prefetch(t.nodeFlag + (size_t)(c - 1));
+        } else if (c < 0 && (size_t)(-(int64_t)c - 1) < leafCap) {
+          __builtin_prefetch(t.leafKey + 32 * (size_t)(-(int64_t)c - 1));
+        }
+        cref[k] = c;
+      }
+    }
     // Worst case of one op: 129 new nodes, 1 new leaf, 130 dirty nodes, 1 dirty leaf, 1 freed leaf, 129 freed nodes.
     if ((size_t)t.meta[M_NODETOP] + 130 > nodeCap && t.meta[M_NODEFREEN] < 130) break;
     if ((size_t)t.meta[M_LEAFTOP] + 1 > leafCap && t.meta[M_LEAFFREEN] < 1) break;
@@ -622,7 +655,6 @@ static napi_value TrieApply(napi_env env, napi_callback_info info) {
     if ((size_t)t.meta[M_DIRTYL] + 2 > (size_t)t.meta[M_DIRTYLCAP]) break;
     if ((size_t)t.meta[M_NODEFREEN] + 130 > (size_t)t.meta[M_NODEFREECAP]) break;
     if ((size_t)t.meta[M_LEAFFREEN] + 1 > (size_t)t.meta[M_LEAFFREECAP]) break;
-    // prefetch the next op's key and the upper path is hot anyway
     if (isDel[i]) {
       trie_remove(&t, kps + 32 * i, &P);
       opLeaf[i] = -1;
