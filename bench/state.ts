@@ -4,9 +4,11 @@
 //                          [--seed S] [--no-store]
 //
 // Workload: node/state/workload.ts (the clob bench mix through the real STF: ~60% limit, 25% cancel, 10%
-// amend, 5% market/IOC near the touch), 100k accounts, 1M resting orders, 10k-transaction batches. Signers
-// are pre-recovered (the STF's signer cache), as admission does in parallel. Setup (deposits, pre-fill to
-// the depth, building the trie, writing the full state to LevelDB) is not timed.
+// amend, 5% market/IOC near the touch), 100k accounts, 1M resting orders, 10k-transaction batches.
+// Admission is not timed (the issue measures signature recovery with admission): each batch comes with its
+// admission verdicts (signer, well-formedness, account index; stf.ts admit()), aligned with its txs, as a
+// node's admission hands them to execution. Setup (deposits, pre-fill to the depth, building the trie,
+// writing the full state to LevelDB) is not timed either.
 // - orders_per_s: transactions per batch / median over the timed batches of (applyBatch +
 //   StateCommitment.commitBatch) wall time. The median, because on a shared machine other processes
 //   inflate single batches; the mean-based figure is printed too.

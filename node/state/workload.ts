@@ -2,8 +2,9 @@
 //
 // A batch is a pure function of (seed, batch index, pre-state), so a process that restarts from a stored
 // state regenerates exactly the batch it would have applied. Signatures are not produced: transactions
-// carry a fixed canonical dummy signature and the signer is supplied through the STF's signer cache (the
-// bench measures STF + commitment with signers already recovered, as admission does).
+// carry a fixed canonical dummy signature and the signer is supplied by admission verdicts (stf.ts admit(),
+// both in `signers` and aligned with the batch as `admitted`): the bench measures STF + commitment with
+// signers already recovered, as admission does.
 //
 // Mix per transaction (the clob bench mix): 60% limit GTC (one in ten marketable, 0..2 ticks through the
 // opposite best; the rest passive at mid -/+ d, d = 1 + floor(2000 u^3): clustered at the touch), 25%
