@@ -291,6 +291,23 @@ export class OrderBook {
     return owner < this.ownerCounts.length ? this.ownerCounts[owner] : 0;
   }
 
+  /**
+   * @internal For a partial book rebuilt from a witness, which holds only some of an owner's orders:
+   * make ownerOrderCount report the owner's real count (from its ACCOUNT leaf). Later additions and
+   * removals adjust it as usual.
+   */
+  setOwnerOrderCount(owner: number, count: number): void {
+    this.growOwnerCounts(owner);
+    this.ownerCounts[owner] = count;
+  }
+
+  private growOwnerCounts(owner: number): void {
+    if (owner < this.ownerCounts.length) return;
+    const c = new Int32Array(Math.max(2 * this.ownerCounts.length, owner + 1));
+    c.set(this.ownerCounts);
+    this.ownerCounts = c;
+  }
+
   /** The owner's resting orders by ascending priority sequence (then id): oldest queue priority first. */
   *ordersOf(owner: number): IterableIterator<RestingOrder> {
     yield* this.sortedOrdersOf(owner);
@@ -726,11 +743,7 @@ export class OrderBook {
       this.owners[o.owner] = list;
     }
     list.add(o);
-    if (o.owner >= this.ownerCounts.length) {
-      const c = new Int32Array(Math.max(2 * this.ownerCounts.length, o.owner + 1));
-      c.set(this.ownerCounts);
-      this.ownerCounts = c;
-    }
+    this.growOwnerCounts(o.owner);
     this.ownerCounts[o.owner]++;
     if (o.clientId !== 0) {
       if (list.byClient === null) list.byClient = new Map();

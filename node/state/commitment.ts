@@ -6,7 +6,6 @@
 // store persists leaf puts/deletes only and a restart or snapshot import rebuilds state and trie from them.
 
 import { AssetState, ClobState, Market } from "../clob/state.ts";
-import { OwnerOrders } from "../clob/book.ts";
 import { Side, type Address } from "../clob/types.ts";
 import { type Derived, type PreView, allLeaves, deriveChanges } from "./derive.ts";
 import { type Shadow, buildShadow, fastDerive, lowerBound } from "./fastderive.ts";
@@ -234,13 +233,9 @@ export function stateFromLeaves(leaves: Iterable<Uint8Array>, partial = false): 
       for (const [mid, count] of a.openOrders) {
         const m = s.markets.get(mid);
         if (m === undefined) continue;
-        // The book's per-owner list holds only the witness orders; its count must be the real one
-        // (MAX_OPEN_ORDERS_PER_MARKET checks read it). Engine internals: see the report.
-        const owners = (m.book as unknown as { owners: (OwnerOrders | undefined)[] }).owners;
-        if (owners[a.index] === undefined) owners[a.index] = new OwnerOrders();
-        const oo = owners[a.index] as unknown as Record<string, number>;
-        if ("live" in oo) oo.live = count;
-        else oo.count = count;
+        // The book holds only the witness orders; the owner's count must be the real one
+        // (MAX_OPEN_ORDERS_PER_MARKET checks read it).
+        m.book.setOwnerOrderCount(a.index, count);
       }
     }
   }

@@ -5,6 +5,8 @@ import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { Workload } from "../../../node/state/workload.ts";
 import { applyAndWitness, applyBatchRecording, buildWitness, verifyWitness } from "../../../node/state/witness.ts";
 import { SelfTradePrevention, Side, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
+import { ErrorCode } from "../../../node/clob/errors.ts";
+import { MAX_OPEN_ORDERS_PER_MARKET } from "../../../node/clob/state.ts";
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };
 
@@ -80,6 +82,45 @@ describe("witnesses for stateless execution", () => {
       }
       expect(diverged, "stripped witness must not suffice").to.equal(true);
     }
+  });
+
+  it("a partial book sees an owner's real open-order count (TOO_MANY_OPEN_ORDERS from a witness)", function () {
+    this.timeout(120_000);
+    const wl = new Workload({ seed: 9, accounts: 30, depth: 200, batchSize: 100 });
+    const state = createGenesisState({ domain: DOMAIN });
+    const sc = StateCommitment.fromState(state);
+    for (let b = 0; b < 6; b++) {
+      const { batch, l1 } = wl.next(state);
+      applyBatch(state, batch, l1, { signerCache: wl.signers });
+      sc.commitBatch(state);
+    }
+    const sig = { r: new Uint8Array(32).fill(1), s: new Uint8Array(32).fill(1), v: 0 as const };
+    const acct = 3;
+    const account = wl.addresses[acct - 1];
+    let nonce = state.accounts[acct].nonce;
+    const bid = (price: number): Tx => {
+      const tx = {
+        kind: TxKind.PLACE, account, nonce: nonce++, sig, market: 0, side: Side.BUY, tif: TimeInForce.GTC, price,
+        size: 1, expiry: 0, clientId: 0, stp: SelfTradePrevention.EXPIRE_MAKER,
+      } as Tx;
+      wl.signers.set(tx, account);
+      return tx;
+    };
+    const book = state.markets.get(0)!.book;
+    const fill = MAX_OPEN_ORDERS_PER_MARKET - book.ownerOrderCount(acct);
+    const far = book.bestBid() - 5000;
+    const txs = Array.from({ length: fill }, (_, i) => bid(far - i));
+    applyBatch(state, { index: state.batchIndex + 1, timestamp: state.timestamp + 12, txs }, [], { signerCache: wl.signers });
+    sc.commitBatch(state);
+    expect(book.ownerOrderCount(acct)).to.equal(MAX_OPEN_ORDERS_PER_MARKET);
+
+    const batch = { index: state.batchIndex + 1, timestamp: state.timestamp + 12, txs: [bid(far + 1)] };
+    const pre = sc.root();
+    const { root, witness, result } = applyAndWitness(sc, state, batch, [], { signerCache: wl.signers });
+    expect(result.txReceipts[0].code).to.equal(ErrorCode.TOO_MANY_OPEN_ORDERS);
+    const v = verifyWitness(witness.bytes, pre, batch, [], { signerCache: wl.signers });
+    expect(JSON.stringify(v.result.txReceipts)).to.equal(JSON.stringify(result.txReceipts));
+    expect(hex(v.postRoot)).to.equal(hex(root));
   });
 
   it("a tampered witness is rejected", function () {
