@@ -47,7 +47,7 @@ export class Order implements RestingOrder {
   next: Order | null = null;
   /** The level the order rests in; null once removed. */
   level: PriceLevel | null = null;
-  /** Position in the owner's OwnerOrders array. */
+  /** Slot in the book's OwnerIndex segment of its owner. */
   ownerPos = 0;
   /** Epoch of the ChangeLog that last listed it (see ChangeLog.epoch). */
   logEpoch = 0;
@@ -265,26 +265,115 @@ export class BookSide {
 }
 
 /**
- * @internal The resting orders of one owner in one book, as an unordered array (each order knows its
- * position, so removal swaps the last entry into the hole and touches no other order's queue), plus the
- * client-id index. Callers that need an order (cancel-all, iteration) sort by priority.
+ * @internal The resting order ids of every owner of one book, in one typed pool: owner w's ids sit in its
+ * segment pool[start[w] .. start[w] + used[w]), unordered, each order knowing its slot (Order.ownerPos).
+ * A removal only writes a hole (-1) into that slot, so adding and removing touch the order itself and
+ * typed arrays, never another order or a per-owner object (those were cache misses on every
+ * place and cancel). A full segment is compacted in place when it is mostly holes, else moved to the end
+ * of the pool at twice the size; the pool is compacted when abandoned segments fill half of it. Callers
+ * that need the orders (cancel-all, iteration) resolve the ids and sort by priority.
  */
-export class OwnerOrders {
-  readonly orders: Order[] = [];
-  /** clientId -> order, for the owner's resting orders with clientId != 0 (created on first use). */
-  byClient: Map<number, Order> | null = null;
+export class OwnerIndex {
+  private pool = new Float64Array(1 << 12);
+  private top = 0;
+  /** Pool slots in abandoned segments. */
+  private wasted = 0;
+  private start = new Int32Array(256);
+  private used = new Int32Array(256);
+  private cap = new Int32Array(256);
+  private holes = new Int32Array(256);
 
-  add(o: Order): void {
-    o.ownerPos = this.orders.length;
-    this.orders.push(o);
+  /** Ids of `owner`'s orders (unordered). */
+  ids(owner: number): number[] {
+    const out: number[] = [];
+    if (owner >= this.cap.length) return out;
+    const s = this.start[owner];
+    for (let i = 0; i < this.used[owner]; i++) if (this.pool[s + i] >= 0) out.push(this.pool[s + i]);
+    return out;
+  }
+
+  /** Add `o` (resting, of o.owner). `resolve` finds an order by id (to re-slot orders when compacting). */
+  add(o: Order, resolve: (id: number) => Order): void {
+    const w = o.owner;
+    if (w >= this.cap.length) this.growOwners(w);
+    if (this.used[w] === this.cap[w]) this.makeRoom(w, resolve);
+    const i = this.used[w]++;
+    this.pool[this.start[w] + i] = o.id;
+    o.ownerPos = i;
   }
 
   remove(o: Order): void {
-    const last = this.orders.pop()!;
-    if (last !== o) {
-      this.orders[o.ownerPos] = last;
-      last.ownerPos = o.ownerPos;
+    const w = o.owner;
+    this.pool[this.start[w] + o.ownerPos] = -1;
+    if (++this.holes[w] === this.used[w]) this.used[w] = this.holes[w] = 0;
+  }
+
+  private makeRoom(w: number, resolve: (id: number) => Order): void {
+    const cap = this.cap[w];
+    if (cap > 0 && 2 * this.holes[w] >= cap) {
+      // mostly holes: compact in place
+      const s = this.start[w];
+      let k = 0;
+      for (let i = 0; i < this.used[w]; i++) {
+        const id = this.pool[s + i];
+        if (id < 0) continue;
+        this.pool[s + k] = id;
+        resolve(id).ownerPos = k++;
+      }
+      this.used[w] = k;
+      this.holes[w] = 0;
+      return;
     }
+    const ncap = cap === 0 ? 4 : 2 * cap;
+    if (this.top + ncap > this.pool.length) this.growPool(ncap);
+    const s = this.start[w];
+    const ns = this.top;
+    let k = 0;
+    for (let i = 0; i < this.used[w]; i++) {
+      const id = this.pool[s + i];
+      if (id < 0) continue;
+      this.pool[ns + k] = id;
+      if (k !== i) resolve(id).ownerPos = k;
+      k++;
+    }
+    this.top += ncap;
+    this.wasted += cap;
+    this.start[w] = ns;
+    this.cap[w] = ncap;
+    this.used[w] = k;
+    this.holes[w] = 0;
+  }
+
+  /** Room for `need` more slots at the end: drop abandoned segments (slots keep their order), or grow. */
+  private growPool(need: number): void {
+    const old = this.pool;
+    const live = this.top - this.wasted;
+    const size = 2 * (live + need) > old.length ? 2 * Math.max(old.length, live + need) : old.length;
+    const pool = new Float64Array(size);
+    let top = 0;
+    for (let w = 0; w < this.cap.length; w++) {
+      const c = this.cap[w];
+      if (c === 0) continue;
+      pool.set(old.subarray(this.start[w], this.start[w] + this.used[w]), top);
+      this.start[w] = top;
+      top += c;
+    }
+    this.pool = pool;
+    this.top = top;
+    this.wasted = 0;
+  }
+
+  private growOwners(w: number): void {
+    const n = Math.max(2 * this.cap.length, w + 1);
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.start = grow(this.start);
+    this.used = grow(this.used);
+    this.cap = grow(this.cap);
+    this.holes = grow(this.holes);
   }
 }
 

@@ -7,7 +7,7 @@
 // Hot-path discipline: place / cancel / amend allocate nothing once warm. Orders and levels are pooled;
 // results are written into caller-owned, reusable `BookResult` objects.
 
-import { BookSide, ChangeLog, NumMap, Order, OwnerOrders, PriceLevel, type RestingOrder } from "./book.ts";
+import { BookSide, ChangeLog, NumMap, Order, OwnerIndex, PriceLevel, type RestingOrder } from "./book.ts";
 import { MAX_AMOUNT, SelfTradePrevention, Side, TimeInForce } from "./types.ts";
 
 export type { RestingOrder } from "./book.ts";
@@ -203,8 +203,11 @@ export class OrderBook {
   /** Asks (best = lowest price). */
   private readonly asks: BookSide;
   private readonly byId = new NumMap<Order>();
-  /** Indexed by the dense owner index. */
-  private readonly owners: (OwnerOrders | undefined)[] = [];
+  /** Every owner's resting order ids. */
+  private readonly owners = new OwnerIndex();
+  /** Owner index -> clientId -> order, for owners with resting orders that carry a client id. */
+  private readonly clients: (Map<number, Order> | undefined)[] = [];
+  private readonly resolve = (id: number): Order => this.byId.get(id)!;
   private readonly orderPool: Order[] = [];
   /** Resting orders per owner index: ownerOrderCount without touching the owner's OwnerOrders. */
   private ownerCounts = new Int32Array(1024);
@@ -283,7 +286,7 @@ export class OrderBook {
   /** The owner's resting order with this non-zero client id, or undefined. */
   findByClientId(owner: number, clientId: number): RestingOrder | undefined {
     if (clientId === 0) return undefined;
-    return this.owners[owner]?.byClient?.get(clientId);
+    return this.clients[owner]?.get(clientId);
   }
 
   /** Number of resting orders of `owner`. */
@@ -315,9 +318,10 @@ export class OrderBook {
 
   /** A sorted copy of the owner's resting orders (ascending priority, then id). O(k log k). */
   private sortedOrdersOf(owner: number): Order[] {
-    const list = this.owners[owner];
-    if (list === undefined) return [];
-    return list.orders.slice().sort(byPriority);
+    const ids = this.owners.ids(owner);
+    const out: Order[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) out[i] = this.byId.get(ids[i])!;
+    return out.sort(byPriority);
   }
 
   /** Best bid price in ticks, or -1 if there are no bids. */
@@ -737,17 +741,13 @@ export class OrderBook {
 
   private index(o: Order): void {
     this.byId.set(o.id, o);
-    let list = this.owners[o.owner];
-    if (list === undefined) {
-      list = new OwnerOrders();
-      this.owners[o.owner] = list;
-    }
-    list.add(o);
+    this.owners.add(o, this.resolve);
     this.growOwnerCounts(o.owner);
     this.ownerCounts[o.owner]++;
     if (o.clientId !== 0) {
-      if (list.byClient === null) list.byClient = new Map();
-      list.byClient.set(o.clientId, o);
+      let m = this.clients[o.owner];
+      if (m === undefined) this.clients[o.owner] = m = new Map();
+      m.set(o.clientId, o);
     }
   }
 
@@ -757,10 +757,13 @@ export class OrderBook {
     this.unlinkFrom(lvl, o);
     side.afterRemove(lvl);
     this.byId.delete(o.id);
-    const list = this.owners[o.owner]!;
-    list.remove(o);
+    this.owners.remove(o);
     this.ownerCounts[o.owner]--;
-    if (o.clientId !== 0) list.byClient!.delete(o.clientId);
+    if (o.clientId !== 0) {
+      const m = this.clients[o.owner]!;
+      m.delete(o.clientId);
+      if (m.size === 0) this.clients[o.owner] = undefined;
+    }
     if (this.log !== null) this.log.removal(o);
     this.orderPool.push(o);
   }

@@ -8,7 +8,7 @@ import {
   OrderBook,
   type RestingOrder,
 } from "../../../node/clob/engine.ts";
-import { NumMap } from "../../../node/clob/book.ts";
+import { NumMap, Order, OwnerIndex } from "../../../node/clob/book.ts";
 import { SelfTradePrevention as STP, Side, TimeInForce as TIF } from "../../../node/clob/types.ts";
 
 let nextId = 1;
@@ -573,6 +573,43 @@ describe("clob engine: change log (trackChanges, for the state commitment)", () 
     buy(b, 98, 3, 2); // reuses the dropped level object at another price: listed again under it
     buy(b, 99, 3, 2);
     expect(b.changes()!.levels).to.deep.equal([99, 98, 99]);
+  });
+});
+
+describe("clob book: OwnerIndex (every owner's order ids in one typed pool)", () => {
+  it("matches a model under random adds and removals across segment moves, in-place and pool compaction", () => {
+    const idx = new OwnerIndex();
+    const byId = new Map<number, Order>();
+    const model = new Map<number, Set<number>>();
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    let nextId = 1;
+    for (let step = 0; step < 60_000; step++) {
+      const owner = rnd(40) === 0 ? 1000 + rnd(3000) : rnd(25);
+      const mine = model.get(owner);
+      if (mine !== undefined && mine.size > 0 && rnd(100) < 48) {
+        const ids = [...mine];
+        const id = ids[rnd(ids.length)];
+        idx.remove(byId.get(id)!);
+        byId.delete(id);
+        mine.delete(id);
+      } else {
+        const o = new Order();
+        o.id = nextId++;
+        o.owner = owner;
+        byId.set(o.id, o);
+        idx.add(o, (id) => byId.get(id)!);
+        if (mine === undefined) model.set(owner, new Set([o.id]));
+        else mine.add(o.id);
+      }
+      if (step % 5000 === 4999) {
+        for (const [w, ids] of model) expect(idx.ids(w).sort((a, b) => a - b)).to.deep.equal([...ids].sort((a, b) => a - b));
+      }
+    }
+    expect(idx.ids(99_999)).to.deep.equal([]);
   });
 });
 
