@@ -267,11 +267,13 @@ export class BookSide {
 /**
  * @internal The resting order ids of every owner of one book, in one typed pool: owner w's ids sit in its
  * segment pool[start[w] .. start[w] + used[w]), unordered, each order knowing its slot (Order.ownerPos).
- * A removal only writes a hole (-1) into that slot, so adding and removing touch the order itself and
- * typed arrays, never another order or a per-owner object (those were cache misses on every
- * place and cancel). A full segment is compacted in place when it is mostly holes, else moved to the end
- * of the pool at twice the size; the pool is compacted when abandoned segments fill half of it. Callers
- * that need the orders (cancel-all, iteration) resolve the ids and sort by priority.
+ * A removal turns its slot into a hole on the owner's free list (the hole stores the next free slot as
+ * -(next + 2), -1 ending the list) and an addition takes a hole before growing the segment, so slots never
+ * move within a segment: adding and removing touch the order itself and typed arrays, never another order
+ * or a per-owner object (those were cache misses on every place and cancel). A full segment moves to the
+ * end of the pool at twice the size, slots kept; the pool drops abandoned segments when they fill half of
+ * it. A segment is as large as its owner's most orders at once. Callers that need the orders (cancel-all,
+ * iteration) resolve the ids and sort by priority.
  */
 export class OwnerIndex {
   private pool = new Float64Array(1 << 12);
@@ -281,7 +283,8 @@ export class OwnerIndex {
   private start = new Int32Array(256);
   private used = new Int32Array(256);
   private cap = new Int32Array(256);
-  private holes = new Int32Array(256);
+  /** First free slot of each owner's segment, -1: none. */
+  private free = new Int32Array(256).fill(-1);
 
   /** Ids of `owner`'s orders (unordered). */
   ids(owner: number): number[] {
@@ -292,56 +295,38 @@ export class OwnerIndex {
     return out;
   }
 
-  /** Add `o` (resting, of o.owner). `resolve` finds an order by id (to re-slot orders when compacting). */
-  add(o: Order, resolve: (id: number) => Order): void {
+  /** Add `o` (resting, of o.owner, id >= 0). */
+  add(o: Order): void {
     const w = o.owner;
     if (w >= this.cap.length) this.growOwners(w);
-    if (this.used[w] === this.cap[w]) this.makeRoom(w, resolve);
-    const i = this.used[w]++;
+    let i = this.free[w];
+    if (i >= 0) {
+      this.free[w] = -this.pool[this.start[w] + i] - 2;
+    } else {
+      if (this.used[w] === this.cap[w]) this.moveSegment(w);
+      i = this.used[w]++;
+    }
     this.pool[this.start[w] + i] = o.id;
     o.ownerPos = i;
   }
 
   remove(o: Order): void {
     const w = o.owner;
-    this.pool[this.start[w] + o.ownerPos] = -1;
-    if (++this.holes[w] === this.used[w]) this.used[w] = this.holes[w] = 0;
+    this.pool[this.start[w] + o.ownerPos] = -this.free[w] - 2;
+    this.free[w] = o.ownerPos;
   }
 
-  private makeRoom(w: number, resolve: (id: number) => Order): void {
+  /** Move w's full segment to the end of the pool at twice its size (slots keep their positions). */
+  private moveSegment(w: number): void {
     const cap = this.cap[w];
-    if (cap > 0 && 2 * this.holes[w] >= cap) {
-      // mostly holes: compact in place
-      const s = this.start[w];
-      let k = 0;
-      for (let i = 0; i < this.used[w]; i++) {
-        const id = this.pool[s + i];
-        if (id < 0) continue;
-        this.pool[s + k] = id;
-        resolve(id).ownerPos = k++;
-      }
-      this.used[w] = k;
-      this.holes[w] = 0;
-      return;
-    }
     const ncap = cap === 0 ? 4 : 2 * cap;
     if (this.top + ncap > this.pool.length) this.growPool(ncap);
     const s = this.start[w];
-    const ns = this.top;
-    let k = 0;
-    for (let i = 0; i < this.used[w]; i++) {
-      const id = this.pool[s + i];
-      if (id < 0) continue;
-      this.pool[ns + k] = id;
-      if (k !== i) resolve(id).ownerPos = k;
-      k++;
-    }
+    this.pool.copyWithin(this.top, s, s + this.used[w]);
+    this.start[w] = this.top;
     this.top += ncap;
     this.wasted += cap;
-    this.start[w] = ns;
     this.cap[w] = ncap;
-    this.used[w] = k;
-    this.holes[w] = 0;
   }
 
   /** Room for `need` more slots at the end: drop abandoned segments (slots keep their order), or grow. */
@@ -365,15 +350,15 @@ export class OwnerIndex {
 
   private growOwners(w: number): void {
     const n = Math.max(2 * this.cap.length, w + 1);
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(n);
+    const grow = (a: Int32Array, fill: number) => {
+      const b = new Int32Array(n).fill(fill);
       b.set(a);
       return b;
     };
-    this.start = grow(this.start);
-    this.used = grow(this.used);
-    this.cap = grow(this.cap);
-    this.holes = grow(this.holes);
+    this.start = grow(this.start, 0);
+    this.used = grow(this.used, 0);
+    this.cap = grow(this.cap, 0);
+    this.free = grow(this.free, -1);
   }
 }
 

@@ -207,7 +207,6 @@ export class OrderBook {
   private readonly owners = new OwnerIndex();
   /** Owner index -> clientId -> order, for owners with resting orders that carry a client id. */
   private readonly clients: (Map<number, Order> | undefined)[] = [];
-  private readonly resolve = (id: number): Order => this.byId.get(id)!;
   private readonly orderPool: Order[] = [];
   /** Resting orders per owner index: ownerOrderCount without touching the owner's OwnerOrders. */
   private ownerCounts = new Int32Array(1024);
@@ -741,7 +740,7 @@ export class OrderBook {
 
   private index(o: Order): void {
     this.byId.set(o.id, o);
-    this.owners.add(o, this.resolve);
+    this.owners.add(o);
     this.growOwnerCounts(o.owner);
     this.ownerCounts[o.owner]++;
     if (o.clientId !== 0) {

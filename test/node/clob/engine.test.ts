@@ -577,7 +577,7 @@ describe("clob engine: change log (trackChanges, for the state commitment)", () 
 });
 
 describe("clob book: OwnerIndex (every owner's order ids in one typed pool)", () => {
-  it("matches a model under random adds and removals across segment moves, in-place and pool compaction", () => {
+  it("matches a model under random adds and removals across free-slot reuse, segment moves and pool compaction", () => {
     const idx = new OwnerIndex();
     const byId = new Map<number, Order>();
     const model = new Map<number, Set<number>>();
@@ -601,7 +601,7 @@ describe("clob book: OwnerIndex (every owner's order ids in one typed pool)", ()
         o.id = nextId++;
         o.owner = owner;
         byId.set(o.id, o);
-        idx.add(o, (id) => byId.get(id)!);
+        idx.add(o);
         if (mine === undefined) model.set(owner, new Set([o.id]));
         else mine.add(o.id);
       }
