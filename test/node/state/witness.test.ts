@@ -10,6 +10,19 @@ import { MAX_OPEN_ORDERS_PER_MARKET } from "../../../node/clob/state.ts";
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };
 
+/** Six committed batches of a small book (30 accounts, 200 resting orders), for hand-made transactions. */
+function committedBook() {
+  const wl = new Workload({ seed: 9, accounts: 30, depth: 200, batchSize: 100 });
+  const state = createGenesisState({ domain: DOMAIN });
+  const sc = StateCommitment.fromState(state);
+  for (let b = 0; b < 6; b++) {
+    const { batch, l1 } = wl.next(state);
+    applyBatch(state, batch, l1, { signerCache: wl.signers });
+    sc.commitBatch(state);
+  }
+  return { wl, state, sc };
+}
+
 describe("witnesses for stateless execution", () => {
   for (const [seed, markets] of [[3, 1], [11, 2]] as const) {
     it(`re-executing each batch from its witness alone gives the node's post root (seed ${seed})`, function () {
@@ -33,14 +46,7 @@ describe("witnesses for stateless execution", () => {
   }
 
   it("orders read but not changed (post-only rejection, self-trade stop) are in the witness", function () {
-    const wl = new Workload({ seed: 9, accounts: 30, depth: 200, batchSize: 100 });
-    const state = createGenesisState({ domain: DOMAIN });
-    const sc = StateCommitment.fromState(state);
-    for (let b = 0; b < 6; b++) {
-      const { batch, l1 } = wl.next(state);
-      applyBatch(state, batch, l1, { signerCache: wl.signers });
-      sc.commitBatch(state);
-    }
+    const { wl, state, sc } = committedBook();
     const book = state.markets.get(0)!.book;
     const ask = book.bestAsk();
     const maker = [...book.levelOrders(Side.SELL, ask)][0];
@@ -86,14 +92,7 @@ describe("witnesses for stateless execution", () => {
 
   it("a partial book sees an owner's real open-order count (TOO_MANY_OPEN_ORDERS from a witness)", function () {
     this.timeout(120_000);
-    const wl = new Workload({ seed: 9, accounts: 30, depth: 200, batchSize: 100 });
-    const state = createGenesisState({ domain: DOMAIN });
-    const sc = StateCommitment.fromState(state);
-    for (let b = 0; b < 6; b++) {
-      const { batch, l1 } = wl.next(state);
-      applyBatch(state, batch, l1, { signerCache: wl.signers });
-      sc.commitBatch(state);
-    }
+    const { wl, state, sc } = committedBook();
     const sig = { r: new Uint8Array(32).fill(1), s: new Uint8Array(32).fill(1), v: 0 as const };
     const acct = 3;
     const account = wl.addresses[acct - 1];
