@@ -379,6 +379,15 @@ export class NumMap<V> {
   private mask: number;
   private shift: number;
   size = 0;
+  /**
+   * While growing: the previous table (-2 marks an entry moved or deleted since; probes pass it, while
+   * empty slots still end them), and how many of its slots have been visited. Every insert and delete moves a few, so growing never stops the
+   * caller for a full rehash (at a million orders that was a half-second stall); lookups try both tables.
+   */
+  private old: unknown[] | null = null;
+  private oldMask = 0;
+  private oldShift = 0;
+  private moved = 0;
 
   constructor(capacity = 1024) {
     this.t = new Array(capacity * 2).fill(-1);
@@ -386,9 +395,13 @@ export class NumMap<V> {
     this.shift = 32 - Math.log2(capacity);
   }
 
-  private home(key: number): number {
+  private static homeOf(key: number, shift: number, mask: number): number {
     const run = Math.floor(key / 16);
-    return ((Math.imul(run ^ ((run / 4294967296) | 0), 0x9e3779b1) >>> this.shift) + (key & 15)) & this.mask;
+    return ((Math.imul(run ^ ((run / 4294967296) | 0), 0x9e3779b1) >>> shift) + (key & 15)) & mask;
+  }
+
+  private home(key: number): number {
+    return NumMap.homeOf(key, this.shift, this.mask);
   }
 
   get(key: number): V | undefined {
@@ -396,7 +409,7 @@ export class NumMap<V> {
     const mask = this.mask;
     for (let i = this.home(key); ; i = (i + 1) & mask) {
       const k = t[2 * i];
-      if (k === -1) return undefined;
+      if (k === -1) return this.old === null ? undefined : this.oldGet(key);
       if (k === key) return t[2 * i + 1] as V;
     }
   }
@@ -407,23 +420,35 @@ export class NumMap<V> {
 
   /** Insert (the caller guarantees `key` is absent). */
   set(key: number, value: V): void {
-    if ((this.size + 1) * 4 > this.mask + 1) this.grow();
+    if (this.old !== null) this.migrate();
+    else if ((this.size + 1) * 4 > this.mask + 1) this.startGrow();
+    this.put(key, value);
+    this.size++;
+  }
+
+  delete(key: number): void {
+    if (this.old !== null) this.migrate();
+    if (this.deleteIn(key)) this.size--;
+    else if (this.old !== null && this.oldDelete(key)) this.size--;
+  }
+
+  private put(key: number, value: unknown): void {
     const t = this.t;
     const mask = this.mask;
     let i = this.home(key);
     while (t[2 * i] !== -1) i = (i + 1) & mask;
     t[2 * i] = key;
     t[2 * i + 1] = value;
-    this.size++;
   }
 
-  delete(key: number): void {
+  /** Remove `key` from the current table; false if absent there. */
+  private deleteIn(key: number): boolean {
     const t = this.t;
     const mask = this.mask;
     let i = this.home(key);
     for (;;) {
       const k = t[2 * i];
-      if (k === -1) return;
+      if (k === -1) return false;
       if (k === key) break;
       i = (i + 1) & mask;
     }
@@ -442,16 +467,61 @@ export class NumMap<V> {
     }
     t[2 * i] = -1;
     t[2 * i + 1] = -1;
-    this.size--;
+    return true;
   }
 
-  private grow(): void {
-    const old = this.t;
+  /** Slot of `key` in the previous table, -1 if absent. */
+  private oldSlot(key: number): number {
+    const o = this.old!;
+    const mask = this.oldMask;
+    for (let i = NumMap.homeOf(key, this.oldShift, mask); ; i = (i + 1) & mask) {
+      const k = o[2 * i];
+      if (k === -1) return -1;
+      if (k === key) return i;
+    }
+  }
+
+  private oldGet(key: number): V | undefined {
+    const i = this.oldSlot(key);
+    return i < 0 ? undefined : (this.old![2 * i + 1] as V);
+  }
+
+  private oldDelete(key: number): boolean {
+    const i = this.oldSlot(key);
+    if (i < 0) return false;
+    this.old![2 * i] = -2;
+    this.old![2 * i + 1] = -1;
+    return true;
+  }
+
+  private startGrow(): void {
+    this.old = this.t;
+    this.oldMask = this.mask;
+    this.oldShift = this.shift;
+    this.moved = 0;
     const cap = (this.mask + 1) * 2;
     this.t = new Array(cap * 2).fill(-1);
     this.mask = cap - 1;
     this.shift--;
-    this.size = 0;
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== -1) this.set(old[i] as number, old[i + 1] as V);
+    this.migrate();
+  }
+
+  /**
+   * Move the next slots of the previous table. 16 per call finishes before the new table (twice the size,
+   * a quarter full at most when growing starts) could need to grow again.
+   */
+  private migrate(): void {
+    const o = this.old!;
+    const slots = this.oldMask + 1;
+    const end = Math.min(slots, this.moved + 16);
+    for (let i = this.moved; i < end; i++) {
+      const k = o[2 * i] as number;
+      if (k < 0) continue; // an empty slot stays one: it still ends the probe runs through it
+      this.put(k, o[2 * i + 1]);
+      o[2 * i] = -2;
+      o[2 * i + 1] = -1;
+    }
+    this.moved = end;
+    if (end === slots) this.old = null;
   }
 }

@@ -650,7 +650,7 @@ describe("clob book: NumMap (open-addressing index of ids and prices)", () => {
           m.set(k, v);
           ref.set(k, v);
         }
-        if (step % 997 === 0) {
+        if (step % 997 === 0 || (step < 3000 && step % 7 === 0)) {
           expect(m.size).to.equal(ref.size);
           for (const [k, v] of ref) expect(m.get(k)).to.equal(v);
           expect(m.get(key(next + 5))).to.equal(undefined);
