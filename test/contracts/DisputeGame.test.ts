@@ -2,7 +2,7 @@
 // pull payments; bonds conserved after every scenario; every custom error.
 import { expect } from "chai";
 import { network } from "hardhat";
-import { type Address, type Hex, keccak256, toHex, zeroHash, encodeFunctionData } from "viem";
+import { type Address, type Hex, keccak256, zeroHash, encodeFunctionData } from "viem";
 import { deploySuite, encodePublicValues, exactProof, expectCustomError, SUITE } from "./helpers/settle.ts";
 
 const { proposerBond: PB, challengerBond: CB, challengeWindow: CW, proofWindow: PW } = SUITE;

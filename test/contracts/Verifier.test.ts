@@ -58,7 +58,7 @@ describe("Verifiers", function () {
     });
 
     it("changes the vkey only by governance, after the delay (propose -> wait -> apply), with events", async function () {
-      const { sp1, gov, other } = await load();
+      const { sp1, other } = await load();
       const newKey = keccak256(toHex("sp1-vkey-2"));
       const asOther = await viem.getContractAt("SP1VerifierAdapter", sp1.address, { client: { wallet: other } });
       await expectCustomError(asOther.write.proposeProgramVKey([newKey]), "OwnableUnauthorizedAccount", [other.account.address]);

@@ -6,7 +6,7 @@
 
 import { expect } from "chai";
 import { type ClobState, deserializeState, serializeState, stateDigest } from "../../../node/clob/state.ts";
-import { type BatchResult, ReceiptStatus, TxSignerCache, admit, applyBatch } from "../../../node/clob/stf.ts";
+import { type BatchResult, ReceiptStatus, TxSignerCache, admit } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import {
   type L1Message,
