@@ -285,6 +285,22 @@ export class OwnerIndex {
   private cap = new Int32Array(256);
   /** First free slot of each owner's segment, -1: none. */
   private free = new Int32Array(256).fill(-1);
+  /** Resting orders per owner (what ownerOrderCount reports). */
+  private live = new Int32Array(256);
+
+  /** Number of `owner`'s resting orders. */
+  count(owner: number): number {
+    return owner < this.live.length ? this.live[owner] : 0;
+  }
+
+  /**
+   * Override `owner`'s count: a partial book rebuilt from a witness holds only some of the owner's orders
+   * but must report the real count. Later additions and removals adjust it as usual.
+   */
+  setCount(owner: number, n: number): void {
+    if (owner >= this.cap.length) this.growOwners(owner);
+    this.live[owner] = n;
+  }
 
   /** Ids of `owner`'s orders (unordered). */
   ids(owner: number): number[] {
@@ -308,12 +324,14 @@ export class OwnerIndex {
     }
     this.pool[this.start[w] + i] = o.id;
     o.ownerPos = i;
+    this.live[w]++;
   }
 
   remove(o: Order): void {
     const w = o.owner;
     this.pool[this.start[w] + o.ownerPos] = -this.free[w] - 2;
     this.free[w] = o.ownerPos;
+    this.live[w]--;
   }
 
   /** Move w's full segment to the end of the pool at twice its size (slots keep their positions). */
@@ -359,6 +377,7 @@ export class OwnerIndex {
     this.used = grow(this.used, 0);
     this.cap = grow(this.cap, 0);
     this.free = grow(this.free, -1);
+    this.live = grow(this.live, 0);
   }
 }
 

@@ -208,8 +208,6 @@ export class OrderBook {
   /** Owner index -> clientId -> order, for owners with resting orders that carry a client id. */
   private readonly clients: (Map<number, Order> | undefined)[] = [];
   private readonly orderPool: Order[] = [];
-  /** Resting orders per owner index: ownerOrderCount without touching the owner's OwnerOrders. */
-  private ownerCounts = new Int32Array(1024);
   private log: ChangeLog | null = null;
 
   constructor() {
@@ -290,7 +288,7 @@ export class OrderBook {
 
   /** Number of resting orders of `owner`. */
   ownerOrderCount(owner: number): number {
-    return owner < this.ownerCounts.length ? this.ownerCounts[owner] : 0;
+    return this.owners.count(owner);
   }
 
   /**
@@ -299,15 +297,7 @@ export class OrderBook {
    * removals adjust it as usual.
    */
   setOwnerOrderCount(owner: number, count: number): void {
-    this.growOwnerCounts(owner);
-    this.ownerCounts[owner] = count;
-  }
-
-  private growOwnerCounts(owner: number): void {
-    if (owner < this.ownerCounts.length) return;
-    const c = new Int32Array(Math.max(2 * this.ownerCounts.length, owner + 1));
-    c.set(this.ownerCounts);
-    this.ownerCounts = c;
+    this.owners.setCount(owner, count);
   }
 
   /** The owner's resting orders by ascending priority sequence (then id): oldest queue priority first. */
@@ -741,8 +731,6 @@ export class OrderBook {
   private index(o: Order): void {
     this.byId.set(o.id, o);
     this.owners.add(o);
-    this.growOwnerCounts(o.owner);
-    this.ownerCounts[o.owner]++;
     if (o.clientId !== 0) {
       let m = this.clients[o.owner];
       if (m === undefined) this.clients[o.owner] = m = new Map();
@@ -757,7 +745,6 @@ export class OrderBook {
     side.afterRemove(lvl);
     this.byId.delete(o.id);
     this.owners.remove(o);
-    this.ownerCounts[o.owner]--;
     if (o.clientId !== 0) {
       const m = this.clients[o.owner]!;
       m.delete(o.clientId);

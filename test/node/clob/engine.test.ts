@@ -606,7 +606,10 @@ describe("clob book: OwnerIndex (every owner's order ids in one typed pool)", ()
         else mine.add(o.id);
       }
       if (step % 5000 === 4999) {
-        for (const [w, ids] of model) expect(idx.ids(w).sort((a, b) => a - b)).to.deep.equal([...ids].sort((a, b) => a - b));
+        for (const [w, ids] of model) {
+          expect(idx.ids(w).sort((a, b) => a - b)).to.deep.equal([...ids].sort((a, b) => a - b));
+          expect(idx.count(w)).to.equal(ids.size);
+        }
       }
     }
     expect(idx.ids(99_999)).to.deep.equal([]);
