@@ -183,7 +183,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   for (const [m, mk] of state.markets) {
     const book = mk.book;
     const { bids, asks } = bookInternals(book);
-    let log: Pick<ChangeLog, "orders" | "levels"> | ChangeLog | null = book.changes();
+    let log: BookChanges | null = book.changes();
     if (log === null) {
       // A market new since the last commit: every order and level in it is new.
       book.trackChanges(true);
@@ -193,17 +193,15 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     markets.add(m);
 
     // Removals recorded by the engine: delete the committed orders (and their client ids).
-    if ("removed" in log) {
-      const rm = log.removed;
-      for (let k = 0; k < rm.length; k += 3) {
-        const id = rm[k];
-        if (id >= committed) continue; // created and gone within the batch
-        preds.delete(id);
-        removed.push(id);
-        dels.push(orderKey(id));
-        if (rm[k + 2] !== 0) dels.push(clientKey(m, rm[k + 1], rm[k + 2]));
-        noteOwner(rm[k + 1], m);
-      }
+    const rm = log.removed;
+    for (let k = 0; k < rm.length; k += 3) {
+      const id = rm[k];
+      if (id >= committed) continue; // created and gone within the batch
+      preds.delete(id);
+      removed.push(id);
+      dels.push(orderKey(id));
+      if (rm[k + 2] !== 0) dels.push(clientKey(m, rm[k + 1], rm[k + 2]));
+      noteOwner(rm[k + 1], m);
     }
     // Listed orders: re-encode the ones resting now (an object may have been recycled into a new order;
     // either way its current state is what counts).
@@ -219,9 +217,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
         if (o.clientId !== 0) emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
       }
     }
-    if ("relinked" in log) {
-      for (const o of log.relinked) if (o.level !== null) preds.set(o.id, o.prev === null ? 0 : o.prev.id);
-    }
+    for (const o of log.relinked) if (o.level !== null) preds.set(o.id, o.prev === null ? 0 : o.prev.id);
 
     // Levels: aggregates from the engine; existence changes re-encode the closest better neighbour.
     const done = new Set<number>();
@@ -371,8 +367,11 @@ function addAddresses(state: ClobState, sh: Shadow): void {
   sh.addrCount = n;
 }
 
+/** What fast derive reads of a book's change log. */
+type BookChanges = Pick<ChangeLog, "orders" | "removed" | "levels" | "relinked">;
+
 /** Every resting order and non-empty level of a book, as a change log (a market new since the last commit). */
-function wholeBook(bids: BookSide, asks: BookSide): Pick<ChangeLog, "orders" | "levels"> {
+function wholeBook(bids: BookSide, asks: BookSide): BookChanges {
   const orders: Order[] = [];
   const levels: number[] = [];
   for (const bs of [bids, asks]) {
@@ -382,5 +381,5 @@ function wholeBook(bids: BookSide, asks: BookSide): Pick<ChangeLog, "orders" | "
       for (let o = lvl.head; o !== null; o = o.next) orders.push(o);
     }
   }
-  return { orders, levels };
+  return { orders, removed: [], levels, relinked: [] };
 }
