@@ -287,6 +287,9 @@ export class DirtySet {
   }
 }
 
+/** The global counters of a state. */
+export type Counters = Pick<ClobState, "batchIndex" | "timestamp" | "l1MessagesConsumed" | "nextOrderId" | "nextPriority" | "nextWithdrawalId">;
+
 export class ClobState {
   readonly config: ChainConfig;
   /** Index of the last applied batch (0 = genesis). */
@@ -317,6 +320,16 @@ export class ClobState {
 
   constructor(config: ChainConfig) {
     this.config = config;
+  }
+
+  /** Set the global counters from another state or a GLOBALS leaf (state reconstruction). */
+  setCounters(c: Counters): void {
+    this.batchIndex = c.batchIndex;
+    this.timestamp = c.timestamp;
+    this.l1MessagesConsumed = c.l1MessagesConsumed;
+    this.nextOrderId = c.nextOrderId;
+    this.nextPriority = c.nextPriority;
+    this.nextWithdrawalId = c.nextWithdrawalId;
   }
 
   get feeAccount(): Account {
@@ -384,12 +397,7 @@ export function createGenesisState(config: { domain: Eip712Domain; feeAccount?: 
 /** Deep copy (order books rebuilt from their canonical order; priorities preserved). O(state). */
 export function cloneState(src: ClobState): ClobState {
   const s = new ClobState({ domain: { ...src.config.domain }, feeAccount: src.config.feeAccount });
-  s.batchIndex = src.batchIndex;
-  s.timestamp = src.timestamp;
-  s.l1MessagesConsumed = src.l1MessagesConsumed;
-  s.nextOrderId = src.nextOrderId;
-  s.nextPriority = src.nextPriority;
-  s.nextWithdrawalId = src.nextWithdrawalId;
+  s.setCounters(src);
   for (const [id, m] of src.markets) {
     const book = new OrderBook();
     for (const o of m.book.orders()) book.restore(o);

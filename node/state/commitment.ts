@@ -196,12 +196,7 @@ export function stateFromLeaves(leaves: Iterable<Uint8Array>, partial = false): 
     domain: { chainId: g.chainId, verifyingContract: g.verifyingContract as Address },
     feeAccount: g.feeAccount as Address,
   });
-  s.batchIndex = g.batchIndex;
-  s.timestamp = g.timestamp;
-  s.l1MessagesConsumed = g.l1MessagesConsumed;
-  s.nextOrderId = g.nextOrderId;
-  s.nextPriority = g.nextPriority;
-  s.nextWithdrawalId = g.nextWithdrawalId;
+  s.setCounters(g);
   for (const a of assets) {
     const x = new AssetState(a.id);
     x.supply = a.supply;
