@@ -123,14 +123,21 @@ export class PriceLevel {
 let nextLogEpoch = 1;
 
 export class ChangeLog {
-  /** Orders added, changed or moved, and orders whose FIFO successor changed (each object once). */
+  /** Orders added, changed or moved, and orders whose FIFO predecessor changed (each object once). */
   readonly orders: Order[] = [];
   /** Removed orders: id, owner, clientId per removal. */
   readonly removed: number[] = [];
   /** Levels whose count, total, head, tail or existence changed, as positions: price for bids, -price-1 for asks. */
   readonly levels: number[] = [];
-  /** Orders whose FIFO predecessor changed while their own leaf did not (may repeat). */
-  readonly relinked: Order[] = [];
+  /**
+   * Every unlink from a queue, as (order id, successor id): the successor at that moment, 0 if it had none
+   * or if the successor joined its queue after the clear (priority >= priorityFloor). For an order resting
+   * since the clear, its first entry names the closest order behind it that was still in its pre-clear
+   * place then: what a derivation from pre-state leaves needs to find the neighbour a removal relinks.
+   */
+  readonly unlinked: number[] = [];
+  /** Priorities below this were given before the clear (the state's nextPriority at batch start). */
+  priorityFloor = 0;
   /**
    * An object is listed iff its logEpoch equals this. Epochs are unique across all logs, so clearing is a
    * new epoch and touches no listed object.
@@ -153,9 +160,18 @@ export class ChangeLog {
     this.removed.push(o.id, o.owner, o.clientId);
   }
 
-  clear(): void {
+  /** `o` is about to leave its queue (its successor's predecessor changes). */
+  unlink(o: Order): void {
+    this.order(o);
+    const n = o.next;
+    if (n !== null) this.order(n);
+    this.unlinked.push(o.id, n !== null && n.priority < this.priorityFloor ? n.id : 0);
+  }
+
+  clear(priorityFloor: number): void {
     this.epoch = nextLogEpoch++;
-    this.orders.length = this.removed.length = this.levels.length = this.relinked.length = 0;
+    this.priorityFloor = priorityFloor;
+    this.orders.length = this.removed.length = this.levels.length = this.unlinked.length = 0;
   }
 }
 

@@ -232,9 +232,12 @@ export class OrderBook {
     return this.log;
   }
 
-  /** Empty the change log (the STF calls it at batch start). */
-  clearChanges(): void {
-    this.log?.clear();
+  /**
+   * Empty the change log (the STF calls it at batch start). `priorityFloor`: the next priority the caller
+   * will give; orders joining a queue from now on have at least this priority.
+   */
+  clearChanges(priorityFloor: number): void {
+    this.log?.clear(priorityFloor);
   }
 
   /** `o`'s size changed in place. */
@@ -245,24 +248,21 @@ export class OrderBook {
     g.level(o.level!);
   }
 
-  /** Append `o` to `lvl` (the old tail's successor changes). */
+  /** Append `o` to `lvl` (no other order's predecessor changes). */
   private pushTo(lvl: PriceLevel, o: Order): void {
     const g = this.log;
     if (g !== null) {
       g.order(o);
-      if (lvl.tail !== null) g.order(lvl.tail);
       g.level(lvl);
     }
     lvl.push(o);
   }
 
-  /** Unlink `o` from `lvl` (its predecessor's successor changes). */
+  /** Unlink `o` from `lvl` (its successor's predecessor changes). */
   private unlinkFrom(lvl: PriceLevel, o: Order): void {
     const g = this.log;
     if (g !== null) {
-      g.order(o);
-      if (o.prev !== null) g.order(o.prev);
-      if (o.next !== null) g.relinked.push(o.next);
+      g.unlink(o);
       g.level(lvl);
     }
     lvl.unlink(o);
@@ -636,8 +636,7 @@ export class OrderBook {
     lvl.insertByPriority(n);
     if (this.log !== null) {
       this.log.order(n);
-      if (n.prev !== null) this.log.order(n.prev);
-      if (n.next !== null) this.log.relinked.push(n.next);
+      if (n.next !== null) this.log.order(n.next);
       this.log.level(lvl);
     }
     this.index(n);

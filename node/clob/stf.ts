@@ -388,7 +388,7 @@ export class BatchExecutor {
     this.keepReceipts = options.receipts !== "none";
     this.separator = domainSeparator(state.config.domain);
     state.dirty.clear();
-    for (const m of state.markets.values()) m.book.clearChanges();
+    for (const m of state.markets.values()) m.book.clearChanges(state.nextPriority);
     state.batchIndex = header.index;
     state.timestamp = header.timestamp;
     state.dirty.globals = true;

@@ -73,6 +73,7 @@ export class StateCommitment {
     const accounts = new Map<number, AccountLeaf | undefined>();
     const levels = new Map<string, LevelLeaf | undefined>();
     const markets = new Map<number, MarketLeaf | undefined>();
+    let succ: Map<number, number> | null = null;
     const touch = (k: Uint8Array) => {
       if (record !== undefined) record.push(k);
       return k;
@@ -95,7 +96,12 @@ export class StateCommitment {
         }
         return orders.get(id);
       },
-      orderPred: (id: number) => this.shadow.preds.prev(id),
+      orderSucc(id: number): number {
+        if (succ === null) succ = unlinkSuccessors(state);
+        const s = succ.get(id);
+        if (s === undefined) throw new Error(`derive: order ${id} did not leave its queue in this batch`);
+        return s;
+      },
       level(m: number, side: number, price: number): LevelLeaf | undefined {
         const k = `${m}:${side}:${price}`;
         if (!levels.has(k)) {
@@ -156,6 +162,21 @@ export class StateCommitment {
     this.stats.dels = derived.dels.length;
     return { root, derived };
   }
+}
+
+/**
+ * For each order unlinked from its queue since the batch started, the successor its first unlink recorded
+ * (ChangeLog.unlinked): an order behind it in the pre-state queue with only departed orders in between,
+ * or 0 (PreView.orderSucc).
+ */
+function unlinkSuccessors(state: ClobState): Map<number, number> {
+  const succ = new Map<number, number>();
+  for (const m of state.marketIds()) {
+    const u = state.markets.get(m)!.book.changes()?.unlinked;
+    if (u === undefined) continue;
+    for (let k = 0; k < u.length; k += 2) if (!succ.has(u[k])) succ.set(u[k], u[k + 1]);
+  }
+  return succ;
 }
 
 /**

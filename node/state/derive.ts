@@ -1,10 +1,10 @@
 // Leaf changes of one batch, derived from the pre-state leaves it touched and the post-state entities the
-// batch marked dirty (ClobState.dirty). One code path serves the full node (pre-state read from the trie
-// and its shadow indexes) and the stateless witness executor (pre-state read from the witness alone, books
-// holding only the orders the batch read), so the witness check exercises exactly the code that computes
-// the node's roots.
+// batch marked dirty (ClobState.dirty). This is what the stateless witness executor runs (pre-state read
+// from the witness alone, books holding only the orders the batch read); the node runs it too when it
+// builds a witness (pre-state read from its trie), and tests check it against the node's fast path
+// (fastderive.ts) on every batch.
 //
-// What makes a partial book enough: every derived value (level count/total/head/tail, FIFO `next`
+// What makes a partial book enough: every derived value (level count/total/head/tail, FIFO `prev`
 // pointers, the per-side level list, best prices, per-account open-order counts) is computed as
 // "pre-state leaf value + the batch's changes", walking the pre-state linked lists only through leaves the
 // batch changed (which the witness holds). Nothing is read from the post-state book structure except the
@@ -40,8 +40,13 @@ export interface PreView {
   /** Called once with everything derive() will ask for first, so implementations can batch lookups. */
   prefetch?(orderIds: number[], accountIndexes: number[]): void;
   order(id: number): OrderLeaf | undefined;
-  /** Id of the order before `id` in its level's FIFO queue; 0 when `id` is the head. */
-  orderPred(id: number): number;
+  /**
+   * Asked only for an order that left its pre-state place in this batch: the id of an order behind it in
+   * its pre-state queue such that every order in between left its place too, or 0 if every order behind
+   * it did. The closest successor qualifies; the node may answer with a later one (what its change log
+   * knows), which gives derive() the same result since it skips orders that left.
+   */
+  orderSucc(id: number): number;
   level(market: number, side: number, price: number): LevelLeaf | undefined;
   /** Price of the closest pre-state level strictly better than `price` on that side, NONE if none. */
   levelBetter(market: number, side: number, price: number): number;
@@ -68,10 +73,6 @@ export interface Derived {
   dels: Uint8Array[];
   /** Orders that left their pre-state position (removed, or moved to another position). */
   removed: number[];
-  /** [order id, new next] for every order whose leaf was written (generic derivation only; empty on the fast path). */
-  next: [number, number][];
-  /** Orders that are now the head of a level. */
-  heads: number[];
   levels: LevelChange[];
 }
 
@@ -106,7 +107,7 @@ function postOrder(state: ClobState, market: number, id: number): OrderLeaf | un
     expiry: o.expiry,
     clientId: o.clientId,
     priority: o.priority,
-    next: 0,
+    prev: 0,
   };
 }
 
@@ -117,8 +118,6 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
   const puts: Uint8Array[] = [];
   const dels: Uint8Array[] = [];
   const removedAll: number[] = [];
-  const nextOut: [number, number][] = [];
-  const heads: number[] = [];
   const levelChanges: LevelChange[] = [];
 
   const accountSet = new Set<number>(d.accounts.toArray());
@@ -186,54 +185,50 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
     if (post === undefined) dels.push(orderKey(id));
   }
 
-  // 2. per level: aggregates, head, tail, FIFO next pointers
-  const newNext = new Map<number, number>();
-  const preNext = (id: number): number => {
+  // 2. per level: aggregates, head, tail, FIFO prev pointers. The post-state queue is the pre-state queue
+  // without the orders that left their place (R), then the appended ones by priority (A).
+  const newPrev = new Map<number, number>();
+  const preOrder = (id: number): OrderLeaf => {
     const o = preOrders.get(id) ?? pv.order(id);
     if (o === undefined) throw new InsufficientWitness(`order ${id} missing from the pre-state`);
-    return o.next;
+    return o;
   };
   for (const w of levels.values()) {
     const R = w.removed;
     const A = w.appended.sort((a, b) => a.priority - b.priority);
-    const first = A.length > 0 ? A[0].id : 0;
-    const skip = (x: number) => {
-      while (x !== 0 && R.has(x)) x = preNext(x);
-      return x;
-    };
-    const survivingPred = (x: number) => {
-      let p = pv.orderPred(x);
-      while (p !== 0 && R.has(p)) p = pv.orderPred(p);
+    /** Closest pre-state predecessor of `x` that keeps its place (0: none). */
+    const stayingPred = (x: number) => {
+      let p = preOrder(x).prev;
+      while (p !== 0 && R.has(p)) p = preOrder(p).prev;
       return p;
     };
-    for (const x of w.inplace) newNext.set(x, skip(preNext(x)) || first);
+    /** Closest pre-state successor of `r` (in R) that keeps its place (0: none). */
+    const stayingSucc = (r: number) => {
+      let s = pv.orderSucc(r);
+      while (s !== 0 && R.has(s)) s = pv.orderSucc(s);
+      return s;
+    };
+    for (const x of w.inplace) newPrev.set(x, stayingPred(x));
     for (const r of R) {
-      const p = survivingPred(r);
-      if (p !== 0 && !newNext.has(p)) newNext.set(p, skip(preNext(r)) || first);
+      const s = stayingSucc(r);
+      if (s !== 0 && !newPrev.has(s)) newPrev.set(s, stayingPred(r));
     }
     let last = w.pre === undefined ? 0 : w.pre.tail;
-    while (last !== 0 && R.has(last)) last = pv.orderPred(last);
-    if (last !== 0 && first !== 0) newNext.set(last, first);
-    for (let i = 0; i < A.length; i++) newNext.set(A[i].id, i + 1 < A.length ? A[i + 1].id : 0);
+    if (last !== 0 && R.has(last)) last = stayingPred(last);
+    for (let i = 0; i < A.length; i++) newPrev.set(A[i].id, i > 0 ? A[i - 1].id : last);
+    let head = w.pre === undefined ? 0 : w.pre.head;
+    if (head !== 0 && R.has(head)) head = stayingSucc(head);
     w.count = (w.pre?.count ?? 0) + w.dCount;
     w.total = (w.pre?.total ?? 0) + w.dTotal;
-    w.head = skip(w.pre?.head ?? 0) || first;
+    w.head = head !== 0 ? head : A.length > 0 ? A[0].id : 0;
     w.tail = A.length > 0 ? A[A.length - 1].id : last;
     if (w.count < 0 || w.total < 0 || (w.count === 0) !== (w.head === 0) || (w.count === 0) !== (w.tail === 0)) {
       throw new InsufficientWitness(`inconsistent level ${w.market}/${w.side}/${w.price}: count ${w.count} head ${w.head} tail ${w.tail}`);
     }
-    if (w.head !== 0) heads.push(w.head);
   }
-  for (const [id, nx] of newNext) {
-    let o = postOrders.get(id);
-    if (o === undefined) {
-      // An untouched order whose successor changed: its fields are unchanged.
-      const pre = pv.order(id);
-      if (pre === undefined) throw new InsufficientWitness(`order ${id} missing from the pre-state`);
-      o = pre;
-    }
-    puts.push(encodeOrder({ ...o, next: nx }));
-    nextOut.push([id, nx]);
+  for (const [id, prev] of newPrev) {
+    // An untouched order whose predecessor changed keeps its other fields.
+    puts.push(encodeOrder({ ...(postOrders.get(id) ?? preOrder(id)), prev }));
   }
 
   // 3. level lists per (market, side) and best prices
@@ -369,7 +364,7 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
   }
   if (d.globals) puts.push(encodeGlobals(globalsOf(state)));
 
-  return { puts, dels, removed: removedAll, next: nextOut, heads, levels: levelChanges };
+  return { puts, dels, removed: removedAll, levels: levelChanges };
 }
 
 export function globalsOf(state: ClobState) {
@@ -396,7 +391,6 @@ export function* allLeaves(state: ClobState): Generator<Uint8Array> {
     const book = state.markets.get(m)!.book;
     yield encodeMarket({ id: m, params: state.markets.get(m)!.params, bestBid: book.bestBid(), bestAsk: book.bestAsk() });
     // book.orders(): bids best first, then asks best first, FIFO within a level.
-    let cur: OrderLeaf | null = null;
     let lv: LevelLeaf | null = null;
     const flushLevel = function* (nextPrice: number): Generator<Uint8Array> {
       if (lv !== null) {
@@ -410,23 +404,18 @@ export function* allLeaves(state: ClobState): Generator<Uint8Array> {
       mm.set(m, (mm.get(m) ?? 0) + 1);
       if (o.clientId !== 0) yield encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: o.id });
       const sameLevel = lv !== null && lv.side === o.side && lv.price === o.price;
-      if (cur !== null) {
-        cur.next = sameLevel ? o.id : 0;
-        yield encodeOrder(cur);
-      }
       if (!sameLevel) {
         yield* flushLevel(lv !== null && lv.side === o.side ? o.price : NONE);
         lv = { market: m, side: o.side, price: o.price, count: 0, total: 0, head: o.id, tail: 0, next: NONE };
       }
+      yield encodeOrder({
+        id: o.id, market: m, owner: o.owner, side: o.side, price: o.price, size: o.size,
+        expiry: o.expiry, clientId: o.clientId, priority: o.priority, prev: sameLevel ? lv!.tail : 0,
+      });
       lv!.count++;
       lv!.total += o.size;
       lv!.tail = o.id;
-      cur = {
-        id: o.id, market: m, owner: o.owner, side: o.side, price: o.price, size: o.size,
-        expiry: o.expiry, clientId: o.clientId, priority: o.priority, next: 0,
-      };
     }
-    if (cur !== null) yield encodeOrder(cur);
     yield* flushLevel(NONE);
   }
   for (const a of state.accounts) {

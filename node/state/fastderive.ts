@@ -6,7 +6,7 @@
 // nothing up by id. Equality with the generic derivation is tested on every batch of the witness tests (the
 // stateless executor uses the generic one) and by full rebuilds in the commitment tests.
 //
-// It reads engine internals (Order.prev/next, PriceLevel, BookSide, ChangeLog): see `bookInternals`.
+// It reads engine internals (Order.prev, PriceLevel, BookSide, ChangeLog): see `bookInternals`.
 
 import type { BookSide, ChangeLog, Order, PriceLevel } from "../clob/book.ts";
 import type { OrderBook } from "../clob/engine.ts";
@@ -38,51 +38,7 @@ export function bookInternals(book: OrderBook): { bids: BookSide; asks: BookSide
 /** Signed level position of an order: price for bids, -price-1 for asks. */
 export const levelPos = (side: number, price: number) => (side === Side.BUY ? price : -price - 1);
 
-/**
- * FIFO predecessor of every committed resting order (the leaves hold successors only): what the witness
- * builder's pre-state view needs to find the queue neighbour a removal relinks. Typed-array pages indexed
- * by order id (ids are dense and never reused), so a million orders add no objects for the GC to trace.
- */
-export class OrderPreds {
-  private static readonly BITS = 12;
-  private static readonly SIZE = 1 << OrderPreds.BITS;
-  /** prev id per order; NaN = not resting. */
-  private readonly pages: (Float64Array | undefined)[] = [];
-  private readonly live: number[] = [];
-
-  set(id: number, prev: number): void {
-    const pi = id >>> OrderPreds.BITS;
-    let p = this.pages[pi];
-    if (p === undefined) {
-      p = new Float64Array(OrderPreds.SIZE).fill(NaN);
-      this.pages[pi] = p;
-      this.live[pi] = 0;
-    }
-    const i = id & (OrderPreds.SIZE - 1);
-    if (Number.isNaN(p[i])) this.live[pi]++;
-    p[i] = prev;
-  }
-
-  delete(id: number): void {
-    const pi = id >>> OrderPreds.BITS;
-    const p = this.pages[pi];
-    const i = id & (OrderPreds.SIZE - 1);
-    if (p === undefined || Number.isNaN(p[i])) return;
-    p[i] = NaN;
-    if (--this.live[pi] === 0) this.pages[pi] = undefined;
-  }
-
-  /** Predecessor id (0: head of its level, or not resting). */
-  prev(id: number): number {
-    const p = this.pages[id >>> OrderPreds.BITS];
-    if (p === undefined) return 0;
-    const v = p[id & (OrderPreds.SIZE - 1)];
-    return Number.isNaN(v) ? 0 : v;
-  }
-}
-
 export interface Shadow {
-  preds: OrderPreds;
   /** nextOrderId of the committed state: orders with smaller ids that were resting then are committed. */
   committedNextOrderId: number;
   /** Address bytes of accounts 0 .. addrCount-1, 20 each, by index (addresses never change). */
@@ -95,6 +51,8 @@ export interface Shadow {
   accountMarkets: (number[] | undefined)[] | null;
   /** `${market}:${side}` -> ascending prices of the non-empty levels. */
   levelLists: Map<string, number[]>;
+  /** One bit per account index: the accounts to re-encode, collected in index order (scratch, kept zero). */
+  accountMarks: Uint32Array;
 }
 
 /** Index of the first element >= x in the ascending array `a` (a level price list). */
@@ -177,7 +135,6 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     else if (!a.includes(m)) a.push(m);
   };
   const committed = sh.committedNextOrderId;
-  const preds = sh.preds;
   const markets = new Set<number>(d.markets);
 
   for (const [m, mk] of state.markets) {
@@ -197,7 +154,6 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
     for (let k = 0; k < rm.length; k += 3) {
       const id = rm[k];
       if (id >= committed) continue; // created and gone within the batch
-      preds.delete(id);
       removed.push(id);
       dels.push(orderKey(id));
       if (rm[k + 2] !== 0) dels.push(clientKey(m, rm[k + 1], rm[k + 2]));
@@ -210,14 +166,12 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       const o = orders[k];
       if (o.level === null) continue;
       const id = o.id;
-      emit(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, o.next === null ? 0 : o.next.id));
-      preds.set(id, o.prev === null ? 0 : o.prev.id);
+      emit(encodeOrderFields(id, m, o.owner, o.side, o.price, o.size, o.expiry, o.clientId, o.priority, o.prev === null ? 0 : o.prev.id));
       if (id >= committed) {
         noteOwner(o.owner, m);
         if (o.clientId !== 0) emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
       }
     }
-    for (const o of log.relinked) if (o.level !== null) preds.set(o.id, o.prev === null ? 0 : o.prev.id);
 
     // Levels: aggregates from the engine; existence changes re-encode the closest better neighbour.
     const done = new Set<number>();
@@ -272,43 +226,65 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
   addAddresses(state, sh);
   const books = state.marketIds().map((m) => [m, state.markets.get(m)!.book] as const);
   const open: number[] = [];
-  // Ascending index: accounts were allocated in index order, so this walks the heap far more locally.
+  // Ascending index (accounts were allocated in index order, so this walks the heap far more locally),
+  // each account once: a bit per account, then a scan of the words.
   const da = d.accounts;
-  const accts = new Int32Array(da.size + owners.length);
-  for (let i = 0; i < da.size; i++) accts[i] = da.at(i);
-  for (let i = 0; i < owners.length; i++) accts[da.size + i] = owners[i];
-  accts.sort();
-  for (let k = 0; k < accts.length; k++) {
-    const idx = accts[k];
-    if (k > 0 && idx === accts[k - 1]) continue;
-    const acct = state.accounts[idx];
-    open.length = 0;
-    if (sh.accountMarkets === null) {
-      for (const [m, book] of books) {
-        const c = book.ownerOrderCount(idx);
-        if (c > 0) open.push(m, c);
-      }
-    } else {
-      const cand = [...(sh.accountMarkets[idx] ?? []), ...(ownerMk!.get(idx) ?? [])].sort((a, b) => a - b);
-      const now: number[] = [];
-      for (let i = 0; i < cand.length; i++) {
-        if (i > 0 && cand[i] === cand[i - 1]) continue;
-        const c = state.markets.get(cand[i])!.book.ownerOrderCount(idx);
-        if (c > 0) {
-          open.push(cand[i], c);
-          now.push(cand[i]);
-        }
-      }
-      sh.accountMarkets[idx] = now.length > 0 ? now : undefined;
+  const marks = accountMarksFor(sh, state.accounts.length);
+  for (let i = 0; i < da.size; i++) {
+    const idx = da.at(i);
+    marks[idx >>> 5] |= 1 << (idx & 31);
+  }
+  for (let i = 0; i < owners.length; i++) marks[owners[i] >>> 5] |= 1 << (owners[i] & 31);
+  for (let wi = 0; wi < marks.length; wi++) {
+    let word = marks[wi];
+    if (word === 0) continue;
+    marks[wi] = 0;
+    while (word !== 0) {
+      const bit = 31 - Math.clz32(word & -word);
+      word &= word - 1;
+      emit(accountLeaf(state, sh, books, ownerMk, open, 32 * wi + bit));
     }
-    emit(encodeAccountFrom(sh.addrBytes, idx, acct.nonce, state.balances, open, 20 * idx));
   }
   for (const id of d.assets) {
     const a = state.assets.get(id);
     if (a !== undefined) emit(encodeAsset({ id, supply: a.supply }));
   }
   if (d.globals) emit(encodeGlobals(globalsOf(state)));
-  return { puts, dels, removed, next: [], heads: [], levels };
+  return { puts, dels, removed, levels };
+}
+
+/** The leaf of account `idx`, its open-order counts gathered from the books (see Shadow.accountMarkets). */
+function accountLeaf(
+  state: ClobState, sh: Shadow, books: (readonly [number, OrderBook])[], ownerMk: Map<number, number[]> | null,
+  open: number[], idx: number,
+): Uint8Array {
+  open.length = 0;
+  if (sh.accountMarkets === null) {
+    for (const [m, book] of books) {
+      const c = book.ownerOrderCount(idx);
+      if (c > 0) open.push(m, c);
+    }
+  } else {
+    const cand = [...(sh.accountMarkets[idx] ?? []), ...(ownerMk!.get(idx) ?? [])].sort((a, b) => a - b);
+    const now: number[] = [];
+    for (let i = 0; i < cand.length; i++) {
+      if (i > 0 && cand[i] === cand[i - 1]) continue;
+      const c = state.markets.get(cand[i])!.book.ownerOrderCount(idx);
+      if (c > 0) {
+        open.push(cand[i], c);
+        now.push(cand[i]);
+      }
+    }
+    sh.accountMarkets[idx] = now.length > 0 ? now : undefined;
+  }
+  return encodeAccountFrom(sh.addrBytes, idx, state.accounts[idx].nonce, state.balances, open, 20 * idx);
+}
+
+/** Shadow.accountMarks with room for `n` accounts. */
+function accountMarksFor(sh: Shadow, n: number): Uint32Array {
+  const words = (n + 31) >>> 5;
+  if (sh.accountMarks.length < words) sh.accountMarks = new Uint32Array(Math.max(words, 2 * sh.accountMarks.length));
+  return sh.accountMarks;
 }
 
 /** Above this many markets, accounts' open-order counts are gathered through Shadow.accountMarkets. */
@@ -329,12 +305,12 @@ function accountMarketsOf(state: ClobState): (number[] | undefined)[] {
 /** Build the shadow indexes from a full state. */
 export function buildShadow(state: ClobState): Shadow {
   const sh: Shadow = {
-    preds: new OrderPreds(),
     committedNextOrderId: state.nextOrderId,
     addrBytes: new Uint8Array(0),
     addrCount: 0,
     accountMarkets: state.markets.size > MANY_MARKETS ? accountMarketsOf(state) : null,
     levelLists: new Map(),
+    accountMarks: new Uint32Array(0),
   };
   for (const [m, mk] of state.markets) {
     mk.book.trackChanges(true);
@@ -344,7 +320,6 @@ export function buildShadow(state: ClobState): Shadow {
       for (const lvl of bs.levels) {
         if (lvl.count === 0) continue;
         list.push(lvl.price);
-        for (let o = lvl.head; o !== null; o = o.next) sh.preds.set(o.id, o.prev === null ? 0 : o.prev.id);
       }
       list.sort((a, b) => a - b);
       sh.levelLists.set(`${m}:${bs.isBid ? Side.BUY : Side.SELL}`, list);
@@ -368,7 +343,7 @@ function addAddresses(state: ClobState, sh: Shadow): void {
 }
 
 /** What fast derive reads of a book's change log. */
-type BookChanges = Pick<ChangeLog, "orders" | "removed" | "levels" | "relinked">;
+type BookChanges = Pick<ChangeLog, "orders" | "removed" | "levels">;
 
 /** Every resting order and non-empty level of a book, as a change log (a market new since the last commit). */
 function wholeBook(bids: BookSide, asks: BookSide): BookChanges {
@@ -381,5 +356,5 @@ function wholeBook(bids: BookSide, asks: BookSide): BookChanges {
       for (let o = lvl.head; o !== null; o = o.next) orders.push(o);
     }
   }
-  return { orders, removed: [], levels, relinked: [] };
+  return { orders, removed: [], levels };
 }

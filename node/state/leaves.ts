@@ -60,8 +60,8 @@ export interface OrderLeaf {
   expiry: number;
   clientId: number;
   priority: number;
-  /** Id of the next order in the same price level's FIFO queue, 0 for the tail. */
-  next: number;
+  /** Id of the previous order in the same price level's FIFO queue, 0 for the head. */
+  prev: number;
 }
 export interface LevelLeaf {
   market: number;
@@ -363,10 +363,10 @@ export function encodeAccount(a: AccountLeaf): Uint8Array {
 /** encodeOrder without an intermediate object (hot path). */
 export function encodeOrderFields(
   id: number, market: number, owner: number, side: number, price: number, size: number,
-  expiry: number, clientId: number, priority: number, next: number,
+  expiry: number, clientId: number, priority: number, prev: number,
 ): Uint8Array {
   return WL(66).u8(Tag.ORDER).u64(id).u32(market).u32(owner).u8(side).u64(price).u64(size).u64(expiry)
-    .u64(clientId).u64(priority).u64(next).done();
+    .u64(clientId).u64(priority).u64(prev).done();
 }
 
 /**
@@ -405,7 +405,7 @@ export function encodeOrder(o: OrderLeaf): Uint8Array {
     .u64(o.expiry)
     .u64(o.clientId)
     .u64(o.priority)
-    .u64(o.next)
+    .u64(o.prev)
     .done();
 }
 export function encodeLevel(l: LevelLeaf): Uint8Array {
@@ -493,7 +493,7 @@ export function decodeLeaf(b: Uint8Array): DecodedLeaf {
           expiry: r.u64(),
           clientId: r.u64(),
           priority: r.u64(),
-          next: r.u64(),
+          prev: r.u64(),
         },
       };
       break;

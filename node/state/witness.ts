@@ -505,7 +505,7 @@ export function buildWitness(trie: Trie, reads: Uint8Array[][], derived: Derived
 
 function witnessPreView(leaves: Uint8Array[]): PreView {
   const orders = new Map<number, OrderLeaf>();
-  const pred = new Map<number, number>();
+  const succ = new Map<number, number>();
   const levels = new Map<string, LevelLeaf>();
   const sides = new Map<string, LevelLeaf[]>();
   const markets = new Map<number, MarketLeaf>();
@@ -514,7 +514,7 @@ function witnessPreView(leaves: Uint8Array[]): PreView {
     const d = decodeLeaf(e);
     if (d.tag === Tag.ORDER) {
       orders.set(d.v.id, d.v);
-      if (d.v.next !== 0) pred.set(d.v.next, d.v.id);
+      if (d.v.prev !== 0) succ.set(d.v.prev, d.v.id);
     } else if (d.tag === Tag.LEVEL) {
       levels.set(`${d.v.market}:${d.v.side}:${d.v.price}`, d.v);
       const k = `${d.v.market}:${d.v.side}`;
@@ -527,7 +527,15 @@ function witnessPreView(leaves: Uint8Array[]): PreView {
   const better = (side: number, a: number, b: number) => (side === Side.BUY ? a > b : a < b);
   return {
     order: (id) => orders.get(id),
-    orderPred: (id) => pred.get(id) ?? 0,
+    orderSucc(id) {
+      const s = succ.get(id);
+      if (s !== undefined) return s;
+      // No witness leaf follows it: only right if it was its level's tail.
+      const o = orders.get(id);
+      const l = o === undefined ? undefined : levels.get(`${o.market}:${o.side}:${o.price}`);
+      if (l === undefined || l.tail !== id) throw new InsufficientWitness(`witness: the order after ${id} is missing`);
+      return 0;
+    },
     level: (m, side, price) => levels.get(`${m}:${side}:${price}`),
     levelBetter(m, side, price) {
       let best: LevelLeaf | undefined;

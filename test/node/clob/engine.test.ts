@@ -529,7 +529,7 @@ describe("clob engine: OrderBook", () => {
 describe("clob engine: change log (trackChanges, for the state commitment)", () => {
   const ids = (os: readonly RestingOrder[]) => os.map((o) => o.id).sort((x, y) => x - y);
 
-  it("lists what each mutation touches, records removals, and is off by default", () => {
+  it("lists what each mutation touches, records removals and unlinks, and is off by default", () => {
     const b = new OrderBook();
     const a1 = sell(b, 100, 5, 1).id;
     const a2 = sell(b, 100, 5, 2).id;
@@ -538,29 +538,35 @@ describe("clob engine: change log (trackChanges, for the state commitment)", () 
     expect(b.changes()).to.equal(null);
     b.trackChanges(true);
     const log = b.changes()!;
-    expect(log.orders.length + log.levels.length + log.removed.length).to.equal(0);
+    b.clearChanges(nextPrio);
+    expect(log.orders.length + log.levels.length + log.removed.length + log.unlinked.length).to.equal(0);
 
-    // cancel from the middle: the order, its predecessor (successor pointer), the level; its successor relinked
+    // cancel from the middle: the order, its successor (predecessor pointer), the level; the unlink names
+    // the successor
     expect(b.cancel(a2)?.id).to.equal(a2);
-    expect(ids(log.orders)).to.deep.equal([a1, a2]);
+    expect(ids(log.orders)).to.deep.equal([a2, a3]);
     expect(log.removed).to.deep.equal([a2, 2, 0]);
-    expect(log.relinked.map((o) => o.id)).to.deep.equal([a3]);
+    expect(log.unlinked).to.deep.equal([a2, a3]);
     // asks are listed as -price-1
     expect(log.levels).to.deep.equal([-101]);
-    // a partial fill of the head: the maker and its level, already listed, are listed once
+    // a partial fill of the head lists the maker; its level, already listed, is listed once
     buy(b, 100, 2, 9);
-    expect(ids(log.orders)).to.deep.equal([a1, a2]);
-    expect(log.orders.filter((o) => o.id === a1).length).to.equal(1);
+    expect(ids(log.orders)).to.deep.equal([a1, a2, a3]);
+    expect(log.levels).to.deep.equal([-101]);
     // a cancel with a client id records it; an untouched order is not listed
     b.cancel(far);
     expect(log.removed.slice(3)).to.deep.equal([far, 4, 77]);
     expect(log.levels).to.deep.equal([-101, -121]);
 
-    b.clearChanges();
-    expect(log.orders.length + log.levels.length + log.relinked.length + log.removed.length).to.equal(0);
-    // a new order rests: it and the old tail (successor pointer) are listed
+    b.clearChanges(nextPrio);
+    expect(log.orders.length + log.levels.length + log.unlinked.length + log.removed.length).to.equal(0);
+    // a new order rests: only it is listed (the old tail's leaf does not change)
     const a4 = sell(b, 100, 1, 5).id;
+    expect(ids(log.orders)).to.deep.equal([a4]);
+    // the tail's predecessor leaves: its successor joined after the clear, so the unlink names none
+    b.cancel(a3);
     expect(ids(log.orders)).to.deep.equal([a3, a4]);
+    expect(log.unlinked).to.deep.equal([a3, 0]);
     b.trackChanges(false);
     expect(b.changes()).to.equal(null);
   });

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createGenesisState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
+import { keccak256 } from "../../../node/state/keccak.ts";
 import { Workload } from "../../../node/state/workload.ts";
 import { applyAndWitness, applyBatchRecording, buildWitness, verifyWitness } from "../../../node/state/witness.ts";
 import { SelfTradePrevention, Side, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
@@ -120,6 +121,39 @@ describe("witnesses for stateless execution", () => {
     const v = verifyWitness(witness.bytes, pre, batch, [], { signerCache: wl.signers });
     expect(JSON.stringify(v.result.txReceipts)).to.equal(JSON.stringify(result.txReceipts));
     expect(hex(v.postRoot)).to.equal(hex(root));
+  });
+
+  it("a witness that hides the order behind a cancelled one is rejected (no successor only at the tail)", function () {
+    const { wl, state, sc } = committedBook();
+    const book = state.markets.get(0)!.book;
+    let level = book.bestAsk();
+    while ([...book.levelOrders(Side.SELL, level)].length < 2) level++;
+    const [head, behind] = [...book.levelOrders(Side.SELL, level)].map((o) => ({ id: o.id, owner: o.owner }));
+    const account = wl.addresses[head.owner - 1];
+    const sig = { r: new Uint8Array(32).fill(1), s: new Uint8Array(32).fill(1), v: 0 as const };
+    const tx = { kind: TxKind.CANCEL, account, nonce: state.accounts[head.owner].nonce, sig, market: 0, orderId: head.id } as Tx;
+    wl.signers.set(tx, account);
+    const batch = { index: state.batchIndex + 1, timestamp: state.timestamp + 12, txs: [tx] };
+    const pre = sc.root();
+    const { root, witness } = applyAndWitness(sc, state, batch, [], { signerCache: wl.signers });
+    expect(hex(verifyWitness(witness.bytes, pre, batch, [], { signerCache: wl.signers }).postRoot)).to.equal(hex(root));
+    // Replace the LEAF record (0x02 ‖ u16 len ‖ leaf) of the order behind by a HASH record of the same
+    // subtree hash: the witness still hashes to the pre-state root, but no longer shows that order.
+    const w = witness.bytes;
+    let at = -1;
+    for (let i = 0; i + 12 < w.length && at < 0; i++) {
+      if (w[i] !== 0x02 || w[i + 3] !== 0x05 || (w[i + 1] << 8 | w[i + 2]) !== 66) continue;
+      if (Buffer.from(w.subarray(i + 4, i + 12)).readBigUInt64BE() === BigInt(behind.id)) at = i;
+    }
+    expect(at, "the order behind is in the honest witness").to.be.greaterThan(-1);
+    const leaf = w.subarray(at + 3, at + 3 + 66);
+    const h = keccak256(Uint8Array.from([0, ...leaf]));
+    const hidden = new Uint8Array(w.length - 69 + 33);
+    hidden.set(w.subarray(0, at));
+    hidden[at] = 0x01;
+    hidden.set(h, at + 1);
+    hidden.set(w.subarray(at + 69), at + 33);
+    expect(() => verifyWitness(hidden, pre, batch, [], { signerCache: wl.signers })).to.throw(/the order after \d+ is missing/);
   });
 
   it("a tampered witness is rejected", function () {
