@@ -7,7 +7,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 
 interface NativeKeccak {
   keccakMany(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, outIdx?: Int32Array): void;
-  keyPaths?(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, keyLen: Int32Array, hashedTag: number): number;
+  keyPaths?(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, keyLen: Int32Array, hashedTags: number): number;
   hashNodes(children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array): void;
   hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void;
   trieApply?: TrieApplyFn;

@@ -1,18 +1,21 @@
 // Key paths of the state trie (docs/stf.md "State commitment", "Key paths"): where a leaf sits.
 //
-//   ACCOUNT (tag 4): keyPath = 0x04 ‖ keccak256(key)[0:31]
-//   every other tag: keyPath = key ‖ 0x00 padding to 32 bytes
+//   ACCOUNT (tag 4), CLIENT (tag 7): keyPath = tag ‖ keccak256(key)[0:31]
+//   every other tag:                keyPath = key ‖ 0x00 padding to 32 bytes
 //
 // Why structured: order ids are sequential and price levels cluster at the touch, so the leaves one batch
 // writes share most of their path nodes; a batch hashes a few nodes per new order instead of a fresh
-// ~11-node path each (hashed keys scatter them). Accounts stay hashed: addresses are chosen by users, and
-// hashing keeps anyone from grinding long shared prefixes into the account subtree.
+// ~11-node path each (hashed keys scatter them). Accounts and client ids stay hashed: addresses and client
+// ids are chosen by users, and two keys that share a long prefix sit at the end of a chain of single-child
+// nodes that every write to either re-hashes (two client ids 1 and 2 of one owner: ~25 nodes).
 
 import { keccakMany, nativeKeyPaths } from "./keccak.ts";
 import { Tag } from "./leaves.ts";
 
 /** Whether keys of this tag are hashed into their path. */
-export const isHashedTag = (tag: number): boolean => tag === Tag.ACCOUNT;
+export const isHashedTag = (tag: number): boolean => tag === Tag.ACCOUNT || tag === Tag.CLIENT;
+/** The hashed tags as a bit set (bit t: tag t), for the native addon. */
+const HASHED_TAGS = (1 << Tag.ACCOUNT) | (1 << Tag.CLIENT);
 
 /** Key path of one key (32 bytes). */
 export function keyPath(key: Uint8Array): Uint8Array {
@@ -76,7 +79,7 @@ export function keyLenTable(keyLen: (tag: number) => number): Int32Array {
 export function keyPathsOfLeaves(data: Uint8Array, offs: Uint32Array, n: number, out: Uint8Array, lens: Int32Array): void {
   const o = offs.length === n + 1 ? offs : offs.subarray(0, n + 1);
   if (nativeKeyPaths !== null) {
-    const bad = nativeKeyPaths(data, o, out, lens, Tag.ACCOUNT);
+    const bad = nativeKeyPaths(data, o, out, lens, HASHED_TAGS);
     if (bad >= 0) throw new Error(`trie: bad leaf encoding (tag ${data[o[bad]]}, ${o[bad + 1] - o[bad]} bytes)`);
     return;
   }

@@ -50,13 +50,14 @@ pub fn is_key(key: &[u8]) -> bool {
     matches!(key.first().and_then(|&t| key_len(t)), Some(kl) if kl == key.len())
 }
 
-/// `keyPath(k)`: ACCOUNT keys `0x04 ‖ H(k)[0..31]` (addresses are user-chosen: hashing stops prefix
-/// grinding); other keys `k` padded with zeros (sequential order ids and nearby prices share path nodes).
+/// `keyPath(k)`: ACCOUNT and CLIENT keys `tag ‖ H(k)[0..31]` (addresses and client ids are user-chosen:
+/// hashing stops long shared prefixes); other keys `k` padded with zeros (sequential order ids and nearby
+/// prices share path nodes).
 /// Keys are at most 21 bytes (`key_len`).
 pub fn key_path(key: &[u8]) -> [u8; 32] {
     let mut p = [0u8; 32];
-    if key.first() == Some(&TAG_ACCOUNT) {
-        p[0] = TAG_ACCOUNT;
+    if let Some(&tag @ (TAG_ACCOUNT | TAG_CLIENT)) = key.first() {
+        p[0] = tag;
         p[1..].copy_from_slice(&keccak256(key)[..31]);
     } else {
         let n = key.len().min(32);

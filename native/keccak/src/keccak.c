@@ -223,10 +223,13 @@ static napi_value KeccakMany(napi_env env, napi_callback_info info) {
 }
 
 // keyPaths(data: Uint8Array, offsets: Uint32Array(count+1), out: Uint8Array(32*count), keyLen: Int32Array(256),
-//          hashedTag: number) -> -1, or the index of the first item whose tag has no key length or is shorter
+//          hashedTags: number) -> -1, or the index of the first item whose tag has no key length or is shorter
 // than its key. Item i is a leaf encoding (or a bare key) data[off[i]..off[i+1]]; its key is its first
-// keyLen[tag] bytes. Key path (docs/stf.md "Trie"): tag == hashedTag: tag || keccak256(key)[0..31];
-// otherwise the key zero-padded to 32 bytes (keys longer than 32 bytes are refused like bad tags).
+// keyLen[tag] bytes. Key path (docs/stf.md "Trie"): tag < 32 with bit `tag` of hashedTags set:
+// tag || keccak256(key)[0..31]; otherwise the key zero-padded to 32 bytes (keys longer than 32 bytes are
+// refused like bad tags).
+static inline int is_hashed(uint8_t tag, uint32_t hashedTags) { return tag < 32 && ((hashedTags >> tag) & 1u); }
+
 static napi_value KeyPaths(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -234,10 +237,10 @@ static napi_value KeyPaths(napi_env env, napi_callback_info info) {
   uint8_t *data, *out;
   int32_t *offs, *kl;
   size_t dlen, olen, nOffs, nkl;
-  int32_t hashed;
+  uint32_t hashed;
   if (argc < 5 || !get_bytes(env, argv[0], &data, &dlen) || !get_i32(env, argv[1], &offs, &nOffs) ||
       !get_bytes(env, argv[2], &out, &olen) || !get_i32(env, argv[3], &kl, &nkl) || nkl < 256 || nOffs < 1 ||
-      napi_get_value_int32(env, argv[4], &hashed) != napi_ok) {
+      napi_get_value_uint32(env, argv[4], &hashed) != napi_ok) {
     napi_throw_error(env, NULL, "keyPaths: bad arguments");
     return NULL;
   }
@@ -253,7 +256,7 @@ static napi_value KeyPaths(napi_env env, napi_callback_info info) {
     int32_t k = kl[e[0]];
     if (k <= 0 || k > 32 || (uint32_t)k > o[i + 1] - o[i]) { bad = (int64_t)i; break; }
     uint8_t* dst = out + 32 * i;
-    if (e[0] == (uint8_t)hashed) {
+    if (is_hashed(e[0], hashed)) {
       lanes_add(&L, e, (size_t)k, dst);
     } else {
       memcpy(dst, e, (size_t)k);
@@ -264,7 +267,7 @@ static napi_value KeyPaths(napi_env env, napi_callback_info info) {
   size_t done = bad < 0 ? count : (size_t)bad;
   for (size_t i = 0; i < done; i++) {
     const uint8_t* e = data + o[i];
-    if (e[0] != (uint8_t)hashed) continue;
+    if (!is_hashed(e[0], hashed)) continue;
     uint8_t* dst = out + 32 * i;
     memmove(dst + 1, dst, 31);
     dst[0] = e[0];

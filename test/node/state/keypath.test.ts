@@ -7,11 +7,13 @@ import { XorShift32 } from "../../../node/sim/rng.ts";
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 describe("state key paths (docs/stf.md \"Trie\")", () => {
-  it("follow the rule: ACCOUNT 0x04 ‖ keccak(key)[0:31], other keys zero-padded", () => {
+  it("follow the rule: ACCOUNT and CLIENT tag ‖ keccak(key)[0:31], other keys zero-padded", () => {
     const order = Uint8Array.of(Tag.ORDER, 0, 0, 0, 0, 0, 0, 0x12, 0x34);
     expect(hex(keyPath(order))).to.equal(`05000000000000123400${"00".repeat(22)}`);
     const account = Uint8Array.from([Tag.ACCOUNT, ...new Array(20).fill(0xab)]);
     expect(hex(keyPath(account))).to.equal(`04${hex(keccak256(account)).slice(0, 62)}`);
+    const client = Uint8Array.of(Tag.CLIENT, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1);
+    expect(hex(keyPath(client))).to.equal(`07${hex(keccak256(client)).slice(0, 62)}`);
   });
 
   it("the batched path over leaf encodings (native when built) equals the rule key by key", () => {
