@@ -9,6 +9,8 @@ interface NativeKeccak {
   keccakMany(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, outIdx?: Int32Array): void;
   keyPaths?(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, keyLen: Int32Array, hashedTags: number): number;
   hashNodes(children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array): void;
+  hashDirtyNodes?: HashDirtyNodesFn;
+  prefixOrder?(kps: Uint8Array, order: Uint32Array): void;
   hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void;
   trieApply?: TrieApplyFn;
   copySlots?(src: Uint8Array, offs: Uint32Array, opLeaf: Int32Array, arena: Uint8Array, leafLen: Uint16Array, slot: number): void;
@@ -32,7 +34,12 @@ function loadNative(): NativeKeccak | null {
 export type TrieApplyFn = (
   meta: Int32Array, children: Int32Array, nodeDepth: Uint8Array, nodeFlag: Uint8Array, leafKey: Uint8Array,
   leafFlag: Uint8Array, nodeFree: Int32Array, leafFree: Int32Array, dirtyNodes: Int32Array,
-  dirtyLeaves: Int32Array, kps: Uint8Array, isDel: Uint8Array, opLeaf: Int32Array, start: number,
+  dirtyLeaves: Int32Array, kps: Uint8Array, isDel: Uint8Array, opLeaf: Int32Array, start: number, order?: Uint32Array,
+) => number;
+
+export type HashDirtyNodesFn = (
+  children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, dirty: Int32Array, count: number,
+  nodeFlag: Uint8Array, nodeDepth: Uint8Array,
 ) => number;
 
 const native = loadNative();
@@ -45,6 +52,17 @@ export const nativeKeyPaths = native?.keyPaths ?? null;
 
 /** The native structural trie update (node/state/trie.ts has the JS twin), or null. */
 export const nativeTrieApply: TrieApplyFn | null = native?.trieApply ?? null;
+
+/**
+ * The commit's node pass in one native call (node/state/trie.ts rehash has the JS twin): the dirty nodes
+ * still flagged, grouped by depth deepest first, hashed as hashNodes does. Returns how many. Null without
+ * the addon.
+ */
+export const nativeHashDirtyNodes: HashDirtyNodesFn | null = native?.hashDirtyNodes ?? null;
+
+/** Native prefixOrder (node/state/trie.ts has the JS twin), or null. */
+export const nativePrefixOrder: ((kps: Uint8Array, order: Uint32Array) => void) | null =
+  native?.prefixOrder === undefined ? null : native.prefixOrder.bind(native);
 
 /** Which implementation is in use: "native-avx512", "native-scalar" or "js". */
 export const keccakBackend: string = native === null ? "js" : native.simd() ? "native-avx512" : "native-scalar";

@@ -15,7 +15,9 @@
 // applied by commit(), which hashes key paths, dirty leaves and dirty nodes in a few native batch calls
 // (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
 
-import { copySlots, hashLeaves, hashNodes, keccak256, keccakMany, nativeTrieApply } from "./keccak.ts";
+import {
+  copySlots, hashLeaves, hashNodes, keccak256, keccakMany, nativeHashDirtyNodes, nativePrefixOrder, nativeTrieApply,
+} from "./keccak.ts";
 import { keyLenTable, keyPath, keyPathsInto, keyPathsOfLeaves } from "./keypath.ts";
 import type { LeafBatch } from "./leaves.ts";
 
@@ -42,6 +44,11 @@ export interface TrieProof {
  * only on the key set, and ops on one key keep their order). One counting sort pass.
  */
 export function prefixOrder(kps: Uint8Array, n: number): Uint32Array {
+  if (nativePrefixOrder !== null) {
+    const order = new Uint32Array(n);
+    nativePrefixOrder(kps, order);
+    return order;
+  }
   const start = new Uint32Array(65537);
   for (let i = 0; i < n; i++) start[((kps[32 * i] << 8) | kps[32 * i + 1]) + 1]++;
   for (let b = 1; b <= 65536; b++) start[b] += start[b - 1];
@@ -246,41 +253,25 @@ export class Trie {
    */
   private applyOps(kps: Uint8Array, isDel: Uint8Array, n: number): { leaf: Int32Array; order: Uint32Array } {
     const order = prefixOrder(kps, n);
-    const src = new Uint32Array(kps.buffer, kps.byteOffset, 8 * n);
-    const dst = new Uint32Array(8 * n);
-    const sDel = new Uint8Array(n);
-    for (let j = 0; j < n; j++) {
-      const i = order[j];
-      for (let w = 0; w < 8; w++) dst[8 * j + w] = src[8 * i + w];
-      sDel[j] = isDel[i];
-    }
-    const skps = new Uint8Array(dst.buffer);
-    const sLeaf = this.applyOpsInOrder(skps, sDel, n);
     const leaf = new Int32Array(n);
-    for (let j = 0; j < n; j++) leaf[order[j]] = sLeaf[j];
-    return { leaf, order };
-  }
-
-  /** applyOps in the given order. */
-  private applyOpsInOrder(kps: Uint8Array, isDel: Uint8Array, n: number): Int32Array {
-    const opLeaf = new Int32Array(n);
     if (this.useNative) {
-      let i = 0;
-      while (i < n) {
-        this.reserve(n - i);
-        i = nativeTrieApply!(
+      let j = 0;
+      while (j < n) {
+        this.reserve(n - j);
+        j = nativeTrieApply!(
           this.meta, this.children, this.nodeDepth, this.nodeFlag, this.leafKey, this.leafFlag, this.nodeFree,
-          this.leafFree, this.dirtyNodes, this.dirtyLeaves, kps, isDel, opLeaf, i,
+          this.leafFree, this.dirtyNodes, this.dirtyLeaves, kps, isDel, leaf, j, order,
         );
       }
     } else {
-      const kps32 = new Uint32Array(kps.buffer);
-      for (let i = 0; i < n; i++) {
+      const kps32 = new Uint32Array(kps.buffer, kps.byteOffset, 8 * n);
+      for (let j = 0; j < n; j++) {
+        const i = order[j];
         this.reserve(1);
-        opLeaf[i] = isDel[i] ? (this.remove(kps, kps32, 32 * i), -1) : this.insert(kps, kps32, 32 * i);
+        leaf[i] = isDel[i] ? (this.remove(kps, kps32, 32 * i), -1) : this.insert(kps, kps32, 32 * i);
       }
     }
-    return opLeaf;
+    return { leaf, order };
   }
 
   rootHash(): Uint8Array {
@@ -579,7 +570,10 @@ export class Trie {
     t0 = t1;
     // Nodes, deepest first; one group per depth.
     const nn = m[M.DIRTYN];
-    if (nn > 0) {
+    if (nn > 0 && nativeHashDirtyNodes !== null) {
+      m[M.DIRTYN] = 0;
+      st.nodes = nativeHashDirtyNodes(this.children, this.nodeHash, this.leafHash, this.dirtyNodes, nn, this.nodeFlag, this.nodeDepth);
+    } else if (nn > 0) {
       m[M.DIRTYN] = 0;
       const dn = this.dirtyNodes;
       const nf = this.nodeFlag;

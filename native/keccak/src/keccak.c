@@ -280,31 +280,20 @@ static napi_value KeyPaths(napi_env env, napi_callback_info info) {
 // hashNodes(children: Int32Array(4*cap), nodeHash: Uint8Array(32*cap), leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array)
 // Child ref r: 0 empty (32 zero bytes), r > 0 internal node r-1 (nodeHash), r < 0 leaf -r-1 (leafHash).
 // node hash = keccak256(0x01 || c0 || c1 || c2 || c3). Nodes of one group are independent; groups run in order.
-static napi_value HashNodes(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t *children, *list, *ends;
-  uint8_t *nodeHash, *leafHash;
-  size_t nc, nh, lh, nl, ne;
-  if (argc < 5 || !get_i32(env, argv[0], &children, &nc) || !get_bytes(env, argv[1], &nodeHash, &nh) ||
-      !get_bytes(env, argv[2], &leafHash, &lh) || !get_i32(env, argv[3], &list, &nl) || !get_i32(env, argv[4], &ends, &ne)) {
-    napi_throw_error(env, NULL, "hashNodes: bad arguments");
-    return NULL;
-  }
-  size_t nodeCap = nc / 4;
-  if (nh / 32 < nodeCap) nodeCap = nh / 32;
-  size_t leafCap = lh / 32;
+// Hash the nodes of `list` in groups (ends[g] = end of group g; a group may read results of earlier ones).
+// Returns 0, or -1 if a node or child ref is out of range (nothing after it is hashed).
+static int hash_node_groups(const int32_t* children, uint8_t* nodeHash, const uint8_t* leafHash, size_t nodeCap,
+                            size_t leafCap, const int32_t* list, size_t nl, const int32_t* ends, size_t ne) {
   static const uint8_t ZERO[32] = {0};
   Lanes8 L;
   L.n = 0;
   size_t start = 0;
   for (size_t g = 0; g < ne; g++) {
     size_t end = (size_t)ends[g];
-    if (end > nl || end < start) { napi_throw_error(env, NULL, "hashNodes: bad group"); return NULL; }
+    if (end > nl || end < start) return -1;
     for (size_t j = start; j < end; j++) {
       int32_t n = list[j];
-      if (n < 0 || (size_t)n >= nodeCap) { napi_throw_error(env, NULL, "hashNodes: node out of range"); return NULL; }
+      if (n < 0 || (size_t)n >= nodeCap) return -1;
       // Software prefetch: the child row 16 nodes ahead, the child hashes 8 nodes ahead (random access).
       if (j + 16 < end && (size_t)list[j + 16] < nodeCap) __builtin_prefetch(children + 4 * (size_t)list[j + 16]);
       if (j + 8 < end && (size_t)list[j + 8] < nodeCap) {
@@ -321,8 +310,8 @@ static napi_value HashNodes(napi_env env, napi_callback_info info) {
         int32_t r = children[4 * n + k];
         const uint8_t* src;
         if (r == 0) src = ZERO;
-        else if (r > 0) { if ((size_t)(r - 1) >= nodeCap) goto bad; src = nodeHash + 32 * (size_t)(r - 1); }
-        else { if ((size_t)(-(int64_t)r - 1) >= leafCap) goto bad; src = leafHash + 32 * (size_t)(-(int64_t)r - 1); }
+        else if (r > 0) { if ((size_t)(r - 1) >= nodeCap) return -1; src = nodeHash + 32 * (size_t)(r - 1); }
+        else { if ((size_t)(-(int64_t)r - 1) >= leafCap) return -1; src = leafHash + 32 * (size_t)(-(int64_t)r - 1); }
         memcpy(b + 1 + 32 * k, src, 32);
       }
       memset(b + 129, 0, 7);
@@ -332,9 +321,104 @@ static napi_value HashNodes(napi_env env, napi_callback_info info) {
     lanes_flush(&L);  // the next group may read these results
     start = end;
   }
+  return 0;
+}
+
+static napi_value HashNodes(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t *children, *list, *ends;
+  uint8_t *nodeHash, *leafHash;
+  size_t nc, nh, lh, nl, ne;
+  if (argc < 5 || !get_i32(env, argv[0], &children, &nc) || !get_bytes(env, argv[1], &nodeHash, &nh) ||
+      !get_bytes(env, argv[2], &leafHash, &lh) || !get_i32(env, argv[3], &list, &nl) || !get_i32(env, argv[4], &ends, &ne)) {
+    napi_throw_error(env, NULL, "hashNodes: bad arguments");
+    return NULL;
+  }
+  size_t nodeCap = nc / 4;
+  if (nh / 32 < nodeCap) nodeCap = nh / 32;
+  if (hash_node_groups(children, nodeHash, leafHash, nodeCap, lh / 32, list, nl, ends, ne) != 0) {
+    napi_throw_error(env, NULL, "hashNodes: node or child out of range");
+  }
   return NULL;
-bad:
-  napi_throw_error(env, NULL, "hashNodes: child out of range");
+}
+
+// hashDirtyNodes(children, nodeHash, leafHash, dirty: Int32Array, count, nodeFlag: Uint8Array,
+//                nodeDepth: Uint8Array) -> nodes hashed
+// The commit's node pass in one call: the first `count` entries of `dirty` whose nodeFlag is 1 (the flag is
+// cleared; freed nodes have it 0, repeats are skipped), grouped by depth, deepest first, then hashed as
+// hashNodes does.
+static napi_value HashDirtyNodes(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t *children, *dirty;
+  uint8_t *nodeHash, *leafHash, *flag, *depth;
+  size_t nc, nh, lh, nd, nf, ndep;
+  uint32_t count;
+  if (argc < 7 || !get_i32(env, argv[0], &children, &nc) || !get_bytes(env, argv[1], &nodeHash, &nh) ||
+      !get_bytes(env, argv[2], &leafHash, &lh) || !get_i32(env, argv[3], &dirty, &nd) ||
+      napi_get_value_uint32(env, argv[4], &count) != napi_ok || !get_bytes(env, argv[5], &flag, &nf) ||
+      !get_bytes(env, argv[6], &depth, &ndep) || count > nd) {
+    napi_throw_error(env, NULL, "hashDirtyNodes: bad arguments");
+    return NULL;
+  }
+  size_t nodeCap = nc / 4;
+  if (nh / 32 < nodeCap) nodeCap = nh / 32;
+  if (nf < nodeCap) nodeCap = nf;
+  if (ndep < nodeCap) nodeCap = ndep;
+  int32_t* live = (int32_t*)malloc(sizeof(int32_t) * (count > 0 ? count : 1));
+  int32_t* list = (int32_t*)malloc(sizeof(int32_t) * (count > 0 ? count : 1));
+  if (live == NULL || list == NULL) { free(live); free(list); napi_throw_error(env, NULL, "hashDirtyNodes: out of memory"); return NULL; }
+  size_t counts[256] = {0};
+  size_t cnt = 0;
+  int maxD = 0;
+  for (size_t j = 0; j < count; j++) {
+    int32_t n = dirty[j];
+    if (n < 0 || (size_t)n >= nodeCap || flag[n] != 1) continue;
+    flag[n] = 0;
+    live[cnt++] = n;
+    counts[depth[n]]++;
+    if (depth[n] > maxD) maxD = depth[n];
+  }
+  size_t start[256];
+  int32_t ends[256];
+  size_t ne = 0, acc = 0;
+  for (int d = maxD; d >= 0; d--) {
+    start[d] = acc;
+    acc += counts[d];
+    if (counts[d] > 0) ends[ne++] = (int32_t)acc;
+  }
+  for (size_t j = 0; j < cnt; j++) list[start[depth[live[j]]]++] = live[j];
+  int rc = hash_node_groups(children, nodeHash, leafHash, nodeCap, lh / 32, list, cnt, ends, ne);
+  free(live);
+  free(list);
+  if (rc != 0) { napi_throw_error(env, NULL, "hashDirtyNodes: node or child out of range"); return NULL; }
+  napi_value out;
+  napi_create_uint32(env, (uint32_t)cnt, &out);
+  return out;
+}
+
+// prefixOrder(kps: Uint8Array(32n), order: Uint32Array(n)): the stable permutation of the n key paths by
+// their first 16 bits (node/state/trie.ts prefixOrder is the JS twin).
+static napi_value PrefixOrder(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t* kps;
+  int32_t* order;
+  size_t nk, no;
+  if (argc < 2 || !get_bytes(env, argv[0], &kps, &nk) || !get_i32(env, argv[1], &order, &no) || nk < 32 * no) {
+    napi_throw_error(env, NULL, "prefixOrder: bad arguments");
+    return NULL;
+  }
+  uint32_t* start = (uint32_t*)calloc(65537, sizeof(uint32_t));
+  if (start == NULL) { napi_throw_error(env, NULL, "prefixOrder: out of memory"); return NULL; }
+  for (size_t i = 0; i < no; i++) start[((kps[32 * i] << 8) | kps[32 * i + 1]) + 1]++;
+  for (size_t b = 1; b <= 65536; b++) start[b] += start[b - 1];
+  for (size_t i = 0; i < no; i++) order[start[(kps[32 * i] << 8) | kps[32 * i + 1]]++] = (int32_t)i;
+  free(start);
   return NULL;
 }
 
@@ -580,10 +664,12 @@ static void trie_remove(TrieT* t, const uint8_t* kp, Path* P) {
 }
 
 // trieApply(meta, children, nodeDepth, nodeFlag, leafKey, leafFlag, nodeFree, leafFree, dirtyNodes,
-//           dirtyLeaves, kps, isDel, opLeaf, start) -> next op index
+//           dirtyLeaves, kps, isDel, opLeaf, start, order?) -> next position
+// Applies op order[j] (op j without `order`) for positions j = start, start + 1, ...; op i's key path is
+// kps[32i..], its kind isDel[i], its result goes to opLeaf[i].
 static napi_value TrieApply(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
+  size_t argc = 15;
+  napi_value argv[15];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 14) { napi_throw_error(env, NULL, "trieApply: arguments"); return NULL; }
   TrieT t;
@@ -605,6 +691,19 @@ static napi_value TrieApply(napi_env env, napi_callback_info info) {
   (void)kps32;
   size_t nOps = nDel;
   if (nKps < 32 * nOps || nOpLeaf < nOps) { napi_throw_error(env, NULL, "trieApply: op arrays"); return NULL; }
+  int32_t* order = NULL;
+  if (argc >= 15) {
+    napi_valuetype vt;
+    size_t nOrder;
+    if (napi_typeof(env, argv[14], &vt) != napi_ok) { napi_throw_error(env, NULL, "trieApply: order"); return NULL; }
+    if (vt != napi_undefined) {
+      if (!get_i32(env, argv[14], &order, &nOrder) || nOrder < nOps) { napi_throw_error(env, NULL, "trieApply: order"); return NULL; }
+      for (size_t j = start; j < nOps; j++) {
+        if ((uint32_t)order[j] >= nOps) { napi_throw_error(env, NULL, "trieApply: order out of range"); return NULL; }
+      }
+    }
+  }
+#define OP(j) (order != NULL ? (size_t)(uint32_t)order[j] : (j))
   // Capacities as seen by C must match the arrays.
   size_t nodeCap = (size_t)t.meta[M_NODECAP], leafCap = (size_t)t.meta[M_LEAFCAP];
   if (nCh < 4 * nodeCap || nDepth < nodeCap || nNF < nodeCap || nLK < 32 * leafCap || nLF < leafCap ||
@@ -629,12 +728,13 @@ static napi_value TrieApply(napi_env env, napi_callback_info info) {
   for (; i < nOps; i++) {
     while (nextCursor < nOps && nextCursor < i + PF) {
       int k = (int)(nextCursor % PF);
-      const uint8_t* kp = kps + 32 * nextCursor;
+      const uint8_t* kp = kps + 32 * OP(nextCursor);
       int c = P.len > 0 && P.kp != NULL ? common_digits(kp, P.kp) : 0;
       if (c > P.len - 1) c = P.len - 1;
       cref[k] = c > 0 ? P.n[c] + 1 : t.meta[M_ROOT];
       cdep[k] = c > 0 ? c : 0;
-      cop[k] = nextCursor++;
+      cop[k] = OP(nextCursor);
+      nextCursor++;
     }
     for (int k = 0; k < PF; k++) {
       for (int step = 0; step < 2; step++) {
@@ -658,15 +758,17 @@ static napi_value TrieApply(napi_env env, napi_callback_info info) {
     if ((size_t)t.meta[M_DIRTYL] + 2 > (size_t)t.meta[M_DIRTYLCAP]) break;
     if ((size_t)t.meta[M_NODEFREEN] + 130 > (size_t)t.meta[M_NODEFREECAP]) break;
     if ((size_t)t.meta[M_LEAFFREEN] + 1 > (size_t)t.meta[M_LEAFFREECAP]) break;
-    if (isDel[i]) {
-      trie_remove(&t, kps + 32 * i, &P);
-      opLeaf[i] = -1;
+    size_t op = OP(i);
+    if (isDel[op]) {
+      trie_remove(&t, kps + 32 * op, &P);
+      opLeaf[op] = -1;
     } else {
-      int32_t l = trie_insert(&t, kps + 32 * i, &P);
+      int32_t l = trie_insert(&t, kps + 32 * op, &P);
       if (l == -2) { napi_throw_error(env, NULL, "trieApply: key path collision"); return NULL; }
-      opLeaf[i] = l;
+      opLeaf[op] = l;
     }
   }
+#undef OP
   napi_value out;
   napi_create_uint32(env, (uint32_t)i, &out);
   return out;
@@ -737,6 +839,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"keccakMany", NULL, KeccakMany, NULL, NULL, NULL, napi_default, NULL},
     {"keyPaths", NULL, KeyPaths, NULL, NULL, NULL, napi_default, NULL},
     {"hashNodes", NULL, HashNodes, NULL, NULL, NULL, napi_default, NULL},
+    {"hashDirtyNodes", NULL, HashDirtyNodes, NULL, NULL, NULL, napi_default, NULL},
+    {"prefixOrder", NULL, PrefixOrder, NULL, NULL, NULL, napi_default, NULL},
     {"hashLeaves", NULL, HashLeaves, NULL, NULL, NULL, napi_default, NULL},
     {"trieApply", NULL, TrieApply, NULL, NULL, NULL, napi_default, NULL},
     {"copySlots", NULL, CopySlots, NULL, NULL, NULL, napi_default, NULL},
