@@ -97,6 +97,8 @@ for (let i = 0; i < 16; i++) {
  */
 export class LeafBatch {
   data = new Uint8Array(1 << 21);
+  /** A view of `data` for multi-byte big-endian stores. */
+  view = new DataView(this.data.buffer);
   /** Start offset of leaf i is offs[i], its end offs[i + 1]; length = count + 1. */
   offs = new Uint32Array(1 << 15);
   count = 0;
@@ -109,6 +111,7 @@ export class LeafBatch {
       const d = new Uint8Array(Math.max(2 * this.data.length, at + n));
       d.set(this.data.subarray(0, at));
       this.data = d;
+      this.view = new DataView(d.buffer);
     }
     if (this.count + 2 > this.offs.length) {
       const o = new Uint32Array(2 * this.offs.length);
@@ -138,6 +141,7 @@ const NO_LEAF = new Uint8Array(0);
 /** The single writer all encoders use (they are not reentrant). */
 class Writer {
   b: Uint8Array = NO_LEAF;
+  v: DataView = new DataView(NO_LEAF.buffer);
   p = 0;
   private end = 0;
   private toSink = false;
@@ -146,11 +150,13 @@ class Writer {
     if (leaf && sink !== null) {
       const at = sink.reserve(n);
       this.b = sink.data;
+      this.v = sink.view;
       this.p = at;
       this.end = at + n;
       this.toSink = true;
     } else {
       this.b = new Uint8Array(n);
+      this.v = new DataView(this.b.buffer);
       this.p = 0;
       this.end = n;
       this.toSink = false;
@@ -167,25 +173,20 @@ class Writer {
     return this;
   }
   u32(n: number): this {
-    const b = this.b;
-    let p = this.p;
-    b[p++] = n >>> 24;
-    b[p++] = (n >>> 16) & 255;
-    b[p++] = (n >>> 8) & 255;
-    b[p++] = n & 255;
-    this.p = p;
+    this.v.setUint32(this.p, n >>> 0);
+    this.p += 4;
     return this;
   }
   i32(n: number): this {
     return this.u32(n >>> 0);
   }
   u64(n: number): this {
-    if (n >= 0 && n <= 0xffffffff && n === (n >>> 0)) {
-      const b = this.b;
+    if (n === n >>> 0) {
       const p = this.p;
-      b[p] = b[p + 1] = b[p + 2] = b[p + 3] = 0;
-      this.p = p + 4;
-      return this.u32(n);
+      this.v.setUint32(p, 0);
+      this.v.setUint32(p + 4, n);
+      this.p = p + 8;
+      return this;
     }
     if (n === NONE) {
       this.b.fill(0xff, this.p, this.p + 8);
