@@ -10,6 +10,7 @@ interface NativeKeccak {
   keyPaths?(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, keyLen: Int32Array, hashedTags: number): number;
   hashNodes(children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array): void;
   hashDirtyNodes?: HashDirtyNodesFn;
+  hashDirtyLeaves?: HashDirtyLeavesFn;
   prefixOrder?(kps: Uint8Array, order: Uint32Array): void;
   hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void;
   trieApply?: TrieApplyFn;
@@ -37,6 +38,11 @@ export type TrieApplyFn = (
   dirtyLeaves: Int32Array, kps: Uint8Array, isDel: Uint8Array, opLeaf: Int32Array, start: number, order?: Uint32Array,
 ) => number;
 
+export type HashDirtyLeavesFn = (
+  arena: Uint8Array, lens: Uint16Array, dirty: Int32Array, count: number, leafFlag: Uint8Array, leafHash: Uint8Array,
+  slot: number, big: Int32Array,
+) => number;
+
 export type HashDirtyNodesFn = (
   children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, dirty: Int32Array, count: number,
   nodeFlag: Uint8Array, nodeDepth: Uint8Array,
@@ -59,6 +65,13 @@ export const nativeTrieApply: TrieApplyFn | null = native?.trieApply ?? null;
  * the addon.
  */
 export const nativeHashDirtyNodes: HashDirtyNodesFn | null = native?.hashDirtyNodes ?? null;
+
+/**
+ * The commit's leaf pass in one native call (node/state/trie.ts rehash has the JS twin): the dirty leaves
+ * still flagged are hashed, except those longer than a slot, listed in big[1 .. big[0]]. Returns how many
+ * were hashed. Null without the addon.
+ */
+export const nativeHashDirtyLeaves: HashDirtyLeavesFn | null = native?.hashDirtyLeaves ?? null;
 
 /** Native prefixOrder (node/state/trie.ts has the JS twin), or null. */
 export const nativePrefixOrder: ((kps: Uint8Array, order: Uint32Array) => void) | null =

@@ -16,7 +16,8 @@
 // (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
 
 import {
-  copySlots, hashLeaves, hashNodes, keccak256, keccakMany, nativeHashDirtyNodes, nativePrefixOrder, nativeTrieApply,
+  copySlots, hashLeaves, hashNodes, keccak256, keccakMany, nativeHashDirtyLeaves, nativeHashDirtyNodes, nativePrefixOrder,
+  nativeTrieApply,
 } from "./keccak.ts";
 import { keyLenTable, keyPath, keyPathsInto, keyPathsOfLeaves } from "./keypath.ts";
 import type { LeafBatch } from "./leaves.ts";
@@ -534,24 +535,33 @@ export class Trie {
     const nl = m[M.DIRTYL];
     if (nl > 0) {
       m[M.DIRTYL] = 0;
-      const dl = this.dirtyLeaves;
-      const lf = this.leafFlag;
-      const lens = this.leafLen;
-      const list = new Int32Array(nl);
-      let cnt = 0;
-      const big: number[] = [];
-      for (let i = 0; i < nl; i++) {
-        const l = dl[i];
-        if (lf[l] === 1) {
-          lf[l] = 0;
-          if (lens[l] === 0xffff) big.push(l);
-          else list[cnt++] = l;
+      let big: ArrayLike<number>;
+      let cnt: number;
+      if (nativeHashDirtyLeaves !== null) {
+        const out = new Int32Array(nl + 1);
+        cnt = nativeHashDirtyLeaves(this.leafArena, this.leafLen, this.dirtyLeaves, nl, this.leafFlag, this.leafHash, SLOT, out);
+        big = out.subarray(1, 1 + out[0]);
+      } else {
+        const dl = this.dirtyLeaves;
+        const lf = this.leafFlag;
+        const lens = this.leafLen;
+        const list = new Int32Array(nl);
+        const bigs: number[] = [];
+        cnt = 0;
+        for (let i = 0; i < nl; i++) {
+          const l = dl[i];
+          if (lf[l] === 1) {
+            lf[l] = 0;
+            if (lens[l] === 0xffff) bigs.push(l);
+            else list[cnt++] = l;
+          }
         }
+        hashLeaves(this.leafArena, this.leafLen, list.subarray(0, cnt), this.leafHash, SLOT);
+        big = bigs;
       }
-      hashLeaves(this.leafArena, this.leafLen, list.subarray(0, cnt), this.leafHash, SLOT);
       if (big.length > 0) {
         let total = 0;
-        for (const l of big) total += this.leafBig.get(l)!.length + 1;
+        for (let i = 0; i < big.length; i++) total += this.leafBig.get(big[i])!.length + 1;
         const data = new Uint8Array(total);
         const offs = new Uint32Array(big.length + 1);
         let p = 0;

@@ -422,6 +422,16 @@ static napi_value PrefixOrder(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Queue the slot leaf l for hashing into leafHash[l]: keccak256(0x00 || arena[slot*l .. slot*l + lens[l]]).
+static inline void queue_slot_leaf(Lanes8* L, const uint8_t* arena, const uint16_t* lens, uint8_t* leafHash, int32_t l, uint32_t slot) {
+  uint8_t* b = lanes_slot(L, leafHash + 32 * (size_t)l);
+  size_t len = lens[l];
+  memset(b, 0, 136);
+  memcpy(b + 1, arena + (size_t)l * slot, len);  // b[0] = 0x00: leaf domain tag
+  b[len + 1] ^= 0x01;
+  b[135] ^= 0x80;
+}
+
 // hashLeaves(arena: Uint8Array(slot*cap), lens: Uint16Array(cap), list: Int32Array, leafHash: Uint8Array(32*cap), slot)
 // leafHash[l] = keccak256(0x00 || arena[slot*l .. slot*l + lens[l]]) for l in list; lens[l] <= slot <= 134.
 static napi_value HashLeaves(napi_env env, napi_callback_info info) {
@@ -429,7 +439,7 @@ static napi_value HashLeaves(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uint8_t *arena, *leafHash;
-  int32_t *lens32, *list;
+  int32_t* list;
   size_t an, ln, nl, lh;
   uint32_t slot;
   napi_typedarray_type t;
@@ -442,7 +452,6 @@ static napi_value HashLeaves(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "hashLeaves: bad arguments");
     return NULL;
   }
-  (void)lens32;
   const uint16_t* lens = (const uint16_t*)d;
   Lanes8 L;
   L.n = 0;
@@ -453,17 +462,62 @@ static napi_value HashLeaves(napi_env env, napi_callback_info info) {
       return NULL;
     }
     if (j + 8 < nl && (size_t)(list[j + 8] + 1) * slot <= an) __builtin_prefetch(arena + (size_t)list[j + 8] * slot);
-    uint8_t* b = lanes_slot(&L, leafHash + 32 * (size_t)l);
-    size_t len = lens[l];
-    memset(b, 0, 136);
-    memcpy(b + 1, arena + (size_t)l * slot, len);  // b[0] = 0x00: leaf domain tag
-    b[len + 1] ^= 0x01;
-    b[135] ^= 0x80;
+    queue_slot_leaf(&L, arena, lens, leafHash, l, slot);
   }
   lanes_flush(&L);
   return NULL;
 }
 
+// hashDirtyLeaves(arena, lens: Uint16Array, dirty: Int32Array, count, leafFlag: Uint8Array, leafHash, slot,
+//                 big: Int32Array(count + 1)) -> leaves hashed
+// The commit's leaf pass in one call: each of the first `count` entries of `dirty` whose leafFlag is 1 (the
+// flag is cleared; repeats are skipped) is hashed as hashLeaves does, except leaves longer than a slot
+// (lens 0xffff), which are listed in big[1 .. big[0]] for the caller.
+static napi_value HashDirtyLeaves(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *arena, *flag, *leafHash;
+  int32_t *dirty, *big;
+  size_t an, ln, nd, nf, lh, nb;
+  uint32_t count, slot;
+  napi_typedarray_type t;
+  void* d;
+  napi_value ab;
+  size_t off;
+  if (argc < 8 || !get_bytes(env, argv[0], &arena, &an) || napi_get_typedarray_info(env, argv[1], &t, &ln, &d, &ab, &off) != napi_ok ||
+      t != napi_uint16_array || !get_i32(env, argv[2], &dirty, &nd) || napi_get_value_uint32(env, argv[3], &count) != napi_ok ||
+      !get_bytes(env, argv[4], &flag, &nf) || !get_bytes(env, argv[5], &leafHash, &lh) ||
+      napi_get_value_uint32(env, argv[6], &slot) != napi_ok || slot > 134 || !get_i32(env, argv[7], &big, &nb) ||
+      count > nd || nb < (size_t)count + 1) {
+    napi_throw_error(env, NULL, "hashDirtyLeaves: bad arguments");
+    return NULL;
+  }
+  const uint16_t* lens = (const uint16_t*)d;
+  size_t cap = ln;
+  if (nf < cap) cap = nf;
+  if (lh / 32 < cap) cap = lh / 32;
+  if (slot > 0 && an / slot < cap) cap = an / slot;
+  Lanes8 L;
+  L.n = 0;
+  uint32_t hashed = 0, nBig = 0;
+  for (size_t j = 0; j < count; j++) {
+    int32_t l = dirty[j];
+    if (l < 0 || (size_t)l >= cap) { napi_throw_error(env, NULL, "hashDirtyLeaves: leaf out of range"); return NULL; }
+    if (j + 8 < count && dirty[j + 8] >= 0 && (size_t)dirty[j + 8] < cap) __builtin_prefetch(arena + (size_t)dirty[j + 8] * slot);
+    if (flag[l] != 1) continue;
+    flag[l] = 0;
+    if (lens[l] == 0xffff) { big[1 + nBig++] = l; continue; }
+    if (lens[l] > slot) { napi_throw_error(env, NULL, "hashDirtyLeaves: leaf longer than its slot"); return NULL; }
+    queue_slot_leaf(&L, arena, lens, leafHash, l, slot);
+    hashed++;
+  }
+  lanes_flush(&L);
+  big[0] = (int32_t)nBig;
+  napi_value out;
+  napi_create_uint32(env, hashed, &out);
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // trieApply: the structural part of Trie.commit (node/state/trie.ts) for a batch of operations, with the
@@ -842,6 +896,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"hashDirtyNodes", NULL, HashDirtyNodes, NULL, NULL, NULL, napi_default, NULL},
     {"prefixOrder", NULL, PrefixOrder, NULL, NULL, NULL, napi_default, NULL},
     {"hashLeaves", NULL, HashLeaves, NULL, NULL, NULL, napi_default, NULL},
+    {"hashDirtyLeaves", NULL, HashDirtyLeaves, NULL, NULL, NULL, napi_default, NULL},
     {"trieApply", NULL, TrieApply, NULL, NULL, NULL, napi_default, NULL},
     {"copySlots", NULL, CopySlots, NULL, NULL, NULL, napi_default, NULL},
     {"simd", NULL, Simd, NULL, NULL, NULL, napi_default, NULL},
