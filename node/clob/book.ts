@@ -160,9 +160,11 @@ export class ChangeLog {
     this.removed.push(o.id, o.owner, o.clientId);
   }
 
-  /** `o` is about to leave its queue (its successor's predecessor changes). */
+  /**
+   * `o` is about to leave its queue: its successor's predecessor changes. `o` itself is not listed: it is
+   * either removed (recorded by `removal`) or re-queued, which lists it again (pushTo).
+   */
   unlink(o: Order): void {
-    this.order(o);
     const n = o.next;
     if (n !== null) this.order(n);
     this.unlinked.push(o.id, n !== null && n.priority < this.priorityFloor ? n.id : 0);
