@@ -1,8 +1,8 @@
 // The full node's state commitment: the trie over all leaves of a ClobState, updated per batch by
 // fastderive.ts from the books' change logs and the STF's dirty accounts (the generic derive.ts is what a
 // stateless executor runs, and what witnesses are built with), plus shadow indexes of the committed state
-// that the leaves do not hold directly (FIFO predecessors, sorted non-empty level prices per market side,
-// account address bytes).
+// that the leaves do not hold directly (sorted non-empty level prices per market side, account address
+// bytes). FIFO successors that a witness needs come from the books' change logs (unlinkSuccessors).
 //
 // The leaves are also the storage format: a ClobState is rebuilt from its leaves (stateFromLeaves), so the
 // store persists leaf puts/deletes only and a restart or snapshot import rebuilds state and trie from them.
