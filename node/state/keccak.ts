@@ -9,8 +9,14 @@ interface NativeKeccak {
   keccakMany(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, outIdx?: Int32Array): void;
   keyPaths?(data: Uint8Array, offsets: Uint32Array, out: Uint8Array, keyLen: Int32Array, hashedTags: number): number;
   hashNodes(children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, list: Int32Array, groupEnds: Int32Array): void;
-  hashDirtyNodes?: HashDirtyNodesFn;
-  hashDirtyLeaves?: HashDirtyLeavesFn;
+  hashDirtyNodes?(
+    children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, dirty: Int32Array, count: number,
+    nodeFlag: Uint8Array, nodeDepth: Uint8Array,
+  ): number;
+  hashDirtyLeaves?(
+    arena: Uint8Array, lens: Uint16Array, dirty: Int32Array, count: number, leafFlag: Uint8Array, leafHash: Uint8Array,
+    slot: number, big: Int32Array,
+  ): number;
   prefixOrder?(kps: Uint8Array, order: Uint32Array): void;
   hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void;
   trieApply?: TrieApplyFn;
@@ -38,15 +44,6 @@ export type TrieApplyFn = (
   dirtyLeaves: Int32Array, kps: Uint8Array, isDel: Uint8Array, opLeaf: Int32Array, start: number, order?: Uint32Array,
 ) => number;
 
-export type HashDirtyLeavesFn = (
-  arena: Uint8Array, lens: Uint16Array, dirty: Int32Array, count: number, leafFlag: Uint8Array, leafHash: Uint8Array,
-  slot: number, big: Int32Array,
-) => number;
-
-export type HashDirtyNodesFn = (
-  children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, dirty: Int32Array, count: number,
-  nodeFlag: Uint8Array, nodeDepth: Uint8Array,
-) => number;
 
 const native = loadNative();
 
@@ -59,23 +56,8 @@ export const nativeKeyPaths = native?.keyPaths ?? null;
 /** The native structural trie update (node/state/trie.ts has the JS twin), or null. */
 export const nativeTrieApply: TrieApplyFn | null = native?.trieApply ?? null;
 
-/**
- * The commit's node pass in one native call (node/state/trie.ts rehash has the JS twin): the dirty nodes
- * still flagged, grouped by depth deepest first, hashed as hashNodes does. Returns how many. Null without
- * the addon.
- */
-export const nativeHashDirtyNodes: HashDirtyNodesFn | null = native?.hashDirtyNodes ?? null;
-
-/**
- * The commit's leaf pass in one native call (node/state/trie.ts rehash has the JS twin): the dirty leaves
- * still flagged are hashed, except those longer than a slot, listed in big[1 .. big[0]]. Returns how many
- * were hashed. Null without the addon.
- */
-export const nativeHashDirtyLeaves: HashDirtyLeavesFn | null = native?.hashDirtyLeaves ?? null;
-
 /** Native prefixOrder (node/state/trie.ts has the JS twin), or null. */
-export const nativePrefixOrder: ((kps: Uint8Array, order: Uint32Array) => void) | null =
-  native?.prefixOrder === undefined ? null : native.prefixOrder.bind(native);
+export const nativePrefixOrder: ((kps: Uint8Array, order: Uint32Array) => void) | null = native?.prefixOrder ?? null;
 
 /** Which implementation is in use: "native-avx512", "native-scalar" or "js". */
 export const keccakBackend: string = native === null ? "js" : native.simd() ? "native-avx512" : "native-scalar";
@@ -157,6 +139,67 @@ export function hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Arra
     buf.set(arena.subarray(slot * l, slot * l + len), 1);
     leafHash.set(keccak_256(buf.subarray(0, len + 1)), 32 * l);
   }
+}
+
+/**
+ * A trie commit's node pass: the first `count` entries of `dirty` whose nodeFlag is 1 (the flag is cleared;
+ * freed nodes have it 0, repeats are skipped), grouped by depth deepest first, hashed as hashNodes does.
+ * Returns how many were hashed.
+ */
+export function hashDirtyNodes(
+  children: Int32Array, nodeHash: Uint8Array, leafHash: Uint8Array, dirty: Int32Array, count: number,
+  nodeFlag: Uint8Array, nodeDepth: Uint8Array,
+): number {
+  if (native?.hashDirtyNodes !== undefined) return native.hashDirtyNodes(children, nodeHash, leafHash, dirty, count, nodeFlag, nodeDepth);
+  const counts = new Int32Array(256);
+  const live = new Int32Array(count);
+  let cnt = 0;
+  let maxD = 0;
+  for (let i = 0; i < count; i++) {
+    const n = dirty[i];
+    if (nodeFlag[n] !== 1) continue;
+    nodeFlag[n] = 0;
+    live[cnt++] = n;
+    const d = nodeDepth[n];
+    counts[d]++;
+    if (d > maxD) maxD = d;
+  }
+  const start = new Int32Array(256);
+  const ends: number[] = [];
+  let acc = 0;
+  for (let d = maxD; d >= 0; d--) {
+    start[d] = acc;
+    acc += counts[d];
+    if (counts[d] > 0) ends.push(acc);
+  }
+  const list = new Int32Array(cnt);
+  for (let i = 0; i < cnt; i++) list[start[nodeDepth[live[i]]]++] = live[i];
+  hashNodes(children, nodeHash, leafHash, list, Int32Array.from(ends));
+  return cnt;
+}
+
+/**
+ * A trie commit's leaf pass: each of the first `count` entries of `dirty` whose leafFlag is 1 (the flag is
+ * cleared; repeats are skipped) is hashed as hashLeaves does, except leaves longer than a slot (lens
+ * 0xffff), listed in big[1 .. big[0]] for the caller (`big` holds count + 1). Returns how many were hashed.
+ */
+export function hashDirtyLeaves(
+  arena: Uint8Array, lens: Uint16Array, dirty: Int32Array, count: number, leafFlag: Uint8Array, leafHash: Uint8Array,
+  slot: number, big: Int32Array,
+): number {
+  if (native?.hashDirtyLeaves !== undefined) return native.hashDirtyLeaves(arena, lens, dirty, count, leafFlag, leafHash, slot, big);
+  const list = new Int32Array(count);
+  let cnt = 0;
+  big[0] = 0;
+  for (let i = 0; i < count; i++) {
+    const l = dirty[i];
+    if (leafFlag[l] !== 1) continue;
+    leafFlag[l] = 0;
+    if (lens[l] === 0xffff) big[1 + big[0]++] = l;
+    else list[cnt++] = l;
+  }
+  hashLeaves(arena, lens, list.subarray(0, cnt), leafHash, slot);
+  return cnt;
 }
 
 /**

@@ -16,8 +16,7 @@
 // (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
 
 import {
-  copySlots, hashLeaves, hashNodes, keccak256, keccakMany, nativeHashDirtyLeaves, nativeHashDirtyNodes, nativePrefixOrder,
-  nativeTrieApply,
+  copySlots, hashDirtyLeaves, hashDirtyNodes, keccak256, keccakMany, nativePrefixOrder, nativeTrieApply,
 } from "./keccak.ts";
 import { keyLenTable, keyPath, keyPathsInto, keyPathsOfLeaves } from "./keypath.ts";
 import type { LeafBatch } from "./leaves.ts";
@@ -535,30 +534,9 @@ export class Trie {
     const nl = m[M.DIRTYL];
     if (nl > 0) {
       m[M.DIRTYL] = 0;
-      let big: ArrayLike<number>;
-      let cnt: number;
-      if (nativeHashDirtyLeaves !== null) {
-        const out = new Int32Array(nl + 1);
-        cnt = nativeHashDirtyLeaves(this.leafArena, this.leafLen, this.dirtyLeaves, nl, this.leafFlag, this.leafHash, SLOT, out);
-        big = out.subarray(1, 1 + out[0]);
-      } else {
-        const dl = this.dirtyLeaves;
-        const lf = this.leafFlag;
-        const lens = this.leafLen;
-        const list = new Int32Array(nl);
-        const bigs: number[] = [];
-        cnt = 0;
-        for (let i = 0; i < nl; i++) {
-          const l = dl[i];
-          if (lf[l] === 1) {
-            lf[l] = 0;
-            if (lens[l] === 0xffff) bigs.push(l);
-            else list[cnt++] = l;
-          }
-        }
-        hashLeaves(this.leafArena, this.leafLen, list.subarray(0, cnt), this.leafHash, SLOT);
-        big = bigs;
-      }
+      const out = new Int32Array(nl + 1);
+      const cnt = hashDirtyLeaves(this.leafArena, this.leafLen, this.dirtyLeaves, nl, this.leafFlag, this.leafHash, SLOT, out);
+      const big = out.subarray(1, 1 + out[0]);
       if (big.length > 0) {
         let total = 0;
         for (let i = 0; i < big.length; i++) total += this.leafBig.get(big[i])!.length + 1;
@@ -571,7 +549,7 @@ export class Trie {
           p += e.length + 1;
           offs[i + 1] = p;
         }
-        keccakMany(data, offs, this.leafHash, Int32Array.from(big));
+        keccakMany(data, offs, this.leafHash, big);
       }
       st.leaves = cnt + big.length;
     }
@@ -580,43 +558,9 @@ export class Trie {
     t0 = t1;
     // Nodes, deepest first; one group per depth.
     const nn = m[M.DIRTYN];
-    if (nn > 0 && nativeHashDirtyNodes !== null) {
+    if (nn > 0) {
       m[M.DIRTYN] = 0;
-      st.nodes = nativeHashDirtyNodes(this.children, this.nodeHash, this.leafHash, this.dirtyNodes, nn, this.nodeFlag, this.nodeDepth);
-    } else if (nn > 0) {
-      m[M.DIRTYN] = 0;
-      const dn = this.dirtyNodes;
-      const nf = this.nodeFlag;
-      const nd = this.nodeDepth;
-      const counts = new Int32Array(129);
-      const live = new Int32Array(nn);
-      let cnt = 0;
-      let maxD = 0;
-      for (let i = 0; i < nn; i++) {
-        const n = dn[i];
-        if (nf[n] === 1) {
-          nf[n] = 0;
-          live[cnt++] = n;
-          const d = nd[n];
-          counts[d]++;
-          if (d > maxD) maxD = d;
-        }
-      }
-      const start = new Int32Array(129);
-      const ends: number[] = [];
-      let acc = 0;
-      for (let d = maxD; d >= 0; d--) {
-        start[d] = acc;
-        acc += counts[d];
-        if (counts[d] > 0) ends.push(acc);
-      }
-      const list = new Int32Array(cnt);
-      for (let i = 0; i < cnt; i++) {
-        const n = live[i];
-        list[start[nd[n]]++] = n;
-      }
-      hashNodes(this.children, this.nodeHash, this.leafHash, list, Int32Array.from(ends));
-      st.nodes = cnt;
+      st.nodes = hashDirtyNodes(this.children, this.nodeHash, this.leafHash, this.dirtyNodes, nn, this.nodeFlag, this.nodeDepth);
     }
     st.nodeMs = performance.now() - t0;
   }
