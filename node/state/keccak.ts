@@ -1,6 +1,7 @@
 // Batched keccak256 for the state commitment. Uses the native addon in native/keccak (scalar C plus an
 // AVX-512 8-way path) when it is built, else @noble/hashes with identical results (about 70x slower for
-// trie commits). `KECCAK_BACKEND=js` forces the fallback (tests run both).
+// trie commits). `KECCAK_BACKEND=js` forces the fallback
+// (`npm run test:node:js` runs the state tests on it, so the JS twins stay equal to the native code).
 
 import { createRequire } from "node:module";
 import { keccak_256 } from "@noble/hashes/sha3.js";
