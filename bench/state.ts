@@ -1,7 +1,7 @@
 // Benchmark of the STF plus state commitment (node/state), witnesses and LevelDB commits.
 //
 //   npm run bench -- state [--accounts N] [--depth N] [--batch N] [--batches N] [--witness-batches N]
-//                          [--seed S] [--no-store]
+//                          [--seed S] [--no-store] [--no-receipts]
 //
 // Workload: node/state/workload.ts (the clob bench mix through the real STF: ~60% limit, 25% cancel, 10%
 // amend, 5% market/IOC near the touch), 100k accounts, 1M resting orders, 10k-transaction batches.
@@ -62,6 +62,8 @@ export async function main(args: string[]): Promise<void> {
   const witnessBatches = arg(args, "witness-batches", 3);
   const seed = arg(args, "seed", 1);
   const useStore = !args.includes("--no-store");
+  // --no-receipts: the STF's receipts: "none" mode (what receipts cost; not the must-show figure)
+  const receipts = args.includes("--no-receipts") ? ("none" as const) : ("full" as const);
   console.log(`state bench: ${accounts} accounts, ${depth} resting orders, ${batchSize} txs/batch, keccak ${keccakBackend}`);
 
   const wl = new Workload({ seed, accounts, depth, batchSize, depositsPerBatch: 50_000 });
@@ -101,7 +103,7 @@ export async function main(args: string[]): Promise<void> {
   for (let b = 0; b < batches; b++) {
     const { batch, l1, admitted } = wl.next(state);
     const t0 = performance.now();
-    const result = applyBatch(state, batch, l1, { admitted });
+    const result = applyBatch(state, batch, l1, { admitted, receipts });
     const t1 = performance.now();
     const { root, derived } = sc.commitBatch(state);
     const t2 = performance.now();
@@ -115,7 +117,7 @@ export async function main(args: string[]): Promise<void> {
     if (store !== null) {
       const t3 = performance.now();
       await store.commitBatch({
-        batchIndex: batch.index, root, derived, receipts: result.txReceipts, withdrawals: result.withdrawals,
+        batchIndex: batch.index, root, derived, receipts: result.receipts, withdrawals: result.withdrawals,
         l1Cursor: { batch: batch.index },
       });
       c = performance.now() - t3;
@@ -145,7 +147,7 @@ export async function main(args: string[]): Promise<void> {
     const { witness, root, derived, result } = applyAndWitness(sc, state, batch, l1, { signerCache: wl.signers });
     const dt = performance.now() - t0;
     if (store !== null) {
-      await store.commitBatch({ batchIndex: batch.index, root, derived, receipts: result.txReceipts, withdrawals: result.withdrawals });
+      await store.commitBatch({ batchIndex: batch.index, root, derived, receipts: result.receipts, withdrawals: result.withdrawals });
     }
     wBytes += witness.bytes.length;
     wTxs += batch.txs.length;

@@ -42,7 +42,7 @@ export function main(args: string[]): void {
     const r = applyBatch(st, { index: st.batchIndex + 1, timestamp: ++now, txs }, [], { signerCache: cache });
     let fills = 0;
     for (let i = 0; i < txs.length; i++) {
-      const rc = r.txReceipts[i];
+      const rc = r.receipts.tx(i);
       fills += rc.fills.length;
       const tx = txs[i];
       if (tx.kind === TxKind.PLACE && rc.code === 0) {
@@ -111,7 +111,7 @@ export function main(args: string[]): void {
     for (let i = 0; i < txsAll.length; i++) {
       const opts = mode === "weakmap" ? { signerCache: cache } : { admitted: admitted[i], receipts: mode === "none" ? ("none" as const) : ("full" as const) };
       const r = applyBatch(s, { index: s.batchIndex + 1, timestamp: ++t, txs: txsAll[i] }, [], opts);
-      for (const rc of r.txReceipts) fills += rc.fills.length;
+      for (const rc of r.receipts.txs()) fills += rc.fills.length;
     }
     const ms = performance.now() - t0;
     return { perS: Math.round((ops / ms) * 1000), fills, ms };

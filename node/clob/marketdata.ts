@@ -5,7 +5,8 @@
 // like the book itself, until a receipt reports their removal.
 
 import type { ClobState } from "./state.ts";
-import type { BatchResult, OrderUpdate } from "./stf.ts";
+import type { OrderUpdate } from "./receipts.ts";
+import type { BatchResult } from "./stf.ts";
 import { Side } from "./types.ts";
 
 export interface Trade {
@@ -150,8 +151,8 @@ export class MarketData {
   /** Consume one applied batch's receipts (in batch order). */
   applyBatch(header: { index: number; timestamp: number }, res: BatchResult): void {
     this.batchIndex = header.index;
-    for (const r of res.l1Receipts) for (const u of r.orders) this.update(u);
-    for (const r of res.txReceipts) {
+    for (const r of res.receipts.l1()) for (const u of r.orders) this.update(u);
+    for (const r of res.receipts.txs()) {
       for (const f of r.fills) {
         const t: Trade = {
           market: f.market, batchIndex: header.index, timestamp: header.timestamp, price: f.price, size: f.size,

@@ -19,6 +19,7 @@ import {
 } from "./engine.ts";
 import { domainSeparator, isAddress, isCanonicalSignature, isWellFormed, recoverAddress, txSigningHash } from "./eip712.ts";
 import { ErrorCode } from "./errors.ts";
+import { CancelReason, OrderStatus, ReceiptLog, ReceiptStatus } from "./receipts.ts";
 import { type Account, ClobState, MAX_OPEN_ORDERS_PER_MARKET, Market, cloneState } from "./state.ts";
 import {
   L1MessageKind,
@@ -57,110 +58,6 @@ export interface Batch {
   txs: readonly Tx[];
 }
 
-export const ReceiptStatus = {
-  /** Executed. */
-  ACCEPTED: 0,
-  /** Authenticated, nonce consumed, business rule failed: nothing else changed. */
-  FAILED: 1,
-  /** Not attributable (malformed, bad signature, wrong nonce): nothing changed at all. */
-  REJECTED: 2,
-} as const;
-export type ReceiptStatus = (typeof ReceiptStatus)[keyof typeof ReceiptStatus];
-
-export const OrderStatus = {
-  /** Rests in the book with no fill. */
-  NEW: 0,
-  /** Some lots traded, the rest (`remaining`) rests. */
-  PARTIALLY_FILLED: 1,
-  /** Completely traded. */
-  FILLED: 2,
-  /** Removed (or never rested): see `reason`. */
-  CANCELLED: 3,
-  /** Removed because its GTT expiry passed (lazy expiry). */
-  EXPIRED: 4,
-  /** Price and/or size changed by an amend. */
-  AMENDED: 5,
-  /** Reduced by self-trade prevention DECREMENT (`remaining` 0 = removed). */
-  DECREMENTED: 6,
-} as const;
-export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
-
-export const CancelReason = {
-  NONE: 0,
-  /** Cancel, cancel-by-client-id or cancel-all transaction. */
-  USER: 1,
-  /** IOC / MARKET remainder. */
-  IOC_REMAINDER: 2,
-  /** Self-trade prevention. */
-  SELF_TRADE: 3,
-  /** FORCED_CANCEL L1 message. */
-  FORCED: 4,
-  /** A market fee change raised the buy reserve and the owner's available balance could not cover it. */
-  FEE_RELOCK: 5,
-} as const;
-export type CancelReason = (typeof CancelReason)[keyof typeof CancelReason];
-
-/** One change of one order. */
-export interface OrderUpdate {
-  orderId: number;
-  market: number;
-  account: Address;
-  side: Side;
-  /** The order's price after the update (ticks). */
-  price: number;
-  status: OrderStatus;
-  /** Lots concerned: filled, cancelled, expired, decremented; for NEW/AMENDED the resting size. */
-  size: number;
-  /** Lots still resting after the update (0 = not in the book). */
-  remaining: number;
-  clientId: number;
-  reason: CancelReason;
-}
-
-/** One trade. Fees are in quote units; makerFee < 0 is a rebate paid to the maker. */
-export interface Fill {
-  market: number;
-  price: number;
-  size: number;
-  takerOrderId: number;
-  makerOrderId: number;
-  taker: Address;
-  maker: Address;
-  takerSide: Side;
-  /** price * size * tickSize (quote units). */
-  notional: number;
-  takerFee: number;
-  makerFee: number;
-}
-
-export interface TxReceipt {
-  /** Position of the tx in the batch. */
-  index: number;
-  kind: number;
-  account: string;
-  nonce: number;
-  status: ReceiptStatus;
-  code: ErrorCode;
-  /** PLACE: the new order id; CANCEL/AMEND: the target order id; 0 otherwise or when none was assigned. */
-  orderId: number;
-  fills: Fill[];
-  orders: OrderUpdate[];
-  /** WITHDRAW: the withdrawal id; -1 otherwise. */
-  withdrawalId: number;
-}
-
-export interface L1Receipt {
-  /** Global L1 message index (queue position). */
-  index: number;
-  kind: number;
-  code: ErrorCode;
-  orders: OrderUpdate[];
-  /** FORCED_WITHDRAW (or a refunded DEPOSIT): the withdrawal id; -1 otherwise. */
-  withdrawalId: number;
-  /** DEPOSIT: units credited; FORCED_WITHDRAW: units withdrawn; 0 otherwise. */
-  amount: number;
-}
-
 /** A withdrawal record: the leaf [withdrawalId, recipient, asset, amount] of docs/l1-messages.md. */
 export interface Withdrawal {
   withdrawalId: number;
@@ -170,8 +67,8 @@ export interface Withdrawal {
 }
 
 export interface BatchResult {
-  l1Receipts: L1Receipt[];
-  txReceipts: TxReceipt[];
+  /** Receipts of the L1 messages and transactions (empty with `receipts: "none"`). */
+  receipts: ReceiptLog;
   withdrawals: Withdrawal[];
 }
 
@@ -240,7 +137,7 @@ export interface ApplyOptions {
   admitted?: readonly (Admitted | undefined)[];
   /**
    * "full" (default): receipts with fills and order updates. "none": the STF skips building receipts
-   * (txReceipts and l1Receipts come back empty; withdrawals are still returned). Same state either way.
+   * (the receipt log comes back empty; withdrawals are still returned). Same state either way.
    */
   receipts?: "full" | "none";
 }
@@ -347,8 +244,8 @@ export function applyBatch(
   l1Messages: readonly L1Message[],
   options: ApplyOptions = {},
 ): BatchResult {
-  const ex = new BatchExecutor(state, batch, l1Messages, options);
   const txs = batch.txs;
+  const ex = new BatchExecutor(state, batch, l1Messages, options, txs.length);
   const admitted = options.admitted;
   for (let i = 0; i < txs.length; i++) ex.applyTx(txs[i], admitted === undefined ? undefined : admitted[i]);
   return ex.finish();
@@ -366,8 +263,12 @@ export class BatchExecutor {
   private readonly keepReceipts: boolean;
   private txCount = 0;
   private readonly separator: Uint8Array;
-  private readonly l1Receipts: L1Receipt[] = [];
-  private readonly txReceipts: TxReceipt[] = [];
+  /** The batch's receipts (empty with `receipts: "none"`). */
+  readonly receipts: ReceiptLog;
+  // Receipt numbers of the current L1 message or transaction, set while it executes.
+  private outOrderId = 0;
+  private outWithdrawalId = -1;
+  private outAmount = 0;
   private readonly withdrawals: Withdrawal[] = [];
   private readonly br = new BookResult();
   private readonly inc: IncomingOrder = {
@@ -375,7 +276,14 @@ export class BatchExecutor {
     stp: SelfTradePrevention.EXPIRE_MAKER, expiry: 0, clientId: 0, priority: 0,
   };
 
-  constructor(state: ClobState, header: { index: number; timestamp: number }, l1Messages: readonly L1Message[], options: ApplyOptions = {}) {
+  /** `expectedTxs`: capacity hint for the receipt log. */
+  constructor(
+    state: ClobState,
+    header: { index: number; timestamp: number },
+    l1Messages: readonly L1Message[],
+    options: ApplyOptions = {},
+    expectedTxs = 0,
+  ) {
     if (!Number.isSafeInteger(header.index) || header.index !== state.batchIndex + 1) {
       throw new Error(`batch index ${header.index} does not follow ${state.batchIndex}`);
     }
@@ -386,6 +294,7 @@ export class BatchExecutor {
     this.now = header.timestamp;
     this.cache = options.signerCache;
     this.keepReceipts = options.receipts !== "none";
+    this.receipts = new ReceiptLog(state.accounts, this.keepReceipts ? expectedTxs : 0);
     this.separator = domainSeparator(state.config.domain);
     state.dirty.clear();
     for (const m of state.markets.values()) m.book.clearChanges(state.nextPriority);
@@ -396,7 +305,7 @@ export class BatchExecutor {
   }
 
   finish(): BatchResult {
-    return { l1Receipts: this.l1Receipts, txReceipts: this.txReceipts, withdrawals: this.withdrawals };
+    return { receipts: this.receipts, withdrawals: this.withdrawals };
   }
 
   // ------------------------------------------------------------------------------------ balances
@@ -446,28 +355,31 @@ export class BatchExecutor {
 
   private applyL1(msg: L1Message): void {
     const st = this.state;
-    const r: L1Receipt = { index: st.l1MessagesConsumed, kind: msg.kind, code: ErrorCode.OK, orders: [], withdrawalId: -1, amount: 0 };
-    st.l1MessagesConsumed++;
+    const index = st.l1MessagesConsumed++;
+    const updStart = this.receipts.updateCount;
+    this.outWithdrawalId = -1;
+    this.outAmount = 0;
+    let code: ErrorCode;
     switch (msg.kind) {
       case L1MessageKind.DEPOSIT:
-        r.code = this.l1Deposit(msg, r);
+        code = this.l1Deposit(msg);
         break;
       case L1MessageKind.FORCED_WITHDRAW:
-        r.code = this.l1ForcedWithdraw(msg, r);
+        code = this.l1ForcedWithdraw(msg);
         break;
       case L1MessageKind.FORCED_CANCEL:
-        r.code = this.l1ForcedCancel(msg, r);
+        code = this.l1ForcedCancel(msg);
         break;
       case L1MessageKind.SET_MARKET:
-        r.code = this.l1SetMarket(msg, r);
+        code = this.l1SetMarket(msg);
         break;
       default:
-        r.code = ErrorCode.MALFORMED;
+        code = ErrorCode.MALFORMED;
     }
-    if (this.keepReceipts) this.l1Receipts.push(r);
+    if (this.keepReceipts) this.receipts.pushL1(index, msg.kind, code, this.outWithdrawalId, this.outAmount, updStart);
   }
 
-  private l1Deposit(msg: DepositMessage, r: L1Receipt): ErrorCode {
+  private l1Deposit(msg: DepositMessage): ErrorCode {
     if (!isAddress(msg.account) || !isU32(msg.asset) || !isAmount(msg.amount)) return ErrorCode.MALFORMED;
     if (msg.amount === 0) return ErrorCode.INVALID_AMOUNT;
     const account = msg.account.toLowerCase() as Address;
@@ -475,18 +387,18 @@ export class BatchExecutor {
     const asset = st.asset(msg.asset);
     if (asset.supply + msg.amount > MAX_AMOUNT) {
       // The Vault holds the tokens: give them back through the normal claim path.
-      r.withdrawalId = this.emitWithdrawal(account, msg.asset, msg.amount);
+      this.outWithdrawalId = this.emitWithdrawal(account, msg.asset, msg.amount);
       return ErrorCode.SUPPLY_OVERFLOW;
     }
     const a = st.getOrCreateAccount(account);
     asset.supply += msg.amount;
     st.dirty.assets.add(msg.asset);
     this.credit(a, msg.asset, msg.amount);
-    r.amount = msg.amount;
+    this.outAmount = msg.amount;
     return ErrorCode.OK;
   }
 
-  private l1ForcedWithdraw(msg: ForcedWithdrawMessage, r: L1Receipt): ErrorCode {
+  private l1ForcedWithdraw(msg: ForcedWithdrawMessage): ErrorCode {
     if (!isAddress(msg.account) || !isU32(msg.asset) || typeof msg.amount !== "number" || !(msg.amount >= 0) || !Number.isInteger(msg.amount)) {
       return ErrorCode.MALFORMED;
     }
@@ -497,27 +409,27 @@ export class BatchExecutor {
     if (amount === 0) return ErrorCode.INSUFFICIENT_BALANCE;
     this.debit(a!, msg.asset, amount);
     this.reduceSupply(msg.asset, amount);
-    r.withdrawalId = this.emitWithdrawal(account, msg.asset, amount);
-    r.amount = amount;
+    this.outWithdrawalId = this.emitWithdrawal(account, msg.asset, amount);
+    this.outAmount = amount;
     return ErrorCode.OK;
   }
 
-  private l1ForcedCancel(msg: ForcedCancelMessage, r: L1Receipt): ErrorCode {
+  private l1ForcedCancel(msg: ForcedCancelMessage): ErrorCode {
     if (!isAddress(msg.account) || !isU32(msg.market) || !isAmount(msg.orderId)) return ErrorCode.MALFORMED;
     const m = this.state.markets.get(msg.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
     const a = this.state.account(msg.account.toLowerCase());
     if (msg.orderId === 0) {
-      if (a !== undefined) this.cancelAllOf(m, a, CancelReason.FORCED, r.orders);
+      if (a !== undefined) this.cancelAllOf(m, a, CancelReason.FORCED);
       return ErrorCode.OK;
     }
     const o = m.book.getOrder(msg.orderId);
     if (a === undefined || o === undefined || o.owner !== a.index) return ErrorCode.ORDER_NOT_FOUND;
-    this.cancelOne(m, o, CancelReason.FORCED, r.orders);
+    this.cancelOne(m, o, CancelReason.FORCED);
     return ErrorCode.OK;
   }
 
-  private l1SetMarket(msg: SetMarketMessage, r: L1Receipt): ErrorCode {
+  private l1SetMarket(msg: SetMarketMessage): ErrorCode {
     const p = msg.params;
     if (!isU32(msg.market) || p === null || typeof p !== "object" || !validMarketParams(p)) {
       return ErrorCode.INVALID_MARKET_PARAMS;
@@ -540,7 +452,7 @@ export class BatchExecutor {
     }
     m.params = params;
     st.dirty.markets.add(msg.market);
-    if (reservePpm(old) !== reservePpm(params)) this.relockBuys(m, old, r.orders);
+    if (reservePpm(old) !== reservePpm(params)) this.relockBuys(m, old);
     return ErrorCode.OK;
   }
 
@@ -549,7 +461,7 @@ export class BatchExecutor {
    * unit cost, in canonical book order: a decrease releases the difference, an increase locks it from the
    * available balance, and an order whose increase cannot be covered (or overflows) is cancelled.
    */
-  private relockBuys(m: Market, old: MarketParams, out: OrderUpdate[]): void {
+  private relockBuys(m: Market, old: MarketParams): void {
     const ids: number[] = [];
     for (const o of m.book.orders()) if (o.side === Side.BUY) ids.push(o.id);
     const quote = m.params.quoteAsset;
@@ -568,7 +480,7 @@ export class BatchExecutor {
         m.book.cancel(id);
         this.unlock(a, quote, before);
         this.state.dirty.orders.add(id, m.id);
-        if (this.keepReceipts) out.push(update(snapshot, m.id, a.address, OrderStatus.CANCELLED, snapshot.size, 0, CancelReason.FEE_RELOCK));
+        if (this.keepReceipts) this.pushSnapUpdate(snapshot, m.id, a.index, OrderStatus.CANCELLED, snapshot.size, 0, CancelReason.FEE_RELOCK);
       }
     }
   }
@@ -591,66 +503,63 @@ export class BatchExecutor {
   // ------------------------------------------------------------------------------------ transactions
 
   /**
-   * Executes one transaction in place and returns its receipt. `admitted`: what admission learned about
-   * it (else the signer cache is asked; failing both, the signer is recovered here).
+   * Executes one transaction in place and returns its row in `receipts` (-1 with `receipts: "none"`).
+   * `admitted`: what admission learned about it (else the signer cache is asked; failing both, the signer
+   * is recovered here).
    */
-  applyTx(tx: Tx, admitted?: Admitted): TxReceipt {
+  applyTx(tx: Tx, admitted?: Admitted): number {
     if (admitted === undefined && this.cache !== undefined) admitted = this.cache.lookup(tx);
+    const index = this.txCount++;
     const checked = admitted?.address;
     const wellFormed = checked !== undefined || isWellFormed(tx);
-    const r: TxReceipt = {
-      index: this.txCount++,
-      kind: wellFormed ? tx.kind : typeof tx === "object" && tx !== null && typeof tx.kind === "number" ? tx.kind : 0,
-      account: checked !== undefined ? checked : wellFormed ? lowerAddress(tx.account) : typeof tx === "object" && tx !== null && typeof tx.account === "string" ? tx.account.toLowerCase() : "",
-      nonce: wellFormed ? tx.nonce : typeof tx === "object" && tx !== null && typeof tx.nonce === "number" ? tx.nonce : 0,
-      status: ReceiptStatus.REJECTED,
-      code: ErrorCode.OK,
-      orderId: 0,
-      fills: NO_FILLS,
-      orders: [],
-      withdrawalId: -1,
-    };
-    if (this.keepReceipts) this.txReceipts.push(r);
-    if (!wellFormed) {
-      r.code = ErrorCode.MALFORMED;
-      return r;
+    const fillStart = this.receipts.fillCount;
+    const updStart = this.receipts.updateCount;
+    this.outOrderId = 0;
+    this.outWithdrawalId = -1;
+    let code: ErrorCode;
+    let status: ReceiptStatus = ReceiptStatus.REJECTED;
+    let account: string;
+    let a: Account | undefined;
+    if (wellFormed) {
+      const address = checked !== undefined ? checked : lowerAddress(tx.account);
+      account = address;
+      const st = this.state;
+      const known = admitted === undefined || admitted.account < 0 ? undefined : st.accounts[admitted.account];
+      a = known !== undefined && known.address === address ? known : st.account(address);
+      code = this.authenticate(tx, address, a, admitted?.signer);
+      if (code === ErrorCode.OK) {
+        if (a === undefined) a = st.getOrCreateAccount(address);
+        a.nonce++;
+        st.dirty.account(a);
+        code = this.dispatch(tx, a);
+        status = code === ErrorCode.OK ? ReceiptStatus.ACCEPTED : ReceiptStatus.FAILED;
+      }
+    } else {
+      account = typeof tx === "object" && tx !== null && typeof tx.account === "string" ? tx.account.toLowerCase() : "";
+      code = ErrorCode.MALFORMED;
     }
-    const st = this.state;
-    const address = r.account as Address;
-    const known = admitted === undefined || admitted.account < 0 ? undefined : st.accounts[admitted.account];
-    let a = known !== undefined && known.address === address ? known : st.account(address);
-    const code = this.authenticate(tx, address, a, admitted?.signer);
-    if (code !== ErrorCode.OK) {
-      r.code = code;
-      return r;
-    }
-    if (a === undefined) a = st.getOrCreateAccount(address);
-    a.nonce++;
-    st.dirty.account(a);
-    let c: ErrorCode;
+    if (!this.keepReceipts) return -1;
+    const kind = wellFormed ? tx.kind : typeof tx === "object" && tx !== null && typeof tx.kind === "number" ? tx.kind : 0;
+    const nonce = wellFormed ? tx.nonce : typeof tx === "object" && tx !== null && typeof tx.nonce === "number" ? tx.nonce : 0;
+    return this.receipts.pushTx(index, kind, a === undefined ? -1 : a.index, account, nonce, status, code, this.outOrderId, this.outWithdrawalId, fillStart, updStart);
+  }
+
+  /** Executes an authenticated transaction of account `a` (its nonce already consumed). */
+  private dispatch(tx: Tx, a: Account): ErrorCode {
     switch (tx.kind) {
       case TxKind.PLACE:
-        c = this.place(tx, a, r);
-        break;
+        return this.place(tx, a);
       case TxKind.CANCEL:
-        c = this.cancel(tx, a, r);
-        break;
+        return this.cancel(tx, a);
       case TxKind.CANCEL_BY_CLIENT_ID:
-        c = this.cancelByClientId(tx, a, r);
-        break;
+        return this.cancelByClientId(tx, a);
       case TxKind.CANCEL_ALL:
-        c = this.cancelAll(tx, a, r);
-        break;
+        return this.cancelAll(tx, a);
       case TxKind.AMEND:
-        c = this.amend(tx, a, r);
-        break;
+        return this.amend(tx, a);
       case TxKind.WITHDRAW:
-        c = this.withdraw(tx, a, r);
-        break;
+        return this.withdraw(tx, a);
     }
-    r.code = c;
-    r.status = c === ErrorCode.OK ? ReceiptStatus.ACCEPTED : ReceiptStatus.FAILED;
-    return r;
   }
 
   /** Signature, signer, nonce of a well-formed tx (docs/stf.md "Authentication"). */
@@ -665,7 +574,7 @@ export class BatchExecutor {
     return ErrorCode.OK;
   }
 
-  private place(tx: PlaceOrderTx, a: Account, r: TxReceipt): ErrorCode {
+  private place(tx: PlaceOrderTx, a: Account): ErrorCode {
     const st = this.state;
     const m = st.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
@@ -721,11 +630,10 @@ export class BatchExecutor {
     st.nextOrderId++;
     st.nextPriority++;
     st.dirty.globals = true;
-    r.orderId = orderId;
+    this.outOrderId = orderId;
 
     this.lock(a, lockAsset, lockAmt);
-    if (res.filled > 0) r.fills = [];
-    this.processEvents(m, res, a, tx.side, unit, orderId, r.fills, r.orders);
+    this.processEvents(m, res, a, tx.side, unit, orderId);
     // Taker remainder that did not rest: release its lock.
     const gone = tx.size - res.filled - res.rested;
     if (gone > 0) this.unlock(a, lockAsset, isBuy ? gone * unit : gone * p.lotSize);
@@ -745,10 +653,7 @@ export class BatchExecutor {
       size = res.cancelled + res.decremented;
       reason = res.reason === BookReason.IOC_REMAINDER ? CancelReason.IOC_REMAINDER : CancelReason.SELF_TRADE;
     }
-    if (this.keepReceipts) r.orders.push({
-      orderId, market: m.id, account: a.address, side: tx.side, price: tx.price, status, size,
-      remaining: res.rested, clientId: tx.clientId, reason,
-    });
+    if (this.keepReceipts) this.receipts.pushUpdate(orderId, m.id, a.index, tx.side, tx.price, status, size, res.rested, tx.clientId, reason);
     return ErrorCode.OK;
   }
 
@@ -763,8 +668,6 @@ export class BatchExecutor {
     takerSide: Side,
     takerUnit: number,
     takerOrderId: number,
-    fills: Fill[] | undefined,
-    orders: OrderUpdate[],
   ): void {
     const st = this.state;
     const p = m.params;
@@ -775,28 +678,26 @@ export class BatchExecutor {
       switch (e.kind) {
         case MakerEventKind.FILL: {
           if (taker === undefined) throw new InvariantError("fill without taker");
-          const f = this.settle(m, e, owner, taker, takerSide, takerUnit, takerOrderId);
-          if (f === undefined) break;
-          fills!.push(f);
-          orders.push(eventUpdate(e, m.id, owner.address, e.remaining > 0 ? OrderStatus.PARTIALLY_FILLED : OrderStatus.FILLED, CancelReason.NONE));
+          this.settle(m, e, owner, taker, takerSide, takerUnit, takerOrderId);
+          if (this.keepReceipts) this.pushEventUpdate(e, m.id, owner.index, e.remaining > 0 ? OrderStatus.PARTIALLY_FILLED : OrderStatus.FILLED, CancelReason.NONE);
           break;
         }
         case MakerEventKind.EXPIRED:
           this.releaseOrder(m, owner, e.side, e.price, e.size);
-          if (this.keepReceipts) orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.EXPIRED, CancelReason.NONE));
+          if (this.keepReceipts) this.pushEventUpdate(e, m.id, owner.index, OrderStatus.EXPIRED, CancelReason.NONE);
           break;
         case MakerEventKind.STP_CANCELLED:
           this.releaseOrder(m, owner, e.side, e.price, e.size);
-          if (this.keepReceipts) orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.CANCELLED, CancelReason.SELF_TRADE));
+          if (this.keepReceipts) this.pushEventUpdate(e, m.id, owner.index, OrderStatus.CANCELLED, CancelReason.SELF_TRADE);
           break;
         case MakerEventKind.STP_DECREMENTED:
           this.releaseOrder(m, owner, e.side, e.price, e.size);
-          if (this.keepReceipts) orders.push(eventUpdate(e, m.id, owner.address, OrderStatus.DECREMENTED, CancelReason.SELF_TRADE));
+          if (this.keepReceipts) this.pushEventUpdate(e, m.id, owner.index, OrderStatus.DECREMENTED, CancelReason.SELF_TRADE);
           break;
         case MakerEventKind.CANCELLED: {
           const expired = e.expiry !== 0 && e.expiry <= this.now;
           this.releaseOrder(m, owner, e.side, e.price, e.size);
-          if (this.keepReceipts) orders.push(eventUpdate(e, m.id, owner.address, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, expired ? CancelReason.NONE : CancelReason.USER));
+          if (this.keepReceipts) this.pushEventUpdate(e, m.id, owner.index, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, expired ? CancelReason.NONE : CancelReason.USER);
           break;
         }
         default:
@@ -804,6 +705,14 @@ export class BatchExecutor {
       }
     }
     void p;
+  }
+
+  private pushSnapUpdate(o: OrderSnap, market: number, account: number, status: OrderStatus, size: number, remaining: number, reason: CancelReason): void {
+    this.receipts.pushUpdate(o.id, market, account, o.side, o.price, status, size, remaining, o.clientId, reason);
+  }
+
+  private pushEventUpdate(e: MakerEvent, market: number, account: number, status: OrderStatus, reason: CancelReason): void {
+    this.receipts.pushUpdate(e.orderId, market, account, e.side, e.price, status, e.size, e.remaining, e.clientId, reason);
   }
 
   /** Releases the lock of `size` lots of a resting order at `price`. */
@@ -814,7 +723,7 @@ export class BatchExecutor {
   }
 
   /** Settles one trade between maker event `e` and the taker (docs/stf.md "Settlement"). */
-  private settle(m: Market, e: MakerEvent, maker: Account, taker: Account, takerSide: Side, takerUnit: number, takerOrderId: number): Fill | undefined {
+  private settle(m: Market, e: MakerEvent, maker: Account, taker: Account, takerSide: Side, takerUnit: number, takerOrderId: number): void {
     const p = m.params;
     const q = e.size;
     const price = e.price;
@@ -854,64 +763,61 @@ export class BatchExecutor {
     if (feeNet < 0) throw new InvariantError("negative fee net");
     const fa = this.state.feeAccount;
     this.credit(fa, quote, feeNet);
-    if (!this.keepReceipts) return undefined;
-    return {
-      market: m.id, price, size: q, takerOrderId, makerOrderId: e.orderId, taker: taker.address,
-      maker: maker.address, takerSide, notional, takerFee: tFee, makerFee: mFee,
-    };
+    if (this.keepReceipts) this.receipts.pushFill(m.id, price, q, takerOrderId, e.orderId, taker.index, maker.index, takerSide, notional, tFee, mFee);
   }
 
-  private cancelOne(m: Market, o: RestingOrder, reason: CancelReason, out: OrderUpdate[]): void {
+  private cancelOne(m: Market, o: RestingOrder, reason: CancelReason): void {
     const snap = copyOrder(o);
     m.book.cancel(snap.id);
     const a = this.state.accounts[snap.owner];
     this.releaseOrder(m, a, snap.side, snap.price, snap.size);
     this.state.dirty.orders.add(snap.id, m.id);
     const expired = snap.expiry !== 0 && snap.expiry <= this.now;
-    if (this.keepReceipts) out.push(update(snap, m.id, a.address, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, snap.size, 0, expired ? CancelReason.NONE : reason));
+    if (this.keepReceipts) this.pushSnapUpdate(snap, m.id, a.index, expired ? OrderStatus.EXPIRED : OrderStatus.CANCELLED, snap.size, 0, expired ? CancelReason.NONE : reason);
   }
 
-  private cancelAllOf(m: Market, a: Account, reason: CancelReason, out: OrderUpdate[]): void {
+  private cancelAllOf(m: Market, a: Account, reason: CancelReason): void {
     const res = m.book.cancelAll(a.index, this.br);
-    const start = out.length;
-    this.processEvents(m, res, undefined, Side.BUY, 0, 0, undefined, out);
+    const log = this.receipts;
+    const start = log.updateCount;
+    this.processEvents(m, res, undefined, Side.BUY, 0, 0);
     if (reason !== CancelReason.USER) {
-      for (let i = start; i < out.length; i++) if (out[i].reason === CancelReason.USER) out[i].reason = reason;
+      for (let i = start; i < log.updateCount; i++) if (log.updateReason(i) === CancelReason.USER) log.setUpdateReason(i, reason);
     }
   }
 
-  private cancel(tx: CancelTx, a: Account, r: TxReceipt): ErrorCode {
+  private cancel(tx: CancelTx, a: Account): ErrorCode {
     const m = this.state.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
     if (m.params.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
     const o = m.book.getOrder(tx.orderId);
     if (o === undefined || o.owner !== a.index) return ErrorCode.ORDER_NOT_FOUND;
-    r.orderId = tx.orderId;
-    this.cancelOne(m, o, CancelReason.USER, r.orders);
+    this.outOrderId = tx.orderId;
+    this.cancelOne(m, o, CancelReason.USER);
     return ErrorCode.OK;
   }
 
-  private cancelByClientId(tx: CancelByClientIdTx, a: Account, r: TxReceipt): ErrorCode {
+  private cancelByClientId(tx: CancelByClientIdTx, a: Account): ErrorCode {
     const m = this.state.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
     if (m.params.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
     if (tx.clientId === 0) return ErrorCode.INVALID_CLIENT_ID;
     const o = m.book.findByClientId(a.index, tx.clientId);
     if (o === undefined) return ErrorCode.ORDER_NOT_FOUND;
-    r.orderId = o.id;
-    this.cancelOne(m, o, CancelReason.USER, r.orders);
+    this.outOrderId = o.id;
+    this.cancelOne(m, o, CancelReason.USER);
     return ErrorCode.OK;
   }
 
-  private cancelAll(tx: CancelAllTx, a: Account, r: TxReceipt): ErrorCode {
+  private cancelAll(tx: CancelAllTx, a: Account): ErrorCode {
     const m = this.state.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
     if (m.params.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
-    this.cancelAllOf(m, a, CancelReason.USER, r.orders);
+    this.cancelAllOf(m, a, CancelReason.USER);
     return ErrorCode.OK;
   }
 
-  private amend(tx: AmendTx, a: Account, r: TxReceipt): ErrorCode {
+  private amend(tx: AmendTx, a: Account): ErrorCode {
     const st = this.state;
     const m = st.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
@@ -946,33 +852,29 @@ export class BatchExecutor {
     st.dirty.orders.add(orderId, m.id);
     if (newLock > oldLock) this.lock(a, asset, newLock - oldLock);
     else this.unlock(a, asset, oldLock - newLock);
-    r.orderId = orderId;
+    this.outOrderId = orderId;
     const after = m.book.getOrder(orderId)!;
     // Purged expired opposite orders first (engine event order), then the amended order.
-    this.processEvents(m, res, undefined, Side.BUY, 0, 0, undefined, r.orders);
-    if (this.keepReceipts) r.orders.push({
-      orderId, market: m.id, account: a.address, side, price: tx.price, status: OrderStatus.AMENDED,
-      size: tx.size, remaining: tx.size, clientId: after.clientId, reason: CancelReason.NONE,
-    });
+    this.processEvents(m, res, undefined, Side.BUY, 0, 0);
+    if (this.keepReceipts) {
+      this.receipts.pushUpdate(orderId, m.id, a.index, side, tx.price, OrderStatus.AMENDED, tx.size, tx.size, after.clientId, CancelReason.NONE);
+    }
     return ErrorCode.OK;
   }
 
-  private withdraw(tx: WithdrawTx, a: Account, r: TxReceipt): ErrorCode {
+  private withdraw(tx: WithdrawTx, a: Account): ErrorCode {
     if (tx.amount === 0) return ErrorCode.INVALID_AMOUNT;
     const recipient = tx.recipient.toLowerCase() as Address;
     if (recipient === "0x0000000000000000000000000000000000000000") return ErrorCode.INVALID_RECIPIENT;
     if (a.available(tx.asset) < tx.amount) return ErrorCode.INSUFFICIENT_BALANCE;
     this.debit(a, tx.asset, tx.amount);
     this.reduceSupply(tx.asset, tx.amount);
-    r.withdrawalId = this.emitWithdrawal(recipient, tx.asset, tx.amount);
+    this.outWithdrawalId = this.emitWithdrawal(recipient, tx.asset, tx.amount);
     return ErrorCode.OK;
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------
-
-/** Shared empty fill list of receipts without fills (never mutated). */
-const NO_FILLS: Fill[] = Object.freeze([]) as unknown as Fill[];
 
 /** Lowercase form of a validated address; returns the same string when it is already lowercase. */
 function lowerAddress(a: string): Address {
@@ -1002,15 +904,4 @@ interface OrderSnap {
 }
 function copyOrder(o: RestingOrder): OrderSnap {
   return { id: o.id, owner: o.owner, side: o.side, price: o.price, size: o.size, expiry: o.expiry, clientId: o.clientId };
-}
-
-function update(o: OrderSnap, market: number, account: Address, status: OrderStatus, size: number, remaining: number, reason: CancelReason): OrderUpdate {
-  return { orderId: o.id, market, account, side: o.side, price: o.price, status, size, remaining, clientId: o.clientId, reason };
-}
-
-function eventUpdate(e: MakerEvent, market: number, account: Address, status: OrderStatus, reason: CancelReason): OrderUpdate {
-  return {
-    orderId: e.orderId, market, account, side: e.side, price: e.price, status, size: e.size,
-    remaining: e.remaining, clientId: e.clientId, reason,
-  };
 }

@@ -13,6 +13,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { ClassicLevel } from "classic-level";
+import { ReceiptLog } from "../clob/receipts.ts";
 import type { ClobState } from "../clob/state.ts";
 import { StateCommitment, hex, stateFromLeaves } from "./commitment.ts";
 import { type Derived, allPuts } from "./derive.ts";
@@ -47,7 +48,8 @@ export interface BatchCommit {
   root: Bytes;
   /** Leaf changes (StateCommitment.commitBatch / applyDerived). */
   derived: Pick<Derived, "puts" | "dels" | "putBatch">;
-  receipts?: unknown;
+  /** The batch's receipts, stored as their binary encoding (ReceiptLog.encode). */
+  receipts?: ReceiptLog;
   withdrawals?: unknown[];
   /** Encoded batch as derived from L1 (opaque here). */
   batchData?: Bytes;
@@ -123,7 +125,7 @@ export class StateStore {
     const ops = this.db.batch();
     for (const k of c.derived.dels) ops.del(stateKey(k));
     for (const e of allPuts(c.derived as Derived)) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e.buffer, e.byteOffset, e.byteLength));
-    if (c.receipts !== undefined) ops.put(pk(P_RECEIPTS, c.batchIndex), Buffer.from(JSON.stringify(c.receipts)));
+    if (c.receipts !== undefined) ops.put(pk(P_RECEIPTS, c.batchIndex), c.receipts.encode());
     if (c.withdrawals !== undefined) ops.put(pk(P_WITHDRAWALS, c.batchIndex), Buffer.from(JSON.stringify(c.withdrawals)));
     if (c.batchData !== undefined) ops.put(pk(P_BATCH, c.batchIndex), Buffer.from(c.batchData));
     if (c.l1Cursor !== undefined) ops.put(K_L1, Buffer.from(JSON.stringify(c.l1Cursor)));
@@ -163,9 +165,10 @@ export class StateStore {
     return { state, commitment, head };
   }
 
-  async receipts(batchIndex: number): Promise<unknown | undefined> {
+  /** The receipts of a batch; undefined if never stored or pruned. */
+  async receipts(batchIndex: number): Promise<ReceiptLog | undefined> {
     const v = await this.db.get(pk(P_RECEIPTS, batchIndex));
-    return v === undefined ? undefined : JSON.parse(v.toString());
+    return v === undefined ? undefined : ReceiptLog.decode(v);
   }
   async withdrawals(batchIndex: number): Promise<unknown[] | undefined> {
     const v = await this.db.get(pk(P_WITHDRAWALS, batchIndex));

@@ -37,7 +37,7 @@ describe("clob/l1messages", () => {
     }
     const c = new Chain();
     const r = c.batch([], [decodeL1Message(hexToBytes("0x09"))]);
-    expect(r.l1Receipts[0].code).to.equal(ErrorCode.MALFORMED);
+    expect(r.receipts.l1()[0].code).to.equal(ErrorCode.MALFORMED);
     expect(c.state.l1MessagesConsumed).to.equal(1);
   });
 
@@ -46,7 +46,7 @@ describe("clob/l1messages", () => {
     const fw = hexToBytes(encodePacked(["uint8", "address", "uint32", "uint64"], [2, ACC, 1, 2n ** 64n - 1n]));
     const c = new Chain();
     const r = c.batch([], [decodeL1Message(dep), { kind: L1MessageKind.DEPOSIT, account: ACC, asset: 1, amount: 10 }, decodeL1Message(fw)]);
-    expect(r.l1Receipts.map((x) => [x.code, x.amount])).to.deep.equal([[ErrorCode.MALFORMED, 0], [ErrorCode.OK, 10], [ErrorCode.OK, 10]]);
+    expect(r.receipts.l1().map((x) => [x.code, x.amount])).to.deep.equal([[ErrorCode.MALFORMED, 0], [ErrorCode.OK, 10], [ErrorCode.OK, 10]]);
   });
 
   it("queue hash chain step", () => {

@@ -45,7 +45,7 @@ describe("clob/marketdata", () => {
       md.applyBatch({ index: chain.state.batchIndex, timestamp: chain.now }, r);
       late?.applyBatch({ index: chain.state.batchIndex, timestamp: chain.now }, r);
       if (b === 50) late = MarketData.fromState(chain.state);
-      for (const x of r.txReceipts) for (const f of x.fills) fills.push({ ts: chain.now, price: f.price, size: f.size, notional: f.notional });
+      for (const x of r.receipts.txs()) for (const f of x.fills) fills.push({ ts: chain.now, price: f.price, size: f.size, notional: f.notional });
       const book = chain.state.markets.get(1)!.book;
       for (const side of [Side.BUY, Side.SELL]) {
         const want = book.depth(side, 1000);

@@ -147,7 +147,7 @@ export class Chain {
   }
   /** One tx in its own batch; returns its receipt. */
   tx(tx: Tx, dt = 0) {
-    return this.batch([tx], [], {}, dt).txReceipts[0];
+    return this.batch([tx], [], {}, dt).receipts.tx(0);
   }
   digest(): string {
     return stateDigest(this.state);

@@ -56,9 +56,9 @@ class Recorder {
       l1Messages: msgs.map((m) => bytesToHex(encodeL1Message(m))),
       txs: txs.map(txJson),
       expected: {
-        l1: r.l1Receipts.map((x) => ({ code: x.code, amount: x.amount, withdrawalId: x.withdrawalId })),
+        l1: r.receipts.l1().map((x) => ({ code: x.code, amount: x.amount, withdrawalId: x.withdrawalId })),
         // fills as [makerOrderId, price, size, takerFee, makerFee]
-        txs: r.txReceipts.map((x) => ({ status: x.status, code: x.code, orderId: x.orderId, fills: x.fills.map((f) => [f.makerOrderId, f.price, f.size, f.takerFee, f.makerFee]) })),
+        txs: r.receipts.txs().map((x) => ({ status: x.status, code: x.code, orderId: x.orderId, fills: x.fills.map((f) => [f.makerOrderId, f.price, f.size, f.takerFee, f.makerFee]) })),
         withdrawals: r.withdrawals.map((w) => ({ ...w })),
         stateDigest: this.chain.digest(),
       },
@@ -82,7 +82,7 @@ function basics(): Vector {
   for (const t of [A, B, C]) msgs.push(deposit(t.address, BASE, 1_000_000), deposit(t.address, QUOTE, 100_000_000), deposit(t.address, 3, 1_000_000));
   rec.run([], msgs);
   const r1 = rec.run([A.buy(1000, 5, { clientId: 1 }), A.buy(999, 3, { clientId: 2 }), B.sell(1003, 4, { expiry: rec.chain.now + 5 }), C.sell(1001, 2, { tif: TIF.POST_ONLY })]);
-  const [a1, a2] = r1.txReceipts.map((x) => x.orderId);
+  const [a1, a2] = r1.receipts.txs().map((x) => x.orderId);
   rec.run([B.sell(995, 6), C.buy(1010, 10, { tif: TIF.IOC }), A.amend(a2, 999, 1)]);
   rec.run([C.buy(1005, 3, { tif: TIF.MARKET }), A.cancelByClientId(2), A.cancel(a1)], [], 10); // B's GTT expired; a1 filled
   rec.run([A.sell(333, 4, { market: 2 }), B.buy(334, 4, { market: 2, tif: TIF.FOK }), A.sell(333, 2, { market: 2 }), A.buy(333, 2, { market: 2, stp: STP.DECREMENT })]);
@@ -128,7 +128,7 @@ function errors(): Vector {
     A.cancel(424242), A.cancelByClientId(0), A.withdraw(QUOTE, 0), A.withdraw(QUOTE, 1, "0x0000000000000000000000000000000000000000"),
     A.withdraw(QUOTE, 10_000_000), B.sell(1200, 2), A.amend(1, 1200, 2), A.buy(900, 2, { expiry: rec.chain.now + 3 }),
   ]);
-  rec.run([A.amend(big.txReceipts.at(-1)!.orderId, 901, 2)], [deposit(A.address, 9, 0), setMarket(5, { baseAsset: QUOTE }), setMarket(1, { lotSize: 1 }),
+  rec.run([A.amend(big.receipts.txs().at(-1)!.orderId, 901, 2)], [deposit(A.address, 9, 0), setMarket(5, { baseAsset: QUOTE }), setMarket(1, { lotSize: 1 }),
     { kind: L1MessageKind.FORCED_CANCEL, account: A.address, market: 1, orderId: 99 }, deposit(B.address, 9, 2 ** 53 - 1), deposit(A.address, 9, 5)], 5);
   return rec.vector("errors", "every rejection and failure code; state after each batch");
 }

@@ -6,7 +6,8 @@
 
 import { expect } from "chai";
 import { type ClobState, deserializeState, serializeState, stateDigest } from "../../../node/clob/state.ts";
-import { type BatchResult, ReceiptStatus, TxSignerCache, admit } from "../../../node/clob/stf.ts";
+import { ReceiptStatus } from "../../../node/clob/receipts.ts";
+import { type BatchResult, TxSignerCache, admit } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import {
   type L1Message,
@@ -47,12 +48,12 @@ function generate(seed: number, batches: number, txsPerBatch: number): { recorde
     const r = chain.batch(txs, msgs, {}, dt);
     digests.push(chain.digest());
     // conservation against the external flow record
-    for (const [i, l] of r.l1Receipts.entries()) {
+    for (const [i, l] of r.receipts.l1().entries()) {
       const m = msgs[i];
       if (m.kind === L1MessageKind.DEPOSIT) flows.set(m.asset, (flows.get(m.asset) ?? 0) + l.amount);
       if (m.kind === L1MessageKind.FORCED_WITHDRAW) flows.set(m.asset, (flows.get(m.asset) ?? 0) - l.amount);
     }
-    for (const [i, t] of r.txReceipts.entries()) {
+    for (const [i, t] of r.receipts.txs().entries()) {
       const tx = txs[i];
       if (t.withdrawalId >= 0 && tx.kind === 6) flows.set(tx.asset, (flows.get(tx.asset) ?? 0) - tx.amount);
       // fills of one taker walk the book from the best price
@@ -153,7 +154,7 @@ function generate(seed: number, batches: number, txsPerBatch: number): { recorde
     }
     const r = run(txs, l1, rng.int(3));
     // nonces: exactly the authenticated txs consumed one; none was rejected for a nonce it should have had
-    for (const [i, rc] of r.txReceipts.entries()) {
+    for (const [i, rc] of r.receipts.txs().entries()) {
       if (rc.status !== ReceiptStatus.REJECTED) consumed.set(rc.account, (consumed.get(rc.account) ?? 0) + 1);
       else expect(txs[i].nonce === consumed.get(rc.account) && rc.code >= 4).to.equal(false);
     }
@@ -197,17 +198,17 @@ describe("clob/stf properties", function () {
       const g = generate(seed, 120, 25);
       // mark the txs whose signer is not their account so the cache never vouches for them
       g.results.forEach((r, bi) =>
-        r.txReceipts.forEach((rc, ti) => {
+        r.receipts.txs().forEach((rc, ti) => {
           if (rc.status === ReceiptStatus.REJECTED) recordedRejects.add(g.recorded[bi].txs[ti]);
         }),
       );
-      const accepted = g.results.flatMap((r) => r.txReceipts).filter((r) => r.status === ReceiptStatus.ACCEPTED).length;
-      const fills = g.results.flatMap((r) => r.txReceipts).reduce((n, r) => n + r.fills.length, 0);
+      const accepted = g.results.flatMap((r) => r.receipts.txs()).filter((r) => r.status === ReceiptStatus.ACCEPTED).length;
+      const fills = g.results.flatMap((r) => r.receipts.txs()).reduce((n, r) => n + r.fills.length, 0);
       expect(accepted).to.be.greaterThan(500);
       expect(fills).to.be.greaterThan(100);
       if (process.env.STF_PROP_STATS) {
         const codes = new Map<number, number>();
-        for (const r of g.results.flatMap((x) => [...x.txReceipts, ...x.l1Receipts])) codes.set(r.code, (codes.get(r.code) ?? 0) + 1);
+        for (const r of g.results.flatMap((x) => [...x.receipts.txs(), ...x.receipts.l1()])) codes.set(r.code, (codes.get(r.code) ?? 0) + 1);
         console.log(seed, { accepted, fills }, [...codes].sort((a, b) => a[0] - b[0]));
       }
 
@@ -217,7 +218,7 @@ describe("clob/stf properties", function () {
       const lean = replay(g.recorded, undefined, 0, "lean");
       expect(lean.digests).to.deep.equal(g.digests);
       expect(lean.results.map((r) => r.withdrawals)).to.deep.equal(g.results.map((r) => r.withdrawals));
-      expect(lean.results.every((r) => r.txReceipts.length === 0 && r.l1Receipts.length === 0)).to.equal(true);
+      expect(lean.results.every((r) => r.receipts.txs().length === 0 && r.receipts.l1().length === 0)).to.equal(true);
 
       // restart from a serialized mid-stream state
       const mid = 60;

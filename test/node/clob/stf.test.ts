@@ -13,10 +13,8 @@ import {
   serializeState,
   stateDigest,
 } from "../../../node/clob/state.ts";
+import { CancelReason, OrderStatus, ReceiptStatus, type TxReceipt } from "../../../node/clob/receipts.ts";
 import {
-  CancelReason,
-  OrderStatus,
-  ReceiptStatus,
   TxSignerCache,
   apply,
   applyBatch,
@@ -25,7 +23,6 @@ import {
   ppmCeil,
   ppmFloor,
   takerFee,
-  type TxReceipt,
 } from "../../../node/clob/stf.ts";
 import {
   type Address,
@@ -61,7 +58,7 @@ function setup(params = {}) {
   const msgs = [setMarket(1, params)];
   for (const t of [A, B, C]) msgs.push(deposit(t.address, BASE, 1_000_000), deposit(t.address, QUOTE, 10_000_000));
   const r = chain.batch([], msgs);
-  for (const l of r.l1Receipts) expect(l.code).to.equal(ErrorCode.OK);
+  for (const l of r.receipts.l1()) expect(l.code).to.equal(ErrorCode.OK);
   return { chain, A, B, C, D };
 }
 
@@ -80,7 +77,7 @@ function expectNoEffect(chain: Chain, tx: Tx, code: ErrorCode, nonceConsumed: bo
   const header = { index: chain.state.batchIndex + 1, timestamp: chain.now + 1 };
   applyBatch(ref, { ...header, txs: [] }, []);
   if (nonceConsumed) ref.getOrCreateAccount(tx.account.toLowerCase() as Address).nonce++;
-  const r = chain.batch([tx], [], {}, 1).txReceipts[0];
+  const r = chain.batch([tx], [], {}, 1).receipts.tx(0);
   expect(r.code, `code ${r.code}`).to.equal(code);
   expect(r.status).to.equal(nonceConsumed ? ReceiptStatus.FAILED : ReceiptStatus.REJECTED);
   expect(r.fills).to.have.length(0);
@@ -111,7 +108,7 @@ describe("clob/stf", () => {
       expect(stateDigest(deserializeState(serializeState(chain.state)))).to.equal(d);
       expect(stateDigest(cloneState(chain.state))).to.equal(d);
       const res = apply(chain.state, { index: chain.state.batchIndex + 1, timestamp: chain.now + 1, txs: [B.sell(1000, 2)] }, []);
-      expect(res.txReceipts[0].fills).to.have.length(1);
+      expect(res.receipts.tx(0).fills).to.have.length(1);
       expect(chain.digest()).to.equal(d);
       expect(stateDigest(res.state)).to.not.equal(d);
     });
@@ -119,7 +116,7 @@ describe("clob/stf", () => {
     it("dirty sets name exactly what the batch touched and are cleared at batch start", () => {
       const { chain, A, B } = setup();
       chain.batch([A.buy(1000, 5)]);
-      const oid = chain.results.at(-1)!.txReceipts[0].orderId;
+      const oid = chain.results.at(-1)!.receipts.tx(0).orderId;
       chain.batch([B.sell(1000, 2)]);
       const d = chain.state.dirty;
       const ia = chain.state.account(A.address)!.index;
@@ -164,7 +161,7 @@ describe("clob/stf", () => {
       // r = 5 is not the x coordinate of a curve point with this recovery id: recovery fails
       const r5 = new Uint8Array(32);
       r5[31] = 5;
-      const rr = chain.batch([{ ...tx, sig: { ...tx.sig, r: r5 } }]).txReceipts[0];
+      const rr = chain.batch([{ ...tx, sig: { ...tx.sig, r: r5 } }]).receipts.tx(0);
       expect([ErrorCode.INVALID_SIGNATURE, ErrorCode.WRONG_SIGNER]).to.include(rr.code);
       // the genuine tx still works afterwards (nonce 0 unconsumed)
       expect(chain.tx(tx).code).to.equal(ErrorCode.OK);
@@ -189,7 +186,7 @@ describe("clob/stf", () => {
       expectNoEffect(chain, t0, ErrorCode.NONCE_TOO_LOW, false);
       expect(chain.tx(t1).code).to.equal(ErrorCode.OK);
       // in one batch: replay inside the batch is caught too
-      const r = chain.batch([t2, t2]).txReceipts;
+      const r = chain.batch([t2, t2]).receipts.txs();
       expect(r.map((x) => x.code)).to.deep.equal([ErrorCode.OK, ErrorCode.NONCE_TOO_LOW]);
     });
 
@@ -245,7 +242,7 @@ describe("clob/stf", () => {
       const txs: Tx[] = [];
       for (let i = 0; i < MAX_OPEN_ORDERS_PER_MARKET; i++) txs.push(A.buy(1 + (i % 50), 1));
       const r = chain.batch(txs);
-      expect(r.txReceipts.every((x) => x.code === ErrorCode.OK)).to.equal(true);
+      expect(r.receipts.txs().every((x) => x.code === ErrorCode.OK)).to.equal(true);
       expectNoEffect(chain, A.buy(10, 1), ErrorCode.TOO_MANY_OPEN_ORDERS, true);
       // IOC does not rest: allowed
       expect(chain.tx(A.buy(10, 1, { tif: TIF.IOC })).code).to.equal(ErrorCode.OK);
@@ -446,7 +443,7 @@ describe("clob/stf", () => {
         { withdrawalId: 0, recipient: A.address, asset: QUOTE, amount: 100 },
         { withdrawalId: 1, recipient: A.address, asset: BASE, amount: 7 },
       ]);
-      expect(r.txReceipts.map((x) => x.withdrawalId)).to.deep.equal([0, 1]);
+      expect(r.receipts.txs().map((x) => x.withdrawalId)).to.deep.equal([0, 1]);
       expect(chain.state.assets.get(QUOTE)!.supply).to.equal(30_000_000 - 100);
       checkInvariants(chain.state);
     });
@@ -461,7 +458,7 @@ describe("clob/stf", () => {
         deposit(D.address, 9, MAX_AMOUNT),
         deposit(D.address, 9, 1),
       ]);
-      expect(r.l1Receipts.map((x) => x.code)).to.deep.equal([ErrorCode.INVALID_AMOUNT, ErrorCode.MALFORMED, ErrorCode.OK, ErrorCode.SUPPLY_OVERFLOW]);
+      expect(r.receipts.l1().map((x) => x.code)).to.deep.equal([ErrorCode.INVALID_AMOUNT, ErrorCode.MALFORMED, ErrorCode.OK, ErrorCode.SUPPLY_OVERFLOW]);
       expect(r.withdrawals).to.deep.equal([{ withdrawalId: 0, recipient: D.address, asset: 9, amount: 1 }]);
       expect(bal(chain, D, 9).available).to.equal(MAX_AMOUNT);
       checkInvariants(chain.state);
@@ -475,7 +472,7 @@ describe("clob/stf", () => {
         { kind: L1MessageKind.FORCED_WITHDRAW, account: A.address, asset: QUOTE, amount: 5 },
         { kind: L1MessageKind.FORCED_WITHDRAW, account: D.address, asset: QUOTE, amount: 5 },
       ]);
-      expect(r.l1Receipts.map((x) => [x.code, x.amount])).to.deep.equal([[ErrorCode.OK, 10_000_000 - 1_000_500], [ErrorCode.INSUFFICIENT_BALANCE, 0], [ErrorCode.INSUFFICIENT_BALANCE, 0]]);
+      expect(r.receipts.l1().map((x) => [x.code, x.amount])).to.deep.equal([[ErrorCode.OK, 10_000_000 - 1_000_500], [ErrorCode.INSUFFICIENT_BALANCE, 0], [ErrorCode.INSUFFICIENT_BALANCE, 0]]);
       expect(r.withdrawals).to.have.length(1);
       expect(bal(chain, A, QUOTE)).to.deep.equal({ available: 0, locked: 1_000_500 });
       checkInvariants(chain.state);
@@ -493,9 +490,9 @@ describe("clob/stf", () => {
         { kind: L1MessageKind.FORCED_CANCEL, account: A.address, market: 1, orderId: o1 },
         { kind: L1MessageKind.FORCED_CANCEL, account: A.address, market: 1, orderId: 0 },
       ]);
-      expect(r.l1Receipts.map((x) => x.code)).to.deep.equal([ErrorCode.OK, ErrorCode.ORDER_NOT_FOUND, ErrorCode.UNKNOWN_MARKET, ErrorCode.OK, ErrorCode.OK]);
-      expect(r.l1Receipts[3].orders[0]).to.include({ orderId: o1, status: OrderStatus.CANCELLED, reason: CancelReason.FORCED });
-      expect(r.l1Receipts[4].orders).to.have.length(1);
+      expect(r.receipts.l1().map((x) => x.code)).to.deep.equal([ErrorCode.OK, ErrorCode.ORDER_NOT_FOUND, ErrorCode.UNKNOWN_MARKET, ErrorCode.OK, ErrorCode.OK]);
+      expect(r.receipts.l1()[3].orders[0]).to.include({ orderId: o1, status: OrderStatus.CANCELLED, reason: CancelReason.FORCED });
+      expect(r.receipts.l1()[4].orders).to.have.length(1);
       expect(bal(chain, A, QUOTE).locked).to.equal(0);
       checkInvariants(chain.state);
     });
@@ -515,10 +512,10 @@ describe("clob/stf", () => {
         { lotSize: 1.5 },
       ];
       const r = chain.batch([], bad.map((b) => setMarket(5, b)));
-      expect(r.l1Receipts.every((x) => x.code === ErrorCode.INVALID_MARKET_PARAMS)).to.equal(true);
+      expect(r.receipts.l1().every((x) => x.code === ErrorCode.INVALID_MARKET_PARAMS)).to.equal(true);
       expect(chain.state.markets.has(5)).to.equal(false);
       const r2 = chain.batch([], [setMarket(1, { lotSize: 7 }), setMarket(1, { quoteAsset: 3 }), setMarket(1, { minSize: 4, makerFeePpm: 0 })]);
-      expect(r2.l1Receipts.map((x) => x.code)).to.deep.equal([ErrorCode.INVALID_MARKET_PARAMS, ErrorCode.INVALID_MARKET_PARAMS, ErrorCode.OK]);
+      expect(r2.receipts.l1().map((x) => x.code)).to.deep.equal([ErrorCode.INVALID_MARKET_PARAMS, ErrorCode.INVALID_MARKET_PARAMS, ErrorCode.OK]);
       expect(chain.state.markets.get(1)!.params).to.deep.equal({ ...before, minSize: 4, makerFeePpm: 0 });
       expect([...chain.state.dirty.markets]).to.deep.equal([1]);
     });
@@ -530,7 +527,7 @@ describe("clob/stf", () => {
       const od = chain.tx(D.buy(1000, 2)).orderId;
       chain.tx(B.sell(1100, 1));
       const r = chain.batch([], [setMarket(1, { takerFeePpm: 2000 })]);
-      expect(r.l1Receipts[0].orders.map((o) => [o.orderId, o.status, o.reason])).to.deep.equal([[od, OrderStatus.CANCELLED, CancelReason.FEE_RELOCK]]);
+      expect(r.receipts.l1()[0].orders.map((o) => [o.orderId, o.status, o.reason])).to.deep.equal([[od, OrderStatus.CANCELLED, CancelReason.FEE_RELOCK]]);
       expect(bal(chain, A, QUOTE).locked).to.equal(10 * (10000 + 20));
       expect(bal(chain, D, QUOTE)).to.deep.equal({ available: 2 * 10005, locked: 0 });
       checkInvariants(chain.state);
@@ -578,7 +575,7 @@ describe("clob/stf", () => {
   it("receipts: one per tx, indexes in batch order, kinds and nonces echoed", () => {
     const { chain, A, B } = setup();
     const r = chain.batch([A.buy(1000, 1), B.sell(1000, 1), A.cancel(999)]);
-    expect(r.txReceipts.map((x) => [x.index, x.kind, x.nonce, x.status])).to.deep.equal([
+    expect(r.receipts.txs().map((x) => [x.index, x.kind, x.nonce, x.status])).to.deep.equal([
       [0, TxKind.PLACE, 0, ReceiptStatus.ACCEPTED],
       [1, TxKind.PLACE, 0, ReceiptStatus.ACCEPTED],
       [2, TxKind.CANCEL, 1, ReceiptStatus.FAILED],

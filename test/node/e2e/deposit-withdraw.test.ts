@@ -30,7 +30,8 @@ import { deploySuite, loadArtifact, type Deployment } from "../../../scripts/dep
 import { decodeL1Message, nextQueueHash } from "../../../node/clob/l1messages.ts";
 import { signTx, addressOfPrivateKey } from "../../../node/clob/eip712.ts";
 import { createGenesisState, type ClobState } from "../../../node/clob/state.ts";
-import { apply, ReceiptStatus, type BatchResult } from "../../../node/clob/stf.ts";
+import { ReceiptStatus } from "../../../node/clob/receipts.ts";
+import { apply, type BatchResult } from "../../../node/clob/stf.ts";
 import { ErrorCode } from "../../../node/clob/errors.ts";
 import { L1MessageKind, TxKind, type L1Message, type WithdrawTx } from "../../../node/clob/types.ts";
 import { decodeBatch, encodeBatch } from "../../../node/codec/index.ts";
@@ -268,11 +269,11 @@ describe("e2e: L1 deposit -> L2 WITHDRAW -> finalized withdrawal root -> Vault c
     const s = result.state;
     expect(genesis.batchIndex, "pre-state untouched").to.equal(0);
 
-    expect(result.l1Receipts.map((r) => [r.index, r.kind, r.code, r.amount, r.withdrawalId])).to.deep.equal([
+    expect(result.receipts.l1().map((r) => [r.index, r.kind, r.code, r.amount, r.withdrawalId])).to.deep.equal([
       [0, L1MessageKind.DEPOSIT, ErrorCode.OK, TRADER_DEPOSIT, -1],
       [1, L1MessageKind.DEPOSIT, ErrorCode.OK, BOB_DEPOSIT, -1],
     ]);
-    expect(result.txReceipts.map((r) => [r.index, r.kind, r.account, r.nonce, r.status, r.code, r.withdrawalId])).to.deep.equal([
+    expect(result.receipts.txs().map((r) => [r.index, r.kind, r.account, r.nonce, r.status, r.code, r.withdrawalId])).to.deep.equal([
       [0, TxKind.WITHDRAW, lower(trader.address), 0, ReceiptStatus.ACCEPTED, ErrorCode.OK, 0],
       [1, TxKind.WITHDRAW, lower(bob.address), 0, ReceiptStatus.ACCEPTED, ErrorCode.OK, 1],
       [2, TxKind.WITHDRAW, lower(trader.address), 1, ReceiptStatus.FAILED, ErrorCode.INSUFFICIENT_BALANCE, -1],

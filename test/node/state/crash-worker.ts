@@ -31,7 +31,7 @@ while (state.batchIndex < target) {
     batchIndex: batch.index,
     root,
     derived,
-    receipts: result.txReceipts.map((r) => [r.code, r.orderId]),
+    receipts: result.receipts,
     withdrawals: result.withdrawals,
     batchData: new TextEncoder().encode(JSON.stringify({ index: batch.index, timestamp: batch.timestamp, n: batch.txs.length })),
     l1Cursor: { batch: batch.index },

@@ -16,13 +16,16 @@ describe("state store (LevelDB)", () => {
   beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), "rollbook-store-"))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** JSON of the receipts of each batch `run` committed, as the STF returned them. */
+  const receiptsJson = new Map<number, string>();
   async function run(store: StateStore, wl: Workload, state: ReturnType<typeof createGenesisState>, sc: StateCommitment, n: number) {
     for (let i = 0; i < n; i++) {
       const { batch, l1 } = wl.next(state);
       const result = applyBatch(state, batch, l1, { signerCache: wl.signers });
       const { root, derived } = sc.commitBatch(state);
+      receiptsJson.set(batch.index, JSON.stringify(result.receipts));
       await store.commitBatch({
-        batchIndex: batch.index, root, derived, receipts: result.txReceipts, withdrawals: result.withdrawals,
+        batchIndex: batch.index, root, derived, receipts: result.receipts, withdrawals: result.withdrawals,
         l1Cursor: { block: batch.index * 3 }, mempool: { put: [[`tx${batch.index}`, Uint8Array.of(batch.index & 255)]], del: [`tx${batch.index - 2}`] },
       });
     }
@@ -41,8 +44,11 @@ describe("state store (LevelDB)", () => {
     expect(loaded.head.batchIndex).to.equal(12);
     expect(hex(loaded.commitment.root())).to.equal(hex(sc.root()));
     expect(stateDigest(loaded.state)).to.equal(stateDigest(state));
-    expect(await store.receipts(12)).to.not.equal(undefined);
-    expect(await store.receipts(10)).to.not.equal(undefined);
+    for (const b of [10, 11, 12]) {
+      const stored = await store.receipts(b);
+      expect(stored!.txCount).to.equal(100);
+      expect(JSON.stringify(stored), `receipts of batch ${b}`).to.equal(receiptsJson.get(b));
+    }
     expect(await store.receipts(9)).to.equal(undefined);
     expect(await store.l1Cursor()).to.deep.equal({ block: 36 });
     expect(hex((await store.stateRoot(12))!)).to.equal(hex(sc.root()));

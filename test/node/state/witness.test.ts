@@ -76,14 +76,14 @@ describe("witnesses for stateless execution", () => {
       const full = buildWitness(sc.trie, reads, derived, pvKeys);
       const stripped = buildWitness(sc.trie, reads.map(() => []), derived, pvKeys);
       const { root } = sc.commitBatch(state);
-      const receipts = JSON.stringify(result.txReceipts);
+      const receipts = JSON.stringify(result.receipts.txs());
       const ok = verifyWitness(full.bytes, pre, batch, [], { signerCache: wl.signers });
       expect(hex(ok.postRoot)).to.equal(hex(root));
-      expect(JSON.stringify(ok.result.txReceipts)).to.equal(receipts);
+      expect(JSON.stringify(ok.result.receipts.txs())).to.equal(receipts);
       let diverged = false;
       try {
         const r = verifyWitness(stripped.bytes, pre, batch, [], { signerCache: wl.signers });
-        diverged = hex(r.postRoot) !== hex(root) || JSON.stringify(r.result.txReceipts) !== receipts;
+        diverged = hex(r.postRoot) !== hex(root) || JSON.stringify(r.result.receipts.txs()) !== receipts;
       } catch {
         diverged = true;
       }
@@ -117,9 +117,9 @@ describe("witnesses for stateless execution", () => {
     const batch = { index: state.batchIndex + 1, timestamp: state.timestamp + 12, txs: [bid(far + 1)] };
     const pre = sc.root();
     const { root, witness, result } = applyAndWitness(sc, state, batch, [], { signerCache: wl.signers });
-    expect(result.txReceipts[0].code).to.equal(ErrorCode.TOO_MANY_OPEN_ORDERS);
+    expect(result.receipts.tx(0).code).to.equal(ErrorCode.TOO_MANY_OPEN_ORDERS);
     const v = verifyWitness(witness.bytes, pre, batch, [], { signerCache: wl.signers });
-    expect(JSON.stringify(v.result.txReceipts)).to.equal(JSON.stringify(result.txReceipts));
+    expect(JSON.stringify(v.result.receipts.txs())).to.equal(JSON.stringify(result.receipts.txs()));
     expect(hex(v.postRoot)).to.equal(hex(root));
   });
 
