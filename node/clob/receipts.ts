@@ -182,6 +182,19 @@ export class ReceiptLog {
     this.updAcct = new Int32Array(t + (t >> 1));
   }
 
+  /**
+   * Empties the log, keeping its buffers, to take another batch's receipts (resolved against `accounts`).
+   * The receipts it held are gone: only for a log whose receipts were consumed (stored, indexed).
+   */
+  reset(accounts: AccountTable): void {
+    this.accounts = accounts;
+    this.txCount = 0;
+    this.l1Count = 0;
+    this.fillCount = 0;
+    this.updateCount = 0;
+    this.txAccountText.clear();
+  }
+
   // ------------------------------------------------------------------------------------ writing (the STF)
 
   /** Appends an order update (`account`: the owner's account index); returns its position. */

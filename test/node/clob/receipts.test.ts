@@ -41,6 +41,26 @@ describe("clob/receipts (ReceiptLog)", () => {
     expect(checked).to.be.greaterThan(1000);
   });
 
+  it("a reused log (ApplyOptions.receiptLog) holds exactly the new batch's receipts", () => {
+    const mk = () => ({ wl: new Workload({ seed: 5, accounts: 30, depth: 300, batchSize: 150, extras: true }), state: createGenesisState({ domain: DOMAIN }) });
+    const fresh = mk();
+    const reused = mk();
+    let log: ReceiptLog | undefined;
+    for (let i = 0; i < 10; i++) {
+      const a = fresh.wl.next(fresh.state);
+      const ra = applyBatch(fresh.state, a.batch, a.l1, { signerCache: fresh.wl.signers });
+      const b = reused.wl.next(reused.state);
+      const rb = applyBatch(reused.state, b.batch, b.l1, { signerCache: reused.wl.signers, receiptLog: log });
+      if (log !== undefined) expect(rb.receipts).to.equal(log);
+      expect(JSON.stringify(rb.receipts), `batch ${a.batch.index}`).to.equal(JSON.stringify(ra.receipts));
+      log = rb.receipts;
+    }
+    // with receipts: "none" a reused log comes back empty
+    const c = reused.wl.next(reused.state);
+    const none = applyBatch(reused.state, c.batch, c.l1, { signerCache: reused.wl.signers, receipts: "none", receiptLog: log });
+    expect([none.receipts.txCount, none.receipts.l1Count, none.receipts.fillCount, none.receipts.updateCount]).to.deep.equal([0, 0, 0, 0]);
+  });
+
   it("keeps receipts of malformed transactions and of senders without an account", () => {
     const [t, u] = makeKeys(2).map((k) => new Trader(k));
     const c = new Chain();
