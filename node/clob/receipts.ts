@@ -114,11 +114,12 @@ export interface L1Receipt {
   amount: number;
 }
 
-// Row layouts (numbers per row). A tx row: index, kind, nonce, status, code, orderId, withdrawalId,
-// fill range [start, end), update range [start, end). An L1 row: index, kind, code, withdrawalId, amount,
-// update range. A fill row: the Fill numbers in interface order. An update row: the OrderUpdate numbers.
+// Row layouts (numbers per row). A tx row (its row number is the tx's index): kind, nonce, status, code,
+// orderId, withdrawalId, fill range [start, end), update range [start, end). An L1 row: index, kind,
+// code, withdrawalId, amount, update range. A fill row: the Fill numbers in interface order. An update
+// row: the OrderUpdate numbers.
 // Accounts are kept apart, as dense account indexes (Int32, one per tx and update, two per fill).
-const TX = 11;
+const TX = 10;
 const L1 = 7;
 const FILL = 9;
 const UPD = 9;
@@ -260,7 +261,7 @@ export class ReceiptLog {
    * `accountText` is the receipt's account string). Returns its row.
    */
   pushTx(
-    index: number, kind: number, account: number, accountText: string, nonce: number, status: ReceiptStatus,
+    kind: number, account: number, accountText: string, nonce: number, status: ReceiptStatus,
     code: ErrorCode, orderId: number, withdrawalId: number, fillStart: number, updStart: number,
   ): number {
     const n = this.txCount++;
@@ -270,17 +271,16 @@ export class ReceiptLog {
       this.txAcct = grownI32(this.txAcct, n + 1);
     }
     const r = this.txRows;
-    r[o] = index;
-    r[o + 1] = kind;
-    r[o + 2] = nonce;
-    r[o + 3] = status;
-    r[o + 4] = code;
-    r[o + 5] = orderId;
-    r[o + 6] = withdrawalId;
-    r[o + 7] = fillStart;
-    r[o + 8] = this.fillCount;
-    r[o + 9] = updStart;
-    r[o + 10] = this.updateCount;
+    r[o] = kind;
+    r[o + 1] = nonce;
+    r[o + 2] = status;
+    r[o + 3] = code;
+    r[o + 4] = orderId;
+    r[o + 5] = withdrawalId;
+    r[o + 6] = fillStart;
+    r[o + 7] = this.fillCount;
+    r[o + 8] = updStart;
+    r[o + 9] = this.updateCount;
     this.txAcct[n] = account;
     if (account < 0) this.txAccountText.set(n, accountText);
     return n;
@@ -308,9 +308,9 @@ export class ReceiptLog {
     const r = this.txRows;
     const o = i * TX;
     return {
-      index: r[o], kind: r[o + 1], account: this.txAccount(i), nonce: r[o + 2], status: r[o + 3] as ReceiptStatus,
-      code: r[o + 4] as ErrorCode, orderId: r[o + 5], fills: this.fills(r[o + 7], r[o + 8]),
-      orders: this.updates(r[o + 9], r[o + 10]), withdrawalId: r[o + 6],
+      index: i, kind: r[o], account: this.txAccount(i), nonce: r[o + 1], status: r[o + 2] as ReceiptStatus,
+      code: r[o + 3] as ErrorCode, orderId: r[o + 4], fills: this.fills(r[o + 6], r[o + 7]),
+      orders: this.updates(r[o + 8], r[o + 9]), withdrawalId: r[o + 5],
     };
   }
 
@@ -494,8 +494,8 @@ export class ReceiptLog {
         if (!(Number.isSafeInteger(s) && Number.isSafeInteger(e) && s >= 0 && s <= e && e <= count)) fail(`${what} range out of bounds`);
       }
     };
-    range(log.txRows, txCount, TX, 7, fillCount, "fill");
-    range(log.txRows, txCount, TX, 9, updateCount, "update");
+    range(log.txRows, txCount, TX, 6, fillCount, "fill");
+    range(log.txRows, txCount, TX, 8, updateCount, "update");
     range(log.l1Rows, l1Count, L1, 5, updateCount, "update");
     log.l1Count = l1Count;
     log.txCount = txCount;

@@ -267,7 +267,6 @@ export class BatchExecutor {
   readonly now: number;
   private readonly cache: SignerCache | undefined;
   private readonly keepReceipts: boolean;
-  private txCount = 0;
   private readonly separator: Uint8Array;
   /** The batch's receipts (empty with `receipts: "none"`). */
   readonly receipts: ReceiptLog;
@@ -517,7 +516,6 @@ export class BatchExecutor {
    */
   applyTx(tx: Tx, admitted?: Admitted): number {
     if (admitted === undefined && this.cache !== undefined) admitted = this.cache.lookup(tx);
-    const index = this.txCount++;
     const checked = admitted?.address;
     const wellFormed = checked !== undefined || isWellFormed(tx);
     const fillStart = this.receipts.fillCount;
@@ -526,9 +524,13 @@ export class BatchExecutor {
     this.outWithdrawalId = -1;
     let code: ErrorCode;
     let status: ReceiptStatus = ReceiptStatus.REJECTED;
+    let kind: number;
+    let nonce: number;
     let account: string;
     let a: Account | undefined;
     if (wellFormed) {
+      kind = tx.kind;
+      nonce = tx.nonce;
       const address = checked !== undefined ? checked : lowerAddress(tx.account);
       account = address;
       const st = this.state;
@@ -543,13 +545,15 @@ export class BatchExecutor {
         status = code === ErrorCode.OK ? ReceiptStatus.ACCEPTED : ReceiptStatus.FAILED;
       }
     } else {
-      account = typeof tx === "object" && tx !== null && typeof tx.account === "string" ? tx.account.toLowerCase() : "";
+      // Whatever of the receipt's fields the malformed value has.
+      const raw: { kind?: unknown; nonce?: unknown; account?: unknown } = typeof tx === "object" && tx !== null ? tx : {};
+      kind = typeof raw.kind === "number" ? raw.kind : 0;
+      nonce = typeof raw.nonce === "number" ? raw.nonce : 0;
+      account = typeof raw.account === "string" ? raw.account.toLowerCase() : "";
       code = ErrorCode.MALFORMED;
     }
     if (!this.keepReceipts) return -1;
-    const kind = wellFormed ? tx.kind : typeof tx === "object" && tx !== null && typeof tx.kind === "number" ? tx.kind : 0;
-    const nonce = wellFormed ? tx.nonce : typeof tx === "object" && tx !== null && typeof tx.nonce === "number" ? tx.nonce : 0;
-    return this.receipts.pushTx(index, kind, a === undefined ? -1 : a.index, account, nonce, status, code, this.outOrderId, this.outWithdrawalId, fillStart, updStart);
+    return this.receipts.pushTx(kind, a === undefined ? -1 : a.index, account, nonce, status, code, this.outOrderId, this.outWithdrawalId, fillStart, updStart);
   }
 
   /** Executes an authenticated transaction of account `a` (its nonce already consumed). */
@@ -678,7 +682,6 @@ export class BatchExecutor {
     takerOrderId: number,
   ): void {
     const st = this.state;
-    const p = m.params;
     for (let i = 0; i < res.eventCount; i++) {
       const e = res.events[i];
       const owner = st.accounts[e.owner];
@@ -712,7 +715,6 @@ export class BatchExecutor {
           throw new InvariantError("unknown engine event");
       }
     }
-    void p;
   }
 
   private pushSnapUpdate(o: OrderSnap, market: number, account: number, status: OrderStatus, size: number, remaining: number, reason: CancelReason): void {

@@ -101,7 +101,7 @@ describe("clob/receipts (ReceiptLog)", () => {
       const us = log.updateCount;
       if (i % 3 === 0) log.pushFill(1, 100 + i, 2, 2 * i, i, i & 1, 1 - (i & 1), Side.BUY, 2 ** 53 - 1 - i, 7, -3);
       log.pushUpdate(i, 2, i & 1, Side.SELL, 50, OrderStatus.NEW, i, i, 0, CancelReason.NONE);
-      log.pushTx(i, 1, i % 7 === 0 ? -1 : 0, `sender-${i}`, i, ReceiptStatus.ACCEPTED, ErrorCode.OK, 2 * i, -1, fs, us);
+      log.pushTx(1, i % 7 === 0 ? -1 : 0, `sender-${i}`, i, ReceiptStatus.ACCEPTED, ErrorCode.OK, 2 * i, -1, fs, us);
     }
     expect(log.txCount).to.equal(n);
     for (const i of [0, 1, 3, 7, 4998, 4999]) {
@@ -123,7 +123,7 @@ describe("clob/receipts (ReceiptLog)", () => {
     const log = new ReceiptLog([{ address: A }], 4);
     log.pushFill(1, 10, 1, 2, 1, 0, 0, Side.BUY, 10, 1, 0);
     log.pushUpdate(1, 1, 0, Side.SELL, 10, OrderStatus.FILLED, 1, 0, 0, CancelReason.NONE);
-    log.pushTx(0, 0, 0, "", 0, ReceiptStatus.ACCEPTED, ErrorCode.OK, 2, -1, 0, 0);
+    log.pushTx(0, 0, "", 0, ReceiptStatus.ACCEPTED, ErrorCode.OK, 2, -1, 0, 0);
     const good = log.encode();
     const bad = (mutate: (b: Buffer) => Buffer, why: RegExp) => {
       expect(() => ReceiptLog.decode(mutate(Buffer.from(good)))).to.throw(ReceiptLogDecodeError, why);
@@ -133,10 +133,10 @@ describe("clob/receipts (ReceiptLog)", () => {
     bad((b) => b.subarray(0, b.length - 1), /truncated/);
     bad((b) => Buffer.concat([b, Buffer.of(0)]), /trailing/);
     bad((b) => (b.writeUInt32LE(1000, 4 * 2), b), /truncated/);
-    // the tx row's fill range end (row offset 8) beyond the fill count
-    bad((b) => (b.writeDoubleLE(5, 32 + 8 * 8), b), /fill range/);
+    // the tx row's fill range end (row offset 7) beyond the fill count
+    bad((b) => (b.writeDoubleLE(5, 32 + 8 * 7), b), /fill range/);
     // the first string reference beyond the string table
-    const refs = 32 + 8 * (11 + 9 + 9);
+    const refs = 32 + 8 * (10 + 9 + 9);
     bad((b) => (b.writeUInt32LE(9, refs), b), /string index/);
   });
 });
