@@ -38,10 +38,12 @@ export interface TrieProof {
 }
 
 /**
- * A permutation of n ops (key paths, 32 bytes each in kps) by their path's first 16 bits (8 digits),
- * stable: ties, repeated keys included, stay in submission order. Consecutive ops then share their path's
- * upper nodes, which the structural update finds in cache; the resulting shape is the same (it depends
- * only on the key set, and ops on one key keep their order). One counting sort pass.
+ * A stable permutation of n ops (key paths, 32 bytes each in kps) that groups them by path: ties, repeated
+ * keys included, stay in submission order. Consecutive ops then share their path's upper nodes, which the
+ * structural update finds in cache and resumes from; the resulting shape is the same (it depends only on
+ * the key set, and ops on one key keep their order). Native: full key-path order (an MSD radix sort; order
+ * ids all share their first 16 bits, so a cruder order would leave a batch's orders in submission order).
+ * This JS fallback: one counting sort pass on the first 16 bits.
  */
 export function prefixOrder(kps: Uint8Array, n: number): Uint32Array {
   if (nativePrefixOrder !== null) {

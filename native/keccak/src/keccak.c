@@ -400,8 +400,43 @@ static napi_value HashDirtyNodes(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// prefixOrder(kps: Uint8Array(32n), order: Uint32Array(n)): the stable permutation of the n key paths by
-// their first 16 bits (node/state/trie.ts prefixOrder is the JS twin).
+// Stable MSD radix sort of idx[0..n) by key path (32 bytes at kps + 32 * idx[i]) from byte `b` on; tmp has
+// room for n entries. Small ranges finish by insertion sort.
+static void sort_paths(const uint8_t* kps, int32_t* idx, int32_t* tmp, size_t n, int b) {
+  while (n > 16 && b < 32) {
+    uint32_t cnt[257];
+    memset(cnt, 0, sizeof(cnt));
+    for (size_t i = 0; i < n; i++) cnt[kps[32 * (size_t)idx[i] + b] + 1]++;
+    // one bucket: nothing to move at this byte
+    int single = 0;
+    for (int v = 1; v <= 256; v++) if (cnt[v] == n) { single = 1; break; }
+    if (single) { b++; continue; }
+    for (int v = 1; v <= 256; v++) cnt[v] += cnt[v - 1];
+    uint32_t pos[256];
+    memcpy(pos, cnt, sizeof(pos));
+    for (size_t i = 0; i < n; i++) tmp[pos[kps[32 * (size_t)idx[i] + b]]++] = idx[i];
+    memcpy(idx, tmp, n * sizeof(int32_t));
+    for (int v = 0; v < 256; v++) {
+      size_t lo = cnt[v], hi = cnt[v + 1];
+      if (hi - lo > 1) sort_paths(kps, idx + lo, tmp + lo, hi - lo, b + 1);
+    }
+    return;
+  }
+  if (b >= 32) return;
+  for (size_t i = 1; i < n; i++) {
+    int32_t x = idx[i];
+    size_t j = i;
+    while (j > 0 && memcmp(kps + 32 * (size_t)idx[j - 1] + b, kps + 32 * (size_t)x + b, 32 - (size_t)b) > 0) {
+      idx[j] = idx[j - 1];
+      j--;
+    }
+    idx[j] = x;
+  }
+}
+
+// prefixOrder(kps: Uint8Array(32n), order: Uint32Array(n)): the stable permutation of the n key paths in
+// key-path order (node/state/trie.ts prefixOrder is the JS twin, which orders by the first 16 bits only:
+// the order changes no result, only locality).
 static napi_value PrefixOrder(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -413,12 +448,11 @@ static napi_value PrefixOrder(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "prefixOrder: bad arguments");
     return NULL;
   }
-  uint32_t* start = (uint32_t*)calloc(65537, sizeof(uint32_t));
-  if (start == NULL) { napi_throw_error(env, NULL, "prefixOrder: out of memory"); return NULL; }
-  for (size_t i = 0; i < no; i++) start[((kps[32 * i] << 8) | kps[32 * i + 1]) + 1]++;
-  for (size_t b = 1; b <= 65536; b++) start[b] += start[b - 1];
-  for (size_t i = 0; i < no; i++) order[start[(kps[32 * i] << 8) | kps[32 * i + 1]]++] = (int32_t)i;
-  free(start);
+  int32_t* tmp = (int32_t*)malloc((no > 0 ? no : 1) * sizeof(int32_t));
+  if (tmp == NULL) { napi_throw_error(env, NULL, "prefixOrder: out of memory"); return NULL; }
+  for (size_t i = 0; i < no; i++) order[i] = (int32_t)i;
+  sort_paths(kps, order, tmp, no, 0);
+  free(tmp);
   return NULL;
 }
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { keyPath } from "../../../node/state/keypath.ts";
-import { Trie, verifyTrieProof, digitAt, leafHashOf, nodeHashOf, ZERO_HASH } from "../../../node/state/trie.ts";
+import { nativePrefixOrder } from "../../../node/state/keccak.ts";
+import { Trie, verifyTrieProof, digitAt, leafHashOf, nodeHashOf, prefixOrder, ZERO_HASH } from "../../../node/state/trie.ts";
 
 // Test leaves: tag 0x7f, key = tag + 4 bytes, value = rest.
 const keyLen = (tag: number) => (tag === 0x7f ? 5 : -1);
@@ -115,5 +116,31 @@ for (const native of [true, false]) describe(`state trie (${native ? "native str
     expect(() => verifyTrieProof(root, keyOf(12), p, keyLen)).to.throw();
     // truncated proof
     expect(() => verifyTrieProof(root, keyOf(10), { siblings: p.siblings.subarray(96), leaf: p.leaf }, keyLen)).to.throw();
+  });
+});
+
+describe("state trie op order (prefixOrder)", () => {
+  it("is a stable permutation; natively a full key-path sort, in JS one by the first 16 bits", () => {
+    const r = rng(9);
+    const n = 5000;
+    const kps = new Uint8Array(32 * n);
+    for (let i = 0; i < n; i++) {
+      // long shared prefixes (like order ids under 0x05 00 00 ...), repeated keys, and random paths
+      const kind = r();
+      if (kind < 0.5) kps.set(keyPath(new Uint8Array([5, 0, 0, 0, 0, 0, Math.floor(r() * 4), Math.floor(r() * 256), Math.floor(r() * 256)])), 32 * i);
+      else if (kind < 0.6 && i > 0) {
+        const j = Math.floor(r() * i);
+        kps.copyWithin(32 * i, 32 * j, 32 * j + 32);
+      }
+      else for (let b = 0; b < 32; b++) kps[32 * i + b] = Math.floor(r() * 256);
+    }
+    const order = prefixOrder(kps, n);
+    const bytes = nativePrefixOrder === null ? 2 : 32;
+    const cmp = (a: number, b: number) => {
+      for (let k = 0; k < bytes; k++) if (kps[32 * a + k] !== kps[32 * b + k]) return kps[32 * a + k] - kps[32 * b + k];
+      return a - b; // stable: submission order among equal keys
+    };
+    const want = Array.from({ length: n }, (_, i) => i).sort(cmp);
+    expect([...order]).to.deep.equal(want);
   });
 });
