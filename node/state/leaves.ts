@@ -145,6 +145,9 @@ class Writer {
   p = 0;
   private end = 0;
   private toSink = false;
+  /** Scratch for encodings that are not written to a sink; done() copies them out. */
+  private scratch = new Uint8Array(256);
+  private scratchView = new DataView(this.scratch.buffer);
   /** Start a leaf (to the sink when one is active and `leaf`) or a key of `n` bytes. */
   start(n: number, leaf: boolean): this {
     if (leaf && sink !== null) {
@@ -155,8 +158,14 @@ class Writer {
       this.end = at + n;
       this.toSink = true;
     } else {
-      this.b = new Uint8Array(n);
-      this.v = new DataView(this.b.buffer);
+      // Written to the scratch and copied into a fresh array by done(): a DataView over a small fresh
+      // array would move its bytes off the V8 heap (a malloc per key, and external memory for the GC).
+      if (n > this.scratch.length) {
+        this.scratch = new Uint8Array(Math.max(n, 2 * this.scratch.length));
+        this.scratchView = new DataView(this.scratch.buffer);
+      }
+      this.b = this.scratch;
+      this.v = this.scratchView;
       this.p = 0;
       this.end = n;
       this.toSink = false;
@@ -228,8 +237,13 @@ class Writer {
       sink!.offs[++sink!.count] = this.end;
       return NO_LEAF;
     }
-    return this.b;
+    const n = this.end;
+    const out = new Uint8Array(n);
+    if (n <= 64) for (let i = 0; i < n; i++) out[i] = this.b[i];
+    else out.set(this.b.subarray(0, n));
+    return out;
   }
+
 }
 
 const SINGLE = new Writer();
