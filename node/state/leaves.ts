@@ -190,6 +190,7 @@ class Writer {
     return this.u32(n >>> 0);
   }
   u64(n: number): this {
+    // The common case stays small enough for the optimizing compiler to inline every field write of a leaf.
     if (n === n >>> 0) {
       const p = this.p;
       this.v.setUint32(p, 0);
@@ -197,6 +198,10 @@ class Writer {
       this.p = p + 8;
       return this;
     }
+    return this.u64Wide(n);
+  }
+  /** u64 of a value of 2^32 or more (or not a u64: throws). */
+  private u64Wide(n: number): this {
     if (n === NONE) {
       this.b.fill(0xff, this.p, this.p + 8);
       this.p += 8;
