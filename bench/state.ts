@@ -19,9 +19,11 @@
 // - commit_ms_per_10k: mean wall time of StateStore.commitBatch (one LevelDB write batch with the batch's
 //   leaf changes, receipts, withdrawals, L1 cursor, head; fsync on) scaled to 10k transactions.
 // The benchmark re-runs itself with a larger V8 young generation (--max-semi-space-size=64; the STF
-// allocates receipts per transaction) and with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (transparent huge
-// pages for the trie's large typed arrays, where THP is in "madvise" mode); a node should run with both
-// (docs/stf.md, "Storage"). Set GLIBC_TUNABLES yourself to override (e.g. to an empty string to compare).
+// allocates per transaction), larger V8 inlining budgets (--max-inlined-bytecode-size-cumulative=3000,
+// --max-inlined-bytecode-size=1000) and GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (transparent huge pages for
+// the trie's large typed arrays, where THP is in "madvise" mode); a node should run with all of them
+// (docs/operator.md, "Process settings"). Set GLIBC_TUNABLES yourself to override (e.g. to an empty string
+// to compare).
 //
 // Last line: {"bench":"state","orders_per_s":N,"witness_bytes_per_order_mean":N,
 //             "witness_bytes_per_order_p99":N,"commit_ms_per_10k":N}
@@ -40,7 +42,11 @@ import { StateStore } from "../node/state/store.ts";
 import { Workload } from "../node/state/workload.ts";
 import { applyAndWitness } from "../node/state/witness.ts";
 
-const SEMI = "--max-semi-space-size=64";
+/**
+ * V8 flags a node should run with (docs/operator.md "Process settings"): a 64 MiB young generation, and
+ * larger inlining budgets (the STF's call chains and the leaf encoders' field writes exceed the defaults).
+ */
+const NODE_FLAGS = ["--max-semi-space-size=64", "--max-inlined-bytecode-size-cumulative=3000", "--max-inlined-bytecode-size=1000"];
 /** glibc backs large malloc'd buffers (the trie's typed arrays) with transparent huge pages: fewer TLB misses. */
 const HUGE_PAGES = "glibc.malloc.hugetlb=1";
 
@@ -53,7 +59,7 @@ export async function main(args: string[]): Promise<void> {
   if (!process.execArgv.some((a) => a.startsWith("--max-semi-space-size")) && process.env.STATE_BENCH_CHILD === undefined) {
     const runner = path.join(path.dirname(fileURLToPath(import.meta.url)), "run.ts");
     const env = { ...process.env, STATE_BENCH_CHILD: "1", GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? HUGE_PAGES };
-    const r = spawnSync(process.execPath, [SEMI, runner, "state", ...args], { stdio: "inherit", env });
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, runner, "state", ...args], { stdio: "inherit", env });
     process.exitCode = r.status ?? 1;
     return;
   }
