@@ -18,7 +18,7 @@ interface NativeKeccak {
     arena: Uint8Array, lens: Uint16Array, dirty: Int32Array, count: number, leafFlag: Uint8Array, leafHash: Uint8Array,
     slot: number, big: Int32Array,
   ): number;
-  prefixOrder?(kps: Uint8Array, order: Uint32Array): void;
+  keyPathOrder?(kps: Uint8Array, order: Uint32Array): void;
   hashLeaves(arena: Uint8Array, lens: Uint16Array, list: Int32Array, leafHash: Uint8Array, slot: number): void;
   trieApply?: TrieApplyFn;
   copySlots?(src: Uint8Array, offs: Uint32Array, opLeaf: Int32Array, arena: Uint8Array, leafLen: Uint16Array, slot: number): void;
@@ -57,8 +57,8 @@ export const nativeKeyPaths = native?.keyPaths ?? null;
 /** The native structural trie update (node/state/trie.ts has the JS twin), or null. */
 export const nativeTrieApply: TrieApplyFn | null = native?.trieApply ?? null;
 
-/** Native prefixOrder (node/state/trie.ts has the JS twin), or null. */
-export const nativePrefixOrder: ((kps: Uint8Array, order: Uint32Array) => void) | null = native?.prefixOrder ?? null;
+/** Native keyPathOrder (node/state/trie.ts has the JS twin), or null. */
+export const nativeKeyPathOrder: ((kps: Uint8Array, order: Uint32Array) => void) | null = native?.keyPathOrder ?? null;
 
 /** Which implementation is in use: "native-avx512", "native-scalar" or "js". */
 export const keccakBackend: string = native === null ? "js" : native.simd() ? "native-avx512" : "native-scalar";

@@ -244,6 +244,7 @@ class Writer {
     }
     const n = this.end;
     const out = new Uint8Array(n);
+    // keys (at most 21 bytes): a byte loop, without the subarray object `set` would need
     if (n <= 64) for (let i = 0; i < n; i++) out[i] = this.b[i];
     else out.set(this.b.subarray(0, n));
     return out;

@@ -16,7 +16,7 @@
 // (nodes grouped by depth, deepest first), so a shared path node is hashed once per commit.
 
 import {
-  copySlots, hashDirtyLeaves, hashDirtyNodes, keccak256, keccakMany, nativePrefixOrder, nativeTrieApply,
+  copySlots, hashDirtyLeaves, hashDirtyNodes, keccak256, keccakMany, nativeKeyPathOrder, nativeTrieApply,
 } from "./keccak.ts";
 import { keyLenTable, keyPath, keyPathsInto, keyPathsOfLeaves } from "./keypath.ts";
 import type { LeafBatch } from "./leaves.ts";
@@ -38,25 +38,27 @@ export interface TrieProof {
 }
 
 /**
- * A stable permutation of n ops (key paths, 32 bytes each in kps) that groups them by path: ties, repeated
- * keys included, stay in submission order. Consecutive ops then share their path's upper nodes, which the
- * structural update finds in cache and resumes from; the resulting shape is the same (it depends only on
- * the key set, and ops on one key keep their order). Native: full key-path order (an MSD radix sort; order
- * ids all share their first 16 bits, so a cruder order would leave a batch's orders in submission order).
- * This JS fallback: one counting sort pass on the first 16 bits.
+ * The stable permutation of n ops (key paths, 32 bytes each in kps) that sorts them by key path: ties,
+ * repeated keys included, stay in submission order. Consecutive ops then share their path's upper nodes,
+ * which the structural update finds in cache and resumes from; the resulting shape is the same (it depends
+ * only on the key set, and ops on one key keep their order). A sort by a prefix is not enough: order ids
+ * share their first 16 bits, so a batch's orders would stay in submission order. Native: an MSD radix
+ * sort; JS (`native` false, or no addon): a comparison sort.
  */
-export function prefixOrder(kps: Uint8Array, n: number): Uint32Array {
-  if (nativePrefixOrder !== null) {
-    const order = new Uint32Array(n);
-    nativePrefixOrder(kps, order);
+export function keyPathOrder(kps: Uint8Array, n: number, native = true): Uint32Array {
+  const order = new Uint32Array(n);
+  if (native && nativeKeyPathOrder !== null) {
+    nativeKeyPathOrder(kps, order);
     return order;
   }
-  const start = new Uint32Array(65537);
-  for (let i = 0; i < n; i++) start[((kps[32 * i] << 8) | kps[32 * i + 1]) + 1]++;
-  for (let b = 1; b <= 65536; b++) start[b] += start[b - 1];
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[start[(kps[32 * i] << 8) | kps[32 * i + 1]]++] = i;
-  return order;
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort((a, b) => {
+    for (let k = 0; k < 32; k++) {
+      const d = kps[32 * a + k] - kps[32 * b + k];
+      if (d !== 0) return d;
+    }
+    return a - b;
+  });
 }
 
 export function digitAt(buf: Uint8Array, off: number, i: number): number {
@@ -250,11 +252,11 @@ export class Trie {
 
   /**
    * Structural update for n key paths (32 bytes each in kps): insert, or remove where isDel[i]. Ops on the
-   * same key keep their order; the others are applied in key-path order (see prefixOrder). Returns each
+   * same key keep their order; the others are applied in key-path order (see keyPathOrder). Returns each
    * op's leaf slot (-1 for a removal), indexed like the input, and the order the ops were applied in.
    */
   private applyOps(kps: Uint8Array, isDel: Uint8Array, n: number): { leaf: Int32Array; order: Uint32Array } {
-    const order = prefixOrder(kps, n);
+    const order = keyPathOrder(kps, n, this.useNative);
     const leaf = new Int32Array(n);
     if (this.useNative) {
       let j = 0;

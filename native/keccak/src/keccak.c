@@ -434,10 +434,9 @@ static void sort_paths(const uint8_t* kps, int32_t* idx, int32_t* tmp, size_t n,
   }
 }
 
-// prefixOrder(kps: Uint8Array(32n), order: Uint32Array(n)): the stable permutation of the n key paths in
-// key-path order (node/state/trie.ts prefixOrder is the JS twin, which orders by the first 16 bits only:
-// the order changes no result, only locality).
-static napi_value PrefixOrder(napi_env env, napi_callback_info info) {
+// keyPathOrder(kps: Uint8Array(32n), order: Uint32Array(n)): the stable permutation of the n key paths in
+// key-path order (node/state/trie.ts keyPathOrder is the JS twin; the order changes no result, only locality).
+static napi_value KeyPathOrder(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -445,11 +444,11 @@ static napi_value PrefixOrder(napi_env env, napi_callback_info info) {
   int32_t* order;
   size_t nk, no;
   if (argc < 2 || !get_bytes(env, argv[0], &kps, &nk) || !get_i32(env, argv[1], &order, &no) || nk < 32 * no) {
-    napi_throw_error(env, NULL, "prefixOrder: bad arguments");
+    napi_throw_error(env, NULL, "keyPathOrder: bad arguments");
     return NULL;
   }
   int32_t* tmp = (int32_t*)malloc((no > 0 ? no : 1) * sizeof(int32_t));
-  if (tmp == NULL) { napi_throw_error(env, NULL, "prefixOrder: out of memory"); return NULL; }
+  if (tmp == NULL) { napi_throw_error(env, NULL, "keyPathOrder: out of memory"); return NULL; }
   for (size_t i = 0; i < no; i++) order[i] = (int32_t)i;
   sort_paths(kps, order, tmp, no, 0);
   free(tmp);
@@ -928,7 +927,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"keyPaths", NULL, KeyPaths, NULL, NULL, NULL, napi_default, NULL},
     {"hashNodes", NULL, HashNodes, NULL, NULL, NULL, napi_default, NULL},
     {"hashDirtyNodes", NULL, HashDirtyNodes, NULL, NULL, NULL, napi_default, NULL},
-    {"prefixOrder", NULL, PrefixOrder, NULL, NULL, NULL, napi_default, NULL},
+    {"keyPathOrder", NULL, KeyPathOrder, NULL, NULL, NULL, napi_default, NULL},
     {"hashLeaves", NULL, HashLeaves, NULL, NULL, NULL, napi_default, NULL},
     {"hashDirtyLeaves", NULL, HashDirtyLeaves, NULL, NULL, NULL, napi_default, NULL},
     {"trieApply", NULL, TrieApply, NULL, NULL, NULL, napi_default, NULL},
