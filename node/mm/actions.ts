@@ -1,0 +1,100 @@
+// The narrow interface between the market maker and an exchange: bulk lists of the STF's order actions
+// (docs/stf.md: PLACE, CANCEL, CANCEL_BY_CLIENT_ID, CANCEL_ALL, AMEND), own order and fill events with
+// their confirmation level, the book's top. The node wires it to the typed client (node/client); tests
+// drive it through an in-process exchange over the real STF. docs/market-maker.md "Exchange interface".
+
+/** Sides as in the STF (node/clob/types.ts Side): 0 buy, 1 sell. */
+export type OrderSide = 0 | 1;
+
+export type MakerAction =
+  | { kind: "place"; market: number; side: OrderSide; price: number; size: number; clientId: number; postOnly: true }
+  | { kind: "cancel"; market: number; orderId: number }
+  | { kind: "cancelByClientId"; market: number; clientId: number }
+  | { kind: "amend"; market: number; orderId: number; price: number; size: number }
+  | { kind: "cancelAll"; market: number };
+
+/** Most actions in one bulk (one signature). */
+export const MAX_BULK_ACTIONS = 32;
+
+/** Confirmation levels of docs ARCHITECTURE "Confirmation levels", in order. */
+export const ConfirmationLevel = { SOFT: 1, INCLUDED: 2, SAFE: 3, PROVEN: 4 } as const;
+export type ConfirmationLevel = (typeof ConfirmationLevel)[keyof typeof ConfirmationLevel];
+export const LEVEL_NAMES = ["pending", "soft", "included", "safe", "proven"] as const;
+
+export interface ActionResult {
+  ok: boolean;
+  /** The STF's error code name when not ok (e.g. "POST_ONLY_WOULD_CROSS"), "OK" otherwise. */
+  code: string;
+  /** PLACE: the new order id (0 when it failed). */
+  orderId: number;
+}
+
+export interface BulkAck {
+  /** The batch the bulk executed in (soft). */
+  batch: number;
+  /** One per action, in order. */
+  results: ActionResult[];
+  /** The level the acknowledgement is at (at least soft). */
+  level: ConfirmationLevel;
+}
+
+/** What happened to one of our orders. */
+export interface OrderEvent {
+  kind: "order";
+  market: number;
+  orderId: number;
+  clientId: number;
+  side: OrderSide;
+  price: number;
+  /** Lots still resting (0: the order left the book). */
+  remaining: number;
+  level: ConfirmationLevel;
+}
+
+/** One of our fills (we are the maker). Fees in quote units; negative = rebate. */
+export interface FillEvent {
+  kind: "fill";
+  market: number;
+  orderId: number;
+  clientId: number;
+  side: OrderSide;
+  price: number;
+  size: number;
+  fee: number;
+  /** A unique id of the fill (batch and position), for confirmation updates. */
+  fillId: string;
+  /** The batch the fill executed in. */
+  batch: number;
+  level: ConfirmationLevel;
+}
+
+/** A batch (and every bulk and fill in it) reached a higher confirmation level. */
+export interface ConfirmEvent {
+  kind: "confirm";
+  batch: number;
+  level: ConfirmationLevel;
+}
+
+export type ExchangeEvent = OrderEvent | FillEvent | ConfirmEvent;
+
+export interface TopOfBook {
+  /** Best bid / ask of the whole book (-1: none), ticks. */
+  bestBid: number;
+  bestAsk: number;
+}
+
+export interface MakerExchange {
+  /** Sends one bulk (<= MAX_BULK_ACTIONS actions, executed in order); resolves at soft confirmation. */
+  submit(actions: readonly MakerAction[]): Promise<BulkAck>;
+  /** Own order, fill and confirmation events; returns the unsubscribe function. */
+  subscribe(listener: (e: ExchangeEvent) => void): () => void;
+  /** The book's top (others' and ours). */
+  top(market: number): TopOfBook;
+}
+
+/** Splits actions into bulks of at most MAX_BULK_ACTIONS, keeping their order. */
+export function chunkActions(actions: readonly MakerAction[], max = MAX_BULK_ACTIONS): MakerAction[][] {
+  const out: MakerAction[][] = [];
+  for (let i = 0; i < actions.length; i += max) out.push(actions.slice(i, i + max));
+  return out;
+}
