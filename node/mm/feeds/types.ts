@@ -89,3 +89,31 @@ export class CollectSink implements FeedSink {
 export function bookUncrossed(bids: readonly RefLevel[], asks: readonly RefLevel[]): boolean {
   return bids.length > 0 && asks.length > 0 && bids[0]!.price < asks[0]!.price;
 }
+
+/**
+ * Staleness check of one source on the local clock: `check(nowMs)` reports one STALE issue when no book
+ * event arrived for more than `staleMs`, and reports again only after the source recovered.
+ */
+export class StaleMonitor {
+  readonly source: string;
+  readonly staleMs: number;
+  private lastMs = Number.NaN;
+  stale = false;
+  constructor(source: string, staleMs: number) {
+    this.source = source;
+    this.staleMs = staleMs;
+  }
+  /** Pass every event through here. */
+  seen(ev: RefEvent): void {
+    if (ev.kind !== "book") return;
+    this.lastMs = ev.recvMs;
+    this.stale = false;
+  }
+  check(nowMs: number, sink: FeedSink): boolean {
+    if (!Number.isNaN(this.lastMs) && nowMs - this.lastMs > this.staleMs && !this.stale) {
+      this.stale = true;
+      sink.issue({ kind: QualityIssueKind.STALE, source: this.source, recvMs: nowMs, detail: `no book for ${nowMs - this.lastMs} ms` });
+    }
+    return this.stale;
+  }
+}
