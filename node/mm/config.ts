@@ -73,11 +73,11 @@ export class MakerConfigError extends Error {
 export const DEFAULT_ESTIMATOR: EstimatorConfig = {
   vol: { halfLifeS: 30, minDtS: 0.25, initialSigma: 1e-4, windowsS: [10, 60, 300] },
   regime: { thresholds: [5e-5, 3e-4, 1e-3], hysteresis: 0.2, minDwellS: 10 },
-  hawkes: { mu: 0.5, selfExcite: 0.6, crossExcite: 0.2, beta: 1.5 },
+  hawkes: { mu: 0.5, selfExcite: 0.6, crossExcite: 0.1, beta: 1.5 },
   flowHalfLifeS: 10,
   bookLevels: 5,
   markout: { horizonsS: [1, 5, 30], alpha: 0.1 },
-  burst: { oneSided: 0.8, widenRate: 6, pullRate: 15 },
+  burst: { oneSided: 0.75, widenRate: 6, pullRate: 15 },
   jump: { sigmas: 6, halfLifeS: 60 },
 };
 
@@ -192,6 +192,7 @@ export function validateMakerConfig(raw: unknown): MarketMakerConfig {
     for (const k of ["levels", "sideSize", "maxLevelSize", "minSize", "maxPosition", "minStepTicks"] as const) {
       if (!Number.isSafeInteger(L[k]) || L[k] < 1) problems.push(`${key}.ladder.${k}: an integer >= 1`);
     }
+    if (L.maxLevelSize < L.minSize) problems.push(`${key}.ladder.maxLevelSize: at least ladder.minSize`);
     if (!(L.depthRatio >= 1)) problems.push(`${key}.ladder.depthRatio: >= 1`);
     if (!(L.sizeSkew >= 0 && L.sizeSkew <= 1)) problems.push(`${key}.ladder.sizeSkew: in [0, 1]`);
     if (L.maxPosition > limits.maxPosition) problems.push(`${key}.ladder.maxPosition: above mm.limits.maxPosition (${limits.maxPosition})`);

@@ -5,7 +5,8 @@
 // `sizeTol` (relative) of a target level, one to one, nearest first (a kept order keeps its queue
 // priority); a live order at a target's exact price with a different size is amended (a pure reduction
 // keeps priority). (2) The remaining live orders and targets are paired best-first: each pair is one
-// AMEND (one action instead of cancel + place); (3) live orders left over are cancelled, targets left over
+// AMEND (one action instead of cancel + place; an order at or through the other side's new targets is
+// never kept, only moved away or cancelled); (3) live orders left over are cancelled, targets left over
 // are placed (POST_ONLY, new client ids). Orders with an action in flight are not touched, except a
 // cancel when their price would cross the other side's target.
 // Order of the emitted actions (so no intermediate state crosses our own orders): cancels; amends that
@@ -49,10 +50,6 @@ export function diffLadder(market: number, live: readonly OwnOrder[], target: La
         else kept++;
         continue;
       }
-      if (crosses) {
-        cancels.push(cancelOf(market, o));
-        continue;
-      }
       mine.push(o);
     }
     // best first
@@ -64,7 +61,8 @@ export function diffLadder(market: number, live: readonly OwnOrder[], target: La
       let best = -1;
       let bestDist = Number.POSITIVE_INFINITY;
       for (let i = 0; i < mine.length; i++) {
-        if (used[i]) continue;
+        // an order at or through the other side's targets cannot be kept (step 2 moves it away)
+        if (used[i] || (side === BUY ? mine[i]!.price >= minAsk : mine[i]!.price <= maxBid)) continue;
         const d = Math.abs(mine[i]!.price - t.price);
         if (d <= p.priceTol && d < bestDist) {
           best = i;

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { Registry } from "prom-client";
 import { MarketMaker } from "../../../node/mm/maker.ts";
 import { KillReason } from "../../../node/mm/risk.ts";
-import { BASE_FUNDS, MARKETS, QUOTE_FUNDS, START_S, Taker, key, makeExchange, makerConfig, marketParams, syntheticSource } from "./support/setup.ts";
+import { BASE_FUNDS, MARKETS, QUOTE_FUNDS, START_S, Taker, flush, key, makeExchange, makerConfig, marketParams, syntheticSource } from "./support/setup.ts";
 
 describe("mm: simulation over the real STF", function () {
   this.timeout(120_000);
@@ -38,7 +38,7 @@ describe("mm: simulation over the real STF", function () {
       if (b > 1) for (const tx of taker.orders(ex, 0.5)) ex.submitTx(tx);
       ex.produceBatch(1);
       nowMs = ex.now * 1000;
-      await mm.settle();
+      await flush();
       for (const m of MARKETS) {
         const orders = ex.ordersOf(m, makerKey.address);
         expect(orders.some((o) => o.side === 0), `batch ${b} market ${m}: a bid rests`).to.equal(true);
@@ -74,7 +74,7 @@ describe("mm: simulation over the real STF", function () {
     mm.kill("test", nowMs);
     for (const tx of taker.orders(ex, 0.5)) ex.submitTx(tx);
     ex.produceBatch(1);
-    await mm.settle();
+    await flush();
     const killBulks = ex.bulks.slice(bulksBefore);
     expect(killBulks).to.have.length(1);
     expect(killBulks[0]!.map((a) => a.kind)).to.deep.equal(MARKETS.map(() => "cancelAll"));

@@ -94,3 +94,8 @@ export class Taker {
     }, this.key.priv);
   }
 }
+
+/** Lets the acknowledgements resolved by a batch run (their promise continuations). */
+export function flush(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
