@@ -69,6 +69,39 @@ export class MultiHawkes {
     return hawkesExpectedCounts(this.params, this.intensities(t), h);
   }
 
+  private cacheH = Number.NaN;
+  private cacheM: Matrix = [];
+  private cacheYInf: number[] = [];
+
+  /**
+   * Sum over types of the expected counts in (t, t + h]: the same closed form with the matrix part
+   * B^{-1}(e^{Bh} - I) and lambda_inf computed once per horizon (they depend only on the parameters), so
+   * a call is one d x d matrix-vector product and allocates nothing.
+   */
+  forecastTotal(h: number, t: number = this.t): number {
+    if (h !== this.cacheH) {
+      const d = this.d;
+      const p = this.params;
+      const b: Matrix = matAdd(p.alpha as Matrix, identity(d), -p.beta);
+      const e = matAdd(expm(matScale(b, h)), identity(d), -1);
+      // M = B^{-1} E, column by column
+      const cols = identity(d).map((_, j) => solve(b, e.map((row) => row[j]!)));
+      this.cacheM = identity(d).map((_, i) => cols.map((c) => c[i]!));
+      this.cacheYInf = stationaryIntensity(p);
+      this.cacheH = h;
+    }
+    const dt = Number.isNaN(this.t) ? 0 : Math.max(0, t - this.t);
+    const f = Math.exp(-this.params.beta * dt);
+    let total = 0;
+    for (let i = 0; i < this.d; i++) {
+      let x = this.cacheYInf[i]! * h;
+      const row = this.cacheM[i]!;
+      for (let j = 0; j < this.d; j++) x += row[j]! * (this.params.mu[j]! + this.excess[j]! * f - this.cacheYInf[j]!);
+      total += x;
+    }
+    return total;
+  }
+
   reset(): void {
     this.excess.fill(0);
     this.t = Number.NaN;

@@ -172,9 +172,7 @@ export class AnchorSelector {
         this.forecasts[i] = Number.NaN;
         continue;
       }
-      s.hawkes.advance(t);
-      const f = s.hawkes.forecast(this.o.horizonS, t);
-      this.forecasts[i] = f[0]! + f[1]! + f[2]! + f[3]!;
+      this.forecasts[i] = s.hawkes.forecastTotal(this.o.horizonS, t);
       sumN += this.forecasts[i]!;
       sumC += s.clf;
     }

@@ -48,6 +48,18 @@ describe("quant", () => {
     expect(got[1]).to.be.closeTo(count[1]!, 1e-6);
   });
 
+  it("the cached total forecast equals the sum of the closed-form counts", () => {
+    const p = { mu: [0.5, 0.3, 0.2], alpha: [[0.9, 0.4, 0.1], [0.2, 1.1, 0.3], [0.1, 0.1, 0.5]], beta: 2.5 };
+    const h = new MultiHawkes(p);
+    h.event(0, 1);
+    h.event(2, 1.2);
+    h.event(1, 1.3);
+    for (const [hz, t] of [[0.5, 1.3], [2, 1.5], [2, 4]] as const) {
+      const want = hawkesExpectedCounts(p, h.intensities(t), hz).reduce((a, b) => a + b, 0);
+      expect(h.forecastTotal(hz, t)).to.be.closeTo(want, 1e-10);
+    }
+  });
+
   it("online intensities jump by alpha at an event (self and cross) and decay at rate beta", () => {
     const h = new MultiHawkes({ mu: [1, 2], alpha: [[0.5, 0.2], [0.3, 0.7]], beta: 4 });
     h.event(0, 10);
