@@ -5,9 +5,11 @@
 
 import { expect } from "chai";
 import { Registry } from "prom-client";
+import { signTx } from "../../../node/clob/eip712.ts";
+import { TxKind } from "../../../node/clob/types.ts";
 import { MarketMaker } from "../../../node/mm/maker.ts";
 import { KillReason } from "../../../node/mm/risk.ts";
-import { BASE_FUNDS, MARKETS, QUOTE_FUNDS, START_S, Taker, flush, key, makeExchange, makerConfig, marketParams, syntheticSource } from "./support/setup.ts";
+import { BASE_FUNDS, DOMAIN, MARKETS, QUOTE_FUNDS, START_S, Taker, flush, key, makeExchange, makerConfig, marketParams, syntheticSource } from "./support/setup.ts";
 
 describe("mm: simulation over the real STF", function () {
   this.timeout(120_000);
@@ -87,5 +89,16 @@ describe("mm: simulation over the real STF", function () {
     expect(mm.cycle(ex.now * 1000)).to.have.length(0);
     mm.reset("test-operator", ex.now * 1000);
     expect(mm.cycle(ex.now * 1000).length).to.be.greaterThan(0);
+
+    // the maker's bulks are signed by its agent key, which cannot withdraw (docs/stf.md "Authentication")
+    const account = ex.state.account(makerKey.address)!;
+    const withdraw = signTx(DOMAIN, {
+      kind: TxKind.WITHDRAW, account: makerKey.address, nonce: account.nonce, sig: { r: new Uint8Array(32), s: new Uint8Array(32), v: 0 },
+      asset: 1, amount: 1, recipient: ex.agent.address,
+    }, ex.agent.priv);
+    ex.submitTx(withdraw);
+    const before = ex.balance(makerKey.address, 1);
+    ex.produceBatch(1);
+    expect(ex.balance(makerKey.address, 1)).to.equal(before);
   });
 });

@@ -1,7 +1,8 @@
 // An in-process exchange over the real STF (node/clob applyBatch) implementing the market maker's
-// MakerExchange: the maker's actions become signed transactions (EIP-712, its own key, sequential nonces)
-// queued with any other trader's transactions in arrival order; `produceBatch` applies the queue as one
-// batch and turns the receipts into acknowledgements, own order and fill events. Confirmation levels past
+// MakerExchange: each bulk of the maker becomes one BULK transaction (docs/stf.md) of the maker's account,
+// signed by its agent key (approved at setup with APPROVE_AGENT; an agent cannot withdraw), queued with
+// other traders' transactions in arrival order; `produceBatch` applies the queue as one batch and turns
+// the receipts (one action receipt per action) into acknowledgements, own order and fill events. Confirmation levels past
 // soft are simulated from batch age (included after 1 more batch, safe after 2, proven after 3): this
 // harness has no L1.
 
@@ -16,8 +17,6 @@ import {
   type L1Message,
   L1MessageKind,
   type MarketParams,
-  SelfTradePrevention,
-  TimeInForce,
   type Tx,
   TxKind,
 } from "../../../../node/clob/types.ts";
@@ -26,10 +25,11 @@ import {
   type BulkAck,
   ConfirmationLevel,
   type ExchangeEvent,
+  MAKER_BULK_ACTIONS,
   type MakerAction,
   type MakerExchange,
-  MAX_BULK_ACTIONS,
   type TopOfBook,
+  toBulkAction,
 } from "../../../../node/mm/actions.ts";
 
 const CODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ErrorCode).map(([k, v]) => [v, k]));
@@ -42,13 +42,15 @@ export interface Key {
 
 interface Queued {
   tx: Tx;
-  bulk?: { index: number; results: ActionResult[]; resolve: (a: BulkAck) => void; count: number };
+  resolve?: (a: BulkAck) => void;
 }
 
 export class LocalExchange implements MakerExchange {
   readonly state: ClobState;
   readonly domain: Eip712Domain;
   readonly maker: Key;
+  /** The key that signs the maker's bulks (an approved agent of the maker's account). */
+  readonly agent: Key;
   now: number;
   private makerNonce = 0;
   private queue: Queued[] = [];
@@ -58,13 +60,16 @@ export class LocalExchange implements MakerExchange {
   /** Every bulk the maker sent (actions per bulk), for assertions. */
   readonly bulks: MakerAction[][] = [];
 
-  constructor(o: { domain: Eip712Domain; maker: Key; markets: { id: number; params: MarketParams }[]; deposits: L1Message[]; start: number }) {
+  constructor(o: { domain: Eip712Domain; maker: Key; agent: Key; markets: { id: number; params: MarketParams }[]; deposits: L1Message[]; start: number }) {
     this.domain = o.domain;
     this.maker = o.maker;
+    this.agent = o.agent;
     this.now = o.start;
     this.state = createGenesisState({ domain: o.domain });
     const msgs: L1Message[] = o.markets.map((m) => ({ kind: L1MessageKind.SET_MARKET, market: m.id, params: m.params }));
-    this.applyRaw([], [...msgs, ...o.deposits]);
+    const approve = signTx(this.domain, { kind: TxKind.APPROVE_AGENT, account: this.maker.address, nonce: this.makerNonce++, sig: ZERO_SIG(), agent: this.agent.address, expiry: o.start + 10_000_000 }, this.maker.priv);
+    const r = this.applyRaw([approve], [...msgs, ...o.deposits]);
+    if (r.receipts.tx(0).code !== ErrorCode.OK) throw new Error(`APPROVE_AGENT failed: ${r.receipts.tx(0).code}`);
   }
 
   subscribe(listener: (e: ExchangeEvent) => void): () => void {
@@ -78,12 +83,10 @@ export class LocalExchange implements MakerExchange {
   }
 
   submit(actions: readonly MakerAction[]): Promise<BulkAck> {
-    if (actions.length === 0 || actions.length > MAX_BULK_ACTIONS) return Promise.reject(new RangeError(`a bulk holds 1..${MAX_BULK_ACTIONS} actions`));
+    if (actions.length === 0 || actions.length > MAKER_BULK_ACTIONS) return Promise.reject(new RangeError(`a bulk holds 1..${MAKER_BULK_ACTIONS} actions`));
     this.bulks.push([...actions]);
-    return new Promise((resolve) => {
-      const bulk = { index: 0, results: [] as ActionResult[], resolve, count: actions.length };
-      for (const a of actions) this.queue.push({ tx: this.makerTx(a), bulk });
-    });
+    const tx = signTx(this.domain, { kind: TxKind.BULK, account: this.maker.address, nonce: this.makerNonce++, sig: ZERO_SIG(), actions: actions.map(toBulkAction) }, this.agent.priv);
+    return new Promise((resolve) => this.queue.push({ tx, resolve }));
   }
 
   /** Queues another trader's transaction (already signed). */
@@ -100,6 +103,7 @@ export class LocalExchange implements MakerExchange {
     const batch = this.state.batchIndex;
     const maker = this.maker.address;
     const events: ExchangeEvent[] = [];
+    const acks: (() => void)[] = [];
     const txs = r.receipts.txs();
     txs.forEach((rc, i) => {
       const q = queued[i]!;
@@ -115,15 +119,17 @@ export class LocalExchange implements MakerExchange {
         if (u.account !== maker) continue;
         events.push({ kind: "order", market: u.market, orderId: u.orderId, clientId: u.clientId, side: u.side as 0 | 1, price: u.price, remaining: u.remaining, level: ConfirmationLevel.SOFT });
       }
-      if (q.bulk) {
-        const ok = rc.status === ReceiptStatus.ACCEPTED;
-        q.bulk.results.push({ ok, code: CODE_NAMES[rc.code] ?? String(rc.code), orderId: rc.kind === TxKind.PLACE && ok ? rc.orderId : 0 });
+      if (q.resolve) {
+        if (rc.status !== ReceiptStatus.ACCEPTED) throw new Error(`maker bulk ${CODE_NAMES[rc.code]}`);
+        const results: ActionResult[] = rc.actions.map((ar) => {
+          const ok = ar.status === ReceiptStatus.ACCEPTED;
+          return { ok, code: CODE_NAMES[ar.code] ?? String(ar.code), orderId: ar.op === TxKind.PLACE && ok ? ar.orderId : 0 };
+        });
+        acks.push(() => q.resolve!({ batch, results, level: ConfirmationLevel.SOFT }));
       }
     });
     for (const e of events) for (const l of this.listeners) l(e);
-    const done = new Set<Queued["bulk"]>();
-    for (const q of queued) if (q.bulk && !done.has(q.bulk)) done.add(q.bulk);
-    for (const b of done) b!.resolve({ batch, results: b!.results, level: ConfirmationLevel.SOFT });
+    for (const a of acks) a();
     for (const [age, level] of [[1, ConfirmationLevel.INCLUDED], [2, ConfirmationLevel.SAFE], [3, ConfirmationLevel.PROVEN]] as const) {
       if (batch - age >= 1) for (const l of this.listeners) l({ kind: "confirm", batch: batch - age, level });
     }
@@ -145,28 +151,5 @@ export class LocalExchange implements MakerExchange {
   private applyRaw(txs: Tx[], msgs: L1Message[]) {
     this.batches++;
     return applyBatch(this.state, { index: this.state.batchIndex + 1, timestamp: this.now, txs }, msgs);
-  }
-
-  private makerTx(a: MakerAction): Tx {
-    const common = { account: this.maker.address, nonce: this.makerNonce++, sig: ZERO_SIG() };
-    let tx: Tx;
-    switch (a.kind) {
-      case "place":
-        tx = { ...common, kind: TxKind.PLACE, market: a.market, side: a.side, tif: TimeInForce.POST_ONLY, price: a.price, size: a.size, expiry: 0, clientId: a.clientId, stp: SelfTradePrevention.EXPIRE_MAKER };
-        break;
-      case "cancel":
-        tx = { ...common, kind: TxKind.CANCEL, market: a.market, orderId: a.orderId };
-        break;
-      case "cancelByClientId":
-        tx = { ...common, kind: TxKind.CANCEL_BY_CLIENT_ID, market: a.market, clientId: a.clientId };
-        break;
-      case "amend":
-        tx = { ...common, kind: TxKind.AMEND, market: a.market, orderId: a.orderId, price: a.price, size: a.size };
-        break;
-      case "cancelAll":
-        tx = { ...common, kind: TxKind.CANCEL_ALL, market: a.market };
-        break;
-    }
-    return signTx(this.domain, tx, this.maker.priv);
   }
 }

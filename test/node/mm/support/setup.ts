@@ -26,7 +26,7 @@ export const START_S = 1_723_161_000;
 export const BASE_FUNDS = 1_000_000_000; // base units (1e6 lots)
 export const QUOTE_FUNDS = 1e15; // quote units
 
-export function makeExchange(maker: Key, others: Key[]): LocalExchange {
+export function makeExchange(maker: Key, others: Key[], agent: Key = key(`${maker.address}-agent`)): LocalExchange {
   const deposits: L1Message[] = [];
   for (const k of [maker, ...others]) {
     for (const m of MARKETS) {
@@ -35,7 +35,7 @@ export function makeExchange(maker: Key, others: Key[]): LocalExchange {
       deposits.push({ kind: L1MessageKind.DEPOSIT, account: k.address, asset: p.quoteAsset, amount: QUOTE_FUNDS });
     }
   }
-  return new LocalExchange({ domain: DOMAIN, maker, markets: MARKETS.map((id) => ({ id, params: marketParams(id) })), deposits, start: START_S });
+  return new LocalExchange({ domain: DOMAIN, maker, agent, markets: MARKETS.map((id) => ({ id, params: marketParams(id) })), deposits, start: START_S });
 }
 
 /** Two markets on one synthetic underlying (priceScale 10: a tick is 0.1 of the reference unit). */
