@@ -4,6 +4,9 @@
 // the kill switch pulling every quote within one batch.
 
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Registry } from "prom-client";
 import { signTx } from "../../../node/clob/eip712.ts";
 import { TxKind } from "../../../node/clob/types.ts";
@@ -70,6 +73,11 @@ describe("mm: simulation over the real STF", function () {
     const metrics = await registry.metrics();
     expect(metrics).to.match(/rollbook_mm_inventory_lots\{market="1"\}/);
     expect(metrics).to.match(/rollbook_mm_kill_switch 0/);
+    // every metric the alert rules use exists
+    const rules = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../docker/prometheus/mm-alerts.yml"), "utf8");
+    const used = new Set(rules.match(/rollbook_mm_[a-z_]+/g));
+    expect(used.size).to.be.greaterThan(6);
+    for (const name of used) expect(metrics, name).to.include(`# TYPE ${name} `);
 
     // kill: one bulk with one CANCEL_ALL per market, every quote gone after the next batch
     const bulksBefore = ex.bulks.length;
