@@ -49,6 +49,7 @@ export function main(args: string[]): void {
   const q = new MarketQuoter(cfg.markets[0]!, cfg);
   const top = { bestBid: -1, bestAsk: -1 };
   const times: number[] = [];
+  const busy: number[] = [];
   let i = 0;
   let loop = 0;
   let bulk = 0;
@@ -81,6 +82,7 @@ export function main(args: string[]): void {
     const t1 = process.hrtime.bigint();
     if (c >= warm) {
       times.push(Number(t1 - t0) / 1000);
+      if (acts.length > 0) busy.push(Number(t1 - t0) / 1000);
       actions += acts.length;
     }
     // acknowledge at once (untimed)
@@ -97,5 +99,6 @@ export function main(args: string[]): void {
   console.log(`mm quote cycle (model ${model}, ${names.length} candidate instrument${names.length > 1 ? "s" : ""}, ${q.ladderParams.levels} levels a side)`);
   console.log(`  ${cycles} timed cycles after ${warm} warm-up, ${(actions / cycles).toFixed(2)} actions per cycle`);
   console.log(`  cycle latency us: p50 ${p50.toFixed(2)}  p99 ${p99.toFixed(2)}  p99.9 ${p999.toFixed(2)}  mean ${mean.toFixed(2)}  max ${Math.max(...times).toFixed(1)}`);
+  console.log(`  cycles that emitted actions: ${busy.length} (${((100 * busy.length) / cycles).toFixed(1)}%), p50 ${quantile(busy, 0.5).toFixed(2)}  p99 ${quantile(busy, 0.99).toFixed(2)} us`);
   console.log(JSON.stringify({ bench: "mm", cycle_us_p50: Number(p50.toFixed(2)), cycle_us_p99: Number(p99.toFixed(2)) }));
 }
