@@ -60,7 +60,7 @@ export interface RpcServer {
 /** The part of a `ws` WebSocket the server uses. */
 interface WebSocket {
   readonly bufferedAmount: number;
-  send(data: Buffer | string): void;
+  send(data: Buffer | string, opts?: { binary: boolean }): void;
   close(code: number, reason: string): void;
   terminate(): void;
   on(event: "message", f: (data: Buffer | Buffer[] | ArrayBuffer) => void): void;
@@ -111,7 +111,7 @@ class WsConnection implements ConnectionApi, Sink {
       this.cut();
       return;
     }
-    this.socket.send(data);
+    this.socket.send(data, { binary: false });
   }
 
   /** Slow consumer: stop sending, close with 4008, drop the socket if it still does not read. */
