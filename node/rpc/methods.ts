@@ -230,7 +230,7 @@ export const METHODS: readonly MethodSpec[] = [
   },
   {
     name: "rb_unsubscribe", summary: "Stop a subscription.", tag: "ws",
-    params: [P("subscription", { type: "string", maxLength: 64 })], result: { name: "removed", schema: { type: "boolean" } },
+    params: [P("subscription", { type: "string", maxLength: 64, pattern: "^[a-z]+(:[0-9]+){0,2}$", description: "the id rb_subscribe returned" })], result: { name: "removed", schema: { type: "boolean" } },
     handler: (ctx, p) => ctx.conn.unsubscribe(p.subscription as string),
   },
 ];

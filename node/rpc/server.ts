@@ -229,7 +229,8 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     const body = errorResponse(null, tooLarge ? "TOO_LARGE" : "INVALID_REQUEST", tooLarge ? `body longer than ${limits.maxBodyBytes} bytes` : "unreadable request");
     void reply.code(tooLarge ? 413 : (err.statusCode ?? 400)).header("content-type", "application/json").send(JSON.stringify(body));
   });
-  await app.register(websocket, { options: { maxPayload: 2 * limits.maxBodyBytes } });
+  // Messages up to 8x the limit are read and answered TOO_LARGE; beyond that the socket closes with 1009.
+  await app.register(websocket, { options: { maxPayload: 8 * limits.maxBodyBytes } });
 
   const http = new HttpConnection();
   app.post("/", async (req, reply) => {
