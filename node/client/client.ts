@@ -8,7 +8,7 @@ import type { Eip712Domain } from "../clob/types.ts";
 import type {
   Balances, BatchInfo, BookLevel, Candle, DepositInfo, FillInfo, MarketInfo, OrderInfo, ProofInfo, SyncInfo, Trade, TxInfo,
 } from "../rpc/node-view.ts";
-import { type PrimaryType, typedData, type UnsignedTx, type WireTx } from "../rpc/wire.ts";
+import { type PrimaryType, typedData, type UnsignedTx, type WireAction, type WireTx } from "../rpc/wire.ts";
 import { HttpTransport, RollbookRpcError, type Subscription, type Transport, WsTransport } from "./transport.ts";
 
 export type { Balances, BatchInfo, BookLevel, Candle, DepositInfo, FillInfo, MarketInfo, OrderInfo, ProofInfo, SyncInfo, Trade, TxInfo };
@@ -49,12 +49,17 @@ export interface PlaceParams {
   stp?: number;
 }
 
+/** A Bulk action: op 1 place, 2 cancel, 3 cancel by client id, 4 cancel all, 5 amend, with that op's fields. */
+export type BulkActionParams = { op: 1 | 2 | 3 | 4 | 5; market: number; side?: PlaceParams["side"] } & Record<string, number | string | undefined>;
+
 export interface ClientOptions {
   /** http(s)://host:port of the node's RPC. */
   url: string;
   /** ws(s)://host:port/ws; default derived from `url`. */
   wsUrl?: string;
   signer?: Signer;
+  /** Trade for this account with `signer` as its agent key (approved with approveAgent). */
+  account?: Address;
 }
 
 const SIDE = (s: PlaceParams["side"]): number => (s === "buy" ? 0 : s === "sell" ? 1 : s);
@@ -63,6 +68,8 @@ export class RollbookClient {
   readonly http: Transport;
   readonly wsUrl: string;
   readonly signer: Signer | undefined;
+  /** The trading account when the signer is its agent key (default: the signer's own address). */
+  readonly account: Address | undefined;
   private ws: WsTransport | null = null;
   private domainCache: Eip712Domain | null = null;
   private nextNonce: number | null = null;
@@ -71,6 +78,7 @@ export class RollbookClient {
     this.http = new HttpTransport(opts.url);
     this.wsUrl = opts.wsUrl ?? opts.url.replace(/^http/, "ws").replace(/\/$/, "") + "/ws";
     this.signer = opts.signer;
+    this.account = opts.account;
   }
 
   request<T>(method: string, params: unknown[] | Record<string, unknown> = []): Promise<T> {
@@ -107,13 +115,13 @@ export class RollbookClient {
   async sign(kind: PrimaryType, fields: Record<string, string | number>): Promise<WireTx> {
     const signer = this.need();
     const nonce = (fields.nonce as number | undefined) ?? (await this.takeNonce());
-    const tx = { kind, ...fields, account: signer.address, nonce } as UnsignedTx;
+    const tx = { kind, ...fields, account: this.account ?? signer.address, nonce } as UnsignedTx;
     const signature = await signer.signTypedData(typedData(await this.domain(), tx));
     return { ...tx, signature } as WireTx;
   }
 
   private async takeNonce(): Promise<number> {
-    if (this.nextNonce === null) this.nextNonce = await this.getNonce(this.need().address);
+    if (this.nextNonce === null) this.nextNonce = await this.getNonce(this.account ?? this.need().address);
     return this.nextNonce++;
   }
 
@@ -151,6 +159,17 @@ export class RollbookClient {
   }
   async withdraw(asset: number, amount: number, recipient: Address = this.need().address): Promise<TxInfo> {
     return this.send(await this.sign("Withdraw", { asset, amount, recipient }), "rb_withdraw");
+  }
+  /** Up to 64 actions under one signature; each gets its own receipt in `actions`. */
+  async bulk(actions: BulkActionParams[]): Promise<TxInfo> {
+    const wire: WireAction[] = actions.map((a) => ("side" in a && a.side !== undefined ? { ...a, side: SIDE(a.side) } : a) as WireAction);
+    return this.send(await this.sign("Bulk", { actions: wire } as unknown as Record<string, string | number>), "rb_bulk");
+  }
+  async approveAgent(agent: Address, expiry: number): Promise<TxInfo> {
+    return this.send(await this.sign("ApproveAgent", { agent, expiry }), "rb_approveAgent");
+  }
+  async revokeAgent(agent: Address): Promise<TxInfo> {
+    return this.send(await this.sign("RevokeAgent", { agent }), "rb_revokeAgent");
   }
 
   // ------------------------------------------------------------------------------------ reads

@@ -7,7 +7,7 @@ import { RpcError, stfError } from "./errors.ts";
 import type { NodeView } from "./node-view.ts";
 import type { RpcOptions } from "./options.ts";
 import { address, hash32, limitParam, type Schema, u32, u64 } from "./schema.ts";
-import { fromWire, TX_SCHEMAS, type PrimaryType, type WireTx } from "./wire.ts";
+import { fromWire, PRIMARY_TYPES, type PrimaryType, type WireTx } from "./wire.ts";
 
 export interface ParamSpec {
   name: string;
@@ -107,7 +107,7 @@ export const METHODS: readonly MethodSpec[] = [
   // ----- transactions
   {
     name: "rb_sendTx", summary: "Submit any signed transaction; answers with its soft receipt.", tag: "tx",
-    params: [P("tx", { oneOf: (Object.keys(TX_SCHEMAS) as PrimaryType[]).map((k) => ref(k)) })],
+    params: [P("tx", { oneOf: PRIMARY_TYPES.map((k) => ref(k)) })],
     result: { name: "receipt", schema: ref("TxInfo") },
     handler: (ctx, p) => submit(ctx, p.tx as WireTx),
   },
@@ -117,6 +117,9 @@ export const METHODS: readonly MethodSpec[] = [
   txMethod("rb_cancelAll", "CancelAll", "Cancel all of the account's orders in a market (signed CancelAll)."),
   txMethod("rb_amendOrder", "Amend", "Change an order's price and/or size (signed Amend)."),
   txMethod("rb_withdraw", "Withdraw", "Withdraw to L1 (signed Withdraw); claim on L1 once its batch is proven."),
+  txMethod("rb_bulk", "Bulk", "Up to 64 place / cancel / amend / cancel-all actions under one signature, each with its own receipt (signed Bulk)."),
+  txMethod("rb_approveAgent", "ApproveAgent", "Let an agent key sign trading transactions for the account until expiry (signed ApproveAgent, by the account)."),
+  txMethod("rb_revokeAgent", "RevokeAgent", "Revoke an agent key (signed RevokeAgent, by the account)."),
   // ----- reads
   {
     name: "rb_getNonce", summary: "The account's next nonce (soft).", tag: "read",

@@ -103,9 +103,19 @@ export interface Balances {
   level: ConfirmationLevel;
 }
 
+export interface ActionInfo {
+  op: number;
+  status: "accepted" | "failed";
+  code: number;
+  codeName: string;
+  orderId: number;
+}
+
 export interface TxInfo {
   txHash: string;
   account: string;
+  /** Who signed: the account or one of its agents. */
+  signer: string;
   nonce: number;
   kind: number;
   status: "accepted" | "failed" | "rejected";
@@ -119,6 +129,8 @@ export interface TxInfo {
   level: ConfirmationLevel;
   fills: FillInfo[];
   orders: OrderUpdateInfo[];
+  /** Bulk: one receipt per action, in order (fills and orders above are their concatenation). */
+  actions: ActionInfo[];
 }
 
 export interface BatchInfo {

@@ -28,9 +28,10 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
   OrderUpdate: orderUpdate,
   BookLevel: bookLevel,
   TxInfo: shape("a transaction's receipt and confirmation level", {
-    txHash: str(), account: str(), nonce: int(), kind: int(), status: { type: "string", enum: ["accepted", "failed", "rejected"] },
+    txHash: str(), account: str(), signer: str("the account or its agent"), nonce: int(), kind: int(), status: { type: "string", enum: ["accepted", "failed", "rejected"] },
     code: int("STF error code, 0 = OK"), codeName: str(), orderId: int(), withdrawalId: int("-1: none"), batchIndex: int(), index: int("position in the batch"),
     level, fills: arr(ref("Fill")), orders: arr(ref("OrderUpdate")),
+    actions: arr(shape("a Bulk action's outcome", { op: int(), status: { type: "string", enum: ["accepted", "failed"] }, code: int(), codeName: str(), orderId: int() })),
   }),
   OrderInfo: shape("an order", {
     orderId: int(), market: int(), account: str(), side: int(), price: int(), size: int(), filled: int(), remaining: int(), clientId: int(),

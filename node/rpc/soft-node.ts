@@ -13,7 +13,7 @@ import { ERROR_NAME, ErrorCode, isRejection } from "../clob/errors.ts";
 import { OrderStatus, ReceiptStatus, type TxReceipt } from "../clob/receipts.ts";
 import { type ClobState, createGenesisState } from "../clob/state.ts";
 import { BatchExecutor, admit } from "../clob/stf.ts";
-import { L1MessageKind, MarketStatus, TxKind, type Address, type Eip712Domain, type L1Message, type Tx } from "../clob/types.ts";
+import { L1MessageKind, MarketStatus, TxKind, isTradingKind, type Address, type Eip712Domain, type L1Message, type Tx } from "../clob/types.ts";
 import type {
   BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
   OrderInfo, OrderUpdateInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo, Balances,
@@ -116,16 +116,28 @@ export class SoftNode implements NodeView {
     const a = admit(st, tx, signer);
     const reject = (code: number): SubmitResult => ({ ok: false, code, txHash, nonceConsumed: false, tx: null });
     if (signer === null) return reject(ErrorCode.INVALID_SIGNATURE);
-    if (signer !== a.address) return reject(ErrorCode.WRONG_SIGNER);
+    // the STF's authorization rule (docs/stf.md), checked before a batch is opened for a tx that cannot pass
+    if (signer !== a.address) {
+      const acct = a.account < 0 ? undefined : st.accounts[a.account];
+      const now = this.ex !== null ? this.ex.now : Math.max(st.timestamp, this.now());
+      if (!isTradingKind(tx.kind) || acct === undefined || !acct.agentActive(signer, now)) return reject(ErrorCode.WRONG_SIGNER);
+    }
     const expected = a.account < 0 ? 0 : st.accounts[a.account].nonce;
     if (tx.nonce < expected) return reject(ErrorCode.NONCE_TOO_LOW);
     if (tx.nonce > expected) return reject(ErrorCode.NONCE_TOO_HIGH);
     const ex = this.ensureOpen();
-    const before = tx.kind === TxKind.AMEND ? this.orders.get(tx.orderId) : undefined;
-    const oldPrice = before?.price;
+    // prices of orders an amend may move (their old level changes too)
+    const oldPrices = new Map<number, number>();
+    const amends = tx.kind === TxKind.AMEND ? [tx] : tx.kind === TxKind.BULK ? tx.actions.filter((x) => x.op === TxKind.AMEND) : [];
+    for (const x of amends) {
+      const o = this.orders.get((x as { orderId: number }).orderId);
+      if (o !== undefined) oldPrices.set(o.orderId, o.price);
+    }
     const row = ex.applyTx(tx, a);
     const r = ex.receipts.tx(row);
-    const info = this.record(r, txHash, tx, oldPrice);
+    // the STF authenticates (own key or an active agent): a refusal here changed nothing
+    if (r.status === ReceiptStatus.REJECTED) return reject(r.code);
+    const info = this.record(r, txHash, tx, oldPrices);
     if (this.open!.txHashes.length >= this.maxBatchTxs) this.seal();
     if (r.status === ReceiptStatus.ACCEPTED) return { ok: true, tx: info };
     return { ok: false, code: r.code, txHash, nonceConsumed: !isRejection(r.code), tx: info };
@@ -225,7 +237,7 @@ export class SoftNode implements NodeView {
   }
 
   /** Indexes one executed transaction and emits its events. */
-  private record(r: TxReceipt, txHash: string, tx: Tx, oldPrice: number | undefined): TxInfo {
+  private record(r: TxReceipt, txHash: string, tx: Tx, oldPrices: ReadonlyMap<number, number>): TxInfo {
     const open = this.open!;
     const batchIndex = open.info.batchIndex;
     const account = r.account;
@@ -234,17 +246,26 @@ export class SoftNode implements NodeView {
       taker: f.taker, maker: f.maker, takerSide: f.takerSide, takerFee: f.takerFee, makerFee: f.makerFee, batchIndex, txHash, level: "soft",
     }));
     const info: TxInfo = {
-      txHash, account, nonce: r.nonce, kind: r.kind, status: STATUS_NAME[r.status], code: r.code, codeName: ERROR_NAME[r.code] ?? "UNKNOWN",
+      txHash, account, signer: r.signer, nonce: r.nonce, kind: r.kind, status: STATUS_NAME[r.status], code: r.code, codeName: ERROR_NAME[r.code] ?? "UNKNOWN",
       orderId: r.orderId, withdrawalId: r.withdrawalId, batchIndex, index: r.index, level: "soft", fills, orders: r.orders,
+      actions: r.actions.map((x) => ({ op: x.op, status: x.status === ReceiptStatus.ACCEPTED ? "accepted" : "failed", code: x.code, codeName: ERROR_NAME[x.code] ?? "UNKNOWN", orderId: x.orderId })),
     };
     this.txs.set(txHash, info);
     open.txHashes.push(txHash);
     open.info.txCount++;
     const touched: { market: number; side: number; price: number }[] = [];
-    if (tx.kind === TxKind.PLACE && r.orderId !== 0) {
+    const placed: [number, { market: number; side: number; price: number; size: number; clientId: number }][] = [];
+    if (tx.kind === TxKind.PLACE && r.orderId !== 0) placed.push([r.orderId, tx]);
+    if (tx.kind === TxKind.BULK) {
+      r.actions.forEach((ar, i) => {
+        const act = tx.actions[i];
+        if (ar.orderId !== 0 && act.op === TxKind.PLACE) placed.push([ar.orderId, act]);
+      });
+    }
+    for (const [orderId, p] of placed) {
       const o: OrderRec = {
-        orderId: r.orderId, market: tx.market, account, side: tx.side, price: tx.price, size: tx.size, filled: 0, remaining: 0,
-        clientId: tx.clientId, state: "open", batchIndex, txHash, level: "soft", updatedBatch: batchIndex, placedBatch: batchIndex,
+        orderId, market: p.market, account, side: p.side, price: p.price, size: p.size, filled: 0, remaining: 0,
+        clientId: p.clientId, state: "open", batchIndex, txHash, level: "soft", updatedBatch: batchIndex, placedBatch: batchIndex,
       };
       this.orders.set(o.orderId, o);
       let list = this.ordersByAccount.get(account);
@@ -265,7 +286,8 @@ export class SoftNode implements NodeView {
     }
     for (const u of r.orders) {
       const o = this.orders.get(u.orderId);
-      if (u.status === OrderStatus.AMENDED && oldPrice !== undefined && oldPrice !== u.price) touched.push({ market: u.market, side: u.side, price: oldPrice });
+      const oldPrice = u.status === OrderStatus.AMENDED ? oldPrices.get(u.orderId) : undefined;
+      if (oldPrice !== undefined && oldPrice !== u.price) touched.push({ market: u.market, side: u.side, price: oldPrice });
       if (o !== undefined) this.applyUpdate(o, u, batchIndex);
       touched.push({ market: u.market, side: u.side, price: u.price });
     }

@@ -163,6 +163,35 @@ describe("rpc: methods and errors over HTTP", () => {
     expect(await client.chainId()).to.equal("0x1092");
   });
 
+  it("bulk actions and agent keys, signed by viem accounts: per-action receipts, agent trades for the account", async () => {
+    const owner = privateKeyToAccount(bytesToHex(h.traders[0].key.priv));
+    const agentKey = privateKeyToAccount(bytesToHex(h.traders[2].key.priv));
+    const client = new RollbookClient({ url: h.url, signer: owner });
+    const r = await client.bulk([
+      { op: 1, market: 1, side: "sell", price: 2000, size: 2, tif: 0, expiry: 0, clientId: 5, stp: 0 },
+      { op: 1, market: 1, side: "sell", price: 2100, size: 1 },
+      { op: 2, market: 1, orderId: 999_999 },
+    ]);
+    expect(r.status).to.equal("accepted");
+    expect(r.actions.map((a) => a.codeName)).to.deep.equal(["OK", "OK", "ORDER_NOT_FOUND"]);
+    const ids = r.actions.slice(0, 2).map((a) => a.orderId);
+    const amended = await client.bulk([{ op: 5, market: 1, orderId: ids[0], price: 2050, size: 2 }, { op: 3, market: 1, clientId: 5 }]);
+    expect(amended.actions.map((a) => a.codeName)).to.deep.equal(["OK", "OK"]);
+    expect((await client.getBook(1)).asks).to.deep.equal([{ price: 2100, size: 1, orders: 1 }]);
+    // an agent: refused before approval, trades for the account after, refused again after revocation
+    const asAgent = new RollbookClient({ url: h.url, signer: agentKey, account: owner.address.toLowerCase() as `0x${string}` });
+    const refused = await asAgent.placeOrder({ market: 1, side: "buy", price: 1, size: 1 }).catch((e) => e);
+    expect(refused.code).to.equal(RpcErrors.BAD_SIGNATURE.code);
+    await client.approveAgent(agentKey.address, 2_000_000);
+    asAgent.resetNonce();
+    const byAgent = await asAgent.placeOrder({ market: 1, side: "buy", price: 1, size: 1 });
+    expect(byAgent).to.include({ status: "accepted", account: owner.address.toLowerCase(), signer: agentKey.address.toLowerCase() });
+    client.resetNonce();
+    await client.revokeAgent(agentKey.address);
+    asAgent.resetNonce();
+    expect((await asAgent.cancelAll(1).catch((e) => e)).code).to.equal(RpcErrors.BAD_SIGNATURE.code);
+  });
+
   it("rpc.discover serves the OpenRPC document built from the method table; docs/openrpc.json is current", async () => {
     const doc = (await call(h.url, "rpc.discover")).result;
     expect(doc.methods.map((m: any) => m.name)).to.deep.equal(METHODS.map((m) => m.name));

@@ -1,0 +1,31 @@
+import { SoftNode } from "../node/rpc/soft-node.ts";
+import { DOMAIN, benchKeys, setupMessages, signedOrders } from "../bench/_rpc-common.ts";
+import { toWire } from "../node/rpc/wire.ts";
+import { handleText } from "../node/rpc/dispatch.ts";
+import { DEFAULT_RPC_OPTIONS } from "../node/rpc/options.ts";
+const keys = benchKeys(100);
+const nonces = keys.map(() => 0);
+const n = 5000;
+let t = performance.now();
+const orders = signedOrders(keys, nonces, 2 * n);
+console.log("sign us/order", ((performance.now() - t) * 1000) / (2 * n));
+const node = new SoftNode({ domain: DOMAIN, now: () => 1_000_000 });
+for (const m of setupMessages(keys.map((k) => k.address))) node.enqueueL1(m);
+node.seal();
+t = performance.now();
+for (let i = 0; i < n; i++) node.submitSync(orders[i]);
+console.log("submitSync us/order", ((performance.now() - t) * 1000) / n);
+const texts = orders.slice(n).map((o, i) => `{"jsonrpc":"2.0","id":${i},"method":"rb_placeOrder","params":[${JSON.stringify(toWire(o))}]}`);
+const ctx: any = { view: node, options: DEFAULT_RPC_OPTIONS, conn: { transport: "ws" }, chargeAccount() {}, bookSeq: () => 0, discover: () => null };
+const hooks = { chargeConnection: () => true, onInternalError: (m: string, e: unknown) => console.log(m, e), onAnswer() {} };
+t = performance.now();
+for (const s of texts) await handleText(s, ctx, hooks, 1 << 20, 100);
+console.log("handleText us/order", ((performance.now() - t) * 1000) / n);
+import { recoverAddress, txSigningHash, txHashFromDigest, domainSeparatorCached } from "../node/clob/eip712.ts";
+const sep = domainSeparatorCached(DOMAIN);
+t = performance.now();
+for (let i = 0; i < n; i++) { const d = txSigningHash(sep, orders[i]); txHashFromDigest(d, orders[i].sig); }
+console.log("hash us/order", ((performance.now() - t) * 1000) / n);
+t = performance.now();
+for (let i = 0; i < n; i++) { const d = txSigningHash(sep, orders[i]); recoverAddress(d, orders[i].sig); }
+console.log("hash+recover us/order", ((performance.now() - t) * 1000) / n);
