@@ -5,7 +5,7 @@ import { createRpcServer } from "../node/rpc/server.ts";
 import { SoftNode } from "../node/rpc/soft-node.ts";
 import { DOMAIN, benchKeys, setupMessages } from "./_rpc-common.ts";
 
-const traders = Number(process.argv[2] ?? 200);
+const traders = Number(process.argv[2] ?? 1000);
 const node = new SoftNode({ domain: DOMAIN, now: () => 1_000_000, maxBatchTxs: 10_000 });
 for (const m of setupMessages(benchKeys(traders).map((k) => k.address))) node.enqueueL1(m);
 node.seal();
