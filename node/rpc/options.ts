@@ -87,3 +87,20 @@ export class KeyedBuckets {
     return b.take(n, now);
   }
 }
+
+/** RpcOptions from the node configuration's `rpc` section (node/config.ts). */
+export function rpcOptionsFromConfig(rpc: {
+  l2ChainId: number; maxBodyBytes: number; maxBatch: number; maxConnections: number; connRate: number; accountRate: number;
+  maxSubscriptions: number; maxBufferedBytes: number; tickMs: number;
+}): RpcOptions {
+  return {
+    l2ChainId: rpc.l2ChainId,
+    tickMs: rpc.tickMs,
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxBodyBytes: rpc.maxBodyBytes, maxBatch: rpc.maxBatch, maxConnections: rpc.maxConnections,
+      connRate: rpc.connRate, connBurst: 2 * rpc.connRate, accountRate: rpc.accountRate, accountBurst: 2 * rpc.accountRate,
+      maxSubscriptions: rpc.maxSubscriptions, maxBufferedBytes: rpc.maxBufferedBytes,
+    },
+  };
+}
