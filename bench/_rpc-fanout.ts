@@ -9,11 +9,16 @@ let deltas = 0;
 const sockets: WebSocket[] = [];
 const marker = '"changedAt":';
 let recording = false;
+/** Close codes of subscribers the server cut (4008: slow consumer). */
+const closes: Record<number, number> = {};
 
 await Promise.all(Array.from({ length: n }, (_, i) => new Promise<void>((ok, fail) => {
   const ws = new WebSocket(url);
   sockets.push(ws);
   ws.onerror = () => fail(new Error(`subscriber ${i} failed`));
+  ws.onclose = (e) => {
+    closes[e.code] = (closes[e.code] ?? 0) + 1;
+  };
   ws.onopen = () => ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "rb_subscribe", params: ["book", { market: 1, depth: 10 }] }));
   ws.onmessage = (e) => {
     const s = String(e.data);
@@ -31,7 +36,7 @@ process.stdin.resume();
 process.stdin.on("end", () => {
   lat.sort((a, b) => a - b);
   const q = (p: number) => (lat.length === 0 ? null : lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]);
-  console.log(JSON.stringify({ subscribers: n, deltas, p50: q(0.5), p99: q(0.99), max: lat.at(-1) ?? null }));
+  console.log(JSON.stringify({ subscribers: n, deltas, p50: q(0.5), p99: q(0.99), max: lat.at(-1) ?? null, closes }));
   for (const s of sockets) s.close();
   process.exit(0);
 });

@@ -119,11 +119,11 @@ export async function main(args: string[]): Promise<void> {
   lat.sort((a, b) => a - b);
   console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
 
-  let fanout = { subscribers, deltas: 0, p50: null as number | null, p99: null as number | null, max: null as number | null };
+  let fanout = { subscribers, deltas: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number> };
   if (fan !== null) {
     const lines = await stop(fan);
     fanout = JSON.parse(lines.at(-1)!);
-    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas; delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt)`);
+    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas; delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer)`);
   }
 
   // ---- phase 2: Bulk transactions (64 PLACE actions under one signature), 16 in flight per socket, full
@@ -170,6 +170,7 @@ export async function main(args: string[]): Promise<void> {
     bulk_orders_per_s: Math.round(bulkPerS),
     fanout_subscribers: fanout.subscribers,
     fanout_ms_p99: fanout.p99,
+    fanout_cut: Object.values(fanout.closes).reduce((a, b) => a + b, 0),
     errors: errors + bErrors,
     load_average: (await import("node:os")).loadavg()[0].toFixed(1),
   }));
