@@ -12,7 +12,6 @@ export const RpcErrors = {
   INVALID_PARAMS: { code: -32602, message: "bad params" },
   INTERNAL: { code: -32603, message: "internal error" },
   NOT_FOUND: { code: -32001, message: "resource not found" },
-  UNAVAILABLE: { code: -32002, message: "resource unavailable" },
   TX_REJECTED: { code: -32003, message: "transaction rejected" },
   RATE_LIMITED: { code: -32005, message: "rate limited" },
   BAD_SIGNATURE: { code: -32010, message: "bad signature" },
