@@ -11,7 +11,24 @@ export interface NodeConfig {
   l1: { rpcUrl: string; beaconUrl: string; archiveUrls: string[]; confirmations: number };
   ipfs: { mode: "helia" | "kubo" | "off"; kuboUrl: string };
   da: { blobWrapper: "auto" | "v0" | "v1"; beaconBlockId: "number" | "slot"; archive: boolean };
-  rpc: { host: string; port: number };
+  rpc: {
+    host: string;
+    port: number;
+    /** The L2's own chain id (eth_chainId / net_version); EIP-712 signing keeps the L1 chain id. */
+    l2ChainId: number;
+    maxBodyBytes: number;
+    maxBatch: number;
+    maxConnections: number;
+    /** Requests per second per connection (HTTP: per client address); the burst is twice this. */
+    connRate: number;
+    /** Transactions per second per account; the burst is twice this. */
+    accountRate: number;
+    maxSubscriptions: number;
+    /** A WebSocket with more unsent bytes than this is cut (close 4008). */
+    maxBufferedBytes: number;
+    /** Book/trade/candle coalescing tick, ms. */
+    tickMs: number;
+  };
   storage: { pruneReceiptsAfterBatches: number };
   log: { level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" };
   devnet: { anvilPort: number; blockTime: number };
@@ -24,7 +41,10 @@ export const DEFAULT_CONFIG: NodeConfig = {
   ipfs: { mode: "helia", kuboUrl: "http://127.0.0.1:5001" },
   // anvil addresses beacon blobs by block number; a real beacon node by slot.
   da: { blobWrapper: "auto", beaconBlockId: "number", archive: false },
-  rpc: { host: "127.0.0.1", port: 8645 },
+  rpc: {
+    host: "127.0.0.1", port: 8645, l2ChainId: 0x726f6c6c, maxBodyBytes: 1 << 20, maxBatch: 100, maxConnections: 2000, connRate: 2000,
+    accountRate: 1000, maxSubscriptions: 64, maxBufferedBytes: 8 << 20, tickMs: 10,
+  },
   storage: { pruneReceiptsAfterBatches: 0 },
   log: { level: "info" },
   devnet: { anvilPort: 8545, blockTime: 2 },
@@ -119,6 +139,15 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   if (typeof c.da?.archive !== "boolean") problems.push(`da.archive: expected true|false, got ${JSON.stringify(c.da?.archive)}`);
   if (typeof c.rpc?.host !== "string" || c.rpc.host === "") problems.push(`rpc.host: expected a host name or address`);
   checkInt(problems, "rpc.port", c.rpc?.port, 1, 65535);
+  checkInt(problems, "rpc.l2ChainId", c.rpc?.l2ChainId, 1, Number.MAX_SAFE_INTEGER);
+  checkInt(problems, "rpc.maxBodyBytes", c.rpc?.maxBodyBytes, 1024, 1 << 30);
+  checkInt(problems, "rpc.maxBatch", c.rpc?.maxBatch, 1, 100_000);
+  checkInt(problems, "rpc.maxConnections", c.rpc?.maxConnections, 1, 1_000_000);
+  checkInt(problems, "rpc.connRate", c.rpc?.connRate, 1, 1e9);
+  checkInt(problems, "rpc.accountRate", c.rpc?.accountRate, 1, 1e9);
+  checkInt(problems, "rpc.maxSubscriptions", c.rpc?.maxSubscriptions, 1, 10_000);
+  checkInt(problems, "rpc.maxBufferedBytes", c.rpc?.maxBufferedBytes, 1024, 1 << 30);
+  checkInt(problems, "rpc.tickMs", c.rpc?.tickMs, 1, 1000);
   checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal`);
   checkInt(problems, "devnet.anvilPort", c.devnet?.anvilPort, 1, 65535);

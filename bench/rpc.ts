@@ -1,0 +1,177 @@
+// `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C]`: load test of
+// the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A server process runs the RPC
+// over a SoftNode (real STF: signature recovery, nonces, matching); a subscriber process holds K WebSocket
+// book subscribers; this process sends pre-signed orders over C WebSockets at `rate` per second and
+// measures acknowledgement latency, while the subscribers measure delta delivery latency (receipt time
+// minus the time of the first change the delta carries). Then Bulk transactions of 64 orders at full
+// speed. Ends with one JSON line.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { toWire } from "../node/rpc/wire.ts";
+import { benchKeys, signedBulks, signedOrders } from "./_rpc-common.ts";
+
+const dir = path.dirname(fileURLToPath(import.meta.url));
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
+function start(script: string, args: string[], ready: string): Promise<{ child: ChildProcess; line: string; lines: string[] }> {
+  const child = spawn(process.execPath, [path.join(dir, script), ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines: string[] = [];
+  return new Promise((ok, fail) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.on("line", (l) => {
+      lines.push(l);
+      if (l.startsWith(ready)) ok({ child, line: l, lines });
+    });
+    child.once("exit", (code) => fail(new Error(`${script} exited (${code})`)));
+  });
+}
+
+async function stop(p: { child: ChildProcess; lines: string[] }): Promise<string[]> {
+  p.child.removeAllListeners("exit");
+  const done = new Promise((ok) => p.child.once("exit", ok));
+  p.child.stdin!.end();
+  await done;
+  return p.lines;
+}
+
+function connect(url: string): Promise<WebSocket> {
+  return new Promise((ok, fail) => {
+    const ws = new WebSocket(url);
+    ws.onopen = () => ok(ws);
+    ws.onerror = () => fail(new Error("connect failed"));
+  });
+}
+
+const pct = (a: number[], p: number) => (a.length === 0 ? NaN : a[Math.min(a.length - 1, Math.floor(p * a.length))]);
+
+export async function main(args: string[]): Promise<void> {
+  const rate = arg(args, "rate", 5000);
+  const seconds = arg(args, "seconds", 10);
+  const subscribers = arg(args, "subscribers", 1000);
+  const traders = arg(args, "traders", 1000);
+  const conns = arg(args, "conns", 4);
+  const total = rate * seconds;
+  const bulkOrders = arg(args, "bulk-orders", 200_000);
+  const perBulk = 64;
+
+  const keys = benchKeys(traders);
+  const nonces = keys.map(() => 0);
+  let t = performance.now();
+  const orders = signedOrders(keys, nonces, total, 1).map((tx) => JSON.stringify(toWire(tx)));
+  const batched = signedBulks(keys, nonces, Math.ceil(bulkOrders / perBulk), perBulk).map((tx) => JSON.stringify(toWire(tx)));
+  console.log(`signed ${total} orders and ${batched.length} bulks of ${perBulk} orders for ${traders} traders in ${((performance.now() - t) / 1000).toFixed(1)} s (before the timed phases)`);
+
+  const server = await start("_rpc-server.ts", [String(traders)], "READY");
+  const url = server.line.split(" ")[1];
+  const wsUrl = url.replace("http", "ws") + "/ws";
+  const fan = subscribers > 0 ? await start("_rpc-fanout.ts", [wsUrl, String(subscribers)], "SUBSCRIBED") : null;
+  console.log(`server ${url}; ${subscribers} book subscribers in a separate process`);
+
+  // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order
+  const sockets = await Promise.all(Array.from({ length: conns }, () => connect(wsUrl)));
+  const sentAt = new Float64Array(total);
+  const lat: number[] = [];
+  let errors = 0;
+  let firstError = "";
+  let acked = 0;
+  let lastAck = 0;
+  let allAcked: () => void = () => {};
+  const done = new Promise<void>((ok) => (allAcked = ok));
+  for (const ws of sockets) {
+    ws.onmessage = (e) => {
+      const s = String(e.data);
+      const id = Number(s.slice(s.indexOf('"id":') + 5, s.indexOf(",", s.indexOf('"id":'))));
+      const now = performance.now();
+      lat.push(now - sentAt[id]);
+      if (s.includes('"error"')) {
+        errors++;
+        if (firstError === "") firstError = s.slice(0, 300);
+      }
+      acked++;
+      lastAck = now;
+      if (acked === total) allAcked();
+    };
+  }
+  const t0 = performance.now();
+  let sent = 0;
+  await new Promise<void>((ok) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
+      while (sent < due) {
+        sentAt[sent] = performance.now();
+        sockets[sent % conns].send(`{"jsonrpc":"2.0","id":${sent},"method":"rb_placeOrder","params":[${orders[sent]}]}`);
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, 2);
+      else ok();
+    };
+    tick();
+  });
+  await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000))]);
+  const ordersPerS = (acked / (lastAck - t0)) * 1000;
+  lat.sort((a, b) => a - b);
+  console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
+
+  let fanout = { subscribers, deltas: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number> };
+  if (fan !== null) {
+    const lines = await stop(fan);
+    fanout = JSON.parse(lines.at(-1)!);
+    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas; delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer)`);
+  }
+
+  // ---- phase 2: Bulk transactions (64 PLACE actions under one signature), 16 in flight per socket, full
+  // speed. Socket c sends only the bulks of the traders k with k % conns == c, in nonce order.
+  let bAcked = 0;
+  let bErrors = 0;
+  let bFirstError = "";
+  for (const ws of sockets) ws.close();
+  const bulkSockets = await Promise.all(Array.from({ length: conns }, () => connect(wsUrl)));
+  const queues: string[][] = bulkSockets.map(() => []);
+  batched.forEach((o, i) => queues[(i % traders) % conns].push(o));
+  const t1 = performance.now();
+  await Promise.all(bulkSockets.map((ws, c) => new Promise<void>((ok) => {
+    const q = queues[c];
+    let next = 0;
+    let answered = 0;
+    const sendNext = () => {
+      if (next >= q.length) return;
+      const i = next++;
+      ws.send(`{"jsonrpc":"2.0","id":${i},"method":"rb_bulk","params":[${q[i]}]}`);
+    };
+    ws.onmessage = (e) => {
+      const s = String(e.data);
+      if (s.includes('"error"')) {
+        bErrors++;
+        if (bFirstError === "") bFirstError = s.slice(0, 300);
+      } else bAcked += perBulk;
+      if (++answered === q.length) ok();
+      else sendNext();
+    };
+    if (q.length === 0) ok();
+    for (let i = 0; i < 16; i++) sendNext();
+  })));
+  const bulkPerS = (bAcked / (performance.now() - t1)) * 1000;
+  console.log(`bulk: ${bAcked} orders in ${batched.length} Bulk txs of ${perBulk} (${bErrors} refused${bFirstError ? `, first: ${bFirstError}` : ""}) = ${bulkPerS.toFixed(0)} orders/s`);
+
+  for (const ws of bulkSockets) ws.close();
+  await stop(server);
+  console.log(JSON.stringify({
+    bench: "rpc",
+    orders_per_s: Math.round(ordersPerS),
+    ack_ms_p50: Number(pct(lat, 0.5).toFixed(2)),
+    ack_ms_p99: Number(pct(lat, 0.99).toFixed(2)),
+    bulk_orders_per_s: Math.round(bulkPerS),
+    fanout_subscribers: fanout.subscribers,
+    fanout_ms_p99: fanout.p99,
+    fanout_cut: Object.values(fanout.closes).reduce((a, b) => a + b, 0),
+    errors: errors + bErrors,
+    load_average: (await import("node:os")).loadavg()[0].toFixed(1),
+  }));
+}

@@ -1,0 +1,78 @@
+// The L1 side of the client (docs/api.md "Deposits and withdrawals"): approve the Vault and deposit an
+// ERC20 (the Vault queues a DEPOSIT message whose index rb_getDeposit follows to "credited"), and claim a
+// finalized withdrawal with its Merkle proof. viem only, browser-safe: a wallet client signs on L1.
+
+import { type Address, type Hex, type PublicClient, type WalletClient, parseAbi, parseEventLogs } from "viem";
+
+export const VAULT_ABI = parseAbi([
+  "function deposit(uint32 assetId, address account, uint256 amount) returns (uint64 messageIndex)",
+  "function claim(uint64 withdrawalId, address recipient, uint32 assetId, uint64 amount, bytes32 withdrawalRoot, bytes32[] proof)",
+  "function isClaimed(uint64 withdrawalId) view returns (bool)",
+  "function assets(uint32 assetId) view returns (address token, uint64 quantum)",
+  "event Deposited(uint64 indexed messageIndex, address indexed depositor, address indexed account, uint32 assetId, uint256 amount)",
+]);
+export const ERC20_ABI = parseAbi([
+  "function approve(address spender, uint256 amount) returns (bool)",
+  "function allowance(address owner, address spender) view returns (uint256)",
+  "function balanceOf(address owner) view returns (uint256)",
+]);
+
+export interface DepositParams {
+  vault: Address;
+  assetId: number;
+  /** Token base units (a multiple of the asset's quantum). */
+  amount: bigint;
+  /** The L2 account credited (default: the wallet's account). */
+  account?: Address;
+}
+
+export interface DepositResult {
+  approveTx: Hex | null;
+  depositTx: Hex;
+  /** The DEPOSIT message's queue index (rb_getDeposit). */
+  messageIndex: number;
+  /** L2 units credited: amount / quantum. */
+  units: bigint;
+}
+
+/** Approves the Vault for `amount` (if the allowance is short) and deposits; waits for both receipts. */
+export async function depositToVault(wallet: WalletClient, l1: PublicClient, p: DepositParams): Promise<DepositResult> {
+  const from = wallet.account!;
+  const [token, quantum] = await l1.readContract({ address: p.vault, abi: VAULT_ABI, functionName: "assets", args: [p.assetId] });
+  let approveTx: Hex | null = null;
+  const allowance = await l1.readContract({ address: token, abi: ERC20_ABI, functionName: "allowance", args: [from.address, p.vault] });
+  if (allowance < p.amount) {
+    approveTx = await wallet.writeContract({ address: token, abi: ERC20_ABI, functionName: "approve", args: [p.vault, p.amount], account: from, chain: wallet.chain });
+    await l1.waitForTransactionReceipt({ hash: approveTx });
+  }
+  const depositTx = await wallet.writeContract({
+    address: p.vault, abi: VAULT_ABI, functionName: "deposit", args: [p.assetId, p.account ?? from.address, p.amount], account: from, chain: wallet.chain,
+  });
+  const receipt = await l1.waitForTransactionReceipt({ hash: depositTx });
+  if (receipt.status !== "success") throw new Error(`deposit reverted: ${depositTx}`);
+  const [ev] = parseEventLogs({ abi: VAULT_ABI, logs: receipt.logs, eventName: "Deposited" });
+  return { approveTx, depositTx, messageIndex: Number(ev.args.messageIndex), units: p.amount / quantum };
+}
+
+/** A withdrawal leaf and its proof against a finalized withdrawal root. */
+export interface WithdrawalClaim {
+  withdrawalId: number;
+  recipient: Address;
+  assetId: number;
+  /** L2 units. */
+  amount: number;
+  withdrawalRoot: Hex;
+  proof: Hex[];
+}
+
+/** Claims a finalized withdrawal on L1 (anyone may send it; the tokens go to the leaf's recipient). */
+export async function claimWithdrawal(wallet: WalletClient, l1: PublicClient, vault: Address, c: WithdrawalClaim): Promise<Hex> {
+  const hash = await wallet.writeContract({
+    address: vault, abi: VAULT_ABI, functionName: "claim",
+    args: [BigInt(c.withdrawalId), c.recipient, c.assetId, BigInt(c.amount), c.withdrawalRoot, c.proof],
+    account: wallet.account!, chain: wallet.chain,
+  });
+  const receipt = await l1.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`claim reverted: ${hash}`);
+  return hash;
+}

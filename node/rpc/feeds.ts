@@ -1,0 +1,230 @@
+// WebSocket subscription feeds (docs/api.md "Subscriptions"). Channels and their subscription ids:
+//   book:<market>           a snapshot, then deltas; each delta has seq = previous seq + 1 and carries the
+//                           absolute size of every level that changed (size 0: gone), so a gap is visible
+//                           and one rb_getBook (which returns its seq) resynchronizes
+//   trades:<market>         trades per tick;   candles:<market>:<interval>   the current candle per tick
+//   orders / fills / txs    the authenticated account's order updates, fills, tx confirmation levels
+//   batches                 batch sealed / level changes with the proof status
+// Public market data is coalesced per tick (`tickMs`) and serialized once into one Buffer sent to every
+// subscriber: the subscription id is the channel key, the same for all of them, so nothing is per
+// subscriber but the socket write.
+
+import type { BookLevel, NodeEvent, NodeView, Trade } from "./node-view.ts";
+
+/** Where a subscription's messages go (a WebSocket connection, which enforces its own buffer bound). */
+export interface Sink {
+  send(data: Buffer | string): void;
+}
+
+interface BookFeed {
+  seq: number;
+  dirty: Map<number, { side: number; price: number }>;
+  /** ms time of the first change in the pending delta (latency measurement). */
+  changedAt: number;
+  batchIndex: number;
+  subs: Set<Sink>;
+}
+
+const frame = (id: string, payload: string): Buffer =>
+  Buffer.from(`{"jsonrpc":"2.0","method":"rb_subscription","params":{"subscription":"${id}","result":${payload}}}`);
+
+export class Feeds {
+  private readonly view: NodeView;
+  private readonly books = new Map<number, BookFeed>();
+  private readonly trades = new Map<number, { pending: Trade[]; subs: Set<Sink> }>();
+  private readonly candles = new Map<string, { market: number; interval: number; dirty: boolean; subs: Set<Sink> }>();
+  private readonly accounts = { orders: new Map<string, Set<Sink>>(), fills: new Map<string, Set<Sink>>(), txs: new Map<string, Set<Sink>>() };
+  private readonly batchSubs = new Set<Sink>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly stopEvents: () => void;
+  /** Messages written (for metrics and tests). */
+  sent = 0;
+
+  constructor(view: NodeView, tickMs: number) {
+    this.view = view;
+    this.stopEvents = view.subscribe((e) => this.onEvent(e));
+    this.timer = setInterval(() => this.flush(), tickMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.stopEvents();
+  }
+
+  /** The book feed's sequence number of a market (the seq of its last delta). */
+  bookSeq(market: number): number {
+    return this.books.get(market)?.seq ?? 0;
+  }
+
+  private book(market: number): BookFeed {
+    let b = this.books.get(market);
+    if (b === undefined) this.books.set(market, (b = { seq: 0, dirty: new Map(), changedAt: 0, batchIndex: 0, subs: new Set() }));
+    return b;
+  }
+
+  // ------------------------------------------------------------------------------------ subscribe
+
+  /** Adds `sink` to a public channel; returns the subscription id. Sends the book snapshot first. */
+  subscribeBook(sink: Sink, market: number, depth: number): string {
+    const b = this.book(market);
+    b.subs.add(sink);
+    const id = `book:${market}`;
+    // After the subscribe answer (sent from a microtask) and before any later tick: the snapshot and its
+    // seq are read at the same moment, so the next delta (seq + 1) applies on top of it.
+    setImmediate(() => {
+      if (!b.subs.has(sink)) return;
+      const snap = this.view.book(market, depth);
+      const payload = { type: "snapshot", market, seq: b.seq, batchIndex: snap?.batchIndex ?? 0, bids: snap?.bids ?? [], asks: snap?.asks ?? [] };
+      sink.send(frame(id, JSON.stringify(payload)));
+    });
+    return id;
+  }
+
+  subscribeTrades(sink: Sink, market: number): string {
+    let t = this.trades.get(market);
+    if (t === undefined) this.trades.set(market, (t = { pending: [], subs: new Set() }));
+    t.subs.add(sink);
+    return `trades:${market}`;
+  }
+
+  subscribeCandles(sink: Sink, market: number, interval: number): string {
+    const key = `${market}:${interval}`;
+    let c = this.candles.get(key);
+    if (c === undefined) this.candles.set(key, (c = { market, interval, dirty: false, subs: new Set() }));
+    c.subs.add(sink);
+    return `candles:${key}`;
+  }
+
+  subscribeAccount(sink: Sink, channel: "orders" | "fills" | "txs", account: string): string {
+    const m = this.accounts[channel];
+    let s = m.get(account);
+    if (s === undefined) m.set(account, (s = new Set()));
+    s.add(sink);
+    return channel;
+  }
+
+  subscribeBatches(sink: Sink): string {
+    this.batchSubs.add(sink);
+    return "batches";
+  }
+
+  /** Removes `sink` from the subscription `id`. */
+  unsubscribe(sink: Sink, id: string, account: string | null): void {
+    const [ch, a, b] = id.split(":");
+    if (ch === "book") this.books.get(Number(a))?.subs.delete(sink);
+    else if (ch === "trades") this.trades.get(Number(a))?.subs.delete(sink);
+    else if (ch === "candles") this.candles.get(`${a}:${b}`)?.subs.delete(sink);
+    else if (ch === "batches") this.batchSubs.delete(sink);
+    else if ((ch === "orders" || ch === "fills" || ch === "txs") && account !== null) {
+      const m = this.accounts[ch];
+      const s = m.get(account);
+      s?.delete(sink);
+      if (s?.size === 0) m.delete(account);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ events
+
+  private onEvent(e: NodeEvent): void {
+    switch (e.type) {
+      case "book": {
+        for (const t of e.touched) {
+          const b = this.book(t.market);
+          if (b.dirty.size === 0) b.changedAt = Date.now();
+          b.dirty.set(t.side === 0 ? t.price : -t.price - 1, { side: t.side, price: t.price });
+          b.batchIndex = e.batchIndex;
+        }
+        return;
+      }
+      case "tx": {
+        const tx = e.tx;
+        for (const f of tx.fills) {
+          const t = this.trades.get(f.market);
+          if (t !== undefined && t.subs.size > 0) {
+            t.pending.push({ market: f.market, price: f.price, size: f.size, takerSide: f.takerSide, takerOrderId: f.takerOrderId, makerOrderId: f.makerOrderId, batchIndex: tx.batchIndex, timestamp: e.timestamp, level: "soft" });
+          }
+          for (const c of this.candles.values()) if (c.market === f.market) c.dirty = true;
+        }
+        if (this.accounts.orders.size > 0 && tx.orders.length > 0) {
+          const by = new Map<string, typeof tx.orders>();
+          for (const u of tx.orders) {
+            if (!this.accounts.orders.has(u.account)) continue;
+            let l = by.get(u.account);
+            if (l === undefined) by.set(u.account, (l = []));
+            l.push(u);
+          }
+          for (const [acct, updates] of by) {
+            this.sendAll(this.accounts.orders.get(acct), frame("orders", JSON.stringify({ type: "orders", txHash: tx.txHash, batchIndex: tx.batchIndex, level: tx.level, updates })));
+          }
+        }
+        if (this.accounts.fills.size > 0 && tx.fills.length > 0) {
+          const by = new Map<string, typeof tx.fills>();
+          for (const f of tx.fills) {
+            for (const acct of f.maker === f.taker ? [f.taker] : [f.taker, f.maker]) {
+              if (!this.accounts.fills.has(acct)) continue;
+              let l = by.get(acct);
+              if (l === undefined) by.set(acct, (l = []));
+              l.push(f);
+            }
+          }
+          for (const [acct, fills] of by) this.sendAll(this.accounts.fills.get(acct), frame("fills", JSON.stringify({ type: "fills", txHash: tx.txHash, fills })));
+        }
+        const own = this.accounts.txs.get(tx.account);
+        if (own !== undefined) {
+          this.sendAll(own, frame("txs", JSON.stringify({ type: "tx", txHash: tx.txHash, status: tx.status, code: tx.code, codeName: tx.codeName, batchIndex: tx.batchIndex, level: tx.level, reexecuted: false })));
+        }
+        return;
+      }
+      case "txLevel": {
+        const own = this.accounts.txs.get(e.account);
+        if (own !== undefined) {
+          this.sendAll(own, frame("txs", JSON.stringify({ type: "txLevel", txHash: e.txHash, batchIndex: e.batchIndex, level: e.level, reexecuted: e.reexecuted })));
+        }
+        return;
+      }
+      case "batch":
+        if (this.batchSubs.size > 0) this.sendAll(this.batchSubs, frame("batches", JSON.stringify({ type: "batch", batch: e.batch, proof: this.view.proofStatus() })));
+        return;
+      case "deposit":
+        return;
+    }
+  }
+
+  private sendAll(subs: Set<Sink> | undefined, data: Buffer): void {
+    if (subs === undefined) return;
+    for (const s of subs) {
+      s.send(data);
+      this.sent++;
+    }
+  }
+
+  /** One tick: a delta per changed book, trades and candles, each serialized once. */
+  flush(): void {
+    for (const [market, b] of this.books) {
+      if (b.dirty.size === 0) continue;
+      b.seq++;
+      if (b.subs.size > 0) {
+        const bids: BookLevel[] = [];
+        const asks: BookLevel[] = [];
+        for (const { side, price } of b.dirty.values()) (side === 0 ? bids : asks).push(this.view.level(market, side, price));
+        bids.sort((x, y) => y.price - x.price);
+        asks.sort((x, y) => x.price - y.price);
+        const payload = JSON.stringify({ type: "delta", market, seq: b.seq, batchIndex: b.batchIndex, changedAt: b.changedAt, bids, asks });
+        this.sendAll(b.subs, frame(`book:${market}`, payload));
+      }
+      b.dirty.clear();
+    }
+    for (const [market, t] of this.trades) {
+      if (t.pending.length === 0) continue;
+      this.sendAll(t.subs, frame(`trades:${market}`, JSON.stringify({ type: "trades", market, trades: t.pending })));
+      t.pending = [];
+    }
+    for (const [key, c] of this.candles) {
+      if (!c.dirty) continue;
+      c.dirty = false;
+      const candle = this.view.candles(c.market, c.interval, 1)[0];
+      if (candle !== undefined) this.sendAll(c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle })));
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// Schemas of the RPC's results (the shapes of node-view.ts), for the OpenRPC document's
+// components.schemas. Results are produced by the server, so these document rather than validate.
+
+import type { Schema } from "./schema.ts";
+
+const int = (description?: string): Schema => (description === undefined ? { type: "integer" } : { type: "integer", description });
+const str = (description?: string): Schema => (description === undefined ? { type: "string" } : { type: "string", description });
+const level: Schema = { type: "string", enum: ["soft", "included", "safe", "proven"], description: "confirmation level" };
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const arr = (items: Schema): Schema => ({ type: "array", items });
+const shape = (description: string, properties: Record<string, Schema>): Schema => ({
+  type: "object", description, properties, required: Object.keys(properties), additionalProperties: false,
+});
+
+const fill = shape("a trade of one of the account's orders", {
+  market: int(), price: int("ticks"), size: int("lots"), notional: int("quote units"), takerOrderId: int(), makerOrderId: int(),
+  taker: str(), maker: str(), takerSide: int("0 buy, 1 sell"), takerFee: int(), makerFee: int("negative: rebate"),
+  batchIndex: int(), txHash: str(), level,
+});
+const orderUpdate = shape("one change of one order (docs/stf.md receipts)", {
+  orderId: int(), market: int(), account: str(), side: int(), price: int(), status: int("0 new, 1 partially filled, 2 filled, 3 cancelled, 4 expired, 5 amended, 6 decremented"),
+  size: int(), remaining: int(), clientId: int(), reason: int("cancel reason"),
+});
+const bookLevel = shape("one price level", { price: int(), size: int("lots"), orders: int() });
+
+export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
+  Fill: fill,
+  OrderUpdate: orderUpdate,
+  BookLevel: bookLevel,
+  TxInfo: shape("a transaction's receipt and confirmation level", {
+    txHash: str(), account: str(), signer: str("the account or its agent"), nonce: int(), kind: int(), status: { type: "string", enum: ["accepted", "failed", "rejected"] },
+    code: int("STF error code, 0 = OK"), codeName: str(), orderId: int(), withdrawalId: int("-1: none"), batchIndex: int(), index: int("position in the batch"),
+    level, fills: arr(ref("Fill")), orders: arr(ref("OrderUpdate")),
+    actions: arr(shape("a Bulk action's outcome", { op: int(), status: { type: "string", enum: ["accepted", "failed"] }, code: int(), codeName: str(), orderId: int() })),
+  }),
+  OrderInfo: shape("an order", {
+    orderId: int(), market: int(), account: str(), side: int(), price: int(), size: int(), filled: int(), remaining: int(), clientId: int(),
+    state: { type: "string", enum: ["open", "partially-filled", "filled", "cancelled", "expired"] }, batchIndex: int(), txHash: str(), level, updatedBatch: int(),
+  }),
+  Balances: shape("an account's balances", {
+    account: str(), nonce: int(), balances: arr(shape("one asset", { asset: int(), available: int(), locked: int() })), batchIndex: int(), level,
+  }),
+  MarketInfo: shape("a market", {
+    market: int(), baseAsset: int(), quoteAsset: int(), lotSize: int(), tickSize: int(), minSize: int(), makerFeePpm: int(), takerFeePpm: int(),
+    status: { type: "string", enum: ["active", "cancel-only", "halted"] },
+  }),
+  BookSnapshot: shape("the book, best first, with the feed sequence number it matches", {
+    market: int(), batchIndex: int(), seq: int("book feed sequence number: deltas with a higher seq apply on top"), bids: arr(ref("BookLevel")), asks: arr(ref("BookLevel")),
+  }),
+  Trade: shape("a public trade", {
+    market: int(), price: int(), size: int(), takerSide: int(), takerOrderId: int(), makerOrderId: int(), batchIndex: int(), timestamp: int(), level,
+  }),
+  Candle: shape("OHLCV bucket", { start: int(), open: int(), high: int(), low: int(), close: int(), volume: int(), quoteVolume: int(), trades: int() }),
+  BatchInfo: shape("a batch", { batchIndex: int(), timestamp: int(), txCount: int(), l1Messages: int(), level, open: { type: "boolean" } }),
+  SyncInfo: shape("highest batch at each level", { soft: int(), included: int(), safe: int(), proven: int(), sequencing: { type: "boolean" } }),
+  ProofInfo: shape("proof progress", { provenBatch: int(), safeBatch: int(), includedBatch: int() }),
+  DepositInfo: shape("an L1 deposit's progress", {
+    queueIndex: int(), account: str(), asset: int(), amount: int(), state: { type: "string", enum: ["queued", "credited", "refunded"] }, batchIndex: int(),
+    level: { oneOf: [level, { type: "null" }] },
+  }),
+  Domain: shape("the EIP-712 domain to sign transactions with, and the L2 chain id", {
+    name: str(), version: str(), chainId: int("L1 chain id"), verifyingContract: str("Inbox address"), l2ChainId: int(),
+  }),
+};

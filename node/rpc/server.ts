@@ -1,0 +1,284 @@
+// The RPC server (docs/api.md): fastify with JSON-RPC 2.0 on POST / and on the WebSocket /ws, batching,
+// limits (body and message size, batch size, connections, per-connection and per-account rates), the
+// subscription feeds and slow-consumer cut-off. It reads the node only through a NodeView. Other routes of
+// the node's port (GET / web page, /health, /ready) are registered on `app` by their owners.
+
+import websocket from "@fastify/websocket";
+import { randomBytes } from "node:crypto";
+import fastify, { type FastifyInstance } from "fastify";
+import { Counter, Gauge, register as defaultRegistry, type Registry } from "prom-client";
+import { hashMessage } from "viem";
+import { hexToBytes, recoverAddress } from "../clob/eip712.ts";
+import { moduleLogger, type Logger } from "../log.ts";
+import { type DispatchHooks, errorResponse, handleText } from "./dispatch.ts";
+import { RpcError } from "./errors.ts";
+import { Feeds, type Sink } from "./feeds.ts";
+import type { CallContext, ConnectionApi } from "./methods.ts";
+import type { NodeView } from "./node-view.ts";
+import { openRpcDocument } from "./openrpc.ts";
+import { DEFAULT_LIMITS, DEFAULT_RPC_OPTIONS, KeyedBuckets, type RpcLimits, type RpcOptions, TokenBucket } from "./options.ts";
+import { parseSignature } from "./wire.ts";
+
+/** WebSocket close codes of the server (docs/api.md "Subscriptions"). */
+export const CloseCode = { TOO_MANY_CONNECTIONS: 1013, SLOW_CONSUMER: 4008 } as const;
+
+export interface RpcMetrics {
+  requests: Counter<"method" | "code">;
+  wsConnections: Gauge;
+  slowConsumers: Counter;
+}
+
+function getOrCreate<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+export function rpcMetrics(registry: Registry = defaultRegistry): RpcMetrics {
+  const registers = [registry];
+  return {
+    requests: getOrCreate(registry, "rollbook_rpc_requests_total", () => new Counter({ name: "rollbook_rpc_requests_total", help: "JSON-RPC requests answered, by method and code (0 = ok)", labelNames: ["method", "code"] as const, registers })),
+    wsConnections: getOrCreate(registry, "rollbook_rpc_ws_connections", () => new Gauge({ name: "rollbook_rpc_ws_connections", help: "Open WebSocket connections", registers })),
+    slowConsumers: getOrCreate(registry, "rollbook_rpc_slow_consumers_total", () => new Counter({ name: "rollbook_rpc_slow_consumers_total", help: "WebSockets cut off for not reading", registers })),
+  };
+}
+
+export interface RpcServerConfig {
+  view: NodeView;
+  options?: Partial<Omit<RpcOptions, "limits">> & { limits?: Partial<RpcLimits> };
+  logger?: Logger;
+  registry?: Registry;
+}
+
+export interface RpcServer {
+  app: FastifyInstance;
+  feeds: Feeds;
+  options: RpcOptions;
+  /** Listens; returns the base URL (http://host:port). */
+  listen(host: string, port: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The part of a `ws` WebSocket the server uses. */
+interface WebSocket {
+  readonly bufferedAmount: number;
+  send(data: Buffer | string, opts?: { binary: boolean }): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+  on(event: "message", f: (data: Buffer | Buffer[] | ArrayBuffer) => void): void;
+  on(event: "close" | "error", f: () => void): void;
+}
+
+const CHALLENGE_PREFIX = "Rollbook WebSocket login\nchallenge: ";
+
+class HttpConnection implements ConnectionApi {
+  readonly transport = "http" as const;
+  challenge(): string {
+    throw new RpcError("METHOD_NOT_FOUND");
+  }
+  authenticate(): string {
+    throw new RpcError("METHOD_NOT_FOUND");
+  }
+  subscribe(): string {
+    throw new RpcError("METHOD_NOT_FOUND");
+  }
+  unsubscribe(): boolean {
+    throw new RpcError("METHOD_NOT_FOUND");
+  }
+}
+
+class WsConnection implements ConnectionApi, Sink {
+  readonly transport = "ws" as const;
+  readonly bucket: TokenBucket;
+  private account: string | null = null;
+  private pendingChallenge: string | null = null;
+  private readonly subs = new Set<string>();
+  closed = false;
+  private readonly socket: WebSocket;
+  private readonly feeds: Feeds;
+  private readonly limits: RpcLimits;
+  private readonly onSlow: () => void;
+
+  constructor(socket: WebSocket, feeds: Feeds, limits: RpcLimits, onSlow: () => void) {
+    this.socket = socket;
+    this.feeds = feeds;
+    this.limits = limits;
+    this.onSlow = onSlow;
+    this.bucket = new TokenBucket(limits.connRate, limits.connBurst);
+  }
+
+  send(data: Buffer | string): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.cut();
+      return;
+    }
+    this.socket.send(data, { binary: false });
+  }
+
+  /** Slow consumer: stop sending, close with 4008, drop the socket if it still does not read. */
+  private cut(): void {
+    this.onSlow();
+    this.release();
+    this.socket.close(CloseCode.SLOW_CONSUMER, "slow consumer");
+    setTimeout(() => this.socket.terminate(), this.limits.slowConsumerGraceMs).unref();
+  }
+
+  release(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of this.subs) this.feeds.unsubscribe(this, id, this.account);
+    this.subs.clear();
+  }
+
+  challenge(): string {
+    this.pendingChallenge = CHALLENGE_PREFIX + "0x" + randomBytes(32).toString("hex");
+    return this.pendingChallenge;
+  }
+
+  authenticate(account: string, signature: string): string {
+    const message = this.pendingChallenge;
+    this.pendingChallenge = null;
+    if (message === null) throw new RpcError("UNAUTHORIZED", { reason: "call rb_challenge first" });
+    const signer = recoverAddress(hexToBytes(hashMessage(message)), parseSignature(signature));
+    if (signer === null || signer !== account.toLowerCase()) throw new RpcError("BAD_SIGNATURE", { reason: "the signature is not the account's over the challenge" });
+    if (this.account !== null && this.account !== signer) {
+      for (const id of [...this.subs]) if (id === "orders" || id === "fills" || id === "txs") this.unsubscribe(id);
+    }
+    this.account = signer;
+    return signer;
+  }
+
+  subscribe(channel: string, p: Record<string, unknown>): string {
+    if (this.subs.size >= this.limits.maxSubscriptions) throw new RpcError("RATE_LIMITED", { reason: `at most ${this.limits.maxSubscriptions} subscriptions per connection` });
+    const market = p.market as number | undefined;
+    const need = (what: string): never => {
+      throw new RpcError("INVALID_PARAMS", { reason: `params.params.${what}: required for ${channel}` });
+    };
+    let id: string;
+    switch (channel) {
+      case "book":
+        if (market === undefined) need("market");
+        if (this.subs.has(`book:${market}`)) return `book:${market}`;
+        id = this.feeds.subscribeBook(this, market!, (p.depth as number | undefined) ?? 1000);
+        break;
+      case "trades":
+        if (market === undefined) need("market");
+        id = this.feeds.subscribeTrades(this, market!);
+        break;
+      case "candles":
+        if (market === undefined) need("market");
+        if (p.interval === undefined) need("interval");
+        id = this.feeds.subscribeCandles(this, market!, p.interval as number);
+        break;
+      case "orders":
+      case "fills":
+      case "txs":
+        if (this.account === null) throw new RpcError("UNAUTHORIZED", { reason: `${channel} needs rb_challenge + rb_auth first` });
+        id = this.feeds.subscribeAccount(this, channel, this.account);
+        break;
+      default:
+        id = this.feeds.subscribeBatches(this);
+    }
+    this.subs.add(id);
+    return id;
+  }
+
+  unsubscribe(id: string): boolean {
+    if (!this.subs.delete(id)) return false;
+    this.feeds.unsubscribe(this, id, this.account);
+    return true;
+  }
+}
+
+function resolveOptions(o: RpcServerConfig["options"] = {}): RpcOptions {
+  return { ...DEFAULT_RPC_OPTIONS, ...o, limits: { ...DEFAULT_LIMITS, ...(o.limits ?? {}) } };
+}
+
+export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> {
+  const options = resolveOptions(cfg.options);
+  const limits = options.limits;
+  const view = cfg.view;
+  const log = cfg.logger ?? moduleLogger("rpc");
+  const metrics = rpcMetrics(cfg.registry);
+  const feeds = new Feeds(view, options.tickMs);
+  const accountBuckets = new KeyedBuckets(limits.accountRate, limits.accountBurst);
+  const addressBuckets = new KeyedBuckets(limits.connRate, limits.connBurst);
+  let discoverDoc: unknown = null;
+  let wsCount = 0;
+
+  const context = (conn: ConnectionApi): CallContext => ({
+    view,
+    options,
+    conn,
+    chargeAccount(account: string) {
+      if (!accountBuckets.take(account.toLowerCase())) throw new RpcError("RATE_LIMITED", { reason: "account transaction rate" });
+    },
+    bookSeq: (market) => feeds.bookSeq(market),
+    discover: () => (discoverDoc ??= openRpcDocument()),
+  });
+  const hooks = (charge: (n: number) => boolean): DispatchHooks => ({
+    chargeConnection: charge,
+    onInternalError: (method, err) => log.error({ err, method }, "rpc handler failed"),
+    onAnswer: (method, code) => metrics.requests.inc({ method, code }),
+  });
+
+  const app = fastify({ bodyLimit: limits.maxBodyBytes, logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err: { code?: string; statusCode?: number }, _req, reply) => {
+    const tooLarge = err.code === "FST_ERR_CTP_BODY_TOO_LARGE";
+    const body = errorResponse(null, tooLarge ? "TOO_LARGE" : "INVALID_REQUEST", tooLarge ? `body longer than ${limits.maxBodyBytes} bytes` : "unreadable request");
+    void reply.code(tooLarge ? 413 : (err.statusCode ?? 400)).header("content-type", "application/json").send(JSON.stringify(body));
+  });
+  // Messages up to 8x the limit are read and answered TOO_LARGE; beyond that the socket closes with 1009.
+  await app.register(websocket, { options: { maxPayload: 8 * limits.maxBodyBytes } });
+
+  const http = new HttpConnection();
+  app.post("/", async (req, reply) => {
+    const text = typeof req.body === "string" ? req.body : "";
+    const key = req.ip;
+    const out = await handleText(text, context(http), hooks((n) => addressBuckets.take(key, n)), limits.maxBodyBytes, limits.maxBatch);
+    reply.header("content-type", "application/json");
+    if (out === null) return reply.code(204).send();
+    return reply.send(out);
+  });
+
+  app.get("/ws", { websocket: true }, (socket: WebSocket) => {
+    if (wsCount >= limits.maxConnections) {
+      socket.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections");
+      return;
+    }
+    wsCount++;
+    metrics.wsConnections.inc();
+    const conn = new WsConnection(socket, feeds, limits, () => metrics.slowConsumers.inc());
+    const ctx = context(conn);
+    const h = hooks((n) => conn.bucket.take(n));
+    socket.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => {
+      const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
+      void handleText(text, ctx, h, limits.maxBodyBytes, limits.maxBatch).then((out) => {
+        if (out !== null) conn.send(out);
+      });
+    });
+    socket.on("close", () => {
+      wsCount--;
+      metrics.wsConnections.dec();
+      conn.release();
+    });
+    socket.on("error", () => conn.release());
+  });
+
+  return {
+    app,
+    feeds,
+    options,
+    async listen(host: string, port: number): Promise<string> {
+      const addr = await app.listen({ host, port });
+      app.server.maxConnections = limits.maxConnections;
+      return addr.replace("[::1]", "127.0.0.1");
+    },
+    async close(): Promise<void> {
+      feeds.close();
+      for (const c of (app.websocketServer?.clients ?? []) as Set<WebSocket>) c.terminate();
+      await app.close();
+    },
+  };
+}
