@@ -128,6 +128,8 @@ describe("L1 suite on anvil (integration)", function () {
       queueHash: nextQueueHash(ZERO32, msgs[0]),
       l1Timestamp: block.timestamp,
       l1BlockNumber: rc.blockNumber,
+      proposer: rc.from,
+      startQueueHash: ZERO32,
     });
     expect(await readC(d.contracts.inbox, "Inbox", "batchChainAt", [1n])).to.equal(nextBatchChain(ZERO32, c1));
     // the blob is retrievable from the node by its versioned hash
