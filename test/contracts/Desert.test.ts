@@ -111,13 +111,13 @@ describe("Desert mode: freeze, exit with proven balances, refunds (real STF and 
     ];
     const propose = async (end: bigint, txs: Tx[]) => {
       const head = await pub.getBlock();
-      const bytes = encodeBatch({ header: { parentBatchHash: await inbox.read.batchChainAt([await inbox.read.batchCount()]), l1OriginNumber: Number(head.number), l1OriginHash: head.hash, timestamp: Number(head.timestamp), l1MsgStart: Number(await inbox.read.consumedCount()), l1MsgEnd: Number(end) }, txs });
+      const bytes = encodeBatch({ header: { parentBatchHash: await inbox.read.batchChainAt([await inbox.read.batchCount()]), timestamp: Number(head.timestamp), l1MsgStart: Number(await inbox.read.consumedCount()), l1MsgEnd: Number(end) }, txs });
       const h = await inbox.write.proposeCalldata([end, bytesToHex(bytes), "0x"]);
       const block = await pub.getBlock({ blockNumber: (await pub.waitForTransactionReceipt({ hash: h })).blockNumber });
-      return { timestamp: Number(block.timestamp) };
+      return { timestamp: Number(head.timestamp), l1Timestamp: Number(block.timestamp) };
     };
     const b1 = await propose(BigInt(messages.length), txs1);
-    const r1 = apply(genesis, { index: 1, timestamp: b1.timestamp, txs: txs1 }, l1.slice(0, messages.length));
+    const r1 = apply(genesis, { index: 1, timestamp: b1.timestamp, txs: txs1, proposer: lower(gov.account.address) }, l1.slice(0, messages.length));
     const s1 = r1.state;
     expect(s1.account(lower(alice.address))!.locked(USDC)).to.be.greaterThan(3_000); // notional + fee reserve
     expect(s1.account(lower(bob.address))!.locked(WETH)).to.equal(20_000);

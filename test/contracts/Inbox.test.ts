@@ -1,3 +1,4 @@
+import { batchCommitment as deriveCommitment } from "../../node/derive/commitment.ts";
 import { expect } from "chai";
 import { network } from "hardhat";
 import {
@@ -259,6 +260,13 @@ describe("Inbox", function () {
         startQueueHash: q2,
       });
       expect(await f.inbox.read.batchChainAt([2n])).to.equal(nextBatchChain(b1, c2));
+      // the node's derivation computes the same c(i) v2 (node/derive/commitment.ts)
+      expect(
+        deriveCommitment({
+          index: 2, dataKind: 2, dataHash: keccak256("0x"), l1MsgStart: 2, queueHashStart: q2, l1MsgEnd: 2, queueHash: q2,
+          l1Timestamp: Number(block2.timestamp), l1BlockNumber: Number(rc2.blockNumber), proposer: f.gov.account.address,
+        }),
+      ).to.equal(c2);
       expect(await f.inbox.read.batchCount()).to.equal(2n);
       expect(await f.inbox.read.consumedCount()).to.equal(2n);
     });
