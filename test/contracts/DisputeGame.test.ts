@@ -289,6 +289,31 @@ describe("DisputeGame", function () {
     expect(zeroHash).to.be.a("string");
   });
 
+  it("desert mode: after the freeze no claim finalizes, open claims still settle their bonds, no new claims", async function () {
+    const s = await load();
+    const gp = await s.g(s.proposer), gc = await s.g(s.challenger);
+    // a Vault bound to this Settlement, with the shortest escape delay
+    const vault = await viem.deployContract("Vault", [s.inbox.address, s.settlement.address, s.gov.account.address, s.gov.account.address, 86400n]);
+    await s.settlement.write.initVault([vault.address]);
+    await expectCustomError(s.settlement.write.freeze(), "NotVault", [s.gov.account.address]);
+    await gp.write.propose([s.claim.pv], { value: PB }); // 0: will be resolved after the freeze
+    const other = await s.nextPublicValues({ prover: s.proposer.account.address, newStateRoot: keccak256("0x99") });
+    await gp.write.propose([other.pv], { value: PB }); // 1: challenged, never proven
+    await gc.write.challenge([1n], { value: CB });
+    await helpers.time.increase(86400 + 1);
+    await vault.write.freeze();
+    expect(await s.settlement.read.frozen()).to.equal(true);
+    expect(await s.game.read.isStale([0n])).to.equal(true);
+    await s.game.write.resolve([0n, s.claim.pv]);
+    expect((await s.game.getEvents.ClaimResolved())[0].args).to.deep.include({ status: Status.Accepted, finalized: false });
+    expect(await s.settlement.read.lastBatch()).to.equal(0n);
+    expect(await s.game.read.credit([s.proposer.account.address])).to.equal(PB);
+    await s.game.write.resolve([1n, "0x"]);
+    expect(await s.game.read.credit([s.challenger.account.address])).to.equal(CB + PB / 2n);
+    await expectCustomError(gp.write.propose([s.claim.pv], { value: PB }), "SettlementFrozen");
+    await conserved(s);
+  });
+
   it("gas: propose, challenge and resolve (unchallenged, finalizing through Settlement)", async function () {
     const s = await load();
     const gp = await s.g(s.proposer), gc = await s.g(s.challenger);
