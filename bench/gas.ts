@@ -61,7 +61,7 @@ export async function main(args: string[]): Promise<void> {
 }
 
 async function run(rpcUrl: string) {
-  const transport = http(rpcUrl);
+  const transport = http(rpcUrl, { timeout: 120_000 }); // blob transactions are slow to admit on a loaded host
   const chainId = await createPublicClient({ transport }).getChainId();
   const chain = defineChain({
     id: chainId,
