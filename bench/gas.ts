@@ -9,7 +9,9 @@
 //          bitmap word already touched;
 //   finalize: Settlement.finalize whose policy is a no-op verifier (AcceptAllVerifierDouble): everything but the
 //          verification itself, i.e. the figure includes the call to the no-op verifier (printed separately);
-//   challenge / resolve: DisputeGame.challenge, and resolve of an unchallenged claim that finalizes through Settlement.
+//   challenge / resolve: DisputeGame.challenge, and resolve of an unchallenged claim that finalizes through Settlement;
+//   exit: desert-mode Vault.exit of one asset with an ACCOUNT proof from a real state trie (node/state Trie) of
+//         1,000,000 accounts, against the finalized root, after the freeze (run last: freezing is for good).
 // Steady state = ring-buffer slots, bitmap words and counters already non-zero, as in production after the first
 // ring-size messages/batches. The "first pass" figures (zero -> non-zero slots) are printed too.
 // Last line: {"bench":"gas","propose_1blob":N,...}.
@@ -31,6 +33,8 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { ANVIL_DEV_KEYS, startAnvil, type Anvil } from "../node/l1/anvil.ts";
 import { viemKzgInstance } from "../node/da/kzg.ts";
 import { loadArtifact } from "../scripts/deploy.ts";
+import { Trie } from "../node/state/trie.ts";
+import { accountKey, encodeAccount, keyLen } from "../node/state/leaves.ts";
 
 const RING = 16n;
 const USDC_QUANTUM = 10_000n;
@@ -57,7 +61,7 @@ export async function main(args: string[]): Promise<void> {
 }
 
 async function run(rpcUrl: string) {
-  const transport = http(rpcUrl);
+  const transport = http(rpcUrl, { timeout: 120_000 }); // blob transactions are slow to admit on a loaded host
   const chainId = await createPublicClient({ transport }).getChainId();
   const chain = defineChain({
     id: chainId,
@@ -99,6 +103,7 @@ async function run(rpcUrl: string) {
   await send(gov, settlement, "Settlement", "initDisputeGame", [game]);
   const vault = await deploy("Vault", [inbox, settlement, gov.address, gov.address, 30n * 86400n]);
   await send(gov, inbox, "Inbox", "initialize", [vault]);
+  await send(gov, settlement, "Settlement", "initVault", [vault]);
   const token = await deploy("DevToken", ["USD Coin", "USDC", 6]);
   await send(gov, vault, "Vault", "registerAsset", [1, token, USDC_QUANTUM]);
   for (const who of [alice, bob, carol]) {
@@ -150,11 +155,11 @@ async function run(rpcUrl: string) {
   console.log(`deposit             steady ${steady.deposit}   first pass ${lo} (new queue slot) .. ${hi} (new queue slot + new timestamp word, 1 in 8)`);
 
   // ---------------------------------------------------------------- finalize (no-op verifier)
-  const pvFor = async (lastBatch: bigint, prover: Address, tag: string, withdrawalRoot?: Hex) => {
+  const pvFor = async (lastBatch: bigint, prover: Address, tag: string, withdrawalRoot?: Hex, stateRoot?: Hex) => {
     const consumed = (await read(inbox, "Inbox", "consumedCount")) as bigint;
     return encodeAbiParameters(PUBLIC_VALUES_TYPES, [
       await read(settlement, "Settlement", "lastStateRoot"),
-      keccak256(toHex(`state-${tag}`)),
+      stateRoot ?? keccak256(toHex(`state-${tag}`)),
       ((await read(settlement, "Settlement", "lastBatch")) as bigint) + 1n,
       lastBatch,
       await read(settlement, "Settlement", "lastBatchChain"),
@@ -224,6 +229,28 @@ async function run(rpcUrl: string) {
   const resolve = (await send(gov, game, "DisputeGame", "resolve", [1n, a])).gasUsed;
   console.log(`dispute game: propose claim ${proposeClaim}, challenge ${challenge}, resolve (unchallenged, finalizes) ${resolve}`);
 
+  // ---------------------------------------------------------------- desert-mode exit at 1M accounts
+  const t0 = Date.now();
+  const trie = new Trie(keyLen);
+  const leafOf = (address: Address, usdc: number) =>
+    encodeAccount({ address: address.toLowerCase() as Address, index: 0, nonce: 3, balances: [[1, usdc, 25], [2, 7, 0]], openOrders: [[1, 2]], agents: [] });
+  for (let k = 0; k < 1_000_000; k++) trie.put(leafOf(`0x${keccak256(toHex(k, { size: 4 })).slice(26)}` as Address, k % 1000));
+  trie.put(leafOf(bob.address, 400));
+  const root = `0x${Buffer.from(trie.commit()).toString("hex")}` as Hex;
+  const p = trie.prove(accountKey(bob.address.toLowerCase()));
+  const siblings: Hex[] = [];
+  for (let k = 0; k < p.siblings.length; k += 32) siblings.push(`0x${Buffer.from(p.siblings.subarray(k, k + 32)).toString("hex")}`);
+  const depth = siblings.length / 3;
+  console.log(`exit: 1,000,001-account trie built in ${Date.now() - t0} ms; bob's proof depth ${depth} (${siblings.length} siblings)`);
+  await addBatches(1);
+  batches = await read(inbox, "Inbox", "batchCount");
+  await send(gov, settlement, "Settlement", "finalize", [await pvFor(batches, gov.address, "x", undefined, root), proofBytes]);
+  await warp(30n * 86400n + 1n);
+  await send(carol, vault, "Vault", "freeze", []);
+  const leafHex = `0x${Buffer.from(p.leaf!).toString("hex")}` as Hex;
+  const exit = (await send(carol, vault, "Vault", "exit", [bob.address, 1, leafHex, siblings])).gasUsed;
+  console.log(`exit (desert mode, proof depth ${depth} at 1M accounts, recipient holds the token) ${exit}`);
+
   return {
     propose_1blob: Number(steady.propose_1blob),
     propose_6blobs: Number(steady.propose_6blobs),
@@ -233,6 +260,8 @@ async function run(rpcUrl: string) {
     finalize: Number(finalize),
     challenge: Number(challenge),
     resolve: Number(resolve),
+    exit: Number(exit),
+    exit_proof_depth: depth,
   };
 }
 

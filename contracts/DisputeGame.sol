@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Settlement} from "./Settlement.sol";
+import {IInbox} from "./interfaces/IInbox.sol";
 import {PublicValues} from "./libraries/PublicValues.sol";
 import {TimelockedGovernance} from "./libraries/TimelockedGovernance.sol";
 
@@ -14,18 +15,22 @@ import {TimelockedGovernance} from "./libraries/TimelockedGovernance.sol";
 ///           be proven ({proveClaim}: a valid policy proof of exactly the claimed public values) before the proof
 ///           deadline, or the challenger takes both bonds ({resolve}).
 ///         - {counterProve}: while the claim is open (unchallenged in its window, or challenged before the deadline)
-///           anyone may prove a different result (`newStateRoot`, `withdrawalRoot`, `l1MessagesConsumed` or
-///           `l1QueueHash`) for the same range: the counter-prover wins the proposer's bond, a challenger gets its
-///           bond back, and the proven result finalizes.
+///           anyone but the proposer may prove a different result (`newStateRoot`, `withdrawalRoot`,
+///           `l1MessagesConsumed` or `l1QueueHash`) for the same range, and the proven result finalizes.
+///         Whenever a claim loses (disproven, or challenged and not proven), half of its proposer bond is burned
+///           (locked here for good, {burned}) and only the other half rewards the winner, so a false claim always
+///           costs its proposer at least half its bond, even when the winner is the proposer's own second address.
 ///         - {resolve}: an unchallenged claim finalizes through Settlement after the window; the proposer's bond
 ///           is returned.
 ///         A claim whose base has moved on (another claim or a validity proof finalized first) is *stale*: it can no
 ///         longer finalize, but its bonds are still settled by the same rules (an unchallenged stale claim gets its
 ///         bond back at the window end). Bonds, windows and deadlines are snapshotted per claim, so governance
 ///         changes (timelocked: propose -> `changeDelay` -> apply) never affect open claims.
-/// @dev Bonds are conserved: ETH enters only as exact bonds, is moved to `credit` of the winner(s) when a claim
-///      closes, and leaves only through {withdraw} (pull payment, CEI, non-reentrant). Invariant:
-///      `address(this).balance == sum(credit) + sum(bonds of open claims)`. Function names are stable
+/// @dev Bonds are conserved: ETH enters only as exact bonds, is moved to `credit` of the winner(s) or to {burned}
+///      when a claim closes, and leaves only through {withdraw} (pull payment, CEI, non-reentrant). Invariant:
+///      `address(this).balance == sum(credit) + sum(bonds of open claims) + burned`. At proposal the claim's
+///      `newBatchChain` is pinned in the Inbox ({IInbox.pinBatchChain}), so what the claim was checked against
+///      stays readable until it resolves, however many batches are proposed meanwhile. Function names are stable
 ///      (bench/gas.ts measures {challenge} and {resolve}).
 contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
     /// @notice Lifecycle of a claim. Open: Pending, Challenged. Closed: the rest.
@@ -68,8 +73,14 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
     /// @notice Bond (wei) of a challenger.
     uint96 public challengerBond;
 
+    /// @notice The Inbox whose batch chain claims are checked against (Settlement's).
+    IInbox public immutable inbox;
+
     /// @notice ETH (wei) each account can withdraw.
     mapping(address account => uint256) public credit;
+
+    /// @notice Wei burned from the bonds of losing proposers (held by this contract forever, never withdrawable).
+    uint256 public burned;
 
     Claim[] private _claims;
 
@@ -99,6 +110,8 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
     event ClaimResolved(uint256 indexed claimId, Status status, bool finalized);
     /// @notice `amount` wei was credited to `account`.
     event Credited(address indexed account, uint256 amount);
+    /// @notice `amount` wei of a losing proposer's bond was burned.
+    event Burned(uint256 indexed claimId, uint256 amount);
     /// @notice `account` withdrew `amount` wei.
     event Withdrawn(address indexed account, uint256 amount);
     /// @notice Parameters for new claims changed.
@@ -154,6 +167,7 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
         uint64 changeDelay_
     ) TimelockedGovernance(owner_, changeDelay_) {
         settlement = settlement_;
+        inbox = settlement_.inbox();
         _setParameters(challengeWindow_, proofWindow_, proposerBond_, challengerBond_);
     }
 
@@ -169,6 +183,7 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
         if (msg.value != pBond) revert WrongBond(pBond, msg.value);
         if (settlement.disputeGame() != address(this)) revert GameNotActive();
         settlement.checkPublicValues(publicValues);
+        inbox.pinBatchChain(d.lastBatch);
         uint64 windowEnd = uint64(block.timestamp) + challengeWindow;
         claimId = _claims.length;
         _claims.push(
@@ -221,10 +236,10 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
 
     /// @notice Disproves an open claim by proving a different result for the same range (same prevStateRoot,
     ///         firstBatch, lastBatch, prevBatchChain, newBatchChain). The caller must be the counter's `prover`
-    ///         and not the claim's proposer. Unchallenged claim: the caller is credited the proposer's bond.
-    ///         Challenged claim: the challenger is credited both bonds whoever proves (otherwise a proposer
-    ///         could counter-prove its own false claim from another address once challenged and lose
-    ///         nothing). The counter result finalizes if the base is still current.
+    ///         and not the claim's proposer. Half the proposer's bond is burned; the other half is credited to the
+    ///         caller (unchallenged claim) or, with its own bond, to the challenger (challenged claim, whoever
+    ///         proves). So a proposer counter-proving its own false claim from a second address, before or after
+    ///         a challenge, still loses half its bond. The counter result finalizes if the base is still current.
     /// @param claimPublicValues The claim's public values.
     /// @param counterPublicValues The proven public values (`prover` = caller).
     /// @param proof Policy envelope proving `counterPublicValues`.
@@ -258,15 +273,17 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
         if (msg.sender == c.proposer) revert ProposerCannotCounterProve(claimId);
         settlement.policy().verify(counterPublicValues, proof);
         c.status = Status.Disproven;
-        if (s == Status.Challenged) _credit(c.challenger, uint256(c.proposerBond) + c.challengerBond);
-        else _credit(msg.sender, c.proposerBond);
+        uint256 reward = _burnHalf(claimId, c.proposerBond);
+        if (s == Status.Challenged) _credit(c.challenger, reward + c.challengerBond);
+        else _credit(msg.sender, reward);
         bool finalized = _finalizeIfCurrent(c.firstBatch, counterPublicValues);
         emit ClaimDisproven(claimId, msg.sender, b.newStateRoot, b.withdrawalRoot, finalized);
     }
 
     /// @notice Closes a claim whose time is up. Unchallenged after the window: the claim finalizes through
     ///         Settlement (unless stale) and the proposer's bond is returned. Challenged and unproven after the
-    ///         deadline: the challenger is credited both bonds (`publicValues` is not needed then; pass empty).
+    ///         deadline: the challenger is credited its bond and half the proposer's, the other half is burned
+    ///         (`publicValues` is not needed then; pass empty).
     /// @param publicValues The claim's public values (checked against the claim for the unchallenged case).
     function resolve(uint256 claimId, bytes calldata publicValues) external nonReentrant {
         Claim storage c = _claim(claimId);
@@ -281,7 +298,7 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
         } else if (s == Status.Challenged) {
             if (block.timestamp < c.deadline) revert ProofDeadlineNotReached(claimId, c.deadline);
             c.status = Status.ChallengerWon;
-            _credit(c.challenger, uint256(c.proposerBond) + c.challengerBond);
+            _credit(c.challenger, _burnHalf(claimId, c.proposerBond) + c.challengerBond);
             emit ClaimResolved(claimId, Status.ChallengerWon, false);
         } else {
             revert WrongStatus(claimId, s);
@@ -308,10 +325,11 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
         return _claims.length;
     }
 
-    /// @notice True if the claim is stale: the finalized batch is no longer the one just before its range, so it
+    /// @notice True if the claim is stale: the finalized batch is no longer the one just before its range, or
+    ///         Settlement is frozen (desert mode), so it
     ///         can never finalize.
     function isStale(uint256 claimId) public view returns (bool) {
-        return settlement.lastBatch() + 1 != _claim(claimId).firstBatch;
+        return settlement.frozen() || settlement.lastBatch() + 1 != _claim(claimId).firstBatch;
     }
 
     // -------------------------------------------------------------- governance
@@ -353,16 +371,28 @@ contract DisputeGame is TimelockedGovernance, ReentrancyGuardTransient {
         return _claims[claimId];
     }
 
+    /// @dev Burns half of a losing proposer's `bond` (rounded down) and returns the rest, the winner's reward.
+    function _burnHalf(uint256 claimId, uint256 bond) private returns (uint256 reward) {
+        uint256 half = bond / 2;
+        burned += half;
+        emit Burned(claimId, half);
+        return bond - half;
+    }
+
     function _credit(address account, uint256 amount) private {
         credit[account] += amount;
         emit Credited(account, amount);
     }
 
-    /// @dev Finalizes `publicValues` through Settlement if this game is still Settlement's game and the range
-    ///      starts right after the finalized batch (claims are only accepted on the finalized base, so the other
-    ///      checks were already done at proposal and Settlement repeats them). Returns whether it finalized.
+    /// @dev Finalizes `publicValues` through Settlement if this game is still Settlement's game, Settlement is not
+    ///      frozen (desert mode) and the range starts right after the finalized batch (claims are only accepted on
+    ///      the finalized base, so the other checks were already done at proposal and Settlement repeats the base
+    ///      ones). Returns whether it finalized; bonds are settled either way, so nothing is ever stuck.
     function _finalizeIfCurrent(uint64 firstBatch, bytes calldata publicValues) private returns (bool) {
-        if (settlement.disputeGame() != address(this) || settlement.lastBatch() + 1 != firstBatch) return false;
+        if (
+            settlement.disputeGame() != address(this) || settlement.frozen()
+                || settlement.lastBatch() + 1 != firstBatch
+        ) return false;
         settlement.finalizeFromDisputeGame(publicValues);
         return true;
     }

@@ -14,6 +14,10 @@ import {IInbox} from "./interfaces/IInbox.sol";
 /// @dev Storage is laid out for gas: the two hot words pack all counters, batch chain values b(i) and queue
 ///      hashes q(n) live in ring buffers (so that in steady state every write is nonzero -> nonzero), and
 ///      enqueue timestamps are packed eight `uint32` per word in a ring of the same size as the queue ring.
+///      What must outlive the rings is kept outside them: a b(i) or q(n) anyone pinned ({pinBatchChain},
+///      {pinQueueHash}; the DisputeGame pins every claim's b(lastBatch)) and a permanent checkpoint q(n) every
+///      {QUEUE_CHECKPOINT_INTERVAL} messages, from which any message is provable in bounded gas (desert-mode
+///      refunds, docs/contracts.md).
 contract Inbox is IInbox, Ownable2Step {
     // ---------------------------------------------------------------- constants
 
@@ -35,6 +39,8 @@ contract Inbox is IInbox, Ownable2Step {
     uint256 public constant MAX_CID_LENGTH = 128;
     /// @notice Largest L2 amount (2^53 - 1 L2 units).
     uint64 public constant MAX_L2_AMOUNT = 2 ** 53 - 1;
+    /// @notice q(n) is kept forever for every n that is a multiple of this.
+    uint64 public constant QUEUE_CHECKPOINT_INTERVAL = 64;
 
     // ---------------------------------------------------------------- immutables
 
@@ -67,6 +73,9 @@ contract Inbox is IInbox, Ownable2Step {
     mapping(uint256 slot => bytes32) private _queueHash; // q(n) at n % queueRingSize
     mapping(uint256 word => uint256) private _timestamps; // message n: uint32 lane (n % R) & 7 of word (n % R) >> 3
     mapping(uint256 k => uint64) private _forcedCancels; // message index of the k-th forced cancel
+    mapping(uint256 i => bytes32) private _pinnedBatchChain; // b(i) kept after leaving the ring (0: not pinned)
+    mapping(uint256 n => bytes32) private _pinnedQueueHash; // q(n) kept after leaving the ring (0: not pinned)
+    mapping(uint256 k => bytes32) private _queueCheckpoint; // q(k * QUEUE_CHECKPOINT_INTERVAL), k >= 1
 
     // ---------------------------------------------------------------- events
 
@@ -78,6 +87,10 @@ contract Inbox is IInbox, Ownable2Step {
     event DeadlinesSet(uint32 messageDeadline, uint32 forcedCancelDeadline);
     /// @notice Collected forced-transaction fees were withdrawn by governance.
     event FeesWithdrawn(address indexed to, uint256 amount);
+    /// @notice b(batchIndex) will stay readable after it leaves the ring.
+    event BatchChainPinned(uint64 indexed batchIndex, bytes32 batchChain);
+    /// @notice q(n) will stay readable after it leaves the ring.
+    event QueueHashPinned(uint64 indexed n, bytes32 queueHash);
 
     // ---------------------------------------------------------------- errors
 
@@ -218,8 +231,10 @@ contract Inbox is IInbox, Ownable2Step {
 
     /// @dev Reverts unless `start <= l1MsgEnd <= messageCount` and no message left unconsumed is overdue.
     ///      Timestamps are non-decreasing in the queue, so if the first message left unconsumed is not overdue, no
-    ///      later one is under the normal deadline; forced cancels have their own lane (their indices are queued in
-    ///      `_forcedCancels`, `_fcHead` is the first one not consumed yet).
+    ///      later one is under the normal deadline; forced cancels have their own lane (their indices are queued,
+    ///      ascending, in `_forcedCancels`; `_fcHead` is the first one not consumed yet). The new head is found by
+    ///      binary search, so a proposal reads O(log n) entries however many forced cancels it consumes (a flood
+    ///      of them cannot push a proposal past the block or per-transaction gas cap).
     function _checkRange(uint64 start, uint64 l1MsgEnd) private {
         uint64 count = _messageCount;
         if (l1MsgEnd < start || l1MsgEnd > count) revert InvalidL1MsgEnd(l1MsgEnd, start, count);
@@ -227,26 +242,32 @@ contract Inbox is IInbox, Ownable2Step {
             uint256 dueAt = _timestampAt(l1MsgEnd) + messageDeadline;
             if (block.timestamp > dueAt) revert MessageDeadlineMissed(l1MsgEnd, dueAt);
         }
-        uint48 fcHead = _fcHead;
-        uint48 fcCount = _fcCount;
+        uint256 fcHead = _fcHead;
+        uint256 fcCount = _fcCount;
         if (fcHead < fcCount) {
-            uint64 idx;
-            while (fcHead < fcCount) {
-                idx = _forcedCancels[fcHead];
-                if (idx >= l1MsgEnd) break;
-                unchecked {
-                    ++fcHead;
+            uint256 lo = fcHead;
+            if (_forcedCancels[lo] < l1MsgEnd) {
+                // first k in (fcHead, fcCount] with _forcedCancels[k] >= l1MsgEnd (fcCount if none)
+                uint256 hi = fcCount;
+                ++lo;
+                while (lo < hi) {
+                    uint256 mid = (lo + hi) >> 1;
+                    if (_forcedCancels[mid] < l1MsgEnd) lo = mid + 1;
+                    else hi = mid;
                 }
+                _fcHead = uint48(lo);
             }
-            if (fcHead < fcCount) {
+            if (lo < fcCount) {
+                uint64 idx = _forcedCancels[lo];
                 uint256 dueAt = _timestampAt(idx) + forcedCancelDeadline;
                 if (block.timestamp > dueAt) revert ForcedCancelDeadlineMissed(idx, dueAt);
             }
-            _fcHead = fcHead;
         }
     }
 
-    /// @dev Computes c(i) and b(i) = H(b(i-1) || c(i)) for the next batch i and stores b(i) in the ring.
+    /// @dev Computes c(i) (v2, docs/l1-messages.md: the v1 fields, then the proposer and q(l1MsgStart)) and
+    ///      b(i) = H(b(i-1) || c(i)) for the next batch i and stores b(i) in the ring. q(start) is in the queue ring:
+    ///      `start` is the consumed head and at most `queueRingSize - 1` messages are unconsumed.
     function _appendBatch(uint8 dataKind, bytes32 dataHash, uint64 start, uint64 l1MsgEnd, bytes32 queueHash)
         private
         returns (uint64 batchIndex, bytes32 chain)
@@ -254,16 +275,10 @@ contract Inbox is IInbox, Ownable2Step {
         unchecked {
             batchIndex = _batchCount + 1;
         }
+        bytes memory v1Fields = abi.encodePacked(batchIndex, dataKind, dataHash, start, l1MsgEnd, queueHash);
         bytes32 commitment = keccak256(
             abi.encodePacked(
-                batchIndex,
-                dataKind,
-                dataHash,
-                start,
-                l1MsgEnd,
-                queueHash,
-                uint64(block.timestamp),
-                uint64(block.number)
+                v1Fields, uint64(block.timestamp), uint64(block.number), msg.sender, _queueHash[start % queueRingSize]
             )
         );
         uint256 ring = batchRingSize;
@@ -327,6 +342,7 @@ contract Inbox is IInbox, Ownable2Step {
         if (count + 1 - _consumedCount >= ring) revert QueueFull();
         bytes32 queueHash = keccak256(abi.encodePacked(_queueHash[count % ring], keccak256(message)));
         _queueHash[(count + 1) % ring] = queueHash;
+        if ((count + 1) % QUEUE_CHECKPOINT_INTERVAL == 0) _queueCheckpoint[(count + 1) / QUEUE_CHECKPOINT_INTERVAL] = queueHash;
         uint256 slot = count % ring;
         uint256 shift = (slot & 7) << 5;
         uint256 word = _timestamps[slot >> 3];
@@ -384,19 +400,46 @@ contract Inbox is IInbox, Ownable2Step {
     }
 
     /// @inheritdoc IInbox
-    function batchChainAt(uint64 batchIndex) external view returns (bytes32) {
+    /// @dev Reverts with {BatchChainUnavailable} if `batchIndex > batchCount`, or if b(batchIndex) left the ring
+    ///      (`batchCount - batchIndex >= batchRingSize`) and was not pinned. b(0) = 0 always.
+    function batchChainAt(uint64 batchIndex) public view returns (bytes32) {
         uint64 count = _batchCount;
-        if (batchIndex > count || count - batchIndex >= batchRingSize) revert BatchChainUnavailable(batchIndex);
-        return _batchChain[batchIndex % batchRingSize];
+        if (batchIndex > count) revert BatchChainUnavailable(batchIndex);
+        if (count - batchIndex < batchRingSize) return _batchChain[batchIndex % batchRingSize];
+        if (batchIndex == 0) return bytes32(0);
+        bytes32 pinned = _pinnedBatchChain[batchIndex];
+        if (pinned == bytes32(0)) revert BatchChainUnavailable(batchIndex);
+        return pinned;
     }
 
     /// @inheritdoc IInbox
-    /// @dev Reverts with {QueueEntryUnavailable} if `n > messageCount` or q(n) left the ring
-    ///      (`messageCount - n >= queueRingSize`).
-    function queueHashAt(uint64 n) external view returns (bytes32) {
+    /// @dev Reverts with {QueueEntryUnavailable} if `n > messageCount`, or if q(n) left the ring
+    ///      (`messageCount - n >= queueRingSize`) and is neither a checkpoint nor pinned. q(0) = 0 always.
+    function queueHashAt(uint64 n) public view returns (bytes32) {
         uint64 count = _messageCount;
-        if (n > count || count - n >= queueRingSize) revert QueueEntryUnavailable(n);
-        return _queueHash[n % queueRingSize];
+        if (n > count) revert QueueEntryUnavailable(n);
+        if (count - n < queueRingSize) return _queueHash[n % queueRingSize];
+        if (n == 0) return bytes32(0);
+        bytes32 h = n % QUEUE_CHECKPOINT_INTERVAL == 0 ? _queueCheckpoint[n / QUEUE_CHECKPOINT_INTERVAL] : bytes32(0);
+        if (h == bytes32(0)) h = _pinnedQueueHash[n];
+        if (h == bytes32(0)) revert QueueEntryUnavailable(n);
+        return h;
+    }
+
+    /// @inheritdoc IInbox
+    function pinBatchChain(uint64 batchIndex) external {
+        if (batchIndex == 0 || _pinnedBatchChain[batchIndex] != bytes32(0)) return;
+        bytes32 chain = batchChainAt(batchIndex);
+        _pinnedBatchChain[batchIndex] = chain;
+        emit BatchChainPinned(batchIndex, chain);
+    }
+
+    /// @inheritdoc IInbox
+    function pinQueueHash(uint64 n) external {
+        if (n == 0 || _pinnedQueueHash[n] != bytes32(0)) return;
+        bytes32 h = queueHashAt(n);
+        _pinnedQueueHash[n] = h;
+        emit QueueHashPinned(n, h);
     }
 
     /// @notice Enqueue time of message `n` (reverts with {QueueEntryUnavailable} outside the ring).
@@ -434,10 +477,18 @@ contract Inbox is IInbox, Ownable2Step {
             else hi = mid;
         }
         end = uint64(lo);
+        // forced cancels: their timestamps are non-decreasing too; find the last one overdue at `at`
         uint256 fcd = forcedCancelDeadline;
-        for (uint256 k = _fcHead; k < _fcCount; ++k) {
-            uint64 idx = _forcedCancels[k];
-            if (_timestampAt(idx) + fcd >= at) break;
+        lo = _fcHead;
+        hi = _fcCount;
+        uint256 head = lo;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) >> 1;
+            if (_timestampAt(_forcedCancels[mid]) + fcd < at) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo > head) {
+            uint64 idx = _forcedCancels[lo - 1];
             if (idx >= end) end = idx + 1;
         }
     }

@@ -18,6 +18,11 @@ import {TimelockedGovernance} from "./libraries/TimelockedGovernance.sol";
 ///      but robust to the Inbox ring buffer wrapping), `newBatchChain == inbox.batchChainAt(lastBatch)`,
 ///      `l1QueueHash == inbox.queueHashAt(l1MessagesConsumed)` and the message position never going back.
 ///      All external calls made while finalizing are `view` (STATICCALL), so none can re-enter.
+///      Nothing read from the Inbox's ring buffers decides a dispute: {finalizeFromDisputeGame} reads b(lastBatch),
+///      which the game pinned in the Inbox when the claim was proposed, and does not re-read q(n) (checked at
+///      proposal for a claim, bound by the proof for a counter-proof). Desert mode: once the Vault has frozen the
+///      rollup ({freeze}, only the bound Vault, after its escape delay) nothing finalizes any more and the last
+///      finalized state root is what users exit against.
 ///      Function names are stable: bench/gas.ts calls {finalize}; the DisputeGame calls {checkPublicValues} and
 ///      {finalizeFromDisputeGame}.
 contract Settlement is ISettlement, TimelockedGovernance {
@@ -42,6 +47,9 @@ contract Settlement is ISettlement, TimelockedGovernance {
     /// @notice L1 messages consumed by the finalized batches (the queue position q(.) of the last range).
     uint64 public lastL1MessagesConsumed;
 
+    /// @inheritdoc ISettlement
+    bool public frozen;
+
     /// @notice The verifier policy deciding which proofs finalize.
     IProofVerifier public policy;
 
@@ -51,6 +59,9 @@ contract Settlement is ISettlement, TimelockedGovernance {
     /// @notice True once a dispute game was bound by {initDisputeGame} or set by governance.
     bool public disputeGameInitialized;
 
+    /// @notice The Vault, the only account that may {freeze} (bound once by the deployer, {initVault}).
+    address public vault;
+
     /// @notice Last batch of the range that finalized each withdrawal root (0 = not finalized).
     mapping(bytes32 withdrawalRoot => uint64 lastBatch) public withdrawalRootBatch;
 
@@ -58,6 +69,10 @@ contract Settlement is ISettlement, TimelockedGovernance {
     event PolicyUpdated(IProofVerifier oldPolicy, IProofVerifier newPolicy);
     /// @notice The dispute game changed.
     event DisputeGameUpdated(address oldGame, address newGame);
+    /// @notice The Vault was bound.
+    event VaultBound(address vault);
+    /// @notice The rollup froze for good (desert mode) at the last finalized state.
+    event Frozen(uint64 lastBatch, bytes32 lastStateRoot, uint64 lastL1MessagesConsumed);
 
     /// @notice `prevStateRoot` is not the last finalized state root.
     error PrevStateRootMismatch(bytes32 expected, bytes32 actual);
@@ -83,6 +98,12 @@ contract Settlement is ISettlement, TimelockedGovernance {
     error ZeroAddress();
     /// @notice The dispute game does not point at this Settlement.
     error DisputeGameMismatch(address game);
+    /// @notice Caller is not the deployer, or the Vault was already bound.
+    error VaultAlreadyBound();
+    /// @notice Caller is not the bound Vault.
+    error NotVault(address caller);
+    /// @notice The rollup is frozen (desert mode): nothing finalizes any more.
+    error SettlementFrozen();
 
     /// @param inbox_ The Inbox.
     /// @param policy_ The verifier policy.
@@ -108,24 +129,49 @@ contract Settlement is ISettlement, TimelockedGovernance {
     function finalize(bytes calldata publicValues, bytes calldata proof) external {
         PublicValues.Data memory d = PublicValues.decode(publicValues);
         if (d.prover != msg.sender) revert ProverMismatch(d.prover, msg.sender);
-        _check(d);
+        _check(d, true);
         policy.verify(publicValues, proof);
         _record(d);
     }
 
     /// @notice Finalizes an optimistic claim that went unchallenged through its window, or a claim or counter-claim
-    ///         proven in the DisputeGame. Only the dispute game may call; same range checks as {finalize}.
+    ///         proven in the DisputeGame. Only the dispute game may call. Same range checks as {finalize} except
+    ///         `l1QueueHash == q(l1MessagesConsumed)`: a claim's was checked at proposal ({checkPublicValues}) and a
+    ///         counter-proof's is bound by its proof (docs/l1-messages.md), so a queue entry that left the Inbox's
+    ///         ring can never block a dispute. `newBatchChain` is read from the Inbox, where the game pinned it.
     function finalizeFromDisputeGame(bytes calldata publicValues) external {
         if (msg.sender != disputeGame) revert NotDisputeGame(msg.sender);
         PublicValues.Data memory d = PublicValues.decode(publicValues);
-        _check(d);
+        _check(d, false);
         _record(d);
     }
 
     /// @notice Reverts (with the errors of {finalize}) unless `publicValues` would pass the range checks now.
     ///         The DisputeGame calls it before accepting a claim. Does not check `prover` nor any proof.
     function checkPublicValues(bytes calldata publicValues) external view {
-        _check(PublicValues.decode(publicValues));
+        _check(PublicValues.decode(publicValues), true);
+    }
+
+    /// @inheritdoc ISettlement
+    /// @dev Only the bound Vault, which checks the escape delay first. Irreversible.
+    function freeze() external {
+        if (msg.sender != vault || vault == address(0)) revert NotVault(msg.sender);
+        if (frozen) revert SettlementFrozen();
+        frozen = true;
+        emit Frozen(lastBatch, lastStateRoot, lastL1MessagesConsumed);
+    }
+
+    /// @notice Binds the Vault once, right after deployment (no delay): only the deployer, only once. The Vault
+    ///         must answer `settlement() == address(this)`.
+    function initVault(address vault_) external {
+        if (msg.sender != deployer || vault != address(0)) revert VaultAlreadyBound();
+        if (vault_ == address(0)) revert ZeroAddress();
+        (bool ok, bytes memory ret) = vault_.staticcall(abi.encodeWithSignature("settlement()"));
+        if (!ok || ret.length != 32 || abi.decode(ret, (uint256)) != uint256(uint160(address(this)))) {
+            revert VaultAlreadyBound();
+        }
+        vault = vault_;
+        emit VaultBound(vault_);
     }
 
     /// @inheritdoc ISettlement
@@ -180,7 +226,8 @@ contract Settlement is ISettlement, TimelockedGovernance {
         }
     }
 
-    function _check(PublicValues.Data memory d) private view {
+    function _check(PublicValues.Data memory d, bool checkQueue) private view {
+        if (frozen) revert SettlementFrozen();
         if (d.prevStateRoot != lastStateRoot) revert PrevStateRootMismatch(lastStateRoot, d.prevStateRoot);
         uint64 last = lastBatch;
         if (d.firstBatch != last + 1) revert NonContiguousRange(last + 1, d.firstBatch);
@@ -191,8 +238,10 @@ contract Settlement is ISettlement, TimelockedGovernance {
         }
         bytes32 chain = inbox.batchChainAt(d.lastBatch);
         if (d.newBatchChain != chain) revert NewBatchChainMismatch(chain, d.newBatchChain);
-        bytes32 q = inbox.queueHashAt(d.l1MessagesConsumed);
-        if (d.l1QueueHash != q) revert L1QueueHashMismatch(q, d.l1QueueHash);
+        if (checkQueue) {
+            bytes32 q = inbox.queueHashAt(d.l1MessagesConsumed);
+            if (d.l1QueueHash != q) revert L1QueueHashMismatch(q, d.l1QueueHash);
+        }
     }
 
     function _record(PublicValues.Data memory d) private {

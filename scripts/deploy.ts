@@ -147,7 +147,7 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 function defaults(chainId: number, deployer: Address, o: DeployOptions) {
   const dev = DEVNET_CHAIN_IDS.has(chainId);
-  return {
+  const p = {
     timelockDelay: o.timelockDelay ?? (dev ? 60n : 2n * 86400n),
     changeDelay: o.changeDelay ?? (dev ? 60n : 86400n),
     governors: o.governors ?? [deployer],
@@ -170,6 +170,12 @@ function defaults(chainId: number, deployer: Address, o: DeployOptions) {
     challengerBond: o.challengerBond ?? 5n * 10n ** 16n,
     devToken: o.devToken ?? dev,
   };
+  // Desert mode freezes the rollup after escapeDelay without a finalization: an optimistic claim needs up to
+  // challengeWindow + proofWindow to finalize, so a shorter escape delay could freeze a healthy rollup.
+  if (p.escapeDelay <= p.challengeWindow + p.proofWindow) {
+    throw new Error(`deploy: escapeDelay ${p.escapeDelay} must exceed challengeWindow + proofWindow (${p.challengeWindow + p.proofWindow})`);
+  }
+  return p;
 }
 
 async function read(pub: PublicClient, address: Address, name: string, fn: string, args: unknown[] = []) {
@@ -208,6 +214,7 @@ export async function verifySuite(pub: PublicClient, d: Deployment): Promise<str
   expect("Inbox.vault", await read(pub, c.inbox, "Inbox", "vault"), c.vault);
   expect("Vault.inbox", await read(pub, c.vault, "Vault", "inbox"), c.inbox);
   expect("Vault.settlement", await read(pub, c.vault, "Vault", "settlement"), c.settlement);
+  expect("Settlement.vault", await read(pub, c.settlement, "Settlement", "vault"), c.vault);
   expect("Settlement.inbox", await read(pub, c.settlement, "Settlement", "inbox"), c.inbox);
   expect("Settlement.policy", await read(pub, c.settlement, "Settlement", "policy"), c.verifierPolicy);
   expect("Settlement.disputeGame", await read(pub, c.settlement, "Settlement", "disputeGame"), c.disputeGame);
@@ -340,6 +347,7 @@ export async function deploySuite(o: DeployOptions = {}): Promise<{ deployment: 
   await call("Settlement", settlement, "initDisputeGame", [disputeGame]);
   const vault = await deploy("Vault", [inbox, settlement, timelock, p.guardian, p.escapeDelay]);
   await call("Inbox", inbox, "initialize", [vault]);
+  await call("Settlement", settlement, "initVault", [vault]); // the Vault alone may freeze (desert mode)
 
   const assets: AssetRecord[] = [];
   const ops: { target: Address; data: Hex }[] = [];

@@ -45,8 +45,21 @@ interface IInbox {
     /// @notice Batch chain value b(i) (b(0) = 0). Reverts if i was overwritten in the ring buffer or not proposed.
     function batchChainAt(uint64 batchIndex) external view returns (bytes32);
 
-    /// @notice L1 message queue hash q(n) after n messages (q(0) = 0).
+    /// @notice L1 message queue hash q(n) after n messages (q(0) = 0). Reverts if q(n) left the ring buffer and is
+    ///         neither a checkpoint (n a multiple of {QUEUE_CHECKPOINT_INTERVAL}) nor pinned.
     function queueHashAt(uint64 n) external view returns (bytes32);
+
+    /// @notice Keeps b(batchIndex) readable forever (anyone; no-op if already pinned or batchIndex is 0). Reverts
+    ///         if b(batchIndex) is not readable now. The DisputeGame pins every claim's last batch; a validity
+    ///         prover expecting a long proving time pins its range end before it starts.
+    function pinBatchChain(uint64 batchIndex) external;
+
+    /// @notice Keeps q(n) readable forever (anyone; no-op if already pinned or n is 0). Reverts if q(n) is not
+    ///         readable now.
+    function pinQueueHash(uint64 n) external;
+
+    /// @notice q(n) stays readable forever for every multiple n of this interval.
+    function QUEUE_CHECKPOINT_INTERVAL() external view returns (uint64);
 
     /// @notice Number of L1 messages enqueued so far.
     function messageCount() external view returns (uint64);

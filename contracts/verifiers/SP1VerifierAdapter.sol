@@ -9,7 +9,9 @@ import {TimelockedGovernance} from "../libraries/TimelockedGovernance.sol";
 /// @notice {IProofVerifier} for SP1 proofs: forwards to `ISP1Verifier.verifyProof` on a pinned SP1 verifier
 ///         gateway with the pinned program verification key. The SP1 guest commits the 320-byte public values
 ///         verbatim (`commit_slice`), so they are passed through unchanged.
-/// @dev The vkey changes only through governance with a delay: {proposeProgramVKey} -> wait `changeDelay` ->
+/// @dev The vkey is a public input of the SP1 verifier's BN254 SNARK, so a vkey at or above the scalar field modulus
+///      could never verify (the verifier reverts with `PublicInputNotInField()`): it is refused here
+///      ({VKeyNotInField}). The vkey changes only through governance with a delay: {proposeProgramVKey} -> wait `changeDelay` ->
 ///      {applyProgramVKey}. The gateway is immutable: to change it, deploy a new adapter and swap it in the policy.
 contract SP1VerifierAdapter is IProofVerifier, TimelockedGovernance {
     /// @notice Proof system tag.
@@ -24,8 +26,14 @@ contract SP1VerifierAdapter is IProofVerifier, TimelockedGovernance {
     /// @notice The program vkey changed.
     event ProgramVKeyUpdated(bytes32 oldProgramVKey, bytes32 newProgramVKey);
 
+    /// @notice BN254 scalar field modulus r: every SNARK public input must be below it.
+    uint256 public constant BN254_SCALAR_FIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
     /// @notice A zero address or key was given.
     error ZeroValue();
+    /// @notice The vkey is not below the BN254 scalar field modulus: no proof for it could ever verify.
+    error VKeyNotInField(bytes32 programVKey);
 
     /// @param gateway_ SP1VerifierGateway address.
     /// @param programVKey_ Initial guest program vkey.
@@ -34,14 +42,16 @@ contract SP1VerifierAdapter is IProofVerifier, TimelockedGovernance {
     constructor(ISP1Verifier gateway_, bytes32 programVKey_, address owner_, uint64 changeDelay_)
         TimelockedGovernance(owner_, changeDelay_)
     {
-        if (address(gateway_) == address(0) || programVKey_ == bytes32(0)) revert ZeroValue();
+        if (address(gateway_) == address(0)) revert ZeroValue();
+        _validateVKey(programVKey_);
         gateway = gateway_;
         programVKey = programVKey_;
         emit ProgramVKeyUpdated(bytes32(0), programVKey_);
     }
 
     /// @inheritdoc IProofVerifier
-    /// @dev Reverts with the gateway's own error (e.g. `VerifierNotFound`, `InvalidProof`) if the proof is invalid.
+    /// @dev Reverts with the gateway's or the SP1 verifier's own error (`RouteNotFound`, `RouteIsFrozen`,
+    ///      `WrongVerifierSelector`, `InvalidExitCode`, `InvalidVkRoot`, `ProofInvalid`, ...) if the proof is invalid.
     function verify(bytes calldata publicValues, bytes calldata proof) external view {
         gateway.verifyProof(programVKey, publicValues, proof);
     }
@@ -53,7 +63,7 @@ contract SP1VerifierAdapter is IProofVerifier, TimelockedGovernance {
 
     /// @notice Governance proposes a new program vkey; applicable after `changeDelay`.
     function proposeProgramVKey(bytes32 newProgramVKey) external onlyOwner returns (bytes32 changeId) {
-        if (newProgramVKey == bytes32(0)) revert ZeroValue();
+        _validateVKey(newProgramVKey);
         return _proposeChange(abi.encodeCall(this.applyProgramVKey, (newProgramVKey)));
     }
 
@@ -62,5 +72,10 @@ contract SP1VerifierAdapter is IProofVerifier, TimelockedGovernance {
         _applyChange(abi.encodeCall(this.applyProgramVKey, (newProgramVKey)));
         emit ProgramVKeyUpdated(programVKey, newProgramVKey);
         programVKey = newProgramVKey;
+    }
+
+    function _validateVKey(bytes32 vkey) private pure {
+        if (vkey == bytes32(0)) revert ZeroValue();
+        if (uint256(vkey) >= BN254_SCALAR_FIELD) revert VKeyNotInField(vkey);
     }
 }

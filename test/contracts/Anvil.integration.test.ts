@@ -61,8 +61,8 @@ describe("L1 suite on anvil (integration)", function () {
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [anvil.rpcUrl] } },
     });
-    pub = createPublicClient({ chain, transport: http(anvil.rpcUrl) });
-    walletOf = (account) => createWalletClient({ account, chain, transport: http(anvil.rpcUrl) });
+    pub = createPublicClient({ chain, transport: http(anvil.rpcUrl, { timeout: 120_000 }) });
+    walletOf = (account) => createWalletClient({ account, chain, transport: http(anvil.rpcUrl, { timeout: 120_000 }) });
   });
 
   after(async function () {
@@ -128,6 +128,8 @@ describe("L1 suite on anvil (integration)", function () {
       queueHash: nextQueueHash(ZERO32, msgs[0]),
       l1Timestamp: block.timestamp,
       l1BlockNumber: rc.blockNumber,
+      proposer: rc.from,
+      startQueueHash: ZERO32,
     });
     expect(await readC(d.contracts.inbox, "Inbox", "batchChainAt", [1n])).to.equal(nextBatchChain(ZERO32, c1));
     // the blob is retrievable from the node by its versioned hash
@@ -196,14 +198,14 @@ describe("Inbox on anvil --hardfork prague (7 blobs fit in a block there)", func
   it("refuses a 7-blob proposal with TooManyBlobs", async function () {
     anvil = await startAnvil({ args: ["--hardfork", "prague"] });
     const account = privateKeyToAccount(ANVIL_DEV_KEYS[0]);
-    const pub = createPublicClient({ transport: http(anvil.rpcUrl) });
+    const pub = createPublicClient({ transport: http(anvil.rpcUrl, { timeout: 120_000 }) });
     const chain = defineChain({
       id: await pub.getChainId(),
       name: "anvil",
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [anvil.rpcUrl] } },
     });
-    const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) });
+    const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl, { timeout: 120_000 }) });
     const art = loadArtifact("Inbox");
     const hash = await wallet.deployContract({
       abi: art.abi,

@@ -100,7 +100,7 @@ describe("DisputeGame", function () {
     await conserved(s);
   });
 
-  it("challenged claim not proven by the deadline: the challenger takes both bonds, nothing finalizes", async function () {
+  it("challenged claim not proven by the deadline: the challenger takes its bond and half the proposer's, half is burned, nothing finalizes", async function () {
     const s = await load();
     const gp = await s.g(s.proposer), gc = await s.g(s.challenger);
     await gp.write.propose([s.claim.pv], { value: PB });
@@ -110,12 +110,12 @@ describe("DisputeGame", function () {
     await expectCustomError(gp.write.proveClaim([0n, s.claim.pv, exactProof(s.claim.pv)]), "ProofDeadlinePassed", [0n, c.deadline]);
     await s.game.write.resolve([0n, "0x"]);
     expect((await s.game.read.getClaim([0n])).status).to.equal(Status.ChallengerWon);
-    expect(await s.game.read.credit([s.challenger.account.address])).to.equal(PB + CB);
+    expect(await s.game.read.credit([s.challenger.account.address])).to.equal(PB / 2n + CB);
     expect(await s.settlement.read.lastBatch()).to.equal(0n);
     await conserved(s);
   });
 
-  it("counter-proof on an unchallenged claim: the counter-prover wins the proposer bond, its result finalizes", async function () {
+  it("counter-proof on an unchallenged claim: the counter-prover wins half the proposer bond, half is burned, its result finalizes", async function () {
     const s = await load();
     const gp = await s.g(s.proposer), gx = await s.g(s.prover);
     await gp.write.propose([s.claim.pv], { value: PB });
@@ -138,7 +138,7 @@ describe("DisputeGame", function () {
     expect(ev.newStateRoot).to.equal(truth.p.newStateRoot);
     expect(ev.finalized).to.equal(true);
     expect(await s.settlement.read.lastStateRoot()).to.equal(truth.p.newStateRoot);
-    expect(await s.game.read.credit([s.prover.account.address])).to.equal(PB);
+    expect(await s.game.read.credit([s.prover.account.address])).to.equal(PB / 2n);
     await conserved(s);
     await expectCustomError(gx.write.counterProve([0n, s.claim.pv, truth.pv, exactProof(truth.pv)]), "WrongStatus", [0n, Status.Disproven]);
   });
@@ -153,7 +153,7 @@ describe("DisputeGame", function () {
     expect(await s.settlement.read.isWithdrawalRootFinalized([s.claim.p.withdrawalRoot])).to.equal(false);
   });
 
-  it("counter-proof on a challenged claim: the challenger wins both bonds whoever proves; the proposer may not counter-prove", async function () {
+  it("counter-proof on a challenged claim: the challenger wins its bond and half the proposer's whoever proves; the proposer may not counter-prove", async function () {
     const s = await load();
     const gp = await s.g(s.proposer), gc = await s.g(s.challenger), gx = await s.g(s.prover);
     await gp.write.propose([s.claim.pv], { value: PB });
@@ -164,7 +164,7 @@ describe("DisputeGame", function () {
     const truth = await s.nextPublicValues({ prover: s.prover.account.address, newStateRoot: keccak256("0xcc") });
     await gx.write.counterProve([0n, s.claim.pv, truth.pv, exactProof(truth.pv)]);
     expect(await s.game.read.credit([s.prover.account.address])).to.equal(0n);
-    expect(await s.game.read.credit([s.challenger.account.address])).to.equal(PB + CB);
+    expect(await s.game.read.credit([s.challenger.account.address])).to.equal(PB / 2n + CB);
     expect(await s.game.read.credit([s.proposer.account.address])).to.equal(0n);
     expect(await s.settlement.read.lastStateRoot()).to.equal(truth.p.newStateRoot);
     await conserved(s);
@@ -242,16 +242,16 @@ describe("DisputeGame", function () {
     await actor.write.challenge([0n], { value: CB });
     await helpers.time.increaseTo((await s.game.read.getClaim([0n])).deadline);
     await s.game.write.resolve([0n, "0x"]);
-    expect(await s.game.read.credit([actor.address])).to.equal(PB + CB);
+    expect(await s.game.read.credit([actor.address])).to.equal(PB / 2n + CB);
     await actor.write.setMode([1]);
     await expectCustomError(actor.write.withdraw(), "TransferFailed");
-    expect(await s.game.read.credit([actor.address])).to.equal(PB + CB);
+    expect(await s.game.read.credit([actor.address])).to.equal(PB / 2n + CB);
     await conserved(s, [actor.address]);
     await actor.write.setMode([2]);
     await actor.write.withdraw();
     expect(await actor.read.reentryFailed()).to.equal(true);
     expect(await s.game.read.credit([actor.address])).to.equal(0n);
-    expect(await s.publicClient.getBalance({ address: actor.address })).to.equal(PB + CB);
+    expect(await s.publicClient.getBalance({ address: actor.address })).to.equal(PB / 2n + CB);
     await conserved(s, [actor.address]);
   });
 
@@ -287,6 +287,31 @@ describe("DisputeGame", function () {
     await expectCustomError(gp.write.propose([next.pv], { value: PB }), "WrongBond", [7n, PB]);
     await conserved(s);
     expect(zeroHash).to.be.a("string");
+  });
+
+  it("desert mode: after the freeze no claim finalizes, open claims still settle their bonds, no new claims", async function () {
+    const s = await load();
+    const gp = await s.g(s.proposer), gc = await s.g(s.challenger);
+    // a Vault bound to this Settlement, with the shortest escape delay
+    const vault = await viem.deployContract("Vault", [s.inbox.address, s.settlement.address, s.gov.account.address, s.gov.account.address, 86400n]);
+    await s.settlement.write.initVault([vault.address]);
+    await expectCustomError(s.settlement.write.freeze(), "NotVault", [s.gov.account.address]);
+    await gp.write.propose([s.claim.pv], { value: PB }); // 0: will be resolved after the freeze
+    const other = await s.nextPublicValues({ prover: s.proposer.account.address, newStateRoot: keccak256("0x99") });
+    await gp.write.propose([other.pv], { value: PB }); // 1: challenged, never proven
+    await gc.write.challenge([1n], { value: CB });
+    await helpers.time.increase(86400 + 1);
+    await vault.write.freeze();
+    expect(await s.settlement.read.frozen()).to.equal(true);
+    expect(await s.game.read.isStale([0n])).to.equal(true);
+    await s.game.write.resolve([0n, s.claim.pv]);
+    expect((await s.game.getEvents.ClaimResolved())[0].args).to.deep.include({ status: Status.Accepted, finalized: false });
+    expect(await s.settlement.read.lastBatch()).to.equal(0n);
+    expect(await s.game.read.credit([s.proposer.account.address])).to.equal(PB);
+    await s.game.write.resolve([1n, "0x"]);
+    expect(await s.game.read.credit([s.challenger.account.address])).to.equal(CB + PB / 2n);
+    await expectCustomError(gp.write.propose([s.claim.pv], { value: PB }), "SettlementFrozen");
+    await conserved(s);
   });
 
   it("gas: propose, challenge and resolve (unchallenged, finalizing through Settlement)", async function () {

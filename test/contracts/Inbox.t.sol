@@ -21,14 +21,14 @@ library Chain {
         return keccak256(abi.encodePacked(q, keccak256(m)));
     }
 
-    function nextB(bytes32 b, uint64 i, uint8 kind, bytes32 dataHash, uint64 s, uint64 e, bytes32 q)
+    /// @dev c(i) v2: the v1 fields, then the proposer and q(s).
+    function nextB(bytes32 b, uint64 i, uint8 kind, bytes32 dataHash, uint64 s, uint64 e, bytes32 q, bytes32 qs)
         internal
         view
         returns (bytes32)
     {
-        bytes32 c = keccak256(
-            abi.encodePacked(i, kind, dataHash, s, e, q, uint64(block.timestamp), uint64(block.number))
-        );
+        bytes memory v1 = abi.encodePacked(i, kind, dataHash, s, e, q, uint64(block.timestamp), uint64(block.number));
+        bytes32 c = keccak256(abi.encodePacked(v1, address(this), qs));
         return keccak256(abi.encodePacked(b, c));
     }
 }
@@ -110,7 +110,7 @@ contract InboxHandler {
         uint64 minEnd = inbox.minL1MsgEnd(block.timestamp);
         uint64 end = uint64(bound(endSeed, minEnd, count));
         uint64 idx = inbox.proposeCalldata(end, data, "");
-        b.push(Chain.nextB(b[b.length - 1], idx, 2, keccak256(data), start, end, q[end]));
+        b.push(Chain.nextB(b[b.length - 1], idx, 2, keccak256(data), start, end, q[end], q[start]));
     }
 
     function skipTime(uint256 dt) external {

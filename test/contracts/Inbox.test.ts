@@ -1,3 +1,4 @@
+import { batchCommitment as deriveCommitment } from "../../node/derive/commitment.ts";
 import { expect } from "chai";
 import { network } from "hardhat";
 import {
@@ -223,6 +224,8 @@ describe("Inbox", function () {
         queueHash: q2,
         l1Timestamp: block.timestamp,
         l1BlockNumber: rc.blockNumber,
+        proposer: f.eve.account.address,
+        startQueueHash: ZERO32,
       });
       const b1 = nextBatchChain(ZERO32, c1);
       expect(await f.inbox.read.batchChainAt([1n])).to.equal(b1);
@@ -253,8 +256,17 @@ describe("Inbox", function () {
         queueHash: q2,
         l1Timestamp: block2.timestamp,
         l1BlockNumber: rc2.blockNumber,
+        proposer: f.gov.account.address,
+        startQueueHash: q2,
       });
       expect(await f.inbox.read.batchChainAt([2n])).to.equal(nextBatchChain(b1, c2));
+      // the node's derivation computes the same c(i) v2 (node/derive/commitment.ts)
+      expect(
+        deriveCommitment({
+          index: 2, dataKind: 2, dataHash: keccak256("0x"), l1MsgStart: 2, queueHashStart: q2, l1MsgEnd: 2, queueHash: q2,
+          l1Timestamp: Number(block2.timestamp), l1BlockNumber: Number(rc2.blockNumber), proposer: f.gov.account.address,
+        }),
+      ).to.equal(c2);
       expect(await f.inbox.read.batchCount()).to.equal(2n);
       expect(await f.inbox.read.consumedCount()).to.equal(2n);
     });
@@ -277,7 +289,7 @@ describe("Inbox", function () {
       for (let i = 0; i < Number(RING) + 3; i++) await f.inbox.write.proposeCalldata([0n, "0x", "0x"]);
       expect(await f.inbox.read.batchCount()).to.equal(RING + 3n);
       await expectRevert(f.inbox.read.batchChainAt([3n]), "BatchChainUnavailable", [3n]);
-      await expectRevert(f.inbox.read.batchChainAt([0n]), "BatchChainUnavailable", [0n]);
+      expect(await f.inbox.read.batchChainAt([0n])).to.equal(ZERO32); // b(0) = 0 is known forever
       await expectRevert(f.inbox.read.batchChainAt([RING + 4n]), "BatchChainUnavailable", [RING + 4n]);
       expect(await f.inbox.read.batchChainAt([4n])).to.not.equal(ZERO32);
     });
@@ -381,6 +393,8 @@ describe("Inbox", function () {
           queueHash: nextQueueHash(ZERO32, m0),
           l1Timestamp: block.timestamp,
           l1BlockNumber: rc.blockNumber,
+          proposer: ev.args.proposer,
+          startQueueHash: ZERO32,
         });
         expect(await f.inbox.read.batchChainAt([1n])).to.equal(nextBatchChain(ZERO32, c1));
       });

@@ -34,10 +34,10 @@ describe("Settlement with the real Inbox and Vault", function () {
     const vaultA: any = await viem.getContractAt("Vault", vault.address, { client: { wallet: alice } });
     await vaultA.write.deposit([USDC, alice.account.address, 1_000n * QUANTUM]);
 
-    // 20 batches: more than the ring holds, so b(0) is gone from the Inbox; Settlement keeps b(lastBatch) itself.
+    // 20 batches: more than the ring holds, so b(1) is gone from the Inbox; Settlement keeps b(lastBatch) itself.
     await inbox.write.proposeCalldata([1n, toHex("batch-1"), "0x"]);
     for (let i = 2; i <= 20; i++) await inbox.write.proposeCalldata([1n, toHex(`batch-${i}`), "0x"]);
-    await expectCustomError(inbox.read.batchChainAt([0n]), "BatchChainUnavailable", [0n]);
+    await expectCustomError(inbox.read.batchChainAt([1n]), "BatchChainUnavailable", [1n]);
 
     const leaves1: WithdrawalLeaf[] = [[0n, alice.account.address, USDC, 400n], [1n, claimer.account.address, USDC, 100n]];
     const tree1 = withdrawalTree(leaves1);

@@ -15,6 +15,7 @@ interface Vm {
     function startPrank(address) external;
     function stopPrank() external;
     function expectRevert(bytes calldata) external;
+    function warp(uint256) external;
 }
 
 Vm constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -54,6 +55,17 @@ contract VaultHandler {
 
     W[] public withdrawals;
 
+    // desert mode ghosts
+    uint256[2] public exitedUnits;
+    uint256[2] public refundedUnits;
+    mapping(bytes32 => uint256) public timesExited;
+    mapping(uint64 => uint256) public timesRefunded;
+    bytes32[] public messageHashes; // every queued message (all deposits here), in queue order
+    uint64[] public depositIndex;
+    uint32[] public depositAsset;
+    uint64[] public depositUnits;
+    address[] public depositAccount;
+
     constructor(Vault vault_, SettlementDouble settlement_, DevToken t0, DevToken t1) {
         vault = vault_;
         settlement = settlement_;
@@ -73,12 +85,70 @@ contract VaultHandler {
         return withdrawals.length;
     }
 
+    function messageCount() external view returns (uint256) {
+        return messageHashes.length;
+    }
+
     function deposit(uint256 actorSeed, uint256 assetSeed, uint64 units) external {
         uint256 a = assetSeed % 2;
         units = uint64(1 + (units % 1e12));
         vm.prank(actors[actorSeed % 3]);
-        vault.deposit(uint32(a + 1), actors[actorSeed % 3], uint256(units) * quanta[a]);
+        uint64 index = vault.deposit(uint32(a + 1), actors[actorSeed % 3], uint256(units) * quanta[a]);
         depositedUnits[a] += units;
+        messageHashes.push(keccak256(abi.encodePacked(uint8(1), actors[actorSeed % 3], uint32(a + 1), units)));
+        depositIndex.push(index);
+        depositAsset.push(uint32(a + 1));
+        depositUnits.push(units);
+        depositAccount.push(actors[actorSeed % 3]);
+    }
+
+    /// @dev Desert mode: finalization stalls past the escape delay and anyone freezes (for good).
+    function freeze() external {
+        if (vault.frozen()) return;
+        vm.warp(block.timestamp + 1 days + 1);
+        vault.freeze();
+    }
+
+    /// @dev An exit against a (possibly adversarial) finalized state root: a one-leaf trie whose ACCOUNT leaf gives
+    ///      `actor` any balance, maybe more than the Vault holds.
+    function exit(uint256 actorSeed, uint256 assetSeed, uint64 available, uint64 locked) external {
+        if (!vault.frozen()) return;
+        address who = actors[actorSeed % 3];
+        uint32 asset = uint32(assetSeed % 2 + 1);
+        available = uint64(available % (depositedUnits[asset - 1] + 10));
+        locked = uint64(locked % 1000);
+        bytes memory leaf = abi.encodePacked(
+            uint8(4), who, uint64(actorSeed % 7), uint64(0), uint16(1), asset, available, locked, uint16(0), uint8(0)
+        );
+        settlement.finalize(1, keccak256(abi.encodePacked(uint8(0), leaf)), bytes32(0));
+        bytes32 key = keccak256(abi.encode(who, asset));
+        bool before = vault.exited(who, asset);
+        try vault.exit(who, asset, leaf, new bytes32[](0)) {
+            require(!before, "exited twice");
+            timesExited[key] += 1;
+            exitedUnits[asset - 1] += uint256(available) + locked;
+        } catch {}
+    }
+
+    /// @dev Refunds a (never finalized) deposit with the bounded queue proof.
+    function refund(uint256 seed) external {
+        if (!vault.frozen() || depositIndex.length == 0) return;
+        uint256 k = seed % depositIndex.length;
+        uint64 n = depositIndex[k];
+        uint64 count = uint64(messageHashes.length);
+        uint64 start = n - n % 64;
+        uint64 end = start + 64 <= count ? start + 64 : count;
+        bytes32[] memory others = new bytes32[](end - start - 1);
+        uint256 j;
+        for (uint64 i = start; i < end; ++i) {
+            if (i != n) others[j++] = messageHashes[i];
+        }
+        bool before = vault.isRefunded(n);
+        try vault.refund(n, depositAccount[k], depositAsset[k], depositUnits[k], end, others) {
+            require(!before, "refunded twice");
+            timesRefunded[n] += 1;
+            refundedUnits[depositAsset[k] - 1] += depositUnits[k];
+        } catch {}
     }
 
     /// @dev Finalizes a root with one or two withdrawals; amounts may exceed what was deposited (a bad root).
@@ -141,17 +211,29 @@ contract VaultInvariantTest {
         t[0] = address(handler);
     }
 
-    /// @notice Vault solvency: per asset, claims never exceed deposits, and the token balance is exactly
-    ///         deposits - claims (scaled by the quantum): nothing leaks between assets.
+    /// @notice Vault solvency, desert mode included: per asset, claims + exits + refunds never exceed deposits
+    ///         (even against adversarial withdrawal and state roots), and the token balance is exactly deposits minus
+    ///         everything paid (scaled by the quantum): nothing leaks between assets.
     /// forge-config: default.invariant.runs = 48
     /// forge-config: default.invariant.depth = 40
     function invariant_Solvency() public view {
         for (uint256 a; a < 2; ++a) {
             uint256 dep = handler.depositedUnits(a);
-            uint256 cl = handler.claimedUnits(a);
-            require(cl <= dep, "claims exceed deposits");
+            uint256 out = handler.claimedUnits(a) + handler.exitedUnits(a) + handler.refundedUnits(a);
+            require(out <= dep, "paid more than deposited");
             DevToken t = a == 0 ? t0 : t1;
-            require(t.balanceOf(address(vault)) == (dep - cl) * handler.quanta(a), "balance != deposits - claims");
+            require(t.balanceOf(address(vault)) == (dep - out) * handler.quanta(a), "balance != deposits - paid");
+        }
+    }
+
+    /// @notice Desert mode: no deposit is refunded twice; the Vault's bitmap agrees.
+    /// forge-config: default.invariant.runs = 48
+    /// forge-config: default.invariant.depth = 40
+    function invariant_NoDoubleRefund() public view {
+        uint256 n = handler.messageCount();
+        for (uint64 i; i < n; ++i) {
+            require(handler.timesRefunded(i) <= 1, "double refund");
+            require(vault.isRefunded(i) == (handler.timesRefunded(i) == 1), "refund bitmap");
         }
     }
 

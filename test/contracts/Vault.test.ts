@@ -261,11 +261,10 @@ describe("Vault", function () {
     });
   });
 
-  describe("escape hatch (frozen mode)", function () {
-    it("anyone freezes after escapeDelay without finalization, and unfreezes once it resumes", async function () {
+  describe("desert mode: freeze", function () {
+    it("anyone freezes after escapeDelay without finalization, for good; deposits stop, finalized claims keep working", async function () {
       const f = await load();
       const asEve = await f.as("Vault", f.vault.address, f.eve);
-      await expectRevert(asEve.write.unfreeze(), "NotFrozen");
       const deployedAt = await f.vault.read.deployedAt();
       const rNotStale = asEve.write.freeze();
       await expectRevert(rNotStale, "NotStale");
@@ -277,18 +276,16 @@ describe("Vault", function () {
       const [ev] = events(f.vault.abi, (await receiptOf(f, h)).logs, "Frozen");
       expect(ev.args.lastFinalizedAt).to.equal(deployedAt);
       expect(await f.vault.read.frozen()).to.equal(true);
+      expect(await f.settlement.read.frozen()).to.equal(true); // Settlement told to stop finalizing
       await expectRevert(asEve.write.freeze(), "AlreadyFrozen");
       const v = await f.as("Vault", f.vault.address, f.alice);
       await expectRevert(v.write.deposit([USDC, f.alice.account.address, USDC_QUANTUM]), "VaultFrozen");
-      await expectRevert(asEve.write.unfreeze(), "StillStale", [deployedAt]);
       // claims of finalized withdrawals keep working while frozen
       await f.token.write.mint([f.vault.address, USDC_QUANTUM]);
-      const tree = await finalizeTree(f, [[5n, f.bob.account.address, USDC, 1n]]); // also resumes finalization
+      const tree = await finalizeTree(f, [[5n, f.bob.account.address, USDC, 1n]]);
       await asEve.write.claim([5n, f.bob.account.address, USDC, 1n, tree.root as Hex, proofFor(tree, 5n)]);
-      const h2 = await asEve.write.unfreeze();
-      const [ev2] = events(f.vault.abi, (await receiptOf(f, h2)).logs, "Unfrozen");
-      expect(ev2.args.lastFinalizedAt).to.equal(await f.settlement.read.lastFinalizedAt());
-      await v.write.deposit([USDC, f.alice.account.address, USDC_QUANTUM]);
+      // frozen for good: a later finalization time does not reopen deposits
+      await expectRevert(v.write.deposit([USDC, f.alice.account.address, USDC_QUANTUM]), "VaultFrozen");
     });
 
     it("uses Settlement's lastFinalizedAt once it is past deployment", async function () {
@@ -301,6 +298,25 @@ describe("Vault", function () {
       await f.networkHelpers.time.setNextBlockTimestamp(now + 1001n + ESCAPE_DELAY);
       await asEve.write.freeze();
     });
+
+    it("governance cannot hasten a freeze: the delay has a floor and a shorter delay waits for the old one", async function () {
+      const f = await load();
+      const min = await f.vault.read.MIN_ESCAPE_DELAY();
+      const max = await f.vault.read.MAX_ESCAPE_DELAY();
+      await expectRevert(f.vault.write.setEscapeDelay([min - 1n]), "InvalidEscapeDelay");
+      await expectRevert(f.vault.write.setEscapeDelay([max + 1n]), "InvalidEscapeDelay");
+      const last = await f.vault.read.deployedAt();
+      const long = 30n * 86400n;
+      await f.vault.write.setEscapeDelay([long]); // a longer delay postpones (bounded by MAX_ESCAPE_DELAY)
+      // stall of 2 days under a 30-day delay; governance shortens it to the floor
+      await f.networkHelpers.time.setNextBlockTimestamp(last + 2n * 86400n);
+      await f.vault.write.setEscapeDelay([min]);
+      expect(await f.vault.read.escapeNotBefore()).to.equal(last + long);
+      const asEve = await f.as("Vault", f.vault.address, f.eve);
+      await expectRevert(asEve.write.freeze(), "NotStale", [last, last + long]);
+      await f.networkHelpers.time.setNextBlockTimestamp(last + long + 1n);
+      await asEve.write.freeze();
+    });
   });
 
   describe("governance", function () {
@@ -310,11 +326,11 @@ describe("Vault", function () {
       await expectRevert(asBob.write.setGuardian([f.bob.account.address]), "OwnableUnauthorizedAccount", [
         f.bob.account.address,
       ]);
-      await expectRevert(asBob.write.setEscapeDelay([5n]), "OwnableUnauthorizedAccount", [f.bob.account.address]);
+      await expectRevert(asBob.write.setEscapeDelay([86400n]), "OwnableUnauthorizedAccount", [f.bob.account.address]);
       await expectRevert(f.vault.write.setEscapeDelay([0n]), "InvalidEscapeDelay");
-      let h = await f.vault.write.setEscapeDelay([5n]);
+      let h = await f.vault.write.setEscapeDelay([2n * 86400n]);
       let [ev] = events(f.vault.abi, (await receiptOf(f, h)).logs, "EscapeDelaySet");
-      expect(ev.args.escapeDelay).to.equal(5n);
+      expect(ev.args.escapeDelay).to.equal(2n * 86400n);
       h = await f.vault.write.setGuardian([f.bob.account.address]);
       [ev] = events(f.vault.abi, (await receiptOf(f, h)).logs, "GuardianSet");
       expect(ev.args.guardian.toLowerCase()).to.equal(f.bob.account.address.toLowerCase());
@@ -337,7 +353,7 @@ describe("Vault", function () {
       await f.networkHelpers.time.increase(Number(delay));
       await tl.write.execute([f.vault.address, 0n, data, ZERO32, ZERO32]);
       expect((await f.vault.read.owner()).toLowerCase()).to.equal(tl.address.toLowerCase());
-      await expectRevert(f.vault.write.setEscapeDelay([5n]), "OwnableUnauthorizedAccount", [g]);
+      await expectRevert(f.vault.write.setEscapeDelay([86400n]), "OwnableUnauthorizedAccount", [g]);
     });
   });
 });

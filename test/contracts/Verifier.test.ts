@@ -1,5 +1,6 @@
 // Verifiers: SP1 and ZisK adapters (against test doubles of the real gateways), EIP-712 attestation verifier,
 // VerifierPolicy (ALL / ANY / mixed, envelope parsing) and the shared propose -> wait -> apply governance.
+import { toFunctionSelector } from "viem";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { type Hex, concat, keccak256, toHex, zeroAddress, zeroHash, encodeFunctionData } from "viem";
@@ -9,7 +10,9 @@ import {
 } from "./helpers/settle.ts";
 
 const DELAY = 3600n;
-const VKEY = keccak256(toHex("sp1-vkey"));
+/** An SP1 program vkey is a BN254 scalar (the real ones are below r): keep the test keys there too. */
+const inField = (h: Hex): Hex => toHex(BigInt(h) >> 8n, { size: 32 });
+const VKEY = inField(keccak256(toHex("sp1-vkey")));
 const ZVK = keccak256(toHex("zisk-program-vk"));
 const ZROOT = keccak256(toHex("zisk-root-c-vadcop-final"));
 
@@ -29,26 +32,49 @@ describe("Verifiers", function () {
   async function fixture() {
     const [gov, other] = await viem.getWalletClients();
     const sp1Gateway = await viem.deployContract("SP1GatewayDouble");
+    const sp1Verifier = await viem.deployContract("SP1VerifierDouble");
+    await sp1Gateway.write.addRoute([sp1Verifier.address]);
     const ziskDouble = await viem.deployContract("ZiskVerifierDouble");
     const sp1 = await viem.deployContract("SP1VerifierAdapter", [sp1Gateway.address, VKEY, gov.account.address, DELAY]);
-    const zisk = await viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 256n, ZVK, ZROOT, gov.account.address, DELAY]);
+    const zisk = await viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 0, 256n, ZVK, ZROOT, gov.account.address, DELAY]);
     const signers = attesters(3);
     const att = await viem.deployContract("AttestationVerifier", [signers.map((s) => s.address), 2n, gov.account.address, DELAY]);
     const chainId = await (await viem.getPublicClient()).getChainId();
     const as = async (c: any, w: any) => viem.getContractAt(c.name ?? c, c.address, { client: { wallet: w } });
-    return { gov, other, sp1Gateway, ziskDouble, sp1, zisk, att, signers, chainId, as };
+    return { gov, other, sp1Gateway, sp1Verifier, ziskDouble, sp1, zisk, att, signers, chainId, as };
   }
   const load = () => helpers.loadFixture(fixture);
 
   describe("SP1VerifierAdapter", function () {
-    it("accepts a valid proof through the gateway and rejects invalid ones with the gateway's errors", async function () {
-      const { sp1, gov } = await load();
+    it("accepts a valid proof through the gateway and rejects invalid ones with the real gateway's and verifier's errors", async function () {
+      const { sp1, gov, sp1Gateway, sp1Verifier } = await load();
       const pv = pvOf(gov.account.address);
       await sp1.read.verify([pv, sp1DoubleProof(VKEY, pv)]);
       expect(await sp1.read.proofSystem()).to.equal(keccak256(toHex("SP1")));
-      await expectCustomError(sp1.read.verify([pv, sp1DoubleProof(VKEY, pvOf(gov.account.address, 2n))]), "InvalidProof");
-      await expectCustomError(sp1.read.verify([pv, sp1DoubleProof(keccak256("0x01"), pv)]), "InvalidProof");
-      await expectCustomError(sp1.read.verify([pv, concat(["0xdeadbeef", keccak256("0x")])]), "VerifierNotFound", ["0xdeadbeef"]);
+      await expectCustomError(sp1.read.verify([pv, sp1DoubleProof(VKEY, pvOf(gov.account.address, 2n))]), "ProofInvalid");
+      await expectCustomError(sp1.read.verify([pv, sp1DoubleProof(inField(keccak256("0x01")), pv)]), "ProofInvalid");
+      await expectCustomError(sp1.read.verify([pv, sp1DoubleProof(VKEY, pv, { exitCode: 1n })]), "InvalidExitCode");
+      await expectCustomError(sp1.read.verify([pv, sp1DoubleProof(VKEY, pv, { vkRoot: 5n })]), "InvalidVkRoot");
+      await expectCustomError(sp1.read.verify([pv, sp1DoubleProof(VKEY, pv, { selector: "0xdeadbeef" })]), "RouteNotFound", ["0xdeadbeef"]);
+      // an adapter pointed at a single verifier (no gateway) gets the verifier's selector check
+      const direct = await viem.deployContract("SP1VerifierAdapter", [sp1Verifier.address, VKEY, gov.account.address, DELAY]);
+      await direct.read.verify([pv, sp1DoubleProof(VKEY, pv)]);
+      await expectCustomError(direct.read.verify([pv, sp1DoubleProof(VKEY, pv, { selector: "0xdeadbeef" })]), "WrongVerifierSelector", ["0xdeadbeef", SP1_DOUBLE_SELECTOR]);
+      // a frozen route refuses everything
+      await sp1Gateway.write.freezeRoute([SP1_DOUBLE_SELECTOR]);
+      await expectCustomError(sp1.read.verify([pv, sp1DoubleProof(VKEY, pv)]), "RouteIsFrozen", [SP1_DOUBLE_SELECTOR]);
+    });
+
+    it("refuses a vkey outside the BN254 scalar field (no proof could ever verify it)", async function () {
+      const { gov, sp1, sp1Gateway, sp1Verifier } = await load();
+      const r = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+      const rHex = toHex(r, { size: 32 });
+      // the verifier itself would refuse every proof for it
+      await expectCustomError(sp1Verifier.read.verifyProof([rHex, pvOf(gov.account.address), sp1DoubleProof(rHex, pvOf(gov.account.address))]), "PublicInputNotInField");
+      await expectCustomError(viem.deployContract("SP1VerifierAdapter", [sp1Gateway.address, rHex, gov.account.address, DELAY]), "VKeyNotInField", [rHex]);
+      await expectCustomError(sp1.write.proposeProgramVKey([toHex(2n ** 256n - 1n, { size: 32 })]), "VKeyNotInField");
+      const below = toHex(r - 1n, { size: 32 });
+      await viem.deployContract("SP1VerifierAdapter", [sp1Gateway.address, below, gov.account.address, DELAY]);
     });
 
     it("rejects zero constructor values", async function () {
@@ -59,7 +85,7 @@ describe("Verifiers", function () {
 
     it("changes the vkey only by governance, after the delay (propose -> wait -> apply), with events", async function () {
       const { sp1, other } = await load();
-      const newKey = keccak256(toHex("sp1-vkey-2"));
+      const newKey = inField(keccak256(toHex("sp1-vkey-2")));
       const asOther = await viem.getContractAt("SP1VerifierAdapter", sp1.address, { client: { wallet: other } });
       await expectCustomError(asOther.write.proposeProgramVKey([newKey]), "OwnableUnauthorizedAccount", [other.account.address]);
       await expectCustomError(sp1.write.proposeProgramVKey([zeroHash]), "ZeroValue");
@@ -80,7 +106,7 @@ describe("Verifiers", function () {
 
     it("lets governance cancel a pending change; ownership moves in two steps and cannot be renounced", async function () {
       const { sp1, gov, other } = await load();
-      const newKey = keccak256(toHex("k3"));
+      const newKey = inField(keccak256(toHex("k3")));
       await sp1.write.proposeProgramVKey([newKey]);
       const changeId = keccak256(encodeFunctionData({ abi: sp1.abi, functionName: "applyProgramVKey", args: [newKey] }));
       await sp1.write.cancelChange([changeId]);
@@ -111,10 +137,34 @@ describe("Verifiers", function () {
     it("rejects bad constructor values", async function () {
       const { gov, ziskDouble } = await load();
       const o = gov.account.address;
-      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [zeroAddress, 256n, ZVK, ZROOT, o, DELAY]), "ZeroValue");
-      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 256n, zeroHash, ZROOT, o, DELAY]), "ZeroValue");
-      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 256n, ZVK, zeroHash, o, DELAY]), "ZeroValue");
-      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 31n, ZVK, ZROOT, o, DELAY]), "PublicsLengthTooSmall", [31n]);
+      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [zeroAddress, 0, 256n, ZVK, ZROOT, o, DELAY]), "ZeroValue");
+      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 0, 256n, zeroHash, ZROOT, o, DELAY]), "ZeroValue");
+      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 0, 256n, ZVK, zeroHash, o, DELAY]), "ZeroValue");
+      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 1, 256n, ZVK, ZROOT, o, DELAY]), "ZeroValue"); // v1.3: no root here
+      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 2, 256n, ZVK, ZROOT, o, DELAY]), "UnsupportedVersion", [2]);
+      await expectCustomError(viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 0, 31n, ZVK, ZROOT, o, DELAY]), "PublicsLengthTooSmall", [31n]);
+    });
+
+    it("ZisK v1.3: calls the 3-argument verifySnarkProof (0xe2be39b9), the root fixed inside the verifier", async function () {
+      const { gov, ziskDouble } = await load();
+      const o = gov.account.address;
+      const v13 = await viem.deployContract("ZiskVerifierV13Double", [ZROOT]);
+      const zisk13 = await viem.deployContract("ZiskVerifierAdapter", [v13.address, 1, 256n, ZVK, zeroHash, o, DELAY]);
+      expect(await zisk13.read.version()).to.equal(1);
+      expect(await zisk13.read.rootCVadcopFinal()).to.equal(zeroHash);
+      const pv = pvOf(o);
+      await zisk13.read.verify([pv, ziskDoubleProof(ZVK, ZROOT, pv)]); // same proof as v1.0 (same public input)
+      await expectCustomError(zisk13.read.verify([pv, ziskDoubleProof(ZVK, keccak256("0x02"), pv)]), "InvalidProof");
+      await expectCustomError(zisk13.read.verify([pvOf(o, 5n), ziskDoubleProof(ZVK, ZROOT, pv)]), "InvalidProof");
+      const sel = toFunctionSelector("verifySnarkProof(bytes32,bytes,bytes)");
+      expect(sel).to.equal("0xe2be39b9");
+      // the v1.3 adapter against a v1.0 verifier (and vice versa) finds no such function: reverts, never passes
+      const wrong = await viem.deployContract("ZiskVerifierAdapter", [ziskDouble.address, 1, 256n, ZVK, zeroHash, o, DELAY]);
+      let failed = false;
+      try { await wrong.read.verify([pv, ziskDoubleProof(ZVK, ZROOT, pv)]); } catch { failed = true; }
+      expect(failed).to.equal(true);
+      await expectCustomError(zisk13.write.proposeZiskKeys([keccak256("0x0a"), ZROOT]), "ZeroValue");
+      await zisk13.write.proposeZiskKeys([keccak256("0x0a"), zeroHash]);
     });
 
     it("changes programVK and rootCVadcopFinal together, by governance after the delay", async function () {
@@ -246,7 +296,7 @@ describe("Verifiers", function () {
       const bad = sp1DoubleProof(VKEY, pvOf(list[0], 7n));
       const args = await expectCustomError(any.read.verify([pv, envelope([{ id: 0, proof: bad }])]), "VerifierRejected");
       expect(args[0]).to.equal(0);
-      expect(args[1]).to.equal(keccak256(toHex("InvalidProof()")).slice(0, 10)); // the gateway's revert data
+      expect(args[1]).to.equal(keccak256(toHex("ProofInvalid()")).slice(0, 10)); // the SP1 verifier's revert data
       // a valid part does not rescue an invalid one
       await expectCustomError(any.read.verify([pv, envelope([proofs.sp1, { id: 1, proof: proofs.sp1.proof }])]), "VerifierRejected");
       expect(sp1.address).to.be.a("string");

@@ -64,13 +64,20 @@ export interface BatchCommitmentInput {
   queueHash: Hex;
   l1Timestamp: bigint;
   l1BlockNumber: bigint;
+  /** msg.sender of the proposing call (v2). */
+  proposer: Address;
+  /** q(l1MsgStart) (v2; zero for 0). */
+  startQueueHash: Hex;
 }
-/** c(i) = H(be(i,8) ‖ be(dataKind,1) ‖ dataHash ‖ be(start,8) ‖ be(end,8) ‖ q(end) ‖ be(ts,8) ‖ be(block,8)). */
+/**
+ * c(i) v2 = H(be(i,8) ‖ be(dataKind,1) ‖ dataHash ‖ be(start,8) ‖ be(end,8) ‖ q(end) ‖ be(ts,8) ‖ be(block,8)
+ *            ‖ proposer(20) ‖ q(start)), what the Inbox commits (docs/l1-messages.md).
+ */
 export const batchCommitment = (c: BatchCommitmentInput): Hex =>
   keccak256(
     encodePacked(
-      ["uint64", "uint8", "bytes32", "uint64", "uint64", "bytes32", "uint64", "uint64"],
-      [c.batchIndex, c.dataKind, c.dataHash, c.l1MsgStart, c.l1MsgEnd, c.queueHash, c.l1Timestamp, c.l1BlockNumber],
+      ["uint64", "uint8", "bytes32", "uint64", "uint64", "bytes32", "uint64", "uint64", "address", "bytes32"],
+      [c.batchIndex, c.dataKind, c.dataHash, c.l1MsgStart, c.l1MsgEnd, c.queueHash, c.l1Timestamp, c.l1BlockNumber, c.proposer, c.startQueueHash],
     ),
   );
 /** b(i) = H(b(i-1) ‖ c(i)). */

@@ -75,6 +75,21 @@ contract InboxDouble is IInbox {
         return _queue[n];
     }
 
+    /// @notice Keeps nothing extra: the double never forgets an entry; reverts like the Inbox if not readable.
+    function pinBatchChain(uint64 batchIndex) external view {
+        this.batchChainAt(batchIndex);
+    }
+
+    /// @notice As {pinBatchChain}, for q(n).
+    function pinQueueHash(uint64 n) external view {
+        this.queueHashAt(n);
+    }
+
+    /// @notice Same interval as the Inbox (every q(n) is kept here anyway).
+    function QUEUE_CHECKPOINT_INTERVAL() external pure returns (uint64) {
+        return 64;
+    }
+
     function messageCount() external view returns (uint64) {
         return uint64(_queue.length - 1);
     }

@@ -10,6 +10,8 @@ contract SettlementDouble is ISettlement {
     bytes32 public lastStateRoot;
     uint64 public lastBatch;
     uint64 public lastFinalizedAt;
+    uint64 public lastL1MessagesConsumed;
+    bool public frozen;
     mapping(bytes32 => bool) public isWithdrawalRootFinalized;
 
     /// @notice Simulates a finalization of batches up to `batch` with `withdrawalRoot`.
@@ -19,6 +21,15 @@ contract SettlementDouble is ISettlement {
         lastStateRoot = stateRoot;
         lastFinalizedAt = uint64(block.timestamp);
         isWithdrawalRootFinalized[withdrawalRoot] = true;
+    }
+
+    /// @notice Like Settlement: freezing is for good (here anyone may, the Vault test checks who calls it).
+    function freeze() external {
+        frozen = true;
+    }
+
+    function setL1MessagesConsumed(uint64 n) external {
+        lastL1MessagesConsumed = n;
     }
 
     function setLastFinalizedAt(uint64 t) external {

@@ -49,10 +49,24 @@ export function envelope(parts: { id: number; proof: Hex }[]): Hex {
 }
 
 export const SP1_DOUBLE_SELECTOR: Hex = "0x5d1e5d1e";
+/** VK_ROOT of SP1VerifierDouble. */
+export const SP1_DOUBLE_VK_ROOT = 0x561d07n;
+const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
-/** A proof the SP1GatewayDouble accepts for (vkey, publicValues). */
-export function sp1DoubleProof(vkey: Hex, pv: Hex): Hex {
-  return concat([SP1_DOUBLE_SELECTOR, keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [vkey, sha256(pv)]))]);
+/**
+ * A proof SP1VerifierDouble accepts for (vkey, publicValues), in the SP1 v6 layout
+ * `selector ‖ abi.encode(exitCode, vkRoot, nonce, uint256[8])`; `o` builds the invalid variants.
+ */
+export function sp1DoubleProof(vkey: Hex, pv: Hex, o: { exitCode?: bigint; vkRoot?: bigint; nonce?: bigint; selector?: Hex } = {}): Hex {
+  const exitCode = o.exitCode ?? 0n, vkRoot = o.vkRoot ?? SP1_DOUBLE_VK_ROOT, nonce = o.nonce ?? 7n;
+  const pvDigest = BigInt(sha256(pv)) & ((1n << 253n) - 1n);
+  const inputs = [BigInt(vkey), pvDigest, exitCode, vkRoot, nonce];
+  const w0 = BigInt(keccak256(encodeAbiParameters([{ type: "uint256[5]" }], [inputs as any]))) % BN254_R;
+  const words = [w0, ...Array.from({ length: 7 }, (_, i) => BigInt(i + 1))];
+  return concat([
+    o.selector ?? SP1_DOUBLE_SELECTOR,
+    encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256[8]" }], [exitCode, vkRoot, nonce, words as any]),
+  ]);
 }
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -93,7 +107,7 @@ export async function attest(signers: PrivateKeyAccount[], verifier: Address, ch
 let allAbi: Abi | undefined;
 const ABI_SOURCES = [
   "Settlement", "DisputeGame", "VerifierPolicy", "SP1VerifierAdapter", "ZiskVerifierAdapter", "AttestationVerifier",
-  "InboxDouble", "SP1GatewayDouble", "ZiskVerifierDouble", "ExactProofVerifierDouble", "Inbox", "Vault",
+  "InboxDouble", "SP1GatewayDouble", "SP1VerifierDouble", "ZiskVerifierDouble", "ZiskVerifierV13Double", "ExactProofVerifierDouble", "Inbox", "Vault",
 ];
 async function errorsAbi(): Promise<Abi> {
   if (!allAbi) {
@@ -215,9 +229,9 @@ export async function deploySuite(viem: any, inboxAddress?: Address) {
     return { p, pv: encodePublicValues(p) };
   }
 
-  /** ETH held by the game minus (credits of `accounts` + bonds of open claims); 0 when bonds are conserved. */
+  /** ETH held by the game minus (credits of `accounts` + bonds of open claims + burned); 0 when bonds are conserved. */
   async function bondImbalance(accounts: Address[]) {
-    let sum = 0n;
+    let sum = await game.read.burned();
     for (const a of accounts) sum += await game.read.credit([a]);
     const n = await game.read.claimCount();
     for (let i = 0n; i < n; i++) {

@@ -228,6 +228,8 @@ describe("e2e: L1 deposit -> L2 WITHDRAW -> finalized withdrawal root -> Vault c
       queueHash: ev.args.queueHash,
       l1Timestamp: block.timestamp,
       l1BlockNumber: rc.blockNumber,
+      proposer: deployer.address,
+      startQueueHash: ZERO32,
     });
     expect(ev.args.batchChain).to.equal(nextBatchChain(ZERO32, c1));
     expect(await readC(d.contracts.inbox, "Inbox", "batchChainAt", [1n])).to.equal(ev.args.batchChain);
