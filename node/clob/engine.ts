@@ -1,5 +1,6 @@
 // The matching engine of one market: a balance-agnostic limit order book with strict price-time
-// priority, every time in force of types.ts, lazy good-till-time expiry, self-trade prevention, amend,
+// priority, every time in force of types.ts, good-till-time expiry (the STF sweeps expired orders; the book
+// removes any it meets before then), self-trade prevention, amend,
 // cancel by id / client id / owner, and market data helpers. Accounts, balances, fees and signatures are
 // the STF's business (node/clob/stf): it calls this API and turns the reported events into balance
 // changes and receipts. docs/stf.md, section "Order book and matching", is the normative description.
@@ -206,7 +207,7 @@ function isAmount(x: number): boolean {
  *
  * Prices are ticks, sizes lots, all integers; ids, owners, client ids, expiries and priorities are supplied
  * by the caller. The book never holds a crossed state: after every call the best bid is below the best
- * ask (lazily expired orders included).
+ * ask (expired orders not yet swept included).
  */
 export class OrderBook {
   /** Bids (best = highest price). */
@@ -370,7 +371,7 @@ export class OrderBook {
     return (side === Side.BUY ? this.bids : this.asks).byPrice.get(price)?.total ?? 0;
   }
 
-  /** Up to `n` non-empty levels of `side`, best first, aggregated. Lazily expired orders are included. */
+  /** Up to `n` non-empty levels of `side`, best first, aggregated. Expired orders not yet swept are included. */
   depth(side: Side, n: number): DepthLevel[] {
     const out: DepthLevel[] = [];
     const levels = (side === Side.BUY ? this.bids : this.asks).levels;
@@ -558,7 +559,7 @@ export class OrderBook {
 
   /**
    * Remove the resting order `id`. Returns the removed order (valid until the next mutating call) or
-   * undefined if no such order rests. Cancelling a lazily expired order succeeds like any other.
+   * undefined if no such order rests. Cancelling an expired order not yet swept succeeds like any other.
    */
   cancel(id: number): RestingOrder | undefined {
     const o = this.byId.get(id);

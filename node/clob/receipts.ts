@@ -29,7 +29,7 @@ export const OrderStatus = {
   FILLED: 2,
   /** Removed (or never rested): see `reason`. */
   CANCELLED: 3,
-  /** Removed because its GTT expiry passed (lazy expiry). */
+  /** Removed because its GTT expiry passed (the batch's expiry sweep, or met expired before it). */
   EXPIRED: 4,
   /** Price and/or size changed by an amend. */
   AMENDED: 5,
