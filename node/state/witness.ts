@@ -304,13 +304,19 @@ export function parseWitness(bytes: Uint8Array): PartialTrie {
 // ---- generation (full node) ----
 
 /** Read keys of one transaction that the dirty set does not show (lookups that changed nothing). */
-function txReadKeys(state: ClobState, tx: Tx, now: number, out: Uint8Array[]): void {
+function txReadKeys(state: ClobState, tx: Tx, now: number, out: Uint8Array[], bulkNeed = 0): void {
   if (typeof tx !== "object" || tx === null || typeof tx.account !== "string") return;
   if (tx.kind === TxKind.BULK) {
-    // Each action reads what the single transaction of its kind would (against the pre-bulk book).
+    // Each action reads what the single transaction of its kind would, but against the book as the
+    // earlier actions left it: they may have consumed up to the sum of their sizes of the opposite side
+    // (those orders are written, hence shown), so every walk reaches that much further.
     if (!Array.isArray(tx.actions)) return;
+    let total = 0;
     for (const a of tx.actions) {
-      if (a !== null && typeof a === "object") txReadKeys(state, { ...a, kind: a.op, account: tx.account, nonce: tx.nonce, sig: tx.sig } as Tx, now, out);
+      if (a !== null && typeof a === "object" && a.op === TxKind.PLACE && Number.isSafeInteger(a.size) && a.size > 0) total += a.size;
+    }
+    for (const a of tx.actions) {
+      if (a !== null && typeof a === "object") txReadKeys(state, { ...a, kind: a.op, account: tx.account, nonce: tx.nonce, sig: tx.sig } as Tx, now, out, total);
     }
     return;
   }
@@ -350,7 +356,7 @@ function txReadKeys(state: ClobState, tx: Tx, now: number, out: Uint8Array[]): v
       }
       if (!Number.isSafeInteger(price) || !Number.isSafeInteger(size)) return;
       const opp = side === Side.BUY ? Side.SELL : Side.BUY;
-      let need = size;
+      let need = size + bulkNeed;
       let extra = 1;
       // Levels best first, fetched in growing chunks (most walks end within the first level or two).
       for (let done = 0, want = 4; ; want *= 4) {

@@ -160,6 +160,36 @@ describe("witnesses for stateless execution", () => {
     expect(rejection(() => verifyWitness(hidden, pre, batch, [], { signerCache: wl.signers }))).to.equal(WitnessErrorCode.INSUFFICIENT);
   });
 
+  it("a bulk whose later actions read deeper than the pre-bulk book (earlier actions consumed the touch) re-executes from its witness", function () {
+    this.timeout(120_000);
+    const { wl, state, sc } = committedBook();
+    const book = state.markets.get(0)!.book;
+    const sig = { r: new Uint8Array(32).fill(1), s: new Uint8Array(32).fill(1), v: 0 as const };
+    const levels = book.depth(Side.SELL, 3);
+    const ask0 = levels[0];
+    const acct = [...book.levelOrders(Side.SELL, ask0.price)].some((o) => o.owner === 4) ? 5 : 4;
+    const account = wl.addresses[acct - 1];
+    const place = (tif: number, price: number, size: number) =>
+      ({ op: TxKind.PLACE, market: 0, side: Side.BUY, tif, price, size, expiry: 0, clientId: 0, stp: SelfTradePrevention.EXPIRE_MAKER }) as const;
+    const tx = {
+      kind: TxKind.BULK, account, nonce: state.accounts[acct].nonce, sig,
+      actions: [
+        place(TimeInForce.IOC, ask0.price, ask0.size), // consumes the whole best level
+        place(TimeInForce.FOK, levels[2].price, levels[1].size + levels[2].size + 1), // reads the next two levels whole, fails
+        place(TimeInForce.POST_ONLY, levels[1].price, 1), // crosses what is left: rejected, reads it
+      ],
+    } as unknown as Tx;
+    wl.signers.set(tx, account);
+    const batch = { index: state.batchIndex + 1, timestamp: state.timestamp + 12, txs: [tx] };
+    const pre = sc.root();
+    const { root, witness, result } = applyAndWitness(sc, state, batch, [], { signerCache: wl.signers });
+    const codes = result.receipts.txs().flatMap((t) => t.actions.map((a) => a.code));
+    expect(codes).to.deep.equal([ErrorCode.OK, ErrorCode.FOK_NOT_FILLED, ErrorCode.POST_ONLY_WOULD_CROSS]);
+    const v = verifyWitness(witness.bytes, pre, batch, [], { signerCache: wl.signers });
+    expect(hex(v.postRoot)).to.equal(hex(root));
+    expect(JSON.stringify(v.result.receipts.txs())).to.equal(JSON.stringify(result.receipts.txs()));
+  });
+
   it("a tampered witness is rejected", function () {
     const wl = new Workload({ seed: 5, accounts: 20, depth: 50, batchSize: 40 });
     const state = createGenesisState({ domain: DOMAIN });
