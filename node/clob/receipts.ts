@@ -29,7 +29,7 @@ export const OrderStatus = {
   FILLED: 2,
   /** Removed (or never rested): see `reason`. */
   CANCELLED: 3,
-  /** Removed because its GTT expiry passed (lazy expiry). */
+  /** Removed because its GTT expiry passed (the batch's expiry sweep, or met expired before it). */
   EXPIRED: 4,
   /** Price and/or size changed by an amend. */
   AMENDED: 5,
@@ -176,6 +176,11 @@ export class ReceiptLog {
   l1Count = 0;
   fillCount = 0;
   updateCount = 0;
+  /**
+   * Order updates [0, expiredCount) are the batch's expiry sweep (docs/stf.md "Expiry (eager)"): EXPIRED
+   * updates of the orders it removed, before every L1 message's and transaction's updates.
+   */
+  expiredCount = 0;
   actionCount = 0;
   private txRows: Float64Array;
   private actRows: Float64Array = new Float64Array(16 * ACT);
@@ -217,6 +222,7 @@ export class ReceiptLog {
     this.l1Count = 0;
     this.fillCount = 0;
     this.updateCount = 0;
+    this.expiredCount = 0;
     this.actionCount = 0;
     this.txAccountText.clear();
     this.txAgent.clear();
@@ -382,6 +388,11 @@ export class ReceiptLog {
     return out;
   }
 
+  /** The expiry sweep's order updates (status EXPIRED), in sweep order. */
+  expired(): OrderUpdate[] {
+    return this.updates(0, this.expiredCount);
+  }
+
   /** All L1 message receipts, in queue order. */
   l1(): L1Receipt[] {
     const out: L1Receipt[] = [];
@@ -445,7 +456,8 @@ export class ReceiptLog {
   /**
    * Binary form: a 32-byte header (u32 LE: version, l1, tx, fill and update counts, string count), the
    * rows as float64 LE (L1, tx, fill, update rows), the u32 string index of each tx account, fill taker and
-   * maker and update account, then the distinct strings (u16 byte length, UTF-8).
+   * maker and update account, then the distinct strings (u16 byte length, UTF-8). The expiry sweep's
+   * updates are the ones before the first row's (`expiredCount` is not stored).
    */
   encode(): Buffer {
     const ids = new Map<string, number>();
@@ -571,6 +583,8 @@ export class ReceiptLog {
     range(log.txRows, txCount, TX, 10, actionCount, "action");
     range(log.actRows, actionCount, ACT, 4, fillCount, "fill");
     range(log.actRows, actionCount, ACT, 6, updateCount, "update");
+    // The expiry sweep's updates are those before the first L1 / tx row's (no row: all of them).
+    log.expiredCount = l1Count > 0 ? log.l1Rows[5] : txCount > 0 ? log.txRows[8] : updateCount;
     log.actionCount = actionCount;
     log.l1Count = l1Count;
     log.txCount = txCount;
