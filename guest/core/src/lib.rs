@@ -12,12 +12,16 @@ extern crate alloc;
 extern crate std;
 
 pub mod batch;
+pub mod eip712;
 pub mod hex;
+pub mod inflate;
 pub mod keccak;
 pub mod l1msg;
 pub mod public_values;
+pub mod secp256k1;
 pub mod sha256;
 pub mod trie;
+pub mod tx;
 pub mod withdrawals;
 
 pub use keccak::keccak256;

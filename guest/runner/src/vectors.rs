@@ -5,7 +5,11 @@
 use crate::json::Json;
 use crate::{field, hex32, hex_bytes, u64_field};
 use rollbook_guest_core::batch::{blob_data_hash, calldata_data_hash, next_batch_chain, BatchHeader, BATCH_CHAIN_GENESIS};
+use rollbook_guest_core::eip712::{tx_hash, Domain, Hasher};
 use rollbook_guest_core::hex;
+use rollbook_guest_core::inflate::{inflate, InflateError};
+use rollbook_guest_core::secp256k1::{recover_address, Native};
+use rollbook_guest_core::tx::{Body, Signature, Tx};
 use rollbook_guest_core::keccak::keccak256;
 use rollbook_guest_core::l1msg::{next_queue_hash, L1Message, QUEUE_GENESIS};
 use rollbook_guest_core::public_values::{zisk_publics, PublicValues};
@@ -41,6 +45,9 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("batch-chain") => check_batch_chain(j),
         Some("public-values") => check_public_values(j),
         Some("withdrawals") => check_withdrawals(j, repo_root),
+        Some("ecrecover") => check_ecrecover(j),
+        Some("eip712") => check_eip712(j),
+        Some("inflate") => check_inflate(j),
         _ if j.get("genesisRoot").is_some() => check_state_vector(j),
         _ if j.get("genesis").is_some() => check_stf_vector(j),
         _ => Err("unknown vector file (no known `name`, `genesisRoot` or `genesis`)".into()),
@@ -410,6 +417,123 @@ pub fn check_withdrawals(j: &Json, repo_root: &Path) -> R {
         }
         eq("STF withdrawal records", Some(records.as_slice()), t.get("records").and_then(Json::as_array).map(|r| r.iter().map(strip_proof).collect::<Vec<_>>()).as_deref())?;
         n += check_tree(t, field(t, "file")?.as_str().unwrap_or("stf"))?;
+    }
+    Ok(n)
+}
+
+// ------------------------------------------------------------------------------------------ signatures
+
+fn addr_field(j: &Json, key: &str) -> Result<[u8; 20], String> {
+    let s = field(j, key)?.as_str().ok_or_else(|| format!("`{key}` is not a string"))?;
+    hex::decode20(s).map_err(|_| format!("`{key}` is not an address"))
+}
+
+fn opt_signer(j: &Json) -> Result<Option<[u8; 20]>, String> {
+    let s = field(j, "signer")?;
+    if s.is_null() {
+        Ok(None)
+    } else {
+        addr_field(j, "signer").map(Some)
+    }
+}
+
+fn u8_field(j: &Json, key: &str) -> Result<u8, String> {
+    u8::try_from(u64_field(j, key)?).map_err(|_| format!("`{key}` above 255"))
+}
+
+fn u32_field(j: &Json, key: &str) -> Result<u32, String> {
+    u32::try_from(u64_field(j, key)?).map_err(|_| format!("`{key}` above 2^32-1"))
+}
+
+/// `test/vectors/guest/ecrecover.json`: the signer (or failure) libsecp256k1 gives, with the STF's range
+/// rules, for signed digests, high-s twins, range edges and random (r, s).
+pub fn check_ecrecover(j: &Json) -> R {
+    let mut n = 0;
+    for (i, c) in arr(j, "cases")?.iter().enumerate() {
+        let got = recover_address(&Native, &hex32(field(c, "digest")?)?, &hex32(field(c, "r")?)?, &hex32(field(c, "s")?)?, u8_field(c, "v")?);
+        let why = field(c, "why")?.as_str().unwrap_or("");
+        eq(&format!("case {i} ({why}) signer"), got, opt_signer(c)?)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// A transaction from its JSON form (generator field names, integers as decimal strings).
+pub fn tx_from(t: &Json, sig: Signature) -> Result<Tx, String> {
+    let body = match u64_field(t, "kind")? {
+        1 => Body::Place {
+            market: u32_field(t, "market")?,
+            side: u8_field(t, "side")?,
+            tif: u8_field(t, "tif")?,
+            price: u64_field(t, "price")?,
+            size: u64_field(t, "size")?,
+            expiry: u64_field(t, "expiry")?,
+            client_id: u64_field(t, "clientId")?,
+            stp: u8_field(t, "stp")?,
+        },
+        2 => Body::Cancel { market: u32_field(t, "market")?, order_id: u64_field(t, "orderId")? },
+        3 => Body::CancelByClientId { market: u32_field(t, "market")?, client_id: u64_field(t, "clientId")? },
+        4 => Body::CancelAll { market: u32_field(t, "market")? },
+        5 => Body::Amend {
+            market: u32_field(t, "market")?,
+            order_id: u64_field(t, "orderId")?,
+            price: u64_field(t, "price")?,
+            size: u64_field(t, "size")?,
+        },
+        6 => Body::Withdraw { asset: u32_field(t, "asset")?, amount: u64_field(t, "amount")?, recipient: addr_field(t, "recipient")? },
+        k => return Err(format!("unknown tx kind {k}")),
+    };
+    Ok(Tx { account: addr_field(t, "account")?, nonce: u64_field(t, "nonce")?, body, sig })
+}
+
+/// `test/vectors/guest/eip712.json`: digest, txHash and signer of signed transactions of every kind.
+pub fn check_eip712(j: &Json) -> R {
+    let mut n = 0;
+    for (i, c) in arr(j, "cases")?.iter().enumerate() {
+        let d = field(c, "domain")?;
+        let domain = Domain { chain_id: u64_field(d, "chainId")?, verifying_contract: addr_field(d, "verifyingContract")? };
+        let sig = Signature { r: hex32(field(c, "r")?)?, s: hex32(field(c, "s")?)?, v: u8_field(c, "v")? };
+        let tx = tx_from(field(c, "tx")?, sig)?;
+        let digest = Hasher::new(&domain).digest(&tx);
+        eq(&format!("case {i} digest"), digest, hex32(field(c, "digest")?)?)?;
+        eq(&format!("case {i} txHash"), tx_hash(&digest, &tx), hex32(field(c, "txHash")?)?)?;
+        let signer = recover_address(&Native, &digest, &tx.sig.r, &tx.sig.s, tx.sig.v);
+        eq(&format!("case {i} signer"), signer, opt_signer(c)?)?;
+        eq(&format!("case {i} signer is the account"), signer, Some(tx.account))?;
+        n += 4;
+    }
+    Ok(n)
+}
+
+/// Codec reason codes of a DEFLATE section (docs/batch-format.md "Invalid batches").
+pub fn inflate_reason(e: InflateError) -> u64 {
+    match e {
+        InflateError::Trailing { .. } => 5,
+        InflateError::Corrupt => 6,
+        InflateError::TooLong => 8,
+    }
+}
+
+/// `test/vectors/guest/inflate.json`: what zlib inflateRaw (through the codec's rules) makes of each
+/// section: the output's keccak256, or the reason code.
+pub fn check_inflate(j: &Json) -> R {
+    let mut n = 0;
+    for (i, c) in arr(j, "cases")?.iter().enumerate() {
+        let input = hex_bytes(field(c, "input")?)?;
+        let length = usize::try_from(u64_field(c, "length")?).map_err(|_| "length")?;
+        let why = field(c, "why")?.as_str().unwrap_or("");
+        // the codec's rule: inflate at most max(1, length) bytes, then the length must match
+        let got = match inflate(&input, length.max(1)) {
+            Ok(out) if out.len() == length => Ok(keccak256(&out)),
+            Ok(_) => Err(8),
+            Err(e) => Err(inflate_reason(e)),
+        };
+        let want = match c.get("ok") {
+            Some(h) => Ok(hex32(h)?),
+            None => Err(u64_field(c, "reason")?),
+        };
+        eq(&format!("case {i} ({why})"), got, want)?;
+        n += 1;
     }
     Ok(n)
 }
