@@ -8,6 +8,8 @@
 //                   random keys and digests, every range violation, high-s twins, random (r, s) pairs
 //   eip712.json     node/clob/eip712.ts txSigningHash / txHash / signTx: every tx kind, random fields and
 //                   domains, and the signer the node recovers
+//                   STF v2 kinds (BULK, APPROVE_AGENT, REVOKE_AGENT; docs/stf.md "Authorization"), which
+//                   node/clob/eip712.ts does not hash yet: viem hashTypedData with the documented types
 //   inflate.json    node/codec/compress.ts decompress (zlib inflateRaw, the consensus decoder): zlib streams
 //                   of every strategy and level, hand-built streams for each rule where inflaters differ
 //                   (docs/batch-format.md "Compression"), truncations, bit flips and trailing bytes
@@ -32,6 +34,7 @@ import {
 } from "../../node/clob/eip712.ts";
 import type { Address, Eip712Domain, Signature, Tx } from "../../node/clob/types.ts";
 import { XorShift32 } from "../../node/sim/rng.ts";
+import { hashTypedData } from "viem";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, "../../test/vectors/guest");
@@ -159,7 +162,83 @@ function eip712Vectors() {
       signer: recoverAddress(digest, tx.sig),
     });
   }
-  return { name: "eip712", source: "node/clob/eip712.ts txSigningHash, txHash, signTx, recoverAddress", cases };
+  // STF v2 kinds, hashed by viem's generic EIP-712 implementation from the types of docs/stf.md
+  const types = {
+    Bulk: [
+      { name: "account", type: "address" },
+      { name: "nonce", type: "uint64" },
+      { name: "actions", type: "Action[]" },
+    ],
+    Action: [
+      { name: "op", type: "uint8" },
+      { name: "market", type: "uint32" },
+      { name: "side", type: "uint8" },
+      { name: "tif", type: "uint8" },
+      { name: "price", type: "uint64" },
+      { name: "size", type: "uint64" },
+      { name: "expiry", type: "uint64" },
+      { name: "clientId", type: "uint64" },
+      { name: "stp", type: "uint8" },
+      { name: "orderId", type: "uint64" },
+    ],
+    ApproveAgent: [
+      { name: "account", type: "address" },
+      { name: "nonce", type: "uint64" },
+      { name: "agent", type: "address" },
+      { name: "expiry", type: "uint64" },
+    ],
+    RevokeAgent: [
+      { name: "account", type: "address" },
+      { name: "nonce", type: "uint64" },
+      { name: "agent", type: "address" },
+    ],
+  } as const;
+  for (let i = 0; i < 60; i++) {
+    const key = privateKey();
+    const account = addressOfPrivateKey(key);
+    const domain: Eip712Domain = { chainId: u(53), verifyingContract: addr() };
+    const vdomain = { name: "Rollbook", version: "1", chainId: BigInt(domain.chainId), verifyingContract: domain.verifyingContract };
+    const nonce = u(53);
+    const kind = 7 + (i % 3);
+    let tx: Record<string, unknown>;
+    let digestHex: `0x${string}`;
+    if (kind === 7) {
+      const actions = Array.from({ length: i < 3 ? [1, 64, 2][i]! : 1 + rng.int(12) }, () => {
+        const op = 1 + rng.int(5);
+        const a = { op, market: u(32), side: 0, tif: 0, price: 0, size: 0, expiry: 0, clientId: 0, stp: 0, orderId: 0 };
+        if (op === 1) Object.assign(a, { side: rng.int(2), tif: rng.int(5), price: u(53), size: u(53), expiry: u(53), clientId: u(53), stp: rng.int(4) });
+        if (op === 2 || op === 5) a.orderId = u(53);
+        if (op === 3) a.clientId = u(53);
+        if (op === 5) Object.assign(a, { price: u(53), size: u(53) });
+        return a;
+      });
+      const message = { account, nonce: BigInt(nonce), actions: actions.map((a) => ({ ...a, price: BigInt(a.price), size: BigInt(a.size), expiry: BigInt(a.expiry), clientId: BigInt(a.clientId), orderId: BigInt(a.orderId) })) };
+      digestHex = hashTypedData({ domain: vdomain, types, primaryType: "Bulk", message });
+      tx = { kind: "7", account, nonce: String(nonce), actions: actions.map((a) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, String(v)]))) };
+    } else if (kind === 8) {
+      const agent = addr();
+      const expiry = u(53);
+      digestHex = hashTypedData({ domain: vdomain, types, primaryType: "ApproveAgent", message: { account, nonce: BigInt(nonce), agent, expiry: BigInt(expiry) } });
+      tx = { kind: "8", account, nonce: String(nonce), agent, expiry: String(expiry) };
+    } else {
+      const agent = addr();
+      digestHex = hashTypedData({ domain: vdomain, types, primaryType: "RevokeAgent", message: { account, nonce: BigInt(nonce), agent } });
+      tx = { kind: "9", account, nonce: String(nonce), agent };
+    }
+    const digest = hexToBytes(digestHex);
+    const sig = signDigest(digest, key);
+    cases.push({
+      domain: { chainId: String(domain.chainId), verifyingContract: domain.verifyingContract },
+      tx,
+      digest: digestHex,
+      r: bytesToHex(sig.r),
+      s: bytesToHex(sig.s),
+      v: sig.v,
+      txHash: bytesToHex(keccak_256(Uint8Array.from([...digest, ...sig.r, ...sig.s, sig.v]))),
+      signer: recoverAddress(digest, sig),
+    });
+  }
+  return { name: "eip712", source: "node/clob/eip712.ts txSigningHash, txHash, signTx, recoverAddress; viem hashTypedData (kinds 7-9)", cases };
 }
 
 // ------------------------------------------------------------------------------------------ DEFLATE

@@ -4,7 +4,7 @@
 
 use crate::keccak::{keccak256, Keccak256};
 use crate::secp256k1::{recover_address, Recover};
-use crate::tx::{Address, Body, Tx};
+use crate::tx::{Action, Address, Body, Tx};
 
 pub const DOMAIN_TYPE: &str = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
 pub const DOMAIN_NAME: &str = "Rollbook";
@@ -18,9 +18,17 @@ pub fn type_string(kind: u8) -> &'static str {
         3 => "CancelByClientId(address account,uint64 nonce,uint32 market,uint64 clientId)",
         4 => "CancelAll(address account,uint64 nonce,uint32 market)",
         5 => "Amend(address account,uint64 nonce,uint32 market,uint64 orderId,uint64 price,uint64 size)",
-        _ => "Withdraw(address account,uint64 nonce,uint32 asset,uint64 amount,address recipient)",
+        6 => "Withdraw(address account,uint64 nonce,uint32 asset,uint64 amount,address recipient)",
+        // encodeType of Bulk: its own type, then the referenced Action type (EIP-712)
+        7 => "Bulk(address account,uint64 nonce,Action[] actions)Action(uint8 op,uint32 market,uint8 side,uint8 tif,uint64 price,uint64 size,uint64 expiry,uint64 clientId,uint8 stp,uint64 orderId)",
+        8 => "ApproveAgent(address account,uint64 nonce,address agent,uint64 expiry)",
+        _ => "RevokeAgent(address account,uint64 nonce,address agent)",
     }
 }
+
+/// The type string of a BULK action.
+pub const ACTION_TYPE: &str =
+    "Action(uint8 op,uint32 market,uint8 side,uint8 tif,uint64 price,uint64 size,uint64 expiry,uint64 clientId,uint8 stp,uint64 orderId)";
 
 fn word_u64(n: u64) -> [u8; 32] {
     let mut w = [0u8; 32];
@@ -54,9 +62,9 @@ impl Domain {
     }
 }
 
-/// The six type hashes, index kind - 1 (computed once by the caller and reused).
-pub fn type_hashes() -> [[u8; 32]; 6] {
-    let mut t = [[0u8; 32]; 6];
+/// The nine type hashes, index kind - 1 (computed once by the caller and reused).
+pub fn type_hashes() -> [[u8; 32]; 9] {
+    let mut t = [[0u8; 32]; 9];
     for (i, h) in t.iter_mut().enumerate() {
         *h = keccak256(type_string(i as u8 + 1).as_bytes());
     }
@@ -67,12 +75,23 @@ pub fn type_hashes() -> [[u8; 32]; 6] {
 #[derive(Clone, Debug)]
 pub struct Hasher {
     separator: [u8; 32],
-    type_hashes: [[u8; 32]; 6],
+    type_hashes: [[u8; 32]; 9],
+    action_type_hash: [u8; 32],
 }
 
 impl Hasher {
     pub fn new(domain: &Domain) -> Hasher {
-        Hasher { separator: domain.separator(), type_hashes: type_hashes() }
+        Hasher { separator: domain.separator(), type_hashes: type_hashes(), action_type_hash: keccak256(ACTION_TYPE.as_bytes()) }
+    }
+
+    /// hashStruct(action)
+    pub fn action_hash(&self, a: &Action) -> [u8; 32] {
+        let mut h = Keccak256::new();
+        h.update(&self.action_type_hash);
+        for v in [a.op as u64, a.market as u64, a.side as u64, a.tif as u64, a.price, a.size, a.expiry, a.client_id, a.stp as u64, a.order_id] {
+            h.update(&word_u64(v));
+        }
+        h.finalize()
     }
 
     /// hashStruct(tx)
@@ -101,6 +120,20 @@ impl Hasher {
             }
             Body::Withdraw { asset, amount, recipient } => {
                 h.update(&word_u64(*asset as u64)).update(&word_u64(*amount)).update(&word_addr(recipient));
+            }
+            Body::Bulk(actions) => {
+                // enc(Action[]) = keccak256 of the concatenated action struct hashes
+                let mut arr = Keccak256::new();
+                for a in actions {
+                    arr.update(&self.action_hash(a));
+                }
+                h.update(&arr.finalize());
+            }
+            Body::ApproveAgent { agent, expiry } => {
+                h.update(&word_addr(agent)).update(&word_u64(*expiry));
+            }
+            Body::RevokeAgent { agent } => {
+                h.update(&word_addr(agent));
             }
         }
         h.finalize()

@@ -1,5 +1,8 @@
 //! Signed L2 transactions (node/clob/types.ts `Tx`; docs/stf.md "Transactions", docs/batch-format.md):
-//! the kinds, their fields and the signature `(r, s, v)`.
+//! the kinds, their fields and the signature `(r, s, v)`. STF v2: BULK (7), APPROVE_AGENT (8),
+//! REVOKE_AGENT (9).
+
+use alloc::vec::Vec;
 
 /// A 20-byte address.
 pub type Address = [u8; 20];
@@ -13,7 +16,7 @@ pub struct Signature {
 }
 
 /// The kind-specific fields of a transaction (field order of the EIP-712 structs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
     Place { market: u32, side: u8, tif: u8, price: u64, size: u64, expiry: u64, client_id: u64, stp: u8 },
     Cancel { market: u32, order_id: u64 },
@@ -21,7 +24,30 @@ pub enum Body {
     CancelAll { market: u32 },
     Amend { market: u32, order_id: u64, price: u64, size: u64 },
     Withdraw { asset: u32, amount: u64, recipient: Address },
+    /// 1..=64 actions under one signature and one nonce (STF v2).
+    Bulk(Vec<Action>),
+    ApproveAgent { agent: Address, expiry: u64 },
+    RevokeAgent { agent: Address },
 }
+
+/// One action of a BULK: `op` is a trading kind (1..5) and only that kind's fields are used (the others
+/// are 0); EIP-712 type `Action`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Action {
+    pub op: u8,
+    pub market: u32,
+    pub side: u8,
+    pub tif: u8,
+    pub price: u64,
+    pub size: u64,
+    pub expiry: u64,
+    pub client_id: u64,
+    pub stp: u8,
+    pub order_id: u64,
+}
+
+/// Most actions in one BULK.
+pub const MAX_BULK_ACTIONS: usize = 64;
 
 impl Body {
     /// The kind byte (1 PLACE .. 6 WITHDRAW).
@@ -33,11 +59,14 @@ impl Body {
             Body::CancelAll { .. } => 4,
             Body::Amend { .. } => 5,
             Body::Withdraw { .. } => 6,
+            Body::Bulk(_) => 7,
+            Body::ApproveAgent { .. } => 8,
+            Body::RevokeAgent { .. } => 9,
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tx {
     pub account: Address,
     pub nonce: u64,

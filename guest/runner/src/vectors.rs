@@ -9,7 +9,7 @@ use rollbook_guest_core::eip712::{tx_hash, Domain, Hasher};
 use rollbook_guest_core::hex;
 use rollbook_guest_core::inflate::{inflate, InflateError};
 use rollbook_guest_core::secp256k1::{recover_address, Native};
-use rollbook_guest_core::tx::{Body, Signature, Tx};
+use rollbook_guest_core::tx::{Action, Body, Signature, Tx};
 use rollbook_guest_core::keccak::keccak256;
 use rollbook_guest_core::l1msg::{next_queue_hash, L1Message, QUEUE_GENESIS};
 use rollbook_guest_core::public_values::{zisk_publics, PublicValues};
@@ -481,6 +481,26 @@ pub fn tx_from(t: &Json, sig: Signature) -> Result<Tx, String> {
             size: u64_field(t, "size")?,
         },
         6 => Body::Withdraw { asset: u32_field(t, "asset")?, amount: u64_field(t, "amount")?, recipient: addr_field(t, "recipient")? },
+        7 => {
+            let mut actions = Vec::new();
+            for a in arr(t, "actions")? {
+                actions.push(Action {
+                    op: u8_field(a, "op")?,
+                    market: u32_field(a, "market")?,
+                    side: u8_field(a, "side")?,
+                    tif: u8_field(a, "tif")?,
+                    price: u64_field(a, "price")?,
+                    size: u64_field(a, "size")?,
+                    expiry: u64_field(a, "expiry")?,
+                    client_id: u64_field(a, "clientId")?,
+                    stp: u8_field(a, "stp")?,
+                    order_id: u64_field(a, "orderId")?,
+                });
+            }
+            Body::Bulk(actions)
+        }
+        8 => Body::ApproveAgent { agent: addr_field(t, "agent")?, expiry: u64_field(t, "expiry")? },
+        9 => Body::RevokeAgent { agent: addr_field(t, "agent")? },
         k => return Err(format!("unknown tx kind {k}")),
     };
     Ok(Tx { account: addr_field(t, "account")?, nonce: u64_field(t, "nonce")?, body, sig })
