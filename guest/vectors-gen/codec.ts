@@ -1,6 +1,6 @@
 // Vectors for the guest's signature, EIP-712 and DEFLATE code (guest/core secp256k1.rs, eip712.rs,
 // inflate.rs), produced by the TypeScript node:
-//   npx node guest/vectors-gen/codec.ts          (writes test/vectors/guest/{ecrecover,eip712,inflate}.json)
+//   npx node guest/vectors-gen/codec.ts          (writes test/vectors/guest/{ecrecover,eip712,inflate,blobs}.json)
 //   npx node guest/vectors-gen/codec.ts --check  (exits 1 if the committed files differ)
 //
 // Sources (read-only use):
@@ -10,6 +10,8 @@
 //                   domains, and the signer the node recovers
 //                   STF v2 kinds (BULK, APPROVE_AGENT, REVOKE_AGENT; docs/stf.md "Authorization"), which
 //                   node/clob/eip712.ts does not hash yet: viem hashTypedData with the documented types
+//   blobs.json      node/da/packing.ts packBlobs / unpackBlobs: data of XorShift32(seed) bytes (the guest test
+//                   regenerates it and packs it the same way), then edits of the blobs, and what unpacking says
 //   inflate.json    node/codec/compress.ts decompress (zlib inflateRaw, the consensus decoder): zlib streams
 //                   of every strategy and level, hand-built streams for each rule where inflaters differ
 //                   (docs/batch-format.md "Compression"), truncations, bit flips and trailing bytes
@@ -35,6 +37,7 @@ import {
 import type { Address, Eip712Domain, Signature, Tx } from "../../node/clob/types.ts";
 import { XorShift32 } from "../../node/sim/rng.ts";
 import { hashTypedData } from "viem";
+import { packBlobs, unpackBlobs } from "../../node/da/packing.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, "../../test/vectors/guest");
@@ -586,6 +589,66 @@ function inflateVectors() {
   return { name: "inflate", source: "node/codec/compress.ts decompress (zlib inflateRaw)", counts, cases };
 }
 
+// ------------------------------------------------------------------------------------------ blobs
+
+type BlobEdit = ["set", number, number, number] | ["or", number, number, number] | ["resize", number, number] | ["appendZeroBlob"] | ["dropBlobs"];
+
+function seededData(seed: number, length: number): Uint8Array {
+  const r = new XorShift32(seed);
+  return Uint8Array.from({ length }, () => r.next() % 256);
+}
+
+function blobCase(why: string, seed: number, length: number, edits: BlobEdit[]) {
+  const data = seededData(seed, length);
+  let blobs = packBlobs(data).map((b) => b.slice());
+  const packedKeccak = bytesToHex(keccak_256(Uint8Array.from(blobs.flatMap((b) => [...b]))));
+  for (const e of edits) {
+    if (e[0] === "set") blobs[e[1]]![e[2]] = e[3];
+    else if (e[0] === "or") blobs[e[1]]![e[2]]! |= e[3];
+    else if (e[0] === "resize") {
+      const b = new Uint8Array(e[2]);
+      b.set(blobs[e[1]]!.subarray(0, Math.min(e[2], blobs[e[1]]!.length)));
+      blobs[e[1]] = b;
+    } else if (e[0] === "appendZeroBlob") blobs.push(new Uint8Array(131072));
+    else blobs = [];
+  }
+  const res = unpackBlobs(blobs);
+  return {
+    why,
+    seed,
+    length,
+    blobs: packBlobs(data).length,
+    packedKeccak,
+    edits,
+    ...(res.ok ? { ok: bytesToHex(keccak_256(res.data)) } : { error: res.error.code }),
+  };
+}
+
+function blobVectors() {
+  const cases = [];
+  const lengths = [0, 1, 31, 122, 127, 130_042, 130_043, 130_044, 260_091, 260_092, 400_000, 780_283];
+  lengths.forEach((len, i) => cases.push(blobCase(`${len} bytes`, 1000 + i, len, [])));
+  cases.push(blobCase("7 blobs", 7, 700_000, [["appendZeroBlob"], ["appendZeroBlob"]]));
+  cases.push(blobCase("no blobs", 8, 10, [["dropBlobs"]]));
+  cases.push(blobCase("blob one byte short", 9, 10, [["resize", 0, 131071]]));
+  cases.push(blobCase("blob one byte long", 9, 10, [["resize", 0, 131073]]));
+  cases.push(blobCase("second blob short", 10, 200_000, [["resize", 1, 4096]]));
+  cases.push(blobCase("FE top bit 255", 11, 1000, [["or", 0, 32 * 17, 0x80]]));
+  cases.push(blobCase("FE top bit 254 in padding", 12, 1000, [["or", 0, 32 * 4095, 0x40]]));
+  cases.push(blobCase("FE top bit, second blob", 13, 200_000, [["or", 1, 32 * 100, 0xc0]]));
+  cases.push(blobCase("version 2", 14, 100, [["set", 0, 1, 2]]));
+  cases.push(blobCase("version 0", 15, 100, [["set", 0, 1, 0]]));
+  cases.push(blobCase("length beyond capacity", 16, 100, [["set", 0, 2, 0xff]]));
+  cases.push(blobCase("length 130044 in one blob", 17, 100, [["set", 0, 3, 0x01], ["set", 0, 4, 0xfb], ["set", 0, 5, 0xfc]]));
+  cases.push(blobCase("extra zero blob", 18, 100, [["appendZeroBlob"]]));
+  cases.push(blobCase("nonzero last byte", 19, 100, [["set", 0, 131071, 1]]));
+  cases.push(blobCase("nonzero 6-bit tail piece in padding", 20, 100, [["or", 0, 128 * 5, 0x01]]));
+  cases.push(blobCase("nonzero byte right after the data", 21, 100, [["set", 0, 32 * 3 + 1 + (105 - 93), 0x01]]));
+  cases.push(blobCase("data byte changed (still valid)", 22, 100, [["set", 0, 40, 0x3f]]));
+  cases.push(blobCase("nonzero padding in the last blob", 23, 300_000, [["set", 2, 131071, 9]]));
+  return { name: "blobs", source: "node/da/packing.ts packBlobs, unpackBlobs", cases };
+}
+
 // ------------------------------------------------------------------------------------------ main
 
 function main() {
@@ -593,6 +656,7 @@ function main() {
     "ecrecover.json": ecrecoverVectors(),
     "eip712.json": eip712Vectors(),
     "inflate.json": inflateVectors(),
+    "blobs.json": blobVectors(),
   };
   const check = process.argv.includes("--check");
   mkdirSync(OUT, { recursive: true });

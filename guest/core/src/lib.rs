@@ -12,6 +12,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod batch;
+pub mod blob;
 pub mod codec;
 pub mod eip712;
 pub mod hex;

@@ -6,6 +6,7 @@ use crate::json::Json;
 use crate::{field, hex32, hex_bytes, u64_field};
 use rollbook_guest_core::batch::{blob_data_hash, calldata_data_hash, next_batch_chain, BatchHeader, BATCH_CHAIN_GENESIS};
 use rollbook_guest_core::eip712::{tx_hash, Domain, Hasher};
+use rollbook_guest_core::blob::{unpack_blobs, BYTES_PER_BLOB, PAYLOAD_BYTES_PER_BLOB};
 use rollbook_guest_core::hex;
 use rollbook_guest_core::inflate::{inflate, InflateError};
 use rollbook_guest_core::secp256k1::{recover_address, Native};
@@ -48,6 +49,7 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("ecrecover") => check_ecrecover(j),
         Some("eip712") => check_eip712(j),
         Some("inflate") => check_inflate(j),
+        Some("blobs") => check_blobs(j),
         _ if j.get("genesisRoot").is_some() => check_state_vector(j),
         _ if j.get("genesis").is_some() => check_stf_vector(j),
         _ => Err("unknown vector file (no known `name`, `genesisRoot` or `genesis`)".into()),
@@ -554,6 +556,84 @@ pub fn check_inflate(j: &Json) -> R {
         };
         eq(&format!("case {i} ({why})"), got, want)?;
         n += 1;
+    }
+    Ok(n)
+}
+
+// ------------------------------------------------------------------------------------------ blobs
+
+/// node/sim/rng.ts XorShift32 (the generator's data source).
+struct XorShift32(u32);
+
+impl XorShift32 {
+    fn next(&mut self) -> u32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        x
+    }
+}
+
+/// The dense packing of docs/da.md (the inverse of `unpack_blobs`), to rebuild the vectors' blobs.
+fn pack_blobs(data: &[u8]) -> Vec<Vec<u8>> {
+    let n = rollbook_guest_core::blob::blobs_needed(data.len()).expect("vector data fits");
+    let mut payload = vec![0u8; n * PAYLOAD_BYTES_PER_BLOB];
+    payload[0] = 1;
+    payload[1..5].copy_from_slice(&(data.len() as u32).to_be_bytes());
+    payload[5..5 + data.len()].copy_from_slice(data);
+    (0..n)
+        .map(|b| {
+            let mut blob = vec![0u8; BYTES_PER_BLOB];
+            for g in 0..1024 {
+                let i = b * PAYLOAD_BYTES_PER_BLOB + g * 127;
+                let o = g * 128;
+                for j in 0..4 {
+                    blob[o + 32 * j + 1..o + 32 * j + 32].copy_from_slice(&payload[i + 31 * j..i + 31 * j + 31]);
+                }
+                let x = (payload[i + 124] as u32) << 16 | (payload[i + 125] as u32) << 8 | payload[i + 126] as u32;
+                for j in 0..4 {
+                    blob[o + 32 * j] = ((x >> (18 - 6 * j)) & 63) as u8;
+                }
+            }
+            blob
+        })
+        .collect()
+}
+
+/// `test/vectors/guest/blobs.json`: seeded data packed as the node packs it (checked by hash), edited,
+/// and unpacked: the data's keccak256 or the docs/da.md error code.
+pub fn check_blobs(j: &Json) -> R {
+    let mut n = 0;
+    for (i, c) in arr(j, "cases")?.iter().enumerate() {
+        let why = field(c, "why")?.as_str().unwrap_or("");
+        let mut rng = XorShift32(u32::try_from(u64_field(c, "seed")?).map_err(|_| "seed")?);
+        let length = u64_field(c, "length")? as usize;
+        let data: Vec<u8> = (0..length).map(|_| (rng.next() % 256) as u8).collect();
+        let mut blobs = pack_blobs(&data);
+        eq(&format!("case {i} ({why}) blob count"), blobs.len() as u64, u64_field(c, "blobs")?)?;
+        eq(&format!("case {i} ({why}) packing"), keccak256(&blobs.concat()), hex32(field(c, "packedKeccak")?)?)?;
+        for e in arr(c, "edits")? {
+            let e = e.as_array().ok_or("edit is not an array")?;
+            let num = |k: usize| e.get(k).and_then(Json::as_u64).map(|v| v as usize).ok_or("edit argument");
+            match e.first().and_then(Json::as_str) {
+                Some("set") => blobs[num(1)?][num(2)?] = num(3)? as u8,
+                Some("or") => blobs[num(1)?][num(2)?] |= num(3)? as u8,
+                Some("resize") => blobs[num(1)?].resize(num(2)?, 0),
+                Some("appendZeroBlob") => blobs.push(vec![0u8; BYTES_PER_BLOB]),
+                Some("dropBlobs") => blobs.clear(),
+                _ => return Err(format!("case {i}: unknown edit")),
+            }
+        }
+        let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+        let got = unpack_blobs(&refs).map(|d| keccak256(&d)).map_err(|e| e.code().to_string());
+        let want = match c.get("ok") {
+            Some(h) => Ok(hex32(h)?),
+            None => Err(field(c, "error")?.as_str().ok_or("error")?.to_string()),
+        };
+        eq(&format!("case {i} ({why})"), got, want)?;
+        n += 2;
     }
     Ok(n)
 }
