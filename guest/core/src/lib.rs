@@ -19,6 +19,7 @@ pub mod hex;
 pub mod inflate;
 pub mod keccak;
 pub mod l1msg;
+pub mod ptrie;
 pub mod public_values;
 pub mod secp256k1;
 pub mod sha256;

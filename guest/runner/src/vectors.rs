@@ -13,6 +13,7 @@ use rollbook_guest_core::secp256k1::{recover_address, Native};
 use rollbook_guest_core::tx::{Action, Body, Signature, Tx};
 use rollbook_guest_core::keccak::keccak256;
 use rollbook_guest_core::l1msg::{next_queue_hash, L1Message, QUEUE_GENESIS};
+use rollbook_guest_core::ptrie::{PartialTrie, UpdateError};
 use rollbook_guest_core::public_values::{zisk_publics, PublicValues};
 use rollbook_guest_core::trie::{leaf_key, root_of_leaves, verify_proof, Lookup, ProofError, Proven, Witness};
 use rollbook_guest_core::withdrawals::{verify_withdrawal_proof, WithdrawalRecord, WithdrawalTree};
@@ -50,6 +51,7 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("eip712") => check_eip712(j),
         Some("inflate") => check_inflate(j),
         Some("blobs") => check_blobs(j),
+        Some("witness-updates") => check_witness_updates(j, repo_root),
         _ if j.get("genesisRoot").is_some() => check_state_vector(j),
         _ if j.get("genesis").is_some() => check_stf_vector(j),
         _ => Err("unknown vector file (no known `name`, `genesisRoot` or `genesis`)".into()),
@@ -633,6 +635,46 @@ pub fn check_blobs(j: &Json) -> R {
             None => Err(field(c, "error")?.as_str().ok_or("error")?.to_string()),
         };
         eq(&format!("case {i} ({why})"), got, want)?;
+        n += 2;
+    }
+    Ok(n)
+}
+
+// ------------------------------------------------------------------------------------------ witness updates
+
+/// `test/vectors/guest/witness-updates.json`: per batch of the STF vectors, the witness (and stripped
+/// copies of it) updated with the batch's deleted keys and put leaves: the post-state root, or
+/// insufficient (`postRoot: null`) exactly when node/state/witness.ts PartialTrie says so.
+pub fn check_witness_updates(j: &Json, repo_root: &Path) -> R {
+    // the replayed STF files must be the ones the vectors were made from
+    if let Some(Json::Obj(files)) = j.get("stfFileKeccak") {
+        for (f, h) in files {
+            let text = std::fs::read(repo_root.join("test/vectors/stf").join(f)).map_err(|e| format!("{f}: {e}"))?;
+            if keccak256(&text) != hex32(h)? {
+                return Err(format!("stale: test/vectors/stf/{f} changed; rerun npx node guest/vectors-gen/witness-updates.ts"));
+            }
+        }
+    }
+    let mut n = 0;
+    for (i, c) in arr(j, "cases")?.iter().enumerate() {
+        let what = format!("case {i} ({} batch {})", field(c, "source")?.as_str().unwrap_or(""), u64_field(c, "batch")?);
+        let bytes = hex_bytes(field(c, "witness")?)?;
+        let w = Witness::parse(&bytes).map_err(|e| format!("{what}: witness {e:?}"))?;
+        eq(&format!("{what} witness root"), w.root(), hex32(field(c, "preRoot")?)?)?;
+        let mut t = PartialTrie::from_witness(&w);
+        let mut res = Ok(());
+        for k in arr(c, "dels")? {
+            res = res.and_then(|_| t.delete(&hex_bytes(k).unwrap_or_default()));
+        }
+        for e in arr(c, "puts")? {
+            res = res.and_then(|_| t.put(&hex_bytes(e).unwrap_or_default()));
+        }
+        let got = res.map(|_| t.root());
+        let want = match field(c, "postRoot")? {
+            Json::Null => Err(UpdateError::InsufficientWitness),
+            h => Ok(hex32(h)?),
+        };
+        eq(&format!("{what} post root"), got, want)?;
         n += 2;
     }
     Ok(n)
