@@ -125,7 +125,7 @@ let nextLogEpoch = 1;
 export class ChangeLog {
   /** Orders added, changed or moved, and orders whose FIFO predecessor changed (each object once). */
   readonly orders: Order[] = [];
-  /** Removed orders: id, owner, clientId per removal. */
+  /** Removed orders: id, owner, clientId, expiry per removal. */
   readonly removed: number[] = [];
   /** Levels whose count, total, head, tail or existence changed, as positions: price for bids, -price-1 for asks. */
   readonly levels: number[] = [];
@@ -157,7 +157,7 @@ export class ChangeLog {
   }
 
   removal(o: Order): void {
-    this.removed.push(o.id, o.owner, o.clientId);
+    this.removed.push(o.id, o.owner, o.clientId, o.expiry);
   }
 
   /**

@@ -8,7 +8,18 @@
 // results are written into caller-owned, reusable `BookResult` objects.
 
 import { BookSide, ChangeLog, NumMap, Order, OwnerIndex, PriceLevel, type RestingOrder } from "./book.ts";
+import { UnprovenReadError } from "./errors.ts";
 import { MAX_AMOUNT, SelfTradePrevention, Side, TimeInForce } from "./types.ts";
+
+/**
+ * Stateless execution (docs/stf.md "Witness for stateless execution"): how a partial book proves what it
+ * does not hold. `order` / `client` are called when a lookup by order id / (owner, client id) finds nothing
+ * and must throw UnprovenReadError unless the witness proves the answer.
+ */
+export interface BookProof {
+  order(id: number): void;
+  client(owner: number, clientId: number): void;
+}
 
 export type { RestingOrder } from "./book.ts";
 
@@ -209,6 +220,9 @@ export class OrderBook {
   private readonly clients: (Map<number, Order> | undefined)[] = [];
   private readonly orderPool: Order[] = [];
   private log: ChangeLog | null = null;
+  /** Stateless execution only: proofs for misses and completeness (null in a full book). */
+  private proof: BookProof | null = null;
+  private gaps = 0;
 
   constructor() {
     const levelPool: PriceLevel[] = [];
@@ -277,13 +291,39 @@ export class OrderBook {
 
   /** The resting order with this id, or undefined. */
   getOrder(id: number): RestingOrder | undefined {
-    return this.byId.get(id);
+    const o = this.byId.get(id);
+    if (o === undefined && this.proof !== null) this.proof.order(id);
+    return o;
   }
 
   /** The owner's resting order with this non-zero client id, or undefined. */
   findByClientId(owner: number, clientId: number): RestingOrder | undefined {
     if (clientId === 0) return undefined;
-    return this.clients[owner]?.get(clientId);
+    const o = this.clients[owner]?.get(clientId);
+    if (o === undefined && this.proof !== null) this.proof.client(owner, clientId);
+    return o;
+  }
+
+  // ------------------------------------------------------------------ partial books (stateless execution)
+
+  /**
+   * @internal Make this a partial book rebuilt from a witness: misses are checked by `proof`, cancelAll
+   * requires every order of the owner to be present, and gaps (insertGap) mark unproven queue positions.
+   */
+  setProof(proof: BookProof): void {
+    this.proof = proof;
+  }
+
+  /**
+   * @internal Put a gap marker at `price` on `side`, queued by `priority` among the restored orders: a
+   * place in the queue (or a whole level) the witness does not prove. Any walk that reaches it (matching,
+   * post-only / amend cross checks, FOK checks, `orders()`) throws UnprovenReadError. A gap is an order
+   * with a negative id that is always expired (expiry -1), so the walks test for it only on their expired
+   * branch; it is in no index and never reported.
+   */
+  insertGap(side: Side, price: number, priority: number): void {
+    const o = this.alloc(-++this.gaps, -1, side, price, 1, -1, 0, priority);
+    (side === Side.BUY ? this.bids : this.asks).levelAt(price).insertByPriority(o);
   }
 
   /** Number of resting orders of `owner`. */
@@ -374,11 +414,18 @@ export class OrderBook {
    * price first; FIFO within a level.
    */
   *orders(): IterableIterator<RestingOrder> {
-    for (const side of [this.bids, this.asks]) {
+    yield* this.sideOrders(Side.BUY);
+    yield* this.sideOrders(Side.SELL);
+  }
+
+  /** The resting orders of one side, best price first, FIFO within a level. */
+  *sideOrders(s: Side): IterableIterator<RestingOrder> {
+    for (const side of [s === Side.BUY ? this.bids : this.asks]) {
       const levels = side.levels;
       for (let i = levels.length - 1; i >= 0; i--) {
         for (let o = levels[i].head; o !== null; ) {
           const next: Order | null = o.next;
+          if (o.id < 0) throw gapError(o);
           yield o;
           o = next;
         }
@@ -443,6 +490,7 @@ export class OrderBook {
       while (m !== null) {
         const next: Order | null = m.next;
         if (m.expiry !== 0 && m.expiry <= now) {
+          if (m.id < 0) throw gapError(m);
           r.push(MakerEventKind.EXPIRED, m, m.size).remaining = 0;
           this.remove(m, opp);
         } else if (m.owner === owner) {
@@ -534,6 +582,9 @@ export class OrderBook {
     r.reset();
     r.status = BookStatus.REMOVED;
     const mine = this.sortedOrdersOf(owner);
+    if (this.proof !== null && mine.length !== this.owners.count(owner)) {
+      throw new UnprovenReadError(`witness: ${this.owners.count(owner) - mine.length} orders of owner ${owner} missing`);
+    }
     for (let i = 0; i < mine.length; i++) {
       const o = mine[i];
       r.push(MakerEventKind.CANCELLED, o, o.size).remaining = 0;
@@ -652,6 +703,7 @@ export class OrderBook {
       if (isBuy ? l.price > price : l.price < price) return false;
       for (let m = l.head; m !== null; m = m.next) {
         if (m.expiry === 0 || m.expiry > now) return true;
+        if (m.id < 0) throw gapError(m);
       }
     }
     return false;
@@ -684,7 +736,10 @@ export class OrderBook {
       const l = levels[i];
       if (isBuy ? l.price > price : l.price < price) return false;
       for (let m = l.head; m !== null; m = m.next) {
-        if (m.expiry !== 0 && m.expiry <= now) continue;
+        if (m.expiry !== 0 && m.expiry <= now) {
+          if (m.id < 0) throw gapError(m);
+          continue;
+        }
         if (m.owner === owner) {
           if (stp === SelfTradePrevention.EXPIRE_MAKER) continue;
           return false;
@@ -752,6 +807,10 @@ export class OrderBook {
     if (this.log !== null) this.log.removal(o);
     this.orderPool.push(o);
   }
+}
+
+function gapError(o: Order): UnprovenReadError {
+  return new UnprovenReadError(`witness: an unproven part of the ${o.side === Side.BUY ? "bid" : "ask"} queue at price ${o.price} is needed`);
 }
 
 function byPriority(a: Order, b: Order): number {

@@ -75,3 +75,12 @@ export const ERROR_NAME: Record<number, string> = Object.fromEntries(
 export function isRejection(code: number): boolean {
   return code >= 1 && code <= 9;
 }
+
+/**
+ * Stateless execution only (docs/stf.md "Witness for stateless execution"): the STF read something its
+ * partial state cannot prove (a hidden part of a book queue, an order, account, market, asset or client id
+ * neither present nor proven absent). The witness executor rejects the witness; a full node never throws it.
+ */
+export class UnprovenReadError extends Error {
+  override readonly name = "UnprovenReadError";
+}

@@ -1,8 +1,9 @@
 // Market data derived from STF receipts: best bid/ask, depth by price level, recent trades and OHLCV
 // candles bucketed by L1 timestamp. A consumer of `BatchResult`s (outside the pure STF core): the RPC
 // feeds it every applied batch (soft or derived) and serves its views. It can be bootstrapped from a state
-// snapshot (`fromState`) and then follows receipts only. Levels include lazily expired orders, exactly
-// like the book itself, until a receipt reports their removal.
+// snapshot (`fromState`) and then follows receipts only. Expired orders leave the levels in the batch whose
+// clock passes their expiry (docs/stf.md "Expiry (eager)"): by the sweep's EXPIRED updates, or, for orders
+// the sweep left for later batches, by the batch result's `expiredUnswept` list.
 
 import type { ClobState } from "./state.ts";
 import type { OrderUpdate } from "./receipts.ts";
@@ -131,6 +132,7 @@ export class MarketData {
     for (const [id, m] of state.markets) {
       const v = md.view(id);
       for (const o of m.book.orders()) {
+        if (o.expiry !== 0 && o.expiry <= state.timestamp) continue; // expired, not yet swept
         v.side(o.side).add(o.price, o.size, 1);
         md.orders.set(o.id, { market: id, side: o.side, price: o.price, remaining: o.size });
       }
@@ -151,6 +153,7 @@ export class MarketData {
   /** Consume one applied batch's receipts (in batch order). */
   applyBatch(header: { index: number; timestamp: number }, res: BatchResult): void {
     this.batchIndex = header.index;
+    for (const u of res.receipts.expired()) this.update(u);
     for (const r of res.receipts.l1()) for (const u of r.orders) this.update(u);
     for (const r of res.receipts.txs()) {
       for (const f of r.fills) {
@@ -162,6 +165,15 @@ export class MarketData {
       }
       for (const u of r.orders) this.update(u);
     }
+    for (const e of res.expiredUnswept ?? []) this.drop(e.orderId);
+  }
+
+  /** An order no longer shown (expired, its removal reported by a later batch). */
+  private drop(orderId: number): void {
+    const prev = this.orders.get(orderId);
+    if (prev === undefined) return;
+    this.view(prev.market).side(prev.side).add(prev.price, -prev.remaining, -1);
+    this.orders.delete(orderId);
   }
 
   private update(u: OrderUpdate): void {

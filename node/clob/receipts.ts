@@ -156,6 +156,11 @@ export class ReceiptLog {
   l1Count = 0;
   fillCount = 0;
   updateCount = 0;
+  /**
+   * Order updates [0, expiredCount) are the batch's expiry sweep (docs/stf.md "Expiry (eager)"): EXPIRED
+   * updates of the orders it removed, before every L1 message's and transaction's updates.
+   */
+  expiredCount = 0;
   private txRows: Float64Array;
   private l1Rows: Float64Array = new Float64Array(16 * L1);
   private fillRows: Float64Array;
@@ -193,6 +198,7 @@ export class ReceiptLog {
     this.l1Count = 0;
     this.fillCount = 0;
     this.updateCount = 0;
+    this.expiredCount = 0;
     this.txAccountText.clear();
   }
 
@@ -321,6 +327,11 @@ export class ReceiptLog {
     return out;
   }
 
+  /** The expiry sweep's order updates (status EXPIRED), in sweep order. */
+  expired(): OrderUpdate[] {
+    return this.updates(0, this.expiredCount);
+  }
+
   /** All L1 message receipts, in queue order. */
   l1(): L1Receipt[] {
     const out: L1Receipt[] = [];
@@ -382,7 +393,8 @@ export class ReceiptLog {
   // ------------------------------------------------------------------------------------ bytes (the store)
 
   /**
-   * Binary form: a 32-byte header (u32 LE: version, l1, tx, fill and update counts, string count), the
+   * Binary form: a 32-byte header (u32 LE: version, l1, tx, fill and update counts, string count, expiry
+   * sweep update count, 0), the
    * rows as float64 LE (L1, tx, fill, update rows), the u32 string index of each tx account, fill taker and
    * maker and update account, then the distinct strings (u16 byte length, UTF-8).
    */
@@ -417,7 +429,7 @@ export class ReceiptLog {
     for (const s of sections) rowBytes += s.byteLength;
     const out = Buffer.allocUnsafe(HEADER + rowBytes + refs.byteLength + stringBytes);
     out.fill(0, 0, HEADER);
-    for (const [j, v] of [VERSION, this.l1Count, this.txCount, this.fillCount, this.updateCount, strings.length].entries()) {
+    for (const [j, v] of [VERSION, this.l1Count, this.txCount, this.fillCount, this.updateCount, strings.length, this.expiredCount].entries()) {
       out.writeUInt32LE(v, 4 * j);
     }
     let off = HEADER;
@@ -447,7 +459,8 @@ export class ReceiptLog {
     if (b.length < HEADER) fail("shorter than its header");
     const version = b.readUInt32LE(0);
     if (version !== VERSION) fail(`unknown version ${version}`);
-    const [l1Count, txCount, fillCount, updateCount, stringCount] = [1, 2, 3, 4, 5].map((j) => b.readUInt32LE(4 * j));
+    const [l1Count, txCount, fillCount, updateCount, stringCount, expiredCount] = [1, 2, 3, 4, 5, 6].map((j) => b.readUInt32LE(4 * j));
+    if (expiredCount > updateCount) fail("expired range out of bounds");
     const refCount = txCount + 2 * fillCount + updateCount;
     const fixed = HEADER + 8 * (l1Count * L1 + txCount * TX + fillCount * FILL + updateCount * UPD) + 4 * refCount;
     if (b.length < fixed) fail("truncated rows");
@@ -501,6 +514,7 @@ export class ReceiptLog {
     log.txCount = txCount;
     log.fillCount = fillCount;
     log.updateCount = updateCount;
+    log.expiredCount = expiredCount;
     return log;
   }
 }

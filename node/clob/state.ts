@@ -5,6 +5,7 @@
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { OrderBook, type RestingOrder } from "./engine.ts";
+import { ExpiryHeap, type ExpiryIndex } from "./expiry.ts";
 import { isAddress } from "./eip712.ts";
 import type { Address, Eip712Domain, MarketParams } from "./types.ts";
 
@@ -287,6 +288,20 @@ export class DirtySet {
   }
 }
 
+/** A map whose misses are reported to `onMiss` (which may throw): partial states of stateless execution. */
+class CheckedMap<K, V> extends Map<K, V> {
+  private readonly onMiss: (key: K) => void;
+  constructor(entries: Iterable<readonly [K, V]>, onMiss: (key: K) => void) {
+    super(entries);
+    this.onMiss = onMiss;
+  }
+  override get(key: K): V | undefined {
+    const v = super.get(key);
+    if (v === undefined) this.onMiss(key);
+    return v;
+  }
+}
+
 /** The global counters of a state. */
 export type Counters = Pick<ClobState, "batchIndex" | "timestamp" | "l1MessagesConsumed" | "nextOrderId" | "nextPriority" | "nextWithdrawalId">;
 
@@ -317,9 +332,33 @@ export class ClobState {
   readonly balances = new BalanceTable();
 
   readonly dirty = new DirtySet();
+  /**
+   * Every resting order with `expiry != 0` by (expiry, id) (docs/stf.md "Expiry (eager)"). A stateless
+   * executor replaces it with one read from its witness.
+   */
+  expiries: ExpiryIndex = new ExpiryHeap((m, id) => this.markets.get(m)?.book.getOrder(id) !== undefined);
 
   constructor(config: ChainConfig) {
     this.config = config;
+  }
+
+  /**
+   * Stateless execution (docs/stf.md "Witness for stateless execution"): from now on a lookup of a market,
+   * an asset or an account address that finds nothing calls the matching `check`, which throws unless the
+   * witness proves the key absent. A full node never calls this.
+   */
+  guardLookups(check: { market(id: number): void; asset(id: number): void; account(address: string): void }): void {
+    const w = this as { -readonly [K in "markets" | "assets" | "accountIndex"]: ClobState[K] };
+    w.markets = new CheckedMap(this.markets, check.market);
+    w.assets = new CheckedMap(this.assets, check.asset);
+    w.accountIndex = new CheckedMap(this.accountIndex, check.account);
+  }
+
+  /** Put every resting order with an expiry into `expiries` (after restoring books). */
+  indexExpiries(): void {
+    for (const id of this.marketIds()) {
+      for (const o of this.markets.get(id)!.book.orders()) if (o.expiry !== 0) this.expiries.add(o.expiry, o.id, id);
+    }
   }
 
   /** Set the global counters from another state or a GLOBALS leaf (state reconstruction). */
@@ -414,6 +453,7 @@ export function cloneState(src: ClobState): ClobState {
     for (const [asset, av, lk] of a.balances()) c.setBalance(asset, av, lk);
   }
   copyDirty(src.dirty, s);
+  s.indexExpiries();
   return s;
 }
 
@@ -643,6 +683,7 @@ export function deserializeState(bytes: Uint8Array): ClobState {
     s.markets.set(id, m);
   }
   if (r.pos !== bytes.length) throw new Error("trailing bytes");
+  s.indexExpiries();
   return s;
 }
 

@@ -18,7 +18,8 @@ import {
   type RestingOrder,
 } from "./engine.ts";
 import { domainSeparator, isAddress, isCanonicalSignature, isWellFormed, recoverAddress, txSigningHash } from "./eip712.ts";
-import { ErrorCode } from "./errors.ts";
+import { ErrorCode, UnprovenReadError } from "./errors.ts";
+import { type ExpiryEntry, ExpiryHeap, MAX_EXPIRIES_PER_BATCH } from "./expiry.ts";
 import { CancelReason, OrderStatus, ReceiptLog, ReceiptStatus } from "./receipts.ts";
 import { type Account, ClobState, MAX_OPEN_ORDERS_PER_MARKET, Market, cloneState } from "./state.ts";
 import {
@@ -67,9 +68,15 @@ export interface Withdrawal {
 }
 
 export interface BatchResult {
-  /** Receipts of the L1 messages and transactions (empty with `receipts: "none"`). */
+  /** Receipts of the expiry sweep, L1 messages and transactions (empty with `receipts: "none"`). */
   receipts: ReceiptLog;
   withdrawals: Withdrawal[];
+  /**
+   * Orders that are expired (`expiry <= now`) but still rest because the sweep reached
+   * MAX_EXPIRIES_PER_BATCH (docs/stf.md "Expiry (eager)"): they never match, and market data must not show
+   * them. Empty unless the sweep spilled (and always empty in a stateless executor).
+   */
+  expiredUnswept: ExpiryEntry[];
 }
 
 /** What admission learned about a tx. */
@@ -275,6 +282,8 @@ export class BatchExecutor {
   private outWithdrawalId = -1;
   private outAmount = 0;
   private readonly withdrawals: Withdrawal[] = [];
+  /** The expiry sweep left due orders for later batches. */
+  private spilled = false;
   private readonly br = new BookResult();
   private readonly inc: IncomingOrder = {
     id: 0, owner: 0, side: Side.BUY, tif: TimeInForce.GTC, price: 0, size: 0,
@@ -308,11 +317,47 @@ export class BatchExecutor {
     state.batchIndex = header.index;
     state.timestamp = header.timestamp;
     state.dirty.globals = true;
+    this.sweepExpired();
     for (const m of l1Messages) this.applyL1(m);
   }
 
   finish(): BatchResult {
-    return { receipts: this.receipts, withdrawals: this.withdrawals };
+    const ex = this.state.expiries;
+    const expiredUnswept = this.spilled && ex instanceof ExpiryHeap ? ex.due(this.now) : [];
+    return { receipts: this.receipts, withdrawals: this.withdrawals, expiredUnswept };
+  }
+
+  /**
+   * docs/stf.md "Expiry (eager)": before the batch's L1 messages, remove the first MAX_EXPIRIES_PER_BATCH
+   * orders of the expiry index with `expiry <= now`, ascending (expiry, id), each as a cancel reporting
+   * EXPIRED. The rest (if any) stay resting until later batches sweep them; meanwhile matching removes them
+   * on contact and never trades with them.
+   */
+  private sweepExpired(): void {
+    const st = this.state;
+    const due = st.expiries.takeDue(this.now, MAX_EXPIRIES_PER_BATCH);
+    for (let i = 0; i < due.length; i++) {
+      const e = due[i];
+      const m = st.markets.get(e.market);
+      const o = m?.book.getOrder(e.orderId);
+      if (m === undefined || o === undefined || o.expiry !== e.expiry) throw new InvariantError("expiry index names no resting order");
+      this.cancelOne(m, o, CancelReason.NONE);
+    }
+    this.receipts.expiredCount = this.receipts.updateCount;
+    if (due.length === MAX_EXPIRIES_PER_BATCH) {
+      const next = st.expiries.peek();
+      this.spilled = next !== undefined && next.expiry <= this.now;
+    }
+  }
+
+  /**
+   * The account with dense index `i`. Always present in a full state; a stateless executor's partial state
+   * has holes where the witness holds no ACCOUNT leaf.
+   */
+  private accountAt(i: number): Account {
+    const a = this.state.accounts[i];
+    if (a === undefined) throw new UnprovenReadError(`witness: account ${i} is needed but not in the witness`);
+    return a;
   }
 
   // ------------------------------------------------------------------------------------ balances
@@ -470,11 +515,11 @@ export class BatchExecutor {
    */
   private relockBuys(m: Market, old: MarketParams): void {
     const ids: number[] = [];
-    for (const o of m.book.orders()) if (o.side === Side.BUY) ids.push(o.id);
+    for (const o of m.book.sideOrders(Side.BUY)) ids.push(o.id);
     const quote = m.params.quoteAsset;
     for (const id of ids) {
       const o = m.book.getOrder(id)!;
-      const a = this.state.accounts[o.owner];
+      const a = this.accountAt(o.owner);
       const before = orderLock(Side.BUY, o.price, o.size, old);
       const after = orderLock(Side.BUY, o.price, o.size, m.params);
       if (after >= 0 && after <= before) {
@@ -649,7 +694,10 @@ export class BatchExecutor {
     // Taker remainder that did not rest: release its lock.
     const gone = tx.size - res.filled - res.rested;
     if (gone > 0) this.unlock(a, lockAsset, isBuy ? gone * unit : gone * p.lotSize);
-    if (res.rested > 0) st.dirty.orders.add(orderId, m.id);
+    if (res.rested > 0) {
+      st.dirty.orders.add(orderId, m.id);
+      if (tx.expiry !== 0) st.expiries.add(tx.expiry, orderId, m.id);
+    }
 
     let status: OrderStatus;
     let size: number;
@@ -684,7 +732,7 @@ export class BatchExecutor {
     const st = this.state;
     for (let i = 0; i < res.eventCount; i++) {
       const e = res.events[i];
-      const owner = st.accounts[e.owner];
+      const owner = this.accountAt(e.owner);
       st.dirty.orders.add(e.orderId, m.id);
       switch (e.kind) {
         case MakerEventKind.FILL: {
@@ -771,7 +819,7 @@ export class BatchExecutor {
     // Fee account: taker fee + maker fee (a rebate is negative; per fill tFee >= |rebate|).
     const feeNet = tFee + mFee;
     if (feeNet < 0) throw new InvariantError("negative fee net");
-    const fa = this.state.feeAccount;
+    const fa = this.accountAt(0);
     this.credit(fa, quote, feeNet);
     if (this.keepReceipts) this.receipts.pushFill(m.id, price, q, takerOrderId, e.orderId, taker.index, maker.index, takerSide, notional, tFee, mFee);
   }
@@ -779,7 +827,7 @@ export class BatchExecutor {
   private cancelOne(m: Market, o: RestingOrder, reason: CancelReason): void {
     const snap = copyOrder(o);
     m.book.cancel(snap.id);
-    const a = this.state.accounts[snap.owner];
+    const a = this.accountAt(snap.owner);
     this.releaseOrder(m, a, snap.side, snap.price, snap.size);
     this.state.dirty.orders.add(snap.id, m.id);
     const expired = snap.expiry !== 0 && snap.expiry <= this.now;

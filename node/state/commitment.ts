@@ -209,7 +209,7 @@ export function stateFromLeaves(leaves: Iterable<Uint8Array>, partial = false): 
         orders.push(d.v);
         break;
       default:
-        break; // LEVEL and CLIENT leaves are derived indexes
+        break; // LEVEL, CLIENT and EXPIRY leaves are derived indexes
     }
   }
   if (g === undefined) throw new Error("state: no globals leaf");
@@ -257,6 +257,7 @@ export function stateFromLeaves(leaves: Iterable<Uint8Array>, partial = false): 
       }
     }
   }
+  if (!partial) s.indexExpiries();
   s.dirty.clear();
   return s;
 }

@@ -22,9 +22,11 @@ import {
   accountKey,
   assetKey,
   clientKey,
+  expiryKey,
   encodeAccount,
   encodeAsset,
   encodeClient,
+  encodeExpiry,
   encodeGlobals,
   encodeLevel,
   encodeMarket,
@@ -182,6 +184,9 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
     if (post !== undefined && post.clientId !== 0 && !(pre !== undefined && pre.clientId === post.clientId)) {
       puts.push(encodeClient({ market: m, owner: post.owner, clientId: post.clientId, orderId: id }));
     }
+    // Expiry index: an order's expiry never changes, so its entry appears and disappears with the order.
+    if (pre !== undefined && post === undefined && pre.expiry !== 0) dels.push(expiryKey(pre.expiry, id));
+    if (post !== undefined && pre === undefined && post.expiry !== 0) puts.push(encodeExpiry({ expiry: post.expiry, orderId: id, market: m }));
     if (post === undefined) dels.push(orderKey(id));
   }
 
@@ -403,6 +408,7 @@ export function* allLeaves(state: ClobState): Generator<Uint8Array> {
       if (mm === undefined) open.set(o.owner, (mm = new Map()));
       mm.set(m, (mm.get(m) ?? 0) + 1);
       if (o.clientId !== 0) yield encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: o.id });
+      if (o.expiry !== 0) yield encodeExpiry({ expiry: o.expiry, orderId: o.id, market: m });
       const sameLevel = lv !== null && lv.side === o.side && lv.price === o.price;
       if (!sameLevel) {
         yield* flushLevel(lv !== null && lv.side === o.side ? o.price : NONE);
@@ -424,7 +430,7 @@ export function* allLeaves(state: ClobState): Generator<Uint8Array> {
   }
 }
 
-export { accountKey, assetKey, globalsKey, levelKey, marketKey, orderKey, clientKey };
+export { accountKey, assetKey, globalsKey, levelKey, marketKey, orderKey, clientKey, expiryKey };
 
 /** Every put of a Derived, whichever form it is in. */
 export function* allPuts(d: Derived): Generator<Uint8Array> {

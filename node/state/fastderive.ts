@@ -21,11 +21,13 @@ import {
   clientKey,
   encodeAsset,
   encodeClient,
+  encodeExpiry,
   encodeGlobals,
   encodeLevel,
   encodeMarket,
   encodeAccountFrom,
   encodeOrderFields,
+  expiryKey,
   levelKey,
   orderKey,
 } from "./leaves.ts";
@@ -151,12 +153,13 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
 
     // Removals recorded by the engine: delete the committed orders (and their client ids).
     const rm = log.removed;
-    for (let k = 0; k < rm.length; k += 3) {
+    for (let k = 0; k < rm.length; k += 4) {
       const id = rm[k];
       if (id >= committed) continue; // created and gone within the batch
       removed.push(id);
       dels.push(orderKey(id));
       if (rm[k + 2] !== 0) dels.push(clientKey(m, rm[k + 1], rm[k + 2]));
+      if (rm[k + 3] !== 0) dels.push(expiryKey(rm[k + 3], id));
       noteOwner(rm[k + 1], m);
     }
     // Listed orders: re-encode the ones resting now (an object may have been recycled into a new order;
@@ -170,6 +173,7 @@ function fastDeriveIn(state: ClobState, sh: Shadow): Derived {
       if (id >= committed) {
         noteOwner(o.owner, m);
         if (o.clientId !== 0) emit(encodeClient({ market: m, owner: o.owner, clientId: o.clientId, orderId: id }));
+        if (o.expiry !== 0) emit(encodeExpiry({ expiry: o.expiry, orderId: id, market: m }));
       }
     }
 

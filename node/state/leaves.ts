@@ -5,14 +5,14 @@
 import { readMarketParams, type BalanceTable } from "../clob/state.ts";
 import type { Address, MarketParams } from "../clob/types.ts";
 
-export const Tag = { GLOBALS: 1, ASSET: 2, MARKET: 3, ACCOUNT: 4, ORDER: 5, LEVEL: 6, CLIENT: 7 } as const;
+export const Tag = { GLOBALS: 1, ASSET: 2, MARKET: 3, ACCOUNT: 4, ORDER: 5, LEVEL: 6, CLIENT: 7, EXPIRY: 8 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 
-const KEY_LEN = [-1, 1, 5, 5, 21, 9, 14, 17];
+const KEY_LEN = [-1, 1, 5, 5, 21, 9, 14, 17, 17];
 
 /** Length of the key part (tag included) of a leaf with this tag; -1 for an unknown tag. */
 export function keyLen(tag: number): number {
-  return tag >= 1 && tag <= 7 ? KEY_LEN[tag] : -1;
+  return tag >= 1 && tag <= 8 ? KEY_LEN[tag] : -1;
 }
 
 /** Price / pointer sentinel "none" (encoded 0xff * 8). */
@@ -79,6 +79,12 @@ export interface ClientLeaf {
   owner: number;
   clientId: number;
   orderId: number;
+}
+/** Expiry index entry (docs/stf.md "Expiry (eager)"): a resting order with `expiry != 0`, keyed by (expiry, id). */
+export interface ExpiryLeaf {
+  expiry: number;
+  orderId: number;
+  market: number;
 }
 
 // ---- writer / reader ----
@@ -334,6 +340,9 @@ export function levelKey(market: number, side: number, price: number): Uint8Arra
 export function clientKey(market: number, owner: number, clientId: number): Uint8Array {
   return WK(17).u8(Tag.CLIENT).u32(market).u32(owner).u64(clientId).done();
 }
+export function expiryKey(expiry: number, orderId: number): Uint8Array {
+  return WK(17).u8(Tag.EXPIRY).u64(expiry).u64(orderId).done();
+}
 
 // ---- encoders ----
 
@@ -445,6 +454,9 @@ export function encodeLevel(l: LevelLeaf): Uint8Array {
 export function encodeClient(c: ClientLeaf): Uint8Array {
   return WL(25).u8(Tag.CLIENT).u32(c.market).u32(c.owner).u64(c.clientId).u64(c.orderId).done();
 }
+export function encodeExpiry(e: ExpiryLeaf): Uint8Array {
+  return WL(21).u8(Tag.EXPIRY).u64(e.expiry).u64(e.orderId).u32(e.market).done();
+}
 
 // ---- decoders ----
 
@@ -455,7 +467,8 @@ export type DecodedLeaf =
   | { tag: typeof Tag.ACCOUNT; v: AccountLeaf }
   | { tag: typeof Tag.ORDER; v: OrderLeaf }
   | { tag: typeof Tag.LEVEL; v: LevelLeaf }
-  | { tag: typeof Tag.CLIENT; v: ClientLeaf };
+  | { tag: typeof Tag.CLIENT; v: ClientLeaf }
+  | { tag: typeof Tag.EXPIRY; v: ExpiryLeaf };
 
 export function decodeLeaf(b: Uint8Array): DecodedLeaf {
   const r = new R(b);
@@ -535,6 +548,9 @@ export function decodeLeaf(b: Uint8Array): DecodedLeaf {
       break;
     case Tag.CLIENT:
       out = { tag, v: { market: r.u32(), owner: r.u32(), clientId: r.u64(), orderId: r.u64() } };
+      break;
+    case Tag.EXPIRY:
+      out = { tag, v: { expiry: r.u64(), orderId: r.u64(), market: r.u32() } };
       break;
     default:
       throw new Error(`leaf: unknown tag ${tag}`);

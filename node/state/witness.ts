@@ -12,8 +12,15 @@
 //
 // verifyWitness() re-executes the batch from the witness alone: it rebuilds a partial ClobState from the
 // witness leaves, runs the real STF on it, derives the leaf changes with the same code the node uses
-// (derive.ts) and applies them to the pruned trie; the resulting root must equal the node's post root.
+// (derive.ts) and applies them to the pruned trie. Every read of the STF and of the derivation is proven
+// by the witness, present or absent (docs/stf.md "Witness for stateless execution"): lookups that miss
+// check the pruned trie, unproven stretches of book queues are gaps that throw when a walk reaches them,
+// and the expiry sweep reads the EXPIRY leaves in key order from the pruned trie. So it returns the true
+// post-state root or throws a WitnessError with a stable code, never a wrong root.
 
+import type { OrderBook } from "../clob/engine.ts";
+import { UnprovenReadError } from "../clob/errors.ts";
+import type { ExpiryEntry, ExpiryIndex } from "../clob/expiry.ts";
 import { type ClobState } from "../clob/state.ts";
 import { type ApplyOptions, type Batch, BatchExecutor, type BatchResult } from "../clob/stf.ts";
 import { type L1Message, L1MessageKind, Side, type Tx, TxKind } from "../clob/types.ts";
@@ -31,8 +38,10 @@ import {
   assetKey,
   clientKey,
   decodeLeaf,
+  expiryKey,
   globalsKey,
   keyLen,
+  levelKey,
   marketKey,
   orderKey,
 } from "./leaves.ts";
@@ -160,6 +169,21 @@ export class PartialTrie {
       if (child.t !== 2) break;
       if (k === 0) this.root = child;
       else stack[k - 1].n.c[stack[k - 1].i] = child;
+    }
+  }
+
+  /**
+   * What the trie says about `key`: its leaf (present), null (proven absent: the path ends in EMPTY or in
+   * another key's leaf) or undefined (an opaque HASH on the path: not proven either way).
+   */
+  lookup(key: Uint8Array): Uint8Array | null | undefined {
+    const kp = keyPath(key);
+    let n = this.root;
+    for (let depth = 0; ; depth++) {
+      if (n.t === 0) return null;
+      if (n.t === 1) return undefined;
+      if (n.t === 2) return eq32(n.kp, kp) ? n.enc : null;
+      n = n.c[digitAt(kp, 0, depth)];
     }
   }
 
@@ -326,6 +350,8 @@ function txReadKeys(state: ClobState, tx: Tx, now: number, out: Uint8Array[]): v
         for (; done < levels.length; done++) {
           const lvl = levels[done];
           if (side === Side.BUY ? lvl.price > price : lvl.price < price) return;
+          // The level's leaf proves where its queue starts and ends and which level follows.
+          out.push(levelKey(t.market, opp, lvl.price));
           for (const o of m.book.levelOrders(opp as Side, lvl.price)) {
             out.push(orderKey(o.id));
             // Expired orders are skipped (or removed) by the book; self orders may stop it: neither counts.
@@ -350,8 +376,8 @@ function l1ReadKeys(state: ClobState, msg: L1Message, out: Uint8Array[]): void {
     // and their owners are read.
     const mk = state.markets.get(m.market);
     if (msg.kind === L1MessageKind.SET_MARKET && mk !== undefined) {
-      for (const o of mk.book.orders()) {
-        if (o.side !== Side.BUY) continue;
+      for (const l of mk.book.depth(Side.BUY, Infinity)) out.push(levelKey(m.market, Side.BUY, l.price));
+      for (const o of mk.book.sideOrders(Side.BUY)) {
         out.push(orderKey(o.id));
         const a = state.accounts[o.owner];
         if (a !== undefined) out.push(accountKey(a.address));
@@ -375,6 +401,12 @@ export function applyBatchRecording(
   const l1Keys: Uint8Array[] = [globalsKey()];
   for (const m of l1Messages) l1ReadKeys(state, m, l1Keys);
   const ex = new BatchExecutor(state, batch, l1Messages, options);
+  // The expiry sweep (in the constructor) read the index in key order from its start up to the first
+  // entry it did not take: that entry's path and the index's leftmost path prove it (the entries it took,
+  // and any that left later, are deletions, whose paths the witness holds anyway).
+  l1Keys.push(expiryKey(0, 0));
+  const next = state.expiries.peek();
+  if (next !== undefined) l1Keys.push(expiryKey(next.expiry, next.orderId));
   const reads: Uint8Array[][] = [l1Keys];
   for (const tx of batch.txs) {
     const keys: Uint8Array[] = [];
@@ -503,7 +535,208 @@ export function buildWitness(trie: Trie, reads: Uint8Array[][], derived: Derived
 
 // ---- stateless verification ----
 
-function witnessPreView(leaves: Uint8Array[]): PreView {
+/** Stable codes of a rejected witness (docs/stf.md "Witness for stateless execution"). */
+export const WitnessErrorCode = {
+  /** The bytes are not a witness: truncated, bad node tag, bad leaf, a leaf off its key path, trailing bytes. */
+  MALFORMED: "WITNESS_MALFORMED",
+  /** The witness does not hash to the pre-state root. */
+  ROOT_MISMATCH: "WITNESS_ROOT_MISMATCH",
+  /** The batch reads or writes something the witness does not prove (present or absent). */
+  INSUFFICIENT: "WITNESS_INSUFFICIENT",
+} as const;
+export type WitnessErrorCode = (typeof WitnessErrorCode)[keyof typeof WitnessErrorCode];
+
+export class WitnessError extends Error {
+  override readonly name = "WitnessError";
+  readonly code: WitnessErrorCode;
+  constructor(code: WitnessErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.code = code;
+  }
+}
+
+/** What the pre-state says that makes some reads need no proof (invariants of every committed state). */
+interface PreFacts {
+  /** GLOBALS.nextOrderId: no order with a larger or equal id rests. */
+  nextOrderId: number;
+  /** GLOBALS.accountCount: no account with a larger or equal index exists, so it has no orders or client ids. */
+  accountCount: number;
+}
+
+/** Throws unless the pruned pre-state trie proves `key` present or absent. */
+function proven(pt: PartialTrie, key: Uint8Array, what: string): Uint8Array | null {
+  const e = pt.lookup(key);
+  if (e === undefined) throw new InsufficientWitness(`witness: ${what} is hidden`);
+  return e;
+}
+
+/**
+ * The expiry index as the witness shows it: EXPIRY leaves in key order, which is (expiry, id) order since
+ * their key paths are their keys. Reading past a HASH throws; entries are read lazily, so only what the
+ * sweep looks at must be shown.
+ */
+class WitnessExpiry implements ExpiryIndex {
+  private readonly it: Generator<ExpiryEntry>;
+  private head: IteratorResult<ExpiryEntry> | null = null;
+
+  constructor(root: PNode) {
+    this.it = expiryEntries(root);
+  }
+
+  add(): void {
+    // New entries are derived from the dirty orders (derive.ts); the sweep reads the pre-state only.
+  }
+
+  takeDue(now: number, max: number): ExpiryEntry[] {
+    const out: ExpiryEntry[] = [];
+    for (;;) {
+      if (out.length >= max) return out;
+      const e = this.peek();
+      if (e === undefined || e.expiry > now) return out;
+      out.push(e);
+      this.head = null;
+    }
+  }
+
+  peek(): ExpiryEntry | undefined {
+    if (this.head === null) this.head = this.it.next();
+    return this.head.done === true ? undefined : this.head.value;
+  }
+}
+
+function* expiryEntries(root: PNode): Generator<ExpiryEntry> {
+  const prefix = new Uint8Array(32);
+  prefix[0] = Tag.EXPIRY;
+  const hidden = () => new InsufficientWitness("witness: a part of the expiry index the sweep reads is hidden");
+  // Down the tag byte's four digits; a leaf met on the way is the only key with that prefix.
+  let n = root;
+  for (let depth = 0; depth < 4; depth++) {
+    if (n.t === 0) return;
+    if (n.t === 1) throw hidden();
+    if (n.t === 2) {
+      if (n.enc[0] === Tag.EXPIRY) yield expiryOf(n.enc);
+      return;
+    }
+    n = n.c[digitAt(prefix, 0, depth)];
+  }
+  const walk = function* (x: PNode): Generator<ExpiryEntry> {
+    if (x.t === 0) return;
+    if (x.t === 1) throw hidden();
+    if (x.t === 2) {
+      yield expiryOf(x.enc);
+      return;
+    }
+    for (const c of x.c) yield* walk(c);
+  };
+  yield* walk(n);
+}
+
+function expiryOf(enc: Uint8Array): ExpiryEntry {
+  const d = decodeLeaf(enc);
+  if (d.tag !== Tag.EXPIRY) throw new InsufficientWitness("witness: a non-expiry leaf in the expiry index");
+  return { expiry: d.v.expiry, orderId: d.v.orderId, market: d.v.market };
+}
+
+/**
+ * The partial pre-state of a witness, guarded so that every STF read is proven (docs/stf.md "Witness for
+ * stateless execution", steps 3-5): lookups that miss check the trie, each book side is rebuilt with gaps
+ * wherever the witness does not prove the queue or the level chain, the expiry sweep reads the trie.
+ */
+function partialState(pt: PartialTrie, leaves: Uint8Array[], facts: PreFacts): ClobState {
+  const state = stateFromLeaves(leaves, true);
+  state.guardLookups({
+    market: (id) => void proven(pt, marketKey(id), `market ${id}`),
+    asset: (id) => void proven(pt, assetKey(id), `asset ${id}`),
+    account: (address) => void proven(pt, accountKey(address), `account ${address}`),
+  });
+  state.expiries = new WitnessExpiry(pt.root);
+  const orders: OrderLeaf[] = [];
+  const levels = new Map<string, LevelLeaf>();
+  const present = new Set<number>();
+  for (const e of leaves) {
+    const d = decodeLeaf(e);
+    if (d.tag === Tag.ORDER) {
+      present.add(d.v.id);
+      if (state.markets.has(d.v.market)) orders.push(d.v);
+    } else if (d.tag === Tag.LEVEL) levels.set(`${d.v.market}:${d.v.side}:${d.v.price}`, d.v);
+  }
+  for (const e of leaves) {
+    const d = decodeLeaf(e);
+    if (d.tag !== Tag.MARKET) continue;
+    const m = d.v.id;
+    const book = state.markets.get(m)!.book;
+    book.setProof({
+      order(id) {
+        // Absent, or present in the pre-state (then the book held it and it left during the batch).
+        if (id >= facts.nextOrderId) return;
+        proven(pt, orderKey(id), `order ${id}`);
+      },
+      client(owner, clientId) {
+        if (owner >= facts.accountCount) return;
+        const c = proven(pt, clientKey(m, owner, clientId), `client id ${clientId} of account ${owner}`);
+        if (c === null) return;
+        const d = decodeLeaf(c);
+        // The order holding it must be shown too (else the book never held it).
+        if (d.tag === Tag.CLIENT && !present.has(d.v.orderId)) throw new InsufficientWitness(`witness: order ${d.v.orderId} (client id ${clientId}) is hidden`);
+      },
+    });
+    for (const side of [Side.BUY, Side.SELL]) {
+      addGaps(book, m, side, side === Side.BUY ? d.v.bestBid : d.v.bestAsk, orders, levels);
+    }
+  }
+  return state;
+}
+
+/**
+ * Gaps for one side of a partial book: the side's known prices (shown levels, shown orders, the market's
+ * best price, each shown level's `next`) best first; a level is entered proven only from the market's best
+ * price or from the shown level before it whose `next` names it; within a level, an order follows the one
+ * before it proven only if its `prev` names it, the first is proven only if the level's `head` names it and
+ * the last only if its `tail` does. Everything else is a gap.
+ */
+function addGaps(
+  book: OrderBook,
+  m: number,
+  side: number,
+  best: number,
+  orders: OrderLeaf[],
+  levels: Map<string, LevelLeaf>,
+): void {
+  const byPrice = new Map<number, OrderLeaf[]>();
+  for (const o of orders) {
+    if (o.market !== m || o.side !== side) continue;
+    let a = byPrice.get(o.price);
+    if (a === undefined) byPrice.set(o.price, (a = []));
+    a.push(o);
+  }
+  const lv = (p: number) => levels.get(`${m}:${side}:${p}`);
+  const prices = new Set<number>(byPrice.keys());
+  for (const l of levels.values()) {
+    if (l.market !== m || l.side !== side) continue;
+    prices.add(l.price);
+    if (l.next !== NONE) prices.add(l.next);
+  }
+  if (best !== NONE) prices.add(best);
+  const sorted = [...prices].sort((a, b) => (side === Side.BUY ? b - a : a - b));
+  for (let i = 0; i < sorted.length; i++) {
+    const p = sorted[i];
+    const l = lv(p);
+    const os = (byPrice.get(p) ?? []).sort((a, b) => a.priority - b.priority);
+    const entered = i === 0 ? p === best : lv(sorted[i - 1])?.next === p;
+    if (os.length === 0) {
+      book.insertGap(side as Side, p, 0);
+      continue;
+    }
+    if (!entered || l === undefined || l.head !== os[0].id) book.insertGap(side as Side, p, os[0].priority - 0.5);
+    for (let k = 1; k < os.length; k++) {
+      if (os[k].prev !== os[k - 1].id) book.insertGap(side as Side, p, os[k - 1].priority + 0.5);
+    }
+    if (l === undefined || l.tail !== os[os.length - 1].id) book.insertGap(side as Side, p, os[os.length - 1].priority + 0.5);
+  }
+}
+
+/** The pre-state as the derivation reads it, every answer proven by the pruned trie. */
+function witnessPreView(pt: PartialTrie, leaves: Uint8Array[], facts: PreFacts): PreView {
   const orders = new Map<number, OrderLeaf>();
   const succ = new Map<number, number>();
   const levels = new Map<string, LevelLeaf>();
@@ -525,8 +758,17 @@ function witnessPreView(leaves: Uint8Array[]): PreView {
     else if (d.tag === Tag.ACCOUNT) accounts.set(d.v.index, d.v);
   }
   const better = (side: number, a: number, b: number) => (side === Side.BUY ? a > b : a < b);
+  const market = (id: number): MarketLeaf | undefined => {
+    const mk = markets.get(id);
+    if (mk === undefined) proven(pt, marketKey(id), `market ${id}`);
+    return mk;
+  };
   return {
-    order: (id) => orders.get(id),
+    order(id) {
+      const o = orders.get(id);
+      if (o === undefined && id < facts.nextOrderId) proven(pt, orderKey(id), `order ${id}`);
+      return o;
+    },
     orderSucc(id) {
       const s = succ.get(id);
       if (s !== undefined) return s;
@@ -536,7 +778,11 @@ function witnessPreView(leaves: Uint8Array[]): PreView {
       if (l === undefined || l.tail !== id) throw new InsufficientWitness(`witness: the order after ${id} is missing`);
       return 0;
     },
-    level: (m, side, price) => levels.get(`${m}:${side}:${price}`),
+    level(m, side, price) {
+      const l = levels.get(`${m}:${side}:${price}`);
+      if (l === undefined) proven(pt, levelKey(m, side, price), `level ${m}/${side}/${price}`);
+      return l;
+    },
     levelBetter(m, side, price) {
       let best: LevelLeaf | undefined;
       for (const l of sides.get(`${m}:${side}`) ?? []) {
@@ -546,20 +792,25 @@ function witnessPreView(leaves: Uint8Array[]): PreView {
         if (best.next !== NONE && better(side, best.next, price)) throw new InsufficientWitness("witness: a price level is missing");
         return best.price;
       }
-      const mk = markets.get(m);
+      const mk = market(m);
       const top = mk === undefined ? NONE : side === Side.BUY ? mk.bestBid : mk.bestAsk;
       if (top !== NONE && better(side, top, price)) throw new InsufficientWitness("witness: a price level is missing");
       return NONE;
     },
-    market: (id) => markets.get(id),
-    account: (index) => accounts.get(index),
+    market,
+    account(index) {
+      const a = accounts.get(index);
+      if (a === undefined && index < facts.accountCount) throw new InsufficientWitness(`witness: account ${index} is hidden`);
+      return a;
+    },
   };
 }
 
 /**
- * Re-execute a batch from its witness alone. Checks the witness against `preRoot`, runs the STF on the
- * partial state and returns the post-state root (compare it with the claimed one). Throws
- * InsufficientWitness when the witness lacks something the batch needs.
+ * Re-execute a batch from its witness alone (docs/stf.md "Witness for stateless execution"). Checks the
+ * witness against `preRoot`, runs the STF on the partial state with every read proven, and returns the
+ * post-state root, which is then the true one. Throws WitnessError (code MALFORMED, ROOT_MISMATCH or
+ * INSUFFICIENT) otherwise; a batch whose index or clock does not follow the pre-state is a caller error.
  */
 export function verifyWitness(
   witness: Uint8Array,
@@ -568,17 +819,33 @@ export function verifyWitness(
   l1Messages: readonly L1Message[],
   options: ApplyOptions = {},
 ): { postRoot: Uint8Array; result: BatchResult } {
-  const pt = parseWitness(witness);
-  if (!eq32(pt.hash(), preRoot)) throw new Error("witness: does not match the pre-state root");
-  const leaves = pt.leaves();
-  const state = stateFromLeaves(leaves, true);
-  const ex = new BatchExecutor(state, batch, l1Messages, options);
-  for (const tx of batch.txs) ex.applyTx(tx);
-  const result = ex.finish();
-  const derived = deriveChanges(state, witnessPreView(leaves));
-  for (const k of derived.dels) pt.delete(k);
-  for (const e of allPuts(derived)) pt.put(e);
-  return { postRoot: pt.hash(), result };
+  let pt: PartialTrie;
+  try {
+    pt = parseWitness(witness);
+  } catch (e) {
+    throw new WitnessError(WitnessErrorCode.MALFORMED, (e as Error).message, { cause: e });
+  }
+  if (!eq32(pt.hash(), preRoot)) throw new WitnessError(WitnessErrorCode.ROOT_MISMATCH, "the witness does not hash to the pre-state root");
+  try {
+    const g = proven(pt, globalsKey(), "the GLOBALS leaf");
+    if (g === null) throw new InsufficientWitness("witness: no GLOBALS leaf");
+    const gl = decodeLeaf(g);
+    if (gl.tag !== Tag.GLOBALS) throw new InsufficientWitness("witness: bad GLOBALS leaf");
+    const facts: PreFacts = { nextOrderId: gl.v.nextOrderId, accountCount: gl.v.accountCount };
+    const leaves = pt.leaves();
+    const state = partialState(pt, leaves, facts);
+    const ex = new BatchExecutor(state, batch, l1Messages, options);
+    for (const tx of batch.txs) ex.applyTx(tx);
+    const result = ex.finish();
+    const derived = deriveChanges(state, witnessPreView(pt, leaves, facts));
+    for (const k of derived.dels) pt.delete(k);
+    for (const e of allPuts(derived)) pt.put(e);
+    return { postRoot: pt.hash(), result };
+  } catch (e) {
+    if (e instanceof WitnessError) throw e;
+    const known = e instanceof InsufficientWitness || e instanceof UnprovenReadError;
+    throw new WitnessError(WitnessErrorCode.INSUFFICIENT, known ? (e as Error).message : `execution failed on the partial state: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /** Full-node helper: apply a batch, build its witness and commit. Returns the witness and the new root. */

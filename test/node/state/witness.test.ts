@@ -4,7 +4,16 @@ import { applyBatch } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { keccak256 } from "../../../node/state/keccak.ts";
 import { Workload } from "../../../node/state/workload.ts";
-import { applyAndWitness, applyBatchRecording, buildWitness, verifyWitness } from "../../../node/state/witness.ts";
+import { Tag, keyLen } from "../../../node/state/leaves.ts";
+import { allPuts } from "../../../node/state/derive.ts";
+import {
+  WitnessError,
+  WitnessErrorCode,
+  applyAndWitness,
+  applyBatchRecording,
+  buildWitness,
+  verifyWitness,
+} from "../../../node/state/witness.ts";
 import { SelfTradePrevention, Side, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
 import { ErrorCode } from "../../../node/clob/errors.ts";
 import { MAX_OPEN_ORDERS_PER_MARKET } from "../../../node/clob/state.ts";
@@ -80,14 +89,8 @@ describe("witnesses for stateless execution", () => {
       const ok = verifyWitness(full.bytes, pre, batch, [], { signerCache: wl.signers });
       expect(hex(ok.postRoot)).to.equal(hex(root));
       expect(JSON.stringify(ok.result.receipts.txs())).to.equal(receipts);
-      let diverged = false;
-      try {
-        const r = verifyWitness(stripped.bytes, pre, batch, [], { signerCache: wl.signers });
-        diverged = hex(r.postRoot) !== hex(root) || JSON.stringify(r.result.receipts.txs()) !== receipts;
-      } catch {
-        diverged = true;
-      }
-      expect(diverged, "stripped witness must not suffice").to.equal(true);
+      // Without the read keys the maker is hidden behind a hash: the executor must refuse, not diverge.
+      expect(rejection(() => verifyWitness(stripped.bytes, pre, batch, [], { signerCache: wl.signers }))).to.equal(WitnessErrorCode.INSUFFICIENT);
     }
   });
 
@@ -154,6 +157,7 @@ describe("witnesses for stateless execution", () => {
     hidden.set(h, at + 1);
     hidden.set(w.subarray(at + 69), at + 33);
     expect(() => verifyWitness(hidden, pre, batch, [], { signerCache: wl.signers })).to.throw(/the order after \d+ is missing/);
+    expect(rejection(() => verifyWitness(hidden, pre, batch, [], { signerCache: wl.signers }))).to.equal(WitnessErrorCode.INSUFFICIENT);
   });
 
   it("a tampered witness is rejected", function () {
@@ -170,6 +174,119 @@ describe("witnesses for stateless execution", () => {
     const { witness } = applyAndWitness(sc, state, batch, l1, { signerCache: wl.signers });
     const bad = witness.bytes.slice();
     bad[Math.floor(bad.length / 2)] ^= 1;
-    expect(() => verifyWitness(bad, pre, batch, l1, { signerCache: wl.signers })).to.throw();
+    expect(rejection(() => verifyWitness(bad, pre, batch, l1, { signerCache: wl.signers }))).to.be.oneOf([
+      WitnessErrorCode.ROOT_MISMATCH,
+      WitnessErrorCode.MALFORMED,
+    ]);
+    expect(rejection(() => verifyWitness(witness.bytes.subarray(0, witness.bytes.length - 1), pre, batch, l1, { signerCache: wl.signers }))).to.equal(
+      WitnessErrorCode.MALFORMED,
+    );
+  });
+
+  it("hiding any leaf kind the batch reads or writes is rejected (WITNESS_INSUFFICIENT), never a wrong root", function () {
+    this.timeout(300_000);
+    // Randomized: honest witnesses of a mixed workload (GTT orders that expire, client ids, cancels,
+    // amends, withdrawals, two markets); in each batch up to three random LEAF records of every kind are
+    // replaced, one at a time, by a HASH record of the same subtree, so the witness still hashes to the
+    // pre-state root. The executor must reject with WITNESS_INSUFFICIENT or (for a leaf it never looks
+    // at) return the honest root; a leaf the batch writes or deletes must always be rejected.
+    const rng = mulberry32(77);
+    const wl = new Workload({ seed: 21, accounts: 40, markets: 2, depth: 160, batchSize: 60, extras: true });
+    const state = createGenesisState({ domain: DOMAIN });
+    const sc = StateCommitment.fromState(state);
+    const rejected = new Map<number, number>();
+    const unneeded = new Map<number, number>();
+    let tries = 0;
+    for (let b = 0; b < 24; b++) {
+      const { batch, l1 } = wl.next(state);
+      const pre = sc.root();
+      const { root, witness, derived } = applyAndWitness(sc, state, batch, l1, { signerCache: wl.signers });
+      const written = new Set<string>([...[...allPuts(derived)].map((e) => hex(e.subarray(0, keyLen(e[0])))), ...derived.dels.map(hex)]);
+      const byTag = new Map<number, { at: number; len: number }[]>();
+      for (const r of leafRecords(witness.bytes)) {
+        const tag = witness.bytes[r.at + 3];
+        let a = byTag.get(tag);
+        if (a === undefined) byTag.set(tag, (a = []));
+        a.push(r);
+      }
+      for (const [tag, recs] of byTag) {
+        for (let k = 0; k < 3 && recs.length > 0; k++) {
+          const r = recs.splice(Math.floor(rng() * recs.length), 1)[0];
+          const leaf = witness.bytes.subarray(r.at + 3, r.at + 3 + r.len);
+          const isWritten = written.has(hex(leaf.subarray(0, keyLen(tag))));
+          const stripped = stripLeaf(witness.bytes, r);
+          tries++;
+          let code: string | undefined;
+          let postRoot: string | undefined;
+          try {
+            postRoot = hex(verifyWitness(stripped, pre, batch, l1, { signerCache: wl.signers }).postRoot);
+          } catch (e) {
+            expect(e, `batch ${batch.index} tag ${tag}`).to.be.instanceOf(WitnessError);
+            code = (e as WitnessError).code;
+          }
+          if (code !== undefined) {
+            expect(code).to.equal(WitnessErrorCode.INSUFFICIENT);
+            rejected.set(tag, (rejected.get(tag) ?? 0) + 1);
+          } else {
+            expect(postRoot, `batch ${batch.index}: a stripped tag-${tag} leaf gave a wrong root`).to.equal(hex(root));
+            expect(isWritten, `batch ${batch.index}: a written tag-${tag} leaf was hidden without rejection`).to.equal(false);
+            unneeded.set(tag, (unneeded.get(tag) ?? 0) + 1);
+          }
+        }
+      }
+    }
+    if (process.env.WITNESS_STRIP_STATS) console.log({ tries, rejected, unneeded });
+    for (const tag of Object.values(Tag)) expect(rejected.get(tag) ?? 0, `rejections for tag ${tag}`).to.be.greaterThan(0);
+    expect(tries).to.be.greaterThan(150);
   });
 });
+
+/** The LEAF records (0x02 ‖ u16 len ‖ leaf) of a serialized witness: offset of the record and leaf length. */
+function leafRecords(w: Uint8Array): { at: number; len: number }[] {
+  const out: { at: number; len: number }[] = [];
+  for (let p = 0; p < w.length; ) {
+    const t = w[p];
+    if (t === 0) p += 1;
+    else if (t === 1) p += 33;
+    else if (t === 2) {
+      const len = (w[p + 1] << 8) | w[p + 2];
+      out.push({ at: p, len });
+      p += 3 + len;
+    } else p += 1;
+  }
+  return out;
+}
+
+/** The witness with one LEAF record replaced by a HASH record of that leaf (same root, leaf hidden). */
+function stripLeaf(w: Uint8Array, r: { at: number; len: number }): Uint8Array {
+  const leaf = w.subarray(r.at + 3, r.at + 3 + r.len);
+  const h = keccak256(Uint8Array.from([0, ...leaf]));
+  const out = new Uint8Array(w.length - (3 + r.len) + 33);
+  out.set(w.subarray(0, r.at));
+  out[r.at] = 0x01;
+  out.set(h, r.at + 1);
+  out.set(w.subarray(r.at + 3 + r.len), r.at + 33);
+  return out;
+}
+
+/** The WitnessError code `f` throws (fails the test if it returns or throws anything else). */
+function rejection(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).to.be.instanceOf(WitnessError);
+    return (e as WitnessError).code;
+  }
+  throw new Error("the witness was accepted");
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
