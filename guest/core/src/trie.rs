@@ -19,6 +19,8 @@ pub const TAG_ACCOUNT: u8 = 4;
 pub const TAG_ORDER: u8 = 5;
 pub const TAG_LEVEL: u8 = 6;
 pub const TAG_CLIENT: u8 = 7;
+/// EXPIRY leaf: `0x08 ‖ u64 expiry ‖ u64 orderId` -> `u32 market` (the expiry index, STF eager expiry).
+pub const TAG_EXPIRY: u8 = 8;
 
 /// Hash of an EMPTY node.
 pub const EMPTY_HASH: [u8; 32] = [0u8; 32];
@@ -34,7 +36,7 @@ pub fn key_len(tag: u8) -> Option<usize> {
         TAG_ACCOUNT => Some(21),
         TAG_ORDER => Some(9),
         TAG_LEVEL => Some(14),
-        TAG_CLIENT => Some(17),
+        TAG_CLIENT | TAG_EXPIRY => Some(17),
         _ => None,
     }
 }
