@@ -28,3 +28,18 @@ pub mod tx;
 pub mod withdrawals;
 
 pub use keccak::keccak256;
+
+/// Operation counters for cost estimates (feature `count`): keccak-f[1600] permutations and secp256k1
+/// public-key recoveries since the process started.
+#[cfg(feature = "count")]
+pub mod counters {
+    use core::sync::atomic::{AtomicU64, Ordering};
+
+    pub static KECCAK_F: AtomicU64 = AtomicU64::new(0);
+    pub static ECRECOVER: AtomicU64 = AtomicU64::new(0);
+
+    /// (keccak-f permutations, recoveries)
+    pub fn read() -> (u64, u64) {
+        (KECCAK_F.load(Ordering::Relaxed), ECRECOVER.load(Ordering::Relaxed))
+    }
+}

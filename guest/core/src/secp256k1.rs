@@ -69,6 +69,8 @@ pub fn recover_address<R: Recover + ?Sized>(rec: &R, digest: &[u8; 32], r: &[u8;
     if !check_signature(r, s, v) {
         return None;
     }
+    #[cfg(feature = "count")]
+    crate::counters::ECRECOVER.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     rec.recover_pubkey(digest, r, s, v).map(|q| pubkey_address(&q))
 }
 

@@ -29,6 +29,9 @@ rollbook-guest <command> [args]   (docs/guest.md)
   decode-public-values <hex>        the ten fields of 320 encoded bytes (strict)
   withdrawal-tree <records.json>    root and proofs of [{withdrawalId, recipient, asset, amount}]
   keccak <hex>                      keccak256 of bytes
+  bench [--root <repo>] [--seconds <s>]
+                                    native speed and operation counts of the guest pieces on the
+                                    shared vectors; ends with one JSON line (npm run bench -- guest)
   check-vectors [--root <repo>] [file|dir]...
                                     check vector files (default: <repo>/test/vectors); one line per
                                     file, then `N passed, M failed`
@@ -47,6 +50,19 @@ fn hex_arg(s: &str) -> Result<Vec<u8>, String> {
 pub fn run(args: &[String]) -> Result<String, String> {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     match a.as_slice() {
+        ["bench", rest @ ..] => {
+            let mut root = PathBuf::from(".");
+            let mut secs = 2.0;
+            let mut it = rest.iter();
+            while let Some(&x) = it.next() {
+                match (x, it.next()) {
+                    ("--root", Some(r)) => root = PathBuf::from(r),
+                    ("--seconds", Some(s)) => secs = s.parse().map_err(|_| "--seconds: not a number")?,
+                    _ => return Err(format!("bench: unexpected argument {x}")),
+                }
+            }
+            crate::bench::bench(&root, secs)
+        }
         ["verify-proof", file] => verify_proof_cmd(&read_json(file)?, None),
         ["verify-proof", file, "--root", r] | ["verify-proof", "--root", r, file] => {
             verify_proof_cmd(&read_json(file)?, Some(hex::decode32(r).map_err(|_| "--root: not 32 hex bytes")?))
