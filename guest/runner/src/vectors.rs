@@ -5,6 +5,7 @@
 use crate::json::Json;
 use crate::{field, hex32, hex_bytes, u64_field};
 use rollbook_guest_core::batch::{blob_data_hash, calldata_data_hash, next_batch_chain, BatchHeader, BATCH_CHAIN_GENESIS};
+use rollbook_guest_core::codec::decode_batch;
 use rollbook_guest_core::eip712::{tx_hash, Domain, Hasher};
 use rollbook_guest_core::blob::{unpack_blobs, BYTES_PER_BLOB, PAYLOAD_BYTES_PER_BLOB};
 use rollbook_guest_core::hex;
@@ -52,6 +53,7 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("inflate") => check_inflate(j),
         Some("blobs") => check_blobs(j),
         Some("witness-updates") => check_witness_updates(j, repo_root),
+        Some("batches") => check_batches(j),
         _ if j.get("genesisRoot").is_some() => check_state_vector(j),
         _ if j.get("genesis").is_some() => check_stf_vector(j),
         _ => Err("unknown vector file (no known `name`, `genesisRoot` or `genesis`)".into()),
@@ -676,6 +678,43 @@ pub fn check_witness_updates(j: &Json, repo_root: &Path) -> R {
         };
         eq(&format!("{what} post root"), got, want)?;
         n += 2;
+    }
+    Ok(n)
+}
+
+// ------------------------------------------------------------------------------------------ batches
+
+/// `test/vectors/guest/batches.json`: batch bytes (format v2, random batches of every kind and mutated
+/// copies) as node/codec decodeBatch decodes them: the reason code, or the header, compression and every
+/// transaction with its signature and EIP-712 digest.
+pub fn check_batches(j: &Json) -> R {
+    let d = field(j, "domain")?;
+    let hasher = Hasher::new(&Domain { chain_id: u64_field(d, "chainId")?, verifying_contract: addr_field(d, "verifyingContract")? });
+    let mut n = 0;
+    for (i, c) in arr(j, "cases")?.iter().enumerate() {
+        let what = format!("case {i} ({})", field(c, "why")?.as_str().unwrap_or(""));
+        let got = decode_batch(&hex_bytes(field(c, "input")?)?);
+        if let Some(reason) = c.get("reason") {
+            eq(&format!("{what} reason"), got.map(|_| ()).map_err(|r| r as u64), Err(reason.as_u64().ok_or("reason")?))?;
+            n += 1;
+            continue;
+        }
+        let b = got.map_err(|r| format!("{what}: Rust rejects with {r:?}, the node decodes it"))?;
+        let h = field(c, "header")?;
+        eq(&format!("{what} parentBatchHash"), b.header.parent_batch_hash, hex32(field(h, "parentBatchHash")?)?)?;
+        eq(&format!("{what} timestamp"), b.header.timestamp, u64_field(h, "timestamp")?)?;
+        eq(&format!("{what} l1MsgStart"), b.header.l1_msg_start, u64_field(h, "l1MsgStart")?)?;
+        eq(&format!("{what} l1MsgEnd"), b.header.l1_msg_end, u64_field(h, "l1MsgEnd")?)?;
+        eq(&format!("{what} compression"), b.compression as u64, u64_field(c, "compression")?)?;
+        let txs = arr(c, "txs")?;
+        eq(&format!("{what} tx count"), b.txs.len(), txs.len())?;
+        for (t, (tx, x)) in b.txs.iter().zip(txs).enumerate() {
+            let sig = Signature { r: hex32(field(x, "r")?)?, s: hex32(field(x, "s")?)?, v: u8_field(x, "v")? };
+            eq(&format!("{what} tx {t}"), tx, &tx_from(field(x, "tx")?, sig)?)?;
+            eq(&format!("{what} tx {t} digest"), hasher.digest(tx), hex32(field(x, "digest")?)?)?;
+            n += 2;
+        }
+        n += 1;
     }
     Ok(n)
 }

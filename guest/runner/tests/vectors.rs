@@ -97,6 +97,7 @@ fn guest_vectors_from_the_typescript_implementation() {
         "inflate.json",
         "blobs.json",
         "witness-updates.json",
+        "batches.json",
     ] {
         assert!(names.iter().any(|n| n == want), "missing test/vectors/guest/{want}");
     }
@@ -150,6 +151,10 @@ fn tampered_vectors_are_rejected() {
     must_fail(&wu, &["cases", "4", "postRoot"]);
     must_fail(&wu, &["cases", "4", "puts", "0"]);
     must_fail(&wu, &["stfFileKeccak", "basics.json"]);
+    let ba = load("test/vectors/guest/batches.json");
+    must_fail(&ba, &["cases", "8", "txs", "1", "digest"]);
+    must_fail(&ba, &["cases", "8", "input"]);
+    must_fail(&ba, &["cases", "8", "txs", "2", "tx", "account"]);
 }
 
 #[test]
