@@ -22,9 +22,10 @@ rollbook-guest <command> [args]   (docs/guest.md)
   witness-root <hex | @file>        parse a witness and print its root and leaf count
   decode-message <hex>              decode an L1 message (docs/l1-messages.md)
   queue-hash [--from <q>] <hex>...  queue chain over messages: q after each
-  batch-chain <batches.json>        c(i) and b(i) for [{index, dataKind, dataHash | blobHashes |
+  batch-chain <batches.json>        c(i) (v2) and b(i) for [{index, dataKind, dataHash | blobHashes |
                                     calldata, l1MsgStart, l1MsgEnd, queueHash, l1Timestamp,
-                                    l1BlockNumber}] (prevBatchChain: optional top-level, with `batches`)
+                                    l1BlockNumber, proposer, queueHashStart}] (prevBatchChain:
+                                    optional top-level, with `batches`)
   public-values <pv.json>           abi.encode of the tuple, sha256 and the ZisK publics buffer
   decode-public-values <hex>        the ten fields of 320 encoded bytes (strict)
   withdrawal-tree <records.json>    root and proofs of [{withdrawalId, recipient, asset, amount}]
@@ -179,6 +180,8 @@ fn batch_chain_cmd(j: &Json) -> Result<String, String> {
             queue_hash: hex32(field(batch, "queueHash")?)?,
             l1_timestamp: u64_field(batch, "l1Timestamp")?,
             l1_block_number: u64_field(batch, "l1BlockNumber")?,
+            proposer: hex::decode20(field(batch, "proposer")?.as_str().unwrap_or("")).map_err(|_| "`proposer` is not an address")?,
+            queue_hash_start: hex32(field(batch, "queueHashStart")?)?,
         };
         let c = h.commitment();
         b = next_batch_chain(&b, &c);

@@ -293,6 +293,8 @@ fn header_of(b: &Json) -> Result<BatchHeader, String> {
         queue_hash: hex32(field(b, "queueHash")?)?,
         l1_timestamp: u64_field(b, "l1Timestamp")?,
         l1_block_number: u64_field(b, "l1BlockNumber")?,
+        proposer: hex::decode20(field(b, "proposer")?.as_str().unwrap_or("")).map_err(|_| "`proposer` is not an address")?,
+        queue_hash_start: hex32(field(b, "queueHashStart")?)?,
     })
 }
 
