@@ -25,6 +25,7 @@ pub mod secp256k1;
 pub mod sha256;
 pub mod trie;
 pub mod tx;
+pub mod validity;
 pub mod withdrawals;
 
 pub use keccak::keccak256;

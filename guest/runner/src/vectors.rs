@@ -17,6 +17,7 @@ use rollbook_guest_core::l1msg::{next_queue_hash, L1Message, QUEUE_GENESIS};
 use rollbook_guest_core::ptrie::{PartialTrie, UpdateError};
 use rollbook_guest_core::public_values::{zisk_publics, PublicValues};
 use rollbook_guest_core::trie::{leaf_key, root_of_leaves, verify_proof, Lookup, ProofError, Proven, Witness};
+use rollbook_guest_core::validity::{check_batch_validity, Committed, InputMismatch, PreGlobals};
 use rollbook_guest_core::withdrawals::{verify_withdrawal_proof, WithdrawalRecord, WithdrawalTree};
 use std::path::Path;
 
@@ -54,6 +55,7 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("blobs") => check_blobs(j),
         Some("witness-updates") => check_witness_updates(j, repo_root),
         Some("batches") => check_batches(j),
+        Some("validity") => check_validity(j),
         _ if j.get("genesisRoot").is_some() => check_state_vector(j),
         _ if j.get("genesis").is_some() => check_stf_vector(j),
         _ => Err("unknown vector file (no known `name`, `genesisRoot` or `genesis`)".into()),
@@ -715,6 +717,60 @@ pub fn check_batches(j: &Json) -> R {
             eq(&format!("{what} tx {t}"), tx, &tx_from(field(x, "tx")?, sig)?)?;
             eq(&format!("{what} tx {t} digest"), hasher.digest(tx), hex32(field(x, "digest")?)?)?;
             n += 2;
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+// ------------------------------------------------------------------------------------------ validity
+
+/// `test/vectors/guest/validity.json`: node/derive/validity.ts on batches around every rule's edge: the
+/// input-consistency rule that fails, or the outcome, the codec reason, the clock and the tx count.
+pub fn check_validity(j: &Json) -> R {
+    let mut n = 0;
+    for (i, c) in arr(j, "cases")?.iter().enumerate() {
+        let what = format!("case {i} ({})", field(c, "why")?.as_str().unwrap_or(""));
+        let p = field(c, "pre")?;
+        let pre = PreGlobals {
+            batch_index: u64_field(p, "batchIndex")?,
+            timestamp: u64_field(p, "timestamp")?,
+            l1_messages_consumed: u64_field(p, "l1MessagesConsumed")?,
+        };
+        let k = field(c, "commitment")?;
+        let com = Committed {
+            index: u64_field(k, "index")?,
+            data_kind: u8_field(k, "dataKind")?,
+            data_hash: hex32(field(k, "dataHash")?)?,
+            l1_msg_start: u64_field(k, "l1MsgStart")?,
+            queue_hash_start: hex32(field(k, "queueHashStart")?)?,
+            l1_msg_end: u64_field(k, "l1MsgEnd")?,
+            queue_hash: hex32(field(k, "queueHash")?)?,
+            l1_timestamp: u64_field(k, "l1Timestamp")?,
+        };
+        let data = hex_bytes(field(c, "data")?)?;
+        let vh: Vec<[u8; 32]> = arr(c, "versionedHashes")?.iter().map(hex32).collect::<Result<_, _>>()?;
+        let msgs: Vec<Vec<u8>> = arr(c, "messages")?.iter().map(hex_bytes).collect::<Result<_, _>>()?;
+        let refs: Vec<&[u8]> = msgs.iter().map(|m| m.as_slice()).collect();
+        let got = check_batch_validity(&com, &hex32(field(c, "parentChain")?)?, &data, &vh, &refs, &pre);
+        match c.get("inputMismatch").and_then(Json::as_str) {
+            Some(rule) => {
+                let want = match rule {
+                    "I1_INDEX" => InputMismatch::I1Index,
+                    "I2_L1_START" => InputMismatch::I2L1Start,
+                    "I3_MESSAGES" => InputMismatch::I3Messages,
+                    _ => InputMismatch::I4Data,
+                };
+                eq(&what, got.map(|d| d.outcome as u64).err(), Some(want))?;
+            }
+            None => {
+                let d = got.map_err(|e| format!("{what}: Rust input mismatch {e:?}, the node decides an outcome"))?;
+                eq(&format!("{what} outcome"), d.outcome as u64, u64_field(c, "outcome")?)?;
+                let reason = field(c, "reason")?;
+                eq(&format!("{what} reason"), d.reason.map(|r| r as u64), if reason.is_null() { None } else { reason.as_u64() })?;
+                eq(&format!("{what} clock"), d.timestamp, u64_field(c, "timestamp")?)?;
+                eq(&format!("{what} txs"), d.txs.len() as u64, u64_field(c, "txCount")?)?;
+            }
         }
         n += 1;
     }

@@ -98,6 +98,7 @@ fn guest_vectors_from_the_typescript_implementation() {
         "blobs.json",
         "witness-updates.json",
         "batches.json",
+        "validity.json",
     ] {
         assert!(names.iter().any(|n| n == want), "missing test/vectors/guest/{want}");
     }
@@ -155,6 +156,9 @@ fn tampered_vectors_are_rejected() {
     must_fail(&ba, &["cases", "8", "txs", "1", "digest"]);
     must_fail(&ba, &["cases", "8", "input"]);
     must_fail(&ba, &["cases", "8", "txs", "2", "tx", "account"]);
+    let va = load("test/vectors/guest/validity.json");
+    must_fail(&va, &["cases", "0", "parentChain"]);
+    must_fail(&va, &["cases", "0", "commitment", "queueHash"]);
 }
 
 #[test]
