@@ -1,10 +1,13 @@
 // Benchmark of the STF plus state commitment (node/state), witnesses and LevelDB commits.
 //
 //   npm run bench -- state [--accounts N] [--depth N] [--batch N] [--batches N] [--witness-batches N]
-//                          [--seed S] [--no-store] [--no-receipts]
+//                          [--seed S] [--gtt N] [--no-store] [--no-receipts]
 //
-// Workload: node/state/workload.ts (the clob bench mix through the real STF: ~60% limit, 25% cancel, 10%
-// amend, 5% market/IOC near the touch), 100k accounts, 1M resting orders, 10k-transaction batches.
+// Workload: bench/workload.ts (the clob bench mix through the real STF: ~60% limit, 25% cancel, 10%
+// amend, 5% market/IOC near the touch), 100k accounts, 1M resting orders, 10k-transaction batches. Eager
+// expiry is in the mix: one in 20 (--gtt; 0 = none) of the mix's passive limit orders is good-till-time,
+// expiring 1 to 4 batches later, so every timed batch's expiry sweep removes a few hundred orders (printed
+// per batch as "expired").
 // Admission is not timed (the issue measures signature recovery with admission): each batch comes with its
 // admission verdicts (signer, well-formedness, account index; stf.ts admit()), aligned with its txs, as a
 // node's admission hands them to execution. Receipts are complete (every fill and order update); each
@@ -39,7 +42,7 @@ import { applyBatch } from "../node/clob/stf.ts";
 import { StateCommitment } from "../node/state/commitment.ts";
 import { keccakBackend } from "../node/state/keccak.ts";
 import { StateStore } from "../node/state/store.ts";
-import { Workload } from "../node/state/workload.ts";
+import { Workload } from "./workload.ts";
 import { applyAndWitness } from "../node/state/witness.ts";
 
 /**
@@ -69,12 +72,13 @@ export async function main(args: string[]): Promise<void> {
   const batches = arg(args, "batches", 30);
   const witnessBatches = arg(args, "witness-batches", 3);
   const seed = arg(args, "seed", 1);
+  const gtt = arg(args, "gtt", 20);
   const useStore = !args.includes("--no-store");
   // --no-receipts: the STF's receipts: "none" mode (what receipts cost; not the must-show figure)
   const receipts = args.includes("--no-receipts") ? ("none" as const) : ("full" as const);
   console.log(`state bench: ${accounts} accounts, ${depth} resting orders, ${batchSize} txs/batch, keccak ${keccakBackend}`);
 
-  const wl = new Workload({ seed, accounts, depth, batchSize, depositsPerBatch: 50_000 });
+  const wl = new Workload({ seed, accounts, depth, batchSize, depositsPerBatch: 50_000, gtt });
   const state = createGenesisState({ domain: { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" } });
   let t = performance.now();
   const resting = () => {
@@ -142,7 +146,7 @@ export async function main(args: string[]): Promise<void> {
     const s = sc.stats;
     const ts = sc.trie.stats;
     console.log(
-      `batch ${batch.index}: stf ${(t1 - t0).toFixed(1)} ms, commitment ${(t2 - t1).toFixed(1)} ms (derive ${s.deriveMs.toFixed(1)}, trie ${s.trieMs.toFixed(1)}: keys ${ts.keyMs.toFixed(1)} structure ${ts.structMs.toFixed(1)} leaves ${ts.leafMs.toFixed(1)} nodes ${ts.nodeMs.toFixed(1)}; ${s.puts} puts, ${s.dels} dels, ${ts.nodes} nodes hashed), leveldb ${c.toFixed(1)} ms`,
+      `batch ${batch.index}: stf ${(t1 - t0).toFixed(1)} ms, commitment ${(t2 - t1).toFixed(1)} ms (derive ${s.deriveMs.toFixed(1)}, trie ${s.trieMs.toFixed(1)}: keys ${ts.keyMs.toFixed(1)} structure ${ts.structMs.toFixed(1)} leaves ${ts.leafMs.toFixed(1)} nodes ${ts.nodeMs.toFixed(1)}; ${s.puts} puts, ${s.dels} dels, ${ts.nodes} nodes hashed), leveldb ${c.toFixed(1)} ms, expired ${result.receipts.expiredCount}`,
     );
   }
   perBatch.sort((a, b) => a - b);

@@ -819,8 +819,7 @@ export class BatchExecutor {
     // Fee account: taker fee + maker fee (a rebate is negative; per fill tFee >= |rebate|).
     const feeNet = tFee + mFee;
     if (feeNet < 0) throw new InvariantError("negative fee net");
-    const fa = this.accountAt(0);
-    this.credit(fa, quote, feeNet);
+    if (feeNet > 0) this.credit(this.accountAt(0), quote, feeNet);
     if (this.keepReceipts) this.receipts.pushFill(m.id, price, q, takerOrderId, e.orderId, taker.index, maker.index, takerSide, notional, tFee, mFee);
   }
 

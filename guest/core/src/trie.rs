@@ -19,7 +19,7 @@ pub const TAG_ACCOUNT: u8 = 4;
 pub const TAG_ORDER: u8 = 5;
 pub const TAG_LEVEL: u8 = 6;
 pub const TAG_CLIENT: u8 = 7;
-/// EXPIRY leaf: `0x08 ‖ u64 expiry ‖ u64 orderId` -> `u32 market` (the expiry index, STF eager expiry).
+/// Expiry index entry (docs/stf.md "Expiry (eager)"): key `0x08 ‖ u64 expiry ‖ u64 orderId`, structured path.
 pub const TAG_EXPIRY: u8 = 8;
 
 /// Hash of an EMPTY node.

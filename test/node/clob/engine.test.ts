@@ -545,7 +545,7 @@ describe("clob engine: change log (trackChanges, for the state commitment)", () 
     // (naming the successor) are recorded
     expect(b.cancel(a2)?.id).to.equal(a2);
     expect(ids(log.orders)).to.deep.equal([a3]);
-    expect(log.removed).to.deep.equal([a2, 2, 0]);
+    expect(log.removed).to.deep.equal([a2, 2, 0, 0]);
     expect(log.unlinked).to.deep.equal([a2, a3]);
     // asks are listed as -price-1
     expect(log.levels).to.deep.equal([-101]);
@@ -555,7 +555,7 @@ describe("clob engine: change log (trackChanges, for the state commitment)", () 
     expect(log.levels).to.deep.equal([-101]);
     // a cancel with a client id records it; an untouched order is not listed
     b.cancel(far);
-    expect(log.removed.slice(3)).to.deep.equal([far, 4, 77]);
+    expect(log.removed.slice(4)).to.deep.equal([far, 4, 77, 0]);
     expect(log.levels).to.deep.equal([-101, -121]);
 
     b.clearChanges(nextPrio);

@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { MAX_EXPIRIES_PER_BATCH } from "../../../node/clob/expiry.ts";
 import { MarketData } from "../../../node/clob/marketdata.ts";
+import { ErrorCode } from "../../../node/clob/errors.ts";
 import { OrderStatus } from "../../../node/clob/receipts.ts";
 import { type BatchResult } from "../../../node/clob/stf.ts";
 import { Side, type L1Message, type Tx } from "../../../node/clob/types.ts";
@@ -95,7 +96,12 @@ describe("eager expiry", () => {
 
     // The batch that passes the expiry: the first MAX by (expiry, id) are swept; 6 spill (ids last, prices
     // 324..329). A bid at 325 meets two of them: removed on contact as EXPIRED, never traded.
-    const res = run([c.buy(325, 1)], [], expiry);
+    // Also in that batch: an expired order the sweep left resting cannot be amended (ORDER_EXPIRED), and
+    // cancelling it reports EXPIRED.
+    const spilledAt = (k: number) => placed[MAX_EXPIRIES_PER_BATCH + k];
+    const res = run([c.buy(325, 1), a.amend(spilledAt(2), 330, 1), a.cancel(spilledAt(2))], [], expiry);
+    expect(res.receipts.tx(1).code).to.equal(ErrorCode.ORDER_EXPIRED);
+    expect(res.receipts.tx(2).orders.map((u) => [u.orderId, u.status])).to.deep.equal([[spilledAt(2), OrderStatus.EXPIRED]]);
     expect(res.receipts.expired().map((u) => u.orderId)).to.deep.equal(placed.slice(0, MAX_EXPIRIES_PER_BATCH));
     const spilled = placed.slice(MAX_EXPIRIES_PER_BATCH);
     const tx = res.receipts.tx(0);
@@ -104,7 +110,8 @@ describe("eager expiry", () => {
       [spilled[0], 324],
       [spilled[1], 325],
     ]);
-    expect(res.expiredUnswept.map((e) => e.orderId)).to.deep.equal(spilled.slice(2));
+    expect(res.expiredUnswept.map((e) => e.orderId)).to.deep.equal(spilled.slice(3));
+    expect(md.depth(1, Side.SELL, 1000).map((l) => l.price)).to.deep.equal([600]);
     // Market data shows none of the expired orders, only the live ask and the new bid.
     expect(md.depth(1, Side.SELL, 1000).map((l) => l.price)).to.deep.equal([600]);
     expect(md.depth(1, Side.BUY, 1000).map((l) => l.price)).to.deep.equal([325]);
@@ -112,7 +119,7 @@ describe("eager expiry", () => {
 
     // The next batch sweeps what is left.
     const next = run([]);
-    expect(next.receipts.expired().map((u) => u.orderId)).to.deep.equal(spilled.slice(2));
+    expect(next.receipts.expired().map((u) => u.orderId)).to.deep.equal(spilled.slice(3));
     expect(next.expiredUnswept).to.deep.equal([]);
     for (const id of placed) expect(chain.state.markets.get(1)!.book.getOrder(id)).to.equal(undefined);
     expect(expiryLeaves(chain)).to.equal(0);

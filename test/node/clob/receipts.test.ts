@@ -9,7 +9,7 @@ import {
 import { createGenesisState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
 import { type Address, L1MessageKind, Side, type Tx } from "../../../node/clob/types.ts";
-import { Workload } from "../../../node/state/workload.ts";
+import { Workload } from "../../../bench/workload.ts";
 import { BASE, Chain, QUOTE, Trader, deposit, makeKeys, setMarket } from "./stf-helpers.ts";
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };

@@ -93,7 +93,7 @@ function basics(): Vector {
   ]);
   rec.run([B.buy(950, 10), C.sell(950, 4)], [setMarket(1, { takerFeePpm: 0, makerFeePpm: 0, minSize: 2 })]);
   rec.run([C.sell(940, 2), C.cancelAll(), B.cancelAll()], [setMarket(1, { takerFeePpm: 0, makerFeePpm: 0, minSize: 2, status: MarketStatus.CANCEL_ONLY })]);
-  return rec.vector("basics", "markets, deposits, every TIF, fills with fees/rebates, lazy expiry, amend, cancels, STP decrement, forced messages, fee change re-lock, withdrawals");
+  return rec.vector("basics", "markets, deposits, every TIF, fills with fees/rebates, eager expiry, amend, cancels, STP decrement, forced messages, fee change re-lock, withdrawals");
 }
 
 function errors(): Vector {

@@ -28,7 +28,9 @@ describe("clob/stf vectors", () => {
       for (const x of b.expected.txs) codes.add(x.code);
       for (const x of b.expected.l1) codes.add(x.code);
     }
-    for (const c of [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30, 31, 40, 41]) {
+    // 30 ORDER_EXPIRED needs an expired order still resting, i.e. a spilled expiry sweep (more than
+    // MAX_EXPIRIES_PER_BATCH due orders): too large for a vector, covered by test/node/clob/expiry.test.ts.
+    for (const c of [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31, 40, 41]) {
       expect(codes.has(c), `code ${c}`).to.equal(true);
     }
   });

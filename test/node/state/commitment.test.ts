@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { createGenesisState, stateDigest } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex, stateFromLeaves } from "../../../node/state/commitment.ts";
-import { Workload } from "../../../node/state/workload.ts";
+import { Workload } from "../../../bench/workload.ts";
 
 export const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };
 

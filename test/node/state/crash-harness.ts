@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { createGenesisState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
-import { Workload } from "../../../node/state/workload.ts";
+import { Workload } from "../../../bench/workload.ts";
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), "crash-worker.ts");
 

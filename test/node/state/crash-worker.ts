@@ -5,7 +5,7 @@ import { createGenesisState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
-import { Workload } from "../../../node/state/workload.ts";
+import { Workload } from "../../../bench/workload.ts";
 
 const [dir, targetS, seedS, accountsS, batchSizeS] = process.argv.slice(2);
 const target = Number(targetS);

@@ -12,7 +12,7 @@ import {
   verifyOrderProof,
   verifyStateProof,
 } from "../../../node/state/proofs.ts";
-import { Workload } from "../../../node/state/workload.ts";
+import { Workload } from "../../../bench/workload.ts";
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };
 

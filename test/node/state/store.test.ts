@@ -6,7 +6,7 @@ import { createGenesisState, stateDigest } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { StateStore, exportSnapshot, importSnapshot, readSnapshot } from "../../../node/state/store.ts";
-import { Workload } from "../../../node/state/workload.ts";
+import { Workload } from "../../../bench/workload.ts";
 import { WithdrawalTree, verifyWithdrawalProof, type WithdrawalRecord } from "../../../node/state/withdrawals.ts";
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };

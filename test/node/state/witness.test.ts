@@ -3,7 +3,7 @@ import { createGenesisState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { keccak256 } from "../../../node/state/keccak.ts";
-import { Workload } from "../../../node/state/workload.ts";
+import { Workload } from "../../../bench/workload.ts";
 import { Tag, keyLen } from "../../../node/state/leaves.ts";
 import { allPuts } from "../../../node/state/derive.ts";
 import {

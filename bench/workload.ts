@@ -1,4 +1,5 @@
-// Deterministic STF workload for node/state tests, the crash test and `npm run bench -- state`.
+// Deterministic STF workload for node/state tests, the crash test and `npm run bench -- state` (a bench
+// input, so it lives in bench/).
 //
 // A batch is a pure function of (seed, batch index, pre-state), so a process that restarts from a stored
 // state regenerates exactly the batch it would have applied. Signatures are not produced: transactions
@@ -10,11 +11,13 @@
 // opposite best; the rest passive at mid -/+ d, d = 1 + floor(2000 u^3): clustered at the touch), 25%
 // cancel of a random resting order, 10% amend (half size down keeping priority, one fifth size up, the
 // rest a 1..3 tick price move that does not cross), 5% taker (3/5 market, 2/5 IOC at the opposite best).
+// With `gtt: N`, one in N passive limit orders of the mix is good-till-time, expiring 1 to 4 batches (12 s
+// each) later, so every batch's expiry sweep (docs/stf.md "Expiry (eager)") has work.
 // Setup batches: SET_MARKET + deposits for every account, then passive orders up to the target depth.
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import type { ClobState } from "../clob/state.ts";
-import { TxSignerCache, type Admitted, type Batch } from "../clob/stf.ts";
+import type { ClobState } from "../node/clob/state.ts";
+import { TxSignerCache, type Admitted, type Batch } from "../node/clob/stf.ts";
 import {
   type Address,
   type L1Message,
@@ -26,8 +29,8 @@ import {
   type Tx,
   TxKind,
   type Signature,
-} from "../clob/types.ts";
-import { XorShift32 as Rng } from "../sim/rng.ts";
+} from "../node/clob/types.ts";
+import { XorShift32 as Rng } from "../node/sim/rng.ts";
 
 export const MID = 1_000_000;
 const RANGE = 2000;
@@ -48,6 +51,8 @@ export interface WorkloadOptions {
    * modes, cancel by client id, cancel-all and withdrawals.
    */
   extras?: boolean;
+  /** One in `gtt` passive limit orders of the mix gets an expiry 1..4 batches ahead (0: none). */
+  gtt?: number;
 }
 
 export function accountAddress(i: number): Address {
@@ -63,6 +68,7 @@ export class Workload {
   readonly batchSize: number;
   readonly depositsPerBatch: number;
   readonly extras: boolean;
+  readonly gtt: number;
   readonly addresses: Address[] = [];
   /** Signer cache shared by every generated tx (identity-keyed). */
   readonly signers = new TxSignerCache();
@@ -75,6 +81,7 @@ export class Workload {
     this.batchSize = o.batchSize ?? 1000;
     this.depositsPerBatch = o.depositsPerBatch ?? 20_000;
     this.extras = o.extras ?? false;
+    this.gtt = o.gtt ?? 0;
     for (let i = 0; i < this.accounts; i++) this.addresses.push(accountAddress(i));
   }
 
@@ -104,7 +111,7 @@ export class Workload {
         ? this.passive(state, rng, nonces)
         : this.extras && rng.int(10) === 0
           ? this.extra(state, rng, nonces, timestamp)
-          : this.mixed(state, rng, nonces);
+          : this.mixed(state, rng, nonces, timestamp);
       // Admission against the pre-batch state, with the signer pre-recovered.
       admitted.push(this.signers.admit(state, tx, tx.account));
       txs.push(tx);
@@ -238,7 +245,7 @@ export class Workload {
     return { kind: TxKind.AMEND, account, nonce: this.nonce(state, nonces, acct), sig: SIG, market, orderId, price: MID, size: 1 };
   }
 
-  private mixed(state: ClobState, rng: Rng, nonces: Map<number, number>): Tx {
+  private mixed(state: ClobState, rng: Rng, nonces: Map<number, number>, now: number): Tx {
     const r = rng.int(100);
     const market = rng.int(this.markets);
     const book = state.markets.get(market)!.book;
@@ -253,7 +260,9 @@ export class Workload {
         }
       }
       const clientId = rng.int(8) === 0 ? 1 + rng.int(1_000_000) : 0;
-      return this.place(state, nonces, acct, market, side, TimeInForce.GTC, this.passivePrice(rng, side), this.size(rng), clientId);
+      const tx = this.place(state, nonces, acct, market, side, TimeInForce.GTC, this.passivePrice(rng, side), this.size(rng), clientId);
+      if (this.gtt > 0 && rng.int(this.gtt) === 0) (tx as Tx & { expiry: number }).expiry = now + 12 * (1 + rng.int(4));
+      return tx;
     }
     if (r < 95) {
       const o = this.pickResting(state, rng, market);
