@@ -56,6 +56,7 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("witness-updates") => check_witness_updates(j, repo_root),
         Some("batches") => check_batches(j),
         Some("validity") => check_validity(j),
+        Some("deflate") => check_deflate(j),
         _ if j.get("genesisRoot").is_some() => check_state_vector(j),
         _ if j.get("genesis").is_some() => check_stf_vector(j),
         _ => Err("unknown vector file (no known `name`, `genesisRoot` or `genesis`)".into()),
@@ -771,6 +772,45 @@ pub fn check_validity(j: &Json) -> R {
                 eq(&format!("{what} clock"), d.timestamp, u64_field(c, "timestamp")?)?;
                 eq(&format!("{what} txs"), d.txs.len() as u64, u64_field(c, "txCount")?)?;
             }
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+// ------------------------------------------------------------------------------------------ deflate (codec)
+
+/// `test/vectors/codec/deflate.json` (node/codec's DEFLATE byte vectors for a second inflater): the
+/// section with its declared recordsLength inflates to the output (or its keccak), or fails with the
+/// codec's reason name.
+pub fn check_deflate(j: &Json) -> R {
+    let mut n = 0;
+    for (i, c) in arr(j, "cases")?.iter().enumerate() {
+        let what = format!("case {i} ({})", field(c, "name")?.as_str().unwrap_or(""));
+        let section = hex_bytes(field(c, "section")?)?;
+        let length = u64_field(c, "recordsLength")? as usize;
+        let got = match inflate(&section, length.max(1)) {
+            Ok(out) if out.len() == length => Ok(out),
+            Ok(_) => Err("RECORDS_LENGTH_MISMATCH"),
+            Err(e) => Err(match inflate_reason(e) {
+                5 => "BAD_COMPRESSED_FRAME",
+                6 => "DECOMPRESS_FAILED",
+                _ => "RECORDS_LENGTH_MISMATCH",
+            }),
+        };
+        match field(c, "outcome")?.as_str() {
+            Some("ok") => {
+                let out = got.map_err(|e| format!("{what}: Rust {e}, the node inflates it"))?;
+                match c.get("output") {
+                    Some(o) => eq(&format!("{what} output"), out, hex_bytes(o)?)?,
+                    None => {
+                        eq(&format!("{what} output length"), out.len() as u64, u64_field(c, "outputLength")?)?;
+                        eq(&format!("{what} output keccak"), keccak256(&out), hex32(field(c, "outputKeccak")?)?)?;
+                    }
+                }
+            }
+            Some(reason) => eq(&what, got.map(|o| o.len()).err(), Some(reason))?,
+            None => return Err(format!("{what}: no outcome")),
         }
         n += 1;
     }

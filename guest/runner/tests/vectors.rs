@@ -106,6 +106,11 @@ fn guest_vectors_from_the_typescript_implementation() {
 }
 
 #[test]
+fn codec_deflate_vectors() {
+    check_all("test/vectors/codec");
+}
+
+#[test]
 fn tampered_vectors_are_rejected() {
     let s = load("test/vectors/state/basics.json");
     must_fail(&s, &["batches", "2", "preRoot"]);
@@ -159,6 +164,9 @@ fn tampered_vectors_are_rejected() {
     let va = load("test/vectors/guest/validity.json");
     must_fail(&va, &["cases", "0", "parentChain"]);
     must_fail(&va, &["cases", "0", "commitment", "queueHash"]);
+    let df = load("test/vectors/codec/deflate.json");
+    must_fail(&df, &["cases", "0", "outputKeccak"]);
+    must_fail(&df, &["cases", "5", "output"]);
 }
 
 #[test]
