@@ -1,10 +1,10 @@
-//! Batch commitments and the batch chain (docs/l1-messages.md "Batch commitment", v2):
+//! Batch commitments and the batch chain (docs/l1-messages.md "Batch commitment"):
 //!
 //! ```text
 //! blobs:    dataHash = H(versionedHash_0 ‖ ... ‖ versionedHash_{k-1})   dataKind = 1
 //! calldata: dataHash = H(batchBytes)                                    dataKind = 2
 //! c(i) = H(be(i,8) ‖ be(dataKind,1) ‖ dataHash ‖ be(l1MsgStart,8) ‖ be(l1MsgEnd,8) ‖ q(l1MsgEnd)
-//!          ‖ be(l1Timestamp,8) ‖ be(l1BlockNumber,8) ‖ proposer (20) ‖ q(l1MsgStart))
+//!          ‖ be(l1Timestamp,8) ‖ be(l1BlockNumber,8) ‖ proposer (20) ‖ q(l1MsgStart))     (v2)
 //! b(0) = 0x00..00,  b(i) = H(b(i-1) ‖ c(i))
 //! ```
 
@@ -29,13 +29,13 @@ pub struct BatchHeader {
     pub queue_hash: [u8; 32],
     pub l1_timestamp: u64,
     pub l1_block_number: u64,
-    /// `msg.sender` of the proposing call: credited the proposer reward (docs/stf.md).
+    /// The sender of the proposing call (receives the proposer reward).
     pub proposer: [u8; 20],
-    /// `q(l1_msg_start)`: the queue hash the batch's messages chain from.
+    /// `q(l1_msg_start)`: the queue hash the batch's messages start from.
     pub queue_hash_start: [u8; 32],
 }
 
-/// Length of the preimage of `c(i)`: 8 + 1 + 32 + 8 + 8 + 32 + 8 + 8 + 20 + 32.
+/// Length of the preimage of `c(i)` (v2): 8 + 1 + 32 + 8 + 8 + 32 + 8 + 8 + 20 + 32.
 pub const COMMITMENT_PREIMAGE_LENGTH: usize = 157;
 
 impl BatchHeader {

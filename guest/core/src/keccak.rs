@@ -37,6 +37,8 @@ const RHO: [u32; 25] = [
 
 /// The keccak-f[1600] permutation on 25 lanes, lane `(x, y)` at index `x + 5y`.
 pub fn keccak_f1600(a: &mut [u64; 25]) {
+    #[cfg(feature = "count")]
+    crate::counters::KECCAK_F.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     for rc in RC.iter() {
         // theta
         let mut c = [0u64; 5];

@@ -12,12 +12,35 @@ extern crate alloc;
 extern crate std;
 
 pub mod batch;
+pub mod blob;
+pub mod codec;
+pub mod eip712;
 pub mod hex;
+pub mod inflate;
 pub mod keccak;
 pub mod l1msg;
+pub mod ptrie;
 pub mod public_values;
+pub mod secp256k1;
 pub mod sha256;
 pub mod trie;
+pub mod tx;
+pub mod validity;
 pub mod withdrawals;
 
 pub use keccak::keccak256;
+
+/// Operation counters for cost estimates (feature `count`): keccak-f[1600] permutations and secp256k1
+/// public-key recoveries since the process started.
+#[cfg(feature = "count")]
+pub mod counters {
+    use core::sync::atomic::{AtomicU64, Ordering};
+
+    pub static KECCAK_F: AtomicU64 = AtomicU64::new(0);
+    pub static ECRECOVER: AtomicU64 = AtomicU64::new(0);
+
+    /// (keccak-f permutations, recoveries)
+    pub fn read() -> (u64, u64) {
+        (KECCAK_F.load(Ordering::Relaxed), ECRECOVER.load(Ordering::Relaxed))
+    }
+}

@@ -332,6 +332,21 @@ impl<'a> Witness<'a> {
         &self.bytes[start..start + len]
     }
 
+    /// The root node's index (for walking the parsed tree with [`Witness::node`]).
+    pub(crate) fn root_index(&self) -> usize {
+        self.root
+    }
+
+    /// A parsed node and, for a LEAF, its bytes.
+    pub(crate) fn node(&self, i: usize) -> (&WitnessNode, Option<&'a [u8]>) {
+        let n = &self.nodes[i];
+        let leaf = match n {
+            WitnessNode::Leaf { start, len } => Some(self.leaf_bytes(*start, *len)),
+            _ => None,
+        };
+        (n, leaf)
+    }
+
     /// The root hash (must equal the pre-state root).
     pub fn root(&self) -> [u8; 32] {
         self.hash_of(self.root)

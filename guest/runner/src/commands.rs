@@ -2,7 +2,7 @@
 
 use crate::json::Json;
 use crate::vectors::{self, data_hash_from, public_values_from, withdrawal_from};
-use crate::{field, hex20, hex32, u64_field};
+use crate::{field, hex32, u64_field};
 use rollbook_guest_core::batch::{next_batch_chain, BatchHeader};
 use rollbook_guest_core::hex;
 use rollbook_guest_core::keccak::keccak256;
@@ -22,13 +22,17 @@ rollbook-guest <command> [args]   (docs/guest.md)
   witness-root <hex | @file>        parse a witness and print its root and leaf count
   decode-message <hex>              decode an L1 message (docs/l1-messages.md)
   queue-hash [--from <q>] <hex>...  queue chain over messages: q after each
-  batch-chain <batches.json>        c(i) and b(i) for [{index, dataKind, dataHash | blobHashes |
+  batch-chain <batches.json>        c(i) (v2) and b(i) for [{index, dataKind, dataHash | blobHashes |
                                     calldata, l1MsgStart, l1MsgEnd, queueHash, l1Timestamp,
-                                    l1BlockNumber}] (prevBatchChain: optional top-level, with `batches`)
+                                    l1BlockNumber, proposer, queueHashStart}] (prevBatchChain:
+                                    optional top-level, with `batches`)
   public-values <pv.json>           abi.encode of the tuple, sha256 and the ZisK publics buffer
   decode-public-values <hex>        the ten fields of 320 encoded bytes (strict)
   withdrawal-tree <records.json>    root and proofs of [{withdrawalId, recipient, asset, amount}]
   keccak <hex>                      keccak256 of bytes
+  bench [--root <repo>] [--seconds <s>]
+                                    native speed and operation counts of the guest pieces on the
+                                    shared vectors; ends with one JSON line (npm run bench -- guest)
   check-vectors [--root <repo>] [file|dir]...
                                     check vector files (default: <repo>/test/vectors); one line per
                                     file, then `N passed, M failed`
@@ -47,6 +51,19 @@ fn hex_arg(s: &str) -> Result<Vec<u8>, String> {
 pub fn run(args: &[String]) -> Result<String, String> {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     match a.as_slice() {
+        ["bench", rest @ ..] => {
+            let mut root = PathBuf::from(".");
+            let mut secs = 2.0;
+            let mut it = rest.iter();
+            while let Some(&x) = it.next() {
+                match (x, it.next()) {
+                    ("--root", Some(r)) => root = PathBuf::from(r),
+                    ("--seconds", Some(s)) => secs = s.parse().map_err(|_| "--seconds: not a number")?,
+                    _ => return Err(format!("bench: unexpected argument {x}")),
+                }
+            }
+            crate::bench::bench(&root, secs)
+        }
         ["verify-proof", file] => verify_proof_cmd(&read_json(file)?, None),
         ["verify-proof", file, "--root", r] | ["verify-proof", "--root", r, file] => {
             verify_proof_cmd(&read_json(file)?, Some(hex::decode32(r).map_err(|_| "--root: not 32 hex bytes")?))
@@ -163,7 +180,7 @@ fn batch_chain_cmd(j: &Json) -> Result<String, String> {
             queue_hash: hex32(field(batch, "queueHash")?)?,
             l1_timestamp: u64_field(batch, "l1Timestamp")?,
             l1_block_number: u64_field(batch, "l1BlockNumber")?,
-            proposer: hex20(field(batch, "proposer")?)?,
+            proposer: hex::decode20(field(batch, "proposer")?.as_str().unwrap_or("")).map_err(|_| "`proposer` is not an address")?,
             queue_hash_start: hex32(field(batch, "queueHashStart")?)?,
         };
         let c = h.commitment();

@@ -1,6 +1,7 @@
 //! The native runner of the Rollbook guest core: commands that compute and check commitments from JSON
 //! files and hex inputs (`rollbook-guest help`), and the checks of the shared vector files.
 
+pub mod bench;
 pub mod commands;
 pub mod json;
 pub mod vectors;

@@ -86,10 +86,28 @@ fn stf_vectors_l1_messages_and_state_digest() {
 #[test]
 fn guest_vectors_from_the_typescript_implementation() {
     let names: Vec<String> = files("test/vectors/guest").iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    for want in ["batch-chain.json", "l1-messages.json", "public-values.json", "trie.json", "withdrawals.json"] {
+    for want in [
+        "batch-chain.json",
+        "l1-messages.json",
+        "public-values.json",
+        "trie.json",
+        "withdrawals.json",
+        "ecrecover.json",
+        "eip712.json",
+        "inflate.json",
+        "blobs.json",
+        "witness-updates.json",
+        "batches.json",
+        "validity.json",
+    ] {
         assert!(names.iter().any(|n| n == want), "missing test/vectors/guest/{want}");
     }
     check_all("test/vectors/guest");
+}
+
+#[test]
+fn codec_deflate_vectors() {
+    check_all("test/vectors/codec");
 }
 
 #[test]
@@ -122,6 +140,33 @@ fn tampered_vectors_are_rejected() {
     must_fail(&tr, &["sets", "5", "proofs", "20", "siblings", "0"]);
     let f = load("test/vectors/stf/basics.json");
     must_fail(&f, &["finalState"]);
+    let e = load("test/vectors/guest/ecrecover.json");
+    must_fail(&e, &["cases", "0", "signer"]);
+    must_fail(&e, &["cases", "5", "digest"]);
+    let d = load("test/vectors/guest/eip712.json");
+    must_fail(&d, &["cases", "2", "digest"]);
+    must_fail(&d, &["cases", "7", "txHash"]);
+    must_fail(&d, &["cases", "123", "tx", "actions", "2", "price"]); // a BULK action field
+    let i = load("test/vectors/guest/inflate.json");
+    must_fail(&i, &["cases", "0", "ok"]);
+    must_fail(&i, &["cases", "176", "input"]);
+    let bl = load("test/vectors/guest/blobs.json");
+    must_fail(&bl, &["cases", "3", "ok"]);
+    must_fail(&bl, &["cases", "9", "packedKeccak"]);
+    let wu = load("test/vectors/guest/witness-updates.json");
+    must_fail(&wu, &["cases", "4", "postRoot"]);
+    must_fail(&wu, &["cases", "4", "puts", "0"]);
+    must_fail(&wu, &["stfFileKeccak", "basics.json"]);
+    let ba = load("test/vectors/guest/batches.json");
+    must_fail(&ba, &["cases", "8", "txs", "1", "digest"]);
+    must_fail(&ba, &["cases", "8", "input"]);
+    must_fail(&ba, &["cases", "8", "txs", "2", "tx", "account"]);
+    let va = load("test/vectors/guest/validity.json");
+    must_fail(&va, &["cases", "0", "parentChain"]);
+    must_fail(&va, &["cases", "0", "commitment", "queueHash"]);
+    let df = load("test/vectors/codec/deflate.json");
+    must_fail(&df, &["cases", "0", "outputKeccak"]);
+    must_fail(&df, &["cases", "5", "output"]);
 }
 
 #[test]

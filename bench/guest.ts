@@ -1,0 +1,24 @@
+// `npm run bench -- guest [seconds]`: the native Rust guest (guest/runner `rollbook-guest bench`), built
+// in release mode. It authenticates every signed transaction of test/vectors/guest/eip712.json (EIP-712
+// digest + secp256k1 recovery, every kind incl. bulks) and applies the witness updates of the STF
+// vectors' batches (witness parse + root, leaf deletes and puts, post-state root), with operation
+// counters on: keccak-f[1600] permutations and recoveries per transaction are the proxy for zkVM cost.
+// The STF's execution itself is not in the guest yet (docs/guest.md), so tx_per_s covers authentication
+// plus each transaction's share of the witness update. Last line:
+// {"bench":"guest","tx_per_s":N,"keccak_per_tx":x,"ecrecover_per_tx":x,"witness_bytes_per_tx":x,...}
+
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export function main(args: string[]): void {
+  const seconds = Number(args[0] ?? 2);
+  if (!(seconds > 0)) throw new Error("usage: npm run bench -- guest [seconds > 0]");
+  const manifest = path.join(ROOT, "guest/Cargo.toml");
+  execFileSync("cargo", ["build", "--offline", "--release", "--quiet", "--manifest-path", manifest, "--bin", "rollbook-guest"], { stdio: "inherit" });
+  const bin = path.join(ROOT, "guest/target/release/rollbook-guest");
+  const out = execFileSync(bin, ["bench", "--root", ROOT, "--seconds", String(seconds)], { encoding: "utf8" });
+  process.stdout.write(out);
+}

@@ -1,0 +1,159 @@
+//! `rollbook-guest bench`: native speed of the guest pieces that exist today, and the operation counts
+//! that proxy zkVM cost (docs/guest.md "Benchmark"). Workloads are the shared vectors (signed
+//! transactions of every kind, witnesses of the STF vectors), so nothing here is synthetic:
+//! - authentication: EIP-712 digest + secp256k1 recovery + address per signed transaction (eip712.json);
+//! - witness update: parse the witness, check its root, apply the batch's leaf deletes and puts, hash the
+//!   post-state root (witness-updates.json, the cases that are sufficient);
+//! - inflate: the largest zlib stream of inflate.json.
+//! The STF's execution (book, matching, fees) is not ported yet, so `tx_per_s` is authentication plus
+//! each transaction's share of the witness update, not a full batch execution.
+
+use crate::json::Json;
+use crate::vectors::tx_from;
+use crate::{field, hex32, hex_bytes, u64_field};
+use rollbook_guest_core::counters;
+use rollbook_guest_core::eip712::{Domain, Hasher};
+use rollbook_guest_core::inflate::inflate;
+use rollbook_guest_core::ptrie::PartialTrie;
+use rollbook_guest_core::secp256k1::{recover_address, Native};
+use rollbook_guest_core::trie::Witness;
+use rollbook_guest_core::tx::{Signature, Tx};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+use std::time::Instant;
+
+fn load(root: &Path, rel: &str) -> Result<Json, String> {
+    let text = std::fs::read_to_string(root.join(rel)).map_err(|e| format!("{rel}: {e}"))?;
+    Json::parse(&text).map_err(|e| format!("{rel}: {e}"))
+}
+
+fn cases<'a>(j: &'a Json) -> Result<&'a [Json], String> {
+    field(j, "cases")?.as_array().ok_or_else(|| "cases".to_string())
+}
+
+struct Update {
+    witness: Vec<u8>,
+    dels: Vec<Vec<u8>>,
+    puts: Vec<Vec<u8>>,
+    post: [u8; 32],
+    txs: u64,
+}
+
+/// Repeats `f` for at least `min_s` seconds; returns (iterations, seconds).
+fn timed(min_s: f64, mut f: impl FnMut()) -> (u64, f64) {
+    let t = Instant::now();
+    let mut n = 0;
+    while n == 0 || t.elapsed().as_secs_f64() < min_s {
+        f();
+        n += 1;
+    }
+    (n, t.elapsed().as_secs_f64())
+}
+
+pub fn bench(root: &Path, min_s: f64) -> Result<String, String> {
+    let mut out = String::new();
+    // signed transactions of every kind
+    let mut txs: Vec<(Hasher, Tx)> = Vec::new();
+    for c in cases(&load(root, "test/vectors/guest/eip712.json")?)? {
+        let d = field(c, "domain")?;
+        let domain = Domain {
+            chain_id: u64_field(d, "chainId")?,
+            verifying_contract: rollbook_guest_core::hex::decode20(field(d, "verifyingContract")?.as_str().unwrap_or("")).map_err(|_| "address")?,
+        };
+        let sig = Signature { r: hex32(field(c, "r")?)?, s: hex32(field(c, "s")?)?, v: u64_field(c, "v")? as u8 };
+        txs.push((Hasher::new(&domain), tx_from(field(c, "tx")?, sig)?));
+    }
+    let (k0, e0) = counters::read();
+    let (rounds, secs) = timed(min_s, || {
+        for (h, tx) in &txs {
+            let d = h.digest(tx);
+            let s = recover_address(&Native, &d, &tx.sig.r, &tx.sig.s, tx.sig.v);
+            assert_eq!(s, Some(tx.account));
+        }
+    });
+    let (k1, e1) = counters::read();
+    let auth_n = rounds * txs.len() as u64;
+    let auth_us = secs * 1e6 / auth_n as f64;
+    let auth_keccak = (k1 - k0) as f64 / auth_n as f64;
+    let auth_ecrecover = (e1 - e0) as f64 / auth_n as f64;
+    writeln!(out, "authentication: {} signed txs (every kind, bulks of 1-64 actions) x {rounds}: {auth_us:.1} us/tx, {auth_keccak:.2} keccak-f/tx, {auth_ecrecover:.2} ecrecover/tx", txs.len()).unwrap();
+
+    // witness updates of the STF vectors' batches
+    let mut tx_count: BTreeMap<(String, u64), u64> = BTreeMap::new();
+    for f in std::fs::read_dir(root.join("test/vectors/stf")).map_err(|e| e.to_string())? {
+        let p = f.map_err(|e| e.to_string())?.path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let j = Json::parse(&std::fs::read_to_string(&p).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        for b in field(&j, "batches")?.as_array().unwrap_or(&[]) {
+            tx_count.insert((name.clone(), u64_field(b, "index")?), field(b, "txs")?.as_array().map_or(0, |a| a.len() as u64));
+        }
+    }
+    let mut ups = Vec::new();
+    for c in cases(&load(root, "test/vectors/guest/witness-updates.json")?)? {
+        if c.get("stripped").is_some() {
+            continue;
+        }
+        let key = (field(c, "source")?.as_str().unwrap_or("").to_string(), u64_field(c, "batch")?);
+        let list = |k: &str| -> Result<Vec<Vec<u8>>, String> { field(c, k)?.as_array().unwrap_or(&[]).iter().map(hex_bytes).collect() };
+        ups.push(Update {
+            witness: hex_bytes(field(c, "witness")?)?,
+            dels: list("dels")?,
+            puts: list("puts")?,
+            post: hex32(field(c, "postRoot")?)?,
+            txs: *tx_count.get(&key).unwrap_or(&0),
+        });
+    }
+    let up_txs: u64 = ups.iter().map(|u| u.txs).sum::<u64>().max(1);
+    let witness_bytes: u64 = ups.iter().map(|u| u.witness.len() as u64).sum();
+    let (k0, _) = counters::read();
+    let (rounds, secs) = timed(min_s, || {
+        for u in &ups {
+            let w = Witness::parse(&u.witness).expect("witness");
+            let _pre = w.root();
+            let mut t = PartialTrie::from_witness(&w);
+            for d in &u.dels {
+                t.delete(d).expect("delete");
+            }
+            for p in &u.puts {
+                t.put(p).expect("put");
+            }
+            assert_eq!(t.root(), u.post);
+        }
+    });
+    let (k1, _) = counters::read();
+    let up_us_per_tx = secs * 1e6 / (rounds * up_txs) as f64;
+    let up_keccak = (k1 - k0) as f64 / (rounds * up_txs) as f64;
+    let wb = witness_bytes as f64 / up_txs as f64;
+    writeln!(out, "witness update: {} batches, {up_txs} txs x {rounds}: {up_us_per_tx:.1} us/tx, {up_keccak:.2} keccak-f/tx, {wb:.0} witness bytes/tx (TS-built witnesses of the small STF vectors)", ups.len()).unwrap();
+
+    // inflate
+    let mut biggest: Option<(Vec<u8>, usize)> = None;
+    for c in cases(&load(root, "test/vectors/guest/inflate.json")?)? {
+        if c.get("ok").is_some() {
+            let input = hex_bytes(field(c, "input")?)?;
+            let len = u64_field(c, "length")? as usize;
+            if biggest.as_ref().is_none_or(|(_, l)| len > *l) {
+                biggest = Some((input, len));
+            }
+        }
+    }
+    let (input, len) = biggest.ok_or("no inflate case")?;
+    let (rounds, secs) = timed(min_s / 2.0, || {
+        assert_eq!(inflate(&input, len).map(|o| o.len()), Ok(len));
+    });
+    let mbps = (rounds as f64 * len as f64) / secs / 1e6;
+    writeln!(out, "inflate: {} -> {len} bytes x {rounds}: {mbps:.0} MB/s of output", input.len()).unwrap();
+
+    let us_per_tx = auth_us + up_us_per_tx;
+    let tx_per_s = (1e6 / us_per_tx).round() as u64;
+    writeln!(out, "per tx (authentication + share of the witness update; STF execution not ported): {us_per_tx:.1} us = {tx_per_s} tx/s on one core").unwrap();
+    writeln!(
+        out,
+        "{{\"bench\":\"guest\",\"tx_per_s\":{tx_per_s},\"keccak_per_tx\":{:.2},\"ecrecover_per_tx\":{auth_ecrecover:.2},\"witness_bytes_per_tx\":{wb:.0},\"scope\":\"auth+witness-update\",\"ecrecover_us\":{:.1},\"inflate_mb_per_s\":{mbps:.0}}}",
+        auth_keccak + up_keccak,
+        auth_us
+    )
+    .unwrap();
+    Ok(out)
+}
