@@ -112,7 +112,8 @@ interface Prepared {
   data: BatchData;
   /** decodeBatch of the data (when there is data). */
   decoded: DecodeBatchResult | undefined;
-  facts: BatchL1Facts;
+  /** The L1 facts of the validity rules (the pre-state clock is read when the batch executes). */
+  facts: Omit<BatchL1Facts, "previousClock">;
 }
 
 export class Deriver extends EventEmitter<DeriverEvents> {
@@ -130,8 +131,6 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   private cursor: L1BlockRecord;
   /** L1 messages seen and not yet consumed, by index. */
   private queue = new Map<number, Uint8Array>();
-  /** Blocks derived since the last write, newest last (history sync). */
-  private pendingBlocks: L1BlockRecord[] = [];
   private pending: StoreWrite | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -330,18 +329,13 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     for (const p of ev.proposals) {
       if (Number(p.event.batchIndex) !== batchIndex + 1) throw critical("SEQUENCE", `batch ${p.event.batchIndex} in block ${block.number}, expected ${batchIndex + 1}`);
       const data = await this.retrieval.fetch(p, block);
-      const facts: BatchL1Facts = {
+      const facts: Omit<BatchL1Facts, "previousClock"> = {
         l1MsgStart: Number(p.event.l1MsgStart),
         l1MsgEnd: Number(p.event.l1MsgEnd),
         parentBatchChain: chain,
-        l1BlockNumber: block.number,
         l1Timestamp: block.timestamp,
-        originCanonicalHash: undefined,
       };
       const decoded = data.ok ? decodeBatch(data.bytes) : undefined;
-      if (decoded?.ok === true && decoded.batch.header.l1OriginNumber < block.number) {
-        facts.originCanonicalHash = await this.canonicalHash(decoded.batch.header.l1OriginNumber, block);
-      }
       prepared.push({ proposal: p, data, decoded, facts });
       batchIndex++;
       chain = p.event.batchChain;
@@ -359,7 +353,6 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     for (const p of prepared) this.execute(p, block, w, !final);
     const record: L1BlockRecord = { ...block, batchIndex, messageCount, batchChain: chain };
     w.l1Block(record);
-    this.pendingBlocks.push(record);
     this.cursor = record;
     this.traversal.advance(block);
     this.metrics.l1Derived.set(block.number);
@@ -376,15 +369,13 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     const index = Number(ev.batchIndex);
     let txs: readonly Tx[] = [];
     let invalidReason: string | undefined;
-    const d = p.decoded;
-    if (!p.data.ok) invalidReason = p.data.reason;
-    else if (d !== undefined) {
-      if (!d.ok) invalidReason = `DECODE_${d.reasonName}`;
-      else {
-        const verdict = checkBatchRules(d.batch.header, p.facts);
-        if (verdict.valid) txs = d.batch.txs;
-        else invalidReason = `RULE_${verdict.rule}`;
-      }
+    let clock = this.state.timestamp;
+    if (!p.data.ok || p.decoded === undefined) invalidReason = `UNDECODABLE_${p.data.ok ? "NO_DATA" : p.data.reason}`;
+    else {
+      const verdict = checkBatchRules(p.decoded, { ...p.facts, previousClock: this.state.timestamp });
+      clock = verdict.clock;
+      if (verdict.valid && p.decoded.ok) txs = p.decoded.batch.txs;
+      else if (!verdict.valid) invalidReason = verdict.detail === undefined ? verdict.rule : `${verdict.rule}_${verdict.detail}`;
     }
     const msgs: L1Message[] = [];
     for (let i = p.facts.l1MsgStart; i < p.facts.l1MsgEnd; i++) {
@@ -393,7 +384,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       msgs.push(decodeL1Message(m));
     }
     if (this.state.l1MessagesConsumed !== p.facts.l1MsgStart) throw critical("SEQUENCE", `batch ${index} starts at L1 message ${p.facts.l1MsgStart}, state consumed ${this.state.l1MessagesConsumed}`);
-    const result = applyBatch(this.state, { index, timestamp: block.timestamp, txs }, msgs, { receipts: this.o.receipts ?? "full" });
+    const result = applyBatch(this.state, { index, timestamp: clock, proposer: ev.proposer.toLowerCase() as Address, txs }, msgs, { receipts: this.o.receipts ?? "full" });
     const { root, derived, undo: undoRec } = this.commitment.commitBatch(this.state, { undo });
     for (let i = p.facts.l1MsgStart; i < p.facts.l1MsgEnd; i++) this.queue.delete(i);
     w.batch({
@@ -422,23 +413,11 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     });
   }
 
-  /** Canonical hash of L1 block `n` (below `block`): from the blocks derived (stored or pending), else L1. */
-  private async canonicalHash(n: number, block: L1BlockRef): Promise<Hex | undefined> {
-    if (n === block.number - 1) return block.parentHash;
-    for (const r of this.pendingBlocks) if (r.number === n) return r.hash;
-    const rec = await this.store.l1Block(n);
-    if (rec !== undefined) return rec.hash;
-    return (await this.follower.blockByNumber(n).catch((err) => {
-      throw new DeriveError("temporary", "L1_RPC", (err as Error).message, { cause: err });
-    }))?.hash;
-  }
-
   /** Writes the pending batches and blocks (one atomic write). */
   private async flush(): Promise<void> {
     const w = this.pending;
     if (w === null) return;
     this.pending = null;
-    this.pendingBlocks = [];
     await w.write();
   }
 

@@ -85,10 +85,7 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
     const count = Number(await pub.readContract({ address: d.contracts.inbox, abi: inboxAbi, functionName: "messageCount" }));
     const end = opts.consume === false ? consumed : count;
     const block = await pub.getBlock();
-    const header: BatchHeader = {
-      parentBatchHash: chainValue, l1OriginNumber: Number(block.number), l1OriginHash: block.hash!,
-      timestamp: Number(block.timestamp), l1MsgStart: consumed, l1MsgEnd: end,
-    };
+    const header: BatchHeader = { parentBatchHash: chainValue, timestamp: Number(block.timestamp), l1MsgStart: consumed, l1MsgEnd: end };
     opts.tamper?.(header);
     const bytes = opts.raw ?? encodeBatch({ header, txs });
     const r = await poster.propose(bytes, { l1MsgEnd: BigInt(end), mode: "blob", ipfsCid: new Uint8Array(0) });
@@ -182,19 +179,23 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
     nonces.set(alice.address.toLowerCase(), nonces.get(alice.address.toLowerCase())! - 1);
     await post([place(ANVIL_DEV_KEYS[1], 53, 1)], { tamper: (h) => (h.timestamp += 3600) });
     nonces.set(alice.address.toLowerCase(), nonces.get(alice.address.toLowerCase())! - 1);
-    await post([place(ANVIL_DEV_KEYS[1], 54, 1)], { tamper: (h) => (h.l1OriginHash = keccak256("0x02")) });
+    await post([place(ANVIL_DEV_KEYS[1], 54, 1)], { tamper: (h) => (h.timestamp = 1) });
+    nonces.set(alice.address.toLowerCase(), nonces.get(alice.address.toLowerCase())! - 1);
+    await deposit(bob, 3n);
+    await post([place(ANVIL_DEV_KEYS[1], 55, 1)], { tamper: (h) => (h.l1MsgEnd -= 1) });
     nonces.set(alice.address.toLowerCase(), nonces.get(alice.address.toLowerCase())! - 1);
     const sa = await a.syncToHead();
     const sb = await b.syncToHead();
     expect(sb.stateRoot).to.equal(sa.stateRoot);
     expect(seen.map((x) => x.invalidReason)).to.deep.equal([
-      "DECODE_BAD_VERSION", undefined, "RULE_PARENT_BATCH_HASH", "RULE_TIMESTAMP", "RULE_L1_ORIGIN",
+      "UNDECODABLE_BAD_VERSION", undefined, "WRONG_PARENT", "CLOCK_AFTER_L1", "CLOCK_BEFORE_PREVIOUS", "WRONG_L1_RANGE",
     ]);
+    expect(seen[5]!.l1MessageCount, "the invalid batch still consumed the deposit").to.equal(1);
     expect(seen[0]!.l1MessageCount, "the garbage batch still consumed the deposit").to.equal(1);
     expect(seen[1]!.receipts!.tx(0).code).to.equal(ErrorCode.OK);
     expect(seen[1]!.receipts!.tx(1).code).to.equal(ErrorCode.WRONG_SIGNER);
     const st = a.current().state;
-    expect([...st.markets.get(MARKET)!.book.orders()].some((o) => o.price >= 51 && o.price <= 54)).to.equal(false);
+    expect([...st.markets.get(MARKET)!.book.orders()].some((o) => o.price >= 51 && o.price <= 55)).to.equal(false);
   });
 
   it("a reorg drops a block holding a batch: both derivers roll back and converge with a fresh one", async () => {
