@@ -137,6 +137,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   private wake: (() => void) | null = null;
   private lastError: DeriveError | undefined;
   private prunedAt = -1;
+  /** Where the time goes (ms, cumulative since open): for `npm run bench -- follower` and operators. */
+  readonly stats = { l1Ms: 0, fetchMs: 0, decodeMs: 0, stfMs: 0, rootMs: 0, commitMs: 0, batches: 0, txs: 0 };
 
   private constructor(o: DeriverOptions, loaded: { state: ClobState; commitment: StateCommitment }, cursor: L1BlockRecord, queue: Map<number, Uint8Array>) {
     super();
@@ -246,7 +248,9 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   async step(): Promise<"progress" | "idle"> {
     let block: L1BlockRef | "wait";
     try {
+      const t = performance.now();
       block = await this.traversal.next();
+      this.stats.l1Ms += performance.now() - t;
     } catch (err) {
       if (err instanceof DeriveError && err.level === "reset") {
         await this.flush();
@@ -316,7 +320,9 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   }
 
   private async deriveBlock(block: L1BlockRef): Promise<void> {
+    let t = performance.now();
     const ev = await this.events.of(block);
+    this.stats.l1Ms += performance.now() - t;
     // Gather everything first (a temporary error here changes nothing), then execute.
     let messageCount = this.cursor.messageCount;
     for (const m of ev.messages) {
@@ -328,7 +334,10 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     let chain = this.cursor.batchChain;
     for (const p of ev.proposals) {
       if (Number(p.event.batchIndex) !== batchIndex + 1) throw critical("SEQUENCE", `batch ${p.event.batchIndex} in block ${block.number}, expected ${batchIndex + 1}`);
+      t = performance.now();
       const data = await this.retrieval.fetch(p, block);
+      this.stats.fetchMs += performance.now() - t;
+      t = performance.now();
       const facts: Omit<BatchL1Facts, "previousClock"> = {
         l1MsgStart: Number(p.event.l1MsgStart),
         l1MsgEnd: Number(p.event.l1MsgEnd),
@@ -336,6 +345,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
         l1Timestamp: block.timestamp,
       };
       const decoded = data.ok ? decodeBatch(data.bytes) : undefined;
+      this.stats.decodeMs += performance.now() - t;
       prepared.push({ proposal: p, data, decoded, facts });
       batchIndex++;
       chain = p.event.batchChain;
@@ -384,8 +394,15 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       msgs.push(decodeL1Message(m));
     }
     if (this.state.l1MessagesConsumed !== p.facts.l1MsgStart) throw critical("SEQUENCE", `batch ${index} starts at L1 message ${p.facts.l1MsgStart}, state consumed ${this.state.l1MessagesConsumed}`);
+    const t1 = performance.now();
     const result = applyBatch(this.state, { index, timestamp: clock, proposer: ev.proposer.toLowerCase() as Address, txs }, msgs, { receipts: this.o.receipts ?? "full" });
+    const t2 = performance.now();
     const { root, derived, undo: undoRec } = this.commitment.commitBatch(this.state, { undo });
+    const t3 = performance.now();
+    this.stats.stfMs += t2 - t1;
+    this.stats.rootMs += t3 - t2;
+    this.stats.batches++;
+    this.stats.txs += txs.length;
     for (let i = p.facts.l1MsgStart; i < p.facts.l1MsgEnd; i++) this.queue.delete(i);
     w.batch({
       batchIndex: index,
@@ -418,7 +435,9 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     const w = this.pending;
     if (w === null) return;
     this.pending = null;
+    const t = performance.now();
     await w.write();
+    this.stats.commitMs += performance.now() - t;
   }
 
   /** After a reset: find the common ancestor among the recorded blocks, roll back to it, reload. */

@@ -48,6 +48,8 @@ export interface WorkloadOptions {
    * modes, cancel by client id, cancel-all and withdrawals.
    */
   extras?: boolean;
+  /** Account addresses (default accountAddress(i)): a benchmark that signs for real passes its keys' addresses. */
+  addresses?: readonly Address[];
 }
 
 export function accountAddress(i: number): Address {
@@ -75,7 +77,7 @@ export class Workload {
     this.batchSize = o.batchSize ?? 1000;
     this.depositsPerBatch = o.depositsPerBatch ?? 20_000;
     this.extras = o.extras ?? false;
-    for (let i = 0; i < this.accounts; i++) this.addresses.push(accountAddress(i));
+    for (let i = 0; i < this.accounts; i++) this.addresses.push(o.addresses?.[i] ?? accountAddress(i));
   }
 
   /** Number of setup batches (markets + deposits); passive pre-fill follows until the depth is reached. */
