@@ -16,16 +16,15 @@ import type { Registry } from "prom-client";
 import type { ClobState, ChainConfig } from "../clob/state.ts";
 import { createGenesisState } from "../clob/state.ts";
 import { applyBatch } from "../clob/stf.ts";
-import { decodeL1Message } from "../clob/l1messages.ts";
 import type { ReceiptLog } from "../clob/receipts.ts";
-import type { L1Message, Tx } from "../clob/types.ts";
-import { decodeBatch, type DecodeBatchResult } from "../codec/batch.ts";
 import type { BlobFetcher, IpfsBackup } from "../da/index.ts";
 import { L1Follower, type L1BlockRef, type L1Client } from "../l1/follower.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
 import { StateStore, StoreError, type L1BlockRecord, type StoreWrite } from "../state/store.ts";
 import { moduleLogger, type Logger } from "../log.ts";
-import { checkBatchRules, type BatchL1Facts } from "./batch-rules.ts";
+import { BATCH_VALIDITY_NAME, BatchValidity, InputMismatch, checkBatchValidity } from "./validity.ts";
+import { DataKind, blobDataHash, type BatchCommitment } from "./commitment.ts";
+import { reasonName } from "../codec/errors.ts";
 import { DeriveError, critical } from "./errors.ts";
 import { InboxEvents, type Proposal } from "./inbox-events.ts";
 import { deriveMetrics, type DeriveMetrics } from "./metrics.ts";
@@ -110,10 +109,10 @@ export interface DeriverEvents {
 interface Prepared {
   proposal: Proposal;
   data: BatchData;
-  /** decodeBatch of the data (when there is data). */
-  decoded: DecodeBatchResult | undefined;
-  /** The L1 facts of the validity rules (the pre-state clock is read when the batch executes). */
-  facts: Omit<BatchL1Facts, "previousClock">;
+  /** c(i) as committed by the Inbox (event + proposing block). */
+  commitment: BatchCommitment;
+  /** b(i-1). */
+  parentChain: Hex;
 }
 
 export class Deriver extends EventEmitter<DeriverEvents> {
@@ -172,7 +171,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       const base = o.startBlock > 0 ? await follower.blockByNumber(o.startBlock - 1) : undefined;
       if (o.startBlock > 0 && base === undefined) throw critical("L1_RPC", `L1 block ${o.startBlock - 1} not found`);
       const ref: L1BlockRef = base ?? { number: -1, hash: ZERO32, parentHash: ZERO32, timestamp: 0 };
-      cursor = { ...ref, batchIndex: 0, messageCount: 0, batchChain: ZERO32 };
+      cursor = { ...ref, batchIndex: 0, messageCount: 0, batchChain: ZERO32, queueHash: ZERO32 };
       await store.writeFullState(commitment, 0);
       await store.begin().l1Block(cursor).write();
       loaded = { state, commitment, head: store.head()! };
@@ -332,21 +331,27 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     const prepared: Prepared[] = [];
     let batchIndex = this.cursor.batchIndex;
     let chain = this.cursor.batchChain;
+    let queueHash = this.cursor.queueHash;
     for (const p of ev.proposals) {
       if (Number(p.event.batchIndex) !== batchIndex + 1) throw critical("SEQUENCE", `batch ${p.event.batchIndex} in block ${block.number}, expected ${batchIndex + 1}`);
       t = performance.now();
       const data = await this.retrieval.fetch(p, block);
       this.stats.fetchMs += performance.now() - t;
-      t = performance.now();
-      const facts: Omit<BatchL1Facts, "previousClock"> = {
-        l1MsgStart: Number(p.event.l1MsgStart),
-        l1MsgEnd: Number(p.event.l1MsgEnd),
-        parentBatchChain: chain,
+      const e = p.event;
+      const commitment: BatchCommitment = {
+        index: Number(e.batchIndex),
+        dataKind: e.dataKind as DataKind,
+        dataHash: e.dataKind === DataKind.BLOBS ? blobDataHash(e.blobHashes) : e.calldataHash,
+        l1MsgStart: Number(e.l1MsgStart),
+        queueHashStart: queueHash,
+        l1MsgEnd: Number(e.l1MsgEnd),
+        queueHash: e.queueHash,
         l1Timestamp: block.timestamp,
+        l1BlockNumber: block.number,
+        proposer: e.proposer.toLowerCase() as Address,
       };
-      const decoded = data.ok ? decodeBatch(data.bytes) : undefined;
-      this.stats.decodeMs += performance.now() - t;
-      prepared.push({ proposal: p, data, decoded, facts });
+      prepared.push({ proposal: p, data, commitment, parentChain: chain });
+      queueHash = e.queueHash;
       batchIndex++;
       chain = p.event.batchChain;
     }
@@ -361,7 +366,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       w.message(Number(m.index), bytes);
     }
     for (const p of prepared) this.execute(p, block, w, !final);
-    const record: L1BlockRecord = { ...block, batchIndex, messageCount, batchChain: chain };
+    const record: L1BlockRecord = { ...block, batchIndex, messageCount, batchChain: chain, queueHash };
     w.l1Block(record);
     this.cursor = record;
     this.traversal.advance(block);
@@ -377,25 +382,33 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     const t0 = performance.now();
     const ev = p.proposal.event;
     const index = Number(ev.batchIndex);
-    let txs: readonly Tx[] = [];
-    let invalidReason: string | undefined;
-    let clock = this.state.timestamp;
-    if (!p.data.ok || p.decoded === undefined) invalidReason = `UNDECODABLE_${p.data.ok ? "NO_DATA" : p.data.reason}`;
-    else {
-      const verdict = checkBatchRules(p.decoded, { ...p.facts, previousClock: this.state.timestamp });
-      clock = verdict.clock;
-      if (verdict.valid && p.decoded.ok) txs = p.decoded.batch.txs;
-      else if (!verdict.valid) invalidReason = verdict.detail === undefined ? verdict.rule : `${verdict.rule}_${verdict.detail}`;
-    }
-    const msgs: L1Message[] = [];
-    for (let i = p.facts.l1MsgStart; i < p.facts.l1MsgEnd; i++) {
+    const c = p.commitment;
+    const raw: Uint8Array[] = [];
+    for (let i = c.l1MsgStart; i < c.l1MsgEnd; i++) {
       const m = this.queue.get(i);
       if (m === undefined) throw critical("SEQUENCE", `batch ${index} consumes L1 message ${i}, which was never seen`);
-      msgs.push(decodeL1Message(m));
+      raw.push(m);
     }
-    if (this.state.l1MessagesConsumed !== p.facts.l1MsgStart) throw critical("SEQUENCE", `batch ${index} starts at L1 message ${p.facts.l1MsgStart}, state consumed ${this.state.l1MessagesConsumed}`);
+    let v;
+    try {
+      v = checkBatchValidity({
+        commitment: c, parentChain: p.parentChain, data: p.data.ok ? p.data.bytes : new Uint8Array(0),
+        versionedHashes: ev.blobHashes, messages: raw, pre: this.state,
+      });
+    } catch (err) {
+      if (err instanceof InputMismatch) throw critical("SEQUENCE", `batch ${index}: ${err.message}`, err);
+      throw err;
+    }
     const t1 = performance.now();
-    const result = applyBatch(this.state, { index, timestamp: clock, proposer: ev.proposer.toLowerCase() as Address, txs }, msgs, { receipts: this.o.receipts ?? "full" });
+    this.stats.decodeMs += t1 - t0;
+    let invalidReason: string | undefined;
+    if (!p.data.ok) invalidReason = `UNDECODABLE_${p.data.reason}`;
+    else if (v.outcome !== BatchValidity.VALID) {
+      invalidReason = BATCH_VALIDITY_NAME[v.outcome]! + (v.reason === undefined ? "" : `_${reasonName(v.reason)}`);
+    }
+    const txs = v.batch.txs;
+    const msgs = v.messages;
+    const result = applyBatch(this.state, v.batch, msgs, { receipts: this.o.receipts ?? "full" });
     const t2 = performance.now();
     const { root, derived, undo: undoRec } = this.commitment.commitBatch(this.state, { undo });
     const t3 = performance.now();
@@ -403,7 +416,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     this.stats.rootMs += t3 - t2;
     this.stats.batches++;
     this.stats.txs += txs.length;
-    for (let i = p.facts.l1MsgStart; i < p.facts.l1MsgEnd; i++) this.queue.delete(i);
+    for (let i = c.l1MsgStart; i < c.l1MsgEnd; i++) this.queue.delete(i);
     w.batch({
       batchIndex: index,
       root,

@@ -50,7 +50,8 @@ export class StoreError extends Error {
 
 /**
  * An L1 block as derivation recorded it, with the derivation position after it: the last batch derived
- * (from this block or earlier), the number of L1 messages seen, and the Inbox batch chain value b(batchIndex).
+ * (from this block or earlier), the number of L1 messages seen, the Inbox batch chain value b(batchIndex)
+ * and the queue hash at the consumed position.
  */
 export interface L1BlockRecord {
   number: number;
@@ -60,6 +61,8 @@ export interface L1BlockRecord {
   batchIndex: number;
   messageCount: number;
   batchChain: `0x${string}`;
+  /** q(l1MessagesConsumed): the queue hash where the next batch's messages chain from. */
+  queueHash: `0x${string}`;
 }
 
 export interface StoreOptions {

@@ -15,7 +15,7 @@ import { Workload } from "../../../node/state/workload.ts";
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };
 const H = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as const;
 const l1rec = (n: number, batchIndex: number, messageCount: number): L1BlockRecord => ({
-  number: n, hash: H(1000 + n), parentHash: H(999 + n), timestamp: 12 * n, batchIndex, messageCount, batchChain: H(batchIndex),
+  number: n, hash: H(1000 + n), parentHash: H(999 + n), timestamp: 12 * n, batchIndex, messageCount, batchChain: H(batchIndex), queueHash: H(messageCount),
 });
 
 describe("state store: rollback by undo records", () => {
