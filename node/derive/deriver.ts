@@ -18,15 +18,15 @@ import { createGenesisState } from "../clob/state.ts";
 import { applyBatch } from "../clob/stf.ts";
 import type { ReceiptLog } from "../clob/receipts.ts";
 import type { BlobFetcher, IpfsBackup } from "../da/index.ts";
-import { L1Follower, type L1BlockRef, type L1Client } from "../l1/follower.ts";
+import { L1Follower, L1RpcError, type L1BlockRef, type L1Client } from "../l1/follower.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
 import { StateStore, StoreError, type L1BlockRecord, type StoreWrite } from "../state/store.ts";
 import { moduleLogger, type Logger } from "../log.ts";
 import { BATCH_VALIDITY_NAME, BatchValidity, InputMismatch, checkBatchValidity } from "./validity.ts";
 import { DataKind, blobDataHash, type BatchCommitment } from "./commitment.ts";
 import { reasonName } from "../codec/errors.ts";
-import { DeriveError, critical } from "./errors.ts";
-import { InboxEvents, type Proposal } from "./inbox-events.ts";
+import { DeriveError, critical, temporary } from "./errors.ts";
+import { InboxEvents, type BlockEvents, type Proposal } from "./inbox-events.ts";
 import { deriveMetrics, type DeriveMetrics } from "./metrics.ts";
 import { DataRetrieval, type BatchData } from "./retrieval.ts";
 import { L1Traversal } from "./traversal.ts";
@@ -53,6 +53,8 @@ export interface DeriverOptions {
   historyCommitBatches?: number;
   /** How far behind the head counts as syncing history (default 64 blocks). */
   historyLagBlocks?: number;
+  /** L1 blocks fetched per request while syncing history (headers in parallel, logs in one call; default 256). */
+  historyRangeBlocks?: number;
   /** Receipts kept with each batch ("full", default) or not built at all ("none"). */
   receipts?: "full" | "none";
   /** Replace the L1 client used by the follower (tests inject failures). */
@@ -136,6 +138,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   private wake: (() => void) | null = null;
   private lastError: DeriveError | undefined;
   private prunedAt = -1;
+  /** Blocks fetched ahead with their events (history sync), not derived yet. */
+  private ahead: BlockEvents[] = [];
   /** Where the time goes (ms, cumulative since open): for `npm run bench -- follower` and operators. */
   readonly stats = { l1Ms: 0, fetchMs: 0, decodeMs: 0, stfMs: 0, rootMs: 0, commitMs: 0, batches: 0, txs: 0 };
 
@@ -245,30 +249,46 @@ export class Deriver extends EventEmitter<DeriverEvents> {
    * Throws DeriveError (temporary: retry; critical: stop).
    */
   async step(): Promise<"progress" | "idle"> {
-    let block: L1BlockRef | "wait";
-    try {
+    if (this.ahead.length === 0) {
+      let blocks: L1BlockRef[] | "wait";
       const t = performance.now();
-      block = await this.traversal.next();
-      this.stats.l1Ms += performance.now() - t;
-    } catch (err) {
-      if (err instanceof DeriveError && err.level === "reset") {
-        await this.flush();
-        await this.reorg(err.message);
-        return "progress";
+      try {
+        // Far behind the head: fetch a range of headers and its logs at once; near the head: one block.
+        const tips = this.follower.tips();
+        const fin = tips?.finalized;
+        const far = tips !== undefined && tips.head.number - this.cursor.number > (this.o.historyLagBlocks ?? 64);
+        if (fin !== undefined && fin.number > this.cursor.number && this.cursor.number >= 0 && (await this.follower.blockByNumber(this.cursor.number))?.hash === this.cursor.hash) {
+          // Finalized history cannot reorg: one log request per range, headers only where there are events.
+          const to = Math.min(fin.number, this.cursor.number + (this.o.historyRangeBlocks ?? 256) * 8);
+          this.ahead = await this.events.finalizedRange(this.cursor.number + 1, to, (n) => this.follower.blockByNumber(n));
+          blocks = this.ahead.map((e) => e.block);
+        } else {
+          blocks = far ? await this.traversal.nextRange(this.o.historyRangeBlocks ?? 256) : await this.traversal.next().then((b) => (b === "wait" ? b : [b]));
+          if (blocks !== "wait") this.ahead = await this.events.ofRange(blocks);
+        }
+      } catch (err) {
+        if (err instanceof DeriveError && err.level === "reset") {
+          await this.flush();
+          await this.reorg(err.message);
+          return "progress";
+        }
+        throw err;
+      } finally {
+        this.stats.l1Ms += performance.now() - t;
       }
-      throw err;
+      const tips = this.follower.tips();
+      if (tips !== undefined) {
+        this.metrics.l1Head.set(tips.head.number);
+        this.metrics.l1Lag.set(Math.max(0, tips.head.number - this.cursor.number));
+      }
+      if (blocks === "wait") {
+        await this.flush();
+        await this.pruneFinal();
+        return "idle";
+      }
     }
-    const tips = this.follower.tips();
-    if (tips !== undefined) {
-      this.metrics.l1Head.set(tips.head.number);
-      this.metrics.l1Lag.set(Math.max(0, tips.head.number - this.cursor.number));
-    }
-    if (block === "wait") {
-      await this.flush();
-      await this.pruneFinal();
-      return "idle";
-    }
-    await this.deriveBlock(block);
+    await this.deriveBlock(this.ahead[0]!);
+    this.ahead.shift();
     return "progress";
   }
 
@@ -313,15 +333,14 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   }
 
   private classify(err: unknown): DeriveError {
-    const e = err instanceof DeriveError ? err : err instanceof StoreError ? critical("STORE", err.message, err) : critical("STORE", `unexpected: ${(err as Error)?.stack ?? String(err)}`, err);
+    const e = err instanceof DeriveError ? err : err instanceof L1RpcError ? temporary("L1_RPC", err.message, err) : err instanceof StoreError ? critical("STORE", err.message, err) : critical("STORE", `unexpected: ${(err as Error)?.stack ?? String(err)}`, err);
     this.metrics.errorsTotal.inc({ level: e.level, code: e.code });
     return e;
   }
 
-  private async deriveBlock(block: L1BlockRef): Promise<void> {
-    let t = performance.now();
-    const ev = await this.events.of(block);
-    this.stats.l1Ms += performance.now() - t;
+  private async deriveBlock(ev: BlockEvents): Promise<void> {
+    const block = ev.block;
+    let t: number;
     // Gather everything first (a temporary error here changes nothing), then execute.
     let messageCount = this.cursor.messageCount;
     for (const m of ev.messages) {
@@ -457,7 +476,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   private async reorg(reason: string): Promise<void> {
     const from = this.cursor;
     const ancestor = await this.follower
-      .findCommonAncestor(from.number, async (n) => this.store.l1Block(n))
+      .findCommonAncestor(from.number, async (n) => this.store.l1Block(n), (await this.store.firstL1Block()) ?? 0)
       .catch((err) => {
         throw new DeriveError("temporary", "L1_RPC", (err as Error).message, { cause: err });
       });
@@ -475,6 +494,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     this.commitment = loaded.commitment;
     this.cursor = target;
     this.traversal.reset(target);
+    this.ahead = [];
     this.queue = new Map();
     for (const [i, m] of await this.store.l1Messages(this.state.l1MessagesConsumed)) this.queue.set(i, m);
     this.metrics.reorgsTotal.inc();

@@ -27,6 +27,59 @@ export class InboxEvents {
     this.inbox = inbox;
   }
 
+  /**
+   * The events of consecutive blocks in one request (history sync). Every log must carry the hash of the
+   * block traversal handed out for its number; otherwise the range was reorged meanwhile (temporary).
+   */
+  async ofRange(blocks: readonly L1BlockRef[]): Promise<BlockEvents[]> {
+    if (blocks.length === 1) return [await this.of(blocks[0]!)];
+    const first = blocks[0]!.number;
+    let logs;
+    try {
+      logs = await this.client.getContractEvents({ address: this.inbox, abi: inboxAbi, fromBlock: BigInt(first), toBlock: BigInt(blocks[blocks.length - 1]!.number), strict: true });
+    } catch (err) {
+      throw temporary("L1_RPC", `logs of blocks ${first}..${blocks[blocks.length - 1]!.number}: ${(err as Error).message}`, err);
+    }
+    const out: BlockEvents[] = blocks.map((block) => ({ block, messages: [], proposals: [] }));
+    logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : Number(a.blockNumber - b.blockNumber)));
+    for (const log of logs) {
+      const e = out[Number(log.blockNumber) - first];
+      if (e === undefined || log.blockHash !== e.block.hash) throw temporary("LOGS_INCONSISTENT", `log of block ${log.blockNumber} ${log.blockHash} does not match the traversed block`);
+      if (log.eventName === "L1MessageQueued") e.messages.push(log.args);
+      else if (log.eventName === "BatchProposed") e.proposals.push({ event: log.args, txHash: log.transactionHash });
+    }
+    return out;
+  }
+
+  /**
+   * Finalized history (blocks that can no longer reorg): the logs of [from, to] in one request, and the
+   * headers of only the blocks that hold events plus `to` (the new cursor), fetched in parallel.
+   */
+  async finalizedRange(from: number, to: number, header: (n: number) => Promise<L1BlockRef | undefined>): Promise<BlockEvents[]> {
+    let logs;
+    try {
+      logs = await this.client.getContractEvents({ address: this.inbox, abi: inboxAbi, fromBlock: BigInt(from), toBlock: BigInt(to), strict: true });
+    } catch (err) {
+      throw temporary("L1_RPC", `logs of blocks ${from}..${to}: ${(err as Error).message}`, err);
+    }
+    const numbers = [...new Set([...logs.map((l) => Number(l.blockNumber)), to])].sort((a, b) => a - b);
+    const headers = await Promise.all(numbers.map((n) => header(n)));
+    const byNumber = new Map<number, BlockEvents>();
+    for (let i = 0; i < numbers.length; i++) {
+      const h = headers[i];
+      if (h === undefined) throw temporary("LOGS_INCONSISTENT", `finalized block ${numbers[i]} not found`);
+      byNumber.set(numbers[i]!, { block: h, messages: [], proposals: [] });
+    }
+    logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : Number(a.blockNumber - b.blockNumber)));
+    for (const log of logs) {
+      const e = byNumber.get(Number(log.blockNumber))!;
+      if (log.blockHash !== e.block.hash) throw temporary("LOGS_INCONSISTENT", `log of block ${log.blockNumber} ${log.blockHash} does not match its header`);
+      if (log.eventName === "L1MessageQueued") e.messages.push(log.args);
+      else if (log.eventName === "BatchProposed") e.proposals.push({ event: log.args, txHash: log.transactionHash });
+    }
+    return numbers.map((n) => byNumber.get(n)!);
+  }
+
   async of(block: L1BlockRef): Promise<BlockEvents> {
     let logs;
     try {

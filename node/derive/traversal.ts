@@ -31,6 +31,19 @@ export class L1Traversal {
     }
   }
 
+  /** Up to `max` consecutive next blocks (history sync), or "wait". */
+  async nextRange(max: number): Promise<L1BlockRef[] | "wait"> {
+    try {
+      const r = await this.follower.nextRange(this.cursor, max);
+      if (r.kind === "wait") return "wait";
+      if (r.kind === "reset") throw new DeriveError("reset", "REORG", r.reason);
+      return r.blocks;
+    } catch (err) {
+      if (err instanceof L1RpcError) throw temporary("L1_RPC", err.message, err);
+      throw err;
+    }
+  }
+
   /** Moves the cursor past `block` (after its contents were derived). */
   advance(block: L1BlockRef): void {
     this.cursor = block;

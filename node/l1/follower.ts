@@ -115,14 +115,35 @@ export class L1Follower {
   }
 
   /**
+   * Up to `max` blocks after `cursor`, fetched in parallel (history sync): the longest prefix that links
+   * by parent hash from the cursor. "wait" / "reset" as for next() when not even the first block is there.
+   */
+  async nextRange(cursor: L1BlockRef, max: number): Promise<{ kind: "blocks"; blocks: L1BlockRef[] } | { kind: "wait" } | { kind: "reset"; reason: string }> {
+    const first = await this.next(cursor);
+    if (first.kind !== "block") return first;
+    const tips = this.tipsCache;
+    const last = Math.min(cursor.number + max, (tips?.head.number ?? 0) - this.confirmations);
+    const blocks = [first.block];
+    if (last > first.block.number) {
+      const more = await Promise.all(Array.from({ length: last - first.block.number }, (_, i) => this.blockByNumber(first.block.number + 1 + i)));
+      for (const b of more) {
+        if (b === undefined || b.parentHash !== blocks[blocks.length - 1]!.hash) break;
+        blocks.push(b);
+      }
+    }
+    return { kind: "blocks", blocks };
+  }
+
+  /**
    * Walks back from the newest stored block: the first one whose hash equals the canonical block of the
    * same number is the common ancestor. `stored(n)` returns what the node recorded for block n (undefined:
-   * nothing recorded at or below n, the search failed). Returns undefined if no stored block is canonical.
+   * not recorded, skipped); the walk stops below `floor` (the oldest record). Returns undefined if no
+   * stored block is canonical.
    */
-  async findCommonAncestor(from: number, stored: (n: number) => Promise<L1BlockRef | undefined>): Promise<L1BlockRef | undefined> {
-    for (let n = from; n >= 0; n--) {
+  async findCommonAncestor(from: number, stored: (n: number) => Promise<L1BlockRef | undefined>, floor = 0): Promise<L1BlockRef | undefined> {
+    for (let n = from; n >= floor; n--) {
       const mine = await stored(n);
-      if (mine === undefined) return undefined;
+      if (mine === undefined) continue; // not recorded (a block without events synced as finalized history)
       const canonical = await this.blockByNumber(n);
       if (canonical !== undefined && canonical.hash === mine.hash) return mine;
     }

@@ -241,6 +241,12 @@ export class StateStore {
     return v === undefined ? undefined : (JSON.parse(v.toString()) as L1BlockRecord);
   }
 
+  /** The oldest recorded L1 block number (undefined: none). */
+  async firstL1Block(): Promise<number | undefined> {
+    for await (const k of this.db.keys({ gte: pk(P_L1BLOCK, 0), lt: prefixEnd(P_L1BLOCK), limit: 1 })) return Number(k.readBigUInt64BE(1));
+    return undefined;
+  }
+
   /** L1 messages with index >= `from`, in queue order. */
   async l1Messages(from: number): Promise<[number, Bytes][]> {
     const out: [number, Bytes][] = [];
