@@ -53,6 +53,8 @@ export interface WorkloadOptions {
   extras?: boolean;
   /** One in `gtt` passive limit orders of the mix gets an expiry 1..4 batches ahead (0: none). */
   gtt?: number;
+  /** Account addresses (default accountAddress(i)): a benchmark that signs for real passes its keys' addresses. */
+  addresses?: readonly Address[];
 }
 
 export function accountAddress(i: number): Address {
@@ -82,7 +84,7 @@ export class Workload {
     this.depositsPerBatch = o.depositsPerBatch ?? 20_000;
     this.extras = o.extras ?? false;
     this.gtt = o.gtt ?? 0;
-    for (let i = 0; i < this.accounts; i++) this.addresses.push(accountAddress(i));
+    for (let i = 0; i < this.accounts; i++) this.addresses.push(o.addresses?.[i] ?? accountAddress(i));
   }
 
   /** Number of setup batches (markets + deposits); passive pre-fill follows until the depth is reached. */

@@ -2,7 +2,7 @@
 // archive URLs, IPFS by the CID recorded on L1); every blob is verified against its L1 versioned hash by
 // recomputing its KZG commitment, bad data is rejected (logged, counted) and the next source tried.
 import { decodeFunctionData, hexToBytes, keccak256, type Hex } from "viem";
-import { INBOX_DA_ABI } from "./inbox-abi.ts";
+import { inboxAbi } from "../l1/contracts.ts";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
 import { BYTES_PER_BLOB, MAX_BLOBS_PER_BATCH, packBlobs, blobsNeeded, unpackBlobs, type UnpackResult } from "./packing.ts";
@@ -402,7 +402,7 @@ export function standardSources(config: {
  */
 export function calldataBatchFromInput(input: Hex, calldataHash: Hex): Uint8Array | undefined {
   try {
-    const { functionName, args } = decodeFunctionData({ abi: INBOX_DA_ABI, data: input });
+    const { functionName, args } = decodeFunctionData({ abi: inboxAbi, data: input });
     if (functionName !== "proposeCalldata") return undefined;
     const data = args[1] as Hex;
     if (keccak256(data).toLowerCase() !== calldataHash.toLowerCase()) return undefined;

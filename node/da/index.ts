@@ -93,6 +93,6 @@ export {
 } from "./fetcher.ts";
 export { HeliaBackup, KuboBackup, IpfsError, createIpfsBackup, retentionPolicy, rawCid, parseCid, type IpfsBackup, type PinInfo, type PinMetadata } from "./ipfs.ts";
 export { ArchiveStore, startArchiveServer, type ArchiveServer } from "./archive.ts";
-export { INBOX_DA_ABI, DATA_KIND_BLOBS, DATA_KIND_CALLDATA } from "./inbox-abi.ts";
+export { inboxAbi, DATA_KIND_BLOBS, DATA_KIND_CALLDATA } from "../l1/contracts.ts";
 export { daMetrics, type DaMetrics } from "./metrics.ts";
 export { createDa, type Da, type DaSetupOptions } from "./setup.ts";

@@ -30,26 +30,13 @@ import {
   type L1FeeSnapshot,
   type TxFees,
 } from "./fees.ts";
-import { INBOX_DA_ABI } from "./inbox-abi.ts";
+import { inboxAbi, type BatchProposedEvent } from "../l1/contracts.ts";
 import { CID } from "multiformats/cid";
 import { rawCid, type IpfsBackup } from "./ipfs.ts";
 import type { ArchiveStore } from "./archive.ts";
 import { daLogger, daMetrics, type DaMetrics } from "./metrics.ts";
 
-/** The BatchProposed event, decoded. */
-export interface BatchProposedEvent {
-  batchIndex: bigint;
-  proposer: Address;
-  dataKind: number;
-  blobHashes: readonly Hex[];
-  calldataHash: Hex;
-  l1MsgStart: bigint;
-  l1MsgEnd: bigint;
-  queueHash: Hex;
-  batchChain: Hex;
-  /** Binary CID as recorded on L1 (0x when no backup). */
-  ipfsCid: Hex;
-}
+export type { BatchProposedEvent };
 
 export interface BlobPosterOptions {
   /** Reads chain state, estimates gas, sends raw transactions, polls receipts. */
@@ -136,8 +123,8 @@ export function parseBatchProposed(receipt: TransactionReceipt, inbox: Address):
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== inbox.toLowerCase()) continue;
     try {
-      const ev = decodeEventLog({ abi: INBOX_DA_ABI, data: log.data, topics: log.topics });
-      if (ev.eventName === "BatchProposed") return ev.args as unknown as BatchProposedEvent;
+      const ev = decodeEventLog({ abi: inboxAbi, data: log.data, topics: log.topics });
+      if (ev.eventName === "BatchProposed") return ev.args;
     } catch {
       // another event of the Inbox
     }
@@ -226,7 +213,7 @@ export class BlobPoster {
 
   /** Which mode `propose` would use for `batch` now, with the cost estimates behind it. */
   async decide(batch: Uint8Array, l1MsgEnd = 0n, cid: Uint8Array = new Uint8Array(36)): Promise<DataModeDecision> {
-    const calldata = encodeFunctionData({ abi: INBOX_DA_ABI, functionName: "proposeCalldata", args: [l1MsgEnd, bytesToHex(batch), bytesToHex(cid)] });
+    const calldata = encodeFunctionData({ abi: inboxAbi, functionName: "proposeCalldata", args: [l1MsgEnd, bytesToHex(batch), bytesToHex(cid)] });
     return chooseDataMode(batch, await this.feeSnapshot(), { calldata: hexBytes(calldata), gas: this.gasModel });
   }
 
@@ -273,7 +260,7 @@ export class BlobPoster {
     const cidHex = bytesToHex(cid);
 
     const snap = await this.feeSnapshot();
-    const calldataData = encodeFunctionData({ abi: INBOX_DA_ABI, functionName: "proposeCalldata", args: [options.l1MsgEnd, bytesToHex(batch), cidHex] });
+    const calldataData = encodeFunctionData({ abi: inboxAbi, functionName: "proposeCalldata", args: [options.l1MsgEnd, bytesToHex(batch), cidHex] });
     const force = options.mode === "blob" || options.mode === "calldata" ? options.mode : undefined;
     const decision = chooseDataMode(batch, snap, { calldata: hexBytes(calldataData), gas: this.gasModel, force });
     this.log.info({ bytes: batch.length, mode: decision.mode, reason: decision.reason, blobs: decision.blobCount, blobCostWei: String(decision.blobCostWei), calldataCostWei: String(decision.calldataCostWei) }, "proposing batch");
@@ -284,7 +271,7 @@ export class BlobPoster {
     const blobs = packBlobs(batch);
     const sidecars = computeSidecars(blobs, (await this.wrapperFor()).wrapper);
     if (this.archive) for (let i = 0; i < blobs.length; i++) await this.archive.put(sidecars.versionedHashes[i]!, blobs[i]!);
-    const data = encodeFunctionData({ abi: INBOX_DA_ABI, functionName: "propose", args: [options.l1MsgEnd, cidHex] });
+    const data = encodeFunctionData({ abi: inboxAbi, functionName: "propose", args: [options.l1MsgEnd, cidHex] });
     return this.send({ mode: "blob", data, snap, decision, cid, sidecars });
   }
 

@@ -9,7 +9,8 @@
 
 import { AssetState, ClobState, Market } from "../clob/state.ts";
 import { Side, type Address } from "../clob/types.ts";
-import { type Derived, type PreView, allLeaves, deriveChanges } from "./derive.ts";
+import { type Derived, type PreView, allLeaves, allPuts, deriveChanges } from "./derive.ts";
+import { encodeUndo } from "./undo.ts";
 import { type Shadow, buildShadow, fastDerive, lowerBound } from "./fastderive.ts";
 import {
   type AccountLeaf,
@@ -147,10 +148,20 @@ export class StateCommitment {
     return deriveChanges(state, this.preView(state, record));
   }
 
-  /** After applyBatch(state, ...): commit the batch. Returns the new root and the leaf changes. */
-  commitBatch(state: ClobState): { root: Uint8Array; derived: Derived } {
+  /**
+   * After applyBatch(state, ...): commit the batch. Returns the new root and the leaf changes, and with
+   * `undo` the batch's undo record (undo.ts: the pre-batch value of every key it changes, read from the
+   * trie before the changes are applied) for a store that must be able to step back (L1 reorgs).
+   */
+  commitBatch(state: ClobState, options: { undo?: boolean } = {}): { root: Uint8Array; derived: Derived; undo?: Uint8Array } {
     const t0 = performance.now();
     const derived = fastDerive(state, this.shadow);
+    let undo: Uint8Array | undefined;
+    if (options.undo === true) {
+      const keys: Uint8Array[] = [...derived.dels];
+      for (const e of allPuts(derived)) keys.push(e.subarray(0, keyLen(e[0])));
+      undo = encodeUndo(keys, this.trie.getMany(keys));
+    }
     const t1 = performance.now();
     for (const k of derived.dels) this.trie.delete(k);
     for (const e of derived.puts) this.trie.put(e);
@@ -160,7 +171,7 @@ export class StateCommitment {
     this.stats.trieMs = performance.now() - t1;
     this.stats.puts = derived.puts.length + (derived.putBatch?.count ?? 0);
     this.stats.dels = derived.dels.length;
-    return { root, derived };
+    return { root, derived, undo };
   }
 }
 
