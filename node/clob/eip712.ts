@@ -4,7 +4,7 @@
 // recovery uses native libsecp256k1 (`secp256k1` package). Results are byte-identical to
 // viem's hashTypedData / recoverTypedDataAddress (cross-checked in test/node/clob/eip712.test.ts).
 
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 as keccak_256 } from "../state/keccak.ts";
 import secp256k1 from "secp256k1";
 import {
   EIP712_PRIMARY_TYPE,
