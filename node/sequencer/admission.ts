@@ -60,7 +60,6 @@ export class AdmissionPool {
       worker.on("exit", (code) => {
         if (!this.closed) this.failThread(t, new SequencerError("ADMISSION_WORKER_EXIT", `admission worker exited with ${code}`));
       });
-      worker.unref();
       this.threads.push(t);
     }
   }
