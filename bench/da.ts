@@ -34,8 +34,6 @@ function header(i: number): BatchHeader {
   const h = (b: number) => `0x${b.toString(16).padStart(2, "0").repeat(32)}` as const;
   return {
     parentBatchHash: h(i & 0xff),
-    l1OriginNumber: 21_000_000 + i,
-    l1OriginHash: h((i + 128) & 0xff),
     timestamp: STREAM_DEFAULTS.timestamp + 12 * i,
     l1MsgStart: 100 + i,
     l1MsgEnd: 100 + i,

@@ -1,17 +1,22 @@
 // EIP-712 hashing and signer recovery for STF transactions, without viem's generic typed-data path.
 // docs/stf.md ("Authorization") is normative. Type hashes are precomputed; each struct is encoded into a
-// reusable fixed-width buffer (one 32-byte slot per field) and hashed with keccak256 (@noble/hashes);
-// recovery uses native libsecp256k1 (`secp256k1` package). Results are byte-identical to
-// viem's hashTypedData / recoverTypedDataAddress (cross-checked in test/node/clob/eip712.test.ts).
+// reusable fixed-width buffer (one 32-byte slot per field) and hashed with keccak256: the native addon
+// (native/keccak, through node/state/keccak.ts; a BULK's action structs in one call) when it is built,
+// else @noble/hashes with identical results (`KECCAK_BACKEND=js`, tested by `npm run test:node:js`).
+// Recovery uses native libsecp256k1 (`secp256k1` package). Results are byte-identical to viem's
+// hashTypedData / recoverTypedDataAddress (cross-checked in test/node/clob/eip712.test.ts and bulk.test.ts).
 
 import { keccak256 as keccak_256 } from "../state/keccak.ts";
 import secp256k1 from "secp256k1";
+import { keccakMany } from "../state/keccak.ts";
 import {
   EIP712_PRIMARY_TYPE,
   EIP712_TYPES,
   MAX_AMOUNT,
+  MAX_BULK_ACTIONS,
   TxKind,
   type Address,
+  type BulkAction,
   type Eip712Domain,
   type Signature,
   type Tx,
@@ -22,10 +27,18 @@ export const DOMAIN_VERSION = "1";
 
 const enc = new TextEncoder();
 
-/** The EIP-712 type string of a primary type, e.g. "Cancel(address account,uint64 nonce,uint32 market,uint64 orderId)". */
-export function typeString(primary: keyof typeof EIP712_TYPES): string {
+/** The EIP-712 type string of one struct, e.g. "Cancel(address account,uint64 nonce,uint32 market,uint64 orderId)". */
+function structString(primary: keyof typeof EIP712_TYPES): string {
   return `${primary}(${EIP712_TYPES[primary].map((f) => `${f.type} ${f.name}`).join(",")})`;
 }
+
+/** EIP-712 encodeType of a primary type: its struct string, then those of referenced types (Bulk: Action). */
+export function typeString(primary: keyof typeof EIP712_TYPES): string {
+  return primary === "Bulk" ? structString("Bulk") + structString("Action") : structString(primary);
+}
+
+/** keccak256(typeString("Action")). */
+export const ACTION_TYPEHASH = keccak_256(enc.encode(structString("Action")));
 
 export const DOMAIN_TYPE_STRING = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
 const DOMAIN_TYPEHASH = keccak_256(enc.encode(DOMAIN_TYPE_STRING));
@@ -146,10 +159,27 @@ for (const [k, p] of Object.entries(EIP712_PRIMARY_TYPE)) {
 const DIGEST_BUF = new Uint8Array(66);
 DIGEST_BUF[0] = 0x19;
 DIGEST_BUF[1] = 0x01;
+/** Action structs of a bulk, 11 slots each, hashed in one keccakMany call. */
+const ACTION_SLOTS = 11;
+const ACTION_BYTES = 32 * ACTION_SLOTS;
+const ACTIONS_BUF = new Uint8Array(ACTION_BYTES * MAX_BULK_ACTIONS);
+for (let k = 0; k < MAX_BULK_ACTIONS; k++) ACTIONS_BUF.set(ACTION_TYPEHASH, k * ACTION_BYTES);
+const ACTION_OFFS: Uint32Array[] = [];
+for (let n = 0; n <= MAX_BULK_ACTIONS; n++) ACTION_OFFS.push(Uint32Array.from({ length: n + 1 }, (_, i) => i * ACTION_BYTES));
+const ACTION_HASHES = new Uint8Array(32 * MAX_BULK_ACTIONS);
+const ONE = new Uint32Array(2);
+const ADDR_HASH = new Uint8Array(32);
+
+/** keccak256(data[0..len)) into out[off..off+32) (native when built). */
+function hashInto(data: Uint8Array, len: number, out: Uint8Array, off: number): void {
+  ONE[1] = len;
+  keccakMany(len === data.length ? data : data.subarray(0, len), ONE, off === 0 ? out : out.subarray(off, off + 32));
+}
 
 /**
  * Field-representability check: every integer is a safe integer in [0, min(2^bits-1, MAX_AMOUNT)], addresses
- * are 20-byte hex, the kind is known. Returns false for anything that cannot be hashed exactly.
+ * are 20-byte hex, the kind is known; a BULK has 1..MAX_BULK_ACTIONS actions with known ops. Returns false
+ * for anything that cannot be hashed exactly.
  */
 export function isWellFormed(tx: Tx): boolean {
   if (tx === null || typeof tx !== "object") return false;
@@ -161,20 +191,48 @@ export function isWellFormed(tx: Tx): boolean {
   if (sig.v !== 0 && sig.v !== 1) return false;
   switch (tx.kind) {
     case TxKind.PLACE:
-      return (
-        u(tx.market, 32) && u(tx.side, 8) && u(tx.tif, 8) && u(tx.price, 64) && u(tx.size, 64) &&
-        u(tx.expiry, 64) && u(tx.clientId, 64) && u(tx.stp, 8)
-      );
     case TxKind.CANCEL:
-      return u(tx.market, 32) && u(tx.orderId, 64);
     case TxKind.CANCEL_BY_CLIENT_ID:
-      return u(tx.market, 32) && u(tx.clientId, 64);
     case TxKind.CANCEL_ALL:
-      return u(tx.market, 32);
     case TxKind.AMEND:
-      return u(tx.market, 32) && u(tx.orderId, 64) && u(tx.price, 64) && u(tx.size, 64);
+      return fieldsWellFormed(tx.kind, tx);
     case TxKind.WITHDRAW:
       return u(tx.asset, 32) && u(tx.amount, 64) && isAddress(tx.recipient);
+    case TxKind.BULK: {
+      const acts = tx.actions;
+      if (!Array.isArray(acts) || acts.length < 1 || acts.length > MAX_BULK_ACTIONS) return false;
+      for (let i = 0; i < acts.length; i++) {
+        const a = acts[i];
+        if (a === null || typeof a !== "object" || !fieldsWellFormed(a.op, a)) return false;
+      }
+      return true;
+    }
+    case TxKind.APPROVE_AGENT:
+      return isAddress(tx.agent) && u(tx.expiry, 64);
+    case TxKind.REVOKE_AGENT:
+      return isAddress(tx.agent);
+    default:
+      return false;
+  }
+}
+
+/** The fields a trading kind (or a bulk action with that op) uses are representable. */
+function fieldsWellFormed(kind: number, t: object): boolean {
+  const x = t as Record<string, unknown>;
+  switch (kind) {
+    case TxKind.PLACE:
+      return (
+        u(x.market, 32) && u(x.side, 8) && u(x.tif, 8) && u(x.price, 64) && u(x.size, 64) &&
+        u(x.expiry, 64) && u(x.clientId, 64) && u(x.stp, 8)
+      );
+    case TxKind.CANCEL:
+      return u(x.market, 32) && u(x.orderId, 64);
+    case TxKind.CANCEL_BY_CLIENT_ID:
+      return u(x.market, 32) && u(x.clientId, 64);
+    case TxKind.CANCEL_ALL:
+      return u(x.market, 32);
+    case TxKind.AMEND:
+      return u(x.market, 32) && u(x.orderId, 64) && u(x.price, 64) && u(x.size, 64);
     default:
       return false;
   }
@@ -185,8 +243,39 @@ function u(n: unknown, bits: 8 | 32 | 64): boolean {
   return bits === 64 ? n <= MAX_AMOUNT : bits === 32 ? n <= 0xffffffff : n <= 0xff;
 }
 
-/** hashStruct(message) of a well-formed tx (see isWellFormed). */
-export function structHash(tx: Tx): Uint8Array {
+/** Writes the Action struct of `a` (type hash already in place) at b[o..o+352): unused fields 0. */
+function writeAction(b: Uint8Array, o: number, a: BulkAction): void {
+  b.fill(0, o + 32, o + ACTION_BYTES);
+  writeU64(b, o + 64, a.op);
+  writeU64(b, o + 96, a.market);
+  switch (a.op) {
+    case TxKind.PLACE:
+      writeU64(b, o + 128, a.side);
+      writeU64(b, o + 160, a.tif);
+      writeU64(b, o + 192, a.price);
+      writeU64(b, o + 224, a.size);
+      writeU64(b, o + 256, a.expiry);
+      writeU64(b, o + 288, a.clientId);
+      writeU64(b, o + 320, a.stp);
+      break;
+    case TxKind.CANCEL:
+      writeU64(b, o + 352, a.orderId);
+      break;
+    case TxKind.CANCEL_BY_CLIENT_ID:
+      writeU64(b, o + 288, a.clientId);
+      break;
+    case TxKind.CANCEL_ALL:
+      break;
+    case TxKind.AMEND:
+      writeU64(b, o + 192, a.price);
+      writeU64(b, o + 224, a.size);
+      writeU64(b, o + 352, a.orderId);
+      break;
+  }
+}
+
+/** Writes hashStruct(tx) of a well-formed tx (see isWellFormed) into out[off..off+32). */
+function structHashInto(tx: Tx, out: Uint8Array, off: number): void {
   const b = STRUCT_BUF[tx.kind];
   writeAddress(b, 44, tx.account);
   writeU64(b, 96, tx.nonce);
@@ -223,18 +312,46 @@ export function structHash(tx: Tx): Uint8Array {
       writeU64(b, 160, tx.amount);
       writeAddress(b, 172, tx.recipient);
       break;
+    case TxKind.BULK: {
+      const acts = tx.actions;
+      const n = acts.length;
+      if (n < 1 || n > MAX_BULK_ACTIONS) throw new Error("bulk action count out of range");
+      for (let k = 0; k < n; k++) writeAction(ACTIONS_BUF, k * ACTION_BYTES, acts[k]);
+      keccakMany(ACTIONS_BUF.subarray(0, n * ACTION_BYTES), ACTION_OFFS[n], ACTION_HASHES);
+      hashInto(ACTION_HASHES, 32 * n, b, 128);
+      break;
+    }
+    case TxKind.APPROVE_AGENT:
+      writeAddress(b, 140, tx.agent);
+      writeU64(b, 192, tx.expiry);
+      break;
+    case TxKind.REVOKE_AGENT:
+      writeAddress(b, 140, tx.agent);
+      break;
     default:
       throw new Error("unknown tx kind");
   }
-  return keccak_256(b);
+  hashInto(b, b.length, out, off);
 }
 
-/** The EIP-712 digest keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(tx)) that the account signs. */
+/** hashStruct(message) of a well-formed tx (see isWellFormed). */
+export function structHash(tx: Tx): Uint8Array {
+  const out = new Uint8Array(32);
+  structHashInto(tx, out, 0);
+  return out;
+}
+
+/**
+ * The EIP-712 digest keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(tx)) that the account (or its agent)
+ * signs. The result is a fresh array.
+ */
 export function txSigningHash(domain: Eip712Domain | Uint8Array, tx: Tx): Uint8Array {
   const sep = domain instanceof Uint8Array ? domain : cachedSeparator(domain);
   DIGEST_BUF.set(sep, 2);
-  DIGEST_BUF.set(structHash(tx), 34);
-  return keccak_256(DIGEST_BUF);
+  structHashInto(tx, DIGEST_BUF, 34);
+  const out = new Uint8Array(32);
+  hashInto(DIGEST_BUF, 66, out, 0);
+  return out;
 }
 
 const TXHASH_BUF = new Uint8Array(97);
@@ -247,7 +364,9 @@ export function txHashFromDigest(digest: Uint8Array, sig: Signature): Uint8Array
   TXHASH_BUF.set(sig.r, 32);
   TXHASH_BUF.set(sig.s, 64);
   TXHASH_BUF[96] = sig.v;
-  return keccak_256(TXHASH_BUF);
+  const out = new Uint8Array(32);
+  hashInto(TXHASH_BUF, 97, out, 0);
+  return out;
 }
 
 export function txHash(domain: Eip712Domain | Uint8Array, tx: Tx): `0x${string}` {
@@ -291,8 +410,8 @@ export function recoverAddress(digest: Uint8Array, sig: Signature): Address | nu
   } catch {
     return null;
   }
-  const h = keccak_256(pub.subarray(1));
-  return addressFromBytes(h, 12);
+  hashInto(pub.subarray(1), 64, ADDR_HASH, 0);
+  return addressFromBytes(ADDR_HASH, 12);
 }
 
 /**

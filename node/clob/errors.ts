@@ -57,6 +57,12 @@ export const ErrorCode = {
   ORDER_EXPIRED: 30,
   /** The amended price would cross a live resting order of the other side (an amend never trades). */
   AMEND_WOULD_CROSS: 31,
+  /** APPROVE_AGENT / REVOKE_AGENT naming the zero address or the account itself. */
+  INVALID_AGENT: 32,
+  /** APPROVE_AGENT of a new agent while 8 active agents are listed. */
+  TOO_MANY_AGENTS: 33,
+  /** REVOKE_AGENT of an address that is not listed. */
+  AGENT_NOT_FOUND: 34,
 
   // --- L1 message outcomes (receipts of L1 messages; an L1 message is never "rejected"). ---
   /** SET_MARKET with invalid parameters, or an update changing an immutable field. */

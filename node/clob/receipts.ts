@@ -86,6 +86,19 @@ export interface Fill {
   makerFee: number;
 }
 
+/** The outcome of one action of a BULK (docs/stf.md "BULK"). */
+export interface ActionReceipt {
+  /** The action's op (a trading TxKind). */
+  op: number;
+  /** ACCEPTED or FAILED. */
+  status: ReceiptStatus;
+  code: ErrorCode;
+  /** As TxReceipt.orderId for a single transaction of that kind. */
+  orderId: number;
+  fills: Fill[];
+  orders: OrderUpdate[];
+}
+
 export interface TxReceipt {
   /** Position of the tx in the batch. */
   index: number;
@@ -100,6 +113,10 @@ export interface TxReceipt {
   orders: OrderUpdate[];
   /** WITHDRAW: the withdrawal id; -1 otherwise. */
   withdrawalId: number;
+  /** The address whose signature authorized it: an agent's, else the account (also for REJECTED). */
+  signer: string;
+  /** BULK: one receipt per action, in order (the tx's fills/orders are their concatenation); else []. */
+  actions: ActionReceipt[];
 }
 
 export interface L1Receipt {
@@ -115,17 +132,20 @@ export interface L1Receipt {
 }
 
 // Row layouts (numbers per row). A tx row (its row number is the tx's index): kind, nonce, status, code,
-// orderId, withdrawalId, fill range [start, end), update range [start, end). An L1 row: index, kind,
-// code, withdrawalId, amount, update range. A fill row: the Fill numbers in interface order. An update
-// row: the OrderUpdate numbers.
-// Accounts are kept apart, as dense account indexes (Int32, one per tx and update, two per fill).
-const TX = 10;
+// orderId, withdrawalId, fill range [start, end), update range [start, end), action range [start, end).
+// An action row: op, status, code, orderId, fill range, update range. An L1 row: index, kind, code,
+// withdrawalId, amount, update range. A fill row: the Fill numbers in interface order. An update row: the
+// OrderUpdate numbers.
+// Accounts are kept apart, as dense account indexes (Int32, one per tx and update, two per fill); the
+// agent that signed a tx, if any, in a map by row.
+const TX = 12;
+const ACT = 8;
 const L1 = 7;
 const FILL = 9;
 const UPD = 9;
 
 /** Encoding version of `encode` (docs/stf.md "Receipts"). */
-const VERSION = 1;
+const VERSION = 2;
 const HEADER = 32;
 /** Rows are copied as bytes on little-endian hosts (all supported ones); others convert per number. */
 const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
@@ -156,7 +176,11 @@ export class ReceiptLog {
   l1Count = 0;
   fillCount = 0;
   updateCount = 0;
+  actionCount = 0;
   private txRows: Float64Array;
+  private actRows: Float64Array = new Float64Array(16 * ACT);
+  /** Agent signer by tx row (rows signed by the account itself are absent). */
+  private readonly txAgent = new Map<number, string>();
   private l1Rows: Float64Array = new Float64Array(16 * L1);
   private fillRows: Float64Array;
   private updRows: Float64Array;
@@ -193,7 +217,9 @@ export class ReceiptLog {
     this.l1Count = 0;
     this.fillCount = 0;
     this.updateCount = 0;
+    this.actionCount = 0;
     this.txAccountText.clear();
+    this.txAgent.clear();
   }
 
   // ------------------------------------------------------------------------------------ writing (the STF)
@@ -263,6 +289,7 @@ export class ReceiptLog {
   pushTx(
     kind: number, account: number, accountText: string, nonce: number, status: ReceiptStatus,
     code: ErrorCode, orderId: number, withdrawalId: number, fillStart: number, updStart: number,
+    actStart = this.actionCount, agent: string | null = null,
   ): number {
     const n = this.txCount++;
     const o = n * TX;
@@ -281,9 +308,27 @@ export class ReceiptLog {
     r[o + 7] = this.fillCount;
     r[o + 8] = updStart;
     r[o + 9] = this.updateCount;
+    r[o + 10] = actStart;
+    r[o + 11] = this.actionCount;
     this.txAcct[n] = account;
     if (account < 0) this.txAccountText.set(n, accountText);
+    if (agent !== null) this.txAgent.set(n, agent);
     return n;
+  }
+
+  /** Appends a BULK action's receipt once it has executed (its fills/updates: those since the starts). */
+  pushAction(op: number, status: ReceiptStatus, code: ErrorCode, orderId: number, fillStart: number, updStart: number): void {
+    const o = this.actionCount++ * ACT;
+    if (o + ACT > this.actRows.length) this.actRows = grown(this.actRows, o + ACT);
+    const r = this.actRows;
+    r[o] = op;
+    r[o + 1] = status;
+    r[o + 2] = code;
+    r[o + 3] = orderId;
+    r[o + 4] = fillStart;
+    r[o + 5] = this.fillCount;
+    r[o + 6] = updStart;
+    r[o + 7] = this.updateCount;
   }
 
   /** Appends an L1 message's receipt once it has been applied (its updates: those since `updStart`). */
@@ -307,11 +352,27 @@ export class ReceiptLog {
     if (!(i >= 0 && i < this.txCount)) throw new RangeError(`no transaction receipt ${i}`);
     const r = this.txRows;
     const o = i * TX;
+    const account = this.txAccount(i);
     return {
-      index: i, kind: r[o], account: this.txAccount(i), nonce: r[o + 1], status: r[o + 2] as ReceiptStatus,
+      index: i, kind: r[o], account, nonce: r[o + 1], status: r[o + 2] as ReceiptStatus,
       code: r[o + 3] as ErrorCode, orderId: r[o + 4], fills: this.fills(r[o + 6], r[o + 7]),
-      orders: this.updates(r[o + 8], r[o + 9]), withdrawalId: r[o + 5],
+      orders: this.updates(r[o + 8], r[o + 9]), withdrawalId: r[o + 5], signer: this.txAgent.get(i) ?? account,
+      actions: this.actions(r[o + 10], r[o + 11]),
     };
+  }
+
+  /** Action receipts [start, end). */
+  actions(start = 0, end = this.actionCount): ActionReceipt[] {
+    const out: ActionReceipt[] = [];
+    const r = this.actRows;
+    for (let i = start; i < end; i++) {
+      const o = i * ACT;
+      out.push({
+        op: r[o], status: r[o + 1] as ReceiptStatus, code: r[o + 2] as ErrorCode, orderId: r[o + 3],
+        fills: this.fills(r[o + 4], r[o + 5]), orders: this.updates(r[o + 6], r[o + 7]),
+      });
+    }
+    return out;
   }
 
   /** All transaction receipts, in batch order. */
@@ -389,7 +450,8 @@ export class ReceiptLog {
   encode(): Buffer {
     const ids = new Map<string, number>();
     const strings: Buffer[] = [];
-    const refs = new Uint32Array(this.txCount + 2 * this.fillCount + this.updateCount);
+    const agents = [...this.txAgent.entries()].sort((x, y) => x[0] - y[0]);
+    const refs = new Uint32Array(this.txCount + 2 * this.fillCount + this.updateCount + 2 * agents.length);
     let k = 0;
     let stringBytes = 0;
     const ref = (s: string): void => {
@@ -407,17 +469,22 @@ export class ReceiptLog {
     for (let i = 0; i < this.txCount; i++) ref(this.txAccount(i));
     for (let i = 0; i < 2 * this.fillCount; i++) ref(this.address(this.fillAcct[i]));
     for (let i = 0; i < this.updateCount; i++) ref(this.address(this.updAcct[i]));
+    for (const [row, agent] of agents) {
+      refs[k++] = row;
+      ref(agent);
+    }
     const sections = [
       this.l1Rows.subarray(0, this.l1Count * L1),
       this.txRows.subarray(0, this.txCount * TX),
       this.fillRows.subarray(0, this.fillCount * FILL),
       this.updRows.subarray(0, this.updateCount * UPD),
+      this.actRows.subarray(0, this.actionCount * ACT),
     ];
     let rowBytes = 0;
     for (const s of sections) rowBytes += s.byteLength;
     const out = Buffer.allocUnsafe(HEADER + rowBytes + refs.byteLength + stringBytes);
     out.fill(0, 0, HEADER);
-    for (const [j, v] of [VERSION, this.l1Count, this.txCount, this.fillCount, this.updateCount, strings.length].entries()) {
+    for (const [j, v] of [VERSION, this.l1Count, this.txCount, this.fillCount, this.updateCount, strings.length, this.actionCount, agents.length].entries()) {
       out.writeUInt32LE(v, 4 * j);
     }
     let off = HEADER;
@@ -447,9 +514,9 @@ export class ReceiptLog {
     if (b.length < HEADER) fail("shorter than its header");
     const version = b.readUInt32LE(0);
     if (version !== VERSION) fail(`unknown version ${version}`);
-    const [l1Count, txCount, fillCount, updateCount, stringCount] = [1, 2, 3, 4, 5].map((j) => b.readUInt32LE(4 * j));
-    const refCount = txCount + 2 * fillCount + updateCount;
-    const fixed = HEADER + 8 * (l1Count * L1 + txCount * TX + fillCount * FILL + updateCount * UPD) + 4 * refCount;
+    const [l1Count, txCount, fillCount, updateCount, stringCount, actionCount, agentCount] = [1, 2, 3, 4, 5, 6, 7].map((j) => b.readUInt32LE(4 * j));
+    const refCount = txCount + 2 * fillCount + updateCount + 2 * agentCount;
+    const fixed = HEADER + 8 * (l1Count * L1 + txCount * TX + fillCount * FILL + updateCount * UPD + actionCount * ACT) + 4 * refCount;
     if (b.length < fixed) fail("truncated rows");
     const log = new ReceiptLog([], 0);
     let off = HEADER;
@@ -467,10 +534,13 @@ export class ReceiptLog {
     log.txRows = rows(txCount * TX);
     log.fillRows = rows(fillCount * FILL);
     log.updRows = rows(updateCount * UPD);
+    log.actRows = rows(actionCount * ACT);
     const refs = new Int32Array(refCount);
+    const agentStart = txCount + 2 * fillCount + updateCount;
     for (let i = 0; i < refCount; i++, off += 4) {
       const ref = b.readUInt32LE(off);
-      if (ref >= stringCount) fail(`string index ${ref} out of range`);
+      const isRow = i >= agentStart && (i - agentStart) % 2 === 0;
+      if (isRow ? ref >= txCount : ref >= stringCount) fail(`${isRow ? "row" : "string"} index ${ref} out of range`);
       refs[i] = ref;
     }
     const strings: string[] = [];
@@ -486,7 +556,8 @@ export class ReceiptLog {
     log.accounts = strings.map((address) => ({ address }));
     log.txAcct = refs.slice(0, txCount);
     log.fillAcct = refs.slice(txCount, txCount + 2 * fillCount);
-    log.updAcct = refs.slice(txCount + 2 * fillCount);
+    log.updAcct = refs.slice(txCount + 2 * fillCount, agentStart);
+    for (let i = agentStart; i < refCount; i += 2) log.txAgent.set(refs[i], strings[refs[i + 1]]);
     const range = (rows: Float64Array, n: number, stride: number, at: number, count: number, what: string): void => {
       for (let o = 0; o < n * stride; o += stride) {
         const s = rows[o + at];
@@ -497,6 +568,10 @@ export class ReceiptLog {
     range(log.txRows, txCount, TX, 6, fillCount, "fill");
     range(log.txRows, txCount, TX, 8, updateCount, "update");
     range(log.l1Rows, l1Count, L1, 5, updateCount, "update");
+    range(log.txRows, txCount, TX, 10, actionCount, "action");
+    range(log.actRows, actionCount, ACT, 4, fillCount, "fill");
+    range(log.actRows, actionCount, ACT, 6, updateCount, "update");
+    log.actionCount = actionCount;
     log.l1Count = l1Count;
     log.txCount = txCount;
     log.fillCount = fillCount;

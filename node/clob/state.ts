@@ -98,12 +98,24 @@ export class BalanceTable {
   }
 }
 
+/** One agent key of an account: it may sign trading transactions while `expiry > now`. */
+export interface AgentEntry {
+  agent: Address;
+  expiry: number;
+}
+const NO_AGENTS: AgentEntry[] = [];
+
 export class Account {
   readonly index: number;
   /** Lowercase 0x address. */
   readonly address: Address;
-  /** Next expected nonce. */
+  /** Next expected nonce (shared by the account's own key and its agents). */
   nonce = 0;
+  /**
+   * Agent keys (docs/stf.md "Accounts"): at most MAX_AGENTS_PER_ACCOUNT, ascending address, expired entries
+   * included until pruned. Empty for most accounts (one shared empty array until the first approval).
+   */
+  agents: AgentEntry[] = NO_AGENTS;
   /** @internal DirtySet epoch in which this account was last recorded as dirty (not state). */
   dirtyEpoch = 0;
   private readonly table: BalanceTable;
@@ -130,6 +142,13 @@ export class Account {
     const out: [number, number, number][] = [];
     for (let e = t.first(this.index); e >= 0; e = t.next(e)) out.push([t.asset(e), t.amounts[2 * e], t.amounts[2 * e + 1]]);
     return out;
+  }
+
+  /** True iff `signer` is listed as an agent with `expiry > now`. */
+  agentActive(signer: string, now: number): boolean {
+    const ag = this.agents;
+    for (let i = 0; i < ag.length; i++) if (ag[i].agent === signer) return ag[i].expiry > now;
+    return false;
   }
 
   /** Sets the balance of `asset` (state reconstruction: deserialization, copies, witnesses). */
@@ -411,6 +430,7 @@ export function cloneState(src: ClobState): ClobState {
   for (const a of src.accounts) {
     const c = s.addAccount(a.index, a.address);
     c.nonce = a.nonce;
+    if (a.agents.length > 0) c.agents = a.agents.map((e) => ({ ...e }));
     for (const [asset, av, lk] of a.balances()) c.setBalance(asset, av, lk);
   }
   copyDirty(src.dirty, s);
@@ -512,7 +532,7 @@ class Reader {
   }
 }
 
-const SERIAL_VERSION = 1;
+const SERIAL_VERSION = 2;
 
 /**
  * Market params in their fixed field order, as both the canonical serialization and the MARKET leaf
@@ -563,6 +583,11 @@ export function serializeState(s: ClobState): Uint8Array {
       w.u32(id);
       w.u64(av);
       w.u64(lk);
+    }
+    w.u8(a.agents.length);
+    for (const e of a.agents) {
+      w.address(e.agent);
+      w.u64(e.expiry);
     }
   }
   const mids = s.marketIds();
@@ -622,6 +647,8 @@ export function deserializeState(bytes: Uint8Array): ClobState {
     a.nonce = r.u64();
     const nb = r.u32();
     for (let j = 0; j < nb; j++) a.setBalance(r.u32(), r.u64(), r.u64());
+    const ng = r.u8();
+    if (ng > 0) a.agents = Array.from({ length: ng }, () => ({ agent: r.address(), expiry: r.u64() }));
   }
   const nm = r.u32();
   for (let i = 0; i < nm; i++) {

@@ -20,10 +20,12 @@ import {
 import { domainSeparator, isAddress, isCanonicalSignature, isWellFormed, recoverAddress, txSigningHash } from "./eip712.ts";
 import { ErrorCode } from "./errors.ts";
 import { CancelReason, OrderStatus, ReceiptLog, ReceiptStatus } from "./receipts.ts";
-import { type Account, ClobState, MAX_OPEN_ORDERS_PER_MARKET, Market, cloneState } from "./state.ts";
+import { type Account, type AgentEntry, ClobState, MAX_OPEN_ORDERS_PER_MARKET, Market, cloneState } from "./state.ts";
 import {
   L1MessageKind,
+  MAX_AGENTS_PER_ACCOUNT,
   MAX_AMOUNT,
+  PROPOSER_FEE_SHARE_PPM,
   MarketStatus,
   SelfTradePrevention,
   Side,
@@ -31,6 +33,8 @@ import {
   TxKind,
   type Address,
   type AmendTx,
+  type ApproveAgentTx,
+  type BulkTx,
   type CancelAllTx,
   type CancelByClientIdTx,
   type CancelTx,
@@ -40,22 +44,42 @@ import {
   type L1Message,
   type MarketParams,
   type PlaceOrderTx,
+  type RevokeAgentTx,
   type SetMarketMessage,
   type Tx,
   type WithdrawTx,
+  isTradingKind,
 } from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------------------
 // Public types
 
-/** A batch as the STF sees it (decoded by node/codec, header fields from the BatchProposed event). */
-export interface Batch {
+/** A batch as the STF sees it (docs/stf.md "Batch processing"; node/derive/validity.ts builds it). */
+export interface Batch extends BatchClock {
+  /** Transactions in batch order. An invalid batch is passed as `txs: []` (its L1 messages still apply). */
+  txs: readonly Tx[];
+}
+
+/** The batch fields the STF reads besides its transactions. */
+export interface BatchClock {
   /** Batch index (from 1); must be the state's batchIndex + 1. */
   index: number;
-  /** L1 timestamp (seconds) of the proposing block: the STF clock. Never below the previous batch's. */
+  /**
+   * The clock `now` (seconds): a valid batch's header timestamp, an invalid batch's previous clock
+   * (node/derive/validity.ts). Never below the state's timestamp.
+   */
   timestamp: number;
-  /** Transactions in batch order. An undecodable batch is passed as `txs: []` (its L1 messages still apply). */
-  txs: readonly Tx[];
+  /**
+   * The proposer committed in c(i), credited the proposer reward. Derivation always passes it; a caller
+   * that omits it (a unit test, a benchmark) runs the batch without moving a reward.
+   */
+  proposer?: Address;
+}
+
+/** One proposer reward credit of a batch (docs/stf.md "Proposer reward"). */
+export interface ProposerReward {
+  asset: number;
+  amount: number;
 }
 
 /** A withdrawal record: the leaf [withdrawalId, recipient, asset, amount] of docs/l1-messages.md. */
@@ -70,6 +94,8 @@ export interface BatchResult {
   /** Receipts of the L1 messages and transactions (empty with `receipts: "none"`). */
   receipts: ReceiptLog;
   withdrawals: Withdrawal[];
+  /** What the proposer was credited, ascending asset (empty without fees or without a proposer). */
+  rewards: ProposerReward[];
 }
 
 /** What admission learned about a tx. */
@@ -275,6 +301,11 @@ export class BatchExecutor {
   private outWithdrawalId = -1;
   private outAmount = 0;
   private readonly withdrawals: Withdrawal[] = [];
+  private readonly proposer: Address | undefined;
+  /** Fees credited to the fee account by this batch's fills, per quote asset (parallel arrays). */
+  private readonly feeAssets: number[] = [];
+  private readonly feeTotals: number[] = [];
+  private finished = false;
   private readonly br = new BookResult();
   private readonly inc: IncomingOrder = {
     id: 0, owner: 0, side: Side.BUY, tif: TimeInForce.GTC, price: 0, size: 0,
@@ -284,7 +315,7 @@ export class BatchExecutor {
   /** `expectedTxs`: capacity hint for the receipt log. */
   constructor(
     state: ClobState,
-    header: { index: number; timestamp: number },
+    header: BatchClock,
     l1Messages: readonly L1Message[],
     options: ApplyOptions = {},
     expectedTxs = 0,
@@ -295,8 +326,10 @@ export class BatchExecutor {
     if (!Number.isSafeInteger(header.timestamp) || header.timestamp < state.timestamp) {
       throw new Error(`batch timestamp ${header.timestamp} before ${state.timestamp}`);
     }
+    if (header.proposer !== undefined && !isAddress(header.proposer)) throw new Error("bad proposer address");
     this.state = state;
     this.now = header.timestamp;
+    this.proposer = header.proposer === undefined ? undefined : lowerAddress(header.proposer);
     this.cache = options.signerCache;
     this.keepReceipts = options.receipts !== "none";
     const reuse = options.receiptLog;
@@ -311,8 +344,25 @@ export class BatchExecutor {
     for (const m of l1Messages) this.applyL1(m);
   }
 
+  /** Ends the batch: credits the proposer reward (once) and returns everything. */
   finish(): BatchResult {
-    return { receipts: this.receipts, withdrawals: this.withdrawals };
+    const rewards: ProposerReward[] = [];
+    if (!this.finished && this.proposer !== undefined) {
+      const st = this.state;
+      const fa = st.feeAccount;
+      const order = this.feeAssets.map((_, i) => i).sort((x, y) => this.feeAssets[x] - this.feeAssets[y]);
+      for (const i of order) {
+        const asset = this.feeAssets[i];
+        const total = Math.min(this.feeTotals[i], MAX_AMOUNT);
+        const r = Math.min(ppmFloor(total, PROPOSER_FEE_SHARE_PPM), fa.available(asset));
+        if (r <= 0 || this.proposer === fa.address) continue;
+        this.debit(fa, asset, r);
+        this.credit(st.getOrCreateAccount(this.proposer), asset, r);
+        rewards.push({ asset, amount: r });
+      }
+    }
+    this.finished = true;
+    return { receipts: this.receipts, withdrawals: this.withdrawals, rewards };
   }
 
   // ------------------------------------------------------------------------------------ balances
@@ -406,9 +456,7 @@ export class BatchExecutor {
   }
 
   private l1ForcedWithdraw(msg: ForcedWithdrawMessage): ErrorCode {
-    if (!isAddress(msg.account) || !isU32(msg.asset) || typeof msg.amount !== "number" || !(msg.amount >= 0) || !Number.isInteger(msg.amount)) {
-      return ErrorCode.MALFORMED;
-    }
+    if (!isAddress(msg.account) || !isU32(msg.asset) || !isAmount(msg.amount)) return ErrorCode.MALFORMED;
     const account = msg.account.toLowerCase() as Address;
     const a = this.state.account(account);
     const avail = a === undefined ? 0 : a.available(msg.asset);
@@ -528,6 +576,8 @@ export class BatchExecutor {
     let nonce: number;
     let account: string;
     let a: Account | undefined;
+    const actStart = this.receipts.actionCount;
+    this.agent = null;
     if (wellFormed) {
       kind = tx.kind;
       nonce = tx.nonce;
@@ -553,8 +603,11 @@ export class BatchExecutor {
       code = ErrorCode.MALFORMED;
     }
     if (!this.keepReceipts) return -1;
-    return this.receipts.pushTx(kind, a === undefined ? -1 : a.index, account, nonce, status, code, this.outOrderId, this.outWithdrawalId, fillStart, updStart);
+    return this.receipts.pushTx(kind, a === undefined ? -1 : a.index, account, nonce, status, code, this.outOrderId, this.outWithdrawalId, fillStart, updStart, actStart, this.agent);
   }
+
+  /** The agent that signed the current transaction, null when the account signed (receipts). */
+  private agent: Address | null = null;
 
   /** Executes an authenticated transaction of account `a` (its nonce already consumed). */
   private dispatch(tx: Tx, a: Account): ErrorCode {
@@ -571,7 +624,87 @@ export class BatchExecutor {
         return this.amend(tx, a);
       case TxKind.WITHDRAW:
         return this.withdraw(tx, a);
+      case TxKind.BULK:
+        return this.bulk(tx, a);
+      case TxKind.APPROVE_AGENT:
+        return this.approveAgent(tx, a);
+      case TxKind.REVOKE_AGENT:
+        return this.revokeAgent(tx, a);
     }
+  }
+
+  /** Runs one trading action (a single tx's business rules) for account `a`. */
+  private runAction(kind: number, t: object, a: Account): ErrorCode {
+    switch (kind) {
+      case TxKind.PLACE:
+        return this.place(t as PlaceFields, a);
+      case TxKind.CANCEL:
+        return this.cancel(t as CancelFields, a);
+      case TxKind.CANCEL_BY_CLIENT_ID:
+        return this.cancelByClientId(t as CancelByClientIdFields, a);
+      case TxKind.CANCEL_ALL:
+        return this.cancelAll(t as CancelAllFields, a);
+      case TxKind.AMEND:
+        return this.amend(t as AmendFields, a);
+      default:
+        throw new InvariantError("not a trading action");
+    }
+  }
+
+  /**
+   * BULK (docs/stf.md): the actions in order, each independently; a failing one changes nothing and does
+   * not stop the rest. The bulk itself is ACCEPTED once authenticated.
+   */
+  private bulk(tx: BulkTx, a: Account): ErrorCode {
+    const acts = tx.actions;
+    const log = this.receipts;
+    for (let k = 0; k < acts.length; k++) {
+      const act = acts[k];
+      const fillStart = log.fillCount;
+      const updStart = log.updateCount;
+      this.outOrderId = 0;
+      const code = this.runAction(act.op, act, a);
+      if (this.keepReceipts) {
+        log.pushAction(act.op, code === ErrorCode.OK ? ReceiptStatus.ACCEPTED : ReceiptStatus.FAILED, code, code === ErrorCode.OK ? this.outOrderId : 0, fillStart, updStart);
+      }
+    }
+    this.outOrderId = 0;
+    return ErrorCode.OK;
+  }
+
+  private approveAgent(tx: ApproveAgentTx, a: Account): ErrorCode {
+    const agent = lowerAddress(tx.agent);
+    if (agent === ZERO_ADDRESS || agent === a.address) return ErrorCode.INVALID_AGENT;
+    if (tx.expiry <= this.now) return ErrorCode.EXPIRY_IN_PAST;
+    const kept: AgentEntry[] = [];
+    let listed = false;
+    for (const e of a.agents) {
+      if (e.agent === agent) {
+        kept.push({ agent, expiry: tx.expiry });
+        listed = true;
+      } else if (e.expiry > this.now) {
+        kept.push({ agent: e.agent, expiry: e.expiry });
+      }
+    }
+    if (!listed) {
+      if (kept.length >= MAX_AGENTS_PER_ACCOUNT) return ErrorCode.TOO_MANY_AGENTS;
+      let i = 0;
+      while (i < kept.length && kept[i].agent < agent) i++;
+      kept.splice(i, 0, { agent, expiry: tx.expiry });
+    }
+    a.agents = kept;
+    this.state.dirty.account(a);
+    return ErrorCode.OK;
+  }
+
+  private revokeAgent(tx: RevokeAgentTx, a: Account): ErrorCode {
+    const agent = lowerAddress(tx.agent);
+    if (agent === ZERO_ADDRESS || agent === a.address) return ErrorCode.INVALID_AGENT;
+    const i = a.agents.findIndex((e) => e.agent === agent);
+    if (i < 0) return ErrorCode.AGENT_NOT_FOUND;
+    a.agents = a.agents.filter((_, j) => j !== i);
+    this.state.dirty.account(a);
+    return ErrorCode.OK;
   }
 
   /** Signature, signer, nonce of a well-formed tx (docs/stf.md "Authentication"). */
@@ -579,14 +712,17 @@ export class BatchExecutor {
     if (!isCanonicalSignature(tx.sig)) return ErrorCode.INVALID_SIGNATURE;
     const signer = known !== undefined ? known : recoverAddress(txSigningHash(this.separator, tx), tx.sig);
     if (signer === null) return ErrorCode.INVALID_SIGNATURE;
-    if (signer !== account) return ErrorCode.WRONG_SIGNER;
+    if (signer !== account) {
+      if (!isTradingKind(tx.kind) || a === undefined || !a.agentActive(signer, this.now)) return ErrorCode.WRONG_SIGNER;
+      this.agent = signer;
+    }
     const expected = a === undefined ? 0 : a.nonce;
     if (tx.nonce < expected) return ErrorCode.NONCE_TOO_LOW;
     if (tx.nonce > expected) return ErrorCode.NONCE_TOO_HIGH;
     return ErrorCode.OK;
   }
 
-  private place(tx: PlaceOrderTx, a: Account): ErrorCode {
+  private place(tx: PlaceFields, a: Account): ErrorCode {
     const st = this.state;
     const m = st.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
@@ -773,7 +909,21 @@ export class BatchExecutor {
     if (feeNet < 0) throw new InvariantError("negative fee net");
     const fa = this.state.feeAccount;
     this.credit(fa, quote, feeNet);
+    if (feeNet > 0) this.addFee(quote, feeNet);
     if (this.keepReceipts) this.receipts.pushFill(m.id, price, q, takerOrderId, e.orderId, taker.index, maker.index, takerSide, notional, tFee, mFee);
+  }
+
+  /** Adds to the batch's fee total of `asset` (the proposer reward's base). */
+  private addFee(asset: number, amount: number): void {
+    const assets = this.feeAssets;
+    for (let i = 0; i < assets.length; i++) {
+      if (assets[i] === asset) {
+        this.feeTotals[i] += amount;
+        return;
+      }
+    }
+    assets.push(asset);
+    this.feeTotals.push(amount);
   }
 
   private cancelOne(m: Market, o: RestingOrder, reason: CancelReason): void {
@@ -796,7 +946,7 @@ export class BatchExecutor {
     }
   }
 
-  private cancel(tx: CancelTx, a: Account): ErrorCode {
+  private cancel(tx: CancelFields, a: Account): ErrorCode {
     const m = this.state.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
     if (m.params.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
@@ -807,7 +957,7 @@ export class BatchExecutor {
     return ErrorCode.OK;
   }
 
-  private cancelByClientId(tx: CancelByClientIdTx, a: Account): ErrorCode {
+  private cancelByClientId(tx: CancelByClientIdFields, a: Account): ErrorCode {
     const m = this.state.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
     if (m.params.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
@@ -819,7 +969,7 @@ export class BatchExecutor {
     return ErrorCode.OK;
   }
 
-  private cancelAll(tx: CancelAllTx, a: Account): ErrorCode {
+  private cancelAll(tx: CancelAllFields, a: Account): ErrorCode {
     const m = this.state.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
     if (m.params.status === MarketStatus.HALTED) return ErrorCode.MARKET_HALTED;
@@ -827,7 +977,7 @@ export class BatchExecutor {
     return ErrorCode.OK;
   }
 
-  private amend(tx: AmendTx, a: Account): ErrorCode {
+  private amend(tx: AmendFields, a: Account): ErrorCode {
     const st = this.state;
     const m = st.markets.get(tx.market);
     if (m === undefined) return ErrorCode.UNKNOWN_MARKET;
@@ -875,7 +1025,7 @@ export class BatchExecutor {
   private withdraw(tx: WithdrawTx, a: Account): ErrorCode {
     if (tx.amount === 0) return ErrorCode.INVALID_AMOUNT;
     const recipient = tx.recipient.toLowerCase() as Address;
-    if (recipient === "0x0000000000000000000000000000000000000000") return ErrorCode.INVALID_RECIPIENT;
+    if (recipient === ZERO_ADDRESS) return ErrorCode.INVALID_RECIPIENT;
     if (a.available(tx.asset) < tx.amount) return ErrorCode.INSUFFICIENT_BALANCE;
     this.debit(a, tx.asset, tx.amount);
     this.reduceSupply(tx.asset, tx.amount);
@@ -895,6 +1045,15 @@ function lowerAddress(a: string): Address {
   }
   return a as Address;
 }
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+/** The fields each trading handler reads: a single tx of that kind or a BULK action. */
+type PlaceFields = Pick<PlaceOrderTx, "market" | "side" | "tif" | "price" | "size" | "expiry" | "clientId" | "stp">;
+type CancelFields = Pick<CancelTx, "market" | "orderId">;
+type CancelByClientIdFields = Pick<CancelByClientIdTx, "market" | "clientId">;
+type CancelAllFields = Pick<CancelAllTx, "market">;
+type AmendFields = Pick<AmendTx, "market" | "orderId" | "price" | "size">;
 
 function isU32(x: unknown): x is number {
   return typeof x === "number" && Number.isSafeInteger(x) && x >= 0 && x <= 0xffffffff;

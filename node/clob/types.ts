@@ -34,8 +34,27 @@ export const TxKind = {
   CANCEL_ALL: 4,
   AMEND: 5,
   WITHDRAW: 6,
+  /** One signature over 1..MAX_BULK_ACTIONS trading actions (docs/stf.md "BULK"). */
+  BULK: 7,
+  /** The account lets an agent key sign trading transactions for it until an expiry. */
+  APPROVE_AGENT: 8,
+  REVOKE_AGENT: 9,
 } as const;
 export type TxKind = (typeof TxKind)[keyof typeof TxKind];
+
+/** Most actions in one BULK (docs/stf.md). */
+export const MAX_BULK_ACTIONS = 64;
+/** Most agents listed by one account. */
+export const MAX_AGENTS_PER_ACCOUNT = 8;
+/** Share of a batch's trading fees credited to its proposer, ppm (docs/stf.md "Proposer reward"). */
+export const PROPOSER_FEE_SHARE_PPM = 200_000;
+/** Seconds a batch clock may lag the proposing L1 block's timestamp (docs/stf.md "Batch validity"). */
+export const MAX_DRIFT = 600;
+
+/** Kinds an agent may sign (docs/stf.md "Authentication"). */
+export function isTradingKind(kind: number): boolean {
+  return kind >= TxKind.PLACE && kind <= TxKind.AMEND || kind === TxKind.BULK;
+}
 
 /** secp256k1 signature: r and s as 32-byte big-endian, v as recovery id 0/1 (27/28 accepted at the edges only). */
 export interface Signature {
@@ -103,7 +122,35 @@ export interface WithdrawTx extends TxCommon {
   recipient: Address;
 }
 
-export type Tx = PlaceOrderTx | CancelTx | CancelByClientIdTx | CancelAllTx | AmendTx | WithdrawTx;
+/** One action of a BULK: a trading kind's fields without account, nonce and signature. */
+export type BulkAction =
+  | { op: typeof TxKind.PLACE; market: number; side: Side; tif: TimeInForce; price: number; size: number; expiry: number; clientId: number; stp: SelfTradePrevention }
+  | { op: typeof TxKind.CANCEL; market: number; orderId: number }
+  | { op: typeof TxKind.CANCEL_BY_CLIENT_ID; market: number; clientId: number }
+  | { op: typeof TxKind.CANCEL_ALL; market: number }
+  | { op: typeof TxKind.AMEND; market: number; orderId: number; price: number; size: number };
+
+export interface BulkTx extends TxCommon {
+  kind: typeof TxKind.BULK;
+  /** 1..MAX_BULK_ACTIONS actions, executed in order, each independently (docs/stf.md "BULK"). */
+  actions: BulkAction[];
+}
+
+export interface ApproveAgentTx extends TxCommon {
+  kind: typeof TxKind.APPROVE_AGENT;
+  agent: Address;
+  /** Clock time (seconds) from which the agent may no longer sign; must be in the future. */
+  expiry: number;
+}
+
+export interface RevokeAgentTx extends TxCommon {
+  kind: typeof TxKind.REVOKE_AGENT;
+  agent: Address;
+}
+
+export type Tx =
+  | PlaceOrderTx | CancelTx | CancelByClientIdTx | CancelAllTx | AmendTx | WithdrawTx | BulkTx | ApproveAgentTx
+  | RevokeAgentTx;
 
 /** EIP-712 domain: name "Rollbook", version "1", the L1 chain id and the Inbox address. */
 export interface Eip712Domain {
@@ -160,6 +207,34 @@ export const EIP712_TYPES = {
     { name: "amount", type: "uint64" },
     { name: "recipient", type: "address" },
   ],
+  Bulk: [
+    { name: "account", type: "address" },
+    { name: "nonce", type: "uint64" },
+    { name: "actions", type: "Action[]" },
+  ],
+  Action: [
+    { name: "op", type: "uint8" },
+    { name: "market", type: "uint32" },
+    { name: "side", type: "uint8" },
+    { name: "tif", type: "uint8" },
+    { name: "price", type: "uint64" },
+    { name: "size", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+    { name: "clientId", type: "uint64" },
+    { name: "stp", type: "uint8" },
+    { name: "orderId", type: "uint64" },
+  ],
+  ApproveAgent: [
+    { name: "account", type: "address" },
+    { name: "nonce", type: "uint64" },
+    { name: "agent", type: "address" },
+    { name: "expiry", type: "uint64" },
+  ],
+  RevokeAgent: [
+    { name: "account", type: "address" },
+    { name: "nonce", type: "uint64" },
+    { name: "agent", type: "address" },
+  ],
 } as const;
 
 /** Primary type name per kind. */
@@ -170,6 +245,9 @@ export const EIP712_PRIMARY_TYPE: Record<TxKind, keyof typeof EIP712_TYPES> = {
   [TxKind.CANCEL_ALL]: "CancelAll",
   [TxKind.AMEND]: "Amend",
   [TxKind.WITHDRAW]: "Withdraw",
+  [TxKind.BULK]: "Bulk",
+  [TxKind.APPROVE_AGENT]: "ApproveAgent",
+  [TxKind.REVOKE_AGENT]: "RevokeAgent",
 };
 
 /** L1 message kinds, encoded as docs/l1-messages.md says. */

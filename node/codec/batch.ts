@@ -1,13 +1,13 @@
-// Batch format v1 (docs/batch-format.md is normative; this file and the Rust guest implement it).
+// Batch format v2 (docs/batch-format.md is normative; this file and the Rust guest implement it).
 //
-//   envelope := version u8 (=1) ‖ parentBatchHash (32) ‖ l1OriginNumber be8 ‖ l1OriginHash (32) ‖
-//               timestamp be8 ‖ l1MsgStart be8 ‖ l1MsgEnd be8 ‖ txCount varint ‖ compression u8 ‖
-//               recordsLength varint ‖ section ‖ signatures (txCount x 64)
+//   envelope := version u8 (=2) ‖ parentBatchHash (32) ‖ timestamp be8 ‖ l1MsgStart be8 ‖ l1MsgEnd be8 ‖
+//               txCount varint ‖ compression u8 ‖ recordsLength varint ‖ section ‖ signatures (txCount x 64)
 //   section   := the records (recordsLength bytes) compressed with `compression` (compress.ts)
 //   records   := one record per tx, domain-encoded against registers that start empty for every batch:
 //                an account dictionary (inline: 20 bytes at first use, then an index), per-account last
 //                nonce / last client id / last order options, per-market last price / last size, the last
-//                market and the last order id referenced.
+//                market and the last order id referenced. A BULK record carries its actions, each
+//                encoded like the body of a single record of that kind against the same registers.
 //   signature := r (32) ‖ s (32) with yParity in the top bit of s (EIP-2098); s must be <= n/2.
 //
 // Encoding is canonical: the encoder always takes the shortest form the rules allow and the decoder
@@ -15,7 +15,7 @@
 // NONE, encodeBatch(decodeBatch(b)) == b byte for byte (with compression, the records bytes are canonical;
 // the compressed stream is whatever conforming stream the proposer chose).
 
-import { MAX_AMOUNT, TxKind, type Address, type Tx } from "../clob/types.ts";
+import { MAX_AMOUNT, MAX_BULK_ACTIONS, TxKind, type Address, type BulkAction, type Tx } from "../clob/types.ts";
 import { Compression, MAX_RECORDS_BYTES, compress, decompress } from "./compress.ts";
 import { CapacityError, CodecError, DecodeReason, Invalid, reasonName } from "./errors.ts";
 import { addressFromBytes, bytesToHex, hexToBytes, writeAddress } from "../clob/eip712.ts";
@@ -24,7 +24,7 @@ import { Reader, Writer } from "./varint.ts";
 
 export type Hash = `0x${string}`;
 
-export const BATCH_VERSION = 1;
+export const BATCH_VERSION = 2;
 /** Largest encoded batch: 6 blobs of 131072 bytes (no packing of 6 blobs can carry more). */
 export const MAX_BATCH_BYTES = 6 * 131072;
 /** Most transactions in one batch. */
@@ -32,16 +32,13 @@ export const MAX_TXS_PER_BATCH = 16384;
 /** Most distinct addresses (accounts and withdrawal recipients) in one batch's dictionary. */
 export const MAX_ACCOUNTS_PER_BATCH = 16384;
 /** Fixed part of the envelope before txCount. */
-export const HEADER_BYTES = 1 + 32 + 8 + 32 + 8 + 8 + 8;
+export const HEADER_BYTES = 1 + 32 + 8 + 8 + 8;
 export const SIGNATURE_BYTES = 64;
 
 export interface BatchHeader {
   /** The Inbox batch chain value b(i-1) of the batch this one extends (docs/l1-messages.md). */
   parentBatchHash: Hash;
-  /** L1 block the proposer built on (its number and hash). */
-  l1OriginNumber: number;
-  l1OriginHash: Hash;
-  /** Proposer's timestamp (seconds); base of the expiry encoding. */
+  /** The batch's clock (seconds), chosen by the proposer (docs/stf.md "The clock"); base of the expiry encoding. */
   timestamp: number;
   /** L1 messages consumed: [l1MsgStart, l1MsgEnd). */
   l1MsgStart: number;
@@ -69,8 +66,12 @@ export interface EncodeOptions {
   compression?: Compression | "auto";
 }
 
-// kind byte: bits 0-2 kind, bit 3 NONCE_SEQ, bit 4 MARKET_SAME, bits 5-7 per kind.
+// kind byte: bits 0-2 kind (0 = EXTENDED: the kind follows in the next byte), bit 3 NONCE_SEQ, bit 4
+// MARKET_SAME, bits 5-7 per kind. A BULK action byte has the same layout with the op in bits 0-2 and bit 3
+// reserved.
 const F_NONCE_SEQ = 0x08;
+/** Kind bits 0: an EXTENDED record (APPROVE_AGENT, REVOKE_AGENT), its kind in the next byte. */
+const K_EXTENDED = 0;
 const F_MARKET_SAME = 0x10;
 const F_SELL = 0x20; // PLACE
 const F_RECIPIENT_SELF = 0x20; // WITHDRAW
@@ -84,6 +85,8 @@ const ALLOWED_FLAGS: Record<number, number> = {
   [TxKind.CANCEL_ALL]: F_NONCE_SEQ | F_MARKET_SAME,
   [TxKind.AMEND]: F_NONCE_SEQ | F_MARKET_SAME | F_SIZE_SAME,
   [TxKind.WITHDRAW]: F_NONCE_SEQ | F_RECIPIENT_SELF,
+  [TxKind.BULK]: F_NONCE_SEQ,
+  [K_EXTENDED]: F_NONCE_SEQ,
 };
 // PLACE options byte: bits 0-2 tif, bits 3-4 stp, bit 5 HAS_EXPIRY, bit 6 HAS_CLIENT_ID, bit 7 reserved.
 const O_HAS_EXPIRY = 0x20;
@@ -119,8 +122,7 @@ class Context {
 function checkHeader(h: BatchHeader): void {
   if (h === null || typeof h !== "object") throw new CodecError("header missing");
   if (!isCanonicalHash(h.parentBatchHash)) throw new CodecError("header.parentBatchHash must be a lowercase 32-byte 0x hash");
-  if (!isCanonicalHash(h.l1OriginHash)) throw new CodecError("header.l1OriginHash must be a lowercase 32-byte 0x hash");
-  for (const k of ["l1OriginNumber", "timestamp", "l1MsgStart", "l1MsgEnd"] as const) {
+  for (const k of ["timestamp", "l1MsgStart", "l1MsgEnd"] as const) {
     const v = h[k];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_AMOUNT) throw new CodecError(`header.${k} out of range`);
   }
@@ -142,6 +144,80 @@ function writeAccountRef(w: Writer, ctx: Context, a: Address): number {
   return n;
 }
 
+/** A trading kind's fields (a single tx or a BULK action). */
+type Trading = Extract<Tx, { market: number }> | BulkAction;
+
+/**
+ * Flag bits (kind/op in bits 0-2, MARKET_SAME and the per-kind bits) of a trading body for account `a`
+ * (-1: not yet in the dictionary), and the PLACE options byte.
+ */
+function tradingFlags(ctx: Context, a: number, kind: number, t: Trading): { flags: number; opts: number } {
+  let flags = kind;
+  const market = t.market;
+  if (market === ctx.market) flags |= F_MARKET_SAME;
+  let opts = 0;
+  const x = t as Record<string, number>;
+  if (kind === TxKind.PLACE) {
+    if (x.side === 1) flags |= F_SELL;
+    if (x.size === (ctx.size.get(market) ?? 0)) flags |= F_SIZE_SAME;
+    opts = x.tif | (x.stp << 3) | (x.expiry > 0 ? O_HAS_EXPIRY : 0) | (x.clientId > 0 ? O_HAS_CLIENT_ID : 0);
+    if (opts !== (a < 0 ? 0 : ctx.opts[a]!)) flags |= F_NEW_OPTS;
+  } else if (kind === TxKind.AMEND) {
+    if (x.size === (ctx.size.get(market) ?? 0)) flags |= F_SIZE_SAME;
+  }
+  return { flags, opts };
+}
+
+/** [market] ‖ body of a trading kind (docs/batch-format.md "Records" steps 2-3), updating the registers. */
+function writeTradingBody(w: Writer, ctx: Context, header: BatchHeader, a: number, kind: number, t: Trading, flags: number, opts: number): void {
+  const market = t.market;
+  const x = t as Record<string, number>;
+  if (!(flags & F_MARKET_SAME)) w.varint(market);
+  ctx.market = market;
+  switch (kind) {
+    case TxKind.PLACE: {
+      if (flags & F_NEW_OPTS) {
+        w.u8(opts);
+        ctx.opts[a] = opts;
+      }
+      w.svarint(x.price - (ctx.price.get(market) ?? 0));
+      ctx.price.set(market, x.price);
+      if (!(flags & F_SIZE_SAME)) w.varint(x.size);
+      ctx.size.set(market, x.size);
+      if (x.expiry > 0) w.svarint(x.expiry - header.timestamp);
+      if (x.clientId > 0) {
+        w.svarint(x.clientId - ctx.clientId[a]!);
+        ctx.clientId[a] = x.clientId;
+      }
+      break;
+    }
+    case TxKind.CANCEL:
+      w.svarint(x.orderId - ctx.orderId);
+      ctx.orderId = x.orderId;
+      break;
+    case TxKind.CANCEL_BY_CLIENT_ID:
+      w.svarint(x.clientId - ctx.clientId[a]!);
+      ctx.clientId[a] = x.clientId;
+      break;
+    case TxKind.CANCEL_ALL:
+      break;
+    case TxKind.AMEND:
+      w.svarint(x.orderId - ctx.orderId);
+      ctx.orderId = x.orderId;
+      w.svarint(x.price - (ctx.price.get(market) ?? 0));
+      ctx.price.set(market, x.price);
+      if (!(flags & F_SIZE_SAME)) w.varint(x.size);
+      ctx.size.set(market, x.size);
+      break;
+  }
+}
+
+function putAddress(w: Writer, a: string): void {
+  w.ensure(20);
+  writeAddress(w.buf, w.pos, a);
+  w.pos += 20;
+}
+
 /** The records bytes (uncompressed) of txs under header (validated by the caller). */
 function encodeRecords(header: BatchHeader, txs: readonly Tx[]): Uint8Array {
   const ctx = new Context();
@@ -149,81 +225,51 @@ function encodeRecords(header: BatchHeader, txs: readonly Tx[]): Uint8Array {
   for (let t = 0; t < txs.length; t++) {
     const tx = txs[t]!;
     assertEncodable(tx, `txs[${t}]`);
-    let flags: number = tx.kind;
     const known = ctx.index.get(tx.account);
     const prevNonce = known === undefined ? -1 : ctx.nonce[known]!;
-    if (prevNonce >= 0 && tx.nonce === prevNonce + 1) flags |= F_NONCE_SEQ;
-    let market = 0;
-    if (tx.kind !== TxKind.WITHDRAW) {
-      market = tx.market;
-      if (market === ctx.market) flags |= F_MARKET_SAME;
-    }
-    let opts = 0;
-    let prevOpts = 0;
+    const seq = prevNonce >= 0 && tx.nonce === prevNonce + 1 ? F_NONCE_SEQ : 0;
+    const writeAccountAndNonce = (): number => {
+      const a = writeAccountRef(w, ctx, tx.account);
+      if (prevNonce < 0) w.varint(tx.nonce);
+      else if (!seq) w.svarint(tx.nonce - (prevNonce + 1));
+      ctx.nonce[a] = tx.nonce;
+      return a;
+    };
     switch (tx.kind) {
-      case TxKind.PLACE:
-        if (tx.side === 1) flags |= F_SELL;
-        if (tx.size === (ctx.size.get(market) ?? 0)) flags |= F_SIZE_SAME;
-        opts = tx.tif | (tx.stp << 3) | (tx.expiry > 0 ? O_HAS_EXPIRY : 0) | (tx.clientId > 0 ? O_HAS_CLIENT_ID : 0);
-        prevOpts = known === undefined ? 0 : ctx.opts[known]!;
-        if (opts !== prevOpts) flags |= F_NEW_OPTS;
+      case TxKind.WITHDRAW: {
+        const self = tx.recipient === tx.account;
+        w.u8(tx.kind | seq | (self ? F_RECIPIENT_SELF : 0));
+        writeAccountAndNonce();
+        w.varint(tx.asset);
+        w.varint(tx.amount);
+        if (!self) writeAccountRef(w, ctx, tx.recipient);
         break;
-      case TxKind.AMEND:
-        if (tx.size === (ctx.size.get(market) ?? 0)) flags |= F_SIZE_SAME;
-        break;
-      case TxKind.WITHDRAW:
-        if (tx.recipient === tx.account) flags |= F_RECIPIENT_SELF;
-        break;
-    }
-    w.u8(flags);
-    const a = writeAccountRef(w, ctx, tx.account);
-    if (prevNonce < 0) w.varint(tx.nonce);
-    else if (!(flags & F_NONCE_SEQ)) w.svarint(tx.nonce - (prevNonce + 1));
-    ctx.nonce[a] = tx.nonce;
-    if (tx.kind !== TxKind.WITHDRAW) {
-      if (!(flags & F_MARKET_SAME)) w.varint(market);
-      ctx.market = market;
-    }
-    switch (tx.kind) {
-      case TxKind.PLACE: {
-        if (flags & F_NEW_OPTS) {
-          w.u8(opts);
-          ctx.opts[a] = opts;
-        }
-        w.svarint(tx.price - (ctx.price.get(market) ?? 0));
-        ctx.price.set(market, tx.price);
-        if (!(flags & F_SIZE_SAME)) w.varint(tx.size);
-        ctx.size.set(market, tx.size);
-        if (tx.expiry > 0) w.svarint(tx.expiry - header.timestamp);
-        if (tx.clientId > 0) {
-          w.svarint(tx.clientId - ctx.clientId[a]!);
-          ctx.clientId[a] = tx.clientId;
+      }
+      case TxKind.BULK: {
+        w.u8(TxKind.BULK | seq);
+        const a = writeAccountAndNonce();
+        w.varint(tx.actions.length - 1);
+        for (const act of tx.actions) {
+          const { flags, opts } = tradingFlags(ctx, a, act.op, act);
+          w.u8(flags);
+          writeTradingBody(w, ctx, header, a, act.op, act, flags, opts);
         }
         break;
       }
-      case TxKind.CANCEL:
-        w.svarint(tx.orderId - ctx.orderId);
-        ctx.orderId = tx.orderId;
+      case TxKind.APPROVE_AGENT:
+      case TxKind.REVOKE_AGENT:
+        w.u8(K_EXTENDED | seq);
+        w.u8(tx.kind);
+        writeAccountAndNonce();
+        putAddress(w, tx.agent);
+        if (tx.kind === TxKind.APPROVE_AGENT) w.svarint(tx.expiry - header.timestamp);
         break;
-      case TxKind.CANCEL_BY_CLIENT_ID:
-        w.svarint(tx.clientId - ctx.clientId[a]!);
-        ctx.clientId[a] = tx.clientId;
-        break;
-      case TxKind.CANCEL_ALL:
-        break;
-      case TxKind.AMEND:
-        w.svarint(tx.orderId - ctx.orderId);
-        ctx.orderId = tx.orderId;
-        w.svarint(tx.price - (ctx.price.get(market) ?? 0));
-        ctx.price.set(market, tx.price);
-        if (!(flags & F_SIZE_SAME)) w.varint(tx.size);
-        ctx.size.set(market, tx.size);
-        break;
-      case TxKind.WITHDRAW:
-        w.varint(tx.asset);
-        w.varint(tx.amount);
-        if (!(flags & F_RECIPIENT_SELF)) writeAccountRef(w, ctx, tx.recipient);
-        break;
+      default: {
+        const { flags, opts } = tradingFlags(ctx, known ?? -1, tx.kind, tx);
+        w.u8(flags | seq);
+        const a = writeAccountAndNonce();
+        writeTradingBody(w, ctx, header, a, tx.kind, tx, flags, opts);
+      }
     }
   }
   if (w.pos > MAX_RECORDS_BYTES) throw new CapacityError(`records of ${w.pos} bytes exceed ${MAX_RECORDS_BYTES}`);
@@ -261,8 +307,6 @@ export function encodeBatch(batch: Batch, opts: EncodeOptions = {}): Uint8Array 
   const w = new Writer(HEADER_BYTES + 16 + section.length + txs.length * SIGNATURE_BYTES);
   w.u8(BATCH_VERSION);
   w.bytes(hexToBytes(header.parentBatchHash));
-  w.u64be(header.l1OriginNumber);
-  w.bytes(hexToBytes(header.l1OriginHash));
   w.u64be(header.timestamp);
   w.u64be(header.l1MsgStart);
   w.u64be(header.l1MsgEnd);
@@ -333,18 +377,84 @@ function offset(r: Reader, base: number, nonZero: boolean): number {
   return v;
 }
 
+/**
+ * [market] ‖ body of a trading kind for account `a` (docs/batch-format.md "Records" steps 2-3): the fields
+ * of a single tx of that kind or a BULK action with that op, updating the registers.
+ */
+function readTradingBody(r: Reader, ctx: Context, header: BatchHeader, a: number, kind: number, flags: number): BulkAction {
+  let market: number;
+  if (flags & F_MARKET_SAME) market = ctx.market;
+  else {
+    const at = r.pos;
+    market = r.varint(MAX_U32);
+    if (market === ctx.market) throw new Invalid(DecodeReason.NON_CANONICAL, at);
+  }
+  ctx.market = market;
+  switch (kind) {
+    case TxKind.PLACE: {
+      let opts = ctx.opts[a]!;
+      if (flags & F_NEW_OPTS) {
+        const at = r.pos;
+        const o = r.u8();
+        if (o & O_RESERVED) throw new Invalid(DecodeReason.RESERVED_FLAG, at);
+        if ((o & 7) > MAX_TIF) throw new Invalid(DecodeReason.FIELD_RANGE, at);
+        if (o === opts) throw new Invalid(DecodeReason.NON_CANONICAL, at);
+        opts = o;
+        ctx.opts[a] = o;
+      }
+      const price = offset(r, ctx.price.get(market) ?? 0, false);
+      ctx.price.set(market, price);
+      const size = readSize(r, ctx, market, flags);
+      const expiry = opts & O_HAS_EXPIRY ? offset(r, header.timestamp, true) : 0;
+      let clientId = 0;
+      if (opts & O_HAS_CLIENT_ID) {
+        clientId = offset(r, ctx.clientId[a]!, true);
+        ctx.clientId[a] = clientId;
+      }
+      return {
+        op: TxKind.PLACE, market, side: flags & F_SELL ? 1 : 0, tif: (opts & 7) as 0 | 1 | 2 | 3 | 4, price, size, expiry,
+        clientId, stp: ((opts >>> 3) & MAX_STP) as 0 | 1 | 2 | 3,
+      };
+    }
+    case TxKind.CANCEL: {
+      const orderId = offset(r, ctx.orderId, false);
+      ctx.orderId = orderId;
+      return { op: TxKind.CANCEL, market, orderId };
+    }
+    case TxKind.CANCEL_BY_CLIENT_ID: {
+      const clientId = offset(r, ctx.clientId[a]!, false);
+      ctx.clientId[a] = clientId;
+      return { op: TxKind.CANCEL_BY_CLIENT_ID, market, clientId };
+    }
+    case TxKind.CANCEL_ALL:
+      return { op: TxKind.CANCEL_ALL, market };
+    default: {
+      const orderId = offset(r, ctx.orderId, false);
+      ctx.orderId = orderId;
+      const price = offset(r, ctx.price.get(market) ?? 0, false);
+      ctx.price.set(market, price);
+      const size = readSize(r, ctx, market, flags);
+      return { op: TxKind.AMEND, market, orderId, price, size };
+    }
+  }
+}
+
 function decodeRecords(r: Reader, header: BatchHeader, count: number): Tx[] {
   const ctx = new Context();
   const txs: Tx[] = new Array(count);
   // Signatures follow all records in the batch; decodeBatch attaches them once the records are read.
-  const sigAttachedLater = undefined!;
+  const sig = undefined!;
   for (let t = 0; t < count; t++) {
     const kindAt = r.pos;
     const flags = r.u8();
-    const kind = flags & 7;
+    let kind = flags & 7;
     const allowed = ALLOWED_FLAGS[kind];
     if (allowed === undefined) throw new Invalid(DecodeReason.BAD_KIND, kindAt);
     if (flags & 0xf8 & ~allowed) throw new Invalid(DecodeReason.RESERVED_FLAG, kindAt);
+    if (kind === K_EXTENDED) {
+      kind = r.u8();
+      if (kind !== TxKind.APPROVE_AGENT && kind !== TxKind.REVOKE_AGENT) throw new Invalid(DecodeReason.BAD_KIND, kindAt + 1);
+    }
     const a = readAccountRef(r, ctx);
     const account = ctx.addrs[a]!;
     // nonce
@@ -364,80 +474,8 @@ function decodeRecords(r: Reader, header: BatchHeader, count: number): Tx[] {
       if (!(nonce >= 0 && nonce <= MAX_AMOUNT)) throw new Invalid(DecodeReason.FIELD_RANGE, at);
     }
     ctx.nonce[a] = nonce;
-    // market
-    let market = 0;
-    if (kind !== TxKind.WITHDRAW) {
-      if (flags & F_MARKET_SAME) market = ctx.market;
-      else {
-        const at = r.pos;
-        market = r.varint(MAX_U32);
-        if (market === ctx.market) throw new Invalid(DecodeReason.NON_CANONICAL, at);
-      }
-      ctx.market = market;
-    }
     switch (kind) {
-      case TxKind.PLACE: {
-        let opts = ctx.opts[a]!;
-        if (flags & F_NEW_OPTS) {
-          const at = r.pos;
-          const o = r.u8();
-          if (o & O_RESERVED) throw new Invalid(DecodeReason.RESERVED_FLAG, at);
-          if ((o & 7) > MAX_TIF) throw new Invalid(DecodeReason.FIELD_RANGE, at);
-          if (o === opts) throw new Invalid(DecodeReason.NON_CANONICAL, at);
-          opts = o;
-          ctx.opts[a] = o;
-        }
-        const price = offset(r, ctx.price.get(market) ?? 0, false);
-        ctx.price.set(market, price);
-        const size = readSize(r, ctx, market, flags);
-        const expiry = opts & O_HAS_EXPIRY ? offset(r, header.timestamp, true) : 0;
-        let clientId = 0;
-        if (opts & O_HAS_CLIENT_ID) {
-          clientId = offset(r, ctx.clientId[a]!, true);
-          ctx.clientId[a] = clientId;
-        }
-        txs[t] = {
-          kind: TxKind.PLACE,
-          account,
-          nonce,
-          market,
-          side: flags & F_SELL ? 1 : 0,
-          tif: (opts & 7) as 0 | 1 | 2 | 3 | 4,
-          price,
-          size,
-          expiry,
-          clientId,
-          stp: ((opts >>> 3) & MAX_STP) as 0 | 1 | 2 | 3,
-          sig: sigAttachedLater,
-        };
-        break;
-      }
-      case TxKind.CANCEL: {
-        const orderId = offset(r, ctx.orderId, false);
-        ctx.orderId = orderId;
-        txs[t] = { kind: TxKind.CANCEL, account, nonce, market, orderId, sig: sigAttachedLater };
-        break;
-      }
-      case TxKind.CANCEL_BY_CLIENT_ID: {
-        const clientId = offset(r, ctx.clientId[a]!, false);
-        ctx.clientId[a] = clientId;
-        txs[t] = { kind: TxKind.CANCEL_BY_CLIENT_ID, account, nonce, market, clientId, sig: sigAttachedLater };
-        break;
-      }
-      case TxKind.CANCEL_ALL:
-        txs[t] = { kind: TxKind.CANCEL_ALL, account, nonce, market, sig: sigAttachedLater };
-        break;
-      case TxKind.AMEND: {
-        const orderId = offset(r, ctx.orderId, false);
-        ctx.orderId = orderId;
-        const price = offset(r, ctx.price.get(market) ?? 0, false);
-        ctx.price.set(market, price);
-        const size = readSize(r, ctx, market, flags);
-        txs[t] = { kind: TxKind.AMEND, account, nonce, market, orderId, price, size, sig: sigAttachedLater };
-        break;
-      }
-      default: {
-        // WITHDRAW
+      case TxKind.WITHDRAW: {
         const asset = r.varint(MAX_U32);
         const amount = r.varint();
         let recipient = account;
@@ -447,7 +485,37 @@ function decodeRecords(r: Reader, header: BatchHeader, count: number): Tx[] {
           if (ri === a) throw new Invalid(DecodeReason.NON_CANONICAL, at);
           recipient = ctx.addrs[ri]!;
         }
-        txs[t] = { kind: TxKind.WITHDRAW, account, nonce, asset, amount, recipient, sig: sigAttachedLater };
+        txs[t] = { kind: TxKind.WITHDRAW, account, nonce, asset, amount, recipient, sig };
+        break;
+      }
+      case TxKind.BULK: {
+        const at = r.pos;
+        const n = r.varint() + 1;
+        if (n > MAX_BULK_ACTIONS) throw new Invalid(DecodeReason.FIELD_RANGE, at);
+        const actions: BulkAction[] = new Array(n);
+        for (let k = 0; k < n; k++) {
+          const actAt = r.pos;
+          const af = r.u8();
+          const op = af & 7;
+          if (op < TxKind.PLACE || op > TxKind.AMEND) throw new Invalid(DecodeReason.BAD_KIND, actAt);
+          if (af & 0xf8 & ~(ALLOWED_FLAGS[op]! & ~F_NONCE_SEQ)) throw new Invalid(DecodeReason.RESERVED_FLAG, actAt);
+          actions[k] = readTradingBody(r, ctx, header, a, op, af);
+        }
+        txs[t] = { kind: TxKind.BULK, account, nonce, actions, sig };
+        break;
+      }
+      case TxKind.APPROVE_AGENT:
+      case TxKind.REVOKE_AGENT: {
+        r.need(20);
+        const agent = addressFromBytes(r.buf, r.pos);
+        r.pos += 20;
+        if (kind === TxKind.REVOKE_AGENT) txs[t] = { kind: TxKind.REVOKE_AGENT, account, nonce, agent, sig };
+        else txs[t] = { kind: TxKind.APPROVE_AGENT, account, nonce, agent, expiry: offset(r, header.timestamp, false), sig };
+        break;
+      }
+      default: {
+        const { op, ...fields } = readTradingBody(r, ctx, header, a, kind, flags);
+        txs[t] = { kind: op, account, nonce, ...fields, sig } as Tx;
       }
     }
   }
@@ -481,14 +549,11 @@ export function decodeBatch(bytes: Uint8Array): DecodeBatchResult {
     r.need(HEADER_BYTES - 1);
     const parentBatchHash = bytesToHex(bytes.subarray(1, 33));
     r.pos = 33;
-    const l1OriginNumber = r.u64be();
-    const l1OriginHash = bytesToHex(bytes.subarray(41, 73));
-    r.pos = 73;
     const timestamp = r.u64be();
     const l1MsgStart = r.u64be();
     const l1MsgEnd = r.u64be();
-    if (l1MsgStart > l1MsgEnd) return fail(DecodeReason.BAD_L1_RANGE, 89, false);
-    const header: BatchHeader = { parentBatchHash, l1OriginNumber, l1OriginHash, timestamp, l1MsgStart, l1MsgEnd };
+    if (l1MsgStart > l1MsgEnd) return fail(DecodeReason.BAD_L1_RANGE, 49, false);
+    const header: BatchHeader = { parentBatchHash, timestamp, l1MsgStart, l1MsgEnd };
 
     const countAt = r.pos;
     const count = r.varint();

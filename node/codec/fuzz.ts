@@ -168,8 +168,6 @@ export function randomHeader(rng: Rng): BatchHeader {
   const b = u53(rng);
   return {
     parentBatchHash: bytesToHex(rng.bytes(32)),
-    l1OriginNumber: u53(rng),
-    l1OriginHash: bytesToHex(rng.bytes(32)),
     timestamp: rng.chance(0.7) ? rng.int(1_600_000_000, 1_900_000_000) : u53(rng),
     l1MsgStart: Math.min(a, b),
     l1MsgEnd: Math.max(a, b),

@@ -229,6 +229,7 @@ export function stateFromLeaves(leaves: Iterable<Uint8Array>, partial = false): 
     if (!partial && a.index !== s.accounts.length) throw new Error("state: account indexes not dense");
     const acct = s.addAccount(a.index, a.address);
     acct.nonce = a.nonce;
+    if (a.agents.length > 0) acct.agents = a.agents;
     for (const [asset, av, lk] of a.balances) acct.setBalance(asset, av, lk);
   }
   if (partial) s.accounts.length = g.accountCount;

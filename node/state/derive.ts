@@ -354,7 +354,7 @@ export function deriveChanges(state: ClobState, pv: PreView): Derived {
       if (c > 0) openOrders.push([m, c]);
     }
     openOrders.sort((a, b) => a[0] - b[0]);
-    puts.push(encodeAccount({ address: acct.address, index: idx, nonce: acct.nonce, balances, openOrders }));
+    puts.push(encodeAccount({ address: acct.address, index: idx, nonce: acct.nonce, balances, openOrders, agents: acct.agents }));
   }
 
   // 6. assets and globals
@@ -420,7 +420,7 @@ export function* allLeaves(state: ClobState): Generator<Uint8Array> {
   }
   for (const a of state.accounts) {
     const openOrders: [number, number][] = [...(open.get(a.index) ?? [])].sort((x, y) => x[0] - y[0]);
-    yield encodeAccount({ address: a.address, index: a.index, nonce: a.nonce, balances: a.balances(), openOrders });
+    yield encodeAccount({ address: a.address, index: a.index, nonce: a.nonce, balances: a.balances(), openOrders, agents: a.agents });
   }
 }
 

@@ -277,7 +277,8 @@ function accountLeaf(
     }
     sh.accountMarkets[idx] = now.length > 0 ? now : undefined;
   }
-  return encodeAccountFrom(sh.addrBytes, idx, state.accounts[idx].nonce, state.balances, open, 20 * idx);
+  const acct = state.accounts[idx];
+  return encodeAccountFrom(sh.addrBytes, idx, acct.nonce, state.balances, open, 20 * idx, acct.agents);
 }
 
 /** Shadow.accountMarks with room for `n` accounts. */

@@ -2,7 +2,7 @@
 // `tag (1) || key fields || value fields`, all integers big-endian, fixed width; the key part has a fixed
 // length per tag (KEY_LEN); where a key sits in the trie is keypath.ts. NONE (absent price / pointer) is 0xff * 8.
 
-import { readMarketParams, type BalanceTable } from "../clob/state.ts";
+import { readMarketParams, type AgentEntry, type BalanceTable } from "../clob/state.ts";
 import type { Address, MarketParams } from "../clob/types.ts";
 
 export const Tag = { GLOBALS: 1, ASSET: 2, MARKET: 3, ACCOUNT: 4, ORDER: 5, LEVEL: 6, CLIENT: 7 } as const;
@@ -49,6 +49,8 @@ export interface AccountLeaf {
   balances: [number, number, number][];
   /** [market, resting order count], ascending market, count > 0 only. */
   openOrders: [number, number][];
+  /** The account's agent list (docs/stf.md "Accounts"), ascending address. */
+  agents: AgentEntry[];
 }
 export interface OrderLeaf {
   id: number;
@@ -373,12 +375,14 @@ export function encodeMarket(m: MarketLeaf): Uint8Array {
     .done();
 }
 export function encodeAccount(a: AccountLeaf): Uint8Array {
-  if (a.balances.length > 0xffff || a.openOrders.length > 0xffff) throw new Error("leaf: account too large");
-  const w = WL(21 + 16 + 2 + 20 * a.balances.length + 2 + 8 * a.openOrders.length);
+  if (a.balances.length > 0xffff || a.openOrders.length > 0xffff || a.agents.length > 0xff) throw new Error("leaf: account too large");
+  const w = WL(21 + 16 + 2 + 20 * a.balances.length + 2 + 8 * a.openOrders.length + 1 + 28 * a.agents.length);
   w.u8(Tag.ACCOUNT).addr(a.address).u64(a.index).u64(a.nonce).u16(a.balances.length);
   for (const [asset, av, lk] of a.balances) w.u32(asset).u64(av).u64(lk);
   w.u16(a.openOrders.length);
   for (const [m, c] of a.openOrders) w.u32(m).u32(c);
+  w.u8(a.agents.length);
+  for (const e of a.agents) w.addr(e.agent).u64(e.expiry);
   return w.done();
 }
 /** encodeOrder without an intermediate object (hot path). */
@@ -397,12 +401,13 @@ export function encodeOrderFields(
 /** `address`: hex, or 20 bytes at `addrOff` of a byte array. */
 export function encodeAccountFrom(
   address: string | Uint8Array, index: number, nonce: number, balances: BalanceTable, open: number[], addrOff = 0,
+  agents: readonly AgentEntry[] = [],
 ): Uint8Array {
   let nb = 0;
   for (let e = balances.first(index); e >= 0; e = balances.next(e)) nb++;
   const nm = open.length >> 1;
-  if (nb > 0xffff || nm > 0xffff) throw new Error("leaf: account too large");
-  const w = WL(41 + 20 * nb + 8 * nm);
+  if (nb > 0xffff || nm > 0xffff || agents.length > 0xff) throw new Error("leaf: account too large");
+  const w = WL(42 + 20 * nb + 8 * nm + 28 * agents.length);
   w.u8(Tag.ACCOUNT);
   if (typeof address === "string") w.addr(address);
   else w.raw20(address, addrOff);
@@ -411,6 +416,8 @@ export function encodeAccountFrom(
   for (let e = balances.first(index); e >= 0; e = balances.next(e)) w.u32(balances.asset(e)).u64(m[2 * e]).u64(m[2 * e + 1]);
   w.u16(nm);
   for (let i = 0; i < open.length; i += 2) w.u32(open[i]).u32(open[i + 1]);
+  w.u8(agents.length);
+  for (let i = 0; i < agents.length; i++) w.addr(agents[i].agent).u64(agents[i].expiry);
   return w.done();
 }
 
@@ -498,7 +505,10 @@ export function decodeLeaf(b: Uint8Array): DecodedLeaf {
       const nm = r.u16();
       const openOrders: [number, number][] = [];
       for (let i = 0; i < nm; i++) openOrders.push([r.u32(), r.u32()]);
-      out = { tag, v: { address, index, nonce, balances, openOrders } };
+      const na = r.u8();
+      const agents: AgentEntry[] = [];
+      for (let i = 0; i < na; i++) agents.push({ agent: r.addr(), expiry: r.u64() });
+      out = { tag, v: { address, index, nonce, balances, openOrders, agents } };
       break;
     }
     case Tag.ORDER:

@@ -136,7 +136,7 @@ describe("clob/receipts (ReceiptLog)", () => {
     // the tx row's fill range end (row offset 7) beyond the fill count
     bad((b) => (b.writeDoubleLE(5, 32 + 8 * 7), b), /fill range/);
     // the first string reference beyond the string table
-    const refs = 32 + 8 * (10 + 9 + 9);
+    const refs = 32 + 8 * (12 + 9 + 9);
     bad((b) => (b.writeUInt32LE(9, refs), b), /string index/);
   });
 });

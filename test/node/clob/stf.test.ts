@@ -469,10 +469,11 @@ describe("clob/stf", () => {
       chain.tx(A.buy(1000, 100)); // locks 1_000_500
       const r = chain.batch([], [
         { kind: L1MessageKind.FORCED_WITHDRAW, account: A.address, asset: QUOTE, amount: 2 ** 64 },
+        { kind: L1MessageKind.FORCED_WITHDRAW, account: A.address, asset: QUOTE, amount: MAX_AMOUNT },
         { kind: L1MessageKind.FORCED_WITHDRAW, account: A.address, asset: QUOTE, amount: 5 },
         { kind: L1MessageKind.FORCED_WITHDRAW, account: D.address, asset: QUOTE, amount: 5 },
       ]);
-      expect(r.receipts.l1().map((x) => [x.code, x.amount])).to.deep.equal([[ErrorCode.OK, 10_000_000 - 1_000_500], [ErrorCode.INSUFFICIENT_BALANCE, 0], [ErrorCode.INSUFFICIENT_BALANCE, 0]]);
+      expect(r.receipts.l1().map((x) => [x.code, x.amount])).to.deep.equal([[ErrorCode.MALFORMED, 0], [ErrorCode.OK, 10_000_000 - 1_000_500], [ErrorCode.INSUFFICIENT_BALANCE, 0], [ErrorCode.INSUFFICIENT_BALANCE, 0]]);
       expect(r.withdrawals).to.have.length(1);
       expect(bal(chain, A, QUOTE)).to.deep.equal({ available: 0, locked: 1_000_500 });
       checkInvariants(chain.state);

@@ -20,7 +20,7 @@ import {
 } from "../../../node/codec/index.ts";
 import { Rng, checkCanonical, randomBatch } from "../../../node/codec/fuzz.ts";
 import { Writer } from "../../../node/codec/varint.ts";
-import { A, B, C, HALF_N, HEADER, allKinds, sig } from "./fixtures.ts";
+import { A, B, C, HALF_N, HEADER, allKinds, sig, v2Kinds } from "./fixtures.ts";
 
 const ALGOS = [Compression.NONE, Compression.DEFLATE] as const;
 
@@ -59,10 +59,8 @@ interface EnvelopeParts {
 function envelope(p: EnvelopeParts): Uint8Array {
   const h = { ...HEADER, ...p.header } as Record<string, number | string>;
   const w = new Writer();
-  w.u8(p.version ?? 1);
+  w.u8(p.version ?? 2);
   w.bytes(Buffer.from((h.parentBatchHash as string).slice(2), "hex"));
-  w.u64be(h.l1OriginNumber as number);
-  w.bytes(Buffer.from((h.l1OriginHash as string).slice(2), "hex"));
   w.u64be(h.timestamp as number);
   w.u64be(h.l1MsgStart as number);
   w.u64be(h.l1MsgEnd as number);
@@ -105,7 +103,7 @@ const NEW_OPTS = 0x80;
 describe("codec: batch format", () => {
   describe("round trips", () => {
     it("every kind, with every compression", () => {
-      for (const algo of [...ALGOS, "auto" as const]) roundTrip({ header: HEADER, txs: allKinds() }, algo);
+      for (const algo of [...ALGOS, "auto" as const]) roundTrip({ header: HEADER, txs: [...allKinds(), ...v2Kinds()] }, algo);
     });
 
     it("the empty batch", () => {
@@ -136,7 +134,7 @@ describe("codec: batch format", () => {
         txs.push({ kind: TxKind.WITHDRAW, account: A, nonce: nonce++, asset: v % 2 ** 32, amount: v, recipient: v ? B : A, sig: next() });
       }
       txs.push({ kind: TxKind.WITHDRAW, account: `0x${"01".repeat(20)}`, nonce: 0, asset: 2 ** 32 - 1, amount: 1, recipient: `0x${"02".repeat(20)}`, sig: { r: new Uint8Array(32), s: HALF_N.slice(), v: 1 } });
-      for (const header of [HEADER, { ...HEADER, timestamp: 0 }, { ...HEADER, timestamp: MAX_AMOUNT, l1OriginNumber: MAX_AMOUNT, l1MsgStart: MAX_AMOUNT, l1MsgEnd: MAX_AMOUNT }]) {
+      for (const header of [HEADER, { ...HEADER, timestamp: 0 }, { ...HEADER, timestamp: MAX_AMOUNT, l1MsgStart: MAX_AMOUNT, l1MsgEnd: MAX_AMOUNT }]) {
         for (const algo of ALGOS) roundTrip({ header, txs }, algo);
       }
     });
@@ -152,6 +150,30 @@ describe("codec: batch format", () => {
       const two = encodeBatch({ header: HEADER, txs: [place(1000), place(1001)] }, { compression: Compression.NONE });
       // second record: kind byte, account index, price delta 0 -> 3 bytes, plus its 64-byte signature
       expect(two.length - one.length).to.equal(3 + 64);
+    });
+
+    it("matches the v2 golden vector (BULK, APPROVE_AGENT, REVOKE_AGENT) in docs/batch-format.md", () => {
+      const b = encodeBatch(GOLDEN_V2, { compression: Compression.NONE });
+      const hex = Buffer.from(b).toString("hex");
+      // envelope: version, parent, timestamp, range, txCount 3, NONE, recordsLength; then records, then 3 signatures
+      const recordsLen = GOLDEN_V2_RECORDS.length / 2;
+      const head = "02" + "11".repeat(32) + "00000000684ee180" + "000000000000000a" + "000000000000000c" + "03" + "00" + recordsLen.toString(16).padStart(2, "0");
+      expect(hex.slice(0, head.length)).to.equal(head);
+      expect(hex.slice(head.length, head.length + GOLDEN_V2_RECORDS.length)).to.equal(GOLDEN_V2_RECORDS);
+      expect(b.length).to.equal(head.length / 2 + recordsLen + 3 * 64);
+      const d = decodeBatch(b);
+      expect(d.ok && d.batch).to.deep.equal(GOLDEN_V2);
+    });
+
+    it("a BULK pays one signature: each action costs only its domain-encoded body", () => {
+      const place = (i: number) => ({ op: TxKind.PLACE, market: 1, side: 0, tif: 3, price: 100_000 - i, size: 10, expiry: 1_750_000_060, clientId: 10 + i, stp: 0 }) as const;
+      const bulk = (n: number): Tx => ({ kind: TxKind.BULK, account: A, nonce: 1, sig: sig(1), actions: Array.from({ length: n }, (_, i) => place(i)) });
+      const one = encodeBatch({ header: HEADER, txs: [bulk(1)] }, { compression: Compression.NONE });
+      const many = encodeBatch({ header: HEADER, txs: [bulk(32)] }, { compression: Compression.NONE });
+      // each further place: action byte, price delta -1, expiry delta, client id +1 = 5 bytes; no signature
+      expect((many.length - one.length) / 31).to.be.at.most(5);
+      roundTrip({ header: HEADER, txs: [bulk(64)] }, Compression.NONE);
+      expect(() => encodeBatch({ header: HEADER, txs: [bulk(65)] })).to.throw(CodecError, /1\.\.64 actions/);
     });
 
     it("matches the golden vector in docs/batch-format.md", () => {
@@ -176,9 +198,10 @@ describe("codec: batch format", () => {
       expectReason(new Uint8Array(MAX_BATCH_BYTES + 1), DecodeReason.TOO_LARGE, "too large");
       expectReason(new Uint8Array(0), DecodeReason.TRUNCATED, "empty");
       expectReason(envelope({ count: 1, section: cancelAll }).subarray(0, 50), DecodeReason.TRUNCATED, "cut header");
-      expectReason(envelope({ version: 2, count: 1, section: cancelAll }), DecodeReason.BAD_VERSION, "version 2");
+      expectReason(envelope({ version: 1, count: 1, section: cancelAll }), DecodeReason.BAD_VERSION, "version 1 (v1 batches)");
+      expectReason(envelope({ version: 3, count: 1, section: cancelAll }), DecodeReason.BAD_VERSION, "version 3");
       expectReason(envelope({ version: 0, count: 1, section: cancelAll }), DecodeReason.BAD_VERSION, "version 0");
-      expectReason(envelope({ header: { l1OriginNumber: 2 ** 53 }, count: 1, section: cancelAll }), DecodeReason.FIELD_RANGE, "origin 2^53");
+      expectReason(envelope({ header: { timestamp: 2 ** 53 }, count: 1, section: cancelAll }), DecodeReason.FIELD_RANGE, "timestamp 2^53");
       expectReason(envelope({ header: { l1MsgStart: 5, l1MsgEnd: 4 }, count: 1, section: cancelAll }), DecodeReason.BAD_L1_RANGE, "range");
       expectReason(envelope({ count: MAX_TXS_PER_BATCH + 1, section: [], sigs: new Uint8Array(0) }), DecodeReason.TOO_MANY_TXS, "count cap");
       expectReason(envelope({ count: [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], section: [] }), DecodeReason.VARINT_TOO_LONG, "9-byte varint");
@@ -217,7 +240,16 @@ describe("codec: batch format", () => {
         expectReason(envelope({ header, count, section: records }), reason, what);
       const two = (records: number[], reason: number, what: string) => one(records, reason, what, undefined, 2);
       one(recs(0x00, { u: 0 }, A), DecodeReason.BAD_KIND, "kind 0");
-      one(recs(0x07, { u: 0 }, A), DecodeReason.BAD_KIND, "kind 7");
+      one(recs(0x00, { u: 0 }, A), DecodeReason.BAD_KIND, "EXTENDED kind 0");
+      one(recs(0x00, 0x07), DecodeReason.BAD_KIND, "EXTENDED kind 7");
+      one(recs(0x00 | 0x10, 0x08), DecodeReason.RESERVED_FLAG, "EXTENDED with MARKET_SAME");
+      one(recs(0x07 | 0x10, { u: 0 }, A, { u: 0 }, { u: 0 }, 0x04), DecodeReason.RESERVED_FLAG, "BULK with MARKET_SAME");
+      one(recs(0x07, { u: 0 }, A, { u: 0 }, { u: 0 }, 0x06, { u: 0 }, { u: 1 }), DecodeReason.BAD_KIND, "BULK action op 6 (WITHDRAW)");
+      one(recs(0x07, { u: 0 }, A, { u: 0 }, { u: 0 }, 0x00), DecodeReason.BAD_KIND, "BULK action op 0");
+      one(recs(0x07, { u: 0 }, A, { u: 0 }, { u: 0 }, 0x04 | 0x08, { u: 1 }), DecodeReason.RESERVED_FLAG, "BULK action bit 3");
+      one(recs(0x07, { u: 0 }, A, { u: 0 }, { u: 64 }), DecodeReason.FIELD_RANGE, "BULK of 65 actions");
+      one(recs(0x07, { u: 0 }, A, { u: 0 }, { u: 1 }, 0x04, { u: 1 }), DecodeReason.TRUNCATED, "BULK with a missing action");
+      one(recs(0x07, { u: 0 }, A, { u: 0 }, { u: 0 }, 0x04, { u: 0 }), DecodeReason.NON_CANONICAL, "BULK action repeating the market register");
       one(recs(0x02 | 0x20, { u: 0 }, A, { u: 0 }, { u: 1 }, { s: 0 }), DecodeReason.RESERVED_FLAG, "CANCEL bit 5");
       one(recs(0x06 | MARKET_SAME, { u: 0 }, A, { u: 0 }, { u: 0 }, { u: 0 }), DecodeReason.RESERVED_FLAG, "WITHDRAW MARKET_SAME");
       one(recs(0x05 | 0x80, { u: 0 }, A, { u: 0 }, { u: 1 }, { s: 0 }, { s: 0 }, { u: 1 }), DecodeReason.RESERVED_FLAG, "AMEND bit 7");
@@ -319,5 +351,8 @@ describe("codec: batch format", () => {
 
 // Golden vector (also in docs/batch-format.md): one tx of every kind, compression NONE.
 const GOLDEN: Batch = { header: HEADER, txs: allKinds() };
+const GOLDEN_V2: Batch = { header: HEADER, txs: v2Kinds() };
+/** docs/batch-format.md "Golden vector (v2 kinds)". */
+const GOLDEN_V2_RECORDS = "0700abababababababababababababababababababab080604019163b69a0c0a780451017802a10218e807035586bfd606021202030101000801cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd020f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f80c60a0809010f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f";
 const GOLDEN_HEX =
-  "011111111111111111111111111111111111111111111111111111111111111111000000000121eac0222222222222222222222222222222222222222222222222222222222222222200000000684ee180000000000000000a000000000000000c0600618100abababababababababababababababababababab050143c09a0c0a021a0082bfd6060301cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd0002581c010d000102131406020f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0302c0843d0001010101010101010101010101010101010101010101010101010101010101018a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a020202020202020202020202020202020202020202020202020202020202020211111111111111111111111111111111111111111111111111111111111111110303030303030303030303030303030303030303030303030303030303030303981818181818181818181818181818181818181818181818181818181818181804040404040404040404040404040404040404040404040404040404040404041f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f0505050505050505050505050505050505050505050505050505050505050505a62626262626262626262626262626262626262626262626262626262626262606060606060606060606060606060606060606060606060606060606060606062d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d";
+  "021111111111111111111111111111111111111111111111111111111111111111"+"00000000684ee180000000000000000a000000000000000c0600618100abababababababababababababababababababab050143c09a0c0a021a0082bfd6060301cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd0002581c010d000102131406020f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0302c0843d0001010101010101010101010101010101010101010101010101010101010101018a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a020202020202020202020202020202020202020202020202020202020202020211111111111111111111111111111111111111111111111111111111111111110303030303030303030303030303030303030303030303030303030303030303981818181818181818181818181818181818181818181818181818181818181804040404040404040404040404040404040404040404040404040404040404041f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f0505050505050505050505050505050505050505050505050505050505050505a62626262626262626262626262626262626262626262626262626262626262606060606060606060606060606060606060606060606060606060606060606062d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d";

@@ -26,8 +26,6 @@ describe("e2e: signed order batch -> blobs -> Inbox -> beacon -> decode", functi
     const batch: Batch = {
       header: {
         parentBatchHash: `0x${"00".repeat(32)}`,
-        l1OriginNumber: Number(block.number),
-        l1OriginHash: block.hash!,
         timestamp: Number(block.timestamp),
         l1MsgStart: 0,
         l1MsgEnd: 0,

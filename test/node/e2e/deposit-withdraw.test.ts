@@ -202,8 +202,6 @@ describe("e2e: L1 deposit -> L2 WITHDRAW -> finalized withdrawal root -> Vault c
     batchBytes = encodeBatch({
       header: {
         parentBatchHash: await readC(d.contracts.inbox, "Inbox", "batchChainAt", [0n]),
-        l1OriginNumber: Number(head.number),
-        l1OriginHash: head.hash,
         timestamp: Number(head.timestamp),
         l1MsgStart: 0,
         l1MsgEnd: queued.length,
