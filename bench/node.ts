@@ -106,7 +106,7 @@ export async function main(args: string[]): Promise<void> {
   const store = await StateStore.open(path.join(dir, "db"));
   const seq = await Sequencer.open({
     db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1: new BenchL1(queue),
-    seal: { maxTxs: 4096, maxAgeMs: 1e9 }, limits: { maxTxs: 1_000_000 },
+    seal: { maxTxs: 4096, maxAgeMs: 100_000 }, limits: { maxTxs: 1_000_000 },
   });
   try {
     // warm-up: workers started, JIT

@@ -9,6 +9,8 @@ import { ERROR_NAME, ErrorCode } from "../clob/errors.ts";
 export const DropReason = {
   /** Another transaction of the account with the same nonce was included first (competing proposer, reorg). */
   NONCE_TAKEN: "NONCE_TAKEN",
+  /** Signed by an agent key that was revoked or expired before the transaction could execute. */
+  SIGNER_NOT_AUTHORIZED: "SIGNER_NOT_AUTHORIZED",
   /** The transaction waited in a nonce gap longer than `parkTimeoutMs`. */
   GAP_TIMEOUT: "GAP_TIMEOUT",
 } as const;

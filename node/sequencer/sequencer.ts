@@ -19,7 +19,7 @@ import { ErrorCode } from "../clob/errors.ts";
 import { type Fill, type OrderUpdate, type ReceiptLog, type TxReceipt } from "../clob/receipts.ts";
 import { cloneState, type ClobState } from "../clob/state.ts";
 import { BatchExecutor, admit, type Admitted } from "../clob/stf.ts";
-import type { Address, L1Message, Tx } from "../clob/types.ts";
+import { MAX_DRIFT, isTradingKind, type Address, type L1Message, type Tx } from "../clob/types.ts";
 import { HEADER_BYTES, MAX_TXS_PER_BATCH } from "../codec/batch.ts";
 import { decodeTx } from "../codec/tx.ts";
 import { MAX_PACKED_DATA_BYTES } from "../da/packing.ts";
@@ -54,7 +54,7 @@ export interface SealPolicy {
   maxAgeMs: number;
   /** Hold a batch that is due while the blob base fee is above this (wei; default: no limit)... */
   maxBlobBaseFee: bigint;
-  /** ...but at most this long after it opened (default 60 000 ms). */
+  /** ...but at most this long after it opened (default 60 000 ms; kept well inside MAX_DRIFT). */
   maxFeeWaitMs: number;
 }
 
@@ -126,6 +126,12 @@ export interface SequencerOptions {
   now?: () => number;
   /** Retained answers for finished (included or dropped) transactions (default 200 000). */
   maxAnswers?: number;
+  /**
+   * The L1 address that will propose the batches (the proposing transaction's sender, committed in c(i)):
+   * soft execution credits it the proposer reward exactly as derivation will. Omitted: no reward moves
+   * (only right when batches are proposed by an account that is not known yet, e.g. tests).
+   */
+  proposer?: Address;
 }
 
 interface Slot {
@@ -149,6 +155,7 @@ export class Sequencer {
   private readonly l1: SequencerL1;
   private readonly clock: () => number;
   private readonly maxAnswers: number;
+  private readonly proposer: Address | undefined;
   private readonly listeners = new Set<(e: SequencerEvent) => void>();
 
   /** The soft state: canonical + sealed batches + the open batch. */
@@ -177,6 +184,10 @@ export class Sequencer {
     this.l1 = opts.l1;
     this.clock = opts.now ?? (() => performance.now());
     this.maxAnswers = opts.maxAnswers ?? 200_000;
+    this.proposer = opts.proposer === undefined ? undefined : (opts.proposer.toLowerCase() as Address);
+    if (this.policy.maxFeeWaitMs + this.policy.maxAgeMs >= MAX_DRIFT * 1000) {
+      throw new SequencerError("BAD_POLICY", `maxAgeMs + maxFeeWaitMs must stay below MAX_DRIFT (${MAX_DRIFT} s): a batch must land within MAX_DRIFT of its clock`);
+    }
     this.soft = cloneState(opts.canonical);
     this.canonicalBatch = opts.canonical.batchIndex;
     this.admission = new AdmissionPool({ separator: domainSeparator(opts.canonical.config.domain), threads: opts.threads });
@@ -299,7 +310,7 @@ export class Sequencer {
     const tx = decoded.tx;
     const a = admit(this.soft, tx, r.signer);
     if (a.address === undefined) return { verdict: "invalid", hash: r.hash, code: ErrorCode.MALFORMED, reason: "not well formed" };
-    if (a.signer !== a.address) return { verdict: "invalid", hash: r.hash, code: ErrorCode.WRONG_SIGNER, reason: `signed by ${r.signer}` };
+    if (!this.authorized(tx, a)) return { verdict: "invalid", hash: r.hash, code: ErrorCode.WRONG_SIGNER, reason: `signed by ${r.signer}, neither the account nor an active agent of it` };
     const next = a.account < 0 ? 0 : this.soft.accounts[a.account]!.nonce;
     if (tx.nonce < next) return { verdict: "invalid", hash: r.hash, code: ErrorCode.NONCE_TOO_LOW, reason: `next nonce is ${next}` };
     const where = this.pool.place(a.address, tx.nonce, next);
@@ -342,12 +353,33 @@ export class Sequencer {
     return { verdict: "error", code: "WAL_FAILED", message: `write-ahead log failed: ${(err as Error).message ?? String(err)}` };
   }
 
+  /**
+   * The STF's signer rule at the clock the tx would execute with: the account itself, or for a trading
+   * kind an agent of the account that is active at that clock (docs/stf.md "Authentication").
+   */
+  private authorized(tx: Tx, a: Admitted): boolean {
+    if (a.signer === a.address) return true;
+    if (a.signer === null || a.account < 0 || !isTradingKind(tx.kind)) return false;
+    return this.soft.accounts[a.account]!.agentActive(a.signer, this.clock_());
+  }
+
+  /** The clock the next executed tx runs with: the open batch's, or the one a new batch would take. */
+  private clock_(): number {
+    return this.open !== null ? this.open.timestamp : Math.max(this.soft.timestamp, this.l1.head().timestamp);
+  }
+
   /** Executes parked txs of `account` from `nonce` on while they are contiguous. */
   private promote(account: Address, nonce: number, out: PoolTx[]): void {
     for (;;) {
       const q = this.pool.unpark(account, nonce);
       if (q === undefined) return;
-      this.execute(q, admit(this.soft, q.tx, q.signer));
+      const a = admit(this.soft, q.tx, q.signer);
+      if (!this.authorized(q.tx, a)) {
+        // Its agent was revoked or expired while it waited: it can never execute at this nonce.
+        this.drop(q, { reason: DropReason.SIGNER_NOT_AUTHORIZED, code: ErrorCode.WRONG_SIGNER });
+        return;
+      }
+      this.execute(q, a);
       out.push(q);
       nonce++;
     }
@@ -376,6 +408,8 @@ export class Sequencer {
     const msgs = this.l1.messages(start);
     const b: SoftBatch = {
       index: st.batchIndex + 1,
+      // The clock (docs/stf.md "The clock"): the L1 head's time, never before the previous clock. The batch
+      // lands in a later block (V5 holds) and must land within MAX_DRIFT of it (V6).
       timestamp: Math.max(st.timestamp, head.timestamp),
       l1MsgStart: start,
       l1MsgEnd: start + msgs.length,
@@ -387,7 +421,7 @@ export class Sequencer {
       openedAt: this.clock(),
       sealed: false,
     };
-    this.executor = new BatchExecutor(st, { index: b.index, timestamp: b.timestamp }, msgs, {}, this.policy.maxTxs);
+    this.executor = new BatchExecutor(st, { index: b.index, timestamp: b.timestamp, proposer: this.proposer }, msgs, {}, this.policy.maxTxs);
     b.receipts = this.executor.receipts;
     this.open = b;
   }
@@ -428,11 +462,12 @@ export class Sequencer {
   seal(): SoftBatch | null {
     const b = this.open;
     if (b === null) return null;
+    this.executor!.finish(); // the proposer reward, as derivation credits it
     b.sealed = true;
     this.open = null;
     this.executor = null;
     this.sealedBatches.push(b);
-    const record = { index: b.index, timestamp: b.timestamp, l1MsgStart: b.l1MsgStart, l1MsgEnd: b.l1MsgEnd, origin: b.l1Origin, txs: b.txs.map((p) => p.hash) };
+    const record = { index: b.index, timestamp: b.timestamp, l1MsgStart: b.l1MsgStart, l1MsgEnd: b.l1MsgEnd, origin: b.l1Origin, proposer: this.proposer ?? null, txs: b.txs.map((p) => p.hash) };
     this.wal.put(batchKey(b.index), Buffer.from(JSON.stringify(record))).catch((err: unknown) => this.walFailed(err));
     this.emit({ type: "sealed", batch: b });
     return b;
@@ -557,6 +592,10 @@ export class Sequencer {
       this.pool.park(p, this.clock());
       return "parked";
     }
+    if (!this.authorized(p.tx, a)) {
+      this.drop(p, { reason: DropReason.SIGNER_NOT_AUTHORIZED, code: ErrorCode.WRONG_SIGNER });
+      return "dropped";
+    }
     this.execute(p, a);
     executed.push(p);
     this.promote(p.account, p.tx.nonce + 1, executed);
@@ -620,20 +659,21 @@ export class Sequencer {
     }
     // Sealed batches, with their exact headers, as long as they follow on and their inputs are here.
     const records = [...batches.values()].map((v) => JSON.parse(Buffer.from(v).toString()) as {
-      index: number; timestamp: number; l1MsgStart: number; l1MsgEnd: number; origin: L1Head; txs: string[];
+      index: number; timestamp: number; l1MsgStart: number; l1MsgEnd: number; origin: L1Head; proposer: Address | null; txs: string[];
     }).sort((a, b) => a.index - b.index);
     let replaying = true;
     for (const rec of records) {
       const msgs = this.l1.messages(rec.l1MsgStart).slice(0, rec.l1MsgEnd - rec.l1MsgStart);
       const ptxs = rec.txs.map((h) => entries.get(h));
-      const ok = replaying && rec.index === this.soft.batchIndex + 1 && rec.l1MsgStart === this.soft.l1MessagesConsumed &&
-        msgs.length === rec.l1MsgEnd - rec.l1MsgStart && rec.timestamp >= this.soft.timestamp && ptxs.every((p) => p !== undefined);
+      const ok = replaying && (rec.proposer ?? undefined) === this.proposer && rec.index === this.soft.batchIndex + 1 && rec.l1MsgStart === this.soft.l1MessagesConsumed &&
+        msgs.length === rec.l1MsgEnd - rec.l1MsgStart && rec.timestamp >= this.soft.timestamp &&
+        this.l1.head().timestamp <= rec.timestamp + MAX_DRIFT && ptxs.every((p) => p !== undefined);
       if (!ok) {
         replaying = false;
         await this.wal.del(batchKey(rec.index));
         continue;
       }
-      const ex = new BatchExecutor(this.soft, { index: rec.index, timestamp: rec.timestamp }, msgs, {}, ptxs.length);
+      const ex = new BatchExecutor(this.soft, { index: rec.index, timestamp: rec.timestamp, proposer: this.proposer }, msgs, {}, ptxs.length);
       const b: SoftBatch = {
         index: rec.index, timestamp: rec.timestamp, l1MsgStart: rec.l1MsgStart, l1MsgEnd: rec.l1MsgEnd, l1Messages: msgs,
         l1Origin: rec.origin, txs: [], receipts: ex.receipts, bytes: HEADER_BYTES + 16, openedAt: this.clock(), sealed: true,
@@ -648,6 +688,7 @@ export class Sequencer {
         this.pool.addSoft(p);
         entries.delete(p.hash);
       }
+      ex.finish();
       this.sealedBatches.push(b);
     }
     // Loose transactions in admission order.

@@ -4,7 +4,7 @@
 
 import { createGenesisState, type ClobState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
-import type { L1Message } from "../../../node/clob/types.ts";
+import type { Address, L1Message } from "../../../node/clob/types.ts";
 import { decodeBatch, encodeBatch } from "../../../node/codec/batch.ts";
 import { txHash } from "../../../node/clob/eip712.ts";
 import { StateCommitment } from "../../../node/state/commitment.ts";
@@ -45,10 +45,7 @@ export function genesis(): ClobState {
 /** The bytes a proposer would post for a sealed batch (header fields the STF reads come from the batch). */
 export function encodeSealed(b: SoftBatch): Uint8Array {
   return encodeBatch({
-    header: {
-      parentBatchHash: `0x${"00".repeat(32)}`, l1OriginNumber: b.l1Origin.number, l1OriginHash: b.l1Origin.hash,
-      timestamp: b.timestamp, l1MsgStart: b.l1MsgStart, l1MsgEnd: b.l1MsgEnd,
-    },
+    header: { parentBatchHash: `0x${"00".repeat(32)}`, timestamp: b.timestamp, l1MsgStart: b.l1MsgStart, l1MsgEnd: b.l1MsgEnd },
     txs: b.txs.map((p) => p.tx),
   });
 }
@@ -59,12 +56,13 @@ export function encodeSealed(b: SoftBatch): Uint8Array {
  */
 export async function landBatch(
   seq: Sequencer, store: StateStore, canonical: { state: ClobState; sc: StateCommitment }, l1: MemoryL1, bytes: Uint8Array, index: number,
+  proposer?: Address,
 ): Promise<string[]> {
   const d = decodeBatch(bytes);
   if (!d.ok) throw new Error(`batch does not decode: ${d.reasonName}`);
   const h = d.batch.header;
   const msgs = l1.queue.slice(h.l1MsgStart, h.l1MsgEnd);
-  const res = applyBatch(canonical.state, { index, timestamp: h.timestamp, txs: d.batch.txs }, msgs);
+  const res = applyBatch(canonical.state, { index, timestamp: h.timestamp, proposer, txs: d.batch.txs }, msgs);
   const { root, derived } = canonical.sc.commitBatch(canonical.state);
   const hashes = d.batch.txs.map((tx) => txHash(DOMAIN, tx));
   await store.commitBatch({ batchIndex: index, root, derived, receipts: res.receipts, batchData: bytes, mempool: { del: seq.commitKeys(index, hashes) } });

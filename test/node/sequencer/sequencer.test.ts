@@ -38,7 +38,7 @@ describe("sequencer", function () {
   });
 
   async function start(canonical = genesis(), opts: Partial<Parameters<typeof Sequencer.open>[0]> = {}): Promise<Sequencer> {
-    seq = await Sequencer.open({ db: store.db, canonical, l1, seal: { maxAgeMs: 1e9 }, ...opts });
+    seq = await Sequencer.open({ db: store.db, canonical, l1, seal: { maxAgeMs: 100_000 }, ...opts });
     return seq;
   }
   const bytes = (tx: Parameters<typeof encodeTx>[0]) => encodeTx(tx);
@@ -86,9 +86,10 @@ describe("sequencer", function () {
     expect(r2).to.include({ verdict: "valid", duplicate: true, hash: (r1 as { hash: string }).hash });
   });
 
-  it("soft execution equals the STF applied to the batch that was built", async () => {
+  it("soft execution equals the STF applied to the batch that was built (clock, L1 messages, proposer reward)", async () => {
     const canonical = genesis();
-    const s = await start(canonical);
+    const proposer = "0x00000000000000000000000000000000000b0b01";
+    const s = await start(canonical, { proposer });
     const traders = keys.map((k) => new Trader(k));
     const subs: Promise<unknown>[] = [];
     for (let i = 0; i < 200; i++) {
@@ -103,7 +104,9 @@ describe("sequencer", function () {
     const posted = decodeBatch(encodeSealed(b));
     if (!posted.ok) throw new Error(posted.reasonName);
     const direct = cloneState(canonical);
-    const out = applyBatch(direct, { index: b.index, timestamp: posted.batch.header.timestamp, txs: posted.batch.txs }, l1.queue.slice(b.l1MsgStart, b.l1MsgEnd));
+    const out = applyBatch(direct, { index: b.index, timestamp: posted.batch.header.timestamp, proposer, txs: posted.batch.txs }, l1.queue.slice(b.l1MsgStart, b.l1MsgEnd));
+    expect(out.rewards.length).to.be.greaterThan(0);
+    expect(posted.batch.header.timestamp).to.equal(l1.current.timestamp);
     expect(stateDigest(direct)).to.equal(stateDigest(s.softState()));
     expect(JSON.stringify(out.receipts.txs())).to.equal(JSON.stringify(b.receipts.txs()));
     expect(out.receipts.fillCount).to.be.greaterThan(0);
