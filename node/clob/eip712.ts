@@ -318,7 +318,7 @@ function structHashInto(tx: Tx, out: Uint8Array, off: number): void {
       if (n < 1 || n > MAX_BULK_ACTIONS) throw new Error("bulk action count out of range");
       for (let k = 0; k < n; k++) writeAction(ACTIONS_BUF, k * ACTION_BYTES, acts[k]);
       keccakMany(ACTIONS_BUF.subarray(0, n * ACTION_BYTES), ACTION_OFFS[n], ACTION_HASHES);
-      hashInto(ACTION_HASHES, 32 * n, b, 128);
+      hashInto(ACTION_HASHES, 32 * n, b, 96);
       break;
     }
     case TxKind.APPROVE_AGENT:

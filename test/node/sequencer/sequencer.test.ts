@@ -15,6 +15,7 @@ import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
 import { DropReason, PoolCode, Sequencer, type SequencerEvent } from "../../../node/sequencer/index.ts";
 import { DOMAIN, Trader, makeKeys } from "../clob/stf-helpers.ts";
+import { SelfTradePrevention, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
 import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch } from "./helpers.ts";
 
 describe("sequencer", function () {
@@ -75,6 +76,24 @@ describe("sequencer", function () {
     // gap too large
     b.nonce = 500;
     expect(await s.submit(bytes(b.buy(99, 1)))).to.include({ verdict: "invalid", code: PoolCode.GAP_TOO_LARGE });
+  });
+
+  it("admits a BULK signed by an active agent key, and refuses one signed by a key that is not an agent", async () => {
+    const s = await start();
+    const a = new Trader(keys[0]!);
+    const agent = keys[5]!;
+    const sig = { r: new Uint8Array(32), s: new Uint8Array(32), v: 0 as const };
+    const approve = signTx(DOMAIN, { kind: TxKind.APPROVE_AGENT, account: a.address, nonce: a.nonce++, agent: agent.address, expiry: l1.current.timestamp + 3600, sig }, keys[0]!.priv);
+    expect(await s.submit(bytes(approve))).to.include({ verdict: "valid", level: "soft" });
+    const actions = Array.from({ length: 32 }, (_, i) => ({
+      op: TxKind.PLACE, market: 1, side: (i & 1) as 0 | 1, tif: TimeInForce.GTC, price: 100 + (i % 4), size: 1, expiry: 0, clientId: i + 1, stp: SelfTradePrevention.EXPIRE_MAKER,
+    }));
+    const bulk = signTx(DOMAIN, { kind: TxKind.BULK, account: a.address, nonce: a.nonce++, actions, sig } as Tx, agent.priv);
+    const r = await s.submit(bytes(bulk));
+    expect(r).to.include({ verdict: "valid", level: "soft" });
+    expect((r as { receipt: () => { code: number } }).receipt().code).to.equal(ErrorCode.OK);
+    const stranger = signTx(DOMAIN, { kind: TxKind.BULK, account: a.address, nonce: a.nonce, actions, sig } as Tx, keys[4]!.priv);
+    expect(await s.submit(bytes(stranger))).to.include({ verdict: "invalid", code: ErrorCode.WRONG_SIGNER });
   });
 
   it("a duplicate submission gets the same answer", async () => {
