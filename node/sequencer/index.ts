@@ -20,3 +20,4 @@ export { Mempool, DEFAULT_LIMITS, type Level, type PoolTx, type MempoolLimits } 
 export { Wal, WAL_PREFIX, txKey, batchKey, dropKey } from "./wal.ts";
 export { AdmissionPool, type Recovered } from "./admission.ts";
 export { DropReason, PoolCode, SequencerError } from "./errors.ts";
+export { Proposer, type ProposerOptions, type InboxReader, type Proposal } from "./proposer.ts";
