@@ -34,6 +34,8 @@ export interface PoolTx {
   /** When it was parked (ms, the pool's clock). */
   parkedAt: number;
   drop?: { reason: DropReason; code?: number };
+  /** Its WAL entry is written (a canonical commit that includes it before then must not be undone by the late write). */
+  durable?: boolean;
 }
 
 export interface MempoolLimits {

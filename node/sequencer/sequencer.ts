@@ -82,6 +82,8 @@ export interface SoftBatch {
   bytes: number;
   openedAt: number;
   sealed: boolean;
+  /** Its sealed-batch WAL record is written. */
+  recorded?: boolean;
 }
 
 export type SubmitResult =
@@ -331,6 +333,7 @@ export class Sequencer {
     }
     return durable.then(
       () => {
+        p.durable = true;
         this.announce(executed, false);
         if (where === "park") this.emit({ type: "status", hash: p.hash, level: "queued", batchIndex: 0 });
         return this.validResult(p, false);
@@ -468,7 +471,12 @@ export class Sequencer {
     this.executor = null;
     this.sealedBatches.push(b);
     const record = { index: b.index, timestamp: b.timestamp, l1MsgStart: b.l1MsgStart, l1MsgEnd: b.l1MsgEnd, origin: b.l1Origin, proposer: this.proposer ?? null, txs: b.txs.map((p) => p.hash) };
-    this.wal.put(batchKey(b.index), Buffer.from(JSON.stringify(record))).catch((err: unknown) => this.walFailed(err));
+    this.wal.put(batchKey(b.index), Buffer.from(JSON.stringify(record))).then(
+      () => {
+        b.recorded = true;
+      },
+      (err: unknown) => this.walFailed(err),
+    );
     this.emit({ type: "sealed", batch: b });
     return b;
   }
@@ -535,7 +543,11 @@ export class Sequencer {
       while (matched < update.batches.length && matched < this.sealedBatches.length && sameBatch(this.sealedBatches[matched]!, update.batches[matched]!)) matched++;
     }
     const fast = matched === update.batches.length && update.state.batchIndex === (matched > 0 ? update.batches[matched - 1]!.index : this.canonicalBatch) && update.reorg !== true;
-    for (const b of this.sealedBatches.splice(0, fast ? matched : 0)) for (const p of b.txs) this.markIncluded(p, b.index, true);
+    for (const b of this.sealedBatches.splice(0, fast ? matched : 0)) {
+      // A record still being written would outlive the commit that deleted it: delete it after the write.
+      if (b.recorded !== true) this.wal.del(batchKey(b.index)).catch(() => undefined);
+      for (const p of b.txs) this.markIncluded(p, b.index, true);
+    }
     this.canonicalBatch = update.state.batchIndex;
     if (fast) return { rebuilt: false, reexecuted: 0, dropped: 0 };
     return this.rebuild(update.state, included);
@@ -547,6 +559,7 @@ export class Sequencer {
    * (NONCE_TAKEN when the account's nonce moved past theirs).
    */
   rebuild(canonical: ClobState, included: ReadonlyMap<string, number> = new Map()): { rebuilt: true; reexecuted: number; dropped: number } {
+    const reverted = this.revertedTxs(canonical.batchIndex);
     const pending: PoolTx[] = [];
     for (const b of this.sealedBatches) {
       pending.push(...b.txs);
@@ -557,6 +570,7 @@ export class Sequencer {
     this.open = null;
     this.executor = null;
     for (const p of pending) this.pool.releaseSoft(p);
+    pending.unshift(...reverted);
     pending.push(...this.pool.takeParked());
     this.soft = cloneState(canonical);
     this.canonicalBatch = canonical.batchIndex;
@@ -576,6 +590,35 @@ export class Sequencer {
     this.announce(executed, true);
     this.emit({ type: "rebuilt", canonicalBatch: canonical.batchIndex, reexecuted, dropped });
     return { rebuilt: true, reexecuted, dropped };
+  }
+
+  /**
+   * Transactions the pool remembers as included in batches after `batchIndex` (a rollback undid them):
+   * in batch order, back in the WAL (the commit that included them deleted their entries), level queued.
+   */
+  private revertedTxs(batchIndex: number): PoolTx[] {
+    const out = new Set<PoolTx>();
+    for (let i = this.answeredHead; i < this.answered.length; i++) {
+      const p = this.pool.byHash.get(this.answered[i]!);
+      if (p === undefined || p.level === "dropped" || p.level === "queued" || p.level === "soft" || p.batchIndex <= batchIndex) continue;
+      out.add(p);
+    }
+    return this.requeue([...out]);
+  }
+
+  private requeue(out: PoolTx[]): PoolTx[] {
+    out.sort((a, b) => a.batchIndex - b.batchIndex || a.seq - b.seq);
+    for (const p of out) {
+      p.level = "queued";
+      p.durable = false;
+      this.wal.put(txKey(p.hash), encodeEntry(p.seq, hexAddress(p.signer), p.bytes)).then(
+        () => {
+          p.durable = true;
+        },
+        (err: unknown) => this.walFailed(err),
+      );
+    }
+    return out;
   }
 
   /** Re-admits a pending tx on the current soft state (no WAL write: its entry is there). */
@@ -606,6 +649,8 @@ export class Sequencer {
   private markIncluded(p: PoolTx, batchIndex: number, inPool: boolean): void {
     if (inPool && p.level === "soft") this.pool.releaseSoft(p);
     else if (inPool && p.level === "queued") this.pool.unpark(p.account, p.tx.nonce);
+    // Likewise for a tx whose WAL entry is still being written when its batch commits.
+    if (p.durable !== true) this.wal.del(txKey(p.hash)).catch(() => undefined);
     p.level = "included";
     p.batchIndex = batchIndex;
     p.receipts = undefined;
@@ -654,7 +699,7 @@ export class Sequencer {
         continue;
       }
       const signer = ("0x" + Buffer.from(e.signer).toString("hex")) as Address;
-      entries.set(hash, { hash, tx: d.tx, bytes: e.tx, signer, account: signer, seq: e.seq, level: "queued", batchIndex: 0, row: -1, parkedAt: 0 });
+      entries.set(hash, { hash, tx: d.tx, bytes: e.tx, signer, account: signer, seq: e.seq, level: "queued", batchIndex: 0, row: -1, parkedAt: 0, durable: true });
       if (e.seq > this.seq) this.seq = e.seq;
     }
     // Sealed batches, with their exact headers, as long as they follow on and their inputs are here.
@@ -676,7 +721,7 @@ export class Sequencer {
       const ex = new BatchExecutor(this.soft, { index: rec.index, timestamp: rec.timestamp, proposer: this.proposer }, msgs, {}, ptxs.length);
       const b: SoftBatch = {
         index: rec.index, timestamp: rec.timestamp, l1MsgStart: rec.l1MsgStart, l1MsgEnd: rec.l1MsgEnd, l1Messages: msgs,
-        l1Origin: rec.origin, txs: [], receipts: ex.receipts, bytes: HEADER_BYTES + 16, openedAt: this.clock(), sealed: true,
+        l1Origin: rec.origin, txs: [], receipts: ex.receipts, bytes: HEADER_BYTES + 16, openedAt: this.clock(), sealed: true, recorded: true,
       };
       for (const p of ptxs as PoolTx[]) {
         p.row = ex.applyTx(p.tx, admit(this.soft, p.tx, p.signer));

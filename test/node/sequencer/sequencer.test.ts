@@ -176,6 +176,36 @@ describe("sequencer", function () {
     expect(s.status(b1.txs[0]!.hash)!.level).to.equal("safe");
   });
 
+  it("a reorg that rolls back our included batch puts its transactions back: re-executed, back in the WAL", async () => {
+    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
+    canonical.sc = StateCommitment.fromState(canonical.state);
+    await store.writeFullState(canonical.sc, 0);
+    const before = cloneState(canonical.state);
+    const s = await start(canonical.state);
+    const a = new Trader(keys[0]!);
+    const b = new Trader(keys[1]!);
+    for (let i = 0; i < 5; i++) await s.submit(bytes(a.sell(100, 1)));
+    const b1 = s.seal()!;
+    await landBatch(s, store, canonical, l1, encodeSealed(b1), b1.index);
+    for (let i = 0; i < 3; i++) await s.submit(bytes(b.buy(100, 1)));
+    expect(s.status(b1.txs[0]!.hash)!.level).to.equal("included");
+    await s.wal.flush();
+    expect((await store.mempool()).map(([k]) => k[0]).join("")).to.equal("ttt");
+    const events: SequencerEvent[] = [];
+    s.subscribe((e) => events.push(e));
+    // L1 reorg: batch 1 is gone; the canonical state is back at genesis
+    l1.advance();
+    const r = s.onCanonical({ state: before, batches: [], reorg: true });
+    expect(r).to.deep.include({ rebuilt: true, reexecuted: 8, dropped: 0 });
+    expect(s.status(b1.txs[0]!.hash)!.level).to.equal("soft");
+    expect(events.filter((e) => e.type === "receipt" && e.reexecuted).length).to.equal(8);
+    await s.wal.flush();
+    expect((await store.mempool()).length).to.equal(8);
+    const expectState = cloneState(before);
+    applyBatch(expectState, { index: 1, timestamp: s.openBatch()!.timestamp, txs: [...b1.txs.map((p) => p.tx), ...s.openBatch()!.txs.slice(5).map((p) => p.tx)] }, l1.queue);
+    expect(stateDigest(s.softState())).to.equal(stateDigest(expectState));
+  });
+
   it("another proposer's batch lands first: soft state rebuilt, the conflicting tx dropped with NONCE_TAKEN", async () => {
     const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
     canonical.sc = StateCommitment.fromState(canonical.state);
