@@ -12,6 +12,23 @@ export interface NodeConfig {
   ipfs: { mode: "helia" | "kubo" | "off"; kuboUrl: string };
   da: { blobWrapper: "auto" | "v0" | "v1"; beaconBlockId: "number" | "slot"; archive: boolean };
   rpc: { host: string; port: number };
+  /** The sequencer role (docs/sequencer.md): batch sealing, mempool limits, admission, WAL. */
+  sequencer: {
+    maxBatchTxs: number;
+    maxBatchAgeMs: number;
+    /** Hold a due batch while the blob base fee is above this (gwei); 0 = no limit. */
+    maxBlobBaseFeeGwei: number;
+    maxFeeWaitMs: number;
+    admissionThreads: number;
+    poolMaxTxs: number;
+    poolMaxPerAccount: number;
+    maxParked: number;
+    maxParkedPerAccount: number;
+    maxNonceGap: number;
+    parkTimeoutMs: number;
+    /** fsync every WAL group before acknowledging (never turn off in production). */
+    walSync: boolean;
+  };
   storage: { pruneReceiptsAfterBatches: number };
   log: { level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" };
   devnet: { anvilPort: number; blockTime: number };
@@ -25,6 +42,11 @@ export const DEFAULT_CONFIG: NodeConfig = {
   // anvil addresses beacon blobs by block number; a real beacon node by slot.
   da: { blobWrapper: "auto", beaconBlockId: "number", archive: false },
   rpc: { host: "127.0.0.1", port: 8645 },
+  sequencer: {
+    maxBatchTxs: 4096, maxBatchAgeMs: 2000, maxBlobBaseFeeGwei: 0, maxFeeWaitMs: 60_000, admissionThreads: 2,
+    poolMaxTxs: 100_000, poolMaxPerAccount: 10_000, maxParked: 10_000, maxParkedPerAccount: 64, maxNonceGap: 64,
+    parkTimeoutMs: 120_000, walSync: true,
+  },
   storage: { pruneReceiptsAfterBatches: 0 },
   log: { level: "info" },
   devnet: { anvilPort: 8545, blockTime: 2 },
@@ -119,6 +141,22 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   if (typeof c.da?.archive !== "boolean") problems.push(`da.archive: expected true|false, got ${JSON.stringify(c.da?.archive)}`);
   if (typeof c.rpc?.host !== "string" || c.rpc.host === "") problems.push(`rpc.host: expected a host name or address`);
   checkInt(problems, "rpc.port", c.rpc?.port, 1, 65535);
+  const sq = c.sequencer;
+  checkInt(problems, "sequencer.maxBatchTxs", sq?.maxBatchTxs, 1, 16384);
+  checkInt(problems, "sequencer.maxBatchAgeMs", sq?.maxBatchAgeMs, 10, 300_000);
+  checkInt(problems, "sequencer.maxBlobBaseFeeGwei", sq?.maxBlobBaseFeeGwei, 0, 1_000_000_000);
+  checkInt(problems, "sequencer.maxFeeWaitMs", sq?.maxFeeWaitMs, 0, 300_000);
+  if (typeof sq?.maxBatchAgeMs === "number" && typeof sq?.maxFeeWaitMs === "number" && sq.maxBatchAgeMs + sq.maxFeeWaitMs >= 600_000) {
+    problems.push(`sequencer.maxBatchAgeMs + sequencer.maxFeeWaitMs: must stay below MAX_DRIFT (600 s), got ${sq.maxBatchAgeMs + sq.maxFeeWaitMs} ms`);
+  }
+  checkInt(problems, "sequencer.admissionThreads", sq?.admissionThreads, 1, 64);
+  checkInt(problems, "sequencer.poolMaxTxs", sq?.poolMaxTxs, 1, 10_000_000);
+  checkInt(problems, "sequencer.poolMaxPerAccount", sq?.poolMaxPerAccount, 1, 10_000_000);
+  checkInt(problems, "sequencer.maxParked", sq?.maxParked, 0, 10_000_000);
+  checkInt(problems, "sequencer.maxParkedPerAccount", sq?.maxParkedPerAccount, 0, 100_000);
+  checkInt(problems, "sequencer.maxNonceGap", sq?.maxNonceGap, 0, 100_000);
+  checkInt(problems, "sequencer.parkTimeoutMs", sq?.parkTimeoutMs, 1000, 86_400_000);
+  if (typeof sq?.walSync !== "boolean") problems.push(`sequencer.walSync: expected true|false, got ${JSON.stringify(sq?.walSync)}`);
   checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal`);
   checkInt(problems, "devnet.anvilPort", c.devnet?.anvilPort, 1, 65535);

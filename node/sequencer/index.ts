@@ -21,3 +21,4 @@ export { Wal, WAL_PREFIX, txKey, batchKey, dropKey } from "./wal.ts";
 export { AdmissionPool, type Recovered } from "./admission.ts";
 export { DropReason, PoolCode, SequencerError } from "./errors.ts";
 export { Proposer, type ProposerOptions, type InboxReader, type Proposal } from "./proposer.ts";
+export { sequencerOptionsFromConfig } from "./options.ts";
