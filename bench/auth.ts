@@ -1,7 +1,10 @@
 // `npm run bench -- auth [n]`: EIP-712 authorization throughput on one core: struct hashing + digest
 // (node/clob/eip712.ts), native ecdsaRecover + address, the full STF check path (authenticate a PLACE),
-// and viem's generic recoverTypedDataAddress for comparison. Last line:
-// {"bench":"auth","hash_per_s":N,"recover_per_s":N,"verify_per_s":N,"viem_verify_per_s":N,"sign_per_s":N}
+// and viem's generic recoverTypedDataAddress for comparison; BULK verification (hash a 32-action bulk,
+// recover once, per action). Hashing runs on the native keccak addon when built (node/state/keccak.ts says
+// which backend; KECCAK_BACKEND=js forces @noble). Last line:
+// {"bench":"auth","hash_per_s":N,"recover_per_s":N,"verify_per_s":N,"viem_verify_per_s":N,"sign_per_s":N,
+//  "bulk_actions_verified_per_s":N,"bulk_hash_per_s":N,"keccak":"native-..."}
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { recoverTypedDataAddress, type Hex } from "viem";
@@ -13,7 +16,11 @@ import {
   signTx,
   txSigningHash,
 } from "../node/clob/eip712.ts";
-import { EIP712_TYPES, type PlaceOrderTx, TxKind } from "../node/clob/types.ts";
+import { EIP712_TYPES, type BulkAction, type BulkTx, type PlaceOrderTx, TxKind } from "../node/clob/types.ts";
+import { keccakBackend } from "../node/state/keccak.ts";
+
+/** Actions per bulk in bulk_actions_verified_per_s. */
+const BULK_ACTIONS = 32;
 
 const DOMAIN = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const };
 
@@ -57,6 +64,30 @@ export function main(args: string[]): void {
   const verMs = performance.now() - t;
   if (ok !== n || ok2 !== n) throw new Error("recovery mismatch");
 
+  // BULK: a market maker's quote cycle of 32 actions (places, amends, cancels) under one signature
+  const nb = Math.max(64, Math.floor(n / 16));
+  const bulks: BulkTx[] = [];
+  for (let i = 0; i < nb; i++) {
+    const k = i % keys.length;
+    const actions: BulkAction[] = [];
+    for (let j = 0; j < BULK_ACTIONS; j++) {
+      const v = i * BULK_ACTIONS + j;
+      if (j % 4 === 0) actions.push({ op: TxKind.CANCEL, market: 1 + (j % 3), orderId: 7_000_000 + v });
+      else if (j % 4 === 1) actions.push({ op: TxKind.AMEND, market: 1 + (j % 3), orderId: 7_000_000 + v, price: 1000 + (v % 50), size: 10 });
+      else actions.push({ op: TxKind.PLACE, market: 1 + (j % 3), side: (j & 1) as 0 | 1, tif: 3, price: 1000 + (v % 50), size: 10, expiry: 0, clientId: v, stp: 0 });
+    }
+    bulks.push(signTx(sep, { kind: TxKind.BULK, account: addrs[k], nonce: i, sig: { r: new Uint8Array(32), s: new Uint8Array(32), v: 0 }, actions }, keys[k]));
+  }
+  for (let i = 0; i < 200; i++) txSigningHash(sep, bulks[i % nb]);
+  t = performance.now();
+  for (let i = 0; i < nb; i++) x ^= txSigningHash(sep, bulks[i])[0];
+  const bulkHashMs = performance.now() - t;
+  t = performance.now();
+  let okb = 0;
+  for (let i = 0; i < nb; i++) if (recoverAddress(txSigningHash(sep, bulks[i]), bulks[i].sig) === bulks[i].account) okb++;
+  const bulkMs = performance.now() - t;
+  if (okb !== nb) throw new Error("bulk recovery mismatch");
+
   const nv = Math.min(n, 500);
   const viemDomain = { name: "Rollbook", version: "1", ...DOMAIN };
   t = performance.now();
@@ -76,12 +107,16 @@ export function main(args: string[]): void {
       verify_per_s: rate(n, verMs),
       viem_verify_per_s: rate(nv, viemMs),
       sign_per_s: rate(n, signMs),
+      bulk_actions_verified_per_s: rate(nb * BULK_ACTIONS, bulkMs),
+      bulk_hash_per_s: rate(nb, bulkHashMs),
+      keccak: keccakBackend,
     };
     console.log(`EIP-712 signing hash (Place):      ${out.hash_per_s}/s  (x=${x & 0})`);
     console.log(`native ecdsaRecover + address:     ${out.recover_per_s}/s`);
     console.log(`hash + recover (STF check path):   ${out.verify_per_s}/s`);
     console.log(`viem recoverTypedDataAddress:      ${out.viem_verify_per_s}/s`);
     console.log(`native sign (hash + ecdsaSign):    ${out.sign_per_s}/s`);
+    console.log(`BULK of ${BULK_ACTIONS}: signing hash ${out.bulk_hash_per_s} bulks/s; hash + one recovery: ${out.bulk_actions_verified_per_s} actions/s (keccak: ${keccakBackend})`);
     console.log(JSON.stringify(out));
   })();
 }

@@ -9,6 +9,10 @@
 // 130,048 payload bytes per blob minus the 5-byte packing header) using fitTxs with the default "auto"
 // compression. Reported:
 //   bytes_per_order      total encoded batch bytes / txs (headers, records, signatures, compression included)
+//   bytes_per_order_bulk the same stream (same seed, same events) with each maker's actions grouped into BULKs
+//                        of up to 32 actions (node/sim/mm-stream.ts `bulk`: a maker's quote cycle across all the
+//                        markets it quotes, one signature and one nonce per bulk) and the takers' orders signed
+//                        one by one; total batch bytes / orders (bulk actions + taker orders)
 //   orders_per_blob      mean txs per full one-blob batch
 //   encode_orders_per_s  encodeBatch (domain encoding + DEFLATE, keep it if smaller than NONE) over all batches
 //   decode_orders_per_s  decodeBatch (decompression + domain decoding + signature unpacking) over all batches
@@ -25,7 +29,10 @@ import { PACKING_HEADER_BYTES, PAYLOAD_BYTES_PER_BLOB, packBlobs, unpackBlobs } 
 import { Compression, decodeBatch, encodeBatch, fitTxs, type BatchHeader } from "../node/codec/index.ts";
 import { envelopeLayout } from "../node/codec/fuzz.ts";
 import type { Tx } from "../node/clob/types.ts";
-import { STREAM_DEFAULTS, generateMmStream } from "../node/sim/mm-stream.ts";
+import { STREAM_DEFAULTS, generateMmStream, orderCount } from "../node/sim/mm-stream.ts";
+
+/** Actions per maker BULK in bytes_per_order_bulk (a quote cycle). */
+export const BULK_ACTIONS = 32;
 
 /** Batch bytes one blob carries with node/da's packing. */
 export const BLOB_CAPACITY = PAYLOAD_BYTES_PER_BLOB - PACKING_HEADER_BYTES;
@@ -68,14 +75,18 @@ export async function main(args: string[]): Promise<void> {
 
   // cut into one-blob batches
   t0 = performance.now();
-  const batches: { header: BatchHeader; txs: Tx[] }[] = [];
-  for (let at = 0; at < txs.length; ) {
-    const h = header(batches.length);
-    const n = fitTxs(h, txs.slice(at, at + 4000), BLOB_CAPACITY);
-    if (n === 0) throw new Error("a single tx does not fit a blob");
-    batches.push({ header: h, txs: txs.slice(at, at + n) });
-    at += n;
-  }
+  const cut = (stream: Tx[], step: number): { header: BatchHeader; txs: Tx[] }[] => {
+    const out: { header: BatchHeader; txs: Tx[] }[] = [];
+    for (let at = 0; at < stream.length; ) {
+      const h = header(out.length);
+      const n = fitTxs(h, stream.slice(at, at + step), BLOB_CAPACITY);
+      if (n === 0) throw new Error("a single tx does not fit a blob");
+      out.push({ header: h, txs: stream.slice(at, at + n) });
+      at += n;
+    }
+    return out;
+  };
+  const batches = cut(txs, 4000);
   const full = batches.length > 1 ? batches.slice(0, -1) : batches;
   const ordersPerBlob = Math.floor(full.reduce((s, b) => s + b.txs.length, 0) / full.length);
   console.log(`batches: ${batches.length} (one blob each, capacity ${BLOB_CAPACITY} B), cut in ${Math.round(performance.now() - t0)} ms`);
@@ -134,11 +145,29 @@ export async function main(args: string[]): Promise<void> {
   console.log(`kzg (c-kzg 4.1.0): setup ${kzg.setup_ms} ms, commitment ${kzg.commit_ms_per_blob} ms/blob, commitment+proof ${kzg.kzg_ms_per_blob} ms/blob`);
   console.log(`kzg with EIP-7594 cell proofs (v1 wrapper, required from Osaka on): commitment+cell proofs ${cells.kzg_v1_ms_per_blob} ms/blob`);
   console.log(`result: ${bytesPerOrder.toFixed(2)} B/order (target <= 80), ${ordersPerBlob} orders/blob`);
+
+  // the same stream with the makers' quote cycles as BULKs
+  const bulkTxs = generateMmStream({ orders, seed, bulk: BULK_ACTIONS });
+  const bulkOrders = orderCount(bulkTxs);
+  const bulkBatches = cut(bulkTxs, 1000);
+  const bulkEncoded = bulkBatches.map((b) => encodeBatch(b));
+  for (const e of bulkEncoded) if (!decodeBatch(e).ok) throw new Error("own bulk batch rejected");
+  const bulkBytes = bulkEncoded.reduce((s, e) => s + e.length, 0);
+  const bulkPerOrder = bulkBytes / bulkOrders;
+  const nBulks = bulkTxs.filter((t) => t.kind === 7).length;
+  const bulkFull = bulkBatches.length > 1 ? bulkBatches.slice(0, -1) : bulkBatches;
+  const bulkPerBlob = Math.floor(bulkFull.reduce((s, b) => s + orderCount(b.txs), 0) / bulkFull.length);
+  console.log(
+    `bulk: ${bulkOrders} orders as ${bulkTxs.length} txs (${nBulks} maker BULKs of <= ${BULK_ACTIONS} actions, ${bulkTxs.length - nBulks} single taker orders), ` +
+      `${bulkBatches.length} blobs: ${bulkPerOrder.toFixed(2)} B/order (target <= 12), ${bulkPerBlob} orders/blob`,
+  );
   console.log(
     JSON.stringify({
       bench: "da",
       bytes_per_order: Math.round(bytesPerOrder * 100) / 100,
       orders_per_blob: ordersPerBlob,
+      bytes_per_order_bulk: Math.round(bulkPerOrder * 100) / 100,
+      orders_per_blob_bulk: bulkPerBlob,
       encode_orders_per_s: Math.round(txs.length / (encMs / 1000)),
       decode_orders_per_s: Math.round(txs.length / (decMs / 1000)),
       kzg_ms_per_blob: kzg.kzg_ms_per_blob,

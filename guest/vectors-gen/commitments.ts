@@ -6,8 +6,8 @@
 //
 // Sources (read-only use):
 //   l1-messages.json   node/clob/l1messages.ts (encodeL1Message, decodeL1Message, nextQueueHash)
-//   batch-chain.json   test/contracts/helpers.ts (batchCommitment, nextBatchChain, blobDataHash: the encodings
-//                      the contract tests check the Inbox against)
+//   batch-chain.json   node/derive/commitment.ts (batchCommitment v2, nextBatchChain, blobDataHash), checked here
+//                      against viem encodePacked of the v2 preimage (docs/l1-messages.md)
 //   public-values.json test/contracts/helpers/settle.ts PUBLIC_VALUES_ABI with viem encodeAbiParameters, and
 //                      viem sha256 for the ZisK publics buffer (as ziskPublics does)
 //   withdrawals.json   node/state/withdrawals.ts, checked here against @openzeppelin/merkle-tree before writing
@@ -26,7 +26,30 @@ import { XorShift32 } from "../../node/sim/rng.ts";
 import { keyLen } from "../../node/state/leaves.ts";
 import { Trie } from "../../node/state/trie.ts";
 import { type WithdrawalRecord, WithdrawalTree, verifyWithdrawalProof } from "../../node/state/withdrawals.ts";
-import { batchCommitment, blobDataHash, nextBatchChain } from "../../test/contracts/helpers.ts";
+import { type BatchCommitment, batchCommitment as derivedCommitment, blobDataHash, nextBatchChain } from "../../node/derive/commitment.ts";
+import { encodePacked } from "viem";
+
+/** c(i) v2 with 64-bit fields as bigint: node/derive/commitment.ts when the values fit a JS safe integer, and
+ * viem's encodePacked of the documented preimage always (the two must agree where both apply). */
+function batchCommitment(c: {
+  batchIndex: bigint; dataKind: 1 | 2; dataHash: Hex; l1MsgStart: bigint; l1MsgEnd: bigint; queueHash: Hex;
+  l1Timestamp: bigint; l1BlockNumber: bigint; proposer: Hex; queueHashStart: Hex;
+}): Hex {
+  const packed = keccak256(encodePacked(
+    ["uint64", "uint8", "bytes32", "uint64", "uint64", "bytes32", "uint64", "uint64", "address", "bytes32"],
+    [c.batchIndex, c.dataKind, c.dataHash, c.l1MsgStart, c.l1MsgEnd, c.queueHash, c.l1Timestamp, c.l1BlockNumber, c.proposer, c.queueHashStart],
+  ));
+  const safe = [c.batchIndex, c.l1MsgStart, c.l1MsgEnd, c.l1Timestamp, c.l1BlockNumber].every((x) => x <= BigInt(Number.MAX_SAFE_INTEGER));
+  if (safe) {
+    const d: BatchCommitment = {
+      index: Number(c.batchIndex), dataKind: c.dataKind, dataHash: c.dataHash, l1MsgStart: Number(c.l1MsgStart), queueHashStart: c.queueHashStart,
+      l1MsgEnd: Number(c.l1MsgEnd), queueHash: c.queueHash, l1Timestamp: Number(c.l1Timestamp), l1BlockNumber: Number(c.l1BlockNumber),
+      proposer: c.proposer.toLowerCase() as `0x${string}`,
+    };
+    if (derivedCommitment(d) !== packed) throw new Error("node/derive/commitment.ts disagrees with the documented preimage");
+  }
+  return packed;
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, "../..");
@@ -172,15 +195,17 @@ function batchVectors() {
         dataHash = keccak256(calldata);
         data = { calldata };
       }
+      const proposer = address();
       const input = {
         batchIndex: BigInt(i), dataKind: (blobs ? 1 : 2) as 1 | 2, dataHash, l1MsgStart: BigInt(start),
         l1MsgEnd: BigInt(end), queueHash: queue[end], l1Timestamp: BigInt(ts), l1BlockNumber: BigInt(block),
+        proposer, queueHashStart: queue[start],
       };
       const c = batchCommitment(input);
       b = nextBatchChain(b, c);
       batches.push({
-        index: i, dataKind: input.dataKind, ...data, dataHash, l1MsgStart: start, l1MsgEnd: end, queueHash: queue[end],
-        l1Timestamp: ts, l1BlockNumber: block, commitment: c, batchChain: b,
+        index: i, dataKind: input.dataKind, ...data, dataHash, l1MsgStart: start, queueHashStart: queue[start], l1MsgEnd: end,
+        queueHash: queue[end], l1Timestamp: ts, l1BlockNumber: block, proposer, commitment: c, batchChain: b,
       });
       start = end;
     }
@@ -191,14 +216,16 @@ function batchVectors() {
   const extreme = {
     batchIndex: max, dataKind: 2 as const, dataHash: `0x${"ff".repeat(32)}` as Hex, l1MsgStart: max, l1MsgEnd: max,
     queueHash: `0x${"ee".repeat(32)}` as Hex, l1Timestamp: max, l1BlockNumber: max,
+    proposer: `0x${"ff".repeat(20)}` as Hex, queueHashStart: `0x${"dd".repeat(32)}` as Hex,
   };
   return {
     name: "batch-chain",
-    description: "batch commitments c(i) and the batch chain b(i) = H(b(i-1) || c(i)) from test/contracts/helpers.ts (blob batches: dataHash = H(versioned hashes); calldata: H(bytes)); integers as JSON numbers except `extreme` (decimal strings)",
+    description: "batch commitments c(i) (v2: ... || proposer || q(l1MsgStart)) and the batch chain b(i) = H(b(i-1) || c(i)) from node/derive/commitment.ts (blob batches: dataHash = H(versioned hashes); calldata: H(bytes)); integers as JSON numbers except `extreme` (decimal strings)",
     chains,
     extreme: {
       index: String(extreme.batchIndex), dataKind: 2, dataHash: extreme.dataHash, l1MsgStart: String(max), l1MsgEnd: String(max),
-      queueHash: extreme.queueHash, l1Timestamp: String(max), l1BlockNumber: String(max), commitment: batchCommitment(extreme),
+      queueHash: extreme.queueHash, l1Timestamp: String(max), l1BlockNumber: String(max), proposer: extreme.proposer,
+      queueHashStart: extreme.queueHashStart, commitment: batchCommitment(extreme),
     },
   };
 }

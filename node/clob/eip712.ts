@@ -322,11 +322,11 @@ function structHashInto(tx: Tx, out: Uint8Array, off: number): void {
       break;
     }
     case TxKind.APPROVE_AGENT:
-      writeAddress(b, 140, tx.agent);
-      writeU64(b, 192, tx.expiry);
+      writeAddress(b, 108, tx.agent);
+      writeU64(b, 160, tx.expiry);
       break;
     case TxKind.REVOKE_AGENT:
-      writeAddress(b, 140, tx.agent);
+      writeAddress(b, 108, tx.agent);
       break;
     default:
       throw new Error("unknown tx kind");

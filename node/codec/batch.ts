@@ -378,10 +378,15 @@ function offset(r: Reader, base: number, nonZero: boolean): number {
 }
 
 /**
- * [market] ‖ body of a trading kind for account `a` (docs/batch-format.md "Records" steps 2-3): the fields
- * of a single tx of that kind or a BULK action with that op, updating the registers.
+ * [market] ‖ body of a trading kind for account `a` (docs/batch-format.md "Records" steps 2-3), updating
+ * the registers: a single tx of that kind when `nonce >= 0` (of ctx.addrs[a], signature attached later),
+ * else a BULK action with that op. (Two literal shapes per kind instead of one object spread into the
+ * other: decoding is on the derivation path.)
  */
-function readTradingBody(r: Reader, ctx: Context, header: BatchHeader, a: number, kind: number, flags: number): BulkAction {
+function readTradingBody(r: Reader, ctx: Context, header: BatchHeader, a: number, kind: number, flags: number, nonce: number): BulkAction | Tx {
+  const single = nonce >= 0;
+  const account = ctx.addrs[a]!;
+  const sig = undefined!;
   let market: number;
   if (flags & F_MARKET_SAME) market = ctx.market;
   else {
@@ -411,30 +416,32 @@ function readTradingBody(r: Reader, ctx: Context, header: BatchHeader, a: number
         clientId = offset(r, ctx.clientId[a]!, true);
         ctx.clientId[a] = clientId;
       }
-      return {
-        op: TxKind.PLACE, market, side: flags & F_SELL ? 1 : 0, tif: (opts & 7) as 0 | 1 | 2 | 3 | 4, price, size, expiry,
-        clientId, stp: ((opts >>> 3) & MAX_STP) as 0 | 1 | 2 | 3,
-      };
+      const side = flags & F_SELL ? 1 : 0;
+      const tif = (opts & 7) as 0 | 1 | 2 | 3 | 4;
+      const stp = ((opts >>> 3) & MAX_STP) as 0 | 1 | 2 | 3;
+      return single
+        ? { kind: TxKind.PLACE, account, nonce, market, side, tif, price, size, expiry, clientId, stp, sig }
+        : { op: TxKind.PLACE, market, side, tif, price, size, expiry, clientId, stp };
     }
     case TxKind.CANCEL: {
       const orderId = offset(r, ctx.orderId, false);
       ctx.orderId = orderId;
-      return { op: TxKind.CANCEL, market, orderId };
+      return single ? { kind: TxKind.CANCEL, account, nonce, market, orderId, sig } : { op: TxKind.CANCEL, market, orderId };
     }
     case TxKind.CANCEL_BY_CLIENT_ID: {
       const clientId = offset(r, ctx.clientId[a]!, false);
       ctx.clientId[a] = clientId;
-      return { op: TxKind.CANCEL_BY_CLIENT_ID, market, clientId };
+      return single ? { kind: TxKind.CANCEL_BY_CLIENT_ID, account, nonce, market, clientId, sig } : { op: TxKind.CANCEL_BY_CLIENT_ID, market, clientId };
     }
     case TxKind.CANCEL_ALL:
-      return { op: TxKind.CANCEL_ALL, market };
+      return single ? { kind: TxKind.CANCEL_ALL, account, nonce, market, sig } : { op: TxKind.CANCEL_ALL, market };
     default: {
       const orderId = offset(r, ctx.orderId, false);
       ctx.orderId = orderId;
       const price = offset(r, ctx.price.get(market) ?? 0, false);
       ctx.price.set(market, price);
       const size = readSize(r, ctx, market, flags);
-      return { op: TxKind.AMEND, market, orderId, price, size };
+      return single ? { kind: TxKind.AMEND, account, nonce, market, orderId, price, size, sig } : { op: TxKind.AMEND, market, orderId, price, size };
     }
   }
 }
@@ -499,7 +506,7 @@ function decodeRecords(r: Reader, header: BatchHeader, count: number): Tx[] {
           const op = af & 7;
           if (op < TxKind.PLACE || op > TxKind.AMEND) throw new Invalid(DecodeReason.BAD_KIND, actAt);
           if (af & 0xf8 & ~(ALLOWED_FLAGS[op]! & ~F_NONCE_SEQ)) throw new Invalid(DecodeReason.RESERVED_FLAG, actAt);
-          actions[k] = readTradingBody(r, ctx, header, a, op, af);
+          actions[k] = readTradingBody(r, ctx, header, a, op, af, -1) as BulkAction;
         }
         txs[t] = { kind: TxKind.BULK, account, nonce, actions, sig };
         break;
@@ -513,10 +520,8 @@ function decodeRecords(r: Reader, header: BatchHeader, count: number): Tx[] {
         else txs[t] = { kind: TxKind.APPROVE_AGENT, account, nonce, agent, expiry: offset(r, header.timestamp, false), sig };
         break;
       }
-      default: {
-        const { op, ...fields } = readTradingBody(r, ctx, header, a, kind, flags);
-        txs[t] = { kind: op, account, nonce, ...fields, sig } as Tx;
-      }
+      default:
+        txs[t] = readTradingBody(r, ctx, header, a, kind, flags, nonce) as Tx;
     }
   }
   return txs;

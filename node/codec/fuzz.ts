@@ -11,7 +11,7 @@
 // replaced by its records) and decodes back to the same batch.
 
 import zlib from "node:zlib";
-import { MAX_AMOUNT, TxKind, type Address, type Tx } from "../clob/types.ts";
+import { MAX_AMOUNT, MAX_BULK_ACTIONS, TxKind, type Address, type BulkAction, type Tx } from "../clob/types.ts";
 import { HEADER_BYTES, SIGNATURE_BYTES, decodeBatch, encodeBatch, type Batch, type BatchHeader } from "./batch.ts";
 import { Compression, decompress, MAX_RECORDS_BYTES } from "./compress.ts";
 import { DecodeReason, reasonName } from "./errors.ts";
@@ -122,42 +122,56 @@ export function randomTxs(rng: Rng, count: number, timestamp: number): Tx[] {
     const prev = nonces.get(account);
     const nonce = prev !== undefined && prev < MAX_AMOUNT && rng.chance(0.7) ? prev + 1 : u53(rng);
     nonces.set(account, nonce);
-    const market = rng.chance(0.8) ? rng.pick(markets) : u32(rng);
     const sig = randomSig(rng);
-    const kind = rng.int(1, 6) as TxKind;
-    const size = rng.chance(0.5) ? rng.pick([1, 10, 100]) : u53(rng);
+    const kind = rng.int(1, 9) as TxKind;
     const near = (base: number) => Math.max(0, Math.min(MAX_AMOUNT, base + rng.int(-100, 100)));
+    // the fields of a trading kind (a single tx or a BULK action)
+    const trading = (k: number): Record<string, number> => {
+      const market = rng.chance(0.8) ? rng.pick(markets) : u32(rng);
+      const size = rng.chance(0.5) ? rng.pick([1, 10, 100]) : u53(rng);
+      const price = rng.chance(0.5) ? rng.int(90_000, 110_000) : u53(rng);
+      switch (k) {
+        case TxKind.PLACE:
+          return {
+            market, side: rng.int(0, 1), tif: rng.int(0, 4), price, size,
+            expiry: rng.chance(0.5) ? 0 : rng.chance(0.5) ? near(timestamp) : u53(rng), clientId: rng.chance(0.4) ? 0 : u53(rng), stp: rng.int(0, 3),
+          };
+        case TxKind.CANCEL:
+          return { market, orderId: u53(rng) };
+        case TxKind.CANCEL_BY_CLIENT_ID:
+          return { market, clientId: u53(rng) };
+        case TxKind.CANCEL_ALL:
+          return { market };
+        default:
+          return { market, orderId: u53(rng), price, size };
+      }
+    };
     switch (kind) {
-      case TxKind.PLACE:
-        txs.push({
-          kind, account, nonce, market, sig, size,
-          side: rng.int(0, 1) as 0 | 1,
-          tif: rng.int(0, 4) as 0 | 1 | 2 | 3 | 4,
-          stp: rng.int(0, 3) as 0 | 1 | 2 | 3,
-          price: rng.chance(0.5) ? rng.int(90_000, 110_000) : u53(rng),
-          expiry: rng.chance(0.5) ? 0 : rng.chance(0.5) ? near(timestamp) : u53(rng),
-          clientId: rng.chance(0.4) ? 0 : u53(rng),
-        });
-        break;
-      case TxKind.CANCEL:
-        txs.push({ kind, account, nonce, market, sig, orderId: u53(rng) });
-        break;
-      case TxKind.CANCEL_BY_CLIENT_ID:
-        txs.push({ kind, account, nonce, market, sig, clientId: u53(rng) });
-        break;
-      case TxKind.CANCEL_ALL:
-        txs.push({ kind, account, nonce, market, sig });
-        break;
-      case TxKind.AMEND:
-        txs.push({ kind, account, nonce, market, sig, size, orderId: u53(rng), price: rng.chance(0.5) ? rng.int(90_000, 110_000) : u53(rng) });
-        break;
-      default:
+      case TxKind.WITHDRAW:
         txs.push({
           kind: TxKind.WITHDRAW, account, nonce, sig,
           asset: u32(rng),
           amount: u53(rng),
           recipient: rng.chance(0.4) ? account : rng.chance(0.5) ? rng.pick(pool) : randomAddress(rng),
         });
+        break;
+      case TxKind.BULK: {
+        const n = rng.chance(0.1) ? MAX_BULK_ACTIONS : rng.int(1, 12);
+        const actions = Array.from({ length: n }, () => {
+          const op = rng.int(1, 5);
+          return { op, ...trading(op) } as unknown as BulkAction;
+        });
+        txs.push({ kind: TxKind.BULK, account, nonce, sig, actions });
+        break;
+      }
+      case TxKind.APPROVE_AGENT:
+        txs.push({ kind: TxKind.APPROVE_AGENT, account, nonce, sig, agent: rng.pick(pool), expiry: rng.chance(0.5) ? near(timestamp) : u53(rng) });
+        break;
+      case TxKind.REVOKE_AGENT:
+        txs.push({ kind: TxKind.REVOKE_AGENT, account, nonce, sig, agent: randomAddress(rng) });
+        break;
+      default:
+        txs.push({ kind, account, nonce, sig, ...trading(kind) } as unknown as Tx);
     }
   }
   return txs;

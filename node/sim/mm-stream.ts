@@ -15,6 +15,11 @@
 // Order ids follow the STF rule assumed here: a global counter (starting at 7,000,000) incremented by every
 // PLACE; an amend keeps the id. Prices are ticks around per-market mids, sizes lots from a small menu.
 // Signatures are real: EIP-712 digests (node/clob/eip712.ts) signed with native secp256k1.
+// With `bulk: n` the makers' actions are grouped into BULK transactions (docs/stf.md "BULK"): each maker's
+// actions, in stream order, across every market it quotes, collect into its pending quote cycle, which is
+// signed and emitted as one BULK (one nonce, one signature) when it holds n actions, at the position of its
+// last action; the rest are flushed at the end of the stream. Takers' orders stay single transactions.
+// `orders` then counts orders (bulk actions plus single transactions), not transactions.
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { Rng } from "../codec/fuzz.ts";
@@ -32,6 +37,8 @@ export interface StreamOptions {
   timestamp?: number;
   /** Sign with real EIP-712 signatures (default true); false leaves deterministic dummy low-s signatures. */
   sign?: boolean;
+  /** Group each maker's actions into BULKs of up to this many actions (0 = single transactions). */
+  bulk?: number;
 }
 
 export const STREAM_DEFAULTS = {
@@ -43,6 +50,7 @@ export const STREAM_DEFAULTS = {
   levels: 3,
   timestamp: 1_750_000_000,
   sign: true,
+  bulk: 0,
 } as const;
 
 export const BENCH_DOMAIN: Eip712Domain = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" };
@@ -62,6 +70,9 @@ interface Account {
   nonce: number;
   clientId: number;
   orders: Resting[]; // oldest first
+  /** Actions of the current quote cycle (bulk mode). */
+  pending: Record<string, unknown>[];
+  maker: boolean;
 }
 
 const SIZES = [10, 10, 20, 25, 50, 50, 100, 200] as const;
@@ -72,7 +83,7 @@ export function generateMmStream(options: StreamOptions = {}): Tx[] {
   const rng = new Rng(o.seed);
   const mkAccount = (i: number): Account => {
     const key = keccak_256(new TextEncoder().encode(`rollbook-bench-da-${o.seed}-${i}`));
-    return { key, address: addressOfPrivateKey(key), nonce: rng.int(10_000, 999_999), clientId: rng.int(1, 1_000_000), orders: [] };
+    return { key, address: addressOfPrivateKey(key), nonce: rng.int(10_000, 999_999), clientId: rng.int(1, 1_000_000), orders: [], pending: [], maker: i < 1000 };
   };
   const makers = Array.from({ length: o.makers }, (_, i) => mkAccount(i));
   const takers = Array.from({ length: o.takers }, (_, i) => mkAccount(1000 + i));
@@ -84,9 +95,23 @@ export function generateMmStream(options: StreamOptions = {}): Tx[] {
     s[0]! &= 0x7f;
     return { r: rng.bytes(32), s, v: (rng.u32() & 1) as 0 | 1 };
   };
-  const emit = (acct: Account, body: Record<string, unknown>): void => {
+  let count = 0; // orders emitted (bulk actions count one each)
+  const push = (acct: Account, body: Record<string, unknown>): void => {
     const tx = { ...body, account: acct.address, nonce: acct.nonce++, sig: undefined } as unknown as Tx;
     txs.push(o.sign ? signTx(BENCH_DOMAIN, tx, acct.key) : ((tx.sig = dummy()), tx));
+  };
+  const flush = (acct: Account): void => {
+    if (acct.pending.length === 0) return;
+    push(acct, { kind: TxKind.BULK, actions: acct.pending });
+    acct.pending = [];
+  };
+  const emit = (acct: Account, body: Record<string, unknown>): void => {
+    count++;
+    if (o.bulk > 0 && acct.maker) {
+      const { kind, ...fields } = body;
+      acct.pending.push({ op: kind, ...fields });
+      if (acct.pending.length >= o.bulk) flush(acct);
+    } else push(acct, body);
   };
   const touch = (mid: number, side: Side): number => (side === Side.BUY ? mid - 1 : mid + 1);
   const place = (acct: Account, market: number, side: Side, price: number, size: number, tif: TimeInForce, clientId: number, expiry: number): void => {
@@ -105,7 +130,7 @@ export function generateMmStream(options: StreamOptions = {}): Tx[] {
     if (tif === TimeInForce.GTC || tif === TimeInForce.POST_ONLY) acct.orders.push({ id, market, side, price, size, clientId });
   };
 
-  while (txs.length < o.orders) {
+  while (count < o.orders) {
     const m = rng.pick(markets);
     if (rng.next() < 0.3) m.mid = Math.max(10, m.mid + (rng.next() < 0.5 ? -1 : 1) * rng.int(1, 3));
     if (rng.next() < 0.05) {
@@ -132,7 +157,7 @@ export function generateMmStream(options: StreamOptions = {}): Tx[] {
     const mine = mk.orders.filter((r) => r.market === m.id);
     const side: Side = rng.next() < 0.5 ? Side.BUY : Side.SELL;
     const onSide = mine.filter((r) => r.side === side).length;
-    const expiry = () => (rng.next() < 0.1 ? o.timestamp + Math.floor(txs.length / 50) + rng.int(30, 90) : 0);
+    const expiry = () => (rng.next() < 0.1 ? o.timestamp + Math.floor(count / 50) + rng.int(30, 90) : 0);
     if (onSide < o.levels) {
       const behind = side === Side.BUY ? -onSide : onSide;
       place(mk, m.id, side, touch(m.mid, side) + behind, rng.pick(SIZES), TimeInForce.POST_ONLY, mk.clientId++, expiry());
@@ -162,5 +187,13 @@ export function generateMmStream(options: StreamOptions = {}): Tx[] {
       place(mk, m.id, side, touch(m.mid, side) + behind, rng.pick(SIZES), TimeInForce.POST_ONLY, mk.clientId++, expiry());
     }
   }
+  for (const mk of makers) flush(mk);
   return txs;
+}
+
+/** Orders in a stream: a BULK counts its actions, every other transaction one. */
+export function orderCount(txs: readonly Tx[]): number {
+  let n = 0;
+  for (const t of txs) n += t.kind === TxKind.BULK ? t.actions.length : 1;
+  return n;
 }

@@ -282,6 +282,14 @@ export function parseWitness(bytes: Uint8Array): PartialTrie {
 /** Read keys of one transaction that the dirty set does not show (lookups that changed nothing). */
 function txReadKeys(state: ClobState, tx: Tx, now: number, out: Uint8Array[]): void {
   if (typeof tx !== "object" || tx === null || typeof tx.account !== "string") return;
+  if (tx.kind === TxKind.BULK) {
+    // Each action reads what the single transaction of its kind would (against the pre-bulk book).
+    if (!Array.isArray(tx.actions)) return;
+    for (const a of tx.actions) {
+      if (a !== null && typeof a === "object") txReadKeys(state, { ...a, kind: a.op, account: tx.account, nonce: tx.nonce, sig: tx.sig } as Tx, now, out);
+    }
+    return;
+  }
   const account = tx.account.toLowerCase();
   if (/^0x[0-9a-f]{40}$/.test(account)) out.push(accountKey(account));
   const t = tx as Tx & { market?: number; orderId?: number; clientId?: number; asset?: number };
@@ -374,6 +382,8 @@ export function applyBatchRecording(
 ): { result: BatchResult; reads: Uint8Array[][] } {
   const l1Keys: Uint8Array[] = [globalsKey()];
   for (const m of l1Messages) l1ReadKeys(state, m, l1Keys);
+  // The proposer reward moves fees from the fee account to the proposer (docs/stf.md "Proposer reward").
+  if (batch.proposer !== undefined) l1Keys.push(accountKey(batch.proposer.toLowerCase()), accountKey(state.config.feeAccount));
   const ex = new BatchExecutor(state, batch, l1Messages, options);
   const reads: Uint8Array[][] = [l1Keys];
   for (const tx of batch.txs) {

@@ -1,10 +1,10 @@
-//! Batch commitments and the batch chain (docs/l1-messages.md "Batch commitment"):
+//! Batch commitments and the batch chain (docs/l1-messages.md "Batch commitment", v2):
 //!
 //! ```text
 //! blobs:    dataHash = H(versionedHash_0 ‖ ... ‖ versionedHash_{k-1})   dataKind = 1
 //! calldata: dataHash = H(batchBytes)                                    dataKind = 2
 //! c(i) = H(be(i,8) ‖ be(dataKind,1) ‖ dataHash ‖ be(l1MsgStart,8) ‖ be(l1MsgEnd,8) ‖ q(l1MsgEnd)
-//!          ‖ be(l1Timestamp,8) ‖ be(l1BlockNumber,8))
+//!          ‖ be(l1Timestamp,8) ‖ be(l1BlockNumber,8) ‖ proposer (20) ‖ q(l1MsgStart))
 //! b(0) = 0x00..00,  b(i) = H(b(i-1) ‖ c(i))
 //! ```
 
@@ -29,10 +29,14 @@ pub struct BatchHeader {
     pub queue_hash: [u8; 32],
     pub l1_timestamp: u64,
     pub l1_block_number: u64,
+    /// `msg.sender` of the proposing call: credited the proposer reward (docs/stf.md).
+    pub proposer: [u8; 20],
+    /// `q(l1_msg_start)`: the queue hash the batch's messages chain from.
+    pub queue_hash_start: [u8; 32],
 }
 
-/// Length of the preimage of `c(i)`: 8 + 1 + 32 + 8 + 8 + 32 + 8 + 8.
-pub const COMMITMENT_PREIMAGE_LENGTH: usize = 105;
+/// Length of the preimage of `c(i)`: 8 + 1 + 32 + 8 + 8 + 32 + 8 + 8 + 20 + 32.
+pub const COMMITMENT_PREIMAGE_LENGTH: usize = 157;
 
 impl BatchHeader {
     /// The preimage of `c(i)` (abi.encodePacked of the fields, as the Inbox hashes them).
@@ -46,6 +50,8 @@ impl BatchHeader {
         b[57..89].copy_from_slice(&self.queue_hash);
         b[89..97].copy_from_slice(&self.l1_timestamp.to_be_bytes());
         b[97..105].copy_from_slice(&self.l1_block_number.to_be_bytes());
+        b[105..125].copy_from_slice(&self.proposer);
+        b[125..157].copy_from_slice(&self.queue_hash_start);
         b
     }
 

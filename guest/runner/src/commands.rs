@@ -2,7 +2,7 @@
 
 use crate::json::Json;
 use crate::vectors::{self, data_hash_from, public_values_from, withdrawal_from};
-use crate::{field, hex32, u64_field};
+use crate::{field, hex20, hex32, u64_field};
 use rollbook_guest_core::batch::{next_batch_chain, BatchHeader};
 use rollbook_guest_core::hex;
 use rollbook_guest_core::keccak::keccak256;
@@ -163,6 +163,8 @@ fn batch_chain_cmd(j: &Json) -> Result<String, String> {
             queue_hash: hex32(field(batch, "queueHash")?)?,
             l1_timestamp: u64_field(batch, "l1Timestamp")?,
             l1_block_number: u64_field(batch, "l1BlockNumber")?,
+            proposer: hex20(field(batch, "proposer")?)?,
+            queue_hash_start: hex32(field(batch, "queueHashStart")?)?,
         };
         let c = h.commitment();
         b = next_batch_chain(&b, &c);

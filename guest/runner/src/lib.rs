@@ -25,6 +25,12 @@ pub fn hex32(j: &Json) -> Result<[u8; 32], String> {
     hex::decode32(s).map_err(|_| format!("not 32 hex bytes: {}", short(s)))
 }
 
+/// 20 hex bytes (an address) from a JSON string.
+pub fn hex20(j: &Json) -> Result<[u8; 20], String> {
+    let s = j.as_str().ok_or("expected a 20-byte hex string")?;
+    hex::decode20(s).map_err(|_| format!("not 20 hex bytes: {}", short(s)))
+}
+
 /// A u64 member (JSON number or decimal string).
 pub fn u64_field(j: &Json, key: &str) -> Result<u64, String> {
     field(j, key)?.as_u64().ok_or_else(|| format!("`{key}` is not a u64"))

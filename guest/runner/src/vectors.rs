@@ -3,7 +3,7 @@
 //! `rollbook-guest check-vectors`.
 
 use crate::json::Json;
-use crate::{field, hex32, hex_bytes, u64_field};
+use crate::{field, hex20, hex32, hex_bytes, u64_field};
 use rollbook_guest_core::batch::{blob_data_hash, calldata_data_hash, next_batch_chain, BatchHeader, BATCH_CHAIN_GENESIS};
 use rollbook_guest_core::hex;
 use rollbook_guest_core::keccak::keccak256;
@@ -280,6 +280,8 @@ fn header_of(b: &Json) -> Result<BatchHeader, String> {
         queue_hash: hex32(field(b, "queueHash")?)?,
         l1_timestamp: u64_field(b, "l1Timestamp")?,
         l1_block_number: u64_field(b, "l1BlockNumber")?,
+        proposer: hex20(field(b, "proposer")?)?,
+        queue_hash_start: hex32(field(b, "queueHashStart")?)?,
     })
 }
 

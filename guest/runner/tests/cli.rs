@@ -72,7 +72,8 @@ fn batch_chain_public_values_and_withdrawals() {
     let batches = tmp(
         "batches.json",
         r#"{"batches":[{"index":1,"dataKind":2,"calldata":"0x","l1MsgStart":0,"l1MsgEnd":0,
-            "queueHash":"0x0000000000000000000000000000000000000000000000000000000000000000","l1Timestamp":1700000000,"l1BlockNumber":19000000}]}"#,
+            "queueHash":"0x0000000000000000000000000000000000000000000000000000000000000000","l1Timestamp":1700000000,"l1BlockNumber":19000000,
+            "proposer":"0x00000000000000000000000000000000000b0b00","queueHashStart":"0x0000000000000000000000000000000000000000000000000000000000000000"}]}"#,
     );
     let (ok, out, err) = run(&["batch-chain", batches.to_str().unwrap()]);
     assert!(ok, "{err}");

@@ -12,6 +12,7 @@ import {
 } from "../../../node/clob/stf.ts";
 import {
   type Address,
+  type BulkAction,
   type Eip712Domain,
   type L1Message,
   L1MessageKind,
@@ -56,17 +57,32 @@ type PlaceArgs = {
   stp?: (typeof SelfTradePrevention)[keyof typeof SelfTradePrevention];
 };
 
-/** Builds signed transactions for one key, tracking its nonce. */
+/**
+ * Builds signed transactions for one key, tracking its nonce. With `account`, the key signs as an agent of
+ * that account (the nonce is the account's: set it before use).
+ */
 export class Trader {
   nonce = 0;
   readonly key: Key;
   readonly domain: Eip712Domain;
-  constructor(key: Key, domain: Eip712Domain = DOMAIN) {
+  private readonly account: Address | undefined;
+  constructor(key: Key, domain: Eip712Domain = DOMAIN, account?: Address) {
     this.key = key;
     this.domain = domain;
+    this.account = account;
   }
   get address(): Address {
-    return this.key.address;
+    return this.account ?? this.key.address;
+  }
+  /** A BULK of these actions (docs/stf.md "BULK"). */
+  bulk(actions: BulkAction[]): Tx {
+    return this.sign({ kind: TxKind.BULK, account: this.address, nonce: this.nonce++, sig: ZERO_SIG(), actions });
+  }
+  approveAgent(agent: Address, expiry: number): Tx {
+    return this.sign({ kind: TxKind.APPROVE_AGENT, account: this.address, nonce: this.nonce++, sig: ZERO_SIG(), agent, expiry });
+  }
+  revokeAgent(agent: Address): Tx {
+    return this.sign({ kind: TxKind.REVOKE_AGENT, account: this.address, nonce: this.nonce++, sig: ZERO_SIG(), agent });
   }
   private sign<T extends Tx>(tx: T): T {
     return signTx(this.domain, tx, this.key.priv);
@@ -135,13 +151,15 @@ export function deposit(account: Address, asset: number, amount: number): L1Mess
 export class Chain {
   readonly state: ClobState;
   now = 1_000;
+  /** The proposer credited the reward (undefined: no reward moves). */
+  proposer: Address | undefined;
   readonly results: BatchResult[] = [];
   constructor(state?: ClobState) {
     this.state = state ?? createGenesisState({ domain: DOMAIN, feeAccount: FEE_ACCOUNT });
   }
   batch(txs: Tx[], msgs: L1Message[] = [], opts: ApplyOptions = {}, dt = 1): BatchResult {
     this.now += dt;
-    const r = applyBatch(this.state, { index: this.state.batchIndex + 1, timestamp: this.now, txs }, msgs, opts);
+    const r = applyBatch(this.state, { index: this.state.batchIndex + 1, timestamp: this.now, proposer: this.proposer, txs }, msgs, opts);
     this.results.push(r);
     return r;
   }

@@ -7,6 +7,7 @@
 import { bytesToHex, hexToBytes } from "../../../node/clob/eip712.ts";
 import { encodeL1Message } from "../../../node/clob/l1messages.ts";
 import { serializeState } from "../../../node/clob/state.ts";
+import { type Fill } from "../../../node/clob/receipts.ts";
 import { type BatchResult } from "../../../node/clob/stf.ts";
 import {
   L1MessageKind,
@@ -16,18 +17,24 @@ import {
   Side,
   TimeInForce as TIF,
   type Tx,
+  TxKind,
 } from "../../../node/clob/types.ts";
 import { BASE, Chain, DOMAIN, FEE_ACCOUNT, QUOTE, Trader, deposit, makeKeys, setMarket } from "./stf-helpers.ts";
 
 export interface VectorBatch {
   index: number;
+  /** The clock `now` (docs/stf.md "Batch processing"). */
   timestamp: number;
+  /** The proposer committed in c(i) (credited the proposer reward). */
+  proposer: string;
   l1Messages: string[];
   txs: Record<string, unknown>[];
   expected: {
     l1: { code: number; amount: number; withdrawalId: number }[];
-    txs: { status: number; code: number; orderId: number; fills: number[][] }[];
+    /** BULK: `actions` per action (status, code, orderId, fills); other kinds: none. */
+    txs: { status: number; code: number; orderId: number; fills: number[][]; actions?: { status: number; code: number; orderId: number; fills: number[][] }[] }[];
     withdrawals: { withdrawalId: number; recipient: string; asset: number; amount: number }[];
+    rewards: { asset: number; amount: number }[];
     stateDigest: string;
   };
 }
@@ -45,21 +52,34 @@ function txJson(tx: Tx): Record<string, unknown> {
   return o;
 }
 
+/** The proposer of every vector batch. */
+export const VECTOR_PROPOSER = "0x00000000000000000000000000000000000b0b00";
+
+// fills as [makerOrderId, price, size, takerFee, makerFee]
+const fillRows = (fills: Fill[]) => fills.map((f) => [f.makerOrderId, f.price, f.size, f.takerFee, f.makerFee]);
+
 class Recorder {
   readonly chain = new Chain();
   readonly batches: VectorBatch[] = [];
+  constructor() {
+    this.chain.proposer = VECTOR_PROPOSER;
+  }
   run(txs: Tx[], msgs: L1Message[] = [], dt = 1): BatchResult {
     const r = this.chain.batch(txs, msgs, {}, dt);
     this.batches.push({
       index: this.chain.state.batchIndex,
       timestamp: this.chain.now,
+      proposer: VECTOR_PROPOSER,
       l1Messages: msgs.map((m) => bytesToHex(encodeL1Message(m))),
       txs: txs.map(txJson),
       expected: {
         l1: r.receipts.l1().map((x) => ({ code: x.code, amount: x.amount, withdrawalId: x.withdrawalId })),
-        // fills as [makerOrderId, price, size, takerFee, makerFee]
-        txs: r.receipts.txs().map((x) => ({ status: x.status, code: x.code, orderId: x.orderId, fills: x.fills.map((f) => [f.makerOrderId, f.price, f.size, f.takerFee, f.makerFee]) })),
+        txs: r.receipts.txs().map((x) => ({
+          status: x.status, code: x.code, orderId: x.orderId, fills: fillRows(x.fills),
+          ...(x.kind === TxKind.BULK ? { actions: x.actions.map((a) => ({ status: a.status, code: a.code, orderId: a.orderId, fills: fillRows(a.fills) })) } : {}),
+        })),
         withdrawals: r.withdrawals.map((w) => ({ ...w })),
+        rewards: r.rewards.map((w) => ({ ...w })),
         stateDigest: this.chain.digest(),
       },
     });
@@ -172,6 +192,51 @@ function random(seed: number): Vector {
   return rec.vector(`random-${seed}`, "seeded random stream over two markets");
 }
 
+/** STF v2: bulks with mixed outcomes, agents (trade, refused withdraw, expiry, revocation), rewards. */
+function v2(): Vector {
+  const rec = new Recorder();
+  const [a, b, g1, g2] = makeKeys(4, "vector-v2");
+  const [A, B] = [a, b].map((k) => new Trader(k));
+  const G1 = new Trader(g1, DOMAIN, A.address);
+  const G2 = new Trader(g2, DOMAIN, A.address);
+  const msgs: L1Message[] = [setMarket(1), setMarket(2, { baseAsset: 3, quoteAsset: QUOTE, lotSize: 7, tickSize: 3, minSize: 2, makerFeePpm: 30, takerFeePpm: 90 })];
+  for (const t of [A, B]) msgs.push(deposit(t.address, BASE, 1_000_000), deposit(t.address, QUOTE, 100_000_000), deposit(t.address, 3, 1_000_000));
+  rec.run([], msgs);
+  const P = TxKind.PLACE;
+  rec.run([
+    B.sell(1002, 10), B.sell(1003, 10, { expiry: rec.chain.now + 3 }),
+    A.bulk([
+      { op: P, market: 1, side: Side.BUY, tif: TIF.GTC, price: 1002, size: 4, expiry: 0, clientId: 1, stp: STP.EXPIRE_MAKER },
+      { op: P, market: 1, side: Side.BUY, tif: TIF.POST_ONLY, price: 1003, size: 1, expiry: 0, clientId: 2, stp: STP.EXPIRE_MAKER },
+      { op: P, market: 1, side: Side.BUY, tif: TIF.GTC, price: 998, size: 2, expiry: rec.chain.now + 50, clientId: 3, stp: STP.EXPIRE_MAKER },
+      { op: P, market: 1, side: Side.BUY, tif: TIF.GTC, price: 997, size: 2, expiry: 0, clientId: 3, stp: STP.EXPIRE_MAKER },
+      { op: P, market: 2, side: Side.SELL, tif: TIF.GTC, price: 400, size: 5, expiry: 0, clientId: 0, stp: STP.DECREMENT },
+      { op: TxKind.CANCEL, market: 1, orderId: 999_999 },
+      { op: TxKind.AMEND, market: 1, orderId: 4, price: 999, size: 3 },
+      { op: TxKind.CANCEL_BY_CLIENT_ID, market: 1, clientId: 2 },
+      { op: TxKind.CANCEL_BY_CLIENT_ID, market: 1, clientId: 3 },
+    ]),
+    A.approveAgent(g1.address, rec.chain.now + 5), A.approveAgent(g2.address, rec.chain.now + 100),
+  ]);
+  G1.nonce = A.nonce;
+  const gBuy = G1.buy(1003, 2, { clientId: 9 });
+  const gWithdraw = G1.withdraw(QUOTE, 1);
+  G1.nonce--;
+  const gBulk = G1.bulk([{ op: TxKind.CANCEL_ALL, market: 2 }, { op: P, market: 2, side: Side.BUY, tif: TIF.IOC, price: 400, size: 3, expiry: 0, clientId: 0, stp: STP.EXPIRE_TAKER }]);
+  rec.run([gBuy, gWithdraw, gBulk, B.buy(400, 2, { market: 2 })]);
+  A.nonce = G1.nonce;
+  G1.nonce = A.nonce;
+  const expiredAgent = G1.buy(990, 1);
+  G2.nonce = A.nonce;
+  const g2Sell = G2.sell(1010, 1);
+  rec.run([expiredAgent, g2Sell], [], 5); // agent 1's expiry has passed
+  A.nonce = G2.nonce;
+  const revoke = A.revokeAgent(g2.address);
+  G2.nonce = A.nonce;
+  rec.run([revoke, G2.cancelAll(), A.approveAgent(A.address, rec.chain.now + 9), A.revokeAgent(g1.address), A.revokeAgent(g1.address), A.bulk([{ op: TxKind.CANCEL_ALL, market: 1 }])]);
+  return rec.vector("v2", "STF v2: bulks with mixed action outcomes, agents (trade, refused withdraw, expiry, revocation), proposer rewards");
+}
+
 export function buildVectors(): Vector[] {
-  return [basics(), errors(), random(1), random(2)];
+  return [basics(), errors(), random(1), random(2), v2()];
 }

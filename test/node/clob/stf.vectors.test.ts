@@ -25,10 +25,13 @@ describe("clob/stf vectors", () => {
   it("vectors cover every error code", () => {
     const codes = new Set<number>();
     for (const v of vectors) for (const b of v.batches) {
-      for (const x of b.expected.txs) codes.add(x.code);
+      for (const x of b.expected.txs) {
+        codes.add(x.code);
+        for (const a of x.actions ?? []) codes.add(a.code);
+      }
       for (const x of b.expected.l1) codes.add(x.code);
     }
-    for (const c of [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30, 31, 40, 41]) {
+    for (const c of [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30, 31, 32, 34, 40, 41]) {
       expect(codes.has(c), `code ${c}`).to.equal(true);
     }
   });

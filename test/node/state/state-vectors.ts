@@ -23,7 +23,7 @@ export const STATE_DIR = path.join(here, "../../vectors/state");
 interface StfVector {
   name: string;
   genesis: { chainId: number; verifyingContract: string; feeAccount: string };
-  batches: { index: number; timestamp: number; l1Messages: string[]; txs: Record<string, unknown>[] }[];
+  batches: { index: number; timestamp: number; proposer: `0x${string}`; l1Messages: string[]; txs: Record<string, unknown>[] }[];
 }
 
 export interface StateVector {
@@ -68,7 +68,7 @@ export function buildStateVectors(): { state: StateVector[]; trie: TrieVector } 
       batches: [],
     };
     for (const b of v.batches) {
-      const batch = { index: b.index, timestamp: b.timestamp, txs: b.txs.map(txFromJson) };
+      const batch = { index: b.index, timestamp: b.timestamp, proposer: b.proposer, txs: b.txs.map(txFromJson) };
       const l1 = b.l1Messages.map((m) => decodeL1Message(hexToBytes(m)));
       const pre = sc.root();
       const { root, witness } = applyAndWitness(sc, state, batch, l1);
