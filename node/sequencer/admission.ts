@@ -135,8 +135,14 @@ export class AdmissionPool {
     t.inflight = 0;
   }
 
+  /** Stops the workers; transactions still waiting or in a worker are rejected (SHUTTING_DOWN). */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    const err = new SequencerError("SHUTTING_DOWN", "admission pool closed");
+    for (const t of this.threads) this.failThread(t, err);
+    const q = this.queue;
+    this.queue = [];
+    for (const p of q) p.reject(err);
   }
 }

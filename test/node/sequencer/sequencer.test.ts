@@ -96,6 +96,16 @@ describe("sequencer", function () {
     expect(await s.submit(bytes(stranger))).to.include({ verdict: "invalid", code: ErrorCode.WRONG_SIGNER });
   });
 
+  it("closing answers every submission still in admission (valid or SHUTTING_DOWN), none hangs", async () => {
+    const s = await start();
+    const a = new Trader(keys[3]!);
+    const pending = Array.from({ length: 200 }, () => s.submit(bytes(a.sell(100, 1))));
+    await s.close();
+    seq = undefined;
+    const results = await Promise.all(pending);
+    for (const r of results) expect(r.verdict === "valid" || (r.verdict === "error" && r.code === PoolCode.SHUTTING_DOWN)).to.equal(true);
+  });
+
   it("a duplicate submission gets the same answer", async () => {
     const s = await start();
     const a = new Trader(keys[0]!);
