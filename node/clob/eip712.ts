@@ -243,35 +243,25 @@ function u(n: unknown, bits: 8 | 32 | 64): boolean {
   return bits === 64 ? n <= MAX_AMOUNT : bits === 32 ? n <= 0xffffffff : n <= 0xff;
 }
 
-/** Writes the Action struct of `a` (type hash already in place) at b[o..o+352): unused fields 0. */
+/**
+ * Writes the Action struct of `a` (type hash already in place) at b[o..o+352): every field's low 8 bytes
+ * (the high 24 of each slot are never written, so they stay zero), unused fields 0.
+ */
 function writeAction(b: Uint8Array, o: number, a: BulkAction): void {
-  b.fill(0, o + 32, o + ACTION_BYTES);
-  writeU64(b, o + 64, a.op);
+  const x = a as { side?: number; tif?: number; price?: number; size?: number; expiry?: number; clientId?: number; stp?: number; orderId?: number };
+  const op = a.op;
+  const place = op === TxKind.PLACE;
+  const amend = op === TxKind.AMEND;
+  writeU64(b, o + 64, op);
   writeU64(b, o + 96, a.market);
-  switch (a.op) {
-    case TxKind.PLACE:
-      writeU64(b, o + 128, a.side);
-      writeU64(b, o + 160, a.tif);
-      writeU64(b, o + 192, a.price);
-      writeU64(b, o + 224, a.size);
-      writeU64(b, o + 256, a.expiry);
-      writeU64(b, o + 288, a.clientId);
-      writeU64(b, o + 320, a.stp);
-      break;
-    case TxKind.CANCEL:
-      writeU64(b, o + 352, a.orderId);
-      break;
-    case TxKind.CANCEL_BY_CLIENT_ID:
-      writeU64(b, o + 288, a.clientId);
-      break;
-    case TxKind.CANCEL_ALL:
-      break;
-    case TxKind.AMEND:
-      writeU64(b, o + 192, a.price);
-      writeU64(b, o + 224, a.size);
-      writeU64(b, o + 352, a.orderId);
-      break;
-  }
+  writeU64(b, o + 128, place ? x.side! : 0);
+  writeU64(b, o + 160, place ? x.tif! : 0);
+  writeU64(b, o + 192, place || amend ? x.price! : 0);
+  writeU64(b, o + 224, place || amend ? x.size! : 0);
+  writeU64(b, o + 256, place ? x.expiry! : 0);
+  writeU64(b, o + 288, place || op === TxKind.CANCEL_BY_CLIENT_ID ? x.clientId! : 0);
+  writeU64(b, o + 320, place ? x.stp! : 0);
+  writeU64(b, o + 352, amend || op === TxKind.CANCEL ? x.orderId! : 0);
 }
 
 /** Writes hashStruct(tx) of a well-formed tx (see isWellFormed) into out[off..off+32). */

@@ -313,7 +313,7 @@ export class ClobState {
   readonly config: ChainConfig;
   /** Index of the last applied batch (0 = genesis). */
   batchIndex = 0;
-  /** L1 timestamp of the last applied batch (0 at genesis). */
+  /** The clock: header timestamp of the last valid batch (0 at genesis; an invalid batch keeps it). */
   timestamp = 0;
   /** Number of L1 messages consumed so far (the queue position). */
   l1MessagesConsumed = 0;

@@ -80,7 +80,7 @@ export interface PlaceOrderTx extends TxCommon {
   price: number;
   /** Size in lots. */
   size: number;
-  /** Good-till-time: L1 timestamp (seconds) after which the order is expired; 0 = no expiry. */
+  /** Good-till-time: batch clock (seconds) from which the order is expired (expiry <= now); 0 = no expiry. */
   expiry: number;
   /** Client order id chosen by the trader; 0 = none. Unique among the account's resting orders in a market. */
   clientId: number;
