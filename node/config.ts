@@ -29,6 +29,23 @@ export interface NodeConfig {
     /** Book/trade/candle coalescing tick, ms. */
     tickMs: number;
   };
+  /** The sequencer role (docs/sequencer.md): batch sealing, mempool limits, admission, WAL. */
+  sequencer: {
+    maxBatchTxs: number;
+    maxBatchAgeMs: number;
+    /** Hold a due batch while the blob base fee is above this (gwei); 0 = no limit. */
+    maxBlobBaseFeeGwei: number;
+    maxFeeWaitMs: number;
+    admissionThreads: number;
+    poolMaxTxs: number;
+    poolMaxPerAccount: number;
+    maxParked: number;
+    maxParkedPerAccount: number;
+    maxNonceGap: number;
+    parkTimeoutMs: number;
+    /** fsync every WAL group before acknowledging (never turn off in production). */
+    walSync: boolean;
+  };
   storage: { pruneReceiptsAfterBatches: number };
   log: { level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" };
   devnet: { anvilPort: number; blockTime: number };
@@ -44,6 +61,11 @@ export const DEFAULT_CONFIG: NodeConfig = {
   rpc: {
     host: "127.0.0.1", port: 8645, l2ChainId: 0x726f6c6c, maxBodyBytes: 1 << 20, maxBatch: 100, maxConnections: 2000, connRate: 2000,
     accountRate: 1000, maxSubscriptions: 64, maxBufferedBytes: 8 << 20, tickMs: 10,
+  },
+  sequencer: {
+    maxBatchTxs: 4096, maxBatchAgeMs: 2000, maxBlobBaseFeeGwei: 0, maxFeeWaitMs: 60_000, admissionThreads: 2,
+    poolMaxTxs: 100_000, poolMaxPerAccount: 10_000, maxParked: 10_000, maxParkedPerAccount: 64, maxNonceGap: 64,
+    parkTimeoutMs: 120_000, walSync: true,
   },
   storage: { pruneReceiptsAfterBatches: 0 },
   log: { level: "info" },
@@ -148,6 +170,22 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   checkInt(problems, "rpc.maxSubscriptions", c.rpc?.maxSubscriptions, 1, 10_000);
   checkInt(problems, "rpc.maxBufferedBytes", c.rpc?.maxBufferedBytes, 1024, 1 << 30);
   checkInt(problems, "rpc.tickMs", c.rpc?.tickMs, 1, 1000);
+  const sq = c.sequencer;
+  checkInt(problems, "sequencer.maxBatchTxs", sq?.maxBatchTxs, 1, 16384);
+  checkInt(problems, "sequencer.maxBatchAgeMs", sq?.maxBatchAgeMs, 10, 300_000);
+  checkInt(problems, "sequencer.maxBlobBaseFeeGwei", sq?.maxBlobBaseFeeGwei, 0, 1_000_000_000);
+  checkInt(problems, "sequencer.maxFeeWaitMs", sq?.maxFeeWaitMs, 0, 300_000);
+  if (typeof sq?.maxBatchAgeMs === "number" && typeof sq?.maxFeeWaitMs === "number" && sq.maxBatchAgeMs + sq.maxFeeWaitMs >= 600_000) {
+    problems.push(`sequencer.maxBatchAgeMs + sequencer.maxFeeWaitMs: must stay below MAX_DRIFT (600 s), got ${sq.maxBatchAgeMs + sq.maxFeeWaitMs} ms`);
+  }
+  checkInt(problems, "sequencer.admissionThreads", sq?.admissionThreads, 1, 64);
+  checkInt(problems, "sequencer.poolMaxTxs", sq?.poolMaxTxs, 1, 10_000_000);
+  checkInt(problems, "sequencer.poolMaxPerAccount", sq?.poolMaxPerAccount, 1, 10_000_000);
+  checkInt(problems, "sequencer.maxParked", sq?.maxParked, 0, 10_000_000);
+  checkInt(problems, "sequencer.maxParkedPerAccount", sq?.maxParkedPerAccount, 0, 100_000);
+  checkInt(problems, "sequencer.maxNonceGap", sq?.maxNonceGap, 0, 100_000);
+  checkInt(problems, "sequencer.parkTimeoutMs", sq?.parkTimeoutMs, 1000, 86_400_000);
+  if (typeof sq?.walSync !== "boolean") problems.push(`sequencer.walSync: expected true|false, got ${JSON.stringify(sq?.walSync)}`);
   checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal`);
   checkInt(problems, "devnet.anvilPort", c.devnet?.anvilPort, 1, 65535);

@@ -6,7 +6,7 @@
 // Recovery uses native libsecp256k1 (`secp256k1` package). Results are byte-identical to viem's
 // hashTypedData / recoverTypedDataAddress (cross-checked in test/node/clob/eip712.test.ts and bulk.test.ts).
 
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 as keccak_256 } from "../state/keccak.ts";
 import secp256k1 from "secp256k1";
 import { keccakMany } from "../state/keccak.ts";
 import {

@@ -1,0 +1,148 @@
+// Admission's signature work on worker threads (docs/sequencer.md "Admission"): a pool of
+// admission-worker.ts threads (default 2, one per core) computes tx hash and recovered signer for batches
+// of submitted transactions. Submissions of one event-loop turn are split evenly across the threads in
+// chunks, so signature recovery runs on every core while the main thread executes.
+
+import { Worker } from "node:worker_threads";
+import type { Address } from "../clob/types.ts";
+import { SequencerError } from "./errors.ts";
+import type { AdmissionReply } from "./admission-worker.ts";
+
+/** What a worker learned about one transaction. */
+export interface Recovered {
+  /** Tx hash (0x hex, node/clob/eip712.ts txHash); "" when `bad`. */
+  hash: string;
+  /** Recovered signer, null when recovery failed (INVALID_SIGNATURE). */
+  signer: Address | null;
+  /** Not decodable or not well formed (MALFORMED). */
+  bad: boolean;
+}
+
+interface Pending {
+  bytes: Uint8Array;
+  resolve: (r: Recovered) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  inflight: number;
+  jobs: Map<number, Pending[]>;
+}
+
+export interface AdmissionPoolOptions {
+  /** EIP-712 domain separator of the chain (node/clob/eip712.ts domainSeparator). */
+  separator: Uint8Array;
+  /** Worker threads (default 2). */
+  threads?: number;
+  /** Most transactions per message to a worker (default 256). */
+  maxChunk?: number;
+}
+
+export class AdmissionPool {
+  private readonly threads: Thread[] = [];
+  private readonly separator: Uint8Array;
+  private readonly maxChunk: number;
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(opts: AdmissionPoolOptions) {
+    this.separator = opts.separator;
+    this.maxChunk = opts.maxChunk ?? 256;
+    const n = opts.threads ?? 2;
+    for (let i = 0; i < n; i++) {
+      const worker = new Worker(new URL("./admission-worker.ts", import.meta.url));
+      const t: Thread = { worker, inflight: 0, jobs: new Map() };
+      worker.on("message", (m: AdmissionReply) => this.onReply(t, m));
+      worker.on("error", (err) => this.failThread(t, err));
+      worker.on("exit", (code) => {
+        if (!this.closed) this.failThread(t, new SequencerError("ADMISSION_WORKER_EXIT", `admission worker exited with ${code}`));
+      });
+      this.threads.push(t);
+    }
+  }
+
+  /** Hash and signer of one canonical single-tx encoding. Rejects only on an internal failure. */
+  recover(bytes: Uint8Array): Promise<Recovered> {
+    if (this.closed) return Promise.reject(new SequencerError("SHUTTING_DOWN", "admission pool closed"));
+    return new Promise<Recovered>((resolve, reject) => {
+      this.queue.push({ bytes, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => this.dispatch());
+      }
+    });
+  }
+
+  /** Transactions waiting for a worker or in a worker. */
+  get depth(): number {
+    let n = this.queue.length;
+    for (const t of this.threads) n += t.inflight;
+    return n;
+  }
+
+  private dispatch(): void {
+    this.scheduled = false;
+    const live = this.threads.filter((t) => t.worker.threadId >= 0);
+    if (live.length === 0) {
+      const q = this.queue;
+      this.queue = [];
+      for (const p of q) p.reject(new SequencerError("ADMISSION_UNAVAILABLE", "no admission worker is running"));
+      return;
+    }
+    while (this.queue.length > 0) {
+      const chunk = Math.min(this.maxChunk, Math.ceil(this.queue.length / live.length));
+      let t = live[0]!;
+      for (const c of live) if (c.inflight < t.inflight) t = c;
+      const items = this.queue.splice(0, chunk);
+      let total = 0;
+      for (const p of items) total += p.bytes.length;
+      const data = new Uint8Array(total);
+      const offs = new Uint32Array(items.length + 1);
+      let o = 0;
+      for (let i = 0; i < items.length; i++) {
+        data.set(items[i]!.bytes, o);
+        o += items[i]!.bytes.length;
+        offs[i + 1] = o;
+      }
+      const id = this.nextId++;
+      t.jobs.set(id, items);
+      t.inflight += items.length;
+      t.worker.postMessage({ id, data, offs, separator: this.separator }, [data.buffer, offs.buffer]);
+    }
+  }
+
+  private onReply(t: Thread, m: AdmissionReply): void {
+    const items = t.jobs.get(m.id);
+    if (items === undefined) return;
+    t.jobs.delete(m.id);
+    t.inflight -= items.length;
+    if ("error" in m) {
+      const err = new SequencerError("ADMISSION_INTERNAL", m.error);
+      for (const p of items) p.reject(err);
+      return;
+    }
+    for (let i = 0; i < items.length; i++) {
+      items[i]!.resolve({ hash: m.hashes[i]!, signer: m.signers[i] as Address | null, bad: m.bad[i] === 1 });
+    }
+  }
+
+  private failThread(t: Thread, err: unknown): void {
+    for (const items of t.jobs.values()) for (const p of items) p.reject(err);
+    t.jobs.clear();
+    t.inflight = 0;
+  }
+
+  /** Stops the workers; transactions still waiting or in a worker are rejected (SHUTTING_DOWN). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    const err = new SequencerError("SHUTTING_DOWN", "admission pool closed");
+    for (const t of this.threads) this.failThread(t, err);
+    const q = this.queue;
+    this.queue = [];
+    for (const p of q) p.reject(err);
+  }
+}

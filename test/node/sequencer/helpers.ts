@@ -1,0 +1,71 @@
+// Shared helpers of the sequencer tests: an in-memory L1 view (fixed message queue, movable head), a
+// genesis state, and the canonical side of inclusion (what derivation does with a batch that landed:
+// decode, STF, one atomic store commit deleting the batch's WAL entries).
+
+import { createGenesisState, type ClobState } from "../../../node/clob/state.ts";
+import { applyBatch } from "../../../node/clob/stf.ts";
+import type { Address, L1Message } from "../../../node/clob/types.ts";
+import { decodeBatch, encodeBatch } from "../../../node/codec/batch.ts";
+import { txHash } from "../../../node/clob/eip712.ts";
+import { StateCommitment } from "../../../node/state/commitment.ts";
+import type { StateStore } from "../../../node/state/store.ts";
+import type { L1Head, SequencerL1, SoftBatch } from "../../../node/sequencer/index.ts";
+import type { Sequencer } from "../../../node/sequencer/index.ts";
+import { DOMAIN, FEE_ACCOUNT, deposit, setMarket, type Key } from "../clob/stf-helpers.ts";
+
+export class MemoryL1 implements SequencerL1 {
+  readonly queue: L1Message[];
+  current: L1Head;
+  constructor(queue: L1Message[] = [], timestamp = 1_700_000_000) {
+    this.queue = queue;
+    this.current = { number: 100, hash: `0x${"ab".repeat(32)}`, timestamp };
+  }
+  head(): L1Head {
+    return this.current;
+  }
+  messages(from: number): readonly L1Message[] {
+    return this.queue.slice(from);
+  }
+  advance(seconds = 12): void {
+    this.current = { number: this.current.number + 1, hash: this.current.hash, timestamp: this.current.timestamp + seconds };
+  }
+}
+
+/** Market 1 (assets 1/2) and deposits of both assets for each key. */
+export function fundingMessages(keys: readonly Key[], amount = 1_000_000_000): L1Message[] {
+  const out: L1Message[] = [setMarket(1)];
+  for (const k of keys) out.push(deposit(k.address, 1, amount), deposit(k.address, 2, amount));
+  return out;
+}
+
+export function genesis(): ClobState {
+  return createGenesisState({ domain: DOMAIN, feeAccount: FEE_ACCOUNT });
+}
+
+/** The bytes a proposer would post for a sealed batch (header fields the STF reads come from the batch). */
+export function encodeSealed(b: SoftBatch): Uint8Array {
+  return encodeBatch({
+    header: { parentBatchHash: `0x${"00".repeat(32)}`, timestamp: b.timestamp, l1MsgStart: b.l1MsgStart, l1MsgEnd: b.l1MsgEnd },
+    txs: b.txs.map((p) => p.tx),
+  });
+}
+
+/**
+ * Derivation of a landed batch: decode the posted bytes, apply the STF to the canonical state, commit to
+ * the store in one write that deletes the batch's WAL entries, and tell the sequencer.
+ */
+export async function landBatch(
+  seq: Sequencer, store: StateStore, canonical: { state: ClobState; sc: StateCommitment }, l1: MemoryL1, bytes: Uint8Array, index: number,
+  proposer?: Address,
+): Promise<string[]> {
+  const d = decodeBatch(bytes);
+  if (!d.ok) throw new Error(`batch does not decode: ${d.reasonName}`);
+  const h = d.batch.header;
+  const msgs = l1.queue.slice(h.l1MsgStart, h.l1MsgEnd);
+  const res = applyBatch(canonical.state, { index, timestamp: h.timestamp, proposer, txs: d.batch.txs }, msgs);
+  const { root, derived } = canonical.sc.commitBatch(canonical.state);
+  const hashes = d.batch.txs.map((tx) => txHash(DOMAIN, tx));
+  await store.commitBatch({ batchIndex: index, root, derived, receipts: res.receipts, batchData: bytes, mempool: { del: seq.commitKeys(index, hashes) } });
+  seq.onCanonical({ state: canonical.state, batches: [{ index, timestamp: h.timestamp, l1MsgStart: h.l1MsgStart, l1MsgEnd: h.l1MsgEnd, txHashes: hashes }] });
+  return hashes;
+}

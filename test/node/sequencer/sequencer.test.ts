@@ -1,0 +1,257 @@
+// The sequencer against the real STF, codec and LevelDB store: admission verdicts, nonce gaps, durable
+// acknowledgements and WAL replay, soft execution equal to the STF applied to the built batch, batch
+// commits deleting WAL entries, and soft-state rebuilds on a competing canonical order.
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { cloneState, stateDigest } from "../../../node/clob/state.ts";
+import { applyBatch } from "../../../node/clob/stf.ts";
+import { ErrorCode } from "../../../node/clob/errors.ts";
+import { signTx, txHash } from "../../../node/clob/eip712.ts";
+import { decodeBatch } from "../../../node/codec/batch.ts";
+import { encodeTx } from "../../../node/codec/tx.ts";
+import { StateCommitment } from "../../../node/state/commitment.ts";
+import { StateStore } from "../../../node/state/store.ts";
+import { DropReason, PoolCode, Sequencer, type SequencerEvent } from "../../../node/sequencer/index.ts";
+import { DOMAIN, Trader, makeKeys } from "../clob/stf-helpers.ts";
+import { SelfTradePrevention, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
+import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch } from "./helpers.ts";
+
+describe("sequencer", function () {
+  this.timeout(60_000);
+  let dir: string;
+  let store: StateStore;
+  let seq: Sequencer | undefined;
+  const keys = makeKeys(6, "sequencer-test");
+  let l1: MemoryL1;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "rollbook-seq-"));
+    store = await StateStore.open(path.join(dir, "db"));
+    l1 = new MemoryL1(fundingMessages(keys));
+  });
+  afterEach(async () => {
+    await seq?.close();
+    seq = undefined;
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function start(canonical = genesis(), opts: Partial<Parameters<typeof Sequencer.open>[0]> = {}): Promise<Sequencer> {
+    seq = await Sequencer.open({ db: store.db, canonical, l1, seal: { maxAgeMs: 100_000 }, ...opts });
+    return seq;
+  }
+  const bytes = (tx: Parameters<typeof encodeTx>[0]) => encodeTx(tx);
+
+  it("answers valid / never valid (with the STF code) and parks nonce gaps", async () => {
+    const s = await start();
+    const [a, b] = [new Trader(keys[0]!), new Trader(keys[1]!)];
+    const r1 = await s.submit(bytes(a.sell(100, 5)));
+    expect(r1.verdict).to.equal("valid");
+    if (r1.verdict !== "valid") return;
+    expect(r1.level).to.equal("soft");
+    expect(r1.batchIndex).to.equal(1);
+    expect(r1.receipt!()!.code).to.equal(ErrorCode.OK);
+    // nonce too low
+    a.nonce = 0;
+    const low = await s.submit(bytes(a.sell(101, 1)));
+    expect(low).to.include({ verdict: "invalid", code: ErrorCode.NONCE_TOO_LOW });
+    // wrong signer: b signs a tx for a's account
+    const forged = signTx(DOMAIN, { ...a.sell(100, 1), nonce: 1 }, keys[1]!.priv);
+    expect(await s.submit(bytes(forged))).to.include({ verdict: "invalid", code: ErrorCode.WRONG_SIGNER });
+    // malformed bytes
+    expect(await s.submit(new Uint8Array([1, 2, 3]))).to.include({ verdict: "invalid", code: ErrorCode.MALFORMED });
+    // gap: b's nonce 1 before 0 -> queued, then executed after 0
+    b.nonce = 1;
+    const later = b.buy(100, 2);
+    b.nonce = 0;
+    const first = b.buy(99, 1);
+    const rq = await s.submit(bytes(later));
+    expect(rq).to.include({ verdict: "valid", level: "queued" });
+    const rf = await s.submit(bytes(first));
+    expect(rf).to.include({ verdict: "valid", level: "soft" });
+    expect(s.status(txHash(DOMAIN, later))!.level).to.equal("soft");
+    expect(s.nextNonce(b.address)).to.equal(2);
+    // gap too large
+    b.nonce = 500;
+    expect(await s.submit(bytes(b.buy(99, 1)))).to.include({ verdict: "invalid", code: PoolCode.GAP_TOO_LARGE });
+  });
+
+  it("admits a BULK signed by an active agent key, and refuses one signed by a key that is not an agent", async () => {
+    const s = await start();
+    const a = new Trader(keys[0]!);
+    const agent = keys[5]!;
+    const sig = { r: new Uint8Array(32), s: new Uint8Array(32), v: 0 as const };
+    const approve = signTx(DOMAIN, { kind: TxKind.APPROVE_AGENT, account: a.address, nonce: a.nonce++, agent: agent.address, expiry: l1.current.timestamp + 3600, sig }, keys[0]!.priv);
+    expect(await s.submit(bytes(approve))).to.include({ verdict: "valid", level: "soft" });
+    const actions = Array.from({ length: 32 }, (_, i) => ({
+      op: TxKind.PLACE, market: 1, side: (i & 1) as 0 | 1, tif: TimeInForce.GTC, price: 100 + (i % 4), size: 1, expiry: 0, clientId: i + 1, stp: SelfTradePrevention.EXPIRE_MAKER,
+    }));
+    const bulk = signTx(DOMAIN, { kind: TxKind.BULK, account: a.address, nonce: a.nonce++, actions, sig } as Tx, agent.priv);
+    const r = await s.submit(bytes(bulk));
+    expect(r).to.include({ verdict: "valid", level: "soft" });
+    expect((r as { receipt: () => { code: number } }).receipt().code).to.equal(ErrorCode.OK);
+    const stranger = signTx(DOMAIN, { kind: TxKind.BULK, account: a.address, nonce: a.nonce, actions, sig } as Tx, keys[4]!.priv);
+    expect(await s.submit(bytes(stranger))).to.include({ verdict: "invalid", code: ErrorCode.WRONG_SIGNER });
+  });
+
+  it("closing answers every submission still in admission (valid or SHUTTING_DOWN), none hangs", async () => {
+    const s = await start();
+    const a = new Trader(keys[3]!);
+    const pending = Array.from({ length: 200 }, () => s.submit(bytes(a.sell(100, 1))));
+    await s.close();
+    seq = undefined;
+    const results = await Promise.all(pending);
+    for (const r of results) expect(r.verdict === "valid" || (r.verdict === "error" && r.code === PoolCode.SHUTTING_DOWN)).to.equal(true);
+  });
+
+  it("a duplicate submission gets the same answer", async () => {
+    const s = await start();
+    const a = new Trader(keys[0]!);
+    const tx = bytes(a.sell(100, 5));
+    const r1 = await s.submit(tx);
+    const r2 = await s.submit(tx);
+    expect(r2).to.include({ verdict: "valid", duplicate: true, hash: (r1 as { hash: string }).hash });
+  });
+
+  it("soft execution equals the STF applied to the batch that was built (clock, L1 messages, proposer reward)", async () => {
+    const canonical = genesis();
+    const proposer = "0x00000000000000000000000000000000000b0b01";
+    const s = await start(canonical, { proposer });
+    const traders = keys.map((k) => new Trader(k));
+    const subs: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = traders[i % traders.length]!;
+      const tx = i % 3 === 0 ? t.buy(100 + (i % 7), 1 + (i % 4), { expiry: i % 5 === 0 ? l1.current.timestamp + 30 : 0 }) : t.sell(100 + (i % 5), 1 + (i % 3));
+      subs.push(s.submit(bytes(tx)));
+    }
+    const results = await Promise.all(subs);
+    expect(results.every((r) => (r as { verdict: string }).verdict === "valid")).to.equal(true);
+    const b = s.seal()!;
+    expect(b.txs.length).to.equal(200);
+    const posted = decodeBatch(encodeSealed(b));
+    if (!posted.ok) throw new Error(posted.reasonName);
+    const direct = cloneState(canonical);
+    const out = applyBatch(direct, { index: b.index, timestamp: posted.batch.header.timestamp, proposer, txs: posted.batch.txs }, l1.queue.slice(b.l1MsgStart, b.l1MsgEnd));
+    expect(out.rewards.length).to.be.greaterThan(0);
+    expect(posted.batch.header.timestamp).to.equal(l1.current.timestamp);
+    expect(stateDigest(direct)).to.equal(stateDigest(s.softState()));
+    expect(JSON.stringify(out.receipts.txs())).to.equal(JSON.stringify(b.receipts.txs()));
+    expect(out.receipts.fillCount).to.be.greaterThan(0);
+  });
+
+  it("replays the WAL after a restart: sealed batches with their headers, then loose transactions", async () => {
+    const canonical = genesis();
+    let s = await start(canonical);
+    const a = new Trader(keys[0]!);
+    const c = new Trader(keys[2]!);
+    for (let i = 0; i < 10; i++) await s.submit(bytes(a.sell(100 + i, 1)));
+    const sealed = s.seal()!;
+    l1.advance();
+    for (let i = 0; i < 5; i++) await s.submit(bytes(c.buy(105, 1)));
+    c.nonce = 8;
+    const parked = await s.submit(bytes(c.buy(90, 1)));
+    expect(parked).to.include({ level: "queued" });
+    const before = stateDigest(s.softState());
+    await s.close();
+    seq = undefined;
+    s = await start(canonical);
+    expect(stateDigest(s.softState())).to.equal(before);
+    expect(s.sealed().map((b) => [b.index, b.timestamp, b.txs.length])).to.deep.equal([[sealed.index, sealed.timestamp, 10]]);
+    expect(s.openBatch()!.txs.length).to.equal(5);
+    expect(s.status((parked as { hash: string }).hash)!.level).to.equal("queued");
+  });
+
+  it("the batch commit deletes WAL entries; a canonical batch equal to ours keeps soft state", async () => {
+    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
+    canonical.sc = StateCommitment.fromState(canonical.state);
+    await store.writeFullState(canonical.sc, 0);
+    const s = await start(canonical.state);
+    const a = new Trader(keys[0]!);
+    for (let i = 0; i < 20; i++) await s.submit(bytes(a.sell(100 + i, 1)));
+    const b1 = s.seal()!;
+    for (let i = 0; i < 3; i++) await s.submit(bytes(a.sell(200 + i, 1)));
+    await s.wal.flush();
+    expect((await store.mempool()).length).to.equal(24); // 23 txs + 1 sealed batch record
+    const events: SequencerEvent[] = [];
+    s.subscribe((e) => events.push(e));
+    const softBefore = s.softState();
+    await landBatch(s, store, canonical, l1, encodeSealed(b1), b1.index);
+    expect(s.softState()).to.equal(softBefore); // not rebuilt
+    expect((await store.mempool()).length).to.equal(3);
+    expect(events.filter((e) => e.type === "status" && e.level === "included").length).to.equal(20);
+    expect(s.status(b1.txs[0]!.hash)!.level).to.equal("included");
+    s.setFinality(1, 0);
+    expect(s.status(b1.txs[0]!.hash)!.level).to.equal("safe");
+  });
+
+  it("a reorg that rolls back our included batch puts its transactions back: re-executed, back in the WAL", async () => {
+    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
+    canonical.sc = StateCommitment.fromState(canonical.state);
+    await store.writeFullState(canonical.sc, 0);
+    const before = cloneState(canonical.state);
+    const s = await start(canonical.state);
+    const a = new Trader(keys[0]!);
+    const b = new Trader(keys[1]!);
+    for (let i = 0; i < 5; i++) await s.submit(bytes(a.sell(100, 1)));
+    const b1 = s.seal()!;
+    await landBatch(s, store, canonical, l1, encodeSealed(b1), b1.index);
+    for (let i = 0; i < 3; i++) await s.submit(bytes(b.buy(100, 1)));
+    expect(s.status(b1.txs[0]!.hash)!.level).to.equal("included");
+    await s.wal.flush();
+    expect((await store.mempool()).map(([k]) => k[0]).join("")).to.equal("ttt");
+    const events: SequencerEvent[] = [];
+    s.subscribe((e) => events.push(e));
+    // L1 reorg: batch 1 is gone; the canonical state is back at genesis
+    l1.advance();
+    const r = s.onCanonical({ state: before, batches: [], reorg: true });
+    expect(r).to.deep.include({ rebuilt: true, reexecuted: 8, dropped: 0 });
+    expect(s.status(b1.txs[0]!.hash)!.level).to.equal("soft");
+    expect(events.filter((e) => e.type === "receipt" && e.reexecuted).length).to.equal(8);
+    await s.wal.flush();
+    expect((await store.mempool()).length).to.equal(8);
+    const expectState = cloneState(before);
+    applyBatch(expectState, { index: 1, timestamp: s.openBatch()!.timestamp, txs: [...b1.txs.map((p) => p.tx), ...s.openBatch()!.txs.slice(5).map((p) => p.tx)] }, l1.queue);
+    expect(stateDigest(s.softState())).to.equal(stateDigest(expectState));
+  });
+
+  it("another proposer's batch lands first: soft state rebuilt, the conflicting tx dropped with NONCE_TAKEN", async () => {
+    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
+    canonical.sc = StateCommitment.fromState(canonical.state);
+    await store.writeFullState(canonical.sc, 0);
+    const s = await start(canonical.state);
+    const a = new Trader(keys[0]!);
+    const b = new Trader(keys[1]!);
+    const mine = a.sell(100, 3); // nonce 0 of a, sent to us
+    const r = await s.submit(bytes(mine));
+    expect(r).to.include({ level: "soft" });
+    const bTxs = [b.buy(100, 1), b.buy(100, 1)];
+    for (const t of bTxs) await s.submit(bytes(t));
+    // The other proposer includes a different a-nonce-0 tx and one of b's.
+    const other = new Trader(keys[0]!);
+    const theirs = other.sell(150, 1);
+    const events: SequencerEvent[] = [];
+    s.subscribe((e) => events.push(e));
+    const foreign = {
+      index: 1, timestamp: l1.current.timestamp, l1MsgStart: 0, l1MsgEnd: l1.queue.length,
+      l1Origin: l1.current, txs: [{ tx: theirs }, { tx: bTxs[0]! }],
+    };
+    await landBatch(s, store, canonical, l1, encodeSealed(foreign as never), 1);
+    const dropped = events.filter((e) => e.type === "status" && e.level === "dropped");
+    expect(dropped.length).to.equal(1);
+    expect(s.status(txHash(DOMAIN, mine))).to.deep.include({ level: "dropped", drop: { reason: DropReason.NONCE_TAKEN } });
+    expect(s.status(txHash(DOMAIN, bTxs[0]!))!.level).to.equal("included");
+    expect(s.status(txHash(DOMAIN, bTxs[1]!))!.level).to.equal("soft");
+    // soft = canonical + the re-applied tx
+    const expectState = cloneState(canonical.state);
+    applyBatch(expectState, { index: 2, timestamp: s.openBatch()!.timestamp, txs: [bTxs[1]!] }, []);
+    expect(stateDigest(s.softState())).to.equal(stateDigest(expectState));
+    // the drop answer survives a restart
+    await s.close();
+    seq = undefined;
+    const s2 = await start(canonical.state);
+    expect(s2.status(txHash(DOMAIN, mine))).to.deep.include({ level: "dropped", drop: { reason: DropReason.NONCE_TAKEN } });
+    expect(s2.status(txHash(DOMAIN, bTxs[1]!))!.level).to.equal("soft");
+  });
+});
