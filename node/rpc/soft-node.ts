@@ -7,16 +7,27 @@
 //
 // It is what the RPC tests, the fuzzer and the bench run against, and a reference for a sequencer's
 // NodeView: no WAL and no L1 here (docs/api.md "Node view").
+//
+// Proofs (docs/api.md "Proofs"): each sealed batch is committed into the state trie (node/state
+// StateCommitment, the same root derivation and the guest compute) and its leaf changes are kept until the
+// batch is finalized; `markLevel(b, "proven")` finalizes the range since the last one: it replays those
+// changes into a second trie that stays at the last finalized root and records the range's withdrawal root
+// (node/state/withdrawals.ts). Proofs are served against that finalized trie or the latest sealed batch.
 
 import { domainSeparatorCached, isWellFormed, recoverAddress, txHashFromDigest, txSigningHash, bytesToHex } from "../clob/eip712.ts";
 import { ERROR_NAME, ErrorCode, isRejection } from "../clob/errors.ts";
 import { OrderStatus, ReceiptStatus, type TxReceipt } from "../clob/receipts.ts";
 import { type ClobState, createGenesisState } from "../clob/state.ts";
-import { BatchExecutor, admit } from "../clob/stf.ts";
+import { BatchExecutor, admit, type Withdrawal } from "../clob/stf.ts";
+import { StateCommitment, hex } from "../state/commitment.ts";
+import { allPuts } from "../state/derive.ts";
+import { getProof } from "../state/proofs.ts";
+import { WithdrawalTree } from "../state/withdrawals.ts";
 import { L1MessageKind, MarketStatus, TxKind, isTradingKind, type Address, type Eip712Domain, type L1Message, type Tx } from "../clob/types.ts";
 import type {
   BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
   OrderInfo, OrderUpdateInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo, Balances,
+  FinalizedRange, ProofAt, ProofRefusal, StateProofInfo, WithdrawalProofInfo,
 } from "./node-view.ts";
 
 export interface SoftNodeOptions {
@@ -73,6 +84,18 @@ export class SoftNode implements NodeView {
   private readonly tradesByMarket = new Map<number, Trade[]>();
   private readonly candlesByMarket = new Map<number, Map<number, Candle[]>>();
   private readonly deposits = new Map<number, DepositInfo>();
+  // commitments: the trie at the latest sealed batch, and one at the last finalized batch
+  private readonly head: StateCommitment;
+  private readonly fin: StateCommitment;
+  /** Leaf changes of sealed batches not yet finalized (replayed into `fin` when they are). */
+  private readonly changes = new Map<number, { dels: Uint8Array[]; puts: Uint8Array[] }>();
+  /** State root after each sealed batch (0: genesis). */
+  private readonly roots = new Map<number, string>();
+  private readonly withdrawals = new Map<number, { w: Withdrawal; batchIndex: number }>();
+  private readonly batchWithdrawals = new Map<number, Withdrawal[]>();
+  /** Finalized ranges, ascending (the first is the genesis "range" [0, 0]). */
+  private readonly ranges: FinalizedRange[] = [];
+  private readonly trees = new Map<number, WithdrawalTree>();
   // confirmation watermarks: highest batch at each level
   private included = 0;
   private safe = 0;
@@ -86,6 +109,11 @@ export class SoftNode implements NodeView {
     this.retain = opts.retainBatches ?? 0;
     this.intervals = opts.candleIntervals ?? [60, 300, 3600, 86400];
     this.keepTrades = opts.keepTrades ?? 1000;
+    this.head = StateCommitment.fromState(this.state);
+    this.fin = StateCommitment.fromState(this.state);
+    const genesisRoot = hex(this.head.root());
+    this.roots.set(0, genesisRoot);
+    this.ranges.push({ firstBatch: 0, lastBatch: 0, stateRoot: genesisRoot, withdrawalRoot: hex(new Uint8Array(32)) });
   }
 
   // ------------------------------------------------------------------------------------------ writes
@@ -149,7 +177,13 @@ export class SoftNode implements NodeView {
     const ex = this.ex;
     const open = this.open;
     if (ex === null || open === null) return 0;
-    ex.finish();
+    const res = ex.finish();
+    const b = open.info.batchIndex;
+    for (const w of res.withdrawals) this.withdrawals.set(w.withdrawalId, { w: { ...w }, batchIndex: b });
+    if (res.withdrawals.length > 0) this.batchWithdrawals.set(b, res.withdrawals.map((w) => ({ ...w })));
+    const { root, derived } = this.head.commitBatch(this.state);
+    this.roots.set(b, hex(root));
+    this.changes.set(b, { dels: derived.dels.map((k) => k.slice()), puts: [...allPuts(derived)].map((e) => e.slice()) });
     this.ex = null;
     this.open = null;
     open.info.open = false;
@@ -167,7 +201,10 @@ export class SoftNode implements NodeView {
     const upTo = Math.min(batchIndex, sealed);
     const from = level === "included" ? this.included : level === "safe" ? this.safe : this.proven;
     if (upTo <= from) return;
-    if (level === "proven") this.proven = upTo;
+    if (level === "proven") {
+      this.finalize(from + 1, upTo);
+      this.proven = upTo;
+    }
     if (level === "proven" || level === "safe") this.safe = Math.max(this.safe, upTo);
     this.included = Math.max(this.included, upTo);
     for (let b = from + 1; b <= upTo; b++) {
@@ -184,6 +221,42 @@ export class SoftNode implements NodeView {
       this.emit({ type: "batch", batch: { ...rec.info } });
       for (const d of this.deposits.values()) if (d.batchIndex === b) d.level = rec.info.level;
     }
+  }
+
+  /** Batches first..last are finalized: the finalized trie moves to `last`, the range's roots are recorded. */
+  private finalize(first: number, last: number): void {
+    const ws: Withdrawal[] = [];
+    for (let b = first; b <= last; b++) {
+      const c = this.changes.get(b)!;
+      for (const k of c.dels) this.fin.trie.delete(k);
+      for (const e of c.puts) this.fin.trie.put(e);
+      this.changes.delete(b);
+      ws.push(...(this.batchWithdrawals.get(b) ?? []));
+      this.batchWithdrawals.delete(b);
+    }
+    const root = hex(this.fin.trie.commit());
+    if (root !== this.roots.get(last)) throw new Error(`finalized trie root ${root} differs from batch ${last}'s root ${this.roots.get(last)}`);
+    const tree = new WithdrawalTree(ws);
+    this.trees.set(last, tree);
+    this.ranges.push({ firstBatch: first, lastBatch: last, stateRoot: root, withdrawalRoot: hex(tree.root) });
+  }
+
+  /** The post-state root of sealed batch `b` (0: genesis), or null when `b` is not sealed. */
+  stateRoot(b: number): string | null {
+    return this.roots.get(b) ?? null;
+  }
+
+  /**
+   * The withdrawal root batches first..last would be finalized with (what a prover puts in its public
+   * values), from the withdrawals of those sealed, not yet finalized batches.
+   */
+  withdrawalRoot(first: number, last: number): string {
+    const ws: Withdrawal[] = [];
+    for (let b = first; b <= last; b++) {
+      if (!this.changes.has(b)) throw new Error(`batch ${b} is not a sealed, unfinalized batch`);
+      ws.push(...(this.batchWithdrawals.get(b) ?? []));
+    }
+    return hex(new WithdrawalTree(ws).root);
   }
 
   private ensureOpen(): BatchExecutor {
@@ -484,6 +557,53 @@ export class SoftNode implements NodeView {
   deposit(queueIndex: number): DepositInfo | null {
     const d = this.deposits.get(queueIndex);
     return d === undefined ? null : { ...d, level: d.batchIndex === 0 ? null : this.levelOf(d.batchIndex) };
+  }
+
+  stateProof(key: Uint8Array, at: ProofAt): StateProofInfo | ProofRefusal {
+    const fin = this.ranges.at(-1)!;
+    const sealed = this.state.batchIndex - (this.ex === null ? 0 : 1);
+    let b: number;
+    if ("finalized" in at) b = fin.lastBatch;
+    else if ("latest" in at) b = sealed;
+    else if ("batchIndex" in at) b = at.batchIndex;
+    else {
+      const root = at.root.toLowerCase();
+      b = root === fin.stateRoot ? fin.lastBatch : root === this.roots.get(sealed) ? sealed : -1;
+      if (b < 0) return { refused: "unavailable", reason: `state root ${root} is not the finalized root (batch ${fin.lastBatch}) nor the latest sealed batch's (${sealed})`, provenBatch: this.proven };
+    }
+    const sc = b === fin.lastBatch ? this.fin : b === sealed ? this.head : null;
+    if (sc === null) {
+      return { refused: "unavailable", reason: `proofs are served at the finalized batch ${fin.lastBatch} and the latest sealed batch ${sealed}, not batch ${b}`, provenBatch: this.proven };
+    }
+    const p = getProof(sc, key);
+    return { batchIndex: b, root: p.root, level: this.levelOf(b), key: p.key, siblings: p.siblings, leaf: p.leaf };
+  }
+
+  finalized(): FinalizedRange {
+    return { ...this.ranges.at(-1)! };
+  }
+
+  withdrawal(withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null {
+    const rec = this.withdrawals.get(withdrawalId);
+    if (rec === undefined) {
+      // made by a transaction of the open batch (recorded when it is sealed)
+      if (this.open === null || withdrawalId >= this.state.nextWithdrawalId) return null;
+      const b = this.open.info.batchIndex;
+      return { refused: "not-finalized", reason: `withdrawal ${withdrawalId} is in the open batch ${b}; the last finalized batch is ${this.proven}`, provenBatch: this.proven, batchIndex: b };
+    }
+    if (rec.batchIndex > this.proven) {
+      return { refused: "not-finalized", reason: `withdrawal ${withdrawalId} is in batch ${rec.batchIndex}; the last finalized batch is ${this.proven}`, provenBatch: this.proven, batchIndex: rec.batchIndex };
+    }
+    // ranges ascend by lastBatch: the first one ending at or after the withdrawal's batch holds it
+    let lo = 0, hi = this.ranges.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ranges[mid].lastBatch < rec.batchIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    const range = this.ranges[lo];
+    const proof = this.trees.get(range.lastBatch)!.proof(withdrawalId).map(hex);
+    return { ...rec.w, batchIndex: rec.batchIndex, range: { ...range }, proof };
   }
 
   subscribe(listener: (e: NodeEvent) => void): () => void {
