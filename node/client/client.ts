@@ -195,6 +195,7 @@ export class RollbookClient {
   proofStatus = () => this.request<ProofInfo>("rb_proofStatus");
   syncStatus = () => this.request<SyncInfo>("rb_syncStatus");
   getDeposit = (queueIndex: number) => this.request<DepositInfo>("rb_getDeposit", [queueIndex]);
+  getDepositsByTx = (l1TxHash: Hex) => this.request<DepositInfo[]>("rb_getDepositsByTx", [l1TxHash]);
 
   // ------------------------------------------------------------------------------------ proofs
   // Check them yourself: node/state/proofs.ts verifyBalanceProof / verifyOrderProof against a root you

@@ -212,6 +212,14 @@ export const METHODS: readonly MethodSpec[] = [
     params: [P("queueIndex", u64("L1 message queue index (the Vault's Deposited event)"))], result: { name: "deposit", schema: ref("DepositInfo") },
     handler: (ctx, p) => ctx.view.deposit(p.queueIndex as number) ?? notFound("deposit"),
   },
+  {
+    name: "rb_getDepositsByTx", summary: "The deposits an L1 transaction made (ascending queue index), each with its progress; NOT_FOUND when the node saw none.", tag: "read",
+    params: [P("l1TxHash", hash32("hash of the L1 transaction that called Vault.deposit"))], result: { name: "deposits", schema: arrayOf("DepositInfo") },
+    handler: (ctx, p) => {
+      const l = ctx.view.depositsByL1Tx(p.l1TxHash as string);
+      return l.length > 0 ? l : notFound("deposit of that L1 transaction");
+    },
+  },
   // ----- proofs (docs/api.md "Proofs")
   {
     name: "rb_getFinalized", summary: "The last range of batches finalized on L1: its state root and withdrawal root.", tag: "read",

@@ -185,6 +185,8 @@ export interface Candle {
 export interface DepositInfo {
   /** Position of the DEPOSIT message in the L1 queue. */
   queueIndex: number;
+  /** The L1 transaction that made it (null when the node was not told). */
+  l1TxHash: string | null;
   account: string;
   asset: number;
   amount: number;
@@ -333,6 +335,8 @@ export interface NodeView {
   sync(): SyncInfo;
   proofStatus(): ProofInfo;
   deposit(queueIndex: number): DepositInfo | null;
+  /** The deposits an L1 transaction made, ascending queue index (empty: none seen). */
+  depositsByL1Tx(l1TxHash: string): DepositInfo[];
   /** A proof of leaf `key` (node/state/leaves.ts keys) against the state `at`, or why it cannot be served. */
   stateProof(key: Uint8Array, at: ProofAt): StateProofInfo | ProofRefusal;
   /** The last finalized range (batch 0 with the genesis root before any finalization). */

@@ -65,7 +65,7 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
   SyncInfo: shape("highest batch at each level", { soft: int(), included: int(), safe: int(), proven: int(), sequencing: { type: "boolean" } }),
   ProofInfo: shape("proof progress", { provenBatch: int(), safeBatch: int(), includedBatch: int() }),
   DepositInfo: shape("an L1 deposit's progress", {
-    queueIndex: int(), account: str(), asset: int(), amount: int(), state: { type: "string", enum: ["queued", "credited", "refunded"] }, batchIndex: int(),
+    queueIndex: int(), l1TxHash: { oneOf: [str("the L1 transaction that made it"), { type: "null" }] }, account: str(), asset: int(), amount: int(), state: { type: "string", enum: ["queued", "credited", "refunded"] }, batchIndex: int(),
     level: { oneOf: [level, { type: "null" }] },
   }),
   StateProof: stateProof,

@@ -84,6 +84,7 @@ export class SoftNode implements NodeView {
   private readonly tradesByMarket = new Map<number, Trade[]>();
   private readonly candlesByMarket = new Map<number, Map<number, Candle[]>>();
   private readonly deposits = new Map<number, DepositInfo>();
+  private readonly depositsOfTx = new Map<string, number[]>();
   // commitments: the trie at the latest sealed batch, and one at the last finalized batch
   private readonly head: StateCommitment;
   private readonly fin: StateCommitment;
@@ -118,13 +119,22 @@ export class SoftNode implements NodeView {
 
   // ------------------------------------------------------------------------------------------ writes
 
-  /** Queues an L1 message (as derivation would see it); applied at the start of the next batch. */
-  enqueueL1(msg: L1Message): number {
+  /**
+   * Queues an L1 message (as derivation would see it); applied at the start of the next batch. `l1TxHash`:
+   * the L1 transaction that queued it (rb_getDepositsByTx).
+   */
+  enqueueL1(msg: L1Message, l1TxHash?: string): number {
     const queueIndex = this.nextQueueIndex++;
     this.pendingL1.push({ msg, queueIndex });
     if (msg.kind === L1MessageKind.DEPOSIT) {
-      const d: DepositInfo = { queueIndex, account: msg.account.toLowerCase(), asset: msg.asset, amount: msg.amount, state: "queued", batchIndex: 0, level: null };
+      const tx = l1TxHash?.toLowerCase() ?? null;
+      const d: DepositInfo = { queueIndex, l1TxHash: tx, account: msg.account.toLowerCase(), asset: msg.asset, amount: msg.amount, state: "queued", batchIndex: 0, level: null };
       this.deposits.set(queueIndex, d);
+      if (tx !== null) {
+        const list = this.depositsOfTx.get(tx);
+        if (list === undefined) this.depositsOfTx.set(tx, [queueIndex]);
+        else list.push(queueIndex);
+      }
       this.emit({ type: "deposit", deposit: { ...d } });
     }
     return queueIndex;
@@ -604,6 +614,10 @@ export class SoftNode implements NodeView {
     const range = this.ranges[lo];
     const proof = this.trees.get(range.lastBatch)!.proof(withdrawalId).map(hex);
     return { ...rec.w, batchIndex: rec.batchIndex, range: { ...range }, proof };
+  }
+
+  depositsByL1Tx(l1TxHash: string): DepositInfo[] {
+    return (this.depositsOfTx.get(l1TxHash.toLowerCase()) ?? []).map((i) => this.deposit(i)!);
   }
 
   subscribe(listener: (e: NodeEvent) => void): () => void {

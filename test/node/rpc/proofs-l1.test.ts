@@ -49,6 +49,7 @@ describe("rpc proofs on L1: node-served withdrawal and exit proofs accepted by t
   const submitted: Tx[] = [];
   /** The Withdraw transaction's hash (its receipt). */
   let withdrawTxHash = "";
+  const depositTxs: Hex[] = [];
 
   const deployer = privateKeyToAccount(ANVIL_DEV_KEYS[0]);
   const trader = privateKeyToAccount(ANVIL_DEV_KEYS[1]);
@@ -91,19 +92,23 @@ describe("rpc proofs on L1: node-served withdrawal and exit proofs accepted by t
     await anvil?.stop();
   });
 
-  it("deposits on L1 are credited, the withdrawal waits for finalization (NOT_FINALIZED)", async function () {
+  it("deposits on L1 are followed by their L1 tx hash to credited; the withdrawal waits for finalization (NOT_FINALIZED)", async function () {
     for (const [who, units] of [[trader, TRADER_DEPOSIT], [bob, BOB_DEPOSIT]] as const) {
       const amount = BigInt(units) * quantum;
       await write(who, d.contracts.devToken!, "DevToken", "mint", [who.address, amount]);
       const r = await depositToVault(walletOf(who), pub, { vault: d.contracts.vault, assetId: ASSET, amount });
       expect(r.units).to.equal(BigInt(units));
+      depositTxs.push(r.depositTx);
     }
-    // as derivation sees them: the Inbox's L1MessageQueued events, in queue order
+    // as derivation sees them: the Inbox's L1MessageQueued events, in queue order, with their L1 tx
     const logs = await pub.getContractEvents({ address: d.contracts.inbox, abi: abi("Inbox"), eventName: "L1MessageQueued", fromBlock: BigInt(d.startBlock) });
-    for (const l of logs) expect(node.enqueueL1(decodeL1Message(hexToBytes(l.args.message)))).to.equal(Number(l.args.index));
+    for (const l of logs) expect(node.enqueueL1(decodeL1Message(hexToBytes(l.args.message)), l.transactionHash)).to.equal(Number(l.args.index));
     l1Now = Number((await pub.getBlock()).timestamp);
-
     const client = new RollbookClient({ url, signer: trader });
+    expect(await client.getDepositsByTx(depositTxs[1])).to.deep.equal([
+      { queueIndex: 1, l1TxHash: depositTxs[1], account: bob.address.toLowerCase(), asset: ASSET, amount: BOB_DEPOSIT, state: "queued", batchIndex: 0, level: null },
+    ]);
+
     const w = await client.withdraw(ASSET, WITHDRAW, recipient);
     expect(w).to.include({ status: "accepted", withdrawalId: 0 });
     withdrawTxHash = w.txHash;
@@ -111,6 +116,7 @@ describe("rpc proofs on L1: node-served withdrawal and exit proofs accepted by t
     expect(r.code).to.equal(1);
     expect(r.err).to.match(/not yet finalized/);
     expect(node.seal()).to.equal(1);
+    expect((await client.getDepositsByTx(depositTxs[0]))[0]).to.include({ queueIndex: 0, state: "credited", batchIndex: 1, level: "soft" });
     const res = await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "rb_getWithdrawalProof", params: [0] }) });
     expect(((await res.json()) as any).error).to.deep.include({ code: RpcErrors.NOT_FINALIZED.code });
   });
@@ -150,6 +156,7 @@ describe("rpc proofs on L1: node-served withdrawal and exit proofs accepted by t
     const fin = await new RollbookClient({ url }).getFinalized();
     expect(fin.stateRoot).to.equal(await readC(settlement, "Settlement", "lastStateRoot"));
     expect(await readC(settlement, "Settlement", "isWithdrawalRootFinalized", [fin.withdrawalRoot])).to.equal(true);
+    expect((await new RollbookClient({ url }).getDepositsByTx(depositTxs[0]))[0]).to.include({ state: "credited", level: "proven" });
   });
 
   it("`rollbook claim --tx` claims with the node-served proof, once", async function () {

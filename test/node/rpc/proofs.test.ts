@@ -154,6 +154,8 @@ describe("rpc: Merkle proofs (balance, order, withdrawal, exit)", () => {
       ["rb_getWithdrawalProof", [0], RpcErrors.NOT_FINALIZED.code],
       ["rb_getWithdrawalProof", ["0x1234"], RpcErrors.INVALID_PARAMS.code],
       ["rb_getWithdrawalProof", [], RpcErrors.INVALID_PARAMS.code],
+      ["rb_getDepositsByTx", [`0x${"22".repeat(32)}`], RpcErrors.NOT_FOUND.code],
+      ["rb_getDepositsByTx", ["0x12"], RpcErrors.INVALID_PARAMS.code],
       ["rb_getExitProof", [a.address], RpcErrors.INVALID_PARAMS.code],
       ["rb_getExitProof", [a.address, 2 ** 32], RpcErrors.INVALID_PARAMS.code],
     ];
