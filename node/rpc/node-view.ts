@@ -229,7 +229,8 @@ export interface ProofRefusal {
 export interface FinalizedRange {
   firstBatch: number;
   lastBatch: number;
-  stateRoot: string;
+  /** Null when the node keeps no state commitment. */
+  stateRoot: string | null;
   /** StandardMerkleTree root over the range's withdrawals (0x00..00 when it has none). */
   withdrawalRoot: string;
 }
@@ -279,7 +280,8 @@ export interface WithdrawalProof {
   proof: string[];
   firstBatch: number;
   lastBatch: number;
-  stateRoot: string;
+  /** Null when the node keeps no state commitment. */
+  stateRoot: string | null;
 }
 
 /** rb_getExitProof: the arguments of Vault.exit(account, asset, leaf, siblings) and what it pays. */

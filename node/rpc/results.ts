@@ -70,7 +70,7 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
   }),
   StateProof: stateProof,
   FinalizedRange: shape("a range of batches finalized on L1 (batch 0: the genesis root)", {
-    firstBatch: int(), lastBatch: int(), stateRoot: str("Settlement.lastStateRoot after it"), withdrawalRoot: str("StandardMerkleTree root of the range's withdrawals (0x00..00: none)"),
+    firstBatch: int(), lastBatch: int(), stateRoot: { oneOf: [str("Settlement.lastStateRoot after it"), { type: "null", description: "the node keeps no state commitment" }] }, withdrawalRoot: str("StandardMerkleTree root of the range's withdrawals (0x00..00: none)"),
   }),
   BalanceProof: shape("an account's balance of one asset and the proof of its ACCOUNT leaf (absent account: a proof of absence, zeros)", {
     account: str(), asset: int(), exists: { type: "boolean", description: "the account has a leaf in this state" }, nonce: int(), available: int(), locked: int(), proof: ref("StateProof"),
@@ -81,7 +81,7 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
   WithdrawalProof: shape("a withdrawal leaf and its proof against the finalized withdrawal root: the arguments of Vault.claim", {
     withdrawalId: int(), recipient: str(), asset: int(), amount: int("L2 units (Vault pays amount * quantum tokens)"), batchIndex: int("the batch that made it"),
     withdrawalRoot: str("finalized withdrawal root of the range firstBatch..lastBatch"), proof: hashes("StandardMerkleTree proof, bottom-up"),
-    firstBatch: int(), lastBatch: int(), stateRoot: str("the range's finalized state root"),
+    firstBatch: int(), lastBatch: int(), stateRoot: { oneOf: [str("the range's finalized state root"), { type: "null", description: "the node keeps no state commitment" }] },
   }),
   ExitProof: shape("desert mode: the arguments of Vault.exit(account, asset, leaf, siblings) against the last finalized state root", {
     account: str(), asset: int(), amount: int("available + locked: what exit pays, in L2 units"), available: int(), locked: int(),

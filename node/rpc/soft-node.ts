@@ -43,6 +43,12 @@ export interface SoftNodeOptions {
   candleIntervals?: number[];
   /** Trades and candles kept per market (default 1000). */
   keepTrades?: number;
+  /**
+   * Commit each sealed batch into the state trie and keep the finalized trie, for state roots and state
+   * proofs (default true). Off, sealing costs no hashing and state proofs are refused (PROOF_UNAVAILABLE);
+   * withdrawal proofs are still served.
+   */
+  stateProofs?: boolean;
 }
 
 interface OrderRec extends OrderInfo {
@@ -86,8 +92,7 @@ export class SoftNode implements NodeView {
   private readonly deposits = new Map<number, DepositInfo>();
   private readonly depositsOfTx = new Map<string, number[]>();
   // commitments: the trie at the latest sealed batch, and one at the last finalized batch
-  private readonly head: StateCommitment;
-  private readonly fin: StateCommitment;
+  private readonly tries: { head: StateCommitment; fin: StateCommitment } | null;
   /** Leaf changes of sealed batches not yet finalized (replayed into `fin` when they are). */
   private readonly changes = new Map<number, { dels: Uint8Array[]; puts: Uint8Array[] }>();
   /** State root after each sealed batch (0: genesis). */
@@ -110,10 +115,9 @@ export class SoftNode implements NodeView {
     this.retain = opts.retainBatches ?? 0;
     this.intervals = opts.candleIntervals ?? [60, 300, 3600, 86400];
     this.keepTrades = opts.keepTrades ?? 1000;
-    this.head = StateCommitment.fromState(this.state);
-    this.fin = StateCommitment.fromState(this.state);
-    const genesisRoot = hex(this.head.root());
-    this.roots.set(0, genesisRoot);
+    this.tries = opts.stateProofs === false ? null : { head: StateCommitment.fromState(this.state), fin: StateCommitment.fromState(this.state) };
+    const genesisRoot = this.tries === null ? null : hex(this.tries.head.root());
+    if (genesisRoot !== null) this.roots.set(0, genesisRoot);
     this.ranges.push({ firstBatch: 0, lastBatch: 0, stateRoot: genesisRoot, withdrawalRoot: hex(new Uint8Array(32)) });
   }
 
@@ -191,9 +195,11 @@ export class SoftNode implements NodeView {
     const b = open.info.batchIndex;
     for (const w of res.withdrawals) this.withdrawals.set(w.withdrawalId, { w: { ...w }, batchIndex: b });
     if (res.withdrawals.length > 0) this.batchWithdrawals.set(b, res.withdrawals.map((w) => ({ ...w })));
-    const { root, derived } = this.head.commitBatch(this.state);
-    this.roots.set(b, hex(root));
-    this.changes.set(b, { dels: derived.dels.map((k) => k.slice()), puts: [...allPuts(derived)].map((e) => e.slice()) });
+    if (this.tries !== null) {
+      const { root, derived } = this.tries.head.commitBatch(this.state);
+      this.roots.set(b, hex(root));
+      this.changes.set(b, { dels: derived.dels.map((k) => k.slice()), puts: [...allPuts(derived)].map((e) => e.slice()) });
+    }
     this.ex = null;
     this.open = null;
     open.info.open = false;
@@ -236,22 +242,25 @@ export class SoftNode implements NodeView {
   /** Batches first..last are finalized: the finalized trie moves to `last`, the range's roots are recorded. */
   private finalize(first: number, last: number): void {
     const ws: Withdrawal[] = [];
+    const fin = this.tries?.fin;
     for (let b = first; b <= last; b++) {
-      const c = this.changes.get(b)!;
-      for (const k of c.dels) this.fin.trie.delete(k);
-      for (const e of c.puts) this.fin.trie.put(e);
+      const c = this.changes.get(b);
+      if (fin !== undefined && c !== undefined) {
+        for (const k of c.dels) fin.trie.delete(k);
+        for (const e of c.puts) fin.trie.put(e);
+      }
       this.changes.delete(b);
       ws.push(...(this.batchWithdrawals.get(b) ?? []));
       this.batchWithdrawals.delete(b);
     }
-    const root = hex(this.fin.trie.commit());
-    if (root !== this.roots.get(last)) throw new Error(`finalized trie root ${root} differs from batch ${last}'s root ${this.roots.get(last)}`);
+    const root = fin === undefined ? null : hex(fin.trie.commit());
+    if (root !== (this.roots.get(last) ?? null)) throw new Error(`finalized trie root ${root} differs from batch ${last}'s root ${this.roots.get(last)}`);
     const tree = new WithdrawalTree(ws);
     this.trees.set(last, tree);
     this.ranges.push({ firstBatch: first, lastBatch: last, stateRoot: root, withdrawalRoot: hex(tree.root) });
   }
 
-  /** The post-state root of sealed batch `b` (0: genesis), or null when `b` is not sealed. */
+  /** The post-state root of sealed batch `b` (0: genesis), or null when `b` is not sealed (or stateProofs is off). */
   stateRoot(b: number): string | null {
     return this.roots.get(b) ?? null;
   }
@@ -262,8 +271,9 @@ export class SoftNode implements NodeView {
    */
   withdrawalRoot(first: number, last: number): string {
     const ws: Withdrawal[] = [];
+    const sealed = this.state.batchIndex - (this.ex === null ? 0 : 1);
+    if (first <= this.proven || last > sealed) throw new Error(`batches ${first}..${last} are not all sealed and unfinalized`);
     for (let b = first; b <= last; b++) {
-      if (!this.changes.has(b)) throw new Error(`batch ${b} is not a sealed, unfinalized batch`);
       ws.push(...(this.batchWithdrawals.get(b) ?? []));
     }
     return hex(new WithdrawalTree(ws).root);
@@ -572,6 +582,8 @@ export class SoftNode implements NodeView {
   stateProof(key: Uint8Array, at: ProofAt): StateProofInfo | ProofRefusal {
     const fin = this.ranges.at(-1)!;
     const sealed = this.state.batchIndex - (this.ex === null ? 0 : 1);
+    const tries = this.tries;
+    if (tries === null) return { refused: "unavailable", reason: "this node keeps no state proofs", provenBatch: this.proven };
     let b: number;
     if ("finalized" in at) b = fin.lastBatch;
     else if ("latest" in at) b = sealed;
@@ -581,7 +593,7 @@ export class SoftNode implements NodeView {
       b = root === fin.stateRoot ? fin.lastBatch : root === this.roots.get(sealed) ? sealed : -1;
       if (b < 0) return { refused: "unavailable", reason: `state root ${root} is not the finalized root (batch ${fin.lastBatch}) nor the latest sealed batch's (${sealed})`, provenBatch: this.proven };
     }
-    const sc = b === fin.lastBatch ? this.fin : b === sealed ? this.head : null;
+    const sc = b === fin.lastBatch ? tries.fin : b === sealed ? tries.head : null;
     if (sc === null) {
       return { refused: "unavailable", reason: `proofs are served at the finalized batch ${fin.lastBatch} and the latest sealed batch ${sealed}, not batch ${b}`, provenBatch: this.proven };
     }

@@ -8,10 +8,13 @@ import { hexToBytes, type Address, type Hex } from "viem";
 import { RollbookClient } from "../../../node/client/client.ts";
 import { verifyWithdrawalClaim } from "../../../node/client/l1.ts";
 import { RpcErrors } from "../../../node/rpc/errors.ts";
+import { createRpcServer } from "../../../node/rpc/server.ts";
+import { SoftNode } from "../../../node/rpc/soft-node.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { verifyBalanceProof, verifyOrderProof, verifyStateProof } from "../../../node/state/proofs.ts";
 import { verifyWithdrawalProof } from "../../../node/state/withdrawals.ts";
-import { BASE, QUOTE, call, digest, type Harness, startHarness, wire } from "./helpers.ts";
+import { BASE, DOMAIN, QUOTE, Trader, call, digest, type Harness, makeKeys, startHarness, wire } from "./helpers.ts";
+import { deposit } from "../clob/stf-helpers.ts";
 
 const code = (r: any) => r.error?.code;
 
@@ -32,7 +35,7 @@ describe("rpc: Merkle proofs (balance, order, withdrawal, exit)", () => {
     const absent = await client.getBalanceProof(a.address as Address, BASE);
     expect(absent).to.include({ exists: false, available: 0, locked: 0, nonce: 0 });
     expect(absent.proof).to.include({ batchIndex: 0, root: fin0.stateRoot, level: "proven" });
-    expect(verifyBalanceProof(absent.proof, BASE, fin0.stateRoot)).to.deep.equal({ available: 0, locked: 0, nonce: 0 });
+    expect(verifyBalanceProof(absent.proof, BASE, fin0.stateRoot!)).to.deep.equal({ available: 0, locked: 0, nonce: 0 });
 
     // the latest sealed batch (1: the deposits): its root is a from-scratch commitment of the node's state
     const latest = await client.getBalanceProof(a.address as Address, BASE, "latest");
@@ -49,11 +52,11 @@ describe("rpc: Merkle proofs (balance, order, withdrawal, exit)", () => {
     expect(fin1).to.deep.include({ firstBatch: 1, lastBatch: 1, stateRoot: latest.proof.root });
     const p = await client.getBalanceProof(a.address as Address, BASE);
     expect(p.proof).to.include({ batchIndex: 1, level: "proven", root: fin1.stateRoot });
-    expect(verifyBalanceProof(p.proof, BASE, fin1.stateRoot).available).to.equal(1_000_000_000);
+    expect(verifyBalanceProof(p.proof, BASE, fin1.stateRoot!).available).to.equal(1_000_000_000);
     // a tampered leaf does not verify
     const leaf = hexToBytes(p.proof.leaf as Hex);
     leaf[leaf.length - 1] ^= 1;
-    expect(() => verifyStateProof({ ...p.proof, leaf: hex(leaf) }, fin1.stateRoot)).to.throw();
+    expect(() => verifyStateProof({ ...p.proof, leaf: hex(leaf) }, fin1.stateRoot!)).to.throw();
   });
 
   it("order proofs: resting in the latest batch, absent in the finalized state; locked funds in the balance proof", async () => {
@@ -164,5 +167,27 @@ describe("rpc: Merkle proofs (balance, order, withdrawal, exit)", () => {
       expect(code(r), `${method} ${JSON.stringify(params)}: ${JSON.stringify(r)}`).to.equal(expected);
     }
     expect(digest(h.node)).to.equal(d0);
+  });
+
+  it("stateProofs: false: no trie work; state proofs PROOF_UNAVAILABLE, withdrawal proofs still served", async () => {
+    const node = new SoftNode({ domain: DOMAIN, now: () => 1_000_000, stateProofs: false });
+    const [t] = makeKeys(1).map((k) => new Trader(k));
+    node.enqueueL1(deposit(t.address, BASE, 1000));
+    node.seal();
+    const server = await createRpcServer({ view: node, options: { l2ChainId: 4242 } });
+    const url = await server.listen("127.0.0.1", 0);
+    try {
+      expect(node.stateRoot(1)).to.equal(null);
+      expect((await call(url, "rb_getFinalized")).result.stateRoot).to.equal(null);
+      expect(code(await call(url, "rb_getBalanceProof", [t.address, BASE, "latest"]))).to.equal(RpcErrors.PROOF_UNAVAILABLE.code);
+      expect(code(await call(url, "rb_getExitProof", [t.address, BASE]))).to.equal(RpcErrors.PROOF_UNAVAILABLE.code);
+      const w = (await call(url, "rb_withdraw", [wire(t.withdraw(BASE, 10))])).result;
+      node.markLevel(node.seal(), "proven");
+      const p = (await call(url, "rb_getWithdrawalProof", [w.txHash])).result;
+      expect(p).to.include({ withdrawalId: 0, amount: 10, stateRoot: null, firstBatch: 1, lastBatch: 2 });
+      expect(verifyWithdrawalProof(hexToBytes(p.withdrawalRoot), { withdrawalId: 0, recipient: p.recipient, asset: BASE, amount: 10 }, [])).to.equal(true);
+    } finally {
+      await server.close();
+    }
   });
 });
