@@ -9,20 +9,16 @@
 // NodeView: no WAL and no L1 here (docs/api.md "Node view").
 //
 // Proofs (docs/api.md "Proofs"): each sealed batch is committed into the state trie (node/state
-// StateCommitment, the same root derivation and the guest compute) and its leaf changes are kept until the
-// batch is finalized; `markLevel(b, "proven")` finalizes the range since the last one: it replays those
-// changes into a second trie that stays at the last finalized root and records the range's withdrawal root
-// (node/state/withdrawals.ts). Proofs are served against that finalized trie or the latest sealed batch.
+// StateCommitment, the same root derivation and the guest compute) and handed to a ProofKeeper with its
+// withdrawals; `markLevel(b, "proven")` finalizes the range since the last one in it.
 
 import { domainSeparatorCached, isWellFormed, recoverAddress, txHashFromDigest, txSigningHash, bytesToHex } from "../clob/eip712.ts";
 import { ERROR_NAME, ErrorCode, isRejection } from "../clob/errors.ts";
 import { OrderStatus, ReceiptStatus, type TxReceipt } from "../clob/receipts.ts";
 import { type ClobState, createGenesisState } from "../clob/state.ts";
-import { BatchExecutor, admit, type Withdrawal } from "../clob/stf.ts";
-import { StateCommitment, hex } from "../state/commitment.ts";
-import { allPuts } from "../state/derive.ts";
-import { getProof } from "../state/proofs.ts";
-import { WithdrawalTree } from "../state/withdrawals.ts";
+import { BatchExecutor, admit } from "../clob/stf.ts";
+import { StateCommitment } from "../state/commitment.ts";
+import { ProofKeeper } from "./proof-keeper.ts";
 import { L1MessageKind, MarketStatus, TxKind, isTradingKind, type Address, type Eip712Domain, type L1Message, type Tx } from "../clob/types.ts";
 import type {
   BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
@@ -91,17 +87,9 @@ export class SoftNode implements NodeView {
   private readonly candlesByMarket = new Map<number, Map<number, Candle[]>>();
   private readonly deposits = new Map<number, DepositInfo>();
   private readonly depositsOfTx = new Map<string, number[]>();
-  // commitments: the trie at the latest sealed batch, and one at the last finalized batch
-  private readonly tries: { head: StateCommitment; fin: StateCommitment } | null;
-  /** Leaf changes of sealed batches not yet finalized (replayed into `fin` when they are). */
-  private readonly changes = new Map<number, { dels: Uint8Array[]; puts: Uint8Array[] }>();
-  /** State root after each sealed batch (0: genesis). */
-  private readonly roots = new Map<number, string>();
-  private readonly withdrawals = new Map<number, { w: Withdrawal; batchIndex: number }>();
-  private readonly batchWithdrawals = new Map<number, Withdrawal[]>();
-  /** Finalized ranges, ascending (the first is the genesis "range" [0, 0]). */
-  private readonly ranges: FinalizedRange[] = [];
-  private readonly trees = new Map<number, WithdrawalTree>();
+  /** The state trie at the latest sealed batch (null: stateProofs off). */
+  private readonly head: StateCommitment | null;
+  private readonly proofs: ProofKeeper;
   // confirmation watermarks: highest batch at each level
   private included = 0;
   private safe = 0;
@@ -115,10 +103,8 @@ export class SoftNode implements NodeView {
     this.retain = opts.retainBatches ?? 0;
     this.intervals = opts.candleIntervals ?? [60, 300, 3600, 86400];
     this.keepTrades = opts.keepTrades ?? 1000;
-    this.tries = opts.stateProofs === false ? null : { head: StateCommitment.fromState(this.state), fin: StateCommitment.fromState(this.state) };
-    const genesisRoot = this.tries === null ? null : hex(this.tries.head.root());
-    if (genesisRoot !== null) this.roots.set(0, genesisRoot);
-    this.ranges.push({ firstBatch: 0, lastBatch: 0, stateRoot: genesisRoot, withdrawalRoot: hex(new Uint8Array(32)) });
+    this.head = opts.stateProofs === false ? null : StateCommitment.fromState(this.state);
+    this.proofs = new ProofKeeper(this.head, this.state);
   }
 
   // ------------------------------------------------------------------------------------------ writes
@@ -193,13 +179,7 @@ export class SoftNode implements NodeView {
     if (ex === null || open === null) return 0;
     const res = ex.finish();
     const b = open.info.batchIndex;
-    for (const w of res.withdrawals) this.withdrawals.set(w.withdrawalId, { w: { ...w }, batchIndex: b });
-    if (res.withdrawals.length > 0) this.batchWithdrawals.set(b, res.withdrawals.map((w) => ({ ...w })));
-    if (this.tries !== null) {
-      const { root, derived } = this.tries.head.commitBatch(this.state);
-      this.roots.set(b, hex(root));
-      this.changes.set(b, { dels: derived.dels.map((k) => k.slice()), puts: [...allPuts(derived)].map((e) => e.slice()) });
-    }
+    this.proofs.batch(b, this.head === null ? null : this.head.commitBatch(this.state), res.withdrawals);
     this.ex = null;
     this.open = null;
     open.info.open = false;
@@ -218,7 +198,7 @@ export class SoftNode implements NodeView {
     const from = level === "included" ? this.included : level === "safe" ? this.safe : this.proven;
     if (upTo <= from) return;
     if (level === "proven") {
-      this.finalize(from + 1, upTo);
+      this.proofs.finalize(upTo);
       this.proven = upTo;
     }
     if (level === "proven" || level === "safe") this.safe = Math.max(this.safe, upTo);
@@ -239,44 +219,14 @@ export class SoftNode implements NodeView {
     }
   }
 
-  /** Batches first..last are finalized: the finalized trie moves to `last`, the range's roots are recorded. */
-  private finalize(first: number, last: number): void {
-    const ws: Withdrawal[] = [];
-    const fin = this.tries?.fin;
-    for (let b = first; b <= last; b++) {
-      const c = this.changes.get(b);
-      if (fin !== undefined && c !== undefined) {
-        for (const k of c.dels) fin.trie.delete(k);
-        for (const e of c.puts) fin.trie.put(e);
-      }
-      this.changes.delete(b);
-      ws.push(...(this.batchWithdrawals.get(b) ?? []));
-      this.batchWithdrawals.delete(b);
-    }
-    const root = fin === undefined ? null : hex(fin.trie.commit());
-    if (root !== (this.roots.get(last) ?? null)) throw new Error(`finalized trie root ${root} differs from batch ${last}'s root ${this.roots.get(last)}`);
-    const tree = new WithdrawalTree(ws);
-    this.trees.set(last, tree);
-    this.ranges.push({ firstBatch: first, lastBatch: last, stateRoot: root, withdrawalRoot: hex(tree.root) });
-  }
-
   /** The post-state root of sealed batch `b` (0: genesis), or null when `b` is not sealed (or stateProofs is off). */
   stateRoot(b: number): string | null {
-    return this.roots.get(b) ?? null;
+    return this.proofs.stateRoot(b);
   }
 
-  /**
-   * The withdrawal root batches first..last would be finalized with (what a prover puts in its public
-   * values), from the withdrawals of those sealed, not yet finalized batches.
-   */
+  /** The withdrawal root sealed, unfinalized batches first..last would be finalized with (a prover's public value). */
   withdrawalRoot(first: number, last: number): string {
-    const ws: Withdrawal[] = [];
-    const sealed = this.state.batchIndex - (this.ex === null ? 0 : 1);
-    if (first <= this.proven || last > sealed) throw new Error(`batches ${first}..${last} are not all sealed and unfinalized`);
-    for (let b = first; b <= last; b++) {
-      ws.push(...(this.batchWithdrawals.get(b) ?? []));
-    }
-    return hex(new WithdrawalTree(ws).root);
+    return this.proofs.withdrawalRoot(first, last);
   }
 
   private ensureOpen(): BatchExecutor {
@@ -580,52 +530,15 @@ export class SoftNode implements NodeView {
   }
 
   stateProof(key: Uint8Array, at: ProofAt): StateProofInfo | ProofRefusal {
-    const fin = this.ranges.at(-1)!;
-    const sealed = this.state.batchIndex - (this.ex === null ? 0 : 1);
-    const tries = this.tries;
-    if (tries === null) return { refused: "unavailable", reason: "this node keeps no state proofs", provenBatch: this.proven };
-    let b: number;
-    if ("finalized" in at) b = fin.lastBatch;
-    else if ("latest" in at) b = sealed;
-    else if ("batchIndex" in at) b = at.batchIndex;
-    else {
-      const root = at.root.toLowerCase();
-      b = root === fin.stateRoot ? fin.lastBatch : root === this.roots.get(sealed) ? sealed : -1;
-      if (b < 0) return { refused: "unavailable", reason: `state root ${root} is not the finalized root (batch ${fin.lastBatch}) nor the latest sealed batch's (${sealed})`, provenBatch: this.proven };
-    }
-    const sc = b === fin.lastBatch ? tries.fin : b === sealed ? tries.head : null;
-    if (sc === null) {
-      return { refused: "unavailable", reason: `proofs are served at the finalized batch ${fin.lastBatch} and the latest sealed batch ${sealed}, not batch ${b}`, provenBatch: this.proven };
-    }
-    const p = getProof(sc, key);
-    return { batchIndex: b, root: p.root, level: this.levelOf(b), key: p.key, siblings: p.siblings, leaf: p.leaf };
+    return this.proofs.stateProof(key, at, (b) => this.levelOf(b));
   }
 
   finalized(): FinalizedRange {
-    return { ...this.ranges.at(-1)! };
+    return this.proofs.finalized();
   }
 
   withdrawal(withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null {
-    const rec = this.withdrawals.get(withdrawalId);
-    if (rec === undefined) {
-      // made by a transaction of the open batch (recorded when it is sealed)
-      if (this.open === null || withdrawalId >= this.state.nextWithdrawalId) return null;
-      const b = this.open.info.batchIndex;
-      return { refused: "not-finalized", reason: `withdrawal ${withdrawalId} is in the open batch ${b}; the last finalized batch is ${this.proven}`, provenBatch: this.proven, batchIndex: b };
-    }
-    if (rec.batchIndex > this.proven) {
-      return { refused: "not-finalized", reason: `withdrawal ${withdrawalId} is in batch ${rec.batchIndex}; the last finalized batch is ${this.proven}`, provenBatch: this.proven, batchIndex: rec.batchIndex };
-    }
-    // ranges ascend by lastBatch: the first one ending at or after the withdrawal's batch holds it
-    let lo = 0, hi = this.ranges.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ranges[mid].lastBatch < rec.batchIndex) lo = mid + 1;
-      else hi = mid;
-    }
-    const range = this.ranges[lo];
-    const proof = this.trees.get(range.lastBatch)!.proof(withdrawalId).map(hex);
-    return { ...rec.w, batchIndex: rec.batchIndex, range: { ...range }, proof };
+    return this.proofs.withdrawal(withdrawalId, this.open === null ? null : { batchIndex: this.open.info.batchIndex, nextWithdrawalId: this.state.nextWithdrawalId });
   }
 
   depositsByL1Tx(l1TxHash: string): DepositInfo[] {
