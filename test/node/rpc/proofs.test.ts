@@ -115,6 +115,10 @@ describe("rpc: Merkle proofs (balance, order, withdrawal, exit)", () => {
     const p3 = await client.getWithdrawalProof(w3.withdrawalId);
     expect(p3).to.include({ firstBatch: batch + 1, lastBatch: b2, batchIndex: b2 });
     expect(p3.proof).to.deep.equal([]); // the only leaf of its range: the root is the leaf
+    // the earlier range still serves its withdrawals, against its own root
+    expect(await client.getWithdrawalProof(w1.withdrawalId)).to.include({ withdrawalRoot: expectedRoot, lastBatch: batch });
+    // a finalization must cover sealed batches beyond the last one
+    expect(() => h.node.withdrawalRoot(b2, b2)).to.throw(/not all sealed and unfinalized/);
   });
 
   it("exit proofs: available + locked of the finalized state, as Vault.exit's leaf and siblings", async () => {
