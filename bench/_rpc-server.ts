@@ -6,7 +6,9 @@ import { SoftNode } from "../node/rpc/soft-node.ts";
 import { DOMAIN, benchKeys, setupMessages } from "./_rpc-common.ts";
 
 const traders = Number(process.argv[2] ?? 1000);
-const node = new SoftNode({ domain: DOMAIN, now: () => 1_000_000, maxBatchTxs: 10_000 });
+// no state proofs: this bench measures the order path (as before proofs existed); a 10,000-tx seal
+// commits 60-90 ms of trie work (docs/api.md "Proofs")
+const node = new SoftNode({ domain: DOMAIN, now: () => 1_000_000, maxBatchTxs: 10_000, stateProofs: false });
 for (const m of setupMessages(benchKeys(traders).map((k) => k.address))) node.enqueueL1(m);
 node.seal();
 const server = await createRpcServer({

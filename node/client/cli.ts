@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createPublicClient, createWalletClient, http, keccak256, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { RollbookClient, type BulkActionParams, type LocalBook } from "./client.ts";
-import { claimWithdrawal, depositToVault, type WithdrawalClaim } from "./l1.ts";
+import { checkClaim, claimWithdrawal, depositToVault, type WithdrawalClaim } from "./l1.ts";
 import { RollbookRpcError } from "./transport.ts";
 
 const HELP = `rollbook <command> [options]
@@ -28,7 +28,8 @@ commands
   markets                                  markets and parameters
   tx HASH                                  a transaction's status, receipt and confirmation level
   deposit --asset A --amount UNITS --vault ADDRESS [--l1 URL]     approve + deposit on L1 (token base units)
-  claim --proof FILE --vault ADDRESS [--l1 URL]                   claim a finalized withdrawal on L1
+  claim (--withdrawal ID | --tx HASH) --vault ADDRESS [--l1 URL]  claim a finalized withdrawal on L1 with the node's proof
+                                           (checked first: proof -> root locally, root finalized on L1, not claimed)
 
 options
   --url URL         node RPC (default $ROLLBOOK_RPC_URL or http://127.0.0.1:8645)
@@ -110,7 +111,7 @@ function printTx(r: Record<string, any>): string {
   if (r.orderId) lines.push(`order ${r.orderId}`);
   for (const a of r.actions ?? []) lines.push(`  action op ${a.op}: ${a.status}${a.code !== 0 ? ` (${a.codeName})` : ""}${a.orderId ? ` order ${a.orderId}` : ""}`);
   for (const f of r.fills ?? []) lines.push(`  fill ${f.size} @ ${f.price}  maker order ${f.makerOrderId}  taker order ${f.takerOrderId}`);
-  if (r.withdrawalId >= 0) lines.push(`withdrawal id ${r.withdrawalId}: claim on L1 once batch ${r.batchIndex} is proven`);
+  if (r.withdrawalId >= 0) lines.push(`withdrawal id ${r.withdrawalId}: claim on L1 once batch ${r.batchIndex} is proven (rollbook claim --tx ${r.txHash} --vault VAULT)`);
   return lines.join("\n");
 }
 
@@ -220,7 +221,14 @@ async function run(argv: string[]): Promise<void> {
         const r = await depositToVault(wallet, l1, { vault, assetId: num(o, "asset"), amount: BigInt(str(o, "amount")), account: (o.to as Address | undefined) ?? me() });
         return out({ ...r, units: r.units.toString() }, () => `deposited: L1 tx ${r.depositTx}${r.approveTx ? ` (approve ${r.approveTx})` : ""}\nqueue index ${r.messageIndex}: ${r.units} L2 units; follow with rb_getDeposit ${r.messageIndex}`);
       }
-      const c = JSON.parse(readFileSync(str(o, "proof"), "utf8")) as WithdrawalClaim;
+      const which = typeof o.tx === "string" ? (o.tx as Hex) : typeof o.withdrawal === "string" ? num(o, "withdrawal") : undefined;
+      if (which === undefined) throw new UsageError("claim needs --withdrawal ID or --tx HASH");
+      const w = await client.getWithdrawalProof(which);
+      const c: WithdrawalClaim = {
+        withdrawalId: w.withdrawalId, recipient: w.recipient as Address, assetId: w.asset, amount: w.amount, withdrawalRoot: w.withdrawalRoot as Hex, proof: w.proof as Hex[],
+      };
+      const problem = await checkClaim(l1, vault, c);
+      if (problem !== null) throw new Error(`not claiming withdrawal ${c.withdrawalId}: ${problem}`);
       const hash = await claimWithdrawal(wallet, l1, vault, c);
       return out({ claimTx: hash }, () => `claimed withdrawal ${c.withdrawalId}: L1 tx ${hash}`);
     }

@@ -3,15 +3,20 @@
 // per account (resynchronized on a nonce error), and a local order book kept from the book feed with gap
 // detection and one-call resync. Browser-safe: fetch, WebSocket and viem only.
 
-import type { Account, Address, WalletClient } from "viem";
+import type { Account, Address, Hex, WalletClient } from "viem";
 import type { Eip712Domain } from "../clob/types.ts";
 import type {
   Balances, BatchInfo, BookLevel, Candle, DepositInfo, FillInfo, MarketInfo, OrderInfo, ProofInfo, SyncInfo, Trade, TxInfo,
+  BalanceProof, ExitProof, FinalizedRange, OrderProof, StateProofInfo, WithdrawalProof,
 } from "../rpc/node-view.ts";
 import { type PrimaryType, typedData, type UnsignedTx, type WireAction, type WireTx } from "../rpc/wire.ts";
 import { HttpTransport, RollbookRpcError, type Subscription, type Transport, WsTransport } from "./transport.ts";
 
 export type { Balances, BatchInfo, BookLevel, Candle, DepositInfo, FillInfo, MarketInfo, OrderInfo, ProofInfo, SyncInfo, Trade, TxInfo };
+export type { BalanceProof, ExitProof, FinalizedRange, OrderProof, StateProofInfo, WithdrawalProof };
+
+/** Which state a proof is against: "finalized" (default), "latest" sealed batch, a batch index or a state root. */
+export type ProofAtParam = "finalized" | "latest" | number | Hex;
 
 /** What signs: a viem LocalAccount satisfies it; `walletSigner` adapts a wallet client. */
 export interface Signer {
@@ -190,6 +195,19 @@ export class RollbookClient {
   proofStatus = () => this.request<ProofInfo>("rb_proofStatus");
   syncStatus = () => this.request<SyncInfo>("rb_syncStatus");
   getDeposit = (queueIndex: number) => this.request<DepositInfo>("rb_getDeposit", [queueIndex]);
+  getDepositsByTx = (l1TxHash: Hex) => this.request<DepositInfo[]>("rb_getDepositsByTx", [l1TxHash]);
+
+  // ------------------------------------------------------------------------------------ proofs
+  // Check them yourself: node/state/proofs.ts verifyBalanceProof / verifyOrderProof against a root you
+  // trust (Settlement.lastStateRoot on L1); claims: l1.ts verifyWithdrawalClaim.
+
+  getFinalized = () => this.request<FinalizedRange>("rb_getFinalized");
+  getBalanceProof = (account: Address, asset: number, at: ProofAtParam = "finalized") => this.request<BalanceProof>("rb_getBalanceProof", [account, asset, at]);
+  getOrderProof = (orderId: number, at: ProofAtParam = "finalized") => this.request<OrderProof>("rb_getOrderProof", [orderId, at]);
+  /** The Vault.claim arguments of a withdrawal (by id or Withdraw tx hash); NOT_FINALIZED until its batch is. */
+  getWithdrawalProof = (withdrawal: number | Hex) => this.request<WithdrawalProof>("rb_getWithdrawalProof", [withdrawal]);
+  /** Desert mode: the Vault.exit arguments for the account's balance of `asset` at the last finalized root. */
+  getExitProof = (account: Address, asset: number) => this.request<ExitProof>("rb_getExitProof", [account, asset]);
 
   // ------------------------------------------------------------------------------------ streams
 

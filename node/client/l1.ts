@@ -2,12 +2,13 @@
 // ERC20 (the Vault queues a DEPOSIT message whose index rb_getDeposit follows to "credited"), and claim a
 // finalized withdrawal with its Merkle proof. viem only, browser-safe: a wallet client signs on L1.
 
-import { type Address, type Hex, type PublicClient, type WalletClient, parseAbi, parseEventLogs } from "viem";
+import { type Address, type Hex, type PublicClient, type WalletClient, concat, encodeAbiParameters, keccak256, parseAbi, parseEventLogs } from "viem";
 
 export const VAULT_ABI = parseAbi([
   "function deposit(uint32 assetId, address account, uint256 amount) returns (uint64 messageIndex)",
   "function claim(uint64 withdrawalId, address recipient, uint32 assetId, uint64 amount, bytes32 withdrawalRoot, bytes32[] proof)",
   "function isClaimed(uint64 withdrawalId) view returns (bool)",
+  "function settlement() view returns (address)",
   "function assets(uint32 assetId) view returns (address token, uint64 quantum)",
   "event Deposited(uint64 indexed messageIndex, address indexed depositor, address indexed account, uint32 assetId, uint256 amount)",
 ]);
@@ -63,6 +64,36 @@ export interface WithdrawalClaim {
   amount: number;
   withdrawalRoot: Hex;
   proof: Hex[];
+}
+
+export const SETTLEMENT_ABI = parseAbi(["function isWithdrawalRootFinalized(bytes32 root) view returns (bool)"]);
+
+/**
+ * The claim's leaf and proof lead to its withdrawal root, as the Vault checks them (OpenZeppelin
+ * StandardMerkleTree leaf, MerkleProof with sorted pairs; node/state/withdrawals.ts builds the tree).
+ * viem only, so it runs in a browser too.
+ */
+export function verifyWithdrawalClaim(c: WithdrawalClaim): boolean {
+  let h = keccak256(keccak256(encodeAbiParameters(
+    [{ type: "uint64" }, { type: "address" }, { type: "uint32" }, { type: "uint64" }],
+    [BigInt(c.withdrawalId), c.recipient, c.assetId, BigInt(c.amount)],
+  )));
+  for (const s of c.proof) h = keccak256(BigInt(h) <= BigInt(s) ? concat([h, s]) : concat([s, h]));
+  return h.toLowerCase() === c.withdrawalRoot.toLowerCase();
+}
+
+/**
+ * Checks a node-served claim before paying gas for it: the proof leads to the root (locally), the root is
+ * finalized on L1 (the Vault's Settlement, not the node, is trusted) and the withdrawal is not claimed yet.
+ * Returns null when it can be claimed, else why not.
+ */
+export async function checkClaim(l1: PublicClient, vault: Address, c: WithdrawalClaim): Promise<string | null> {
+  if (!verifyWithdrawalClaim(c)) return "the proof does not lead from the withdrawal leaf to its root";
+  const settlement = await l1.readContract({ address: vault, abi: VAULT_ABI, functionName: "settlement" });
+  const finalized = await l1.readContract({ address: settlement, abi: SETTLEMENT_ABI, functionName: "isWithdrawalRootFinalized", args: [c.withdrawalRoot] });
+  if (!finalized) return `withdrawal root ${c.withdrawalRoot} is not finalized on L1`;
+  if (await l1.readContract({ address: vault, abi: VAULT_ABI, functionName: "isClaimed", args: [BigInt(c.withdrawalId)] })) return `withdrawal ${c.withdrawalId} is already claimed`;
+  return null;
 }
 
 /** Claims a finalized withdrawal on L1 (anyone may send it; the tokens go to the leaf's recipient). */

@@ -21,6 +21,8 @@ export const RpcErrors = {
   MARKET_HALTED: { code: -32014, message: "market halted" },
   TOO_LARGE: { code: -32015, message: "too large" },
   UNAUTHORIZED: { code: -32016, message: "not authenticated" },
+  NOT_FINALIZED: { code: -32020, message: "not yet finalized" },
+  PROOF_UNAVAILABLE: { code: -32021, message: "no proof kept for that state" },
 } as const;
 export type RpcErrorName = keyof typeof RpcErrors;
 

@@ -3,8 +3,10 @@
 // generated from the same rows, so the document cannot drift from what the server accepts.
 
 import type { Tx } from "../clob/types.ts";
+import { accountKey, orderKey } from "../state/leaves.ts";
+import { verifyAccountProof, verifyOrderProof } from "../state/proofs.ts";
 import { RpcError, stfError } from "./errors.ts";
-import type { NodeView } from "./node-view.ts";
+import type { BalanceProof, ExitProof, NodeView, OrderProof, ProofAt, ProofRefusal, StateProofInfo, WithdrawalProof } from "./node-view.ts";
 import type { RpcOptions } from "./options.ts";
 import { address, hash32, limitParam, type Schema, u32, u64 } from "./schema.ts";
 import { fromWire, PRIMARY_TYPES, type PrimaryType, type WireTx } from "./wire.ts";
@@ -73,6 +75,11 @@ function txMethod(name: string, kind: PrimaryType, summary: string): MethodSpec 
 }
 
 const MAX_DEPTH = 5000;
+/** Which state a proof is against: "finalized" (default), "latest" (the latest sealed batch), a batch index or a state root. */
+const PROOF_AT: Schema = {
+  oneOf: [{ type: "string", enum: ["finalized", "latest"] }, u64("batch index"), hash32("state root")],
+  description: "\"finalized\" (default), \"latest\" sealed batch, a batch index or a state root",
+};
 const CHANNELS = ["book", "trades", "candles", "orders", "fills", "txs", "batches"] as const;
 
 function notFound(what: string): never {
@@ -205,6 +212,79 @@ export const METHODS: readonly MethodSpec[] = [
     params: [P("queueIndex", u64("L1 message queue index (the Vault's Deposited event)"))], result: { name: "deposit", schema: ref("DepositInfo") },
     handler: (ctx, p) => ctx.view.deposit(p.queueIndex as number) ?? notFound("deposit"),
   },
+  {
+    name: "rb_getDepositsByTx", summary: "The deposits an L1 transaction made (ascending queue index), each with its progress; NOT_FOUND when the node saw none.", tag: "read",
+    params: [P("l1TxHash", hash32("hash of the L1 transaction that called Vault.deposit"))], result: { name: "deposits", schema: arrayOf("DepositInfo") },
+    handler: (ctx, p) => {
+      const l = ctx.view.depositsByL1Tx(p.l1TxHash as string);
+      return l.length > 0 ? l : notFound("deposit of that L1 transaction");
+    },
+  },
+  // ----- proofs (docs/api.md "Proofs")
+  {
+    name: "rb_getFinalized", summary: "The last range of batches finalized on L1: its state root and withdrawal root.", tag: "read",
+    params: [], result: { name: "range", schema: ref("FinalizedRange") },
+    handler: (ctx) => ctx.view.finalized(),
+  },
+  {
+    name: "rb_getBalanceProof", summary: "An account's balance of an asset with the Merkle proof of its ACCOUNT leaf against a state root (default: the last finalized one).", tag: "read",
+    params: [P("account", address("account")), P("asset", u32("asset id")), P("at", PROOF_AT, false)],
+    result: { name: "proof", schema: ref("BalanceProof") },
+    handler: (ctx, p): BalanceProof => {
+      const account = (p.account as string).toLowerCase();
+      const asset = p.asset as number;
+      const proof = served(ctx.view.stateProof(accountKey(account), proofAt(p.at)));
+      const a = verifyAccountProof(proof, proof.root);
+      const b = a?.balances.find((x) => x[0] === asset);
+      return { account, asset, exists: a !== null, nonce: a?.nonce ?? 0, available: b?.[1] ?? 0, locked: b?.[2] ?? 0, proof };
+    },
+  },
+  {
+    name: "rb_getOrderProof", summary: "A resting order with the Merkle proof of its ORDER leaf (or of its absence) against a state root (default: the last finalized one).", tag: "read",
+    params: [P("orderId", u64("order id")), P("at", PROOF_AT, false)],
+    result: { name: "proof", schema: ref("OrderProof") },
+    handler: (ctx, p): OrderProof => {
+      const orderId = p.orderId as number;
+      const proof = served(ctx.view.stateProof(orderKey(orderId), proofAt(p.at)));
+      return { orderId, order: verifyOrderProof(proof, proof.root), proof };
+    },
+  },
+  {
+    name: "rb_getWithdrawalProof", summary: "A withdrawal (by id or by its transaction's hash) with the proof Vault.claim takes against its finalized withdrawal root.", tag: "read",
+    params: [P("withdrawal", { oneOf: [u64("withdrawal id"), hash32("hash of the Withdraw transaction")] })],
+    result: { name: "claim", schema: ref("WithdrawalProof") },
+    handler: (ctx, p): WithdrawalProof => {
+      let id = p.withdrawal;
+      if (typeof id === "string") {
+        const t = ctx.view.tx(id) ?? notFound("transaction");
+        if (t.withdrawalId < 0) throw new RpcError("NOT_FOUND", { reason: "the transaction made no withdrawal", txHash: t.txHash });
+        id = t.withdrawalId;
+      }
+      const w = ctx.view.withdrawal(id as number) ?? notFound("withdrawal");
+      if ("refused" in w) refuse(w);
+      return {
+        withdrawalId: w.withdrawalId, recipient: w.recipient, asset: w.asset, amount: w.amount, batchIndex: w.batchIndex,
+        withdrawalRoot: w.range.withdrawalRoot, proof: w.proof, firstBatch: w.range.firstBatch, lastBatch: w.range.lastBatch, stateRoot: w.range.stateRoot,
+      };
+    },
+  },
+  {
+    name: "rb_getExitProof", summary: "Desert mode: the account's ACCOUNT leaf and trie proof against the last finalized state root, the arguments of Vault.exit, and the amount it pays.", tag: "read",
+    params: [P("account", address("account")), P("asset", u32("asset id"))],
+    result: { name: "exit", schema: ref("ExitProof") },
+    handler: (ctx, p): ExitProof => {
+      const account = (p.account as string).toLowerCase();
+      const asset = p.asset as number;
+      const proof = served(ctx.view.stateProof(accountKey(account), { finalized: true }));
+      const a = verifyAccountProof(proof, proof.root) ?? notFound("account in the finalized state");
+      const b = a.balances.find((x) => x[0] === asset);
+      const amount = (b?.[1] ?? 0) + (b?.[2] ?? 0);
+      if (amount === 0) throw new RpcError("NOT_FOUND", { reason: `no balance of asset ${asset} in the finalized state (batch ${proof.batchIndex})` });
+      return {
+        account, asset, amount, available: b![1], locked: b![2], batchIndex: proof.batchIndex, stateRoot: proof.root, leaf: proof.leaf!, siblings: proof.siblings,
+      };
+    },
+  },
   // ----- WebSocket only
   {
     name: "rb_challenge", summary: "A one-time challenge to sign (EIP-191 personal message) for rb_auth. WebSocket only.", tag: "ws",
@@ -237,6 +317,23 @@ export const METHODS: readonly MethodSpec[] = [
     handler: (ctx, p) => ctx.conn.unsubscribe(p.subscription as string),
   },
 ];
+
+function proofAt(at: unknown): ProofAt {
+  if (at === undefined || at === "finalized") return { finalized: true };
+  if (at === "latest") return { latest: true };
+  if (typeof at === "number") return { batchIndex: at };
+  return { root: at as string };
+}
+
+function refuse(r: ProofRefusal): never {
+  const data = { reason: r.reason, provenBatch: r.provenBatch, ...(r.batchIndex === undefined ? {} : { batchIndex: r.batchIndex }) };
+  throw new RpcError(r.refused === "not-finalized" ? "NOT_FINALIZED" : "PROOF_UNAVAILABLE", data);
+}
+
+function served(r: StateProofInfo | ProofRefusal): StateProofInfo {
+  if ("refused" in r) refuse(r);
+  return r;
+}
 
 /** A book snapshot with the book feed's sequence number it matches. */
 function bookSnapshot(ctx: CallContext, market: number, depth: number): unknown {

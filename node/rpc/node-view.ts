@@ -185,6 +185,8 @@ export interface Candle {
 export interface DepositInfo {
   /** Position of the DEPOSIT message in the L1 queue. */
   queueIndex: number;
+  /** The L1 transaction that made it (null when the node was not told). */
+  l1TxHash: string | null;
   account: string;
   asset: number;
   amount: number;
@@ -192,6 +194,107 @@ export interface DepositInfo {
   state: "queued" | "credited" | "refunded";
   batchIndex: number;
   level: ConfirmationLevel | null;
+}
+
+/** Which state a proof is against: the last finalized root, the latest sealed batch, a sealed batch, or a state root. */
+export type ProofAt = { finalized: true } | { latest: true } | { batchIndex: number } | { root: string };
+
+/** A trie proof of one leaf key (node/state/proofs.ts StateProof) with the batch and level of its root. */
+export interface StateProofInfo {
+  /** The batch whose post-state root `root` is. */
+  batchIndex: number;
+  /** 0x hex state root (docs/stf.md "State commitment"). */
+  root: string;
+  /** proven: `root` is finalized on L1 (Settlement.lastStateRoot or an earlier finalized root). */
+  level: ConfirmationLevel;
+  /** Leaf key: tag byte and key fields. */
+  key: string;
+  /** Three sibling hashes per level from the root down, in child order. */
+  siblings: string[];
+  /** The leaf at the end of the key's path: the key's own leaf proves inclusion, another key's or null absence. */
+  leaf: string | null;
+}
+
+/** Why a proof could not be served: no such state kept, or the requested state is not finalized. */
+export interface ProofRefusal {
+  refused: "unavailable" | "not-finalized";
+  reason: string;
+  /** The last finalized batch. */
+  provenBatch: number;
+  /** The batch the request is about (a withdrawal's batch), when there is one. */
+  batchIndex?: number;
+}
+
+/** A range of batches finalized on L1 with its roots (a proof, attestation or resolved claim covered it). */
+export interface FinalizedRange {
+  firstBatch: number;
+  lastBatch: number;
+  /** Null when the node keeps no state commitment. */
+  stateRoot: string | null;
+  /** StandardMerkleTree root over the range's withdrawals (0x00..00 when it has none). */
+  withdrawalRoot: string;
+}
+
+/** A withdrawal's leaf, and once its batch is finalized the proof Vault.claim needs. */
+export interface WithdrawalProofInfo {
+  withdrawalId: number;
+  recipient: string;
+  asset: number;
+  /** L2 units. */
+  amount: number;
+  batchIndex: number;
+  /** The finalized range whose withdrawal root holds the leaf. */
+  range: FinalizedRange;
+  /** StandardMerkleTree proof (bottom-up sibling hashes) against `range.withdrawalRoot`. */
+  proof: string[];
+}
+
+// ---- results of the proof methods (methods.ts builds them from the view's proofs)
+
+/** rb_getBalanceProof: a balance and the proof of the account's leaf (an absent account: zeros, proof of absence). */
+export interface BalanceProof {
+  account: string;
+  asset: number;
+  exists: boolean;
+  nonce: number;
+  available: number;
+  locked: number;
+  proof: StateProofInfo;
+}
+
+/** rb_getOrderProof: the ORDER leaf (null: not resting in that state) and its proof. */
+export interface OrderProof {
+  orderId: number;
+  order: { id: number; market: number; owner: number; side: number; price: number; size: number; expiry: number; clientId: number; priority: number; prev: number } | null;
+  proof: StateProofInfo;
+}
+
+/** rb_getWithdrawalProof: the arguments of Vault.claim, with the finalized range. */
+export interface WithdrawalProof {
+  withdrawalId: number;
+  recipient: string;
+  asset: number;
+  amount: number;
+  batchIndex: number;
+  withdrawalRoot: string;
+  proof: string[];
+  firstBatch: number;
+  lastBatch: number;
+  /** Null when the node keeps no state commitment. */
+  stateRoot: string | null;
+}
+
+/** rb_getExitProof: the arguments of Vault.exit(account, asset, leaf, siblings) and what it pays. */
+export interface ExitProof {
+  account: string;
+  asset: number;
+  amount: number;
+  available: number;
+  locked: number;
+  batchIndex: number;
+  stateRoot: string;
+  leaf: string;
+  siblings: string[];
 }
 
 /** What `submit` returns: the receipt, or the STF's refusal with its code. */
@@ -234,6 +337,17 @@ export interface NodeView {
   sync(): SyncInfo;
   proofStatus(): ProofInfo;
   deposit(queueIndex: number): DepositInfo | null;
+  /** The deposits an L1 transaction made, ascending queue index (empty: none seen). */
+  depositsByL1Tx(l1TxHash: string): DepositInfo[];
+  /** A proof of leaf `key` (node/state/leaves.ts keys) against the state `at`, or why it cannot be served. */
+  stateProof(key: Uint8Array, at: ProofAt): StateProofInfo | ProofRefusal;
+  /** The last finalized range (batch 0 with the genesis root before any finalization). */
+  finalized(): FinalizedRange;
+  /**
+   * A withdrawal by id with its claim proof; a refusal "not-finalized" while its batch is not finalized;
+   * null when no such withdrawal was recorded.
+   */
+  withdrawal(withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null;
   /** Executes (or queues) a schema-checked signed transaction. */
   submit(tx: Tx): Promise<SubmitResult>;
   /** Listens to every event; returns the function that stops it. */

@@ -23,6 +23,16 @@ const orderUpdate = shape("one change of one order (docs/stf.md receipts)", {
 });
 const bookLevel = shape("one price level", { price: int(), size: int("lots"), orders: int() });
 
+const hashes = (description: string): Schema => ({ type: "array", items: str("0x 32 bytes"), description });
+const stateProof = shape("a Merkle proof of one leaf key against a state root (docs/stf.md \"Proofs\"; node/state/proofs.ts verifyStateProof)", {
+  batchIndex: int("the batch whose post-state root `root` is"), root: str("state root"), level,
+  key: str("leaf key: tag byte and key fields"), siblings: hashes("three sibling hashes per level, from the root down, in child order"),
+  leaf: { oneOf: [str("the leaf at the end of the key's path: the key's own leaf proves inclusion, another key's leaf absence"), { type: "null", description: "empty position: absence" }] },
+});
+const orderLeaf = shape("a resting order's ORDER leaf (docs/stf.md \"Leaves\")", {
+  id: int(), market: int(), owner: int("account index"), side: int(), price: int(), size: int("lots resting"), expiry: int(), clientId: int(), priority: int(), prev: int("previous order in the level's queue, 0: head"),
+});
+
 export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
   Fill: fill,
   OrderUpdate: orderUpdate,
@@ -55,8 +65,27 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
   SyncInfo: shape("highest batch at each level", { soft: int(), included: int(), safe: int(), proven: int(), sequencing: { type: "boolean" } }),
   ProofInfo: shape("proof progress", { provenBatch: int(), safeBatch: int(), includedBatch: int() }),
   DepositInfo: shape("an L1 deposit's progress", {
-    queueIndex: int(), account: str(), asset: int(), amount: int(), state: { type: "string", enum: ["queued", "credited", "refunded"] }, batchIndex: int(),
+    queueIndex: int(), l1TxHash: { oneOf: [str("the L1 transaction that made it"), { type: "null" }] }, account: str(), asset: int(), amount: int(), state: { type: "string", enum: ["queued", "credited", "refunded"] }, batchIndex: int(),
     level: { oneOf: [level, { type: "null" }] },
+  }),
+  StateProof: stateProof,
+  FinalizedRange: shape("a range of batches finalized on L1 (batch 0: the genesis root)", {
+    firstBatch: int(), lastBatch: int(), stateRoot: { oneOf: [str("Settlement.lastStateRoot after it"), { type: "null", description: "the node keeps no state commitment" }] }, withdrawalRoot: str("StandardMerkleTree root of the range's withdrawals (0x00..00: none)"),
+  }),
+  BalanceProof: shape("an account's balance of one asset and the proof of its ACCOUNT leaf (absent account: a proof of absence, zeros)", {
+    account: str(), asset: int(), exists: { type: "boolean", description: "the account has a leaf in this state" }, nonce: int(), available: int(), locked: int(), proof: ref("StateProof"),
+  }),
+  OrderProof: shape("a resting order (null: not resting in this state) and the proof of its ORDER leaf or of its absence", {
+    orderId: int(), order: { oneOf: [orderLeaf, { type: "null" }] }, proof: ref("StateProof"),
+  }),
+  WithdrawalProof: shape("a withdrawal leaf and its proof against the finalized withdrawal root: the arguments of Vault.claim", {
+    withdrawalId: int(), recipient: str(), asset: int(), amount: int("L2 units (Vault pays amount * quantum tokens)"), batchIndex: int("the batch that made it"),
+    withdrawalRoot: str("finalized withdrawal root of the range firstBatch..lastBatch"), proof: hashes("StandardMerkleTree proof, bottom-up"),
+    firstBatch: int(), lastBatch: int(), stateRoot: { oneOf: [str("the range's finalized state root"), { type: "null", description: "the node keeps no state commitment" }] },
+  }),
+  ExitProof: shape("desert mode: the arguments of Vault.exit(account, asset, leaf, siblings) against the last finalized state root", {
+    account: str(), asset: int(), amount: int("available + locked: what exit pays, in L2 units"), available: int(), locked: int(),
+    batchIndex: int("the last finalized batch"), stateRoot: str("Settlement.lastStateRoot"), leaf: str("the ACCOUNT leaf"), siblings: hashes("three sibling hashes per level, from the root down"),
   }),
   Domain: shape("the EIP-712 domain to sign transactions with, and the L2 chain id", {
     name: str(), version: str(), chainId: int("L1 chain id"), verifyingContract: str("Inbox address"), l2ChainId: int(),

@@ -7,16 +7,23 @@
 //
 // It is what the RPC tests, the fuzzer and the bench run against, and a reference for a sequencer's
 // NodeView: no WAL and no L1 here (docs/api.md "Node view").
+//
+// Proofs (docs/api.md "Proofs"): each sealed batch is committed into the state trie (node/state
+// StateCommitment, the same root derivation and the guest compute) and handed to a ProofKeeper with its
+// withdrawals; `markLevel(b, "proven")` finalizes the range since the last one in it.
 
 import { domainSeparatorCached, isWellFormed, recoverAddress, txHashFromDigest, txSigningHash, bytesToHex } from "../clob/eip712.ts";
 import { ERROR_NAME, ErrorCode, isRejection } from "../clob/errors.ts";
 import { OrderStatus, ReceiptStatus, type TxReceipt } from "../clob/receipts.ts";
 import { type ClobState, createGenesisState } from "../clob/state.ts";
 import { BatchExecutor, admit } from "../clob/stf.ts";
+import { StateCommitment } from "../state/commitment.ts";
+import { ProofKeeper } from "./proof-keeper.ts";
 import { L1MessageKind, MarketStatus, TxKind, isTradingKind, type Address, type Eip712Domain, type L1Message, type Tx } from "../clob/types.ts";
 import type {
   BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
   OrderInfo, OrderUpdateInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo, Balances,
+  FinalizedRange, ProofAt, ProofRefusal, StateProofInfo, WithdrawalProofInfo,
 } from "./node-view.ts";
 
 export interface SoftNodeOptions {
@@ -32,6 +39,12 @@ export interface SoftNodeOptions {
   candleIntervals?: number[];
   /** Trades and candles kept per market (default 1000). */
   keepTrades?: number;
+  /**
+   * Commit each sealed batch into the state trie and keep the finalized trie, for state roots and state
+   * proofs (default true). Off, sealing costs no hashing and state proofs are refused (PROOF_UNAVAILABLE);
+   * withdrawal proofs are still served.
+   */
+  stateProofs?: boolean;
 }
 
 interface OrderRec extends OrderInfo {
@@ -73,6 +86,10 @@ export class SoftNode implements NodeView {
   private readonly tradesByMarket = new Map<number, Trade[]>();
   private readonly candlesByMarket = new Map<number, Map<number, Candle[]>>();
   private readonly deposits = new Map<number, DepositInfo>();
+  private readonly depositsOfTx = new Map<string, number[]>();
+  /** The state trie at the latest sealed batch (null: stateProofs off). */
+  private readonly head: StateCommitment | null;
+  private readonly proofs: ProofKeeper;
   // confirmation watermarks: highest batch at each level
   private included = 0;
   private safe = 0;
@@ -86,17 +103,28 @@ export class SoftNode implements NodeView {
     this.retain = opts.retainBatches ?? 0;
     this.intervals = opts.candleIntervals ?? [60, 300, 3600, 86400];
     this.keepTrades = opts.keepTrades ?? 1000;
+    this.head = opts.stateProofs === false ? null : StateCommitment.fromState(this.state);
+    this.proofs = new ProofKeeper(this.head, this.state);
   }
 
   // ------------------------------------------------------------------------------------------ writes
 
-  /** Queues an L1 message (as derivation would see it); applied at the start of the next batch. */
-  enqueueL1(msg: L1Message): number {
+  /**
+   * Queues an L1 message (as derivation would see it); applied at the start of the next batch. `l1TxHash`:
+   * the L1 transaction that queued it (rb_getDepositsByTx).
+   */
+  enqueueL1(msg: L1Message, l1TxHash?: string): number {
     const queueIndex = this.nextQueueIndex++;
     this.pendingL1.push({ msg, queueIndex });
     if (msg.kind === L1MessageKind.DEPOSIT) {
-      const d: DepositInfo = { queueIndex, account: msg.account.toLowerCase(), asset: msg.asset, amount: msg.amount, state: "queued", batchIndex: 0, level: null };
+      const tx = l1TxHash?.toLowerCase() ?? null;
+      const d: DepositInfo = { queueIndex, l1TxHash: tx, account: msg.account.toLowerCase(), asset: msg.asset, amount: msg.amount, state: "queued", batchIndex: 0, level: null };
       this.deposits.set(queueIndex, d);
+      if (tx !== null) {
+        const list = this.depositsOfTx.get(tx);
+        if (list === undefined) this.depositsOfTx.set(tx, [queueIndex]);
+        else list.push(queueIndex);
+      }
       this.emit({ type: "deposit", deposit: { ...d } });
     }
     return queueIndex;
@@ -149,7 +177,9 @@ export class SoftNode implements NodeView {
     const ex = this.ex;
     const open = this.open;
     if (ex === null || open === null) return 0;
-    ex.finish();
+    const res = ex.finish();
+    const b = open.info.batchIndex;
+    this.proofs.batch(b, this.head === null ? null : this.head.commitBatch(this.state), res.withdrawals);
     this.ex = null;
     this.open = null;
     open.info.open = false;
@@ -167,7 +197,10 @@ export class SoftNode implements NodeView {
     const upTo = Math.min(batchIndex, sealed);
     const from = level === "included" ? this.included : level === "safe" ? this.safe : this.proven;
     if (upTo <= from) return;
-    if (level === "proven") this.proven = upTo;
+    if (level === "proven") {
+      this.proofs.finalize(upTo);
+      this.proven = upTo;
+    }
     if (level === "proven" || level === "safe") this.safe = Math.max(this.safe, upTo);
     this.included = Math.max(this.included, upTo);
     for (let b = from + 1; b <= upTo; b++) {
@@ -184,6 +217,16 @@ export class SoftNode implements NodeView {
       this.emit({ type: "batch", batch: { ...rec.info } });
       for (const d of this.deposits.values()) if (d.batchIndex === b) d.level = rec.info.level;
     }
+  }
+
+  /** The post-state root of sealed batch `b` (0: genesis), or null when `b` is not sealed (or stateProofs is off). */
+  stateRoot(b: number): string | null {
+    return this.proofs.stateRoot(b);
+  }
+
+  /** The withdrawal root sealed, unfinalized batches first..last would be finalized with (a prover's public value). */
+  withdrawalRoot(first: number, last: number): string {
+    return this.proofs.withdrawalRoot(first, last);
   }
 
   private ensureOpen(): BatchExecutor {
@@ -484,6 +527,22 @@ export class SoftNode implements NodeView {
   deposit(queueIndex: number): DepositInfo | null {
     const d = this.deposits.get(queueIndex);
     return d === undefined ? null : { ...d, level: d.batchIndex === 0 ? null : this.levelOf(d.batchIndex) };
+  }
+
+  stateProof(key: Uint8Array, at: ProofAt): StateProofInfo | ProofRefusal {
+    return this.proofs.stateProof(key, at, (b) => this.levelOf(b));
+  }
+
+  finalized(): FinalizedRange {
+    return this.proofs.finalized();
+  }
+
+  withdrawal(withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null {
+    return this.proofs.withdrawal(withdrawalId, this.open === null ? null : { batchIndex: this.open.info.batchIndex, nextWithdrawalId: this.state.nextWithdrawalId });
+  }
+
+  depositsByL1Tx(l1TxHash: string): DepositInfo[] {
+    return (this.depositsOfTx.get(l1TxHash.toLowerCase()) ?? []).map((i) => this.deposit(i)!);
   }
 
   subscribe(listener: (e: NodeEvent) => void): () => void {
