@@ -142,11 +142,14 @@ export class MakerRuntime {
     await this.starting;
   }
 
-  /** The manual kill switch: one CANCEL_ALL per market; resolves when it is soft, with the status. */
+  /**
+   * The manual kill switch: one CANCEL_ALL per market; resolves when it is soft, with the status (or, when
+   * the sequencer did not take it, with `killError` set: the next cycles resend it).
+   */
   async kill(detail: string, nowMs: number = this.clock()): Promise<RuntimeStatus> {
     const mm = this.running();
     mm.kill(detail, nowMs);
-    await mm.killAck;
+    await mm.killAck?.catch(() => undefined);
     return this.status(nowMs);
   }
 
@@ -193,7 +196,7 @@ export class MakerRuntime {
       cycles: this.cycles, cycleErrors: this.cycleErrors, limits: { ...this.config.limits }, references: this.refStats.map((r) => ({ ...r, issues: { ...r.issues } })),
     };
     const mm = this.maker;
-    if (mm === null) return { ...base, killed: false, kills: [], resets: [], killCancel: LEVEL_NAMES[0], pnl: 0, markets: [] };
+    if (mm === null) return { ...base, killed: false, kills: [], resets: [], killCancel: LEVEL_NAMES[0], killError: "", pnl: 0, markets: [] };
     const st = mm.status(nowMs);
     return {
       ...base, ...st,

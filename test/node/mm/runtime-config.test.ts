@@ -80,6 +80,46 @@ describe("mm: startMarketMaker from the node configuration", function () {
     for (const m of MARKETS) expect(ordersOf(m)).to.have.length(0);
   });
 
+  it("a kill whose cancel-all the sequencer does not take is reported and resent by the next cycle", async () => {
+    let failNext = false;
+    const port: SequencerPort = {
+      submit: (bytes) => {
+        if (!failNext) return seq.submit(bytes);
+        failNext = false;
+        return Promise.resolve({ verdict: "error", code: "WAL_FAILED", message: "write-ahead log failed: disk full" });
+      },
+      subscribe: (fn) => seq.subscribe(fn),
+      softState: () => seq.softState(),
+      nextNonce: (a) => seq.nextNonce(a),
+    };
+    await prepareMakerAccount({ sequencer: seq, accountKey: DEVNET_MAKER.account.priv, agentKey: DEVNET_MAKER.agent.priv, assets: [1, 2, 3, 4] });
+    let nowMs = START_S * 1000;
+    const rt = startMarketMaker(loadConfig(undefined, {}), { sequencer: port, clock: () => nowMs, manual: true });
+    await rt.ready();
+    const idx = seq.softState().accountIndex.get(DEVNET_MAKER.account.address)!;
+    const resting = () => MARKETS.reduce((n, m) => n + [...seq.softState().markets.get(m)!.book.ordersOf(idx)].length, 0);
+    for (let b = 0; b < 3; b++) {
+      nowMs += 1000;
+      rt.step(nowMs);
+      await rt.maker!.settle();
+    }
+    expect(resting()).to.be.greaterThan(0);
+    failNext = true;
+    const st = await rt.kill("disk test", nowMs);
+    expect(st.killed).to.equal(true);
+    expect(st.killCancel).to.equal("pending");
+    expect(st.killError).to.match(/disk full/);
+    expect(resting(), "the failed cancel-all left the quotes").to.be.greaterThan(0);
+    nowMs += 1000;
+    rt.step(nowMs);
+    await rt.maker!.settle();
+    const after = rt.status(nowMs);
+    expect(after.killError).to.equal("");
+    expect(after.killCancel).to.equal("soft");
+    expect(resting(), "the resent cancel-all pulled everything").to.equal(0);
+    await rt.stop();
+  });
+
   it("the mm section is validated with every problem named; devnet keys are refused off the devnet chain", () => {
     let problems: string[] = [];
     try {
