@@ -80,6 +80,23 @@ describe("mm: startMarketMaker from the node configuration", function () {
     for (const m of MARKETS) expect(ordersOf(m)).to.have.length(0);
   });
 
+  it("on its own timer and the wall clock (as in the node): quotes two-sided once approved, no cycle after stop", async () => {
+    const rt = startMarketMaker(loadConfig(undefined, { ROLLBOOK_MM_CYCLE_MS: "100" }), { sequencer: seq });
+    await prepareMakerAccount({ sequencer: seq, accountKey: DEVNET_MAKER.account.priv, agentKey: DEVNET_MAKER.agent.priv, assets: [1, 2, 3, 4] });
+    const idx = () => seq.softState().accountIndex.get(DEVNET_MAKER.account.address)!;
+    const sides = (m: number) => new Set([...seq.softState().markets.get(m)!.book.ordersOf(idx())].map((o) => o.side));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !MARKETS.every((m) => sides(m).size === 2)) await new Promise((r) => setTimeout(r, 50));
+    for (const m of MARKETS) expect(sides(m).size, `market ${m} two-sided on the timer`).to.equal(2);
+    expect(rt.cycles).to.be.greaterThan(0);
+    await rt.stop();
+    for (const m of MARKETS) expect(sides(m).size).to.equal(0);
+    const cycles = rt.cycles;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rt.cycles, "no cycle after stop").to.equal(cycles);
+    expect(rt.cycleErrors).to.equal(0);
+  });
+
   it("a kill whose cancel-all the sequencer does not take is reported and resent by the next cycle", async () => {
     let failNext = false;
     const port: SequencerPort = {
