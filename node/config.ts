@@ -90,8 +90,9 @@ export const DEFAULT_CONFIG: NodeConfig = {
   storage: { pruneReceiptsAfterBatches: 0 },
   log: { level: "info" },
   devnet: { anvilPort: 8545, blockTime: 2 },
-  // Devnet default: the shipped Binance and Hyperliquid recordings replayed in a loop as the two anchor
-  // candidates of markets 1 and 2 (one underlying); keys are the devnet's public ones (node/mm/devnet.ts).
+  // Devnet default: the shipped Binance and Hyperliquid recordings (BTC, the only ones shipped) replayed in a
+  // loop as the two anchor candidates of the devnet's ETH-USDC (1) and ETH-USDT (2) markets, scaled by 0.05
+  // (1 tick = 1 USD/ETH there: quotes near 3,090, moving as BTC moved); keys are the devnet's public ones.
   mm: {
     account: DEVNET_MAKER.account.address,
     agentKey: DEVNET_MAKER.agent.hex,
@@ -102,8 +103,8 @@ export const DEFAULT_CONFIG: NodeConfig = {
       { name: "hyperliquid", source: "replay", venue: "hyperliquid", symbol: "BTC" },
     ],
     markets: [
-      { market: 1, references: ["binance", "hyperliquid"], model: "glft" },
-      { market: 2, references: ["binance", "hyperliquid"], model: "as", gamma: 0.001 },
+      { market: 1, references: ["binance", "hyperliquid"], priceScale: 0.05, model: "glft" },
+      { market: 2, references: ["binance", "hyperliquid"], priceScale: 0.05, model: "as", gamma: 0.01 },
     ],
     limits: { ...DEFAULT_LIMITS },
     rate: { actionsPerSec: 50, burst: 100 },

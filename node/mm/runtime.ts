@@ -8,12 +8,14 @@
 // soft) -> running (a quote cycle every cycleMs) -> stopped (stop(): one CANCEL_ALL per market, waits
 // until soft, then stops listening).
 
+import type { FastifyPluginAsync } from "fastify";
 import type { Registry } from "prom-client";
 import { addressOfPrivateKey } from "../clob/eip712.ts";
 import type { Address } from "../clob/types.ts";
 import { type NodeConfig, makerConfigOf } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { LEVEL_NAMES } from "./actions.ts";
+import { mmAdminRoutes } from "./admin-routes.ts";
 import type { MarketMakerConfig } from "./config.ts";
 import type { RefEvent } from "./feeds/types.ts";
 import { type MakerStatus, MarketMaker, type MarketStatus } from "./maker.ts";
@@ -327,4 +329,28 @@ export function startMarketMaker(config: NodeConfig, deps: MarketMakerDeps): Mak
   });
   rt.start();
   return rt;
+}
+
+/** What node/app's role registry passes a role's start function (the parts the market maker uses). */
+export interface MmRoleContext {
+  config: NodeConfig;
+  logger: Logger;
+  registry: Registry;
+  /** Present when the node sequences: the maker submits through it. */
+  sequencer: SequencerPort | undefined;
+  registerAdminRoutes(plugin: FastifyPluginAsync, opts?: { prefix?: string }): void;
+}
+
+/**
+ * The `mm` role for node/app's role registry (`mm: mmRole` in ROLE_STARTERS): starts the runtime on the
+ * node's sequencer, registers its metrics on the node's registry and its /mm/* routes on the admin
+ * listener (token: config.admin.token, CORS: config.mm.webOrigin); the handle's stop() cancels every quote.
+ */
+export async function mmRole(ctx: MmRoleContext): Promise<{ stop(): Promise<void>; runtime: MakerRuntime }> {
+  if (ctx.sequencer === undefined) throw new MakerRuntimeError("MM_NEEDS_SEQUENCER", "roles: mm submits through this node's sequencer: add sequencer");
+  const runtime = startMarketMaker(ctx.config, { sequencer: ctx.sequencer, registry: ctx.registry, logger: ctx.logger.child({ role: "mm" }) });
+  const token = (ctx.config as { admin?: { token?: string } }).admin?.token ?? "";
+  const routes: FastifyPluginAsync = (app) => mmAdminRoutes(app, { runtime, token, webOrigin: ctx.config.mm.webOrigin });
+  ctx.registerAdminRoutes(routes);
+  return { runtime, stop: () => runtime.stop() };
 }

@@ -11,7 +11,10 @@ import { ConfigError, type NodeConfig, loadConfig } from "../../../node/config.t
 import { type L1Message, L1MessageKind } from "../../../node/clob/types.ts";
 import { DEVNET_MAKER, prepareMakerAccount } from "../../../node/mm/devnet.ts";
 import { MakerRuntimeError } from "../../../node/mm/errors.ts";
-import { startMarketMaker } from "../../../node/mm/runtime.ts";
+import { mmRole, startMarketMaker } from "../../../node/mm/runtime.ts";
+import { moduleLogger } from "../../../node/log.ts";
+import Fastify, { type FastifyPluginAsync } from "fastify";
+import { Registry } from "prom-client";
 import { SequencerExchange, SubmitError, type SequencerPort } from "../../../node/mm/sequencer-exchange.ts";
 import { Sequencer } from "../../../node/sequencer/index.ts";
 import { StateStore } from "../../../node/state/store.ts";
@@ -73,8 +76,9 @@ describe("mm: startMarketMaker from the node configuration", function () {
     const st = rt.status(nowMs);
     expect(st.references.map((r) => r.name)).to.deep.equal(["binance", "hyperliquid"]);
     for (const r of st.references) expect(r.events, r.name).to.be.greaterThan(0);
-    // the recorded Binance BTCUSDT sample (~61,800 USDT) at the default 10 ticks per unit; prices move
-    for (const f of fairs) expect(f / 618_000).to.be.within(0.98, 1.02);
+    // the recorded Binance BTCUSDT sample (~61,800 USDT) at the configured ticks per unit; prices move
+    const scale = config.mm.markets[0]!.priceScale as number;
+    for (const f of fairs) expect(f / (61_800 * scale)).to.be.within(0.98, 1.02);
     expect(new Set(fairs).size).to.be.greaterThan(1);
     await rt.stop();
     for (const m of MARKETS) expect(ordersOf(m)).to.have.length(0);
@@ -95,6 +99,35 @@ describe("mm: startMarketMaker from the node configuration", function () {
     await new Promise((r) => setTimeout(r, 300));
     expect(rt.cycles, "no cycle after stop").to.equal(cycles);
     expect(rt.cycleErrors).to.equal(0);
+  });
+
+  it("mmRole (node/app's role registry): routes on the admin listener with the admin token; needs the sequencer", async () => {
+    const config = loadConfig(undefined, {});
+    const withToken = { ...config, admin: { token: "role-test-token-0123" } } as NodeConfig;
+    const admin = Fastify();
+    const registry = new Registry();
+    const logger = moduleLogger("mm-test");
+    logger.level = "warn";
+    const ctx = { config: withToken, logger, registry, sequencer: seq as SequencerPort | undefined, registerAdminRoutes: (p: FastifyPluginAsync) => void admin.register(p) };
+    const role = await mmRole(ctx);
+    try {
+      await prepareMakerAccount({ sequencer: seq, accountKey: DEVNET_MAKER.account.priv, agentKey: DEVNET_MAKER.agent.priv, assets: [1, 2, 3, 4] });
+      await role.runtime.ready();
+      expect((await admin.inject({ method: "GET", url: "/mm/status" })).statusCode).to.equal(401);
+      const ok = await admin.inject({ method: "GET", url: "/mm/status", headers: { authorization: "Bearer role-test-token-0123" } });
+      expect(ok.statusCode).to.equal(200);
+      expect(ok.json().state).to.equal("running");
+      expect(await registry.metrics()).to.include("# TYPE rollbook_mm_kill_switch gauge");
+    } finally {
+      await role.stop();
+      await admin.close();
+    }
+    try {
+      await mmRole({ ...ctx, sequencer: undefined });
+      expect.fail("started without a sequencer");
+    } catch (err) {
+      expect((err as MakerRuntimeError).code).to.equal("MM_NEEDS_SEQUENCER");
+    }
   });
 
   it("a kill whose cancel-all the sequencer does not take is reported and resent by the next cycle", async () => {
