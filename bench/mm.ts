@@ -43,7 +43,7 @@ export function main(args: string[]): void {
   const span = events[events.length - 1]!.recvMs - events[0]!.recvMs + 1;
   const names = anchors === 2 ? ["binance", "binance2"] : ["binance"];
   const cfg = validateMakerConfig({
-    references: names.map((name) => ({ name, source: "replay", symbol: "BTCUSDT" })),
+    references: names.map((name) => ({ name, source: "replay", venue: "binance", symbol: "BTCUSDT" })),
     markets: [{ market: 1, references: names, model, priceScale: 10, tickValue: 10, gamma: model === "as" ? 0.0005 : 0.02, k: 0.02, tauS: 5 }],
   });
   const q = new MarketQuoter(cfg.markets[0]!, cfg);

@@ -1,6 +1,8 @@
 // Node configuration: defaults <- JSON file <- environment (ROLLBOOK_<SECTION>_<KEY>), validated at start.
 // Every error names the offending key and what was expected, so an operator can fix it in one go.
 import { readFileSync } from "node:fs";
+import { DEFAULT_ANCHOR, DEFAULT_LIMITS, MakerConfigError, type MarketMakerConfig, validateMakerConfig } from "./mm/config.ts";
+import { DEVNET_MAKER } from "./mm/devnet.ts";
 
 export const ROLES = ["follower", "sequencer", "proposer", "prover", "challenger", "mm"] as const;
 export type Role = (typeof ROLES)[number];
@@ -49,6 +51,24 @@ export interface NodeConfig {
   storage: { pruneReceiptsAfterBatches: number };
   log: { level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" };
   devnet: { anvilPort: number; blockTime: number };
+  /**
+   * The `mm` role (docs/market-maker.md "In the node"): the maker's account and agent key, the web origin
+   * allowed to read the admin /mm/* routes, and the maker's own configuration (node/mm/config.ts:
+   * cycleMs, references, markets, limits, rate, anchor), validated by validateMakerConfig.
+   */
+  mm: {
+    account: string;
+    /** Hex private key of the agent the account approved (ROLLBOOK_MM_AGENT_KEY); devnet default: public. */
+    agentKey: string;
+    /** Origin allowed by CORS on /mm/* ("" = none). */
+    webOrigin: string;
+    cycleMs: number;
+    references: Record<string, unknown>[];
+    markets: Record<string, unknown>[];
+    limits: Record<string, number>;
+    rate: { actionsPerSec: number; burst: number };
+    anchor: Record<string, unknown>;
+  };
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -70,6 +90,26 @@ export const DEFAULT_CONFIG: NodeConfig = {
   storage: { pruneReceiptsAfterBatches: 0 },
   log: { level: "info" },
   devnet: { anvilPort: 8545, blockTime: 2 },
+  // Devnet default: the shipped Binance and Hyperliquid recordings (BTC, the only ones shipped) replayed in a
+  // loop as the two anchor candidates of the devnet's ETH-USDC (1) and ETH-USDT (2) markets, scaled by 0.05
+  // (1 tick = 1 USD/ETH there: quotes near 3,090, moving as BTC moved); keys are the devnet's public ones.
+  mm: {
+    account: DEVNET_MAKER.account.address,
+    agentKey: DEVNET_MAKER.agent.hex,
+    webOrigin: "",
+    cycleMs: 500,
+    references: [
+      { name: "binance", source: "replay", venue: "binance", symbol: "BTCUSDT" },
+      { name: "hyperliquid", source: "replay", venue: "hyperliquid", symbol: "BTC" },
+    ],
+    markets: [
+      { market: 1, references: ["binance", "hyperliquid"], priceScale: 0.05, model: "glft" },
+      { market: 2, references: ["binance", "hyperliquid"], priceScale: 0.05, model: "as", gamma: 0.01 },
+    ],
+    limits: { ...DEFAULT_LIMITS },
+    rate: { actionsPerSec: 50, burst: 100 },
+    anchor: { ...DEFAULT_ANCHOR },
+  },
 };
 
 export class ConfigError extends Error {
@@ -190,8 +230,25 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal`);
   checkInt(problems, "devnet.anvilPort", c.devnet?.anvilPort, 1, 65535);
   checkInt(problems, "devnet.blockTime", c.devnet?.blockTime, 0, 3600);
+  if (Array.isArray(c.roles) && c.roles.includes("mm")) {
+    if (typeof c.mm?.account !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(c.mm.account)) problems.push(`mm.account: expected the maker's account address`);
+    if (typeof c.mm?.agentKey !== "string" || !/^(0x)?[0-9a-fA-F]{64}$/.test(c.mm.agentKey)) problems.push(`mm.agentKey: expected a 32-byte hex private key`);
+    if (typeof c.mm?.webOrigin !== "string" || !(c.mm.webOrigin === "" || /^https?:\/\/[^\s/]+$/.test(c.mm.webOrigin))) problems.push(`mm.webOrigin: expected "" or an origin like http://127.0.0.1:8645`);
+    try {
+      makerConfigOf(c);
+    } catch (err) {
+      if (!(err instanceof MakerConfigError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return c;
+}
+
+/** The market maker's own configuration (node/mm/config.ts) out of the node's `mm` section, validated. */
+export function makerConfigOf(c: NodeConfig): MarketMakerConfig {
+  const { account: _a, agentKey: _k, webOrigin: _w, ...maker } = c.mm;
+  return validateMakerConfig(maker);
 }
 
 /** Loads defaults, then the JSON file (if given), then environment overrides, and validates the result. */

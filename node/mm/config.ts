@@ -14,6 +14,17 @@ export interface ReferenceConfig {
   source: "binance" | "hyperliquid" | "replay" | "synthetic";
   /** Exchange symbol (BTCUSDT) or coin (BTC). */
   symbol: string;
+  /** replay: whose recording it is (picks the parser; default file: the shipped sample of that venue). */
+  venue?: "binance" | "hyperliquid";
+  /** replay: path of a recording (`<receive ns> <raw message>` lines, optionally gzipped). */
+  file?: string;
+  /** binance / hyperliquid: WebSocket URL or base (default the venue's public endpoint). */
+  url?: string;
+  /** binance: REST base for depth snapshots (default https://fapi.binance.com). */
+  restUrl?: string;
+  /** synthetic: seed and start price (reference units). */
+  seed?: number;
+  start?: number;
 }
 
 export interface MarketMakerMarketConfig {
@@ -159,7 +170,12 @@ export function validateMakerConfig(raw: unknown): MarketMakerConfig {
     }
     if (!["binance", "hyperliquid", "replay", "synthetic"].includes(r.source as string)) problems.push(`mm.references[${i}].source: one of binance, hyperliquid, replay, synthetic`);
     if (references.some((x) => x.name === r.name)) problems.push(`mm.references[${i}].name: duplicate ${r.name}`);
-    references.push({ name: r.name, source: r.source as ReferenceConfig["source"], symbol: r.symbol });
+    if (r.source === "replay" && r.venue !== "binance" && r.venue !== "hyperliquid") problems.push(`mm.references[${i}].venue: binance or hyperliquid (whose recording the replay is)`);
+    for (const k of ["file", "url", "restUrl"] as const) if (r[k] !== undefined && typeof r[k] !== "string") problems.push(`mm.references[${i}].${k}: a string`);
+    for (const k of ["seed", "start"] as const) if (r[k] !== undefined && !(typeof r[k] === "number" && Number.isFinite(r[k]))) problems.push(`mm.references[${i}].${k}: a number`);
+    const ref: ReferenceConfig = { name: r.name, source: r.source as ReferenceConfig["source"], symbol: r.symbol };
+    for (const k of ["venue", "file", "url", "restUrl", "seed", "start"] as const) if (r[k] !== undefined) (ref as unknown as Rec)[k] = r[k];
+    references.push(ref);
   });
   const cycleMs = raw.cycleMs ?? 250;
   positive(problems, "mm.cycleMs", cycleMs);

@@ -10,6 +10,10 @@
 //   actions.ts    the MakerExchange interface (bulk actions, own events, top of book)
 //   quoter.ts     one market's quote cycle;  maker.ts  MarketMaker (all markets, risk, status)
 //   config.ts     validated configuration with defaults
+//   runtime.ts    the `mm` role in the node: MakerRuntime, startMarketMaker (sequencer-exchange.ts: bulks
+//                 signed by the agent key through the sequencer; references.ts: inputs from config)
+//   admin-routes.ts  GET /mm/status, POST /mm/kill, POST /mm/reset (admin listener, bearer token, CORS)
+//   devnet.ts     the devnet's maker keys and prepareMakerAccount
 export * from "./actions.ts";
 export * from "./config.ts";
 export { type DiffParams, type DiffResult, RateLimiter, diffLadder, rateLimit } from "./differ.ts";
@@ -26,3 +30,9 @@ export { asOptimalSpread, asQuote, asReservationPrice, type Quote } from "./mode
 export { glftCoefficients, glftQuote } from "./models/glft.ts";
 export { applyAdjustments } from "./models/cartea.ts";
 export { AnchorSelector, compositeLiquidityFactor } from "./models/anchor.ts";
+export { mmAdminRoutes, type MmAdminOptions } from "./admin-routes.ts";
+export { DEVNET_CHAIN_ID, DEVNET_MAKER, type PreparedMaker, type PrepareMakerOptions, prepareMakerAccount } from "./devnet.ts";
+export { MakerRuntimeError } from "./errors.ts";
+export { FIXTURES, PullInput, type ReferenceInput, type ReferenceSink, referenceInput } from "./references.ts";
+export { MakerRuntime, type MakerRuntimeOptions, type MarketMakerDeps, type RuntimeStatus, type RuntimeMarketStatus, parsePrivateKey, startMarketMaker } from "./runtime.ts";
+export { SequencerExchange, type SequencerPort, SubmitError } from "./sequencer-exchange.ts";

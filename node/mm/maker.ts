@@ -50,6 +50,8 @@ export interface MakerStatus {
   resets: ResetRecord[];
   /** Confirmation level of the last kill's cancel-all ("pending" until acknowledged). */
   killCancel: string;
+  /** Why the last cancel-all was not taken ("" when it was or none was sent); cycles resend it. */
+  killError: string;
   pnl: number;
   markets: MarketStatus[];
 }
@@ -68,6 +70,8 @@ export class MarketMaker {
   private killLevel = 0;
   /** Resolves when the last kill's cancel-all is acknowledged (soft). */
   killAck: Promise<BulkAck> | null = null;
+  /** Why the last cancel-all (kill or shutdown) was not taken, "" otherwise; while killed, cycles resend it. */
+  killError = "";
   private readonly sends = new Set<Promise<unknown>>();
 
   constructor(o: MarketMakerOptions) {
@@ -78,7 +82,8 @@ export class MarketMaker {
     this.log = o.logger ?? null;
     this.risk = new RiskManager(o.config.limits);
     this.quoters = o.config.markets.map((m) => new MarketQuoter(m, o.config));
-    this.risk.onKill((k) => this.pullAll(k));
+    // a failed cancel-all is recorded in killError (and resent by the next cycle), never an unhandled rejection
+    this.risk.onKill((k) => void this.pullAll(k).catch(() => undefined));
     this.unsubscribe = this.exchange.subscribe((e) => this.onExchangeEvent(e));
   }
 
@@ -127,6 +132,8 @@ export class MarketMaker {
    */
   cycle(nowMs: number = this.clock()): MakerAction[] {
     const sent: MakerAction[] = [];
+    // killed and the cancel-all was not taken: send it again (once per failure)
+    if (this.risk.killed && this.killError !== "") void this.pullAll().catch(() => undefined);
     for (const q of this.quoters) if (!Number.isNaN(q.fair)) q.pnl.onMark(nowMs / 1000, q.fair);
     this.risk.checkPnl(nowMs, this.totalPnl());
     for (const q of this.quoters) {
@@ -173,6 +180,11 @@ export class MarketMaker {
       return ack;
     });
     this.killAck = p;
+    this.killError = "";
+    p.catch((err: unknown) => {
+      this.killError = (err as Error).message ?? String(err);
+      this.log?.error({ err: this.killError }, "market maker cancel-all not taken");
+    });
     return p;
   }
 
@@ -193,6 +205,7 @@ export class MarketMaker {
       kills: [...this.risk.kills],
       resets: [...this.risk.resets],
       killCancel: LEVEL_NAMES[this.killLevel] ?? "pending",
+      killError: this.killError,
       pnl: this.totalPnl(),
       markets: this.quoters.map((q) => ({
         market: q.market,
@@ -236,13 +249,23 @@ export class MarketMaker {
     const id = ++this.bulkSeq;
     for (const q of this.quoters) q.tracker.sent(id, actions.filter((a) => a.market === q.market), nowMs);
     this.risk.recordActions(nowMs, actions.length);
-    const p = this.exchange.submit(actions).then((ack) => {
-      for (const q of this.quoters) {
-        const results = ack.results.filter((_, i) => actions[i]!.market === q.market);
-        this.acked(q, id, { ...ack, results });
-      }
-      return ack;
-    });
+    const p = this.exchange.submit(actions).then(
+      (ack) => {
+        for (const q of this.quoters) {
+          const results = ack.results.filter((_, i) => actions[i]!.market === q.market);
+          this.acked(q, id, { ...ack, results });
+        }
+        return ack;
+      },
+      (err: unknown) => {
+        // not taken: the orders it was cancelling rest on (the trackers say so), the caller sees the error
+        for (const q of this.quoters) {
+          const n = actions.filter((a) => a.market === q.market).length;
+          q.tracker.acked(id, { batch: 0, level: ConfirmationLevel.SOFT, results: Array.from({ length: n }, () => ({ ok: false, code: "SUBMIT_FAILED", orderId: 0 })) });
+        }
+        throw err;
+      },
+    );
     this.track(p);
     return p;
   }
@@ -254,7 +277,10 @@ export class MarketMaker {
 
   private track(p: Promise<unknown>): void {
     this.sends.add(p);
-    void p.finally(() => this.sends.delete(p));
+    const done = (): void => {
+      this.sends.delete(p);
+    };
+    p.then(done, done);
   }
 
   private updateMetrics(nowMs: number): void {

@@ -17,6 +17,7 @@ export interface MakerMetrics {
   kills: Counter<"reason">;
   actions: Counter<"kind">;
   actionFailures: Counter<"code">;
+  referenceIssues: Counter<"reference" | "kind">;
 }
 
 const cache = new WeakMap<Registry, MakerMetrics>();
@@ -47,6 +48,7 @@ export function makerMetrics(registry: Registry): MakerMetrics {
     kills: c("rollbook_mm_kills_total", "Kill switch trips by reason", ["reason"] as const),
     actions: c("rollbook_mm_actions_total", "Order actions sent by kind", ["kind"] as const),
     actionFailures: c("rollbook_mm_action_failures_total", "Failed order actions by STF error code", ["code"] as const),
+    referenceIssues: c("rollbook_mm_reference_issues_total", "Reference data-quality issues (stale, crossed, gap, out_of_order, malformed)", ["reference", "kind"] as const),
   };
   cache.set(registry, m);
   return m;

@@ -5,3 +5,4 @@ export { HyperliquidParser, hyperliquidSubscriptions } from "./hyperliquid.ts";
 export { BinanceFeed, HyperliquidFeed, WsFeed } from "./live.ts";
 export { type RecordedMessage, ReplaySource, loadRecording } from "./replay.ts";
 export { type SyntheticOptions, SyntheticSource } from "./synthetic.ts";
+export { type PullSource, RetimedSource } from "./retimed.ts";

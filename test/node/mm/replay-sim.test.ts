@@ -8,41 +8,18 @@ import { fileURLToPath } from "node:url";
 import { BinanceParser } from "../../../node/mm/feeds/binance.ts";
 import { HyperliquidParser } from "../../../node/mm/feeds/hyperliquid.ts";
 import { ReplaySource, loadRecording } from "../../../node/mm/feeds/replay.ts";
-import type { RefEvent } from "../../../node/mm/feeds/types.ts";
+import { RetimedSource } from "../../../node/mm/feeds/retimed.ts";
 import { MarketMaker } from "../../../node/mm/maker.ts";
 import { MARKETS, Taker, flush, key, makeExchange, makerConfig } from "./support/setup.ts";
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../node/mm/fixtures");
-
-/** A looped replay re-timed onto the simulation clock. */
-class Retimed {
-  private readonly src: ReplaySource;
-  private offset = Number.NaN;
-  private next: RefEvent;
-  private readonly startMs: number;
-  constructor(src: ReplaySource, startMs: number) {
-    this.src = src;
-    this.startMs = startMs;
-    this.next = this.shift(src.next()!);
-  }
-  private shift(e: RefEvent): RefEvent {
-    if (Number.isNaN(this.offset)) this.offset = this.startMs - e.recvMs;
-    return { ...e, recvMs: e.recvMs + this.offset, exchMs: e.exchMs + this.offset };
-  }
-  until(nowMs: number, f: (e: RefEvent) => void): void {
-    while (this.next.recvMs <= nowMs) {
-      f(this.next);
-      this.next = this.shift(this.src.next()!);
-    }
-  }
-}
 
 describe("mm: looped replay of both venues as anchor candidates (devnet shape)", function () {
   this.timeout(120_000);
   it("30 batches two-sided on both markets; the fair value follows the reference whichever venue anchors", async () => {
     const base = makerConfig();
     const cfg = makerConfig({
-      references: [{ name: "binance", source: "replay", symbol: "BTCUSDT" }, { name: "hyperliquid", source: "replay", symbol: "BTC" }],
+      references: [{ name: "binance", source: "replay", venue: "binance", symbol: "BTCUSDT" }, { name: "hyperliquid", source: "replay", venue: "hyperliquid", symbol: "BTC" }],
       markets: base.markets.map((m) => ({ ...m, references: ["binance", "hyperliquid"] })),
     });
     const makerKey = key("replay-maker");
@@ -50,8 +27,8 @@ describe("mm: looped replay of both venues as anchor candidates (devnet shape)",
     const ex = makeExchange(makerKey, [takerKey]);
     const mm = new MarketMaker({ config: cfg, exchange: ex, clock: () => ex.now * 1000 });
     const startMs = (ex.now - 3) * 1000;
-    const bn = new Retimed(new ReplaySource(loadRecording(path.join(FIX, "binance-btcusdt-usdm-20240808.jsonl.gz")), new BinanceParser({ symbol: "BTCUSDT" }), { loop: true }), startMs);
-    const hl = new Retimed(new ReplaySource(loadRecording(path.join(FIX, "hyperliquid-btc-20250126.jsonl.gz")), new HyperliquidParser({ coin: "BTC" }), { loop: true }), startMs);
+    const bn = new RetimedSource(new ReplaySource(loadRecording(path.join(FIX, "binance-btcusdt-usdm-20240808.jsonl.gz")), new BinanceParser({ symbol: "BTCUSDT" }), { loop: true }), startMs);
+    const hl = new RetimedSource(new ReplaySource(loadRecording(path.join(FIX, "hyperliquid-btc-20250126.jsonl.gz")), new HyperliquidParser({ coin: "BTC" }), { loop: true }), startMs);
     const taker = new Taker(takerKey, 17);
     let lastBinanceMid = Number.NaN;
     const anchors = new Set<string>();
