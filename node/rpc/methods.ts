@@ -205,6 +205,26 @@ export const METHODS: readonly MethodSpec[] = [
     params: [P("queueIndex", u64("L1 message queue index (the Vault's Deposited event)"))], result: { name: "deposit", schema: ref("DepositInfo") },
     handler: (ctx, p) => ctx.view.deposit(p.queueIndex as number) ?? notFound("deposit"),
   },
+  {
+    name: "rb_rollupStatus",
+    summary: "L1 head, safe and finalized blocks, derivation lag, mempool depth and admission rate, recent batches with their DA, reorgs seen (null where this node does not report it), and the L1 contract addresses.",
+    tag: "read", params: [], result: { name: "rollup", schema: ref("RollupStatus") },
+    handler: (ctx) => {
+      const r = ctx.view.rollup?.() ?? {};
+      return {
+        l1: r.l1 ?? null, derivation: r.derivation ?? null, mempool: r.mempool ?? null, batches: r.batches ?? null, reorgs: r.reorgs ?? null,
+        contracts: ctx.options.l1Contracts ?? null,
+      };
+    },
+  },
+  {
+    name: "rb_devnetAccounts", summary: "Devnet only: the funded accounts with their (public, well-known) private keys. Elsewhere METHOD_NOT_FOUND.",
+    tag: "meta", params: [], result: { name: "accounts", schema: arrayOf("DevnetAccount") },
+    handler: (ctx) => {
+      if (ctx.options.devnetAccounts === undefined) throw new RpcError("METHOD_NOT_FOUND", { reason: "this node is not a devnet" });
+      return ctx.options.devnetAccounts;
+    },
+  },
   // ----- WebSocket only
   {
     name: "rb_challenge", summary: "A one-time challenge to sign (EIP-191 personal message) for rb_auth. WebSocket only.", tag: "ws",
