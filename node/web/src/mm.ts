@@ -145,7 +145,7 @@ function drawSpark(c: HTMLCanvasElement, hist: { fair: number; bid: number | nul
   const vals = hist.flatMap((p) => [p.fair, p.bid, p.ask]).filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = Math.min(...vals);
   const hi = Math.max(...vals);
-  const x = (i: number) => (i / (HISTORY - 1)) * c.width;
+  const x = (i: number) => 2 + (i / Math.max(1, hist.length - 1)) * (c.width - 4);
   const y = (v: number) => (hi === lo ? c.height / 2 : c.height - 4 - ((v - lo) / (hi - lo)) * (c.height - 8));
   g.clearRect(0, 0, c.width, c.height);
   for (const [key, color] of [["fair", "#9aa4b2"], ["bid", "#26a69a"], ["ask", "#ef5350"]] as const) {
