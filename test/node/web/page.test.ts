@@ -17,7 +17,8 @@ import { RollbookClient } from "../../../node/client/client.ts";
 import { bytesToHex } from "../../../node/clob/eip712.ts";
 import { createRpcServer, type RpcServer } from "../../../node/rpc/server.ts";
 import { SoftNode } from "../../../node/rpc/soft-node.ts";
-import { BASE, DOMAIN, QUOTE, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
+import { TimeInForce } from "../../../node/clob/types.ts";
+import { BASE, DOMAIN, QUOTE, Trader, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
 import { type AdminStandIn, startAdminStandIn } from "./admin-standin.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -30,10 +31,47 @@ const TOKEN = "web-test-admin-token";
 interface PW {
   rollbook: { live: { connects: number; state: string }; trade: { book: { updates: number }; chart: { updates: number } } };
   innerWidth: number;
+  scrollTo(x: number, y: number): void;
   document: { documentElement: { scrollWidth: number } };
 }
 
 const hex = (k: Uint8Array): Hex => bytesToHex(k) as Hex;
+
+/**
+ * 45 one-minute batches of trading between two test traders (a random walk around 100,000 ticks) so the
+ * chart has history, then a resting ladder away from the prices the tests use. Signed natively and
+ * submitted in process: this is the chain the page finds when it loads.
+ */
+function history(node: SoftNode, makerKey: { priv: Uint8Array; address: `0x${string}` }, takerKey: typeof makerKey, tick: () => void): void {
+  const maker = new Trader(makerKey);
+  const taker = new Trader(takerKey);
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  let mid = 100_000;
+  const submit = (tx: ReturnType<Trader["place"]> | ReturnType<Trader["cancelAll"]>) => {
+    const r = node.submitSync(tx);
+    if (!r.ok) throw new Error(`history tx refused: ${r.code}`);
+  };
+  for (let i = 0; i < 45; i++) {
+    mid += Math.round((rnd() - 0.5) * 700);
+    for (let k = 1; k <= 3; k++) {
+      submit(maker.sell(mid + 60 * k, 3 + Math.floor(rnd() * 8)));
+      submit(maker.buy(mid - 60 * k, 3 + Math.floor(rnd() * 8)));
+    }
+    for (let t = 0, n = 1 + Math.floor(rnd() * 4); t < n; t++) {
+      const buy = rnd() < 0.5;
+      submit(buy ? taker.buy(mid + 200, 1 + Math.floor(rnd() * 6), { tif: TimeInForce.IOC }) : taker.sell(mid - 200, 1 + Math.floor(rnd() * 6), { tif: TimeInForce.IOC }));
+    }
+    submit(maker.cancelAll());
+    node.seal();
+    tick();
+  }
+  for (let k = 0; k < 10; k++) {
+    submit(maker.buy(96_010 + 200 * k, 4 + ((k * 7) % 11)));
+    submit(maker.sell(103_010 + 200 * k, 4 + ((k * 5) % 13)));
+  }
+  node.seal();
+}
 
 describe("web page in headless Chromium", function () {
   this.timeout(90_000);
@@ -54,14 +92,18 @@ describe("web page in headless Chromium", function () {
   before(async function () {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium (.ci/run does)`);
     execFileSync(process.execPath, [path.join(ROOT, "scripts/build-web.mjs")], { stdio: "ignore" });
-    node = new SoftNode({ domain: DOMAIN });
+    let clock: number | null = Math.floor(Date.now() / 1000) - 45 * 60;
+    node = new SoftNode({ domain: DOMAIN, now: () => clock ?? Math.floor(Date.now() / 1000) });
     node.enqueueL1(setMarket(1));
     for (const k of [devKey!, makerKey!, walletKey!, takerKey!]) {
       node.enqueueL1(deposit(k.address, BASE, 1_000_000_000));
       node.enqueueL1(deposit(k.address, QUOTE, 1_000_000_000_000));
     }
     node.seal();
-    node.markLevel(1, "included");
+    clock! += 60;
+    history(node, makerKey!, takerKey!, () => (clock! += 60));
+    clock = null;
+    node.markLevel(node.sync().soft, "included");
     server = await createRpcServer({
       view: node,
       options: {
@@ -185,6 +227,7 @@ describe("web page in headless Chromium", function () {
     await amended.locator("button.cancel").click();
     await page.locator("#panel-orders .empty", { hasText: "no open orders" }).waitFor();
     await page.locator('#panel-book .row[data-price="97500"]').waitFor({ state: "detached" });
+    await page.evaluate(() => (globalThis as unknown as PW).scrollTo(0, 0));
     await page.screenshot({ path: path.join(SHOTS, "trade.png") });
   });
 

@@ -35,7 +35,7 @@ export class ChartPanel {
       timeScale: { timeVisible: true, secondsVisible: false },
       rightPriceScale: { borderColor: "#2a323d" },
     });
-    this.candles = this.chart.addSeries(CandlestickSeries, { upColor: "#26a69a", downColor: "#ef5350", wickUpColor: "#26a69a", wickDownColor: "#ef5350", borderVisible: false });
+    this.candles = this.chart.addSeries(CandlestickSeries, { upColor: "#26a69a", downColor: "#ef5350", wickUpColor: "#26a69a", wickDownColor: "#ef5350", borderVisible: false, priceFormat: { type: "price", precision: 0, minMove: 1 } });
     this.volume = this.chart.addSeries(HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "" });
     this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     live.onState((s) => (s === "down" ? this.panel.stale() : s === "open" && this.panel.state === "stale" ? void this.show(this.market, this.interval) : undefined));
