@@ -15,7 +15,7 @@ import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { RollbookClient } from "../../../node/client/client.ts";
 import { bytesToHex } from "../../../node/clob/eip712.ts";
-import { createRpcServer, type RpcServer } from "../../../node/rpc/server.ts";
+import { createRpcServer, type RpcServer, type RpcServerConfig } from "../../../node/rpc/server.ts";
 import { SoftNode } from "../../../node/rpc/soft-node.ts";
 import { TimeInForce } from "../../../node/clob/types.ts";
 import { BASE, DOMAIN, QUOTE, Trader, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
@@ -77,6 +77,7 @@ describe("web page in headless Chromium", function () {
   this.timeout(90_000);
   let node: SoftNode;
   let server: RpcServer;
+  let options: RpcServerConfig["options"];
   let url: string;
   let browser: Browser;
   let page: Page;
@@ -104,14 +105,12 @@ describe("web page in headless Chromium", function () {
     history(node, makerKey!, takerKey!, () => (clock! += 60));
     clock = null;
     node.markLevel(node.sync().soft, "included");
-    server = await createRpcServer({
-      view: node,
-      options: {
-        l2ChainId: 4242, webPage: DIST,
-        devnetAccounts: [{ label: "devnet 0", address: devKey!.address, privateKey: hex(devKey!.priv) }],
-        l1Contracts: { vault: "0x00000000000000000000000000000000000000aa", inbox: DOMAIN.verifyingContract },
-      },
-    });
+    options = {
+      l2ChainId: 4242, webPage: DIST,
+      devnetAccounts: [{ label: "devnet 0", address: devKey!.address, privateKey: hex(devKey!.priv) }],
+      l1Contracts: { vault: "0x00000000000000000000000000000000000000aa", inbox: DOMAIN.verifyingContract },
+    };
+    server = await createRpcServer({ view: node, options });
     url = await server.listen("127.0.0.1", 0);
     makerClient = new RollbookClient({ url, signer: maker.signer });
     takerClient = new RollbookClient({ url, signer: privateKeyToAccount(hex(takerKey!.priv)) });
@@ -256,6 +255,25 @@ describe("web page in headless Chromium", function () {
     await page.locator('#panel-book .row[data-price="102000"]').waitFor();
     expect(await page.locator("#panel-book").getAttribute("data-state")).to.equal("ok");
     expect(consoleErrors).to.deep.equal([]);
+  });
+
+  it("shows the node down (reconnecting, stale panels) and resumes when it is back on the same port", async () => {
+    const port = Number(new URL(url).port);
+    await server.close();
+    await page.locator("[data-testid=conn][data-state=down]").waitFor();
+    await page.locator("#panel-book[data-state=stale]").waitFor();
+    await page.locator("#panel-chart[data-state=stale]").waitFor();
+    server = await createRpcServer({ view: node, options });
+    await server.listen("127.0.0.1", port);
+    await page.locator("[data-testid=conn][data-state=open]").waitFor();
+    await makerClient.placeOrder({ market: 1, side: "sell", price: 102_200, size: 2 });
+    await page.locator('#panel-book .row[data-price="102200"]').waitFor();
+    await page.locator("#panel-chart[data-state=ok]").waitFor();
+    await page.locator("#panel-balances[data-state=ok]").waitFor();
+    // while it was down the browser logged the refused connections, and nothing else
+    const outage = /WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|Failed to load resource/;
+    expect(consoleErrors.filter((e) => !outage.test(e))).to.deep.equal([]);
+    consoleErrors.length = 0;
   });
 
   it("the rollup view shows confirmation levels and recent batches from the public API", async () => {
