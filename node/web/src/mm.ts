@@ -1,14 +1,30 @@
 // The market maker view (docs/web.md "Market maker"): reads GET /mm/status of the node's admin listener
 // with the admin bearer token (typed in, kept in sessionStorage only), every 2 s; kill (with a reason) and
-// reset through POST /mm/kill and /mm/reset. The admin listener answers the page's origin with CORS. The
-// shape is node/mm's MakerStatus (docs/market-maker.md); fields the listener does not send are shown as
-// absent. No token, a refused token, an unreachable listener and a node without the market maker role are
-// each their own error state.
+// reset through POST /mm/kill and /mm/reset. The admin listener answers the page's origin with CORS
+// (mm.webOrigin). The shape is docs/market-maker.md "Admin routes" (node/mm's runtime status); every field
+// beyond MakerStatus is optional here and numbers not known yet are null, so an older or newer listener
+// still renders. No token, a refused token, an unreachable listener and a node without the market maker
+// role are each their own error state.
 
 import type { MakerStatus, MarketStatus } from "../../mm/maker.ts";
 import { Panel, errText, fill, fmt, h } from "./dom.ts";
 
-type Status = MakerStatus & { limits?: Record<string, number> };
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+type MarketView = Nullable<Pick<MarketStatus, "fair" | "sigma" | "referenceAgeS">> & Omit<MarketStatus, "fair" | "sigma" | "referenceAgeS"> & {
+  quotesVsReference?: { fair: number | null; bestBid: number | null; bestAsk: number | null; bidDistance: number | null; askDistance: number | null };
+  inFlight?: Record<string, number>;
+};
+type Status = Omit<MakerStatus, "markets"> & {
+  markets: MarketView[];
+  state?: string;
+  waitingFor?: string[];
+  account?: string;
+  agent?: string;
+  killError?: string;
+  limits?: Record<string, number>;
+  references?: { name: string; source: string; events: number; lastMs: number }[];
+};
+const num = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? "—" : v.toFixed(digits));
 const TOKEN = "rollbook.adminToken";
 const URL_KEY = "rollbook.adminUrl";
 const HISTORY = 120;
@@ -21,9 +37,12 @@ export class MmView {
   readonly risk = new Panel("mm-risk", "Risk limits & markouts");
   private readonly urlIn: HTMLInputElement;
   private readonly tokenIn: HTMLInputElement;
-  private readonly history = new Map<number, { fair: number; bid: number | null; ask: number | null }[]>();
+  private readonly history = new Map<number, { fair: number | null; bid: number | null; ask: number | null }[]>();
   private visible = false;
   private status: Status | null = null;
+  /** Kept across redraws (the status reloads every 2 s): the reason being typed, the last action's answer. */
+  private readonly reason = h("input", { name: "kill-reason", placeholder: "reason", value: "manual from the web page" });
+  private readonly out = h("div.result", { "data-testid": "mm-action" });
 
   constructor(defaultAdminUrl: string) {
     this.urlIn = h("input", { name: "admin-url", value: sessionStorage.getItem(URL_KEY) ?? defaultAdminUrl, size: 28 });
@@ -70,7 +89,8 @@ export class MmView {
       this.failAll(`admin listener unreachable (${errText(e)}): is the node running with its admin listener, and this page's origin allowed?`);
       return;
     }
-    if (res.status === 401 || res.status === 403) return this.failAll("admin token refused: type the node's admin token");
+    if (res.status === 401) return this.failAll("admin token refused: type the node's admin token");
+    if (res.status === 403) return this.failAll("the node has no admin token configured: its admin routes are disabled");
     if (res.status === 404) return this.failAll("market maker role not running on this node");
     if (!res.ok) return this.failAll(`admin listener answered ${res.status}`);
     try {
@@ -81,10 +101,15 @@ export class MmView {
     this.draw(this.status);
   }
 
-  private async post(path: string, body: unknown, out: HTMLElement): Promise<void> {
+  private async post(path: string, body: unknown): Promise<void> {
+    const out = this.out;
     try {
       const r = await this.call("POST", path, body);
-      fill(out, r.ok ? `${path}: done` : r.status === 401 || r.status === 403 ? "admin token refused" : `${path}: ${r.status}`);
+      if (r.ok) fill(out, `${path}: done`);
+      else {
+        const e = (await r.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+        fill(out, h("span.err", {}, r.status === 401 ? "admin token refused" : `${path}: ${r.status} ${e?.error?.code ?? ""} ${e?.error?.message ?? ""}`));
+      }
     } catch (e) {
       fill(out, errText(e));
     }
@@ -92,35 +117,36 @@ export class MmView {
   }
 
   private draw(s: Status): void {
-    const out = h("div.result", { "data-testid": "mm-action" });
-    const reason = h("input", { name: "kill-reason", placeholder: "reason", value: "manual from the web page" });
     const last = s.kills.at(-1);
     fill(this.kill.body,
-      h("div.killstate", { "data-killed": s.killed }, s.killed ? "KILLED: quotes pulled" : "running: quoting"),
+      h("div.killstate", { "data-killed": s.killed }, s.killed ? "KILLED: quotes pulled" : s.state === undefined || s.state === "running" ? "running: quoting" : s.state),
+      s.waitingFor !== undefined && s.waitingFor.length > 0 ? h("div.meta", {}, `waiting for: ${s.waitingFor.join("; ")}`) : null,
+      s.account !== undefined ? h("div.meta", {}, `account ${s.account}${s.agent !== undefined ? ` · agent ${s.agent}` : ""}`) : null,
+      s.killError ? h("div.err", {}, `kill cancel-all: ${s.killError}`) : null,
       last !== undefined ? h("div.meta", {}, `last kill: ${String(last.reason)} · ${last.detail} · ${new Date(last.atMs).toLocaleTimeString("en-GB")} · cancel-all ${s.killCancel}`) : null,
       s.kills.length > 1 ? h("ul.kills", {}, ...s.kills.slice(-5).reverse().map((k) => h("li", {}, `${String(k.reason)}: ${k.detail}`))) : null,
-      h("div.row-actions", {}, reason,
-        h("button.danger", { "data-testid": "mm-kill", onclick: () => void this.post("/mm/kill", { reason: reason.value }, out) }, "Kill"),
-        h("button", { "data-testid": "mm-reset", onclick: () => void this.post("/mm/reset", {}, out) }, "Reset")),
-      out);
+      h("div.row-actions", {}, this.reason,
+        h("button.danger", { "data-testid": "mm-kill", onclick: () => void this.post("/mm/kill", { reason: this.reason.value }) }, "Kill"),
+        h("button", { "data-testid": "mm-reset", onclick: () => void this.post("/mm/reset", {}) }, "Reset")),
+      this.out);
     this.kill.ok();
 
-    fill(this.pnl.body, h("div.meta", {}, `total P&L ${s.pnl.toFixed(2)}`), h("table", {},
+    fill(this.pnl.body, h("div.meta", {}, `total P&L ${num(s.pnl, 2)}`), h("table", {},
       h("tr", {}, ...["market", "inventory", "spread", "adverse", "carry", "fees", "total", "drawdown"].map((t) => h("th", {}, t))),
-      ...s.markets.map((m) => h("tr", {}, h("td", {}, m.market), h("td", {}, fmt(m.inventory)), ...[m.pnl.spread, m.pnl.adverse, m.pnl.carry, m.pnl.fees, m.pnl.total, m.pnl.drawdown].map((v) => h("td", {}, v.toFixed(2)))))));
+      ...s.markets.map((m) => h("tr", {}, h("td", {}, m.market), h("td", {}, fmt(m.inventory)), ...[m.pnl.spread, m.pnl.adverse, m.pnl.carry, m.pnl.fees, m.pnl.total, m.pnl.drawdown].map((v) => h("td", {}, num(v, 2)))))));
     this.pnl.ok();
 
     fill(this.risk.body,
-      s.limits === undefined ? h("div.empty", {}, "limits: not sent by this admin listener") : h("dl.kv", {}, ...Object.entries(s.limits).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, fmt(v))])),
+      s.limits === undefined || s.limits === null ? h("div.empty", {}, "limits: not sent by this admin listener") : h("dl.kv", {}, ...Object.entries(s.limits).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, fmt(v))])),
       h("table", {}, h("tr", {}, ...["market", "horizon", "buy markout", "sell markout"].map((t) => h("th", {}, t))),
-        ...s.markets.flatMap((m) => m.adverseSelection.map((a) => h("tr", {}, h("td", {}, m.market), h("td", {}, `${a.horizonS}s`), h("td", {}, a.buy.toFixed(2)), h("td", {}, a.sell.toFixed(2)))))));
+        ...s.markets.flatMap((m) => m.adverseSelection.map((a) => h("tr", {}, h("td", {}, m.market), h("td", {}, `${a.horizonS}s`), h("td", {}, num(a.buy, 2)), h("td", {}, num(a.sell, 2)))))));
     this.risk.ok();
 
     fill(this.markets.body, ...s.markets.map((m) => this.marketCard(m)));
     this.markets.ok();
   }
 
-  private marketCard(m: MarketStatus): HTMLElement {
+  private marketCard(m: MarketView): HTMLElement {
     const bid = m.quotes.bids[0]?.price ?? null;
     const ask = m.quotes.asks[0]?.price ?? null;
     const hist = this.history.get(m.market) ?? [];
@@ -131,15 +157,19 @@ export class MmView {
     requestAnimationFrame(() => drawSpark(canvas, hist));
     return h("div.card", { "data-market": m.market },
       h("dl.kv", {},
-        ...([["model", m.model], ["anchor", m.anchor], ["regime", m.regime], ["fair", m.fair.toFixed(1)], ["sigma", m.sigma.toExponential(2)], ["best quotes", `${bid ?? "—"} / ${ask ?? "—"}`],
-          ["levels", `${m.quotes.bids.length} bids · ${m.quotes.asks.length} asks`], ["open orders", m.openOrders], ["reference age", `${m.referenceAgeS.toFixed(1)} s`], ["pulled", m.pulled || "no"]] as [string, string | number][])
+        ...([["market", m.market], ["model", m.model], ["anchor", m.anchor], ["regime", m.regime], ["fair", num(m.fair)], ["sigma", m.sigma === null ? "—" : m.sigma.toExponential(2)],
+          ["best quotes", `${bid ?? "—"} / ${ask ?? "—"}`],
+          ...(m.quotesVsReference !== undefined ? [["distance to fair", `bid ${num(m.quotesVsReference.bidDistance)} · ask ${num(m.quotesVsReference.askDistance)}`]] : []),
+          ["levels", `${m.quotes.bids.length} bids · ${m.quotes.asks.length} asks`], ["open orders", m.openOrders],
+          ...(m.inFlight !== undefined ? [["in flight", Object.entries(m.inFlight).map(([k, v]) => `${k} ${v}`).join(" · ")]] : []),
+          ["reference age", `${num(m.referenceAgeS)} s`], ["pulled", m.pulled || "no"]] as [string, string | number][])
           .flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])),
       canvas);
   }
 }
 
 /** Fair value (grey) against the best quoted bid (green) and ask (red) over the last polls. */
-function drawSpark(c: HTMLCanvasElement, hist: { fair: number; bid: number | null; ask: number | null }[]): void {
+function drawSpark(c: HTMLCanvasElement, hist: { fair: number | null; bid: number | null; ask: number | null }[]): void {
   const g = c.getContext("2d");
   if (g === null || hist.length < 2) return;
   const vals = hist.flatMap((p) => [p.fair, p.bid, p.ask]).filter((v): v is number => v !== null && Number.isFinite(v));
