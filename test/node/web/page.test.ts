@@ -230,7 +230,7 @@ describe("web page in headless Chromium", function () {
     await page.screenshot({ path: path.join(SHOTS, "trade.png") });
   });
 
-  it("a wallet (stand-in EIP-1193 provider) approves an agent key once, then orders are signed without prompts", async () => {
+  it("a wallet (stand-in EIP-1193 provider) approves an agent key once, then orders are signed without prompts; withdraw asks the wallet", async () => {
     await page.click("[data-testid=connect-wallet]");
     await page.locator("[data-testid=identity]", { hasText: `wallet ${wallet.address} · trading key` }).waitFor();
     expect(walletPrompts).to.equal(1); // the ApproveAgent signature
@@ -245,6 +245,12 @@ describe("web page in headless Chromium", function () {
     const open = await makerClient.getOpenOrders(wallet.address, 1);
     expect(open.filter((o) => o.price === 98_500)).to.have.length(2);
     await page.locator("#panel-orders tr[data-order]", { hasText: "98,500" }).nth(1).waitFor();
+    // Withdraw is not a trading kind: the wallet signs it (the second prompt)
+    await page.fill("input[name=w-amount]", "100");
+    await page.locator("#panel-funds button", { hasText: "withdraw" }).click();
+    await page.locator("#panel-funds .result", { hasText: "withdrawal" }).waitFor();
+    expect(walletPrompts).to.equal(2);
+    expect((await makerClient.getBalances(wallet.address)).balances.find((b) => b.asset === BASE)!.available).to.equal(1_000_000_000 - 100);
   });
 
   it("recovers after the WebSocket is cut: reconnects, resubscribes and the book updates again", async () => {

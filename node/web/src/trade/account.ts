@@ -158,6 +158,8 @@ export class AccountPanels {
     const withdraw = h("form.mini", { onsubmit: (e: Event) => {
       e.preventDefault();
       void this.act(async () => {
+        // the owner and the agent key share the account's nonce: the owner asks the node for it
+        id.owner.resetNonce();
         const r = await id.owner.withdraw(Number(val(withdraw, "w-asset")), Number(val(withdraw, "w-amount")));
         id.trader.resetNonce();
         fill(out, `withdrawal ${r.withdrawalId} ${r.status} `, levelTag(r.level), " · claim on L1 once its batch is proven");
