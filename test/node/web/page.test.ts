@@ -29,7 +29,8 @@ const TOKEN = "web-test-admin-token";
 
 /** What the tests read of the page's window (page.evaluate callbacks run in the browser; the cast is erased). */
 interface PW {
-  rollbook: { live: { connects: number; state: string }; trade: { book: { updates: number }; chart: { updates: number } } };
+  rollbook: { live: { connects: number; state: string }; trade: { book: { updates: number }; chart: { updates: number }; identity: { agent: string | null } | null } };
+  localStorage: { length: number };
   innerWidth: number;
   scrollTo(x: number, y: number): void;
   document: { documentElement: { scrollWidth: number } };
@@ -251,6 +252,13 @@ describe("web page in headless Chromium", function () {
     await page.locator("#panel-funds .result", { hasText: "withdrawal" }).waitFor();
     expect(walletPrompts).to.equal(2);
     expect((await makerClient.getBalances(wallet.address)).balances.find((b) => b.asset === BASE)!.available).to.equal(1_000_000_000 - 100);
+    // the account revokes the agent elsewhere: the page says so and forgets the key
+    const agent = await page.evaluate(() => (globalThis as unknown as PW).rollbook.trade.identity!.agent!);
+    const owner = new RollbookClient({ url, signer: wallet });
+    await owner.revokeAgent(agent as `0x${string}`);
+    await page.click("button.submit");
+    await page.locator("[data-testid=ticket-error]", { hasText: "trading key was refused" }).waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as PW).localStorage.length)).to.equal(0);
   });
 
   it("recovers after the WebSocket is cut: reconnects, resubscribes and the book updates again", async () => {

@@ -17,8 +17,9 @@ export class BookPanel {
   private readonly canvas = h("canvas.depth");
   private book: LocalBook | null = null;
   private stop: () => void = () => {};
-  /** Book updates drawn (the tests read it). */
+  /** Book messages applied (the tests read it). */
   updates = 0;
+  private drawPending = false;
   private readonly live: Live;
   private readonly onPick: (price: number) => void;
 
@@ -52,9 +53,15 @@ export class BookPanel {
         (changed) => {
           if (!changed || this.book !== book) return;
           this.updates++;
-          this.draw();
           this.panel.ok();
           this.depthPanel.ok();
+          // one redraw per frame however fast deltas arrive
+          if (this.drawPending) return;
+          this.drawPending = true;
+          requestAnimationFrame(() => {
+            this.drawPending = false;
+            if (this.book === book) this.draw();
+          });
         },
         (e: unknown) => this.panel.error(`book resync failed: ${errText(e)}`),
       );

@@ -3,8 +3,12 @@
 
 import type { MarketInfo, TxInfo } from "../../../client/client.ts";
 import { Panel, errText, fill, fmt, h, levelTag, short } from "../dom.ts";
-import type { Identity } from "../signer.ts";
+import { RollbookRpcError } from "../../../client/transport.ts";
+import { RpcErrors } from "../../../rpc/errors.ts";
+import { type Identity, forgetAgent } from "../signer.ts";
 import { type TicketInput, validateTicket } from "./validate.ts";
+
+const BAD_SIGNATURE = RpcErrors.BAD_SIGNATURE.code;
 
 export interface TicketDeps {
   identity(): Identity | null;
@@ -90,6 +94,11 @@ export class TicketPanel {
     } catch (e) {
       fill(this.result);
       errEl.textContent = errText(e);
+      if (e instanceof RollbookRpcError && e.code === BAD_SIGNATURE && id.kind === "wallet") {
+        // the node no longer accepts the stored agent key (revoked or expired): forget it
+        forgetAgent(id.address, (await id.trader.domain()).chainId);
+        errEl.textContent = "the trading key was refused (revoked or expired): connect the wallet again to approve a new one";
+      }
     }
   }
 
