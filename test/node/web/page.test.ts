@@ -252,6 +252,12 @@ describe("web page in headless Chromium", function () {
     await page.locator("#panel-funds .result", { hasText: "withdrawal" }).waitFor();
     expect(walletPrompts).to.equal(2);
     expect((await makerClient.getBalances(wallet.address)).balances.find((b) => b.asset === BASE)!.available).to.equal(1_000_000_000 - 100);
+    // the claim form is prefilled with the withdrawal; this batch is not proven, so the claim stops with
+    // the node's answer before any L1 transaction
+    expect(Number(await page.inputValue("input[name=c-id]"))).to.be.at.least(0);
+    await page.locator("#panel-funds button", { hasText: "claim" }).click();
+    await page.locator("#panel-funds .err").filter({ hasText: /withdrawal|proof|NOT_FOUND|not found/i }).waitFor();
+    expect(walletPrompts).to.equal(2);
     // the account revokes the agent elsewhere: the page says so and forgets the key
     const agent = await page.evaluate(() => (globalThis as unknown as PW).rollbook.trade.identity!.agent!);
     const owner = new RollbookClient({ url, signer: wallet });

@@ -5,9 +5,11 @@
 // signature by the account itself, which an agent key cannot give, so the page does not use them: a
 // wallet would prompt on every reconnect (docs/web.md "Live account data").
 
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import type { Balances, FillInfo, MarketInfo, OrderInfo } from "../../../client/client.ts";
 import { claimWithdrawal, depositToVault, type WithdrawalClaim } from "../../../client/l1.ts";
+import { RollbookRpcError } from "../../../client/transport.ts";
+import { RpcErrors } from "../../../rpc/errors.ts";
 import { Panel, errText, fill, fmt, h, levelTag, short } from "../dom.ts";
 import type { Live } from "../live.ts";
 import type { Identity } from "../signer.ts";
@@ -140,6 +142,23 @@ export class AccountPanels {
     this.balances.ok();
   }
 
+  /**
+   * The claim's leaf and proof: from the node (rb_getWithdrawalProof, by withdrawal id or Withdraw tx hash)
+   * when it serves proofs, else from the pasted JSON.
+   */
+  private async claimArgs(id: string, pasted: string): Promise<WithdrawalClaim> {
+    if (pasted !== "") return JSON.parse(pasted) as WithdrawalClaim;
+    if (id === "") throw new Error("give the withdrawal id (or its tx hash), or paste its proof");
+    try {
+      const p = await this.live.client.request<{ withdrawalId: number; recipient: Address; asset: number; amount: number; withdrawalRoot: Hex; proof: Hex[] }>(
+        "rb_getWithdrawalProof", [/^0x/.test(id) ? id : Number(id)]);
+      return { withdrawalId: p.withdrawalId, recipient: p.recipient, assetId: p.asset, amount: p.amount, withdrawalRoot: p.withdrawalRoot, proof: p.proof };
+    } catch (e) {
+      if (e instanceof RollbookRpcError && e.code === RpcErrors.METHOD_NOT_FOUND.code) throw new Error("this node does not serve withdrawal proofs: paste the proof JSON");
+      throw e;
+    }
+  }
+
   private drawFunds(): void {
     const id = this.id;
     if (id === null) {
@@ -163,6 +182,8 @@ export class AccountPanels {
         const r = await id.owner.withdraw(Number(val(withdraw, "w-asset")), Number(val(withdraw, "w-amount")));
         id.trader.resetNonce();
         fill(out, `withdrawal ${r.withdrawalId} ${r.status} `, levelTag(r.level), " · claim on L1 once its batch is proven");
+        const cid = this.funds.body.querySelector<HTMLInputElement>("input[name=c-id]");
+        if (cid !== null) cid.value = String(r.withdrawalId);
       }, errEl);
     } }, h("b", {}, "Withdraw (L2)"), assetSel("w-asset"), field("w-amount", "amount (L2 units)"), h("button", { type: "submit" }, "withdraw"));
 
@@ -191,12 +212,13 @@ export class AccountPanels {
       const l1 = id.l1;
       if (l1 === null) return;
       void this.act(async () => {
-        const c = JSON.parse(val(claim, "c-proof")) as WithdrawalClaim;
+        const c = await this.claimArgs(val(claim, "c-id").trim(), val(claim, "c-proof").trim());
+        fill(out, `claiming withdrawal ${c.withdrawalId}: confirm in your wallet...`);
         const tx = await claimWithdrawal(l1.wallet, l1.public, val(claim, "c-vault") as Address, c);
         fill(out, `claimed withdrawal ${c.withdrawalId} in L1 tx ${short(tx)}`);
       }, errEl);
-    } }, h("b", {}, "Claim (L1)"), field("c-vault", "Vault", vault),
-      h("label", {}, h("span", {}, "proof JSON"), h("textarea", { name: "c-proof", rows: 2, placeholder: "{withdrawalId, recipient, assetId, amount, withdrawalRoot, proof}" })),
+    } }, h("b", {}, "Claim (L1)"), field("c-vault", "Vault", vault), field("c-id", "withdrawal id or tx hash"),
+      h("label", {}, h("span", {}, "or proof JSON"), h("textarea", { name: "c-proof", rows: 2, placeholder: "{withdrawalId, recipient, assetId, amount, withdrawalRoot, proof}" })),
       h("button", { type: "submit", disabled: id.l1 === null }, "claim"));
     fill(this.funds.body, withdraw, l1Note, deposit, claim, out, errEl);
     this.funds.ok();
