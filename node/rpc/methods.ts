@@ -269,6 +269,18 @@ export const METHODS: readonly MethodSpec[] = [
     },
   },
   {
+    name: "rb_rollupStatus",
+    summary: "L1 head, safe and finalized blocks, derivation lag, mempool depth and admission rate, recent batches with their DA, reorgs seen (null where this node does not report it), and the L1 contract addresses.",
+    tag: "read", params: [], result: { name: "rollup", schema: ref("RollupStatus") },
+    handler: (ctx) => {
+      const r = ctx.view.rollup?.() ?? {};
+      return {
+        l1: r.l1 ?? null, derivation: r.derivation ?? null, mempool: r.mempool ?? null, batches: r.batches ?? null, reorgs: r.reorgs ?? null,
+        contracts: ctx.options.l1Contracts ?? null,
+      };
+    },
+  },
+  {
     name: "rb_getExitProof", summary: "Desert mode: the account's ACCOUNT leaf and trie proof against the last finalized state root, the arguments of Vault.exit, and the amount it pays.", tag: "read",
     params: [P("account", address("account")), P("asset", u32("asset id"))],
     result: { name: "exit", schema: ref("ExitProof") },
@@ -283,6 +295,14 @@ export const METHODS: readonly MethodSpec[] = [
       return {
         account, asset, amount, available: b![1], locked: b![2], batchIndex: proof.batchIndex, stateRoot: proof.root, leaf: proof.leaf!, siblings: proof.siblings,
       };
+    },
+  },
+  {
+    name: "rb_devnetAccounts", summary: "Devnet only: the funded accounts with their (public, well-known) private keys. Elsewhere METHOD_NOT_FOUND.",
+    tag: "meta", params: [], result: { name: "accounts", schema: arrayOf("DevnetAccount") },
+    handler: (ctx) => {
+      if (ctx.options.devnetAccounts === undefined) throw new RpcError("METHOD_NOT_FOUND", { reason: "this node is not a devnet" });
+      return ctx.options.devnetAccounts;
     },
   },
   // ----- WebSocket only

@@ -297,6 +297,42 @@ export interface ExitProof {
   siblings: string[];
 }
 
+/** One proposed batch as the L1 follower saw it: size, content and data availability. */
+export interface BatchDaInfo {
+  batchIndex: number;
+  /** L1 block of the proposing transaction. */
+  l1Block: number;
+  /** Posted bytes (compressed batch data). */
+  bytes: number;
+  txCount: number;
+  /** Orders placed in it (Place transactions and Bulk place actions). */
+  orders: number;
+  /** EIP-4844 versioned hashes (empty when posted as calldata). */
+  blobHashes: string[];
+  calldata: boolean;
+  /** IPFS CID of the batch data when the node pins it, else null. */
+  cid: string | null;
+  proposer: string;
+  level: ConfirmationLevel;
+}
+
+/**
+ * What the node knows of L1 and its pipeline beyond batch levels (rb_rollupStatus). A view reports what it
+ * has; the RPC answers null for the parts it does not (docs/api.md "Rollup status").
+ */
+export interface RollupStatus {
+  /** L1 blocks the follower has seen (head, safe, finalized) and the head's timestamp (s). */
+  l1: { head: number; safe: number; finalized: number; headTimestamp: number } | null;
+  /** Derivation: the last derived batch, the L1 block it reached and how far behind the head that is. */
+  derivation: { derivedBatch: number; l1Block: number; lagBlocks: number } | null;
+  /** Sequencer mempool: transactions waiting, and admissions per second (recent average). */
+  mempool: { depth: number; admittedPerSec: number } | null;
+  /** Most recent proposed batches, newest first. */
+  batches: BatchDaInfo[] | null;
+  /** L1 reorgs seen, newest first. */
+  reorgs: { atMs: number; depth: number; l1Block: number }[] | null;
+}
+
 /** What `submit` returns: the receipt, or the STF's refusal with its code. */
 export type SubmitResult =
   | { ok: true; tx: TxInfo }
@@ -350,6 +386,8 @@ export interface NodeView {
   withdrawal(withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null;
   /** Executes (or queues) a schema-checked signed transaction. */
   submit(tx: Tx): Promise<SubmitResult>;
+  /** L1, derivation, mempool, batch DA and reorg status, when the node has them (optional). */
+  rollup?(): Partial<RollupStatus>;
   /** Listens to every event; returns the function that stops it. */
   subscribe(listener: (e: NodeEvent) => void): () => void;
 }

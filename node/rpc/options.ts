@@ -28,6 +28,19 @@ export interface RpcOptions {
   limits: RpcLimits;
   /** Book, trade and candle updates are coalesced per tick of this many ms and serialized once. */
   tickMs: number;
+  /** Directory of the built web page (node/web/dist): served at GET / and /assets/*. Absent: no page. */
+  webPage?: string;
+  /** Devnet only: the funded accounts rb_devnetAccounts lists (keys included). Absent: not a devnet. */
+  devnetAccounts?: DevnetAccount[];
+  /** L1 contract addresses (name -> address) reported by rb_rollupStatus, e.g. the deployment's. */
+  l1Contracts?: Record<string, string>;
+}
+
+/** A funded devnet account (its private key is public by design: anvil's well-known keys). */
+export interface DevnetAccount {
+  label: string;
+  address: string;
+  privateKey: string;
 }
 
 export const DEFAULT_LIMITS: RpcLimits = {

@@ -87,6 +87,19 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
     account: str(), asset: int(), amount: int("available + locked: what exit pays, in L2 units"), available: int(), locked: int(),
     batchIndex: int("the last finalized batch"), stateRoot: str("Settlement.lastStateRoot"), leaf: str("the ACCOUNT leaf"), siblings: hashes("three sibling hashes per level, from the root down"),
   }),
+  BatchDa: shape("a proposed batch as the L1 follower saw it", {
+    batchIndex: int(), l1Block: int("L1 block of the proposal"), bytes: int("posted bytes"), txCount: int(), orders: int("orders placed"),
+    blobHashes: arr(str("EIP-4844 versioned hash")), calldata: { type: "boolean" }, cid: { oneOf: [str("IPFS CID"), { type: "null" }] }, proposer: str(), level,
+  }),
+  RollupStatus: shape("L1 and pipeline status; null where the node does not report it", {
+    l1: { oneOf: [shape("L1 blocks seen", { head: int(), safe: int(), finalized: int(), headTimestamp: int("seconds") }), { type: "null" }] },
+    derivation: { oneOf: [shape("derivation progress", { derivedBatch: int(), l1Block: int(), lagBlocks: int("L1 head minus the block derivation reached") }), { type: "null" }] },
+    mempool: { oneOf: [shape("sequencer mempool", { depth: int("transactions waiting"), admittedPerSec: { type: "integer", description: "admissions per second, recent average" } }), { type: "null" }] },
+    batches: { oneOf: [arr(ref("BatchDa")), { type: "null" }] },
+    reorgs: { oneOf: [arr(shape("an L1 reorg", { atMs: int("wall clock, ms"), depth: int("blocks"), l1Block: int("common ancestor") })), { type: "null" }] },
+    contracts: { oneOf: [{ type: "object", properties: {}, additionalProperties: str("address") }, { type: "null" }] },
+  }),
+  DevnetAccount: shape("a funded devnet account", { label: str(), address: str(), privateKey: str("well-known devnet key") }),
   Domain: shape("the EIP-712 domain to sign transactions with, and the L2 chain id", {
     name: str(), version: str(), chainId: int("L1 chain id"), verifyingContract: str("Inbox address"), l2ChainId: int(),
   }),

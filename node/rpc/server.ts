@@ -1,7 +1,8 @@
 // The RPC server (docs/api.md): fastify with JSON-RPC 2.0 on POST / and on the WebSocket /ws, batching,
 // limits (body and message size, batch size, connections, per-connection and per-account rates), the
-// subscription feeds and slow-consumer cut-off. It reads the node only through a NodeView. Other routes of
-// the node's port (GET / web page, /health, /ready) are registered on `app` by their owners.
+// subscription feeds and slow-consumer cut-off. It reads the node only through a NodeView. With the
+// `webPage` option it serves the built web page at GET / and /assets/* (web-page.ts); other routes of the
+// node's port (/health, /ready) are registered on `app` by their owners.
 
 import websocket from "@fastify/websocket";
 import { randomBytes } from "node:crypto";
@@ -17,6 +18,7 @@ import type { CallContext, ConnectionApi } from "./methods.ts";
 import type { NodeView } from "./node-view.ts";
 import { openRpcDocument } from "./openrpc.ts";
 import { DEFAULT_LIMITS, DEFAULT_RPC_OPTIONS, KeyedBuckets, type RpcLimits, type RpcOptions, TokenBucket } from "./options.ts";
+import { registerWebPage } from "./web-page.ts";
 import { parseSignature } from "./wire.ts";
 
 /** WebSocket close codes of the server (docs/api.md "Subscriptions"). */
@@ -265,6 +267,8 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     });
     socket.on("error", () => conn.release());
   });
+
+  if (options.webPage !== undefined) registerWebPage(app, options.webPage);
 
   return {
     app,

@@ -484,7 +484,8 @@ export class SoftNode implements NodeView {
       nonce: a?.nonce ?? 0,
       balances: (a?.balances() ?? []).map(([asset, available, locked]) => ({ asset, available, locked })),
       batchIndex: this.state.batchIndex,
-      level: "soft",
+      // with no batch open the soft state is batch batchIndex's state, at that batch's level
+      level: this.ex === null ? this.levelOf(this.state.batchIndex) : "soft",
     };
   }
 
