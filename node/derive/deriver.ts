@@ -17,7 +17,7 @@ import type { ClobState, ChainConfig } from "../clob/state.ts";
 import { createGenesisState } from "../clob/state.ts";
 import { applyBatch } from "../clob/stf.ts";
 import type { ReceiptLog } from "../clob/receipts.ts";
-import type { Tx } from "../clob/types.ts";
+import type { L1Message, Tx } from "../clob/types.ts";
 import type { BlobFetcher, IpfsBackup } from "../da/index.ts";
 import { L1Follower, L1RpcError, type L1BlockRef, type L1Client } from "../l1/follower.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
@@ -76,6 +76,8 @@ export interface CanonicalBatchInput {
   l1MsgStart: number;
   l1MsgEnd: number;
   txs: readonly Tx[];
+  /** The L1 messages the batch consumes, decoded, in queue order. */
+  messages: readonly L1Message[];
 }
 
 /** What happened to one derived batch. */
@@ -454,7 +456,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     }
     const txs = v.batch.txs;
     const msgs = v.messages;
-    const mempoolDel = this.o.onBatch?.({ index, timestamp: v.batch.timestamp, l1MsgStart: c.l1MsgStart, l1MsgEnd: c.l1MsgStart + msgs.length, txs });
+    const mempoolDel = this.o.onBatch?.({ index, timestamp: v.batch.timestamp, l1MsgStart: c.l1MsgStart, l1MsgEnd: c.l1MsgStart + msgs.length, txs, messages: msgs });
     const result = applyBatch(this.state, v.batch, msgs, { receipts: this.o.receipts ?? "full" });
     const t2 = performance.now();
     const { root, derived, undo: undoRec } = this.commitment.commitBatch(this.state, { undo });
