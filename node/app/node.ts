@@ -53,6 +53,8 @@ export interface StartNodeOptions {
   tickMs?: number;
   /** Derivation poll interval when caught up, ms (default 500). */
   pollIntervalMs?: number;
+  /** Proposal data mode (default "auto": the cheaper of blobs and calldata). */
+  proposeMode?: "auto" | "blob" | "calldata";
   /** How long shutdown waits for an in-flight proposal, ms (default 10 000). */
   proposalGraceMs?: number;
   logger?: Logger;
@@ -237,7 +239,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       if (roles.has("proposer")) {
         const poster = da.poster(l1, account!, inbox, { pollIntervalMs: 500 });
         proposer = new Proposer({
-          sequencer: seq, poster, logger: log.child({ module: "proposer" }),
+          sequencer: seq, poster, logger: log.child({ module: "proposer" }), mode: o.proposeMode ?? "auto",
           inbox: {
             batchCount: () => l1.readContract({ address: inbox, abi: inboxAbi, functionName: "batchCount" }).then(BigInt),
             batchChainAt: (i) => l1.readContract({ address: inbox, abi: inboxAbi, functionName: "batchChainAt", args: [i] }),
