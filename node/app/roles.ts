@@ -55,10 +55,15 @@ const ROLE_STARTERS: Partial<Record<Role, RoleStart>> = {};
 
 const registered = new Map<Role, RoleStart>(Object.entries(ROLE_STARTERS) as [Role, RoleStart][]);
 
-/** Registers (or replaces) the start function of a non-core role. */
-export function registerRole(role: Role, start: RoleStart): void {
+/** Registers (or replaces) the start function of a non-core role; returns what undoes it. */
+export function registerRole(role: Role, start: RoleStart): () => void {
   if (CORE_ROLES.includes(role)) throw new Error(`role ${role} is composed by startNode and cannot be registered`);
+  const before = registered.get(role);
   registered.set(role, start);
+  return () => {
+    if (before === undefined) registered.delete(role);
+    else registered.set(role, before);
+  };
 }
 
 /** The start function of a non-core role, if registered. */
