@@ -208,6 +208,9 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     // node-1 proposes with the deployer key (the devnet's fee account and attestation signer).
     nodes.push(await startNode({ config: nodeConfig(1, availableRoles()), name: "node-1", account: privateKeyToAccount(deployerKey), deployment, logger: log }));
     nodes.push(await startNode({ config: nodeConfig(2, ["follower"]), name: "node-2", deployment, logger: log }));
+    // The markets and deposits are L1 messages: ready for a person once a batch carrying them is on L1 and
+    // the follower derived it (node-1 seals and posts it on its first ticks).
+    await waitFor(() => nodes.every((n) => n.view.markets().length >= DEVNET_MARKETS.length), 180_000, "the first batch (markets and deposits) on both nodes", log);
     const banner = renderBanner(record, deployment, nodes, dir, anvil.rpcUrl, resumed);
     (o.print ?? ((t: string) => process.stdout.write(t)))(banner);
     return {
@@ -221,6 +224,16 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     for (const n of nodes.reverse()) await n.stop().catch(() => undefined);
     await anvil.stop();
     throw err;
+  }
+}
+
+async function waitFor(ok: () => boolean, timeoutMs: number, what: string, log: Logger): Promise<void> {
+  if (ok()) return;
+  log.info(`waiting for ${what}`);
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`devnet: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
