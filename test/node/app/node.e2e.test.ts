@@ -18,6 +18,7 @@ import { setUpDevnetChain, type DevnetRecord } from "../../../node/app/devnet.ts
 import { startNode, type RunningNode } from "../../../node/app/node.ts";
 import { RollbookClient, walletSigner } from "../../../node/client/client.ts";
 import { depositToVault } from "../../../node/client/l1.ts";
+import { RollbookRpcError } from "../../../node/client/transport.ts";
 import { ConfigError, DEFAULT_CONFIG, validateConfig, type NodeConfig, type Role } from "../../../node/config.ts";
 import { ANVIL_DEV_KEYS, freePort, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
 import { DATA_KIND_BLOBS, inboxAbi } from "../../../node/l1/contracts.ts";
@@ -120,6 +121,11 @@ describe("node/app: the composed node on anvil (e2e)", function () {
     expect(fill.fills.map((f) => [f.price, f.size])).to.deep.equal([[3000, 3]]);
     const dep = await depositing;
     expect(dep).to.not.be.instanceOf(Error);
+    // a follower does not sequence: it refuses transactions with TX_REJECTED (-32003)
+    const viaFollower = new RollbookClient({ url: node2.rpcUrl, signer: signer(keys[1]!) });
+    const refused = await viaFollower.placeOrder({ market: 1, side: "buy", price: 3000, size: 1 }).then(() => null, (e: unknown) => e as RollbookRpcError);
+    expect(refused?.code).to.equal(-32003);
+    expect(refused?.message).to.match(/only follows L1/);
     const more = await b.placeOrder({ market: 1, side: "buy", price: 3000, size: 1 });
     expect(more.fills.map((f) => f.size)).to.deep.equal([1]);
 
