@@ -206,8 +206,10 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       admin: { ...cfg.admin, port: cfg.admin.port + 2 * (n - 1) },
     });
     // node-1 proposes with the deployer key (the devnet's fee account and attestation signer).
-    nodes.push(await startNode({ config: nodeConfig(1, availableRoles()), name: "node-1", account: privateKeyToAccount(deployerKey), deployment, logger: log }));
-    nodes.push(await startNode({ config: nodeConfig(2, ["follower"]), name: "node-2", deployment, logger: log }));
+    // RPC server settings of both nodes (the web page and the devnet accounts join here).
+    const rpcServer = {};
+    nodes.push(await startNode({ config: nodeConfig(1, availableRoles()), name: "node-1", account: privateKeyToAccount(deployerKey), deployment, logger: log, rpcServer }));
+    nodes.push(await startNode({ config: nodeConfig(2, ["follower"]), name: "node-2", deployment, logger: log, rpcServer }));
     // The markets and deposits are L1 messages: ready for a person once a batch carrying them is on L1 and
     // the follower derived it (node-1 seals and posts it on its first ticks).
     await waitFor(() => nodes.every((n) => n.view.markets().length >= DEVNET_MARKETS.length), 180_000, "the first batch (markets and deposits) on both nodes", log);

@@ -25,7 +25,7 @@ import { createDa, type Da } from "../da/index.ts";
 import { Deriver, type CanonicalBatchInput } from "../derive/index.ts";
 import { inboxAbi } from "../l1/contracts.ts";
 import { moduleLogger, type Logger } from "../log.ts";
-import { createRpcServer, type RpcServer } from "../rpc/server.ts";
+import { createRpcServer, type RpcServer, type RpcServerConfig } from "../rpc/server.ts";
 import { rpcOptionsFromConfig } from "../rpc/options.ts";
 import { Proposer, Sequencer, sequencerOptionsFromConfig, type SequencerL1, type SoftBatch } from "../sequencer/index.ts";
 import { StateStore } from "../state/store.ts";
@@ -47,6 +47,11 @@ export interface StartNodeOptions {
   account?: LocalAccount;
   /** The suite's deployment; default: config `deployment` or <dataDir>/deployments/<chainId>.json. */
   deployment?: Deployment;
+  /**
+   * Further RPC server settings (node/rpc RpcServerConfig), e.g. the web page served at GET / or the devnet's
+   * account list: spread into createRpcServer.
+   */
+  rpcServer?: Omit<Partial<RpcServerConfig>, "view" | "options" | "logger" | "registry">;
   /** Plugins for the admin listener (besides what registered roles add). */
   adminPlugins?: { plugin: FastifyPluginAsync; prefix?: string }[];
   /** Sealing/proposing and status tick, ms (default 250). */
@@ -249,7 +254,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     }
 
     // ------------------------------------------------------------------ RPC (public port)
-    const rpc: RpcServer = await createRpcServer({ view, options: rpcOptionsFromConfig(config.rpc), logger: log.child({ module: "rpc" }), registry });
+    const rpc: RpcServer = await createRpcServer({ ...o.rpcServer, view, options: rpcOptionsFromConfig(config.rpc), logger: log.child({ module: "rpc" }), registry });
     let stopping = false;
     const status = (): NodeStatus => {
       const s = d.status();
