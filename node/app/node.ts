@@ -150,7 +150,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     da = await createDa(config, { logger: log.child({ module: "da" }), registry });
     // Batches as derivation executes them, until their "batch" event (which carries the receipts).
     const executing = new Map<number, CanonicalBatchInput & { hashes: string[] }>();
-    const view: NodeStateView = new NodeStateView({ domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer });
+    const view: NodeStateView = new NodeStateView({ domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer, onVerdict: (v) => metrics.admitted.inc({ verdict: v }) });
     deriver = await Deriver.open({
       client: l1, inbox, startBlock: deployment.startBlock, genesis: { domain, feeAccount },
       store, fetcher: da.fetcher, ipfs: da.ipfs, confirmations: config.l1.confirmations, pollIntervalMs: o.pollIntervalMs ?? 500,

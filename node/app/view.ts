@@ -27,6 +27,8 @@ export interface NodeStateViewOptions {
   state: () => ClobState;
   /** The sequencer on a sequencing node (submit goes through it); undefined on a follower. */
   sequencer: () => Sequencer | undefined;
+  /** Told the sequencer's verdict on every submitted transaction (admission metrics). */
+  onVerdict?: (verdict: "valid" | "invalid" | "error") => void;
   /** Batches whose receipts, orders and fills stay queryable; 0 keeps all. Default 10 000. */
   retainBatches?: number;
   candleIntervals?: number[];
@@ -440,6 +442,7 @@ export class NodeStateView implements NodeView {
     const seq = this.o.sequencer();
     if (seq === undefined) throw new RpcError("TX_REJECTED", { reason: "this node only follows L1 (no sequencer role): submit to a sequencing node" });
     const r = await seq.submit(encodeTx(tx));
+    this.o.onVerdict?.(r.verdict);
     if (r.verdict === "error") throw new RpcError("TX_REJECTED", { reason: `${r.code}: ${r.message}` });
     if (r.verdict === "invalid") {
       // The sequencer's own pool refusals (POOL_FULL, ACCOUNT_LIMIT, ...) are not STF codes.

@@ -165,6 +165,7 @@ describe("node/app: the composed node on anvil (e2e)", function () {
     expect(m1).to.match(/rollbook_proposals_total\{result="posted"\} [1-9]/);
     expect(m1).to.match(/rollbook_da_bytes_proposed_total [1-9]/);
     expect(m1).to.contain("rollbook_batch_txs_bucket");
+    expect(m1).to.match(/rollbook_admission_total\{verdict="valid"\} [1-9]/);
   });
 
   it("requires a bearer token on an admin listener off loopback", async () => {
