@@ -54,7 +54,8 @@ function untilSignal(): Promise<string> {
 }
 
 async function devnet(config: NodeConfig, fresh: boolean): Promise<void> {
-  const net = await startDevnet({ config, fresh, logger: log });
+  // The nodes tag their lines with node and module themselves.
+  const net = await startDevnet({ config, fresh, logger: rootLogger });
   const reason = await Promise.race([
     untilSignal(),
     new Promise<string>((resolve) => net.anvil.process.once("exit", () => resolve("anvil exited"))),
@@ -64,7 +65,7 @@ async function devnet(config: NodeConfig, fresh: boolean): Promise<void> {
 }
 
 async function run(config: NodeConfig): Promise<void> {
-  const node = await startNode({ config, logger: log });
+  const node = await startNode({ config, logger: rootLogger });
   const reason = await untilSignal();
   log.info({ reason }, "stopping");
   await node.stop();

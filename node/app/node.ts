@@ -24,7 +24,7 @@ import { ConfigError, type NodeConfig } from "../config.ts";
 import { createDa, type Da } from "../da/index.ts";
 import { Deriver, type CanonicalBatchInput } from "../derive/index.ts";
 import { inboxAbi } from "../l1/contracts.ts";
-import { moduleLogger, type Logger } from "../log.ts";
+import { rootLogger, type Logger } from "../log.ts";
 import { createRpcServer, type RpcServer, type RpcServerConfig } from "../rpc/server.ts";
 import { rpcOptionsFromConfig } from "../rpc/options.ts";
 import { Proposer, Sequencer, sequencerOptionsFromConfig, type SequencerL1, type SoftBatch } from "../sequencer/index.ts";
@@ -117,7 +117,7 @@ const READY_LAG_BLOCKS = 4;
 export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   const config = o.config;
   const name = o.name ?? "node";
-  const log = (o.logger ?? moduleLogger("node")).child({ node: name });
+  const log = (o.logger ?? rootLogger).child({ node: name });
   const problems = checkRoles(config.roles);
   if (problems.length > 0) throw new ConfigError(problems);
   const roles = new Set(config.roles);
