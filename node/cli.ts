@@ -1,76 +1,74 @@
 #!/usr/bin/env node
 // rollup-node <command> [--config file]: the one entry point for operators and the devnet.
-import path from "node:path";
-import { mkdirSync } from "node:fs";
 import { ConfigError, loadConfig, type NodeConfig } from "./config.ts";
-import { startAnvil } from "./l1/anvil.ts";
 import { moduleLogger, rootLogger } from "./log.ts";
 import { deploySuite } from "../scripts/deploy.ts";
+import { startDevnet } from "./app/devnet.ts";
+import { startNode } from "./app/node.ts";
 
 const log = moduleLogger("cli");
 
 const USAGE = `usage: rollup-node <command> [--config file.json]
 
 commands:
-  devnet   start a local L1 (anvil), deploy the contract suite, keep running until Ctrl-C
+  run      run a node with the configured roles (follower, sequencer, proposer, ...) until SIGINT/SIGTERM
+  devnet   local L1 (anvil) + contract suite + devnet assets and markets + node-1 (every role) and
+           node-2 (follower); resumes the previous devnet, --fresh starts over
   deploy   deploy (or verify an existing deployment of) the contract suite to l1.rpcUrl
   config   print the validated configuration (defaults <- file <- ROLLBOOK_* environment)
 
 environment: ROLLBOOK_<SECTION>_<KEY> overrides any key, e.g. ROLLBOOK_L1_RPC_URL, ROLLBOOK_RPC_PORT;
+ROLLBOOK_L1_PRIVATE_KEY (or config keystore + ROLLBOOK_KEYSTORE_PASSWORD) is the node's L1 key;
 DEPLOYER_KEY sets the deployer's private key (devnet default: anvil's first dev key).`;
 
 interface Args {
   command: string | undefined;
   configFile: string | undefined;
+  fresh: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   let configFile: string | undefined;
   let command: string | undefined;
+  let fresh = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--config") {
       configFile = argv[++i];
       if (configFile === undefined) throw new ConfigError(["--config needs a file path"]);
-    } else if (arg === "--help" || arg === "-h") command = "help";
+    } else if (arg === "--fresh") fresh = true;
+    else if (arg === "--help" || arg === "-h") command = "help";
     else if (command === undefined) command = arg;
     else throw new ConfigError([`unexpected argument ${JSON.stringify(arg)}`]);
   }
-  return { command, configFile };
+  return { command, configFile, fresh };
 }
 
-async function devnet(config: NodeConfig): Promise<void> {
-  // Deploy on automine (a block per transaction), then switch to interval mining like a real chain.
-  const anvil = await startAnvil({ port: config.devnet.anvilPort });
-  log.info({ rpcUrl: anvil.rpcUrl }, "L1 (anvil) started");
-  const outDir = path.resolve(config.dataDir, "deployments");
-  mkdirSync(outDir, { recursive: true });
-  const { deployment, file } = await deploySuite({
-    rpcUrl: anvil.rpcUrl,
-    privateKey: process.env.DEPLOYER_KEY as `0x${string}` | undefined,
-    outDir,
-    log: (line) => log.info(line),
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => () => resolve(sig);
+    process.once("SIGINT", on("SIGINT"));
+    process.once("SIGTERM", on("SIGTERM"));
   });
-  log.info({ file, contracts: deployment.contracts, assets: deployment.assets }, "contract suite deployed");
-  if (config.devnet.blockTime > 0) {
-    await fetch(anvil.rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "evm_setIntervalMining", params: [config.devnet.blockTime] }),
-    });
-    log.info({ blockTime: config.devnet.blockTime }, "L1 interval mining");
-  }
-  log.info({ rpcUrl: anvil.rpcUrl, beaconUrl: anvil.rpcUrl }, "devnet ready (Ctrl-C to stop)");
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    anvil.process.once("exit", (code) => {
-      log.error({ code }, "anvil exited");
-      resolve();
-    });
-  });
-  await anvil.stop();
+}
+
+async function devnet(config: NodeConfig, fresh: boolean): Promise<void> {
+  // The nodes tag their lines with node and module themselves.
+  const net = await startDevnet({ config, fresh, logger: rootLogger });
+  const reason = await Promise.race([
+    untilSignal(),
+    new Promise<string>((resolve) => net.anvil.process.once("exit", () => resolve("anvil exited"))),
+  ]);
+  log.info({ reason }, "devnet stopping");
+  await net.stop();
+}
+
+async function run(config: NodeConfig): Promise<void> {
+  const node = await startNode({ config, logger: rootLogger });
+  const reason = await untilSignal();
+  log.info({ reason }, "stopping");
+  await node.stop();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -95,7 +93,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "devnet":
-      await devnet(config);
+      await devnet(config, args.fresh);
+      return 0;
+    case "run":
+      await run(config);
       return 0;
     default:
       console.error(`unknown command ${JSON.stringify(args.command)}\n\n${USAGE}`);

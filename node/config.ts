@@ -11,6 +11,13 @@ export interface NodeConfig {
   dataDir: string;
   roles: Role[];
   l1: { rpcUrl: string; beaconUrl: string; archiveUrls: string[]; confirmations: number };
+  /** deployments/<chainId>.json of the suite ("" = <dataDir>/deployments/<chainId>.json). */
+  deployment: string;
+  /**
+   * Encrypted JSON keystore (V3) of the node's L1 key (proposer), its password in ROLLBOOK_KEYSTORE_PASSWORD.
+   * The key may come from ROLLBOOK_L1_PRIVATE_KEY instead; never from the command line.
+   */
+  keystore: string;
   ipfs: { mode: "helia" | "kubo" | "off"; kuboUrl: string };
   da: { blobWrapper: "auto" | "v0" | "v1"; beaconBlockId: "number" | "slot"; archive: boolean };
   rpc: {
@@ -49,6 +56,8 @@ export interface NodeConfig {
     walSync: boolean;
   };
   storage: { pruneReceiptsAfterBatches: number };
+  /** The admin listener (node/app): /metrics and role routes (market maker, prover). A bearer token is required unless it is loopback. */
+  admin: { host: string; port: number; token: string };
   log: { level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" };
   devnet: { anvilPort: number; blockTime: number };
   /**
@@ -73,8 +82,11 @@ export interface NodeConfig {
 
 export const DEFAULT_CONFIG: NodeConfig = {
   dataDir: ".devnet/data",
-  roles: ["follower", "sequencer", "proposer", "prover", "mm"],
+  // Roles whose start function is registered (node/app/roles.ts) may be added: prover, challenger, mm.
+  roles: ["follower", "sequencer", "proposer"],
   l1: { rpcUrl: "http://127.0.0.1:8545", beaconUrl: "http://127.0.0.1:8545", archiveUrls: [], confirmations: 0 },
+  deployment: "",
+  keystore: "",
   ipfs: { mode: "helia", kuboUrl: "http://127.0.0.1:5001" },
   // anvil addresses beacon blobs by block number; a real beacon node by slot.
   da: { blobWrapper: "auto", beaconBlockId: "number", archive: false },
@@ -88,6 +100,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     parkTimeoutMs: 120_000, walSync: true,
   },
   storage: { pruneReceiptsAfterBatches: 0 },
+  admin: { host: "127.0.0.1", port: 8646, token: "" },
   log: { level: "info" },
   devnet: { anvilPort: 8545, blockTime: 2 },
   // Devnet default: the shipped Binance and Hyperliquid recordings (BTC, the only ones shipped) replayed in a
@@ -174,6 +187,11 @@ function checkInt(problems: string[], key: string, value: unknown, min: number, 
   }
 }
 
+/** True for a loopback host (the admin listener needs no token there). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Validates a merged configuration object; throws ConfigError listing every problem. */
 export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   const problems: string[] = [];
@@ -194,6 +212,8 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   if (!Array.isArray(c.l1?.archiveUrls)) problems.push(`l1.archiveUrls: expected a list of URLs`);
   else c.l1.archiveUrls.forEach((u, i) => checkUrl(problems, `l1.archiveUrls[${i}]`, u));
   checkInt(problems, "l1.confirmations", c.l1?.confirmations, 0, 1024);
+  if (typeof c.deployment !== "string") problems.push(`deployment: expected a file path or ""`);
+  if (typeof c.keystore !== "string") problems.push(`keystore: expected a file path or ""`);
   if (!["helia", "kubo", "off"].includes(c.ipfs?.mode)) problems.push(`ipfs.mode: expected helia|kubo|off, got ${JSON.stringify(c.ipfs?.mode)}`);
   checkUrl(problems, "ipfs.kuboUrl", c.ipfs?.kuboUrl);
   if (!["auto", "v0", "v1"].includes(c.da?.blobWrapper)) problems.push(`da.blobWrapper: expected auto|v0|v1, got ${JSON.stringify(c.da?.blobWrapper)}`);
@@ -227,6 +247,13 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   checkInt(problems, "sequencer.parkTimeoutMs", sq?.parkTimeoutMs, 1000, 86_400_000);
   if (typeof sq?.walSync !== "boolean") problems.push(`sequencer.walSync: expected true|false, got ${JSON.stringify(sq?.walSync)}`);
   checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);
+  if (typeof c.admin?.host !== "string" || c.admin.host === "") problems.push(`admin.host: expected a host name or address`);
+  checkInt(problems, "admin.port", c.admin?.port, 1, 65535);
+  if (typeof c.admin?.token !== "string") problems.push(`admin.token: expected a string`);
+  else if (typeof c.admin?.host === "string" && !isLoopback(c.admin.host) && c.admin.token.length < 16) {
+    problems.push(`admin.token: the admin listener on ${c.admin.host} is not loopback: set a bearer token of at least 16 characters (ROLLBOOK_ADMIN_TOKEN)`);
+  }
+  if (typeof c.rpc?.port === "number" && c.rpc.port === c.admin?.port) problems.push(`admin.port: must differ from rpc.port (${c.rpc.port})`);
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal`);
   checkInt(problems, "devnet.anvilPort", c.devnet?.anvilPort, 1, 65535);
   checkInt(problems, "devnet.blockTime", c.devnet?.blockTime, 0, 3600);

@@ -17,6 +17,7 @@ import type { ClobState, ChainConfig } from "../clob/state.ts";
 import { createGenesisState } from "../clob/state.ts";
 import { applyBatch } from "../clob/stf.ts";
 import type { ReceiptLog } from "../clob/receipts.ts";
+import type { L1Message, Tx } from "../clob/types.ts";
 import type { BlobFetcher, IpfsBackup } from "../da/index.ts";
 import { L1Follower, L1RpcError, type L1BlockRef, type L1Client } from "../l1/follower.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
@@ -59,8 +60,24 @@ export interface DeriverOptions {
   receipts?: "full" | "none";
   /** Replace the L1 client used by the follower (tests inject failures). */
   followerClient?: L1Client;
+  /**
+   * Called for every batch as it executes (before its commit is staged), for a sequencer on the same store
+   * (node/app): returns the mempool (WAL) keys the batch's atomic commit deletes.
+   */
+  onBatch?: (b: CanonicalBatchInput) => readonly string[];
   logger?: Logger;
   registry?: Registry;
+}
+
+/** A batch as derivation executes it: header fields and its transactions (none for an invalid batch). */
+export interface CanonicalBatchInput {
+  index: number;
+  timestamp: number;
+  l1MsgStart: number;
+  l1MsgEnd: number;
+  txs: readonly Tx[];
+  /** The L1 messages the batch consumes, decoded, in queue order. */
+  messages: readonly L1Message[];
 }
 
 /** What happened to one derived batch. */
@@ -217,6 +234,18 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       running: this.running,
       lastError: this.lastError === undefined ? undefined : { level: this.lastError.level, code: this.lastError.code, message: this.lastError.message },
     };
+  }
+
+  /** The last derived L1 block with the batch and queue positions after it. */
+  cursorBlock(): L1BlockRecord {
+    return this.cursor;
+  }
+
+  /** Raw L1 messages seen and not yet consumed by a batch, from queue index `from` on, in order. */
+  queuedMessages(from: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = from; this.queue.has(i); i++) out.push(this.queue.get(i)!);
+    return out;
   }
 
   /** The in-memory state at the last derived batch (read-only for callers). */
@@ -427,6 +456,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     }
     const txs = v.batch.txs;
     const msgs = v.messages;
+    const mempoolDel = this.o.onBatch?.({ index, timestamp: v.batch.timestamp, l1MsgStart: c.l1MsgStart, l1MsgEnd: c.l1MsgStart + msgs.length, txs, messages: msgs });
     const result = applyBatch(this.state, v.batch, msgs, { receipts: this.o.receipts ?? "full" });
     const t2 = performance.now();
     const { root, derived, undo: undoRec } = this.commitment.commitBatch(this.state, { undo });
@@ -443,6 +473,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       receipts: this.o.receipts === "none" ? undefined : result.receipts,
       withdrawals: result.withdrawals,
       undo: undoRec,
+      ...(mempoolDel !== undefined && mempoolDel.length > 0 ? { mempool: { del: [...mempoolDel] } } : {}),
     });
     this.metrics.batchSeconds.observe((performance.now() - t0) / 1000);
     this.metrics.batchesTotal.inc({ result: invalidReason === undefined ? "valid" : "invalid" });

@@ -1,0 +1,478 @@
+// The composed node's NodeView (node/rpc/node-view.ts): what the RPC serves, read from the running roles.
+//
+// - State reads (markets, books, balances, nonces, open orders) come from one ClobState: the sequencer's
+//   soft state on a sequencing node, the derived canonical state on a follower.
+// - Receipts, orders, fills, trades and candles are indexed as transactions execute: from the sequencer's
+//   soft receipts (sequencing node) or from derivation's batch receipts (follower). A transaction the
+//   sequencer executes again after a rebuild replaces its receipt; its trades are counted once.
+// - Confirmation levels: soft (executed here) -> included (derived from an L1 block) -> safe (that block is
+//   at or below L1's finalized block) -> proven (reported by a prover role through `markProven`).
+// - submit: the transaction's canonical bytes go through the sequencer (admission workers, WAL, soft
+//   execution); a follower refuses with TX_REJECTED (it does not sequence).
+import { ERROR_NAME, ErrorCode, isRejection } from "../clob/errors.ts";
+import { OrderStatus, ReceiptStatus, type L1Receipt, type ReceiptLog, type TxReceipt } from "../clob/receipts.ts";
+import type { ClobState } from "../clob/state.ts";
+import { MarketStatus, TxKind, type Eip712Domain, type L1Message, type Tx, L1MessageKind } from "../clob/types.ts";
+import { encodeTx } from "../codec/tx.ts";
+import type {
+  Balances, BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
+  OrderInfo, OrderUpdateInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo,
+} from "../rpc/node-view.ts";
+import { RpcError } from "../rpc/errors.ts";
+import type { Sequencer } from "../sequencer/index.ts";
+
+export interface NodeStateViewOptions {
+  domain: Eip712Domain;
+  /** The state reads are served from (soft state on a sequencer, canonical state on a follower). */
+  state: () => ClobState;
+  /** The sequencer on a sequencing node (submit goes through it); undefined on a follower. */
+  sequencer: () => Sequencer | undefined;
+  /** Told the sequencer's verdict on every submitted transaction (admission metrics). */
+  onVerdict?: (verdict: "valid" | "invalid" | "error") => void;
+  /** Batches whose receipts, orders and fills stay queryable; 0 keeps all. Default 10 000. */
+  retainBatches?: number;
+  candleIntervals?: number[];
+  /** Trades and candles kept per market (default 1000). */
+  keepTrades?: number;
+}
+
+/** A batch's transactions with their hashes, as they executed (soft or derived). */
+export interface ExecutedBatch {
+  index: number;
+  timestamp: number;
+  l1MsgStart: number;
+  messages: readonly L1Message[];
+  txs: readonly { hash: string; tx: Tx }[];
+  receipts: ReceiptLog;
+}
+
+const MARKET_STATUS: Record<number, MarketInfo["status"]> = {
+  [MarketStatus.ACTIVE]: "active",
+  [MarketStatus.CANCEL_ONLY]: "cancel-only",
+  [MarketStatus.HALTED]: "halted",
+};
+const STATUS_NAME = ["accepted", "failed", "rejected"] as const;
+
+interface BatchRec {
+  info: BatchInfo;
+  txHashes: string[];
+}
+
+export class NodeStateView implements NodeView {
+  private readonly o: NodeStateViewOptions;
+  private readonly retain: number;
+  private readonly intervals: number[];
+  private readonly keepTrades: number;
+  private readonly listeners = new Set<(e: NodeEvent) => void>();
+  private readonly txs = new Map<string, TxInfo>();
+  private readonly batches = new Map<number, BatchRec>();
+  private readonly orders = new Map<number, OrderInfo>();
+  private readonly ordersByAccount = new Map<string, number[]>();
+  private readonly fillsByAccount = new Map<string, FillInfo[]>();
+  private readonly tradesByMarket = new Map<number, Trade[]>();
+  private readonly candlesByMarket = new Map<number, Map<number, Candle[]>>();
+  private readonly deposits = new Map<number, DepositInfo>();
+  private included = 0;
+  private safe = 0;
+  private proven = 0;
+
+  constructor(o: NodeStateViewOptions) {
+    this.o = o;
+    this.retain = o.retainBatches ?? 10_000;
+    this.intervals = o.candleIntervals ?? [60, 300, 3600, 86400];
+    this.keepTrades = o.keepTrades ?? 1000;
+  }
+
+  // ------------------------------------------------------------------------------------------ feeding
+
+  /** An L1 message seen on L1 (deposits become `queued`). */
+  onL1Message(queueIndex: number, msg: L1Message): void {
+    if (msg.kind !== L1MessageKind.DEPOSIT || this.deposits.has(queueIndex)) return;
+    const d: DepositInfo = { queueIndex, account: msg.account.toLowerCase(), asset: msg.asset, amount: msg.amount, state: "queued", batchIndex: 0, level: null };
+    this.deposits.set(queueIndex, d);
+    this.emit({ type: "deposit", deposit: { ...d } });
+  }
+
+  /** A batch opened (soft) or derived: its L1 messages' outcomes (deposits credited or refunded). */
+  onBatchOpened(index: number, timestamp: number, l1MsgStart: number, msgs: readonly L1Message[], l1: readonly L1Receipt[], txCount: number, open: boolean): void {
+    msgs.forEach((m, i) => this.onL1Message(l1MsgStart + i, m));
+    let rec = this.batches.get(index);
+    if (rec === undefined) {
+      rec = { info: { batchIndex: index, timestamp, txCount, l1Messages: l1.length, level: "soft", open }, txHashes: [] };
+      this.batches.set(index, rec);
+    } else {
+      rec.info.timestamp = timestamp;
+      rec.info.open = open;
+      rec.info.l1Messages = l1.length;
+    }
+    const touched: { market: number; side: number; price: number }[] = [];
+    for (let i = 0; i < l1.length; i++) {
+      const r = l1[i]!;
+      const d = this.deposits.get(l1MsgStart + i);
+      if (d !== undefined && d.batchIndex !== index) {
+        d.state = r.code === ErrorCode.OK ? "credited" : "refunded";
+        d.batchIndex = index;
+        d.level = this.levelOf(index);
+        this.emit({ type: "deposit", deposit: { ...d } });
+      }
+      for (const u of r.orders) {
+        const o = this.orders.get(u.orderId);
+        if (o !== undefined) applyUpdate(o, u, index);
+        touched.push({ market: u.market, side: u.side, price: u.price });
+      }
+    }
+    if (touched.length > 0) this.emit({ type: "book", touched, batchIndex: index });
+    this.emit({ type: "batch", batch: { ...rec.info, level: this.levelOf(index) } });
+  }
+
+  /** One executed transaction (soft receipt, or a derived batch's receipt). */
+  onTx(batchIndex: number, timestamp: number, txHash: string, tx: Tx, r: TxReceipt): TxInfo {
+    const known = this.txs.get(txHash);
+    const fills: FillInfo[] = r.fills.map((f) => ({
+      market: f.market, price: f.price, size: f.size, notional: f.notional, takerOrderId: f.takerOrderId, makerOrderId: f.makerOrderId,
+      taker: f.taker, maker: f.maker, takerSide: f.takerSide, takerFee: f.takerFee, makerFee: f.makerFee, batchIndex, txHash, level: "soft",
+    }));
+    const level = this.levelOf(batchIndex);
+    const info: TxInfo = {
+      txHash, account: r.account, signer: r.signer, nonce: r.nonce, kind: r.kind, status: STATUS_NAME[r.status], code: r.code,
+      codeName: ERROR_NAME[r.code] ?? "UNKNOWN", orderId: r.orderId, withdrawalId: r.withdrawalId, batchIndex, index: r.index, level,
+      fills: fills.map((f) => ({ ...f, level })), orders: r.orders,
+      actions: r.actions.map((x) => ({ op: x.op, status: x.status === ReceiptStatus.ACCEPTED ? "accepted" : "failed", code: x.code, codeName: ERROR_NAME[x.code] ?? "UNKNOWN", orderId: x.orderId })),
+    };
+    this.txs.set(txHash, info);
+    let rec = this.batches.get(batchIndex);
+    if (rec === undefined) {
+      rec = { info: { batchIndex, timestamp, txCount: 0, l1Messages: 0, level: "soft", open: true }, txHashes: [] };
+      this.batches.set(batchIndex, rec);
+    }
+    if (!rec.txHashes.includes(txHash)) {
+      rec.txHashes.push(txHash);
+      rec.info.txCount = rec.txHashes.length;
+    }
+    const touched: { market: number; side: number; price: number }[] = [];
+    if (known === undefined) {
+      const placed: [number, { market: number; side: number; price: number; size: number; clientId: number }][] = [];
+      if (tx.kind === TxKind.PLACE && r.orderId !== 0) placed.push([r.orderId, tx]);
+      if (tx.kind === TxKind.BULK) {
+        r.actions.forEach((ar, i) => {
+          const act = tx.actions[i];
+          if (act !== undefined && ar.orderId !== 0 && act.op === TxKind.PLACE) placed.push([ar.orderId, act]);
+        });
+      }
+      for (const [orderId, p] of placed) {
+        this.orders.set(orderId, {
+          orderId, market: p.market, account: r.account, side: p.side, price: p.price, size: p.size, filled: 0, remaining: 0,
+          clientId: p.clientId, state: "open", batchIndex, txHash, level: "soft", updatedBatch: batchIndex,
+        });
+        let list = this.ordersByAccount.get(r.account);
+        if (list === undefined) this.ordersByAccount.set(r.account, (list = []));
+        list.push(orderId);
+      }
+      for (const f of fills) {
+        const t = this.orders.get(f.takerOrderId);
+        if (t !== undefined) t.filled += f.size;
+        const m = this.orders.get(f.makerOrderId);
+        if (m !== undefined) m.filled += f.size;
+        this.pushFill(f.taker, f);
+        if (f.maker !== f.taker) this.pushFill(f.maker, f);
+        this.trade({ market: f.market, price: f.price, size: f.size, takerSide: f.takerSide, takerOrderId: f.takerOrderId, makerOrderId: f.makerOrderId, batchIndex, timestamp, level: "soft" }, f.notional);
+      }
+    }
+    for (const u of r.orders) {
+      const o = this.orders.get(u.orderId);
+      if (o !== undefined) applyUpdate(o, u, batchIndex);
+      touched.push({ market: u.market, side: u.side, price: u.price });
+    }
+    this.emit({ type: "tx", tx: info, timestamp });
+    if (touched.length > 0) this.emit({ type: "book", touched, batchIndex });
+    return info;
+  }
+
+  /** A whole derived batch (follower): its L1 messages, then its transactions in order. */
+  onDerivedBatch(b: ExecutedBatch): void {
+    this.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.messages, b.receipts.l1(), b.txs.length, false);
+    for (let i = 0; i < b.txs.length; i++) this.onTx(b.index, b.timestamp, b.txs[i]!.hash, b.txs[i]!.tx, b.receipts.tx(i));
+  }
+
+  /** Whether the view has seen batch `index` open. */
+  hasBatch(index: number): boolean {
+    return this.batches.has(index);
+  }
+
+  /** Whether the view indexed transaction `txHash`. */
+  hasTx(txHash: string): boolean {
+    return this.txs.has(txHash);
+  }
+
+  /** A batch was sealed (no more transactions). */
+  onSealed(index: number): void {
+    const rec = this.batches.get(index);
+    if (rec === undefined) return;
+    rec.info.open = false;
+    this.emit({ type: "batch", batch: { ...rec.info, level: this.levelOf(index) } });
+    this.prune(index);
+  }
+
+  /** Derivation reached `included`; L1 finality makes batches up to `safe` safe. */
+  setLevels(included: number, safe: number): void {
+    const prevIncluded = this.included;
+    const prevSafe = this.safe;
+    this.included = Math.max(included, this.proven);
+    this.safe = Math.min(Math.max(safe, this.proven), this.included);
+    const from = Math.min(prevIncluded, prevSafe) + 1;
+    const to = Math.max(this.included, prevIncluded);
+    for (let b = Math.max(1, from); b <= to; b++) {
+      const level = this.levelOf(b);
+      const rec = this.batches.get(b);
+      if (rec === undefined || rec.info.level === level) continue;
+      rec.info.level = level;
+      for (const h of rec.txHashes) {
+        const t = this.txs.get(h);
+        if (t === undefined) continue;
+        t.level = level;
+        this.emit({ type: "txLevel", txHash: h, account: t.account, batchIndex: b, level, reexecuted: false });
+      }
+      for (const d of this.deposits.values()) if (d.batchIndex === b) d.level = level;
+      this.emit({ type: "batch", batch: { ...rec.info } });
+    }
+  }
+
+  /** A prover finalized batches up to `batchIndex` on L1. */
+  markProven(batchIndex: number): void {
+    if (batchIndex <= this.proven) return;
+    this.proven = batchIndex;
+    this.setLevels(Math.max(this.included, batchIndex), Math.max(this.safe, batchIndex));
+  }
+
+  private levelOf(b: number): ConfirmationLevel {
+    return b <= this.proven ? "proven" : b <= this.safe ? "safe" : b <= this.included ? "included" : "soft";
+  }
+
+  private pushFill(account: string, f: FillInfo): void {
+    let list = this.fillsByAccount.get(account);
+    if (list === undefined) this.fillsByAccount.set(account, (list = []));
+    list.push(f);
+  }
+
+  private trade(t: Trade, notional: number): void {
+    let list = this.tradesByMarket.get(t.market);
+    if (list === undefined) this.tradesByMarket.set(t.market, (list = []));
+    list.push(t);
+    if (list.length > 2 * this.keepTrades) list.splice(0, list.length - this.keepTrades);
+    let byInterval = this.candlesByMarket.get(t.market);
+    if (byInterval === undefined) this.candlesByMarket.set(t.market, (byInterval = new Map(this.intervals.map((i) => [i, []]))));
+    for (const [interval, candles] of byInterval) {
+      const start = t.timestamp - (t.timestamp % interval);
+      let c = candles.at(-1);
+      if (c === undefined || c.start !== start) {
+        c = { start, open: t.price, high: t.price, low: t.price, close: t.price, volume: 0, quoteVolume: 0, trades: 0 };
+        candles.push(c);
+        if (candles.length > 2 * this.keepTrades) candles.splice(0, candles.length - this.keepTrades);
+      }
+      c.high = Math.max(c.high, t.price);
+      c.low = Math.min(c.low, t.price);
+      c.close = t.price;
+      c.volume += t.size;
+      c.quoteVolume += notional;
+      c.trades++;
+    }
+  }
+
+  /** Drops receipts, fills and finished orders older than the retention window. */
+  private prune(latest: number): void {
+    if (this.retain === 0) return;
+    const floor = latest - this.retain;
+    const old = this.batches.get(floor);
+    if (old === undefined) return;
+    this.batches.delete(floor);
+    for (const h of old.txHashes) this.txs.delete(h);
+    for (const [acct, list] of this.fillsByAccount) {
+      let k = 0;
+      while (k < list.length && list[k]!.batchIndex <= floor) k++;
+      if (k > 0) list.splice(0, k);
+      if (list.length === 0) this.fillsByAccount.delete(acct);
+    }
+    for (const [acct, list] of this.ordersByAccount) {
+      const keep = list.filter((id) => {
+        const o = this.orders.get(id);
+        if (o !== undefined && o.remaining === 0 && o.updatedBatch <= floor) this.orders.delete(id);
+        return this.orders.has(id);
+      });
+      if (keep.length === 0) this.ordersByAccount.delete(acct);
+      else this.ordersByAccount.set(acct, keep);
+    }
+  }
+
+  private emit(e: NodeEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // a subscriber's failure is its own
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ NodeView
+
+  domain(): Eip712Domain {
+    return this.o.domain;
+  }
+
+  markets(): MarketInfo[] {
+    const st = this.o.state();
+    return st.marketIds().map((id) => {
+      const p = st.markets.get(id)!.params;
+      return {
+        market: id, baseAsset: p.baseAsset, quoteAsset: p.quoteAsset, lotSize: p.lotSize, tickSize: p.tickSize, minSize: p.minSize,
+        makerFeePpm: p.makerFeePpm, takerFeePpm: p.takerFeePpm, status: MARKET_STATUS[p.status] ?? "halted",
+      };
+    });
+  }
+
+  book(market: number, depth: number): BookSnapshot | null {
+    const st = this.o.state();
+    const m = st.markets.get(market);
+    if (m === undefined) return null;
+    return { market, batchIndex: st.batchIndex, bids: m.book.depth(0, depth), asks: m.book.depth(1, depth) };
+  }
+
+  level(market: number, side: number, price: number): BookLevel {
+    const m = this.o.state().markets.get(market);
+    if (m === undefined) return { price, size: 0, orders: 0 };
+    let orders = 0;
+    for (const _ of m.book.levelOrders(side as 0 | 1, price)) orders++;
+    return { price, size: m.book.sizeAt(side as 0 | 1, price), orders };
+  }
+
+  order(orderId: number): OrderInfo | null {
+    const o = this.orders.get(orderId);
+    return o === undefined ? null : { ...o, level: this.levelOf(o.updatedBatch) };
+  }
+
+  openOrders(account: string, market: number | null): OrderInfo[] {
+    const st = this.o.state();
+    const a = st.account(account.toLowerCase());
+    if (a === undefined) return [];
+    const out: OrderInfo[] = [];
+    for (const id of st.marketIds()) {
+      if (market !== null && id !== market) continue;
+      for (const ro of st.markets.get(id)!.book.ordersOf(a.index)) {
+        const o = this.orders.get(ro.id);
+        out.push(o !== undefined ? { ...o, level: this.levelOf(o.updatedBatch) } : {
+          orderId: ro.id, market: id, account: a.address, side: ro.side, price: ro.price, size: ro.size, filled: 0, remaining: ro.size,
+          clientId: ro.clientId, state: "open", batchIndex: 0, txHash: "", level: "soft", updatedBatch: 0,
+        });
+      }
+    }
+    return out.sort((x, y) => x.orderId - y.orderId);
+  }
+
+  orderHistory(account: string, limit: number): OrderInfo[] {
+    const list = this.ordersByAccount.get(account.toLowerCase()) ?? [];
+    const out: OrderInfo[] = [];
+    for (let i = list.length - 1; i >= 0 && out.length < limit; i--) {
+      const o = this.orders.get(list[i]!);
+      if (o !== undefined) out.push({ ...o, level: this.levelOf(o.updatedBatch) });
+    }
+    return out;
+  }
+
+  fills(account: string, limit: number): FillInfo[] {
+    const list = this.fillsByAccount.get(account.toLowerCase()) ?? [];
+    return list.slice(Math.max(0, list.length - limit)).reverse().map((f) => ({ ...f, level: this.levelOf(f.batchIndex) }));
+  }
+
+  balances(account: string): Balances {
+    const st = this.o.state();
+    const a = st.account(account.toLowerCase());
+    return {
+      account: account.toLowerCase(),
+      nonce: a?.nonce ?? 0,
+      balances: (a?.balances() ?? []).map(([asset, available, locked]) => ({ asset, available, locked })),
+      batchIndex: st.batchIndex,
+      level: this.levelOf(st.batchIndex),
+    };
+  }
+
+  nonce(account: string): number {
+    return this.o.state().account(account.toLowerCase())?.nonce ?? 0;
+  }
+
+  trades(market: number, limit: number): Trade[] {
+    const list = this.tradesByMarket.get(market) ?? [];
+    return list.slice(Math.max(0, list.length - limit)).map((t) => ({ ...t, level: this.levelOf(t.batchIndex) }));
+  }
+
+  candles(market: number, interval: number, limit: number): Candle[] {
+    const list = this.candlesByMarket.get(market)?.get(interval) ?? [];
+    return list.slice(Math.max(0, list.length - limit)).map((c) => ({ ...c }));
+  }
+
+  candleIntervals(): readonly number[] {
+    return this.intervals;
+  }
+
+  tx(txHash: string): TxInfo | null {
+    const t = this.txs.get(txHash.toLowerCase());
+    if (t === undefined) return null;
+    const level = this.levelOf(t.batchIndex);
+    return { ...t, level, fills: t.fills.map((f) => ({ ...f, level })) };
+  }
+
+  batch(batchIndex: number): BatchInfo | null {
+    const b = this.batches.get(batchIndex);
+    return b === undefined ? null : { ...b.info, level: this.levelOf(batchIndex) };
+  }
+
+  sync(): SyncInfo {
+    return { soft: this.o.state().batchIndex, included: this.included, safe: this.safe, proven: this.proven, sequencing: this.o.sequencer() !== undefined };
+  }
+
+  proofStatus(): ProofInfo {
+    return { provenBatch: this.proven, safeBatch: this.safe, includedBatch: this.included };
+  }
+
+  deposit(queueIndex: number): DepositInfo | null {
+    const d = this.deposits.get(queueIndex);
+    return d === undefined ? null : { ...d, level: d.batchIndex === 0 ? null : this.levelOf(d.batchIndex) };
+  }
+
+  async submit(tx: Tx): Promise<SubmitResult> {
+    const seq = this.o.sequencer();
+    if (seq === undefined) throw new RpcError("TX_REJECTED", { reason: "this node only follows L1 (no sequencer role): submit to a sequencing node" });
+    const r = await seq.submit(encodeTx(tx));
+    this.o.onVerdict?.(r.verdict);
+    if (r.verdict === "error") throw new RpcError("TX_REJECTED", { reason: `${r.code}: ${r.message}` });
+    if (r.verdict === "invalid") {
+      // The sequencer's own pool refusals (POOL_FULL, ACCOUNT_LIMIT, ...) are not STF codes.
+      if (typeof r.code !== "number") throw new RpcError("TX_REJECTED", { reason: `${r.code}: ${r.reason}`, ...(r.hash === undefined ? {} : { txHash: r.hash }) });
+      return { ok: false, code: r.code, txHash: r.hash ?? null, nonceConsumed: false, tx: null };
+    }
+    const receipt = r.receipt?.();
+    const known = this.txs.get(r.hash);
+    const info = known ?? (receipt !== undefined ? this.onTx(r.batchIndex, this.batches.get(r.batchIndex)?.info.timestamp ?? 0, r.hash, tx, receipt) : null);
+    if (info === null) {
+      // Parked behind a nonce gap: acknowledged (durable), executed when the missing nonces arrive.
+      throw new RpcError("NONCE_GAP", { txHash: r.hash, queued: true, reason: "queued behind a nonce gap: executes when the missing nonces arrive" });
+    }
+    if (info.status === "accepted") return { ok: true, tx: info };
+    return { ok: false, code: info.code, txHash: r.hash, nonceConsumed: !isRejection(info.code), tx: info };
+  }
+
+  subscribe(listener: (e: NodeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+function applyUpdate(o: OrderInfo, u: OrderUpdateInfo, batchIndex: number): void {
+  o.price = u.price;
+  o.remaining = u.remaining;
+  o.updatedBatch = batchIndex;
+  if (u.status === OrderStatus.AMENDED) o.size = o.filled + u.remaining;
+  if (u.remaining > 0) o.state = o.filled > 0 ? "partially-filled" : "open";
+  else if (u.status === OrderStatus.FILLED) o.state = "filled";
+  else if (u.status === OrderStatus.EXPIRED) o.state = "expired";
+  else o.state = "cancelled";
+}
