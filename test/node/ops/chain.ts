@@ -33,6 +33,8 @@ export class Chain {
   dir!: string;
   walletOf!: (a: PrivateKeyAccount) => ReturnType<typeof createWalletClient>;
   poster!: BlobPoster;
+  /** The poster's metrics. */
+  readonly posterRegistry = new Registry();
   private nonces = new Map<string, number>();
   private chainValue: Hex = `0x${"00".repeat(32)}`;
   private consumed = 0;
@@ -48,7 +50,7 @@ export class Chain {
     c.pub = createPublicClient({ chain, transport: http(c.anvil.rpcUrl, { timeout: 60_000 }) }) as PublicClient;
     c.walletOf = (account) => createWalletClient({ account, chain, transport: http(c.anvil.rpcUrl) });
     c.d = (await deploySuite({ rpcUrl: c.anvil.rpcUrl, privateKey: ANVIL_DEV_KEYS[0], outDir: path.join(c.dir, "deployments"), timelockDelay, log: () => {} })).deployment;
-    c.poster = new BlobPoster({ client: c.pub, account: privateKeyToAccount(ANVIL_DEV_KEYS[3]), inbox: c.d.contracts.inbox, logger: silent, registry: new Registry(), pollIntervalMs: 50, timeoutMs: 60_000 });
+    c.poster = new BlobPoster({ client: c.pub, account: privateKeyToAccount(ANVIL_DEV_KEYS[3]), inbox: c.d.contracts.inbox, logger: silent, registry: c.posterRegistry, pollIntervalMs: 50, timeoutMs: 60_000 });
     return c;
   }
 

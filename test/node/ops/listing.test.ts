@@ -116,5 +116,10 @@ describe("ops: asset and market listing through the Timelock, then derivation (a
     expect(alices.available(WETH) + alices.balances().find(([a]) => a === WETH)![2]).to.equal(50_000 - 2 * 1000);
     const list = await c.cli(["market", "list", "--json"]);
     expect(list.json.markets[0].consumed).to.equal(true);
+    // the proposer's L1 balance is exported for the "balance low" alert (docker/prometheus/node-alerts.yml)
+    const balance = (await c.posterRegistry.getSingleMetric("rollbook_l1_balance_eth")!.get()).values;
+    expect(balance).to.have.length(1);
+    expect(balance[0]!.labels).to.deep.equal({ role: "proposer", address: privateKeyToAccount(ANVIL_DEV_KEYS[3]).address.toLowerCase() });
+    expect(balance[0]!.value).to.be.greaterThan(9000).and.lessThan(10000); // anvil funds 10,000 ETH, minus gas
   });
 });
