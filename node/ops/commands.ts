@@ -92,7 +92,7 @@ async function snapshot(sub: string | undefined, p: Parsed, config: NodeConfig, 
     const file = path.resolve(need(p, "out"));
     const store = await StateStore.open(storeDir(config, p));
     try {
-      const r = await exportSnapshot(store, file, out.json ? undefined : progress());
+      const r = await exportSnapshot(store, file, progress());
       const m = r.meta;
       out.print(
         `snapshot ${file}: ${r.bytes} bytes, sha256 ${r.sha256}\n  chain ${m.chainId}, Inbox ${m.inbox}\n  batch ${m.batchIndex}, state root ${m.stateRoot}\n` +
@@ -114,11 +114,11 @@ async function snapshot(sub: string | undefined, p: Parsed, config: NodeConfig, 
       if (!DEVNET_CHAIN_IDS.has(chainId)) throw new OpsError("USAGE", `--trust is for devnets only (chain ids ${[...DEVNET_CHAIN_IDS].join(", ")}); L1 is chain ${chainId}`);
     } else {
       const d = loadDeployment(config, chainId, str(p, "deployment"));
-      check = { client: l1.client, inbox: d.contracts.inbox, settlement: d.contracts.settlement };
+      check = { client: l1.client, inbox: d.contracts.inbox, settlement: d.contracts.settlement, fromBlock: d.startBlock };
     }
     const store = await StateStore.open(storeDir(config, p));
     try {
-      const r = await importSnapshot(store, file, check, out.json ? undefined : progress());
+      const r = await importSnapshot(store, file, check, progress());
       const m = r.meta;
       const f = r.finalization;
       out.print(

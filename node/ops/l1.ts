@@ -50,3 +50,17 @@ export function walletFromEnv(l1: L1, name: string, env: NodeJS.ProcessEnv = pro
   if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key.trim())) throw new OpsError("NO_KEY", `environment variable ${name} must hold a 0x-prefixed 32-byte private key`);
   return createWalletClient({ account: privateKeyToAccount(key.trim() as Hex), chain: l1.chain, transport: http(l1.rpcUrl) });
 }
+
+/** Block ranges per log request: public RPC providers refuse eth_getLogs over much more than this. */
+export const LOG_RANGE_BLOCKS = 10_000;
+
+/**
+ * Runs `query(from, to)` over [fromBlock, latest] in ranges of LOG_RANGE_BLOCKS (the range is fixed at
+ * the latest block when called) and concatenates the results in block order.
+ */
+export async function logsInRanges<T>(client: Pick<PublicClient, "getBlockNumber">, fromBlock: number, query: (from: bigint, to: bigint) => Promise<T[]>, step = LOG_RANGE_BLOCKS): Promise<T[]> {
+  const latest = Number(await client.getBlockNumber({ cacheTime: 0 })); // viem caches the block number otherwise
+  const out: T[] = [];
+  for (let a = fromBlock; a <= latest; a += step) out.push(...(await query(BigInt(a), BigInt(Math.min(latest, a + step - 1)))));
+  return out;
+}

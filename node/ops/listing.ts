@@ -15,6 +15,7 @@ import { L1MessageKind, MarketStatus, type MarketParams, type SetMarketMessage }
 import { inboxAbi, timelockAbi, vaultAbi } from "../l1/contracts.ts";
 import type { Deployment } from "../../scripts/deploy.ts";
 import { OpsError } from "./errors.ts";
+import { logsInRanges } from "./l1.ts";
 
 export interface AssetInfo {
   assetId: number;
@@ -49,7 +50,8 @@ export interface MarketHistoryEntry {
 
 /** Registered assets, in registration order. */
 export async function listAssets(client: PublicClient, d: Deployment): Promise<AssetInfo[]> {
-  const logs = await client.getContractEvents({ address: d.contracts.vault, abi: vaultAbi, eventName: "AssetRegistered", fromBlock: BigInt(d.startBlock), toBlock: "latest", strict: true });
+  const logs = await logsInRanges(client, d.startBlock, (fromBlock, toBlock) =>
+    client.getContractEvents({ address: d.contracts.vault, abi: vaultAbi, eventName: "AssetRegistered", fromBlock, toBlock, strict: true }));
   const out: AssetInfo[] = [];
   for (const l of logs) {
     const a: AssetInfo = { assetId: l.args.assetId, token: l.args.token, quantum: l.args.quantum.toString(), l1Block: Number(l.blockNumber) };
@@ -63,7 +65,8 @@ export async function listAssets(client: PublicClient, d: Deployment): Promise<A
 
 /** The markets as derivation will hold them once every queued SET_MARKET is consumed, and their history. */
 export async function listMarkets(client: PublicClient, d: Deployment): Promise<{ markets: MarketInfo[]; history: MarketHistoryEntry[] }> {
-  const logs = await client.getContractEvents({ address: d.contracts.inbox, abi: inboxAbi, eventName: "L1MessageQueued", fromBlock: BigInt(d.startBlock), toBlock: "latest", strict: true });
+  const logs = await logsInRanges(client, d.startBlock, (fromBlock, toBlock) =>
+    client.getContractEvents({ address: d.contracts.inbox, abi: inboxAbi, eventName: "L1MessageQueued", fromBlock, toBlock, strict: true }));
   const consumed = Number(await client.readContract({ address: d.contracts.inbox, abi: inboxAbi, functionName: "consumedCount" }));
   const state = createGenesisState({ domain: { chainId: d.chainId, verifyingContract: d.contracts.inbox } });
   const markets = new Map<number, MarketInfo>();

@@ -22,6 +22,7 @@ import { inboxAbi, settlementAbi } from "../l1/contracts.ts";
 import { hex } from "../state/commitment.ts";
 import { decodeSnapshot, snapshotBodySize, snapshotChunks, type L1BlockRecord, type StateStore } from "../state/store.ts";
 import { OpsError } from "./errors.ts";
+import { logsInRanges } from "./l1.ts";
 
 const MAGIC = Buffer.from("RBSNAP02");
 
@@ -175,6 +176,8 @@ export interface L1Check {
   client: PublicClient;
   inbox: Address;
   settlement: Address;
+  /** First L1 block to search for the Settlement's events (the deployment's startBlock). */
+  fromBlock: number;
 }
 
 export interface Finalization {
@@ -200,9 +203,8 @@ export async function verifyAgainstL1(snap: SnapshotFile, l1: L1Check): Promise<
   if (meta.inbox.toLowerCase() !== l1.inbox.toLowerCase()) throw new OpsError("L1_MISMATCH", `snapshot is of Inbox ${meta.inbox}, the deployment's Inbox is ${l1.inbox}`);
   const finalizedBlock = await client.getBlock({ blockTag: "finalized" });
   const fin = Number(finalizedBlock.number);
-  const logs = await client.getContractEvents({
-    address: l1.settlement, abi: settlementAbi, eventName: "Finalized", args: { lastBatch: BigInt(meta.batchIndex) }, fromBlock: 0n, toBlock: "latest", strict: true,
-  });
+  const logs = await logsInRanges(client, l1.fromBlock, (fromBlock, toBlock) =>
+    client.getContractEvents({ address: l1.settlement, abi: settlementAbi, eventName: "Finalized", args: { lastBatch: BigInt(meta.batchIndex) }, fromBlock, toBlock, strict: true }));
   const last = await client.readContract({ address: l1.settlement, abi: settlementAbi, functionName: "lastBatch" });
   const ev = logs.at(-1);
   if (ev === undefined) {

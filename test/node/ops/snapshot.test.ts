@@ -108,12 +108,12 @@ describe("ops: snapshot export/import checked against a root finalized on L1 (an
 
     // L1 has not finalized the position yet (anvil: finalized = head - 64)
     const b = await c.openStore("b");
-    const check = { client: c.pub, inbox: c.d.contracts.inbox, settlement: c.d.contracts.settlement };
+    const check = { client: c.pub, inbox: c.d.contracts.inbox, settlement: c.d.contracts.settlement, fromBlock: c.d.startBlock };
     await expectOpsError(importSnapshot(b, snapFile, check), "L1_NOT_FINAL");
     const notFinal = await c.cli(["snapshot", "import", "--in", snapFile, "--store", path.join(c.dir, "cli-b"), "--json"]);
     expect(notFinal.code).to.equal(1);
     expect(notFinal.json.error.code).to.equal("L1_NOT_FINAL");
-    await c.rpc("anvil_mine", ["0x41"]);
+    await c.rpc("anvil_mine", ["0x41"]); // past L1 finality (anvil: head - 64)
 
     // checked import through the CLI, then derive onward
     const im = await c.cli(["snapshot", "import", "--in", snapFile, "--store", path.join(c.dir, "cli-b"), "--json"]);
@@ -141,7 +141,7 @@ describe("ops: snapshot export/import checked against a root finalized on L1 (an
   });
 
   it("refuses a damaged file, an unfinalized batch and a root the Settlement did not finalize; --trust skips the L1 checks only", async () => {
-    const check = { client: c.pub, inbox: c.d.contracts.inbox, settlement: c.d.contracts.settlement };
+    const check = { client: c.pub, inbox: c.d.contracts.inbox, settlement: c.d.contracts.settlement, fromBlock: c.d.startBlock };
     // damaged: one byte flipped
     const damaged = path.join(c.dir, "damaged.snap");
     const bytes = readFileSync(snapFile);
