@@ -1,6 +1,7 @@
 // `rollup-node snapshot|asset|market ...`: the operator commands (docs/operator.md). Human-readable output
 // by default, one JSON object on stdout with --json; errors as `error CODE: message` (or
 // {"error":{"code","message"}}) with exit code 1. Progress goes to stderr.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Address, Hex } from "viem";
 import { ConfigError, loadConfig, type NodeConfig } from "../config.ts";
@@ -90,6 +91,7 @@ const storeDir = (config: NodeConfig, p: Parsed): string => path.resolve(str(p, 
 async function snapshot(sub: string | undefined, p: Parsed, config: NodeConfig, out: Out): Promise<void> {
   if (sub === "export") {
     const file = path.resolve(need(p, "out"));
+    if (!existsSync(storeDir(config, p))) throw new OpsError("NO_STATE", `no store at ${storeDir(config, p)} (--store DIR)`);
     const store = await StateStore.open(storeDir(config, p));
     try {
       const r = await exportSnapshot(store, file, progress());
