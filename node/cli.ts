@@ -5,6 +5,7 @@ import { moduleLogger, rootLogger } from "./log.ts";
 import { deploySuite } from "../scripts/deploy.ts";
 import { startDevnet } from "./app/devnet.ts";
 import { startNode } from "./app/node.ts";
+import { OPS_COMMANDS, OPS_USAGE, runOps } from "./ops/commands.ts";
 
 const log = moduleLogger("cli");
 
@@ -16,6 +17,7 @@ commands:
            node-2 (follower); resumes the previous devnet, --fresh starts over
   deploy   deploy (or verify an existing deployment of) the contract suite to l1.rpcUrl
   config   print the validated configuration (defaults <- file <- ROLLBOOK_* environment)
+${OPS_USAGE}
 
 environment: ROLLBOOK_<SECTION>_<KEY> overrides any key, e.g. ROLLBOOK_L1_RPC_URL, ROLLBOOK_RPC_PORT;
 ROLLBOOK_L1_PRIVATE_KEY (or config keystore + ROLLBOOK_KEYSTORE_PASSWORD) is the node's L1 key;
@@ -72,6 +74,7 @@ async function run(config: NodeConfig): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if ((OPS_COMMANDS as readonly string[]).includes(argv[0] ?? "")) return runOps(argv);
   const args = parseArgs(argv);
   if (args.command === undefined || args.command === "help") {
     console.log(USAGE);

@@ -31,6 +31,7 @@ import {
   type TxFees,
 } from "./fees.ts";
 import { inboxAbi, type BatchProposedEvent } from "../l1/contracts.ts";
+import { recordL1Balance } from "../l1/balance.ts";
 import { CID } from "multiformats/cid";
 import { rawCid, type IpfsBackup } from "./ipfs.ts";
 import type { ArchiveStore } from "./archive.ts";
@@ -158,8 +159,10 @@ export class BlobPoster {
   private queue: Promise<unknown> = Promise.resolve();
   private nextNonce?: number;
   private chainId?: number;
+  private readonly registry?: Registry;
 
   constructor(options: BlobPosterOptions) {
+    this.registry = options.registry;
     this.client = options.client;
     this.account = options.account;
     this.inbox = options.inbox;
@@ -259,7 +262,7 @@ export class BlobPoster {
   private async proposeWithCid(batch: Uint8Array, options: ProposeOptions, cid: Uint8Array): Promise<ProposeResult> {
     const cidHex = bytesToHex(cid);
 
-    const snap = await this.feeSnapshot();
+    const [snap] = await Promise.all([this.feeSnapshot(), recordL1Balance(this.client, this.account.address, "proposer", this.registry)]);
     const calldataData = encodeFunctionData({ abi: inboxAbi, functionName: "proposeCalldata", args: [options.l1MsgEnd, bytesToHex(batch), cidHex] });
     const force = options.mode === "blob" || options.mode === "calldata" ? options.mode : undefined;
     const decision = chooseDataMode(batch, snap, { calldata: hexBytes(calldataData), gas: this.gasModel, force });
@@ -420,6 +423,7 @@ export class BlobPoster {
             throw new PostError("REVERTED", `proposal transaction ${hash} reverted in block ${receipt.blockNumber}`, hashes);
           }
           this.metrics.postTotal.inc({ mode: p.mode, result: "included" });
+          void recordL1Balance(this.client, this.account.address, "proposer", this.registry);
           const event = parseBatchProposed(receipt, to);
           this.log.info({ hash, block: String(receipt.blockNumber), batchIndex: event ? String(event.batchIndex) : undefined, replacements, seconds }, "proposal included");
           return { mode: p.mode, txHash: hash, receipt, versionedHashes, ipfsCid: p.cid, event, replacements, fees: feesByHash.get(hash) ?? fees, blobWrapper: wrapperByHash.get(hash), decision: p.decision };

@@ -144,17 +144,26 @@ export class StateStore {
     return this.headCache;
   }
 
-  /** Write a complete state (genesis or imported snapshot) as batch `batchIndex`. */
-  async writeFullState(sc: StateCommitment, batchIndex: number): Promise<void> {
+  /**
+   * Write a complete state (genesis or imported snapshot) as batch `batchIndex`. `more` adds records to the
+   * same atomic write (an imported snapshot's L1 cursor and pending L1 messages).
+   */
+  async writeFullState(sc: StateCommitment, batchIndex: number, more?: (w: StoreWrite) => void): Promise<void> {
     const ops = this.db.batch();
     // Start from a clean state keyspace.
     for await (const k of this.db.keys({ gte: Buffer.from([P_STATE]), lt: Buffer.from([P_STATE + 1]) })) ops.del(k);
     for (const e of sc.trie.entries()) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e));
     const head: Head = { batchIndex, root: hex(sc.root()) };
     ops.put(pk(P_ROOT, batchIndex), Buffer.from(sc.root()));
-    ops.put(K_HEAD, Buffer.from(JSON.stringify(head)));
-    await ops.write({ sync: this.opts.sync });
-    this.headCache = head;
+    const w = new StoreWrite(this, ops, head);
+    more?.(w);
+    await w.write();
+  }
+
+  /** Whether the store holds nothing at all (no state, records or cursor). */
+  async isEmpty(): Promise<boolean> {
+    for await (const _ of this.db.keys({ limit: 1 })) return false;
+    return true;
   }
 
   /** Commit one batch: a single atomic LevelDB write. */
@@ -390,47 +399,55 @@ export class StoreWrite {
 const MAGIC = Buffer.from("RBSNAP01");
 
 /**
- * Snapshot file: "RBSNAP01" | be64(batchIndex) | root(32) | be64(leafCount) | leafCount x (be16 len | leaf),
- * leaves in key-path order (the trie's canonical order).
+ * Snapshot body: "RBSNAP01" | be64(batchIndex) | root(32) | be64(leafCount) | leafCount x (be16 len | leaf),
+ * leaves in key-path order (the trie's canonical order). Yields it in chunks of about 1 MiB, each with the
+ * number of leaves written so far (progress of large exports).
  */
-export async function exportSnapshot(sc: StateCommitment, batchIndex: number, file: string): Promise<void> {
-  const out = createWriteStream(file);
+export function* snapshotChunks(sc: StateCommitment, batchIndex: number): Generator<{ bytes: Buffer; leaves: number }> {
   const hdr = Buffer.alloc(8 + 8 + 32 + 8);
   MAGIC.copy(hdr, 0);
   hdr.writeBigUInt64BE(BigInt(batchIndex), 8);
   Buffer.from(sc.root()).copy(hdr, 16);
   hdr.writeBigUInt64BE(BigInt(sc.trie.size), 48);
-  out.write(hdr);
-  let chunk: Buffer[] = [];
-  let size = 0;
+  let chunk: Buffer[] = [hdr];
+  let size = hdr.length;
+  let leaves = 0;
   for (const e of sc.trie.entries()) {
     const b = Buffer.alloc(2 + e.length);
     b.writeUInt16BE(e.length, 0);
     b.set(e, 2);
     chunk.push(b);
     size += b.length;
+    leaves++;
     if (size > 1 << 20) {
-      if (!out.write(Buffer.concat(chunk))) await once(out, "drain");
+      yield { bytes: Buffer.concat(chunk), leaves };
       chunk = [];
       size = 0;
     }
   }
-  out.write(Buffer.concat(chunk));
+  yield { bytes: Buffer.concat(chunk), leaves };
+}
+
+/** Byte length of the snapshot body of `sc` (what snapshotChunks yields). */
+export function snapshotBodySize(sc: StateCommitment): number {
+  let n = 56;
+  for (const e of sc.trie.entries()) n += 2 + e.length;
+  return n;
+}
+
+/** Writes the snapshot body of `sc` at `batchIndex` to `file`. */
+export async function exportSnapshot(sc: StateCommitment, batchIndex: number, file: string): Promise<void> {
+  const out = createWriteStream(file);
+  for (const { bytes } of snapshotChunks(sc, batchIndex)) if (!out.write(bytes)) await once(out, "drain");
   out.end();
   await once(out, "finish");
 }
 
 /**
- * Read and verify a snapshot: the leaves must hash to `expectedRoot` (a finalized root from L1) and
- * describe batch `batchIndex` when given. Returns the rebuilt state and commitment (nothing is written).
+ * Parses and verifies a snapshot body: the leaves must hash to `expectedRoot` (a finalized root from L1).
+ * Returns the rebuilt state and commitment (nothing is written).
  */
-export async function readSnapshot(
-  file: string,
-  expectedRoot: Bytes,
-): Promise<{ batchIndex: number; state: ClobState; commitment: StateCommitment }> {
-  const chunks: Buffer[] = [];
-  for await (const c of createReadStream(file)) chunks.push(c as Buffer);
-  const buf = Buffer.concat(chunks);
+export function decodeSnapshot(buf: Buffer, expectedRoot: Bytes): { batchIndex: number; state: ClobState; commitment: StateCommitment } {
   if (buf.length < 56 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error("snapshot: bad header");
   const batchIndex = Number(buf.readBigUInt64BE(8));
   const root = buf.subarray(16, 48);
@@ -452,6 +469,16 @@ export async function readSnapshot(
   if (hex(commitment.root()) !== hex(expectedRoot)) throw new Error("snapshot: leaves do not hash to the expected root");
   if (state.batchIndex !== batchIndex) throw new Error("snapshot: batch index mismatch");
   return { batchIndex, state, commitment };
+}
+
+/** Reads and verifies a snapshot body file (decodeSnapshot). */
+export async function readSnapshot(
+  file: string,
+  expectedRoot: Bytes,
+): Promise<{ batchIndex: number; state: ClobState; commitment: StateCommitment }> {
+  const chunks: Buffer[] = [];
+  for await (const c of createReadStream(file)) chunks.push(c as Buffer);
+  return decodeSnapshot(Buffer.concat(chunks), expectedRoot);
 }
 
 /** Import a verified snapshot into an (empty or stale) store; the node then continues from it. */
