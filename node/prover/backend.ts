@@ -7,21 +7,10 @@
 // The range input is what the zkVM guest reads (docs/proving.md "The program"): the claim's base, and per
 // batch c(i)'s preimage fields, the batch data, the L1 messages and the pre-state witness.
 import type { Address, Hex } from "viem";
-import type { BatchCommitment, Hash, PublicValues } from "../derive/commitment.ts";
+import type { Hash, PublicValues } from "../derive/commitment.ts";
+import type { BatchInput } from "../derive/prover-input.ts";
 
-/** Everything the guest reads for one batch i of a range. */
-export interface BatchInput {
-  /** c(i) as the Inbox committed it (BatchProposed event + the proposing block). */
-  commitment: BatchCommitment;
-  /** The batch bytes: the calldata, or the bytes unpacked from the blobs (docs/da.md). */
-  data: Uint8Array;
-  /** Blob batches: the versioned hashes in order (their KZG binding is checked by node/da on fetch). */
-  versionedHashes?: Hash[];
-  /** The L1 messages [l1MsgStart, l1MsgEnd) as enqueued (raw bytes). */
-  messages: Uint8Array[];
-  /** The pre-state witness of batch i (node/state/witness.ts), whose root is the state after batch i-1. */
-  witness: Uint8Array;
-}
+export type { BatchInput };
 
 /** A contiguous batch range and its base: what a proof covers. */
 export interface RangeInput {
