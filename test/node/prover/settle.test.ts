@@ -18,6 +18,8 @@ import { ProverError } from "../../../node/prover/errors.ts";
 import { WithdrawalTree, type WithdrawalRecord } from "../../../node/state/withdrawals.ts";
 import type { StateStore } from "../../../node/state/store.ts";
 import type { Deriver } from "../../../node/derive/index.ts";
+import { DEFAULT_CONFIG, validateConfig } from "../../../node/config.ts";
+import { startProver } from "../../../node/prover/role.ts";
 import { BASE, Devnet, USDC, silent } from "./harness.ts";
 
 describe("prover: attest -> Settlement.finalize -> Vault.claim (anvil)", function () {
@@ -31,7 +33,7 @@ describe("prover: attest -> Settlement.finalize -> Vault.claim (anvil)", functio
   const recipient = privateKeyToAccount(keccak256(toHex("rollbook-prover-recipient"))).address.toLowerCase() as Address;
 
   function newProver(jobs: JobStore, maxBatches: number) {
-    const backend = new AttestBackend({ signerKeys: [ANVIL_DEV_KEYS[0]], chainId: net.d.chainId, verifier: net.d.contracts.attestationVerifier, state: store });
+    const backend = new AttestBackend({ signers: [privateKeyToAccount(ANVIL_DEV_KEYS[0])], chainId: net.d.chainId, verifier: net.d.contracts.attestationVerifier, state: store });
     return new Prover({
       l1: net.pub, wallet: net.wallet(proverAccount), settlement: net.d.contracts.settlement, source: store, jobs, backends: [backend],
       policy: { maxBatches, maxAgeMs: 0, maxGasWaitMs: 0 }, logger: silent, registry: new Registry(), pollMs: 20,
@@ -133,5 +135,18 @@ describe("prover: attest -> Settlement.finalize -> Vault.claim (anvil)", functio
     expect((await jobs.list()).map((j) => [j.firstBatch, j.lastBatch, j.state])).to.deep.equal([[3, 4, "finalized"], [5, 5, "finalized"]]);
     expect(await store.proverInput(4), "inputs of finalized batches are pruned").to.equal(undefined);
     await jobs.close();
+  });
+
+  it("startProver (the role) finalizes new batches on its own", async () => {
+    const config = validateConfig({ ...DEFAULT_CONFIG, dataDir: path.join(net.dir, "role"), l1: { ...DEFAULT_CONFIG.l1, rpcUrl: net.anvil.rpcUrl }, prover: { ...DEFAULT_CONFIG.prover, maxRangeAgeMs: 0, pollMs: 50, attestKeys: [ANVIL_DEV_KEYS[0]] } });
+    const handle = await startProver(config, { logger: silent, registry: new Registry(), deployment: net.d, l1: net.pub, account: proverAccount, store });
+    try {
+      const i = await net.post([net.place(ANVIL_DEV_KEYS[1], Side.BUY, 95, 1)]);
+      await deriver.syncToHead();
+      for (let k = 0; k < 200 && (await finalizedRanges()).length < 4; k++) await new Promise((r) => setTimeout(r, 50));
+      expect((await finalizedRanges()).at(-1)).to.deep.equal([i, i]);
+    } finally {
+      await handle.stop();
+    }
   });
 });
