@@ -16,7 +16,7 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { addressOfPrivateKey, signTx } from "../../../node/clob/eip712.ts";
 import { SelfTradePrevention, Side, TimeInForce, TxKind, type PlaceOrderTx, type Tx, type WithdrawTx } from "../../../node/clob/types.ts";
 import { encodeBatch } from "../../../node/codec/index.ts";
-import { BeaconBlobSource, BlobFetcher, BlobPoster } from "../../../node/da/index.ts";
+import { BeaconBlobSource, BlobFetcher, BlobPoster, type ProposeResult } from "../../../node/da/index.ts";
 import { Deriver } from "../../../node/derive/index.ts";
 import { devTokenAbi, inboxAbi, timelockAbi, vaultAbi } from "../../../node/l1/contracts.ts";
 import { ANVIL_DEV_KEYS, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
@@ -118,8 +118,8 @@ export class Devnet {
     return signTx(this.domain, tx, Buffer.from(key.slice(2), "hex"));
   }
 
-  /** Posts a batch of `txs` consuming every queued L1 message; returns its batch index. */
-  async post(txs: Tx[], mode: "calldata" | "blob" = "calldata"): Promise<number> {
+  /** Posts a batch of `txs` consuming every queued L1 message; returns its batch index and the proposal. */
+  async post(txs: Tx[], mode: "calldata" | "blob" = "calldata"): Promise<{ index: number; result: ProposeResult; bytes: number }> {
     const end = Number(await this.pub.readContract({ address: this.d.contracts.inbox, abi: inboxAbi, functionName: "messageCount" }));
     const block = await this.pub.getBlock();
     const bytes = encodeBatch({ header: { parentBatchHash: this.chainValue, timestamp: Number(block.timestamp), l1MsgStart: this.consumed, l1MsgEnd: end }, txs });
@@ -128,7 +128,7 @@ export class Devnet {
     if (r.receipt.status !== "success") throw new Error("propose reverted");
     this.chainValue = r.event!.batchChain;
     this.consumed = end;
-    return Number(r.event!.batchIndex);
+    return { index: Number(r.event!.batchIndex), result: r, bytes: bytes.length };
   }
 
   /** A Deriver recording prover inputs, on store `name` under the devnet's directory. */

@@ -141,7 +141,7 @@ describe("prover: attest -> Settlement.finalize -> Vault.claim (anvil)", functio
     const config = validateConfig({ ...DEFAULT_CONFIG, dataDir: path.join(net.dir, "role"), l1: { ...DEFAULT_CONFIG.l1, rpcUrl: net.anvil.rpcUrl }, prover: { ...DEFAULT_CONFIG.prover, maxRangeAgeMs: 0, pollMs: 50, attestKeys: [ANVIL_DEV_KEYS[0]] } });
     const handle = await startProver(config, { logger: silent, registry: new Registry(), deployment: net.d, l1: net.pub, account: proverAccount, store });
     try {
-      const i = await net.post([net.place(ANVIL_DEV_KEYS[1], Side.BUY, 95, 1)]);
+      const { index: i } = await net.post([net.place(ANVIL_DEV_KEYS[1], Side.BUY, 95, 1)]);
       await deriver.syncToHead();
       for (let k = 0; k < 200 && (await finalizedRanges()).length < 4; k++) await new Promise((r) => setTimeout(r, 50));
       expect((await finalizedRanges()).at(-1)).to.deep.equal([i, i]);
