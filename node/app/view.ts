@@ -16,7 +16,8 @@ import { MarketStatus, TxKind, type Eip712Domain, type L1Message, type Tx, L1Mes
 import { encodeTx } from "../codec/tx.ts";
 import type {
   Balances, BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
-  OrderInfo, OrderUpdateInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo,
+  OrderInfo, OrderUpdateInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo, ProofAt, StateProofInfo, ProofRefusal, FinalizedRange,
+  WithdrawalProofInfo,
 } from "../rpc/node-view.ts";
 import { RpcError } from "../rpc/errors.ts";
 import type { Sequencer } from "../sequencer/index.ts";
@@ -51,6 +52,7 @@ const MARKET_STATUS: Record<number, MarketInfo["status"]> = {
   [MarketStatus.CANCEL_ONLY]: "cancel-only",
   [MarketStatus.HALTED]: "halted",
 };
+const NO_PROOFS = "this node does not keep proof tries yet: ask a node running the SoftNode proof keeper (docs/api.md \"Proofs\")";
 const STATUS_NAME = ["accepted", "failed", "rejected"] as const;
 
 interface BatchRec {
@@ -88,7 +90,7 @@ export class NodeStateView implements NodeView {
   /** An L1 message seen on L1 (deposits become `queued`). */
   onL1Message(queueIndex: number, msg: L1Message): void {
     if (msg.kind !== L1MessageKind.DEPOSIT || this.deposits.has(queueIndex)) return;
-    const d: DepositInfo = { queueIndex, account: msg.account.toLowerCase(), asset: msg.asset, amount: msg.amount, state: "queued", batchIndex: 0, level: null };
+    const d: DepositInfo = { queueIndex, account: msg.account.toLowerCase(), asset: msg.asset, amount: msg.amount, state: "queued", batchIndex: 0, level: null, l1TxHash: null };
     this.deposits.set(queueIndex, d);
     this.emit({ type: "deposit", deposit: { ...d } });
   }
@@ -436,6 +438,25 @@ export class NodeStateView implements NodeView {
   deposit(queueIndex: number): DepositInfo | null {
     const d = this.deposits.get(queueIndex);
     return d === undefined ? null : { ...d, level: d.batchIndex === 0 ? null : this.levelOf(d.batchIndex) };
+  }
+
+  depositsByL1Tx(l1TxHash: string): DepositInfo[] {
+    const h = l1TxHash.toLowerCase();
+    return [...this.deposits.values()].filter((d) => d.l1TxHash === h).map((d) => this.deposit(d.queueIndex)!);
+  }
+
+  // Proofs: the composed node does not keep the finalized trie yet (docs/api.md "Proofs", "Not yet"); the
+  // methods refuse with PROOF_UNAVAILABLE and say so rather than serve a proof against an unchecked root.
+  stateProof(_key: Uint8Array, _at: ProofAt): StateProofInfo | ProofRefusal {
+    return { refused: "unavailable", reason: NO_PROOFS, provenBatch: this.proven };
+  }
+
+  finalized(): FinalizedRange {
+    throw new RpcError("PROOF_UNAVAILABLE", { reason: NO_PROOFS, provenBatch: this.proven });
+  }
+
+  withdrawal(_withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null {
+    return { refused: "unavailable", reason: NO_PROOFS, provenBatch: this.proven };
   }
 
   async submit(tx: Tx): Promise<SubmitResult> {
