@@ -14,6 +14,7 @@
 // L1 transaction if it lands), derivation writes what is pending, then the DA backup and the store close.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Registry } from "prom-client";
 import { createPublicClient, defineChain, http, type Address, type Hex, type PublicClient } from "viem";
 import type { LocalAccount } from "viem/accounts";
@@ -23,10 +24,10 @@ import type { Eip712Domain, L1Message } from "../clob/types.ts";
 import { ConfigError, type NodeConfig } from "../config.ts";
 import { createDa, type Da } from "../da/index.ts";
 import { Deriver, type CanonicalBatchInput } from "../derive/index.ts";
-import { inboxAbi } from "../l1/contracts.ts";
+import { inboxAbi, settlementAbi } from "../l1/contracts.ts";
 import { rootLogger, type Logger } from "../log.ts";
 import { createRpcServer, type RpcServer, type RpcServerConfig } from "../rpc/server.ts";
-import { rpcOptionsFromConfig } from "../rpc/options.ts";
+import { rpcOptionsFromConfig, type RpcOptions } from "../rpc/options.ts";
 import { Proposer, Sequencer, sequencerOptionsFromConfig, type SequencerL1, type SoftBatch } from "../sequencer/index.ts";
 import { StateStore } from "../state/store.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
@@ -39,7 +40,12 @@ import { checkRoles, roleStarter, type RoleContext, type RoleHandle } from "./ro
 import { NodeStateView } from "./view.ts";
 import type { FastifyPluginAsync } from "fastify";
 
+/** The web page bundle (npm run build:web), served on the RPC port at GET /. */
+const WEB_PAGE_DIR = fileURLToPath(new URL("../web/dist", import.meta.url));
+
 export interface StartNodeOptions {
+  /** RPC options beyond the config's (the devnet adds its funded accounts). */
+  rpcOptions?: Partial<RpcOptions>;
   config: NodeConfig;
   /** Name in logs (e.g. "node-1"). */
   name?: string;
@@ -154,7 +160,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     deriver = await Deriver.open({
       client: l1, inbox, startBlock: deployment.startBlock, genesis: { domain, feeAccount },
       store, fetcher: da.fetcher, ipfs: da.ipfs, confirmations: config.l1.confirmations, pollIntervalMs: o.pollIntervalMs ?? 500,
-      logger: log.child({ module: "derive" }), registry,
+      logger: log.child({ module: "derive" }), registry, proverInputs: roles.has("prover"),
       onBatch: (b) => {
         const hashes = b.txs.map((tx) => txHash(domain, tx));
         executing.set(b.index, { ...b, hashes });
@@ -254,7 +260,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     }
 
     // ------------------------------------------------------------------ RPC (public port)
-    const rpc: RpcServer = await createRpcServer({ ...o.rpcServer, view, options: rpcOptionsFromConfig(config.rpc), logger: log.child({ module: "rpc" }), registry });
+    const rpcOptions: RpcOptions = { ...rpcOptionsFromConfig(config.rpc), webPage: WEB_PAGE_DIR, l1Contracts: { ...deployment.contracts }, ...o.rpcOptions };
+    const rpc: RpcServer = await createRpcServer({ ...o.rpcServer, view, options: rpcOptions, logger: log.child({ module: "rpc" }), registry });
     let stopping = false;
     const status = (): NodeStatus => {
       const s = d.status();
@@ -293,6 +300,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     // ------------------------------------------------------------------ loops
     d.start();
     let tickRunning: Promise<void> | null = null;
+    let provenBatch = 0;
+    let provenReadAt = 0;
     const tick = async (): Promise<void> => {
       // L1 finality: batches derived from blocks at or below the finalized block are safe.
       const fin = d.follower.tips()?.finalized;
@@ -301,7 +310,17 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         if (rec !== undefined && rec.hash === fin.hash && rec.batchIndex > safeBatch) {
           safeBatch = rec.batchIndex;
           view.setLevels(d.status().batchIndex, safeBatch);
-          sequencer?.setFinality(safeBatch, 0);
+          sequencer?.setFinality(safeBatch, provenBatch);
+        }
+      }
+      // Proven: Settlement's finalized head (whoever proved it), read every few seconds.
+      if (Date.now() - provenReadAt >= 2_000) {
+        provenReadAt = Date.now();
+        const last = Number(await l1.readContract({ address: deployment.contracts.settlement, abi: settlementAbi, functionName: "lastBatch" }).catch(() => 0n));
+        if (last > provenBatch && last <= d.status().batchIndex) {
+          provenBatch = last;
+          view.markProven(last);
+          sequencer?.setFinality(safeBatch, provenBatch);
         }
       }
       if (proposer !== undefined) {

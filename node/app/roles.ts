@@ -18,6 +18,8 @@ import type { Sequencer } from "../sequencer/index.ts";
 import type { StateStore } from "../state/store.ts";
 import type { NodeStateView } from "./view.ts";
 import type { Deployment } from "../../scripts/deploy.ts";
+import { mmRole } from "../mm/runtime.ts";
+import { startProver } from "../prover/role.ts";
 
 /** Roles startNode composes itself. */
 export const CORE_ROLES: readonly Role[] = ["follower", "sequencer", "proposer"];
@@ -51,7 +53,10 @@ export interface RoleHandle {
 export type RoleStart = (ctx: RoleContext) => Promise<RoleHandle>;
 
 /** Roles built by later issues: one line each (see the file header). */
-const ROLE_STARTERS: Partial<Record<Role, RoleStart>> = {};
+const ROLE_STARTERS: Partial<Record<Role, RoleStart>> = {
+  prover: (ctx) => startProver(ctx.config, ctx),
+  mm: mmRole,
+};
 
 const registered = new Map<Role, RoleStart>(Object.entries(ROLE_STARTERS) as [Role, RoleStart][]);
 
