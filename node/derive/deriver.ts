@@ -29,6 +29,8 @@ import { DeriveError, critical, temporary } from "./errors.ts";
 import { InboxEvents, type BlockEvents, type Proposal } from "./inbox-events.ts";
 import { deriveMetrics, type DeriveMetrics } from "./metrics.ts";
 import { DataRetrieval, type BatchData } from "./retrieval.ts";
+import { encodeBatchInput } from "./prover-input.ts";
+import { applyBatchRecording, buildWitness } from "../state/witness.ts";
 import { L1Traversal } from "./traversal.ts";
 
 const ZERO32 = `0x${"00".repeat(32)}` as Hex;
@@ -55,6 +57,8 @@ export interface DeriverOptions {
   historyLagBlocks?: number;
   /** L1 blocks fetched per request while syncing history (headers in parallel, logs in one call; default 256). */
   historyRangeBlocks?: number;
+  /** Record each batch's prover input (witness included; node/derive/prover-input.ts) with its commit. */
+  proverInputs?: boolean;
   /** Receipts kept with each batch ("full", default) or not built at all ("none"). */
   receipts?: "full" | "none";
   /** Replace the L1 client used by the follower (tests inject failures). */
@@ -427,7 +431,23 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     }
     const txs = v.batch.txs;
     const msgs = v.messages;
-    const result = applyBatch(this.state, v.batch, msgs, { receipts: this.o.receipts ?? "full" });
+    const applyOptions = { receipts: this.o.receipts ?? "full" } as const;
+    let result;
+    let proverInput: Uint8Array | undefined;
+    if (this.o.proverInputs === true) {
+      // The witness of the pre-state: the keys the batch reads, recorded while it executes (node/state/witness.ts).
+      const rec = applyBatchRecording(this.state, v.batch, msgs, applyOptions);
+      result = rec.result;
+      const pvKeys: Uint8Array[] = [];
+      const generic = this.commitment.deriveGeneric(this.state, pvKeys);
+      const witness = buildWitness(this.commitment.trie, rec.reads, generic, pvKeys).bytes;
+      proverInput = encodeBatchInput({
+        commitment: c, data: p.data.ok ? p.data.bytes : new Uint8Array(0), versionedHashes: c.dataKind === DataKind.BLOBS ? [...ev.blobHashes] : undefined,
+        messages: raw, witness,
+      });
+    } else {
+      result = applyBatch(this.state, v.batch, msgs, applyOptions);
+    }
     const t2 = performance.now();
     const { root, derived, undo: undoRec } = this.commitment.commitBatch(this.state, { undo });
     const t3 = performance.now();
@@ -443,6 +463,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       receipts: this.o.receipts === "none" ? undefined : result.receipts,
       withdrawals: result.withdrawals,
       undo: undoRec,
+      proverInput,
     });
     this.metrics.batchSeconds.observe((performance.now() - t0) / 1000);
     this.metrics.batchesTotal.inc({ result: invalidReason === undefined ? "valid" : "invalid" });

@@ -12,3 +12,4 @@ export { L1Traversal } from "./traversal.ts";
 export { InboxEvents, type BlockEvents, type Proposal } from "./inbox-events.ts";
 export { DataRetrieval, type BatchData } from "./retrieval.ts";
 export { deriveMetrics, type DeriveMetrics } from "./metrics.ts";
+export { encodeBatchInput, decodeBatchInput, type BatchInput } from "./prover-input.ts";

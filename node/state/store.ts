@@ -37,6 +37,7 @@ const P_MEMPOOL = "p:";
 const P_UNDO = "u"; // u + be64(batch) -> undo record
 const P_L1BLOCK = "l"; // l + be64(L1 block number) -> L1BlockRecord (JSON)
 const P_MESSAGE = "q"; // q + be64(message index) -> L1 message bytes
+const P_PROVER = "v"; // v + be64(batch) -> the prover's input of the batch (node/derive/prover-input.ts)
 
 /** Coded store errors: a driver tells "reset and retry" from "stop" by the code. */
 export class StoreError extends Error {
@@ -93,6 +94,8 @@ export interface BatchCommit {
   mempool?: { put?: [string, Bytes][]; del?: string[] };
   /** The batch's undo record (StateCommitment.commitBatch with `undo`); without it rollback cannot pass this batch. */
   undo?: Bytes;
+  /** The prover's input of the batch (opaque here; node/derive/prover-input.ts), until pruneProverInputs. */
+  proverInput?: Bytes;
 }
 
 function be64(n: number): Buffer {
@@ -206,7 +209,7 @@ export class StateStore {
         if (e.leaf === undefined) ops.del(stateKey(e.key));
         else ops.put(stateKey(e.key), Buffer.from(e.leaf));
       }
-      for (const p of [P_UNDO, P_RECEIPTS, P_WITHDRAWALS, P_BATCH, P_ROOT]) ops.del(pk(p, i));
+      for (const p of [P_UNDO, P_RECEIPTS, P_WITHDRAWALS, P_BATCH, P_ROOT, P_PROVER]) ops.del(pk(p, i));
     }
     if (l1 !== undefined) {
       for await (const k of this.db.keys({ gt: pk(P_L1BLOCK, l1.number), lt: prefixEnd(P_L1BLOCK) })) ops.del(k);
@@ -228,6 +231,23 @@ export class StateStore {
     const ops = this.db.batch();
     for await (const k of this.db.keys({ gte: pk(P_L1BLOCK, 0), lt: pk(P_L1BLOCK, l1Number) })) ops.del(k);
     for await (const k of this.db.keys({ gte: pk(P_UNDO, 0), lte: pk(P_UNDO, batchIndex) })) ops.del(k);
+    if (ops.length === 0) {
+      void ops.close();
+      return;
+    }
+    await ops.write({ sync: this.opts.sync });
+  }
+
+  /** The prover's input of batch `i`, if derivation recorded it and it was not pruned. */
+  async proverInput(i: number): Promise<Bytes | undefined> {
+    const v = await this.db.get(pk(P_PROVER, i));
+    return v === undefined ? undefined : new Uint8Array(v);
+  }
+
+  /** Forgets the prover inputs of batches up to `batchIndex` (finalized: no proof will need them). */
+  async pruneProverInputs(batchIndex: number): Promise<void> {
+    const ops = this.db.batch();
+    for await (const k of this.db.keys({ gte: pk(P_PROVER, 0), lte: pk(P_PROVER, batchIndex) })) ops.del(k);
     if (ops.length === 0) {
       void ops.close();
       return;
@@ -354,6 +374,7 @@ export class StoreWrite {
     if (c.batchData !== undefined) ops.put(pk(P_BATCH, c.batchIndex), Buffer.from(c.batchData));
     if (c.l1Cursor !== undefined) ops.put(K_L1, Buffer.from(JSON.stringify(c.l1Cursor)));
     if (c.undo !== undefined) ops.put(pk(P_UNDO, c.batchIndex), Buffer.from(c.undo));
+    if (c.proverInput !== undefined) ops.put(pk(P_PROVER, c.batchIndex), Buffer.from(c.proverInput));
     for (const [k, v] of c.mempool?.put ?? []) ops.put(Buffer.from(P_MEMPOOL + k), Buffer.from(v));
     for (const k of c.mempool?.del ?? []) ops.del(Buffer.from(P_MEMPOOL + k));
     ops.put(pk(P_ROOT, c.batchIndex), Buffer.from(c.root));

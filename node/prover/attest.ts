@@ -1,0 +1,89 @@
+// The `attest` backend (issue 17 item 1, docs/proving.md "The attest backend"): the devnet default. It
+// re-executes the range statelessly from its witnesses with the node's own code (execute.ts), checks every
+// post-state root and the range's withdrawals against the node's own derived state, and only then signs the
+// public values for AttestationVerifier: EIP-712 `Attestation(bytes32 publicValuesHash)` under the domain
+// {name "Rollbook Attestation", version "1", chainId, verifyingContract: the verifier}, one 65-byte r‖s‖v
+// signature per configured signer key, ordered by signer address ascending (the contract requires it).
+// With k keys configured the proof carries k signatures; the contract's threshold decides if k suffices.
+import { bytesToHex, concat, keccak256, type Address, type Hex } from "viem";
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { encodePublicValues } from "../derive/commitment.ts";
+import type { ProofBackend, ProofResult, RangeInput } from "./backend.ts";
+import { ProverError } from "./errors.ts";
+import { executeRange } from "./execute.ts";
+
+/** What the attest backend reads of the node's own state (StateStore satisfies it). */
+export interface NodeStateView {
+  /** The node's state root after batch `i`, or undefined if not derived (yet). */
+  stateRoot(batchIndex: number): Promise<Uint8Array | undefined>;
+  /** The node's withdrawal records of batches [first, last] in batch order. */
+  withdrawalsInRange(first: number, last: number): Promise<unknown[]>;
+}
+
+export interface AttestOptions {
+  /** Private keys of the signers this node holds (at least one). */
+  signerKeys: readonly Hex[];
+  /** L1 chain id (EIP-712 domain). */
+  chainId: number;
+  /** The AttestationVerifier's address (EIP-712 verifyingContract). */
+  verifier: Address;
+  /** The node's derived state, checked against the re-execution. */
+  state: NodeStateView;
+}
+
+export const ATTESTATION_TYPES = { Attestation: [{ name: "publicValuesHash", type: "bytes32" }] } as const;
+
+/** Signs `publicValues` with every account, ascending by address: the AttestationVerifier proof bytes. */
+export async function signAttestation(accounts: readonly PrivateKeyAccount[], chainId: number, verifier: Address, publicValues: Uint8Array): Promise<Hex> {
+  const sorted = [...accounts].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+  const sigs = await Promise.all(
+    sorted.map((a) =>
+      a.signTypedData({
+        domain: { name: "Rollbook Attestation", version: "1", chainId, verifyingContract: verifier },
+        types: ATTESTATION_TYPES,
+        primaryType: "Attestation",
+        message: { publicValuesHash: keccak256(publicValues) },
+      }),
+    ),
+  );
+  return concat(sigs);
+}
+
+export class AttestBackend implements ProofBackend {
+  readonly system = "attest" as const;
+  private readonly o: AttestOptions;
+  private readonly accounts: PrivateKeyAccount[];
+
+  constructor(o: AttestOptions) {
+    if (o.signerKeys.length === 0) throw new ProverError("CONFIG", "attest: no signer key configured");
+    this.o = o;
+    this.accounts = o.signerKeys.map((k) => privateKeyToAccount(k));
+    if (new Set(this.accounts.map((a) => a.address)).size !== this.accounts.length) throw new ProverError("CONFIG", "attest: duplicate signer key");
+  }
+
+  /** The signer addresses, ascending. */
+  signers(): Address[] {
+    return this.accounts.map((a) => a.address).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  }
+
+  async prove(range: RangeInput, signal?: AbortSignal): Promise<ProofResult> {
+    const t0 = performance.now();
+    if (signal?.aborted) throw new ProverError("ABORTED", "attest: aborted");
+    const ex = executeRange(range);
+    const first = ex.values.firstBatch;
+    for (let k = 0; k < ex.roots.length; k++) {
+      const i = first + k;
+      const mine = await this.o.state.stateRoot(i);
+      if (mine === undefined) throw new ProverError("NOT_READY", `attest: the node has no state root for batch ${i}`);
+      if (bytesToHex(mine) !== ex.roots[k]) {
+        throw new ProverError("STATE_MISMATCH", `attest: batch ${i} re-executes to ${ex.roots[k]}, the node derived ${bytesToHex(mine)}`);
+      }
+    }
+    const mine = JSON.stringify(await this.o.state.withdrawalsInRange(first, ex.values.lastBatch));
+    if (mine !== JSON.stringify(ex.withdrawals)) throw new ProverError("STATE_MISMATCH", `attest: the withdrawals of batches ${first}..${ex.values.lastBatch} differ from the node's`);
+    if (signal?.aborted) throw new ProverError("ABORTED", "attest: aborted");
+    const publicValues = encodePublicValues(ex.values);
+    const proof = await signAttestation(this.accounts, this.o.chainId, this.o.verifier, publicValues);
+    return { system: "attest", publicValues, values: ex.values, proof, stats: { ms: performance.now() - t0, attempts: 1 } };
+  }
+}
