@@ -22,10 +22,23 @@ export interface RangeProof {
   proof: Hex;
 }
 
-/** What the challenger needs from a proof backend: a proof of the node's result for [first, last]. */
-export interface RangeProver {
-  prove(range: { firstBatch: number; lastBatch: number; prover: Address }): Promise<RangeProof>;
+/** A batch range on a claim's base (the base is checked by Settlement at proposal), proven for `prover`. */
+export interface ProveRange {
+  firstBatch: number;
+  lastBatch: number;
+  prevStateRoot: Hex;
+  prevBatchChain: Hex;
+  prover: Address;
 }
+
+/** What the challenger needs from a proof backend: a proof of the node's result for a range (prover.ts). */
+export interface RangeProver {
+  prove(range: ProveRange): Promise<RangeProof>;
+}
+
+const rangeOf = (c: ClaimInfo, prover: Address): ProveRange => ({
+  firstBatch: c.firstBatch, lastBatch: c.lastBatch, prevStateRoot: c.pv.prevStateRoot, prevBatchChain: c.pv.prevBatchChain, prover,
+});
 
 export interface SentTx {
   hash: Hex;
@@ -65,7 +78,7 @@ export async function challenge(ctx: ActionContext, c: ClaimInfo): Promise<SentT
 export async function prove(ctx: ActionContext, c: ClaimInfo, prover: RangeProver): Promise<SentTx> {
   requireStatus(c, ClaimStatus.Challenged);
   if ((await l1Now(ctx.client)) + 1 >= c.deadline) throw new ChallengerError("WINDOW_CLOSED", `claim ${c.id}: proof deadline passed at ${c.deadline}`);
-  const p = await prover.prove({ firstBatch: c.firstBatch, lastBatch: c.lastBatch, prover: c.pv.prover });
+  const p = await prover.prove(rangeOf(c, c.pv.prover));
   if (p.publicValues.toLowerCase() !== c.publicValues.toLowerCase()) {
     throw new ChallengerError("CLAIM_INVALID", `claim ${c.id}: the node's result differs from the claim; it cannot be proven (counter-prove instead)`);
   }
@@ -76,7 +89,7 @@ export async function prove(ctx: ActionContext, c: ClaimInfo, prover: RangeProve
 export async function counterProve(ctx: ActionContext, c: ClaimInfo, prover: RangeProver): Promise<SentTx> {
   requireStatus(c, ClaimStatus.Pending, ClaimStatus.Challenged);
   const w = wallet(ctx);
-  const p = await prover.prove({ firstBatch: c.firstBatch, lastBatch: c.lastBatch, prover: w.account.address });
+  const p = await prover.prove(rangeOf(c, w.account.address));
   return send(ctx, "counterProve", [BigInt(c.id), c.publicValues, p.publicValues, p.proof]);
 }
 

@@ -105,7 +105,10 @@ export class Challenger extends EventEmitter<ChallengerEvents> {
       this.metrics.verdictsTotal.inc({ result: verdict.kind });
       this.emit("verdict", { claim: c, verdict });
       const ev = await this.act(c, verdict, now);
-      if (ev !== undefined) taken.push(ev);
+      if (ev !== undefined) {
+        taken.push(ev);
+        await this.claims.get(c.id); // re-read its status and bonds for the metrics
+      }
     }
     if (this.me !== undefined && this.o.autoWithdraw !== false) {
       const credit = await creditOf(this.ctx, this.me);

@@ -67,7 +67,7 @@ export class ClaimBook {
   /** Scans new ClaimProposed events up to the L1 head and re-reads every open claim. Returns all claims by id. */
   async refresh(): Promise<ClaimInfo[]> {
     const { client, game } = this.o;
-    const head = Number(await client.getBlockNumber());
+    const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
     const step = this.o.logRange ?? 5000;
     for (let from = this.scanned + 1; from <= head; from += step) {
       const to = Math.min(head, from + step - 1);
