@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type NodeConfig } from "./config.ts";
 import { startAnvil } from "./l1/anvil.ts";
 import { moduleLogger, rootLogger } from "./log.ts";
 import { deploySuite } from "../scripts/deploy.ts";
+import { runClaims } from "./challenger/cli.ts";
 
 const log = moduleLogger("cli");
 
@@ -15,6 +16,7 @@ commands:
   devnet   start a local L1 (anvil), deploy the contract suite, keep running until Ctrl-C
   deploy   deploy (or verify an existing deployment of) the contract suite to l1.rpcUrl
   config   print the validated configuration (defaults <- file <- ROLLBOOK_* environment)
+  claims   the DisputeGame by hand: list|show|challenge|prove|resolve|withdraw-bond (claims --help)
 
 environment: ROLLBOOK_<SECTION>_<KEY> overrides any key, e.g. ROLLBOOK_L1_RPC_URL, ROLLBOOK_RPC_PORT;
 DEPLOYER_KEY sets the deployer's private key (devnet default: anvil's first dev key).`;
@@ -74,6 +76,7 @@ async function devnet(config: NodeConfig): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "claims") return runClaims(argv.slice(1));
   const args = parseArgs(argv);
   if (args.command === undefined || args.command === "help") {
     console.log(USAGE);

@@ -47,6 +47,8 @@ export interface NodeConfig {
     walSync: boolean;
   };
   storage: { pruneReceiptsAfterBatches: number };
+  /** The challenger role (docs/disputes.md): poll period and which actions it takes on its own. */
+  challenger: { pollIntervalMs: number; counterProve: boolean; resolveAccepted: boolean; autoWithdraw: boolean };
   log: { level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" };
   devnet: { anvilPort: number; blockTime: number };
 }
@@ -68,6 +70,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     parkTimeoutMs: 120_000, walSync: true,
   },
   storage: { pruneReceiptsAfterBatches: 0 },
+  challenger: { pollIntervalMs: 4000, counterProve: true, resolveAccepted: true, autoWithdraw: true },
   log: { level: "info" },
   devnet: { anvilPort: 8545, blockTime: 2 },
 };
@@ -187,6 +190,10 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   checkInt(problems, "sequencer.parkTimeoutMs", sq?.parkTimeoutMs, 1000, 86_400_000);
   if (typeof sq?.walSync !== "boolean") problems.push(`sequencer.walSync: expected true|false, got ${JSON.stringify(sq?.walSync)}`);
   checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);
+  checkInt(problems, "challenger.pollIntervalMs", c.challenger?.pollIntervalMs, 100, 3_600_000);
+  for (const k of ["counterProve", "resolveAccepted", "autoWithdraw"] as const) {
+    if (typeof c.challenger?.[k] !== "boolean") problems.push(`challenger.${k}: expected true|false, got ${JSON.stringify(c.challenger?.[k])}`);
+  }
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal`);
   checkInt(problems, "devnet.anvilPort", c.devnet?.anvilPort, 1, 65535);
   checkInt(problems, "devnet.blockTime", c.devnet?.blockTime, 0, 3600);
