@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type NodeConfig } from "./config.ts";
 import { startAnvil } from "./l1/anvil.ts";
 import { moduleLogger, rootLogger } from "./log.ts";
 import { deploySuite } from "../scripts/deploy.ts";
-import { runClaims } from "./challenger/cli.ts";
+import { runClaims, runExitProof } from "./challenger/cli.ts";
 
 const log = moduleLogger("cli");
 
@@ -17,6 +17,7 @@ commands:
   deploy   deploy (or verify an existing deployment of) the contract suite to l1.rpcUrl
   config   print the validated configuration (defaults <- file <- ROLLBOOK_* environment)
   claims   the DisputeGame by hand: list|show|challenge|prove|resolve|withdraw-bond (claims --help)
+  exit-proof ACCOUNT [--out FILE]   desert mode: the account's exit proof against the last finalized root
 
 environment: ROLLBOOK_<SECTION>_<KEY> overrides any key, e.g. ROLLBOOK_L1_RPC_URL, ROLLBOOK_RPC_PORT;
 DEPLOYER_KEY sets the deployer's private key (devnet default: anvil's first dev key).`;
@@ -77,6 +78,7 @@ async function devnet(config: NodeConfig): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === "claims") return runClaims(argv.slice(1));
+  if (argv[0] === "exit-proof") return runExitProof(argv.slice(1));
   const args = parseArgs(argv);
   if (args.command === undefined || args.command === "help") {
     console.log(USAGE);

@@ -3,7 +3,7 @@
 // proves, resolves, and withdraws bonds. Readable output, `--json` for scripts. The L1 key comes from
 // $CHALLENGER_KEY (0x hex), never from the command line; `prove` signs attestations with $ATTEST_KEYS
 // (comma-separated 0x keys of AttestationVerifier signers).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createPublicClient, createWalletClient, defineChain, formatEther, http, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -15,6 +15,7 @@ import type { Deployment } from "../../scripts/deploy.ts";
 import { challenge, counterProve, creditOf, l1Now, prove, resolve, withdrawBond, type ActionContext, type SentTx, type Wallet } from "./actions.ts";
 import { ClaimBook, ClaimStatus, CLAIM_STATUS_NAME, isOpen, type ClaimInfo } from "./claims.ts";
 import { ChallengerError } from "./errors.ts";
+import { exitProofFrom, finalizedState } from "./exit.ts";
 import { backendProver } from "./prover.ts";
 import { openDerivedSource, type DerivedSource } from "./source.ts";
 import { Judge, type Verdict } from "./verdict.ts";
@@ -221,5 +222,70 @@ export async function runClaims(argv: string[], io: ClaimsIo = { out: (l) => con
     return 1;
   } finally {
     await source?.close();
+  }
+}
+
+export const EXIT_PROOF_HELP = `rollup-node exit-proof ACCOUNT [--out FILE] [--config FILE] [--deployment FILE]
+
+Desert mode: the exit proof of ACCOUNT (its ACCOUNT leaf and trie siblings) against Settlement's last
+finalized state root, derived from L1 alone (docs/disputes.md "Desert mode exit"). Prints the proof as JSON
+(or writes it to FILE) for \`rollbook exit --proof FILE --vault ADDRESS\`.
+exit codes: 0 done, 1 refused (NOTHING_TO_EXIT, ROOT_MISMATCH, ...), 2 usage.`;
+
+/** Runs `rollup-node exit-proof ...`; returns the exit code. */
+export async function runExitProof(argv: string[], io: ClaimsIo = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env }): Promise<number> {
+  let account: string | undefined;
+  let outFile: string | undefined;
+  let configFile: string | undefined;
+  let deploymentFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    if (x === "--help" || x === "-h") {
+      io.out(EXIT_PROOF_HELP);
+      return 0;
+    }
+    if (x === "--out" || x === "--config" || x === "--deployment") {
+      const v = argv[++i];
+      if (v === undefined) {
+        io.err(`${x} needs a file\n\n${EXIT_PROOF_HELP}`);
+        return 2;
+      }
+      if (x === "--out") outFile = v;
+      else if (x === "--config") configFile = v;
+      else deploymentFile = v;
+    } else if (account === undefined && /^0x[0-9a-fA-F]{40}$/.test(x)) account = x;
+    else {
+      io.err(`unexpected argument ${JSON.stringify(x)}\n\n${EXIT_PROOF_HELP}`);
+      return 2;
+    }
+  }
+  if (account === undefined) {
+    io.err(`an ACCOUNT (0x address) is needed\n\n${EXIT_PROOF_HELP}`);
+    return 2;
+  }
+  try {
+    const config = loadConfig(configFile, io.env);
+    rootLogger.level = io.env.ROLLBOOK_LOG_LEVEL ?? "warn";
+    const client = createPublicClient({ transport: http(config.l1.rpcUrl) }) as PublicClient;
+    const d = readDeploymentFile(config, await client.getChainId(), deploymentFile);
+    const fin = await finalizedState({ config, deployment: d, client, logger: rootLogger.child({ module: "exit-proof" }) });
+    const proof = exitProofFrom(fin.sc, fin.batch, account as Address);
+    const text = json({ ...proof, frozen: fin.frozen, vault: d.contracts.vault });
+    if (outFile !== undefined) {
+      writeFileSync(outFile, text);
+      io.out(`exit proof of ${proof.account} at batch ${proof.batch} (root ${proof.root}) written to ${outFile}${fin.frozen ? "" : " (the rollup is not frozen yet)"}`);
+    } else io.out(text);
+    return 0;
+  } catch (err) {
+    if (err instanceof ChallengerError) {
+      io.err(`${err.code}: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof ConfigError) {
+      io.err(err.message);
+      return 2;
+    }
+    io.err(`FAILED: ${(err as Error).message}`);
+    return 1;
   }
 }

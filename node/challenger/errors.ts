@@ -13,6 +13,8 @@ export type ChallengerErrorCode =
   | "NO_BACKEND" // proving needs a proof backend and none is configured
   | "NOTHING_TO_WITHDRAW" // no credit on the DisputeGame
   | "TX_REVERTED" // the L1 transaction reverted
+  | "NOTHING_TO_EXIT" // desert mode: the account has no balance in the finalized state
+  | "ROOT_MISMATCH" // the state derived from L1 for the finalized batch does not have the finalized root
   | "BAD_ARGUMENT"; // malformed command-line input
 
 export class ChallengerError extends Error {
