@@ -7,7 +7,11 @@
 //      back plus half the proposer's, withdraws, and the wrong root was never finalized.
 //   2. An honest claim of the same range is challenged by a griefer: the challenger role proves it with the
 //      attest backend, it finalizes, the proposer is credited both bonds and the griefer loses its bond.
+//   3. The role as node/app starts it (startChallenger, config section): a claim of batch 3 with a stolen
+//      withdrawal root is challenged by the role deriving on its own, then counter-proved with the attest
+//      backend: the claim is disproven and the node's result finalizes.
 import { expect } from "chai";
+import path from "node:path";
 import { Registry } from "prom-client";
 import { hexToBytes, keccak256, parseEventLogs, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -21,6 +25,8 @@ import type { Deriver } from "../../../node/derive/index.ts";
 import { disputeGameAbi, settlementAbi, verifierPolicyAbi } from "../../../node/l1/contracts.ts";
 import { ANVIL_DEV_KEYS } from "../../../node/l1/anvil.ts";
 import { AttestBackend } from "../../../node/prover/attest.ts";
+import { loadConfig } from "../../../node/config.ts";
+import { startChallenger } from "../../../node/challenger/role.ts";
 import { silent, startHarness, type Harness } from "./harness.ts";
 
 const WINDOW = 600;
@@ -156,5 +162,39 @@ describe("challenger: dishonest and honest claims in the DisputeGame (anvil)", f
     expect(await settlement("lastStateRoot")).to.equal(right.newStateRoot);
     expect(hexToBytes(await settlement("lastStateRoot"))).to.deep.equal(await deriver.store.stateRoot(2));
     expect(await h.pub.readContract({ address: h.d.contracts.settlement, abi: settlementAbi, functionName: "withdrawalRootBatch", args: [right.withdrawalRoot] })).to.equal(2n);
+  });
+
+  it("the role (startChallenger): on its own derivation it challenges a wrong claim; with the attest backend it counter-proves it and the right result finalizes", async () => {
+    await h.post([h.withdraw(ANVIL_DEV_KEYS[1], 1_000, alice.address)]); // batch 3
+    deriver = await h.deriver("node-3", { proverInputs: true });
+    const e3 = (await newChallenger().judge.expected(3, 3)) as Omit<PublicValues, "prover">;
+    const id = await proposeClaim(liar, { ...e3, withdrawalRoot: keccak256(toHex("steal")), prover: liar.address });
+    const config = loadConfig(undefined, { ROLLBOOK_L1_RPC_URL: h.anvil.rpcUrl, ROLLBOOK_L1_BEACON_URL: h.anvil.rpcUrl, ROLLBOOK_DATA_DIR: path.join(h.dir, "role"), ROLLBOOK_CHALLENGER_POLL_INTERVAL_MS: "200" });
+    const registry = new Registry();
+    const backend = new AttestBackend({ signerKeys: [ANVIL_DEV_KEYS[0]], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: deriver.store });
+    // The role derives on its own (no store given): its backend checks against that derivation.
+    const role = await startChallenger({ config, deployment: h.d, l1: h.pub, account: watcher, backend: undefined, logger: silent, registry });
+    const actions: string[] = [];
+    role.challenger.on("action", (a) => actions.push(a.action));
+    try {
+      for (let i = 0; i < 100 && !actions.includes("challenge"); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(actions).to.include("challenge");
+    } finally {
+      await role.stop();
+    }
+    // A second instance with the backend counter-proves: the claim is disproven and the right result finalizes.
+    const role2 = await startChallenger({ config, deployment: h.d, l1: h.pub, account: watcher, store: deriver.store, backend, logger: silent, registry });
+    role2.challenger.on("action", (a) => actions.push(a.action));
+    try {
+      for (let i = 0; i < 100 && !actions.includes("counter_prove"); i++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await role2.stop();
+    }
+    expect(actions.slice(0, 2)).to.deep.equal(["challenge", "counter_prove"]);
+    expect((await read("getClaim", [BigInt(id)])).status).to.equal(ClaimStatus.Disproven);
+    expect(await settlement("lastBatch")).to.equal(3n);
+    expect(await settlement("lastStateRoot")).to.equal(e3.newStateRoot);
+    expect(await h.pub.readContract({ address: h.d.contracts.settlement, abi: settlementAbi, functionName: "withdrawalRootBatch", args: [e3.withdrawalRoot] })).to.equal(3n);
+    expect(await registry.getSingleMetricAsString("rollbook_challenger_actions_total")).to.match(/action="counter_prove",outcome="ok"} 1/);
   });
 });
