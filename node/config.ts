@@ -46,6 +46,27 @@ export interface NodeConfig {
     /** fsync every WAL group before acknowledging (never turn off in production). */
     walSync: boolean;
   };
+  /** The prover role (docs/proving.md "Configuration"): backends, range aggregation, zkVM host CLIs. */
+  prover: {
+    backends: ("attest" | "sp1" | "zisk")[];
+    /** Attestation signer keys (0x hex); empty: the node's own L1 key signs. */
+    attestKeys: string[];
+    maxRangeBatches: number;
+    maxRangeAgeMs: number;
+    /** Hold a due range while the L1 gas price is above this (gwei); 0 = no limit. */
+    maxGasPriceGwei: number;
+    maxGasWaitMs: number;
+    pollMs: number;
+    sp1Command: string;
+    sp1Elf: string;
+    /** SP1_PROVER for the host: cpu | cuda | network | mock. */
+    sp1Mode: string;
+    ziskCommand: string;
+    ziskElf: string;
+    ziskProofFile: string;
+    zkTimeoutMs: number;
+    zkAttempts: number;
+  };
   storage: { pruneReceiptsAfterBatches: number };
   /** The challenger role (docs/disputes.md): poll period and which actions it takes on its own. */
   challenger: { pollIntervalMs: number; counterProve: boolean; resolveAccepted: boolean; autoWithdraw: boolean };
@@ -68,6 +89,11 @@ export const DEFAULT_CONFIG: NodeConfig = {
     maxBatchTxs: 4096, maxBatchAgeMs: 2000, maxBlobBaseFeeGwei: 0, maxFeeWaitMs: 60_000, admissionThreads: 2,
     poolMaxTxs: 100_000, poolMaxPerAccount: 10_000, maxParked: 10_000, maxParkedPerAccount: 64, maxNonceGap: 64,
     parkTimeoutMs: 120_000, walSync: true,
+  },
+  prover: {
+    backends: ["attest"], attestKeys: [], maxRangeBatches: 32, maxRangeAgeMs: 4000, maxGasPriceGwei: 0, maxGasWaitMs: 600_000, pollMs: 1000,
+    sp1Command: "rollbook-sp1-host", sp1Elf: "", sp1Mode: "network", ziskCommand: "cargo-zisk", ziskElf: "", ziskProofFile: "final_snark_proof.bin",
+    zkTimeoutMs: 3_600_000, zkAttempts: 3,
   },
   storage: { pruneReceiptsAfterBatches: 0 },
   challenger: { pollIntervalMs: 4000, counterProve: true, resolveAccepted: true, autoWithdraw: true },
@@ -189,6 +215,22 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   checkInt(problems, "sequencer.maxNonceGap", sq?.maxNonceGap, 0, 100_000);
   checkInt(problems, "sequencer.parkTimeoutMs", sq?.parkTimeoutMs, 1000, 86_400_000);
   if (typeof sq?.walSync !== "boolean") problems.push(`sequencer.walSync: expected true|false, got ${JSON.stringify(sq?.walSync)}`);
+  const pr = c.prover;
+  if (!Array.isArray(pr?.backends) || pr.backends.length === 0 || pr.backends.some((b) => !["attest", "sp1", "zisk"].includes(b)) || new Set(pr.backends).size !== pr.backends.length) {
+    problems.push(`prover.backends: expected distinct attest|sp1|zisk, got ${JSON.stringify(pr?.backends)}`);
+  } else {
+    if (pr.backends.includes("sp1") && (typeof pr.sp1Elf !== "string" || pr.sp1Elf === "")) problems.push(`prover.sp1Elf: the SP1 program (ELF) is required with backend sp1`);
+    if (pr.backends.includes("zisk") && (typeof pr.ziskElf !== "string" || pr.ziskElf === "")) problems.push(`prover.ziskElf: the ZisK program (ELF) is required with backend zisk`);
+  }
+  if (!Array.isArray(pr?.attestKeys) || pr.attestKeys.some((k) => typeof k !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(k))) problems.push(`prover.attestKeys: expected a list of 0x-prefixed 32-byte private keys`);
+  checkInt(problems, "prover.maxRangeBatches", pr?.maxRangeBatches, 1, 100_000);
+  checkInt(problems, "prover.maxRangeAgeMs", pr?.maxRangeAgeMs, 0, 604_800_000);
+  checkInt(problems, "prover.maxGasPriceGwei", pr?.maxGasPriceGwei, 0, 1_000_000);
+  checkInt(problems, "prover.maxGasWaitMs", pr?.maxGasWaitMs, 0, 604_800_000);
+  checkInt(problems, "prover.pollMs", pr?.pollMs, 10, 600_000);
+  if (!["cpu", "cuda", "network", "mock"].includes(pr?.sp1Mode)) problems.push(`prover.sp1Mode: expected cpu|cuda|network|mock, got ${JSON.stringify(pr?.sp1Mode)}`);
+  checkInt(problems, "prover.zkTimeoutMs", pr?.zkTimeoutMs, 1000, 86_400_000);
+  checkInt(problems, "prover.zkAttempts", pr?.zkAttempts, 1, 100);
   checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);
   checkInt(problems, "challenger.pollIntervalMs", c.challenger?.pollIntervalMs, 100, 3_600_000);
   for (const k of ["counterProve", "resolveAccepted", "autoWithdraw"] as const) {

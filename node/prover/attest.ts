@@ -6,7 +6,7 @@
 // signature per configured signer key, ordered by signer address ascending (the contract requires it).
 // With k keys configured the proof carries k signatures; the contract's threshold decides if k suffices.
 import { bytesToHex, concat, keccak256, type Address, type Hex } from "viem";
-import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import type { LocalAccount } from "viem/accounts";
 import { encodePublicValues } from "../derive/commitment.ts";
 import type { ProofBackend, ProofResult, RangeInput } from "./backend.ts";
 import { ProverError } from "./errors.ts";
@@ -21,8 +21,8 @@ export interface NodeStateView {
 }
 
 export interface AttestOptions {
-  /** Private keys of the signers this node holds (at least one). */
-  signerKeys: readonly Hex[];
+  /** The signers this node holds (at least one): private-key accounts, or the node's own LocalAccount. */
+  signers: readonly LocalAccount[];
   /** L1 chain id (EIP-712 domain). */
   chainId: number;
   /** The AttestationVerifier's address (EIP-712 verifyingContract). */
@@ -34,7 +34,7 @@ export interface AttestOptions {
 export const ATTESTATION_TYPES = { Attestation: [{ name: "publicValuesHash", type: "bytes32" }] } as const;
 
 /** Signs `publicValues` with every account, ascending by address: the AttestationVerifier proof bytes. */
-export async function signAttestation(accounts: readonly PrivateKeyAccount[], chainId: number, verifier: Address, publicValues: Uint8Array): Promise<Hex> {
+export async function signAttestation(accounts: readonly LocalAccount[], chainId: number, verifier: Address, publicValues: Uint8Array): Promise<Hex> {
   const sorted = [...accounts].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
   const sigs = await Promise.all(
     sorted.map((a) =>
@@ -52,12 +52,12 @@ export async function signAttestation(accounts: readonly PrivateKeyAccount[], ch
 export class AttestBackend implements ProofBackend {
   readonly system = "attest" as const;
   private readonly o: AttestOptions;
-  private readonly accounts: PrivateKeyAccount[];
+  private readonly accounts: readonly LocalAccount[];
 
   constructor(o: AttestOptions) {
-    if (o.signerKeys.length === 0) throw new ProverError("CONFIG", "attest: no signer key configured");
+    if (o.signers.length === 0) throw new ProverError("CONFIG", "attest: no signer key configured");
     this.o = o;
-    this.accounts = o.signerKeys.map((k) => privateKeyToAccount(k));
+    this.accounts = o.signers;
     if (new Set(this.accounts.map((a) => a.address)).size !== this.accounts.length) throw new ProverError("CONFIG", "attest: duplicate signer key");
   }
 

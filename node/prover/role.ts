@@ -1,0 +1,88 @@
+// The prover role (issue 17 item 3, docs/proving.md "Running the prover"): `startProver(config, deps)` builds
+// the configured backends, opens the job store under `<dataDir>/prover/jobs` and runs the Prover loop until
+// stopped. Its deps are a subset of node/app's RoleContext, so the role registry plugs it in with one line:
+//   prover: (ctx) => startProver(ctx.config, ctx),
+// The node's Deriver must record prover inputs (`proverInputs: true` in Deriver.open) when this role runs.
+import path from "node:path";
+import { createWalletClient, http, keccak256, toHex, type Address, type PublicClient } from "viem";
+import { privateKeyToAccount, type LocalAccount } from "viem/accounts";
+import type { Registry } from "prom-client";
+import type { NodeConfig } from "../config.ts";
+import { settlementAbi, verifierPolicyAbi } from "../l1/contracts.ts";
+import type { Logger } from "../log.ts";
+import type { StateStore } from "../state/store.ts";
+import { AttestBackend } from "./attest.ts";
+import { PROOF_SYSTEM_TAG, type ProofBackend } from "./backend.ts";
+import { ProverError } from "./errors.ts";
+import { ExternalBackend } from "./external.ts";
+import { JobStore } from "./jobs.ts";
+import { Prover } from "./prover.ts";
+
+export interface ProverDeps {
+  logger: Logger;
+  registry: Registry;
+  deployment: { chainId: number; contracts: { settlement: Address } };
+  l1: PublicClient;
+  /** The node's L1 key: sends the submissions (and signs attestations when prover.attestKeys is empty). */
+  account: LocalAccount | undefined;
+  /** The node's store, derived with `proverInputs`. */
+  store: StateStore;
+}
+
+export interface ProverHandle {
+  prover: Prover;
+  jobs: JobStore;
+  stop(): Promise<void>;
+}
+
+/** The address of the policy's verifier reporting `tag` (keccak256 of "ATTESTATION", "SP1", "ZISK"). */
+async function policyVerifier(l1: PublicClient, settlement: Address, tag: string): Promise<Address> {
+  const policy = await l1.readContract({ address: settlement, abi: settlementAbi, functionName: "policy" });
+  const verifiers = await l1.readContract({ address: policy, abi: verifierPolicyAbi, functionName: "verifiers" });
+  for (const v of verifiers) {
+    if ((await l1.readContract({ address: v, abi: verifierPolicyAbi, functionName: "proofSystem" })) === keccak256(toHex(tag))) return v;
+  }
+  throw new ProverError("CONFIG", `the verifier policy has no ${tag} verifier`);
+}
+
+export async function startProver(config: NodeConfig, deps: ProverDeps): Promise<ProverHandle> {
+  const c = config.prover;
+  const log = deps.logger.child({ module: "prover" });
+  if (deps.account === undefined) throw new ProverError("CONFIG", "prover: the node has no L1 key (it sends Settlement.finalize)");
+  const backends: ProofBackend[] = [];
+  const work = path.join(config.dataDir, "prover");
+  for (const system of c.backends) {
+    if (system === "attest") {
+      const signers = c.attestKeys.length > 0 ? c.attestKeys.map((k) => privateKeyToAccount(k as `0x${string}`)) : [deps.account];
+      const verifier = await policyVerifier(deps.l1, deps.deployment.contracts.settlement, PROOF_SYSTEM_TAG.attest);
+      backends.push(new AttestBackend({ signers, chainId: deps.deployment.chainId, verifier, state: deps.store }));
+    } else {
+      const sp1 = system === "sp1";
+      backends.push(new ExternalBackend({
+        system, command: sp1 ? c.sp1Command : c.ziskCommand, elf: sp1 ? c.sp1Elf : c.ziskElf, workDir: path.join(work, system),
+        timeoutMs: c.zkTimeoutMs, attempts: c.zkAttempts, env: sp1 ? { SP1_PROVER: c.sp1Mode } : {}, proofFile: c.ziskProofFile, logger: log,
+      }));
+    }
+  }
+  const jobs = await JobStore.open(path.join(work, "jobs"));
+  const wallet = createWalletClient({ account: deps.account, chain: deps.l1.chain, transport: http(config.l1.rpcUrl) });
+  const prover = new Prover({
+    l1: deps.l1, wallet, settlement: deps.deployment.contracts.settlement, source: deps.store, jobs, backends,
+    policy: {
+      maxBatches: c.maxRangeBatches, maxAgeMs: c.maxRangeAgeMs, maxGasWaitMs: c.maxGasWaitMs,
+      ...(c.maxGasPriceGwei > 0 ? { maxGasPriceWei: BigInt(c.maxGasPriceGwei) * 1_000_000_000n } : {}),
+    },
+    pollMs: c.pollMs, logger: log, registry: deps.registry,
+  });
+  await prover.policyIds(); // fail fast on a backend the policy cannot verify
+  prover.start();
+  log.info({ backends: c.backends, prover: prover.address(), maxRangeBatches: c.maxRangeBatches, maxRangeAgeMs: c.maxRangeAgeMs }, "prover started");
+  return {
+    prover,
+    jobs,
+    async stop() {
+      await prover.stop();
+      await jobs.close();
+    },
+  };
+}
