@@ -203,7 +203,7 @@ export async function runClaims(argv: string[], io: ClaimsIo = { out: (l) => con
     const verifiers = (await client.readContract({ address: d.contracts.verifierPolicy, abi: verifierPolicyAbi, functionName: "verifiers" })) as readonly Address[];
     const id = verifiers.findIndex((x) => x.toLowerCase() === d.contracts.attestationVerifier.toLowerCase());
     if (id < 0) throw new ChallengerError("NO_BACKEND", "the VerifierPolicy has no attestation verifier");
-    const prover = backendProver(new AttestBackend({ signerKeys: keys, chainId, verifier: d.contracts.attestationVerifier, state: source.store }), source.store, id);
+    const prover = backendProver(new AttestBackend({ signers: keys.map((k) => privateKeyToAccount(k)), chainId, verifier: d.contracts.attestationVerifier, state: source.store }), source.store, id);
     if (a.flags.has("counter")) {
       if (v.kind !== "invalid") throw new ChallengerError(v.kind === "valid" ? "CLAIM_VALID" : "NOT_DERIVED", `claim ${c.id}: ${verdictText(v)}; nothing to counter-prove`);
       return done("counter-prove", c, await counterProve(ctx, c, prover));

@@ -43,7 +43,7 @@ describe("desert mode: finalization stops, the Vault freezes, users exit with th
     await h.post([h.withdraw(ANVIL_DEV_KEYS[1], 10_000, alice.address)]); // batch 2: alice withdraws 10,000
     node = await h.deriver("node", { proverInputs: true });
     // Finalize batches 1..2 with the attest backend (the deployer is the devnet's attestation signer).
-    const backend = new AttestBackend({ signerKeys: [ANVIL_DEV_KEYS[0]], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: node.store });
+    const backend = new AttestBackend({ signers: [privateKeyToAccount(ANVIL_DEV_KEYS[0])], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: node.store });
     const root1 = hex((await node.store.stateRoot(0))!);
     const p = await backendProver(backend, node.store, 0).prove({ firstBatch: 1, lastBatch: 2, prevStateRoot: root1, prevBatchChain: `0x${"00".repeat(32)}`, prover: deployer.address });
     const hash = await h.walletOf(deployer).writeContract({ address: h.d.contracts.settlement, abi: settlementAbi, functionName: "finalize", args: [p.publicValues, p.proof], account: deployer, chain: h.chain });

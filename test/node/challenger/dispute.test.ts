@@ -59,7 +59,7 @@ describe("challenger: dishonest and honest claims in the DisputeGame (anvil)", f
   }
 
   function newChallenger(o: { prover?: boolean; registry?: Registry } = {}): Challenger {
-    const backend = new AttestBackend({ signerKeys: [ANVIL_DEV_KEYS[0]], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: deriver.store });
+    const backend = new AttestBackend({ signers: [privateKeyToAccount(ANVIL_DEV_KEYS[0])], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: deriver.store });
     return new Challenger({
       client: h.pub, wallet: h.walletOf(watcher), game: game(), inbox: h.d.contracts.inbox, fromBlock: h.d.startBlock, store: deriver.store,
       prover: o.prover === true ? backendProver(backend, deriver.store, 0) : undefined, logger: silent, registry: o.registry ?? new Registry(),
@@ -114,7 +114,7 @@ describe("challenger: dishonest and honest claims in the DisputeGame (anvil)", f
 
     // The node's backend re-executes and proves only its own result: not the claim's.
     const ctx: ActionContext = { client: h.pub, wallet: h.walletOf(liar), game: game() };
-    const backend = new AttestBackend({ signerKeys: [ANVIL_DEV_KEYS[0]], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: deriver.store });
+    const backend = new AttestBackend({ signers: [privateKeyToAccount(ANVIL_DEV_KEYS[0])], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: deriver.store });
     const prover = backendProver(backend, deriver.store, 0);
     const info = await c.claims.get(id);
     const err = await prove(ctx, info, prover).catch((e: unknown) => e);
@@ -171,7 +171,7 @@ describe("challenger: dishonest and honest claims in the DisputeGame (anvil)", f
     const id = await proposeClaim(liar, { ...e3, withdrawalRoot: keccak256(toHex("steal")), prover: liar.address });
     const config = loadConfig(undefined, { ROLLBOOK_L1_RPC_URL: h.anvil.rpcUrl, ROLLBOOK_L1_BEACON_URL: h.anvil.rpcUrl, ROLLBOOK_DATA_DIR: path.join(h.dir, "role"), ROLLBOOK_CHALLENGER_POLL_INTERVAL_MS: "200" });
     const registry = new Registry();
-    const backend = new AttestBackend({ signerKeys: [ANVIL_DEV_KEYS[0]], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: deriver.store });
+    const backend = new AttestBackend({ signers: [privateKeyToAccount(ANVIL_DEV_KEYS[0])], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: deriver.store });
     // The role derives on its own (no store given): its backend checks against that derivation.
     const role = await startChallenger({ config, deployment: h.d, l1: h.pub, account: watcher, backend: undefined, logger: silent, registry });
     const actions: string[] = [];
