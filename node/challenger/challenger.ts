@@ -97,6 +97,7 @@ export class Challenger extends EventEmitter<ChallengerEvents> {
   /** One pass over every claim. Returns the actions taken. */
   async step(): Promise<ActionEvent[]> {
     const taken: ActionEvent[] = [];
+    this.judge.forget(); // batch ends are re-read each step: an L1 reorg may have replaced them
     const all = await this.claims.refresh();
     const now = await l1Now(this.o.client);
     for (const c of all) {

@@ -2,7 +2,7 @@
 // give each claim's public values (the game stores only their hash), getClaim() its live status, bonds and
 // deadlines. ClaimBook keeps the events it has scanned and re-reads only claims that are still open.
 import type { Address, Hex, PublicClient } from "viem";
-import { hexToBytes } from "viem";
+import { hexToBytes, keccak256 } from "viem";
 import { decodePublicValues, type PublicValues } from "../derive/commitment.ts";
 import { disputeGameAbi } from "../l1/contracts.ts";
 import { ChallengerError } from "./errors.ts";
@@ -65,7 +65,7 @@ export class ClaimBook {
   }
 
   /** Scans new ClaimProposed events up to the L1 head and re-reads every open claim. Returns all claims by id. */
-  async refresh(): Promise<ClaimInfo[]> {
+  async refresh(depth = 0): Promise<ClaimInfo[]> {
     const { client, game } = this.o;
     const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
     const step = this.o.logRange ?? 5000;
@@ -85,7 +85,13 @@ export class ClaimBook {
       this.scanned = to;
     }
     const open = [...this.claims.values()].filter((c) => isOpen(c.status) || c.proposerBond === 0n);
-    await Promise.all(open.map((c) => this.reload(c)));
+    const gone = (await Promise.all(open.map(async (c) => ((await this.reload(c)) ? undefined : c)))).filter((c) => c !== undefined);
+    if (gone.length > 0 && depth < 3) {
+      // An L1 reorg removed or replaced these claims: forget them and scan again from where they were logged.
+      for (const c of gone) this.claims.delete(c.id);
+      this.scanned = Math.min(this.scanned, ...gone.map((c) => c.proposedAt - 1));
+      return this.refresh(depth + 1);
+    }
     return this.list();
   }
 
@@ -97,22 +103,27 @@ export class ClaimBook {
   /** One claim (refreshing its status from L1). */
   async get(id: number): Promise<ClaimInfo> {
     let c = this.claims.get(id);
-    if (c === undefined) {
+    if (c === undefined || !(await this.reload(c))) {
       await this.refresh();
       c = this.claims.get(id);
-    } else await this.reload(c);
+    }
     if (c === undefined) throw new ChallengerError("UNKNOWN_CLAIM", `no claim ${id} on the DisputeGame ${this.o.game}`);
     return c;
   }
 
-  private async reload(c: ClaimInfo): Promise<void> {
+  /** Re-reads a claim's live fields; false if L1 no longer has this claim with these public values (a reorg). */
+  private async reload(c: ClaimInfo): Promise<boolean> {
+    const count = await this.o.client.readContract({ address: this.o.game, abi: disputeGameAbi, functionName: "claimCount" });
+    if (BigInt(c.id) >= count) return false;
     const r = await this.o.client.readContract({ address: this.o.game, abi: disputeGameAbi, functionName: "getClaim", args: [BigInt(c.id)] });
+    if (r.publicValuesHash.toLowerCase() !== keccak256(c.publicValues).toLowerCase()) return false;
     c.proposerBond = r.proposerBond;
     c.challenger = r.challenger.toLowerCase() as Address;
     c.challengerBond = r.challengerBond;
     c.windowEnd = Number(r.windowEnd);
     c.deadline = Number(r.deadline);
     c.status = r.status as ClaimStatus;
+    return true;
   }
 }
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { parseEventLogs, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { runClaims } from "../../../node/challenger/cli.ts";
-import { ClaimStatus } from "../../../node/challenger/claims.ts";
+import { ClaimBook, ClaimStatus } from "../../../node/challenger/claims.ts";
 import { Judge } from "../../../node/challenger/verdict.ts";
 import { encodePublicValues, type PublicValues } from "../../../node/derive/commitment.ts";
 import { disputeGameAbi } from "../../../node/l1/contracts.ts";
@@ -94,5 +94,18 @@ describe("rollup-node claims (anvil)", function () {
     expect(claim.status).to.equal(ClaimStatus.Challenged);
     const none = await run("withdraw-bond");
     expect(none.err).to.match(/^NOTHING_TO_WITHDRAW:/);
+  });
+
+  it("the claim book follows an L1 reorg that replaces a claim", async () => {
+    const book = new ClaimBook({ client: h.pub, game: h.d.contracts.disputeGame, fromBlock: h.d.startBlock });
+    const snap = await h.rpc("evm_snapshot");
+    const pv = (await book.refresh())[0]!.pv;
+    await propose({ ...pv, newStateRoot: `0x${"01".repeat(32)}` as Hex });
+    expect((await book.refresh()).map((c) => c.pv.newStateRoot)).to.deep.equal([pv.newStateRoot, pv.newStateRoot, `0x${"01".repeat(32)}`]);
+    await h.rpc("evm_revert", [snap]);
+    await h.rpc("evm_mine");
+    await propose({ ...pv, newStateRoot: `0x${"02".repeat(32)}` as Hex }); // the same claim id 2 on the new chain
+    const after = await book.refresh();
+    expect(after.map((c) => c.pv.newStateRoot)).to.deep.equal([pv.newStateRoot, pv.newStateRoot, `0x${"02".repeat(32)}`]);
   });
 });
