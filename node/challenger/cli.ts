@@ -1,8 +1,8 @@
 // `rollup-node claims <command>`: the DisputeGame by hand (docs/disputes.md "By hand"). Lists claims with the
 // node's verdict on each (from its own derivation at <dataDir>/challenger, L1 data only), challenges,
 // proves, resolves, and withdraws bonds. Readable output, `--json` for scripts. The L1 key comes from
-// $CHALLENGER_KEY (0x hex), never from the command line; `prove` signs attestations with $ATTEST_KEYS
-// (comma-separated 0x keys of AttestationVerifier signers).
+// $CHALLENGER_KEY (0x hex), never from the command line; `prove` signs attestations with the configured
+// prover.attestKeys (ROLLBOOK_PROVER_ATTEST_KEYS), or with the L1 key when none are configured.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createPublicClient, createWalletClient, defineChain, formatEther, http, type Address, type Hex, type PublicClient } from "viem";
@@ -27,7 +27,7 @@ commands
   show ID                   one claim: public values, bonds, clock, verdict with the expected values
   challenge ID [--force]    challenge a claim (posts the challenger bond); refused for a claim the node
                             computes as right unless --force
-  prove ID                  prove a challenged claim (attest backend, keys from $ATTEST_KEYS); with
+  prove ID                  prove a challenged claim (attest backend: prover.attestKeys or the L1 key); with
                             --counter, counter-prove a wrong claim with the node's own result instead
   resolve ID                close a claim whose window or proof deadline is over
   withdraw-bond             withdraw this key's credit (won and returned bonds) from the DisputeGame
@@ -198,12 +198,13 @@ export async function runClaims(argv: string[], io: ClaimsIo = { out: (l) => con
       return done("challenge", c, await challenge(ctx, c));
     }
     // prove
-    const keys = (io.env.ATTEST_KEYS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "") as Hex[];
-    if (keys.length === 0) throw new ChallengerError("NO_BACKEND", "prove needs attestation signer keys in $ATTEST_KEYS");
+    // Attestation signers as the prover role takes them: prover.attestKeys, else the L1 key itself.
+    const signers = config.prover.attestKeys.length > 0 ? config.prover.attestKeys.map((k) => privateKeyToAccount(k as Hex)) : key === undefined ? [] : [privateKeyToAccount(key as Hex)];
+    if (signers.length === 0) throw new ChallengerError("NO_BACKEND", "prove needs attestation signer keys (prover.attestKeys / ROLLBOOK_PROVER_ATTEST_KEYS, or $CHALLENGER_KEY)");
     const verifiers = (await client.readContract({ address: d.contracts.verifierPolicy, abi: verifierPolicyAbi, functionName: "verifiers" })) as readonly Address[];
     const id = verifiers.findIndex((x) => x.toLowerCase() === d.contracts.attestationVerifier.toLowerCase());
     if (id < 0) throw new ChallengerError("NO_BACKEND", "the VerifierPolicy has no attestation verifier");
-    const prover = backendProver(new AttestBackend({ signers: keys.map((k) => privateKeyToAccount(k)), chainId, verifier: d.contracts.attestationVerifier, state: source.store }), source.store, id);
+    const prover = backendProver(new AttestBackend({ signers, chainId, verifier: d.contracts.attestationVerifier, state: source.store }), source.store, id);
     if (a.flags.has("counter")) {
       if (v.kind !== "invalid") throw new ChallengerError(v.kind === "valid" ? "CLAIM_VALID" : "NOT_DERIVED", `claim ${c.id}: ${verdictText(v)}; nothing to counter-prove`);
       return done("counter-prove", c, await counterProve(ctx, c, prover));

@@ -7,37 +7,16 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bytesToHex, zeroHash, type Address } from "viem";
-import { createGenesisState } from "../../../node/clob/state.ts";
-import { encodeBatch } from "../../../node/codec/index.ts";
-import { calldataDataHash, encodePublicValues, type BatchCommitment } from "../../../node/derive/commitment.ts";
-import { checkBatchValidity } from "../../../node/derive/validity.ts";
-import { StateCommitment, hex } from "../../../node/state/commitment.ts";
-import { applyAndWitness } from "../../../node/state/witness.ts";
-import type { RangeInput } from "../../../node/prover/backend.ts";
+import { bytesToHex } from "viem";
+import { encodePublicValues } from "../../../node/derive/commitment.ts";
 import { ExternalBackend, type ExternalOptions } from "../../../node/prover/external.ts";
 import { executeRange } from "../../../node/prover/execute.ts";
 import { ProverError } from "../../../node/prover/errors.ts";
 import { silent } from "./harness.ts";
+import { emptyRange } from "./range-fixture.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FAKE = path.join(here, "fake-prover-cli.ts");
-const WHO = "0x1111111111111111111111111111111111111111" as Address;
-
-/** A one-batch range (an empty calldata batch on the genesis state) with its real witness. */
-export function emptyRange(prover: Address = WHO): RangeInput {
-  const state = createGenesisState({ domain: { chainId: 31337, verifyingContract: WHO }, feeAccount: WHO });
-  const sc = StateCommitment.fromState(state);
-  const prevStateRoot = hex(sc.root());
-  const data = encodeBatch({ header: { parentBatchHash: zeroHash, timestamp: 1000, l1MsgStart: 0, l1MsgEnd: 0 }, txs: [] });
-  const commitment: BatchCommitment = {
-    index: 1, dataKind: 2, dataHash: calldataDataHash(data), l1MsgStart: 0, queueHashStart: zeroHash, l1MsgEnd: 0, queueHash: zeroHash,
-    l1Timestamp: 1000, l1BlockNumber: 5, proposer: WHO,
-  };
-  const v = checkBatchValidity({ commitment, parentChain: zeroHash, data, messages: [], pre: state });
-  const { witness } = applyAndWitness(sc, state, v.batch, v.messages);
-  return { prevStateRoot, prevBatchChain: zeroHash, batches: [{ commitment, data, messages: [], witness: witness.bytes }], prover };
-}
 
 describe("prover: sp1 / zisk drivers against a stand-in CLI", function () {
   this.timeout(60_000);

@@ -9,7 +9,7 @@ import { bytesToHex, keccak256, parseEventLogs, toHex, type Address } from "viem
 import { privateKeyToAccount } from "viem/accounts";
 import { Side } from "../../../node/clob/types.ts";
 import { claimWithdrawal } from "../../../node/client/l1.ts";
-import { settlementAbi, vaultAbi } from "../../../node/l1/contracts.ts";
+import { devTokenAbi, settlementAbi, vaultAbi } from "../../../node/l1/contracts.ts";
 import { ANVIL_DEV_KEYS } from "../../../node/l1/anvil.ts";
 import { AttestBackend } from "../../../node/prover/attest.ts";
 import { JobStore } from "../../../node/prover/jobs.ts";
@@ -96,13 +96,19 @@ describe("prover: attest -> Settlement.finalize -> Vault.claim (anvil)", functio
     const rc = await net.pub.getTransactionReceipt({ hash });
     const [ev] = parseEventLogs({ abi: vaultAbi, logs: rc.logs, eventName: "Claimed" });
     expect(ev.args.recipient.toLowerCase()).to.equal(recipient);
+    const usdc = net.d.contracts.devToken!;
+    const balance = () => net.pub.readContract({ address: usdc, abi: devTokenAbi, functionName: "balanceOf", args: [recipient] });
+    const paid = await balance();
+    expect(paid > 0n).to.equal(true);
+    expect(await net.pub.readContract({ address: net.d.contracts.vault, abi: vaultAbi, functionName: "isClaimed", args: [BigInt(claim.withdrawalId)] })).to.equal(true);
     let second: unknown;
     try {
       await claimWithdrawal(payer, net.pub, net.d.contracts.vault, claim);
     } catch (e) {
       second = e;
     }
-    expect(String((second as Error)?.message)).to.match(/AlreadyClaimed|reverted/);
+    expect(second, "the second claim reverts").to.be.instanceOf(Error);
+    expect(await balance(), "and pays nothing").to.equal(paid);
   });
 
   it("a prover stopped mid-job resumes the same range after a restart", async () => {
