@@ -155,7 +155,7 @@ export async function runClaims(argv: string[], io: ClaimsIo = { out: (l) => con
     }
 
     // Everything else needs the node's verdict: derive from L1 up to the head first.
-    source = await openDerivedSource(config, d, client, { proverInputs: a.cmd === "prove", logger: rootLogger.child({ module: "claims" }) });
+    source = await openDerivedSource(config, d, client, { logger: rootLogger.child({ module: "claims" }) });
     await source.deriver.syncToHead();
     const judge = new Judge({ client, inbox: d.contracts.inbox, fromBlock: d.startBlock, store: source.store });
     const now = await l1Now(client);

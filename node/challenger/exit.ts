@@ -94,7 +94,7 @@ export async function finalizedState(
     if (loaded !== null) return { sc: loaded.commitment, ...fin };
   }
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-exit-"));
-  const src = await openDerivedSource(o.config, o.deployment, o.client, { dir: path.join(dir, "store"), logger: o.logger });
+  const src = await openDerivedSource(o.config, o.deployment, o.client, { dir: path.join(dir, "store"), proverInputs: false, logger: o.logger });
   try {
     let sc: StateCommitment | undefined;
     if (fin.batch === 0) sc = (await src.store.load())?.commitment;

@@ -41,7 +41,7 @@ export async function startChallenger(deps: ChallengerDeps): Promise<ChallengerH
   let own: DerivedSource | undefined;
   let store = deps.store;
   if (store === undefined) {
-    own = await openDerivedSource(deps.config, deps.deployment, deps.l1, { proverInputs: deps.backend !== undefined, logger: log, registry: deps.registry });
+    own = await openDerivedSource(deps.config, deps.deployment, deps.l1, { logger: log, registry: deps.registry });
     own.deriver.start();
     store = own.store;
   }

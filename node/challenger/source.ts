@@ -28,6 +28,7 @@ export async function openDerivedSource(
   config: Pick<NodeConfig, "dataDir" | "l1" | "da">,
   deployment: Deployment,
   client: PublicClient,
+  /** `proverInputs` (default true): record each batch's prover input, so the store can back a proof later. */
   o: { dir?: string; proverInputs?: boolean; logger?: Logger; registry?: Registry } = {},
 ): Promise<DerivedSource> {
   const da = await createDa({ dataDir: config.dataDir, l1: config.l1, da: config.da, ipfs: { mode: "off", kuboUrl: "http://127.0.0.1:5001" } }, { logger: o.logger, registry: o.registry });
@@ -35,7 +36,7 @@ export async function openDerivedSource(
   try {
     const deriver = await Deriver.open({
       client, inbox: deployment.contracts.inbox, startBlock: deployment.startBlock, genesis: genesisOf(deployment), store, fetcher: da.fetcher,
-      confirmations: config.l1.confirmations, proverInputs: o.proverInputs, logger: o.logger, registry: o.registry,
+      confirmations: config.l1.confirmations, proverInputs: o.proverInputs ?? true, logger: o.logger, registry: o.registry,
     });
     return {
       deriver, store,

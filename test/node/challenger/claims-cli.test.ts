@@ -108,4 +108,20 @@ describe("rollup-node claims (anvil)", function () {
     const after = await book.refresh();
     expect(after.map((c) => c.pv.newStateRoot)).to.deep.equal([pv.newStateRoot, pv.newStateRoot, `0x${"02".repeat(32)}`]);
   });
+
+  it("challenge --force of a right claim, then prove defends it with the attest backend (prover.attestKeys)", async () => {
+    const forced = await run("challenge", "0", "--force");
+    expect(forced.code, forced.err).to.equal(0);
+    const noKeys = { ...env };
+    env = { ...env, CHALLENGER_KEY: undefined, ROLLBOOK_PROVER_ATTEST_KEYS: undefined };
+    expect((await run("prove", "0")).err).to.match(/^NO_BACKEND:/);
+    env = { ...noKeys, ROLLBOOK_PROVER_ATTEST_KEYS: ANVIL_DEV_KEYS[0] }; // the devnet's attestation signer
+    const counter = await run("prove", "0", "--counter");
+    expect(counter.err).to.match(/^CLAIM_VALID:/);
+    const proven = await run("prove", "0");
+    expect(proven.code, proven.err).to.equal(0);
+    const claim = (await h.pub.readContract({ address: h.d.contracts.disputeGame, abi: disputeGameAbi, functionName: "getClaim", args: [0n] })) as { status: number };
+    expect(claim.status).to.equal(ClaimStatus.Proven);
+    env = noKeys;
+  });
 });
