@@ -6,6 +6,7 @@ import { deploySuite } from "../scripts/deploy.ts";
 import { startDevnet } from "./app/devnet.ts";
 import { startNode } from "./app/node.ts";
 import { OPS_COMMANDS, OPS_USAGE, runOps } from "./ops/commands.ts";
+import { runClaims, runExitProof } from "./challenger/cli.ts";
 
 const log = moduleLogger("cli");
 
@@ -18,6 +19,8 @@ commands:
   deploy   deploy (or verify an existing deployment of) the contract suite to l1.rpcUrl
   config   print the validated configuration (defaults <- file <- ROLLBOOK_* environment)
 ${OPS_USAGE}
+  claims   the DisputeGame by hand: list|show|challenge|prove|resolve|withdraw-bond (claims --help)
+  exit-proof ACCOUNT [--out FILE]   desert mode: the account's exit proof against the last finalized root
 
 environment: ROLLBOOK_<SECTION>_<KEY> overrides any key, e.g. ROLLBOOK_L1_RPC_URL, ROLLBOOK_RPC_PORT;
 ROLLBOOK_L1_PRIVATE_KEY (or config keystore + ROLLBOOK_KEYSTORE_PASSWORD) is the node's L1 key;
@@ -75,6 +78,8 @@ async function run(config: NodeConfig): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   if ((OPS_COMMANDS as readonly string[]).includes(argv[0] ?? "")) return runOps(argv);
+  if (argv[0] === "claims") return runClaims(argv.slice(1));
+  if (argv[0] === "exit-proof") return runExitProof(argv.slice(1));
   const args = parseArgs(argv);
   if (args.command === undefined || args.command === "help") {
     console.log(USAGE);

@@ -79,6 +79,8 @@ export interface NodeConfig {
   storage: { pruneReceiptsAfterBatches: number };
   /** The admin listener (node/app): /metrics and role routes (market maker, prover). A bearer token is required unless it is loopback. */
   admin: { host: string; port: number; token: string };
+  /** The challenger role (docs/disputes.md): poll period and which actions it takes on its own. */
+  challenger: { pollIntervalMs: number; counterProve: boolean; resolveAccepted: boolean; autoWithdraw: boolean };
   log: { level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" };
   devnet: { anvilPort: number; blockTime: number };
   /**
@@ -127,6 +129,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   },
   storage: { pruneReceiptsAfterBatches: 0 },
   admin: { host: "127.0.0.1", port: 8646, token: "" },
+  challenger: { pollIntervalMs: 4000, counterProve: true, resolveAccepted: true, autoWithdraw: true },
   log: { level: "info" },
   devnet: { anvilPort: 8545, blockTime: 2 },
   // Devnet default: the shipped Binance and Hyperliquid recordings (BTC, the only ones shipped) replayed in a
@@ -296,6 +299,10 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
     problems.push(`admin.token: the admin listener on ${c.admin.host} is not loopback: set a bearer token of at least 16 characters (ROLLBOOK_ADMIN_TOKEN)`);
   }
   if (typeof c.rpc?.port === "number" && c.rpc.port === c.admin?.port) problems.push(`admin.port: must differ from rpc.port (${c.rpc.port})`);
+  checkInt(problems, "challenger.pollIntervalMs", c.challenger?.pollIntervalMs, 100, 3_600_000);
+  for (const k of ["counterProve", "resolveAccepted", "autoWithdraw"] as const) {
+    if (typeof c.challenger?.[k] !== "boolean") problems.push(`challenger.${k}: expected true|false, got ${JSON.stringify(c.challenger?.[k])}`);
+  }
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal`);
   checkInt(problems, "devnet.anvilPort", c.devnet?.anvilPort, 1, 65535);
   checkInt(problems, "devnet.blockTime", c.devnet?.blockTime, 0, 3600);

@@ -18,6 +18,7 @@ import type { Sequencer } from "../sequencer/index.ts";
 import type { StateStore } from "../state/store.ts";
 import type { NodeStateView } from "./view.ts";
 import type { Deployment } from "../../scripts/deploy.ts";
+import { startChallenger } from "../challenger/role.ts";
 import { mmRole } from "../mm/runtime.ts";
 import { startProver } from "../prover/role.ts";
 
@@ -56,6 +57,9 @@ export type RoleStart = (ctx: RoleContext) => Promise<RoleHandle>;
 const ROLE_STARTERS: Partial<Record<Role, RoleStart>> = {
   prover: (ctx) => startProver(ctx.config, ctx),
   mm: mmRole,
+  // Judges and challenges against the node's own store; defending with a proof needs a backend
+  // (docs/disputes.md: `startChallenger({ ...ctx, backend })`).
+  challenger: (ctx) => startChallenger(ctx),
 };
 
 const registered = new Map<Role, RoleStart>(Object.entries(ROLE_STARTERS) as [Role, RoleStart][]);

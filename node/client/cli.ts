@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createPublicClient, createWalletClient, http, keccak256, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { RollbookClient, type BulkActionParams, type LocalBook } from "./client.ts";
-import { checkClaim, claimWithdrawal, depositToVault, type WithdrawalClaim } from "./l1.ts";
+import { checkClaim, claimWithdrawal, depositToVault, exitVault, type ExitProofFile, type WithdrawalClaim } from "./l1.ts";
 import { RollbookRpcError } from "./transport.ts";
 
 const HELP = `rollbook <command> [options]
@@ -30,6 +30,8 @@ commands
   deposit --asset A --amount UNITS --vault ADDRESS [--l1 URL]     approve + deposit on L1 (token base units)
   claim (--withdrawal ID | --tx HASH) --vault ADDRESS [--l1 URL]  claim a finalized withdrawal on L1 with the node's proof
                                            (checked first: proof -> root locally, root finalized on L1, not claimed)
+  exit --proof FILE --vault ADDRESS [--asset A] [--freeze] [--l1 URL]   desert mode: take the balance out on L1
+                                           with the exit proof of \`rollup-node exit-proof\` (--freeze: freeze first)
 
 options
   --url URL         node RPC (default $ROLLBOOK_RPC_URL or http://127.0.0.1:8645)
@@ -48,7 +50,7 @@ function parse(argv: string[]): { cmd: string | undefined; pos: string[]; o: Opt
     if (a.startsWith("--")) {
       const k = a.slice(2);
       const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--") || ["json", "watch", "all", "help"].includes(k)) o[k] = true;
+      if (next === undefined || next.startsWith("--") || ["json", "watch", "all", "help", "freeze"].includes(k)) o[k] = true;
       else o[k] = argv[++i];
     } else pos.push(a);
   }
@@ -209,6 +211,7 @@ async function run(argv: string[]): Promise<void> {
       return out(r, () => printTx(r));
     }
     case "deposit":
+    case "exit":
     case "claim": {
       if (account === undefined) me();
       const l1Url = (o.l1 as string | undefined) ?? process.env.ROLLBOOK_L1_RPC_URL ?? "http://127.0.0.1:8545";
@@ -220,6 +223,16 @@ async function run(argv: string[]): Promise<void> {
       if (cmd === "deposit") {
         const r = await depositToVault(wallet, l1, { vault, assetId: num(o, "asset"), amount: BigInt(str(o, "amount")), account: (o.to as Address | undefined) ?? me() });
         return out({ ...r, units: r.units.toString() }, () => `deposited: L1 tx ${r.depositTx}${r.approveTx ? ` (approve ${r.approveTx})` : ""}\nqueue index ${r.messageIndex}: ${r.units} L2 units; follow with rb_getDeposit ${r.messageIndex}`);
+      }
+      if (cmd === "exit") {
+        const p = JSON.parse(readFileSync(str(o, "proof"), "utf8")) as ExitProofFile;
+        const r = await exitVault(wallet, l1, vault, p, { asset: o.asset === undefined ? undefined : num(o, "asset"), freeze: o.freeze === true });
+        const j = { ...r, exits: r.exits.map((e) => ({ ...e, units: e.units.toString() })) };
+        return out(j, () => [
+          ...(r.freezeTx ? [`froze the Vault: L1 tx ${r.freezeTx}`] : []),
+          ...r.exits.map((e) => `exited asset ${e.asset}: ${e.units} L2 units to ${p.account}: L1 tx ${e.tx}`),
+          ...r.skipped.map((a) => `asset ${a}: already exited`),
+        ].join("\n") || "nothing to exit");
       }
       const which = typeof o.tx === "string" ? (o.tx as Hex) : typeof o.withdrawal === "string" ? num(o, "withdrawal") : undefined;
       if (which === undefined) throw new UsageError("claim needs --withdrawal ID or --tx HASH");

@@ -11,6 +11,12 @@ export const VAULT_ABI = parseAbi([
   "function settlement() view returns (address)",
   "function assets(uint32 assetId) view returns (address token, uint64 quantum)",
   "event Deposited(uint64 indexed messageIndex, address indexed depositor, address indexed account, uint32 assetId, uint256 amount)",
+  "function exit(address account, uint32 assetId, bytes leaf, bytes32[] siblings)",
+  "function freeze()",
+  "function frozen() view returns (bool)",
+  "function exited(address account, uint32 assetId) view returns (bool)",
+  "function settlement() view returns (address)",
+  "event Exited(address indexed account, uint32 indexed assetId, uint64 units)",
 ]);
 export const ERC20_ABI = parseAbi([
   "function approve(address spender, uint256 amount) returns (bool)",
@@ -66,7 +72,11 @@ export interface WithdrawalClaim {
   proof: Hex[];
 }
 
-export const SETTLEMENT_ABI = parseAbi(["function isWithdrawalRootFinalized(bytes32 root) view returns (bool)"]);
+export const SETTLEMENT_ABI = parseAbi([
+  "function isWithdrawalRootFinalized(bytes32 root) view returns (bool)",
+  "function lastStateRoot() view returns (bytes32)",
+  "function lastBatch() view returns (uint64)",
+]);
 
 /**
  * The claim's leaf and proof lead to its withdrawal root, as the Vault checks them (OpenZeppelin
@@ -106,4 +116,55 @@ export async function claimWithdrawal(wallet: WalletClient, l1: PublicClient, va
   const receipt = await l1.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`claim reverted: ${hash}`);
   return hash;
+}
+
+/** Desert mode: an account's exit proof against the last finalized state root (the node's `rollup-node exit-proof`). */
+export interface ExitProofFile {
+  account: Address;
+  root: Hex;
+  batch: number;
+  /** The ACCOUNT leaf and its trie siblings (three per level from the root down), as Vault.exit takes them. */
+  leaf: Hex;
+  siblings: Hex[];
+  balances: { asset: number; available: number; locked: number }[];
+}
+
+export interface ExitResult {
+  /** freeze() transaction when this call froze the Vault. */
+  freezeTx: Hex | null;
+  exits: { asset: number; units: bigint; tx: Hex }[];
+  /** Assets already exited before (skipped). */
+  skipped: number[];
+}
+
+/**
+ * Desert mode exit: checks the proof is against Settlement's last finalized root, optionally freezes the Vault
+ * (allowed once nothing has finalized for the escape delay), then calls Vault.exit for each asset with a
+ * balance (or only `asset`) that was not exited yet. Tokens always go to the proof's account.
+ */
+export async function exitVault(wallet: WalletClient, l1: PublicClient, vault: Address, p: ExitProofFile, o: { asset?: number; freeze?: boolean } = {}): Promise<ExitResult> {
+  const settlement = await l1.readContract({ address: vault, abi: VAULT_ABI, functionName: "settlement" });
+  const root = await l1.readContract({ address: settlement, abi: SETTLEMENT_ABI, functionName: "lastStateRoot" });
+  if (root.toLowerCase() !== p.root.toLowerCase()) throw new Error(`exit proof is against ${p.root} (batch ${p.batch}), the last finalized root is ${root}: get a fresh proof`);
+  let freezeTx: Hex | null = null;
+  if (!(await l1.readContract({ address: vault, abi: VAULT_ABI, functionName: "frozen" }))) {
+    if (o.freeze !== true) throw new Error("the Vault is not frozen (desert mode not entered): pass --freeze to freeze it once the escape delay has passed");
+    freezeTx = await wallet.writeContract({ address: vault, abi: VAULT_ABI, functionName: "freeze", account: wallet.account!, chain: wallet.chain });
+    const rc = await l1.waitForTransactionReceipt({ hash: freezeTx });
+    if (rc.status !== "success") throw new Error(`freeze reverted: ${freezeTx}`);
+  }
+  const out: ExitResult = { freezeTx, exits: [], skipped: [] };
+  for (const b of p.balances) {
+    if (o.asset !== undefined && b.asset !== o.asset) continue;
+    if (await l1.readContract({ address: vault, abi: VAULT_ABI, functionName: "exited", args: [p.account, b.asset] })) {
+      out.skipped.push(b.asset);
+      continue;
+    }
+    const hash = await wallet.writeContract({ address: vault, abi: VAULT_ABI, functionName: "exit", args: [p.account, b.asset, p.leaf, p.siblings], account: wallet.account!, chain: wallet.chain });
+    const rc = await l1.waitForTransactionReceipt({ hash });
+    if (rc.status !== "success") throw new Error(`exit of asset ${b.asset} reverted: ${hash}`);
+    const [ev] = parseEventLogs({ abi: VAULT_ABI, logs: rc.logs, eventName: "Exited" });
+    out.exits.push({ asset: b.asset, units: ev.args.units, tx: hash });
+  }
+  return out;
 }

@@ -1,0 +1,65 @@
+// The challenger role's start function for node/app's role registry (one line there:
+// `challenger: startChallenger`). It judges claims against the node's own derived store when the node runs a
+// follower (ctx.store), or against its own Deriver (source.ts) otherwise; it sends transactions with the
+// node's L1 key (none: it watches and reports only); with a proof backend it defends right claims and
+// counter-proves wrong ones.
+import { createWalletClient, http, type PublicClient } from "viem";
+import type { LocalAccount } from "viem/accounts";
+import type { Registry } from "prom-client";
+import type { NodeConfig } from "../config.ts";
+import { moduleLogger, type Logger } from "../log.ts";
+import type { ProofBackend } from "../prover/backend.ts";
+import type { StateStore } from "../state/store.ts";
+import type { Deployment } from "../../scripts/deploy.ts";
+import type { Wallet } from "./actions.ts";
+import { Challenger } from "./challenger.ts";
+import { backendProver } from "./prover.ts";
+import { openDerivedSource, type DerivedSource } from "./source.ts";
+
+export interface ChallengerDeps {
+  config: NodeConfig;
+  deployment: Deployment;
+  l1: PublicClient;
+  /** The node's L1 key; undefined: watch only. */
+  account?: LocalAccount;
+  /** The node's derived store (follower role); undefined: the role derives on its own. */
+  store?: StateStore;
+  /** Proof backend (node/prover) and its verifier id in the VerifierPolicy (default 0). */
+  backend?: ProofBackend;
+  verifierId?: number;
+  logger?: Logger;
+  registry?: Registry;
+}
+
+export interface ChallengerHandle {
+  challenger: Challenger;
+  stop(): Promise<void>;
+}
+
+export async function startChallenger(deps: ChallengerDeps): Promise<ChallengerHandle> {
+  const log = deps.logger ?? moduleLogger("challenger");
+  let own: DerivedSource | undefined;
+  let store = deps.store;
+  if (store === undefined) {
+    own = await openDerivedSource(deps.config, deps.deployment, deps.l1, { logger: log, registry: deps.registry });
+    own.deriver.start();
+    store = own.store;
+  }
+  const wallet = deps.account === undefined ? undefined : (createWalletClient({ account: deps.account, chain: deps.l1.chain, transport: http(deps.config.l1.rpcUrl) }) as Wallet);
+  const c = deps.config.challenger;
+  const challenger = new Challenger({
+    client: deps.l1, wallet, game: deps.deployment.contracts.disputeGame, inbox: deps.deployment.contracts.inbox, fromBlock: deps.deployment.startBlock, store,
+    prover: deps.backend === undefined ? undefined : backendProver(deps.backend, store, deps.verifierId ?? 0),
+    counterProve: c.counterProve, resolveAccepted: c.resolveAccepted, autoWithdraw: c.autoWithdraw, pollIntervalMs: c.pollIntervalMs,
+    logger: log, registry: deps.registry,
+  });
+  challenger.start();
+  log.info({ game: deps.deployment.contracts.disputeGame, account: deps.account?.address ?? null, ownDerivation: own !== undefined, prover: deps.backend?.system ?? null }, "challenger started");
+  return {
+    challenger,
+    async stop() {
+      await challenger.stop();
+      await own?.close();
+    },
+  };
+}
