@@ -27,7 +27,8 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
   const app = fastify({ logger: false });
   const want = o.token === "" ? null : digest(`Bearer ${o.token}`);
   app.addHook("onRequest", async (req, reply) => {
-    if (want === null) return;
+    // CORS preflights carry no credentials by design; the route plugins answer them for their own origin.
+    if (want === null || req.method === "OPTIONS") return;
     const got = digest(req.headers.authorization ?? "");
     if (!timingSafeEqual(got, want)) {
       await reply.code(401).header("www-authenticate", "Bearer").send({ error: "UNAUTHORIZED", message: "admin listener: bearer token required" });

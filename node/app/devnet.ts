@@ -26,6 +26,7 @@ import { ANVIL_DEV_KEYS, startAnvil, type Anvil } from "../l1/anvil.ts";
 import { devTokenAbi, inboxAbi, timelockAbi, vaultAbi } from "../l1/contracts.ts";
 import type { Logger } from "../log.ts";
 import { deploySuite, loadArtifact, type AssetRecord, type Deployment } from "../../scripts/deploy.ts";
+import { DEVNET_MAKER, prepareMakerAccount } from "../mm/devnet.ts";
 import { CORE_ROLES, roleStarter } from "./roles.ts";
 import { startNode, type RunningNode } from "./node.ts";
 import { ROLES } from "../config.ts";
@@ -46,6 +47,9 @@ export const DEVNET_MARKETS: readonly { market: number; symbol: string; params: 
   // lot 1 USDT, price in cents of USDC per USDT
   { market: 3, symbol: "USDT-USDC", params: { baseAsset: 3, quoteAsset: 1, lotSize: 100, tickSize: 1, minSize: 1, makerFeePpm: 0, takerFeePpm: 100, status: MarketStatus.ACTIVE } },
 ];
+
+/** The admin listeners' bearer token on the devnet (loopback only; printed in the banner for the web page). */
+export const DEVNET_ADMIN_TOKEN = "rollbook-devnet-admin-token";
 
 /** Token amounts each funded account deposits (whole tokens). */
 const FUNDING: Record<number, bigint> = { 1: 1_000_000n, 2: 1_000n, 3: 1_000_000n };
@@ -129,18 +133,24 @@ export async function setUpDevnetChain(o: { rpcUrl: string; deployment: Deployme
   await sent(c, await w.writeContract({ address: d.contracts.timelock, abi: timelockAbi, functionName: "executeBatch", args: [targets, values, datas, zeroHash, salt], account: gov, chain: w.chain }), "Timelock.executeBatch");
   log(`markets ${DEVNET_MARKETS.map((m) => m.symbol).join(", ")} listed through the Timelock (delay ${delay} s)`);
 
-  const accounts: FundedAccount[] = [];
-  for (const key of o.accounts) {
+  const fund = async (key: Hex, scale: bigint): Promise<void> => {
     const acct = privateKeyToAccount(key);
     const aw = c.wallet(acct);
     for (const a of assets) {
-      const amount = (FUNDING[a.assetId] ?? 1000n) * 10n ** BigInt(a.decimals);
+      const amount = scale * (FUNDING[a.assetId] ?? 1000n) * 10n ** BigInt(a.decimals);
       await sent(c, await aw.writeContract({ address: a.token, abi: devTokenAbi, functionName: "mint", args: [acct.address, amount], account: acct, chain: aw.chain }), `${a.symbol}.mint`);
       await depositToVault(aw, c.pub, { vault: d.contracts.vault, assetId: a.assetId, amount });
     }
-    accounts.push({ address: acct.address, privateKey: key });
     log(`funded ${acct.address}`);
+  };
+  const accounts: FundedAccount[] = [];
+  for (const key of o.accounts) {
+    await fund(key, 1n);
+    accounts.push({ address: privateKeyToAccount(key).address, privateKey: key });
   }
+  // The market maker's account (node/mm/devnet.ts: public devnet keys) gets L1 gas and ten times the deposits.
+  await rpc(o.rpcUrl, "anvil_setBalance", [DEVNET_MAKER.account.address, toHex(10n ** 19n)]);
+  await fund(DEVNET_MAKER.account.hex as Hex, 10n);
   return { chainId: d.chainId, assets, markets: DEVNET_MARKETS.map((m) => ({ ...m })), accounts };
 }
 
@@ -203,16 +213,23 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       roles,
       l1: { ...cfg.l1, rpcUrl: anvil.rpcUrl, beaconUrl: anvil.rpcUrl },
       rpc: { ...cfg.rpc, port: cfg.rpc.port + 2 * (n - 1) },
-      admin: { ...cfg.admin, port: cfg.admin.port + 2 * (n - 1) },
+      admin: { ...cfg.admin, port: cfg.admin.port + 2 * (n - 1), token: cfg.admin.token !== "" ? cfg.admin.token : DEVNET_ADMIN_TOKEN },
+      // The web page on node-1's RPC port reads the market maker's admin routes cross-origin.
+      mm: { ...cfg.mm, webOrigin: cfg.mm.webOrigin !== "" ? cfg.mm.webOrigin : `http://127.0.0.1:${cfg.rpc.port}` },
     });
     // node-1 proposes with the deployer key (the devnet's fee account and attestation signer).
     // RPC server settings of both nodes (the web page and the devnet accounts join here).
-    const rpcServer = {};
-    nodes.push(await startNode({ config: nodeConfig(1, availableRoles()), name: "node-1", account: privateKeyToAccount(deployerKey), deployment, logger: log, rpcServer }));
-    nodes.push(await startNode({ config: nodeConfig(2, ["follower"]), name: "node-2", deployment, logger: log, rpcServer }));
+    const rpcOptions = { devnetAccounts: record.accounts.map((a, i) => ({ label: `trader ${i + 1}`, address: a.address, privateKey: a.privateKey })) };
+    nodes.push(await startNode({ config: nodeConfig(1, availableRoles()), name: "node-1", account: privateKeyToAccount(deployerKey), deployment, logger: log, rpcOptions }));
+    nodes.push(await startNode({ config: nodeConfig(2, ["follower"]), name: "node-2", deployment, logger: log, rpcOptions }));
     // The markets and deposits are L1 messages: ready for a person once a batch carrying them is on L1 and
     // the follower derived it (node-1 seals and posts it on its first ticks).
     await waitFor(() => nodes.every((n) => n.view.markets().length >= DEVNET_MARKETS.length), 180_000, "the first batch (markets and deposits) on both nodes", log);
+    const maker = nodes[0]!;
+    if (maker.config.roles.includes("mm") && maker.sequencer !== undefined) {
+      const p = await prepareMakerAccount({ sequencer: maker.sequencer, accountKey: DEVNET_MAKER.account.priv, agentKey: DEVNET_MAKER.agent.priv, assets: record.assets.map((a) => a.assetId) });
+      log.info({ account: p.account, agent: p.agent, approved: p.approved }, "market maker account ready (agent key approved)");
+    }
     const banner = renderBanner(record, deployment, nodes, dir, anvil.rpcUrl, resumed);
     (o.print ?? ((t: string) => process.stdout.write(t)))(banner);
     return {
@@ -247,7 +264,7 @@ export function renderBanner(record: DevnetRecord, d: Deployment, nodes: readonl
     lines.push(`  ${n.name} [${n.config.roles.join(", ")}]`);
     lines.push(`    RPC     ${n.rpcUrl}        WS ${n.wsUrl}`);
     lines.push(`    web     ${n.rpcUrl}/        health ${n.rpcUrl}/health  ready ${n.rpcUrl}/ready`);
-    lines.push(`    metrics ${n.adminUrl}/metrics`);
+    lines.push(`    metrics ${n.adminUrl}/metrics     admin token ${n.config.admin.token}`);
   }
   lines.push("", "  contracts");
   for (const [k, v] of Object.entries(d.contracts)) if (v !== undefined) lines.push(`    ${k.padEnd(20)} ${v}`);
