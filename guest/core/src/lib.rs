@@ -23,6 +23,7 @@ pub mod ptrie;
 pub mod public_values;
 pub mod secp256k1;
 pub mod sha256;
+pub mod stf;
 pub mod trie;
 pub mod tx;
 pub mod validity;

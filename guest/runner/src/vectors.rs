@@ -279,7 +279,7 @@ pub fn check_stf_vector(j: &Json) -> R {
         eq("keccak256(finalState) = last stateDigest", keccak256(&hex_bytes(fs)?), digest)?;
         n += 1;
     }
-    Ok(n)
+    Ok(n + crate::stf::check_stf_execution(j)?)
 }
 
 // ------------------------------------------------------------------------------------------ batches

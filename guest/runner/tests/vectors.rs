@@ -79,8 +79,45 @@ fn state_vectors_roots_witnesses_and_trie_proofs() {
 }
 
 #[test]
-fn stf_vectors_l1_messages_and_state_digest() {
+fn stf_vectors_executed_by_the_rust_stf() {
     check_all("test/vectors/stf");
+}
+
+/// A copy of `j` with the number at `path` increased by one.
+fn bump(j: &Json, path: &[&str]) -> Json {
+    let mut t = j.clone();
+    let mut x = &mut t;
+    for p in path {
+        x = match (p.parse::<usize>(), x) {
+            (Ok(i), Json::Arr(v)) => &mut v[i],
+            (_, Json::Obj(m)) => &mut m.iter_mut().find(|(k, _)| k == p).unwrap().1,
+            _ => panic!("bad path {path:?}"),
+        };
+    }
+    let Json::Num(n) = x else { panic!("not a number at {path:?}") };
+    *n = (n.parse::<i128>().unwrap() + 1).to_string();
+    t
+}
+
+/// Every expected STF output the Rust STF computes is compared: changing one must fail the vector.
+#[test]
+fn tampered_stf_expectations_are_rejected() {
+    let v2 = load("test/vectors/stf/v2.json");
+    for path in [
+        &["batches", "1", "expected", "txs", "2", "actions", "1", "code"][..],
+        &["batches", "1", "expected", "txs", "2", "actions", "0", "fills", "0", "3"],
+        &["batches", "1", "expected", "txs", "1", "orderId"],
+        &["batches", "2", "expected", "rewards", "0", "amount"],
+        &["batches", "1", "timestamp"],
+    ] {
+        assert!(check_json(&bump(&v2, path), &repo()).is_err(), "tampered {path:?} was accepted");
+    }
+    let basics = load("test/vectors/stf/basics.json");
+    must_fail(&basics, &["batches", "3", "expected", "stateDigest"]);
+    let mut t = basics.clone();
+    let sig = first_str(&basics, &["batches", "2", "txs", "0", "sig", "s"]).to_string();
+    assert!(replace(&mut t, &sig, &flip(&sig)));
+    assert!(check_json(&t, &repo()).is_err(), "a changed signature was accepted");
 }
 
 #[test]
