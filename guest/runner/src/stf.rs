@@ -8,7 +8,11 @@ use crate::{field, hex20, hex32, hex_bytes, u64_field};
 use rollbook_guest_core::keccak256;
 use rollbook_guest_core::l1msg::L1Message;
 use rollbook_guest_core::secp256k1::Native;
+use rollbook_guest_core::stf::leaves::{all_leaves, state_root};
 use rollbook_guest_core::stf::{apply, state::State, BatchInput, BatchResult, Fill};
+use rollbook_guest_core::trie::{leaf_key, Witness};
+use std::collections::BTreeMap;
+use std::path::Path;
 use rollbook_guest_core::tx::{Action, Body, Signature, Tx};
 
 type R = Result<usize, String>;
@@ -216,6 +220,39 @@ pub fn check_stf_execution(j: &Json) -> R {
         eq("final state serialization", st.serialize(), hex_bytes(fs)?)?;
         eq("final state round trip", State::deserialize(&hex_bytes(fs)?).map(|s| s.serialize()).ok(), Some(st.serialize()))?;
         n += 2;
+    }
+    Ok(n)
+}
+
+/// A state vector (test/vectors/state/<name>.json) against its STF vector run by the Rust STF: the state
+/// root (every leaf of the full state, crate `stf::leaves`) after genesis and after every batch equals the
+/// TS roots, and every LEAF of each batch's witness is the pre-state's leaf of that key.
+pub fn check_state_roots(j: &Json, repo_root: &Path) -> R {
+    let name = field(j, "name")?.as_str().ok_or("`name`")?;
+    let path = repo_root.join("test/vectors/stf").join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let stf = Json::parse(&text).map_err(|e| format!("{}: {e:?}", path.display()))?;
+    let mut st = vector_genesis(&stf)?;
+    let root = |st: &State| state_root(st).map_err(|e| format!("leaf set: {e:?}"));
+    eq("genesis root", root(&st)?, hex32(field(j, "genesisRoot")?)?)?;
+    let mut n = 1;
+    let batches = arr(&stf, "batches")?;
+    let roots = arr(j, "batches")?;
+    eq("batches in the state and STF vectors", roots.len(), batches.len())?;
+    for (b, r) in batches.iter().zip(roots) {
+        let vb = vector_batch(b)?;
+        if let Some(w) = r.get("witness") {
+            let bytes = hex_bytes(w)?;
+            let wit = Witness::parse(&bytes).map_err(|e| format!("batch {}: witness: {e:?}", vb.index))?;
+            let pre: BTreeMap<Vec<u8>, Vec<u8>> = all_leaves(&st).into_iter().map(|l| (leaf_key(&l).unwrap().to_vec(), l)).collect();
+            for leaf in wit.leaves() {
+                eq(&format!("batch {} witness leaf", vb.index), pre.get(leaf_key(leaf).unwrap()).map(|l| l.as_slice()), Some(leaf))?;
+                n += 1;
+            }
+        }
+        run_batch(&mut st, &vb)?;
+        eq(&format!("batch {} postRoot", vb.index), root(&st)?, hex32(field(r, "postRoot")?)?)?;
+        n += 1;
     }
     Ok(n)
 }

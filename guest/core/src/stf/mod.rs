@@ -8,6 +8,7 @@
 //! invariant violation and panics (the proof is then impossible, never wrong).
 
 pub mod book;
+pub mod leaves;
 pub mod state;
 
 use crate::eip712::Hasher;
