@@ -21,6 +21,7 @@ pub mod keccak;
 pub mod l1msg;
 pub mod ptrie;
 pub mod public_values;
+pub mod range;
 pub mod secp256k1;
 pub mod sha256;
 pub mod stf;

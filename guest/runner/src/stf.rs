@@ -256,3 +256,30 @@ pub fn check_state_roots(j: &Json, repo_root: &Path) -> R {
     }
     Ok(n)
 }
+
+/// `test/vectors/guest/ranges.json` (guest/vectors-gen/ranges.ts): every RBRANGE1 input proven by
+/// `range::prove_range` gives the TS node's 320 public-value bytes, and every batch its validity outcome and
+/// post-state root.
+pub fn check_ranges(j: &Json, repo_root: &Path) -> R {
+    use rollbook_guest_core::range::{prove_range, RangeInput};
+    let mut n = 0;
+    for r in arr(j, "ranges")? {
+        let file = field(r, "file")?.as_str().ok_or("`file`")?;
+        let path = repo_root.join("test/vectors/guest").join(file);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        eq(&format!("{file}: input keccak (stale file: rerun guest/vectors-gen/ranges.ts)"), keccak256(&bytes), hex32(field(r, "inputKeccak")?)?)?;
+        let input = RangeInput::decode(&bytes).map_err(|e| format!("{file}: {e:?}"))?;
+        let out = prove_range(input, &Native, true).map_err(|e| format!("{file}: {e:?}"))?;
+        let want = arr(r, "batches")?;
+        eq(&format!("{file}: batches"), out.batches.len(), want.len())?;
+        for ((outcome, root), w) in out.batches.iter().zip(want) {
+            let index = u64_field(w, "index")?;
+            eq(&format!("{file} batch {index} outcome"), *outcome as u64, u64_field(w, "outcome")?)?;
+            eq(&format!("{file} batch {index} postRoot"), *root, hex32(field(w, "postRoot")?)?)?;
+            n += 2;
+        }
+        eq(&format!("{file}: public values"), out.public_values.encode().to_vec(), hex_bytes(field(r, "publicValues")?)?)?;
+        n += 1;
+    }
+    Ok(n)
+}

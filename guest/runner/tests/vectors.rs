@@ -114,6 +114,10 @@ fn tampered_stf_expectations_are_rejected() {
     }
     let basics = load("test/vectors/stf/basics.json");
     must_fail(&basics, &["batches", "3", "expected", "stateDigest"]);
+    let ra = load("test/vectors/guest/ranges.json");
+    must_fail(&ra, &["ranges", "1", "publicValues"]);
+    must_fail(&ra, &["ranges", "2", "batches", "5", "postRoot"]);
+    must_fail(&ra, &["ranges", "2", "inputKeccak"]);
     // the last postRoot is compared only with the root of the Rust STF's full state
     let sv = load("test/vectors/state/v2.json");
     must_fail(&sv, &["batches", "4", "postRoot"]);
@@ -139,6 +143,7 @@ fn guest_vectors_from_the_typescript_implementation() {
         "witness-updates.json",
         "batches.json",
         "validity.json",
+        "ranges.json",
     ] {
         assert!(names.iter().any(|n| n == want), "missing test/vectors/guest/{want}");
     }
