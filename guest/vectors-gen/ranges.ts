@@ -56,6 +56,7 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT_JSON = path.join(ROOT, "test/vectors/guest/ranges.json");
 const OUT_DIR = path.join(ROOT, "test/vectors/guest/ranges");
 const PROPOSERS: Address[] = ["0x00000000000000000000000000000000000b0b00", "0x00000000000000000000000000000000000b0b01", FEE_ACCOUNT];
+const ZERO: Address = "0x0000000000000000000000000000000000000000";
 const PROVER: Address = "0x00000000000000000000000000000000000000a1";
 
 /** One batch as the range input carries it. */
@@ -129,10 +130,10 @@ class Scenario {
 
   constructor(seed: number) {
     this.rng = new XorShift32(seed);
-    const keys = makeKeys(16, `ranges-${seed}`);
+    const keys = makeKeys(23, `ranges-${seed}`);
     this.traders = keys.slice(0, 12).map((k) => new Trader(k));
-    this.agents = keys.slice(12, 15);
-    this.stranger = keys[15];
+    this.agents = keys.slice(12, 22);
+    this.stranger = keys[22];
   }
 
   enqueue(m: L1Message): void {
@@ -162,10 +163,10 @@ class Scenario {
     const r = this.rng;
     const side = r.int(2) as 0 | 1;
     const m = this.mid(market);
-    const price = side === 0 ? m - r.int(6) + (r.chance(0.3) ? r.int(4) : 0) : m + r.int(6) - (r.chance(0.3) ? r.int(4) : 0);
+    const price = r.chance(0.02) ? 0 : side === 0 ? m - 4 + r.int(7) : m + 4 - r.int(7);
     const tif = this.pick([0, 0, 0, 0, 1, 2, 3, 4] as const);
     return {
-      market, side, tif, price: Math.max(1, price), size: r.chance(0.02) ? 2 ** 40 : 1 + r.int(20),
+      market, side, tif, price, size: r.chance(0.02) ? 2 ** 40 : r.chance(0.02) ? 0 : 1 + r.int(20),
       expiry: r.chance(0.4) ? this.now + 1 + r.int(40) : 0, clientId: r.chance(0.3) ? 1 + r.int(12) : 0, stp: r.int(4) as 0 | 1 | 2 | 3,
     };
   }
@@ -200,22 +201,38 @@ class Scenario {
       for (let i = 0; i < n; i++) acts.push(this.action(t));
       return t.bulk(acts);
     }
-    if (k < 11) return t.approveAgent(this.pick(this.agents).address, this.now + r.int(60) - (r.chance(0.1) ? 80 : 0));
-    if (k < 13) return t.revokeAgent(r.chance(0.9) ? this.pick(this.agents).address : t.address);
-    if (k < 16) return t.withdraw(1 + r.int(3), r.chance(0.1) ? 0 : 1 + r.int(5000), r.chance(0.5) ? t.address : this.pick(this.traders).address);
+    if (k < 11) return t.approveAgent(this.pick(this.agents).address, this.now + r.int(120) - (r.chance(0.1) ? 130 : 0));
+    if (k < 13) return t.revokeAgent(r.chance(0.9) ? this.pick(this.agents).address : r.chance(0.5) ? t.address : ZERO);
+    if (k < 16) {
+      const to = r.chance(0.03) ? ZERO : r.chance(0.5) ? t.address : this.pick(this.traders).address;
+      return t.withdraw(1 + r.int(3), r.chance(0.05) ? 0 : 1 + r.int(5000), to);
+    }
     if (k < 24) {
-      // signed by an agent key (active, expired, revoked or never approved: the STF decides)
-      const ag = new Trader(this.pick(this.agents), DOMAIN, t.address);
+      // signed by an agent key: mostly one the account lists as active, else any (expired, revoked or never
+      // approved: WRONG_SIGNER, and the account's nonce is not consumed); an agent's WITHDRAW is refused too
+      const a = this.state.account(t.address.toLowerCase());
+      const active = (a?.agents ?? []).filter((e) => e.expiry > this.now).map((e) => this.agents.find((g) => g.address.toLowerCase() === e.agent)!);
+      const key = active.length > 0 && r.chance(0.85) ? this.pick(active) : this.pick(this.agents);
+      const ag = new Trader(key, DOMAIN, t.address);
       ag.nonce = t.nonce;
-      const tx = r.chance(0.1) ? ag.withdraw(2, 10) : this.single(ag, act);
-      t.nonce = ag.nonce;
+      const refused = r.chance(0.05);
+      const tx = refused ? ag.withdraw(2, 10) : this.single(ag, act);
+      if (!refused && active.includes(key)) t.nonce = ag.nonce;
       return tx;
     }
-    if (k < 26) {
+    if (k < 25) {
+      // a signature whose r is random: recovery fails or yields another key (INVALID_SIGNATURE / WRONG_SIGNER)
+      const saved = t.nonce;
+      const tx = this.single(t, act);
+      t.nonce = saved;
+      const rb = Uint8Array.from({ length: 32 }, () => r.int(256));
+      return { ...tx, sig: { ...tx.sig, r: rb } } as Tx;
+    }
+    if (k < 27) {
       // a stranger signs for t (WRONG_SIGNER), or a nonce gap / replay (NONCE_TOO_HIGH / LOW): t's nonce stays
       const saved = t.nonce;
       let tx: Tx;
-      if (k === 24) {
+      if (k === 25) {
         const s = new Trader(this.stranger, DOMAIN, t.address);
         s.nonce = t.nonce;
         tx = this.single(s, act);
@@ -260,6 +277,28 @@ class Scenario {
     }
     for (let n = r.int(4); n > 0; n--) {
       const t = this.pick(this.traders);
+      if (r.chance(0.08)) {
+        // adversarial messages: raw bytes that are no message, a deposit of 0, a forced cancel in an unknown
+        // market, a forced withdrawal by an address with nothing, invalid market params
+        switch (r.int(5)) {
+          case 0:
+            this.queue.push(Uint8Array.of(9, 1, 2));
+            this.q.push(bytesToHex(nextQueueHash(Buffer.from(this.q.at(-1)!.slice(2), "hex"), this.queue.at(-1)!)));
+            break;
+          case 1:
+            this.enqueue({ kind: L1MessageKind.DEPOSIT, account: t.address, asset: 1, amount: 0 });
+            break;
+          case 2:
+            this.enqueue({ kind: L1MessageKind.FORCED_CANCEL, account: t.address, market: 99, orderId: 0 });
+            break;
+          case 3:
+            this.enqueue({ kind: L1MessageKind.FORCED_WITHDRAW, account: this.stranger.address, asset: 1, amount: 5 });
+            break;
+          default:
+            this.enqueue({ kind: L1MessageKind.SET_MARKET, market: 1, params: { ...DEFAULT_MARKET, lotSize: 7 } });
+        }
+        continue;
+      }
       switch (r.int(6)) {
         case 0:
         case 1:
@@ -277,7 +316,7 @@ class Scenario {
           const market = 1 + r.int(3);
           const base = market === 2 ? { ...DEFAULT_MARKET, baseAsset: 3, lotSize: 1, tickSize: 1 } : DEFAULT_MARKET;
           const taker = r.int(2000);
-          const status = r.chance(0.7) ? MarketStatus.ACTIVE : this.pick([MarketStatus.CANCEL_ONLY, MarketStatus.HALTED]);
+          const status = r.chance(0.92) ? MarketStatus.ACTIVE : this.pick([MarketStatus.CANCEL_ONLY, MarketStatus.HALTED]);
           this.enqueue({ kind: L1MessageKind.SET_MARKET, market, params: { ...base, takerFeePpm: taker, makerFeePpm: r.int(taker + 500) - taker, status, minSize: market === 3 ? 2 : 1 } });
         }
       }
@@ -285,19 +324,33 @@ class Scenario {
   }
 
   /** Builds, checks and applies the next batch as the Inbox and a follower would. */
-  batch(first: boolean): RangeBatch {
+  batch(first: boolean, flood = false): RangeBatch {
     const r = this.rng;
     this.messages(first);
     const dt = r.chance(0.1) ? 30 + r.int(60) : r.int(8);
     const t = this.now + dt;
     const l1Timestamp = t + r.int(600);
     const txs: Tx[] = [];
+    if (flood) {
+      // 1024 GTT bids of one account in one market (the last 24 hit MAX_OPEN_ORDERS_PER_MARKET) and 320 of
+      // another, all due at t + 1: the next sweep takes 1024 and spills the rest to later batches
+      for (const [ti, bulks] of [[0, 16], [1, 5]] as const) {
+        for (let b = 0; b < bulks; b++) {
+          const acts: BulkAction[] = [];
+          for (let i = 0; i < 64; i++) acts.push({ op: 1, market: 3, side: 0, tif: 0, price: 1 + r.int(20), size: 2, expiry: t + 1, clientId: 0, stp: 0 });
+          txs.push(this.traders[ti].bulk(acts));
+        }
+      }
+      // ten long-lived agents for one account: the ninth and tenth approvals are TOO_MANY_AGENTS
+      for (const g of this.agents) txs.push(this.traders[2].approveAgent(g.address, t + 10_000));
+    }
     if (!first) for (let n = 10 + r.int(61); n > 0; n--) txs.push(this.tx(this.pick(this.traders)));
     const start = this.state.l1MessagesConsumed;
     const end = this.queue.length;
     const kind = r.int(40);
     const header = { parentBatchHash: kind === 0 ? (`0x${"11".repeat(32)}` as Hash) : this.chain, timestamp: kind === 1 ? Math.max(this.state.timestamp, l1Timestamp - 601) : t, l1MsgStart: start, l1MsgEnd: end };
-    let data = encodeBatch({ header, txs }, { compression: r.chance(0.5) ? Compression.NONE : Compression.DEFLATE });
+    const compression = r.chance(0.5) ? Compression.NONE : Compression.DEFLATE;
+    let data = encodeBatch({ header, txs }, { compression });
     if (kind === 2) data = Uint8Array.from(data.subarray(0, 7 + r.int(30)));
     if (kind === 3) data = new Uint8Array(0);
     const c: BatchCommitment = {
@@ -317,13 +370,13 @@ class Scenario {
   }
 
   /** `batches` batches as one proven range from the current state. */
-  range(name: string, batches: number, first: boolean): Range {
+  range(name: string, batches: number, first: boolean, flood = false): Range {
     const pre = cloneState(this.state);
     const prevRoot = hex(StateCommitment.fromState(pre).root()) as Hash;
     const prevChain = this.chain;
     this.withdrawals = [];
     const bs: RangeBatch[] = [];
-    for (let i = 0; i < batches; i++) bs.push(this.batch(first && i === 0));
+    for (let i = 0; i < batches; i++) bs.push(this.batch(first && i === 0, flood && i === 0));
     const pv = publicValuesFor({
       prevStateRoot: prevRoot, prevBatchChain: prevChain, commitments: bs.map((b) => b.c), newStateRoot: bs.at(-1)!.postRoot,
       l1MessagesConsumed: this.state.l1MessagesConsumed, withdrawalRoot: hex(new WithdrawalTree(this.withdrawals).root) as Hash, prover: PROVER,
@@ -333,19 +386,19 @@ class Scenario {
 }
 
 /** A scenario cut into ranges of the given batch counts. */
-function scenario(seed: number, name: string, cuts: number[]): Range[] {
+function scenario(seed: number, name: string, cuts: number[], flood = -1): Range[] {
   const s = new Scenario(seed);
-  return cuts.map((n, i) => s.range(`${name}-${i}`, n, i === 0));
+  return cuts.map((n, i) => s.range(`${name}-${i}`, n, i === 0, i === flood));
 }
 
-const VECTORS: [number, string, number[]][] = [
-  [0x5eed_0001, "a", [1, 40, 60, 30]],
-  [0x5eed_0002, "b", [30, 1, 90]],
-  [0x5eed_0003, "c", [70, 70]],
+const VECTORS: [number, string, number[], number][] = [
+  [0x5eed_0001, "a", [1, 40, 60, 30], -1],
+  [0x5eed_0002, "b", [30, 1, 90], -1],
+  [0x5eed_0003, "c", [1, 70, 70], 1],
 ];
 
 function vectors(): Range[] {
-  return VECTORS.flatMap(([seed, name, cuts]) => scenario(seed, name, cuts));
+  return VECTORS.flatMap(([seed, name, cuts, flood]) => scenario(seed, name, cuts, flood));
 }
 
 function manifest(ranges: Range[]): string {

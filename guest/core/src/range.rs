@@ -34,6 +34,7 @@ use crate::stf::state::State;
 use crate::stf::{apply, BatchInput, Withdrawal};
 use crate::validity::{check_batch_validity, Committed, InputMismatch, Outcome, PreGlobals};
 use crate::withdrawals::{WithdrawalRecord, WithdrawalTree};
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 pub const MAGIC: &[u8; 8] = b"RBRANGE1";
@@ -179,6 +180,25 @@ pub struct RangeOutput {
     /// Per batch: validity outcome and post-state root.
     pub batches: Vec<(Outcome, [u8; 32])>,
     pub withdrawals: Vec<Withdrawal>,
+    pub stats: RangeStats,
+}
+
+/// Counts over the range's receipts (coverage reports: `prove-range --stats`).
+#[derive(Clone, Debug, Default)]
+pub struct RangeStats {
+    /// code -> count over transactions (a BULK counts as its own code, its actions below).
+    pub tx_codes: BTreeMap<u8, u64>,
+    /// code -> count over BULK actions.
+    pub action_codes: BTreeMap<u8, u64>,
+    /// code -> count over L1 messages.
+    pub l1_codes: BTreeMap<u8, u64>,
+    /// kind -> count over transactions.
+    pub kinds: BTreeMap<u8, u64>,
+    pub fills: u64,
+    /// Orders removed by the expiry sweeps.
+    pub swept: u64,
+    /// Transactions signed by an agent.
+    pub agent_signed: u64,
 }
 
 /// Executes the range and returns its public values. `per_batch_roots`: also compute each batch's
@@ -192,6 +212,7 @@ pub fn prove_range<R: Recover + ?Sized>(input: RangeInput, rec: &R, per_batch_ro
     let mut chain = input.prev_batch_chain;
     let mut withdrawals = Vec::new();
     let mut outcomes = Vec::new();
+    let mut stats = RangeStats::default();
     for b in &input.batches {
         let versioned: Vec<[u8; 32]> = b.blobs.iter().map(|(c, _)| versioned_hash(c)).collect();
         let data_hash = match b.data_kind {
@@ -228,6 +249,19 @@ pub fn prove_range<R: Recover + ?Sized>(input: RangeInput, rec: &R, per_batch_ro
         // I1 was checked, and V4 keeps the clock monotone, so apply's preconditions hold.
         let res = apply(&mut st, &batch, &messages, rec).expect("validity checked the preconditions");
         withdrawals.extend(res.withdrawals);
+        stats.swept += res.expired.len() as u64;
+        for l in &res.l1 {
+            *stats.l1_codes.entry(l.code).or_insert(0) += 1;
+        }
+        for t in &res.txs {
+            *stats.tx_codes.entry(t.code).or_insert(0) += 1;
+            *stats.kinds.entry(t.kind).or_insert(0) += 1;
+            stats.fills += t.fills.len() as u64;
+            stats.agent_signed += t.agent.is_some() as u64;
+            for a in &t.actions {
+                *stats.action_codes.entry(a.code).or_insert(0) += 1;
+            }
+        }
         let header = BatchHeader {
             index: b.index,
             data_kind: b.data_kind,
@@ -263,5 +297,5 @@ pub fn prove_range<R: Recover + ?Sized>(input: RangeInput, rec: &R, per_batch_ro
         withdrawal_root,
         prover: input.prover,
     };
-    Ok(RangeOutput { public_values, post_state: st, batches: outcomes, withdrawals })
+    Ok(RangeOutput { public_values, post_state: st, batches: outcomes, withdrawals, stats })
 }

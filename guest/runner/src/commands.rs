@@ -30,11 +30,12 @@ rollbook-guest <command> [args]   (docs/guest.md)
   decode-public-values <hex>        the ten fields of 320 encoded bytes (strict)
   withdrawal-tree <records.json>    root and proofs of [{withdrawalId, recipient, asset, amount}]
   keccak <hex>                      keccak256 of bytes
-  prove-range <input.bin> [--out <pv.bin>] [--roots]
+  prove-range <input.bin> [--out <pv.bin>] [--roots] [--stats]
                                     execute a range of batches from a full pre-state (format:
                                     guest/core src/range.rs) and print the 320-byte public values
                                     (hex) and their fields; --out writes the raw 320 bytes;
-                                    --roots prints every batch's outcome and post-state root
+                                    --roots prints every batch's outcome and post-state root;
+                                    --stats counts receipt codes, kinds, fills, sweeps, agents
   bench [--root <repo>] [--seconds <s>]
                                     native speed and operation counts of the guest pieces on the
                                     shared vectors; ends with one JSON line (npm run bench -- guest)
@@ -134,16 +135,18 @@ pub fn run(args: &[String]) -> Result<String, String> {
         ["prove-range", file, rest @ ..] => {
             let mut out = None;
             let mut roots = false;
+            let mut stats = false;
             let mut it = rest.iter();
             while let Some(&x) = it.next() {
                 match x {
                     "--out" => out = Some(*it.next().ok_or("--out: missing path")?),
                     "--roots" => roots = true,
+                    "--stats" => stats = true,
                     _ => return Err(format!("prove-range: unexpected argument {x}")),
                 }
             }
             let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
-            prove_range_cmd(&bytes, out, roots)
+            prove_range_cmd(&bytes, out, roots, stats)
         }
         ["help"] | ["--help"] | ["-h"] | [] => Ok(USAGE.to_string()),
         _ => Err(format!("unknown command or arguments\n\n{USAGE}")),
@@ -264,7 +267,7 @@ fn check_vectors_cmd(args: &[&str]) -> Result<String, String> {
 }
 
 /// `prove-range`: the public values of a range (docs/proving.md), and optionally each batch's root.
-pub fn prove_range_cmd(input: &[u8], out: Option<&str>, roots: bool) -> Result<String, String> {
+pub fn prove_range_cmd(input: &[u8], out: Option<&str>, roots: bool, stats: bool) -> Result<String, String> {
     use rollbook_guest_core::range::{prove_range, RangeInput};
     let input = RangeInput::decode(input).map_err(|e| format!("prove-range: {e:?}"))?;
     let r = prove_range(input, &rollbook_guest_core::secp256k1::Native, roots).map_err(|e| format!("prove-range: {e:?}"))?;
@@ -278,6 +281,11 @@ pub fn prove_range_cmd(input: &[u8], out: Option<&str>, roots: bool) -> Result<S
         for (i, (outcome, root)) in r.batches.iter().enumerate() {
             writeln!(s, "batch {} outcome {} root {}", pv.first_batch + i as u64, *outcome as u8, hex::encode_prefixed(root)).unwrap();
         }
+    }
+    if stats {
+        let st = &r.stats;
+        writeln!(s, "tx kinds {:?}\ntx codes {:?}\naction codes {:?}\nL1 codes {:?}", st.kinds, st.tx_codes, st.action_codes, st.l1_codes).unwrap();
+        writeln!(s, "fills {} swept {} agent-signed {}", st.fills, st.swept, st.agent_signed).unwrap();
     }
     writeln!(s, "prevStateRoot {}", hex::encode_prefixed(&pv.prev_state_root)).unwrap();
     writeln!(s, "newStateRoot {}", hex::encode_prefixed(&pv.new_state_root)).unwrap();
