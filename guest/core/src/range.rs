@@ -299,3 +299,10 @@ pub fn prove_range<R: Recover + ?Sized>(input: RangeInput, rec: &R, per_batch_ro
     };
     Ok(RangeOutput { public_values, post_state: st, batches: outcomes, withdrawals, stats })
 }
+
+/// The zkVM programs' body (guest/sp1, guest/zisk): decode the input, prove the range, return the 320
+/// bytes to commit. Any error means no proof.
+pub fn run_program<R: Recover + ?Sized>(input: &[u8], rec: &R) -> Result<[u8; crate::public_values::PUBLIC_VALUES_LENGTH], RangeError> {
+    let input = RangeInput::decode(input)?;
+    Ok(prove_range(input, rec, false)?.public_values.encode())
+}
