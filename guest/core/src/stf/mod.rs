@@ -137,7 +137,7 @@ pub struct TxReceipt {
     /// The bulk's are the concatenation of its actions'.
     pub fills: Vec<Fill>,
     pub updates: Vec<OrderUpdate>,
-    /// The agent that signed, `None` when the account itself did (or the tx was rejected).
+    /// The agent that signed, `None` when the account itself did (or the signature did not authorize it).
     pub agent: Option<Address>,
     pub actions: Vec<ActionReceipt>,
 }
@@ -602,8 +602,7 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
             status = if c == code::OK { STATUS_ACCEPTED } else { STATUS_FAILED };
             c
         } else {
-            agent = None;
-            auth
+            auth // an agent that passed the signer check stays named when the nonce rejects (as TS)
         };
         let out = core::mem::take(&mut self.out);
         TxReceipt {
