@@ -20,8 +20,8 @@
 // CANCEL, CANCEL_BY_CLIENT_ID, CANCEL_ALL, AMEND of real orders, WITHDRAW (to others too), BULK of 1-24 mixed
 // actions, APPROVE_AGENT / REVOKE_AGENT and agent-signed trading (expired, revoked and refused kinds
 // included), and adversarial ones: a stranger's signature, nonce gaps and replays, unknown markets, huge
-// sizes. About 1 batch in 10 is invalid (wrong parent, clock too old, garbage or empty calldata): only its
-// messages run. Deterministic for a seed (XorShift32).
+// sizes. About 1 batch in 7 is invalid (every rule V1-V6: truncated or empty data, wrong parent, wrong
+// message range, clock before the previous / after L1 / too old): only its messages run. Deterministic for a seed (XorShift32).
 
 import { execFileSync } from "node:child_process";
 import { keccak_256 as keccak } from "@noble/hashes/sha3.js";
@@ -127,6 +127,8 @@ class Scenario {
   readonly agents: Key[];
   readonly stranger: Key;
   withdrawals: WithdrawalRecord[] = [];
+  /** The previous batch flooded the book with GTT orders: this one passes their expiry. */
+  afterFlood = false;
 
   constructor(seed: number) {
     this.rng = new XorShift32(seed);
@@ -327,9 +329,10 @@ class Scenario {
   batch(first: boolean, flood = false): RangeBatch {
     const r = this.rng;
     this.messages(first);
-    const dt = r.chance(0.1) ? 30 + r.int(60) : r.int(8);
+    const dt = this.afterFlood ? 2 : r.chance(0.1) ? 30 + r.int(60) : r.int(8);
     const t = this.now + dt;
-    const l1Timestamp = t + r.int(600);
+    const kind = this.afterFlood || flood ? 50 : r.int(50); // 0-6: an invalid batch (V2 wrong parent, V6, V1 truncated / empty, V3, V5, V4)
+    const l1Timestamp = kind === 1 ? t + 601 + r.int(100) : t + r.int(600);
     const txs: Tx[] = [];
     if (flood) {
       // 1024 GTT bids of one account in one market (the last 24 hit MAX_OPEN_ORDERS_PER_MARKET) and 320 of
@@ -344,11 +347,24 @@ class Scenario {
       // ten long-lived agents for one account: the ninth and tenth approvals are TOO_MANY_AGENTS
       for (const g of this.agents) txs.push(this.traders[2].approveAgent(g.address, t + 10_000));
     }
+    if (this.afterFlood) {
+      // the sweep takes 1024 of the flood and leaves the newest due orders resting: amending one is
+      // ORDER_EXPIRED, cancelling one reports EXPIRED
+      const a = this.state.account(this.traders[1].address.toLowerCase())!;
+      const ids = [...this.state.markets.get(3)!.book.ordersOf(a.index)].map((o) => o.id).sort((x, y) => y - x);
+      txs.push(this.traders[1].amend(ids[0], 5, 3, 3), this.traders[1].cancel(ids[1], 3));
+      this.afterFlood = false;
+    }
+    this.afterFlood = flood;
     if (!first) for (let n = 10 + r.int(61); n > 0; n--) txs.push(this.tx(this.pick(this.traders)));
     const start = this.state.l1MessagesConsumed;
     const end = this.queue.length;
-    const kind = r.int(40);
-    const header = { parentBatchHash: kind === 0 ? (`0x${"11".repeat(32)}` as Hash) : this.chain, timestamp: kind === 1 ? Math.max(this.state.timestamp, l1Timestamp - 601) : t, l1MsgStart: start, l1MsgEnd: end };
+    const header = {
+      parentBatchHash: kind === 0 ? (`0x${"11".repeat(32)}` as Hash) : this.chain,
+      timestamp: kind === 5 ? l1Timestamp + 1 : kind === 6 ? Math.max(0, this.state.timestamp - 1) : t,
+      l1MsgStart: start,
+      l1MsgEnd: kind === 4 ? end + 1 : end,
+    };
     const compression = r.chance(0.5) ? Compression.NONE : Compression.DEFLATE;
     let data = encodeBatch({ header, txs }, { compression });
     if (kind === 2) data = Uint8Array.from(data.subarray(0, 7 + r.int(30)));
