@@ -213,7 +213,14 @@ pub fn prove_range<R: Recover + ?Sized>(input: RangeInput, rec: &R, per_batch_ro
     let mut withdrawals = Vec::new();
     let mut outcomes = Vec::new();
     let mut stats = RangeStats::default();
+    let mut prev_queue: Option<[u8; 32]> = None;
     for b in &input.batches {
+        // the messages continue the previous batch's (node/derive/commitment.ts publicValuesFor); b(i) on L1
+        // binds it too, this refuses such inputs early
+        if prev_queue.is_some_and(|q| q != b.queue_hash_start) {
+            return Err(RangeError::Input(b.index, InputMismatch::I3Messages));
+        }
+        prev_queue = Some(b.queue_hash);
         let versioned: Vec<[u8; 32]> = b.blobs.iter().map(|(c, _)| versioned_hash(c)).collect();
         let data_hash = match b.data_kind {
             DATA_KIND_CALLDATA => calldata_data_hash(&b.calldata),

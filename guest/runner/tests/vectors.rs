@@ -282,3 +282,22 @@ fn malformed_witnesses_are_rejected() {
     assert_eq!(wit.root(), [7u8; 32]);
     assert_eq!(wit.lookup(&[1]), rollbook_guest_core::trie::Lookup::Unknown);
 }
+
+/// A range whose second batch's messages do not continue the first's is refused (I3), whatever its own
+/// chain says; the unchanged input proves.
+#[test]
+fn range_messages_must_continue() {
+    use rollbook_guest_core::range::{prove_range, RangeError, RangeInput};
+    use rollbook_guest_core::secp256k1::Native;
+    use rollbook_guest_core::validity::InputMismatch;
+    let bytes = std::fs::read(repo().join("test/vectors/guest/ranges/a-3.bin")).unwrap();
+    let input = RangeInput::decode(&bytes).unwrap();
+    assert!(prove_range(input.clone(), &Native, false).is_ok());
+    let mut bad = input.clone();
+    bad.batches[1].queue_hash_start[0] ^= 1;
+    let index = bad.batches[1].index;
+    assert_eq!(prove_range(bad, &Native, false).unwrap_err(), RangeError::Input(index, InputMismatch::I3Messages));
+    let mut empty = input;
+    empty.batches.clear();
+    assert_eq!(prove_range(empty, &Native, false).unwrap_err(), RangeError::EmptyRange);
+}

@@ -9,11 +9,11 @@
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
+/// Sides: 0 BUY, 1 SELL.
 pub const BUY: u8 = 0;
-pub const SELL: u8 = 1;
 
+/// Times in force: 0 GTC, 1 IOC, 2 FOK, 3 POST_ONLY, 4 MARKET (IOC and MARKET match identically here).
 pub const TIF_GTC: u8 = 0;
-pub const TIF_IOC: u8 = 1;
 pub const TIF_FOK: u8 = 2;
 pub const TIF_POST_ONLY: u8 = 3;
 pub const TIF_MARKET: u8 = 4;

@@ -24,10 +24,6 @@ impl Account {
         self.balances.get(&asset).map_or(0, |b| b.0)
     }
 
-    pub fn locked(&self, asset: u32) -> u64 {
-        self.balances.get(&asset).map_or(0, |b| b.1)
-    }
-
     /// `signer` is listed with `expiry > now`.
     pub fn agent_active(&self, signer: &Address, now: u64) -> bool {
         self.agents.iter().any(|(a, e)| a == signer && *e > now)
@@ -265,7 +261,7 @@ impl State {
                     client_id: r.u64()?,
                     priority: r.u64()?,
                 };
-                if o.side > 1 || book.get(o.id).is_some() || o.owner >= n {
+                if o.side > 1 || o.size == 0 || book.get(o.id).is_some() || o.owner >= n || book.find_by_client_id(o.owner, o.client_id).is_some() {
                     return Err(StateDecodeError);
                 }
                 if o.expiry != 0 {
