@@ -31,7 +31,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bytesToHex } from "../../node/clob/eip712.ts";
 import { encodeL1Message, nextQueueHash } from "../../node/clob/l1messages.ts";
-import { type ClobState, cloneState, createGenesisState, serializeState } from "../../node/clob/state.ts";
+import { cloneState, createGenesisState } from "../../node/clob/state.ts";
 import { applyBatch } from "../../node/clob/stf.ts";
 import { type Address, type BulkAction, type L1Message, type Tx, L1MessageKind, MarketStatus } from "../../node/clob/types.ts";
 import { Compression, encodeBatch } from "../../node/codec/index.ts";
@@ -50,6 +50,7 @@ import { checkBatchValidity } from "../../node/derive/validity.ts";
 import { StateCommitment, hex } from "../../node/state/commitment.ts";
 import { WithdrawalTree, type WithdrawalRecord } from "../../node/state/withdrawals.ts";
 import { XorShift32 } from "../../node/sim/rng.ts";
+import { encodeRangeInput, proveRangeNative } from "../host/range.ts";
 import { DEFAULT_MARKET, DOMAIN, FEE_ACCOUNT, type Key, Trader, makeKeys } from "../../test/node/clob/stf-helpers.ts";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -75,43 +76,6 @@ interface Range {
   publicValues: Hash;
   batches: RangeBatch[];
   txs: number;
-}
-
-// ------------------------------------------------------------------------------------------ encoding
-
-class W {
-  private parts: Uint8Array[] = [];
-  bytes(b: Uint8Array): this {
-    this.parts.push(b);
-    return this;
-  }
-  hex(h: string): this {
-    return this.bytes(Buffer.from(h.slice(2), "hex"));
-  }
-  u(n: number | bigint, len: number): this {
-    const b = new Uint8Array(len);
-    let v = BigInt(n);
-    for (let i = len - 1; i >= 0; i--) {
-      b[i] = Number(v & 0xffn);
-      v >>= 8n;
-    }
-    return this.bytes(b);
-  }
-  done(): Uint8Array {
-    return Buffer.concat(this.parts);
-  }
-}
-
-/** The RBRANGE1 input of guest/core src/range.rs (calldata batches). */
-function encodeRangeInput(pre: ClobState, prevChain: Hash, batches: RangeBatch[]): Uint8Array {
-  const state = serializeState(pre);
-  const w = new W().bytes(new TextEncoder().encode("RBRANGE1")).hex(PROVER).hex(prevChain).u(state.length, 4).bytes(state).u(batches.length, 4);
-  for (const { c, data, messages } of batches) {
-    w.u(c.index, 8).u(c.dataKind, 1).u(c.l1MsgStart, 8).hex(c.queueHashStart).u(c.l1MsgEnd, 8).hex(c.queueHash)
-      .u(c.l1Timestamp, 8).u(c.l1BlockNumber, 8).hex(c.proposer).u(data.length, 4).bytes(data).u(messages.length, 4);
-    for (const m of messages) w.u(m.length, 2).bytes(m);
-  }
-  return w.done();
 }
 
 // ------------------------------------------------------------------------------------------ scenario
@@ -397,7 +361,8 @@ class Scenario {
       prevStateRoot: prevRoot, prevBatchChain: prevChain, commitments: bs.map((b) => b.c), newStateRoot: bs.at(-1)!.postRoot,
       l1MessagesConsumed: this.state.l1MessagesConsumed, withdrawalRoot: hex(new WithdrawalTree(this.withdrawals).root) as Hash, prover: PROVER,
     });
-    return { name, input: encodeRangeInput(pre, prevChain, bs), publicValues: bytesToHex(encodePublicValues(pv)) as Hash, batches: bs, txs: bs.reduce((s, b) => s + b.txs, 0) };
+    const input = encodeRangeInput(PROVER, prevChain, pre, bs.map((b) => ({ commitment: b.c, data: b.data, messages: b.messages })));
+    return { name, input, publicValues: bytesToHex(encodePublicValues(pv)) as Hash, batches: bs, txs: bs.reduce((s, b) => s + b.txs, 0) };
   }
 }
 
@@ -433,7 +398,6 @@ function manifest(ranges: Range[]): string {
 }
 
 function runDiff(n: number, seed0: number): number {
-  const bin = path.join(ROOT, "guest/target/release/rollbook-guest");
   execFileSync("cargo", ["build", "--offline", "--release", "--quiet", "--manifest-path", path.join(ROOT, "guest/Cargo.toml"), "--bin", "rollbook-guest"], { stdio: "inherit" });
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-ranges-"));
   let divergences = 0;
@@ -441,15 +405,13 @@ function runDiff(n: number, seed0: number): number {
   for (let k = 0; k < n; k++) {
     const seed = (seed0 + k) >>> 0;
     for (const r of scenario(seed, `diff-${seed}`, [1, 25, 25])) {
-      const f = path.join(dir, `${r.name}.bin`);
-      writeFileSync(f, r.input);
-      const out = execFileSync(bin, ["prove-range", f, "--roots"], { encoding: "utf8" });
-      const got = /publicValues (0x[0-9a-f]+)/.exec(out)?.[1];
-      const roots = [...out.matchAll(/batch (\d+) outcome (\d+) root (0x[0-9a-f]+)/g)].map((m) => `${m[2]} ${m[3]}`);
+      const got = proveRangeNative(r.input, { roots: true });
+      const roots = got.batches.map((b) => `${b.outcome} ${b.root}`);
       const want = r.batches.map((b) => `${b.outcome} ${b.postRoot}`);
-      const same = got === r.publicValues && roots.join() === want.join();
-      if (!same) {
+      if (bytesToHex(got.encoded) !== r.publicValues || roots.join() !== want.join()) {
         divergences++;
+        const f = path.join(dir, `${r.name}.bin`);
+        writeFileSync(f, r.input);
         console.log(`DIVERGENCE seed ${seed} ${r.name}: input kept at ${f}`);
       }
       txs += r.txs;
