@@ -3,7 +3,7 @@
 // digest + secp256k1 recovery, every kind incl. bulks), applies the witness updates of the STF vectors'
 // batches (witness parse + root, leaf deletes and puts, post-state root) and proves every range of
 // test/vectors/guest/ranges (batch validity, decoding, authentication, the STF, c(i)/b(i), withdrawal root,
-// full-state roots; 13.7k transactions), with operation counters on: keccak-f[1600] permutations and
+// full-state roots; 13.6k transactions), with operation counters on: keccak-f[1600] permutations and
 // recoveries per transaction are the proxy for zkVM cost. tx_per_s = range execution per transaction plus
 // its share of the witness update (scope "stf+witness-update"). Last line:
 // {"bench":"guest","tx_per_s":N,"keccak_per_tx":x,"ecrecover_per_tx":x,"witness_bytes_per_tx":x,...}

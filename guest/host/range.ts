@@ -11,10 +11,15 @@ import { type ClobState, serializeState } from "../../node/clob/state.ts";
 import type { Address } from "../../node/clob/types.ts";
 import { type BatchCommitment, DataKind, type Hash, decodePublicValues, type PublicValues } from "../../node/derive/commitment.ts";
 
-/** One calldata batch of a range: its commitment fields, its calldata and its L1 messages (raw bytes). */
+/**
+ * One batch of a range: its commitment fields, its data and its L1 messages (raw bytes). Calldata batches
+ * carry `data`; blob batches (`commitment.dataKind` BLOBS) carry `blobs` (131,072 bytes each, in order)
+ * with their 48-byte KZG commitments.
+ */
 export interface RangeBatchInput {
   commitment: BatchCommitment;
-  data: Uint8Array;
+  data?: Uint8Array;
+  blobs?: readonly { commitment: Uint8Array; blob: Uint8Array }[];
   messages: readonly Uint8Array[];
 }
 
@@ -43,16 +48,26 @@ class Writer {
 
 /**
  * The RBRANGE1 input: prover, b(first-1), the full pre-state (serializeState) and per batch the c(i) fields
- * (dataHash is recomputed by the guest), the calldata and the messages. Blob batches are not supported here
- * yet (the guest's format carries (commitment, blob) pairs; see guest/core src/range.rs).
+ * (dataHash is recomputed by the guest), the calldata or the (commitment, blob) pairs, and the messages.
  */
 export function encodeRangeInput(prover: Address, prevBatchChain: Hash, pre: ClobState, batches: readonly RangeBatchInput[]): Uint8Array {
   const state = serializeState(pre);
   const w = new Writer().bytes(new TextEncoder().encode("RBRANGE1")).hex(prover).hex(prevBatchChain).u(state.length, 4).bytes(state).u(batches.length, 4);
-  for (const { commitment: c, data, messages } of batches) {
-    if (c.dataKind !== DataKind.CALLDATA) throw new Error(`batch ${c.index}: only calldata batches are encoded here`);
+  for (const { commitment: c, data, blobs, messages } of batches) {
     w.u(c.index, 8).u(c.dataKind, 1).u(c.l1MsgStart, 8).hex(c.queueHashStart).u(c.l1MsgEnd, 8).hex(c.queueHash)
-      .u(c.l1Timestamp, 8).u(c.l1BlockNumber, 8).hex(c.proposer).u(data.length, 4).bytes(data).u(messages.length, 4);
+      .u(c.l1Timestamp, 8).u(c.l1BlockNumber, 8).hex(c.proposer);
+    if (c.dataKind === DataKind.CALLDATA) {
+      if (data === undefined) throw new Error(`batch ${c.index}: calldata batch without data`);
+      w.u(data.length, 4).bytes(data);
+    } else if (c.dataKind === DataKind.BLOBS) {
+      if (blobs === undefined || blobs.length > 255) throw new Error(`batch ${c.index}: blob batch without blobs`);
+      w.u(blobs.length, 1);
+      for (const b of blobs) {
+        if (b.commitment.length !== 48 || b.blob.length !== 131_072) throw new Error(`batch ${c.index}: bad blob or commitment size`);
+        w.bytes(b.commitment).bytes(b.blob);
+      }
+    }
+    w.u(messages.length, 4);
     for (const m of messages) w.u(m.length, 2).bytes(m);
   }
   return w.done();

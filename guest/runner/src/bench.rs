@@ -5,7 +5,7 @@
 //! - witness update: parse the witness, check its root, apply the batch's leaf deletes and puts, hash the
 //!   post-state root (witness-updates.json, the cases that are sufficient);
 //! - inflate: the largest zlib stream of inflate.json;
-//! - ranges: `range::prove_range` over test/vectors/guest/ranges/*.bin (13.7k transactions of every kind in
+//! - ranges: `range::prove_range` over test/vectors/guest/ranges/*.bin (13.6k transactions of every kind in
 //!   random trading scenarios): batch validity, decoding, authentication, the STF (matching, fees, expiry
 //!   sweeps, receipts), c(i)/b(i), the withdrawal root, and the full-state pre/post roots of each range.
 //! `tx_per_s` is the range execution per transaction plus each transaction's share of the witness update
