@@ -1,10 +1,11 @@
 // `npm run bench -- guest [seconds]`: the native Rust guest (guest/runner `rollbook-guest bench`), built
 // in release mode. It authenticates every signed transaction of test/vectors/guest/eip712.json (EIP-712
-// digest + secp256k1 recovery, every kind incl. bulks) and applies the witness updates of the STF
-// vectors' batches (witness parse + root, leaf deletes and puts, post-state root), with operation
-// counters on: keccak-f[1600] permutations and recoveries per transaction are the proxy for zkVM cost.
-// The STF's execution itself is not in the guest yet (docs/guest.md), so tx_per_s covers authentication
-// plus each transaction's share of the witness update. Last line:
+// digest + secp256k1 recovery, every kind incl. bulks), applies the witness updates of the STF vectors'
+// batches (witness parse + root, leaf deletes and puts, post-state root) and proves every range of
+// test/vectors/guest/ranges (batch validity, decoding, authentication, the STF, c(i)/b(i), withdrawal root,
+// full-state roots; 13.6k transactions), with operation counters on: keccak-f[1600] permutations and
+// recoveries per transaction are the proxy for zkVM cost. tx_per_s = range execution per transaction plus
+// its share of the witness update (scope "stf+witness-update"). Last line:
 // {"bench":"guest","tx_per_s":N,"keccak_per_tx":x,"ecrecover_per_tx":x,"witness_bytes_per_tx":x,...}
 
 import { execFileSync } from "node:child_process";

@@ -4,9 +4,13 @@
 //! - authentication: EIP-712 digest + secp256k1 recovery + address per signed transaction (eip712.json);
 //! - witness update: parse the witness, check its root, apply the batch's leaf deletes and puts, hash the
 //!   post-state root (witness-updates.json, the cases that are sufficient);
-//! - inflate: the largest zlib stream of inflate.json.
-//! The STF's execution (book, matching, fees) is not ported yet, so `tx_per_s` is authentication plus
-//! each transaction's share of the witness update, not a full batch execution.
+//! - inflate: the largest zlib stream of inflate.json;
+//! - ranges: `range::prove_range` over test/vectors/guest/ranges/*.bin (13.6k transactions of every kind in
+//!   random trading scenarios): batch validity, decoding, authentication, the STF (matching, fees, expiry
+//!   sweeps, receipts), c(i)/b(i), the withdrawal root, and the full-state pre/post roots of each range.
+//! `tx_per_s` is the range execution per transaction plus each transaction's share of the witness update
+//! (what the witness mode adds in place of the full-state roots); `keccak_per_tx` counts the same
+//! (the full-state roots' keccak-f excluded).
 
 use crate::json::Json;
 use crate::vectors::tx_from;
@@ -15,6 +19,8 @@ use rollbook_guest_core::counters;
 use rollbook_guest_core::eip712::{Domain, Hasher};
 use rollbook_guest_core::inflate::inflate;
 use rollbook_guest_core::ptrie::PartialTrie;
+use rollbook_guest_core::range::{prove_range, RangeInput};
+use rollbook_guest_core::stf::leaves::state_root;
 use rollbook_guest_core::secp256k1::{recover_address, Native};
 use rollbook_guest_core::trie::Witness;
 use rollbook_guest_core::tx::{Signature, Tx};
@@ -145,14 +151,54 @@ pub fn bench(root: &Path, min_s: f64) -> Result<String, String> {
     let mbps = (rounds as f64 * len as f64) / secs / 1e6;
     writeln!(out, "inflate: {} -> {len} bytes x {rounds}: {mbps:.0} MB/s of output", input.len()).unwrap();
 
-    let us_per_tx = auth_us + up_us_per_tx;
+    // ranges: the whole program (full-state mode) on the range vectors
+    let manifest = load(root, "test/vectors/guest/ranges.json")?;
+    let mut inputs = Vec::new();
+    let mut range_txs = 0u64;
+    for r in field(&manifest, "ranges")?.as_array().unwrap_or(&[]) {
+        let file = field(r, "file")?.as_str().unwrap_or("");
+        let bytes = std::fs::read(root.join("test/vectors/guest").join(file)).map_err(|e| format!("{file}: {e}"))?;
+        inputs.push(RangeInput::decode(&bytes).map_err(|e| format!("{file}: {e:?}"))?);
+        range_txs += u64_field(r, "txs")?;
+    }
+    // keccak-f of the full-state roots (pre and post of every range), to leave them out of keccak_per_tx
+    let mut posts = Vec::new();
+    for i in &inputs {
+        state_root(&i.pre_state).map_err(|e| format!("{e:?}"))?;
+        posts.push(prove_range(i.clone(), &Native, false).map_err(|e| format!("{e:?}"))?.post_state);
+    }
+    let (k1, _) = counters::read();
+    for p in &posts {
+        state_root(p).map_err(|e| format!("{e:?}"))?;
+    }
+    let (k2, _) = counters::read();
+    let (roots_t, roots_s) = timed(0.2, || {
+        for p in &posts {
+            state_root(p).unwrap();
+        }
+    });
+    let root_ms = roots_s * 1e3 / (roots_t as f64 * posts.len() as f64);
+    let root_keccak = (k2 - k1) * 2; // the post roots, and about as many for the pre roots
+    let (k0b, e0) = counters::read();
+    let (rounds, secs) = timed(min_s, || {
+        for i in &inputs {
+            prove_range(i.clone(), &Native, false).expect("range");
+        }
+    });
+    let (k1b, e1) = counters::read();
+    let range_n = (rounds * range_txs) as f64;
+    let range_us = secs * 1e6 / range_n;
+    let range_keccak = ((k1b - k0b) as f64 - (rounds * root_keccak) as f64) / range_n;
+    let range_ecrecover = (e1 - e0) as f64 / range_n;
+    writeln!(out, "ranges: {} inputs, {range_txs} txs x {rounds}: {range_us:.1} us/tx (validity, decoding, authentication, STF, c(i)/b(i), withdrawal root, full-state roots), {range_keccak:.2} keccak-f/tx without the full-state roots, {range_ecrecover:.2} ecrecover/tx; one full-state root {root_ms:.2} ms", inputs.len()).unwrap();
+
+    let us_per_tx = range_us + up_us_per_tx;
     let tx_per_s = (1e6 / us_per_tx).round() as u64;
-    writeln!(out, "per tx (authentication + share of the witness update; STF execution not ported): {us_per_tx:.1} us = {tx_per_s} tx/s on one core").unwrap();
+    writeln!(out, "per tx (range execution + share of the witness update): {us_per_tx:.1} us = {tx_per_s} tx/s on one core").unwrap();
     writeln!(
         out,
-        "{{\"bench\":\"guest\",\"tx_per_s\":{tx_per_s},\"keccak_per_tx\":{:.2},\"ecrecover_per_tx\":{auth_ecrecover:.2},\"witness_bytes_per_tx\":{wb:.0},\"scope\":\"auth+witness-update\",\"ecrecover_us\":{:.1},\"inflate_mb_per_s\":{mbps:.0}}}",
-        auth_keccak + up_keccak,
-        auth_us
+        "{{\"bench\":\"guest\",\"tx_per_s\":{tx_per_s},\"keccak_per_tx\":{:.2},\"ecrecover_per_tx\":{range_ecrecover:.2},\"witness_bytes_per_tx\":{wb:.0},\"scope\":\"stf+witness-update\",\"range_us_per_tx\":{range_us:.1},\"auth_us\":{auth_us:.1},\"auth_keccak_per_tx\":{auth_keccak:.2},\"inflate_mb_per_s\":{mbps:.0}}}",
+        range_keccak + up_keccak,
     )
     .unwrap();
     Ok(out)

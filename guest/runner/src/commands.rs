@@ -30,6 +30,12 @@ rollbook-guest <command> [args]   (docs/guest.md)
   decode-public-values <hex>        the ten fields of 320 encoded bytes (strict)
   withdrawal-tree <records.json>    root and proofs of [{withdrawalId, recipient, asset, amount}]
   keccak <hex>                      keccak256 of bytes
+  prove-range <input.bin> [--out <pv.bin>] [--roots] [--stats]
+                                    execute a range of batches from a full pre-state (format:
+                                    guest/core src/range.rs) and print the 320-byte public values
+                                    (hex) and their fields; --out writes the raw 320 bytes;
+                                    --roots prints every batch's outcome and post-state root;
+                                    --stats counts receipt codes, kinds, fills, sweeps, agents
   bench [--root <repo>] [--seconds <s>]
                                     native speed and operation counts of the guest pieces on the
                                     shared vectors; ends with one JSON line (npm run bench -- guest)
@@ -126,6 +132,22 @@ pub fn run(args: &[String]) -> Result<String, String> {
         }
         ["keccak", h] => Ok(format!("{}\n", hex::encode_prefixed(&keccak256(&hex_arg(h)?)))),
         ["check-vectors", rest @ ..] => check_vectors_cmd(rest),
+        ["prove-range", file, rest @ ..] => {
+            let mut out = None;
+            let mut roots = false;
+            let mut stats = false;
+            let mut it = rest.iter();
+            while let Some(&x) = it.next() {
+                match x {
+                    "--out" => out = Some(*it.next().ok_or("--out: missing path")?),
+                    "--roots" => roots = true,
+                    "--stats" => stats = true,
+                    _ => return Err(format!("prove-range: unexpected argument {x}")),
+                }
+            }
+            let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+            prove_range_cmd(&bytes, out, roots, stats)
+        }
         ["help"] | ["--help"] | ["-h"] | [] => Ok(USAGE.to_string()),
         _ => Err(format!("unknown command or arguments\n\n{USAGE}")),
     }
@@ -242,4 +264,39 @@ fn check_vectors_cmd(args: &[&str]) -> Result<String, String> {
     } else {
         Ok(out)
     }
+}
+
+/// `prove-range`: the public values of a range (docs/proving.md), and optionally each batch's root.
+pub fn prove_range_cmd(input: &[u8], out: Option<&str>, roots: bool, stats: bool) -> Result<String, String> {
+    use rollbook_guest_core::range::{prove_range, RangeInput};
+    let input = RangeInput::decode(input).map_err(|e| format!("prove-range: {e:?}"))?;
+    let r = prove_range(input, &rollbook_guest_core::secp256k1::Native, roots).map_err(|e| format!("prove-range: {e:?}"))?;
+    let pv = r.public_values;
+    let enc = pv.encode();
+    if let Some(path) = out {
+        std::fs::write(path, enc).map_err(|e| format!("{path}: {e}"))?;
+    }
+    let mut s = String::new();
+    if roots {
+        for (i, (outcome, root)) in r.batches.iter().enumerate() {
+            writeln!(s, "batch {} outcome {} root {}", pv.first_batch + i as u64, *outcome as u8, hex::encode_prefixed(root)).unwrap();
+        }
+    }
+    if stats {
+        let st = &r.stats;
+        writeln!(s, "tx kinds {:?}\ntx codes {:?}\naction codes {:?}\nL1 codes {:?}", st.kinds, st.tx_codes, st.action_codes, st.l1_codes).unwrap();
+        writeln!(s, "fills {} swept {} agent-signed {}", st.fills, st.swept, st.agent_signed).unwrap();
+    }
+    writeln!(s, "prevStateRoot {}", hex::encode_prefixed(&pv.prev_state_root)).unwrap();
+    writeln!(s, "newStateRoot {}", hex::encode_prefixed(&pv.new_state_root)).unwrap();
+    writeln!(s, "firstBatch {}\nlastBatch {}", pv.first_batch, pv.last_batch).unwrap();
+    writeln!(s, "prevBatchChain {}", hex::encode_prefixed(&pv.prev_batch_chain)).unwrap();
+    writeln!(s, "newBatchChain {}", hex::encode_prefixed(&pv.new_batch_chain)).unwrap();
+    writeln!(s, "l1MessagesConsumed {}", pv.l1_messages_consumed).unwrap();
+    writeln!(s, "l1QueueHash {}", hex::encode_prefixed(&pv.l1_queue_hash)).unwrap();
+    writeln!(s, "withdrawalRoot {}", hex::encode_prefixed(&pv.withdrawal_root)).unwrap();
+    writeln!(s, "prover {}", hex::encode_prefixed(&pv.prover)).unwrap();
+    writeln!(s, "withdrawals {}", r.withdrawals.len()).unwrap();
+    writeln!(s, "publicValues {}", hex::encode_prefixed(&enc)).unwrap();
+    Ok(s)
 }

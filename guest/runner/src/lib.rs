@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod commands;
 pub mod json;
+pub mod stf;
 pub mod vectors;
 
 use json::Json;

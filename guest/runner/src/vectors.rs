@@ -57,7 +57,8 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("batches") => check_batches(j),
         Some("validity") => check_validity(j),
         Some("deflate") => check_deflate(j),
-        _ if j.get("genesisRoot").is_some() => check_state_vector(j),
+        Some("ranges") => crate::stf::check_ranges(j, repo_root),
+        _ if j.get("genesisRoot").is_some() => Ok(check_state_vector(j)? + crate::stf::check_state_roots(j, repo_root)?),
         _ if j.get("genesis").is_some() => check_stf_vector(j),
         _ => Err("unknown vector file (no known `name`, `genesisRoot` or `genesis`)".into()),
     }
@@ -279,7 +280,7 @@ pub fn check_stf_vector(j: &Json) -> R {
         eq("keccak256(finalState) = last stateDigest", keccak256(&hex_bytes(fs)?), digest)?;
         n += 1;
     }
-    Ok(n)
+    Ok(n + crate::stf::check_stf_execution(j)?)
 }
 
 // ------------------------------------------------------------------------------------------ batches

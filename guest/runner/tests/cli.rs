@@ -115,3 +115,37 @@ fn check_vectors_summary_line() {
     let (ok, _, err) = run(&["check-vectors", bad.to_str().unwrap()]);
     assert!(!ok && err.trim_end().ends_with("0 passed, 1 failed"), "{err}");
 }
+
+#[test]
+fn prove_range_prints_and_writes_the_public_values() {
+    let manifest = std::fs::read_to_string(repo().join("test/vectors/guest/ranges.json")).unwrap();
+    let j = rollbook_guest_runner::json::Json::parse(&manifest).unwrap();
+    let r = &j.get("ranges").unwrap().as_array().unwrap()[1];
+    let file = format!("test/vectors/guest/{}", r.get("file").unwrap().as_str().unwrap());
+    let want = r.get("publicValues").unwrap().as_str().unwrap();
+    let out_path = std::env::temp_dir().join(format!("rollbook-guest-pv-{}.bin", std::process::id()));
+    let (ok, out, err) = run(&["prove-range", &file, "--out", out_path.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("publicValues {want}")), "{out}");
+    let raw = std::fs::read(&out_path).unwrap();
+    assert_eq!(raw.len(), 320);
+    assert_eq!(rollbook_guest_core::hex::encode_prefixed(&raw), want);
+    // wrong inputs: a truncated file, a batch that does not follow the state (I1)
+    let bytes = std::fs::read(repo().join(&file)).unwrap();
+    let cut = tmp("cut.bin", "");
+    std::fs::write(&cut, &bytes[..bytes.len() - 1]).unwrap();
+    let (ok, _, err) = run(&["prove-range", cut.to_str().unwrap()]);
+    assert!(!ok && err.contains("MalformedInput"), "{err}");
+    let later = format!("test/vectors/guest/{}", j.get("ranges").unwrap().as_array().unwrap()[2].get("file").unwrap().as_str().unwrap());
+    let mut spliced = bytes.clone();
+    let other = std::fs::read(repo().join(&later)).unwrap();
+    // keep range 1's pre-state, take range 2's batches: batch indexes no longer follow the state
+    let state_len = u32::from_be_bytes(bytes[60..64].try_into().unwrap()) as usize;
+    let other_len = u32::from_be_bytes(other[60..64].try_into().unwrap()) as usize;
+    spliced.truncate(64 + state_len);
+    spliced.extend_from_slice(&other[64 + other_len..]);
+    let sp = tmp("spliced.bin", "");
+    std::fs::write(&sp, &spliced).unwrap();
+    let (ok, _, err) = run(&["prove-range", sp.to_str().unwrap()]);
+    assert!(!ok && err.contains("I1Index"), "{err}");
+}

@@ -79,8 +79,52 @@ fn state_vectors_roots_witnesses_and_trie_proofs() {
 }
 
 #[test]
-fn stf_vectors_l1_messages_and_state_digest() {
+fn stf_vectors_executed_by_the_rust_stf() {
     check_all("test/vectors/stf");
+}
+
+/// A copy of `j` with the number at `path` increased by one.
+fn bump(j: &Json, path: &[&str]) -> Json {
+    let mut t = j.clone();
+    let mut x = &mut t;
+    for p in path {
+        x = match (p.parse::<usize>(), x) {
+            (Ok(i), Json::Arr(v)) => &mut v[i],
+            (_, Json::Obj(m)) => &mut m.iter_mut().find(|(k, _)| k == p).unwrap().1,
+            _ => panic!("bad path {path:?}"),
+        };
+    }
+    let Json::Num(n) = x else { panic!("not a number at {path:?}") };
+    *n = (n.parse::<i128>().unwrap() + 1).to_string();
+    t
+}
+
+/// Every expected STF output the Rust STF computes is compared: changing one must fail the vector.
+#[test]
+fn tampered_stf_expectations_are_rejected() {
+    let v2 = load("test/vectors/stf/v2.json");
+    for path in [
+        &["batches", "1", "expected", "txs", "2", "actions", "1", "code"][..],
+        &["batches", "1", "expected", "txs", "2", "actions", "0", "fills", "0", "3"],
+        &["batches", "1", "expected", "txs", "1", "orderId"],
+        &["batches", "2", "expected", "rewards", "0", "amount"],
+        &["batches", "1", "timestamp"],
+    ] {
+        assert!(check_json(&bump(&v2, path), &repo()).is_err(), "tampered {path:?} was accepted");
+    }
+    let basics = load("test/vectors/stf/basics.json");
+    must_fail(&basics, &["batches", "3", "expected", "stateDigest"]);
+    let ra = load("test/vectors/guest/ranges.json");
+    must_fail(&ra, &["ranges", "1", "publicValues"]);
+    must_fail(&ra, &["ranges", "2", "batches", "5", "postRoot"]);
+    must_fail(&ra, &["ranges", "2", "inputKeccak"]);
+    // the last postRoot is compared only with the root of the Rust STF's full state
+    let sv = load("test/vectors/state/v2.json");
+    must_fail(&sv, &["batches", "4", "postRoot"]);
+    let mut t = basics.clone();
+    let sig = first_str(&basics, &["batches", "2", "txs", "0", "sig", "s"]).to_string();
+    assert!(replace(&mut t, &sig, &flip(&sig)));
+    assert!(check_json(&t, &repo()).is_err(), "a changed signature was accepted");
 }
 
 #[test]
@@ -99,6 +143,7 @@ fn guest_vectors_from_the_typescript_implementation() {
         "witness-updates.json",
         "batches.json",
         "validity.json",
+        "ranges.json",
     ] {
         assert!(names.iter().any(|n| n == want), "missing test/vectors/guest/{want}");
     }
@@ -236,4 +281,23 @@ fn malformed_witnesses_are_rejected() {
     let wit = Witness::parse(&h).unwrap();
     assert_eq!(wit.root(), [7u8; 32]);
     assert_eq!(wit.lookup(&[1]), rollbook_guest_core::trie::Lookup::Unknown);
+}
+
+/// A range whose second batch's messages do not continue the first's is refused (I3), whatever its own
+/// chain says; the unchanged input proves.
+#[test]
+fn range_messages_must_continue() {
+    use rollbook_guest_core::range::{prove_range, RangeError, RangeInput};
+    use rollbook_guest_core::secp256k1::Native;
+    use rollbook_guest_core::validity::InputMismatch;
+    let bytes = std::fs::read(repo().join("test/vectors/guest/ranges/a-3.bin")).unwrap();
+    let input = RangeInput::decode(&bytes).unwrap();
+    assert!(prove_range(input.clone(), &Native, false).is_ok());
+    let mut bad = input.clone();
+    bad.batches[1].queue_hash_start[0] ^= 1;
+    let index = bad.batches[1].index;
+    assert_eq!(prove_range(bad, &Native, false).unwrap_err(), RangeError::Input(index, InputMismatch::I3Messages));
+    let mut empty = input;
+    empty.batches.clear();
+    assert_eq!(prove_range(empty, &Native, false).unwrap_err(), RangeError::EmptyRange);
 }

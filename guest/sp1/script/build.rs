@@ -1,0 +1,3 @@
+fn main() {
+    sp1_build::build_program("../program");
+}
