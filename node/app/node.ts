@@ -156,7 +156,35 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     da = await createDa(config, { logger: log.child({ module: "da" }), registry });
     // Batches as derivation executes them, until their "batch" event (which carries the receipts).
     const executing = new Map<number, CanonicalBatchInput & { hashes: string[] }>();
-    const view: NodeStateView = new NodeStateView({ domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer, onVerdict: (v) => metrics.admitted.inc({ verdict: v }) });
+    // Admissions per second over the last 10 s (rb_rollupStatus), and the L1 reorgs seen (newest first).
+    // Per-second admission counts of the last 10 seconds (a ring, so no per-transaction memory).
+    const admitted = { sec: 0, counts: new Uint32Array(10) };
+    const advance = (sec: number): void => {
+      for (let t = admitted.sec + 1; t <= Math.min(sec, admitted.sec + 10); t++) admitted.counts[t % 10] = 0;
+      admitted.sec = Math.max(admitted.sec, sec);
+    };
+    const reorgs: { atMs: number; depth: number; l1Block: number }[] = [];
+    const view: NodeStateView = new NodeStateView({
+      domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer,
+      onVerdict: (v) => {
+        metrics.admitted.inc({ verdict: v });
+        if (v !== "valid") return;
+        const sec = Math.floor(Date.now() / 1000);
+        advance(sec);
+        admitted.counts[sec % 10]!++;
+      },
+      rollup: () => {
+        const st = deriver!.status();
+        const tips = deriver!.follower.tips();
+        advance(Math.floor(Date.now() / 1000));
+        return {
+          l1: tips === undefined ? undefined : { head: tips.head.number, safe: tips.safe?.number ?? 0, finalized: tips.finalized?.number ?? 0, headTimestamp: tips.head.timestamp },
+          derivation: { derivedBatch: st.batchIndex, l1Block: st.l1Derived, lagBlocks: st.lag ?? 0 },
+          mempool: sequencer === undefined ? undefined : { depth: sequencer.pool.count, admittedPerSec: Math.round(admitted.counts.reduce((a, b) => a + b, 0) / 10) },
+          reorgs: [...reorgs],
+        };
+      },
+    });
     deriver = await Deriver.open({
       client: l1, inbox, startBlock: deployment.startBlock, genesis: { domain, feeAccount },
       store, fetcher: da.fetcher, ipfs: da.ipfs, confirmations: config.l1.confirmations, pollIntervalMs: o.pollIntervalMs ?? 500,
@@ -183,6 +211,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       view.setLevels(b.batchIndex, safeBatch);
     });
     d.on("reorg", (r) => {
+      reorgs.unshift({ atMs: Date.now(), depth: Math.max(0, r.fromL1 - r.toL1), l1Block: r.toL1 });
+      if (reorgs.length > 50) reorgs.pop();
       log.warn(r, "L1 reorg: soft state rebuilt on the rolled-back canonical state");
       sequencer?.onCanonical({ state: d.current().state, batches: [], reorg: true });
     });

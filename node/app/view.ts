@@ -17,7 +17,7 @@ import { encodeTx } from "../codec/tx.ts";
 import type {
   Balances, BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
   OrderInfo, OrderUpdateInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo, ProofAt, StateProofInfo, ProofRefusal, FinalizedRange,
-  WithdrawalProofInfo,
+  WithdrawalProofInfo, RollupStatus,
 } from "../rpc/node-view.ts";
 import { RpcError } from "../rpc/errors.ts";
 import type { Sequencer } from "../sequencer/index.ts";
@@ -35,6 +35,8 @@ export interface NodeStateViewOptions {
   candleIntervals?: number[];
   /** Trades and candles kept per market (default 1000). */
   keepTrades?: number;
+  /** L1, derivation, mempool and reorg figures (rb_rollupStatus); the RPC answers null for what is absent. */
+  rollup?: () => Partial<RollupStatus>;
 }
 
 /** A batch's transactions with their hashes, as they executed (soft or derived). */
@@ -433,6 +435,10 @@ export class NodeStateView implements NodeView {
 
   proofStatus(): ProofInfo {
     return { provenBatch: this.proven, safeBatch: this.safe, includedBatch: this.included };
+  }
+
+  rollup(): Partial<RollupStatus> {
+    return this.o.rollup?.() ?? {};
   }
 
   deposit(queueIndex: number): DepositInfo | null {

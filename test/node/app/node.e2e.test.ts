@@ -166,6 +166,16 @@ describe("node/app: the composed node on anvil (e2e)", function () {
     expect(m1).to.match(/rollbook_da_bytes_proposed_total [1-9]/);
     expect(m1).to.contain("rollbook_batch_txs_bucket");
     expect(m1).to.match(/rollbook_admission_total\{verdict="valid"\} [1-9]/);
+    // rb_rollupStatus: the follower's L1 tips and derivation on both nodes, the mempool on the sequencer only.
+    type Rollup = { l1: { head: number; safe: number; finalized: number } | null; derivation: { derivedBatch: number; lagBlocks: number } | null; mempool: { depth: number } | null; contracts: Record<string, string> | null };
+    const r1 = await rpcCall<Rollup>(node1.rpcUrl, "rb_rollupStatus", []);
+    const r2 = await rpcCall<Rollup>(node2.rpcUrl, "rb_rollupStatus", []);
+    expect(r1.l1!.head).to.be.greaterThan(0);
+    expect(r1.derivation!.derivedBatch).to.be.greaterThan(0);
+    expect(r1.mempool).to.not.equal(null);
+    expect(r2.mempool).to.equal(null);
+    expect(r2.derivation!.derivedBatch).to.be.greaterThan(0);
+    expect(r1.contracts!.inbox).to.match(/^0x[0-9a-fA-F]{40}$/);
   });
 
   it("requires a bearer token on an admin listener off loopback", async () => {
