@@ -48,6 +48,18 @@ export const DEVNET_MARKETS: readonly { market: number; symbol: string; params: 
   { market: 3, symbol: "USDT-USDC", params: { baseAsset: 3, quoteAsset: 1, lotSize: 100, tickSize: 1, minSize: 1, makerFeePpm: 0, takerFeePpm: 100, status: MarketStatus.ACTIVE } },
 ];
 
+/**
+ * The devnet's third market, USDT-USDC (price in cents), has no recording: unless the configuration names
+ * market 3 itself, the maker quotes it from a seeded jump-diffusion around 1.00 (node/mm/feeds/synthetic.ts).
+ */
+function usdtUsdcQuotes(cfg: NodeConfig): Pick<NodeConfig["mm"], "references" | "markets"> {
+  if (cfg.mm.markets.some((m) => m.market === 3)) return { references: cfg.mm.references, markets: cfg.mm.markets };
+  return {
+    references: [...cfg.mm.references, { name: "usdt-synthetic", source: "synthetic", symbol: "USDTUSD", start: 1, seed: 7 }],
+    markets: [...cfg.mm.markets, { market: 3, references: ["usdt-synthetic"], priceScale: 100, model: "glft" }],
+  };
+}
+
 /** The admin listeners' bearer token on the devnet (loopback only; printed in the banner for the web page). */
 export const DEVNET_ADMIN_TOKEN = "rollbook-devnet-admin-token";
 
@@ -215,7 +227,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       rpc: { ...cfg.rpc, port: cfg.rpc.port + 2 * (n - 1) },
       admin: { ...cfg.admin, port: cfg.admin.port + 2 * (n - 1), token: cfg.admin.token !== "" ? cfg.admin.token : DEVNET_ADMIN_TOKEN },
       // The web page on node-1's RPC port reads the market maker's admin routes cross-origin.
-      mm: { ...cfg.mm, webOrigin: cfg.mm.webOrigin !== "" ? cfg.mm.webOrigin : `http://127.0.0.1:${cfg.rpc.port}` },
+      mm: { ...cfg.mm, webOrigin: cfg.mm.webOrigin !== "" ? cfg.mm.webOrigin : `http://127.0.0.1:${cfg.rpc.port}`, ...usdtUsdcQuotes(cfg) },
     });
     // node-1 proposes with the deployer key (the devnet's fee account and attestation signer).
     // RPC server settings of both nodes (the web page and the devnet accounts join here).

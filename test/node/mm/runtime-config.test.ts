@@ -49,7 +49,7 @@ describe("mm: startMarketMaker from the node configuration", function () {
 
   it("the devnet default: looped replays of both venues keep both markets two-sided; stop cancels everything", async () => {
     const config = loadConfig(undefined, { ROLLBOOK_MM_CYCLE_MS: "250" });
-    expect(config.roles).to.include("mm");
+    expect(config.roles).to.not.include("mm"); // operators opt in; npm start adds it (node/app/devnet.ts)
     expect(config.mm.cycleMs).to.equal(250);
     let nowMs = START_S * 1000;
     const rt = startMarketMaker(config, { sequencer: seq, clock: () => nowMs, manual: true });
@@ -173,7 +173,7 @@ describe("mm: startMarketMaker from the node configuration", function () {
   it("the mm section is validated with every problem named; devnet keys are refused off the devnet chain", () => {
     let problems: string[] = [];
     try {
-      loadConfig(undefined, { ROLLBOOK_MM_AGENT_KEY: "0x1234", ROLLBOOK_MM_CYCLE_MS: "0" });
+      loadConfig(undefined, { ROLLBOOK_ROLES: "follower,sequencer,proposer,mm", ROLLBOOK_MM_AGENT_KEY: "0x1234", ROLLBOOK_MM_CYCLE_MS: "0" });
     } catch (err) {
       expect(err).to.be.instanceOf(ConfigError);
       problems = (err as ConfigError).problems;
