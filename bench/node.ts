@@ -7,6 +7,9 @@
 //   admitted_ratio           admitted / recover_limit
 //   ack_ms_p50/p99           submit -> acknowledgement (WAL fsync included) at 5,000 tx/s offered
 //   admitted_orders_per_s_bulk  the same path with BULK transactions of 32 PLACE actions (orders = 32 x txs)
+//   main_cpu_us_per_tx(_bulk_tx)  the main thread's CPU time per transaction (process.threadCpuUsage) in the
+//                            single (bulk) run: what the main thread costs, robust to a loaded machine
+// `txs`, `ackSeconds` or `bulkOrders` 0 skips that run (e.g. `node 40000 0 0` to profile the singles alone).
 // follower_resync_orders_per_s is the follower bench's (l1-derive). Last line: one JSON object.
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -63,14 +66,29 @@ function signBulks(keys: { priv: Uint8Array; address: Address }[], n: number, ac
   return out;
 }
 
-/** Submits `load` keeping up to `window` in flight; returns tx/s and the main thread's busy share. */
-async function pushAll(seq: Sequencer, load: Uint8Array[], window = 8192): Promise<{ perS: number; ms: number; busy: number; usPerTx: number; cpuUsPerTx: number }> {
+interface Pushed {
+  perS: number;
+  ms: number;
+  /** Main thread event-loop utilisation. */
+  busy: number;
+  /** Main thread active (event-loop) time per tx, us: counts time descheduled on a loaded machine. */
+  usPerTx: number;
+  /** Main thread CPU time per tx, us (process.threadCpuUsage): the figure that survives a loaded machine. */
+  mainCpuUsPerTx: number;
+  /** Whole process CPU time (every thread) per tx, us. */
+  cpuUsPerTx: number;
+}
+
+/** Submits `load` keeping up to `window` in flight; returns tx/s and the main thread's share. */
+async function pushAll(seq: Sequencer, load: Uint8Array[], window = 8192): Promise<Pushed> {
+  if (load.length === 0) return { perS: 0, ms: 0, busy: 0, usPerTx: 0, mainCpuUsPerTx: 0, cpuUsPerTx: 0 };
   let next = 0;
   let acked = 0;
   let invalid = 0;
   const t = performance.now();
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
+  const main0 = process.threadCpuUsage();
   await new Promise<void>((resolve) => {
     const pump = (): void => {
       while (next < load.length && next - acked < window) {
@@ -89,7 +107,11 @@ async function pushAll(seq: Sequencer, load: Uint8Array[], window = 8192): Promi
   if (invalid > 0) throw new Error(`${invalid} bench transactions were not admitted`);
   const elu = performance.eventLoopUtilization(elu0);
   const cpu = process.cpuUsage(cpu0);
-  return { perS: (load.length / ms) * 1000, ms, busy: elu.utilization, usPerTx: (elu.active * 1000) / load.length, cpuUsPerTx: (cpu.user + cpu.system) / load.length };
+  const main = process.threadCpuUsage(main0);
+  return {
+    perS: (load.length / ms) * 1000, ms, busy: elu.utilization, usPerTx: (elu.active * 1000) / load.length,
+    mainCpuUsPerTx: (main.user + main.system) / load.length, cpuUsPerTx: (cpu.user + cpu.system) / load.length,
+  };
 }
 
 async function recoverLimit(ms: number): Promise<number> {
@@ -132,7 +154,7 @@ class BenchL1 implements SequencerL1 {
 }
 
 function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -168,12 +190,12 @@ export async function main(args: string[]): Promise<void> {
     // Throughput: single-order transactions.
     const single = await pushAll(seq, load);
     const admitted = single.perS;
-    console.log(`admitted ${load.length} single-order txs in ${Math.round(single.ms)} ms: ${Math.round(admitted)} tx/s (main thread busy ${(single.busy * 100).toFixed(0)}%, ${single.usPerTx.toFixed(1)} us/tx; process CPU ${single.cpuUsPerTx.toFixed(1)} us/tx; ${seq.sealed().length} batches sealed, WAL groups ${seq.wal.stats.groups})`);
+    console.log(`admitted ${load.length} single-order txs in ${Math.round(single.ms)} ms: ${Math.round(admitted)} tx/s (main thread busy ${(single.busy * 100).toFixed(0)}%, ${single.usPerTx.toFixed(1)} us/tx active, ${single.mainCpuUsPerTx.toFixed(1)} us/tx CPU; process CPU ${single.cpuUsPerTx.toFixed(1)} us/tx; ${seq.sealed().length} batches sealed, WAL groups ${seq.wal.stats.groups})`);
 
-    // Throughput: BULK transactions of 32 orders.
+    // Throughput: BULK transactions of 32 orders (0 bulk orders: skipped, e.g. to profile the singles alone).
     const bulk = await pushAll(seq, bulkLoad, 2048);
     const bulkOrders = bulk.perS * BULK_ACTIONS;
-    console.log(`admitted ${bulkLoad.length} BULK txs (${bulkLoad.length * BULK_ACTIONS} orders) in ${Math.round(bulk.ms)} ms: ${Math.round(bulk.perS)} tx/s = ${Math.round(bulkOrders)} orders/s (main thread busy ${(bulk.busy * 100).toFixed(0)}%, ${bulk.usPerTx.toFixed(1)} us/tx; process CPU ${bulk.cpuUsPerTx.toFixed(1)} us/tx)`);
+    console.log(`admitted ${bulkLoad.length} BULK txs (${bulkLoad.length * BULK_ACTIONS} orders) in ${Math.round(bulk.ms)} ms: ${Math.round(bulk.perS)} tx/s = ${Math.round(bulkOrders)} orders/s (main thread busy ${(bulk.busy * 100).toFixed(0)}%, ${bulk.usPerTx.toFixed(1)} us/tx active, ${bulk.mainCpuUsPerTx.toFixed(1)} us/tx CPU; process CPU ${bulk.cpuUsPerTx.toFixed(1)} us/tx)`);
     let invalid = 0;
 
     // Ack latency at 5,000 tx/s offered.
@@ -183,6 +205,7 @@ export async function main(args: string[]): Promise<void> {
     const rate = 5000;
     const start = performance.now();
     await new Promise<void>((resolve) => {
+      if (ackLoad.length === 0) resolve();
       const tick = (): void => {
         const due = Math.min(ackLoad.length, Math.floor(((performance.now() - start) / 1000) * rate));
         while (sent < due) {
@@ -201,7 +224,7 @@ export async function main(args: string[]): Promise<void> {
     lat.sort((a, b) => a - b);
     const p50 = pct(lat, 50);
     const p99 = pct(lat, 99);
-    console.log(`ack latency at ${rate} tx/s offered (${ackLoad.length} txs): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${lat[lat.length - 1]!.toFixed(2)} ms`);
+    console.log(`ack latency at ${rate} tx/s offered (${ackLoad.length} txs): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${pct(lat, 100).toFixed(2)} ms`);
     console.log(JSON.stringify({
       bench: "node",
       admitted_tx_per_s: Math.round(admitted),
@@ -210,6 +233,8 @@ export async function main(args: string[]): Promise<void> {
       admitted_orders_per_s_bulk: Math.round(bulkOrders),
       ack_ms_p50: Number(p50.toFixed(2)),
       ack_ms_p99: Number(p99.toFixed(2)),
+      main_cpu_us_per_tx: Number(single.mainCpuUsPerTx.toFixed(1)),
+      main_cpu_us_per_bulk_tx: Number(bulk.mainCpuUsPerTx.toFixed(1)),
     }));
   } finally {
     await seq.close();

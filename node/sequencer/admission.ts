@@ -1,7 +1,8 @@
 // Admission's signature work on worker threads (docs/sequencer.md "Admission"): a pool of
 // admission-worker.ts threads (default 2, one per core) computes tx hash and recovered signer for batches
 // of submitted transactions. Submissions of one event-loop turn are split evenly across the threads in
-// chunks, so signature recovery runs on every core while the main thread executes.
+// chunks, so signature recovery runs on every core while the main thread executes. No promise per
+// transaction: a reply fills in its jobs and calls `onDone` once.
 
 import { Worker } from "node:worker_threads";
 import type { Address } from "../clob/types.ts";
@@ -18,11 +19,16 @@ export interface Recovered {
   bad: boolean;
 }
 
-interface Pending {
+/** One transaction's admission work; the pool fills in `r` (or `err`) and sets `done`. */
+export interface AdmissionJob {
   bytes: Uint8Array;
-  resolve: (r: Recovered) => void;
-  reject: (err: unknown) => void;
+  r?: Recovered;
+  /** An internal failure (worker error or exit, pool closed): a SequencerError. */
+  err?: SequencerError;
+  done: boolean;
 }
+
+type Pending = AdmissionJob;
 
 interface Thread {
   worker: Worker;
@@ -37,12 +43,15 @@ export interface AdmissionPoolOptions {
   threads?: number;
   /** Most transactions per message to a worker (default 256). */
   maxChunk?: number;
+  /** Called after jobs became done (once per worker reply, failure or close). */
+  onDone: () => void;
 }
 
 export class AdmissionPool {
   private readonly threads: Thread[] = [];
   private readonly separator: Uint8Array;
   private readonly maxChunk: number;
+  private readonly onDone: () => void;
   private queue: Pending[] = [];
   private scheduled = false;
   private nextId = 1;
@@ -51,12 +60,13 @@ export class AdmissionPool {
   constructor(opts: AdmissionPoolOptions) {
     this.separator = opts.separator;
     this.maxChunk = opts.maxChunk ?? 256;
+    this.onDone = opts.onDone;
     const n = opts.threads ?? 2;
     for (let i = 0; i < n; i++) {
       const worker = new Worker(new URL("./admission-worker.ts", import.meta.url));
       const t: Thread = { worker, inflight: 0, jobs: new Map() };
       worker.on("message", (m: AdmissionReply) => this.onReply(t, m));
-      worker.on("error", (err) => this.failThread(t, err));
+      worker.on("error", (err) => this.failThread(t, new SequencerError("ADMISSION_INTERNAL", `admission worker failed: ${err.message}`, { cause: err })));
       worker.on("exit", (code) => {
         if (!this.closed) this.failThread(t, new SequencerError("ADMISSION_WORKER_EXIT", `admission worker exited with ${code}`));
       });
@@ -64,16 +74,25 @@ export class AdmissionPool {
     }
   }
 
-  /** Hash and signer of one canonical single-tx encoding. Rejects only on an internal failure. */
-  recover(bytes: Uint8Array): Promise<Recovered> {
-    if (this.closed) return Promise.reject(new SequencerError("SHUTTING_DOWN", "admission pool closed"));
-    return new Promise<Recovered>((resolve, reject) => {
-      this.queue.push({ bytes, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => this.dispatch());
-      }
-    });
+  /** Queues one canonical single-tx encoding for hash and signer recovery; `onDone` tells when it is done. */
+  push(job: AdmissionJob): void {
+    if (this.closed) {
+      this.fail([job], new SequencerError("SHUTTING_DOWN", "admission pool closed"));
+      queueMicrotask(this.onDone);
+      return;
+    }
+    this.queue.push(job);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.dispatch());
+    }
+  }
+
+  private fail(jobs: readonly AdmissionJob[], err: SequencerError): void {
+    for (const j of jobs) {
+      j.err = err;
+      j.done = true;
+    }
   }
 
   /** Transactions waiting for a worker or in a worker. */
@@ -89,7 +108,8 @@ export class AdmissionPool {
     if (live.length === 0) {
       const q = this.queue;
       this.queue = [];
-      for (const p of q) p.reject(new SequencerError("ADMISSION_UNAVAILABLE", "no admission worker is running"));
+      this.fail(q, new SequencerError("ADMISSION_UNAVAILABLE", "no admission worker is running"));
+      this.onDone();
       return;
     }
     while (this.queue.length > 0) {
@@ -120,19 +140,23 @@ export class AdmissionPool {
     t.jobs.delete(m.id);
     t.inflight -= items.length;
     if ("error" in m) {
-      const err = new SequencerError("ADMISSION_INTERNAL", m.error);
-      for (const p of items) p.reject(err);
-      return;
+      this.fail(items, new SequencerError("ADMISSION_INTERNAL", m.error));
+    } else {
+      for (let i = 0; i < items.length; i++) {
+        const j = items[i]!;
+        j.r = { hash: m.hashes[i]!, signer: m.signers[i] as Address | null, bad: m.bad[i] === 1 };
+        j.done = true;
+      }
     }
-    for (let i = 0; i < items.length; i++) {
-      items[i]!.resolve({ hash: m.hashes[i]!, signer: m.signers[i] as Address | null, bad: m.bad[i] === 1 });
-    }
+    this.onDone();
   }
 
-  private failThread(t: Thread, err: unknown): void {
-    for (const items of t.jobs.values()) for (const p of items) p.reject(err);
+  private failThread(t: Thread, err: SequencerError): void {
+    if (t.jobs.size === 0) return;
+    for (const items of t.jobs.values()) this.fail(items, err);
     t.jobs.clear();
     t.inflight = 0;
+    this.onDone();
   }
 
   /** Stops the workers; transactions still waiting or in a worker are rejected (SHUTTING_DOWN). */
@@ -143,6 +167,7 @@ export class AdmissionPool {
     for (const t of this.threads) this.failThread(t, err);
     const q = this.queue;
     this.queue = [];
-    for (const p of q) p.reject(err);
+    this.fail(q, err);
+    this.onDone();
   }
 }

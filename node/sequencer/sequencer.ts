@@ -23,7 +23,7 @@ import { MAX_DRIFT, isTradingKind, type Address, type L1Message, type Tx } from 
 import { HEADER_BYTES, MAX_TXS_PER_BATCH } from "../codec/batch.ts";
 import { decodeTx } from "../codec/tx.ts";
 import { MAX_PACKED_DATA_BYTES } from "../da/packing.ts";
-import { AdmissionPool, type Recovered } from "./admission.ts";
+import { AdmissionPool, type AdmissionJob } from "./admission.ts";
 import { DropReason, PoolCode, SequencerError, codeName } from "./errors.ts";
 import { Mempool, type Level, type MempoolLimits, type PoolTx } from "./mempool.ts";
 import { Wal, batchKey, dropKey, encodeEntry, txKey } from "./wal.ts";
@@ -136,12 +136,39 @@ export interface SequencerOptions {
   proposer?: Address;
 }
 
-interface Slot {
-  bytes: Uint8Array;
-  r?: Recovered;
-  err?: unknown;
-  done: boolean;
+interface Slot extends AdmissionJob {
   resolve: (r: SubmitResult) => void;
+}
+
+/** An accepted submission waiting for its WAL group: answered (and announced) when the group is durable. */
+interface Ack {
+  p: PoolTx;
+  slot: Slot;
+  /** Parked txs of the account that `p` made executable (executed right after it), if any. */
+  promoted: PoolTx[] | null;
+  /** `p` was parked in a nonce gap on admission. */
+  parked: boolean;
+}
+
+/** The `valid` answer: a class so the receipt accessor is a prototype method, not a closure per tx. */
+class ValidResult {
+  readonly verdict = "valid" as const;
+  readonly hash: string;
+  readonly level: Level;
+  readonly batchIndex: number;
+  duplicate?: boolean;
+  private readonly p: PoolTx;
+  constructor(p: PoolTx, duplicate: boolean) {
+    this.p = p;
+    this.hash = p.hash;
+    this.level = p.level;
+    this.batchIndex = p.batchIndex;
+    if (duplicate) this.duplicate = true;
+  }
+  receipt(): TxReceipt | undefined {
+    const p = this.p;
+    return p.receipts !== undefined && p.row >= 0 && p.level === "soft" ? p.receipts.tx(p.row) : undefined;
+  }
 }
 
 interface DropRecord {
@@ -173,6 +200,8 @@ export class Sequencer {
   /** Submissions in admission order waiting for their worker result. */
   private slots: Slot[] = [];
   private slotHead = 0;
+  /** Acknowledgements waiting for the WAL group whose completion promise is `done`. */
+  private acks: { done: Promise<void>; items: Ack[] } | null = null;
   private seq = 0;
   private closed = false;
   private fatal: unknown = null;
@@ -192,7 +221,7 @@ export class Sequencer {
     }
     this.soft = cloneState(opts.canonical);
     this.canonicalBatch = opts.canonical.batchIndex;
-    this.admission = new AdmissionPool({ separator: domainSeparator(opts.canonical.config.domain), threads: opts.threads });
+    this.admission = new AdmissionPool({ separator: domainSeparator(opts.canonical.config.domain), threads: opts.threads, onDone: () => this.drain() });
   }
 
   /** Opens the sequencer and replays the WAL: sealed batches with their exact headers, then loose txs. */
@@ -256,18 +285,7 @@ export class Sequencer {
     return new Promise<SubmitResult>((resolve) => {
       const slot: Slot = { bytes, done: false, resolve };
       this.slots.push(slot);
-      this.admission.recover(bytes).then(
-        (r) => {
-          slot.r = r;
-          slot.done = true;
-          this.drain();
-        },
-        (err: unknown) => {
-          slot.err = err;
-          slot.done = true;
-          this.drain();
-        },
-      );
+      this.admission.push(slot);
     });
   }
 
@@ -281,14 +299,14 @@ export class Sequencer {
     while (this.slotHead < slots.length && slots[this.slotHead]!.done) {
       const slot = slots[this.slotHead]!;
       slots[this.slotHead++] = undefined!;
-      let result: SubmitResult | Promise<SubmitResult>;
+      let result: SubmitResult | Promise<SubmitResult> | undefined;
       try {
         result = this.admitOne(slot);
       } catch (err) {
         result = { verdict: "error", code: "INTERNAL", message: (err as Error).message };
       }
       if (result instanceof Promise) result.then(slot.resolve);
-      else slot.resolve(result);
+      else if (result !== undefined) slot.resolve(result);
     }
     if (this.slotHead > 1024 && this.slotHead * 2 > slots.length) {
       this.slots = slots.slice(this.slotHead);
@@ -296,16 +314,14 @@ export class Sequencer {
     }
   }
 
-  private admitOne(slot: Slot): SubmitResult | Promise<SubmitResult> {
-    if (slot.err !== undefined) {
-      const e = slot.err as { code?: string; message?: string };
-      return { verdict: "error", code: e.code ?? "INTERNAL", message: e.message ?? String(slot.err) };
-    }
+  /** The answer, or undefined when the slot is answered once its WAL group is durable (see acked). */
+  private admitOne(slot: Slot): SubmitResult | Promise<SubmitResult> | undefined {
+    if (slot.err !== undefined) return { verdict: "error", code: slot.err.code, message: slot.err.message };
     const r = slot.r!;
     if (r.bad) return { verdict: "invalid", code: ErrorCode.MALFORMED, reason: "not a canonical, well-formed transaction" };
     if (this.closed) return { verdict: "error", code: PoolCode.SHUTTING_DOWN, message: "sequencer is shutting down" };
     const known = this.pool.byHash.get(r.hash);
-    if (known !== undefined) return this.wal.flush().then(() => this.validResult(known, true));
+    if (known !== undefined) return this.wal.flush().then(() => new ValidResult(known, true));
     if (r.signer === null) return { verdict: "invalid", hash: r.hash, code: ErrorCode.INVALID_SIGNATURE, reason: "signature recovery failed" };
     const decoded = decodeTx(slot.bytes);
     if (!decoded.ok) return { verdict: "invalid", hash: r.hash, code: ErrorCode.MALFORMED, reason: decoded.reasonName };
@@ -325,30 +341,48 @@ export class Sequencer {
       return { verdict: "invalid", hash: r.hash, code: ErrorCode.NONCE_TOO_HIGH, reason: `nonce ${tx.nonce} is already queued` };
     }
     const durable = this.wal.put(txKey(p.hash), encodeEntry(p.seq, hexAddress(p.signer), p.bytes));
-    const executed: PoolTx[] = [];
+    let promoted: PoolTx[] | null = null;
     if (where === "ready") {
       this.execute(p, a);
-      executed.push(p);
-      this.promote(p.account, tx.nonce + 1, executed);
+      if (this.pool.parked > 0) {
+        promoted = [];
+        this.promote(p.account, tx.nonce + 1, promoted);
+      }
     }
-    return durable.then(
-      () => {
-        p.durable = true;
-        this.announce(executed, false);
-        if (where === "park") this.emit({ type: "status", hash: p.hash, level: "queued", batchIndex: 0 });
-        return this.validResult(p, false);
-      },
-      (err: unknown) => this.walFailed(err),
-    );
+    this.awaitDurable(durable, { p, slot, promoted, parked: where === "park" });
+    return undefined;
   }
 
-  private validResult(p: PoolTx, duplicate: boolean): SubmitResult {
-    const res: SubmitResult = {
-      verdict: "valid", hash: p.hash, level: p.level, batchIndex: p.batchIndex,
-      receipt: () => (p.receipts !== undefined && p.row >= 0 && (p.level === "soft") ? p.receipts.tx(p.row) : undefined),
-    };
-    if (duplicate) res.duplicate = true;
-    return res;
+  /** Registers an acknowledgement with its WAL group: one continuation per group, not per transaction. */
+  private awaitDurable(done: Promise<void>, ack: Ack): void {
+    let g = this.acks;
+    if (g === null || g.done !== done) {
+      const group = { done, items: [] as Ack[] };
+      g = this.acks = group;
+      done.then(
+        () => this.acked(group.items),
+        (err: unknown) => {
+          const res = this.walFailed(err);
+          for (const x of group.items) x.slot.resolve(res);
+        },
+      );
+    }
+    g.items.push(ack);
+  }
+
+  /** A WAL group is durable: its transactions are announced (events after the write) and answered. */
+  private acked(items: readonly Ack[]): void {
+    if (this.acks !== null && this.acks.items === items) this.acks = null;
+    const listening = this.listeners.size > 0;
+    for (const { p, slot, promoted, parked } of items) {
+      p.durable = true;
+      if (listening) {
+        if (parked) this.emit({ type: "status", hash: p.hash, level: "queued", batchIndex: 0 });
+        else this.announceOne(p, false);
+        if (promoted !== null) for (const q of promoted) this.announceOne(q, false);
+      }
+      slot.resolve(new ValidResult(p, false));
+    }
   }
 
   private walFailed(err: unknown): SubmitResult {
@@ -432,13 +466,15 @@ export class Sequencer {
   /** Receipt, trade and book events of executed txs (after their WAL write). */
   private announce(txs: readonly PoolTx[], reexecuted: boolean): void {
     if (this.listeners.size === 0) return;
-    for (const p of txs) {
-      if (p.level !== "soft" || p.receipts === undefined || p.row < 0) continue;
-      const receipt = p.receipts.tx(p.row);
-      this.emit({ type: "receipt", hash: p.hash, level: "soft", batchIndex: p.batchIndex, receipt, reexecuted });
-      for (const fill of receipt.fills) this.emit({ type: "trade", level: "soft", batchIndex: p.batchIndex, fill });
-      for (const update of receipt.orders) this.emit({ type: "book", level: "soft", batchIndex: p.batchIndex, update });
-    }
+    for (const p of txs) this.announceOne(p, reexecuted);
+  }
+
+  private announceOne(p: PoolTx, reexecuted: boolean): void {
+    if (p.level !== "soft" || p.receipts === undefined || p.row < 0) return;
+    const receipt = p.receipts.tx(p.row);
+    this.emit({ type: "receipt", hash: p.hash, level: "soft", batchIndex: p.batchIndex, receipt, reexecuted });
+    for (const fill of receipt.fills) this.emit({ type: "trade", level: "soft", batchIndex: p.batchIndex, fill });
+    for (const update of receipt.orders) this.emit({ type: "book", level: "soft", batchIndex: p.batchIndex, update });
   }
 
   // ------------------------------------------------------------------------------------ batches
