@@ -78,6 +78,45 @@ describe("sequencer", function () {
     expect(await s.submit(bytes(b.buy(99, 1)))).to.include({ verdict: "invalid", code: PoolCode.GAP_TOO_LARGE });
   });
 
+  it("answers a burst in submission order after one WAL write; a parked tx and the ones it unblocks are announced once each", async () => {
+    const s = await start();
+    const [a, b] = [new Trader(keys[0]!), new Trader(keys[1]!)];
+    const events: SequencerEvent[] = [];
+    s.subscribe((e) => events.push(e));
+    // b's nonces 2 and 1 parked, then 0 unblocks both; a's burst of 50 in the same turn.
+    b.nonce = 2;
+    const b2 = b.buy(90, 1);
+    b.nonce = 1;
+    const b1 = b.buy(91, 1);
+    b.nonce = 0;
+    const b0 = b.buy(92, 1);
+    const burst = Array.from({ length: 50 }, (_, i) => a.sell(200 + i, 1));
+    const groupsBefore = s.wal.stats.groups;
+    const order: string[] = [];
+    const all = [b2, b1, ...burst, b0].map((tx) => s.submit(bytes(tx)).then((r) => {
+      order.push((r as { hash: string }).hash);
+      expect(events.some((e) => e.type === "receipt" && e.hash === (r as { hash: string }).hash) || (r as { level: string }).level === "queued").to.equal(true);
+      return r;
+    }));
+    const res = await Promise.all(all);
+    expect(res.map((r) => r.verdict)).to.deep.equal(res.map(() => "valid"));
+    // b2 was parked; answered at its level when its group was durable (b0 may have promoted it by then)
+    expect(["queued", "soft"]).to.include((res[0] as { level: string }).level);
+    expect(res[res.length - 1]).to.include({ level: "soft" });
+    // answered in submission order, and the whole burst went out in very few group writes
+    expect(order).to.deep.equal([b2, b1, ...burst, b0].map((tx) => txHash(DOMAIN, tx)));
+    expect(s.wal.stats.groups - groupsBefore).to.be.lessThan(10);
+    // b0 executed, then b1 and b2 promoted: one receipt each, in nonce order; two "queued" statuses
+    const receipts = events.filter((e) => e.type === "receipt").map((e) => (e as { hash: string }).hash);
+    expect(new Set(receipts).size).to.equal(receipts.length);
+    expect(receipts.length).to.equal(53);
+    const bHashes: string[] = [b0, b1, b2].map((tx) => txHash(DOMAIN, tx));
+    expect(receipts.filter((h) => bHashes.includes(h))).to.deep.equal(bHashes);
+    expect(events.filter((e) => e.type === "status" && e.level === "queued").length).to.equal(2);
+    expect(s.nextNonce(b.address)).to.equal(3);
+    for (const r of res) expect((r as { receipt(): unknown }).receipt()).to.not.equal(undefined);
+  });
+
   it("admits a BULK signed by an active agent key, and refuses one signed by a key that is not an agent", async () => {
     const s = await start();
     const a = new Trader(keys[0]!);
