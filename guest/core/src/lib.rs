@@ -29,6 +29,7 @@ pub mod trie;
 pub mod tx;
 pub mod validity;
 pub mod withdrawals;
+pub mod witness;
 
 pub use keccak::keccak256;
 

@@ -45,3 +45,37 @@ fn short(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// Runs `f`, turning a panic of the guarded STF (docs/stf.md: an unproven read of stateless execution, a
+/// panic message starting `WITNESS_INSUFFICIENT`; in a zkVM it aborts the program) into that error. Other
+/// panics are bugs and are reported as `EXECUTION_PANIC` with their message. The process's panic hook stays
+/// silent for the first kind.
+pub fn catch_insufficient<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !panic_text(info.payload()).starts_with("WITNESS_INSUFFICIENT") {
+                default(info);
+            }
+        }));
+    });
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let m = panic_text(p.as_ref());
+        if m.starts_with("WITNESS_INSUFFICIENT") {
+            m
+        } else {
+            format!("EXECUTION_PANIC: {m}")
+        }
+    })
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}

@@ -11,6 +11,7 @@ use rollbook_guest_core::secp256k1::Native;
 use rollbook_guest_core::stf::leaves::{all_leaves, state_root};
 use rollbook_guest_core::stf::{apply, state::State, BatchInput, BatchResult, Fill};
 use rollbook_guest_core::trie::{leaf_key, Witness};
+use rollbook_guest_core::witness::execute_witness;
 use std::collections::BTreeMap;
 use std::path::Path;
 use rollbook_guest_core::tx::{Action, Body, Signature, Tx};
@@ -239,8 +240,10 @@ pub fn check_state_roots(j: &Json, repo_root: &Path) -> R {
     let batches = arr(&stf, "batches")?;
     let roots = arr(j, "batches")?;
     eq("batches in the state and STF vectors", roots.len(), batches.len())?;
+    let mut pre_root = root(&st)?;
     for (b, r) in batches.iter().zip(roots) {
         let vb = vector_batch(b)?;
+        let mut stateless = None;
         if let Some(w) = r.get("witness") {
             let bytes = hex_bytes(w)?;
             let wit = Witness::parse(&bytes).map_err(|e| format!("batch {}: witness: {e:?}", vb.index))?;
@@ -249,12 +252,38 @@ pub fn check_state_roots(j: &Json, repo_root: &Path) -> R {
                 eq(&format!("batch {} witness leaf", vb.index), pre.get(leaf_key(leaf).unwrap()).map(|l| l.as_slice()), Some(leaf))?;
                 n += 1;
             }
+            stateless = Some(run_witness(&bytes, &pre_root, &vb).map_err(|e| format!("batch {}: witness execution: {e}", vb.index))?);
         }
-        run_batch(&mut st, &vb)?;
-        eq(&format!("batch {} postRoot", vb.index), root(&st)?, hex32(field(r, "postRoot")?)?)?;
+        let res = run_batch(&mut st, &vb)?;
+        let post = hex32(field(r, "postRoot")?)?;
+        eq(&format!("batch {} postRoot", vb.index), root(&st)?, post)?;
         n += 1;
+        if let Some((wroot, wres)) = stateless {
+            // the stateless run reaches the same root and the same results as the full state
+            eq(&format!("batch {} postRoot from the witness", vb.index), wroot, post)?;
+            same_result(vb.index, &wres, &res)?;
+            n += 2;
+        }
+        pre_root = post;
     }
     Ok(n)
+}
+
+/// Executes a vector batch from its witness alone (crate `witness`); a panic of the guarded STF (an
+/// unproven read) is reported as WITNESS_INSUFFICIENT.
+pub fn run_witness(witness: &[u8], pre_root: &[u8; 32], vb: &VectorBatch) -> Result<([u8; 32], BatchResult), String> {
+    let input = BatchInput { index: vb.index, timestamp: vb.timestamp, proposer: vb.proposer, txs: &vb.txs };
+    crate::catch_insufficient(|| execute_witness(witness, pre_root, &input, &vb.messages, &Native))
+        .and_then(|r| r.map_err(|e| format!("{}: {e:?}", e.code())))
+}
+
+/// Every receipt, withdrawal and reward of two runs of one batch are equal.
+pub fn same_result(index: u64, a: &BatchResult, b: &BatchResult) -> Result<(), String> {
+    eq(&format!("batch {index}: expiry updates"), &a.expired, &b.expired)?;
+    eq(&format!("batch {index}: L1 receipts"), &a.l1, &b.l1)?;
+    eq(&format!("batch {index}: tx receipts"), &a.txs, &b.txs)?;
+    eq(&format!("batch {index}: withdrawals"), &a.withdrawals, &b.withdrawals)?;
+    eq(&format!("batch {index}: rewards"), &a.rewards, &b.rewards)
 }
 
 /// `test/vectors/guest/ranges.json` (guest/vectors-gen/ranges.ts): every RBRANGE1 input proven by

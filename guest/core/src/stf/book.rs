@@ -250,10 +250,11 @@ impl Book {
         self.orders.get_mut(&id).expect("resting order").size = size;
     }
 
-    /// The head order of the best level of the side opposite to a taker (`taker_buy`: the asks).
-    fn best_head(&self, taker_buy: bool) -> Option<Order> {
+    /// The head order of the best level of the side opposite to a taker (`taker_buy`: the asks), if that
+    /// level's price crosses `price` (the level is checked first: a partial book may not know its queue).
+    fn best_head(&self, taker_buy: bool, price: u64) -> Option<Order> {
         let lvl = if taker_buy { self.asks.iter().next() } else { self.bids.iter().next_back() };
-        lvl.and_then(|(_, q)| q.iter().next()).map(|k| *self.at(k.1))
+        lvl.filter(|(p, _)| crosses(taker_buy, **p, price)).and_then(|(_, q)| q.iter().next()).map(|k| *self.at(k.1))
     }
 
     /// Opposite orders at prices crossing `price`, best first, FIFO (a lazy walk).
@@ -272,10 +273,7 @@ impl Book {
 
     /// Removes every opposite order at a crossing price (all expired: the caller checked crosses_live).
     fn purge_crossing(&mut self, taker_buy: bool, price: u64, events: &mut Vec<Event>) {
-        while let Some(m) = self.best_head(taker_buy) {
-            if !crosses(taker_buy, m.price, price) {
-                return;
-            }
+        while let Some(m) = self.best_head(taker_buy, price) {
             self.remove(m.id);
             events.push(Event { kind: EventKind::Expired, order: m, size: m.size, remaining: 0 });
         }
@@ -337,10 +335,7 @@ impl Book {
         let mut rem = inc.size;
         let mut taker_killed = false;
         while rem > 0 {
-            let Some(mut m) = self.best_head(taker_buy) else { break };
-            if !crosses(taker_buy, m.price, inc.price) {
-                break;
-            }
+            let Some(mut m) = self.best_head(taker_buy, inc.price) else { break };
             if m.expired(now) {
                 self.remove(m.id);
                 r.events.push(Event { kind: EventKind::Expired, order: m, size: m.size, remaining: 0 });
