@@ -30,6 +30,7 @@ pub mod tx;
 pub mod validity;
 pub mod withdrawals;
 pub mod witness;
+pub mod witness_range;
 
 pub use keccak::keccak256;
 

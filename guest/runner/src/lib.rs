@@ -46,10 +46,10 @@ fn short(s: &str) -> String {
     }
 }
 
-/// Runs `f`, turning a panic of the guarded STF (docs/stf.md: an unproven read of stateless execution, a
-/// panic message starting `WITNESS_INSUFFICIENT`; in a zkVM it aborts the program) into that error. Other
-/// panics are bugs and are reported as `EXECUTION_PANIC` with their message. The process's panic hook stays
-/// silent for the first kind.
+/// Runs a stateless execution `f`, turning a panic of the guarded STF into `WITNESS_INSUFFICIENT` (docs/stf.md:
+/// an unproven read, message `WITNESS_INSUFFICIENT: ...`, or any other failure of the execution on a witness
+/// whose root matched, reported with its message; in a zkVM the panic aborts the program: no proof). The
+/// process's panic hook stays silent for the first kind.
 pub fn catch_insufficient<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
@@ -65,7 +65,7 @@ pub fn catch_insufficient<T>(f: impl FnOnce() -> T) -> Result<T, String> {
         if m.starts_with("WITNESS_INSUFFICIENT") {
             m
         } else {
-            format!("EXECUTION_PANIC: {m}")
+            format!("WITNESS_INSUFFICIENT: execution failed on the partial state: {m}")
         }
     })
 }

@@ -12,6 +12,7 @@ use rollbook_guest_core::stf::leaves::{all_leaves, state_root};
 use rollbook_guest_core::stf::{apply, state::State, BatchInput, BatchResult, Fill};
 use rollbook_guest_core::trie::{leaf_key, Witness};
 use rollbook_guest_core::witness::execute_witness;
+use rollbook_guest_core::witness_range::{prove_witness_range, WitnessRangeInput};
 use std::collections::BTreeMap;
 use std::path::Path;
 use rollbook_guest_core::tx::{Action, Body, Signature, Tx};
@@ -286,6 +287,39 @@ pub fn same_result(index: u64, a: &BatchResult, b: &BatchResult) -> Result<(), S
     eq(&format!("batch {index}: rewards"), &a.rewards, &b.rewards)
 }
 
+/// `test/vectors/guest/witness-exec.json` (guest/vectors-gen/witness-exec.ts): tampered copies of the node's
+/// witnesses (a NODE or LEAF replaced by its HASH, a LEAF value changed) executed statelessly; the Rust
+/// executor reaches the TS executor's post-state root or rejects with its code, on every copy.
+pub fn check_witness_exec(j: &Json, repo_root: &Path) -> R {
+    let mut stf: BTreeMap<String, BTreeMap<u64, VectorBatch>> = BTreeMap::new();
+    let mut n = 0;
+    for c in arr(j, "cases")? {
+        let source = field(c, "source")?.as_str().ok_or("`source`")?;
+        if !stf.contains_key(source) {
+            let path = repo_root.join("test/vectors/stf").join(source);
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let v = Json::parse(&text).map_err(|e| format!("{}: {e:?}", path.display()))?;
+            let mut batches = BTreeMap::new();
+            for b in arr(&v, "batches")? {
+                let vb = vector_batch(b)?;
+                batches.insert(vb.index, vb);
+            }
+            stf.insert(source.to_string(), batches);
+        }
+        let index = u64_field(c, "batch")?;
+        let vb = stf[source].get(&index).ok_or_else(|| format!("{source}: no batch {index}"))?;
+        let what = format!("{source} batch {index} {} at {}", field(c, "kind")?.as_str().unwrap_or("?"), field(c, "at")?.as_str().unwrap_or("?"));
+        let got = run_witness(&hex_bytes(field(c, "witness")?)?, &hex32(field(c, "preRoot")?)?, vb);
+        match (got, c.get("postRoot"), c.get("error").and_then(Json::as_str)) {
+            (Ok((root, _)), Some(want), _) => eq(&format!("{what}: postRoot"), root, hex32(want)?)?,
+            (Err(e), None, Some(code)) if e.starts_with(code) => {}
+            (got, _, _) => return Err(format!("{what}: got {:?}, want {}", got.map(|r| r.0), c.get("error").and_then(Json::as_str).unwrap_or("a root"))),
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// `test/vectors/guest/ranges.json` (guest/vectors-gen/ranges.ts): every RBRANGE1 input proven by
 /// `range::prove_range` gives the TS node's 320 public-value bytes, and every batch its validity outcome and
 /// post-state root.
@@ -309,6 +343,24 @@ pub fn check_ranges(j: &Json, repo_root: &Path) -> R {
         }
         eq(&format!("{file}: public values"), out.public_values.encode().to_vec(), hex_bytes(field(r, "publicValues")?)?)?;
         n += 1;
+        // the same range as the node's prover input, executed statelessly from its witnesses
+        if let Some(wf) = r.get("witnessFile") {
+            let wf = wf.as_str().ok_or("`witnessFile`")?;
+            let path = repo_root.join("test/vectors/guest").join(wf);
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            eq(&format!("{wf}: input keccak (stale file: rerun guest/vectors-gen/ranges.ts)"), keccak256(&bytes), hex32(field(r, "witnessInputKeccak")?)?)?;
+            let input = WitnessRangeInput::decode(&bytes).map_err(|e| format!("{wf}: {e:?}"))?;
+            let out = crate::catch_insufficient(|| prove_witness_range(&input, &Native)).and_then(|x| x.map_err(|e| format!("{e:?}"))).map_err(|e| format!("{wf}: {e}"))?;
+            for ((outcome, root), w) in out.batches.iter().zip(want) {
+                let index = u64_field(w, "index")?;
+                eq(&format!("{wf} batch {index} outcome"), *outcome as u64, u64_field(w, "outcome")?)?;
+                eq(&format!("{wf} batch {index} postRoot"), *root, hex32(field(w, "postRoot")?)?)?;
+                n += 2;
+            }
+            eq(&format!("{wf}: batches"), out.batches.len(), want.len())?;
+            eq(&format!("{wf}: public values"), out.public_values.encode().to_vec(), hex_bytes(field(r, "publicValues")?)?)?;
+            n += 1;
+        }
     }
     Ok(n)
 }

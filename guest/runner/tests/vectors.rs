@@ -144,6 +144,7 @@ fn guest_vectors_from_the_typescript_implementation() {
         "batches.json",
         "validity.json",
         "ranges.json",
+        "witness-exec.json",
     ] {
         assert!(names.iter().any(|n| n == want), "missing test/vectors/guest/{want}");
     }

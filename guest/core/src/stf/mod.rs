@@ -476,6 +476,9 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
     }
 
     fn reduce_supply(&mut self, asset: u32, amount: u64) {
+        if let (false, Some(p)) = (self.st.assets.contains_key(&asset), self.proofs) {
+            p.asset_missing(asset);
+        }
         let s = self.st.assets.get_mut(&asset).expect("supply of a held asset");
         *s = s.checked_sub(amount).expect("supply underflow");
     }
