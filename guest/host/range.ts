@@ -10,6 +10,7 @@ import path from "node:path";
 import { type ClobState, serializeState } from "../../node/clob/state.ts";
 import type { Address } from "../../node/clob/types.ts";
 import { type BatchCommitment, DataKind, type Hash, decodePublicValues, type PublicValues } from "../../node/derive/commitment.ts";
+import { runWitnessRange } from "../../node/prover/native.ts";
 
 /**
  * One batch of a range: its commitment fields, its data and its L1 messages (raw bytes). Calldata batches
@@ -100,4 +101,19 @@ export function proveRangeNative(input: Uint8Array, opts: { runner?: string; roo
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs `rollbook-guest prove-witness-range` on a prover input (node/prover/guest-input.ts: witness mode) and
+ * returns its public values and every batch's validity outcome and post-state root.
+ */
+export function proveWitnessRangeNative(input: Uint8Array, opts: { runner?: string } = {}): {
+  publicValues: PublicValues;
+  encoded: Uint8Array;
+  batches: { index: number; outcome: number; root: Hash }[];
+} {
+  const run = runWitnessRange(input, opts.runner ?? RUNNER);
+  const publicValues = decodePublicValues(run.encoded);
+  if (publicValues === null) throw new Error("prove-witness-range: not 320 canonical bytes");
+  return { publicValues, encoded: run.encoded, batches: run.batches };
 }

@@ -24,6 +24,12 @@
 // message range, clock before the previous / after L1 / too old): only its messages run.
 // Some batches are proposed as blobs (node/da packing, c-kzg commitments; the range input carries the blobs
 // and their commitments): 3% in the committed vectors (128 KiB per blob), 17% in differential runs. Deterministic for a seed (XorShift32).
+//
+// Witness mode: each batch also records its pre-state witness as the node's deriver does
+// (node/state/witness.ts applyAndWitness), and each range is written a second time as the node's prover
+// input (ranges/<name>.witness.bin, node/prover/guest-input.ts), whose public values the TS stateless
+// executor of the attest backend (node/prover/execute.ts executeRange) must give equal to the full-state
+// ones; the Rust `prove-witness-range` must reproduce them (guest/core src/witness_range.rs).
 
 import { execFileSync } from "node:child_process";
 import { keccak_256 as keccak } from "@noble/hashes/sha3.js";
@@ -34,7 +40,6 @@ import { fileURLToPath } from "node:url";
 import { bytesToHex } from "../../node/clob/eip712.ts";
 import { encodeL1Message, nextQueueHash } from "../../node/clob/l1messages.ts";
 import { cloneState, createGenesisState } from "../../node/clob/state.ts";
-import { applyBatch } from "../../node/clob/stf.ts";
 import { type Address, type BulkAction, type L1Message, type Tx, L1MessageKind, MarketStatus } from "../../node/clob/types.ts";
 import { Compression, encodeBatch } from "../../node/codec/index.ts";
 import {
@@ -54,9 +59,12 @@ import { loadKzg } from "../../node/da/kzg.ts";
 import { packBlobs } from "../../node/da/packing.ts";
 import { checkBatchValidity } from "../../node/derive/validity.ts";
 import { StateCommitment, hex } from "../../node/state/commitment.ts";
+import { applyAndWitness } from "../../node/state/witness.ts";
+import { encodeGuestInput } from "../../node/prover/guest-input.ts";
+import { executeRange } from "../../node/prover/execute.ts";
 import { WithdrawalTree, type WithdrawalRecord } from "../../node/state/withdrawals.ts";
 import { XorShift32 } from "../../node/sim/rng.ts";
-import { encodeRangeInput, proveRangeNative } from "../host/range.ts";
+import { encodeRangeInput, proveRangeNative, proveWitnessRangeNative } from "../host/range.ts";
 import { DEFAULT_MARKET, DOMAIN, FEE_ACCOUNT, type Key, Trader, makeKeys } from "../../test/node/clob/stf-helpers.ts";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -76,11 +84,16 @@ interface RangeBatch {
   outcome: number;
   postRoot: Hash;
   txs: number;
+  /** The pre-state witness (node/state/witness.ts). */
+  witness: Uint8Array;
+  versionedHashes?: Hash[];
 }
 
 interface Range {
   name: string;
   input: Uint8Array;
+  /** The same range as the node's prover input (witness mode). */
+  witnessInput: Uint8Array;
   publicValues: Hash;
   batches: RangeBatch[];
   txs: number;
@@ -91,6 +104,8 @@ interface Range {
 class Scenario {
   readonly rng: XorShift32;
   state = createGenesisState({ domain: DOMAIN, feeAccount: FEE_ACCOUNT });
+  /** The state's commitment, kept up to date batch by batch (witnesses and roots). */
+  sc = StateCommitment.fromState(this.state);
   chain: Hash = ZERO_HASH;
   queue: Uint8Array[] = [];
   q: Hash[] = [ZERO_HASH];
@@ -358,13 +373,13 @@ class Scenario {
     };
     const messages = this.queue.slice(start, end);
     const v = checkBatchValidity({ commitment: c, parentChain: this.chain, data, versionedHashes, messages, pre: this.state });
-    const res = applyBatch(this.state, v.batch, v.messages, { receipts: "none" });
+    const { root, witness, result: res } = applyAndWitness(this.sc, this.state, v.batch, v.messages, { receipts: "none" });
     for (const w of res.withdrawals) this.withdrawals.push(w);
     this.chain = nextBatchChain(this.chain, batchCommitment(c));
     if (v.outcome === 0) this.now = t;
     // resync nonces (rejected transactions do not consume them)
     for (const tr of this.traders) tr.nonce = this.state.account(tr.address.toLowerCase())?.nonce ?? 0;
-    return { c, data, blobs, messages, outcome: v.outcome, postRoot: hex(StateCommitment.fromState(this.state).root()) as Hash, txs: v.batch.txs.length };
+    return { c, data, blobs, messages, outcome: v.outcome, postRoot: hex(root) as Hash, txs: v.batch.txs.length, witness: witness.bytes, versionedHashes };
   }
 
   /** `batches` batches as one proven range from the current state. */
@@ -380,7 +395,15 @@ class Scenario {
       l1MessagesConsumed: this.state.l1MessagesConsumed, withdrawalRoot: hex(new WithdrawalTree(this.withdrawals).root) as Hash, prover: PROVER,
     });
     const input = encodeRangeInput(PROVER, prevChain, pre, bs.map((b) => ({ commitment: b.c, data: b.data, blobs: b.blobs, messages: b.messages })));
-    return { name, input, publicValues: bytesToHex(encodePublicValues(pv)) as Hash, batches: bs, txs: bs.reduce((s, b) => s + b.txs, 0) };
+    const publicValues = bytesToHex(encodePublicValues(pv)) as Hash;
+    const proverRange = {
+      prevStateRoot: prevRoot, prevBatchChain: prevChain, prover: PROVER,
+      batches: bs.map((b) => ({ commitment: b.c, data: b.data, versionedHashes: b.versionedHashes, messages: b.messages, witness: b.witness })),
+    };
+    // the TS stateless executor (the attest backend's) gives the same public values from the witnesses
+    const stateless = bytesToHex(encodePublicValues(executeRange(proverRange).values));
+    if (stateless !== publicValues) throw new Error(`${name}: stateless public values ${stateless} differ from the full state's ${publicValues}`);
+    return { name, input, witnessInput: encodeGuestInput(proverRange), publicValues, batches: bs, txs: bs.reduce((s, b) => s + b.txs, 0) };
   }
 }
 
@@ -404,9 +427,10 @@ function manifest(ranges: Range[]): string {
   return `${JSON.stringify(
     {
       name: "ranges",
-      description: "random trading scenarios cut into ranges: RBRANGE1 inputs (ranges/<file>.bin, guest/core src/range.rs) and the TS node's public values, outcomes and post-state roots",
+      description: "random trading scenarios cut into ranges: RBRANGE1 inputs (ranges/<file>.bin, guest/core src/range.rs), the same ranges as the node's prover input with witnesses (ranges/<file>.witness.bin, guest/core src/witness_range.rs) and the TS node's public values, outcomes and post-state roots",
       ranges: ranges.map((r) => ({
-        file: `ranges/${r.name}.bin`, inputKeccak: hex(keccak(r.input)), txs: r.txs, publicValues: r.publicValues,
+        file: `ranges/${r.name}.bin`, inputKeccak: hex(keccak(r.input)),
+        witnessFile: `ranges/${r.name}.witness.bin`, witnessInputKeccak: hex(keccak(r.witnessInput)), txs: r.txs, publicValues: r.publicValues,
         batches: r.batches.map((b) => ({ index: b.c.index, outcome: b.outcome, txs: b.txs, postRoot: b.postRoot })),
       })),
     },
@@ -426,10 +450,13 @@ function runDiff(n: number, seed0: number): number {
       const got = proveRangeNative(r.input, { roots: true });
       const roots = got.batches.map((b) => `${b.outcome} ${b.root}`);
       const want = r.batches.map((b) => `${b.outcome} ${b.postRoot}`);
-      if (bytesToHex(got.encoded) !== r.publicValues || roots.join() !== want.join()) {
+      const wit = proveWitnessRangeNative(r.witnessInput);
+      const witRoots = wit.batches.map((b) => `${b.outcome} ${b.root}`);
+      if (bytesToHex(got.encoded) !== r.publicValues || roots.join() !== want.join() || bytesToHex(wit.encoded) !== r.publicValues || witRoots.join() !== want.join()) {
         divergences++;
         const f = path.join(dir, `${r.name}.bin`);
         writeFileSync(f, r.input);
+        writeFileSync(path.join(dir, `${r.name}.witness.bin`), r.witnessInput);
         console.log(`DIVERGENCE seed ${seed} ${r.name}: input kept at ${f}`);
       }
       txs += r.txs;
@@ -450,14 +477,20 @@ if (args[0] === "--diff") {
   const json = manifest(ranges);
   if (args[0] === "--check") {
     let stale = readFileSync(OUT_JSON, "utf8") !== json;
-    for (const r of ranges) stale ||= !Buffer.from(readFileSync(path.join(OUT_DIR, `${r.name}.bin`))).equals(Buffer.from(r.input));
+    for (const r of ranges) {
+      stale ||= !Buffer.from(readFileSync(path.join(OUT_DIR, `${r.name}.bin`))).equals(Buffer.from(r.input));
+      stale ||= !Buffer.from(readFileSync(path.join(OUT_DIR, `${r.name}.witness.bin`))).equals(Buffer.from(r.witnessInput));
+    }
     if (stale) {
       console.error("test/vectors/guest/ranges* are stale: run npx node guest/vectors-gen/ranges.ts");
       process.exitCode = 1;
     }
   } else {
     mkdirSync(OUT_DIR, { recursive: true });
-    for (const r of ranges) writeFileSync(path.join(OUT_DIR, `${r.name}.bin`), r.input);
+    for (const r of ranges) {
+      writeFileSync(path.join(OUT_DIR, `${r.name}.bin`), r.input);
+      writeFileSync(path.join(OUT_DIR, `${r.name}.witness.bin`), r.witnessInput);
+    }
     writeFileSync(OUT_JSON, json);
     console.log(`${ranges.length} ranges, ${ranges.reduce((s, r) => s + r.txs, 0)} transactions, ${ranges.reduce((s, r) => s + r.input.length, 0)} input bytes`);
   }

@@ -10,7 +10,7 @@ import type { LocalAccount } from "viem/accounts";
 import { encodePublicValues } from "../derive/commitment.ts";
 import type { ProofBackend, ProofResult, RangeInput } from "./backend.ts";
 import { ProverError } from "./errors.ts";
-import { executeRange } from "./execute.ts";
+import { executeRange, type RangeExecution } from "./execute.ts";
 
 /** What the attest backend reads of the node's own state (StateStore satisfies it). */
 export interface NodeStateView {
@@ -29,6 +29,11 @@ export interface AttestOptions {
   verifier: Address;
   /** The node's derived state, checked against the re-execution. */
   state: NodeStateView;
+  /**
+   * The stateless re-execution (default: the node's own code, execute.ts `executeRange`); native.ts
+   * `nativeExecutor()` runs the Rust guest's native runner instead, the program the zkVMs prove.
+   */
+  execute?: (range: RangeInput) => RangeExecution;
 }
 
 export const ATTESTATION_TYPES = { Attestation: [{ name: "publicValuesHash", type: "bytes32" }] } as const;
@@ -69,7 +74,7 @@ export class AttestBackend implements ProofBackend {
   async prove(range: RangeInput, signal?: AbortSignal): Promise<ProofResult> {
     const t0 = performance.now();
     if (signal?.aborted) throw new ProverError("ABORTED", "attest: aborted");
-    const ex = executeRange(range);
+    const ex = (this.o.execute ?? executeRange)(range);
     const first = ex.values.firstBatch;
     for (let k = 0; k < ex.roots.length; k++) {
       const i = first + k;

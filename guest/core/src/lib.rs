@@ -29,6 +29,8 @@ pub mod trie;
 pub mod tx;
 pub mod validity;
 pub mod withdrawals;
+pub mod witness;
+pub mod witness_range;
 
 pub use keccak::keccak256;
 

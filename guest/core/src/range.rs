@@ -79,6 +79,8 @@ pub enum RangeError {
     LeafSet,
     /// Two withdrawal records with one id (the STF never produces it).
     Withdrawals,
+    /// Witness mode (crate::witness_range): batch `index`'s witness was rejected.
+    Witness(u64, crate::witness::WitnessExecError),
 }
 
 struct Reader<'a> {

@@ -36,6 +36,13 @@ rollbook-guest <command> [args]   (docs/guest.md)
                                     (hex) and their fields; --out writes the raw 320 bytes;
                                     --roots prints every batch's outcome and post-state root;
                                     --stats counts receipt codes, kinds, fills, sweeps, agents
+  prove-witness-range <input.bin> [--out <pv.bin>] [--roots]
+                                    execute a range statelessly from its witnesses (the node's
+                                    prover input, node/prover/guest-input.ts; guest/core
+                                    src/witness_range.rs): the same output as prove-range, plus one
+                                    `withdrawal <id> <recipient> <asset> <amount>` line each;
+                                    a rejected witness exits 1 with its code (WITNESS_MALFORMED,
+                                    WITNESS_ROOT_MISMATCH, WITNESS_INSUFFICIENT)
   bench [--root <repo>] [--seconds <s>]
                                     native speed and operation counts of the guest pieces on the
                                     shared vectors; ends with one JSON line (npm run bench -- guest)
@@ -147,6 +154,20 @@ pub fn run(args: &[String]) -> Result<String, String> {
             }
             let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
             prove_range_cmd(&bytes, out, roots, stats)
+        }
+        ["prove-witness-range", file, rest @ ..] => {
+            let mut out = None;
+            let mut roots = false;
+            let mut it = rest.iter();
+            while let Some(&x) = it.next() {
+                match x {
+                    "--out" => out = Some(*it.next().ok_or("--out: missing path")?),
+                    "--roots" => roots = true,
+                    _ => return Err(format!("prove-witness-range: unexpected argument {x}")),
+                }
+            }
+            let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+            prove_witness_range_cmd(&bytes, out, roots)
         }
         ["help"] | ["--help"] | ["-h"] | [] => Ok(USAGE.to_string()),
         _ => Err(format!("unknown command or arguments\n\n{USAGE}")),
@@ -287,6 +308,14 @@ pub fn prove_range_cmd(input: &[u8], out: Option<&str>, roots: bool, stats: bool
         writeln!(s, "tx kinds {:?}\ntx codes {:?}\naction codes {:?}\nL1 codes {:?}", st.kinds, st.tx_codes, st.action_codes, st.l1_codes).unwrap();
         writeln!(s, "fills {} swept {} agent-signed {}", st.fills, st.swept, st.agent_signed).unwrap();
     }
+    pv_lines(&mut s, &pv);
+    writeln!(s, "withdrawals {}", r.withdrawals.len()).unwrap();
+    writeln!(s, "publicValues {}", hex::encode_prefixed(&enc)).unwrap();
+    Ok(s)
+}
+
+/// The public values' fields, one per line.
+fn pv_lines(s: &mut String, pv: &PublicValues) {
     writeln!(s, "prevStateRoot {}", hex::encode_prefixed(&pv.prev_state_root)).unwrap();
     writeln!(s, "newStateRoot {}", hex::encode_prefixed(&pv.new_state_root)).unwrap();
     writeln!(s, "firstBatch {}\nlastBatch {}", pv.first_batch, pv.last_batch).unwrap();
@@ -296,6 +325,35 @@ pub fn prove_range_cmd(input: &[u8], out: Option<&str>, roots: bool, stats: bool
     writeln!(s, "l1QueueHash {}", hex::encode_prefixed(&pv.l1_queue_hash)).unwrap();
     writeln!(s, "withdrawalRoot {}", hex::encode_prefixed(&pv.withdrawal_root)).unwrap();
     writeln!(s, "prover {}", hex::encode_prefixed(&pv.prover)).unwrap();
+}
+
+/// `prove-witness-range`: the public values of a range executed statelessly from its witnesses.
+pub fn prove_witness_range_cmd(input: &[u8], out: Option<&str>, roots: bool) -> Result<String, String> {
+    use rollbook_guest_core::range::RangeError;
+    use rollbook_guest_core::witness_range::{prove_witness_range, WitnessRangeInput};
+    let input = WitnessRangeInput::decode(input).map_err(|e| format!("prove-witness-range: {e:?}"))?;
+    let r = crate::catch_insufficient(|| prove_witness_range(&input, &rollbook_guest_core::secp256k1::Native))
+        .map_err(|e| format!("prove-witness-range: {e}"))?
+        .map_err(|e| match e {
+            RangeError::Witness(i, w) => format!("prove-witness-range: batch {i}: {}: {w:?}", w.code()),
+            e => format!("prove-witness-range: {e:?}"),
+        })?;
+    let pv = r.public_values;
+    let enc = pv.encode();
+    if let Some(path) = out {
+        std::fs::write(path, enc).map_err(|e| format!("{path}: {e}"))?;
+    }
+    let mut s = String::new();
+    if roots {
+        for (i, (outcome, root)) in r.batches.iter().enumerate() {
+            writeln!(s, "batch {} outcome {} root {}", pv.first_batch + i as u64, *outcome as u8, hex::encode_prefixed(root)).unwrap();
+        }
+    }
+    for w in &r.withdrawals {
+        writeln!(s, "withdrawal {} {} {} {}", w.withdrawal_id, hex::encode_prefixed(&w.recipient), w.asset, w.amount).unwrap();
+    }
+    writeln!(s, "txs {}", r.txs).unwrap();
+    pv_lines(&mut s, &pv);
     writeln!(s, "withdrawals {}", r.withdrawals.len()).unwrap();
     writeln!(s, "publicValues {}", hex::encode_prefixed(&enc)).unwrap();
     Ok(s)

@@ -45,3 +45,37 @@ fn short(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// Runs a stateless execution `f`, turning a panic of the guarded STF into `WITNESS_INSUFFICIENT` (docs/stf.md:
+/// an unproven read, message `WITNESS_INSUFFICIENT: ...`, or any other failure of the execution on a witness
+/// whose root matched, reported with its message; in a zkVM the panic aborts the program: no proof). The
+/// process's panic hook stays silent for the first kind.
+pub fn catch_insufficient<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !panic_text(info.payload()).starts_with("WITNESS_INSUFFICIENT") {
+                default(info);
+            }
+        }));
+    });
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let m = panic_text(p.as_ref());
+        if m.starts_with("WITNESS_INSUFFICIENT") {
+            m
+        } else {
+            format!("WITNESS_INSUFFICIENT: execution failed on the partial state: {m}")
+        }
+    })
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}

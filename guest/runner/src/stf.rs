@@ -11,6 +11,8 @@ use rollbook_guest_core::secp256k1::Native;
 use rollbook_guest_core::stf::leaves::{all_leaves, state_root};
 use rollbook_guest_core::stf::{apply, state::State, BatchInput, BatchResult, Fill};
 use rollbook_guest_core::trie::{leaf_key, Witness};
+use rollbook_guest_core::witness::execute_witness;
+use rollbook_guest_core::witness_range::{prove_witness_range, WitnessRangeInput};
 use std::collections::BTreeMap;
 use std::path::Path;
 use rollbook_guest_core::tx::{Action, Body, Signature, Tx};
@@ -239,8 +241,10 @@ pub fn check_state_roots(j: &Json, repo_root: &Path) -> R {
     let batches = arr(&stf, "batches")?;
     let roots = arr(j, "batches")?;
     eq("batches in the state and STF vectors", roots.len(), batches.len())?;
+    let mut pre_root = root(&st)?;
     for (b, r) in batches.iter().zip(roots) {
         let vb = vector_batch(b)?;
+        let mut stateless = None;
         if let Some(w) = r.get("witness") {
             let bytes = hex_bytes(w)?;
             let wit = Witness::parse(&bytes).map_err(|e| format!("batch {}: witness: {e:?}", vb.index))?;
@@ -249,9 +253,68 @@ pub fn check_state_roots(j: &Json, repo_root: &Path) -> R {
                 eq(&format!("batch {} witness leaf", vb.index), pre.get(leaf_key(leaf).unwrap()).map(|l| l.as_slice()), Some(leaf))?;
                 n += 1;
             }
+            stateless = Some(run_witness(&bytes, &pre_root, &vb).map_err(|e| format!("batch {}: witness execution: {e}", vb.index))?);
         }
-        run_batch(&mut st, &vb)?;
-        eq(&format!("batch {} postRoot", vb.index), root(&st)?, hex32(field(r, "postRoot")?)?)?;
+        let res = run_batch(&mut st, &vb)?;
+        let post = hex32(field(r, "postRoot")?)?;
+        eq(&format!("batch {} postRoot", vb.index), root(&st)?, post)?;
+        n += 1;
+        if let Some((wroot, wres)) = stateless {
+            // the stateless run reaches the same root and the same results as the full state
+            eq(&format!("batch {} postRoot from the witness", vb.index), wroot, post)?;
+            same_result(vb.index, &wres, &res)?;
+            n += 2;
+        }
+        pre_root = post;
+    }
+    Ok(n)
+}
+
+/// Executes a vector batch from its witness alone (crate `witness`); a panic of the guarded STF (an
+/// unproven read) is reported as WITNESS_INSUFFICIENT.
+pub fn run_witness(witness: &[u8], pre_root: &[u8; 32], vb: &VectorBatch) -> Result<([u8; 32], BatchResult), String> {
+    let input = BatchInput { index: vb.index, timestamp: vb.timestamp, proposer: vb.proposer, txs: &vb.txs };
+    crate::catch_insufficient(|| execute_witness(witness, pre_root, &input, &vb.messages, &Native))
+        .and_then(|r| r.map_err(|e| format!("{}: {e:?}", e.code())))
+}
+
+/// Every receipt, withdrawal and reward of two runs of one batch are equal.
+pub fn same_result(index: u64, a: &BatchResult, b: &BatchResult) -> Result<(), String> {
+    eq(&format!("batch {index}: expiry updates"), &a.expired, &b.expired)?;
+    eq(&format!("batch {index}: L1 receipts"), &a.l1, &b.l1)?;
+    eq(&format!("batch {index}: tx receipts"), &a.txs, &b.txs)?;
+    eq(&format!("batch {index}: withdrawals"), &a.withdrawals, &b.withdrawals)?;
+    eq(&format!("batch {index}: rewards"), &a.rewards, &b.rewards)
+}
+
+/// `test/vectors/guest/witness-exec.json` (guest/vectors-gen/witness-exec.ts): tampered copies of the node's
+/// witnesses (a NODE or LEAF replaced by its HASH, a LEAF value changed) executed statelessly; the Rust
+/// executor reaches the TS executor's post-state root or rejects with its code, on every copy.
+pub fn check_witness_exec(j: &Json, repo_root: &Path) -> R {
+    let mut stf: BTreeMap<String, BTreeMap<u64, VectorBatch>> = BTreeMap::new();
+    let mut n = 0;
+    for c in arr(j, "cases")? {
+        let source = field(c, "source")?.as_str().ok_or("`source`")?;
+        if !stf.contains_key(source) {
+            let path = repo_root.join("test/vectors/stf").join(source);
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let v = Json::parse(&text).map_err(|e| format!("{}: {e:?}", path.display()))?;
+            let mut batches = BTreeMap::new();
+            for b in arr(&v, "batches")? {
+                let vb = vector_batch(b)?;
+                batches.insert(vb.index, vb);
+            }
+            stf.insert(source.to_string(), batches);
+        }
+        let index = u64_field(c, "batch")?;
+        let vb = stf[source].get(&index).ok_or_else(|| format!("{source}: no batch {index}"))?;
+        let what = format!("{source} batch {index} {} at {}", field(c, "kind")?.as_str().unwrap_or("?"), field(c, "at")?.as_str().unwrap_or("?"));
+        let got = run_witness(&hex_bytes(field(c, "witness")?)?, &hex32(field(c, "preRoot")?)?, vb);
+        match (got, c.get("postRoot"), c.get("error").and_then(Json::as_str)) {
+            (Ok((root, _)), Some(want), _) => eq(&format!("{what}: postRoot"), root, hex32(want)?)?,
+            (Err(e), None, Some(code)) if e.starts_with(code) => {}
+            (got, _, _) => return Err(format!("{what}: got {:?}, want {}", got.map(|r| r.0), c.get("error").and_then(Json::as_str).unwrap_or("a root"))),
+        }
         n += 1;
     }
     Ok(n)
@@ -280,6 +343,24 @@ pub fn check_ranges(j: &Json, repo_root: &Path) -> R {
         }
         eq(&format!("{file}: public values"), out.public_values.encode().to_vec(), hex_bytes(field(r, "publicValues")?)?)?;
         n += 1;
+        // the same range as the node's prover input, executed statelessly from its witnesses
+        if let Some(wf) = r.get("witnessFile") {
+            let wf = wf.as_str().ok_or("`witnessFile`")?;
+            let path = repo_root.join("test/vectors/guest").join(wf);
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            eq(&format!("{wf}: input keccak (stale file: rerun guest/vectors-gen/ranges.ts)"), keccak256(&bytes), hex32(field(r, "witnessInputKeccak")?)?)?;
+            let input = WitnessRangeInput::decode(&bytes).map_err(|e| format!("{wf}: {e:?}"))?;
+            let out = crate::catch_insufficient(|| prove_witness_range(&input, &Native)).and_then(|x| x.map_err(|e| format!("{e:?}"))).map_err(|e| format!("{wf}: {e}"))?;
+            for ((outcome, root), w) in out.batches.iter().zip(want) {
+                let index = u64_field(w, "index")?;
+                eq(&format!("{wf} batch {index} outcome"), *outcome as u64, u64_field(w, "outcome")?)?;
+                eq(&format!("{wf} batch {index} postRoot"), *root, hex32(field(w, "postRoot")?)?)?;
+                n += 2;
+            }
+            eq(&format!("{wf}: batches"), out.batches.len(), want.len())?;
+            eq(&format!("{wf}: public values"), out.public_values.encode().to_vec(), hex_bytes(field(r, "publicValues")?)?)?;
+            n += 1;
+        }
     }
     Ok(n)
 }

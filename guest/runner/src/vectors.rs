@@ -58,6 +58,7 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("validity") => check_validity(j),
         Some("deflate") => check_deflate(j),
         Some("ranges") => crate::stf::check_ranges(j, repo_root),
+        Some("witness-exec") => crate::stf::check_witness_exec(j, repo_root),
         _ if j.get("genesisRoot").is_some() => Ok(check_state_vector(j)? + crate::stf::check_state_roots(j, repo_root)?),
         _ if j.get("genesis").is_some() => check_stf_vector(j),
         _ => Err("unknown vector file (no known `name`, `genesisRoot` or `genesis`)".into()),

@@ -144,6 +144,7 @@ fn guest_vectors_from_the_typescript_implementation() {
         "batches.json",
         "validity.json",
         "ranges.json",
+        "witness-exec.json",
     ] {
         assert!(names.iter().any(|n| n == want), "missing test/vectors/guest/{want}");
     }
@@ -300,4 +301,36 @@ fn range_messages_must_continue() {
     let mut empty = input;
     empty.batches.clear();
     assert_eq!(prove_range(empty, &Native, false).unwrap_err(), RangeError::EmptyRange);
+}
+
+#[test]
+fn witness_range_inputs_refused() {
+    use rollbook_guest_core::range::RangeError;
+    use rollbook_guest_core::secp256k1::Native;
+    use rollbook_guest_core::witness::WitnessExecError;
+    use rollbook_guest_core::witness_range::{prove_witness_range, WitnessRangeInput};
+    let bytes = std::fs::read(repo().join("test/vectors/guest/ranges/a-1.witness.bin")).unwrap();
+    // truncated or extended input
+    assert_eq!(WitnessRangeInput::decode(&bytes[..bytes.len() - 1]).unwrap_err(), RangeError::MalformedInput);
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(WitnessRangeInput::decode(&longer).unwrap_err(), RangeError::MalformedInput);
+    let input = WitnessRangeInput::decode(&bytes).unwrap();
+    // a changed leaf byte in the second batch's witness: it no longer hashes to the first batch's post-state root
+    let mut bad = input.clone();
+    let w = &mut bad.batches[1].witness;
+    let at = w.iter().position(|&b| b == 2).unwrap() + 10; // inside the first LEAF
+    w[at] ^= 0x40;
+    match prove_witness_range(&bad, &Native) {
+        Err(RangeError::Witness(i, WitnessExecError::RootMismatch | WitnessExecError::Malformed(_))) => assert_eq!(i, input.batches[1].header.index),
+        r => panic!("a changed witness was accepted: {:?}", r.map(|o| o.public_values)),
+    }
+    // the batches out of order: the second one's witness does not follow the first's (I1 or the root)
+    let mut swapped = input.clone();
+    swapped.batches.swap(0, 1);
+    assert!(prove_witness_range(&swapped, &Native).is_err());
+    // a witness from another batch: not the pre-state of this one
+    let mut other = input.clone();
+    other.batches[2].witness = input.batches[3].witness.clone();
+    assert!(prove_witness_range(&other, &Native).is_err());
 }

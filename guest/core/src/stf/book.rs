@@ -107,7 +107,12 @@ pub struct Book {
     by_owner: BTreeSet<(u64, u64, u64)>,
     owner_count: BTreeMap<u64, u32>,
     clients: BTreeMap<(u64, u64), u64>,
+    /// Gap markers inserted so far (partial books of stateless execution only, `insert_gap`).
+    gaps: u64,
 }
+
+/// Ids of gap markers count down from here (real order ids are at most 2^53 - 1).
+const GAP_ID: u64 = u64::MAX;
 
 fn crosses(taker_buy: bool, level: u64, price: u64) -> bool {
     if taker_buy {
@@ -124,6 +129,40 @@ impl Book {
 
     pub fn order_count(&self) -> usize {
         self.orders.len()
+    }
+
+    /// The resting order behind a queue entry. An entry with no order is a gap marker of a partial book
+    /// (`insert_gap`): a walk that reaches it needs what the witness does not prove, and the stateless
+    /// execution rejects (docs/stf.md "Witness for stateless execution", 4: book walks).
+    fn at(&self, id: u64) -> &Order {
+        match self.orders.get(&id) {
+            Some(o) => o,
+            None => panic!("WITNESS_INSUFFICIENT: an unproven part of a queue is needed"),
+        }
+    }
+
+    /// Every resting order, ascending id.
+    pub fn orders(&self) -> impl Iterator<Item = &Order> + '_ {
+        self.orders.values()
+    }
+
+    /// Partial books (stateless execution): marks an unproven place in the queue at `price` on `side`,
+    /// right after the entries of priority `<= after_priority` (0: before every order). Every walk that
+    /// reaches it panics (`at`); it is in no other index and never reported.
+    pub fn insert_gap(&mut self, side: u8, price: u64, after_priority: u64) {
+        self.gaps += 1;
+        let id = GAP_ID - self.gaps;
+        self.side_mut(side).entry(price).or_default().insert((after_priority, id));
+    }
+
+    /// Partial books (stateless execution): the owner's real number of resting orders (its ACCOUNT
+    /// leaf), of which the book may hold only some. Later inserts and removes adjust it as usual.
+    pub fn set_owner_count(&mut self, owner: u64, count: u32) {
+        if count == 0 {
+            self.owner_count.remove(&owner);
+        } else {
+            self.owner_count.insert(owner, count);
+        }
     }
 
     pub fn get(&self, id: u64) -> Option<&Order> {
@@ -143,17 +182,17 @@ impl Book {
 
     /// The owner's orders, ascending (priority, id).
     pub fn orders_of(&self, owner: u64) -> Vec<Order> {
-        self.by_owner.range((owner, 0, 0)..=(owner, u64::MAX, u64::MAX)).map(|k| self.orders[&k.2]).collect()
+        self.by_owner.range((owner, 0, 0)..=(owner, u64::MAX, u64::MAX)).map(|k| *self.at(k.2)).collect()
     }
 
     /// Canonical order: bids best first, then asks best first, FIFO within a level.
     pub fn canonical(&self) -> Vec<Order> {
         let mut out = Vec::with_capacity(self.orders.len());
         for lvl in self.bids.values().rev() {
-            out.extend(lvl.iter().map(|k| self.orders[&k.1]));
+            out.extend(lvl.iter().map(|k| *self.at(k.1)));
         }
         for lvl in self.asks.values() {
-            out.extend(lvl.iter().map(|k| self.orders[&k.1]));
+            out.extend(lvl.iter().map(|k| *self.at(k.1)));
         }
         out
     }
@@ -162,7 +201,7 @@ impl Book {
     pub fn bids_canonical(&self) -> Vec<Order> {
         let mut out = Vec::new();
         for lvl in self.bids.values().rev() {
-            out.extend(lvl.iter().map(|k| self.orders[&k.1]));
+            out.extend(lvl.iter().map(|k| *self.at(k.1)));
         }
         out
     }
@@ -211,10 +250,11 @@ impl Book {
         self.orders.get_mut(&id).expect("resting order").size = size;
     }
 
-    /// The head order of the best level of the side opposite to a taker (`taker_buy`: the asks).
-    fn best_head(&self, taker_buy: bool) -> Option<Order> {
+    /// The head order of the best level of the side opposite to a taker (`taker_buy`: the asks), if that
+    /// level's price crosses `price` (the level is checked first: a partial book may not know its queue).
+    fn best_head(&self, taker_buy: bool, price: u64) -> Option<Order> {
         let lvl = if taker_buy { self.asks.iter().next() } else { self.bids.iter().next_back() };
-        lvl.and_then(|(_, q)| q.iter().next()).map(|k| self.orders[&k.1])
+        lvl.filter(|(p, _)| crosses(taker_buy, **p, price)).and_then(|(_, q)| q.iter().next()).map(|k| *self.at(k.1))
     }
 
     /// Opposite orders at prices crossing `price`, best first, FIFO (a lazy walk).
@@ -223,7 +263,7 @@ impl Book {
             if taker_buy { alloc::boxed::Box::new(self.asks.iter()) } else { alloc::boxed::Box::new(self.bids.iter().rev()) };
         levels
             .take_while(move |(p, _)| crosses(taker_buy, **p, price))
-            .flat_map(move |(_, q)| q.iter().map(move |k| &self.orders[&k.1]))
+            .flat_map(move |(_, q)| q.iter().map(move |k| self.at(k.1)))
     }
 
     /// A live (not expired) opposite order rests at a price crossing `price`.
@@ -233,10 +273,7 @@ impl Book {
 
     /// Removes every opposite order at a crossing price (all expired: the caller checked crosses_live).
     fn purge_crossing(&mut self, taker_buy: bool, price: u64, events: &mut Vec<Event>) {
-        while let Some(m) = self.best_head(taker_buy) {
-            if !crosses(taker_buy, m.price, price) {
-                return;
-            }
+        while let Some(m) = self.best_head(taker_buy, price) {
             self.remove(m.id);
             events.push(Event { kind: EventKind::Expired, order: m, size: m.size, remaining: 0 });
         }
@@ -298,10 +335,7 @@ impl Book {
         let mut rem = inc.size;
         let mut taker_killed = false;
         while rem > 0 {
-            let Some(mut m) = self.best_head(taker_buy) else { break };
-            if !crosses(taker_buy, m.price, inc.price) {
-                break;
-            }
+            let Some(mut m) = self.best_head(taker_buy, inc.price) else { break };
             if m.expired(now) {
                 self.remove(m.id);
                 r.events.push(Event { kind: EventKind::Expired, order: m, size: m.size, remaining: 0 });

@@ -182,6 +182,30 @@ pub struct BatchInput<'a> {
     pub txs: &'a [Option<Tx>],
 }
 
+/// Stateless execution (crate::witness, docs/stf.md "Witness for stateless execution" 4): the partial
+/// state of a witness answers a lookup that finds nothing only if the witness proves the key absent, and an
+/// account by index only if its ACCOUNT leaf is shown. Each method returns normally when the read is
+/// proven and panics (`WITNESS_INSUFFICIENT: ...`) otherwise: the program aborts, no proof exists (the
+/// native runner reports the panic as that code). A full-state `apply` has no proofs.
+pub trait Proofs {
+    /// No market `id` in the partial state.
+    fn market_missing(&self, id: u32);
+    /// No asset `id` in the partial state.
+    fn asset_missing(&self, id: u32);
+    /// No account with this address in the partial state.
+    fn account_missing(&self, address: &Address);
+    /// Order `id` is not in market `market`'s partial book.
+    fn order_missing(&self, market: u32, id: u64);
+    /// No resting order of `owner` holds `client_id` in market `market`'s partial book.
+    fn client_missing(&self, market: u32, owner: u64, client_id: u64);
+    /// The balances of account `index` are read or written.
+    fn account_at(&self, index: u64);
+    /// CANCEL_ALL / FORCED_CANCEL of all: the book holds `present` of the owner's `count` orders.
+    fn owner_orders(&self, present: usize, count: u32);
+    /// The expiry sweep met an index entry whose order is not in its market's partial book.
+    fn expiry_dangling(&self);
+}
+
 /// A precondition of `apply` broken by the caller (docs/stf.md: a caller bug, TS throws).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApplyError {
@@ -296,6 +320,7 @@ struct Exec<'s, R: Recover + ?Sized> {
     now: u64,
     hasher: Hasher,
     rec: &'s R,
+    proofs: Option<&'s dyn Proofs>,
     out: Out,
     withdrawals: Vec<Withdrawal>,
     /// Fees credited to the fee account by this batch's fills, per quote asset.
@@ -304,6 +329,17 @@ struct Exec<'s, R: Recover + ?Sized> {
 
 /// Applies one batch in place (docs/stf.md "Batch processing").
 pub fn apply<R: Recover + ?Sized>(st: &mut State, batch: &BatchInput, messages: &[L1Message], rec: &R) -> Result<BatchResult, ApplyError> {
+    apply_with(st, batch, messages, rec, None)
+}
+
+/// [`apply`] on a partial state whose unproven reads `proofs` guards (crate::witness).
+pub fn apply_with<R: Recover + ?Sized>(
+    st: &mut State,
+    batch: &BatchInput,
+    messages: &[L1Message],
+    rec: &R,
+    proofs: Option<&dyn Proofs>,
+) -> Result<BatchResult, ApplyError> {
     if batch.index != st.batch_index.wrapping_add(1) {
         return Err(ApplyError::BadIndex);
     }
@@ -318,6 +354,7 @@ pub fn apply<R: Recover + ?Sized>(st: &mut State, batch: &BatchInput, messages: 
         hasher: Hasher::new(&domain),
         st,
         rec,
+        proofs,
         out: Out::default(),
         withdrawals: Vec::new(),
         fees: alloc::collections::BTreeMap::new(),
@@ -342,6 +379,9 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
     // ---------------------------------------------------------------------------------- balances
 
     fn entry(&mut self, a: u64, asset: u32) -> &mut (u64, u64) {
+        if let Some(p) = self.proofs {
+            p.account_at(a);
+        }
         self.st.accounts[a as usize].balances.entry(asset).or_insert((0, 0))
     }
     fn lock(&mut self, a: u64, asset: u32, amount: u64) {
@@ -379,7 +419,53 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
         e.0 = e.0.checked_sub(amount).expect("debit exceeds available");
     }
     fn available(&self, a: u64, asset: u32) -> u64 {
+        if let Some(p) = self.proofs {
+            p.account_at(a);
+        }
         self.st.accounts[a as usize].available(asset)
+    }
+
+    // ---------------------------------------------------------------------------------- guarded lookups
+
+    /// The account of `address`; a miss is proven absent on a partial state.
+    fn account_of(&self, address: &Address) -> Option<u64> {
+        let a = self.st.account_of(address);
+        if let (None, Some(p)) = (a, self.proofs) {
+            p.account_missing(address);
+        }
+        a
+    }
+
+    fn get_or_create_account(&mut self, address: &Address) -> u64 {
+        self.account_of(address);
+        self.st.get_or_create_account(address)
+    }
+
+    /// Whether market `id` exists; a miss is proven absent on a partial state.
+    fn has_market(&self, id: u32) -> bool {
+        let hit = self.st.markets.contains_key(&id);
+        if let (false, Some(p)) = (hit, self.proofs) {
+            p.market_missing(id);
+        }
+        hit
+    }
+
+    /// Resting order `id` of market `market` (which exists); a miss is proven on a partial state.
+    fn order(&self, market: u32, id: u64) -> Option<book::Order> {
+        let o = self.st.markets[&market].book.get(id).copied();
+        if let (None, Some(p)) = (o, self.proofs) {
+            p.order_missing(market, id);
+        }
+        o
+    }
+
+    /// The owner's resting order holding `client_id` (non-zero) in `market` (which exists).
+    fn by_client_id(&self, market: u32, owner: u64, client_id: u64) -> Option<book::Order> {
+        let o = self.st.markets[&market].book.find_by_client_id(owner, client_id).copied();
+        if let (None, Some(p)) = (o, self.proofs) {
+            p.client_missing(market, owner, client_id);
+        }
+        o
     }
 
     fn emit_withdrawal(&mut self, recipient: Address, asset: u32, amount: u64) -> u64 {
@@ -390,6 +476,9 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
     }
 
     fn reduce_supply(&mut self, asset: u32, amount: u64) {
+        if let (false, Some(p)) = (self.st.assets.contains_key(&asset), self.proofs) {
+            p.asset_missing(asset);
+        }
         let s = self.st.assets.get_mut(&asset).expect("supply of a held asset");
         *s = s.checked_sub(amount).expect("supply underflow");
     }
@@ -428,6 +517,9 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
             self.st.expiries.pop_first();
             let live = self.st.markets.get(&market).and_then(|m| m.book.get(id)).is_some_and(|o| o.expiry == expiry);
             if !live {
+                if let Some(p) = self.proofs {
+                    p.expiry_dangling(); // a witness's index holds resting orders only
+                }
                 continue; // the order left its book earlier (the index drops such entries lazily)
             }
             taken += 1;
@@ -445,7 +537,7 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
                 continue;
             }
             self.debit(0, asset, r);
-            let p = self.st.get_or_create_account(proposer);
+            let p = self.get_or_create_account(proposer);
             self.credit(p, asset, r);
             out.push((asset, r));
         }
@@ -476,12 +568,16 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
         if amount == 0 {
             return code::INVALID_AMOUNT;
         }
-        let supply = self.st.assets.get(&asset).copied().unwrap_or(0);
+        let supply = self.st.assets.get(&asset).copied();
+        if let (None, Some(p)) = (supply, self.proofs) {
+            p.asset_missing(asset);
+        }
+        let supply = supply.unwrap_or(0);
         if supply + amount > MAX_AMOUNT {
             self.out.withdrawal_id = Some(self.emit_withdrawal(account, asset, amount));
             return code::SUPPLY_OVERFLOW;
         }
-        let a = self.st.get_or_create_account(&account);
+        let a = self.get_or_create_account(&account);
         self.st.assets.insert(asset, supply + amount);
         self.credit(a, asset, amount);
         self.out.amount = amount;
@@ -492,7 +588,7 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
         if amount > MAX_AMOUNT {
             return code::MALFORMED;
         }
-        let a = self.st.account_of(&account);
+        let a = self.account_of(&account);
         let w = amount.min(a.map_or(0, |a| self.available(a, asset)));
         let Some(a) = a.filter(|_| w > 0) else { return code::INSUFFICIENT_BALANCE };
         self.debit(a, asset, w);
@@ -506,15 +602,18 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
         if order_id > MAX_AMOUNT {
             return code::MALFORMED;
         }
-        let Some(m) = self.st.markets.get(&market) else { return code::UNKNOWN_MARKET };
-        let a = self.st.account_of(&account);
+        if !self.has_market(market) {
+            return code::UNKNOWN_MARKET;
+        }
+        let a = self.account_of(&account);
         if order_id == 0 {
             if let Some(a) = a {
                 self.cancel_all_of(market, a, update::REASON_FORCED);
             }
             return code::OK;
         }
-        match (a, m.book.get(order_id)) {
+        let o = if a.is_some() { self.order(market, order_id) } else { None };
+        match (a, o) {
             (Some(a), Some(o)) if o.owner == a => {
                 self.cancel_one(market, order_id, update::REASON_FORCED);
                 code::OK
@@ -527,10 +626,11 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
         if !valid_market_params(&params) {
             return code::INVALID_MARKET_PARAMS;
         }
-        let Some(m) = self.st.markets.get_mut(&market) else {
+        if !self.has_market(market) {
             self.st.markets.insert(market, Market { params, book: book::Book::new() });
             return code::OK;
-        };
+        }
+        let m = self.st.markets.get_mut(&market).unwrap();
         let old = m.params;
         if old.base_asset != params.base_asset || old.quote_asset != params.quote_asset || old.lot_size != params.lot_size || old.tick_size != params.tick_size {
             return code::INVALID_MARKET_PARAMS;
@@ -582,7 +682,7 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
             };
         };
         let mut agent = None;
-        let a = self.st.account_of(&tx.account);
+        let a = self.account_of(&tx.account);
         let auth = self.authenticate(tx, a, &mut agent);
         let mut status = STATUS_REJECTED;
         let mut actions = Vec::new();
@@ -731,7 +831,10 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
     }
 
     fn place(&mut self, t: &Action, a: u64) -> u8 {
-        let Some(m) = self.st.markets.get(&t.market) else { return code::UNKNOWN_MARKET };
+        if !self.has_market(t.market) {
+            return code::UNKNOWN_MARKET;
+        }
+        let m = &self.st.markets[&t.market];
         let p = m.params;
         match p.status {
             2 => return code::MARKET_HALTED,
@@ -759,9 +862,10 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
         if t.expiry != 0 && t.expiry <= self.now {
             return code::EXPIRY_IN_PAST;
         }
-        if t.client_id != 0 && m.book.find_by_client_id(a, t.client_id).is_some() {
+        if t.client_id != 0 && self.by_client_id(t.market, a, t.client_id).is_some() {
             return code::DUPLICATE_CLIENT_ID;
         }
+        let m = &self.st.markets[&t.market];
         if (t.tif == TIF_GTC || t.tif == TIF_POST_ONLY) && m.book.owner_order_count(a) >= MAX_OPEN_ORDERS_PER_MARKET {
             return code::TOO_MANY_OPEN_ORDERS;
         }
@@ -912,14 +1016,22 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
     }
 
     fn cancel_all_of(&mut self, market: u32, a: u64, reason: u8) {
-        for o in self.st.markets[&market].book.orders_of(a) {
+        let book = &self.st.markets[&market].book;
+        let mine = book.orders_of(a);
+        if let Some(p) = self.proofs {
+            p.owner_orders(mine.len(), book.owner_order_count(a));
+        }
+        for o in mine {
             self.cancel_one(market, o.id, reason);
         }
     }
 
     /// UNKNOWN_MARKET, then MARKET_HALTED (the cancel kinds' common checks).
     fn cancellable(&self, market: u32) -> Result<&Market, u8> {
-        let m = self.st.markets.get(&market).ok_or(code::UNKNOWN_MARKET)?;
+        if !self.has_market(market) {
+            return Err(code::UNKNOWN_MARKET);
+        }
+        let m = &self.st.markets[&market];
         if m.params.status == 2 {
             return Err(code::MARKET_HALTED);
         }
@@ -927,11 +1039,10 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
     }
 
     fn cancel(&mut self, market: u32, order_id: u64, a: u64) -> u8 {
-        let m = match self.cancellable(market) {
-            Ok(m) => m,
-            Err(c) => return c,
-        };
-        if !m.book.get(order_id).is_some_and(|o| o.owner == a) {
+        if let Err(c) = self.cancellable(market) {
+            return c;
+        }
+        if !self.order(market, order_id).is_some_and(|o| o.owner == a) {
             return code::ORDER_NOT_FOUND;
         }
         self.out.order_id = order_id;
@@ -940,14 +1051,13 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
     }
 
     fn cancel_by_client_id(&mut self, market: u32, client_id: u64, a: u64) -> u8 {
-        let m = match self.cancellable(market) {
-            Ok(m) => m,
-            Err(c) => return c,
-        };
+        if let Err(c) = self.cancellable(market) {
+            return c;
+        }
         if client_id == 0 {
             return code::INVALID_CLIENT_ID;
         }
-        let Some(id) = m.book.find_by_client_id(a, client_id).map(|o| o.id) else { return code::ORDER_NOT_FOUND };
+        let Some(id) = self.by_client_id(market, a, client_id).map(|o| o.id) else { return code::ORDER_NOT_FOUND };
         self.out.order_id = id;
         self.cancel_one(market, id, update::REASON_USER);
         code::OK
@@ -962,14 +1072,16 @@ impl<R: Recover + ?Sized> Exec<'_, R> {
     }
 
     fn amend(&mut self, t: &Action, a: u64) -> u8 {
-        let Some(m) = self.st.markets.get(&t.market) else { return code::UNKNOWN_MARKET };
-        let p = m.params;
+        if !self.has_market(t.market) {
+            return code::UNKNOWN_MARKET;
+        }
+        let p = self.st.markets[&t.market].params;
         match p.status {
             2 => return code::MARKET_HALTED,
             1 => return code::MARKET_CANCEL_ONLY,
             _ => {}
         }
-        let Some(&o) = m.book.get(t.order_id).filter(|o| o.owner == a) else { return code::ORDER_NOT_FOUND };
+        let Some(o) = self.order(t.market, t.order_id).filter(|o| o.owner == a) else { return code::ORDER_NOT_FOUND };
         if t.price < 1 {
             return code::INVALID_PRICE;
         }

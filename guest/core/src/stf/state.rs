@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 pub const SERIAL_VERSION: u8 = 2;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     pub address: Address,
     pub nonce: u64,

@@ -1,12 +1,12 @@
-//! The SP1 program: reads one RBRANGE1 input (guest/core src/range.rs), proves the range with
-//! rollbook-guest-core and commits the 320 public-value bytes verbatim (docs/proving.md). Not built here
+//! The SP1 program: reads one prover input (the node's node/prover/guest-input.ts, witness mode:
+//! guest/core src/witness_range.rs), proves the range statelessly with rollbook-guest-core and commits the 320 public-value bytes verbatim (docs/proving.md). Not built here
 //! (no SP1 toolchain on the development machine).
 
 #![no_main]
 sp1_zkvm::entrypoint!(main);
 
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
-use rollbook_guest_core::range::run_program;
+use rollbook_guest_core::witness_range::run_witness_program;
 use rollbook_guest_core::secp256k1::Recover;
 
 /// secp256k1 recovery through SP1's patched k256 (its precompile); the range and low-s rules stay in
@@ -27,7 +27,7 @@ impl Recover for Sp1Recover {
 
 pub fn main() {
     let input = sp1_zkvm::io::read_vec();
-    let pv = run_program(&input, &Sp1Recover).expect("the inputs do not make a provable range");
+    let pv = run_witness_program(&input, &Sp1Recover).expect("the inputs do not make a provable range");
     // commit_slice, not commit: commit would serialize a length prefix in front of the 320 bytes
     sp1_zkvm::io::commit_slice(&pv);
 }

@@ -4,8 +4,9 @@
 //!     cargo run --release -- execute <input.bin>           # run without proving: public values, cycles
 //!     cargo run --release -- prove <input.bin> <out-dir>   # Groth16 proof: writes publicValues.bin, proof.bin
 //!
-//! `<input.bin>` is an RBRANGE1 input (guest/core src/range.rs), e.g. test/vectors/guest/ranges/*.bin; the
-//! native runner gives the same public values: `rollbook-guest prove-range <input.bin>`.
+//! `<input.bin>` is the node's prover input (node/prover/guest-input.ts, guest/core src/witness_range.rs), e.g.
+//! test/vectors/guest/ranges/*.witness.bin, written whole with one `write_vec`; the native runner gives the
+//! same public values: `rollbook-guest prove-witness-range <input.bin>`.
 
 use sp1_sdk::{include_elf, HashableKey, ProverClient, SP1Stdin};
 

@@ -1,4 +1,5 @@
-//! The ZisK program: the same body as the SP1 program (rollbook_guest_core::range::run_program); ZisK's
+//! The ZisK program: the same body as the SP1 program (rollbook_guest_core::witness_range::run_witness_program
+//! on the node's prover input); ZisK's
 //! publics are 64 u32 outputs, so it outputs `sha256(publicValues) ‖ zeros` (docs/contracts.md,
 //! `ZiskVerifierAdapter`; `public_values::zisk_publics`). Not built here (no ZisK toolchain).
 //!
@@ -10,7 +11,7 @@ ziskos::entrypoint!(main);
 
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use rollbook_guest_core::public_values::zisk_publics;
-use rollbook_guest_core::range::run_program;
+use rollbook_guest_core::witness_range::run_witness_program;
 use rollbook_guest_core::secp256k1::Recover;
 
 struct ZiskRecover;
@@ -29,7 +30,7 @@ impl Recover for ZiskRecover {
 
 fn main() {
     let input: Vec<u8> = ziskos::read_input();
-    let pv = run_program(&input, &ZiskRecover).expect("the inputs do not make a provable range");
+    let pv = run_witness_program(&input, &ZiskRecover).expect("the inputs do not make a provable range");
     let publics = zisk_publics(&pv, 256);
     for (i, w) in publics.chunks_exact(4).enumerate() {
         ziskos::set_output(i, u32::from_le_bytes(w.try_into().unwrap()));

@@ -1,0 +1,71 @@
+// The Rust guest's native runner as a range executor (docs/proving.md "The attest backend"): the same
+// stateless re-execution as execute.ts `executeRange`, done by `rollbook-guest prove-witness-range` (guest/core
+// src/witness_range.rs, the program the zkVMs prove) on the prover input the node writes for SP1 / ZisK
+// (guest-input.ts). The attest backend takes it as its `execute` option, so what it signs is what the zkVM
+// program computes. The runner is built with
+// `cargo build --offline --release --manifest-path guest/Cargo.toml --bin rollbook-guest`.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Address } from "viem";
+import type { Withdrawal } from "../clob/stf.ts";
+import { decodePublicValues, type Hash } from "../derive/commitment.ts";
+import type { RangeInput } from "./backend.ts";
+import { ProverError } from "./errors.ts";
+import type { RangeExecution } from "./execute.ts";
+import { encodeGuestInput } from "./guest-input.ts";
+
+/** Where the release build of the runner is. */
+export const GUEST_RUNNER = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../guest/target/release/rollbook-guest");
+
+/** Validity outcome names (docs/stf.md "Batch validity"), by the runner's outcome code. */
+const OUTCOMES = ["VALID", "UNDECODABLE", "WRONG_PARENT", "WRONG_L1_RANGE", "CLOCK_BEFORE_PREVIOUS", "CLOCK_AFTER_L1", "CLOCK_TOO_OLD"];
+
+/** What the runner printed for one range (its public values, per batch outcome and root, withdrawals). */
+export interface NativeRangeRun {
+  encoded: Uint8Array;
+  batches: { index: number; outcome: number; root: Hash }[];
+  withdrawals: Withdrawal[];
+  txs: number;
+}
+
+/**
+ * Runs `prove-witness-range` on a prover input (guest-input.ts bytes). Throws ProverError INPUT with the
+ * runner's message (e.g. `batch 7: WITNESS_INSUFFICIENT: ...`) when it refuses the input, BACKEND when the
+ * runner cannot be run.
+ */
+export function runWitnessRange(input: Uint8Array, runner: string = GUEST_RUNNER): NativeRangeRun {
+  const dir = mkdtempSync(path.join(tmpdir(), "rollbook-guest-"));
+  try {
+    const inFile = path.join(dir, "input.bin");
+    const outFile = path.join(dir, "pv.bin");
+    writeFileSync(inFile, input);
+    const r = spawnSync(runner, ["prove-witness-range", inFile, "--out", outFile, "--roots"], { encoding: "utf8", maxBuffer: 256 << 20 });
+    if (r.error !== undefined) throw new ProverError("BACKEND", `guest runner ${runner}: ${r.error.message}`, { cause: r.error });
+    if (r.status !== 0) throw new ProverError("INPUT", `guest runner: ${r.stderr.trim()}`);
+    const text = r.stdout;
+    const batches = [...text.matchAll(/^batch (\d+) outcome (\d+) root (0x[0-9a-f]{64})$/gm)].map((m) => ({ index: Number(m[1]), outcome: Number(m[2]), root: m[3] as Hash }));
+    const withdrawals = [...text.matchAll(/^withdrawal (\d+) (0x[0-9a-f]{40}) (\d+) (\d+)$/gm)].map((m) => ({
+      withdrawalId: Number(m[1]), recipient: m[2] as Address, asset: Number(m[3]), amount: Number(m[4]),
+    }));
+    const txs = /^txs (\d+)$/m.exec(text);
+    return { encoded: new Uint8Array(readFileSync(outFile)), batches, withdrawals, txs: txs === null ? 0 : Number(txs[1]) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A range executor backed by the native runner (AttestOptions.execute). */
+export function nativeExecutor(runner: string = GUEST_RUNNER): (range: RangeInput) => RangeExecution {
+  return (range) => {
+    if (range.batches.length === 0) throw new ProverError("INPUT", "empty batch range");
+    const run = runWitnessRange(encodeGuestInput(range), runner);
+    const values = decodePublicValues(run.encoded);
+    if (values === null) throw new ProverError("BACKEND", "guest runner: public values are not 320 canonical bytes");
+    const invalid = new Map<number, string>();
+    for (const b of run.batches) if (b.outcome !== 0) invalid.set(b.index, OUTCOMES[b.outcome] ?? `outcome ${b.outcome}`);
+    return { values, roots: run.batches.map((b) => b.root), withdrawals: run.withdrawals, invalid, txs: run.txs };
+  };
+}
