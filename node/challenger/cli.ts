@@ -143,7 +143,7 @@ export async function runClaims(argv: string[], io: ClaimsIo = { out: (l) => con
 
     const asJson = a.flags.has("json");
     const done = (action: string, c: ClaimInfo | undefined, tx: SentTx & { amount?: bigint }) => {
-      if (asJson) io.out(json({ action, claim: c?.id ?? null, tx: tx.hash, gasUsed: tx.gasUsed, amount: tx.amount ?? null }));
+      if (asJson) io.out(json({ action, claim: c?.id ?? null, tx: tx.hash, gasUsed: tx.gasUsed, feeWei: tx.feeWei, amount: tx.amount ?? null }));
       else io.out(`${action}${c === undefined ? "" : ` claim ${c.id}`}: ${tx.hash} (gas ${tx.gasUsed})${tx.amount === undefined ? "" : `, ${formatEther(tx.amount)} ETH`}`);
       return 0;
     };
