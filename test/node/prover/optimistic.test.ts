@@ -30,6 +30,8 @@ import { ProverError } from "../../../node/prover/errors.ts";
 import { JobStore } from "../../../node/prover/jobs.ts";
 import { Prover, type SettlementMode } from "../../../node/prover/prover.ts";
 import type { StateStore } from "../../../node/state/store.ts";
+import { roleStarter, type RoleContext } from "../../../node/app/roles.ts";
+import { NodeStateView } from "../../../node/app/view.ts";
 import { Devnet, USDC, silent } from "./harness.ts";
 
 const WINDOW = 600;
@@ -286,5 +288,39 @@ describe("prover: optimistic claims with bonds (anvil)", function () {
     expect(await readGame("credit", [me.address])).to.equal(0n);
     expect(p.statusInfo().bondsAtStakeWei).to.equal("0");
     await jobs.close();
+  });
+
+  it("the prover and challenger roles from the node's registry: prover.settlement optimistic claims on its own; rb_proofStatus shows both roles", async () => {
+    const config = loadConfig(undefined, {
+      ROLLBOOK_L1_RPC_URL: net.anvil.rpcUrl, ROLLBOOK_DATA_DIR: path.join(net.dir, "roles"), ROLLBOOK_PROVER_SETTLEMENT: "optimistic",
+      ROLLBOOK_PROVER_POLL_MS: "50", ROLLBOOK_PROVER_MAX_RANGE_AGE_MS: "0", ROLLBOOK_PROVER_ATTEST_KEYS: ANVIL_DEV_KEYS[0], ROLLBOOK_CHALLENGER_POLL_INTERVAL_MS: "100",
+    });
+    const view = new NodeStateView({ domain: { chainId: net.d.chainId, verifyingContract: net.d.contracts.inbox }, state: () => deriver.current().state, sequencer: () => undefined });
+    // The fields of RoleContext these two roles read (the rest belong to the sequencer, RPC and admin listener).
+    const ctx = { config, logger: silent, registry: new Registry(), deployment: net.d, l1: net.pub, account: me, store, view } as unknown as RoleContext;
+    const prover = await roleStarter("prover")!(ctx);
+    const challenger = await roleStarter("challenger")!(ctx);
+    try {
+      const i = await post();
+      type Status = { provenBatch: number; prover?: { mode: string; openClaims: { firstBatch: number; status: string }[]; bondsAtStakeWei: string }; challenger?: { claims: Record<string, number>; proves: boolean } };
+      let st = view.proofStatus() as Status;
+      for (let k = 0; k < 200 && (st.prover?.openClaims.length ?? 0) === 0; k++) {
+        await new Promise((r) => setTimeout(r, 50));
+        st = view.proofStatus() as Status;
+      }
+      expect(st.prover?.mode).to.equal("optimistic");
+      expect(st.prover?.openClaims.map((c) => [c.firstBatch, c.status])).to.deep.equal([[i, "pending"]]);
+      expect(st.prover?.bondsAtStakeWei).to.equal(bond.toString());
+      for (let k = 0; k < 100 && (st.challenger?.claims.pending ?? 0) === 0; k++) {
+        await new Promise((r) => setTimeout(r, 50));
+        st = view.proofStatus() as Status;
+      }
+      expect(st.challenger?.claims.pending, "the challenger watches the node's claim").to.equal(1);
+      expect(st.challenger?.proves).to.equal(true);
+    } finally {
+      await challenger.stop();
+      await prover.stop();
+    }
+    expect(Object.keys(view.proofStatus())).to.deep.equal(["provenBatch", "safeBatch", "includedBatch"]);
   });
 });
