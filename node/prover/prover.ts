@@ -368,11 +368,11 @@ export class Prover {
           this.log.info({ job: job.id, claim: c.id, tx: tx.hash, gasUsed: Number(tx.gasUsed), feeGwei: Number(tx.feeWei) / 1e9 }, "own claim resolved after its window");
           return "progress";
         }
-        if (c.status === ClaimStatus.Challenged) {
-          if (now + 1 >= c.deadline) continue; // not proven in time: lost, whoever resolves it
+        if (c.status === ClaimStatus.Challenged && now + 1 < c.deadline) {
           await this.defend(job, c, signal);
           return "progress";
         }
+        // Otherwise closed, or challenged and past its deadline unproven: lost, whoever resolves it.
       } catch (err) {
         if (err instanceof ProverError && err.code === "ABORTED") throw err;
         const code = (err as { code?: string }).code ?? "CLAIM_ACTION";
@@ -381,7 +381,7 @@ export class Prover {
         this.log.warn({ job: job.id, claim: c.id, code, err: (err as Error).message }, "own claim: action failed; retrying on a later step");
         continue;
       }
-      // Closed: the bond is settled one way or the other.
+      // The bond is settled one way or the other.
       cl.settled = true;
       await this.o.jobs.put(job);
       const won = c.status === ClaimStatus.Accepted || c.status === ClaimStatus.Proven;
@@ -393,6 +393,9 @@ export class Prover {
       }
       return "progress";
     }
+    // Credit comes from this prover's claims: a validity-only prover that never claimed leaves the account's
+    // credit to whoever else uses the key (the challenger role withdraws its own).
+    if (this.mode === "validity" && !(await this.o.jobs.list()).some((j) => j.claim !== undefined)) return "idle";
     const credit = await creditOf(game.ctx, this.account);
     if (credit === 0n) return "idle";
     try {
