@@ -75,6 +75,10 @@ export interface NodeConfig {
     ziskProofFile: string;
     zkTimeoutMs: number;
     zkAttempts: number;
+    /** How ranges finalize (docs/proving.md "Optimistic claims"): validity proofs, DisputeGame claims, or both. */
+    settlement: "validity" | "optimistic" | "both";
+    /** L1 balance (gwei) the prover key keeps beyond a bond; below it the balance is reported low. */
+    minBalanceGwei: number;
   };
   storage: { pruneReceiptsAfterBatches: number };
   /** The admin listener (node/app): /metrics and role routes (market maker, prover). A bearer token is required unless it is loopback. */
@@ -125,7 +129,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   prover: {
     backends: ["attest"], attestKeys: [], maxRangeBatches: 32, maxRangeAgeMs: 4000, maxGasPriceGwei: 0, maxGasWaitMs: 600_000, pollMs: 1000,
     sp1Command: "rollbook-sp1-host", sp1Elf: "", sp1Mode: "network", ziskCommand: "cargo-zisk", ziskElf: "", ziskProofFile: "final_snark_proof.bin",
-    zkTimeoutMs: 3_600_000, zkAttempts: 3,
+    zkTimeoutMs: 3_600_000, zkAttempts: 3, settlement: "validity", minBalanceGwei: 50_000_000,
   },
   storage: { pruneReceiptsAfterBatches: 0 },
   admin: { host: "127.0.0.1", port: 8646, token: "" },
@@ -291,6 +295,8 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   if (!["cpu", "cuda", "network", "mock"].includes(pr?.sp1Mode)) problems.push(`prover.sp1Mode: expected cpu|cuda|network|mock, got ${JSON.stringify(pr?.sp1Mode)}`);
   checkInt(problems, "prover.zkTimeoutMs", pr?.zkTimeoutMs, 1000, 86_400_000);
   checkInt(problems, "prover.zkAttempts", pr?.zkAttempts, 1, 100);
+  if (!["validity", "optimistic", "both"].includes(pr?.settlement)) problems.push(`prover.settlement: expected validity|optimistic|both, got ${JSON.stringify(pr?.settlement)}`);
+  checkInt(problems, "prover.minBalanceGwei", pr?.minBalanceGwei, 0, 1_000_000_000_000);
   checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);
   if (typeof c.admin?.host !== "string" || c.admin.host === "") problems.push(`admin.host: expected a host name or address`);
   checkInt(problems, "admin.port", c.admin?.port, 1, 65535);

@@ -188,7 +188,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     deriver = await Deriver.open({
       client: l1, inbox, startBlock: deployment.startBlock, genesis: { domain, feeAccount },
       store, fetcher: da.fetcher, ipfs: da.ipfs, confirmations: config.l1.confirmations, pollIntervalMs: o.pollIntervalMs ?? 500,
-      logger: log.child({ module: "derive" }), registry, proverInputs: roles.has("prover"),
+      logger: log.child({ module: "derive" }), registry, proverInputs: roles.has("prover") || roles.has("challenger"),
       onBatch: (b) => {
         const hashes = b.txs.map((tx) => txHash(domain, tx));
         executing.set(b.index, { ...b, hashes });

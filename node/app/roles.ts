@@ -55,12 +55,22 @@ export type RoleStart = (ctx: RoleContext) => Promise<RoleHandle>;
 
 /** Roles built by later issues: one line each (see the file header). */
 const ROLE_STARTERS: Partial<Record<Role, RoleStart>> = {
-  prover: (ctx) => startProver(ctx.config, ctx),
+  prover: async (ctx) => reportingProofStatus(ctx, "prover", await startProver(ctx.config, ctx), (h) => h.prover.statusInfo()),
   mm: mmRole,
-  // Judges and challenges against the node's own store; defending with a proof needs a backend
-  // (docs/disputes.md: `startChallenger({ ...ctx, backend })`).
-  challenger: (ctx) => startChallenger(ctx),
+  // Judges against the node's own store and proves with the configured prover.backends (docs/disputes.md).
+  challenger: async (ctx) => reportingProofStatus(ctx, "challenger", await startChallenger(ctx), (h) => h.challenger.statusInfo()),
 };
+
+/** Adds a role's status to rb_proofStatus while it runs. */
+function reportingProofStatus<H extends RoleHandle>(ctx: RoleContext, part: "prover" | "challenger", h: H, status: (h: H) => object): RoleHandle {
+  ctx.view.reportProofStatus(part, () => status(h));
+  return {
+    async stop() {
+      ctx.view.reportProofStatus(part, undefined);
+      await h.stop();
+    },
+  };
+}
 
 const registered = new Map<Role, RoleStart>(Object.entries(ROLE_STARTERS) as [Role, RoleStart][]);
 

@@ -79,6 +79,7 @@ export class NodeStateView implements NodeView {
   private included = 0;
   private safe = 0;
   private proven = 0;
+  private readonly proofParts = new Map<"prover" | "challenger", () => object>();
 
   constructor(o: NodeStateViewOptions) {
     this.o = o;
@@ -434,7 +435,15 @@ export class NodeStateView implements NodeView {
   }
 
   proofStatus(): ProofInfo {
-    return { provenBatch: this.proven, safeBatch: this.safe, includedBatch: this.included };
+    const p: ProofInfo = { provenBatch: this.proven, safeBatch: this.safe, includedBatch: this.included };
+    for (const [part, f] of this.proofParts) p[part] = f();
+    return p;
+  }
+
+  /** A role (prover, challenger) adds its status to rb_proofStatus; undefined removes it. */
+  reportProofStatus(part: "prover" | "challenger", f: (() => object) | undefined): void {
+    if (f === undefined) this.proofParts.delete(part);
+    else this.proofParts.set(part, f);
   }
 
   rollup(): Partial<RollupStatus> {

@@ -43,6 +43,8 @@ const rangeOf = (c: ClaimInfo, prover: Address): ProveRange => ({
 export interface SentTx {
   hash: Hex;
   gasUsed: bigint;
+  /** gasUsed × effective gas price (wei). */
+  feeWei: bigint;
 }
 
 /** Latest L1 block timestamp: what the next transaction's checks are measured against (at least). */
@@ -64,7 +66,7 @@ async function send(ctx: ActionContext, functionName: string, args: readonly unk
   const hash = await w.writeContract({ address: ctx.game, abi: disputeGameAbi, functionName, args, value, account: w.account, chain: w.chain } as never);
   const rc = await ctx.client.waitForTransactionReceipt({ hash });
   if (rc.status !== "success") throw new ChallengerError("TX_REVERTED", `${functionName} reverted: ${hash}`);
-  return { hash, gasUsed: rc.gasUsed };
+  return { hash, gasUsed: rc.gasUsed, feeWei: rc.gasUsed * rc.effectiveGasPrice };
 }
 
 /** Challenges a pending claim inside its window, posting exactly its challenger bond. */

@@ -51,6 +51,19 @@ export interface ActionEvent {
   tx: SentTx;
 }
 
+/** What rb_proofStatus shows of the challenger (node/rpc/results.ts ChallengerStatus). */
+export interface ChallengerStatusInfo {
+  account: Address | null;
+  /** Claims on the DisputeGame by status. */
+  claims: Record<string, number>;
+  bondsAtStakeWei: string;
+  creditWei: string;
+  /** True when a proof backend is configured (it can defend and counter-prove). */
+  proves: boolean;
+  /** Transactions sent by this process. */
+  actions: number;
+}
+
 export interface ChallengerEvents {
   verdict: [{ claim: ClaimInfo; verdict: Verdict }];
   action: [ActionEvent];
@@ -69,6 +82,8 @@ export class Challenger extends EventEmitter<ChallengerEvents> {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private info: ChallengerStatusInfo;
+  private sent = 0;
 
   constructor(o: ChallengerOptions) {
     super();
@@ -79,6 +94,12 @@ export class Challenger extends EventEmitter<ChallengerEvents> {
     this.log = (o.logger ?? moduleLogger("challenger")).child({ component: "challenger" });
     this.metrics = challengerMetrics(o.registry);
     this.me = o.wallet?.account.address.toLowerCase() as Address | undefined;
+    this.info = { account: this.me ?? null, claims: {}, bondsAtStakeWei: "0", creditWei: "0", proves: o.prover !== undefined, actions: 0 };
+  }
+
+  /** Status for rb_proofStatus, as of the last step. */
+  statusInfo(): ChallengerStatusInfo {
+    return this.info;
   }
 
   start(): void {
@@ -153,9 +174,10 @@ export class Challenger extends EventEmitter<ChallengerEvents> {
     try {
       const tx = await f();
       this.metrics.actionsTotal.inc({ action, outcome: "ok" });
+      this.sent++;
       if (c !== undefined) this.done.add(`${action}:${c.id}`);
       const ev: ActionEvent = { action, claimId: c?.id, tx };
-      this.log.info({ action, claim: c?.id, tx: tx.hash, gasUsed: tx.gasUsed.toString() }, "dispute action sent");
+      this.log.info({ action, claim: c?.id, tx: tx.hash, gasUsed: tx.gasUsed.toString(), feeGwei: Number(tx.feeWei) / 1e9 }, "dispute action sent");
       this.emit("action", ev);
       return ev;
     } catch (err) {
@@ -179,7 +201,9 @@ export class Challenger extends EventEmitter<ChallengerEvents> {
     this.metrics.claimsWatched.reset();
     for (const [status, n] of by) this.metrics.claimsWatched.set({ status }, n);
     this.metrics.bondsAtStakeWei.set(Number(stake));
-    if (this.me !== undefined) this.metrics.creditWei.set(Number(await creditOf(this.ctx, this.me)));
+    const credit = this.me === undefined ? 0n : await creditOf(this.ctx, this.me);
+    if (this.me !== undefined) this.metrics.creditWei.set(Number(credit));
+    this.info = { account: this.me ?? null, claims: Object.fromEntries(by), bondsAtStakeWei: stake.toString(), creditWei: credit.toString(), proves: this.o.prover !== undefined, actions: this.sent };
   }
 
   private async run(): Promise<void> {

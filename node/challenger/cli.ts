@@ -8,15 +8,15 @@ import path from "node:path";
 import { createPublicClient, createWalletClient, defineChain, formatEther, http, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, loadConfig, type NodeConfig } from "../config.ts";
-import { verifierPolicyAbi } from "../l1/contracts.ts";
 import { rootLogger } from "../log.ts";
-import { AttestBackend } from "../prover/attest.ts";
+import { verifierIds } from "../prover/prover.ts";
+import { buildBackends } from "../prover/role.ts";
 import type { Deployment } from "../../scripts/deploy.ts";
 import { challenge, counterProve, creditOf, l1Now, prove, resolve, withdrawBond, type ActionContext, type SentTx, type Wallet } from "./actions.ts";
 import { ClaimBook, ClaimStatus, CLAIM_STATUS_NAME, isOpen, type ClaimInfo } from "./claims.ts";
 import { ChallengerError } from "./errors.ts";
 import { exitProofFrom, finalizedState } from "./exit.ts";
-import { backendProver } from "./prover.ts";
+import { policyProver } from "./prover.ts";
 import { openDerivedSource, type DerivedSource } from "./source.ts";
 import { Judge, type Verdict } from "./verdict.ts";
 
@@ -27,7 +27,7 @@ commands
   show ID                   one claim: public values, bonds, clock, verdict with the expected values
   challenge ID [--force]    challenge a claim (posts the challenger bond); refused for a claim the node
                             computes as right unless --force
-  prove ID                  prove a challenged claim (attest backend: prover.attestKeys or the L1 key); with
+  prove ID                  prove a challenged claim (prover.backends; attest: prover.attestKeys or the L1 key); with
                             --counter, counter-prove a wrong claim with the node's own result instead
   resolve ID                close a claim whose window or proof deadline is over
   withdraw-bond             withdraw this key's credit (won and returned bonds) from the DisputeGame
@@ -143,7 +143,7 @@ export async function runClaims(argv: string[], io: ClaimsIo = { out: (l) => con
 
     const asJson = a.flags.has("json");
     const done = (action: string, c: ClaimInfo | undefined, tx: SentTx & { amount?: bigint }) => {
-      if (asJson) io.out(json({ action, claim: c?.id ?? null, tx: tx.hash, gasUsed: tx.gasUsed, amount: tx.amount ?? null }));
+      if (asJson) io.out(json({ action, claim: c?.id ?? null, tx: tx.hash, gasUsed: tx.gasUsed, feeWei: tx.feeWei, amount: tx.amount ?? null }));
       else io.out(`${action}${c === undefined ? "" : ` claim ${c.id}`}: ${tx.hash} (gas ${tx.gasUsed})${tx.amount === undefined ? "" : `, ${formatEther(tx.amount)} ETH`}`);
       return 0;
     };
@@ -197,14 +197,16 @@ export async function runClaims(argv: string[], io: ClaimsIo = { out: (l) => con
       if (v.kind === "valid" && !a.flags.has("force")) throw new ChallengerError("CLAIM_VALID", `claim ${c.id}: the node computes the same public values; challenging it would lose the bond (--force to do it anyway)`);
       return done("challenge", c, await challenge(ctx, c));
     }
-    // prove
-    // Attestation signers as the prover role takes them: prover.attestKeys, else the L1 key itself.
-    const signers = config.prover.attestKeys.length > 0 ? config.prover.attestKeys.map((k) => privateKeyToAccount(k as Hex)) : key === undefined ? [] : [privateKeyToAccount(key as Hex)];
-    if (signers.length === 0) throw new ChallengerError("NO_BACKEND", "prove needs attestation signer keys (prover.attestKeys / ROLLBOOK_PROVER_ATTEST_KEYS, or $CHALLENGER_KEY)");
-    const verifiers = (await client.readContract({ address: d.contracts.verifierPolicy, abi: verifierPolicyAbi, functionName: "verifiers" })) as readonly Address[];
-    const id = verifiers.findIndex((x) => x.toLowerCase() === d.contracts.attestationVerifier.toLowerCase());
-    if (id < 0) throw new ChallengerError("NO_BACKEND", "the VerifierPolicy has no attestation verifier");
-    const prover = backendProver(new AttestBackend({ signers, chainId, verifier: d.contracts.attestationVerifier, state: source.store }), source.store, id);
+    // prove: with the backends the prover role uses (prover.backends; attest signs with prover.attestKeys, else
+    // the L1 key itself), one envelope part each.
+    let prover;
+    try {
+      const backends = await buildBackends(config, { deployment: d, l1: client, account: key === undefined ? undefined : privateKeyToAccount(key as Hex), store: source.store, logger: rootLogger }, "challenger-proofs");
+      const ids = await verifierIds(client, d.contracts.settlement, backends.map((b) => b.system));
+      prover = policyProver(backends.map((backend) => ({ backend, id: ids.get(backend.system)! })), source.store);
+    } catch (err) {
+      throw new ChallengerError("NO_BACKEND", `prove needs a proof backend the VerifierPolicy accepts (prover.backends; attest: prover.attestKeys / ROLLBOOK_PROVER_ATTEST_KEYS or $CHALLENGER_KEY): ${(err as Error).message}`);
+    }
     if (a.flags.has("counter")) {
       if (v.kind !== "invalid") throw new ChallengerError(v.kind === "valid" ? "CLAIM_VALID" : "NOT_DERIVED", `claim ${c.id}: ${verdictText(v)}; nothing to counter-prove`);
       return done("counter-prove", c, await counterProve(ctx, c, prover));

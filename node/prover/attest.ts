@@ -74,21 +74,31 @@ export class AttestBackend implements ProofBackend {
   async prove(range: RangeInput, signal?: AbortSignal): Promise<ProofResult> {
     const t0 = performance.now();
     if (signal?.aborted) throw new ProverError("ABORTED", "attest: aborted");
-    const ex = (this.o.execute ?? executeRange)(range);
-    const first = ex.values.firstBatch;
-    for (let k = 0; k < ex.roots.length; k++) {
-      const i = first + k;
-      const mine = await this.o.state.stateRoot(i);
-      if (mine === undefined) throw new ProverError("NOT_READY", `attest: the node has no state root for batch ${i}`);
-      if (bytesToHex(mine) !== ex.roots[k]) {
-        throw new ProverError("STATE_MISMATCH", `attest: batch ${i} re-executes to ${ex.roots[k]}, the node derived ${bytesToHex(mine)}`);
-      }
-    }
-    const mine = JSON.stringify(await this.o.state.withdrawalsInRange(first, ex.values.lastBatch));
-    if (mine !== JSON.stringify(ex.withdrawals)) throw new ProverError("STATE_MISMATCH", `attest: the withdrawals of batches ${first}..${ex.values.lastBatch} differ from the node's`);
+    const ex = await executeChecked(range, this.o.state, this.o.execute);
     if (signal?.aborted) throw new ProverError("ABORTED", "attest: aborted");
     const publicValues = encodePublicValues(ex.values);
     const proof = await signAttestation(this.accounts, this.o.chainId, this.o.verifier, publicValues);
     return { system: "attest", publicValues, values: ex.values, proof, stats: { ms: performance.now() - t0, attempts: 1 } };
   }
+}
+
+/**
+ * Re-executes the range statelessly (execute.ts) and checks every post-state root and the range's
+ * withdrawals against the node's own state: the public values the node stands behind (the attest backend
+ * signs them; the optimistic path claims them). A difference is STATE_MISMATCH.
+ */
+export async function executeChecked(range: RangeInput, state: NodeStateView, execute: (range: RangeInput) => RangeExecution = executeRange): Promise<RangeExecution> {
+  const ex = execute(range);
+  const first = ex.values.firstBatch;
+  for (let k = 0; k < ex.roots.length; k++) {
+    const i = first + k;
+    const mine = await state.stateRoot(i);
+    if (mine === undefined) throw new ProverError("NOT_READY", `attest: the node has no state root for batch ${i}`);
+    if (bytesToHex(mine) !== ex.roots[k]) {
+      throw new ProverError("STATE_MISMATCH", `attest: batch ${i} re-executes to ${ex.roots[k]}, the node derived ${bytesToHex(mine)}`);
+    }
+  }
+  const mine = JSON.stringify(await state.withdrawalsInRange(first, ex.values.lastBatch));
+  if (mine !== JSON.stringify(ex.withdrawals)) throw new ProverError("STATE_MISMATCH", `attest: the withdrawals of batches ${first}..${ex.values.lastBatch} differ from the node's`);
+  return ex;
 }

@@ -8,10 +8,11 @@ export type ProverErrorCode =
   | "TIMEOUT" // the backend ran out of time
   | "ABORTED" // the job was cancelled (shutdown)
   | "SUBMIT" // the L1 submission reverted or failed
+  | "FUNDS" // the node's L1 balance is below the bond plus prover.minBalanceGwei: fund the key
   | "CONFIG"; // the backend is misconfigured (no signer key, unknown verifier id, missing program)
 
 /** Codes worth retrying after a delay. */
-const TEMPORARY: ReadonlySet<ProverErrorCode> = new Set(["NOT_READY", "BACKEND", "TIMEOUT", "SUBMIT"]);
+const TEMPORARY: ReadonlySet<ProverErrorCode> = new Set(["NOT_READY", "BACKEND", "TIMEOUT", "SUBMIT", "FUNDS"]);
 
 export class ProverError extends Error {
   readonly code: ProverErrorCode;

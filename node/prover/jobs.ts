@@ -2,9 +2,16 @@
 // way to finality. Its range is fixed when it is created, so a prover that restarts (crash, SIGKILL,
 // upgrade) resumes the same range from its last recorded state instead of cutting a new one:
 //
-//   proving ──> proven ──> submitted ──> finalized
+//   proving ──> proven ──> submitted ──> finalized          (validity: Settlement.finalize)
 //      │           │            │
 //      └───────────┴────────────┴──> failed (a fatal error; the next job starts again from Settlement)
+//   proving ──> claimed ──> finalized | failed                 (optimistic: a DisputeGame claim, no proof
+//                                                               unless challenged)
+//
+// With `prover.settlement` optimistic or both, a job also carries its DisputeGame claim (`claim`): the claim
+// id, the bond, its clock and status, followed until the bond is settled (returned, won or lost), even after
+// the job itself is finished (both: the validity proof may finalize first and the claim's bond comes back
+// at its window end).
 //
 // `proving` keeps the proofs already obtained (per system) so a restart re-runs only the missing ones;
 // `submitted` keeps the L1 transaction hash so a restart waits for that receipt before sending anything.
@@ -14,8 +21,28 @@ import { ClassicLevel } from "classic-level";
 import type { Hex } from "viem";
 import type { ProofSystem, ProofStats } from "./backend.ts";
 
-export type JobState = "proving" | "proven" | "submitted" | "finalized" | "failed";
-export const JOB_STATES: readonly JobState[] = ["proving", "proven", "submitted", "finalized", "failed"];
+export type JobState = "proving" | "proven" | "submitted" | "claimed" | "finalized" | "failed";
+export const JOB_STATES: readonly JobState[] = ["proving", "proven", "submitted", "claimed", "finalized", "failed"];
+
+/** The job's optimistic claim on the DisputeGame (prover.settlement optimistic | both). */
+export interface JobClaim {
+  claimId: number;
+  /** The propose transaction (undefined when an existing claim of ours was adopted after a crash). */
+  txHash?: Hex;
+  /** The proposer bond posted (wei, decimal string). */
+  bondWei: string;
+  /** End of the challenge window, L1 seconds. */
+  windowEnd: number;
+  /** Proof deadline once challenged (L1 seconds, 0 before). */
+  deadline: number;
+  /** Last status read (pending | challenged | accepted | proven | challenger-won | disproven). */
+  status: string;
+  /** True once the bond is no longer at stake (claim closed: returned, won or lost). */
+  settled: boolean;
+  /** Gas and fee (wei) of the propose, resolve and proveClaim transactions this prover sent. */
+  gasUsed: number;
+  feeWei: string;
+}
 
 export interface JobProof {
   system: ProofSystem;
@@ -46,6 +73,12 @@ export interface ProofJob {
   feeWei?: string;
   attempts: number;
   error?: { code: string; message: string };
+  /** Why no claim was proposed for the range (both: low balance; the validity proof goes on). */
+  claimSkipped?: string;
+  /** The optimistic claim of the range, if one was proposed (or adopted). */
+  claim?: JobClaim;
+  /** How the range finalized: validity (Settlement.finalize) or optimistic (the claim); absent if by others. */
+  path?: "validity" | "optimistic";
 }
 
 function key(firstBatch: number, createdAt: number): Buffer {
@@ -94,14 +127,19 @@ export class JobStore {
     return out;
   }
 
-  /** The unfinished jobs (proving, proven, submitted), oldest first. */
+  /** The unfinished jobs (proving, proven, submitted, claimed), oldest first. */
   async unfinished(): Promise<ProofJob[]> {
     return (await this.list()).filter((j) => j.state !== "finalized" && j.state !== "failed");
   }
 
+  /** Jobs whose claim still has a bond at stake (open on the DisputeGame), whatever the job's state. */
+  async openClaims(): Promise<ProofJob[]> {
+    return (await this.list()).filter((j) => j.claim !== undefined && !j.claim.settled);
+  }
+
   /** Deletes finished jobs whose last batch is at or below `batchIndex`, keeping the newest `keep`. */
   async prune(batchIndex: number, keep = 100): Promise<void> {
-    const done = (await this.list()).filter((j) => (j.state === "finalized" || j.state === "failed") && j.lastBatch <= batchIndex);
+    const done = (await this.list()).filter((j) => (j.state === "finalized" || j.state === "failed") && j.lastBatch <= batchIndex && (j.claim === undefined || j.claim.settled));
     const ops = this.db.batch();
     for (const j of done.slice(0, Math.max(0, done.length - keep))) ops.del(key(j.firstBatch, j.createdAt));
     if (ops.length === 0) {

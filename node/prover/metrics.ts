@@ -13,12 +13,20 @@ export interface ProverMetrics {
   finalizedBatch: Gauge;
   /** Last batch the node has derived (with a prover input). */
   derivedBatch: Gauge;
-  /** L1 gas used by the prover's transactions, by kind (finalize | propose_claim | resolve). */
+  /** L1 gas used by the prover's transactions, by kind (finalize | propose_claim | resolve | prove_claim | withdraw). */
   gasUsed: Counter<"kind">;
   /** L1 fees paid, in gwei, by kind. */
   feesGwei: Counter<"kind">;
   /** Bonds this prover has locked in the DisputeGame (wei as a float). */
   bondsAtStake: Gauge;
+  /** The prover key's L1 balance (wei as a float). */
+  balanceWei: Gauge;
+  /** 1 while the balance is below prover.minBalanceGwei (plus the proposer bond when claiming), else 0. */
+  balanceLow: Gauge;
+  /** This prover's claims on the DisputeGame by last status read (pending, challenged, accepted, ...). */
+  claims: Gauge<"status">;
+  /** Wei withdrawn from the DisputeGame (returned and won bonds). */
+  bondsWithdrawnWei: Counter;
   /** Ranges finalized by this prover's submissions, by path (validity | optimistic). */
   rangesFinalized: Counter<"path">;
   /** Prover errors by code. */
@@ -54,6 +62,10 @@ export function proverMetrics(registry: Registry = defaultRegistry): ProverMetri
     gasUsed: counter("rollbook_prover_gas_used_total", "L1 gas used by the prover's transactions", ["kind"]),
     feesGwei: counter("rollbook_prover_fees_gwei_total", "L1 fees paid by the prover, gwei", ["kind"]),
     bondsAtStake: gauge("rollbook_prover_bonds_at_stake_wei", "Bonds locked by this prover in the DisputeGame (wei)"),
+    balanceWei: gauge("rollbook_prover_balance_wei", "L1 balance of the prover key (wei)"),
+    balanceLow: gauge("rollbook_prover_balance_low", "1 while the prover key's balance is below its minimum margin"),
+    claims: gauge("rollbook_prover_claims", "This prover's DisputeGame claims by status", ["status"]),
+    bondsWithdrawnWei: counter("rollbook_prover_bonds_withdrawn_wei_total", "Wei withdrawn from the DisputeGame by the prover"),
     rangesFinalized: counter("rollbook_prover_ranges_finalized_total", "Ranges finalized by this prover", ["path"]),
     errors: counter("rollbook_prover_errors_total", "Prover errors by code", ["code"]),
   };

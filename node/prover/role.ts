@@ -21,7 +21,7 @@ import { Prover } from "./prover.ts";
 export interface ProverDeps {
   logger: Logger;
   registry: Registry;
-  deployment: { chainId: number; contracts: { settlement: Address } };
+  deployment: { chainId: number; startBlock?: number; contracts: { settlement: Address; disputeGame?: Address } };
   l1: PublicClient;
   /** The node's L1 key: sends the submissions (and signs attestations when prover.attestKeys is empty). */
   account: LocalAccount | undefined;
@@ -45,26 +45,40 @@ async function policyVerifier(l1: PublicClient, settlement: Address, tag: string
   throw new ProverError("CONFIG", `the verifier policy has no ${tag} verifier`);
 }
 
-export async function startProver(config: NodeConfig, deps: ProverDeps): Promise<ProverHandle> {
+/**
+ * The proof backends `prover.backends` names, over the node's store: `attest` signs with prover.attestKeys
+ * (or the node's key), `sp1` / `zisk` drive their host CLIs under `<dataDir>/<workDir>/<system>`. Shared by
+ * the prover and the challenger roles (the challenger proves with the same backends).
+ */
+export async function buildBackends(config: NodeConfig, deps: Pick<ProverDeps, "deployment" | "l1" | "account" | "store" | "logger">, workDir = "prover"): Promise<ProofBackend[]> {
   const c = config.prover;
-  const log = deps.logger.child({ module: "prover" });
-  if (deps.account === undefined) throw new ProverError("CONFIG", "prover: the node has no L1 key (it sends Settlement.finalize)");
   const backends: ProofBackend[] = [];
-  const work = path.join(config.dataDir, "prover");
+  const work = path.join(config.dataDir, workDir);
   for (const system of c.backends) {
     if (system === "attest") {
-      const signers = c.attestKeys.length > 0 ? c.attestKeys.map((k) => privateKeyToAccount(k as `0x${string}`)) : [deps.account];
+      const signers = c.attestKeys.length > 0 ? c.attestKeys.map((k) => privateKeyToAccount(k as `0x${string}`)) : deps.account === undefined ? [] : [deps.account];
+      if (signers.length === 0) throw new ProverError("CONFIG", "attest: no signer key (prover.attestKeys or the node's L1 key)");
       const verifier = await policyVerifier(deps.l1, deps.deployment.contracts.settlement, PROOF_SYSTEM_TAG.attest);
       backends.push(new AttestBackend({ signers, chainId: deps.deployment.chainId, verifier, state: deps.store }));
     } else {
       const sp1 = system === "sp1";
       backends.push(new ExternalBackend({
         system, command: sp1 ? c.sp1Command : c.ziskCommand, elf: sp1 ? c.sp1Elf : c.ziskElf, workDir: path.join(work, system),
-        timeoutMs: c.zkTimeoutMs, attempts: c.zkAttempts, env: sp1 ? { SP1_PROVER: c.sp1Mode } : {}, proofFile: c.ziskProofFile, logger: log,
+        timeoutMs: c.zkTimeoutMs, attempts: c.zkAttempts, env: sp1 ? { SP1_PROVER: c.sp1Mode } : {}, proofFile: c.ziskProofFile, logger: deps.logger,
       }));
     }
   }
-  const jobs = await JobStore.open(path.join(work, "jobs"));
+  return backends;
+}
+
+export async function startProver(config: NodeConfig, deps: ProverDeps): Promise<ProverHandle> {
+  const c = config.prover;
+  const log = deps.logger.child({ module: "prover" });
+  if (deps.account === undefined) throw new ProverError("CONFIG", "prover: the node has no L1 key (it sends Settlement.finalize)");
+  const game = deps.deployment.contracts.disputeGame;
+  if (c.settlement !== "validity" && game === undefined) throw new ProverError("CONFIG", `prover.settlement ${c.settlement}: the deployment has no DisputeGame`);
+  const backends = await buildBackends(config, { ...deps, logger: log });
+  const jobs = await JobStore.open(path.join(config.dataDir, "prover", "jobs"));
   const wallet = createWalletClient({ account: deps.account, chain: deps.l1.chain, transport: http(config.l1.rpcUrl) });
   const prover = new Prover({
     l1: deps.l1, wallet, settlement: deps.deployment.contracts.settlement, source: deps.store, jobs, backends,
@@ -72,11 +86,12 @@ export async function startProver(config: NodeConfig, deps: ProverDeps): Promise
       maxBatches: c.maxRangeBatches, maxAgeMs: c.maxRangeAgeMs, maxGasWaitMs: c.maxGasWaitMs,
       ...(c.maxGasPriceGwei > 0 ? { maxGasPriceWei: BigInt(c.maxGasPriceGwei) * 1_000_000_000n } : {}),
     },
+    mode: c.settlement, disputeGame: game, fromBlock: deps.deployment.startBlock, minBalanceWei: BigInt(c.minBalanceGwei) * 1_000_000_000n,
     pollMs: c.pollMs, logger: log, registry: deps.registry,
   });
   await prover.policyIds(); // fail fast on a backend the policy cannot verify
   prover.start();
-  log.info({ backends: c.backends, prover: prover.address(), maxRangeBatches: c.maxRangeBatches, maxRangeAgeMs: c.maxRangeAgeMs }, "prover started");
+  log.info({ backends: c.backends, settlement: c.settlement, prover: prover.address(), maxRangeBatches: c.maxRangeBatches, maxRangeAgeMs: c.maxRangeAgeMs }, "prover started");
   return {
     prover,
     jobs,

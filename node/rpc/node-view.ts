@@ -157,6 +157,10 @@ export interface ProofInfo {
   provenBatch: number;
   safeBatch: number;
   includedBatch: number;
+  /** The prover role's status when this node runs it (results.ts ProverStatus; node/prover ProverStatusInfo). */
+  prover?: object;
+  /** The challenger role's status when this node runs it (results.ts ChallengerStatus). */
+  challenger?: object;
 }
 
 export interface Trade {

@@ -63,7 +63,25 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
   Candle: shape("OHLCV bucket", { start: int(), open: int(), high: int(), low: int(), close: int(), volume: int(), quoteVolume: int(), trades: int() }),
   BatchInfo: shape("a batch", { batchIndex: int(), timestamp: int(), txCount: int(), l1Messages: int(), level, open: { type: "boolean" } }),
   SyncInfo: shape("highest batch at each level", { soft: int(), included: int(), safe: int(), proven: int(), sequencing: { type: "boolean" } }),
-  ProofInfo: shape("proof progress", { provenBatch: int(), safeBatch: int(), includedBatch: int() }),
+  ProofInfo: {
+    type: "object", description: "proof progress; `prover` and `challenger` when this node runs those roles (docs/proving.md \"Status\")",
+    properties: { provenBatch: int(), safeBatch: int(), includedBatch: int(), prover: ref("ProverStatus"), challenger: ref("ChallengerStatus") },
+    required: ["provenBatch", "safeBatch", "includedBatch"], additionalProperties: false,
+  },
+  ProverStatus: shape("the prover role: jobs, finality, claims and bonds (docs/proving.md)", {
+    mode: { type: "string", enum: ["validity", "optimistic", "both"] }, account: str("the prover key's address"), finalizedBatch: int("Settlement.lastBatch"),
+    derivedBatch: int(), jobs: { type: "object", description: "proof jobs by state", properties: {}, additionalProperties: int() },
+    lastFinalitySeconds: { oneOf: [int("seconds from the newest batch of the last range on L1 to its finalization"), { type: "null" }] },
+    bondsAtStakeWei: str("decimal wei in open claims"),
+    openClaims: arr(shape("a claim of this prover with its bond at stake", { claimId: int(), firstBatch: int(), lastBatch: int(), status: str(), windowEnd: int("L1 seconds"), deadline: int("L1 seconds, 0 until challenged") })),
+    balanceWei: str("decimal wei"), lowBalance: { type: "boolean", description: "below prover.minBalanceGwei" },
+    lastError: { oneOf: [shape("the last error", { code: str(), message: str() }), { type: "null" }] },
+  }),
+  ChallengerStatus: shape("the challenger role: claims watched and this node's bonds (docs/disputes.md)", {
+    account: { oneOf: [str(), { type: "null" }] }, claims: { type: "object", description: "claims on the DisputeGame by status", properties: {}, additionalProperties: int() },
+    bondsAtStakeWei: str("decimal wei"), creditWei: str("decimal wei withdrawable"), proves: { type: "boolean", description: "has a proof backend" },
+    actions: int("transactions sent"),
+  }),
   DepositInfo: shape("an L1 deposit's progress", {
     queueIndex: int(), l1TxHash: { oneOf: [str("the L1 transaction that made it"), { type: "null" }] }, account: str(), asset: int(), amount: int(), state: { type: "string", enum: ["queued", "credited", "refunded"] }, batchIndex: int(),
     level: { oneOf: [level, { type: "null" }] },

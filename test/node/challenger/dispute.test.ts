@@ -173,7 +173,7 @@ describe("challenger: dishonest and honest claims in the DisputeGame (anvil)", f
     const registry = new Registry();
     const backend = new AttestBackend({ signers: [privateKeyToAccount(ANVIL_DEV_KEYS[0])], chainId: h.d.chainId, verifier: h.d.contracts.attestationVerifier, state: deriver.store });
     // The role derives on its own (no store given): its backend checks against that derivation.
-    const role = await startChallenger({ config, deployment: h.d, l1: h.pub, account: watcher, backend: undefined, logger: silent, registry });
+    const role = await startChallenger({ config, deployment: h.d, l1: h.pub, account: watcher, prove: false, logger: silent, registry });
     const actions: string[] = [];
     role.challenger.on("action", (a) => actions.push(a.action));
     try {

@@ -21,7 +21,7 @@ import { Deriver } from "../../../node/derive/index.ts";
 import { devTokenAbi, inboxAbi, timelockAbi, vaultAbi } from "../../../node/l1/contracts.ts";
 import { ANVIL_DEV_KEYS, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
 import { StateStore } from "../../../node/state/store.ts";
-import { deploySuite, loadArtifact, type Deployment } from "../../../scripts/deploy.ts";
+import { deploySuite, loadArtifact, type DeployOptions, type Deployment } from "../../../scripts/deploy.ts";
 import { setMarketMessage } from "../../contracts/helpers.ts";
 
 export const USDC = 1;
@@ -44,14 +44,14 @@ export class Devnet {
   private chainValue: Hex = zeroHash;
   private consumed = 0;
 
-  static async start(opts: { blockTime?: number } = {}): Promise<Devnet> {
+  static async start(opts: { blockTime?: number; deploy?: Pick<DeployOptions, "challengeWindow" | "proofWindow"> } = {}): Promise<Devnet> {
     const n = new Devnet();
     n.dir = mkdtempSync(path.join(tmpdir(), "rollbook-prover-"));
     n.anvil = await startAnvil(opts.blockTime === undefined ? {} : { blockTime: opts.blockTime });
     const probe = createPublicClient({ transport: http(n.anvil.rpcUrl) });
     n.chain = defineChain({ id: await probe.getChainId(), name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [n.anvil.rpcUrl] } } });
     n.pub = createPublicClient({ chain: n.chain, transport: http(n.anvil.rpcUrl, { timeout: 60_000 }) }) as PublicClient;
-    n.d = (await deploySuite({ rpcUrl: n.anvil.rpcUrl, privateKey: ANVIL_DEV_KEYS[0], write: false, timelockDelay: 0n, log: () => {} })).deployment;
+    n.d = (await deploySuite({ rpcUrl: n.anvil.rpcUrl, privateKey: ANVIL_DEV_KEYS[0], write: false, timelockDelay: 0n, log: () => {}, ...opts.deploy })).deployment;
     // asset 2 (BASE) through the Timelock, then market 1 = BASE/USDC
     const art = loadArtifact("DevToken");
     const hash = await n.wallet(n.deployer).deployContract({ abi: art.abi, bytecode: art.bytecode as Hex, args: ["Base", "BASE", 18], account: n.deployer, chain: n.chain });
@@ -142,6 +142,20 @@ export class Devnet {
       logger: silent, registry, pollIntervalMs: 50, proverInputs: true,
     });
     return { deriver, store };
+  }
+
+  /** A raw JSON-RPC call to anvil (evm_increaseTime, anvil_setBalance, ...). */
+  async rpc(method: string, params: unknown[] = []): Promise<unknown> {
+    const res = await fetch(this.anvil.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message}`);
+    return body.result;
+  }
+
+  /** Advances L1 time by `seconds` and mines a block. */
+  async warp(seconds: number): Promise<void> {
+    await this.rpc("evm_increaseTime", [seconds]);
+    await this.rpc("evm_mine");
   }
 
   async stop(): Promise<void> {
