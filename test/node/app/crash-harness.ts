@@ -6,7 +6,7 @@
 //     by the restarted node (pending soft, or dropped with a reason) or is in a batch node-2 derived;
 //   at the end: load stops, the node drains its pool, and its soft and derived roots equal node-2's.
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { privateKeyToAccount } from "viem/accounts";
@@ -44,18 +44,20 @@ type TxAnswer = { status: string; level: string; drop?: { reason: string } };
 class Child {
   readonly proc: ChildProcess;
   readonly exited: Promise<number | null>;
-  private stderr = "";
+  private readonly logFile: string;
   constructor(configFile: string, logFile: string) {
+    this.logFile = logFile;
+    const out = openSync(logFile, "w");
     this.proc = spawn(process.execPath, [CLI, "run", "--config", configFile], {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, ROLLBOOK_L1_PRIVATE_KEY: NODE_KEY, ROLLBOOK_LOG_FORMAT: "json", ROLLBOOK_LOG_LEVEL: "warn" },
+      stdio: ["ignore", out, out],
+      env: { ...process.env, ROLLBOOK_L1_PRIVATE_KEY: NODE_KEY, ROLLBOOK_LOG_FORMAT: "json", ROLLBOOK_LOG_LEVEL: "info" },
     });
-    this.proc.stderr!.on("data", (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+    closeSync(out);
     this.exited = new Promise((res) => this.proc.on("exit", (code) => res(code)));
-    void this.exited.then(() => writeFileSync(logFile, this.stderr));
   }
+  /** The end of the node's log (JSON lines). */
   tail(): string {
-    return this.stderr;
+    return readFileSync(this.logFile, "utf8").slice(-3000);
   }
   async kill(): Promise<void> {
     this.proc.kill("SIGKILL");
@@ -105,10 +107,10 @@ export async function nodeCrashRun(kills: number, minMs = 300, maxMs = 1500, log
       const up = await until("the node's RPC", async () => {
         if (c.proc.exitCode !== null) throw new Error(`node exited (${c.proc.exitCode}): ${c.tail()}`);
         return (await fetch(`${url}/health`).catch(() => undefined))?.ok === true;
-      }, 60_000).catch((e: unknown) => e as Error);
+      }, 120_000).catch((e: unknown) => e as Error);
       if (up instanceof Error) {
         await c.kill();
-        throw up;
+        throw new Error(`${up.message} (start ${k}); its log ends: ${c.tail()}`);
       }
       return c;
     };
