@@ -214,6 +214,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       reorgs.unshift({ atMs: Date.now(), depth: Math.max(0, r.fromL1 - r.toL1), l1Block: r.toL1 });
       if (reorgs.length > 50) reorgs.pop();
       log.warn(r, "L1 reorg: soft state rebuilt on the rolled-back canonical state");
+      view.rollBack(r.toBatch);
       sequencer?.onCanonical({ state: d.current().state, batches: [], reorg: true });
     });
     d.on("error", (e) => log.error({ code: e.code, err: e.message }, "derivation stopped (critical): /ready reports not ready"));
@@ -271,6 +272,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
           const p = seq.pool.byHash.get(e.hash);
           if (b !== undefined) ensureBatch(b);
           if (p !== undefined) view.onTx(e.batchIndex, b?.timestamp ?? 0, e.hash, p.tx, e.receipt);
+        } else if (e.type === "status" && e.level === "dropped" && e.drop !== undefined) {
+          view.onDropped(e.hash, { reason: e.drop.reason, code: e.drop.code ?? null }, seq.pool.byHash.get(e.hash)?.tx);
         } else if (e.type === "sealed") {
           ensureBatch(e.batch);
           view.onSealed(e.batch.index);

@@ -17,7 +17,7 @@ import { encodeTx } from "../codec/tx.ts";
 import type {
   Balances, BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
   OrderInfo, OrderUpdateInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo, ProofAt, StateProofInfo, ProofRefusal, FinalizedRange,
-  WithdrawalProofInfo, RollupStatus,
+  WithdrawalProofInfo, RollupStatus, TxDrop,
 } from "../rpc/node-view.ts";
 import { RpcError } from "../rpc/errors.ts";
 import type { Sequencer } from "../sequencer/index.ts";
@@ -207,6 +207,51 @@ export class NodeStateView implements NodeView {
   /** Whether the view indexed transaction `txHash`. */
   hasTx(txHash: string): boolean {
     return this.txs.has(txHash);
+  }
+
+  /**
+   * The sequencer dropped an acknowledged transaction (a rebuild on another proposer's batch or after a
+   * reorg; a nonce-gap timeout): its answer becomes `dropped` with the reason, it leaves its soft batch, and
+   * the account's `txs` subscribers are told. `tx` is the transaction when the view never indexed it.
+   */
+  onDropped(txHash: string, drop: TxDrop, tx?: Tx): void {
+    const known = this.txs.get(txHash);
+    const info = known !== undefined ? { ...known, fills: [], orders: [], actions: [] } : tx !== undefined ? droppedShell(txHash, tx) : undefined;
+    if (info === undefined) return;
+    info.status = "dropped";
+    info.level = "soft";
+    info.code = drop.code ?? 0;
+    info.codeName = drop.reason;
+    info.drop = drop;
+    this.txs.set(txHash, info);
+    const rec = this.batches.get(info.batchIndex);
+    if (rec !== undefined && known !== undefined) {
+      const i = rec.txHashes.indexOf(txHash);
+      if (i >= 0) rec.txHashes.splice(i, 1);
+      rec.info.txCount = rec.txHashes.length;
+    }
+    this.emit({ type: "txDropped", txHash, account: info.account, drop });
+  }
+
+  /**
+   * An L1 reorg rolled the canonical chain back to `batchIndex`: batches after it, their receipts, fills and
+   * trades are forgotten (derivation indexes the new history again; a sequencer re-announces what it
+   * re-executes and the drops). Orders keep their records; their resting size is read from the state.
+   */
+  rollBack(batchIndex: number): void {
+    for (const [index, rec] of this.batches) {
+      if (index <= batchIndex) continue;
+      this.batches.delete(index);
+      for (const h of rec.txHashes) if (this.txs.get(h)?.drop === undefined) this.txs.delete(h);
+    }
+    for (const [acct, list] of this.fillsByAccount) {
+      const keep = list.filter((f) => f.batchIndex <= batchIndex);
+      if (keep.length === 0) this.fillsByAccount.delete(acct);
+      else this.fillsByAccount.set(acct, keep);
+    }
+    for (const [market, list] of this.tradesByMarket) this.tradesByMarket.set(market, list.filter((t) => t.batchIndex <= batchIndex));
+    this.included = Math.min(this.included, batchIndex);
+    this.safe = Math.min(this.safe, batchIndex);
   }
 
   /** A batch was sealed (no more transactions). */
@@ -419,8 +464,21 @@ export class NodeStateView implements NodeView {
   }
 
   tx(txHash: string): TxInfo | null {
-    const t = this.txs.get(txHash.toLowerCase());
-    if (t === undefined) return null;
+    const h = txHash.toLowerCase();
+    const t = this.txs.get(h);
+    if (t === undefined) {
+      // A drop answer the sequencer recovered from its WAL (or dropped before the view indexed it).
+      const seq = this.o.sequencer();
+      const s = seq?.status(h);
+      if (s?.level !== "dropped" || s.drop === undefined) return null;
+      const p = seq!.pool.byHash.get(h);
+      const info = droppedShell(h, p?.tx);
+      info.drop = { reason: s.drop.reason, code: s.drop.code ?? null };
+      info.code = s.drop.code ?? 0;
+      info.codeName = s.drop.reason;
+      return info;
+    }
+    if (t.drop !== undefined) return { ...t };
     const level = this.levelOf(t.batchIndex);
     return { ...t, level, fills: t.fills.map((f) => ({ ...f, level })) };
   }
@@ -500,6 +558,14 @@ export class NodeStateView implements NodeView {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/** The answer for a dropped transaction the view never executed (from the transaction itself, if known). */
+function droppedShell(txHash: string, tx: Tx | undefined): TxInfo {
+  return {
+    txHash, account: tx?.account.toLowerCase() ?? "", signer: "", nonce: tx?.nonce ?? 0, kind: tx?.kind ?? 0, status: "dropped", code: 0, codeName: "",
+    orderId: 0, withdrawalId: -1, batchIndex: 0, index: -1, level: "soft", fills: [], orders: [], actions: [],
+  };
 }
 
 function applyUpdate(o: OrderInfo, u: OrderUpdateInfo, batchIndex: number): void {

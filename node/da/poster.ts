@@ -295,8 +295,13 @@ export class BlobPoster {
 
   private async nonceFor(): Promise<number> {
     const pending = await this.client.getTransactionCount({ address: this.account.address, blockTag: "pending" });
-    const n = this.nextNonce === undefined ? pending : Math.max(pending, this.nextNonce);
-    return n;
+    if (this.nextNonce !== undefined && pending < this.nextNonce) {
+      // The chain forgot a proposal this poster saw mined (an L1 reorg dropped it): the node's count is right,
+      // a remembered higher nonce would leave every later proposal waiting behind a gap.
+      this.log.warn({ remembered: this.nextNonce, pending }, "account nonce went back (L1 reorg): using the node's pending count");
+      this.nextNonce = pending;
+    }
+    return pending;
   }
 
   private async send(p: {

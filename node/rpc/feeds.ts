@@ -183,6 +183,11 @@ export class Feeds {
         }
         return;
       }
+      case "txDropped": {
+        const own = this.accounts.txs.get(e.account);
+        if (own !== undefined) this.sendAll(own, frame("txs", JSON.stringify({ type: "txDropped", txHash: e.txHash, reason: e.drop.reason, code: e.drop.code })));
+        return;
+      }
       case "batch":
         if (this.batchSubs.size > 0) this.sendAll(this.batchSubs, frame("batches", JSON.stringify({ type: "batch", batch: e.batch, proof: this.view.proofStatus() })));
         return;

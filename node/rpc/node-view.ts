@@ -118,7 +118,8 @@ export interface TxInfo {
   signer: string;
   nonce: number;
   kind: number;
-  status: "accepted" | "failed" | "rejected";
+  /** "dropped": acknowledged by the sequencer, then never to be included (`drop` says why). */
+  status: "accepted" | "failed" | "rejected" | "dropped";
   code: number;
   codeName: string;
   orderId: number;
@@ -131,6 +132,14 @@ export interface TxInfo {
   orders: OrderUpdateInfo[];
   /** Bulk: one receipt per action, in order (fills and orders above are their concatenation). */
   actions: ActionInfo[];
+  /** Present when the sequencer dropped the acknowledged transaction (docs/sequencer.md "Drop reasons"). */
+  drop?: TxDrop;
+}
+
+/** Why an acknowledged transaction will never be included: a stable reason and the STF code if one applies. */
+export interface TxDrop {
+  reason: string;
+  code: number | null;
 }
 
 export interface BatchInfo {
@@ -348,6 +357,8 @@ export type NodeEvent =
   | { type: "tx"; tx: TxInfo; timestamp: number }
   /** A transaction's confirmation level changed (`reexecuted`: it was executed again after a reorg). */
   | { type: "txLevel"; txHash: string; account: string; batchIndex: number; level: ConfirmationLevel; reexecuted: boolean }
+  /** An acknowledged transaction was dropped (soft state rebuilt after a reorg or another proposer's batch). */
+  | { type: "txDropped"; txHash: string; account: string; drop: TxDrop }
   /** Price levels whose resting size changed (a tx or an L1 message): book feeds read them again. */
   | { type: "book"; touched: { market: number; side: number; price: number }[]; batchIndex: number }
   /** A batch was sealed or its confirmation level changed. */

@@ -8,8 +8,8 @@ const str = (description?: string): Schema => (description === undefined ? { typ
 const level: Schema = { type: "string", enum: ["soft", "included", "safe", "proven"], description: "confirmation level" };
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const arr = (items: Schema): Schema => ({ type: "array", items });
-const shape = (description: string, properties: Record<string, Schema>): Schema => ({
-  type: "object", description, properties, required: Object.keys(properties), additionalProperties: false,
+const shape = (description: string, properties: Record<string, Schema>, optional: Record<string, Schema> = {}): Schema => ({
+  type: "object", description, properties: { ...properties, ...optional }, required: Object.keys(properties), additionalProperties: false,
 });
 
 const fill = shape("a trade of one of the account's orders", {
@@ -20,6 +20,9 @@ const fill = shape("a trade of one of the account's orders", {
 const orderUpdate = shape("one change of one order (docs/stf.md receipts)", {
   orderId: int(), market: int(), account: str(), side: int(), price: int(), status: int("0 new, 1 partially filled, 2 filled, 3 cancelled, 4 expired, 5 amended, 6 decremented"),
   size: int(), remaining: int(), clientId: int(), reason: int("cancel reason"),
+});
+const txDrop = shape("why an acknowledged transaction will never be included (present only then; docs/sequencer.md \"Drop reasons\")", {
+  reason: { type: "string", enum: ["NONCE_TAKEN", "SIGNER_NOT_AUTHORIZED", "GAP_TIMEOUT"] }, code: { oneOf: [int("STF error code"), { type: "null" }] },
 });
 const bookLevel = shape("one price level", { price: int(), size: int("lots"), orders: int() });
 
@@ -38,11 +41,11 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
   OrderUpdate: orderUpdate,
   BookLevel: bookLevel,
   TxInfo: shape("a transaction's receipt and confirmation level", {
-    txHash: str(), account: str(), signer: str("the account or its agent"), nonce: int(), kind: int(), status: { type: "string", enum: ["accepted", "failed", "rejected"] },
+    txHash: str(), account: str(), signer: str("the account or its agent"), nonce: int(), kind: int(), status: { type: "string", enum: ["accepted", "failed", "rejected", "dropped"] },
     code: int("STF error code, 0 = OK"), codeName: str(), orderId: int(), withdrawalId: int("-1: none"), batchIndex: int(), index: int("position in the batch"),
     level, fills: arr(ref("Fill")), orders: arr(ref("OrderUpdate")),
     actions: arr(shape("a Bulk action's outcome", { op: int(), status: { type: "string", enum: ["accepted", "failed"] }, code: int(), codeName: str(), orderId: int() })),
-  }),
+  }, { drop: txDrop }),
   OrderInfo: shape("an order", {
     orderId: int(), market: int(), account: str(), side: int(), price: int(), size: int(), filled: int(), remaining: int(), clientId: int(),
     state: { type: "string", enum: ["open", "partially-filled", "filled", "cancelled", "expired"] }, batchIndex: int(), txHash: str(), level, updatedBatch: int(),

@@ -9,7 +9,6 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pino } from "pino";
 import { Registry } from "prom-client";
 import { createPublicClient, createWalletClient, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -27,26 +26,7 @@ import { signTx, hexToBytes, addressOfPrivateKey } from "../../../node/clob/eip7
 import { TxKind, type Tx } from "../../../node/clob/types.ts";
 import { devTokenAbi } from "../../../node/l1/contracts.ts";
 import { deploySuite, type Deployment } from "../../../scripts/deploy.ts";
-
-const silent = pino({ level: "silent" });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-async function rpcCall<T>(url: string, method: string, params: unknown): Promise<T> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-  const body = (await res.json()) as { result?: T; error?: unknown };
-  if (body.error !== undefined) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
-  return body.result as T;
-}
+import { rpcCall, silent, until } from "./harness.ts";
 
 describe("node/app: the composed node on anvil (e2e)", function () {
   this.timeout(180_000);
