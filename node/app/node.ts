@@ -16,7 +16,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Registry } from "prom-client";
-import { createPublicClient, defineChain, http, type Address, type Hex, type PublicClient } from "viem";
+import { CID } from "multiformats/cid";
+import { bytesToHex, createPublicClient, defineChain, hexToBytes, http, type Address, type Hex, type PublicClient } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { txHash } from "../clob/eip712.ts";
 import { decodeL1Message } from "../clob/l1messages.ts";
@@ -28,6 +29,8 @@ import { inboxAbi, settlementAbi } from "../l1/contracts.ts";
 import { rootLogger, type Logger } from "../log.ts";
 import { createRpcServer, type RpcServer, type RpcServerConfig } from "../rpc/server.ts";
 import { rpcOptionsFromConfig, type RpcOptions } from "../rpc/options.ts";
+import type { BatchDaInfo, RollupStatus } from "../rpc/node-view.ts";
+import type { ProverHandle } from "../prover/role.ts";
 import { Proposer, Sequencer, sequencerOptionsFromConfig, type SequencerL1, type SoftBatch } from "../sequencer/index.ts";
 import { StateStore } from "../state/store.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
@@ -37,6 +40,7 @@ import { createAdminServer, type AdminServer } from "./admin.ts";
 import { loadL1Account } from "./keys.ts";
 import { nodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { checkRoles, roleStarter, type RoleContext, type RoleHandle } from "./roles.ts";
+import { NodeProofs } from "./proofs.ts";
 import { NodeStateView } from "./view.ts";
 import type { FastifyPluginAsync } from "fastify";
 
@@ -117,6 +121,18 @@ export function readDeployment(config: NodeConfig, chainId: number): Deployment 
   }
 }
 
+/** Batches, finalized ranges and proof jobs rb_rollupStatus lists. */
+const RECENT = 50;
+
+/** A binary CID as recorded on L1, in its string form (or its hex when it does not parse). */
+function cidString(b: Uint8Array): string {
+  try {
+    return CID.decode(b).toString();
+  } catch {
+    return bytesToHex(b);
+  }
+}
+
 /** The blocks derivation may be this far behind the head and still count as synced (/ready). */
 const READY_LAG_BLOCKS = 4;
 
@@ -149,9 +165,10 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   let sequencer: Sequencer | undefined;
   const metrics: NodeMetrics = nodeMetrics(registry, () => sequencer);
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await StateStore.open(path.join(config.dataDir, "store"), { keepReceipts: config.storage.pruneReceiptsAfterBatches });
+  const store = await StateStore.open(path.join(config.dataDir, "store"), { keepReceipts: config.storage.pruneReceiptsAfterBatches, keepChanges: true });
   let da: Da | undefined;
   let deriver: Deriver | undefined;
+  let proofs: NodeProofs | undefined;
   try {
     da = await createDa(config, { logger: log.child({ module: "da" }), registry });
     // Batches as derivation executes them, until their "batch" event (which carries the receipts).
@@ -164,8 +181,11 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       admitted.sec = Math.max(admitted.sec, sec);
     };
     const reorgs: { atMs: number; depth: number; l1Block: number }[] = [];
+    // The recent derived batches with their DA (newest first) and the prover's recent jobs (rb_rollupStatus).
+    const recentBatches: Omit<BatchDaInfo, "level">[] = [];
+    let proofJobs: NonNullable<RollupStatus["proofs"]>["jobs"] = null;
     const view: NodeStateView = new NodeStateView({
-      domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer,
+      domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer, proofs: () => proofs,
       onVerdict: (v) => {
         metrics.admitted.inc({ verdict: v });
         if (v !== "valid") return;
@@ -182,6 +202,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
           derivation: { derivedBatch: st.batchIndex, l1Block: st.l1Derived, lagBlocks: st.lag ?? 0 },
           mempool: sequencer === undefined ? undefined : { depth: sequencer.pool.count, admittedPerSec: Math.round(admitted.counts.reduce((a, b) => a + b, 0) / 10) },
           reorgs: [...reorgs],
+          batches: recentBatches.map((b) => ({ ...b, level: view.batch(b.batchIndex)?.level ?? "included" })),
+          proofs: proofs === undefined ? null : { finalized: proofs.recentRanges(RECENT), jobs: proofJobs },
         };
       },
     });
@@ -196,6 +218,20 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       },
     });
     const d = deriver;
+    proofs = await NodeProofs.open({
+      store, genesis, head: () => d.current().commitment, client: l1, settlement: deployment.contracts.settlement,
+      startBlock: deployment.startBlock, logger: log.child({ module: "proofs" }),
+    });
+    const keeper = proofs;
+    d.on("batch", (b) => {
+      keeper.onBatch(b);
+      const cid = hexToBytes(b.ipfsCid);
+      recentBatches.unshift({
+        batchIndex: b.batchIndex, l1Block: b.l1Block, l1Tx: b.l1Tx, bytes: b.bytes, txCount: b.txCount, orders: b.orders, blobHashes: [...b.blobHashes],
+        calldata: b.calldata, cid: cid.length === 0 ? null : cidString(cid), proposer: b.proposer.toLowerCase(),
+      });
+      if (recentBatches.length > RECENT) recentBatches.pop();
+    });
     d.on("batch", (b) => {
       const x = executing.get(b.batchIndex);
       executing.delete(b.batchIndex);
@@ -214,6 +250,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       reorgs.unshift({ atMs: Date.now(), depth: Math.max(0, r.fromL1 - r.toL1), l1Block: r.toL1 });
       if (reorgs.length > 50) reorgs.pop();
       log.warn(r, "L1 reorg: soft state rebuilt on the rolled-back canonical state");
+      keeper.onReorg(r.toBatch, d.current().commitment);
+      while (recentBatches.length > 0 && recentBatches[0]!.batchIndex > r.toBatch) recentBatches.shift();
       sequencer?.onCanonical({ state: d.current().state, batches: [], reorg: true });
     });
     d.on("error", (e) => log.error({ code: e.code, err: e.message }, "derivation stopped (critical): /ready reports not ready"));
@@ -347,6 +385,15 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       if (Date.now() - provenReadAt >= 2_000) {
         provenReadAt = Date.now();
         const last = Number(await l1.readContract({ address: deployment.contracts.settlement, abi: settlementAbi, functionName: "lastBatch" }).catch(() => 0n));
+        const prover = handles.find((h) => h.role === "prover")?.handle as ProverHandle | undefined;
+        if (prover !== undefined) {
+          const jobs = await prover.jobs.list().catch(() => []);
+          proofJobs = jobs.sort((x, y) => y.lastBatch - x.lastBatch || y.createdAt - x.createdAt).slice(0, RECENT).map((j) => ({
+            id: j.id, firstBatch: j.firstBatch, lastBatch: j.lastBatch, systems: j.proofs.map((p) => p.system), state: j.state, updatedAt: j.updatedAt,
+            l1Tx: j.txHash ?? null, error: j.error === undefined ? null : `${j.error.code}: ${j.error.message}`,
+          }));
+        }
+        await keeper.poll().catch((err: unknown) => log.warn({ err: (err as Error).message }, "reading Settlement's finalized ranges failed; retrying"));
         if (last > provenBatch && last <= d.status().batchIndex) {
           provenBatch = last;
           view.markProven(last);

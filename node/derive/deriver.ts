@@ -15,9 +15,10 @@ import type { Address, Hex, PublicClient } from "viem";
 import type { Registry } from "prom-client";
 import type { ClobState, ChainConfig } from "../clob/state.ts";
 import { createGenesisState } from "../clob/state.ts";
-import { applyBatch } from "../clob/stf.ts";
+import { applyBatch, type Withdrawal } from "../clob/stf.ts";
+import type { Derived } from "../state/derive.ts";
 import type { ReceiptLog } from "../clob/receipts.ts";
-import type { L1Message, Tx } from "../clob/types.ts";
+import { TxKind, type L1Message, type Tx } from "../clob/types.ts";
 import type { BlobFetcher, IpfsBackup } from "../da/index.ts";
 import { L1Follower, L1RpcError, type L1BlockRef, type L1Client } from "../l1/follower.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
@@ -97,6 +98,17 @@ export interface DerivedBatch {
   txCount: number;
   l1MessageCount: number;
   receipts?: ReceiptLog;
+  /** The proposing L1 transaction, its data (EIP-4844 versioned hashes, or calldata), posted bytes and IPFS CID (binary, 0x: none). */
+  l1Tx: Hex;
+  blobHashes: readonly Hex[];
+  calldata: boolean;
+  bytes: number;
+  ipfsCid: Hex;
+  /** Orders placed (Place transactions and Bulk place actions). */
+  orders: number;
+  /** The batch's leaf changes (valid only during the event: copy what you keep) and its withdrawals. */
+  derived: Derived;
+  withdrawals: readonly Withdrawal[];
 }
 
 export interface ReorgInfo {
@@ -511,6 +523,14 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       txCount: txs.length,
       l1MessageCount: msgs.length,
       receipts: this.o.receipts === "none" ? undefined : result.receipts,
+      l1Tx: p.proposal.txHash,
+      blobHashes: ev.blobHashes,
+      calldata: c.dataKind !== DataKind.BLOBS,
+      bytes: p.data.ok ? p.data.bytes.length : 0,
+      ipfsCid: ev.ipfsCid,
+      orders: txs.reduce((n, tx) => n + (tx.kind === TxKind.PLACE ? 1 : tx.kind === TxKind.BULK ? tx.actions.filter((a) => a.op === TxKind.PLACE).length : 0), 0),
+      derived,
+      withdrawals: result.withdrawals,
     });
   }
 
