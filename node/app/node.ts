@@ -23,6 +23,7 @@ import { txHash } from "../clob/eip712.ts";
 import { decodeL1Message } from "../clob/l1messages.ts";
 import type { Eip712Domain, L1Message } from "../clob/types.ts";
 import { ConfigError, type NodeConfig } from "../config.ts";
+import { decodeBatch } from "../codec/batch.ts";
 import { createDa, type Da } from "../da/index.ts";
 import { Deriver, type CanonicalBatchInput } from "../derive/index.ts";
 import { inboxAbi, settlementAbi } from "../l1/contracts.ts";
@@ -121,6 +122,30 @@ export function readDeployment(config: NodeConfig, chainId: number): Deployment 
   }
 }
 
+/**
+ * Indexes the transactions of the batches the store still holds receipts for (the last `keep`, 0: all)
+ * into the view, as derivation indexed them: receipts, orders, fills, trades. Deposits are not replayed.
+ */
+async function reindexStored(store: StateStore, view: NodeStateView, domain: Eip712Domain, keep: number): Promise<{ batches: number; txs: number; ms: number }> {
+  const t0 = performance.now();
+  const head = store.head()?.batchIndex ?? 0;
+  let batches = 0, txs = 0;
+  for (let b = keep > 0 ? Math.max(1, head - keep + 1) : 1; b <= head; b++) {
+    const receipts = await store.receipts(b);
+    if (receipts === undefined) continue;
+    const data = await store.batchData(b);
+    const dec = data === undefined ? undefined : decodeBatch(data);
+    const batch = dec?.ok === true ? dec.batch : undefined;
+    const list = batch?.txs ?? [];
+    const timestamp = batch?.header.timestamp ?? 0;
+    view.onBatchOpened(b, timestamp, batch?.header.l1MsgStart ?? 0, [], receipts.l1(), list.length, false);
+    for (let i = 0; i < list.length; i++) view.onTx(b, timestamp, txHash(domain, list[i]!), list[i]!, receipts.tx(i));
+    batches++;
+    txs += list.length;
+  }
+  return { batches, txs, ms: Math.round(performance.now() - t0) };
+}
+
 /** Batches, finalized ranges and proof jobs rb_rollupStatus lists. */
 const RECENT = 50;
 
@@ -185,6 +210,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     const recentBatches: Omit<BatchDaInfo, "level">[] = [];
     let proofJobs: NonNullable<RollupStatus["proofs"]>["jobs"] = null;
     const view: NodeStateView = new NodeStateView({
+      retainBatches: config.storage.pruneReceiptsAfterBatches,
       domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer, proofs: () => proofs,
       onVerdict: (v) => {
         metrics.admitted.inc({ verdict: v });
@@ -210,7 +236,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     deriver = await Deriver.open({
       client: l1, inbox, startBlock: deployment.startBlock, genesis: { domain, feeAccount },
       store, fetcher: da.fetcher, ipfs: da.ipfs, confirmations: config.l1.confirmations, pollIntervalMs: o.pollIntervalMs ?? 500,
-      logger: log.child({ module: "derive" }), registry, proverInputs: roles.has("prover"),
+      logger: log.child({ module: "derive" }), registry, proverInputs: roles.has("prover"), keepBatchData: true,
       onBatch: (b) => {
         const hashes = b.txs.map((tx) => txHash(domain, tx));
         executing.set(b.index, { ...b, hashes });
@@ -223,6 +249,11 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       startBlock: deployment.startBlock, logger: log.child({ module: "proofs" }),
     });
     const keeper = proofs;
+    // The receipt index after a restart: the retained batches' transactions and receipts, from the store.
+    const reindexed = await reindexStored(store, view, domain, config.storage.pruneReceiptsAfterBatches);
+    if (reindexed.batches > 0) log.info(reindexed, "receipt index rebuilt from the store");
+    view.setLevels(d.status().batchIndex, 0);
+    view.markProven(keeper.provenBatch);
     d.on("batch", (b) => {
       keeper.onBatch(b);
       const cid = hexToBytes(b.ipfsCid);

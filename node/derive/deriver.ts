@@ -61,6 +61,11 @@ export interface DeriverOptions {
   historyRangeBlocks?: number;
   /** Record each batch's prover input (witness included; node/derive/prover-input.ts) with its commit. */
   proverInputs?: boolean;
+  /**
+   * Keep each valid batch's data as posted with its commit (StateStore batchData, pruned with the receipts),
+   * so the node can index its transactions again after a restart (node/app). Default false.
+   */
+  keepBatchData?: boolean;
   /** Receipts kept with each batch ("full", default) or not built at all ("none"). */
   receipts?: "full" | "none";
   /** Replace the L1 client used by the follower (tests inject failures). */
@@ -507,6 +512,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       undo: undoRec,
       ...(mempoolDel !== undefined && mempoolDel.length > 0 ? { mempool: { del: [...mempoolDel] } } : {}),
       proverInput,
+      ...(this.o.keepBatchData === true && invalidReason === undefined && p.data.ok ? { batchData: p.data.bytes } : {}),
     });
     this.metrics.batchSeconds.observe((performance.now() - t0) / 1000);
     this.metrics.batchesTotal.inc({ result: invalidReason === undefined ? "valid" : "invalid" });

@@ -92,7 +92,7 @@ export interface LeafChanges {
 }
 
 export interface StoreOptions {
-  /** Keep receipts of the last N batches (each commit deletes every older one); 0 = all. */
+  /** Keep receipts (and batch data) of the last N batches (each commit deletes every older one); 0 = all. */
   keepReceipts?: number;
   /**
    * Keep each batch's leaf changes until the batch is finalized (finalize()), so a trie at the last
@@ -273,6 +273,7 @@ export class StateStore {
       // Everything older than the window, not only the batch this commit pushes out: a lowered setting or
       // an earlier run without pruning leaves older receipts behind. Usually zero or one key.
       for await (const k of this.db.keys({ gte: pk(P_RECEIPTS, 0), lt: pk(P_RECEIPTS, last - keep + 1) })) ops.del(k);
+      for await (const k of this.db.keys({ gte: pk(P_BATCH, 0), lt: pk(P_BATCH, last - keep + 1) })) ops.del(k);
     }
     if (head !== null && head !== this.headCache) ops.put(K_HEAD, Buffer.from(JSON.stringify(head)));
     await ops.write({ sync: this.opts.sync });

@@ -70,6 +70,7 @@ describe("node/app: the composed node serves withdrawal, balance and exit proofs
     }
   });
   let firstWithdraw: Hex;
+  let trade: { ask: Hex; bid: Hex; askOrder: number };
   let firstProof: Awaited<ReturnType<RollbookClient["getWithdrawalProof"]>>;
 
   before(async () => {
@@ -87,7 +88,8 @@ describe("node/app: the composed node serves withdrawal, balance and exit proofs
       rpc: { ...DEFAULT_CONFIG.rpc, port: await freePort() },
       admin: { ...DEFAULT_CONFIG.admin, port: await freePort() },
       sequencer: { ...DEFAULT_CONFIG.sequencer, maxBatchAgeMs: 500, admissionThreads: 1 },
-      prover: { ...DEFAULT_CONFIG.prover, maxRangeAgeMs: 500, pollMs: 200 },
+      // one batch per range: the Timelock listing moved anvil's clock ahead of the wall clock, so an age policy would wait
+      prover: { ...DEFAULT_CONFIG.prover, maxRangeBatches: 1, maxRangeAgeMs: 500, pollMs: 200 },
     } as unknown as Record<string, unknown>);
     node = await start();
   });
@@ -102,8 +104,12 @@ describe("node/app: the composed node serves withdrawal, balance and exit proofs
     const a = client(keys[0]!);
     const b = client(keys[1]!);
     await until("deposits credited", async () => ((await a.getBalances(alice.address)).balances.length === 3 ? true : undefined));
-    expect((await a.placeOrder({ market: 1, side: "sell", price: 3000, size: 5 })).status).to.equal("accepted");
-    expect((await b.placeOrder({ market: 1, side: "buy", price: 3001, size: 3 })).status).to.equal("accepted");
+    const ask = await a.placeOrder({ market: 1, side: "sell", price: 3000, size: 5 });
+    expect(ask.status).to.equal("accepted");
+    const bid = await b.placeOrder({ market: 1, side: "buy", price: 3001, size: 3 });
+    expect(bid.status).to.equal("accepted");
+    expect(bid.fills).to.have.length(1);
+    trade = { ask: ask.txHash as Hex, bid: bid.txHash as Hex, askOrder: ask.orderId };
     const w = await a.withdraw(1, 12_345, recipient);
     expect(w.status).to.equal("accepted");
     firstWithdraw = w.txHash as Hex;
@@ -145,6 +151,15 @@ describe("node/app: the composed node serves withdrawal, balance and exit proofs
     await node.stop();
     node = await start();
     expect(node.view.finalized()).to.deep.equal(fin);
+    // the receipt index from the store: transactions by hash, order history and fills, with their levels
+    const bidTx = await client(keys[1]!).getTx(trade.bid);
+    expect(bidTx).to.include({ status: "accepted", level: "proven" });
+    expect(bidTx.fills).to.have.length(1);
+    expect(bidTx.fills[0]).to.include({ makerOrderId: trade.askOrder, size: 3, price: 3000, level: "proven" });
+    const history = await client(keys[0]!).getOrderHistory(alice.address);
+    expect(history.find((o) => o.orderId === trade.askOrder)).to.include({ filled: 3, remaining: 2, txHash: trade.ask, level: "proven" });
+    const fills = await client(keys[0]!).getFills(alice.address);
+    expect(fills.map((f) => [f.makerOrderId, f.size, f.level])).to.deep.include([trade.askOrder, 3, "proven"]);
     expect(await client(keys[1]!).getWithdrawalProof(firstWithdraw)).to.deep.equal(firstProof);
     expect(await client(keys[0]!).getBalanceProof(alice.address, 2)).to.deep.equal(balanceProof);
 
