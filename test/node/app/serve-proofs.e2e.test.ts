@@ -21,6 +21,7 @@ import { DEFAULT_CONFIG, validateConfig, type NodeConfig } from "../../../node/c
 import { ANVIL_DEV_KEYS, freePort, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
 import { devTokenAbi, settlementAbi } from "../../../node/l1/contracts.ts";
 import { verifyAccountProof, verifyBalanceProof } from "../../../node/state/proofs.ts";
+import type { RollupStatus } from "../../../node/rpc/node-view.ts";
 import { deploySuite, type Deployment } from "../../../scripts/deploy.ts";
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -129,6 +130,20 @@ describe("node/app: the composed node serves withdrawal, balance and exit proofs
     const again = await rollbook(args, env);
     expect(again.code).to.equal(1);
     expect(again.err).to.match(/already claimed/);
+  });
+
+  it("rb_rollupStatus lists the recent batches with their DA and the finalized ranges with the prover's jobs", async () => {
+    const res = await fetch(node.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "rb_rollupStatus", params: [] }) });
+    const r = ((await res.json()) as { result: RollupStatus }).result;
+    const proofs = r.proofs!;
+    const b = r.batches!.find((x) => x.batchIndex === firstProof.batchIndex)!;
+    expect(b).to.include({ calldata: false, cid: null, proposer: privateKeyToAccount(ANVIL_DEV_KEYS[0]).address.toLowerCase(), level: "proven" });
+    expect(b.blobHashes.length).to.be.greaterThan(0);
+    expect(b.l1Tx).to.match(/^0x[0-9a-f]{64}$/);
+    expect(b.bytes).to.be.greaterThan(0);
+    expect(b.txCount).to.be.greaterThan(0);
+    expect(proofs.finalized[0]).to.deep.equal(node.view.finalized());
+    expect(proofs.jobs!.some((j) => j.state === "finalized" && j.lastBatch === firstProof.lastBatch && j.systems.includes("attest"))).to.equal(true);
   });
 
   it("balance and exit proofs verify against Settlement.lastStateRoot", async () => {
