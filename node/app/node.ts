@@ -16,18 +16,22 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Registry } from "prom-client";
-import { createPublicClient, defineChain, http, type Address, type Hex, type PublicClient } from "viem";
+import { CID } from "multiformats/cid";
+import { bytesToHex, createPublicClient, defineChain, hexToBytes, http, type Address, type Hex, type PublicClient } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { txHash } from "../clob/eip712.ts";
 import { decodeL1Message } from "../clob/l1messages.ts";
 import type { Eip712Domain, L1Message } from "../clob/types.ts";
 import { ConfigError, type NodeConfig } from "../config.ts";
+import { decodeBatch } from "../codec/batch.ts";
 import { createDa, type Da } from "../da/index.ts";
 import { Deriver, type CanonicalBatchInput } from "../derive/index.ts";
 import { inboxAbi, settlementAbi } from "../l1/contracts.ts";
 import { rootLogger, type Logger } from "../log.ts";
 import { createRpcServer, type RpcServer, type RpcServerConfig } from "../rpc/server.ts";
 import { rpcOptionsFromConfig, type RpcOptions } from "../rpc/options.ts";
+import type { BatchDaInfo, RollupStatus } from "../rpc/node-view.ts";
+import type { ProverHandle } from "../prover/role.ts";
 import { Proposer, Sequencer, sequencerOptionsFromConfig, type SequencerL1, type SoftBatch } from "../sequencer/index.ts";
 import { StateStore } from "../state/store.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
@@ -37,6 +41,7 @@ import { createAdminServer, type AdminServer } from "./admin.ts";
 import { loadL1Account } from "./keys.ts";
 import { nodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { checkRoles, roleStarter, type RoleContext, type RoleHandle } from "./roles.ts";
+import { NodeProofs } from "./proofs.ts";
 import { NodeStateView } from "./view.ts";
 import type { FastifyPluginAsync } from "fastify";
 
@@ -117,6 +122,42 @@ export function readDeployment(config: NodeConfig, chainId: number): Deployment 
   }
 }
 
+/**
+ * Indexes the transactions of the batches the store still holds receipts for (the last `keep`, 0: all)
+ * into the view, as derivation indexed them: receipts, orders, fills, trades. Deposits are not replayed.
+ */
+async function reindexStored(store: StateStore, view: NodeStateView, domain: Eip712Domain, keep: number): Promise<{ batches: number; txs: number; ms: number }> {
+  const t0 = performance.now();
+  const head = store.head()?.batchIndex ?? 0;
+  let batches = 0, txs = 0;
+  for (let b = keep > 0 ? Math.max(1, head - keep + 1) : 1; b <= head; b++) {
+    const receipts = await store.receipts(b);
+    if (receipts === undefined) continue;
+    const data = await store.batchData(b);
+    const dec = data === undefined ? undefined : decodeBatch(data);
+    const batch = dec?.ok === true ? dec.batch : undefined;
+    const list = batch?.txs ?? [];
+    const timestamp = batch?.header.timestamp ?? 0;
+    view.onBatchOpened(b, timestamp, batch?.header.l1MsgStart ?? 0, [], receipts.l1(), list.length, false);
+    for (let i = 0; i < list.length; i++) view.onTx(b, timestamp, txHash(domain, list[i]!), list[i]!, receipts.tx(i));
+    batches++;
+    txs += list.length;
+  }
+  return { batches, txs, ms: Math.round(performance.now() - t0) };
+}
+
+/** Batches, finalized ranges and proof jobs rb_rollupStatus lists. */
+const RECENT = 50;
+
+/** A binary CID as recorded on L1, in its string form (or its hex when it does not parse). */
+function cidString(b: Uint8Array): string {
+  try {
+    return CID.decode(b).toString();
+  } catch {
+    return bytesToHex(b);
+  }
+}
+
 /** The blocks derivation may be this far behind the head and still count as synced (/ready). */
 const READY_LAG_BLOCKS = 4;
 
@@ -149,9 +190,10 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   let sequencer: Sequencer | undefined;
   const metrics: NodeMetrics = nodeMetrics(registry, () => sequencer);
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await StateStore.open(path.join(config.dataDir, "store"), { keepReceipts: config.storage.pruneReceiptsAfterBatches });
+  const store = await StateStore.open(path.join(config.dataDir, "store"), { keepReceipts: config.storage.pruneReceiptsAfterBatches, keepChanges: true });
   let da: Da | undefined;
   let deriver: Deriver | undefined;
+  let proofs: NodeProofs | undefined;
   try {
     da = await createDa(config, { logger: log.child({ module: "da" }), registry });
     // Batches as derivation executes them, until their "batch" event (which carries the receipts).
@@ -164,8 +206,12 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       admitted.sec = Math.max(admitted.sec, sec);
     };
     const reorgs: { atMs: number; depth: number; l1Block: number }[] = [];
+    // The recent derived batches with their DA (newest first) and the prover's recent jobs (rb_rollupStatus).
+    const recentBatches: Omit<BatchDaInfo, "level">[] = [];
+    let proofJobs: NonNullable<RollupStatus["proofs"]>["jobs"] = null;
     const view: NodeStateView = new NodeStateView({
-      domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer,
+      retainBatches: config.storage.pruneReceiptsAfterBatches,
+      domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer, proofs: () => proofs,
       onVerdict: (v) => {
         metrics.admitted.inc({ verdict: v });
         if (v !== "valid") return;
@@ -182,13 +228,15 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
           derivation: { derivedBatch: st.batchIndex, l1Block: st.l1Derived, lagBlocks: st.lag ?? 0 },
           mempool: sequencer === undefined ? undefined : { depth: sequencer.pool.count, admittedPerSec: Math.round(admitted.counts.reduce((a, b) => a + b, 0) / 10) },
           reorgs: [...reorgs],
+          batches: recentBatches.map((b) => ({ ...b, level: view.batch(b.batchIndex)?.level ?? "included" })),
+          proofs: proofs === undefined ? null : { finalized: proofs.recentRanges(RECENT), jobs: proofJobs },
         };
       },
     });
     deriver = await Deriver.open({
       client: l1, inbox, startBlock: deployment.startBlock, genesis: { domain, feeAccount },
       store, fetcher: da.fetcher, ipfs: da.ipfs, confirmations: config.l1.confirmations, pollIntervalMs: o.pollIntervalMs ?? 500,
-      logger: log.child({ module: "derive" }), registry, proverInputs: roles.has("prover") || roles.has("challenger"),
+      logger: log.child({ module: "derive" }), registry, proverInputs: roles.has("prover") || roles.has("challenger"), keepBatchData: true,
       onBatch: (b) => {
         const hashes = b.txs.map((tx) => txHash(domain, tx));
         executing.set(b.index, { ...b, hashes });
@@ -196,6 +244,25 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       },
     });
     const d = deriver;
+    proofs = await NodeProofs.open({
+      store, genesis, head: () => d.current().commitment, client: l1, settlement: deployment.contracts.settlement,
+      startBlock: deployment.startBlock, logger: log.child({ module: "proofs" }),
+    });
+    const keeper = proofs;
+    // The receipt index after a restart: the retained batches' transactions and receipts, from the store.
+    const reindexed = await reindexStored(store, view, domain, config.storage.pruneReceiptsAfterBatches);
+    if (reindexed.batches > 0) log.info(reindexed, "receipt index rebuilt from the store");
+    view.setLevels(d.status().batchIndex, 0);
+    view.markProven(keeper.provenBatch);
+    d.on("batch", (b) => {
+      keeper.onBatch(b);
+      const cid = hexToBytes(b.ipfsCid);
+      recentBatches.unshift({
+        batchIndex: b.batchIndex, l1Block: b.l1Block, l1Tx: b.l1Tx, bytes: b.bytes, txCount: b.txCount, orders: b.orders, blobHashes: [...b.blobHashes],
+        calldata: b.calldata, cid: cid.length === 0 ? null : cidString(cid), proposer: b.proposer.toLowerCase(),
+      });
+      if (recentBatches.length > RECENT) recentBatches.pop();
+    });
     d.on("batch", (b) => {
       const x = executing.get(b.batchIndex);
       executing.delete(b.batchIndex);
@@ -215,6 +282,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       if (reorgs.length > 50) reorgs.pop();
       log.warn(r, "L1 reorg: soft state rebuilt on the rolled-back canonical state");
       view.rollBack(r.toBatch);
+      keeper.onReorg(r.toBatch, d.current().commitment);
+      while (recentBatches.length > 0 && recentBatches[0]!.batchIndex > r.toBatch) recentBatches.shift();
       sequencer?.onCanonical({ state: d.current().state, batches: [], reorg: true });
     });
     d.on("error", (e) => log.error({ code: e.code, err: e.message }, "derivation stopped (critical): /ready reports not ready"));
@@ -350,6 +419,15 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       if (Date.now() - provenReadAt >= 2_000) {
         provenReadAt = Date.now();
         const last = Number(await l1.readContract({ address: deployment.contracts.settlement, abi: settlementAbi, functionName: "lastBatch" }).catch(() => 0n));
+        const prover = handles.find((h) => h.role === "prover")?.handle as ProverHandle | undefined;
+        if (prover !== undefined) {
+          const jobs = await prover.jobs.list().catch(() => []);
+          proofJobs = jobs.sort((x, y) => y.lastBatch - x.lastBatch || y.createdAt - x.createdAt).slice(0, RECENT).map((j) => ({
+            id: j.id, firstBatch: j.firstBatch, lastBatch: j.lastBatch, systems: j.proofs.map((p) => p.system), state: j.state, updatedAt: j.updatedAt,
+            l1Tx: j.txHash ?? null, error: j.error === undefined ? null : `${j.error.code}: ${j.error.message}`,
+          }));
+        }
+        await keeper.poll().catch((err: unknown) => log.warn({ err: (err as Error).message }, "reading Settlement's finalized ranges failed; retrying"));
         if (last > provenBatch && last <= d.status().batchIndex) {
           provenBatch = last;
           view.markProven(last);

@@ -37,6 +37,15 @@ export interface NodeStateViewOptions {
   keepTrades?: number;
   /** L1, derivation, mempool and reorg figures (rb_rollupStatus); the RPC answers null for what is absent. */
   rollup?: () => Partial<RollupStatus>;
+  /** Balance, order, exit and withdrawal proofs (node/app/proofs.ts); without it they are refused. */
+  proofs?: () => ProofSource | undefined;
+}
+
+/** What serves proofs to the view (node/app/proofs.ts NodeProofs). */
+export interface ProofSource {
+  stateProof(key: Uint8Array, at: ProofAt, level: (b: number) => ConfirmationLevel): StateProofInfo | ProofRefusal;
+  finalized(): FinalizedRange;
+  withdrawal(withdrawalId: number, open: { batchIndex: number; nextWithdrawalId: number } | null): WithdrawalProofInfo | ProofRefusal | null;
 }
 
 /** A batch's transactions with their hashes, as they executed (soft or derived). */
@@ -54,7 +63,7 @@ const MARKET_STATUS: Record<number, MarketInfo["status"]> = {
   [MarketStatus.CANCEL_ONLY]: "cancel-only",
   [MarketStatus.HALTED]: "halted",
 };
-const NO_PROOFS = "this node does not keep proof tries yet: ask a node running the SoftNode proof keeper (docs/api.md \"Proofs\")";
+const NO_PROOFS = "this node was started without a proof keeper (docs/api.md \"Proofs\")";
 const STATUS_NAME = ["accepted", "failed", "rejected"] as const;
 
 interface BatchRec {
@@ -518,18 +527,25 @@ export class NodeStateView implements NodeView {
     return [...this.deposits.values()].filter((d) => d.l1TxHash === h).map((d) => this.deposit(d.queueIndex)!);
   }
 
-  // Proofs: the composed node does not keep the finalized trie yet (docs/api.md "Proofs", "Not yet"); the
-  // methods refuse with PROOF_UNAVAILABLE and say so rather than serve a proof against an unchecked root.
-  stateProof(_key: Uint8Array, _at: ProofAt): StateProofInfo | ProofRefusal {
-    return { refused: "unavailable", reason: NO_PROOFS, provenBatch: this.proven };
+  // Proofs: served by the proof source (the composed node's keeper over the derived state); without one the
+  // methods refuse with PROOF_UNAVAILABLE rather than serve a proof against an unchecked root.
+  stateProof(key: Uint8Array, at: ProofAt): StateProofInfo | ProofRefusal {
+    const p = this.o.proofs?.();
+    if (p === undefined) return { refused: "unavailable", reason: NO_PROOFS, provenBatch: this.proven };
+    return p.stateProof(key, at, (b) => this.levelOf(b));
   }
 
   finalized(): FinalizedRange {
-    throw new RpcError("PROOF_UNAVAILABLE", { reason: NO_PROOFS, provenBatch: this.proven });
+    const p = this.o.proofs?.();
+    if (p === undefined) throw new RpcError("PROOF_UNAVAILABLE", { reason: NO_PROOFS, provenBatch: this.proven });
+    return p.finalized();
   }
 
-  withdrawal(_withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null {
-    return { refused: "unavailable", reason: NO_PROOFS, provenBatch: this.proven };
+  withdrawal(withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null {
+    const p = this.o.proofs?.();
+    if (p === undefined) return { refused: "unavailable", reason: NO_PROOFS, provenBatch: this.proven };
+    const st = this.o.state();
+    return p.withdrawal(withdrawalId, { batchIndex: st.batchIndex, nextWithdrawalId: st.nextWithdrawalId });
   }
 
   async submit(tx: Tx): Promise<SubmitResult> {

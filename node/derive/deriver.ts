@@ -15,9 +15,10 @@ import type { Address, Hex, PublicClient } from "viem";
 import type { Registry } from "prom-client";
 import type { ClobState, ChainConfig } from "../clob/state.ts";
 import { createGenesisState } from "../clob/state.ts";
-import { applyBatch } from "../clob/stf.ts";
+import { applyBatch, type Withdrawal } from "../clob/stf.ts";
+import type { Derived } from "../state/derive.ts";
 import type { ReceiptLog } from "../clob/receipts.ts";
-import type { L1Message, Tx } from "../clob/types.ts";
+import { TxKind, type L1Message, type Tx } from "../clob/types.ts";
 import type { BlobFetcher, IpfsBackup } from "../da/index.ts";
 import { L1Follower, L1RpcError, type L1BlockRef, type L1Client } from "../l1/follower.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
@@ -60,6 +61,11 @@ export interface DeriverOptions {
   historyRangeBlocks?: number;
   /** Record each batch's prover input (witness included; node/derive/prover-input.ts) with its commit. */
   proverInputs?: boolean;
+  /**
+   * Keep each valid batch's data as posted with its commit (StateStore batchData, pruned with the receipts),
+   * so the node can index its transactions again after a restart (node/app). Default false.
+   */
+  keepBatchData?: boolean;
   /** Receipts kept with each batch ("full", default) or not built at all ("none"). */
   receipts?: "full" | "none";
   /** Replace the L1 client used by the follower (tests inject failures). */
@@ -97,6 +103,17 @@ export interface DerivedBatch {
   txCount: number;
   l1MessageCount: number;
   receipts?: ReceiptLog;
+  /** The proposing L1 transaction, its data (EIP-4844 versioned hashes, or calldata), posted bytes and IPFS CID (binary, 0x: none). */
+  l1Tx: Hex;
+  blobHashes: readonly Hex[];
+  calldata: boolean;
+  bytes: number;
+  ipfsCid: Hex;
+  /** Orders placed (Place transactions and Bulk place actions). */
+  orders: number;
+  /** The batch's leaf changes (valid only during the event: copy what you keep) and its withdrawals. */
+  derived: Derived;
+  withdrawals: readonly Withdrawal[];
 }
 
 export interface ReorgInfo {
@@ -495,6 +512,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       undo: undoRec,
       ...(mempoolDel !== undefined && mempoolDel.length > 0 ? { mempool: { del: [...mempoolDel] } } : {}),
       proverInput,
+      ...(this.o.keepBatchData === true && invalidReason === undefined && p.data.ok ? { batchData: p.data.bytes } : {}),
     });
     this.metrics.batchSeconds.observe((performance.now() - t0) / 1000);
     this.metrics.batchesTotal.inc({ result: invalidReason === undefined ? "valid" : "invalid" });
@@ -511,6 +529,14 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       txCount: txs.length,
       l1MessageCount: msgs.length,
       receipts: this.o.receipts === "none" ? undefined : result.receipts,
+      l1Tx: p.proposal.txHash,
+      blobHashes: ev.blobHashes,
+      calldata: c.dataKind !== DataKind.BLOBS,
+      bytes: p.data.ok ? p.data.bytes.length : 0,
+      ipfsCid: ev.ipfsCid,
+      orders: txs.reduce((n, tx) => n + (tx.kind === TxKind.PLACE ? 1 : tx.kind === TxKind.BULK ? tx.actions.filter((a) => a.op === TxKind.PLACE).length : 0), 0),
+      derived,
+      withdrawals: result.withdrawals,
     });
   }
 

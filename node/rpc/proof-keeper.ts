@@ -10,13 +10,25 @@ import type { ClobState } from "../clob/state.ts";
 import type { Withdrawal } from "../clob/stf.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
 import { type Derived, allPuts } from "../state/derive.ts";
+import { keyLen } from "../state/leaves.ts";
 import { getProof } from "../state/proofs.ts";
 import { WithdrawalTree } from "../state/withdrawals.ts";
 import type { FinalizedRange, ProofAt, ProofRefusal, StateProofInfo, WithdrawalProofInfo } from "./node-view.ts";
 
+/**
+ * Where a keeper resumes (a restart: node/app/proofs.ts reads it from the store): the trie at the last
+ * finalized batch, every finalized range (the first is the base the trie started from) with its
+ * withdrawals, and the sealed batches after it with their roots, leaf changes and withdrawals.
+ */
+export interface KeeperResume {
+  fin: StateCommitment;
+  ranges: { range: FinalizedRange; withdrawals: { w: Withdrawal; batchIndex: number }[] }[];
+  sealed: { batchIndex: number; root: string; changes: { dels: Uint8Array[]; puts: Uint8Array[] }; withdrawals: Withdrawal[] }[];
+}
+
 export class ProofKeeper {
   /** The owner's trie, at the latest sealed batch (null: no state proofs). */
-  private readonly head: StateCommitment | null;
+  private head: StateCommitment | null;
   /** A trie at the last finalized batch. */
   private readonly fin: StateCommitment | null;
   /** Leaf changes of sealed batches not yet finalized (replayed into `fin` when they are). */
@@ -32,15 +44,48 @@ export class ProofKeeper {
 
   /**
    * `head`: the owner's commitment, at `genesis` now and committed by the owner after every batch; null
-   * keeps no state proofs (withdrawal proofs still work). The finalized trie starts as a copy of genesis.
+   * keeps no state proofs (withdrawal proofs still work). The finalized trie starts as a copy of genesis,
+   * or, with `resume` (head: the commitment at the last sealed batch), where a previous run left it.
    */
-  constructor(head: StateCommitment | null, genesis: ClobState) {
+  constructor(head: StateCommitment | null, genesis: ClobState, resume?: KeeperResume) {
     this.head = head;
+    if (resume !== undefined) {
+      if (head === null) throw new Error("proof keeper: resuming needs the head commitment");
+      this.fin = resume.fin;
+      const base = resume.ranges[0]?.range;
+      if (base === undefined) throw new Error("proof keeper: resuming needs the base range");
+      for (const { range, withdrawals } of resume.ranges) {
+        const tree = new WithdrawalTree(withdrawals.map((x) => x.w));
+        if (range !== base && hex(tree.root) !== range.withdrawalRoot) throw new Error(`proof keeper: range ${range.firstBatch}..${range.lastBatch} withdrawal root ${hex(tree.root)} != recorded ${range.withdrawalRoot}`);
+        for (const x of withdrawals) this.withdrawals.set(x.w.withdrawalId, { w: { ...x.w }, batchIndex: x.batchIndex });
+        this.trees.set(range.lastBatch, tree);
+        this.ranges.push({ ...range });
+      }
+      const last = this.ranges.at(-1)!;
+      if (hex(this.fin.root()) !== last.stateRoot) throw new Error(`proof keeper: finalized trie root ${hex(this.fin.root())} != batch ${last.lastBatch}'s ${last.stateRoot}`);
+      this.roots.set(last.lastBatch, last.stateRoot!);
+      this.sealedBatch = last.lastBatch;
+      for (const s of resume.sealed) {
+        if (s.batchIndex !== this.sealedBatch + 1) throw new Error(`proof keeper: sealed batch ${s.batchIndex} does not follow ${this.sealedBatch}`);
+        this.sealedBatch = s.batchIndex;
+        this.roots.set(s.batchIndex, s.root);
+        this.changes.set(s.batchIndex, s.changes);
+        for (const w of s.withdrawals) this.withdrawals.set(w.withdrawalId, { w: { ...w }, batchIndex: s.batchIndex });
+        if (s.withdrawals.length > 0) this.batchWithdrawals.set(s.batchIndex, s.withdrawals.map((w) => ({ ...w })));
+      }
+      if (hex(head.root()) !== this.roots.get(this.sealedBatch)) throw new Error(`proof keeper: the head commitment is not at batch ${this.sealedBatch}'s root`);
+      return;
+    }
     this.fin = head === null ? null : StateCommitment.fromState(genesis);
     const root = this.fin === null ? null : hex(this.fin.root());
     if (head !== null && root !== hex(head.root())) throw new Error("proof keeper: the head commitment is not at genesis");
     if (root !== null) this.roots.set(0, root);
     this.ranges.push({ firstBatch: 0, lastBatch: 0, stateRoot: root, withdrawalRoot: hex(new Uint8Array(32)) });
+  }
+
+  /** The last sealed batch. */
+  get lastSealed(): number {
+    return this.sealedBatch;
   }
 
   /** Batch `b` was sealed: `commit` is what the head's commitBatch returned (null without state proofs). */
@@ -55,22 +100,50 @@ export class ProofKeeper {
     }
   }
 
+  /**
+   * The owner rolled back to sealed batch `to` (an L1 reorg; not below the last finalized batch): later
+   * batches are forgotten and `head` (the owner's commitment, now at batch `to`) is used from now on.
+   */
+  rewind(to: number, head: StateCommitment | null): void {
+    if (to < this.provenBatch || to > this.sealedBatch) throw new Error(`proof keeper: cannot rewind to batch ${to} (finalized ${this.provenBatch}, sealed ${this.sealedBatch})`);
+    for (let b = to + 1; b <= this.sealedBatch; b++) {
+      this.changes.delete(b);
+      this.roots.delete(b);
+      for (const w of this.batchWithdrawals.get(b) ?? []) this.withdrawals.delete(w.withdrawalId);
+      this.batchWithdrawals.delete(b);
+    }
+    this.sealedBatch = to;
+    if (this.head !== null && head !== null && hex(head.root()) !== this.roots.get(to)) throw new Error(`proof keeper: the head commitment is not at batch ${to}'s root`);
+    this.head = head;
+  }
+
   /** The last finalized batch. */
   get provenBatch(): number {
     return this.ranges.at(-1)!.lastBatch;
   }
 
-  /** Settlement finalized the sealed batches up to `last` (one call per finalization: its range). */
-  finalize(last: number): void {
+  /**
+   * Settlement finalized the sealed batches up to `last` (one call per finalization: its range). Returns
+   * the range and the net leaf changes applied to the finalized trie (what a persistent copy applies).
+   */
+  finalize(last: number): { range: FinalizedRange; changes: { dels: Uint8Array[]; puts: Uint8Array[] } } {
     const first = this.provenBatch + 1;
     if (last < first || last > this.sealedBatch) throw new Error(`proof keeper: cannot finalize ${first}..${last} (sealed up to ${this.sealedBatch})`);
     const ws: Withdrawal[] = [];
     const fin = this.fin;
+    // net effect per leaf key (hex): the leaf, or null when deleted
+    const net = new Map<string, Uint8Array | null>();
     for (let b = first; b <= last; b++) {
       const c = this.changes.get(b);
       if (fin !== null && c !== undefined) {
-        for (const k of c.dels) fin.trie.delete(k);
-        for (const e of c.puts) fin.trie.put(e);
+        for (const k of c.dels) {
+          fin.trie.delete(k);
+          net.set(hex(k), null);
+        }
+        for (const e of c.puts) {
+          fin.trie.put(e);
+          net.set(hex(e.subarray(0, keyLen(e[0]!))), e);
+        }
       }
       this.changes.delete(b);
       ws.push(...(this.batchWithdrawals.get(b) ?? []));
@@ -80,7 +153,14 @@ export class ProofKeeper {
     if (root !== (this.roots.get(last) ?? null)) throw new Error(`proof keeper: finalized trie root ${root} differs from batch ${last}'s root ${this.roots.get(last)}`);
     const tree = new WithdrawalTree(ws);
     this.trees.set(last, tree);
-    this.ranges.push({ firstBatch: first, lastBatch: last, stateRoot: root, withdrawalRoot: hex(tree.root) });
+    const range = { firstBatch: first, lastBatch: last, stateRoot: root, withdrawalRoot: hex(tree.root) };
+    this.ranges.push(range);
+    const changes = { dels: [] as Uint8Array[], puts: [] as Uint8Array[] };
+    for (const [k, v] of net) {
+      if (v === null) changes.dels.push(Buffer.from(k.slice(2), "hex"));
+      else changes.puts.push(v);
+    }
+    return { range: { ...range }, changes };
   }
 
   /** The post-state root of sealed batch `b` (0: genesis), or null when `b` is not sealed (or no state proofs). */
@@ -98,6 +178,11 @@ export class ProofKeeper {
 
   finalized(): FinalizedRange {
     return { ...this.ranges.at(-1)! };
+  }
+
+  /** The newest `n` finalized ranges (the base range included), newest first. */
+  recentRanges(n: number): FinalizedRange[] {
+    return this.ranges.slice(-n).reverse().map((r) => ({ ...r }));
   }
 
   stateProof(key: Uint8Array, at: ProofAt, level: (b: number) => StateProofInfo["level"]): StateProofInfo | ProofRefusal {

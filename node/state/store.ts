@@ -38,6 +38,10 @@ const P_UNDO = "u"; // u + be64(batch) -> undo record
 const P_L1BLOCK = "l"; // l + be64(L1 block number) -> L1BlockRecord (JSON)
 const P_MESSAGE = "q"; // q + be64(message index) -> L1 message bytes
 const P_PROVER = "v"; // v + be64(batch) -> the prover's input of the batch (node/derive/prover-input.ts)
+const P_CHANGES = "k"; // k + be64(batch) -> the batch's leaf changes (encodeChanges), until finalized
+const P_FINLEAF = 0x46; // 'F' + leaf key -> leaf of the state at the last finalized batch
+const P_RANGE = "n"; // n + be64(lastBatch) -> a finalized range (JSON FinalizedRecord)
+const K_FIN = Buffer.from("f:fin"); // the finalized trie's position (JSON FinalizedHead)
 
 /** Coded store errors: a driver tells "reset and retry" from "stop" by the code. */
 export class StoreError extends Error {
@@ -66,9 +70,35 @@ export interface L1BlockRecord {
   queueHash: `0x${string}`;
 }
 
+/** A range of batches Settlement finalized, as the node recorded it. */
+export interface FinalizedRecord {
+  firstBatch: number;
+  lastBatch: number;
+  stateRoot: `0x${string}`;
+  withdrawalRoot: `0x${string}`;
+}
+
+/** Where the finalized trie ('F' leaves) stands: its batch and root, and the L1 block its Settlement events were read to. */
+export interface FinalizedHead {
+  batchIndex: number;
+  root: `0x${string}`;
+  l1Block: number;
+}
+
+/** One batch's leaf changes in commit order: deletes, then puts (full leaf encodings). */
+export interface LeafChanges {
+  dels: Bytes[];
+  puts: Bytes[];
+}
+
 export interface StoreOptions {
-  /** Keep receipts of the last N batches (each commit deletes every older one); 0 = all. */
+  /** Keep receipts (and batch data) of the last N batches (each commit deletes every older one); 0 = all. */
   keepReceipts?: number;
+  /**
+   * Keep each batch's leaf changes until the batch is finalized (finalize()), so a trie at the last
+   * finalized batch can be kept on disk and rebuilt after a restart (node/app/proofs.ts). Default false.
+   */
+  keepChanges?: boolean;
   /** fsync every commit (default true: an acknowledged batch survives power loss too). */
   sync?: boolean;
 }
@@ -116,6 +146,43 @@ function stateKey(leafKey: Bytes): Buffer {
   b.set(leafKey, 1);
   return b;
 }
+function finKey(leafKey: Bytes): Buffer {
+  const b = Buffer.alloc(1 + leafKey.length);
+  b[0] = P_FINLEAF;
+  b.set(leafKey, 1);
+  return b;
+}
+/** be32(dels) | dels x (be16 len | key) | be32(puts) | puts x (be16 len | leaf). */
+function encodeChanges(dels: Iterable<Bytes>, puts: Iterable<Bytes>): Buffer {
+  const parts: Buffer[] = [];
+  for (const list of [[...dels], [...puts]]) {
+    const n = Buffer.alloc(4);
+    n.writeUInt32BE(list.length);
+    parts.push(n);
+    for (const x of list) {
+      const l = Buffer.alloc(2);
+      l.writeUInt16BE(x.length);
+      parts.push(l, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
+    }
+  }
+  return Buffer.concat(parts);
+}
+function decodeChanges(b: Buffer): LeafChanges {
+  let p = 0;
+  const list = (): Bytes[] => {
+    const n = b.readUInt32BE(p);
+    p += 4;
+    const out: Bytes[] = [];
+    for (let i = 0; i < n; i++) {
+      const len = b.readUInt16BE(p);
+      out.push(new Uint8Array(b.subarray(p + 2, p + 2 + len)));
+      p += 2 + len;
+    }
+    return out;
+  };
+  const dels = list();
+  return { dels, puts: list() };
+}
 function leafKeyOf(enc: Bytes): Bytes {
   return enc.subarray(0, keyLen(enc[0]));
 }
@@ -127,7 +194,7 @@ export class StateStore {
 
   private constructor(path: string, opts: StoreOptions) {
     this.db = new ClassicLevel<Buffer, Buffer>(path, { keyEncoding: "buffer", valueEncoding: "buffer" });
-    this.opts = { keepReceipts: opts.keepReceipts ?? 0, sync: opts.sync ?? true };
+    this.opts = { keepReceipts: opts.keepReceipts ?? 0, keepChanges: opts.keepChanges ?? false, sync: opts.sync ?? true };
   }
 
   static async open(path: string, opts: StoreOptions = {}): Promise<StateStore> {
@@ -158,9 +225,26 @@ export class StateStore {
     for (const e of sc.trie.entries()) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e));
     const head: Head = { batchIndex, root: hex(sc.root()) };
     ops.put(pk(P_ROOT, batchIndex), Buffer.from(sc.root()));
+    if (this.opts.keepChanges) {
+      // A full state (genesis, or a snapshot checked against a finalized root) is also the finalized trie's start.
+      for await (const k of this.db.keys({ gte: Buffer.from([P_FINLEAF]), lt: Buffer.from([P_FINLEAF + 1]) })) ops.del(k);
+      for (const e of sc.trie.entries()) ops.put(finKey(leafKeyOf(e)), Buffer.from(e));
+      for await (const k of this.db.keys({ gte: pk(P_RANGE, 0), lt: prefixEnd(P_RANGE) })) ops.del(k);
+      for await (const k of this.db.keys({ gte: pk(P_CHANGES, 0), lt: prefixEnd(P_CHANGES) })) ops.del(k);
+      const fin: FinalizedHead = { batchIndex, root: head.root, l1Block: 0 };
+      ops.put(K_FIN, Buffer.from(JSON.stringify(fin)));
+      // the base range: where the finalized trie starts (no withdrawals)
+      const base: FinalizedRecord = { firstBatch: batchIndex, lastBatch: batchIndex, stateRoot: head.root, withdrawalRoot: `0x${"00".repeat(32)}` };
+      ops.put(pk(P_RANGE, batchIndex), Buffer.from(JSON.stringify(base)));
+    }
     const w = new StoreWrite(this, ops, head);
     more?.(w);
     await w.write();
+  }
+
+  /** Whether each batch's leaf changes are kept until finalized (StoreOptions.keepChanges). */
+  get keepsChanges(): boolean {
+    return this.opts.keepChanges;
   }
 
   /** Whether the store holds nothing at all (no state, records or cursor). */
@@ -189,6 +273,7 @@ export class StateStore {
       // Everything older than the window, not only the batch this commit pushes out: a lowered setting or
       // an earlier run without pruning leaves older receipts behind. Usually zero or one key.
       for await (const k of this.db.keys({ gte: pk(P_RECEIPTS, 0), lt: pk(P_RECEIPTS, last - keep + 1) })) ops.del(k);
+      for await (const k of this.db.keys({ gte: pk(P_BATCH, 0), lt: pk(P_BATCH, last - keep + 1) })) ops.del(k);
     }
     if (head !== null && head !== this.headCache) ops.put(K_HEAD, Buffer.from(JSON.stringify(head)));
     await ops.write({ sync: this.opts.sync });
@@ -218,7 +303,7 @@ export class StateStore {
         if (e.leaf === undefined) ops.del(stateKey(e.key));
         else ops.put(stateKey(e.key), Buffer.from(e.leaf));
       }
-      for (const p of [P_UNDO, P_RECEIPTS, P_WITHDRAWALS, P_BATCH, P_ROOT, P_PROVER]) ops.del(pk(p, i));
+      for (const p of [P_UNDO, P_RECEIPTS, P_WITHDRAWALS, P_BATCH, P_ROOT, P_PROVER, P_CHANGES]) ops.del(pk(p, i));
     }
     if (l1 !== undefined) {
       for await (const k of this.db.keys({ gt: pk(P_L1BLOCK, l1.number), lt: prefixEnd(P_L1BLOCK) })) ops.del(k);
@@ -244,6 +329,48 @@ export class StateStore {
       void ops.close();
       return;
     }
+    await ops.write({ sync: this.opts.sync });
+  }
+
+  /** Leaf changes of batch `i` (kept with StoreOptions.keepChanges until finalized). */
+  async changes(i: number): Promise<LeafChanges | undefined> {
+    const v = await this.db.get(pk(P_CHANGES, i));
+    return v === undefined ? undefined : decodeChanges(v);
+  }
+
+  /** The finalized trie's position; undefined when the store never kept one (keepChanges off, or an older store). */
+  async finalizedHead(): Promise<FinalizedHead | undefined> {
+    const v = await this.db.get(K_FIN);
+    return v === undefined ? undefined : (JSON.parse(v.toString()) as FinalizedHead);
+  }
+
+  /** Every leaf of the state at the finalized batch. */
+  async *finalizedLeaves(): AsyncGenerator<Bytes> {
+    for await (const v of this.db.values({ gte: Buffer.from([P_FINLEAF]), lt: Buffer.from([P_FINLEAF + 1]) })) yield new Uint8Array(v);
+  }
+
+  /** The finalized ranges recorded by finalize(), ascending; the first is the base the trie started from (writeFullState). */
+  async finalizedRanges(): Promise<FinalizedRecord[]> {
+    const out: FinalizedRecord[] = [];
+    for await (const v of this.db.values({ gte: pk(P_RANGE, 0), lt: prefixEnd(P_RANGE) })) out.push(JSON.parse(v.toString()) as FinalizedRecord);
+    return out;
+  }
+
+  /**
+   * Moves the finalized trie forward in one atomic write: its leaf changes (`dels`, `puts`: the net effect
+   * of the finalized batches), the new ranges, the new position; the leaf changes of batches up to the new
+   * finalized batch are forgotten. `head.l1Block` alone may advance with no ranges (events read, none new).
+   */
+  async finalize(head: FinalizedHead, ranges: readonly FinalizedRecord[], change: LeafChanges): Promise<void> {
+    const prev = await this.finalizedHead();
+    const ops = this.db.batch();
+    for (const k of change.dels) ops.del(finKey(k));
+    for (const e of change.puts) ops.put(finKey(leafKeyOf(e)), Buffer.from(e));
+    for (const r of ranges) ops.put(pk(P_RANGE, r.lastBatch), Buffer.from(JSON.stringify(r)));
+    if (prev === undefined || head.batchIndex > prev.batchIndex) {
+      for await (const k of this.db.keys({ gte: pk(P_CHANGES, 0), lte: pk(P_CHANGES, head.batchIndex) })) ops.del(k);
+    }
+    ops.put(K_FIN, Buffer.from(JSON.stringify(head)));
     await ops.write({ sync: this.opts.sync });
   }
 
@@ -331,6 +458,12 @@ export class StateStore {
     }
     return out;
   }
+  /** Withdrawal records of batches [first, last], per batch (batches without a record are skipped). */
+  async *withdrawalsByBatch(first: number, last: number): AsyncGenerator<[number, unknown[]]> {
+    for await (const [k, v] of this.db.iterator({ gte: pk(P_WITHDRAWALS, first), lte: pk(P_WITHDRAWALS, last) })) {
+      yield [Number(k.readBigUInt64BE(1)), JSON.parse(v.toString()) as unknown[]];
+    }
+  }
   async batchData(batchIndex: number): Promise<Bytes | undefined> {
     const v = await this.db.get(pk(P_BATCH, batchIndex));
     return v === undefined ? undefined : new Uint8Array(v);
@@ -384,6 +517,7 @@ export class StoreWrite {
     if (c.l1Cursor !== undefined) ops.put(K_L1, Buffer.from(JSON.stringify(c.l1Cursor)));
     if (c.undo !== undefined) ops.put(pk(P_UNDO, c.batchIndex), Buffer.from(c.undo));
     if (c.proverInput !== undefined) ops.put(pk(P_PROVER, c.batchIndex), Buffer.from(c.proverInput));
+    if (this.store.keepsChanges) ops.put(pk(P_CHANGES, c.batchIndex), encodeChanges(c.derived.dels, allPuts(c.derived as Derived)));
     for (const [k, v] of c.mempool?.put ?? []) ops.put(Buffer.from(P_MEMPOOL + k), Buffer.from(v));
     for (const k of c.mempool?.del ?? []) ops.del(Buffer.from(P_MEMPOOL + k));
     ops.put(pk(P_ROOT, c.batchIndex), Buffer.from(c.root));
