@@ -1,24 +1,69 @@
-// The rpc bench's server process: a SoftNode (real STF) with funded bench traders behind the RPC server on
-// a loopback port. Prints "READY <url>" and runs until its stdin closes.
+// The rpc bench's server process: the node's sequencing path as startNode composes it (node/app/node.ts),
+// without L1. A LevelDB StateStore in a temporary directory; the Sequencer over it (admission on worker
+// threads, nonce queues, soft execution in the open batch, WAL group commit with fsync before each
+// acknowledgement, sealing by the default policy on startNode's 250 ms tick); a NodeStateView fed by
+// indexSoftExecution (the same wiring as startNode); the RPC server with the default rpc configuration
+// (rate limits lifted for the load). What is absent: derivation and proposing (no L1), so sealed batches
+// stay soft. The bench traders' deposits and the market come from an in-memory L1 message queue that the
+// first batch consumes. Prints "READY <url>" and runs until its stdin closes; a stdin line "mark" prints
+// "MARK <json>" with the CPU time of the process (all threads) and of the main thread, and the main
+// thread's event-loop busy time, since the last mark.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { indexSoftExecution } from "../node/app/soft-index.ts";
+import { NodeStateView } from "../node/app/view.ts";
+import { createGenesisState } from "../node/clob/state.ts";
+import { DEFAULT_CONFIG } from "../node/config.ts";
+import { rpcOptionsFromConfig } from "../node/rpc/options.ts";
 import { createRpcServer } from "../node/rpc/server.ts";
-import { SoftNode } from "../node/rpc/soft-node.ts";
+import { Sequencer, sequencerOptionsFromConfig, type SequencerL1 } from "../node/sequencer/index.ts";
+import { StateStore } from "../node/state/store.ts";
 import { DOMAIN, benchKeys, setupMessages } from "./_rpc-common.ts";
 
 const traders = Number(process.argv[2] ?? 1000);
-// no state proofs: this bench measures the order path (as before proofs existed); a 10,000-tx seal
-// commits 60-90 ms of trie work (docs/api.md "Proofs")
-const node = new SoftNode({ domain: DOMAIN, now: () => 1_000_000, maxBatchTxs: 10_000, stateProofs: false });
-for (const m of setupMessages(benchKeys(traders).map((k) => k.address))) node.enqueueL1(m);
-node.seal();
+const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
+const store = await StateStore.open(path.join(dir, "store"));
+const messages = setupMessages(benchKeys(traders).map((k) => k.address));
+const head = { number: 1, hash: `0x${"11".repeat(32)}` as const, timestamp: Math.floor(Date.now() / 1000) };
+const l1: SequencerL1 = { head: () => head, messages: (from) => messages.slice(from) };
+const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig(DEFAULT_CONFIG.sequencer) });
+const view = new NodeStateView({ domain: DOMAIN, state: () => seq.softState(), sequencer: () => seq });
+indexSoftExecution(view, seq);
+seq.sealIfDue(); // opens the first batch with the deposits
+seq.seal();
+const rpcOptions = rpcOptionsFromConfig(DEFAULT_CONFIG.rpc);
 const server = await createRpcServer({
-  view: node,
-  options: { limits: { connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
+  view,
+  options: { ...rpcOptions, limits: { ...rpcOptions.limits, connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
   logger: (await import("pino")).pino({ level: "warn" }),
 });
 const url = await server.listen("127.0.0.1", 0);
-// batches are sealed by size; a timer seals the rest like a sequencer's interval
-setInterval(() => node.seal(), 1000).unref();
+const tick = setInterval(() => seq.sealIfDue(), 250);
 console.log(`READY ${url}`);
-process.stdin.resume();
-process.stdin.on("end", () => void server.close().then(() => process.exit(0)));
+
+let cpu = process.cpuUsage();
+let main = process.threadCpuUsage();
+let elu = performance.eventLoopUtilization();
+createInterface({ input: process.stdin }).on("line", (l) => {
+  if (l.trim() !== "mark") return;
+  const c = process.cpuUsage(cpu);
+  const m = process.threadCpuUsage(main);
+  const e = performance.eventLoopUtilization(elu);
+  cpu = process.cpuUsage();
+  main = process.threadCpuUsage();
+  elu = performance.eventLoopUtilization();
+  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count })}`);
+});
+process.stdin.on("end", () => {
+  clearInterval(tick);
+  void (async () => {
+    await server.close();
+    await seq.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  })();
+});

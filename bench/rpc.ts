@@ -1,10 +1,12 @@
-// `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C]`: load test of
-// the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A server process runs the RPC
-// over a SoftNode (real STF: signature recovery, nonces, matching); a subscriber process holds K WebSocket
-// book subscribers; this process sends pre-signed orders over C WebSockets at `rate` per second and
-// measures acknowledgement latency, while the subscribers measure delta delivery latency (receipt time
-// minus the time of the first change the delta carries). Then Bulk transactions of 64 orders at full
-// speed. Ends with one JSON line.
+// `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
+// [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
+// Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); a subscriber
+// process holds K WebSocket book subscribers; this process sends pre-signed orders over C WebSockets at
+// `rate` per second and measures acknowledgement latency, while the subscribers measure delta delivery
+// latency (receipt time minus the time of the first change the delta carries). Then Bulk transactions of
+// 64 orders at full speed. The server reports its CPU time per order for each phase (all threads and the
+// main thread). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -20,20 +22,32 @@ function arg(args: string[], name: string, dflt: number): number {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 }
 
-function start(script: string, args: string[], ready: string): Promise<{ child: ChildProcess; line: string; lines: string[] }> {
-  const child = spawn(process.execPath, [path.join(dir, script), ...args], { stdio: ["pipe", "pipe", "inherit"] });
+interface Child {
+  child: ChildProcess;
+  line: string;
+  lines: string[];
+  /** Resolves the next line starting with the prefix. */
+  waitFor(prefix: string): Promise<string>;
+}
+
+function start(script: string, args: string[], ready: string, nodeArgs: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(dir, script), ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const lines: string[] = [];
+  const waiting: { prefix: string; ok: (l: string) => void }[] = [];
+  const waitFor = (prefix: string) => new Promise<string>((ok) => waiting.push({ prefix, ok }));
   return new Promise((ok, fail) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on("line", (l) => {
       lines.push(l);
-      if (l.startsWith(ready)) ok({ child, line: l, lines });
+      const w = waiting.findIndex((x) => l.startsWith(x.prefix));
+      if (w >= 0) waiting.splice(w, 1)[0].ok(l);
+      if (l.startsWith(ready)) ok({ child, line: l, lines, waitFor });
     });
     child.once("exit", (code) => fail(new Error(`${script} exited (${code})`)));
   });
 }
 
-async function stop(p: { child: ChildProcess; lines: string[] }): Promise<string[]> {
+async function stop(p: Child): Promise<string[]> {
   p.child.removeAllListeners("exit");
   const done = new Promise((ok) => p.child.once("exit", ok));
   p.child.stdin!.end();
@@ -47,6 +61,13 @@ function connect(url: string): Promise<WebSocket> {
     ws.onopen = () => ok(ws);
     ws.onerror = () => fail(new Error("connect failed"));
   });
+}
+
+/** The server's CPU (all threads) and main-thread busy time since its last mark (bench/_rpc-server.ts). */
+async function mark(server: Child): Promise<{ cpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number }> {
+  const line = server.waitFor("MARK ");
+  server.child.stdin!.write("mark\n");
+  return JSON.parse((await line).slice(5));
 }
 
 const pct = (a: number[], p: number) => (a.length === 0 ? NaN : a[Math.min(a.length - 1, Math.floor(p * a.length))]);
@@ -68,7 +89,8 @@ export async function main(args: string[]): Promise<void> {
   const batched = signedBulks(keys, nonces, Math.ceil(bulkOrders / perBulk), perBulk).map((tx) => JSON.stringify(toWire(tx)));
   console.log(`signed ${total} orders and ${batched.length} bulks of ${perBulk} orders for ${traders} traders in ${((performance.now() - t) / 1000).toFixed(1)} s (before the timed phases)`);
 
-  const server = await start("_rpc-server.ts", [String(traders)], "READY");
+  const profDir = args.includes("--profile") ? args[args.indexOf("--profile") + 1] : undefined;
+  const server = await start("_rpc-server.ts", [String(traders)], "READY", profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fan = subscribers > 0 ? await start("_rpc-fanout.ts", [wsUrl, String(subscribers)], "SUBSCRIBED") : null;
@@ -99,6 +121,7 @@ export async function main(args: string[]): Promise<void> {
       if (acked === total) allAcked();
     };
   }
+  await mark(server);
   const t0 = performance.now();
   let sent = 0;
   await new Promise<void>((ok) => {
@@ -115,9 +138,12 @@ export async function main(args: string[]): Promise<void> {
     tick();
   });
   await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000))]);
+  const cost1 = await mark(server);
   const ordersPerS = (acked / (lastAck - t0)) * 1000;
   lat.sort((a, b) => a - b);
+  const perOrder = { cpuUs: cost1.cpuUs / Math.max(1, acked), mainUs: cost1.mainCpuUs / Math.max(1, acked) };
   console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
+  console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
 
   let fanout = { subscribers, deltas: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number> };
   if (fan !== null) {
@@ -135,6 +161,7 @@ export async function main(args: string[]): Promise<void> {
   const bulkSockets = await Promise.all(Array.from({ length: conns }, () => connect(wsUrl)));
   const queues: string[][] = bulkSockets.map(() => []);
   batched.forEach((o, i) => queues[(i % traders) % conns].push(o));
+  await mark(server);
   const t1 = performance.now();
   await Promise.all(bulkSockets.map((ws, c) => new Promise<void>((ok) => {
     const q = queues[c];
@@ -158,7 +185,8 @@ export async function main(args: string[]): Promise<void> {
     for (let i = 0; i < 16; i++) sendNext();
   })));
   const bulkPerS = (bAcked / (performance.now() - t1)) * 1000;
-  console.log(`bulk: ${bAcked} orders in ${batched.length} Bulk txs of ${perBulk} (${bErrors} refused${bFirstError ? `, first: ${bFirstError}` : ""}) = ${bulkPerS.toFixed(0)} orders/s`);
+  const cost2 = await mark(server);
+  console.log(`bulk: ${bAcked} orders in ${batched.length} Bulk txs of ${perBulk} (${bErrors} refused${bFirstError ? `, first: ${bFirstError}` : ""}) = ${bulkPerS.toFixed(0)} orders/s; server ${(cost2.cpuUs / Math.max(1, bAcked)).toFixed(1)} us CPU, ${(cost2.mainCpuUs / Math.max(1, bAcked)).toFixed(1)} us main-thread CPU per order`);
 
   for (const ws of bulkSockets) ws.close();
   await stop(server);
@@ -170,6 +198,8 @@ export async function main(args: string[]): Promise<void> {
     bulk_orders_per_s: Math.round(bulkPerS),
     fanout_subscribers: fanout.subscribers,
     fanout_ms_p99: fanout.p99,
+    server_cpu_us_per_order: Number(perOrder.cpuUs.toFixed(1)),
+    server_main_us_per_order: Number(perOrder.mainUs.toFixed(1)),
     fanout_cut: Object.values(fanout.closes).reduce((a, b) => a + b, 0),
     errors: errors + bErrors,
     load_average: (await import("node:os")).loadavg()[0].toFixed(1),

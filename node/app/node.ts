@@ -32,7 +32,7 @@ import { createRpcServer, type RpcServer, type RpcServerConfig } from "../rpc/se
 import { rpcOptionsFromConfig, type RpcOptions } from "../rpc/options.ts";
 import type { BatchDaInfo, RollupStatus } from "../rpc/node-view.ts";
 import type { ProverHandle } from "../prover/role.ts";
-import { Proposer, Sequencer, sequencerOptionsFromConfig, type SequencerL1, type SoftBatch } from "../sequencer/index.ts";
+import { Proposer, Sequencer, sequencerOptionsFromConfig, type SequencerL1 } from "../sequencer/index.ts";
 import { StateStore } from "../state/store.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
 import { createGenesisState } from "../clob/state.ts";
@@ -42,6 +42,7 @@ import { loadL1Account } from "./keys.ts";
 import { nodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { checkRoles, roleStarter, type RoleContext, type RoleHandle } from "./roles.ts";
 import { NodeProofs } from "./proofs.ts";
+import { indexSoftExecution } from "./soft-index.ts";
 import { NodeStateView } from "./view.ts";
 import type { FastifyPluginAsync } from "fastify";
 
@@ -323,32 +324,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         proposer: roles.has("proposer") ? (account!.address.toLowerCase() as Address) : undefined,
       });
       const seq = sequencer;
-      const batchOf = (index: number): SoftBatch | undefined => (seq.openBatch()?.index === index ? seq.openBatch()! : seq.sealed().find((b) => b.index === index));
-      const ensureBatch = (b: SoftBatch): void => {
-        if (!view.hasBatch(b.index)) view.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.l1Messages, b.receipts.l1(), b.txs.length, !b.sealed);
-      };
-      const indexPool = (b: SoftBatch): void => {
-        ensureBatch(b);
-        for (const p of b.txs) if (p.row >= 0 && p.receipts !== undefined) view.onTx(b.index, b.timestamp, p.hash, p.tx, p.receipts.tx(p.row));
-      };
-      // Transactions the WAL replay executed (sealed batches and loose transactions).
-      for (const b of seq.sealed()) indexPool(b);
-      const open = seq.openBatch();
-      if (open !== null) indexPool(open);
-      seq.subscribe((e) => {
-        if (e.type === "receipt") {
-          const b = batchOf(e.batchIndex);
-          const p = seq.pool.byHash.get(e.hash);
-          if (b !== undefined) ensureBatch(b);
-          if (p !== undefined) view.onTx(e.batchIndex, b?.timestamp ?? 0, e.hash, p.tx, e.receipt);
-        } else if (e.type === "status" && e.level === "dropped" && e.drop !== undefined) {
-          view.onDropped(e.hash, { reason: e.drop.reason, code: e.drop.code ?? null }, seq.pool.byHash.get(e.hash)?.tx);
-        } else if (e.type === "sealed") {
-          ensureBatch(e.batch);
-          view.onSealed(e.batch.index);
-          metrics.batchTxs.observe(e.batch.txs.length);
-        }
-      });
+      indexSoftExecution(view, seq, (b) => metrics.batchTxs.observe(b.txs.length));
       if (roles.has("proposer")) {
         const poster = da.poster(l1, account!, inbox, { pollIntervalMs: 500 });
         proposer = new Proposer({

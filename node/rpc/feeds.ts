@@ -5,15 +5,18 @@
 //   trades:<market>         trades per tick;   candles:<market>:<interval>   the current candle per tick
 //   orders / fills / txs    the authenticated account's order updates, fills, tx confirmation levels
 //   batches                 batch sealed / level changes with the proof status
-// Public market data is coalesced per tick (`tickMs`) and serialized once into one Buffer sent to every
-// subscriber: the subscription id is the channel key, the same for all of them, so nothing is per
-// subscriber but the socket write.
+// Public market data is coalesced per tick (`tickMs`) and serialized once into one Buffer, framed once as a
+// WebSocket message (ws-frame.ts), and that same frame is written to every subscriber: the subscription id
+// is the channel key, the same for all of them, so nothing is per subscriber but the socket write.
 
 import type { BookLevel, NodeEvent, NodeView, Trade } from "./node-view.ts";
+import { SharedMessage } from "./ws-frame.ts";
 
 /** Where a subscription's messages go (a WebSocket connection, which enforces its own buffer bound). */
 export interface Sink {
   send(data: Buffer | string): void;
+  /** The same message as to every other subscriber of the channel (written as its prebuilt frame). */
+  sendShared(m: SharedMessage): void;
 }
 
 interface BookFeed {
@@ -25,8 +28,8 @@ interface BookFeed {
   subs: Set<Sink>;
 }
 
-const frame = (id: string, payload: string): Buffer =>
-  Buffer.from(`{"jsonrpc":"2.0","method":"rb_subscription","params":{"subscription":"${id}","result":${payload}}}`);
+const frame = (id: string, payload: string): SharedMessage =>
+  new SharedMessage(Buffer.from(`{"jsonrpc":"2.0","method":"rb_subscription","params":{"subscription":"${id}","result":${payload}}}`));
 
 export class Feeds {
   private readonly view: NodeView;
@@ -76,7 +79,7 @@ export class Feeds {
       if (!b.subs.has(sink)) return;
       const snap = this.view.book(market, depth);
       const payload = { type: "snapshot", market, seq: b.seq, batchIndex: snap?.batchIndex ?? 0, bids: snap?.bids ?? [], asks: snap?.asks ?? [] };
-      sink.send(frame(id, JSON.stringify(payload)));
+      sink.send(frame(id, JSON.stringify(payload)).payload);
     });
     return id;
   }
@@ -196,10 +199,10 @@ export class Feeds {
     }
   }
 
-  private sendAll(subs: Set<Sink> | undefined, data: Buffer): void {
+  private sendAll(subs: Set<Sink> | undefined, m: SharedMessage): void {
     if (subs === undefined) return;
     for (const s of subs) {
-      s.send(data);
+      s.sendShared(m);
       this.sent++;
     }
   }

@@ -34,73 +34,98 @@ function re(p: string): RegExp {
 
 const typeName = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
 
+/** A problem found by `check`: the rule broken and the path below the checked value, innermost first. */
+interface Fail {
+  rev: string[];
+  rule: string;
+}
+const fail = (rule: string, at?: string): Fail => ({ rev: at === undefined ? [] : [at], rule });
+const under = (f: Fail, at: string): Fail => {
+  f.rev.push(at);
+  return f;
+};
+
 /**
  * Checks `value` against `schema`; returns null when it conforms, else the first problem as
- * "<path>: <rule>". `refs` resolves "#/components/schemas/<name>".
+ * "<path>: <rule>". `refs` resolves "#/components/schemas/<name>". A conforming value costs no string
+ * building: the path is assembled only for the problem reported.
  */
 export function validate(schema: Schema, value: unknown, refs: Readonly<Record<string, Schema>> = {}, path = "params"): string | null {
+  const f = check(schema, value, refs);
+  return f === null ? null : `${path}${f.rev.reverse().join("")}: ${f.rule}`;
+}
+
+/** "#/components/schemas/<name>" -> <name>, memoized (checked on every request). */
+const refNames = new Map<string, string>();
+function refName(ref: string): string {
+  let n = refNames.get(ref);
+  if (n === undefined) refNames.set(ref, (n = ref.slice(ref.lastIndexOf("/") + 1)));
+  return n;
+}
+
+function check(schema: Schema, value: unknown, refs: Readonly<Record<string, Schema>>): Fail | null {
   if ("$ref" in schema) {
-    const target = refs[schema.$ref.slice(schema.$ref.lastIndexOf("/") + 1)];
-    if (target === undefined) return `${path}: unresolvable schema ${schema.$ref}`;
-    return validate(target, value, refs, path);
+    const target = refs[refName(schema.$ref)];
+    if (target === undefined) return fail(`unresolvable schema ${schema.$ref}`);
+    return check(target, value, refs);
   }
-  if ("const" in schema) return value === schema.const ? null : `${path}: expected ${JSON.stringify(schema.const)}`;
+  if ("const" in schema) return value === schema.const ? null : fail(`expected ${JSON.stringify(schema.const)}`);
   if ("oneOf" in schema) {
     // Discriminated unions: the branch whose const "kind" matches decides (clear messages); else first match.
     if (typeof value === "object" && value !== null && !Array.isArray(value)) {
       const kind = (value as Record<string, unknown>).kind;
       for (const s of schema.oneOf) {
-        const b = "$ref" in s ? refs[s.$ref.slice(s.$ref.lastIndexOf("/") + 1)] : s;
+        const b = "$ref" in s ? refs[refName(s.$ref)] : s;
         if (b !== undefined && "type" in b && b.type === "object") {
           const k = b.properties.kind;
-          if (k !== undefined && "const" in k && k.const === kind) return validate(b, value, refs, path);
+          if (k !== undefined && "const" in k && k.const === kind) return check(b, value, refs);
         }
       }
     }
-    for (const s of schema.oneOf) if (validate(s, value, refs, path) === null) return null;
-    return `${path}: matches none of the allowed forms`;
+    for (const s of schema.oneOf) if (check(s, value, refs) === null) return null;
+    return fail(`matches none of the allowed forms`);
   }
   switch (schema.type) {
     case "integer":
-      if (typeof value !== "number" || !Number.isSafeInteger(value)) return `${path}: expected a safe integer, got ${typeName(value)}`;
-      if (schema.minimum !== undefined && value < schema.minimum) return `${path}: below minimum ${schema.minimum}`;
-      if (schema.maximum !== undefined && value > schema.maximum) return `${path}: above maximum ${schema.maximum}`;
+      if (typeof value !== "number" || !Number.isSafeInteger(value)) return fail(`expected a safe integer, got ${typeName(value)}`);
+      if (schema.minimum !== undefined && value < schema.minimum) return fail(`below minimum ${schema.minimum}`);
+      if (schema.maximum !== undefined && value > schema.maximum) return fail(`above maximum ${schema.maximum}`);
       return null;
     case "string":
-      if (typeof value !== "string") return `${path}: expected a string, got ${typeName(value)}`;
-      if (schema.maxLength !== undefined && value.length > schema.maxLength) return `${path}: longer than ${schema.maxLength}`;
-      if (schema.minLength !== undefined && value.length < schema.minLength) return `${path}: shorter than ${schema.minLength}`;
-      if (schema.enum !== undefined && !schema.enum.includes(value)) return `${path}: expected one of ${schema.enum.join("|")}`;
-      if (schema.pattern !== undefined && !re(schema.pattern).test(value)) return `${path}: does not match ${schema.pattern}`;
+      if (typeof value !== "string") return fail(`expected a string, got ${typeName(value)}`);
+      if (schema.maxLength !== undefined && value.length > schema.maxLength) return fail(`longer than ${schema.maxLength}`);
+      if (schema.minLength !== undefined && value.length < schema.minLength) return fail(`shorter than ${schema.minLength}`);
+      if (schema.enum !== undefined && !schema.enum.includes(value)) return fail(`expected one of ${schema.enum.join("|")}`);
+      if (schema.pattern !== undefined && !re(schema.pattern).test(value)) return fail(`does not match ${schema.pattern}`);
       return null;
     case "boolean":
-      return typeof value === "boolean" ? null : `${path}: expected a boolean, got ${typeName(value)}`;
+      return typeof value === "boolean" ? null : fail(`expected a boolean, got ${typeName(value)}`);
     case "null":
-      return value === null ? null : `${path}: expected null`;
+      return value === null ? null : fail(`expected null`);
     case "array": {
-      if (!Array.isArray(value)) return `${path}: expected an array, got ${typeName(value)}`;
-      if (schema.maxItems !== undefined && value.length > schema.maxItems) return `${path}: more than ${schema.maxItems} items`;
-      if (schema.minItems !== undefined && value.length < schema.minItems) return `${path}: fewer than ${schema.minItems} items`;
+      if (!Array.isArray(value)) return fail(`expected an array, got ${typeName(value)}`);
+      if (schema.maxItems !== undefined && value.length > schema.maxItems) return fail(`more than ${schema.maxItems} items`);
+      if (schema.minItems !== undefined && value.length < schema.minItems) return fail(`fewer than ${schema.minItems} items`);
       for (let i = 0; i < value.length; i++) {
-        const p = validate(schema.items, value[i], refs, `${path}[${i}]`);
-        if (p !== null) return p;
+        const p = check(schema.items, value[i], refs);
+        if (p !== null) return under(p, `[${i}]`);
       }
       return null;
     }
     case "object": {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) return `${path}: expected an object, got ${typeName(value)}`;
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(`expected an object, got ${typeName(value)}`);
       const obj = value as Record<string, unknown>;
-      for (const k of schema.required ?? []) if (!Object.hasOwn(obj, k)) return `${path}.${k}: required`;
+      for (const k of schema.required ?? []) if (!Object.hasOwn(obj, k)) return fail("required", `.${k}`);
       for (const k of Object.keys(obj)) {
         const ps = Object.hasOwn(schema.properties, k) ? schema.properties[k] : undefined;
         if (ps !== undefined) {
-          const p = validate(ps, obj[k], refs, `${path}.${k}`);
-          if (p !== null) return p;
+          const p = check(ps, obj[k], refs);
+          if (p !== null) return under(p, `.${k}`);
         } else if (schema.additionalProperties === undefined || schema.additionalProperties === false) {
-          return `${path}.${k.length > 40 ? k.slice(0, 40) + "..." : k}: unknown field`;
+          return fail("unknown field", `.${k.length > 40 ? k.slice(0, 40) + "..." : k}`);
         } else {
-          const p = validate(schema.additionalProperties, obj[k], refs, `${path}.${k}`);
-          if (p !== null) return p;
+          const p = check(schema.additionalProperties, obj[k], refs);
+          if (p !== null) return under(p, `.${k}`);
         }
       }
       return null;

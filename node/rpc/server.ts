@@ -20,6 +20,7 @@ import { openRpcDocument } from "./openrpc.ts";
 import { DEFAULT_LIMITS, DEFAULT_RPC_OPTIONS, KeyedBuckets, type RpcLimits, type RpcOptions, TokenBucket } from "./options.ts";
 import { registerWebPage } from "./web-page.ts";
 import { parseSignature } from "./wire.ts";
+import type { SharedMessage } from "./ws-frame.ts";
 
 /** WebSocket close codes of the server (docs/api.md "Subscriptions"). */
 export const CloseCode = { TOO_MANY_CONNECTIONS: 1013, SLOW_CONSUMER: 4008 } as const;
@@ -59,9 +60,18 @@ export interface RpcServer {
   close(): Promise<void>;
 }
 
+/** The TCP socket under a WebSocket (ws keeps it as `_socket`). */
+interface RawSocket {
+  write(data: Buffer): boolean;
+  cork(): void;
+  uncork(): void;
+}
+
 /** The part of a `ws` WebSocket the server uses. */
 interface WebSocket {
   readonly bufferedAmount: number;
+  readonly readyState: number;
+  readonly _socket?: RawSocket;
   send(data: Buffer | string, opts?: { binary: boolean }): void;
   close(code: number, reason: string): void;
   terminate(): void;
@@ -69,6 +79,33 @@ interface WebSocket {
   on(event: "close" | "error", f: () => void): void;
 }
 
+/**
+ * Coalesces each connection's writes of one event-loop turn (acknowledgements, a tick's book, trades and
+ * candle messages) into one socket write: the first write of a turn corks the TCP socket, and one
+ * setImmediate uncorks every socket corked in that turn.
+ */
+class TurnCorker {
+  private readonly corked = new Set<RawSocket>();
+  private scheduled = false;
+
+  hold(raw: RawSocket): void {
+    if (this.corked.has(raw)) return;
+    raw.cork();
+    this.corked.add(raw);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.release);
+    }
+  }
+
+  private readonly release = (): void => {
+    this.scheduled = false;
+    for (const raw of this.corked) raw.uncork();
+    this.corked.clear();
+  };
+}
+
+const WS_OPEN = 1;
 const CHALLENGE_PREFIX = "Rollbook WebSocket login\nchallenge: ";
 
 class HttpConnection implements ConnectionApi {
@@ -98,22 +135,44 @@ class WsConnection implements ConnectionApi, Sink {
   private readonly feeds: Feeds;
   private readonly limits: RpcLimits;
   private readonly onSlow: () => void;
+  private readonly corker: TurnCorker;
 
-  constructor(socket: WebSocket, feeds: Feeds, limits: RpcLimits, onSlow: () => void) {
+  constructor(socket: WebSocket, feeds: Feeds, limits: RpcLimits, corker: TurnCorker, onSlow: () => void) {
     this.socket = socket;
+    this.corker = corker;
     this.feeds = feeds;
     this.limits = limits;
     this.onSlow = onSlow;
     this.bucket = new TokenBucket(limits.connRate, limits.connBurst);
   }
 
-  send(data: Buffer | string): void {
-    if (this.closed) return;
+  /** False (and the connection cut as a slow consumer) when its unsent bytes passed the bound. */
+  private writable(): boolean {
+    if (this.closed) return false;
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
       this.cut();
+      return false;
+    }
+    return true;
+  }
+
+  send(data: Buffer | string): void {
+    if (!this.writable()) return;
+    const raw = this.socket._socket;
+    if (raw !== undefined) this.corker.hold(raw);
+    this.socket.send(data, { binary: false });
+  }
+
+  /** A message shared by many subscribers: its prebuilt frame straight onto the TCP socket. */
+  sendShared(m: SharedMessage): void {
+    if (!this.writable()) return;
+    const raw = this.socket._socket;
+    if (raw === undefined || this.socket.readyState !== WS_OPEN) {
+      this.socket.send(m.payload, { binary: false });
       return;
     }
-    this.socket.send(data, { binary: false });
+    this.corker.hold(raw);
+    raw.write(m.frame);
   }
 
   /** Slow consumer: stop sending, close with 4008, drop the socket if it still does not read. */
@@ -232,7 +291,9 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     void reply.code(tooLarge ? 413 : (err.statusCode ?? 400)).header("content-type", "application/json").send(JSON.stringify(body));
   });
   // Messages up to 8x the limit are read and answered TOO_LARGE; beyond that the socket closes with 1009.
-  await app.register(websocket, { options: { maxPayload: 8 * limits.maxBodyBytes } });
+  // No permessage-deflate: shared messages are written as prebuilt uncompressed frames (ws-frame.ts).
+  await app.register(websocket, { options: { maxPayload: 8 * limits.maxBodyBytes, perMessageDeflate: false } });
+  const corker = new TurnCorker();
 
   const http = new HttpConnection();
   app.post("/", async (req, reply) => {
@@ -251,7 +312,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     }
     wsCount++;
     metrics.wsConnections.inc();
-    const conn = new WsConnection(socket, feeds, limits, () => metrics.slowConsumers.inc());
+    const conn = new WsConnection(socket, feeds, limits, corker, () => metrics.slowConsumers.inc());
     const ctx = context(conn);
     const h = hooks((n) => conn.bucket.take(n));
     socket.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => {

@@ -86,10 +86,14 @@ export const TX_SCHEMAS: Readonly<Record<PrimaryType | "Action", Schema>> = Obje
 export const PRIMARY_TYPES: readonly PrimaryType[] = Object.values(EIP712_PRIMARY_TYPE) as PrimaryType[];
 
 const HEX = "0123456789abcdef";
+/** Hex digit values by char code (schema-checked input: only 0-9a-fA-F reach it). */
+const DIGIT = new Uint8Array(128);
+for (let i = 0; i < 16; i++) {
+  DIGIT[HEX.charCodeAt(i)] = i;
+  DIGIT[HEX.toUpperCase().charCodeAt(i)] = i;
+}
 function hexByte(s: string, i: number): number {
-  const hi = HEX.indexOf(s[i].toLowerCase());
-  const lo = HEX.indexOf(s[i + 1].toLowerCase());
-  return (hi << 4) | lo;
+  return (DIGIT[s.charCodeAt(i) & 127] << 4) | DIGIT[s.charCodeAt(i + 1) & 127];
 }
 function bytesHex(b: Uint8Array): string {
   let s = "";

@@ -1,0 +1,36 @@
+// Feeding the RPC's NodeStateView from the sequencer's soft execution (docs/operator.md "Running a node"):
+// the transactions the WAL replay executed (sealed batches, then the open batch), then every soft receipt
+// and every seal as they happen. startNode wires a sequencing node this way; the rpc bench's server
+// (bench/_rpc-server.ts) composes the same path without L1.
+import type { Sequencer, SoftBatch } from "../sequencer/index.ts";
+import type { NodeStateView } from "./view.ts";
+
+/** Indexes `seq`'s soft execution into `view`; `onSealed` is told every sealed batch. Returns the unsubscribe. */
+export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed?: (b: SoftBatch) => void): () => void {
+  const batchOf = (index: number): SoftBatch | undefined => (seq.openBatch()?.index === index ? seq.openBatch()! : seq.sealed().find((b) => b.index === index));
+  const ensureBatch = (b: SoftBatch): void => {
+    if (!view.hasBatch(b.index)) view.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.l1Messages, b.receipts.l1(), b.txs.length, !b.sealed);
+  };
+  const indexPool = (b: SoftBatch): void => {
+    ensureBatch(b);
+    for (const p of b.txs) if (p.row >= 0 && p.receipts !== undefined) view.onTx(b.index, b.timestamp, p.hash, p.tx, p.receipts.tx(p.row));
+  };
+  // Transactions the WAL replay executed (sealed batches and loose transactions).
+  for (const b of seq.sealed()) indexPool(b);
+  const open = seq.openBatch();
+  if (open !== null) indexPool(open);
+  return seq.subscribe((e) => {
+    if (e.type === "receipt") {
+      const b = batchOf(e.batchIndex);
+      const p = seq.pool.byHash.get(e.hash);
+      if (b !== undefined) ensureBatch(b);
+      if (p !== undefined) view.onTx(e.batchIndex, b?.timestamp ?? 0, e.hash, p.tx, e.receipt);
+    } else if (e.type === "status" && e.level === "dropped" && e.drop !== undefined) {
+      view.onDropped(e.hash, { reason: e.drop.reason, code: e.drop.code ?? null }, seq.pool.byHash.get(e.hash)?.tx);
+    } else if (e.type === "sealed") {
+      ensureBatch(e.batch);
+      view.onSealed(e.batch.index);
+      onSealed?.(e.batch);
+    }
+  });
+}
