@@ -17,6 +17,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { RollbookClient } from "../../../node/client/client.ts";
 import { bytesToHex } from "../../../node/clob/eip712.ts";
 import { createRpcServer, type RpcServer, type RpcServerConfig } from "../../../node/rpc/server.ts";
+import type { BatchDaInfo, RollupStatus } from "../../../node/rpc/node-view.ts";
 import { SoftNode } from "../../../node/rpc/soft-node.ts";
 import { TimeInForce } from "../../../node/clob/types.ts";
 import { BASE, DOMAIN, QUOTE, Trader, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
@@ -37,6 +38,19 @@ interface PW {
 }
 
 const hex = (k: Uint8Array): Hex => bytesToHex(k) as Hex;
+
+/**
+ * SoftNode has no L1, so it reports no batch DA (rb_rollupStatus `batches` null). With `daRecords` set it
+ * reports the records the test gives, in the shape the composed node's follower fills (docs/api.md
+ * "Rollup status"), so the page's rendering of a reported batch list is checked here; the composed node's
+ * own list is checked in devnet-page.test.ts.
+ */
+class DaReportingNode extends SoftNode {
+  daRecords: BatchDaInfo[] | null = null;
+  rollup(): Partial<RollupStatus> {
+    return this.daRecords === null ? {} : { batches: this.daRecords };
+  }
+}
 
 /**
  * 45 one-minute batches of trading between two test traders (a random walk around 100,000 ticks) so the
@@ -76,7 +90,7 @@ function history(node: SoftNode, makerKey: { priv: Uint8Array; address: `0x${str
 
 describe("web page in headless Chromium", function () {
   this.timeout(90_000);
-  let node: SoftNode;
+  let node: DaReportingNode;
   let server: RpcServer;
   let options: RpcServerConfig["options"];
   let url: string;
@@ -93,7 +107,7 @@ describe("web page in headless Chromium", function () {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium (.ci/run does)`);
     execFileSync(process.execPath, [path.join(ROOT, "scripts/build-web.mjs")], { stdio: "ignore" });
     let clock: number | null = Math.floor(Date.now() / 1000) - 45 * 60;
-    node = new SoftNode({ domain: DOMAIN, now: () => clock ?? Math.floor(Date.now() / 1000) });
+    node = new DaReportingNode({ domain: DOMAIN, now: () => clock ?? Math.floor(Date.now() / 1000) });
     node.enqueueL1(setMarket(1));
     for (const k of [devKey!, makerKey!, walletKey!, takerKey!]) {
       node.enqueueL1(deposit(k.address, BASE, 1_000_000_000));
@@ -253,6 +267,8 @@ describe("web page in headless Chromium", function () {
     await page.locator("[data-testid=conn][data-state=down]").waitFor();
     await page.locator("#panel-book[data-state=stale]").waitFor();
     await page.locator("#panel-chart[data-state=stale]").waitFor();
+    // every trade panel says so: the feeds' panels are stale, the forms too
+    for (const id of ["depth", "tape", "ticket", "funds", "orders", "fills", "balances"]) await page.locator(`#panel-${id}[data-state=stale]`).waitFor();
     server = await createRpcServer({ view: node, options });
     await server.listen("127.0.0.1", port);
     await page.locator("[data-testid=conn][data-state=open]").waitFor();
@@ -260,6 +276,7 @@ describe("web page in headless Chromium", function () {
     await page.locator('#panel-book .row[data-price="102200"]').waitFor();
     await page.locator("#panel-chart[data-state=ok]").waitFor();
     await page.locator("#panel-balances[data-state=ok]").waitFor();
+    for (const id of ["depth", "tape", "ticket", "funds", "orders", "fills"]) await page.locator(`#panel-${id}[data-state=ok]`).waitFor();
     // while it was down the browser logged the refused connections, and nothing else
     const outage = /WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|Failed to load resource/;
     expect(consoleErrors.filter((e) => !outage.test(e))).to.deep.equal([]);
@@ -273,6 +290,26 @@ describe("web page in headless Chromium", function () {
     expect(levels).to.contain("included");
     expect(await page.locator("#panel-l1").textContent()).to.contain("not reported by this node");
     expect(await page.locator("#panel-l1").textContent()).to.contain("vault");
+    expect(await page.locator("#panel-batches").textContent()).to.contain("batch DA (size, blobs, CID, proposer): not reported by this node");
+    // the node starts reporting batch DA: the next reload (3 s poll) shows size, orders, blobs / calldata,
+    // IPFS CID, proposer and level per batch
+    const soft = node.sync().soft;
+    const blob = "0x01" + "ab".repeat(31);
+    node.daRecords = [
+      { batchIndex: soft, l1Block: 120, bytes: 2345, txCount: node.batch(soft)!.txCount, orders: 7, blobHashes: [blob], calldata: false, cid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", proposer: "0x00000000000000000000000000000000000000b0", level: "included" },
+      { batchIndex: soft - 1, l1Block: 118, bytes: 812, txCount: node.batch(soft - 1)!.txCount, orders: 3, blobHashes: [], calldata: true, cid: null, proposer: "0x00000000000000000000000000000000000000b1", level: "included" },
+    ];
+    const top = page.locator(`#panel-batches tr[data-batch="${soft}"]`);
+    await top.locator("td", { hasText: "1 blob" }).waitFor();
+    const cells = await top.locator("td").allTextContents();
+    expect(cells[4]).to.equal("7");
+    expect(cells[5]).to.equal("2,345");
+    expect(cells[6]).to.contain("1 blob 0x01ab…abab").and.contain("ipfs bafkre");
+    expect(cells[7]).to.equal("0x0000…00b0");
+    expect(await page.locator(`#panel-batches tr[data-batch="${soft - 1}"] td`).nth(6).textContent()).to.contain("calldata");
+    expect(await page.locator("#panel-batches").textContent()).to.not.contain("not reported");
+    // a batch the node has no DA record for says so in its row
+    expect(await page.locator(`#panel-batches tr[data-batch="${soft - 2}"] td`).nth(6).textContent()).to.equal("—");
     expect(consoleErrors).to.deep.equal([]);
   });
 
@@ -283,5 +320,12 @@ describe("web page in headless Chromium", function () {
     const overflow = await page.evaluate(() => (globalThis as unknown as PW).document.documentElement.scrollWidth - (globalThis as unknown as PW).innerWidth);
     expect(overflow).to.be.at.most(1);
     await page.screenshot({ path: path.join(SHOTS, "trade-narrow.png") });
+    // the other two views too (the market maker view in its error state: no admin listener here)
+    for (const [view, ready] of [["rollup", "#panel-batches[data-state=ok]"], ["mm", "#panel-mm-kill[data-state=error]"]] as const) {
+      await page.goto(url + "/#" + view);
+      await page.locator(ready).waitFor();
+      const o = await page.evaluate(() => (globalThis as unknown as PW).document.documentElement.scrollWidth - (globalThis as unknown as PW).innerWidth);
+      expect(o, `${view} view at 420 px`).to.be.at.most(1);
+    }
   });
 });
