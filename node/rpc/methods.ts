@@ -270,13 +270,13 @@ export const METHODS: readonly MethodSpec[] = [
   },
   {
     name: "rb_rollupStatus",
-    summary: "L1 head, safe and finalized blocks, derivation lag, mempool depth and admission rate, recent batches with their DA, reorgs seen (null where this node does not report it), and the L1 contract addresses.",
+    summary: "L1 head, safe and finalized blocks, derivation lag, mempool depth and admission rate, recent batches with their DA, reorgs seen, finalized ranges and proof jobs (null where this node does not report it), and the L1 contract addresses.",
     tag: "read", params: [], result: { name: "rollup", schema: ref("RollupStatus") },
     handler: (ctx) => {
       const r = ctx.view.rollup?.() ?? {};
       return {
         l1: r.l1 ?? null, derivation: r.derivation ?? null, mempool: r.mempool ?? null, batches: r.batches ?? null, reorgs: r.reorgs ?? null,
-        contracts: ctx.options.l1Contracts ?? null,
+        proofs: r.proofs ?? null, contracts: ctx.options.l1Contracts ?? null,
       };
     },
   },

@@ -302,6 +302,8 @@ export interface BatchDaInfo {
   batchIndex: number;
   /** L1 block of the proposing transaction. */
   l1Block: number;
+  /** The proposing L1 transaction's hash. */
+  l1Tx: string;
   /** Posted bytes (compressed batch data). */
   bytes: number;
   txCount: number;
@@ -331,6 +333,11 @@ export interface RollupStatus {
   batches: BatchDaInfo[] | null;
   /** L1 reorgs seen, newest first. */
   reorgs: { atMs: number; depth: number; l1Block: number }[] | null;
+  /** Proving: ranges finalized on L1 (newest first) and, when this node runs the prover role, its proof jobs (newest first). */
+  proofs?: {
+    finalized: { firstBatch: number; lastBatch: number; stateRoot: string | null; withdrawalRoot: string }[];
+    jobs: { id: string; firstBatch: number; lastBatch: number; systems: string[]; state: string; updatedAt: number; l1Tx: string | null; error: string | null }[] | null;
+  } | null;
 }
 
 /** What `submit` returns: the receipt, or the STF's refusal with its code. */

@@ -88,7 +88,7 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
     batchIndex: int("the last finalized batch"), stateRoot: str("Settlement.lastStateRoot"), leaf: str("the ACCOUNT leaf"), siblings: hashes("three sibling hashes per level, from the root down"),
   }),
   BatchDa: shape("a proposed batch as the L1 follower saw it", {
-    batchIndex: int(), l1Block: int("L1 block of the proposal"), bytes: int("posted bytes"), txCount: int(), orders: int("orders placed"),
+    batchIndex: int(), l1Block: int("L1 block of the proposal"), l1Tx: str("the proposing L1 transaction"), bytes: int("posted bytes"), txCount: int(), orders: int("orders placed"),
     blobHashes: arr(str("EIP-4844 versioned hash")), calldata: { type: "boolean" }, cid: { oneOf: [str("IPFS CID"), { type: "null" }] }, proposer: str(), level,
   }),
   RollupStatus: shape("L1 and pipeline status; null where the node does not report it", {
@@ -97,6 +97,13 @@ export const RESULT_SCHEMAS: Readonly<Record<string, Schema>> = {
     mempool: { oneOf: [shape("sequencer mempool", { depth: int("transactions waiting"), admittedPerSec: { type: "integer", description: "admissions per second, recent average" } }), { type: "null" }] },
     batches: { oneOf: [arr(ref("BatchDa")), { type: "null" }] },
     reorgs: { oneOf: [arr(shape("an L1 reorg", { atMs: int("wall clock, ms"), depth: int("blocks"), l1Block: int("common ancestor") })), { type: "null" }] },
+    proofs: { oneOf: [shape("proving: finalized ranges and the node's proof jobs", {
+      finalized: arr(ref("FinalizedRange")),
+      jobs: { oneOf: [arr(shape("a proof job of this node's prover", {
+        id: str(), firstBatch: int(), lastBatch: int(), systems: arr(str("attest, sp1 or zisk: the proofs produced so far")), state: str("proving, proven, submitted, finalized or failed"),
+        updatedAt: int("ms"), l1Tx: { oneOf: [str("Settlement.finalize transaction"), { type: "null" }] }, error: { oneOf: [str(), { type: "null" }] },
+      })), { type: "null", description: "this node does not run the prover role" }] },
+    }), { type: "null" }] },
     contracts: { oneOf: [{ type: "object", properties: {}, additionalProperties: str("address") }, { type: "null" }] },
   }),
   DevnetAccount: shape("a funded devnet account", { label: str(), address: str(), privateKey: str("well-known devnet key") }),

@@ -47,8 +47,10 @@ const hex = (k: Uint8Array): Hex => bytesToHex(k) as Hex;
  */
 class DaReportingNode extends SoftNode {
   daRecords: BatchDaInfo[] | null = null;
+  /** Finalized ranges and proof jobs (rb_rollupStatus `proofs`), reported with the DA records. */
+  proofRecords: RollupStatus["proofs"] = null;
   rollup(): Partial<RollupStatus> {
-    return this.daRecords === null ? {} : { batches: this.daRecords };
+    return this.daRecords === null ? {} : { batches: this.daRecords, proofs: this.proofRecords };
   }
 }
 
@@ -267,8 +269,10 @@ describe("web page in headless Chromium", function () {
     await page.locator("[data-testid=conn][data-state=down]").waitFor();
     await page.locator("#panel-book[data-state=stale]").waitFor();
     await page.locator("#panel-chart[data-state=stale]").waitFor();
-    // every trade panel says so: the feeds' panels are stale, the forms too
-    for (const id of ["depth", "tape", "ticket", "funds", "orders", "fills", "balances"]) await page.locator(`#panel-${id}[data-state=stale]`).waitFor();
+    // every trade panel says so: the feeds' panels and the forms are stale; the account panels stale, or in
+    // their error state once a periodic reload found the node unreachable
+    for (const id of ["depth", "tape", "ticket", "funds"]) await page.locator(`#panel-${id}[data-state=stale]`).waitFor();
+    for (const id of ["orders", "fills", "balances"]) await page.locator(`#panel-${id}:is([data-state=stale], [data-state=error])`).waitFor();
     server = await createRpcServer({ view: node, options });
     await server.listen("127.0.0.1", port);
     await page.locator("[data-testid=conn][data-state=open]").waitFor();
@@ -296,9 +300,14 @@ describe("web page in headless Chromium", function () {
     const soft = node.sync().soft;
     const blob = "0x01" + "ab".repeat(31);
     node.daRecords = [
-      { batchIndex: soft, l1Block: 120, bytes: 2345, txCount: node.batch(soft)!.txCount, orders: 7, blobHashes: [blob], calldata: false, cid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", proposer: "0x00000000000000000000000000000000000000b0", level: "included" },
-      { batchIndex: soft - 1, l1Block: 118, bytes: 812, txCount: node.batch(soft - 1)!.txCount, orders: 3, blobHashes: [], calldata: true, cid: null, proposer: "0x00000000000000000000000000000000000000b1", level: "included" },
+      { batchIndex: soft, l1Block: 120, l1Tx: "0x" + "cd".repeat(32), bytes: 2345, txCount: node.batch(soft)!.txCount, orders: 7, blobHashes: [blob], calldata: false, cid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", proposer: "0x00000000000000000000000000000000000000b0", level: "included" },
+      { batchIndex: soft - 1, l1Block: 118, l1Tx: "0x" + "ef".repeat(32), bytes: 812, txCount: node.batch(soft - 1)!.txCount, orders: 3, blobHashes: [], calldata: true, cid: null, proposer: "0x00000000000000000000000000000000000000b1", level: "included" },
     ];
+    node.proofRecords = {
+      finalized: [{ firstBatch: 1, lastBatch: soft - 2, stateRoot: "0x" + "11".repeat(32), withdrawalRoot: "0x" + "22".repeat(32) }],
+      jobs: [{ id: "0x" + "33".repeat(32), firstBatch: soft - 1, lastBatch: soft, systems: ["attest"], state: "proving", updatedAt: Date.now(), l1Tx: null, error: null }],
+    };
+    expect(await page.locator("#panel-proofs").textContent()).to.contain("finalized ranges and proof jobs: not reported by this node");
     const top = page.locator(`#panel-batches tr[data-batch="${soft}"]`);
     await top.locator("td", { hasText: "1 blob" }).waitFor();
     const cells = await top.locator("td").allTextContents();
@@ -308,6 +317,10 @@ describe("web page in headless Chromium", function () {
     expect(cells[7]).to.equal("0x0000…00b0");
     expect(await page.locator(`#panel-batches tr[data-batch="${soft - 1}"] td`).nth(6).textContent()).to.contain("calldata");
     expect(await page.locator("#panel-batches").textContent()).to.not.contain("not reported");
+    expect(cells[6]).to.contain("L1 block 120 · tx 0xcdcd…cdcd");
+    await page.locator("#panel-proofs [data-testid=finalized] td", { hasText: `1–${soft - 2}` }).waitFor();
+    const job = await page.locator("#panel-proofs [data-testid=jobs] tr[data-job]").first().locator("td").allTextContents();
+    expect(job.slice(1, 5)).to.deep.equal([`${soft - 1}–${soft}`, "attest", "proving", "—"]);
     // a batch the node has no DA record for says so in its row
     expect(await page.locator(`#panel-batches tr[data-batch="${soft - 2}"] td`).nth(6).textContent()).to.equal("—");
     expect(consoleErrors).to.deep.equal([]);
