@@ -11,6 +11,11 @@ export interface AdminServerOptions {
   registry: Registry;
   /** "" = no token (loopback only; enforced by config validation). */
   token: string;
+  /**
+   * The web page's origin (config mm.webOrigin, "" = none): a refused request from it carries the CORS
+   * headers, so the page can read the 401 and say "token refused" instead of "unreachable".
+   */
+  webOrigin?: string;
 }
 
 export interface AdminServer {
@@ -31,6 +36,7 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
     if (want === null || req.method === "OPTIONS") return;
     const got = digest(req.headers.authorization ?? "");
     if (!timingSafeEqual(got, want)) {
+      if (o.webOrigin !== undefined && o.webOrigin !== "" && req.headers.origin === o.webOrigin) reply.header("access-control-allow-origin", o.webOrigin).header("vary", "Origin");
       await reply.code(401).header("www-authenticate", "Bearer").send({ error: "UNAUTHORIZED", message: "admin listener: bearer token required" });
     }
   });

@@ -359,7 +359,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     const rpcUrl = await rpc.listen(config.rpc.host, config.rpc.port);
 
     // ------------------------------------------------------------------ admin listener and extra roles
-    const admin: AdminServer = createAdminServer({ registry, token: config.admin.token });
+    const admin: AdminServer = createAdminServer({ registry, token: config.admin.token, webOrigin: config.mm.webOrigin });
     for (const p of o.adminPlugins ?? []) admin.register(p.plugin, { prefix: p.prefix });
     const handles: { role: string; handle: RoleHandle }[] = [];
     const ctx: RoleContext = {

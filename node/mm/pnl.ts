@@ -77,6 +77,18 @@ export class PnlAttribution {
     this.trackPeak();
   }
 
+  /**
+   * Inventory the fills did not explain (found in the account's balances after a soft-state rebuild,
+   * runtime.ts reconcile): `lots` (signed) are booked at the mark as if traded there with no fee, so the
+   * inventory moves and the P&L and its attribution do not (the fill's true price is unknown).
+   */
+  reconcile(lots: number): void {
+    if (lots === 0) return;
+    if (Number.isNaN(this.mark)) throw new Error("reconcile needs a mark");
+    this.cash -= lots * this.mark * this.tickValue;
+    this.inventory += lots;
+  }
+
   get total(): number {
     return this.spread + this.adverse + this.carry + this.fees;
   }

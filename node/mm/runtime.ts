@@ -3,6 +3,13 @@
 // signed path as any trader), with its reference inputs (references.ts), metrics on the admin registry and
 // a status object for the admin routes (admin-routes.ts). docs/market-maker.md "In the node".
 //
+// Inventory after a soft-state rebuild (another proposer's batch, an L1 reorg): the sequencer re-executes
+// pending transactions on the canonical state, so fills the maker counted may be undone and fills it never
+// saw (a competing proposer's batch trading against its orders) may be in the balances. After every
+// rebuild the next step reconciles: per base asset, the account's balance change since the start is the
+// sum of inventory x lot over the markets on that asset; the difference is booked on the first such market
+// (reconcile()).
+//
 // Life cycle: waiting (until every configured market is listed and the maker's agent key is approved on
 // the soft state) -> starting (one CANCEL_ALL per market clears orders left by an earlier run, waits for
 // soft) -> running (a quote cycle every cycleMs) -> stopped (stop(): one CANCEL_ALL per market, waits
@@ -81,6 +88,8 @@ export interface RuntimeStatus extends Omit<MakerStatus, "markets"> {
   cycleMs: number;
   cycles: number;
   cycleErrors: number;
+  /** Inventory reconciliations from the account's balances (after soft-state rebuilds) and the lots they moved. */
+  reconciliations: { count: number; lots: number; lastMs: number | null };
   limits: RiskLimits;
   references: ReferenceStatus[];
   markets: RuntimeMarketStatus[];
@@ -103,6 +112,11 @@ export class MakerRuntime {
   private readonly refStats: ReferenceStatus[];
   private timer: NodeJS.Timeout | null = null;
   private starting: Promise<void> | null = null;
+  /** Account balance (available + locked) per base asset when quoting began: inventory 0. */
+  private baseline = new Map<number, number>();
+  /** Soft-state rebuilds already reconciled (SequencerExchange.rebuilds). */
+  private rebuildsSeen = 0;
+  readonly reconciliations: { count: number; lots: number; lastMs: number | null } = { count: 0, lots: 0, lastMs: null };
 
   constructor(o: MakerRuntimeOptions) {
     this.o = o;
@@ -126,6 +140,7 @@ export class MakerRuntime {
       if (this.state === "waiting") this.checkReady();
       if (this.state !== "running" || this.maker === null) return;
       for (const input of this.inputs) input.poll(nowMs);
+      if (this.exchange !== null && this.exchange.rebuilds !== this.rebuildsSeen && this.reconcile(nowMs)) this.rebuildsSeen = this.exchange.rebuilds;
       this.maker.cycle(nowMs);
       this.cycles++;
     } catch (err) {
@@ -192,10 +207,51 @@ export class MakerRuntime {
     this.exchange?.close();
   }
 
+  /**
+   * Sets each market's inventory from the account's soft balances: per base asset, the balance change since
+   * quoting began minus what the tracked inventories explain is booked (at the mark) on the first market
+   * quoting that asset. False (try again next step) while a market with a difference has no mark yet.
+   */
+  reconcile(nowMs: number = this.clock()): boolean {
+    const mm = this.maker;
+    if (mm === null) return false;
+    const soft = this.o.port.softState();
+    const idx = soft.accountIndex.get(this.account);
+    const acct = idx === undefined ? undefined : soft.accounts[idx];
+    if (acct === undefined) return false;
+    const byAsset = new Map<number, { q: (typeof mm.quoters)[number]; lot: number }[]>();
+    for (const q of mm.quoters) {
+      const p = soft.markets.get(q.market)?.params;
+      if (p === undefined) continue;
+      byAsset.set(p.baseAsset, [...(byAsset.get(p.baseAsset) ?? []), { q, lot: p.lotSize }]);
+    }
+    let done = true;
+    for (const [asset, markets] of byAsset) {
+      const explained = markets.reduce((a, m) => a + m.q.pnl.inventory * m.lot, 0);
+      const drift = acct.available(asset) + acct.locked(asset) - (this.baseline.get(asset) ?? 0) - explained;
+      const first = markets[0]!;
+      const lots = Math.trunc(drift / first.lot);
+      if (lots === 0) continue;
+      if (Number.isNaN(first.q.pnl.mark)) {
+        if (Number.isNaN(first.q.fair)) {
+          done = false;
+          continue;
+        }
+        first.q.pnl.onMark(nowMs / 1000, first.q.fair);
+      }
+      first.q.pnl.reconcile(lots);
+      this.reconciliations.count++;
+      this.reconciliations.lots += Math.abs(lots);
+      this.reconciliations.lastMs = nowMs;
+      this.log?.warn({ market: first.q.market, asset, lots, inventory: first.q.pnl.inventory }, "market maker inventory reconciled from the account's balances after a soft-state rebuild");
+    }
+    return done;
+  }
+
   status(nowMs: number = this.clock()): RuntimeStatus {
     const base = {
       state: this.state, waitingFor: [...this.waitingFor], account: this.account, agent: this.agent, cycleMs: this.config.cycleMs,
-      cycles: this.cycles, cycleErrors: this.cycleErrors, limits: { ...this.config.limits }, references: this.refStats.map((r) => ({ ...r, issues: { ...r.issues } })),
+      cycles: this.cycles, cycleErrors: this.cycleErrors, reconciliations: { ...this.reconciliations }, limits: { ...this.config.limits }, references: this.refStats.map((r) => ({ ...r, issues: { ...r.issues } })),
     };
     const mm = this.maker;
     if (mm === null) return { ...base, killed: false, kills: [], resets: [], killCancel: LEVEL_NAMES[0], killError: "", pnl: 0, markets: [] };
@@ -271,6 +327,14 @@ export class MakerRuntime {
   private begin(mm: MarketMaker): void {
     if (this.state !== "starting") return;
     const startMs = this.clock();
+    // inventory starts at 0: the balances now are the baseline reconcile() measures from
+    const soft = this.o.port.softState();
+    const acct = soft.accounts[soft.accountIndex.get(this.account)!]!;
+    for (const q of mm.quoters) {
+      const asset = soft.markets.get(q.market)!.params.baseAsset;
+      this.baseline.set(asset, acct.available(asset) + acct.locked(asset));
+    }
+    this.rebuildsSeen = this.exchange?.rebuilds ?? 0;
     const metrics = this.o.registry ? makerMetrics(this.o.registry) : null;
     this.inputs = this.o.inputs ?? this.config.references.map((r) => referenceInput(r, startMs, this.clock));
     this.inputs.forEach((input, ref) => {

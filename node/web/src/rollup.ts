@@ -8,7 +8,9 @@ import type { BatchDaInfo, RollupStatus } from "../../rpc/node-view.ts";
 import { Panel, age, errText, fill, fmt, h, levelTag, short } from "./dom.ts";
 import type { Live } from "./live.ts";
 
-type Rollup = { [K in keyof RollupStatus]: RollupStatus[K] | null } & { contracts: Record<string, string> | null };
+/** Proving as rb_rollupStatus reports it: finalized ranges and the node's proof jobs (null: not a prover). */
+type Proofs = NonNullable<RollupStatus["proofs"]>;
+type Rollup = { [K in keyof RollupStatus]-?: RollupStatus[K] | null } & { contracts: Record<string, string> | null };
 const RECENT = 12;
 const notReported = (what: string) => h("div.empty", {}, `${what}: not reported by this node`);
 const kv = (pairs: [string, Node | string | number][]) => h("dl.kv", {}, ...pairs.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, typeof v === "number" ? fmt(v) : v)]));
@@ -20,13 +22,14 @@ export class RollupView {
   readonly batches = new Panel("batches", "Recent batches");
   readonly mempool = new Panel("mempool", "Mempool");
   readonly reorgs = new Panel("reorgs", "Reorgs");
+  readonly proofs = new Panel("proofs", "Finalized ranges & proof jobs");
   private readonly live: Live;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private visible = false;
 
   constructor(live: Live) {
     this.live = live;
-    this.el = h("div.view.rollup", { id: "view-rollup" }, h("div.grid.rollup-grid", {}, this.l1.el, this.levels.el, this.mempool.el, this.reorgs.el, h("div.wide", {}, this.batches.el)));
+    this.el = h("div.view.rollup", { id: "view-rollup" }, h("div.grid.rollup-grid", {}, this.l1.el, this.levels.el, this.mempool.el, this.reorgs.el, h("div.wide", {}, this.batches.el), h("div.wide", {}, this.proofs.el)));
     live.subscribe("batches", {}, () => this.schedule());
     live.onState((s) => {
       if (s === "down") for (const p of this.panels()) p.stale();
@@ -36,7 +39,7 @@ export class RollupView {
   }
 
   private panels(): Panel[] {
-    return [this.l1, this.levels, this.batches, this.mempool, this.reorgs];
+    return [this.l1, this.levels, this.batches, this.mempool, this.reorgs, this.proofs];
   }
 
   show(visible: boolean): void {
@@ -69,6 +72,22 @@ export class RollupView {
     this.drawBatches(infos.filter((b): b is BatchInfo => b !== null), r.batches);
     this.drawMempool(r);
     this.drawReorgs(r);
+    this.drawProofs(r.proofs ?? null);
+  }
+
+  private drawProofs(p: Proofs | null): void {
+    const t = (s: number) => new Date(s).toLocaleTimeString("en-GB");
+    fill(this.proofs.body,
+      p === null ? notReported("finalized ranges and proof jobs") : null,
+      p === null ? null : p.finalized.length === 0 ? h("div.empty", {}, "nothing finalized on L1 yet") : h("table", { "data-testid": "finalized" },
+        h("tr", {}, ...["finalized batches", "withdrawal root", "state root"].map((x) => h("th", {}, x))),
+        ...p.finalized.slice(0, RECENT).map((f) => h("tr", {}, h("td", {}, `${f.firstBatch}–${f.lastBatch}`), h("td", {}, short(f.withdrawalRoot)), h("td", {}, f.stateRoot === null ? "—" : short(f.stateRoot))))),
+      p === null ? null : p.jobs === null ? h("div.empty", {}, "proof jobs: this node does not run the prover role") : p.jobs.length === 0 ? h("div.empty", {}, "no proof jobs yet") :
+        h("table", { "data-testid": "jobs" },
+          h("tr", {}, ...["job", "batches", "systems", "state", "L1 tx", "updated"].map((x) => h("th", {}, x))),
+          ...p.jobs.slice(0, RECENT).map((j) => h("tr", { "data-job": j.id }, h("td", {}, short(j.id, 4)), h("td", {}, `${j.firstBatch}–${j.lastBatch}`), h("td", {}, j.systems.join(", ") || "—"),
+            h("td", {}, j.state, j.error !== null ? h("div.err", {}, j.error) : null), h("td", {}, j.l1Tx === null ? "—" : short(j.l1Tx, 4)), h("td", {}, t(j.updatedAt))))));
+    this.proofs.ok();
   }
 
   private drawL1(r: Rollup, sync: SyncInfo): void {
@@ -97,7 +116,7 @@ export class RollupView {
           const daCell = d === undefined ? "—" : d.blobHashes.length > 0 ? `${d.blobHashes.length} blob${d.blobHashes.length > 1 ? "s" : ""} ${d.blobHashes.map((x) => short(x, 4)).join(" ")}` : d.calldata ? "calldata" : "—";
           return h("tr", { "data-batch": b.batchIndex },
             h("td", {}, b.batchIndex), h("td", {}, age(b.timestamp)), h("td", {}, b.txCount), h("td", {}, b.l1Messages), h("td", {}, d?.orders ?? "—"),
-            h("td", {}, d === undefined ? "—" : fmt(d.bytes)), h("td", {}, daCell, d?.cid ? h("div.cid", {}, `ipfs ${short(d.cid, 6)}`) : null),
+            h("td", {}, d === undefined ? "—" : fmt(d.bytes)), h("td", {}, daCell, d?.cid ? h("div.cid", {}, `ipfs ${short(d.cid, 6)}`) : null, d !== undefined ? h("div.cid", {}, `L1 block ${d.l1Block} · tx ${short(d.l1Tx, 4)}`) : null),
             h("td", {}, d === undefined ? "—" : short(d.proposer, 4)), h("td", {}, b.open ? h("span.level", { "data-level": "open" }, "open") : levelTag(b.level)));
         })));
     this.batches.ok();

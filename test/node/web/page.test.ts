@@ -1,9 +1,10 @@
 // The web page in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core) against
-// an in-process RPC server over a SoftNode (the real STF; node/rpc's reference NodeView, see docs/web.md
-// for why not the sequencer yet). The test drives other traders with node/client, seals batches and moves
-// confirmation levels itself. A stand-in EIP-1193 provider injected into the page plays the wallet (it
-// signs with a test key in Node and counts prompts); a stand-in admin listener serves /mm/* over a real
-// MarketMaker (admin-standin.ts). Writes docs/screenshots/{trade,rollup,mm}.png.
+// an in-process RPC server over a SoftNode (the real STF; node/rpc's reference NodeView), where the test
+// controls every batch and confirmation level. The test drives other traders with node/client, seals
+// batches and moves confirmation levels itself. A stand-in EIP-1193 provider injected into the page plays
+// the wallet (wallet-standin.ts: it signs with a test key in Node and counts prompts). The market maker
+// view and L1 deposit / claim run against the composed devnet node in devnet-page.test.ts. Writes
+// docs/screenshots/{trade,trade-narrow}.png.
 
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
@@ -16,16 +17,16 @@ import { privateKeyToAccount } from "viem/accounts";
 import { RollbookClient } from "../../../node/client/client.ts";
 import { bytesToHex } from "../../../node/clob/eip712.ts";
 import { createRpcServer, type RpcServer, type RpcServerConfig } from "../../../node/rpc/server.ts";
+import type { BatchDaInfo, RollupStatus } from "../../../node/rpc/node-view.ts";
 import { SoftNode } from "../../../node/rpc/soft-node.ts";
 import { TimeInForce } from "../../../node/clob/types.ts";
 import { BASE, DOMAIN, QUOTE, Trader, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
-import { type AdminStandIn, startAdminStandIn } from "./admin-standin.ts";
+import { type StandInWallet, installStandInWallet } from "./wallet-standin.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const DIST = path.join(ROOT, "node/web/dist");
 const SHOTS = path.join(ROOT, "docs/screenshots");
 const CHROMIUM = "/usr/bin/chromium";
-const TOKEN = "web-test-admin-token";
 
 /** What the tests read of the page's window (page.evaluate callbacks run in the browser; the cast is erased). */
 interface PW {
@@ -37,6 +38,21 @@ interface PW {
 }
 
 const hex = (k: Uint8Array): Hex => bytesToHex(k) as Hex;
+
+/**
+ * SoftNode has no L1, so it reports no batch DA (rb_rollupStatus `batches` null). With `daRecords` set it
+ * reports the records the test gives, in the shape the composed node's follower fills (docs/api.md
+ * "Rollup status"), so the page's rendering of a reported batch list is checked here; the composed node's
+ * own list is checked in devnet-page.test.ts.
+ */
+class DaReportingNode extends SoftNode {
+  daRecords: BatchDaInfo[] | null = null;
+  /** Finalized ranges and proof jobs (rb_rollupStatus `proofs`), reported with the DA records. */
+  proofRecords: RollupStatus["proofs"] = null;
+  rollup(): Partial<RollupStatus> {
+    return this.daRecords === null ? {} : { batches: this.daRecords, proofs: this.proofRecords };
+  }
+}
 
 /**
  * 45 one-minute batches of trading between two test traders (a random walk around 100,000 ticks) so the
@@ -76,26 +92,24 @@ function history(node: SoftNode, makerKey: { priv: Uint8Array; address: `0x${str
 
 describe("web page in headless Chromium", function () {
   this.timeout(90_000);
-  let node: SoftNode;
+  let node: DaReportingNode;
   let server: RpcServer;
   let options: RpcServerConfig["options"];
   let url: string;
   let browser: Browser;
   let page: Page;
-  let admin: AdminStandIn;
   const consoleErrors: string[] = [];
   const [devKey, makerKey, walletKey, takerKey] = makeKeys(4, "rollbook-web-test");
   const maker = new RollbookClient({ url: "", signer: privateKeyToAccount(hex(makerKey!.priv)) });
   let makerClient: RollbookClient;
   let takerClient: RollbookClient;
-  const wallet = privateKeyToAccount(hex(walletKey!.priv));
-  let walletPrompts = 0;
+  let wallet: StandInWallet;
 
   before(async function () {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium (.ci/run does)`);
     execFileSync(process.execPath, [path.join(ROOT, "scripts/build-web.mjs")], { stdio: "ignore" });
     let clock: number | null = Math.floor(Date.now() / 1000) - 45 * 60;
-    node = new SoftNode({ domain: DOMAIN, now: () => clock ?? Math.floor(Date.now() / 1000) });
+    node = new DaReportingNode({ domain: DOMAIN, now: () => clock ?? Math.floor(Date.now() / 1000) });
     node.enqueueL1(setMarket(1));
     for (const k of [devKey!, makerKey!, walletKey!, takerKey!]) {
       node.enqueueL1(deposit(k.address, BASE, 1_000_000_000));
@@ -115,44 +129,16 @@ describe("web page in headless Chromium", function () {
     url = await server.listen("127.0.0.1", 0);
     makerClient = new RollbookClient({ url, signer: maker.signer });
     takerClient = new RollbookClient({ url, signer: privateKeyToAccount(hex(takerKey!.priv)) });
-    admin = await startAdminStandIn(TOKEN, url);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
     page.on("pageerror", (e) => consoleErrors.push(String(e)));
-    // the stand-in wallet: EIP-1193 request() answered in Node with a test key
-    await page.exposeFunction("__walletRequest", async (method: string, params: unknown[]) => {
-      switch (method) {
-        case "eth_requestAccounts":
-        case "eth_accounts":
-          return [wallet.address];
-        case "eth_chainId":
-          return "0x" + DOMAIN.chainId.toString(16);
-        case "eth_signTypedData_v4": {
-          walletPrompts++;
-          const td = JSON.parse(params[1] as string) as { domain: Record<string, unknown>; types: Record<string, { name: string; type: string }[]>; primaryType: string; message: Record<string, unknown> };
-          const { EIP712Domain: _, ...types } = td.types;
-          const fields = types[td.primaryType]!;
-          const message = Object.fromEntries(Object.entries(td.message).map(([k, v]) => [k, /int/.test(fields.find((f) => f.name === k)?.type ?? "") ? BigInt(v as string) : v]));
-          return wallet.signTypedData({ domain: { ...td.domain, chainId: Number(td.domain.chainId) }, types, primaryType: td.primaryType, message } as Parameters<typeof wallet.signTypedData>[0]);
-        }
-        case "personal_sign":
-          walletPrompts++;
-          return wallet.signMessage({ message: { raw: params[0] as Hex } });
-        default:
-          throw new Error(`stand-in wallet: ${method} not supported`);
-      }
-    });
-    await page.addInitScript(() => {
-      const w = globalThis as unknown as { ethereum: unknown; __walletRequest: (m: string, p: unknown[]) => Promise<unknown> };
-      w.ethereum = { request: ({ method, params }: { method: string; params?: unknown[] }) => w.__walletRequest(method, params ?? []) };
-    });
+    wallet = await installStandInWallet(page, hex(walletKey!.priv), { chainId: DOMAIN.chainId });
     mkdirSync(SHOTS, { recursive: true });
   });
 
   after(async () => {
     await browser?.close();
-    await admin?.close();
     makerClient?.close();
     await server?.close();
   });
@@ -234,7 +220,7 @@ describe("web page in headless Chromium", function () {
   it("a wallet (stand-in EIP-1193 provider) approves an agent key once, then orders are signed without prompts; withdraw asks the wallet", async () => {
     await page.click("[data-testid=connect-wallet]");
     await page.locator("[data-testid=identity]", { hasText: `wallet ${wallet.address} · trading key` }).waitFor();
-    expect(walletPrompts).to.equal(1); // the ApproveAgent signature
+    expect(wallet.prompts).to.equal(1); // the ApproveAgent signature
     await page.fill("input[name=price]", "98500");
     await page.fill("input[name=size]", "1");
     for (let i = 0; i < 2; i++) {
@@ -242,7 +228,7 @@ describe("web page in headless Chromium", function () {
       await page.locator("[data-testid=ticket-result]", { hasText: "accepted" }).waitFor();
       await page.locator("[data-testid=ticket-result]").evaluate((e) => e.replaceChildren());
     }
-    expect(walletPrompts).to.equal(1);
+    expect(wallet.prompts).to.equal(1);
     const open = await makerClient.getOpenOrders(wallet.address, 1);
     expect(open.filter((o) => o.price === 98_500)).to.have.length(2);
     await page.locator("#panel-orders tr[data-order]", { hasText: "98,500" }).nth(1).waitFor();
@@ -250,17 +236,17 @@ describe("web page in headless Chromium", function () {
     await page.fill("input[name=w-amount]", "100");
     await page.locator("#panel-funds button", { hasText: "withdraw" }).click();
     await page.locator("#panel-funds .result", { hasText: "withdrawal" }).waitFor();
-    expect(walletPrompts).to.equal(2);
+    expect(wallet.prompts).to.equal(2);
     expect((await makerClient.getBalances(wallet.address)).balances.find((b) => b.asset === BASE)!.available).to.equal(1_000_000_000 - 100);
     // the claim form is prefilled with the withdrawal; this batch is not proven, so the claim stops with
     // the node's answer before any L1 transaction
     expect(Number(await page.inputValue("input[name=c-id]"))).to.be.at.least(0);
     await page.locator("#panel-funds button", { hasText: "claim" }).click();
     await page.locator("#panel-funds .err").filter({ hasText: /withdrawal|proof|NOT_FOUND|not found/i }).waitFor();
-    expect(walletPrompts).to.equal(2);
+    expect(wallet.prompts).to.equal(2);
     // the account revokes the agent elsewhere: the page says so and forgets the key
     const agent = await page.evaluate(() => (globalThis as unknown as PW).rollbook.trade.identity!.agent!);
-    const owner = new RollbookClient({ url, signer: wallet });
+    const owner = new RollbookClient({ url, signer: privateKeyToAccount(hex(walletKey!.priv)) });
     await owner.revokeAgent(agent as `0x${string}`);
     await page.click("button.submit");
     await page.locator("[data-testid=ticket-error]", { hasText: "trading key was refused" }).waitFor();
@@ -283,6 +269,10 @@ describe("web page in headless Chromium", function () {
     await page.locator("[data-testid=conn][data-state=down]").waitFor();
     await page.locator("#panel-book[data-state=stale]").waitFor();
     await page.locator("#panel-chart[data-state=stale]").waitFor();
+    // every trade panel says so: the feeds' panels and the forms are stale; the account panels stale, or in
+    // their error state once a periodic reload found the node unreachable
+    for (const id of ["depth", "tape", "ticket", "funds"]) await page.locator(`#panel-${id}[data-state=stale]`).waitFor();
+    for (const id of ["orders", "fills", "balances"]) await page.locator(`#panel-${id}:is([data-state=stale], [data-state=error])`).waitFor();
     server = await createRpcServer({ view: node, options });
     await server.listen("127.0.0.1", port);
     await page.locator("[data-testid=conn][data-state=open]").waitFor();
@@ -290,6 +280,7 @@ describe("web page in headless Chromium", function () {
     await page.locator('#panel-book .row[data-price="102200"]').waitFor();
     await page.locator("#panel-chart[data-state=ok]").waitFor();
     await page.locator("#panel-balances[data-state=ok]").waitFor();
+    for (const id of ["depth", "tape", "ticket", "funds", "orders", "fills"]) await page.locator(`#panel-${id}[data-state=ok]`).waitFor();
     // while it was down the browser logged the refused connections, and nothing else
     const outage = /WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|Failed to load resource/;
     expect(consoleErrors.filter((e) => !outage.test(e))).to.deep.equal([]);
@@ -303,40 +294,36 @@ describe("web page in headless Chromium", function () {
     expect(levels).to.contain("included");
     expect(await page.locator("#panel-l1").textContent()).to.contain("not reported by this node");
     expect(await page.locator("#panel-l1").textContent()).to.contain("vault");
-    await page.screenshot({ path: path.join(SHOTS, "rollup.png") });
+    expect(await page.locator("#panel-batches").textContent()).to.contain("batch DA (size, blobs, CID, proposer): not reported by this node");
+    // the node starts reporting batch DA: the next reload (3 s poll) shows size, orders, blobs / calldata,
+    // IPFS CID, proposer and level per batch
+    const soft = node.sync().soft;
+    const blob = "0x01" + "ab".repeat(31);
+    node.daRecords = [
+      { batchIndex: soft, l1Block: 120, l1Tx: "0x" + "cd".repeat(32), bytes: 2345, txCount: node.batch(soft)!.txCount, orders: 7, blobHashes: [blob], calldata: false, cid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", proposer: "0x00000000000000000000000000000000000000b0", level: "included" },
+      { batchIndex: soft - 1, l1Block: 118, l1Tx: "0x" + "ef".repeat(32), bytes: 812, txCount: node.batch(soft - 1)!.txCount, orders: 3, blobHashes: [], calldata: true, cid: null, proposer: "0x00000000000000000000000000000000000000b1", level: "included" },
+    ];
+    node.proofRecords = {
+      finalized: [{ firstBatch: 1, lastBatch: soft - 2, stateRoot: "0x" + "11".repeat(32), withdrawalRoot: "0x" + "22".repeat(32) }],
+      jobs: [{ id: "0x" + "33".repeat(32), firstBatch: soft - 1, lastBatch: soft, systems: ["attest"], state: "proving", updatedAt: Date.now(), l1Tx: null, error: null }],
+    };
+    expect(await page.locator("#panel-proofs").textContent()).to.contain("finalized ranges and proof jobs: not reported by this node");
+    const top = page.locator(`#panel-batches tr[data-batch="${soft}"]`);
+    await top.locator("td", { hasText: "1 blob" }).waitFor();
+    const cells = await top.locator("td").allTextContents();
+    expect(cells[4]).to.equal("7");
+    expect(cells[5]).to.equal("2,345");
+    expect(cells[6]).to.contain("1 blob 0x01ab…abab").and.contain("ipfs bafkre");
+    expect(cells[7]).to.equal("0x0000…00b0");
+    expect(await page.locator(`#panel-batches tr[data-batch="${soft - 1}"] td`).nth(6).textContent()).to.contain("calldata");
+    expect(await page.locator("#panel-batches").textContent()).to.not.contain("not reported");
+    expect(cells[6]).to.contain("L1 block 120 · tx 0xcdcd…cdcd");
+    await page.locator("#panel-proofs [data-testid=finalized] td", { hasText: `1–${soft - 2}` }).waitFor();
+    const job = await page.locator("#panel-proofs [data-testid=jobs] tr[data-job]").first().locator("td").allTextContents();
+    expect(job.slice(1, 5)).to.deep.equal([`${soft - 1}–${soft}`, "attest", "proving", "—"]);
+    // a batch the node has no DA record for says so in its row
+    expect(await page.locator(`#panel-batches tr[data-batch="${soft - 2}"] td`).nth(6).textContent()).to.equal("—");
     expect(consoleErrors).to.deep.equal([]);
-  });
-
-  it("the market maker view needs the admin token; kill and reset work with it", async () => {
-    await page.goto(url + "/#mm");
-    // nothing listening at the default admin port: an error state, not a crash
-    await page.locator("#panel-mm-kill[data-state=error]").waitFor();
-    await page.fill("input[name=admin-url]", admin.url);
-    await page.fill("input[name=admin-token]", "wrong");
-    await page.click("#view-mm .bar button");
-    await page.locator("#panel-mm-kill .note", { hasText: "token refused" }).waitFor();
-    expect(admin.mm.risk.killed).to.equal(false);
-    await page.fill("input[name=admin-token]", TOKEN);
-    await page.click("#view-mm .bar button");
-    await page.locator("#panel-mm-kill[data-state=ok] .killstate", { hasText: "running" }).waitFor();
-    await page.locator("#panel-mm-markets .card").first().waitFor();
-    expect(await page.locator("#panel-mm-markets").textContent()).to.contain("distance to fair");
-    // the listener's refusal is shown, nothing changes
-    await page.fill("input[name=kill-reason]", "");
-    await page.click("[data-testid=mm-kill]");
-    await page.locator("[data-testid=mm-action]", { hasText: "MM_BAD_REQUEST" }).waitFor();
-    expect(admin.mm.risk.killed).to.equal(false);
-    await page.fill("input[name=kill-reason]", "web test");
-    await page.click("[data-testid=mm-kill]");
-    await page.locator(".killstate", { hasText: "KILLED" }).waitFor();
-    expect(admin.mm.risk.killed).to.equal(true);
-    expect(await page.locator("#panel-mm-kill").textContent()).to.contain("admin: web test");
-    await page.click("[data-testid=mm-reset]");
-    await page.locator(".killstate", { hasText: "running" }).waitFor();
-    expect(admin.mm.risk.killed).to.equal(false);
-    await page.screenshot({ path: path.join(SHOTS, "mm.png") });
-    // the only console errors are the deliberately refused or unreachable admin requests
-    expect(consoleErrors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED|status of 40[01]/.test(e))).to.deep.equal([]);
   });
 
   it("is usable on a narrow window (no horizontal scrolling)", async () => {
@@ -346,5 +333,12 @@ describe("web page in headless Chromium", function () {
     const overflow = await page.evaluate(() => (globalThis as unknown as PW).document.documentElement.scrollWidth - (globalThis as unknown as PW).innerWidth);
     expect(overflow).to.be.at.most(1);
     await page.screenshot({ path: path.join(SHOTS, "trade-narrow.png") });
+    // the other two views too (the market maker view in its error state: no admin listener here)
+    for (const [view, ready] of [["rollup", "#panel-batches[data-state=ok]"], ["mm", "#panel-mm-kill[data-state=error]"]] as const) {
+      await page.goto(url + "/#" + view);
+      await page.locator(ready).waitFor();
+      const o = await page.evaluate(() => (globalThis as unknown as PW).document.documentElement.scrollWidth - (globalThis as unknown as PW).innerWidth);
+      expect(o, `${view} view at 420 px`).to.be.at.most(1);
+    }
   });
 });

@@ -14,6 +14,15 @@ import { Panel, errText, fill, fmt, h, levelTag, short } from "../dom.ts";
 import type { Live } from "../live.ts";
 import type { Identity } from "../signer.ts";
 
+/** Why a claim stopped before any L1 transaction; `code` is shown as the error's data-code. */
+class ClaimError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 export class AccountPanels {
   readonly orders = new Panel("orders", "Open orders");
   readonly fills = new Panel("fills", "Fills");
@@ -85,10 +94,12 @@ export class AccountPanels {
 
   private async act(what: () => Promise<unknown>, errEl: HTMLElement): Promise<void> {
     errEl.textContent = "";
+    delete errEl.dataset.code;
     try {
       await what();
     } catch (e) {
       errEl.textContent = errText(e);
+      if (e instanceof ClaimError) errEl.dataset.code = e.code;
     }
     this.refresh(0);
   }
@@ -154,8 +165,26 @@ export class AccountPanels {
         "rb_getWithdrawalProof", [/^0x/.test(id) ? id : Number(id)]);
       return { withdrawalId: p.withdrawalId, recipient: p.recipient, assetId: p.asset, amount: p.amount, withdrawalRoot: p.withdrawalRoot, proof: p.proof };
     } catch (e) {
-      if (e instanceof RollbookRpcError && e.code === RpcErrors.METHOD_NOT_FOUND.code) throw new Error("this node does not serve withdrawal proofs: paste the proof JSON");
+      if (!(e instanceof RollbookRpcError)) throw e;
+      if (e.code === RpcErrors.METHOD_NOT_FOUND.code || e.code === RpcErrors.PROOF_UNAVAILABLE.code) {
+        throw new ClaimError("PROOF_UNAVAILABLE", `this node keeps no withdrawal proofs (${e.message}): nothing was sent to L1; paste the proof JSON from a node that serves them`);
+      }
+      if (e.code === RpcErrors.NOT_FINALIZED.code) throw new ClaimError("NOT_FINALIZED", `not claimable yet: the withdrawal's batch is not finalized on L1 (${e.message})`);
+      if (e.code === RpcErrors.NOT_FOUND.code) throw new ClaimError("NOT_FOUND", `no such withdrawal on this node (${e.message})`);
       throw e;
+    }
+  }
+
+  /** Follows a withdrawal's transaction until its batch is proven (claimable), at most 15 minutes. */
+  private async follow(txHash: string, el: HTMLElement): Promise<void> {
+    for (let i = 0; i < 450 && el.isConnected; i++) {
+      const tx = await this.live.client.getTx(txHash).catch(() => null);
+      if (tx !== null) {
+        fill(el, `batch ${tx.batchIndex} `, levelTag(tx.level), tx.level === "proven" ? " · finalized on L1: claim it" : " · claimable once proven");
+        el.dataset.level = tx.level ?? "";
+        if (tx.level === "proven") return;
+      }
+      await new Promise((res) => setTimeout(res, 2000));
     }
   }
 
@@ -181,9 +210,11 @@ export class AccountPanels {
         id.owner.resetNonce();
         const r = await id.owner.withdraw(Number(val(withdraw, "w-asset")), Number(val(withdraw, "w-amount")));
         id.trader.resetNonce();
-        fill(out, `withdrawal ${r.withdrawalId} ${r.status} `, levelTag(r.level), " · claim on L1 once its batch is proven");
+        const progress = h("span", { "data-testid": "withdrawal-level" });
+        fill(out, `withdrawal ${r.withdrawalId} ${r.status} `, progress);
         const cid = this.funds.body.querySelector<HTMLInputElement>("input[name=c-id]");
         if (cid !== null) cid.value = String(r.withdrawalId);
+        void this.follow(r.txHash, progress);
       }, errEl);
     } }, h("b", {}, "Withdraw (L2)"), assetSel("w-asset"), field("w-amount", "amount (L2 units)"), h("button", { type: "submit" }, "withdraw"));
 

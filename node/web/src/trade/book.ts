@@ -149,6 +149,7 @@ export class TapePanel {
   readonly panel = new Panel("tape", "Trades");
   private readonly list = h("div.tape");
   private trades: Trade[] = [];
+  private market: number | null = null;
   private stop: () => void = () => {};
   private readonly live: Live;
   /** Called for every trades message (the account views refresh on it). */
@@ -157,10 +158,12 @@ export class TapePanel {
   constructor(live: Live) {
     this.live = live;
     this.panel.body.append(this.list);
-    live.onState((s) => (s === "down" ? this.panel.stale() : undefined));
+    // stale while the node is away; back, the tape starts again from the node's recent trades
+    live.onState((s) => (s === "down" ? this.panel.stale() : s === "open" && this.panel.state === "stale" && this.market !== null ? void this.show(this.market) : undefined));
   }
 
   async show(market: number): Promise<void> {
+    this.market = market;
     this.stop();
     this.panel.loading();
     this.trades = [];

@@ -36,6 +36,13 @@ export class TradeView {
       best: () => this.book.best(),
       sent: () => this.account.refresh(0),
     });
+    // the ticket and the funds forms hold no feed data: while the node is away they say so, and are live again with it
+    live.onState((s) => {
+      for (const p of [this.ticket.panel, this.account.funds]) {
+        if (s === "down") p.stale("node unreachable: orders, withdrawals and deposit tracking wait until it is back");
+        else if (s === "open" && p.state === "stale") p.ok();
+      }
+    });
     this.tape.onTrades = () => this.account.refresh();
     live.subscribe("batches", {}, () => this.account.refresh());
     this.marketSel.addEventListener("change", () => this.select(Number(this.marketSel.value)));
