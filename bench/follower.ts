@@ -1,4 +1,4 @@
-// `npm run bench -- follower [--orders N] [--mode bulk|single|both]`: follower_resync_orders_per_s
+// `npm run bench -- follower [--orders N] [--mode bulk|single|both] [--profile PREFIX]`: follower_resync_orders_per_s
 // (issue 14 "Must show"): a fresh follower derives N orders already posted on anvil as blob batches:
 // L1 blocks and Inbox logs, blob fetch from anvil's beacon route with the KZG check, unpack, decode,
 // batch validity, STF (signature recovery included) and state root, LevelDB commits (history mode: one
@@ -9,7 +9,8 @@
 // transactions of at most 32 actions under one signature (the grouping of the bytes_per_order_bulk stream);
 // "single": one signature per order. Setup (deploying, enqueuing the deposits, signing, posting with KZG
 // proofs) is not timed; only the fresh follower's resync is.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { keccak_256 } from "@noble/hashes/sha3.js";
@@ -75,7 +76,23 @@ function toBulk(txs: readonly Tx[], nonces: Map<string, number>): BulkTx[] {
   return out;
 }
 
-async function run(mode: "bulk" | "single", target: number): Promise<RunResult> {
+/** Profiles `fn` with the V8 CPU profiler into `file` (a .cpuprofile for Chrome DevTools / speedscope). */
+async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (file === undefined) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+async function run(mode: "bulk" | "single", target: number, profile: string | undefined): Promise<RunResult> {
   const anvil = await startAnvil({ args: ["--gas-limit", "300000000"] });
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-follower-bench-"));
   try {
@@ -152,7 +169,7 @@ async function run(mode: "bulk" | "single", target: number): Promise<RunResult> 
       if (!b.valid) invalid++;
     });
     const t0 = performance.now();
-    const status = await deriver.syncToHead();
+    const status = await profiled(profile, () => deriver.syncToHead());
     const seconds = (performance.now() - t0) / 1000;
     await store.close();
     if (status.batchIndex !== batches || invalid > 0 || deriver.stats.txs !== txCount) {
@@ -182,8 +199,10 @@ function kzgCosts(): { recomputeMs: number; verifyMs: number } {
 export async function main(args: string[]): Promise<void> {
   let target = 100_000;
   let modes: ("bulk" | "single")[] = ["bulk", "single"];
+  let profile: string | undefined;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--orders") target = Number(args[++i]);
+    else if (args[i] === "--profile") profile = args[++i];
     else if (args[i] === "--mode") {
       const m = args[++i];
       modes = m === "both" ? ["bulk", "single"] : [m as "bulk" | "single"];
@@ -192,7 +211,7 @@ export async function main(args: string[]): Promise<void> {
   loadKzg();
   console.log(`follower resync: a fresh follower derives ${target} orders already posted on anvil as blobs`);
   const results: RunResult[] = [];
-  for (const mode of modes) results.push(await run(mode, target));
+  for (const mode of modes) results.push(await run(mode, target, profile === undefined ? undefined : `${profile}-${mode}.cpuprofile`));
   const kzg = kzgCosts();
   for (const r of results) {
     const s = r.stats;
