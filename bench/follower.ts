@@ -1,8 +1,10 @@
 // `npm run bench -- follower [--orders N] [--mode bulk|single|both] [--kzg proof|recompute] [--recovery-threads N] [--profile PREFIX]`: follower_resync_orders_per_s
 // (issue 14 "Must show"): a fresh follower derives N orders already posted on anvil as blob batches:
-// L1 blocks and Inbox logs, blob fetch from anvil's beacon route with the KZG check, unpack, decode,
-// batch validity, STF (signature recovery included) and state root, LevelDB commits (history mode: one
-// write per 32 batches, no undo records below the L1 finalized block).
+// L1 blocks and Inbox logs, blob fetch from anvil's beacon route with the KZG check (by default the KZG
+// records the proposer published in its archive are verified; `--kzg recompute`: commitments recomputed),
+// unpack, decode, batch validity, signer recovery (on `--recovery-threads` workers for prefetched batches,
+// default 2; 0 = inline in the STF), STF and state root, LevelDB commits (history mode: one write per 32
+// batches, no undo records below the L1 finalized block).
 //
 // Workload: bench/workload.ts (the clob bench mix over 200 funded accounts, 2 markets, pre-filled
 // books) with real EIP-712 signatures. "bulk": each account's consecutive actions in a batch go into BULK
