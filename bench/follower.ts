@@ -1,15 +1,18 @@
-// `npm run bench -- follower [--orders N] [--mode bulk|single|both]`: follower_resync_orders_per_s
+// `npm run bench -- follower [--orders N] [--mode bulk|single|both] [--kzg proof|recompute] [--recovery-threads N] [--profile PREFIX]`: follower_resync_orders_per_s
 // (issue 14 "Must show"): a fresh follower derives N orders already posted on anvil as blob batches:
-// L1 blocks and Inbox logs, blob fetch from anvil's beacon route with the KZG check, unpack, decode,
-// batch validity, STF (signature recovery included) and state root, LevelDB commits (history mode: one
-// write per 32 batches, no undo records below the L1 finalized block).
+// L1 blocks and Inbox logs, blob fetch from anvil's beacon route with the KZG check (by default the KZG
+// records the proposer published in its archive are verified; `--kzg recompute`: commitments recomputed),
+// unpack, decode, batch validity, signer recovery (on `--recovery-threads` workers for prefetched batches,
+// default 2; 0 = inline in the STF), STF and state root, LevelDB commits (history mode: one write per 32
+// batches, no undo records below the L1 finalized block).
 //
 // Workload: bench/workload.ts (the clob bench mix over 200 funded accounts, 2 markets, pre-filled
 // books) with real EIP-712 signatures. "bulk": each account's consecutive actions in a batch go into BULK
 // transactions of at most 32 actions under one signature (the grouping of the bytes_per_order_bulk stream);
 // "single": one signature per order. Setup (deploying, enqueuing the deposits, signing, posting with KZG
 // proofs) is not timed; only the fresh follower's resync is.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { keccak_256 } from "@noble/hashes/sha3.js";
@@ -23,7 +26,7 @@ import { createGenesisState } from "../node/clob/state.ts";
 import { applyBatch } from "../node/clob/stf.ts";
 import { L1MessageKind, TxKind, type BulkAction, type BulkTx, type Tx } from "../node/clob/types.ts";
 import { encodeBatch } from "../node/codec/index.ts";
-import { BeaconBlobSource, BlobFetcher, BlobPoster, blobCommitment, blobProof, computeVersionedHashes, loadKzg, packBlobs, verifyBlobProofs } from "../node/da/index.ts";
+import { ArchiveKzgSource, ArchiveStore, BeaconBlobSource, BlobFetcher, BlobPoster, blobCommitment, blobProof, computeVersionedHashes, loadKzg, packBlobs, startArchiveServer, verifyBlobProofs } from "../node/da/index.ts";
 import { Deriver } from "../node/derive/index.ts";
 import { inboxAbi } from "../node/l1/contracts.ts";
 import { ANVIL_DEV_KEYS, startAnvil } from "../node/l1/anvil.ts";
@@ -75,9 +78,36 @@ function toBulk(txs: readonly Tx[], nonces: Map<string, number>): BulkTx[] {
   return out;
 }
 
-async function run(mode: "bulk" | "single", target: number): Promise<RunResult> {
+/** Profiles `fn` with the V8 CPU profiler into `file` (a .cpuprofile for Chrome DevTools / speedscope). */
+async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (file === undefined) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+interface RunOptions {
+  /** "proof": the proposer publishes KZG records in its archive and the follower verifies them; "recompute": no records. */
+  kzg: "proof" | "recompute";
+  /** Write a CPU profile of the resync here. */
+  profile?: string;
+  /** The follower's signer recovery threads (Deriver recoveryThreads). */
+  recoveryThreads: number;
+}
+
+async function run(mode: "bulk" | "single", target: number, ro: RunOptions): Promise<RunResult> {
   const anvil = await startAnvil({ args: ["--gas-limit", "300000000"] });
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-follower-bench-"));
+  const archive = new ArchiveStore(path.join(dir, "archive"));
+  const archiveServer = await startArchiveServer(archive);
   try {
     const probe = createPublicClient({ transport: http(anvil.rpcUrl) });
     const chain = defineChain({ id: await probe.getChainId(), name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } });
@@ -98,7 +128,7 @@ async function run(mode: "bulk" | "single", target: number): Promise<RunResult> 
     const keyByAddress = new Map(addresses.map((a, i) => [a, keys[i]!]));
     const wl = new Workload({ seed: 5, accounts, markets: 2, depth: 10_000, batchSize: mode === "bulk" ? 16_000 : 10_000, addresses });
     const gen = createGenesisState({ domain, feeAccount: gov.address.toLowerCase() as Address });
-    const poster = new BlobPoster({ client: pub, account: privateKeyToAccount(ANVIL_DEV_KEYS[2]), inbox, logger: silent, registry: new Registry(), pollIntervalMs: 20, timeoutMs: 300_000 });
+    const poster = new BlobPoster({ client: pub, account: privateKeyToAccount(ANVIL_DEV_KEYS[2]), inbox, logger: silent, registry: new Registry(), pollIntervalMs: 20, timeoutMs: 300_000, archive: ro.kzg === "proof" ? archive : undefined });
     let chainValue: Hex = zeroHash;
     let consumed = 0;
     let enqueued = 0;
@@ -144,22 +174,25 @@ async function run(mode: "bulk" | "single", target: number): Promise<RunResult> 
     const registry = new Registry();
     const deriver = await Deriver.open({
       client: pub, inbox, startBlock, genesis: { domain, feeAccount: gov.address.toLowerCase() as Address }, store,
-      fetcher: new BlobFetcher({ sources: [new BeaconBlobSource({ url: anvil.rpcUrl })], logger: silent, registry }),
-      logger: silent, registry,
+      // Blobs from anvil's beacon route; KZG records from the proposer's archive (none with --kzg recompute).
+      fetcher: new BlobFetcher({ sources: [new BeaconBlobSource({ url: anvil.rpcUrl })], kzgSources: ro.kzg === "proof" ? [new ArchiveKzgSource({ url: archiveServer.url })] : [], logger: silent, registry }),
+      logger: silent, registry, recoveryThreads: ro.recoveryThreads,
     });
     let invalid = 0;
     deriver.on("batch", (b) => {
       if (!b.valid) invalid++;
     });
     const t0 = performance.now();
-    const status = await deriver.syncToHead();
+    const status = await profiled(ro.profile, () => deriver.syncToHead());
     const seconds = (performance.now() - t0) / 1000;
+    await deriver.stop();
     await store.close();
     if (status.batchIndex !== batches || invalid > 0 || deriver.stats.txs !== txCount) {
       throw new Error(`follower derived ${status.batchIndex} batches (${invalid} invalid, ${deriver.stats.txs} txs), posted ${batches} (${txCount} txs)`);
     }
     return { mode, orders, txs: txCount, batches, blobs, bytes: bytesTotal, seconds, ordersPerS: Math.round(orders / seconds), stats: { ...deriver.stats } };
   } finally {
+    await archiveServer.close();
     await anvil.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -182,8 +215,14 @@ function kzgCosts(): { recomputeMs: number; verifyMs: number } {
 export async function main(args: string[]): Promise<void> {
   let target = 100_000;
   let modes: ("bulk" | "single")[] = ["bulk", "single"];
+  let profile: string | undefined;
+  let kzgCheck: RunOptions["kzg"] = "proof";
+  let recoveryThreads = 2;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--orders") target = Number(args[++i]);
+    else if (args[i] === "--profile") profile = args[++i];
+    else if (args[i] === "--recovery-threads") recoveryThreads = Number(args[++i]);
+    else if (args[i] === "--kzg") kzgCheck = args[++i] === "recompute" ? "recompute" : "proof";
     else if (args[i] === "--mode") {
       const m = args[++i];
       modes = m === "both" ? ["bulk", "single"] : [m as "bulk" | "single"];
@@ -192,19 +231,20 @@ export async function main(args: string[]): Promise<void> {
   loadKzg();
   console.log(`follower resync: a fresh follower derives ${target} orders already posted on anvil as blobs`);
   const results: RunResult[] = [];
-  for (const mode of modes) results.push(await run(mode, target));
+  for (const mode of modes) results.push(await run(mode, target, { kzg: kzgCheck, recoveryThreads, profile: profile === undefined ? undefined : `${profile}-${mode}.cpuprofile` }));
   const kzg = kzgCosts();
   for (const r of results) {
     const s = r.stats;
-    const other = r.seconds * 1000 - (s.l1Ms + s.fetchMs + s.decodeMs + s.stfMs + s.rootMs + s.commitMs);
+    const other = r.seconds * 1000 - (s.l1Ms + s.fetchMs + s.recoveryWaitMs + s.decodeMs + s.stfMs + s.rootMs + s.commitMs);
     console.log(`\n[${r.mode}] ${r.orders} orders in ${r.txs} signed txs, ${r.batches} batches, ${r.blobs} blobs, ${(r.bytes / r.orders).toFixed(1)} B/order`);
     console.log(`  resync ${r.seconds.toFixed(2)} s -> ${r.ordersPerS} orders/s`);
     console.log("  where the time goes:");
     const row = (name: string, ms: number) => console.log(`    ${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / (r.seconds * 1000)).toFixed(1).padStart(5)} %`);
     row("L1 blocks + Inbox logs (RPC)", s.l1Ms);
-    row(`blob fetch + KZG check (${r.blobs} blobs) + unpack`, s.fetchMs);
+    row(`blob fetch + KZG ${kzgCheck === "proof" ? "record verify" : "recompute"} (${r.blobs} blobs) + unpack`, s.fetchMs);
+    row(`waiting for signer recovery (${recoveryThreads} threads)`, s.recoveryWaitMs);
     row("decode", s.decodeMs);
-    row("STF (incl. signature recovery)", s.stfMs);
+    row(recoveryThreads > 0 ? "STF (signers recovered ahead on workers)" : "STF (incl. signature recovery)", s.stfMs);
     row("state root (trie)", s.rootMs);
     row("LevelDB commits", s.commitMs);
     row("other (event handling, scheduling)", other);
@@ -217,6 +257,8 @@ export async function main(args: string[]): Promise<void> {
     follower_resync_orders_per_s: bulk?.ordersPerS ?? null,
     follower_resync_orders_per_s_single: single?.ordersPerS ?? null,
     orders: target,
+    kzg_check: kzgCheck,
+    recovery_threads: recoveryThreads,
     kzg_recompute_ms_per_blob: Number(kzg.recomputeMs.toFixed(2)),
     kzg_verify_proof_ms_per_blob: Number(kzg.verifyMs.toFixed(2)),
   }));

@@ -2,6 +2,8 @@
 // serve it. HTTP API (docs/da.md, "Archive API"):
 //   GET <base>/<versionedHash>   -> 200, application/octet-stream, the 131072 blob bytes; 404 if unknown;
 //                                   400 if the path is not a 0x-prefixed 32-byte hex hash.
+//   GET <base>/<versionedHash>/kzg -> 200, the blob's KZG record (commitment ‖ blob proof, 96 bytes) when the
+//                                   proposer published one; 404 otherwise. Untrusted: readers verify it.
 //   GET <base>/health            -> 200 {"ok":true,"blobs":N}
 // Only verified blobs are stored (the writer computed or checked the versioned hash), and every reader
 // verifies again, so a corrupted archive costs a retry, never a wrong batch.
@@ -9,7 +11,7 @@ import { mkdir, readFile, readdir, rename, writeFile, rm } from "node:fs/promise
 import path from "node:path";
 import type { Hex } from "viem";
 import { BYTES_PER_BLOB } from "./packing.ts";
-import { computeVersionedHashes } from "./kzg.ts";
+import { KZG_RECORD_BYTES, computeVersionedHashes, encodeKzgRecord, type KzgRecord } from "./kzg.ts";
 
 const HASH_RE = /^0x[0-9a-f]{64}$/;
 
@@ -35,6 +37,34 @@ export class ArchiveStore {
     await rename(tmp, this.file(h));
   }
 
+  /**
+   * Stores the KZG record (commitment and blob proof) of the blob under `hash` (`<dir>/<hash>.kzg`), written
+   * atomically. The proposer publishes it so followers verify a proof instead of recomputing the commitment.
+   */
+  async putKzg(hash: Hex, record: KzgRecord): Promise<void> {
+    const h = hash.toLowerCase();
+    if (!HASH_RE.test(h)) throw new Error(`archive: bad versioned hash ${hash}`);
+    const bytes = encodeKzgRecord(record);
+    await mkdir(this.dir, { recursive: true });
+    const file = path.join(this.dir, `${h}.kzg`);
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+  }
+
+  /** The KZG record bytes stored under `hash`, or undefined. */
+  async getKzg(hash: string): Promise<Uint8Array | undefined> {
+    const h = hash.toLowerCase();
+    if (!HASH_RE.test(h)) return undefined;
+    try {
+      const b = new Uint8Array(await readFile(path.join(this.dir, `${h}.kzg`)));
+      return b.length === KZG_RECORD_BYTES ? b : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
   /** Stores a blob, computing its versioned hash (KZG commitment) first. Returns the hash. */
   async putBlob(blob: Uint8Array): Promise<Hex> {
     const [hash] = computeVersionedHashes([blob]);
@@ -56,6 +86,7 @@ export class ArchiveStore {
 
   async delete(hash: string): Promise<void> {
     await rm(this.file(hash.toLowerCase()), { force: true });
+    await rm(path.join(this.dir, `${hash.toLowerCase()}.kzg`), { force: true });
   }
 
   /** Number of stored blobs. */
@@ -85,6 +116,13 @@ export async function startArchiveServer(store: ArchiveStore, options: { host?: 
     const blob = await store.get(hash);
     if (!blob) return reply.code(404).send({ error: "unknown blob" });
     return reply.header("content-type", "application/octet-stream").header("cache-control", "public, max-age=31536000, immutable").send(Buffer.from(blob));
+  });
+  app.get<{ Params: { hash: string } }>("/:hash/kzg", async (req, reply) => {
+    const hash = req.params.hash.toLowerCase();
+    if (!HASH_RE.test(hash)) return reply.code(400).send({ error: "expected a 0x-prefixed 32-byte versioned hash" });
+    const record = await store.getKzg(hash);
+    if (!record) return reply.code(404).send({ error: "no KZG record for this blob" });
+    return reply.header("content-type", "application/octet-stream").header("cache-control", "public, max-age=31536000, immutable").send(Buffer.from(record));
   });
   const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
   return { url: address, close: () => app.close() };

@@ -1,12 +1,14 @@
 // Retrieval of batch data committed on L1 by blob versioned hashes. Sources are tried in order (beacon API,
-// archive URLs, IPFS by the CID recorded on L1); every blob is verified against its L1 versioned hash by
-// recomputing its KZG commitment, bad data is rejected (logged, counted) and the next source tried.
+// archive URLs, IPFS by the CID recorded on L1); every blob is verified against its L1 versioned hash, bad
+// data is rejected (logged, counted) and the next source tried. Verification uses a KZG record (commitment +
+// blob proof) published beside the blob when a record source has one (one proof check, ~2 ms), and
+// recomputes the commitment (~45 ms) otherwise or when the record does not verify: same outcome either way.
 import { decodeFunctionData, hexToBytes, keccak256, type Hex } from "viem";
 import { inboxAbi } from "../l1/contracts.ts";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
 import { BYTES_PER_BLOB, MAX_BLOBS_PER_BATCH, packBlobs, blobsNeeded, unpackBlobs, type UnpackResult } from "./packing.ts";
-import { computeVersionedHashes } from "./kzg.ts";
+import { checkBlobsWithRecords, computeVersionedHashes, decodeKzgRecord, type KzgRecord } from "./kzg.ts";
 import { IpfsError, type IpfsBackup } from "./ipfs.ts";
 import type { ArchiveStore } from "./archive.ts";
 import { daLogger, daMetrics, type DaMetrics } from "./metrics.ts";
@@ -45,6 +47,18 @@ export interface BlobSource {
   /** Per-attempt timeout in ms (the fetcher aborts `signal` after it). */
   readonly timeoutMs: number;
   fetch(request: BlobRequest, missing: readonly Hex[], signal: AbortSignal): Promise<SourceAnswer>;
+}
+
+/**
+ * Where KZG records (a blob's commitment and blob proof, published by the proposer beside the data) come
+ * from. A record is a hint: the fetcher verifies it against L1 and ignores it when it does not verify.
+ */
+export interface KzgRecordSource {
+  readonly name: string;
+  /** Per-request timeout in ms. */
+  readonly timeoutMs: number;
+  /** The records this source has among `hashes` (absent ones are left out). Throws SourceError on failure. */
+  records(hashes: readonly Hex[], signal: AbortSignal): Promise<Map<Hex, KzgRecord>>;
 }
 
 /** Most blobs read from one beacon answer (a node that ignores the versioned_hashes filter returns the whole block). */
@@ -196,6 +210,41 @@ export class ArchiveBlobSource implements BlobSource {
   }
 }
 
+/** KZG records from an archive (archive.ts): `GET <url>/<versionedHash>/kzg` returns commitment ‖ proof (96 bytes). */
+export class ArchiveKzgSource implements KzgRecordSource {
+  readonly name: string;
+  readonly timeoutMs: number;
+  private readonly base: string;
+
+  constructor(options: ArchiveSourceOptions) {
+    this.base = options.url.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.name = options.name ?? `archive-kzg:${this.base}`;
+  }
+
+  async records(hashes: readonly Hex[], signal: AbortSignal): Promise<Map<Hex, KzgRecord>> {
+    const out = new Map<Hex, KzgRecord>();
+    await Promise.all(
+      hashes.map(async (hash) => {
+        try {
+          const res = await fetch(`${this.base}/${hash}/kzg`, { signal });
+          if (res.status === 404) {
+            await res.body?.cancel();
+            return;
+          }
+          if (!res.ok) throw new SourceError("UNAVAILABLE", `archive kzg: HTTP ${res.status}`);
+          const record = decodeKzgRecord(await readCapped(res, 96));
+          if (record === undefined) throw new SourceError("BAD_RESPONSE", `archive kzg: record of ${hash} is not 96 bytes`);
+          out.set(hash, record);
+        } catch (err) {
+          throw httpError(err, signal, "archive kzg");
+        }
+      }),
+    );
+    return out;
+  }
+}
+
 /** The IPFS backup: batch bytes by the CID recorded on L1; the fetcher re-packs and checks the hashes. */
 export class IpfsBlobSource implements BlobSource {
   readonly name: string;
@@ -250,6 +299,8 @@ export interface BlobFetcherOptions {
   sources: BlobSource[];
   /** Store every verified blob here (an operator's archiver keeps what its node derived). */
   archive?: ArchiveStore;
+  /** KZG record sources (asked in order, in parallel with the first blob source); none: always recompute. */
+  kzgSources?: KzgRecordSource[];
   logger?: Logger;
   registry?: Registry;
 }
@@ -261,12 +312,14 @@ export interface BlobFetcherOptions {
  */
 export class BlobFetcher {
   private readonly sources: BlobSource[];
+  private readonly kzgSources: KzgRecordSource[];
   private readonly archive?: ArchiveStore;
   private readonly log: Logger;
   private readonly metrics: DaMetrics;
 
   constructor(options: BlobFetcherOptions) {
     this.sources = options.sources;
+    this.kzgSources = options.kzgSources ?? [];
     this.archive = options.archive;
     this.log = (options.logger ?? daLogger()).child({ component: "fetcher" });
     this.metrics = daMetrics(options.registry);
@@ -280,6 +333,9 @@ export class BlobFetcher {
     }
     const found = new Map<Hex, { blob: Uint8Array; source: string }>();
     const attempts: { source: string; result: string; detail: string }[] = [];
+    // Records are fetched beside the first blob source's request; they never fail the fetch.
+    const recordsP = this.kzgSources.length === 0 ? undefined : this.fetchRecords(wanted);
+    let records: Map<Hex, KzgRecord> | undefined;
     for (const source of this.sources) {
       const missing = wanted.filter((h) => !found.has(h));
       if (missing.length === 0) break;
@@ -298,7 +354,8 @@ export class BlobFetcher {
         continue;
       }
       endTimer();
-      const got = this.verify(source.name, answer, wanted, missing);
+      records ??= await recordsP;
+      const got = this.verify(source.name, answer, wanted, missing, records);
       for (const [hash, blob] of got.accepted) found.set(hash, { blob, source: source.name });
       const result = got.rejected > 0 ? "rejected" : got.accepted.size > 0 ? "ok" : "not_found";
       this.metrics.fetchTotal.inc({ source: source.name, result });
@@ -321,7 +378,39 @@ export class BlobFetcher {
     this.log.warn({ source, reason, detail }, "rejected data that does not match its L1 commitment");
   }
 
-  private verify(source: string, answer: SourceAnswer, wanted: Hex[], missing: Hex[]): { accepted: Map<Hex, Uint8Array>; rejected: number } {
+  /** The KZG records the record sources have for `hashes` (first source first). Never rejects. */
+  private async fetchRecords(hashes: readonly Hex[]): Promise<Map<Hex, KzgRecord>> {
+    const out = new Map<Hex, KzgRecord>();
+    for (const s of this.kzgSources) {
+      const missing = hashes.filter((h) => !out.has(h));
+      if (missing.length === 0) break;
+      try {
+        for (const [h, r] of await s.records(missing, AbortSignal.timeout(s.timeoutMs))) if (missing.includes(h)) out.set(h, r);
+      } catch (err) {
+        this.log.debug({ source: s.name, err: (err as Error).message }, "KZG record source failed (commitments are recomputed)");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Which of `blobs` the supplied records show to be the blobs committed as `expected` (position by
+   * position); the rest are checked by recomputing their commitment, as without records.
+   */
+  private viaRecords(blobs: readonly Uint8Array[], expected: readonly Hex[], records: Map<Hex, KzgRecord> | undefined): boolean[] {
+    if (records === undefined || records.size === 0) return blobs.map(() => false);
+    const ok = checkBlobsWithRecords(blobs, expected, blobs.map((_, i) => (expected[i] === undefined ? undefined : records.get(expected[i]!))));
+    const n = ok.filter((x) => x).length;
+    if (n > 0) this.metrics.kzgChecksTotal.inc({ method: "proof" }, n);
+    return ok;
+  }
+
+  private recompute(blobs: readonly Uint8Array[]): Hex[] {
+    this.metrics.kzgChecksTotal.inc({ method: "recompute" }, blobs.length);
+    return computeVersionedHashes(blobs);
+  }
+
+  private verify(source: string, answer: SourceAnswer, wanted: Hex[], missing: Hex[], records: Map<Hex, KzgRecord> | undefined): { accepted: Map<Hex, Uint8Array>; rejected: number } {
     const accepted = new Map<Hex, Uint8Array>();
     let rejected = 0;
     if (answer.kind === "batch") {
@@ -331,7 +420,8 @@ export class BlobFetcher {
         return { accepted, rejected: 1 };
       }
       const blobs = packBlobs(answer.data);
-      const hashes = computeVersionedHashes(blobs);
+      const shown = this.viaRecords(blobs, wanted, records);
+      const hashes = blobs.map((b, i) => (shown[i] ? wanted[i]! : this.recompute([b])[0]!));
       for (let i = 0; i < wanted.length; i++) {
         if (hashes[i] !== wanted[i]) {
           this.reject(source, "HASH_MISMATCH", `blob ${i}: computed ${hashes[i]}, L1 has ${wanted[i]}`);
@@ -345,14 +435,21 @@ export class BlobFetcher {
     // More blobs than asked for: the source ignored the filter and sent the whole block. Blobs that are not
     // ours are then expected and only skipped; otherwise every non-matching blob counts as a rejection.
     const wholeBlock = answer.blobs.length > missing.length;
+    // Sources answer in the order asked: blob i is checked against missing[i]'s record first.
+    const shown = wholeBlock ? answer.blobs.map(() => false) : this.viaRecords(answer.blobs, missing, records);
     let skipped = 0;
     for (let i = 0; i < answer.blobs.length; i++) {
       const blob = answer.blobs[i]!;
+      if (shown[i] && open.has(missing[i]!)) {
+        open.delete(missing[i]!);
+        accepted.set(missing[i]!, blob);
+        continue;
+      }
       // One KZG commitment per blob; the source may answer in any order, so match by the computed hash.
       let computed: Hex;
       try {
         if (blob.length !== BYTES_PER_BLOB) throw new Error(`blob ${i} is ${blob.length} bytes, expected ${BYTES_PER_BLOB}`);
-        computed = computeVersionedHashes([blob])[0]!;
+        computed = this.recompute([blob])[0]!;
       } catch (err) {
         rejected++;
         this.reject(source, "BAD_BLOB", (err as Error).message);

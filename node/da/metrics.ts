@@ -18,6 +18,8 @@ export interface DaMetrics {
   postSeconds: Histogram<"mode">;
   /** Blob wrapper switches after a node rejected the wrapper version (blobWrapper "auto"). */
   wrapperSwitchesTotal: Counter<"from" | "to">;
+  /** Blobs checked against L1 by method: "proof" (a supplied KZG record verified) or "recompute" (commitment recomputed). */
+  kzgChecksTotal: Counter<"method">;
 }
 
 const cache = new WeakMap<Registry, DaMetrics>();
@@ -39,6 +41,7 @@ export function daMetrics(registry: Registry = defaultRegistry): DaMetrics {
     replacementsTotal: getOrCreate(registry, "rollbook_da_replacements_total", () => new Counter({ name: "rollbook_da_replacements_total", help: "Fee-bumped replacement transactions sent", labelNames: ["mode"] as const, registers })),
     postSeconds: getOrCreate(registry, "rollbook_da_post_seconds", () => new Histogram({ name: "rollbook_da_post_seconds", help: "Seconds from first send to inclusion", labelNames: ["mode"] as const, buckets: [1, 2, 5, 12, 24, 60, 120, 300, 600], registers })),
     wrapperSwitchesTotal: getOrCreate(registry, "rollbook_da_blob_wrapper_switches_total", () => new Counter({ name: "rollbook_da_blob_wrapper_switches_total", help: "Blob network wrapper switches after a wrapper-version rejection", labelNames: ["from", "to"] as const, registers })),
+    kzgChecksTotal: getOrCreate(registry, "rollbook_da_kzg_checks_total", () => new Counter({ name: "rollbook_da_kzg_checks_total", help: "Blobs checked against their L1 versioned hash, by method (proof: supplied KZG record verified; recompute)", labelNames: ["method"] as const, registers })),
   };
   cache.set(registry, m);
   return m;

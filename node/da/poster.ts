@@ -17,7 +17,7 @@ import {
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
 import { packBlobs, blobsNeeded, MAX_PACKED_DATA_BYTES } from "./packing.ts";
-import { computeSidecars, type BlobSidecars, type BlobWrapper } from "./kzg.ts";
+import { computeSidecars, ensureProofs, type BlobSidecars, type BlobWrapper } from "./kzg.ts";
 import { detectBlobWrapper, isWrapperRejection, wrapBlobTx, type WrapperDecision } from "./blobtx.ts";
 import {
   bumpFees,
@@ -273,7 +273,15 @@ export class BlobPoster {
     }
     const blobs = packBlobs(batch);
     const sidecars = computeSidecars(blobs, (await this.wrapperFor()).wrapper);
-    if (this.archive) for (let i = 0; i < blobs.length; i++) await this.archive.put(sidecars.versionedHashes[i]!, blobs[i]!);
+    if (this.archive) {
+      // Blob proofs for the KZG records (a v1 wrapper carries cell proofs only): followers verify a record
+      // instead of recomputing each commitment (docs/da.md "KZG records").
+      ensureProofs(sidecars, "v0");
+      for (let i = 0; i < blobs.length; i++) {
+        await this.archive.put(sidecars.versionedHashes[i]!, blobs[i]!);
+        await this.archive.putKzg(sidecars.versionedHashes[i]!, { commitment: sidecars.commitments[i]!, proof: sidecars.proofs[i]! });
+      }
+    }
     const data = encodeFunctionData({ abi: inboxAbi, functionName: "propose", args: [options.l1MsgEnd, cidHex] });
     return this.send({ mode: "blob", data, snap, decision, cid, sidecars });
   }

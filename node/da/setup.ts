@@ -7,7 +7,7 @@ import type { NodeConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { createIpfsBackup, type IpfsBackup } from "./ipfs.ts";
 import { ArchiveStore } from "./archive.ts";
-import { BlobFetcher, standardSources, type BeaconSourceOptions } from "./fetcher.ts";
+import { ArchiveKzgSource, BlobFetcher, standardSources, type BeaconSourceOptions } from "./fetcher.ts";
 import { BlobPoster, type BlobPosterOptions } from "./poster.ts";
 
 export interface DaSetupOptions {
@@ -42,6 +42,9 @@ export async function createDa(config: Pick<NodeConfig, "dataDir" | "l1" | "ipfs
   const fetcher = new BlobFetcher({
     sources: standardSources({ beaconUrl: config.l1.beaconUrl, archiveUrls: config.l1.archiveUrls, ipfs, beaconBlockId: options.beaconBlockId, timeoutMs: options.timeoutMs }),
     archive,
+    // The archives also serve the KZG records proposers publish (GET <base>/<hash>/kzg): blobs from any source
+    // are then checked by one proof verification instead of a recomputed commitment.
+    kzgSources: (config.l1.archiveUrls ?? []).map((url) => new ArchiveKzgSource({ url, timeoutMs: options.timeoutMs?.archive })),
     logger: options.logger,
     registry: options.registry,
   });

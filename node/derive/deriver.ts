@@ -34,6 +34,8 @@ import { DataRetrieval, type BatchData } from "./retrieval.ts";
 import { encodeBatchInput } from "./prover-input.ts";
 import { applyBatchRecording, buildWitness } from "../state/witness.ts";
 import { L1Traversal } from "./traversal.ts";
+import { SignerRecovery, admittedFrom, type RecoveredSigners } from "./recovery.ts";
+import { domainSeparator } from "../clob/eip712.ts";
 
 const ZERO32 = `0x${"00".repeat(32)}` as Hex;
 
@@ -66,6 +68,13 @@ export interface DeriverOptions {
    * so the node can index its transactions again after a restart (node/app). Default false.
    */
   keepBatchData?: boolean;
+  /**
+   * Worker threads recovering the signers of batches fetched ahead while the main thread executes (default
+   * 0: the STF recovers inline). Results are identical either way (docs/derivation.md "Signer recovery pipeline").
+   */
+  recoveryThreads?: number;
+  /** Batches whose data is fetched (and, with recovery threads, whose signers are recovered) ahead of execution (default 4). */
+  prefetchBatches?: number;
   /** Receipts kept with each batch ("full", default) or not built at all ("none"). */
   receipts?: "full" | "none";
   /** Replace the L1 client used by the follower (tests inject failures). */
@@ -146,9 +155,16 @@ export interface DeriverEvents {
   error: [DeriveError];
 }
 
+/** A proposal's data, fetched ahead, and its signers being recovered on a worker. */
+interface Fetched {
+  data: BatchData;
+  signers?: Promise<RecoveredSigners | undefined>;
+}
+
 interface Prepared {
   proposal: Proposal;
   data: BatchData;
+  signers?: Promise<RecoveredSigners | undefined>;
   /** c(i) as committed by the Inbox (event + proposing block). */
   commitment: BatchCommitment;
   /** b(i-1). */
@@ -178,8 +194,11 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   private prunedAt = -1;
   /** Blocks fetched ahead with their events (history sync), not derived yet. */
   private ahead: BlockEvents[] = [];
+  /** Data of upcoming proposals being fetched, by `<block hash>:<batch index>`. */
+  private prefetched = new Map<string, Promise<Fetched>>();
+  private readonly recovery: SignerRecovery | undefined;
   /** Where the time goes (ms, cumulative since open): for `npm run bench -- follower` and operators. */
-  readonly stats = { l1Ms: 0, fetchMs: 0, decodeMs: 0, stfMs: 0, rootMs: 0, commitMs: 0, batches: 0, txs: 0 };
+  readonly stats = { l1Ms: 0, fetchMs: 0, recoveryWaitMs: 0, decodeMs: 0, stfMs: 0, rootMs: 0, commitMs: 0, batches: 0, txs: 0 };
 
   private constructor(o: DeriverOptions, loaded: { state: ClobState; commitment: StateCommitment }, cursor: L1BlockRecord, queue: Map<number, Uint8Array>) {
     super();
@@ -195,6 +214,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     this.commitment = loaded.commitment;
     this.cursor = cursor;
     this.queue = queue;
+    const threads = o.recoveryThreads ?? 0;
+    this.recovery = threads > 0 ? new SignerRecovery(domainSeparator(loaded.state.config.domain), threads) : undefined;
   }
 
   /**
@@ -230,13 +251,14 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     this.loop = this.run();
   }
 
-  /** Stops the loop after the current step and writes what is pending. */
+  /** Stops the loop after the current step, writes what is pending and stops the recovery threads. */
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.loop;
     this.loop = null;
     await this.flush();
+    await this.recovery?.close();
   }
 
   /** The current sync status. */
@@ -398,13 +420,17 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       messageCount++;
     }
     const prepared: Prepared[] = [];
+    this.prefetch();
     let batchIndex = this.cursor.batchIndex;
     let chain = this.cursor.batchChain;
     let queueHash = this.cursor.queueHash;
     for (const p of ev.proposals) {
       if (Number(p.event.batchIndex) !== batchIndex + 1) throw critical("SEQUENCE", `batch ${p.event.batchIndex} in block ${block.number}, expected ${batchIndex + 1}`);
       t = performance.now();
-      const data = await this.retrieval.fetch(p, block);
+      const key = `${block.hash}:${p.event.batchIndex}`;
+      const pending = this.prefetched.get(key) ?? this.startFetch(p, block);
+      this.prefetched.delete(key); // fetched once: a failure is retried with a new request
+      const { data, signers } = await pending;
       this.stats.fetchMs += performance.now() - t;
       const e = p.event;
       const commitment: BatchCommitment = {
@@ -419,7 +445,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
         l1BlockNumber: block.number,
         proposer: e.proposer.toLowerCase() as Address,
       };
-      prepared.push({ proposal: p, data, commitment, parentChain: chain });
+      prepared.push({ proposal: p, data, signers, commitment, parentChain: chain });
       queueHash = e.queueHash;
       batchIndex++;
       chain = p.event.batchChain;
@@ -434,7 +460,15 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       this.queue.set(Number(m.index), bytes);
       w.message(Number(m.index), bytes);
     }
-    for (const p of prepared) this.execute(p, block, w, !final);
+    for (const p of prepared) {
+      let signers: RecoveredSigners | undefined;
+      if (p.signers !== undefined) {
+        t = performance.now();
+        signers = await p.signers;
+        this.stats.recoveryWaitMs += performance.now() - t;
+      }
+      this.execute(p, block, w, !final, signers);
+    }
     const record: L1BlockRecord = { ...block, batchIndex, messageCount, batchChain: chain, queueHash };
     w.l1Block(record);
     this.cursor = record;
@@ -446,8 +480,30 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     if (!history || w.batches >= (this.o.historyCommitBatches ?? 32)) await this.flush();
   }
 
+  /**
+   * Starts fetching the data of the next `prefetchBatches` proposals among the blocks fetched ahead (and
+   * recovering their signers on the recovery threads), so that fetching and recovery overlap execution.
+   */
+  private prefetch(): void {
+    const max = this.o.prefetchBatches ?? 4;
+    let n = 0;
+    for (const ev of this.ahead) {
+      for (const p of ev.proposals) {
+        if (n++ >= max) return;
+        const key = `${ev.block.hash}:${p.event.batchIndex}`;
+        if (!this.prefetched.has(key)) this.prefetched.set(key, this.startFetch(p, ev.block));
+      }
+    }
+  }
+
+  private startFetch(p: Proposal, block: L1BlockRef): Promise<Fetched> {
+    const f = this.retrieval.fetch(p, block).then((data): Fetched => ({ data, signers: data.ok && this.recovery !== undefined ? this.recovery.recover(data.bytes) : undefined }));
+    f.catch(() => undefined); // awaited (and its error handled) when the batch's block is derived
+    return f;
+  }
+
   /** Decode, validity, STF and state root of one batch; stages its commit in `w`. */
-  private execute(p: Prepared, block: L1BlockRef, w: StoreWrite, undo: boolean): void {
+  private execute(p: Prepared, block: L1BlockRef, w: StoreWrite, undo: boolean, signers: RecoveredSigners | undefined): void {
     const t0 = performance.now();
     const ev = p.proposal.event;
     const index = Number(ev.batchIndex);
@@ -478,7 +534,9 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     const txs = v.batch.txs;
     const msgs = v.messages;
     const mempoolDel = this.o.onBatch?.({ index, timestamp: v.batch.timestamp, l1MsgStart: c.l1MsgStart, l1MsgEnd: c.l1MsgStart + msgs.length, txs, messages: msgs });
-    const applyOptions = { receipts: this.o.receipts ?? "full" } as const;
+    // Signers recovered on a worker from the same bytes (hints: see recovery.ts); none for an invalid batch.
+    const admitted = invalidReason === undefined ? admittedFrom(txs, signers) : undefined;
+    const applyOptions = { receipts: this.o.receipts ?? "full", admitted } as const;
     let result;
     let proverInput: Uint8Array | undefined;
     if (this.o.proverInputs === true) {
@@ -573,6 +631,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     this.cursor = target;
     this.traversal.reset(target);
     this.ahead = [];
+    this.prefetched.clear();
     this.queue = new Map();
     for (const [i, m] of await this.store.l1Messages(this.state.l1MessagesConsumed)) this.queue.set(i, m);
     this.metrics.reorgsTotal.inc();

@@ -12,6 +12,8 @@ import { CID } from "multiformats/cid";
 import { Registry } from "prom-client";
 import {
   ArchiveBlobSource,
+  ArchiveKzgSource,
+  checkBlobsWithRecords,
   ArchiveStore,
   BeaconBlobSource,
   BlobFetcher,
@@ -212,7 +214,12 @@ describe("da on anvil", function () {
     const bad = await fetch(`${archiveServer.url}/not-a-hash`);
     expect(bad.status).to.equal(400);
     const unknown = await fetch(`${archiveServer.url}/0x01${"ab".repeat(31)}`);
-    expect(unknown.status).to.equal(404);
+    expect(unknown.status).to.equal(404);    // The poster published each blob's KZG record (commitment + blob proof) beside it; it verifies.
+    const blobs = packBlobs(batch);
+    const records = await new ArchiveKzgSource({ url: archiveServer.url }).records(posted.versionedHashes, AbortSignal.timeout(10_000));
+    expect(records.size).to.equal(3);
+    expect(checkBlobsWithRecords(blobs, posted.versionedHashes, posted.versionedHashes.map((h) => records.get(h)))).to.deep.equal([true, true, true]);
+    expect((await fetch(`${archiveServer.url}/0x01${"ab".repeat(31)}/kzg`)).status).to.equal(404);
   });
 
   it("rejects blobs that do not match their versioned hash (tampered, non-canonical) and uses the next source", async () => {

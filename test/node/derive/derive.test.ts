@@ -19,6 +19,7 @@ import { SelfTradePrevention, Side, TimeInForce, TxKind, type PlaceOrderTx, type
 import { encodeBatch, type BatchHeader } from "../../../node/codec/index.ts";
 import { BeaconBlobSource, BlobFetcher, BlobPoster, loadKzg } from "../../../node/da/index.ts";
 import { Deriver, type DerivedBatch } from "../../../node/derive/index.ts";
+import type { DeriverOptions } from "../../../node/derive/deriver.ts";
 import { devTokenAbi, inboxAbi, timelockAbi, vaultAbi } from "../../../node/l1/contracts.ts";
 import { ANVIL_DEV_KEYS, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
 import { StateStore } from "../../../node/state/store.ts";
@@ -95,7 +96,7 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
     return r.receipt.blockNumber;
   }
 
-  async function newDeriver(name: string): Promise<{ deriver: Deriver; batches: DerivedBatch[] }> {
+  async function newDeriver(name: string, extra: Partial<DeriverOptions> = {}): Promise<{ deriver: Deriver; batches: DerivedBatch[] }> {
     const store = await StateStore.open(path.join(dir, name), { sync: false });
     stores.push(store);
     const registry = new Registry();
@@ -103,7 +104,7 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
       client: pub, inbox: d.contracts.inbox, startBlock: d.startBlock,
       genesis: { domain: { chainId: d.chainId, verifyingContract: d.contracts.inbox.toLowerCase() as Address }, feeAccount: deployer.address.toLowerCase() as Address },
       store, fetcher: new BlobFetcher({ sources: [new BeaconBlobSource({ url: anvil.rpcUrl })], logger: silent, registry }),
-      logger: silent, registry, pollIntervalMs: 50,
+      logger: silent, registry, pollIntervalMs: 50, ...extra,
     });
     derivers.push(deriver);
     const batches: DerivedBatch[] = [];
@@ -150,10 +151,15 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
 
     const a = await newDeriver("a");
     const b = await newDeriver("b");
+    // c: signers recovered on worker threads for batches fetched ahead (the recovery pipeline)
+    const c = await newDeriver("pipelined", { recoveryThreads: 2, prefetchBatches: 2 });
     const sa = await a.deriver.syncToHead();
     const sb = await b.deriver.syncToHead();
+    const sc = await c.deriver.syncToHead();
     expect(sa.batchIndex).to.equal(2);
     expect(sb.stateRoot).to.equal(sa.stateRoot);
+    expect(sc.stateRoot).to.equal(sa.stateRoot);
+    expect(c.batches.map((x) => x.root)).to.deep.equal(a.batches.map((x) => x.root));
     expect(a.batches.map((x) => x.valid)).to.deep.equal([true, true]);
     expect(a.batches.map((x) => x.txCount)).to.deep.equal([3, 2]);
     expect(a.batches.map((x) => x.l1MessageCount)).to.deep.equal([3, 1]); // SET_MARKET + 2 deposits, then 1
@@ -170,8 +176,11 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
   it("hostile proposers: garbage data, a forged signature, broken validity rules: the same no-ops on every node", async () => {
     const a = derivers[0]!;
     const b = derivers[1]!;
+    const c = derivers[2]!; // with the recovery pipeline
     const seen: DerivedBatch[] = [];
+    const seenC: DerivedBatch[] = [];
     a.on("batch", (x) => seen.push(x));
+    c.on("batch", (x) => seenC.push(x));
     await deposit(alice, 7n);
     await post([], { raw: Uint8Array.from(Buffer.from("not a batch at all".repeat(100))) }); // garbage: decode fails, the deposit still applies
     await post([place(ANVIL_DEV_KEYS[1], 50, 1), place(ANVIL_DEV_KEYS[2], 51, 1, ANVIL_DEV_KEYS[4])]); // second signed by the wrong key
@@ -186,7 +195,11 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
     nonces.set(alice.address.toLowerCase(), nonces.get(alice.address.toLowerCase())! - 1);
     const sa = await a.syncToHead();
     const sb = await b.syncToHead();
+    const sc = await c.syncToHead();
     expect(sb.stateRoot).to.equal(sa.stateRoot);
+    expect(sc.stateRoot).to.equal(sa.stateRoot);
+    expect(seenC.map((x) => [x.root, x.invalidReason])).to.deep.equal(seen.map((x) => [x.root, x.invalidReason]));
+    expect(seenC[1]!.receipts!.tx(1).code, "the forged signature is rejected with the pipeline too").to.equal(ErrorCode.WRONG_SIGNER);
     expect(seen.map((x) => x.invalidReason)).to.deep.equal([
       "UNDECODABLE_BAD_VERSION", undefined, "WRONG_PARENT", "CLOCK_AFTER_L1", "CLOCK_BEFORE_PREVIOUS", "WRONG_L1_RANGE",
     ]);
@@ -199,12 +212,13 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
   });
 
   it("a reorg drops a block holding a batch: both derivers roll back and converge with a fresh one", async () => {
-    const [a, b] = derivers as [Deriver, Deriver];
+    const [a, b, p] = derivers as [Deriver, Deriver, Deriver];
     const snap = await rpc("evm_snapshot");
     const before = a.status();
     await post([place(ANVIL_DEV_KEYS[2], 60, 3)]);
     await a.syncToHead();
     await b.syncToHead();
+    await p.syncToHead();
     expect(a.status().batchIndex).to.equal(before.batchIndex + 1);
     const orphanRoot = a.status().stateRoot;
     // L1 reorg: the batch's block disappears; another batch (from another history) lands instead
@@ -218,6 +232,8 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
     a.on("reorg", (r) => reorgs.push(r));
     const sa = await a.syncToHead();
     const sb = await b.syncToHead();
+    const sp = await p.syncToHead();
+    expect(sp.stateRoot, "the pipelined deriver rolls back and converges too").to.equal(sa.stateRoot);
     expect(reorgs.length).to.be.greaterThan(0);
     const c = await newDeriver("c");
     const sc = await c.deriver.syncToHead();
