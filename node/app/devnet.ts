@@ -229,10 +229,11 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       // The web page on node-1's RPC port reads the market maker's admin routes cross-origin.
       mm: { ...cfg.mm, webOrigin: cfg.mm.webOrigin !== "" ? cfg.mm.webOrigin : `http://127.0.0.1:${cfg.rpc.port}`, ...usdtUsdcQuotes(cfg) },
     });
-    // node-1 proposes with the deployer key (the devnet's fee account and attestation signer).
+    // node-1 proposes with the deployer key (the devnet's fee account and attestation signer); its prover
+    // and challenger send with anvil accounts 5 and 6, so no two roles race for one key's nonces.
     // RPC server settings of both nodes (the web page and the devnet accounts join here).
     const rpcOptions = { devnetAccounts: record.accounts.map((a, i) => ({ label: `trader ${i + 1}`, address: a.address, privateKey: a.privateKey })) };
-    nodes.push(await startNode({ config: nodeConfig(1, availableRoles()), name: "node-1", account: privateKeyToAccount(deployerKey), deployment, logger: log, rpcOptions }));
+    nodes.push(await startNode({ config: nodeConfig(1, availableRoles()), name: "node-1", account: privateKeyToAccount(deployerKey), roleAccounts: { prover: privateKeyToAccount(ANVIL_DEV_KEYS[5]), challenger: privateKeyToAccount(ANVIL_DEV_KEYS[6]) }, deployment, logger: log, rpcOptions }));
     nodes.push(await startNode({ config: nodeConfig(2, ["follower"]), name: "node-2", deployment, logger: log, rpcOptions }));
     // The markets and deposits are L1 messages: ready for a person once a batch carrying them is on L1 and
     // the follower derived it (node-1 seals and posts it on its first ticks).

@@ -49,6 +49,25 @@ export function decryptKeystore(json: string, password: string): Hex {
   return `0x${key.toString("hex")}` as Hex;
 }
 
+/** Roles that send their own L1 transactions besides the proposer's (docs/operator.md "Keys"). */
+export type SendingRole = "prover" | "challenger";
+
+/**
+ * The prover's and the challenger's own L1 keys (ROLLBOOK_PROVER_PRIVATE_KEY, ROLLBOOK_CHALLENGER_PRIVATE_KEY).
+ * A role without one sends with the node's key; sharing it with the proposer makes them race for nonces.
+ */
+export function loadRoleAccounts(env: NodeJS.ProcessEnv = process.env): Partial<Record<SendingRole, LocalAccount>> {
+  const out: Partial<Record<SendingRole, LocalAccount>> = {};
+  for (const role of ["prover", "challenger"] as const) {
+    const name = `ROLLBOOK_${role.toUpperCase()}_PRIVATE_KEY`;
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === "") continue;
+    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(raw)) throw new ConfigError([`${name}: expected 32 bytes of hex`]);
+    out[role] = privateKeyToAccount((raw.startsWith("0x") ? raw : `0x${raw}`) as Hex);
+  }
+  return out;
+}
+
 /** The node's L1 account: ROLLBOOK_L1_PRIVATE_KEY, else the keystore file, else undefined. */
 export function loadL1Account(keystore: string, env: NodeJS.ProcessEnv = process.env): LocalAccount | undefined {
   const raw = env.ROLLBOOK_L1_PRIVATE_KEY?.trim();

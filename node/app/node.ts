@@ -38,7 +38,7 @@ import { StateCommitment, hex } from "../state/commitment.ts";
 import { createGenesisState } from "../clob/state.ts";
 import type { Deployment } from "../../scripts/deploy.ts";
 import { createAdminServer, type AdminServer } from "./admin.ts";
-import { loadL1Account } from "./keys.ts";
+import { loadL1Account, loadRoleAccounts, type SendingRole } from "./keys.ts";
 import { nodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { checkRoles, roleStarter, type RoleContext, type RoleHandle } from "./roles.ts";
 import { NodeProofs } from "./proofs.ts";
@@ -57,6 +57,8 @@ export interface StartNodeOptions {
   name?: string;
   /** The node's L1 key; default: ROLLBOOK_L1_PRIVATE_KEY or config `keystore` (keys.ts). */
   account?: LocalAccount;
+  /** The prover's and challenger's own L1 keys; default: ROLLBOOK_PROVER_PRIVATE_KEY / ROLLBOOK_CHALLENGER_PRIVATE_KEY (keys.ts). */
+  roleAccounts?: Partial<Record<SendingRole, LocalAccount>>;
   /** The suite's deployment; default: config `deployment` or <dataDir>/deployments/<chainId>.json. */
   deployment?: Deployment;
   /**
@@ -178,6 +180,12 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   if (deployment.chainId !== chainId) throw new ConfigError([`deployment: recorded for chain ${deployment.chainId}, L1 is chain ${chainId}`]);
   const account = o.account ?? loadL1Account(config.keystore);
   if (roles.has("proposer") && account === undefined) throw new ConfigError([`roles: proposer needs an L1 key (ROLLBOOK_L1_PRIVATE_KEY or keystore)`]);
+  const roleAccounts = o.roleAccounts ?? loadRoleAccounts();
+  for (const r of ["prover", "challenger"] as const) {
+    if (roles.has(r) && roles.has("proposer") && roleAccounts[r] === undefined) {
+      log.warn({ role: r }, `the ${r} sends with the proposer's L1 key: both race for its nonces; give it its own (ROLLBOOK_${r.toUpperCase()}_PRIVATE_KEY)`);
+    }
+  }
   const inbox = deployment.contracts.inbox;
   const feeAccount = deployment.parameters.feeAccount === undefined ? undefined : (String(deployment.parameters.feeAccount) as Address);
   const domain: Eip712Domain = { chainId, verifyingContract: inbox.toLowerCase() as Address };
@@ -363,7 +371,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     for (const p of o.adminPlugins ?? []) admin.register(p.plugin, { prefix: p.prefix });
     const handles: { role: string; handle: RoleHandle }[] = [];
     const ctx: RoleContext = {
-      config, logger: log, registry, deployment, l1, account, store, deriver: d, sequencer, view, rpcUrl,
+      config, logger: log, registry, deployment, l1, account, roleAccounts, store, deriver: d, sequencer, view, rpcUrl,
       address: account?.address.toLowerCase() as Address | undefined,
       registerAdminRoutes: (plugin, opts) => admin.register(plugin, opts),
     };

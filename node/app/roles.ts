@@ -17,6 +17,7 @@ import type { Logger } from "../log.ts";
 import type { Sequencer } from "../sequencer/index.ts";
 import type { StateStore } from "../state/store.ts";
 import type { NodeStateView } from "./view.ts";
+import type { SendingRole } from "./keys.ts";
 import type { Deployment } from "../../scripts/deploy.ts";
 import { startChallenger } from "../challenger/role.ts";
 import { mmRole } from "../mm/runtime.ts";
@@ -34,6 +35,8 @@ export interface RoleContext {
   l1: PublicClient;
   /** The node's L1 key, when configured (keystore or ROLLBOOK_L1_PRIVATE_KEY). */
   account: LocalAccount | undefined;
+  /** The prover's and challenger's own L1 keys (keys.ts loadRoleAccounts); a role without one uses `account`. */
+  roleAccounts: Partial<Record<SendingRole, LocalAccount>>;
   store: StateStore;
   deriver: Deriver;
   /** Present when the node sequences. */
@@ -55,10 +58,10 @@ export type RoleStart = (ctx: RoleContext) => Promise<RoleHandle>;
 
 /** Roles built by later issues: one line each (see the file header). */
 const ROLE_STARTERS: Partial<Record<Role, RoleStart>> = {
-  prover: async (ctx) => reportingProofStatus(ctx, "prover", await startProver(ctx.config, ctx), (h) => h.prover.statusInfo()),
+  prover: async (ctx) => reportingProofStatus(ctx, "prover", await startProver(ctx.config, { ...ctx, account: ctx.roleAccounts.prover ?? ctx.account, attestSigner: ctx.account }), (h) => h.prover.statusInfo()),
   mm: mmRole,
   // Judges against the node's own store and proves with the configured prover.backends (docs/disputes.md).
-  challenger: async (ctx) => reportingProofStatus(ctx, "challenger", await startChallenger(ctx), (h) => h.challenger.statusInfo()),
+  challenger: async (ctx) => reportingProofStatus(ctx, "challenger", await startChallenger({ ...ctx, account: ctx.roleAccounts.challenger ?? ctx.account, attestSigner: ctx.account }), (h) => h.challenger.statusInfo()),
 };
 
 /** Adds a role's status to rb_proofStatus while it runs. */

@@ -24,8 +24,10 @@ export interface ChallengerDeps {
   config: NodeConfig;
   deployment: Deployment;
   l1: PublicClient;
-  /** The node's L1 key; undefined: watch only. */
+  /** The L1 key that sends challenges, proofs and resolutions (the challenger's own, or the node's); undefined: watch only. */
   account?: LocalAccount;
+  /** Signs attestations when prover.attestKeys is empty (the node's key; default `account`). */
+  attestSigner?: LocalAccount;
   /** The node's derived store (follower role); undefined: the role derives on its own. */
   store?: StateStore;
   /** Proof backend (node/prover) and its verifier id in the VerifierPolicy (default 0); default: the
@@ -56,7 +58,7 @@ export async function startChallenger(deps: ChallengerDeps): Promise<ChallengerH
   if (deps.backend !== undefined) parts = [{ backend: deps.backend, id: deps.verifierId ?? 0 }];
   else if (deps.account !== undefined && deps.prove !== false) {
     try {
-      const backends = await buildBackends(deps.config, { deployment: deps.deployment, l1: deps.l1, account: deps.account, store, logger: log }, "challenger-proofs");
+      const backends = await buildBackends(deps.config, { deployment: deps.deployment, l1: deps.l1, account: deps.account, attestSigner: deps.attestSigner, store, logger: log }, "challenger-proofs");
       const ids = await verifierIds(deps.l1, deps.deployment.contracts.settlement, backends.map((b) => b.system));
       parts = backends.map((backend) => ({ backend, id: ids.get(backend.system)! }));
     } catch (err) {

@@ -23,8 +23,10 @@ export interface ProverDeps {
   registry: Registry;
   deployment: { chainId: number; startBlock?: number; contracts: { settlement: Address; disputeGame?: Address } };
   l1: PublicClient;
-  /** The node's L1 key: sends the submissions (and signs attestations when prover.attestKeys is empty). */
+  /** The L1 key that sends the submissions (the prover's own key, or the node's). */
   account: LocalAccount | undefined;
+  /** Signs attestations when prover.attestKeys is empty (the node's key; default `account`). */
+  attestSigner?: LocalAccount;
   /** The node's store, derived with `proverInputs`. */
   store: StateStore;
 }
@@ -50,13 +52,14 @@ async function policyVerifier(l1: PublicClient, settlement: Address, tag: string
  * (or the node's key), `sp1` / `zisk` drive their host CLIs under `<dataDir>/<workDir>/<system>`. Shared by
  * the prover and the challenger roles (the challenger proves with the same backends).
  */
-export async function buildBackends(config: NodeConfig, deps: Pick<ProverDeps, "deployment" | "l1" | "account" | "store" | "logger">, workDir = "prover"): Promise<ProofBackend[]> {
+export async function buildBackends(config: NodeConfig, deps: Pick<ProverDeps, "deployment" | "l1" | "account" | "attestSigner" | "store" | "logger">, workDir = "prover"): Promise<ProofBackend[]> {
   const c = config.prover;
   const backends: ProofBackend[] = [];
   const work = path.join(config.dataDir, workDir);
   for (const system of c.backends) {
     if (system === "attest") {
-      const signers = c.attestKeys.length > 0 ? c.attestKeys.map((k) => privateKeyToAccount(k as `0x${string}`)) : deps.account === undefined ? [] : [deps.account];
+      const fallback = deps.attestSigner ?? deps.account;
+      const signers = c.attestKeys.length > 0 ? c.attestKeys.map((k) => privateKeyToAccount(k as `0x${string}`)) : fallback === undefined ? [] : [fallback];
       if (signers.length === 0) throw new ProverError("CONFIG", "attest: no signer key (prover.attestKeys or the node's L1 key)");
       const verifier = await policyVerifier(deps.l1, deps.deployment.contracts.settlement, PROOF_SYSTEM_TAG.attest);
       backends.push(new AttestBackend({ signers, chainId: deps.deployment.chainId, verifier, state: deps.store }));
