@@ -246,6 +246,9 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       client: l1, inbox, startBlock: deployment.startBlock, genesis: { domain, feeAccount },
       store, fetcher: da.fetcher, ipfs: da.ipfs, confirmations: config.l1.confirmations, pollIntervalMs: o.pollIntervalMs ?? 500,
       logger: log.child({ module: "derive" }), registry, proverInputs: roles.has("prover") || roles.has("challenger"), keepBatchData: true,
+      // A node that does not sequence has both cores free for derivation: recover signers of prefetched
+      // batches on two worker threads (docs/derivation.md "Prefetch and the signer recovery pipeline").
+      recoveryThreads: roles.has("sequencer") ? 0 : 2,
       onBatch: (b) => {
         const hashes = b.txs.map((tx) => txHash(domain, tx));
         executing.set(b.index, { ...b, hashes });
