@@ -438,7 +438,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     };
     const timer = setInterval(() => {
       if (tickRunning !== null || stopping) return;
-      tickRunning = tick().finally(() => {
+      tickRunning = tick().catch((err: unknown) => log.error({ err: (err as Error).message }, "node tick failed; retrying on the next tick")).finally(() => {
         tickRunning = null;
       });
     }, o.tickMs ?? 250);

@@ -64,13 +64,15 @@ const ROLE_STARTERS: Partial<Record<Role, RoleStart>> = {
   challenger: async (ctx) => reportingProofStatus(ctx, "challenger", await startChallenger({ ...ctx, account: ctx.roleAccounts.challenger ?? ctx.account, attestSigner: ctx.account }), (h) => h.challenger.statusInfo()),
 };
 
-/** Adds a role's status to rb_proofStatus while it runs. */
-function reportingProofStatus<H extends RoleHandle>(ctx: RoleContext, part: "prover" | "challenger", h: H, status: (h: H) => object): RoleHandle {
+/** Adds a role's status to rb_proofStatus while it runs; the handle keeps its own fields (the node reads the prover's jobs). */
+function reportingProofStatus<H extends RoleHandle>(ctx: RoleContext, part: "prover" | "challenger", h: H, status: (h: H) => object): H {
   ctx.view.reportProofStatus(part, () => status(h));
+  const stop = h.stop.bind(h);
   return {
+    ...h,
     async stop() {
       ctx.view.reportProofStatus(part, undefined);
-      await h.stop();
+      await stop();
     },
   };
 }

@@ -57,7 +57,7 @@ describe("node/app: the composed node serves withdrawal, balance and exit proofs
   const recipient = privateKeyToAccount(keccak256(toHex("rollbook-serve-recipient"))).address.toLowerCase() as Address;
   const pub = () => createPublicClient({ transport: http(anvil.rpcUrl) });
   const client = (k: Hex) => new RollbookClient({ url: node.rpcUrl, signer: walletSigner(createWalletClient({ account: privateKeyToAccount(k), transport: http(anvil.rpcUrl) })) });
-  const start = () => startNode({ config: cfg, name: "node-1", account: privateKeyToAccount(ANVIL_DEV_KEYS[0]), deployment, logger: silent, proposeMode: "blob", tickMs: 100, pollIntervalMs: 200 });
+  const start = () => startNode({ config: cfg, name: "node-1", account: privateKeyToAccount(ANVIL_DEV_KEYS[0]), deployment, logger: process.env.DEBUG_LOG ? pino({ level: process.env.DEBUG_LOG }) : silent, proposeMode: "blob", tickMs: 100, pollIntervalMs: 200 });
   const tokenOf = (asset: number) => record.assets.find((a) => a.assetId === asset)!;
   const tokenBalance = (asset: number, who: Address) => pub().readContract({ address: tokenOf(asset).token, abi: devTokenAbi, functionName: "balanceOf", args: [who] }) as Promise<bigint>;
   const lastStateRoot = async () => (await pub().readContract({ address: deployment.contracts.settlement, abi: settlementAbi, functionName: "lastStateRoot" })) as Hex;
