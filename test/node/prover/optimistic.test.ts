@@ -297,7 +297,7 @@ describe("prover: optimistic claims with bonds (anvil)", function () {
     });
     const view = new NodeStateView({ domain: { chainId: net.d.chainId, verifyingContract: net.d.contracts.inbox }, state: () => deriver.current().state, sequencer: () => undefined });
     // The fields of RoleContext these two roles read (the rest belong to the sequencer, RPC and admin listener).
-    const ctx = { config, logger: silent, registry: new Registry(), deployment: net.d, l1: net.pub, account: me, store, view } as unknown as RoleContext;
+    const ctx = { config, logger: silent, registry: new Registry(), deployment: net.d, l1: net.pub, account: me, roleAccounts: {}, store, view } as unknown as RoleContext;
     const prover = await roleStarter("prover")!(ctx);
     const challenger = await roleStarter("challenger")!(ctx);
     try {

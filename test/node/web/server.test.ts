@@ -64,6 +64,6 @@ describe("web page routes and page methods on the RPC server", () => {
 
   it("rb_rollupStatus reports null for what the view does not know and the configured contracts", async () => {
     const r = (await call(h.url, "rb_rollupStatus")).result;
-    expect(r).to.deep.equal({ l1: null, derivation: null, mempool: null, batches: null, reorgs: null, contracts: { vault: "0x00000000000000000000000000000000000000aa" } });
+    expect(r).to.deep.equal({ l1: null, derivation: null, mempool: null, batches: null, proofs: null, reorgs: null, contracts: { vault: "0x00000000000000000000000000000000000000aa" } });
   });
 });
