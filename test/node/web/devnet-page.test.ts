@@ -3,8 +3,7 @@
 // with the mm role's /mm/* routes over its MakerRuntime, bearer token, CORS for the page's origin):
 // unreachable and refused-token states, then kill from the page pulls every quote of the maker from the
 // book and reset brings them back. The rollup view shows the node's L1 figures and recent batches.
-// Deposit, withdraw and claim on L1 through the page are devnet-funds.ts (npm run test:web:l1: they wait
-// for L1 finality). Writes docs/screenshots/{rollup,mm}.png.
+// Deposit, withdraw and claim on L1 through the page are devnet-funds.test.ts. Writes docs/screenshots/{rollup,mm}.png.
 
 import { expect } from "chai";
 import path from "node:path";

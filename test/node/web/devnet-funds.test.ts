@@ -3,13 +3,10 @@
 // and sending its L1 transactions to anvil). A deposit through the wallet is credited on L2 with its level;
 // a withdrawal is followed by the page until its batch is proven (the attest prover finalizes it on
 // Settlement once L1 finalized its blocks: anvil finalizes 64 blocks back, so this waits over a minute);
-// the claim pays out on L1 when the node serves withdrawal proofs, and when it answers PROOF_UNAVAILABLE the
-// page says so and sends nothing to L1 (the test checks which and says so). Not in `npm test` (the L1
-// finality wait is longer than a test file may take): `npm run test:web:l1`.
+// the page's claim pays out on L1 with the node's withdrawal proof (about 45 s on an idle machine; also
+// `npm run test:web:l1` on its own).
 
 import { expect } from "chai";
-import { RollbookRpcError } from "../../../node/client/transport.ts";
-import { RpcErrors } from "../../../node/rpc/errors.ts";
 import { QUANTUM, WETH, type WebDevnet, startWebDevnet } from "./devnet-setup.ts";
 
 describe("web page: deposit, withdraw and claim on L1 against the devnet", function () {
@@ -43,7 +40,7 @@ describe("web page: deposit, withdraw and claim on L1 against the devnet", funct
     await t.page.locator("#panel-balances tr[data-asset=\"2\"] td", { hasText: (before + 1000).toLocaleString("en-US") }).waitFor();
   });
 
-  it("withdraw on L2, followed until its batch is proven on L1, then claim (pays out, or PROOF_UNAVAILABLE shown)", async () => {
+  it("withdraw on L2, followed until its batch is proven on L1, then claim pays out on L1", async () => {
     await t.page.selectOption("select[name=w-asset]", String(WETH));
     await t.page.fill("input[name=w-amount]", "500");
     await t.page.locator("#panel-funds button", { hasText: "withdraw" }).click();
@@ -58,23 +55,13 @@ describe("web page: deposit, withdraw and claim on L1 against the devnet", funct
       }
       await t.page.waitForTimeout(1000);
     }
-    const served = await t.client.getWithdrawalProof(id).then(() => true, (e: unknown) => {
-      if (e instanceof RollbookRpcError && e.code === RpcErrors.PROOF_UNAVAILABLE.code) return false;
-      throw e;
-    });
+    // the node serves the withdrawal's proof once its batch is finalized (node/app/proofs.ts)
+    await t.client.getWithdrawalProof(id);
     const l1Before = await t.l1Balance();
     const sent = t.wallet.sent.length;
     await t.page.locator("#panel-funds button", { hasText: "claim" }).click();
-    if (served) {
-      await t.page.locator("#panel-funds .result", { hasText: `claimed withdrawal ${id}` }).waitFor({ timeout: 60_000 });
-      expect(await t.l1Balance()).to.equal(l1Before + 500n * QUANTUM);
-      expect(t.wallet.sent.length - sent).to.equal(1);
-    } else {
-      // the composed node keeps no withdrawal proofs yet (node/app/view.ts): the page says so, nothing is sent
-      console.log("      (this node answers PROOF_UNAVAILABLE for withdrawal proofs: the claim's error state is checked instead of the payout)");
-      await t.page.locator("#panel-funds .err[data-code=PROOF_UNAVAILABLE]", { hasText: "keeps no withdrawal proofs" }).waitFor();
-      expect(t.wallet.sent.length).to.equal(sent);
-      expect(await t.l1Balance()).to.equal(l1Before);
-    }
+    await t.page.locator("#panel-funds .result", { hasText: `claimed withdrawal ${id}` }).waitFor({ timeout: 60_000 });
+    expect(await t.l1Balance()).to.equal(l1Before + 500n * QUANTUM);
+    expect(t.wallet.sent.length - sent).to.equal(1);
   });
 });
