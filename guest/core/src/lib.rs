@@ -18,6 +18,7 @@ pub mod eip712;
 pub mod hex;
 pub mod inflate;
 pub mod keccak;
+pub mod kzg;
 pub mod l1msg;
 pub mod ptrie;
 pub mod public_values;
