@@ -8,6 +8,10 @@
 //! - ranges: `range::prove_range` over test/vectors/guest/ranges/*.bin (13.6k transactions of every kind in
 //!   random trading scenarios): batch validity, decoding, authentication, the STF (matching, fees, expiry
 //!   sweeps, receipts), c(i)/b(i), the withdrawal root, and the full-state pre/post roots of each range.
+//! - KZG (docs/proving.md "Blob binding", option A): `kzg::blob_to_commitment` on the random full blobs of
+//!   test/vectors/guest/kzg (every element a random canonical value: the worst case), with Fp
+//!   multiplications and G1 additions / doublings counted per blob, the MSM timed at windows 7-12, and option
+//!   B's barycentric evaluation (`kzg::eval::evaluate_blob`) timed and counted on the same blobs.
 //! `tx_per_s` is the range execution per transaction plus each transaction's share of the witness update
 //! (what the witness mode adds in place of the full-state roots); `keccak_per_tx` counts the same
 //! (the full-state roots' keccak-f excluded).
@@ -18,6 +22,7 @@ use crate::{field, hex32, hex_bytes, u64_field};
 use rollbook_guest_core::counters;
 use rollbook_guest_core::eip712::{Domain, Hasher};
 use rollbook_guest_core::inflate::inflate;
+use rollbook_guest_core::kzg::{self, msm};
 use rollbook_guest_core::ptrie::PartialTrie;
 use rollbook_guest_core::range::{prove_range, RangeInput};
 use rollbook_guest_core::stf::leaves::state_root;
@@ -218,14 +223,98 @@ pub fn bench(root: &Path, min_s: f64) -> Result<String, String> {
     let w_tx_per_s = (1e6 / w_us).round() as u64;
     writeln!(out, "witness mode: {} prover inputs, {range_txs} txs x {wrounds}: {w_us:.1} us/tx = {w_tx_per_s} tx/s (witness check, validity, decoding, authentication, STF over the partial state, derivation, pruned-trie update, c(i)/b(i), withdrawal root), {w_keccak:.2} keccak-f/tx, {w_ecrecover:.2} ecrecover/tx, {w_bytes:.0} witness bytes/tx", winputs.len()).unwrap();
 
+    let k = bench_kzg(root, min_s, &mut out)?;
+
     let us_per_tx = range_us + up_us_per_tx;
     let tx_per_s = (1e6 / us_per_tx).round() as u64;
     writeln!(out, "per tx (range execution + share of the witness update): {us_per_tx:.1} us = {tx_per_s} tx/s on one core").unwrap();
     writeln!(
         out,
-        "{{\"bench\":\"guest\",\"tx_per_s\":{tx_per_s},\"keccak_per_tx\":{:.2},\"ecrecover_per_tx\":{range_ecrecover:.2},\"witness_bytes_per_tx\":{wb:.0},\"scope\":\"stf+witness-update\",\"range_us_per_tx\":{range_us:.1},\"auth_us\":{auth_us:.1},\"auth_keccak_per_tx\":{auth_keccak:.2},\"inflate_mb_per_s\":{mbps:.0},\"witness_mode_tx_per_s\":{w_tx_per_s},\"witness_mode_keccak_per_tx\":{w_keccak:.2},\"witness_mode_bytes_per_tx\":{w_bytes:.0}}}",
+        "{{\"bench\":\"guest\",\"tx_per_s\":{tx_per_s},\"keccak_per_tx\":{:.2},\"ecrecover_per_tx\":{range_ecrecover:.2},\"witness_bytes_per_tx\":{wb:.0},\"scope\":\"stf+witness-update\",\"range_us_per_tx\":{range_us:.1},\"auth_us\":{auth_us:.1},\"auth_keccak_per_tx\":{auth_keccak:.2},\"inflate_mb_per_s\":{mbps:.0},\"witness_mode_tx_per_s\":{w_tx_per_s},\"witness_mode_keccak_per_tx\":{w_keccak:.2},\"witness_mode_bytes_per_tx\":{w_bytes:.0},{k}}}",
         range_keccak + up_keccak,
     )
     .unwrap();
     Ok(out)
+}
+
+/// KZG commitment cost per blob (option A) and option B's evaluation; returns the JSON fields.
+fn bench_kzg(root: &Path, min_s: f64, out: &mut String) -> Result<String, String> {
+    let j = load(root, "test/vectors/guest/kzg/commitments.json")?;
+    let all = std::fs::read(root.join("test/vectors/guest").join(field(&j, "blobsFile")?.as_str().unwrap_or(""))).map_err(|e| e.to_string())?;
+    let mut blobs: Vec<(&[u8], [u8; 48])> = Vec::new();
+    for c in cases(&j)? {
+        if !field(c, "name")?.as_str().unwrap_or("").starts_with("random canonical") {
+            continue;
+        }
+        let i = u64_field(c, "blob")? as usize;
+        let want: [u8; 48] = hex_bytes(field(c, "commitment")?)?.try_into().map_err(|_| "commitment")?;
+        blobs.push((&all[i * kzg::BYTES_PER_BLOB..(i + 1) * kzg::BYTES_PER_BLOB], want));
+    }
+    if blobs.is_empty() {
+        return Err("kzg: no random blobs".into());
+    }
+    let n = blobs.len() as u64;
+    let c0 = kzg::counters::read();
+    for (b, want) in &blobs {
+        assert_eq!(kzg::blob_to_commitment(b).as_ref(), Ok(want), "kzg commitment");
+    }
+    let c1 = kzg::counters::read();
+    let per = |a: u64, b: u64| (b - a) as f64 / n as f64;
+    let fp_mul = per(c0.fp_mul, c1.fp_mul);
+    let adds = per(c0.g1_add, c1.g1_add);
+    let madds = per(c0.g1_add_affine, c1.g1_add_affine);
+    let dbls = per(c0.g1_double, c1.g1_double);
+    let cpu0 = cpu_seconds();
+    let (rounds, secs) = timed(min_s / 2.0, || {
+        for (b, _) in &blobs {
+            kzg::blob_to_commitment(b).unwrap();
+        }
+    });
+    let ms = secs * 1e3 / (rounds * n) as f64;
+    let cpu_ms = (cpu_seconds() - cpu0) * 1e3 / (rounds * n) as f64;
+    writeln!(out, "kzg commitment (option A): {n} random full blobs x {rounds}: {ms:.1} ms/blob wall, {cpu_ms:.1} ms/blob on the CPU; per blob {fp_mul:.0} Fp mul, {madds:.0} mixed + {adds:.0} Jacobian G1 additions, {dbls:.0} doublings (window {})", msm::DEFAULT_WINDOW).unwrap();
+    // the MSM alone at other windows (setup conversion and scalar parsing outside the timing)
+    let points = kzg::setup::lagrange_points();
+    let scalars: Vec<Vec<[u64; 4]>> = blobs.iter().map(|(b, _)| kzg::blob_scalars(b).unwrap()).collect();
+    let mut windows = String::new();
+    for w in 7..=12 {
+        let a = kzg::counters::read();
+        msm::msm(&points, &scalars[0], w);
+        let b = kzg::counters::read();
+        let (r, s) = timed(min_s / 8.0, || {
+            for sc in &scalars {
+                msm::msm(&points, sc, w);
+            }
+        });
+        write!(windows, " c={w}: {:.1} ms, {} adds, {} Fp mul;", s * 1e3 / (r * n) as f64, (b.g1_add + b.g1_add_affine) - (a.g1_add + a.g1_add_affine), b.fp_mul - a.fp_mul).unwrap();
+    }
+    writeln!(out, "kzg msm by window (per blob):{windows}").unwrap();
+    // option B: y = p(z) at a fixed point off the domain
+    let z = [0x11u8; 32];
+    let e0 = kzg::counters::read();
+    kzg::eval::evaluate_blob(blobs[0].0, &z).map_err(|e| format!("{e:?}"))?;
+    let e1 = kzg::counters::read();
+    let fr_mul = e1.fr_mul - e0.fr_mul;
+    let (rounds, secs) = timed(min_s / 4.0, || {
+        for (b, _) in &blobs {
+            kzg::eval::evaluate_blob(b, &z).unwrap();
+        }
+    });
+    let eval_ms = secs * 1e3 / (rounds * n) as f64;
+    writeln!(out, "blob evaluation (option B, barycentric): {eval_ms:.2} ms/blob, {fr_mul} Fr mul (incl. 4095 for the roots of unity, one inversion of ~380)").unwrap();
+    Ok(format!(
+        "\"kzg_ms_per_blob\":{ms:.1},\"kzg_cpu_ms_per_blob\":{cpu_ms:.1},\"kzg_fp_mul_per_blob\":{fp_mul:.0},\"kzg_g1_add_per_blob\":{:.0},\"kzg_g1_double_per_blob\":{dbls:.0},\"kzg_eval_ms_per_blob\":{eval_ms:.2},\"kzg_eval_fr_mul_per_blob\":{fr_mul}",
+        adds + madds
+    ))
+}
+
+/// CPU time of this process (user + system, /proc/self/stat, 10 ms ticks; 0 where /proc is missing): on a
+/// loaded host the wall time of a single-threaded loop overstates its cost.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based)
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }

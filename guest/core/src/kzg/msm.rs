@@ -5,13 +5,14 @@
 //! window needs only 2^(c-1) buckets: a negative digit adds -P_i (a free negation of y). Per window: one
 //! mixed addition per nonzero digit into its bucket, then the running-sum pass (about 2 · 2^(c-1) Jacobian
 //! additions); the windows are combined from the top with c doublings each. For 4096 points the addition
-//! count is lowest at c = 9-10 (29 · (4096 + 512) vs 26 · (4096 + 1024)); `DEFAULT_WINDOW` is what the
-//! benchmark measured fastest (docs/proving.md "Blob binding").
+//! count is lowest at c = 9-10 (at most 29 · (4096 + 512) vs 26 · (4096 + 1024)); `DEFAULT_WINDOW` = 10 had
+//! the fewest additions on random full blobs in the benchmark (119k vs 125k at c = 9; the additions are
+//! what a zkVM's G1 add precompile charges) and no slower native time (docs/proving.md "Blob binding").
 
 use super::g1::{G1Affine, G1};
 
 /// The window in bits used by `blob_to_commitment`.
-pub const DEFAULT_WINDOW: usize = 9;
+pub const DEFAULT_WINDOW: usize = 10;
 
 /// Σ scalars[i] · bases[i]; scalars are canonical little-endian integers < 2^255. `window` in 2..=16.
 pub fn msm(bases: &[G1Affine], scalars: &[[u64; 4]], window: usize) -> G1 {
