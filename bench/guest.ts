@@ -5,7 +5,9 @@
 // test/vectors/guest/ranges (batch validity, decoding, authentication, the STF, c(i)/b(i), withdrawal root,
 // full-state roots; 13.6k transactions), with operation counters on: keccak-f[1600] permutations and
 // recoveries per transaction are the proxy for zkVM cost. tx_per_s = range execution per transaction plus
-// its share of the witness update (scope "stf+witness-update"). Last line:
+// its share of the witness update (scope "stf+witness-update"). It also times the guest's KZG commitment
+// (blob binding option A) on random full blobs, with Fp multiplications and G1 additions / doublings counted
+// (kzg_ms_per_blob, kzg_cpu_ms_per_blob, kzg_*_per_blob), and option B's evaluation (kzg_eval_*). Last line:
 // {"bench":"guest","tx_per_s":N,"keccak_per_tx":x,"ecrecover_per_tx":x,"witness_bytes_per_tx":x,...}
 
 import { execFileSync } from "node:child_process";
