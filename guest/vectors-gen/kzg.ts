@@ -131,6 +131,7 @@ const setup = setupBinary();
 const { all, cases, evaluations } = blobsAndVectors();
 const json = `${JSON.stringify(
   {
+    name: "kzg",
     generator: "guest/vectors-gen/kzg.ts (c-kzg 4.1.0 blobToKzgCommitment / computeKzgProof, viem commitmentToVersionedHash)",
     setupFileSha256: SETUP_SHA256,
     setupBinSha256: sha256hex(setup),

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod commands;
 pub mod json;
+pub mod kzg;
 pub mod stf;
 pub mod vectors;
 

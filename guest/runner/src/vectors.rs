@@ -57,6 +57,7 @@ pub fn check_json(j: &Json, repo_root: &Path) -> R {
         Some("batches") => check_batches(j),
         Some("validity") => check_validity(j),
         Some("deflate") => check_deflate(j),
+        Some("kzg") => crate::kzg::check_kzg(j, repo_root),
         Some("ranges") => crate::stf::check_ranges(j, repo_root),
         Some("witness-exec") => crate::stf::check_witness_exec(j, repo_root),
         _ if j.get("genesisRoot").is_some() => Ok(check_state_vector(j)? + crate::stf::check_state_roots(j, repo_root)?),
