@@ -24,7 +24,7 @@ pub fn evaluate_blob(blob: &[u8], z: &[u8; 32]) -> Result<[u8; 32], KzgError> {
     if blob.len() != BYTES_PER_BLOB {
         return Err(KzgError::BlobSize);
     }
-    let z = Fr::from_be_bytes(z).ok_or(KzgError::NonCanonicalFieldElement { index: FIELD_ELEMENTS_PER_BLOB })?;
+    let z = Fr::from_be_bytes(z).ok_or(KzgError::NonCanonicalEvaluationPoint)?;
     let f = blob
         .chunks_exact(32)
         .enumerate()
@@ -55,4 +55,25 @@ pub fn evaluate_blob(blob: &[u8], z: &[u8; 32]) -> Result<[u8; 32], KzgError> {
     let n_inv = Fr::from_u64(FIELD_ELEMENTS_PER_BLOB as u64).invert();
     let zn = z.pow(&[FIELD_ELEMENTS_PER_BLOB as u64, 0, 0, 0]).sub(&Fr::ONE);
     Ok(sum.mul(&n_inv).mul(&zn).to_be_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_and_domain_points() {
+        let mut blob = alloc::vec![0u8; BYTES_PER_BLOB];
+        blob[32 * 3 + 31] = 9;
+        // z = r is refused; z = ω^brp(3) (a domain point) gives element 3 itself; z = 0 gives p(0)
+        let mut r = [0u8; 32];
+        super::super::mont::to_be(&super::super::fr::MODULUS, &mut r);
+        assert_eq!(evaluate_blob(&blob, &r), Err(KzgError::NonCanonicalEvaluationPoint));
+        let w3 = brp_roots_of_unity()[3].to_be_bytes();
+        assert_eq!(evaluate_blob(&blob, &w3).unwrap(), Fr::from_u64(9).to_be_bytes());
+        assert_eq!(evaluate_blob(&blob[1..], &w3), Err(KzgError::BlobSize));
+        // the constant polynomial: every element 5 evaluates to 5 anywhere
+        let five: alloc::vec::Vec<u8> = (0..FIELD_ELEMENTS_PER_BLOB).flat_map(|_| Fr::from_u64(5).to_be_bytes()).collect();
+        assert_eq!(evaluate_blob(&five, &[0x22; 32]).unwrap(), Fr::from_u64(5).to_be_bytes());
+    }
 }

@@ -32,6 +32,8 @@ pub enum KzgError {
     BlobSize,
     /// Field element `index` is >= r (not canonical: c-kzg rejects the blob).
     NonCanonicalFieldElement { index: usize },
+    /// The evaluation point z of `eval::evaluate_blob` is >= r.
+    NonCanonicalEvaluationPoint,
     /// A point's bytes: flags, infinity encoding or x >= p.
     PointEncoding,
     /// x^3 + 4 has no square root.
@@ -45,6 +47,7 @@ impl KzgError {
         match self {
             KzgError::BlobSize => "KZG_BLOB_SIZE",
             KzgError::NonCanonicalFieldElement { .. } => "KZG_NON_CANONICAL_FIELD_ELEMENT",
+            KzgError::NonCanonicalEvaluationPoint => "KZG_NON_CANONICAL_EVALUATION_POINT",
             KzgError::PointEncoding => "KZG_POINT_ENCODING",
             KzgError::NotOnCurve => "KZG_NOT_ON_CURVE",
             KzgError::NotInSubgroup => "KZG_NOT_IN_SUBGROUP",
