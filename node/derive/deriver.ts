@@ -548,7 +548,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       const witness = buildWitness(this.commitment.trie, rec.reads, generic, pvKeys).bytes;
       proverInput = encodeBatchInput({
         commitment: c, data: p.data.ok ? p.data.bytes : new Uint8Array(0), versionedHashes: c.dataKind === DataKind.BLOBS ? [...ev.blobHashes] : undefined,
-        messages: raw, witness,
+        blobs: c.dataKind === DataKind.BLOBS ? p.data.blobs : undefined, messages: raw, witness,
       });
     } else {
       result = applyBatch(this.state, v.batch, msgs, applyOptions);

@@ -11,7 +11,8 @@ import type { L1BlockRef } from "../l1/follower.ts";
 import { temporary } from "./errors.ts";
 import type { Proposal } from "./inbox-events.ts";
 
-export type BatchData = { ok: true; bytes: Uint8Array } | { ok: false; reason: string };
+/** `blobs`: a blob batch's blobs as fetched and checked (the prover input carries them). */
+export type BatchData = { ok: true; bytes: Uint8Array; blobs?: Uint8Array[] } | { ok: false; reason: string; blobs?: Uint8Array[] };
 
 export interface RetrievalOptions {
   client: Pick<PublicClient, "getTransaction">;
@@ -38,7 +39,7 @@ export class DataRetrieval {
           timestamp: BigInt(block.timestamp),
           ipfsCid: ev.ipfsCid,
         });
-        return got.unpacked.ok ? { ok: true, bytes: got.unpacked.data } : { ok: false, reason: `PACKING_${got.unpacked.error.code}` };
+        return got.unpacked.ok ? { ok: true, bytes: got.unpacked.data, blobs: got.blobs } : { ok: false, reason: `PACKING_${got.unpacked.error.code}`, blobs: got.blobs };
       } catch (err) {
         if (err instanceof DataUnavailableError) throw temporary("DATA_UNAVAILABLE", `batch ${ev.batchIndex}: ${err.message}`, err);
         throw err;

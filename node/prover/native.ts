@@ -2,7 +2,8 @@
 // stateless re-execution as execute.ts `executeRange`, done by `rollbook-guest prove-witness-range` (guest/core
 // src/witness_range.rs, the program the zkVMs prove) on the prover input the node writes for SP1 / ZisK
 // (guest-input.ts). The attest backend takes it as its `execute` option, so what it signs is what the zkVM
-// program computes. The runner is built with
+// program computes, blob binding included (the runner recomputes each blob's KZG commitment and checks its
+// versioned hash: docs/proving.md "Blob binding"). The runner is built with
 // `cargo build --offline --release --manifest-path guest/Cargo.toml --bin rollbook-guest`.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,18 +32,29 @@ export interface NativeRangeRun {
   txs: number;
 }
 
+/** Options of the native runner. */
+export interface NativeRunnerOptions {
+  /**
+   * Tests only: a file of c-kzg commitments (`<sha256(blob)> <commitment>` lines, guest/host/range.ts
+   * `writeKzgTable`) the runner uses for blob commitments while its build has no BLS12-381 of its own
+   * (guest/runner src/committer.rs); ignored by a runner that has one.
+   */
+  kzgTable?: string;
+}
+
 /**
  * Runs `prove-witness-range` on a prover input (guest-input.ts bytes). Throws ProverError INPUT with the
- * runner's message (e.g. `batch 7: WITNESS_INSUFFICIENT: ...`) when it refuses the input, BACKEND when the
- * runner cannot be run.
+ * runner's message (e.g. `batch 7: WITNESS_INSUFFICIENT: ...`, `batch 3: BLOB_VERSIONED_HASH_MISMATCH: ...`)
+ * when it refuses the input, BACKEND when the runner cannot be run.
  */
-export function runWitnessRange(input: Uint8Array, runner: string = GUEST_RUNNER): NativeRangeRun {
+export function runWitnessRange(input: Uint8Array, runner: string = GUEST_RUNNER, opts: NativeRunnerOptions = {}): NativeRangeRun {
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-guest-"));
   try {
     const inFile = path.join(dir, "input.bin");
     const outFile = path.join(dir, "pv.bin");
     writeFileSync(inFile, input);
-    const r = spawnSync(runner, ["prove-witness-range", inFile, "--out", outFile, "--roots"], { encoding: "utf8", maxBuffer: 256 << 20 });
+    const args = ["prove-witness-range", inFile, "--out", outFile, "--roots", ...(opts.kzgTable === undefined ? [] : ["--kzg-table", opts.kzgTable])];
+    const r = spawnSync(runner, args, { encoding: "utf8", maxBuffer: 256 << 20 });
     if (r.error !== undefined) throw new ProverError("BACKEND", `guest runner ${runner}: ${r.error.message}`, { cause: r.error });
     if (r.status !== 0) throw new ProverError("INPUT", `guest runner: ${r.stderr.trim()}`);
     const text = r.stdout;
@@ -58,10 +70,10 @@ export function runWitnessRange(input: Uint8Array, runner: string = GUEST_RUNNER
 }
 
 /** A range executor backed by the native runner (AttestOptions.execute). */
-export function nativeExecutor(runner: string = GUEST_RUNNER): (range: RangeInput) => RangeExecution {
+export function nativeExecutor(runner: string = GUEST_RUNNER, opts: NativeRunnerOptions = {}): (range: RangeInput) => RangeExecution {
   return (range) => {
     if (range.batches.length === 0) throw new ProverError("INPUT", "empty batch range");
-    const run = runWitnessRange(encodeGuestInput(range), runner);
+    const run = runWitnessRange(encodeGuestInput(range), runner, opts);
     const values = decodePublicValues(run.encoded);
     if (values === null) throw new ProverError("BACKEND", "guest runner: public values are not 320 canonical bytes");
     const invalid = new Map<number, string>();

@@ -92,3 +92,95 @@ pub fn unpack_blobs(blobs: &[&[u8]]) -> Result<Vec<u8>, UnpackError> {
     payload.drain(..PACKING_HEADER_BYTES);
     Ok(payload)
 }
+
+/// Binding blobs to the versioned hashes the Inbox committed (docs/proving.md "Blob binding", option A): the
+/// program recomputes each blob's KZG commitment `C` and checks `0x01 ‖ sha256(C)[1..32]` against the
+/// committed hash, before the blob's bytes are used. The commitment function is behind this trait so that
+/// each build brings its own BLS12-381: the native runner the core's portable one ([`CoreKzg`]), the zkVM
+/// programs theirs (docs/proving.md).
+pub trait BlobCommitter {
+    /// The 48-byte compressed KZG commitment of a 131,072-byte blob (EIP-4844 `blob_to_kzg_commitment`).
+    /// Refuses (`NotCommittable`) what is not a blob: another size, or a field element not below the
+    /// BLS12-381 scalar modulus (no blob on L1 has one).
+    fn commit(&self, blob: &[u8]) -> Result<[u8; 48], BlobBindError>;
+}
+
+/// Why blobs are not the ones L1 committed. Any of them means no proof: the prover's input is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobBindError {
+    /// The committer refused blob `i` (not a blob; a test committer: a blob it does not know).
+    NotCommittable(usize),
+    /// This build has no commitment function (`CoreKzg` before guest/core src/kzg is in).
+    Unavailable,
+    /// A different number of blobs and versioned hashes.
+    Count { blobs: usize, hashes: usize },
+    /// Blob `i`'s recomputed versioned hash is not the committed one (a changed byte, another blob, or the
+    /// blobs in another order).
+    VersionedHash(usize),
+    /// RBRANGE1 (crate::range): the commitment carried with blob `i` is not the recomputed one.
+    Commitment(usize),
+}
+
+impl BlobBindError {
+    /// A stable code for the runner's messages and the node's prover (node/prover/native.ts).
+    pub fn code(&self) -> &'static str {
+        match self {
+            BlobBindError::NotCommittable(_) => "BLOB_NOT_COMMITTABLE",
+            BlobBindError::Unavailable => "BLOB_COMMIT_UNAVAILABLE",
+            BlobBindError::Count { .. } => "BLOB_COUNT_MISMATCH",
+            BlobBindError::VersionedHash(_) => "BLOB_VERSIONED_HASH_MISMATCH",
+            BlobBindError::Commitment(_) => "BLOB_COMMITMENT_MISMATCH",
+        }
+    }
+}
+
+pub use crate::kzg::versioned_hash;
+
+/// Recomputes every blob's commitment (in order) and checks its versioned hash against `versioned_hashes[i]`.
+/// On success the blobs are those the hashes commit, so their bytes may be unpacked and executed.
+pub fn bind_blobs<C: BlobCommitter + ?Sized>(committer: &C, blobs: &[&[u8]], versioned_hashes: &[[u8; 32]]) -> Result<(), BlobBindError> {
+    if blobs.len() != versioned_hashes.len() {
+        return Err(BlobBindError::Count { blobs: blobs.len(), hashes: versioned_hashes.len() });
+    }
+    for (i, (blob, want)) in blobs.iter().zip(versioned_hashes).enumerate() {
+        let c = commit_at(committer, blob, i)?;
+        if versioned_hash(&c) != *want {
+            return Err(BlobBindError::VersionedHash(i));
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes every blob's commitment and checks it equals the one carried with it (RBRANGE1); returns the
+/// versioned hashes of the (now checked) commitments.
+pub fn check_commitments<C: BlobCommitter + ?Sized>(committer: &C, blobs: &[([u8; 48], &[u8])]) -> Result<Vec<[u8; 32]>, BlobBindError> {
+    let mut out = Vec::with_capacity(blobs.len());
+    for (i, (carried, blob)) in blobs.iter().enumerate() {
+        if commit_at(committer, blob, i)? != *carried {
+            return Err(BlobBindError::Commitment(i));
+        }
+        out.push(versioned_hash(carried));
+    }
+    Ok(out)
+}
+
+fn commit_at<C: BlobCommitter + ?Sized>(committer: &C, blob: &[u8], i: usize) -> Result<[u8; 48], BlobBindError> {
+    if blob.len() != BYTES_PER_BLOB {
+        return Err(BlobBindError::NotCommittable(i));
+    }
+    committer.commit(blob).map_err(|e| match e {
+        BlobBindError::NotCommittable(_) => BlobBindError::NotCommittable(i),
+        e => e,
+    })
+}
+
+/// The core's own commitment: BLS12-381 in portable Rust (guest/core src/kzg). The native runner uses it; a
+/// zkVM program may too (correct, but its curve arithmetic then runs as plain instructions: the programs'
+/// precompile-backed committers are docs/proving.md "Blob binding").
+pub struct CoreKzg;
+
+impl BlobCommitter for CoreKzg {
+    fn commit(&self, blob: &[u8]) -> Result<[u8; 48], BlobBindError> {
+        crate::kzg::blob_to_commitment(blob).map_err(|_| BlobBindError::NotCommittable(0))
+    }
+}

@@ -21,14 +21,15 @@
 //!     ‖ u32 m ‖ m × (u16 n ‖ L1 message bytes (n))
 //! ```
 //! `dataHash` is not read: it is recomputed (keccak of the calldata; for blobs from the versioned hashes
-//! `0x01 ‖ sha256(commitment)[1..32]`), so `c(i)` is that of the data actually executed.
+//! `0x01 ‖ sha256(commitment)[1..32]`), so `c(i)` is that of the data actually executed. Each carried
+//! commitment must equal the one recomputed from its blob (`blob::check_commitments`, docs/proving.md
+//! "Blob binding"), checked first for each batch: the range is refused otherwise.
 
 use crate::batch::{blob_data_hash, calldata_data_hash, next_batch_chain, BatchHeader, DATA_KIND_BLOBS, DATA_KIND_CALLDATA};
-use crate::blob::{unpack_blobs, BYTES_PER_BLOB};
+use crate::blob::{check_commitments, unpack_blobs, BlobBindError, BlobCommitter, BYTES_PER_BLOB};
 use crate::l1msg::L1Message;
 use crate::public_values::PublicValues;
 use crate::secp256k1::Recover;
-use crate::sha256::sha256;
 use crate::stf::leaves::state_root;
 use crate::stf::state::State;
 use crate::stf::{apply, BatchInput, Withdrawal};
@@ -81,6 +82,8 @@ pub enum RangeError {
     Withdrawals,
     /// Witness mode (crate::witness_range): batch `index`'s witness was rejected.
     Witness(u64, crate::witness::WitnessExecError),
+    /// Batch `index`'s blobs are not the ones its versioned hashes (or carried commitments) commit.
+    BlobBinding(u64, BlobBindError),
 }
 
 struct Reader<'a> {
@@ -167,13 +170,6 @@ impl RangeInput {
     }
 }
 
-/// `0x01 ‖ sha256(commitment)[1..32]` (EIP-4844).
-pub fn versioned_hash(commitment: &[u8; KZG_COMMITMENT_BYTES]) -> [u8; 32] {
-    let mut h = sha256(commitment);
-    h[0] = 0x01;
-    h
-}
-
 /// What proving a range produced besides the public values (for the runner and tests).
 #[derive(Clone, Debug)]
 pub struct RangeOutput {
@@ -205,7 +201,7 @@ pub struct RangeStats {
 
 /// Executes the range and returns its public values. `per_batch_roots`: also compute each batch's
 /// post-state root (diagnostics; costs a full-state root per batch).
-pub fn prove_range<R: Recover + ?Sized>(input: RangeInput, rec: &R, per_batch_roots: bool) -> Result<RangeOutput, RangeError> {
+pub fn prove_range<R: Recover + ?Sized, C: BlobCommitter + ?Sized>(input: RangeInput, rec: &R, kzg: &C, per_batch_roots: bool) -> Result<RangeOutput, RangeError> {
     if input.batches.is_empty() {
         return Err(RangeError::EmptyRange);
     }
@@ -217,24 +213,25 @@ pub fn prove_range<R: Recover + ?Sized>(input: RangeInput, rec: &R, per_batch_ro
     let mut stats = RangeStats::default();
     let mut prev_queue: Option<[u8; 32]> = None;
     for b in &input.batches {
+        // the blobs first: each carried commitment is the blob's own, else nothing of the batch is used
+        let pairs: Vec<([u8; KZG_COMMITMENT_BYTES], &[u8])> = b.blobs.iter().map(|(c, x)| (*c, x.as_slice())).collect();
+        let versioned = check_commitments(kzg, &pairs).map_err(|e| RangeError::BlobBinding(b.index, e))?;
         // the messages continue the previous batch's (node/derive/commitment.ts publicValuesFor); b(i) on L1
         // binds it too, this refuses such inputs early
         if prev_queue.is_some_and(|q| q != b.queue_hash_start) {
             return Err(RangeError::Input(b.index, InputMismatch::I3Messages));
         }
         prev_queue = Some(b.queue_hash);
-        let versioned: Vec<[u8; 32]> = b.blobs.iter().map(|(c, _)| versioned_hash(c)).collect();
         let data_hash = match b.data_kind {
             DATA_KIND_CALLDATA => calldata_data_hash(&b.calldata),
             DATA_KIND_BLOBS => blob_data_hash(&versioned),
             _ => [0u8; 32],
         };
-        // Blob bytes: unpacked per docs/da.md; undecodable packing is an empty (hence UNDECODABLE) batch.
-        // The binding of each blob to its commitment (docs/proving.md "Blob binding", option A) is not
-        // implemented yet: see docs/guest.md "What remains".
+        // Blob bytes (bound above): unpacked per docs/da.md; undecodable packing is an empty (hence
+        // UNDECODABLE) batch.
         let data: Vec<u8> = match b.data_kind {
             DATA_KIND_BLOBS => {
-                let refs: Vec<&[u8]> = b.blobs.iter().map(|(_, x)| x.as_slice()).collect();
+                let refs: Vec<&[u8]> = pairs.iter().map(|(_, x)| *x).collect();
                 unpack_blobs(&refs).unwrap_or_default()
             }
             _ => b.calldata.clone(),
@@ -311,7 +308,7 @@ pub fn prove_range<R: Recover + ?Sized>(input: RangeInput, rec: &R, per_batch_ro
 
 /// The zkVM programs' body (guest/sp1, guest/zisk): decode the input, prove the range, return the 320
 /// bytes to commit. Any error means no proof.
-pub fn run_program<R: Recover + ?Sized>(input: &[u8], rec: &R) -> Result<[u8; crate::public_values::PUBLIC_VALUES_LENGTH], RangeError> {
+pub fn run_program<R: Recover + ?Sized, C: BlobCommitter + ?Sized>(input: &[u8], rec: &R, kzg: &C) -> Result<[u8; crate::public_values::PUBLIC_VALUES_LENGTH], RangeError> {
     let input = RangeInput::decode(input)?;
-    Ok(prove_range(input, rec, false)?.public_values.encode())
+    Ok(prove_range(input, rec, kzg, false)?.public_values.encode())
 }

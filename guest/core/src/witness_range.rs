@@ -6,21 +6,26 @@
 //! next batch's trusted pre-state root; then `c(i)`, `b(i)`, the withdrawal root and the public values.
 //! The cost is O(what the range touches), against O(state) for the full-state mode (crate::range).
 //!
-//! Input (frames `be32(len) ‖ bytes`, in this order):
+//! Input: the magic `RBWRANG2` (8 bytes), then frames `be32(len) ‖ bytes`, in this order:
 //!
 //! ```text
 //! base:      prevStateRoot (32) ‖ prevBatchChain (32) ‖ prover (20) ‖ be32(batch count)
 //! per batch: c(i) preimage (157 bytes, crate::batch::BatchHeader::commitment_preimage)
-//!            data (calldata, or the bytes unpacked from the blobs)
+//!            data: dataKind 1 (blobs): the blobs, k × 131,072 bytes, in the order of the versioned hashes;
+//!                  any other kind: the calldata
 //!            versioned hashes (32 × k; empty for calldata)
 //!            messages: be32(n) ‖ n × (be32(len) ‖ message)
 //!            witness (docs/stf.md "Witness for stateless execution")
 //! ```
 //! `prevStateRoot` is trusted only as far as Settlement trusts it: it must be the last finalized root.
-//! Blob batches: the data is given unpacked with the versioned hashes; its binding to the blobs is
-//! docs/proving.md "Blob binding" (in this input format the node's KZG check is the binding).
+//! Blob batches are bound inside the program (docs/proving.md "Blob binding", option A): before anything
+//! else of a blob batch, each blob's KZG commitment is recomputed (`blob::BlobCommitter`) and its versioned
+//! hash must be the committed one (whose hash c(i)'s `dataHash` is, I4); only then are the blobs unpacked
+//! (`blob::unpack_blobs`; a packing error makes the batch UNDECODABLE, as in the node). The first version of
+//! this format (no magic, the unpacked bytes in place of the blobs) left that binding to the node.
 
-use crate::batch::{next_batch_chain, BatchHeader, COMMITMENT_PREIMAGE_LENGTH};
+use crate::batch::{next_batch_chain, BatchHeader, COMMITMENT_PREIMAGE_LENGTH, DATA_KIND_BLOBS};
+use crate::blob::{bind_blobs, unpack_blobs, BlobCommitter, BYTES_PER_BLOB};
 use crate::l1msg::L1Message;
 use crate::public_values::{PublicValues, PUBLIC_VALUES_LENGTH};
 use crate::range::RangeError;
@@ -32,11 +37,17 @@ use crate::withdrawals::{WithdrawalRecord, WithdrawalTree};
 use crate::witness::{execute_witness, witness_globals, WitnessExecError};
 use alloc::vec::Vec;
 
+/// The first 8 bytes of a witness-mode input (format 2: blob batches carry their blobs).
+pub const MAGIC: &[u8; 8] = b"RBWRANG2";
+
 /// One batch of a witness-mode range.
 #[derive(Clone, Debug)]
 pub struct WitnessBatch {
     pub header: BatchHeader,
+    /// The calldata (dataKind 2 and unknown kinds); empty for blob batches.
     pub data: Vec<u8>,
+    /// dataKind 1: the blobs, 131,072 bytes each.
+    pub blobs: Vec<Vec<u8>>,
     pub versioned_hashes: Vec<[u8; 32]>,
     pub messages: Vec<Vec<u8>>,
     pub witness: Vec<u8>,
@@ -109,6 +120,9 @@ impl WitnessRangeInput {
     /// `MalformedInput`.
     pub fn decode(bytes: &[u8]) -> Result<WitnessRangeInput, RangeError> {
         let mut r = Frames { b: bytes, o: 0 };
+        if r.take(MAGIC.len())? != MAGIC {
+            return Err(RangeError::MalformedInput);
+        }
         let mut base = r.frame()?;
         let prev_state_root = base.take(32)?.try_into().unwrap();
         let prev_batch_chain = base.take(32)?.try_into().unwrap();
@@ -118,7 +132,15 @@ impl WitnessRangeInput {
         let mut batches = Vec::new();
         for _ in 0..count {
             let header = header_of(r.frame()?.rest())?;
-            let data = r.frame()?.rest().to_vec();
+            let payload = r.frame()?.rest();
+            let (data, blobs) = if header.data_kind == DATA_KIND_BLOBS {
+                if payload.len() % BYTES_PER_BLOB != 0 {
+                    return Err(RangeError::MalformedInput);
+                }
+                (Vec::new(), payload.chunks(BYTES_PER_BLOB).map(|b| b.to_vec()).collect())
+            } else {
+                (payload.to_vec(), Vec::new())
+            };
             let vh = r.frame()?.rest();
             if vh.len() % 32 != 0 {
                 return Err(RangeError::MalformedInput);
@@ -131,7 +153,7 @@ impl WitnessRangeInput {
             }
             mf.end()?;
             let witness = r.frame()?.rest().to_vec();
-            batches.push(WitnessBatch { header, data, versioned_hashes, messages, witness });
+            batches.push(WitnessBatch { header, data, blobs, versioned_hashes, messages, witness });
         }
         r.end()?;
         Ok(WitnessRangeInput { prev_state_root, prev_batch_chain, prover, batches })
@@ -151,7 +173,7 @@ pub struct WitnessRangeOutput {
 /// Executes the range statelessly. A witness that does not prove what its batch needs is
 /// `RangeError::Witness` (or, for an unproven read inside the STF, a `WITNESS_INSUFFICIENT` panic:
 /// crate::witness).
-pub fn prove_witness_range<R: Recover + ?Sized>(input: &WitnessRangeInput, rec: &R) -> Result<WitnessRangeOutput, RangeError> {
+pub fn prove_witness_range<R: Recover + ?Sized, C: BlobCommitter + ?Sized>(input: &WitnessRangeInput, rec: &R, kzg: &C) -> Result<WitnessRangeOutput, RangeError> {
     if input.batches.is_empty() {
         return Err(RangeError::EmptyRange);
     }
@@ -164,6 +186,16 @@ pub fn prove_witness_range<R: Recover + ?Sized>(input: &WitnessRangeInput, rec: 
     let mut prev: Option<&BatchHeader> = None;
     for b in &input.batches {
         let h = &b.header;
+        // a blob batch's blobs first: they must be the ones its versioned hashes commit
+        let unpacked;
+        let data: &[u8] = if h.data_kind == DATA_KIND_BLOBS {
+            let refs: Vec<&[u8]> = b.blobs.iter().map(|x| x.as_slice()).collect();
+            bind_blobs(kzg, &refs, &b.versioned_hashes).map_err(|e| RangeError::BlobBinding(h.index, e))?;
+            unpacked = unpack_blobs(&refs).unwrap_or_default();
+            &unpacked
+        } else {
+            &b.data
+        };
         // the range is contiguous and its messages continue (node/derive/commitment.ts publicValuesFor)
         if let Some(p) = prev {
             if p.index.checked_add(1) != Some(h.index) {
@@ -188,7 +220,7 @@ pub fn prove_witness_range<R: Recover + ?Sized>(input: &WitnessRangeInput, rec: 
             l1_timestamp: h.l1_timestamp,
         };
         let msg_refs: Vec<&[u8]> = b.messages.iter().map(|m| m.as_slice()).collect();
-        let d = check_batch_validity(&c, &chain, &b.data, &b.versioned_hashes, &msg_refs, &pre).map_err(|e| RangeError::Input(h.index, e))?;
+        let d = check_batch_validity(&c, &chain, data, &b.versioned_hashes, &msg_refs, &pre).map_err(|e| RangeError::Input(h.index, e))?;
         let batch_txs: Vec<Option<crate::tx::Tx>> = d.txs.into_iter().map(Some).collect();
         let messages: Vec<L1Message> = b.messages.iter().map(|m| L1Message::decode(m)).collect();
         let batch = BatchInput { index: h.index, timestamp: d.timestamp, proposer: Some(h.proposer), txs: &batch_txs };
@@ -226,7 +258,7 @@ pub fn prove_witness_range<R: Recover + ?Sized>(input: &WitnessRangeInput, rec: 
 
 /// The zkVM programs' body in witness mode: decode the node's guest input, prove the range, return the 320
 /// bytes to commit. Any error (or panic) means no proof.
-pub fn run_witness_program<R: Recover + ?Sized>(input: &[u8], rec: &R) -> Result<[u8; PUBLIC_VALUES_LENGTH], RangeError> {
+pub fn run_witness_program<R: Recover + ?Sized, C: BlobCommitter + ?Sized>(input: &[u8], rec: &R, kzg: &C) -> Result<[u8; PUBLIC_VALUES_LENGTH], RangeError> {
     let input = WitnessRangeInput::decode(input)?;
-    Ok(prove_witness_range(&input, rec)?.public_values.encode())
+    Ok(prove_witness_range(&input, rec, kzg)?.public_values.encode())
 }

@@ -3,6 +3,8 @@
 
 use rollbook_guest_core::hex;
 use rollbook_guest_core::trie::{verify_proof, ProofError, Witness, WitnessError};
+use rollbook_guest_core::blob::BlobCommitter;
+use rollbook_guest_runner::committer::{KzgTable, RunnerCommitter};
 use rollbook_guest_runner::json::Json;
 use rollbook_guest_runner::vectors::{check_file, check_json};
 use rollbook_guest_runner::{field, hex32, hex_bytes};
@@ -293,14 +295,14 @@ fn range_messages_must_continue() {
     use rollbook_guest_core::validity::InputMismatch;
     let bytes = std::fs::read(repo().join("test/vectors/guest/ranges/a-3.bin")).unwrap();
     let input = RangeInput::decode(&bytes).unwrap();
-    assert!(prove_range(input.clone(), &Native, false).is_ok());
+    assert!(prove_range(input.clone(), &Native, &vector_kzg(), false).is_ok());
     let mut bad = input.clone();
     bad.batches[1].queue_hash_start[0] ^= 1;
     let index = bad.batches[1].index;
-    assert_eq!(prove_range(bad, &Native, false).unwrap_err(), RangeError::Input(index, InputMismatch::I3Messages));
+    assert_eq!(prove_range(bad, &Native, &vector_kzg(), false).unwrap_err(), RangeError::Input(index, InputMismatch::I3Messages));
     let mut empty = input;
     empty.batches.clear();
-    assert_eq!(prove_range(empty, &Native, false).unwrap_err(), RangeError::EmptyRange);
+    assert_eq!(prove_range(empty, &Native, &vector_kzg(), false).unwrap_err(), RangeError::EmptyRange);
 }
 
 #[test]
@@ -316,21 +318,126 @@ fn witness_range_inputs_refused() {
     longer.push(0);
     assert_eq!(WitnessRangeInput::decode(&longer).unwrap_err(), RangeError::MalformedInput);
     let input = WitnessRangeInput::decode(&bytes).unwrap();
+    let kzg = vector_kzg();
+    // format 1 (no magic) is refused
+    assert_eq!(WitnessRangeInput::decode(&bytes[8..]).unwrap_err(), RangeError::MalformedInput);
     // a changed leaf byte in the second batch's witness: it no longer hashes to the first batch's post-state root
     let mut bad = input.clone();
     let w = &mut bad.batches[1].witness;
     let at = w.iter().position(|&b| b == 2).unwrap() + 10; // inside the first LEAF
     w[at] ^= 0x40;
-    match prove_witness_range(&bad, &Native) {
+    match prove_witness_range(&bad, &Native, &kzg) {
         Err(RangeError::Witness(i, WitnessExecError::RootMismatch | WitnessExecError::Malformed(_))) => assert_eq!(i, input.batches[1].header.index),
         r => panic!("a changed witness was accepted: {:?}", r.map(|o| o.public_values)),
     }
     // the batches out of order: the second one's witness does not follow the first's (I1 or the root)
     let mut swapped = input.clone();
     swapped.batches.swap(0, 1);
-    assert!(prove_witness_range(&swapped, &Native).is_err());
+    assert!(prove_witness_range(&swapped, &Native, &kzg).is_err());
     // a witness from another batch: not the pre-state of this one
     let mut other = input.clone();
     other.batches[2].witness = input.batches[3].witness.clone();
-    assert!(prove_witness_range(&other, &Native).is_err());
+    assert!(prove_witness_range(&other, &Native, &kzg).is_err());
+}
+
+/// The blob committer of the vector tests: the core's KZG, or, in a build without it, the commitments c-kzg
+/// computed for the range vectors' blobs (carried by their RBRANGE1 inputs; any other blob is refused).
+fn vector_kzg() -> RunnerCommitter {
+    let mut table = KzgTable::default();
+    for f in std::fs::read_dir(repo().join("test/vectors/guest/ranges")).unwrap() {
+        let p = f.unwrap().path();
+        if p.to_str().unwrap().ends_with(".witness.bin") {
+            continue;
+        }
+        table.add_range_input(&rollbook_guest_core::range::RangeInput::decode(&std::fs::read(&p).unwrap()).unwrap());
+    }
+    assert!(table.len() >= 2, "the range vectors carry blobs");
+    RunnerCommitter { table: Some(table) }
+}
+
+/// The range vectors' blobs, each with its c-kzg commitment, and the witness-mode input holding the first
+/// blob batch (file, batch position).
+fn vector_blobs() -> (Vec<([u8; 48], Vec<u8>)>, String, usize) {
+    let mut blobs = Vec::new();
+    let mut first = None;
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("test/vectors/guest/ranges"))
+        .unwrap()
+        .map(|f| f.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.ends_with(".witness.bin"))
+        .collect();
+    names.sort();
+    for n in names {
+        let input = rollbook_guest_core::range::RangeInput::decode(&std::fs::read(repo().join("test/vectors/guest/ranges").join(&n)).unwrap()).unwrap();
+        for (k, b) in input.batches.iter().enumerate() {
+            if !b.blobs.is_empty() && first.is_none() {
+                first = Some((n.replace(".bin", ".witness.bin"), k));
+            }
+            blobs.extend(b.blobs.iter().cloned());
+        }
+    }
+    let (f, k) = first.expect("a blob batch in the range vectors");
+    (blobs, f, k)
+}
+
+/// Blob binding in witness mode (docs/proving.md "Blob binding"): the vector's blob batch is bound and proves;
+/// a changed blob byte, a wrong versioned hash or a missing one is refused as BlobBinding of that batch,
+/// before anything else of it is looked at; blobs in another order do not bind.
+#[test]
+fn witness_range_blobs_bound_to_versioned_hashes() {
+    use rollbook_guest_core::blob::{bind_blobs, check_commitments, versioned_hash, BlobBindError};
+    use rollbook_guest_core::range::RangeError;
+    use rollbook_guest_core::secp256k1::Native;
+    use rollbook_guest_core::witness_range::{prove_witness_range, WitnessRangeInput};
+    let kzg = vector_kzg();
+    let (blobs, file, k) = vector_blobs();
+    let input = WitnessRangeInput::decode(&std::fs::read(repo().join("test/vectors/guest/ranges").join(&file)).unwrap()).unwrap();
+    let index = input.batches[k].header.index;
+    assert_eq!(input.batches[k].blobs.len(), input.batches[k].versioned_hashes.len());
+    assert!(prove_witness_range(&input, &Native, &kzg).is_ok(), "{file}: the bound blobs prove");
+    // a changed byte inside a field element (canonical still): another blob
+    let mut tampered = input.clone();
+    tampered.batches[k].blobs[0][31 * 32 + 31] ^= 1;
+    match prove_witness_range(&tampered, &Native, &kzg) {
+        // the core's KZG recomputes another commitment; the c-kzg table does not know the blob
+        Err(RangeError::BlobBinding(i, BlobBindError::VersionedHash(0) | BlobBindError::NotCommittable(0))) => assert_eq!(i, index),
+        r => panic!("a changed blob was accepted: {:?}", r.map(|o| o.public_values)),
+    }
+    // a wrong versioned hash (c(i)'s dataHash is not even looked at: the binding comes first)
+    let mut wrong = input.clone();
+    wrong.batches[k].versioned_hashes[0][31] ^= 1;
+    assert_eq!(prove_witness_range(&wrong, &Native, &kzg).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::VersionedHash(0)));
+    // one hash fewer than blobs
+    let mut fewer = input.clone();
+    fewer.batches[k].versioned_hashes.clear();
+    assert_eq!(prove_witness_range(&fewer, &Native, &kzg).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::Count { blobs: 1, hashes: 0 }));
+    // two vector blobs: bound in their order, not in the other
+    assert!(blobs.len() >= 2);
+    let (a, b) = (&blobs[0], &blobs[1]);
+    let hashes = [versioned_hash(&a.0), versioned_hash(&b.0)];
+    assert_eq!(bind_blobs(&kzg, &[&a.1, &b.1], &hashes), Ok(()));
+    assert_eq!(bind_blobs(&kzg, &[&b.1, &a.1], &hashes), Err(BlobBindError::VersionedHash(0)));
+    assert_eq!(bind_blobs(&kzg, &[&a.1[..1000]], &hashes[..1]), Err(BlobBindError::NotCommittable(0)));
+    // the carried commitments of RBRANGE1: the blob's own, not another's
+    assert_eq!(check_commitments(&kzg, &[(a.0, &a.1), (b.0, &b.1)]), Ok(hashes.to_vec()));
+    assert_eq!(check_commitments(&kzg, &[(a.0, &a.1), (a.0, &b.1)]), Err(BlobBindError::Commitment(1)));
+    // a build without any commitment function refuses blob batches (never executes them unbound)
+    let none = RunnerCommitter { table: None };
+    if none.commit(&a.1) == Err(BlobBindError::Unavailable) {
+        assert_eq!(prove_witness_range(&input, &Native, &none).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::Unavailable));
+    }
+}
+
+/// Full-state mode (RBRANGE1): a blob carried with another blob's commitment is refused, whatever the rest.
+#[test]
+fn range_carried_commitment_must_match() {
+    use rollbook_guest_core::blob::BlobBindError;
+    use rollbook_guest_core::range::{prove_range, RangeError, RangeInput};
+    use rollbook_guest_core::secp256k1::Native;
+    let (blobs, file, k) = vector_blobs();
+    let input = RangeInput::decode(&std::fs::read(repo().join("test/vectors/guest/ranges").join(file.replace(".witness.bin", ".bin"))).unwrap()).unwrap();
+    let other = blobs.iter().find(|(c, _)| *c != input.batches[k].blobs[0].0).unwrap().0;
+    let mut bad = input.clone();
+    bad.batches[k].blobs[0].0 = other;
+    let index = bad.batches[k].index;
+    assert_eq!(prove_range(bad, &Native, &vector_kzg(), false).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::Commitment(0)));
 }

@@ -35,19 +35,19 @@ if (!existsSync(elf)) {
   process.exit(1);
 }
 const bytes = readFileSync(input);
-// the frames must parse: base frame first, 84 + 4 bytes
-let off = 0;
+// the format-2 magic, then the frames must parse: base frame first, 84 + 4 bytes
+let off = 8;
 let frames = 0;
 while (off < bytes.length) {
   const n = bytes.readUInt32BE(off);
   off += 4 + n;
   frames++;
 }
-if (off !== bytes.length || bytes.readUInt32BE(0) !== 88) {
+if (bytes.subarray(0, 8).toString() !== "RBWRANG2" || off !== bytes.length || bytes.readUInt32BE(8) !== 88) {
   process.stderr.write("error: malformed input file\n");
   process.exit(1);
 }
-const batches = bytes.readUInt32BE(4 + 84);
+const batches = bytes.readUInt32BE(8 + 4 + 84);
 if (frames !== 1 + 5 * batches) {
   process.stderr.write(`error: ${frames} frames for ${batches} batches\n`);
   process.exit(1);

@@ -7,7 +7,10 @@ import path from "node:path";
 import { zeroHash, type Address } from "viem";
 import { createGenesisState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
+import { BYTES_PER_BLOB, packBlobs } from "../../../node/da/packing.ts";
+import { DataKind, type Hash } from "../../../node/derive/commitment.ts";
 import { decodeBatchInput, encodeBatchInput } from "../../../node/derive/prover-input.ts";
+import { encodeGuestInput } from "../../../node/prover/guest-input.ts";
 import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
 import { emptyRange } from "./range-fixture.ts";
@@ -49,5 +52,26 @@ describe("prover: inputs in the store", () => {
     const enc = encodeBatchInput(withMsgs);
     expect(decodeBatchInput(enc)).to.deep.equal(withMsgs);
     expect(() => decodeBatchInput(enc.subarray(0, enc.length - 1))).to.throw(RangeError);
+  });
+
+  it("a blob batch stores its blobs, not the unpacked bytes; the decoder unpacks them", () => {
+    const b = emptyRange().batches[0];
+    const data = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) & 0xff);
+    const blobs = packBlobs(data);
+    const input = { ...b, commitment: { ...b.commitment, dataKind: DataKind.BLOBS }, data, blobs, versionedHashes: [zeroHash, zeroHash] as Hash[] };
+    const enc = encodeBatchInput(input);
+    expect(enc.length).to.be.greaterThan(2 * BYTES_PER_BLOB).and.lessThan(2 * BYTES_PER_BLOB + 1000);
+    expect(decodeBatchInput(enc)).to.deep.equal(input);
+    // blobs that do not unpack (a top bit set): kept as they are, the data is empty (an UNDECODABLE batch)
+    const bad = blobs.map((x) => Uint8Array.from(x));
+    bad[1][0] |= 0x80;
+    const back = decodeBatchInput(encodeBatchInput({ ...input, blobs: bad }));
+    expect(back.blobs).to.deep.equal(bad);
+    expect(back.data).to.have.length(0);
+    // the guest input carries the blobs behind the format-2 magic
+    const guest = encodeGuestInput({ prevStateRoot: zeroHash, prevBatchChain: zeroHash, prover: WHO, batches: [input] });
+    expect(Buffer.from(guest.subarray(0, 8)).toString()).to.equal("RBWRANG2");
+    expect(Buffer.from(guest).indexOf(Buffer.from(blobs[1]))).to.be.greaterThan(0);
+    expect(() => encodeBatchInput({ ...input, blobs: [blobs[0].subarray(1)] })).to.throw(RangeError);
   });
 });

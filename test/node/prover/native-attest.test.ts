@@ -1,9 +1,14 @@
 // The attest backend with the Rust guest's native runner as its executor (node/prover/native.ts): the same
 // public values, roots and withdrawals as the node's own stateless executor on a real range (deposits,
-// crossing orders, a withdrawal, a cancel), the same signed proof, and tampered witnesses refused with the
-// runner's code. Builds the release runner first (incremental: seconds when it is up to date).
+// crossing orders, a withdrawal, a cancel, a blob batch of orders and a two-blob batch of garbage bytes),
+// the same signed proof, tampered witnesses refused with the runner's code, and blobs that are not the
+// committed ones (a changed byte, swapped blobs, a wrong versioned hash) refused before execution.
+// Builds the release runner first (incremental: seconds when it is up to date). Blob commitments: the
+// runner's own KZG, or, while its build has none, c-kzg's through `--kzg-table` (guest/runner src/committer.rs).
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bytesToHex, zeroHash, type Address } from "viem";
@@ -12,23 +17,43 @@ import { encodeL1Message, nextQueueHash } from "../../../node/clob/l1messages.ts
 import { createGenesisState } from "../../../node/clob/state.ts";
 import type { Tx } from "../../../node/clob/types.ts";
 import { encodeBatch } from "../../../node/codec/index.ts";
-import { batchCommitment, calldataDataHash, nextBatchChain, type BatchCommitment, type Hash } from "../../../node/derive/commitment.ts";
+import { blobCommitment, loadKzg } from "../../../node/da/kzg.ts";
+import { packBlobs } from "../../../node/da/packing.ts";
+import { DataKind, batchCommitment, blobDataHash, calldataDataHash, kzgVersionedHash, nextBatchChain, type BatchCommitment, type Hash } from "../../../node/derive/commitment.ts";
 import { checkBatchValidity } from "../../../node/derive/validity.ts";
 import { ANVIL_DEV_KEYS } from "../../../node/l1/anvil.ts";
 import { AttestBackend } from "../../../node/prover/attest.ts";
 import type { RangeInput } from "../../../node/prover/backend.ts";
 import { ProverError } from "../../../node/prover/errors.ts";
 import { executeRange } from "../../../node/prover/execute.ts";
-import { nativeExecutor } from "../../../node/prover/native.ts";
+import { GUEST_RUNNER, nativeExecutor } from "../../../node/prover/native.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { parseWitness, serializeWitness, applyAndWitness } from "../../../node/state/witness.ts";
+import { writeKzgTable } from "../../../guest/host/range.ts";
 import { BASE, DOMAIN, FEE_ACCOUNT, QUOTE, Trader, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const PROVER: Address = "0x00000000000000000000000000000000000000a1";
 
-/** Two batches proposed as an Inbox would, each with the witness the node's deriver records. */
-function buildRange(): RangeInput {
+/** Bytes that are no batch (a pseudo-random fill), long enough for two blobs. */
+function garbage(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = 0x1234567;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+/**
+ * Four batches proposed as an Inbox would, each with the witness the node's deriver records: two calldata
+ * batches, a blob batch of orders and a two-blob batch of garbage (UNDECODABLE: a no-op). Also returns the
+ * blobs with their c-kzg commitments.
+ */
+function buildRange(): { range: RangeInput; blobs: { blob: Uint8Array; commitment: Uint8Array }[] } {
   const [ka, kb] = makeKeys(2, "native-attest");
   const alice = new Trader(ka);
   const bob = new Trader(kb);
@@ -38,25 +63,36 @@ function buildRange(): RangeInput {
   const queue = [setMarket(1), deposit(alice.address, QUOTE, 10_000_000), deposit(bob.address, BASE, 100_000)].map(encodeL1Message);
   const q: Hash[] = [zeroHash];
   for (const m of queue) q.push(bytesToHex(nextQueueHash(Buffer.from(q.at(-1)!.slice(2), "hex"), m)));
-  const plan: { txs: Tx[]; start: number; end: number; t: number }[] = [
+  const plan: { txs: Tx[]; start: number; end: number; t: number; blob?: boolean; raw?: Uint8Array }[] = [
     { txs: [bob.sell(100, 5), bob.sell(101, 5), alice.buy(101, 7), bob.withdraw(BASE, 100, alice.address)], start: 0, end: 3, t: 1000 },
     { txs: [alice.buy(90, 3), alice.cancel(4), bob.sell(100, 2)], start: 3, end: 3, t: 1005 },
+    { txs: [bob.sell(99, 1), alice.buy(99, 1)], start: 3, end: 3, t: 1010, blob: true },
+    { txs: [], start: 3, end: 3, t: 1015, blob: true, raw: garbage(140_000) },
   ];
   let chain: Hash = zeroHash;
+  const allBlobs: { blob: Uint8Array; commitment: Uint8Array }[] = [];
   const batches = plan.map((p, k) => {
-    const data = encodeBatch({ header: { parentBatchHash: chain, timestamp: p.t, l1MsgStart: p.start, l1MsgEnd: p.end }, txs: p.txs });
+    const data = p.raw ?? encodeBatch({ header: { parentBatchHash: chain, timestamp: p.t, l1MsgStart: p.start, l1MsgEnd: p.end }, txs: p.txs });
+    const blobs = p.blob === true ? packBlobs(data) : undefined;
+    const versionedHashes = blobs?.map((blob) => {
+      const commitment = blobCommitment(blob);
+      allBlobs.push({ blob, commitment });
+      return kzgVersionedHash(commitment);
+    });
     const commitment: BatchCommitment = {
-      index: k + 1, dataKind: 2, dataHash: calldataDataHash(data), l1MsgStart: p.start, queueHashStart: q[p.start], l1MsgEnd: p.end,
-      queueHash: q[p.end], l1Timestamp: p.t + 12, l1BlockNumber: 10 + k, proposer: FEE_ACCOUNT,
+      index: k + 1, dataKind: blobs === undefined ? DataKind.CALLDATA : DataKind.BLOBS,
+      dataHash: versionedHashes === undefined ? calldataDataHash(data) : blobDataHash(versionedHashes),
+      l1MsgStart: p.start, queueHashStart: q[p.start], l1MsgEnd: p.end, queueHash: q[p.end], l1Timestamp: p.t + 12, l1BlockNumber: 10 + k, proposer: FEE_ACCOUNT,
     };
     const messages = queue.slice(p.start, p.end);
-    const v = checkBatchValidity({ commitment, parentChain: chain, data, messages, pre: state });
-    expect(v.outcome).to.equal(0);
+    const v = checkBatchValidity({ commitment, parentChain: chain, data, versionedHashes, messages, pre: state });
+    expect(v.outcome).to.equal(p.raw === undefined ? 0 : 1);
     const { witness } = applyAndWitness(sc, state, v.batch, v.messages);
     chain = nextBatchChain(chain, batchCommitment(commitment));
-    return { commitment, data, messages, witness: witness.bytes };
+    return { commitment, data, versionedHashes, blobs, messages, witness: witness.bytes };
   });
-  return { prevStateRoot, prevBatchChain: zeroHash, batches, prover: PROVER };
+  expect(batches[3].blobs).to.have.length(2);
+  return { range: { prevStateRoot, prevBatchChain: zeroHash, batches, prover: PROVER }, blobs: allBlobs };
 }
 
 /** `range` with batch `k`'s witness changed by `edit` (applied to the parsed witness's root node). */
@@ -67,21 +103,45 @@ function withWitness(range: RangeInput, k: number, w: Uint8Array): RangeInput {
 describe("prover: attest backend executing with the Rust guest runner (native.ts)", function () {
   this.timeout(600_000);
   let range: RangeInput;
+  let dir: string;
+  let native: ReturnType<typeof nativeExecutor>;
 
   before(() => {
     const r = spawnSync("cargo", ["build", "--offline", "--release", "--quiet", "--manifest-path", path.join(ROOT, "guest/Cargo.toml"), "--bin", "rollbook-guest"], { stdio: "inherit" });
     expect(r.status, "cargo build of the guest runner").to.equal(0);
-    range = buildRange();
+    loadKzg();
+    const built = buildRange();
+    range = built.range;
+    dir = mkdtempSync(path.join(tmpdir(), "rollbook-native-attest-"));
+    const kzgTable = path.join(dir, "kzg-table.txt");
+    writeKzgTable(kzgTable, built.blobs);
+    native = nativeExecutor(GUEST_RUNNER, { kzgTable });
   });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The runner's refusal of `bad`: ProverError INPUT whose message carries `code`. */
+  function refused(bad: RangeInput, code: string): void {
+    let err: unknown;
+    try {
+      native(bad);
+    } catch (e) {
+      err = e;
+    }
+    expect(err, code).to.be.instanceOf(ProverError);
+    expect((err as ProverError).code).to.equal("INPUT");
+    expect((err as Error).message).to.match(new RegExp(code));
+  }
 
   it("gives the node's stateless execution: public values, every root, the withdrawals", () => {
     const ts = executeRange(range);
-    const rust = nativeExecutor()(range);
+    const rust = native(range);
     expect(rust.values).to.deep.equal(ts.values);
     expect(rust.roots).to.deep.equal(ts.roots);
     expect(rust.withdrawals).to.deep.equal(ts.withdrawals);
     expect(rust.withdrawals).to.have.length(1);
-    expect(rust.txs).to.equal(ts.txs).and.equal(7);
+    expect(rust.txs).to.equal(ts.txs).and.equal(9);
+    expect([...rust.invalid.keys()]).to.deep.equal([...ts.invalid.keys()]).and.deep.equal([4]);
+    expect(rust.invalid.get(4)).to.equal("UNDECODABLE");
   });
 
   it("the attest backend signs the same proof with either executor", async () => {
@@ -92,9 +152,9 @@ describe("prover: attest backend executing with the Rust guest runner (native.ts
     };
     const o = { signers: [privateKeyToAccount(ANVIL_DEV_KEYS[0])], chainId: 31337, verifier: "0x00000000000000000000000000000000000000b2" as Address, state };
     const mine = await new AttestBackend(o).prove(range);
-    const native = await new AttestBackend({ ...o, execute: nativeExecutor() }).prove(range);
-    expect(bytesToHex(native.publicValues)).to.equal(bytesToHex(mine.publicValues));
-    expect(native.proof).to.equal(mine.proof);
+    const theirs = await new AttestBackend({ ...o, execute: native }).prove(range);
+    expect(bytesToHex(theirs.publicValues)).to.equal(bytesToHex(mine.publicValues));
+    expect(theirs.proof).to.equal(mine.proof);
   });
 
   it("refuses tampered witnesses with the runner's code", () => {
@@ -115,16 +175,26 @@ describe("prover: attest backend executing with the Rust guest runner (native.ts
       [stripped, "WITNESS_INSUFFICIENT"],
       [truncated, "WITNESS_MALFORMED"],
     ];
-    for (const [bad, code] of cases) {
-      let err: unknown;
-      try {
-        nativeExecutor()(withWitness(range, 1, bad));
-      } catch (e) {
-        err = e;
-      }
-      expect(err, code).to.be.instanceOf(ProverError);
-      expect((err as ProverError).code).to.equal("INPUT");
-      expect((err as Error).message).to.contain(code);
-    }
+    for (const [bad, code] of cases) refused(withWitness(range, 1, bad), code);
+  });
+
+  it("binds blobs to the versioned hashes: a changed byte, swapped blobs, a wrong hash are refused first", () => {
+    const withBatch = (k: number, edit: Partial<RangeInput["batches"][number]>): RangeInput => ({
+      ...range, batches: range.batches.map((b, i) => (i === k ? { ...b, ...edit } : b)),
+    });
+    const [b3, b4] = [range.batches[2], range.batches[3]];
+    // a byte inside a field element changed: another blob (the runner's KZG: another hash; c-kzg's table: unknown)
+    const changed = Uint8Array.from(b3.blobs![0]);
+    changed[40 * 32 + 31] ^= 1;
+    refused(withBatch(2, { blobs: [changed] }), "batch 3: BLOB_(VERSIONED_HASH_MISMATCH|NOT_COMMITTABLE)");
+    // the two blobs of batch 4 in the other order
+    refused(withBatch(3, { blobs: [b4.blobs![1], b4.blobs![0]] }), "batch 4: BLOB_VERSIONED_HASH_MISMATCH");
+    // a wrong versioned hash (c(i)'s dataHash no longer matches either: the binding is checked before I4)
+    const wrong = `${b3.versionedHashes![0].slice(0, -2)}00` as Hash;
+    refused(withBatch(2, { versionedHashes: [wrong] }), "batch 3: BLOB_VERSIONED_HASH_MISMATCH");
+    // one blob dropped
+    refused(withBatch(3, { blobs: [b4.blobs![0]] }), "batch 4: BLOB_COUNT_MISMATCH");
+    // a blob batch input without its blobs cannot become a guest input
+    refused(withBatch(2, { blobs: undefined }), "batch 3: blob batch input without its blobs");
   });
 });

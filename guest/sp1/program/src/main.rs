@@ -6,6 +6,7 @@
 sp1_zkvm::entrypoint!(main);
 
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
+use rollbook_guest_core::blob::CoreKzg;
 use rollbook_guest_core::witness_range::run_witness_program;
 use rollbook_guest_core::secp256k1::Recover;
 
@@ -25,9 +26,14 @@ impl Recover for Sp1Recover {
     }
 }
 
+// Blob commitments: the core's portable BLS12-381 (`CoreKzg`: correct, its curve arithmetic as plain
+// RISC-V). The faster committer routes the 4096-point G1 MSM to SP1's BLS12-381 add/double precompiles
+// through the patched `bls12_381` (sp1_bls12_381, as kzg-rs does for verification): docs/proving.md
+// "Blob binding".
+
 pub fn main() {
     let input = sp1_zkvm::io::read_vec();
-    let pv = run_witness_program(&input, &Sp1Recover).expect("the inputs do not make a provable range");
+    let pv = run_witness_program(&input, &Sp1Recover, &CoreKzg).expect("the inputs do not make a provable range");
     // commit_slice, not commit: commit would serialize a length prefix in front of the 320 bytes
     sp1_zkvm::io::commit_slice(&pv);
 }

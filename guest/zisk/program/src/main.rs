@@ -11,6 +11,7 @@ ziskos::entrypoint!(main);
 
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use rollbook_guest_core::public_values::zisk_publics;
+use rollbook_guest_core::blob::CoreKzg;
 use rollbook_guest_core::witness_range::run_witness_program;
 use rollbook_guest_core::secp256k1::Recover;
 
@@ -28,9 +29,12 @@ impl Recover for ZiskRecover {
     }
 }
 
+// Blob commitments: the core's portable BLS12-381 (`CoreKzg`); ZisK's `syscall_bls12_381_curve_add` /
+// `_dbl` precompiles are the faster route for the MSM (docs/proving.md "Blob binding").
+
 fn main() {
     let input: Vec<u8> = ziskos::read_input();
-    let pv = run_witness_program(&input, &ZiskRecover).expect("the inputs do not make a provable range");
+    let pv = run_witness_program(&input, &ZiskRecover, &CoreKzg).expect("the inputs do not make a provable range");
     let publics = zisk_publics(&pv, 256);
     for (i, w) in publics.chunks_exact(4).enumerate() {
         ziskos::set_output(i, u32::from_le_bytes(w.try_into().unwrap()));
