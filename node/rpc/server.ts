@@ -11,7 +11,7 @@ import { Counter, Gauge, register as defaultRegistry, type Registry } from "prom
 import { hashMessage } from "viem";
 import { hexToBytes, recoverAddress } from "../clob/eip712.ts";
 import { moduleLogger, type Logger } from "../log.ts";
-import { type DispatchHooks, errorResponse, handleText } from "./dispatch.ts";
+import { type DispatchHooks, errorResponse, handleBytes, handleText } from "./dispatch.ts";
 import { RpcError } from "./errors.ts";
 import { Feeds, type Sink } from "./feeds.ts";
 import type { CallContext, ConnectionApi } from "./methods.ts";
@@ -316,8 +316,8 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     const ctx = context(conn);
     const h = hooks((n) => conn.bucket.take(n));
     socket.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => {
-      const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
-      void handleText(text, ctx, h, limits.maxBodyBytes, limits.maxBatch).then((out) => {
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      void handleBytes(bytes, ctx, h, limits.maxBodyBytes, limits.maxBatch).then((out) => {
         if (out !== null) conn.send(out);
       });
     });
