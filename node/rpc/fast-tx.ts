@@ -1,8 +1,8 @@
 // The fast path of the order path (docs/api.md "Protocol", docs/benchmarks.md "rpc"): one JSON-RPC request
 // that submits one signed fixed-width transaction (Place, Cancel, CancelByClientId, CancelAll, Amend,
 // Withdraw, ApproveAgent, RevokeAgent) is read in one pass over the message's bytes, straight into the
-// transaction's canonical bytes (node/codec/tx.ts) and its Tx, with no JSON.parse, no generic schema walk,
-// no WireTx -> Tx -> bytes re-encoding.
+// transaction's canonical bytes (node/codec/tx.ts), with no JSON.parse, no generic schema walk, no
+// WireTx -> Tx -> bytes re-encoding; its Tx is decoded from those bytes (as the sequencer does).
 //
 // The schemas stay the source of truth: the field table is built from TX_SCHEMAS (integer bounds, the
 // `kind` constant, the address and signature patterns) and the methods' params schemas (which kinds a
@@ -14,7 +14,7 @@
 // test (test/node/rpc/fast-tx.test.ts) holds the two paths to the same transactions.
 
 import { EIP712_TYPES, TxKind, type Tx } from "../clob/types.ts";
-import { HALF_N, TX_BYTES } from "../codec/tx.ts";
+import { decodeTx, HALF_N, TX_BYTES } from "../codec/tx.ts";
 import type { MethodSpec } from "./methods.ts";
 import type { Schema } from "./schema.ts";
 import { KIND_OF, PRIMARY_TYPES, SIGNATURE_SCHEMA, TX_SCHEMAS, type PrimaryType } from "./wire.ts";
@@ -51,6 +51,10 @@ interface KindTable {
   /** The kind's name as the JSON string value of `kind`. */
   name: Uint8Array;
   fields: Field[];
+  /** Member lookup: by key length and first byte, the first candidate (index + 1; fields.length = signature). */
+  first: Int8Array;
+  /** The next candidate with the same length and first byte (index + 1), 0: none. */
+  next: Int8Array;
   /** Byte length of the encoding; the signature is its last 65 bytes. */
   length: number;
   /** Bit mask of every member (fields and signature) required. */
@@ -58,6 +62,26 @@ interface KindTable {
 }
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+/** Thrown inside the reader for "not for the fast path" (never escapes `read`). */
+const NO = Symbol("not-fast");
+
+const QUOTE = 34;
+const COMMA = 44;
+const COLON = 58;
+const LBRACE = 123;
+const RBRACE = 125;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const BACKSLASH = 92;
+const K_JSONRPC = ascii("jsonrpc");
+const K_ID = ascii("id");
+const K_METHOD = ascii("method");
+const K_PARAMS = ascii("params");
+const K_TX = ascii("tx");
+const K_KIND = ascii("kind");
+const K_SIGNATURE = ascii("signature");
+const V_20 = ascii("2.0");
+
 const WIDTH: Record<string, number> = { address: 20, uint64: 8, uint32: 4, uint8: 1 };
 
 /** The table of one kind from its schema, or null if the schema asks for something this reader lacks. */
@@ -90,7 +114,16 @@ function kindTable(primary: PrimaryType): KindTable | null {
   if (Object.keys(props).length !== fields.length + 2 || required.size !== fields.length + 2 || schema.additionalProperties !== false) return null;
   for (const k of Object.keys(props)) if (!required.has(k)) return null;
   if (offset + 65 !== length) return null;
-  return { kind, primary, name: ascii(primary), fields, length, all: 2 ** (fields.length + 1) - 1 };
+  const keys = [...fields.map((f) => f.key), K_SIGNATURE];
+  const first = new Int8Array(32 * 128);
+  const next = new Int8Array(keys.length);
+  for (let j = keys.length - 1; j >= 0; j--) {
+    const k = keys[j]!;
+    if (k.length >= 32 || k[0]! >= 128) return null;
+    next[j] = first[k.length * 128 + k[0]!]!;
+    first[k.length * 128 + k[0]!] = j + 1;
+  }
+  return { kind, primary, name: ascii(primary), fields, first, next, length, all: 2 ** keys.length - 1 };
 }
 
 const TABLES: readonly KindTable[] = PRIMARY_TYPES.map(kindTable).filter((t): t is KindTable => t !== null);
@@ -156,9 +189,8 @@ export class FastTxReader {
           id = s.latin1(v0, v1);
           idJson = s.latin1(v0 - 1, v1 + 1);
         } else {
-          const v0 = s.i;
           id = s.integer(Number.MAX_SAFE_INTEGER);
-          idJson = s.latin1(v0, s.i);
+          idJson = String(id);
         }
       } else if (s.keyIs(k0, k1, K_METHOD) && !(seen & 4)) {
         seen |= 4;
@@ -195,7 +227,7 @@ export class FastTxReader {
     return { id, idJson, method: method.spec, tx: tx.tx, bytes: tx.bytes };
   }
 
-  /** One signed transaction object, `kind` first. */
+  /** One signed transaction object, `kind` first: its canonical bytes, and its Tx decoded from them. */
   private tx(s: Scanner): { table: KindTable; tx: Tx; bytes: Uint8Array } {
     s.expect(LBRACE);
     s.expect(QUOTE);
@@ -209,9 +241,10 @@ export class FastTxReader {
     for (const t of TABLES) if (s.keyIs(v0, v1, t.name)) table = t;
     if (table === undefined) throw NO;
     const fields = table.fields;
-    const bytes = new Uint8Array(table.length);
+    // From Node's buffer pool: a fresh ArrayBuffer per transaction costs more than reading it. Every byte is
+    // written below (all members are required).
+    const bytes = Buffer.allocUnsafe(table.length);
     bytes[0] = table.kind;
-    const values: (number | string)[] = new Array(fields.length);
     let seen = 0;
     while (s.peek() === COMMA) {
       s.i++;
@@ -219,33 +252,28 @@ export class FastTxReader {
       const a = s.i;
       const b = s.plainString();
       s.expect(COLON);
-      if (s.keyIs(a, b, K_SIGNATURE)) {
-        const bit = 1 << fields.length;
-        if (seen & bit) throw NO;
-        seen |= bit;
+      let j = b - a < 32 ? table.first[(b - a) * 128 + s.b[a]!]! - 1 : -1;
+      while (j >= 0 && !s.keyIs(a, b, j === fields.length ? K_SIGNATURE : fields[j]!.key)) j = table.next[j]! - 1;
+      if (j < 0) throw NO;
+      if (j === fields.length) {
         s.signature(bytes, table.length - 65);
-        continue;
+      } else {
+        const f = fields[j]!;
+        if (f.address) s.address(bytes, f.offset);
+        else {
+          const v = s.integer(f.max);
+          if (v < f.min) throw NO;
+          writeUint(bytes, f.offset, f.width, v);
+        }
       }
-      let j = 0;
-      while (j < fields.length && !s.keyIs(a, b, fields[j]!.key)) j++;
-      if (j === fields.length || seen & (1 << j)) throw NO;
+      if (seen & (1 << j)) throw NO;
       seen |= 1 << j;
-      const f = fields[j]!;
-      if (f.address) values[j] = s.address(bytes, f.offset);
-      else {
-        const v = s.integer(f.max);
-        if (v < f.min) throw NO;
-        values[j] = v;
-        writeUint(bytes, f.offset, f.width, v);
-      }
     }
     s.expect(RBRACE);
     if (seen !== table.all) throw NO;
-    const tx: Record<string, unknown> = { kind: table.kind };
-    for (let j = 0; j < fields.length; j++) tx[fields[j]!.name] = values[j];
-    const sigAt = table.length - 65;
-    tx.sig = { r: bytes.subarray(sigAt, sigAt + 32), s: bytes.subarray(sigAt + 32, sigAt + 64), v: bytes[sigAt + 64] };
-    return { table, tx: tx as unknown as Tx, bytes };
+    const d = decodeTx(bytes);
+    if (!d.ok) throw NO;
+    return { table, tx: d.tx, bytes };
   }
 }
 
@@ -266,26 +294,6 @@ function writeUint(out: Uint8Array, at: number, width: number, v: number): void 
     v >>>= 8;
   }
 }
-
-/** Thrown inside the reader for "not for the fast path" (never escapes `read`). */
-const NO = Symbol("not-fast");
-
-const QUOTE = 34;
-const COMMA = 44;
-const COLON = 58;
-const LBRACE = 123;
-const RBRACE = 125;
-const LBRACKET = 91;
-const RBRACKET = 93;
-const BACKSLASH = 92;
-const K_JSONRPC = ascii("jsonrpc");
-const K_ID = ascii("id");
-const K_METHOD = ascii("method");
-const K_PARAMS = ascii("params");
-const K_TX = ascii("tx");
-const K_KIND = ascii("kind");
-const K_SIGNATURE = ascii("signature");
-const V_20 = ascii("2.0");
 
 /** Hex digit values by byte (-1: not a hex digit). */
 const HEX = new Int8Array(256).fill(-1);
@@ -381,8 +389,8 @@ class Scanner {
     return v;
   }
 
-  /** "0x" and 40 hex digits: the 20 bytes into `out` at `at`; returns the lowercase 0x address. */
-  address(out: Uint8Array, at: number): string {
+  /** "0x" and 40 hex digits: the 20 bytes into `out` at `at`. */
+  address(out: Uint8Array, at: number): void {
     this.expect(QUOTE);
     const b = this.b;
     const i = this.i;
@@ -394,7 +402,6 @@ class Scanner {
       out[at + k] = (hi << 4) | lo;
     }
     this.i = i + 43;
-    return this.latin1(i, i + 42).toLowerCase();
   }
 
   /** "0x" r ‖ s ‖ v (v 1b/1c/00/01, any case), low-s: r, s and v (0/1) into `out` at `at`. */
