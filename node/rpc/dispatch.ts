@@ -77,30 +77,38 @@ async function one(req: unknown, ctx: CallContext, hooks: DispatchHooks, charged
   else {
     const bound = bindParams(m, r.params);
     if (typeof bound === "string") res = errorResponse(id, "INVALID_PARAMS", bound);
-    else res = await settle(m, id, hooks, () => m.handler(ctx, bound));
+    else {
+      try {
+        res = { jsonrpc: "2.0", id, result: await m.handler(ctx, bound) };
+      } catch (err) {
+        res = failure(m, id, hooks, err);
+      }
+    }
   }
   hooks.onAnswer(name, res.error?.code ?? 0);
   return hasId ? res : null;
 }
 
-/** The answer of a handler's run: its result, its RpcError, or INTERNAL for an unexpected exception (logged). */
-async function settle(m: MethodSpec, id: Id, hooks: DispatchHooks, run: () => unknown): Promise<Response> {
-  try {
-    return { jsonrpc: "2.0", id, result: await run() };
-  } catch (err) {
-    if (err instanceof RpcError) return { jsonrpc: "2.0", id, error: err.toJSON() };
-    hooks.onInternalError(m.name, err);
-    return errorResponse(id, "INTERNAL");
-  }
+/** The answer for a handler's exception: its RpcError, or INTERNAL for anything else (a bug: logged). */
+function failure(m: MethodSpec, id: Id, hooks: DispatchHooks, err: unknown): Response {
+  if (err instanceof RpcError) return { jsonrpc: "2.0", id, error: err.toJSON() };
+  hooks.onInternalError(m.name, err);
+  return errorResponse(id, "INTERNAL");
 }
 
 const FAST = new FastTxReader(METHODS);
 
 /** A transaction request the fast path read: the same checks and answer as `one` gives the same request. */
 async function oneTx(r: FastTxRequest, ctx: CallContext, hooks: DispatchHooks): Promise<string> {
-  const res = hooks.chargeConnection(1)
-    ? await settle(r.method, r.id, hooks, () => submitSigned(ctx, r.tx, r.bytes))
-    : errorResponse(r.id, "RATE_LIMITED", "connection request rate");
+  let res: Response;
+  if (!hooks.chargeConnection(1)) res = errorResponse(r.id, "RATE_LIMITED", "connection request rate");
+  else {
+    try {
+      res = { jsonrpc: "2.0", id: r.id, result: await submitSigned(ctx, r.tx, r.bytes) };
+    } catch (err) {
+      res = failure(r.method, r.id, hooks, err);
+    }
+  }
   hooks.onAnswer(r.method.name, res.error?.code ?? 0);
   return JSON.stringify(res);
 }
