@@ -21,9 +21,8 @@ import { KIND_OF, PRIMARY_TYPES, SIGNATURE_SCHEMA, TX_SCHEMAS, type PrimaryType 
 
 /** A transaction request read by the fast path. */
 export interface FastTxRequest {
-  /** The request id as it appeared (an integer or a plain string), and its JSON text for the answer. */
+  /** The request id: a non-negative integer or a plain string. */
   id: number | string;
-  idJson: string;
   method: MethodSpec;
   tx: Tx;
   /** The canonical single-transaction bytes (what the sequencer admits). */
@@ -35,7 +34,6 @@ const SIGNATURE_PATTERN = "^0x[0-9a-fA-F]{128}(1[bB]|1[cC]|00|01)$";
 
 /** One field of a fixed-width kind: where its value goes in the canonical bytes and what the schema allows. */
 interface Field {
-  name: string;
   key: Uint8Array;
   address: boolean;
   /** Byte width in the encoding (address 20, uint64 8, uint32 4, uint8 1). */
@@ -102,10 +100,10 @@ function kindTable(primary: PrimaryType): KindTable | null {
     if (s === undefined || width === undefined || !("type" in s)) return null;
     if (f.type === "address") {
       if (s.type !== "string" || s.pattern !== ADDRESS_PATTERN || s.enum !== undefined || s.minLength !== undefined || s.maxLength !== undefined) return null;
-      fields.push({ name: f.name, key: ascii(f.name), address: true, width, offset, min: 0, max: 0 });
+      fields.push({ key: ascii(f.name), address: true, width, offset, min: 0, max: 0 });
     } else {
       if (s.type !== "integer" || s.minimum === undefined || s.maximum === undefined) return null;
-      fields.push({ name: f.name, key: ascii(f.name), address: false, width, offset, min: s.minimum, max: Math.min(s.maximum, width === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * width) - 1) });
+      fields.push({ key: ascii(f.name), address: false, width, offset, min: s.minimum, max: Math.min(s.maximum, width === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * width) - 1) });
     }
     offset += width;
   }
@@ -168,7 +166,6 @@ export class FastTxReader {
     s.expect(LBRACE);
     let seen = 0;
     let id: number | string = 0;
-    let idJson = "";
     let method: { spec: MethodSpec; kinds: KindTable[] } | undefined;
     let tx: { table: KindTable; tx: Tx; bytes: Uint8Array } | undefined;
     for (;;) {
@@ -187,10 +184,8 @@ export class FastTxReader {
           const v0 = s.i;
           const v1 = s.plainString();
           id = s.latin1(v0, v1);
-          idJson = s.latin1(v0 - 1, v1 + 1);
         } else {
           id = s.integer(Number.MAX_SAFE_INTEGER);
-          idJson = String(id);
         }
       } else if (s.keyIs(k0, k1, K_METHOD) && !(seen & 4)) {
         seen |= 4;
@@ -224,7 +219,7 @@ export class FastTxReader {
       break;
     }
     if (seen !== 15 || !s.atEnd() || method === undefined || tx === undefined || !method.kinds.includes(tx.table)) return null;
-    return { id, idJson, method: method.spec, tx: tx.tx, bytes: tx.bytes };
+    return { id, method: method.spec, tx: tx.tx, bytes: tx.bytes };
   }
 
   /** One signed transaction object, `kind` first: its canonical bytes, and its Tx decoded from them. */

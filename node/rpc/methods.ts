@@ -46,7 +46,10 @@ export interface MethodSpec {
   summary: string;
   params: ParamSpec[];
   result: { name: string; schema: Schema };
-  /** "tx": submits a transaction (per-account rate limit); "ws": WebSocket only. */
+  /**
+   * "tx": submits its one param `tx`, a signed transaction (per-account rate limit; the fast path of
+   * fast-tx.ts reads these requests and submits without calling `handler`); "ws": WebSocket only.
+   */
   tag?: "tx" | "ws" | "read" | "meta";
   handler(ctx: CallContext, p: Record<string, unknown>): unknown;
 }
