@@ -11,7 +11,7 @@ import { Counter, Gauge, register as defaultRegistry, type Registry } from "prom
 import { hashMessage } from "viem";
 import { hexToBytes, recoverAddress } from "../clob/eip712.ts";
 import { moduleLogger, type Logger } from "../log.ts";
-import { type DispatchHooks, errorResponse, handleBytes, handleText } from "./dispatch.ts";
+import { type DispatchHooks, errorResponse, handleBytes } from "./dispatch.ts";
 import { RpcError } from "./errors.ts";
 import { Feeds, type Sink } from "./feeds.ts";
 import type { CallContext, ConnectionApi } from "./methods.ts";
@@ -329,7 +329,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
 
   const app = fastify({ bodyLimit: limits.maxBodyBytes, logger: false });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: { code?: string; statusCode?: number }, _req, reply) => {
     const tooLarge = err.code === "FST_ERR_CTP_BODY_TOO_LARGE";
     const body = errorResponse(null, tooLarge ? "TOO_LARGE" : "INVALID_REQUEST", tooLarge ? `body longer than ${limits.maxBodyBytes} bytes` : "unreadable request");
@@ -342,9 +342,9 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
 
   const http = new HttpConnection();
   app.post("/", async (req, reply) => {
-    const text = typeof req.body === "string" ? req.body : "";
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const key = req.ip;
-    const out = await handleText(text, context(http), hooks((n) => addressBuckets.take(key, n)), limits.maxBodyBytes, limits.maxBatch);
+    const out = await handleBytes(body, context(http), hooks((n) => addressBuckets.take(key, n)), limits.maxBodyBytes, limits.maxBatch);
     reply.header("content-type", "application/json");
     if (out === null) return reply.code(204).send();
     return reply.send(out);
