@@ -137,7 +137,7 @@ export async function main(args: string[]): Promise<void> {
     };
     tick();
   });
-  await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000))]);
+  await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000).unref())]); // unref: the wait must not keep the bench alive after the last ack
   const cost1 = await mark(server);
   const ordersPerS = (acked / (lastAck - t0)) * 1000;
   lat.sort((a, b) => a - b);

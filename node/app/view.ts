@@ -159,7 +159,9 @@ export class NodeStateView implements NodeView {
       rec = { info: { batchIndex, timestamp, txCount: 0, l1Messages: 0, level: "soft", open: true }, txHashes: [] };
       this.batches.set(batchIndex, rec);
     }
-    if (!rec.txHashes.includes(txHash)) {
+    // A transaction seen for the first time or before in another batch is not in this batch's list: no
+    // scan of the list (it holds every transaction of the open batch, so a scan per transaction is quadratic).
+    if (known === undefined || known.batchIndex !== batchIndex || !rec.txHashes.includes(txHash)) {
       rec.txHashes.push(txHash);
       rec.info.txCount = rec.txHashes.length;
     }
@@ -548,10 +550,10 @@ export class NodeStateView implements NodeView {
     return p.withdrawal(withdrawalId, { batchIndex: st.batchIndex, nextWithdrawalId: st.nextWithdrawalId });
   }
 
-  async submit(tx: Tx): Promise<SubmitResult> {
+  async submit(tx: Tx, bytes?: Uint8Array): Promise<SubmitResult> {
     const seq = this.o.sequencer();
     if (seq === undefined) throw new RpcError("TX_REJECTED", { reason: "this node only follows L1 (no sequencer role): submit to a sequencing node" });
-    const r = await seq.submit(encodeTx(tx));
+    const r = await seq.submit(bytes ?? encodeTx(tx));
     this.o.onVerdict?.(r.verdict);
     if (r.verdict === "error") throw new RpcError("TX_REJECTED", { reason: `${r.code}: ${r.message}` });
     if (r.verdict === "invalid") {

@@ -3,7 +3,8 @@
 // handler, and every failure mapped to a row of the error table. Never throws.
 
 import { RpcError, type RpcErrorName } from "./errors.ts";
-import { type CallContext, METHOD_BY_NAME, type MethodSpec } from "./methods.ts";
+import { FastTxReader, type FastTxRequest } from "./fast-tx.ts";
+import { type CallContext, METHOD_BY_NAME, METHODS, type MethodSpec, submitSigned } from "./methods.ts";
 import { COMPONENT_SCHEMAS } from "./openrpc.ts";
 import { validate } from "./schema.ts";
 
@@ -80,16 +81,46 @@ async function one(req: unknown, ctx: CallContext, hooks: DispatchHooks, charged
       try {
         res = { jsonrpc: "2.0", id, result: await m.handler(ctx, bound) };
       } catch (err) {
-        if (err instanceof RpcError) res = { jsonrpc: "2.0", id, error: err.toJSON() };
-        else {
-          hooks.onInternalError(m.name, err);
-          res = errorResponse(id, "INTERNAL");
-        }
+        res = failure(m, id, hooks, err);
       }
     }
   }
   hooks.onAnswer(name, res.error?.code ?? 0);
   return hasId ? res : null;
+}
+
+/** The answer for a handler's exception: its RpcError, or INTERNAL for anything else (a bug: logged). */
+function failure(m: MethodSpec, id: Id, hooks: DispatchHooks, err: unknown): Response {
+  if (err instanceof RpcError) return { jsonrpc: "2.0", id, error: err.toJSON() };
+  hooks.onInternalError(m.name, err);
+  return errorResponse(id, "INTERNAL");
+}
+
+const FAST = new FastTxReader(METHODS);
+
+/** A transaction request the fast path read: the same checks and answer as `one` gives the same request. */
+async function oneTx(r: FastTxRequest, ctx: CallContext, hooks: DispatchHooks): Promise<string> {
+  let res: Response;
+  if (!hooks.chargeConnection(1)) res = errorResponse(r.id, "RATE_LIMITED", "connection request rate");
+  else {
+    try {
+      res = { jsonrpc: "2.0", id: r.id, result: await submitSigned(ctx, r.tx, r.bytes) };
+    } catch (err) {
+      res = failure(r.method, r.id, hooks, err);
+    }
+  }
+  hooks.onAnswer(r.method.name, res.error?.code ?? 0);
+  return JSON.stringify(res);
+}
+
+/**
+ * Answers one WebSocket message (or HTTP body) as bytes: a single signed fixed-width transaction request
+ * takes the fast path (fast-tx.ts), anything else `handleText`.
+ */
+export function handleBytes(data: Buffer, ctx: CallContext, hooks: DispatchHooks, maxBytes: number, maxBatch: number): Promise<string | null> {
+  const fast = data.length <= maxBytes ? FAST.read(data) : null;
+  if (fast !== null) return oneTx(fast, ctx, hooks);
+  return handleText(data.toString("utf8"), ctx, hooks, maxBytes, maxBatch);
 }
 
 /**

@@ -2,11 +2,13 @@
 // handler. The server validates params with these schemas and rpc.discover / docs/openrpc.json are
 // generated from the same rows, so the document cannot drift from what the server accepts.
 
+import { ErrorCode } from "../clob/errors.ts";
 import type { Tx } from "../clob/types.ts";
+import { encodeTx, isLowS } from "../codec/tx.ts";
 import { accountKey, orderKey } from "../state/leaves.ts";
 import { verifyAccountProof, verifyOrderProof } from "../state/proofs.ts";
 import { RpcError, stfError } from "./errors.ts";
-import type { BalanceProof, ExitProof, NodeView, OrderProof, ProofAt, ProofRefusal, StateProofInfo, WithdrawalProof } from "./node-view.ts";
+import type { BalanceProof, ExitProof, NodeView, OrderProof, ProofAt, ProofRefusal, StateProofInfo, TxInfo, WithdrawalProof } from "./node-view.ts";
 import type { RpcOptions } from "./options.ts";
 import { address, hash32, limitParam, type Schema, u32, u64 } from "./schema.ts";
 import { fromWire, PRIMARY_TYPES, type PrimaryType, type WireTx } from "./wire.ts";
@@ -44,7 +46,10 @@ export interface MethodSpec {
   summary: string;
   params: ParamSpec[];
   result: { name: string; schema: Schema };
-  /** "tx": submits a transaction (per-account rate limit); "ws": WebSocket only. */
+  /**
+   * "tx": submits its one param `tx`, a signed transaction (per-account rate limit; the fast path of
+   * fast-tx.ts reads these requests and submits without calling `handler`); "ws": WebSocket only.
+   */
   tag?: "tx" | "ws" | "read" | "meta";
   handler(ctx: CallContext, p: Record<string, unknown>): unknown;
 }
@@ -53,10 +58,21 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const arrayOf = (name: string): Schema => ({ type: "array", items: ref(name) });
 const P = (name: string, schema: Schema, required = true): ParamSpec => ({ name, schema, required });
 
-async function submit(ctx: CallContext, w: WireTx): Promise<unknown> {
+/** A schema-checked WireTx: its Tx and canonical bytes, submitted (the full path of every "tx" method). */
+function submit(ctx: CallContext, w: WireTx): Promise<TxInfo> {
   const tx: Tx = fromWire(w);
+  // A high-s signature is not encodable (node/codec/tx.ts) and never valid (docs/stf.md).
+  if (!isLowS(tx.sig.s)) throw stfError(ErrorCode.INVALID_SIGNATURE, { nonceConsumed: false, reason: "signature s above n/2 (high-s)" });
+  return submitSigned(ctx, tx, encodeTx(tx));
+}
+
+/**
+ * Submits a signed transaction with its canonical bytes, after the account's rate check: the receipt, or the
+ * STF's refusal as an RpcError. The fast path (fast-tx.ts) calls it with the bytes it read.
+ */
+export async function submitSigned(ctx: CallContext, tx: Tx, bytes: Uint8Array): Promise<TxInfo> {
   ctx.chargeAccount(tx.account);
-  const r = await ctx.view.submit(tx);
+  const r = await ctx.view.submit(tx, bytes);
   if (r.ok) return r.tx;
   throw stfError(r.code, {
     nonceConsumed: r.nonceConsumed,

@@ -406,8 +406,11 @@ export interface NodeView {
    * null when no such withdrawal was recorded.
    */
   withdrawal(withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null;
-  /** Executes (or queues) a schema-checked signed transaction. */
-  submit(tx: Tx): Promise<SubmitResult>;
+  /**
+   * Executes (or queues) a schema-checked signed transaction; `bytes`, when given, are its canonical
+   * encoding (node/codec/tx.ts), so a view that admits bytes need not encode it again.
+   */
+  submit(tx: Tx, bytes?: Uint8Array): Promise<SubmitResult>;
   /** L1, derivation, mempool, batch DA and reorg status, when the node has them (optional). */
   rollup?(): Partial<RollupStatus>;
   /** Listens to every event; returns the function that stops it. */

@@ -11,7 +11,7 @@ import { Counter, Gauge, register as defaultRegistry, type Registry } from "prom
 import { hashMessage } from "viem";
 import { hexToBytes, recoverAddress } from "../clob/eip712.ts";
 import { moduleLogger, type Logger } from "../log.ts";
-import { type DispatchHooks, errorResponse, handleText } from "./dispatch.ts";
+import { type DispatchHooks, errorResponse, handleBytes } from "./dispatch.ts";
 import { RpcError } from "./errors.ts";
 import { Feeds, type Sink } from "./feeds.ts";
 import type { CallContext, ConnectionApi } from "./methods.ts";
@@ -20,7 +20,7 @@ import { openRpcDocument } from "./openrpc.ts";
 import { DEFAULT_LIMITS, DEFAULT_RPC_OPTIONS, KeyedBuckets, type RpcLimits, type RpcOptions, TokenBucket } from "./options.ts";
 import { registerWebPage } from "./web-page.ts";
 import { parseSignature } from "./wire.ts";
-import type { SharedMessage } from "./ws-frame.ts";
+import { type SharedMessage, textFrames } from "./ws-frame.ts";
 
 /** WebSocket close codes of the server (docs/api.md "Subscriptions"). */
 export const CloseCode = { TOO_MANY_CONNECTIONS: 1013, SLOW_CONSUMER: 4008 } as const;
@@ -82,16 +82,28 @@ interface WebSocket {
 /**
  * Coalesces each connection's writes of one event-loop turn (acknowledgements, a tick's book, trades and
  * candle messages) into one socket write: the first write of a turn corks the TCP socket, and one
- * setImmediate uncorks every socket corked in that turn.
+ * setImmediate uncorks every socket corked in that turn. A connection's JSON-RPC answers of the turn are
+ * framed together into one buffer just before (WsConnection.answer).
  */
 class TurnCorker {
   private readonly corked = new Set<RawSocket>();
+  private readonly answering = new Set<WsConnection>();
   private scheduled = false;
 
   hold(raw: RawSocket): void {
     if (this.corked.has(raw)) return;
     raw.cork();
     this.corked.add(raw);
+    this.schedule();
+  }
+
+  /** `c` has answers queued: they are written at the end of this turn. */
+  answerLater(c: WsConnection): void {
+    this.answering.add(c);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.release);
@@ -100,6 +112,8 @@ class TurnCorker {
 
   private readonly release = (): void => {
     this.scheduled = false;
+    for (const c of this.answering) c.flushAnswers();
+    this.answering.clear();
     for (const raw of this.corked) raw.uncork();
     this.corked.clear();
   };
@@ -130,6 +144,8 @@ class WsConnection implements ConnectionApi, Sink {
   private account: string | null = null;
   private pendingChallenge: string | null = null;
   private readonly subs = new Set<string>();
+  /** JSON-RPC answers of this turn not yet written (null: none). */
+  private answers: string[] | null = null;
   closed = false;
   private readonly socket: WebSocket;
   private readonly feeds: Feeds;
@@ -156,7 +172,35 @@ class WsConnection implements ConnectionApi, Sink {
     return true;
   }
 
+  /**
+   * Queues a JSON-RPC answer: a turn's answers go out as one buffer of frames (textFrames) at the end of
+   * the turn, before anything else written to this connection later.
+   */
+  answer(text: string): void {
+    if (this.closed) return;
+    if (this.answers === null) {
+      this.answers = [];
+      this.corker.answerLater(this);
+    }
+    this.answers.push(text);
+  }
+
+  /** Writes the queued answers (the end of the turn, or before another message to keep the order). */
+  flushAnswers(): void {
+    const a = this.answers;
+    if (a === null) return;
+    this.answers = null;
+    if (!this.writable()) return;
+    const raw = this.socket._socket;
+    if (raw === undefined || this.socket.readyState !== WS_OPEN) {
+      for (const t of a) this.socket.send(t, { binary: false });
+      return;
+    }
+    raw.write(textFrames(a));
+  }
+
   send(data: Buffer | string): void {
+    if (this.answers !== null) this.flushAnswers();
     if (!this.writable()) return;
     const raw = this.socket._socket;
     if (raw !== undefined) this.corker.hold(raw);
@@ -165,6 +209,7 @@ class WsConnection implements ConnectionApi, Sink {
 
   /** A message shared by many subscribers: its prebuilt frame straight onto the TCP socket. */
   sendShared(m: SharedMessage): void {
+    if (this.answers !== null) this.flushAnswers();
     if (!this.writable()) return;
     const raw = this.socket._socket;
     if (raw === undefined || this.socket.readyState !== WS_OPEN) {
@@ -284,7 +329,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
 
   const app = fastify({ bodyLimit: limits.maxBodyBytes, logger: false });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: { code?: string; statusCode?: number }, _req, reply) => {
     const tooLarge = err.code === "FST_ERR_CTP_BODY_TOO_LARGE";
     const body = errorResponse(null, tooLarge ? "TOO_LARGE" : "INVALID_REQUEST", tooLarge ? `body longer than ${limits.maxBodyBytes} bytes` : "unreadable request");
@@ -297,9 +342,9 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
 
   const http = new HttpConnection();
   app.post("/", async (req, reply) => {
-    const text = typeof req.body === "string" ? req.body : "";
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const key = req.ip;
-    const out = await handleText(text, context(http), hooks((n) => addressBuckets.take(key, n)), limits.maxBodyBytes, limits.maxBatch);
+    const out = await handleBytes(body, context(http), hooks((n) => addressBuckets.take(key, n)), limits.maxBodyBytes, limits.maxBatch);
     reply.header("content-type", "application/json");
     if (out === null) return reply.code(204).send();
     return reply.send(out);
@@ -316,9 +361,9 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     const ctx = context(conn);
     const h = hooks((n) => conn.bucket.take(n));
     socket.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => {
-      const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
-      void handleText(text, ctx, h, limits.maxBodyBytes, limits.maxBatch).then((out) => {
-        if (out !== null) conn.send(out);
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      void handleBytes(bytes, ctx, h, limits.maxBodyBytes, limits.maxBatch).then((out) => {
+        if (out !== null) conn.answer(out);
       });
     });
     socket.on("close", () => {
