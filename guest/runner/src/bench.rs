@@ -271,7 +271,7 @@ pub fn bench(root: &Path, min_s: f64) -> Result<String, String> {
     writeln!(out, "per tx (range execution + share of the witness update): {us_per_tx:.1} us = {tx_per_s} tx/s on one core").unwrap();
     writeln!(
         out,
-        "{{\"bench\":\"guest\",\"tx_per_s\":{tx_per_s},\"keccak_per_tx\":{:.2},\"ecrecover_per_tx\":{range_ecrecover:.2},\"witness_bytes_per_tx\":{wb:.0},\"scope\":\"stf+witness-update\",\"range_us_per_tx\":{range_us:.1},\"auth_us\":{auth_us:.1},\"auth_keccak_per_tx\":{auth_keccak:.2},\"inflate_mb_per_s\":{mbps:.0},\"witness_mode_tx_per_s\":{w_tx_per_s},\"witness_mode_keccak_per_tx\":{w_keccak:.2},\"witness_mode_bytes_per_tx\":{w_bytes:.0},\"witness_mode_tx_per_s_no_blob_ranges\":{},\"witness_mode_tx_per_s_blob_ranges\":{},\"witness_mode_tx_per_s_without_binding\":{},\"range_blobs\":{blobs},\"bind_ms_per_blob\":{bind_ms:.1},\"bind_cpu_ms_per_blob\":{bind_cpu_ms:.1},{k}}}",
+        "{{\"bench\":\"guest\",\"tx_per_s\":{tx_per_s},\"keccak_per_tx\":{:.2},\"ecrecover_per_tx\":{range_ecrecover:.2},\"witness_bytes_per_tx\":{wb:.0},\"scope\":\"stf+witness-update\",\"range_us_per_tx\":{range_us:.1},\"auth_us\":{auth_us:.1},\"auth_keccak_per_tx\":{auth_keccak:.2},\"inflate_mb_per_s\":{mbps:.0},\"witness_mode_tx_per_s\":{w_tx_per_s},\"witness_mode_keccak_per_tx\":{w_keccak:.2},\"witness_mode_bytes_per_tx\":{w_bytes:.0},\"witness_mode_tx_per_s_no_blob_ranges\":{},\"witness_mode_tx_per_s_blob_ranges\":{},\"witness_mode_tx_per_s_without_binding\":{},\"witness_mode_cpu_us_per_tx\":{w_cpu_us:.1},\"range_blobs\":{blobs},\"bind_ms_per_blob\":{bind_ms:.1},\"bind_cpu_ms_per_blob\":{bind_cpu_ms:.1},{k}}}",
         range_keccak + up_keccak,
         per_s(w_plain_us),
         per_s(w_blob_us),
