@@ -3,7 +3,6 @@
 // the 320-byte public values (what an SP1 / ZisK proof of the same input commits). For the node's prover
 // (node/prover) and the range vectors (guest/vectors-gen/ranges.ts).
 
-import { sha256 } from "@noble/hashes/sha2.js";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,15 +74,6 @@ export function encodeRangeInput(prover: Address, prevBatchChain: Hash, pre: Clo
   return w.done();
 }
 
-/**
- * Writes the runner's table of blob commitments (`<sha256(blob)> <commitment>` per line; guest/runner
- * src/committer.rs): for tests, commitments computed by c-kzg, used by a runner without BLS12-381 of its own.
- */
-export function writeKzgTable(file: string, blobs: Iterable<{ blob: Uint8Array; commitment: Uint8Array }>): void {
-  const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-  writeFileSync(file, [...blobs].map((b) => `${hex(sha256(b.blob))} ${hex(b.commitment)}\n`).join(""));
-}
-
 /** Path of the release runner (build: cargo build --offline --release --manifest-path guest/Cargo.toml). */
 export const RUNNER = path.join(path.dirname(new URL(import.meta.url).pathname), "../target/release/rollbook-guest");
 
@@ -91,7 +81,7 @@ export const RUNNER = path.join(path.dirname(new URL(import.meta.url).pathname),
  * Runs `rollbook-guest prove-range` on an input and returns its public values and, with `roots`, every
  * batch's validity outcome and post-state root. Throws with the runner's message on refused inputs.
  */
-export function proveRangeNative(input: Uint8Array, opts: { runner?: string; roots?: boolean; kzgTable?: string } = {}): {
+export function proveRangeNative(input: Uint8Array, opts: { runner?: string; roots?: boolean } = {}): {
   publicValues: PublicValues;
   encoded: Uint8Array;
   batches: { index: number; outcome: number; root: Hash }[];
@@ -101,7 +91,7 @@ export function proveRangeNative(input: Uint8Array, opts: { runner?: string; roo
     const inFile = path.join(dir, "input.bin");
     const outFile = path.join(dir, "pv.bin");
     writeFileSync(inFile, input);
-    const args = ["prove-range", inFile, "--out", outFile, ...(opts.roots === true ? ["--roots"] : []), ...(opts.kzgTable === undefined ? [] : ["--kzg-table", opts.kzgTable])];
+    const args = ["prove-range", inFile, "--out", outFile, ...(opts.roots === true ? ["--roots"] : [])];
     const text = execFileSync(opts.runner ?? RUNNER, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     const encoded = new Uint8Array(readFileSync(outFile));
     const publicValues = decodePublicValues(encoded);
@@ -117,12 +107,12 @@ export function proveRangeNative(input: Uint8Array, opts: { runner?: string; roo
  * Runs `rollbook-guest prove-witness-range` on a prover input (node/prover/guest-input.ts: witness mode) and
  * returns its public values and every batch's validity outcome and post-state root.
  */
-export function proveWitnessRangeNative(input: Uint8Array, opts: { runner?: string; kzgTable?: string } = {}): {
+export function proveWitnessRangeNative(input: Uint8Array, opts: { runner?: string } = {}): {
   publicValues: PublicValues;
   encoded: Uint8Array;
   batches: { index: number; outcome: number; root: Hash }[];
 } {
-  const run = runWitnessRange(input, opts.runner ?? RUNNER, { kzgTable: opts.kzgTable });
+  const run = runWitnessRange(input, opts.runner ?? RUNNER);
   const publicValues = decodePublicValues(run.encoded);
   if (publicValues === null) throw new Error("prove-witness-range: not 320 canonical bytes");
   return { publicValues, encoded: run.encoded, batches: run.batches };

@@ -64,7 +64,7 @@ import { encodeGuestInput } from "../../node/prover/guest-input.ts";
 import { executeRange } from "../../node/prover/execute.ts";
 import { WithdrawalTree, type WithdrawalRecord } from "../../node/state/withdrawals.ts";
 import { XorShift32 } from "../../node/sim/rng.ts";
-import { encodeRangeInput, proveRangeNative, proveWitnessRangeNative, writeKzgTable } from "../host/range.ts";
+import { encodeRangeInput, proveRangeNative, proveWitnessRangeNative } from "../host/range.ts";
 import { DEFAULT_MARKET, DOMAIN, FEE_ACCOUNT, type Key, Trader, makeKeys } from "../../test/node/clob/stf-helpers.ts";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -447,13 +447,11 @@ function runDiff(n: number, seed0: number): number {
   for (let k = 0; k < n; k++) {
     const seed = (seed0 + k) >>> 0;
     for (const r of scenario(seed, `diff-${seed}`, [1, 25, 25], -1, 0.17)) {
-      // c-kzg's commitments, for a runner without BLS12-381 of its own (guest/runner src/committer.rs)
-      const kzgTable = path.join(dir, "kzg-table.txt");
-      writeKzgTable(kzgTable, r.batches.flatMap((b) => b.blobs ?? []));
-      const got = proveRangeNative(r.input, { roots: true, kzgTable });
+      // blob batches: the runner checks c-kzg's commitments (carried) and versioned hashes with its own KZG
+      const got = proveRangeNative(r.input, { roots: true });
       const roots = got.batches.map((b) => `${b.outcome} ${b.root}`);
       const want = r.batches.map((b) => `${b.outcome} ${b.postRoot}`);
-      const wit = proveWitnessRangeNative(r.witnessInput, { kzgTable });
+      const wit = proveWitnessRangeNative(r.witnessInput);
       const witRoots = wit.batches.map((b) => `${b.outcome} ${b.root}`);
       if (bytesToHex(got.encoded) !== r.publicValues || roots.join() !== want.join() || bytesToHex(wit.encoded) !== r.publicValues || witRoots.join() !== want.join()) {
         divergences++;

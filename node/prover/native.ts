@@ -32,28 +32,18 @@ export interface NativeRangeRun {
   txs: number;
 }
 
-/** Options of the native runner. */
-export interface NativeRunnerOptions {
-  /**
-   * Tests only: a file of c-kzg commitments (`<sha256(blob)> <commitment>` lines, guest/host/range.ts
-   * `writeKzgTable`) the runner uses for blob commitments while its build has no BLS12-381 of its own
-   * (guest/runner src/committer.rs); ignored by a runner that has one.
-   */
-  kzgTable?: string;
-}
-
 /**
  * Runs `prove-witness-range` on a prover input (guest-input.ts bytes). Throws ProverError INPUT with the
  * runner's message (e.g. `batch 7: WITNESS_INSUFFICIENT: ...`, `batch 3: BLOB_VERSIONED_HASH_MISMATCH: ...`)
  * when it refuses the input, BACKEND when the runner cannot be run.
  */
-export function runWitnessRange(input: Uint8Array, runner: string = GUEST_RUNNER, opts: NativeRunnerOptions = {}): NativeRangeRun {
+export function runWitnessRange(input: Uint8Array, runner: string = GUEST_RUNNER): NativeRangeRun {
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-guest-"));
   try {
     const inFile = path.join(dir, "input.bin");
     const outFile = path.join(dir, "pv.bin");
     writeFileSync(inFile, input);
-    const args = ["prove-witness-range", inFile, "--out", outFile, "--roots", ...(opts.kzgTable === undefined ? [] : ["--kzg-table", opts.kzgTable])];
+    const args = ["prove-witness-range", inFile, "--out", outFile, "--roots"];
     const r = spawnSync(runner, args, { encoding: "utf8", maxBuffer: 256 << 20 });
     if (r.error !== undefined) throw new ProverError("BACKEND", `guest runner ${runner}: ${r.error.message}`, { cause: r.error });
     if (r.status !== 0) throw new ProverError("INPUT", `guest runner: ${r.stderr.trim()}`);
@@ -70,10 +60,10 @@ export function runWitnessRange(input: Uint8Array, runner: string = GUEST_RUNNER
 }
 
 /** A range executor backed by the native runner (AttestOptions.execute). */
-export function nativeExecutor(runner: string = GUEST_RUNNER, opts: NativeRunnerOptions = {}): (range: RangeInput) => RangeExecution {
+export function nativeExecutor(runner: string = GUEST_RUNNER): (range: RangeInput) => RangeExecution {
   return (range) => {
     if (range.batches.length === 0) throw new ProverError("INPUT", "empty batch range");
-    const run = runWitnessRange(encodeGuestInput(range), runner, opts);
+    const run = runWitnessRange(encodeGuestInput(range), runner);
     const values = decodePublicValues(run.encoded);
     if (values === null) throw new ProverError("BACKEND", "guest runner: public values are not 320 canonical bytes");
     const invalid = new Map<number, string>();

@@ -108,10 +108,8 @@ pub trait BlobCommitter {
 /// Why blobs are not the ones L1 committed. Any of them means no proof: the prover's input is wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BlobBindError {
-    /// The committer refused blob `i` (not a blob; a test committer: a blob it does not know).
+    /// Blob `i` is not a blob: not 131,072 bytes, or a field element not below the BLS12-381 scalar modulus.
     NotCommittable(usize),
-    /// This build has no commitment function (`CoreKzg` before guest/core src/kzg is in).
-    Unavailable,
     /// A different number of blobs and versioned hashes.
     Count { blobs: usize, hashes: usize },
     /// Blob `i`'s recomputed versioned hash is not the committed one (a changed byte, another blob, or the
@@ -126,7 +124,6 @@ impl BlobBindError {
     pub fn code(&self) -> &'static str {
         match self {
             BlobBindError::NotCommittable(_) => "BLOB_NOT_COMMITTABLE",
-            BlobBindError::Unavailable => "BLOB_COMMIT_UNAVAILABLE",
             BlobBindError::Count { .. } => "BLOB_COUNT_MISMATCH",
             BlobBindError::VersionedHash(_) => "BLOB_VERSIONED_HASH_MISMATCH",
             BlobBindError::Commitment(_) => "BLOB_COMMITMENT_MISMATCH",

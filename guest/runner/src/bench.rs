@@ -7,7 +7,10 @@
 //! - inflate: the largest zlib stream of inflate.json;
 //! - ranges: `range::prove_range` over test/vectors/guest/ranges/*.bin (13.6k transactions of every kind in
 //!   random trading scenarios): batch validity, decoding, authentication, the STF (matching, fees, expiry
-//!   sweeps, receipts), c(i)/b(i), the withdrawal root, and the full-state pre/post roots of each range.
+//!   sweeps, receipts), c(i)/b(i), the withdrawal root, and the full-state pre/post roots of each range;
+//!   the blob batches' carried commitments checked against the core's KZG. The same ranges in witness mode
+//!   (the node's prover inputs: every blob bound to its versioned hash first), timed apart for the ranges
+//!   with and without blob batches, and the blob binding alone on their blobs.
 //! - KZG (docs/proving.md "Blob binding", option A): `kzg::blob_to_commitment` on the random full blobs of
 //!   test/vectors/guest/kzg (every element a random canonical value: the worst case), with Fp
 //!   multiplications and G1 additions / doublings counted per blob, the MSM timed at windows 7-12, and option
@@ -19,12 +22,12 @@
 use crate::json::Json;
 use crate::vectors::tx_from;
 use crate::{field, hex32, hex_bytes, u64_field};
+use rollbook_guest_core::blob::{bind_blobs, CoreKzg};
 use rollbook_guest_core::counters;
 use rollbook_guest_core::eip712::{Domain, Hasher};
 use rollbook_guest_core::inflate::inflate;
 use rollbook_guest_core::kzg::{self, msm};
 use rollbook_guest_core::ptrie::PartialTrie;
-use crate::committer::{KzgTable, RunnerCommitter};
 use rollbook_guest_core::range::{prove_range, RangeInput};
 use rollbook_guest_core::stf::leaves::state_root;
 use rollbook_guest_core::secp256k1::{recover_address, Native};
@@ -161,22 +164,23 @@ pub fn bench(root: &Path, min_s: f64) -> Result<String, String> {
     // ranges: the whole program (full-state mode) on the range vectors
     let manifest = load(root, "test/vectors/guest/ranges.json")?;
     let mut inputs = Vec::new();
-    let mut range_txs = 0u64;
+    let mut txs_each = Vec::new();
     for r in field(&manifest, "ranges")?.as_array().unwrap_or(&[]) {
         let file = field(r, "file")?.as_str().unwrap_or("");
         let bytes = std::fs::read(root.join("test/vectors/guest").join(file)).map_err(|e| format!("{file}: {e}"))?;
         inputs.push(RangeInput::decode(&bytes).map_err(|e| format!("{file}: {e:?}"))?);
-        range_txs += u64_field(r, "txs")?;
+        txs_each.push(u64_field(r, "txs")?);
     }
-    // blob commitments: the core's KZG, or (a build without it) c-kzg's from the inputs (committer.rs)
-    let mut table = KzgTable::default();
-    inputs.iter().for_each(|i| table.add_range_input(i));
-    let kzg = RunnerCommitter { table: Some(table) };
+    let range_txs: u64 = txs_each.iter().sum();
+    // the ranges holding blob batches: each blob's commitment is recomputed (blob binding, CoreKzg)
+    let blobs_each: Vec<usize> = inputs.iter().map(|i| i.batches.iter().map(|b| b.blobs.len()).sum()).collect();
+    let blobs: usize = blobs_each.iter().sum();
+    let blob_ranges = blobs_each.iter().filter(|&&n| n > 0).count();
     // keccak-f of the full-state roots (pre and post of every range), to leave them out of keccak_per_tx
     let mut posts = Vec::new();
     for i in &inputs {
         state_root(&i.pre_state).map_err(|e| format!("{e:?}"))?;
-        posts.push(prove_range(i.clone(), &Native, &kzg, false).map_err(|e| format!("{e:?}"))?.post_state);
+        posts.push(prove_range(i.clone(), &Native, &CoreKzg, false).map_err(|e| format!("{e:?}"))?.post_state);
     }
     let (k1, _) = counters::read();
     for p in &posts {
@@ -191,17 +195,22 @@ pub fn bench(root: &Path, min_s: f64) -> Result<String, String> {
     let root_ms = roots_s * 1e3 / (roots_t as f64 * posts.len() as f64);
     let root_keccak = (k2 - k1) * 2; // the post roots, and about as many for the pre roots
     let (k0b, e0) = counters::read();
+    let mut each = vec![0.0; inputs.len()];
     let (rounds, secs) = timed(min_s, || {
-        for i in &inputs {
-            prove_range(i.clone(), &Native, &kzg, false).expect("range");
+        for (k, i) in inputs.iter().enumerate() {
+            let t = Instant::now();
+            prove_range(i.clone(), &Native, &CoreKzg, false).expect("range");
+            each[k] += t.elapsed().as_secs_f64();
         }
     });
+    let (range_plain_us, range_blob_us) = split_us(&each, &txs_each, &blobs_each, rounds);
     let (k1b, e1) = counters::read();
     let range_n = (rounds * range_txs) as f64;
     let range_us = secs * 1e6 / range_n;
     let range_keccak = ((k1b - k0b) as f64 - (rounds * root_keccak) as f64) / range_n;
     let range_ecrecover = (e1 - e0) as f64 / range_n;
     writeln!(out, "ranges: {} inputs, {range_txs} txs x {rounds}: {range_us:.1} us/tx (validity, decoding, authentication, STF, c(i)/b(i), withdrawal root, full-state roots), {range_keccak:.2} keccak-f/tx without the full-state roots, {range_ecrecover:.2} ecrecover/tx; one full-state root {root_ms:.2} ms", inputs.len()).unwrap();
+    writeln!(out, "ranges by kind: {} without blob batches {range_plain_us:.1} us/tx; {blob_ranges} with {blobs} blobs (commitments checked) {range_blob_us:.1} us/tx", inputs.len() - blob_ranges).unwrap();
 
     // witness mode: the zkVM programs' body on the same ranges as the node's prover inputs
     let mut winputs = Vec::new();
@@ -214,11 +223,17 @@ pub fn bench(root: &Path, min_s: f64) -> Result<String, String> {
         winputs.push(input);
     }
     let (k0w, e0w) = counters::read();
+    let mut each = vec![0.0; winputs.len()];
+    let cpu0 = cpu_seconds();
     let (wrounds, wsecs) = timed(min_s, || {
-        for i in &winputs {
-            prove_witness_range(i, &Native, &kzg).expect("witness range");
+        for (k, i) in winputs.iter().enumerate() {
+            let t = Instant::now();
+            prove_witness_range(i, &Native, &CoreKzg).expect("witness range");
+            each[k] += t.elapsed().as_secs_f64();
         }
     });
+    let w_cpu = cpu_seconds() - cpu0;
+    let (w_plain_us, w_blob_us) = split_us(&each, &txs_each, &blobs_each, wrounds);
     let (k1w, e1w) = counters::read();
     let wn = (wrounds * range_txs) as f64;
     let w_us = wsecs * 1e6 / wn;
@@ -227,6 +242,27 @@ pub fn bench(root: &Path, min_s: f64) -> Result<String, String> {
     let w_bytes = wbytes as f64 / range_txs.max(1) as f64;
     let w_tx_per_s = (1e6 / w_us).round() as u64;
     writeln!(out, "witness mode: {} prover inputs, {range_txs} txs x {wrounds}: {w_us:.1} us/tx = {w_tx_per_s} tx/s (witness check, validity, decoding, authentication, STF over the partial state, derivation, pruned-trie update, c(i)/b(i), withdrawal root), {w_keccak:.2} keccak-f/tx, {w_ecrecover:.2} ecrecover/tx, {w_bytes:.0} witness bytes/tx", winputs.len()).unwrap();
+    // the blob binding alone: every blob of the ranges bound to its versioned hash (packed batch data, so
+    // partly zero padding: cheaper than the random full blobs of the KZG section)
+    let bound: Vec<(Vec<&[u8]>, &[[u8; 32]])> = winputs
+        .iter()
+        .flat_map(|i| &i.batches)
+        .filter(|b| !b.blobs.is_empty())
+        .map(|b| (b.blobs.iter().map(|x| x.as_slice()).collect(), b.versioned_hashes.as_slice()))
+        .collect();
+    let cpu0 = cpu_seconds();
+    let (brounds, bsecs) = timed(min_s / 4.0, || {
+        for (bl, vh) in &bound {
+            bind_blobs(&CoreKzg, bl, vh).expect("the vectors' blobs bind");
+        }
+    });
+    let bind_cpu_ms = (cpu_seconds() - cpu0) * 1e3 / (brounds as f64 * blobs.max(1) as f64);
+    let bind_ms = bsecs * 1e3 / (brounds as f64 * blobs.max(1) as f64);
+    let w_cpu_us = w_cpu * 1e6 / wn;
+    let w_unbound_us = w_us - bind_ms * 1e3 * blobs as f64 / range_txs.max(1) as f64;
+    let per_s = |us: f64| (1e6 / us).round() as u64;
+    writeln!(out, "witness mode by kind: {} ranges without blob batches {w_plain_us:.1} us/tx = {} tx/s; {blob_ranges} with {blobs} blobs {w_blob_us:.1} us/tx = {} tx/s; all {w_cpu_us:.1} us/tx on the CPU", winputs.len() - blob_ranges, per_s(w_plain_us), per_s(w_blob_us)).unwrap();
+    writeln!(out, "blob binding (bind_blobs, CoreKzg) on the ranges' {blobs} blobs: {bind_ms:.1} ms/blob wall, {bind_cpu_ms:.1} ms/blob on the CPU; witness mode without it {w_unbound_us:.1} us/tx = {} tx/s", per_s(w_unbound_us)).unwrap();
 
     let k = bench_kzg(root, min_s, &mut out)?;
 
@@ -235,11 +271,27 @@ pub fn bench(root: &Path, min_s: f64) -> Result<String, String> {
     writeln!(out, "per tx (range execution + share of the witness update): {us_per_tx:.1} us = {tx_per_s} tx/s on one core").unwrap();
     writeln!(
         out,
-        "{{\"bench\":\"guest\",\"tx_per_s\":{tx_per_s},\"keccak_per_tx\":{:.2},\"ecrecover_per_tx\":{range_ecrecover:.2},\"witness_bytes_per_tx\":{wb:.0},\"scope\":\"stf+witness-update\",\"range_us_per_tx\":{range_us:.1},\"auth_us\":{auth_us:.1},\"auth_keccak_per_tx\":{auth_keccak:.2},\"inflate_mb_per_s\":{mbps:.0},\"witness_mode_tx_per_s\":{w_tx_per_s},\"witness_mode_keccak_per_tx\":{w_keccak:.2},\"witness_mode_bytes_per_tx\":{w_bytes:.0},{k}}}",
+        "{{\"bench\":\"guest\",\"tx_per_s\":{tx_per_s},\"keccak_per_tx\":{:.2},\"ecrecover_per_tx\":{range_ecrecover:.2},\"witness_bytes_per_tx\":{wb:.0},\"scope\":\"stf+witness-update\",\"range_us_per_tx\":{range_us:.1},\"auth_us\":{auth_us:.1},\"auth_keccak_per_tx\":{auth_keccak:.2},\"inflate_mb_per_s\":{mbps:.0},\"witness_mode_tx_per_s\":{w_tx_per_s},\"witness_mode_keccak_per_tx\":{w_keccak:.2},\"witness_mode_bytes_per_tx\":{w_bytes:.0},\"witness_mode_tx_per_s_no_blob_ranges\":{},\"witness_mode_tx_per_s_blob_ranges\":{},\"witness_mode_tx_per_s_without_binding\":{},\"witness_mode_cpu_us_per_tx\":{w_cpu_us:.1},\"range_blobs\":{blobs},\"bind_ms_per_blob\":{bind_ms:.1},\"bind_cpu_ms_per_blob\":{bind_cpu_ms:.1},{k}}}",
         range_keccak + up_keccak,
+        per_s(w_plain_us),
+        per_s(w_blob_us),
+        per_s(w_unbound_us),
     )
     .unwrap();
     Ok(out)
+}
+
+/// Microseconds per transaction over the ranges without blob batches and over those with them, from each
+/// input's time summed over `rounds`.
+fn split_us(each: &[f64], txs: &[u64], blobs: &[usize], rounds: u64) -> (f64, f64) {
+    let (mut secs, mut n) = ([0.0; 2], [0u64; 2]);
+    for ((s, t), b) in each.iter().zip(txs).zip(blobs) {
+        let g = usize::from(*b > 0);
+        secs[g] += s;
+        n[g] += t;
+    }
+    let us = |g: usize| secs[g] * 1e6 / (n[g].max(1) * rounds) as f64;
+    (us(0), us(1))
 }
 
 /// KZG commitment cost per blob (option A) and option B's evaluation; returns the JSON fields.

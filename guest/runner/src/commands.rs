@@ -1,10 +1,10 @@
 //! The runner's commands. Each returns its output text, or an error message (exit status 1).
 
-use crate::committer::{KzgTable, RunnerCommitter};
 use crate::json::Json;
 use crate::vectors::{self, data_hash_from, public_values_from, withdrawal_from};
 use crate::{field, hex32, u64_field};
 use rollbook_guest_core::batch::{next_batch_chain, BatchHeader};
+use rollbook_guest_core::blob::CoreKzg;
 use rollbook_guest_core::hex;
 use rollbook_guest_core::keccak::keccak256;
 use rollbook_guest_core::l1msg::{next_queue_hash, L1Message};
@@ -32,13 +32,13 @@ rollbook-guest <command> [args]   (docs/guest.md)
   decode-public-values <hex>        the ten fields of 320 encoded bytes (strict)
   withdrawal-tree <records.json>    root and proofs of [{withdrawalId, recipient, asset, amount}]
   keccak <hex>                      keccak256 of bytes
-  prove-range <input.bin> [--out <pv.bin>] [--roots] [--stats] [--kzg-table <file>]
+  prove-range <input.bin> [--out <pv.bin>] [--roots] [--stats]
                                     execute a range of batches from a full pre-state (format:
                                     guest/core src/range.rs) and print the 320-byte public values
                                     (hex) and their fields; --out writes the raw 320 bytes;
                                     --roots prints every batch's outcome and post-state root;
                                     --stats counts receipt codes, kinds, fills, sweeps, agents
-  prove-witness-range <input.bin> [--out <pv.bin>] [--roots] [--kzg-table <file>]
+  prove-witness-range <input.bin> [--out <pv.bin>] [--roots]
                                     execute a range statelessly from its witnesses (the node's
                                     prover input, node/prover/guest-input.ts; guest/core
                                     src/witness_range.rs): the same output as prove-range, plus one
@@ -47,8 +47,6 @@ rollbook-guest <command> [args]   (docs/guest.md)
                                     WITNESS_ROOT_MISMATCH, WITNESS_INSUFFICIENT), blobs that are not
                                     the committed ones with theirs (BLOB_VERSIONED_HASH_MISMATCH,
                                     BLOB_COMMITMENT_MISMATCH, BLOB_COUNT_MISMATCH, BLOB_NOT_COMMITTABLE)
-        --kzg-table: `<sha256(blob)> <commitment>` lines computed by c-kzg, used for blob
-        commitments only while this build has no BLS12-381 (tests; docs/proving.md)
   bench [--root <repo>] [--seconds <s>]
                                     native speed and operation counts of the guest pieces on the
                                     shared vectors; ends with one JSON line (npm run bench -- guest)
@@ -149,35 +147,31 @@ pub fn run(args: &[String]) -> Result<String, String> {
             let mut out = None;
             let mut roots = false;
             let mut stats = false;
-            let mut kzg = RunnerCommitter::default();
             let mut it = rest.iter();
             while let Some(&x) = it.next() {
                 match x {
                     "--out" => out = Some(*it.next().ok_or("--out: missing path")?),
                     "--roots" => roots = true,
                     "--stats" => stats = true,
-                    "--kzg-table" => kzg.table = Some(KzgTable::load(it.next().ok_or("--kzg-table: missing path")?)?),
                     _ => return Err(format!("prove-range: unexpected argument {x}")),
                 }
             }
             let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
-            prove_range_cmd(&bytes, &kzg, out, roots, stats)
+            prove_range_cmd(&bytes, out, roots, stats)
         }
         ["prove-witness-range", file, rest @ ..] => {
             let mut out = None;
             let mut roots = false;
-            let mut kzg = RunnerCommitter::default();
             let mut it = rest.iter();
             while let Some(&x) = it.next() {
                 match x {
                     "--out" => out = Some(*it.next().ok_or("--out: missing path")?),
                     "--roots" => roots = true,
-                    "--kzg-table" => kzg.table = Some(KzgTable::load(it.next().ok_or("--kzg-table: missing path")?)?),
                     _ => return Err(format!("prove-witness-range: unexpected argument {x}")),
                 }
             }
             let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
-            prove_witness_range_cmd(&bytes, &kzg, out, roots)
+            prove_witness_range_cmd(&bytes, out, roots)
         }
         ["help"] | ["--help"] | ["-h"] | [] => Ok(USAGE.to_string()),
         _ => Err(format!("unknown command or arguments\n\n{USAGE}")),
@@ -298,10 +292,10 @@ fn check_vectors_cmd(args: &[&str]) -> Result<String, String> {
 }
 
 /// `prove-range`: the public values of a range (docs/proving.md), and optionally each batch's root.
-pub fn prove_range_cmd(input: &[u8], kzg: &RunnerCommitter, out: Option<&str>, roots: bool, stats: bool) -> Result<String, String> {
+pub fn prove_range_cmd(input: &[u8], out: Option<&str>, roots: bool, stats: bool) -> Result<String, String> {
     use rollbook_guest_core::range::{prove_range, RangeInput};
     let input = RangeInput::decode(input).map_err(|e| format!("prove-range: {e:?}"))?;
-    let r = prove_range(input, &rollbook_guest_core::secp256k1::Native, kzg, roots).map_err(|e| format!("prove-range: {}", range_error(&e)))?;
+    let r = prove_range(input, &rollbook_guest_core::secp256k1::Native, &CoreKzg, roots).map_err(|e| format!("prove-range: {}", range_error(&e)))?;
     let pv = r.public_values;
     let enc = pv.encode();
     if let Some(path) = out {
@@ -347,10 +341,10 @@ fn pv_lines(s: &mut String, pv: &PublicValues) {
 }
 
 /// `prove-witness-range`: the public values of a range executed statelessly from its witnesses.
-pub fn prove_witness_range_cmd(input: &[u8], kzg: &RunnerCommitter, out: Option<&str>, roots: bool) -> Result<String, String> {
+pub fn prove_witness_range_cmd(input: &[u8], out: Option<&str>, roots: bool) -> Result<String, String> {
     use rollbook_guest_core::witness_range::{prove_witness_range, WitnessRangeInput};
     let input = WitnessRangeInput::decode(input).map_err(|e| format!("prove-witness-range: {e:?}"))?;
-    let r = crate::catch_insufficient(|| prove_witness_range(&input, &rollbook_guest_core::secp256k1::Native, kzg))
+    let r = crate::catch_insufficient(|| prove_witness_range(&input, &rollbook_guest_core::secp256k1::Native, &CoreKzg))
         .map_err(|e| format!("prove-witness-range: {e}"))?
         .map_err(|e| format!("prove-witness-range: {}", range_error(&e)))?;
     let pv = r.public_values;

@@ -3,7 +3,6 @@
 
 pub mod bench;
 pub mod commands;
-pub mod committer;
 pub mod json;
 pub mod kzg;
 pub mod stf;

@@ -324,7 +324,7 @@ pub fn check_witness_exec(j: &Json, repo_root: &Path) -> R {
 /// `range::prove_range` gives the TS node's 320 public-value bytes, and every batch its validity outcome and
 /// post-state root.
 pub fn check_ranges(j: &Json, repo_root: &Path) -> R {
-    use crate::committer::{KzgTable, RunnerCommitter};
+    use rollbook_guest_core::blob::CoreKzg;
     use rollbook_guest_core::range::{prove_range, RangeInput};
     let mut n = 0;
     for r in arr(j, "ranges")? {
@@ -333,11 +333,8 @@ pub fn check_ranges(j: &Json, repo_root: &Path) -> R {
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         eq(&format!("{file}: input keccak (stale file: rerun guest/vectors-gen/ranges.ts)"), keccak256(&bytes), hex32(field(r, "inputKeccak")?)?)?;
         let input = RangeInput::decode(&bytes).map_err(|e| format!("{file}: {e:?}"))?;
-        // blob commitments: the core's KZG, or (a build without it) c-kzg's, carried by the RBRANGE1 input
-        let mut table = KzgTable::default();
-        table.add_range_input(&input);
-        let kzg = RunnerCommitter { table: Some(table) };
-        let out = prove_range(input, &Native, &kzg, true).map_err(|e| format!("{file}: {e:?}"))?;
+        // the carried blob commitments (c-kzg's) must equal the core's KZG
+        let out = prove_range(input, &Native, &CoreKzg, true).map_err(|e| format!("{file}: {e:?}"))?;
         let want = arr(r, "batches")?;
         eq(&format!("{file}: batches"), out.batches.len(), want.len())?;
         for ((outcome, root), w) in out.batches.iter().zip(want) {
@@ -355,7 +352,7 @@ pub fn check_ranges(j: &Json, repo_root: &Path) -> R {
             let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             eq(&format!("{wf}: input keccak (stale file: rerun guest/vectors-gen/ranges.ts)"), keccak256(&bytes), hex32(field(r, "witnessInputKeccak")?)?)?;
             let input = WitnessRangeInput::decode(&bytes).map_err(|e| format!("{wf}: {e:?}"))?;
-            let out = crate::catch_insufficient(|| prove_witness_range(&input, &Native, &kzg)).and_then(|x| x.map_err(|e| format!("{e:?}"))).map_err(|e| format!("{wf}: {e}"))?;
+            let out = crate::catch_insufficient(|| prove_witness_range(&input, &Native, &CoreKzg)).and_then(|x| x.map_err(|e| format!("{e:?}"))).map_err(|e| format!("{wf}: {e}"))?;
             for ((outcome, root), w) in out.batches.iter().zip(want) {
                 let index = u64_field(w, "index")?;
                 eq(&format!("{wf} batch {index} outcome"), *outcome as u64, u64_field(w, "outcome")?)?;

@@ -125,8 +125,7 @@ fn prove_range_prints_and_writes_the_public_values() {
     let want = r.get("publicValues").unwrap().as_str().unwrap();
     let out_path = std::env::temp_dir().join(format!("rollbook-guest-pv-{}.bin", std::process::id()));
     let bytes = std::fs::read(repo().join(&file)).unwrap();
-    let table = kzg_table(&rollbook_guest_core::range::RangeInput::decode(&bytes).unwrap());
-    let (ok, out, err) = run(&["prove-range", &file, "--out", out_path.to_str().unwrap(), "--kzg-table", table.to_str().unwrap()]);
+    let (ok, out, err) = run(&["prove-range", &file, "--out", out_path.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.contains(&format!("publicValues {want}")), "{out}");
     let raw = std::fs::read(&out_path).unwrap();
@@ -151,22 +150,21 @@ fn prove_range_prints_and_writes_the_public_values() {
     assert!(!ok && err.contains("I1Index"), "{err}");
 }
 
-/// `prove-witness-range` on a prover input holding a blob batch: the blobs bind (the runner's own KZG, or the
-/// c-kzg table `--kzg-table` in a build without it) and the public values are the node's; a changed blob
-/// byte exits 1 with a BLOB_ code naming the batch.
+/// `prove-witness-range` on a prover input holding a blob batch: the blobs bind (the runner's own KZG against
+/// the versioned hashes of c-kzg's commitments) and the public values are the node's; a changed blob byte
+/// exits 1 with BLOB_VERSIONED_HASH_MISMATCH naming the batch.
 #[test]
 fn prove_witness_range_binds_blobs() {
     use rollbook_guest_core::range::RangeInput;
     let manifest = std::fs::read_to_string(repo().join("test/vectors/guest/ranges.json")).unwrap();
     let j = rollbook_guest_runner::json::Json::parse(&manifest).unwrap();
-    // the first range with a blob batch, and a table of its blobs' c-kzg commitments (from its RBRANGE1 input)
+    // the first range with a blob batch
     let (r, input) = j.get("ranges").unwrap().as_array().unwrap().iter().find_map(|r| {
         let input = RangeInput::decode(&std::fs::read(repo().join("test/vectors/guest").join(r.get("file").unwrap().as_str().unwrap())).unwrap()).unwrap();
         input.batches.iter().any(|b| !b.blobs.is_empty()).then_some((r, input))
     }).expect("a range with a blob batch");
-    let table_file = kzg_table(&input);
     let wfile = format!("test/vectors/guest/{}", r.get("witnessFile").unwrap().as_str().unwrap());
-    let (ok, out, err) = run(&["prove-witness-range", &wfile, "--kzg-table", table_file.to_str().unwrap()]);
+    let (ok, out, err) = run(&["prove-witness-range", &wfile]);
     assert!(ok, "{err}");
     assert!(out.contains(&format!("publicValues {}", r.get("publicValues").unwrap().as_str().unwrap())), "{out}");
     // the same input with one blob byte changed
@@ -176,17 +174,9 @@ fn prove_witness_range_binds_blobs() {
     bytes[at + 31] ^= 1;
     let bad = tmp("blob-changed.bin", "");
     std::fs::write(&bad, &bytes).unwrap();
-    let (ok, _, err) = run(&["prove-witness-range", bad.to_str().unwrap(), "--kzg-table", table_file.to_str().unwrap()]);
-    assert!(!ok && err.contains(&format!("batch {}: BLOB_", input.batches[k].index)), "{err}");
-}
-
-/// The runner's `--kzg-table` for the blobs of an RBRANGE1 input (the c-kzg commitments it carries).
-fn kzg_table(input: &rollbook_guest_core::range::RangeInput) -> PathBuf {
-    let mut table = String::new();
-    for b in &input.batches {
-        for (c, blob) in &b.blobs {
-            table += &format!("{} {}\n", rollbook_guest_core::hex::encode(&rollbook_guest_core::sha256::sha256(blob)), rollbook_guest_core::hex::encode(c));
-        }
-    }
-    tmp("kzg-table.txt", &table)
+    let (ok, _, err) = run(&["prove-witness-range", bad.to_str().unwrap()]);
+    assert!(!ok && err.contains(&format!("batch {}: BLOB_VERSIONED_HASH_MISMATCH", input.batches[k].index)), "{err}");
+    // the flag of the build that had no KZG is gone
+    let (ok, _, err) = run(&["prove-witness-range", &wfile, "--kzg-table", "x"]);
+    assert!(!ok && err.contains("unexpected argument --kzg-table"), "{err}");
 }

@@ -3,8 +3,7 @@
 
 use rollbook_guest_core::hex;
 use rollbook_guest_core::trie::{verify_proof, ProofError, Witness, WitnessError};
-use rollbook_guest_core::blob::BlobCommitter;
-use rollbook_guest_runner::committer::{KzgTable, RunnerCommitter};
+use rollbook_guest_core::blob::CoreKzg;
 use rollbook_guest_runner::json::Json;
 use rollbook_guest_runner::vectors::{check_file, check_json};
 use rollbook_guest_runner::{field, hex32, hex_bytes};
@@ -295,14 +294,14 @@ fn range_messages_must_continue() {
     use rollbook_guest_core::validity::InputMismatch;
     let bytes = std::fs::read(repo().join("test/vectors/guest/ranges/a-3.bin")).unwrap();
     let input = RangeInput::decode(&bytes).unwrap();
-    assert!(prove_range(input.clone(), &Native, &vector_kzg(), false).is_ok());
+    assert!(prove_range(input.clone(), &Native, &CoreKzg, false).is_ok());
     let mut bad = input.clone();
     bad.batches[1].queue_hash_start[0] ^= 1;
     let index = bad.batches[1].index;
-    assert_eq!(prove_range(bad, &Native, &vector_kzg(), false).unwrap_err(), RangeError::Input(index, InputMismatch::I3Messages));
+    assert_eq!(prove_range(bad, &Native, &CoreKzg, false).unwrap_err(), RangeError::Input(index, InputMismatch::I3Messages));
     let mut empty = input;
     empty.batches.clear();
-    assert_eq!(prove_range(empty, &Native, &vector_kzg(), false).unwrap_err(), RangeError::EmptyRange);
+    assert_eq!(prove_range(empty, &Native, &CoreKzg, false).unwrap_err(), RangeError::EmptyRange);
 }
 
 #[test]
@@ -318,7 +317,7 @@ fn witness_range_inputs_refused() {
     longer.push(0);
     assert_eq!(WitnessRangeInput::decode(&longer).unwrap_err(), RangeError::MalformedInput);
     let input = WitnessRangeInput::decode(&bytes).unwrap();
-    let kzg = vector_kzg();
+    let kzg = CoreKzg;
     // format 1 (no magic) is refused
     assert_eq!(WitnessRangeInput::decode(&bytes[8..]).unwrap_err(), RangeError::MalformedInput);
     // a changed leaf byte in the second batch's witness: it no longer hashes to the first batch's post-state root
@@ -338,21 +337,6 @@ fn witness_range_inputs_refused() {
     let mut other = input.clone();
     other.batches[2].witness = input.batches[3].witness.clone();
     assert!(prove_witness_range(&other, &Native, &kzg).is_err());
-}
-
-/// The blob committer of the vector tests: the core's KZG, or, in a build without it, the commitments c-kzg
-/// computed for the range vectors' blobs (carried by their RBRANGE1 inputs; any other blob is refused).
-fn vector_kzg() -> RunnerCommitter {
-    let mut table = KzgTable::default();
-    for f in std::fs::read_dir(repo().join("test/vectors/guest/ranges")).unwrap() {
-        let p = f.unwrap().path();
-        if p.to_str().unwrap().ends_with(".witness.bin") {
-            continue;
-        }
-        table.add_range_input(&rollbook_guest_core::range::RangeInput::decode(&std::fs::read(&p).unwrap()).unwrap());
-    }
-    assert!(table.len() >= 2, "the range vectors carry blobs");
-    RunnerCommitter { table: Some(table) }
 }
 
 /// The range vectors' blobs, each with its c-kzg commitment, and the witness-mode input holding the first
@@ -379,16 +363,18 @@ fn vector_blobs() -> (Vec<([u8; 48], Vec<u8>)>, String, usize) {
     (blobs, f, k)
 }
 
-/// Blob binding in witness mode (docs/proving.md "Blob binding"): the vector's blob batch is bound and proves;
-/// a changed blob byte, a wrong versioned hash or a missing one is refused as BlobBinding of that batch,
-/// before anything else of it is looked at; blobs in another order do not bind.
+/// Blob binding in witness mode (docs/proving.md "Blob binding") with the core's KZG against the commitments
+/// c-kzg computed for the vectors: the vector's blob batch is bound and proves; a changed blob byte, a wrong
+/// versioned hash or a missing one is refused as BlobBinding of that batch, before anything else of it is
+/// looked at; blobs in another order do not bind; a field element equal to the scalar modulus r is not a blob
+/// (BLOB_NOT_COMMITTABLE with the blob's index) while r - 1 is one (another commitment).
 #[test]
 fn witness_range_blobs_bound_to_versioned_hashes() {
     use rollbook_guest_core::blob::{bind_blobs, check_commitments, versioned_hash, BlobBindError};
     use rollbook_guest_core::range::RangeError;
     use rollbook_guest_core::secp256k1::Native;
     use rollbook_guest_core::witness_range::{prove_witness_range, WitnessRangeInput};
-    let kzg = vector_kzg();
+    let kzg = CoreKzg;
     let (blobs, file, k) = vector_blobs();
     let input = WitnessRangeInput::decode(&std::fs::read(repo().join("test/vectors/guest/ranges").join(&file)).unwrap()).unwrap();
     let index = input.batches[k].header.index;
@@ -397,11 +383,7 @@ fn witness_range_blobs_bound_to_versioned_hashes() {
     // a changed byte inside a field element (canonical still): another blob
     let mut tampered = input.clone();
     tampered.batches[k].blobs[0][31 * 32 + 31] ^= 1;
-    match prove_witness_range(&tampered, &Native, &kzg) {
-        // the core's KZG recomputes another commitment; the c-kzg table does not know the blob
-        Err(RangeError::BlobBinding(i, BlobBindError::VersionedHash(0) | BlobBindError::NotCommittable(0))) => assert_eq!(i, index),
-        r => panic!("a changed blob was accepted: {:?}", r.map(|o| o.public_values)),
-    }
+    assert_eq!(prove_witness_range(&tampered, &Native, &kzg).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::VersionedHash(0)));
     // a wrong versioned hash (c(i)'s dataHash is not even looked at: the binding comes first)
     let mut wrong = input.clone();
     wrong.batches[k].versioned_hashes[0][31] ^= 1;
@@ -420,11 +402,24 @@ fn witness_range_blobs_bound_to_versioned_hashes() {
     // the carried commitments of RBRANGE1: the blob's own, not another's
     assert_eq!(check_commitments(&kzg, &[(a.0, &a.1), (b.0, &b.1)]), Ok(hashes.to_vec()));
     assert_eq!(check_commitments(&kzg, &[(a.0, &a.1), (a.0, &b.1)]), Err(BlobBindError::Commitment(1)));
-    // a build without any commitment function refuses blob batches (never executes them unbound)
-    let none = RunnerCommitter { table: None };
-    if none.commit(&a.1) == Err(BlobBindError::Unavailable) {
-        assert_eq!(prove_witness_range(&input, &Native, &none).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::Unavailable));
-    }
+    // a field element not below r: not a blob, whichever position; r - 1 is a blob, just not the committed one
+    const R: &str = "73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001";
+    const R_MINUS_1: &str = "73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000000";
+    let with_fe = |blob: &[u8], at: usize, fe: &str| {
+        let mut x = blob.to_vec();
+        x[at * 32..at * 32 + 32].copy_from_slice(&hex::decode(fe).unwrap());
+        x
+    };
+    let b_r = with_fe(&b.1, 4095, R);
+    assert_eq!(bind_blobs(&kzg, &[&a.1, &b_r], &hashes), Err(BlobBindError::NotCommittable(1)));
+    assert_eq!(BlobBindError::NotCommittable(1).code(), "BLOB_NOT_COMMITTABLE");
+    assert_eq!(bind_blobs(&kzg, &[&a.1, &with_fe(&b.1, 4095, R_MINUS_1)], &hashes), Err(BlobBindError::VersionedHash(1)));
+    assert_eq!(check_commitments(&kzg, &[(a.0, &a.1), (b.0, &b_r)]), Err(BlobBindError::NotCommittable(1)));
+    // in the prover input: the blob batch is refused before its bytes are unpacked (whose FE check would
+    // otherwise call the batch undecodable and execute it as an empty batch)
+    let mut non_canonical = input.clone();
+    non_canonical.batches[k].blobs[0] = with_fe(&non_canonical.batches[k].blobs[0], 0, R);
+    assert_eq!(prove_witness_range(&non_canonical, &Native, &kzg).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::NotCommittable(0)));
 }
 
 /// Full-state mode (RBRANGE1): a blob carried with another blob's commitment is refused, whatever the rest.
@@ -439,5 +434,5 @@ fn range_carried_commitment_must_match() {
     let mut bad = input.clone();
     bad.batches[k].blobs[0].0 = other;
     let index = bad.batches[k].index;
-    assert_eq!(prove_range(bad, &Native, &vector_kzg(), false).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::Commitment(0)));
+    assert_eq!(prove_range(bad, &Native, &CoreKzg, false).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::Commitment(0)));
 }

@@ -2,13 +2,12 @@
 // public values, roots and withdrawals as the node's own stateless executor on a real range (deposits,
 // crossing orders, a withdrawal, a cancel, a blob batch of orders and a two-blob batch of garbage bytes),
 // the same signed proof, tampered witnesses refused with the runner's code, and blobs that are not the
-// committed ones (a changed byte, swapped blobs, a wrong versioned hash) refused before execution.
-// Builds the release runner first (incremental: seconds when it is up to date). Blob commitments: the
-// runner's own KZG, or, while its build has none, c-kzg's through `--kzg-table` (guest/runner src/committer.rs).
+// committed ones (a changed byte, swapped blobs, a wrong versioned hash, a field element not below the
+// scalar modulus) refused before execution. The runner recomputes each blob's commitment with its own KZG
+// (guest/core src/kzg) and checks the versioned hash of c-kzg's. Builds the release runner first
+// (incremental: seconds when it is up to date).
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bytesToHex, zeroHash, type Address } from "viem";
@@ -29,7 +28,6 @@ import { executeRange } from "../../../node/prover/execute.ts";
 import { GUEST_RUNNER, nativeExecutor } from "../../../node/prover/native.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { parseWitness, serializeWitness, applyAndWitness } from "../../../node/state/witness.ts";
-import { writeKzgTable } from "../../../guest/host/range.ts";
 import { BASE, DOMAIN, FEE_ACCOUNT, QUOTE, Trader, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -50,10 +48,10 @@ function garbage(n: number): Uint8Array {
 
 /**
  * Four batches proposed as an Inbox would, each with the witness the node's deriver records: two calldata
- * batches, a blob batch of orders and a two-blob batch of garbage (UNDECODABLE: a no-op). Also returns the
- * blobs with their c-kzg commitments.
+ * batches, a blob batch of orders and a two-blob batch of garbage (UNDECODABLE: a no-op); blob commitments
+ * by c-kzg.
  */
-function buildRange(): { range: RangeInput; blobs: { blob: Uint8Array; commitment: Uint8Array }[] } {
+function buildRange(): RangeInput {
   const [ka, kb] = makeKeys(2, "native-attest");
   const alice = new Trader(ka);
   const bob = new Trader(kb);
@@ -70,15 +68,10 @@ function buildRange(): { range: RangeInput; blobs: { blob: Uint8Array; commitmen
     { txs: [], start: 3, end: 3, t: 1015, blob: true, raw: garbage(140_000) },
   ];
   let chain: Hash = zeroHash;
-  const allBlobs: { blob: Uint8Array; commitment: Uint8Array }[] = [];
   const batches = plan.map((p, k) => {
     const data = p.raw ?? encodeBatch({ header: { parentBatchHash: chain, timestamp: p.t, l1MsgStart: p.start, l1MsgEnd: p.end }, txs: p.txs });
     const blobs = p.blob === true ? packBlobs(data) : undefined;
-    const versionedHashes = blobs?.map((blob) => {
-      const commitment = blobCommitment(blob);
-      allBlobs.push({ blob, commitment });
-      return kzgVersionedHash(commitment);
-    });
+    const versionedHashes = blobs?.map((blob) => kzgVersionedHash(blobCommitment(blob)));
     const commitment: BatchCommitment = {
       index: k + 1, dataKind: blobs === undefined ? DataKind.CALLDATA : DataKind.BLOBS,
       dataHash: versionedHashes === undefined ? calldataDataHash(data) : blobDataHash(versionedHashes),
@@ -92,7 +85,7 @@ function buildRange(): { range: RangeInput; blobs: { blob: Uint8Array; commitmen
     return { commitment, data, versionedHashes, blobs, messages, witness: witness.bytes };
   });
   expect(batches[3].blobs).to.have.length(2);
-  return { range: { prevStateRoot, prevBatchChain: zeroHash, batches, prover: PROVER }, blobs: allBlobs };
+  return { prevStateRoot, prevBatchChain: zeroHash, batches, prover: PROVER };
 }
 
 /** `range` with batch `k`'s witness changed by `edit` (applied to the parsed witness's root node). */
@@ -103,21 +96,14 @@ function withWitness(range: RangeInput, k: number, w: Uint8Array): RangeInput {
 describe("prover: attest backend executing with the Rust guest runner (native.ts)", function () {
   this.timeout(600_000);
   let range: RangeInput;
-  let dir: string;
-  let native: ReturnType<typeof nativeExecutor>;
+  const native = nativeExecutor(GUEST_RUNNER);
 
   before(() => {
     const r = spawnSync("cargo", ["build", "--offline", "--release", "--quiet", "--manifest-path", path.join(ROOT, "guest/Cargo.toml"), "--bin", "rollbook-guest"], { stdio: "inherit" });
     expect(r.status, "cargo build of the guest runner").to.equal(0);
     loadKzg();
-    const built = buildRange();
-    range = built.range;
-    dir = mkdtempSync(path.join(tmpdir(), "rollbook-native-attest-"));
-    const kzgTable = path.join(dir, "kzg-table.txt");
-    writeKzgTable(kzgTable, built.blobs);
-    native = nativeExecutor(GUEST_RUNNER, { kzgTable });
+    range = buildRange();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** The runner's refusal of `bad`: ProverError INPUT whose message carries `code`. */
   function refused(bad: RangeInput, code: string): void {
@@ -178,15 +164,26 @@ describe("prover: attest backend executing with the Rust guest runner (native.ts
     for (const [bad, code] of cases) refused(withWitness(range, 1, bad), code);
   });
 
-  it("binds blobs to the versioned hashes: a changed byte, swapped blobs, a wrong hash are refused first", () => {
+  it("binds blobs to the versioned hashes: a changed byte, swapped blobs, a wrong hash, a non-canonical field element are refused first", () => {
     const withBatch = (k: number, edit: Partial<RangeInput["batches"][number]>): RangeInput => ({
       ...range, batches: range.batches.map((b, i) => (i === k ? { ...b, ...edit } : b)),
     });
     const [b3, b4] = [range.batches[2], range.batches[3]];
-    // a byte inside a field element changed: another blob (the runner's KZG: another hash; c-kzg's table: unknown)
+    // a byte inside a field element changed: another blob, so another commitment and versioned hash
     const changed = Uint8Array.from(b3.blobs![0]);
     changed[40 * 32 + 31] ^= 1;
-    refused(withBatch(2, { blobs: [changed] }), "batch 3: BLOB_(VERSIONED_HASH_MISMATCH|NOT_COMMITTABLE)");
+    refused(withBatch(2, { blobs: [changed] }), "batch 3: BLOB_VERSIONED_HASH_MISMATCH");
+    // field element 7 of batch 4's second blob set to the BLS12-381 scalar modulus r: not a blob (c-kzg refuses
+    // it too); r - 1 is one, just not the committed one
+    const withElement = (blob: Uint8Array, fe: string): Uint8Array => {
+      const b = Uint8Array.from(blob);
+      b.set(Buffer.from(fe, "hex"), 7 * 32);
+      return b;
+    };
+    const r = "73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001";
+    const rMinus1 = "73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000000";
+    refused(withBatch(3, { blobs: [b4.blobs![0], withElement(b4.blobs![1], r)] }), "batch 4: BLOB_NOT_COMMITTABLE: NotCommittable\\(1\\)");
+    refused(withBatch(3, { blobs: [b4.blobs![0], withElement(b4.blobs![1], rMinus1)] }), "batch 4: BLOB_VERSIONED_HASH_MISMATCH: VersionedHash\\(1\\)");
     // the two blobs of batch 4 in the other order
     refused(withBatch(3, { blobs: [b4.blobs![1], b4.blobs![0]] }), "batch 4: BLOB_VERSIONED_HASH_MISMATCH");
     // a wrong versioned hash (c(i)'s dataHash no longer matches either: the binding is checked before I4)
