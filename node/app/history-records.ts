@@ -13,6 +13,9 @@ export type FillRec = Omit<FillInfo, "level">;
 /** A public trade as kept. */
 export type TradeRec = Omit<Trade, "level">;
 
+/** Candle intervals (seconds) the node serves unless configured otherwise. */
+export const DEFAULT_CANDLE_INTERVALS: readonly number[] = [60, 300, 3600, 86400];
+
 const STATUS_NAME = ["accepted", "failed", "rejected"] as const;
 
 /** The transaction answer (rb_getTx) for receipt `r` of `txHash` in `batchIndex`, at `level`. */

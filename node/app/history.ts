@@ -181,6 +181,7 @@ export class HistoryIndex implements StoreIndexer {
   private readonly prepared = new Map<number, IndexedBatch>();
   private readonly receiptLogs: Lru<number, ReceiptLog>;
   private committedHead = 0;
+  private stagedHead = 0;
 
   constructor(o: HistoryOptions) {
     this.o = o;
@@ -191,7 +192,7 @@ export class HistoryIndex implements StoreIndexer {
 
   async open(store: StateStore): Promise<void> {
     this.store = store;
-    this.committedHead = store.head()?.batchIndex ?? 0;
+    this.committedHead = this.stagedHead = store.head()?.batchIndex ?? 0;
     await this.reload();
   }
 
@@ -202,6 +203,7 @@ export class HistoryIndex implements StoreIndexer {
 
   batch(ops: WriteOps, c: BatchCommit): void {
     const b = c.batchIndex;
+    this.stagedHead = b;
     const given = this.prepared.get(b);
     this.prepared.delete(b);
     const batch = given ?? this.fromData(c);
@@ -358,8 +360,10 @@ export class HistoryIndex implements StoreIndexer {
 
   async written(head: number | null, rolledBack: boolean): Promise<void> {
     this.committedHead = head ?? 0;
+    this.stagedHead = Math.max(this.stagedHead, this.committedHead);
     for (const [id, d] of this.pendingDone) if (d.batch <= this.committedHead) this.pendingDone.delete(id);
     if (rolledBack) {
+      this.stagedHead = this.committedHead;
       this.prepared.clear();
       this.pendingDone.clear();
       this.receiptLogs.clear();
@@ -402,6 +406,11 @@ export class HistoryIndex implements StoreIndexer {
   /** The last batch whose write landed. */
   committed(): number {
     return this.committedHead;
+  }
+
+  /** The last batch staged (its write may not have landed yet). */
+  staged(): number {
+    return this.stagedHead;
   }
 
   /** A resting order (canonical, as staged), synchronously. */
