@@ -265,7 +265,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       }
       if (b.receipts !== undefined) {
         // A follower indexes every derived receipt; a sequencer those it did not execute itself.
-        if (!view.hasBatch(x.index)) view.onBatchOpened(x.index, x.timestamp, x.l1MsgStart, x.messages, b.receipts.l1(), x.txs.length, false);
+        if (!view.hasBatch(x.index)) view.onBatchOpened(x.index, x.timestamp, x.l1MsgStart, x.messages, b.receipts.l1(), x.txs.length, false, b.receipts.expired());
         for (let i = 0; i < x.txs.length; i++) if (!view.hasTx(x.hashes[i]!)) view.onTx(x.index, x.timestamp, x.hashes[i]!, x.txs[i]!, b.receipts.tx(i));
       }
       view.setLevels(b.batchIndex, safeBatch);

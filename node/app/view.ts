@@ -21,7 +21,7 @@ import { MarketStatus, type Eip712Domain, type L1Message, type Tx, L1MessageKind
 import { encodeTx } from "../codec/tx.ts";
 import type {
   Balances, BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
-  OrderInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo, ProofAt, StateProofInfo, ProofRefusal, FinalizedRange,
+  OrderInfo, OrderUpdateInfo, ProofInfo, SubmitResult, SyncInfo, Trade, TxInfo, ProofAt, StateProofInfo, ProofRefusal, FinalizedRange,
   WithdrawalProofInfo, RollupStatus, TxDrop,
 } from "../rpc/node-view.ts";
 import { RpcError } from "../rpc/errors.ts";
@@ -153,8 +153,14 @@ export class NodeStateView implements NodeView {
     this.emit({ type: "deposit", deposit: { ...d } });
   }
 
-  /** A batch opened (soft) or derived: its L1 messages' outcomes (deposits credited or refunded). */
-  onBatchOpened(index: number, timestamp: number, l1MsgStart: number, msgs: readonly L1Message[], l1: readonly L1Receipt[], txCount: number, open: boolean): void {
+  /**
+   * A batch opened (soft) or derived: its L1 messages' outcomes (deposits credited or refunded) and the
+   * orders its expiry sweep removed (`expired`, ReceiptLog.expired()).
+   */
+  onBatchOpened(
+    index: number, timestamp: number, l1MsgStart: number, msgs: readonly L1Message[], l1: readonly L1Receipt[], txCount: number, open: boolean,
+    expired: readonly OrderUpdateInfo[] = [],
+  ): void {
     msgs.forEach((m, i) => this.onL1Message(l1MsgStart + i, m));
     let rec = this.batches.get(index);
     if (rec === undefined) {
@@ -166,6 +172,11 @@ export class NodeStateView implements NodeView {
       rec.info.l1Messages = l1.length;
     }
     const touched: { market: number; side: number; price: number }[] = [];
+    for (const u of expired) {
+      const o = this.orderFor(u.orderId, index);
+      if (o !== undefined) applyUpdate(o, u, index);
+      touched.push({ market: u.market, side: u.side, price: u.price });
+    }
     for (let i = 0; i < l1.length; i++) {
       const r = l1[i]!;
       const d = this.deposits.get(l1MsgStart + i);
@@ -229,7 +240,7 @@ export class NodeStateView implements NodeView {
 
   /** A whole derived batch (follower): its L1 messages, then its transactions in order. */
   onDerivedBatch(b: ExecutedBatch): void {
-    this.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.messages, b.receipts.l1(), b.txs.length, false);
+    this.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.messages, b.receipts.l1(), b.txs.length, false, b.receipts.expired());
     for (let i = 0; i < b.txs.length; i++) this.onTx(b.index, b.timestamp, b.txs[i]!.hash, b.txs[i]!.tx, b.receipts.tx(i));
   }
 
