@@ -44,6 +44,17 @@ function be32(n: number): Buffer {
 function hexBytes(h: string): Buffer {
   return Buffer.from(h.startsWith("0x") ? h.slice(2) : h, "hex");
 }
+/** Account addresses as key bytes (few accounts, many keys). */
+const accountBytes = new Map<string, Buffer>();
+function acct(a: string): Buffer {
+  let b = accountBytes.get(a);
+  if (b === undefined) {
+    b = hexBytes(a);
+    if (accountBytes.size > 100_000) accountBytes.clear();
+    accountBytes.set(a, b);
+  }
+  return b;
+}
 function json(v: unknown): Buffer {
   return Buffer.from(JSON.stringify(v));
 }
@@ -219,11 +230,12 @@ export class HistoryIndex implements StoreIndexer {
     hdr.writeUInt32BE(c.receipts?.l1Count ?? 0, 12);
     put(key(T_BATCH, b), Buffer.concat([hdr, ...batch.hashes.map(hexBytes)]));
     const receipts = c.receipts;
-    if (receipts !== undefined) this.stageReceipts(ops, u, put, b, batch, receipts);
+    if (receipts !== undefined) this.stageReceipts(ops, u, put, b, batch, receipts, c.undo !== undefined);
     if (c.undo !== undefined || this.o.keepReceipts > 0) ops.put(key(T_UNDO, b), encodeUndo(u));
   }
 
-  private stageReceipts(ops: WriteOps, u: IndexUndo, put: (k: Buffer, v: Buffer) => void, b: number, batch: IndexedBatch, receipts: ReceiptLog): void {
+  /** `undoable`: the batch may be rolled back, so record what its rewritten keys held before. */
+  private stageReceipts(ops: WriteOps, u: IndexUndo, put: (k: Buffer, v: Buffer) => void, b: number, batch: IndexedBatch, receipts: ReceiptLog, undoable: boolean): void {
     // Orders this batch changes: working copies, with their record before the batch.
     const dirty = new Map<number, { rec: OrderRec; wasOpen: boolean }>();
     const get = (id: number): OrderRec | undefined => {
@@ -257,7 +269,7 @@ export class HistoryIndex implements StoreIndexer {
       put(key(T_TX, hexBytes(h)), loc);
       for (const rec of placedOrders(batch.txs[i]!, r, b, h)) {
         dirty.set(rec.orderId, { rec, wasOpen: false });
-        const k = key(T_ACCT, hexBytes(rec.account), rec.orderId);
+        const k = key(T_ACCT, acct(rec.account), rec.orderId);
         ops.put(k, Buffer.alloc(0));
         u.placed.push(k);
       }
@@ -291,26 +303,26 @@ export class HistoryIndex implements StoreIndexer {
     }
     for (const [id, { rec, wasOpen }] of dirty) {
       const qk = key(T_OPEN, id);
-      const prev = wasOpen ? json(this.resting.get(id)) : null;
+      const prev = wasOpen && undoable ? json(this.resting.get(id)) : null;
       if (rec.remaining > 0) {
         ops.put(qk, json(rec));
-        u.changed.push([qk, prev]);
+        if (undoable) u.changed.push([qk, prev]);
         this.resting.set(id, rec);
         continue;
       }
       if (wasOpen) {
         ops.del(qk);
-        u.changed.push([qk, prev]);
+        if (undoable) u.changed.push([qk, prev]);
         this.resting.delete(id);
       }
       put(key(T_DONE, id), json(rec));
-      u.finished.push(key(T_ACCT, hexBytes(rec.account), id));
+      u.finished.push(key(T_ACCT, acct(rec.account), id));
       this.pendingDone.set(id, { rec, batch: b });
     }
-    for (const [a, l] of fillsByAccount) put(key(T_FILLS, hexBytes(a), b), json(l));
+    for (const [a, l] of fillsByAccount) put(key(T_FILLS, acct(a), b), json(l));
     for (const [m, l] of tradesByMarket) put(key(T_TRADES, be32(m), b), json(l));
     for (const { k, prev, c } of candlesTouched.values()) {
-      u.changed.push([k, prev]);
+      if (undoable) u.changed.push([k, prev]);
       ops.put(k, json(c));
     }
   }
