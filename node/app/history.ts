@@ -228,14 +228,15 @@ export class HistoryIndex implements StoreIndexer {
     hdr.writeBigUInt64BE(BigInt(batch.timestamp), 0);
     hdr.writeUInt32BE(batch.hashes.length, 8);
     hdr.writeUInt32BE(c.receipts?.l1Count ?? 0, 12);
-    put(key(T_BATCH, b), Buffer.concat([hdr, ...batch.hashes.map(hexBytes)]));
+    const hashBytes = Buffer.from(batch.hashes.map((h) => h.slice(2)).join(""), "hex");
+    put(key(T_BATCH, b), Buffer.concat([hdr, hashBytes]));
     const receipts = c.receipts;
-    if (receipts !== undefined) this.stageReceipts(ops, u, put, b, batch, receipts, c.undo !== undefined);
+    if (receipts !== undefined) this.stageReceipts(ops, u, put, b, batch, hashBytes, receipts, c.undo !== undefined);
     if (c.undo !== undefined || this.o.keepReceipts > 0) ops.put(key(T_UNDO, b), encodeUndo(u));
   }
 
   /** `undoable`: the batch may be rolled back, so record what its rewritten keys held before. */
-  private stageReceipts(ops: WriteOps, u: IndexUndo, put: (k: Buffer, v: Buffer) => void, b: number, batch: IndexedBatch, receipts: ReceiptLog, undoable: boolean): void {
+  private stageReceipts(ops: WriteOps, u: IndexUndo, put: (k: Buffer, v: Buffer) => void, b: number, batch: IndexedBatch, hashBytes: Buffer, receipts: ReceiptLog, undoable: boolean): void {
     // Orders this batch changes: working copies, with their record before the batch.
     const dirty = new Map<number, { rec: OrderRec; wasOpen: boolean }>();
     const get = (id: number): OrderRec | undefined => {
@@ -266,7 +267,7 @@ export class HistoryIndex implements StoreIndexer {
       const loc = Buffer.alloc(12);
       loc.writeBigUInt64BE(BigInt(b), 0);
       loc.writeUInt32BE(i, 8);
-      put(key(T_TX, hexBytes(h)), loc);
+      put(key(T_TX, hashBytes.subarray(32 * i, 32 * i + 32)), loc);
       for (const rec of placedOrders(batch.txs[i]!, r, b, h)) {
         dirty.set(rec.orderId, { rec, wasOpen: false });
         const k = key(T_ACCT, acct(rec.account), rec.orderId);
