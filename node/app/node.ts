@@ -23,7 +23,6 @@ import { txHash } from "../clob/eip712.ts";
 import { decodeL1Message } from "../clob/l1messages.ts";
 import type { Eip712Domain, L1Message } from "../clob/types.ts";
 import { ConfigError, type NodeConfig } from "../config.ts";
-import { decodeBatch } from "../codec/batch.ts";
 import { createDa, type Da } from "../da/index.ts";
 import { Deriver, type CanonicalBatchInput } from "../derive/index.ts";
 import { inboxAbi, settlementAbi } from "../l1/contracts.ts";
@@ -41,6 +40,8 @@ import { createAdminServer, type AdminServer } from "./admin.ts";
 import { loadL1Account, loadRoleAccounts, type SendingRole } from "./keys.ts";
 import { nodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { checkRoles, roleStarter, type RoleContext, type RoleHandle } from "./roles.ts";
+import { HistoryIndex } from "./history.ts";
+import { DEFAULT_CANDLE_INTERVALS } from "./history-records.ts";
 import { NodeProofs } from "./proofs.ts";
 import { indexSoftExecution } from "./soft-index.ts";
 import { NodeStateView } from "./view.ts";
@@ -125,30 +126,6 @@ export function readDeployment(config: NodeConfig, chainId: number): Deployment 
   }
 }
 
-/**
- * Indexes the transactions of the batches the store still holds receipts for (the last `keep`, 0: all)
- * into the view, as derivation indexed them: receipts, orders, fills, trades. Deposits are not replayed.
- */
-async function reindexStored(store: StateStore, view: NodeStateView, domain: Eip712Domain, keep: number): Promise<{ batches: number; txs: number; ms: number }> {
-  const t0 = performance.now();
-  const head = store.head()?.batchIndex ?? 0;
-  let batches = 0, txs = 0;
-  for (let b = keep > 0 ? Math.max(1, head - keep + 1) : 1; b <= head; b++) {
-    const receipts = await store.receipts(b);
-    if (receipts === undefined) continue;
-    const data = await store.batchData(b);
-    const dec = data === undefined ? undefined : decodeBatch(data);
-    const batch = dec?.ok === true ? dec.batch : undefined;
-    const list = batch?.txs ?? [];
-    const timestamp = batch?.header.timestamp ?? 0;
-    view.onBatchOpened(b, timestamp, batch?.header.l1MsgStart ?? 0, [], receipts.l1(), list.length, false);
-    for (let i = 0; i < list.length; i++) view.onTx(b, timestamp, txHash(domain, list[i]!), list[i]!, receipts.tx(i));
-    batches++;
-    txs += list.length;
-  }
-  return { batches, txs, ms: Math.round(performance.now() - t0) };
-}
-
 /** Batches, finalized ranges and proof jobs rb_rollupStatus lists. */
 const RECENT = 50;
 
@@ -199,7 +176,9 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   let sequencer: Sequencer | undefined;
   const metrics: NodeMetrics = nodeMetrics(registry, () => sequencer);
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await StateStore.open(path.join(config.dataDir, "store"), { keepReceipts: config.storage.pruneReceiptsAfterBatches, keepChanges: true });
+  // Receipts, orders, fills, trades and candles on disk, written in each batch's commit (history.ts).
+  const history = new HistoryIndex({ domain, keepReceipts: config.storage.pruneReceiptsAfterBatches, candleIntervals: DEFAULT_CANDLE_INTERVALS });
+  const store = await StateStore.open(path.join(config.dataDir, "store"), { keepReceipts: config.storage.pruneReceiptsAfterBatches, keepChanges: true, indexer: history });
   let da: Da | undefined;
   let deriver: Deriver | undefined;
   let proofs: NodeProofs | undefined;
@@ -219,7 +198,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     const recentBatches: Omit<BatchDaInfo, "level">[] = [];
     let proofJobs: NonNullable<RollupStatus["proofs"]>["jobs"] = null;
     const view: NodeStateView = new NodeStateView({
-      retainBatches: config.storage.pruneReceiptsAfterBatches,
+      retainBatches: config.storage.pruneReceiptsAfterBatches, history,
       domain, state: () => sequencer?.softState() ?? deriver!.current().state, sequencer: () => sequencer, proofs: () => proofs,
       onVerdict: (v) => {
         metrics.admitted.inc({ verdict: v });
@@ -237,7 +216,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
           derivation: { derivedBatch: st.batchIndex, l1Block: st.l1Derived, lagBlocks: st.lag ?? 0 },
           mempool: sequencer === undefined ? undefined : { depth: sequencer.pool.count, admittedPerSec: Math.round(admitted.counts.reduce((a, b) => a + b, 0) / 10) },
           reorgs: [...reorgs],
-          batches: recentBatches.map((b) => ({ ...b, level: view.batch(b.batchIndex)?.level ?? "included" })),
+          batches: recentBatches.map((b) => ({ ...b, level: view.levelOf(b.batchIndex) })),
           proofs: proofs === undefined ? null : { finalized: proofs.recentRanges(RECENT), jobs: proofJobs },
         };
       },
@@ -252,6 +231,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       onBatch: (b) => {
         const hashes = b.txs.map((tx) => txHash(domain, tx));
         executing.set(b.index, { ...b, hashes });
+        history.prepare({ index: b.index, timestamp: b.timestamp, txs: b.txs, hashes });
         return sequencer?.commitKeys(b.index, hashes) ?? [];
       },
     });
@@ -261,9 +241,10 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       startBlock: deployment.startBlock, logger: log.child({ module: "proofs" }),
     });
     const keeper = proofs;
-    // The receipt index after a restart: the retained batches' transactions and receipts, from the store.
-    const reindexed = await reindexStored(store, view, domain, config.storage.pruneReceiptsAfterBatches);
-    if (reindexed.batches > 0) log.info(reindexed, "receipt index rebuilt from the store");
+    // After a restart the history is read from the store's indexes: only recent trades and candles are loaded.
+    const t0 = performance.now();
+    await view.load();
+    log.info({ batch: history.committed(), restingOrders: history.openCount(), ms: Math.round(performance.now() - t0) }, "history index opened");
     view.setLevels(d.status().batchIndex, 0);
     view.markProven(keeper.provenBatch);
     d.on("batch", (b) => {
@@ -284,7 +265,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       }
       if (b.receipts !== undefined) {
         // A follower indexes every derived receipt; a sequencer those it did not execute itself.
-        if (!view.hasBatch(x.index)) view.onBatchOpened(x.index, x.timestamp, x.l1MsgStart, x.messages, b.receipts.l1(), x.txs.length, false);
+        if (!view.hasBatch(x.index)) view.onBatchOpened(x.index, x.timestamp, x.l1MsgStart, x.messages, b.receipts.l1(), x.txs.length, false, b.receipts.expired());
         for (let i = 0; i < x.txs.length; i++) if (!view.hasTx(x.hashes[i]!)) view.onTx(x.index, x.timestamp, x.hashes[i]!, x.txs[i]!, b.receipts.tx(i));
       }
       view.setLevels(b.batchIndex, safeBatch);

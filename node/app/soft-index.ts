@@ -9,7 +9,7 @@ import type { NodeStateView } from "./view.ts";
 export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed?: (b: SoftBatch) => void): () => void {
   const batchOf = (index: number): SoftBatch | undefined => (seq.openBatch()?.index === index ? seq.openBatch()! : seq.sealed().find((b) => b.index === index));
   const ensureBatch = (b: SoftBatch): void => {
-    if (!view.hasBatch(b.index)) view.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.l1Messages, b.receipts.l1(), b.txs.length, !b.sealed);
+    if (!view.hasBatch(b.index)) view.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.l1Messages, b.receipts.l1(), b.txs.length, !b.sealed, b.receipts.expired());
   };
   const indexPool = (b: SoftBatch): void => {
     ensureBatch(b);

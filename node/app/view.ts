@@ -5,14 +5,19 @@
 // - Receipts, orders, fills, trades and candles are indexed as transactions execute: from the sequencer's
 //   soft receipts (sequencing node) or from derivation's batch receipts (follower). A transaction the
 //   sequencer executes again after a rebuild replaces its receipt; its trades are counted once.
+// - With a history index (node/app/history.ts, the composed node) memory keeps only what is soft or not
+//   yet written (batches above `floor`: min(included, the store's committed head)) and what is hot (recent
+//   trades and candles; resting orders through the index); canonical history is read from LevelDB, so
+//   neither start time nor memory grows with it. Without one (benchmarks, tests) everything stays in
+//   memory for `retainBatches`.
 // - Confirmation levels: soft (executed here) -> included (derived from an L1 block) -> safe (that block is
 //   at or below L1's finalized block) -> proven (reported by a prover role through `markProven`).
 // - submit: the transaction's canonical bytes go through the sequencer (admission workers, WAL, soft
 //   execution); a follower refuses with TX_REJECTED (it does not sequence).
-import { ERROR_NAME, ErrorCode, isRejection } from "../clob/errors.ts";
-import { OrderStatus, ReceiptStatus, type L1Receipt, type ReceiptLog, type TxReceipt } from "../clob/receipts.ts";
+import { ErrorCode, isRejection } from "../clob/errors.ts";
+import type { L1Receipt, ReceiptLog, TxReceipt } from "../clob/receipts.ts";
 import type { ClobState } from "../clob/state.ts";
-import { MarketStatus, TxKind, type Eip712Domain, type L1Message, type Tx, L1MessageKind } from "../clob/types.ts";
+import { MarketStatus, type Eip712Domain, type L1Message, type Tx, L1MessageKind } from "../clob/types.ts";
 import { encodeTx } from "../codec/tx.ts";
 import type {
   Balances, BatchInfo, BookLevel, BookSnapshot, Candle, ConfirmationLevel, DepositInfo, FillInfo, MarketInfo, NodeEvent, NodeView,
@@ -21,6 +26,8 @@ import type {
 } from "../rpc/node-view.ts";
 import { RpcError } from "../rpc/errors.ts";
 import type { Sequencer } from "../sequencer/index.ts";
+import type { HistoryIndex } from "./history.ts";
+import { DEFAULT_CANDLE_INTERVALS, applyUpdate, candleWith, fillRecsOf, placedOrders, tradeOf, txInfoOf, type FillRec, type OrderRec, type TradeRec } from "./history-records.ts";
 
 export interface NodeStateViewOptions {
   domain: Eip712Domain;
@@ -39,6 +46,8 @@ export interface NodeStateViewOptions {
   rollup?: () => Partial<RollupStatus>;
   /** Balance, order, exit and withdrawal proofs (node/app/proofs.ts); without it they are refused. */
   proofs?: () => ProofSource | undefined;
+  /** Canonical history on disk (the store's indexer); call `load()` before serving. Without it all stays in memory. */
+  history?: HistoryIndex;
 }
 
 /** What serves proofs to the view (node/app/proofs.ts NodeProofs). */
@@ -64,8 +73,6 @@ const MARKET_STATUS: Record<number, MarketInfo["status"]> = {
   [MarketStatus.HALTED]: "halted",
 };
 const NO_PROOFS = "this node was started without a proof keeper (docs/api.md \"Proofs\")";
-const STATUS_NAME = ["accepted", "failed", "rejected"] as const;
-
 interface BatchRec {
   info: BatchInfo;
   txHashes: string[];
@@ -79,22 +86,61 @@ export class NodeStateView implements NodeView {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
   private readonly txs = new Map<string, TxInfo>();
   private readonly batches = new Map<number, BatchRec>();
-  private readonly orders = new Map<number, OrderInfo>();
+  private readonly orders = new Map<number, OrderRec>();
+  /** Order ids by account in placement order. */
   private readonly ordersByAccount = new Map<string, number[]>();
-  private readonly fillsByAccount = new Map<string, FillInfo[]>();
-  private readonly tradesByMarket = new Map<number, Trade[]>();
+  private readonly fillsByAccount = new Map<string, FillRec[]>();
+  private readonly tradesByMarket = new Map<number, TradeRec[]>();
   private readonly candlesByMarket = new Map<number, Map<number, Candle[]>>();
   private readonly deposits = new Map<number, DepositInfo>();
   private included = 0;
   private safe = 0;
   private proven = 0;
   private readonly proofParts = new Map<"prover" | "challenger", () => object>();
+  private readonly history: HistoryIndex | undefined;
+  /** With a history index: batches up to here are read from it, not from memory. */
+  private floor = 0;
+  /** Batches written before this view started: their level changes are not announced (no one saw them). */
+  private eventFloor = 0;
+  /** Level announcements read from the index, in order. */
+  private announcing: Promise<void> = Promise.resolve();
 
   constructor(o: NodeStateViewOptions) {
     this.o = o;
     this.retain = o.retainBatches ?? 10_000;
-    this.intervals = o.candleIntervals ?? [60, 300, 3600, 86400];
+    this.intervals = o.candleIntervals ?? [...DEFAULT_CANDLE_INTERVALS];
     this.keepTrades = o.keepTrades ?? 1000;
+    this.history = o.history;
+  }
+
+  /**
+   * With a history index: starts from what the store holds (call once, before feeding or serving). Recent
+   * trades and candles of every market come back from the index; everything else is read when asked for.
+   */
+  async load(): Promise<void> {
+    const h = this.history;
+    if (h === undefined) return;
+    this.floor = this.eventFloor = h.committed();
+    for (const market of this.o.state().marketIds()) {
+      const trades = await h.recentTrades(market, this.keepTrades);
+      if (trades.length > 0) this.tradesByMarket.set(market, trades);
+      const byInterval = new Map<number, Candle[]>();
+      for (const i of this.intervals) byInterval.set(i, await h.recentCandles(market, i, this.keepTrades));
+      if ([...byInterval.values()].some((l) => l.length > 0)) this.candlesByMarket.set(market, byInterval);
+    }
+  }
+
+  /**
+   * The record soft execution of batch `batchIndex` changes: from memory, else a resting order's canonical
+   * record (a batch the index has not staged yet builds on the index's latest state).
+   */
+  private orderFor(id: number, batchIndex: number): OrderRec | undefined {
+    let o = this.orders.get(id);
+    if (o === undefined && this.history !== undefined && batchIndex > this.history.staged()) {
+      const c = this.history.openOrder(id);
+      if (c !== undefined) this.orders.set(id, (o = { ...c }));
+    }
+    return o;
   }
 
   // ------------------------------------------------------------------------------------------ feeding
@@ -107,8 +153,14 @@ export class NodeStateView implements NodeView {
     this.emit({ type: "deposit", deposit: { ...d } });
   }
 
-  /** A batch opened (soft) or derived: its L1 messages' outcomes (deposits credited or refunded). */
-  onBatchOpened(index: number, timestamp: number, l1MsgStart: number, msgs: readonly L1Message[], l1: readonly L1Receipt[], txCount: number, open: boolean): void {
+  /**
+   * A batch opened (soft) or derived: its L1 messages' outcomes (deposits credited or refunded) and the
+   * orders its expiry sweep removed (`expired`, ReceiptLog.expired()).
+   */
+  onBatchOpened(
+    index: number, timestamp: number, l1MsgStart: number, msgs: readonly L1Message[], l1: readonly L1Receipt[], txCount: number, open: boolean,
+    expired: readonly OrderUpdateInfo[] = [],
+  ): void {
     msgs.forEach((m, i) => this.onL1Message(l1MsgStart + i, m));
     let rec = this.batches.get(index);
     if (rec === undefined) {
@@ -120,6 +172,11 @@ export class NodeStateView implements NodeView {
       rec.info.l1Messages = l1.length;
     }
     const touched: { market: number; side: number; price: number }[] = [];
+    for (const u of expired) {
+      const o = this.orderFor(u.orderId, index);
+      if (o !== undefined) applyUpdate(o, u, index);
+      touched.push({ market: u.market, side: u.side, price: u.price });
+    }
     for (let i = 0; i < l1.length; i++) {
       const r = l1[i]!;
       const d = this.deposits.get(l1MsgStart + i);
@@ -130,7 +187,7 @@ export class NodeStateView implements NodeView {
         this.emit({ type: "deposit", deposit: { ...d } });
       }
       for (const u of r.orders) {
-        const o = this.orders.get(u.orderId);
+        const o = this.orderFor(u.orderId, index);
         if (o !== undefined) applyUpdate(o, u, index);
         touched.push({ market: u.market, side: u.side, price: u.price });
       }
@@ -142,17 +199,7 @@ export class NodeStateView implements NodeView {
   /** One executed transaction (soft receipt, or a derived batch's receipt). */
   onTx(batchIndex: number, timestamp: number, txHash: string, tx: Tx, r: TxReceipt): TxInfo {
     const known = this.txs.get(txHash);
-    const fills: FillInfo[] = r.fills.map((f) => ({
-      market: f.market, price: f.price, size: f.size, notional: f.notional, takerOrderId: f.takerOrderId, makerOrderId: f.makerOrderId,
-      taker: f.taker, maker: f.maker, takerSide: f.takerSide, takerFee: f.takerFee, makerFee: f.makerFee, batchIndex, txHash, level: "soft",
-    }));
-    const level = this.levelOf(batchIndex);
-    const info: TxInfo = {
-      txHash, account: r.account, signer: r.signer, nonce: r.nonce, kind: r.kind, status: STATUS_NAME[r.status], code: r.code,
-      codeName: ERROR_NAME[r.code] ?? "UNKNOWN", orderId: r.orderId, withdrawalId: r.withdrawalId, batchIndex, index: r.index, level,
-      fills: fills.map((f) => ({ ...f, level })), orders: r.orders,
-      actions: r.actions.map((x) => ({ op: x.op, status: x.status === ReceiptStatus.ACCEPTED ? "accepted" : "failed", code: x.code, codeName: ERROR_NAME[x.code] ?? "UNKNOWN", orderId: x.orderId })),
-    };
+    const info = txInfoOf(txHash, batchIndex, r, this.levelOf(batchIndex));
     this.txs.set(txHash, info);
     let rec = this.batches.get(batchIndex);
     if (rec === undefined) {
@@ -167,35 +214,24 @@ export class NodeStateView implements NodeView {
     }
     const touched: { market: number; side: number; price: number }[] = [];
     if (known === undefined) {
-      const placed: [number, { market: number; side: number; price: number; size: number; clientId: number }][] = [];
-      if (tx.kind === TxKind.PLACE && r.orderId !== 0) placed.push([r.orderId, tx]);
-      if (tx.kind === TxKind.BULK) {
-        r.actions.forEach((ar, i) => {
-          const act = tx.actions[i];
-          if (act !== undefined && ar.orderId !== 0 && act.op === TxKind.PLACE) placed.push([ar.orderId, act]);
-        });
-      }
-      for (const [orderId, p] of placed) {
-        this.orders.set(orderId, {
-          orderId, market: p.market, account: r.account, side: p.side, price: p.price, size: p.size, filled: 0, remaining: 0,
-          clientId: p.clientId, state: "open", batchIndex, txHash, level: "soft", updatedBatch: batchIndex,
-        });
+      for (const o of placedOrders(tx, r, batchIndex, txHash)) {
+        this.orders.set(o.orderId, o);
         let list = this.ordersByAccount.get(r.account);
         if (list === undefined) this.ordersByAccount.set(r.account, (list = []));
-        list.push(orderId);
+        list.push(o.orderId);
       }
-      for (const f of fills) {
-        const t = this.orders.get(f.takerOrderId);
+      for (const f of fillRecsOf(r, batchIndex, txHash)) {
+        const t = this.orderFor(f.takerOrderId, batchIndex);
         if (t !== undefined) t.filled += f.size;
-        const m = this.orders.get(f.makerOrderId);
+        const m = this.orderFor(f.makerOrderId, batchIndex);
         if (m !== undefined) m.filled += f.size;
         this.pushFill(f.taker, f);
         if (f.maker !== f.taker) this.pushFill(f.maker, f);
-        this.trade({ market: f.market, price: f.price, size: f.size, takerSide: f.takerSide, takerOrderId: f.takerOrderId, makerOrderId: f.makerOrderId, batchIndex, timestamp, level: "soft" }, f.notional);
+        this.trade(tradeOf(f, timestamp), f.notional);
       }
     }
     for (const u of r.orders) {
-      const o = this.orders.get(u.orderId);
+      const o = this.orderFor(u.orderId, batchIndex);
       if (o !== undefined) applyUpdate(o, u, batchIndex);
       touched.push({ market: u.market, side: u.side, price: u.price });
     }
@@ -206,7 +242,7 @@ export class NodeStateView implements NodeView {
 
   /** A whole derived batch (follower): its L1 messages, then its transactions in order. */
   onDerivedBatch(b: ExecutedBatch): void {
-    this.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.messages, b.receipts.l1(), b.txs.length, false);
+    this.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.messages, b.receipts.l1(), b.txs.length, false, b.receipts.expired());
     for (let i = 0; i < b.txs.length; i++) this.onTx(b.index, b.timestamp, b.txs[i]!.hash, b.txs[i]!.tx, b.receipts.tx(i));
   }
 
@@ -247,7 +283,8 @@ export class NodeStateView implements NodeView {
   /**
    * An L1 reorg rolled the canonical chain back to `batchIndex`: batches after it, their receipts, fills and
    * trades are forgotten (derivation indexes the new history again; a sequencer re-announces what it
-   * re-executes and the drops). Orders keep their records; their resting size is read from the state.
+   * re-executes and the drops). Orders keep their records; their resting size is read from the state. The
+   * history index was rolled back in the same write as the store.
    */
   rollBack(batchIndex: number): void {
     for (const [index, rec] of this.batches) {
@@ -263,6 +300,7 @@ export class NodeStateView implements NodeView {
     for (const [market, list] of this.tradesByMarket) this.tradesByMarket.set(market, list.filter((t) => t.batchIndex <= batchIndex));
     this.included = Math.min(this.included, batchIndex);
     this.safe = Math.min(this.safe, batchIndex);
+    this.floor = Math.min(this.floor, batchIndex);
   }
 
   /** A batch was sealed (no more transactions). */
@@ -276,16 +314,35 @@ export class NodeStateView implements NodeView {
 
   /** Derivation reached `included`; L1 finality makes batches up to `safe` safe. */
   setLevels(included: number, safe: number): void {
+    this.moveLevels(included, safe, this.proven);
+  }
+
+  /** A prover finalized batches up to `batchIndex` on L1. */
+  markProven(batchIndex: number): void {
+    if (batchIndex <= this.proven) return;
+    const prevProven = this.proven;
+    this.proven = batchIndex;
+    this.moveLevels(Math.max(this.included, batchIndex), Math.max(this.safe, batchIndex), prevProven);
+  }
+
+  /** New levels; announces every transaction and batch whose level changed (`prevProven`: before this move). */
+  private moveLevels(included: number, safe: number, prevProven: number): void {
     const prevIncluded = this.included;
     const prevSafe = this.safe;
     this.included = Math.max(included, this.proven);
     this.safe = Math.min(Math.max(safe, this.proven), this.included);
     const from = Math.min(prevIncluded, prevSafe) + 1;
     const to = Math.max(this.included, prevIncluded);
+    const before = (b: number): ConfirmationLevel => (b <= prevProven ? "proven" : b <= prevSafe ? "safe" : b <= prevIncluded ? "included" : "soft");
     for (let b = Math.max(1, from); b <= to; b++) {
       const level = this.levelOf(b);
       const rec = this.batches.get(b);
-      if (rec === undefined || rec.info.level === level) continue;
+      if (rec === undefined) {
+        // Written to the index: announced from it (in order) when someone listens and the view saw it happen.
+        if (b <= this.floor && b > this.eventFloor && level !== before(b) && this.listeners.size > 0) this.announce(b, level);
+        continue;
+      }
+      if (rec.info.level === level) continue;
       rec.info.level = level;
       for (const h of rec.txHashes) {
         const t = this.txs.get(h);
@@ -296,26 +353,65 @@ export class NodeStateView implements NodeView {
       for (const d of this.deposits.values()) if (d.batchIndex === b) d.level = level;
       this.emit({ type: "batch", batch: { ...rec.info } });
     }
+    this.evict();
   }
 
-  /** A prover finalized batches up to `batchIndex` on L1. */
-  markProven(batchIndex: number): void {
-    if (batchIndex <= this.proven) return;
-    this.proven = batchIndex;
-    this.setLevels(Math.max(this.included, batchIndex), Math.max(this.safe, batchIndex));
+  /** Announces the level of a batch the history index holds: its transactions, then the batch. */
+  private announce(b: number, level: ConfirmationLevel): void {
+    const h = this.history!;
+    for (const d of this.deposits.values()) if (d.batchIndex === b) d.level = level;
+    this.announcing = this.announcing.then(async () => {
+      const rec = await h.batchRecord(b);
+      if (rec === undefined) return;
+      const log = await h.receiptLog(b);
+      rec.hashes.forEach((txHash, i) => {
+        const account = log !== undefined && i < log.txCount ? log.tx(i).account : "";
+        this.emit({ type: "txLevel", txHash, account, batchIndex: b, level, reexecuted: false });
+      });
+      this.emit({ type: "batch", batch: { batchIndex: b, timestamp: rec.timestamp, txCount: rec.txCount, l1Messages: rec.l1Messages, level, open: false } });
+    }).catch(() => undefined);
   }
 
-  private levelOf(b: number): ConfirmationLevel {
+  /**
+   * With a history index: forgets what the index now serves, every batch up to min(included, the store's
+   * committed head), keeping what is soft or not yet written.
+   */
+  private evict(): void {
+    const h = this.history;
+    if (h === undefined) return;
+    const floor = Math.min(this.included, h.committed());
+    if (floor <= this.floor) return;
+    this.floor = floor;
+    for (const [index, rec] of this.batches) {
+      if (index > floor || rec.info.open) continue;
+      this.batches.delete(index);
+      for (const x of rec.txHashes) if (this.txs.get(x)?.drop === undefined) this.txs.delete(x);
+    }
+    for (const [acct, list] of this.fillsByAccount) {
+      const keep = list.filter((f) => f.batchIndex > floor);
+      if (keep.length === 0) this.fillsByAccount.delete(acct);
+      else if (keep.length < list.length) this.fillsByAccount.set(acct, keep);
+    }
+    for (const [id, o] of this.orders) if (o.updatedBatch <= floor) this.orders.delete(id);
+    for (const [acct, list] of this.ordersByAccount) {
+      const keep = list.filter((id) => this.orders.has(id) && this.orders.get(id)!.batchIndex > floor);
+      if (keep.length === 0) this.ordersByAccount.delete(acct);
+      else if (keep.length < list.length) this.ordersByAccount.set(acct, keep);
+    }
+  }
+
+  /** The confirmation level of batch `b`. */
+  levelOf(b: number): ConfirmationLevel {
     return b <= this.proven ? "proven" : b <= this.safe ? "safe" : b <= this.included ? "included" : "soft";
   }
 
-  private pushFill(account: string, f: FillInfo): void {
+  private pushFill(account: string, f: FillRec): void {
     let list = this.fillsByAccount.get(account);
     if (list === undefined) this.fillsByAccount.set(account, (list = []));
     list.push(f);
   }
 
-  private trade(t: Trade, notional: number): void {
+  private trade(t: TradeRec, notional: number): void {
     let list = this.tradesByMarket.get(t.market);
     if (list === undefined) this.tradesByMarket.set(t.market, (list = []));
     list.push(t);
@@ -323,25 +419,18 @@ export class NodeStateView implements NodeView {
     let byInterval = this.candlesByMarket.get(t.market);
     if (byInterval === undefined) this.candlesByMarket.set(t.market, (byInterval = new Map(this.intervals.map((i) => [i, []]))));
     for (const [interval, candles] of byInterval) {
-      const start = t.timestamp - (t.timestamp % interval);
-      let c = candles.at(-1);
-      if (c === undefined || c.start !== start) {
-        c = { start, open: t.price, high: t.price, low: t.price, close: t.price, volume: 0, quoteVolume: 0, trades: 0 };
+      const last = candles.at(-1);
+      const c = candleWith(last, t, notional, interval);
+      if (c !== last) {
         candles.push(c);
         if (candles.length > 2 * this.keepTrades) candles.splice(0, candles.length - this.keepTrades);
       }
-      c.high = Math.max(c.high, t.price);
-      c.low = Math.min(c.low, t.price);
-      c.close = t.price;
-      c.volume += t.size;
-      c.quoteVolume += notional;
-      c.trades++;
     }
   }
 
-  /** Drops receipts, fills and finished orders older than the retention window. */
+  /** Without a history index: drops receipts, fills and finished orders older than the retention window. */
   private prune(latest: number): void {
-    if (this.retain === 0) return;
+    if (this.retain === 0 || this.history !== undefined) return;
     const floor = latest - this.retain;
     const old = this.batches.get(floor);
     if (old === undefined) return;
@@ -406,8 +495,8 @@ export class NodeStateView implements NodeView {
     return { price, size: m.book.sizeAt(side as 0 | 1, price), orders };
   }
 
-  order(orderId: number): OrderInfo | null {
-    const o = this.orders.get(orderId);
+  async order(orderId: number): Promise<OrderInfo | null> {
+    const o = this.orders.get(orderId) ?? (await this.history?.order(orderId));
     return o === undefined ? null : { ...o, level: this.levelOf(o.updatedBatch) };
   }
 
@@ -419,7 +508,7 @@ export class NodeStateView implements NodeView {
     for (const id of st.marketIds()) {
       if (market !== null && id !== market) continue;
       for (const ro of st.markets.get(id)!.book.ordersOf(a.index)) {
-        const o = this.orders.get(ro.id);
+        const o = this.orders.get(ro.id) ?? this.history?.openOrder(ro.id);
         out.push(o !== undefined ? { ...o, level: this.levelOf(o.updatedBatch) } : {
           orderId: ro.id, market: id, account: a.address, side: ro.side, price: ro.price, size: ro.size, filled: 0, remaining: ro.size,
           clientId: ro.clientId, state: "open", batchIndex: 0, txHash: "", level: "soft", updatedBatch: 0,
@@ -429,19 +518,29 @@ export class NodeStateView implements NodeView {
     return out.sort((x, y) => x.orderId - y.orderId);
   }
 
-  orderHistory(account: string, limit: number): OrderInfo[] {
-    const list = this.ordersByAccount.get(account.toLowerCase()) ?? [];
+  async orderHistory(account: string, limit: number): Promise<OrderInfo[]> {
+    const acct = account.toLowerCase();
+    const list = this.ordersByAccount.get(acct) ?? [];
     const out: OrderInfo[] = [];
     for (let i = list.length - 1; i >= 0 && out.length < limit; i--) {
       const o = this.orders.get(list[i]!);
       if (o !== undefined) out.push({ ...o, level: this.levelOf(o.updatedBatch) });
     }
+    const h = this.history;
+    if (h === undefined || out.length >= limit) return out;
+    for (const id of await h.orderIds(acct, limit - out.length, new Set(list))) {
+      const o = this.orders.get(id) ?? (await h.order(id));
+      if (o !== undefined) out.push({ ...o, level: this.levelOf(o.updatedBatch) });
+    }
     return out;
   }
 
-  fills(account: string, limit: number): FillInfo[] {
-    const list = this.fillsByAccount.get(account.toLowerCase()) ?? [];
-    return list.slice(Math.max(0, list.length - limit)).reverse().map((f) => ({ ...f, level: this.levelOf(f.batchIndex) }));
+  async fills(account: string, limit: number): Promise<FillInfo[]> {
+    const acct = account.toLowerCase();
+    const list = this.fillsByAccount.get(acct) ?? [];
+    const out = list.slice(Math.max(0, list.length - limit)).reverse();
+    if (this.history !== undefined && out.length < limit) out.push(...(await this.history.fills(acct, this.floor, limit - out.length)));
+    return out.map((f) => ({ ...f, level: this.levelOf(f.batchIndex) }));
   }
 
   balances(account: string): Balances {
@@ -474,29 +573,33 @@ export class NodeStateView implements NodeView {
     return this.intervals;
   }
 
-  tx(txHash: string): TxInfo | null {
+  async tx(txHash: string): Promise<TxInfo | null> {
     const h = txHash.toLowerCase();
     const t = this.txs.get(h);
-    if (t === undefined) {
-      // A drop answer the sequencer recovered from its WAL (or dropped before the view indexed it).
-      const seq = this.o.sequencer();
-      const s = seq?.status(h);
-      if (s?.level !== "dropped" || s.drop === undefined) return null;
-      const p = seq!.pool.byHash.get(h);
-      const info = droppedShell(h, p?.tx);
-      info.drop = { reason: s.drop.reason, code: s.drop.code ?? null };
-      info.code = s.drop.code ?? 0;
-      info.codeName = s.drop.reason;
-      return info;
+    if (t !== undefined) {
+      if (t.drop !== undefined) return { ...t };
+      const level = this.levelOf(t.batchIndex);
+      return { ...t, level, fills: t.fills.map((f) => ({ ...f, level })) };
     }
-    if (t.drop !== undefined) return { ...t };
-    const level = this.levelOf(t.batchIndex);
-    return { ...t, level, fills: t.fills.map((f) => ({ ...f, level })) };
+    const stored = await this.history?.tx(h);
+    if (stored !== undefined) return txInfoOf(h, stored.batchIndex, stored.receipt, this.levelOf(stored.batchIndex));
+    // A drop answer the sequencer recovered from its WAL (or dropped before the view indexed it).
+    const seq = this.o.sequencer();
+    const s = seq?.status(h);
+    if (s?.level !== "dropped" || s.drop === undefined) return null;
+    const p = seq!.pool.byHash.get(h);
+    const info = droppedShell(h, p?.tx);
+    info.drop = { reason: s.drop.reason, code: s.drop.code ?? null };
+    info.code = s.drop.code ?? 0;
+    info.codeName = s.drop.reason;
+    return info;
   }
 
-  batch(batchIndex: number): BatchInfo | null {
+  async batch(batchIndex: number): Promise<BatchInfo | null> {
     const b = this.batches.get(batchIndex);
-    return b === undefined ? null : { ...b.info, level: this.levelOf(batchIndex) };
+    if (b !== undefined) return { ...b.info, level: this.levelOf(batchIndex) };
+    const r = await this.history?.batchRecord(batchIndex);
+    return r === undefined ? null : { batchIndex, timestamp: r.timestamp, txCount: r.txCount, l1Messages: r.l1Messages, level: this.levelOf(batchIndex), open: false };
   }
 
   sync(): SyncInfo {
@@ -584,15 +687,4 @@ function droppedShell(txHash: string, tx: Tx | undefined): TxInfo {
     txHash, account: tx?.account.toLowerCase() ?? "", signer: "", nonce: tx?.nonce ?? 0, kind: tx?.kind ?? 0, status: "dropped", code: 0, codeName: "",
     orderId: 0, withdrawalId: -1, batchIndex: 0, index: -1, level: "soft", fills: [], orders: [], actions: [],
   };
-}
-
-function applyUpdate(o: OrderInfo, u: OrderUpdateInfo, batchIndex: number): void {
-  o.price = u.price;
-  o.remaining = u.remaining;
-  o.updatedBatch = batchIndex;
-  if (u.status === OrderStatus.AMENDED) o.size = o.filled + u.remaining;
-  if (u.remaining > 0) o.state = o.filled > 0 ? "partially-filled" : "open";
-  else if (u.status === OrderStatus.FILLED) o.state = "filled";
-  else if (u.status === OrderStatus.EXPIRED) o.state = "expired";
-  else o.state = "cancelled";
 }

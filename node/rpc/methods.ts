@@ -168,7 +168,7 @@ export const METHODS: readonly MethodSpec[] = [
   {
     name: "rb_getOrder", summary: "An order by id.", tag: "read",
     params: [P("orderId", u64("order id"))], result: { name: "order", schema: ref("OrderInfo") },
-    handler: (ctx, p) => ctx.view.order(p.orderId as number) ?? notFound("order"),
+    handler: async (ctx, p) => (await ctx.view.order(p.orderId as number)) ?? notFound("order"),
   },
   {
     name: "rb_getOpenOrders", summary: "The account's resting orders (optionally one market).", tag: "read",
@@ -206,12 +206,12 @@ export const METHODS: readonly MethodSpec[] = [
   {
     name: "rb_getTx", summary: "A transaction by hash: status, receipt, confirmation level.", tag: "read",
     params: [P("txHash", hash32("transaction hash"))], result: { name: "tx", schema: ref("TxInfo") },
-    handler: (ctx, p) => ctx.view.tx(p.txHash as string) ?? notFound("transaction"),
+    handler: async (ctx, p) => (await ctx.view.tx(p.txHash as string)) ?? notFound("transaction"),
   },
   {
     name: "rb_getBatch", summary: "A batch's status (default: the latest).", tag: "read",
     params: [P("batchIndex", u64("batch index"), false)], result: { name: "batch", schema: ref("BatchInfo") },
-    handler: (ctx, p) => ctx.view.batch((p.batchIndex as number | undefined) ?? ctx.view.sync().soft) ?? notFound("batch"),
+    handler: async (ctx, p) => (await ctx.view.batch((p.batchIndex as number | undefined) ?? ctx.view.sync().soft)) ?? notFound("batch"),
   },
   {
     name: "rb_proofStatus", summary: "Highest proven, safe and included batch.", tag: "read",
@@ -269,10 +269,10 @@ export const METHODS: readonly MethodSpec[] = [
     name: "rb_getWithdrawalProof", summary: "A withdrawal (by id or by its transaction's hash) with the proof Vault.claim takes against its finalized withdrawal root.", tag: "read",
     params: [P("withdrawal", { oneOf: [u64("withdrawal id"), hash32("hash of the Withdraw transaction")] })],
     result: { name: "claim", schema: ref("WithdrawalProof") },
-    handler: (ctx, p): WithdrawalProof => {
+    handler: async (ctx, p): Promise<WithdrawalProof> => {
       let id = p.withdrawal;
       if (typeof id === "string") {
-        const t = ctx.view.tx(id) ?? notFound("transaction");
+        const t = (await ctx.view.tx(id)) ?? notFound("transaction");
         if (t.withdrawalId < 0) throw new RpcError("NOT_FOUND", { reason: "the transaction made no withdrawal", txHash: t.txHash });
         id = t.withdrawalId;
       }

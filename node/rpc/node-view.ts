@@ -373,6 +373,9 @@ export type NodeEvent =
   /** An L1 deposit progressed. */
   | { type: "deposit"; deposit: DepositInfo };
 
+/** A value, or a promise of it: history reads may come from disk (node/app/history.ts). */
+export type Awaitable<T> = T | Promise<T>;
+
 export interface NodeView {
   /** The EIP-712 domain transactions are signed with (L1 chain id, Inbox address). */
   domain(): Eip712Domain;
@@ -380,18 +383,18 @@ export interface NodeView {
   book(market: number, depth: number): BookSnapshot | null;
   /** Size and order count resting at one price (for book deltas). */
   level(market: number, side: number, price: number): BookLevel;
-  order(orderId: number): OrderInfo | null;
+  order(orderId: number): Awaitable<OrderInfo | null>;
   openOrders(account: string, market: number | null): OrderInfo[];
   /** Newest first; orders the node still keeps (see receipt retention). */
-  orderHistory(account: string, limit: number): OrderInfo[];
-  fills(account: string, limit: number): FillInfo[];
+  orderHistory(account: string, limit: number): Awaitable<OrderInfo[]>;
+  fills(account: string, limit: number): Awaitable<FillInfo[]>;
   balances(account: string): Balances;
   nonce(account: string): number;
   trades(market: number, limit: number): Trade[];
   candles(market: number, interval: number, limit: number): Candle[];
   candleIntervals(): readonly number[];
-  tx(txHash: string): TxInfo | null;
-  batch(batchIndex: number): BatchInfo | null;
+  tx(txHash: string): Awaitable<TxInfo | null>;
+  batch(batchIndex: number): Awaitable<BatchInfo | null>;
   sync(): SyncInfo;
   proofStatus(): ProofInfo;
   deposit(queueIndex: number): DepositInfo | null;

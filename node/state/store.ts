@@ -13,6 +13,9 @@
 //   and derivation records the L1 blocks it walked and the L1 messages it saw in the same atomic writes
 //   (StoreWrite). rollback() steps back to an earlier batch and L1 block in one atomic write: undo records
 //   applied newest first, every per-batch record, L1 block record and message past the target deleted.
+// - Indexes derived from the batches (StoreOptions.indexer, node/app/history.ts: receipts, orders, fills by
+//   account and hash) are staged in each batch's write, pruned with the receipts, undone by rollback(), all in
+//   the same atomic writes; the store only calls the hook and owns none of its keys.
 
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
@@ -91,7 +94,33 @@ export interface LeafChanges {
   puts: Bytes[];
 }
 
+/** One atomic LevelDB write being assembled (a chained batch). */
+export type WriteOps = ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>;
+
+/**
+ * Records derived from each batch and kept in its atomic commit (node/app/history.ts). The store calls it at
+ * each step; every method adds to the write it is given and nothing is visible before that write lands.
+ */
+export interface StoreIndexer {
+  /** The store opened (read what the indexer keeps in memory). */
+  open(store: StateStore): Promise<void>;
+  /** Stages the records of batch `c` (called once per batch, in order, as the batch is staged). */
+  batch(ops: WriteOps, c: BatchCommit): void;
+  /** Receipt retention: removes the records of batches below `floor`. */
+  prune(ops: WriteOps, floor: number): Promise<void>;
+  /** Rollback: removes what batch `i` added and restores what it changed (called newest first). */
+  undo(ops: WriteOps, i: number): Promise<void>;
+  /** Batches up to `batchIndex` are final (no rollback will pass them). */
+  final(ops: WriteOps, batchIndex: number): Promise<void>;
+  /** A full state replaces everything (genesis, snapshot import): every record goes. */
+  reset(ops: WriteOps): Promise<void>;
+  /** A write landed: the new head (`rolledBack`: after a rollback, so re-read what is kept in memory). */
+  written(head: number | null, rolledBack: boolean): Promise<void>;
+}
+
 export interface StoreOptions {
+  /** Derived indexes kept in the batch commits (node/app/history.ts HistoryIndex). */
+  indexer?: StoreIndexer;
   /** Keep receipts (and batch data) of the last N batches (each commit deletes every older one); 0 = all. */
   keepReceipts?: number;
   /**
@@ -189,12 +218,19 @@ function leafKeyOf(enc: Bytes): Bytes {
 
 export class StateStore {
   readonly db: ClassicLevel<Buffer, Buffer>;
-  private readonly opts: Required<StoreOptions>;
+  private readonly opts: Required<Omit<StoreOptions, "indexer">>;
+  private readonly indexer: StoreIndexer | undefined;
   private headCache: Head | null = null;
 
   private constructor(path: string, opts: StoreOptions) {
     this.db = new ClassicLevel<Buffer, Buffer>(path, { keyEncoding: "buffer", valueEncoding: "buffer" });
     this.opts = { keepReceipts: opts.keepReceipts ?? 0, keepChanges: opts.keepChanges ?? false, sync: opts.sync ?? true };
+    this.indexer = opts.indexer;
+  }
+
+  /** The indexer StoreWrite.batch stages records with. @internal */
+  get batchIndexer(): StoreIndexer | undefined {
+    return this.indexer;
   }
 
   static async open(path: string, opts: StoreOptions = {}): Promise<StateStore> {
@@ -202,6 +238,7 @@ export class StateStore {
     await s.db.open();
     const h = await s.db.get(K_HEAD);
     s.headCache = h === undefined ? null : (JSON.parse(h.toString()) as Head);
+    await s.indexer?.open(s);
     return s;
   }
 
@@ -237,6 +274,7 @@ export class StateStore {
       const base: FinalizedRecord = { firstBatch: batchIndex, lastBatch: batchIndex, stateRoot: head.root, withdrawalRoot: `0x${"00".repeat(32)}` };
       ops.put(pk(P_RANGE, batchIndex), Buffer.from(JSON.stringify(base)));
     }
+    await this.indexer?.reset(ops);
     const w = new StoreWrite(this, ops, head);
     more?.(w);
     await w.write();
@@ -274,10 +312,12 @@ export class StateStore {
       // an earlier run without pruning leaves older receipts behind. Usually zero or one key.
       for await (const k of this.db.keys({ gte: pk(P_RECEIPTS, 0), lt: pk(P_RECEIPTS, last - keep + 1) })) ops.del(k);
       for await (const k of this.db.keys({ gte: pk(P_BATCH, 0), lt: pk(P_BATCH, last - keep + 1) })) ops.del(k);
+      await this.indexer?.prune(ops, last - keep + 1);
     }
     if (head !== null && head !== this.headCache) ops.put(K_HEAD, Buffer.from(JSON.stringify(head)));
     await ops.write({ sync: this.opts.sync });
     this.headCache = head;
+    await this.indexer?.written(head?.batchIndex ?? null, false);
   }
 
   /**
@@ -304,6 +344,7 @@ export class StateStore {
         else ops.put(stateKey(e.key), Buffer.from(e.leaf));
       }
       for (const p of [P_UNDO, P_RECEIPTS, P_WITHDRAWALS, P_BATCH, P_ROOT, P_PROVER, P_CHANGES]) ops.del(pk(p, i));
+      await this.indexer?.undo(ops, i);
     }
     if (l1 !== undefined) {
       for await (const k of this.db.keys({ gt: pk(P_L1BLOCK, l1.number), lt: prefixEnd(P_L1BLOCK) })) ops.del(k);
@@ -315,6 +356,7 @@ export class StateStore {
     ops.put(K_HEAD, Buffer.from(JSON.stringify(newHead)));
     await ops.write({ sync: this.opts.sync });
     this.headCache = newHead;
+    await this.indexer?.written(batchIndex, true);
   }
 
   /**
@@ -325,6 +367,7 @@ export class StateStore {
     const ops = this.db.batch();
     for await (const k of this.db.keys({ gte: pk(P_L1BLOCK, 0), lt: pk(P_L1BLOCK, l1Number) })) ops.del(k);
     for await (const k of this.db.keys({ gte: pk(P_UNDO, 0), lte: pk(P_UNDO, batchIndex) })) ops.del(k);
+    await this.indexer?.final(ops, batchIndex);
     if (ops.length === 0) {
       void ops.close();
       return;
@@ -488,7 +531,7 @@ export class StateStore {
 /** One atomic write being assembled (StateStore.begin). */
 export class StoreWrite {
   private readonly store: StateStore;
-  private readonly ops: ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>;
+  private readonly ops: WriteOps;
   private head: Head | null;
   private last: number | null = null;
   private done = false;
@@ -521,6 +564,7 @@ export class StoreWrite {
     for (const [k, v] of c.mempool?.put ?? []) ops.put(Buffer.from(P_MEMPOOL + k), Buffer.from(v));
     for (const k of c.mempool?.del ?? []) ops.del(Buffer.from(P_MEMPOOL + k));
     ops.put(pk(P_ROOT, c.batchIndex), Buffer.from(c.root));
+    this.store.batchIndexer?.batch(ops, c);
     this.head = { batchIndex: c.batchIndex, root: hex(c.root) };
     this.batches++;
     this.last = c.batchIndex;

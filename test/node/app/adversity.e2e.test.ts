@@ -121,7 +121,7 @@ describe("node/app: reorgs, competing and hostile proposers (composed nodes on a
     const n = seq.nextNonce(alice);
     const c1 = await ack(signedOrder(domain, A, n, { market: 3, side: 0, price: 100, size: 2 }));
     const d1 = await ack(signedOrder(domain, C, seq.nextNonce(carol), { market: 3, side: 1, price: 100, size: 1 }));
-    expect(node1.view.tx(d1)!.fills.length, "d1 crossed c1 softly").to.equal(1);
+    expect((await node1.view.tx(d1))!.fills.length, "d1 crossed c1 softly").to.equal(1);
     await until("c1, d1 included on node-1 and derived by node-2", () => levelOf(c1) === "included" && levelOf(d1) === "included" && node2.status().derivedBatch === seq.status(d1)!.batchIndex, 60_000);
     const orphanRoot = node2.status().stateRoot;
     const orphanBatch = node2.status().derivedBatch;

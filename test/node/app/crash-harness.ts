@@ -117,12 +117,16 @@ export async function nodeCrashRun(kills: number, minMs = 300, maxMs = 1500, log
     /** Every acknowledged transaction is answered by the node or derived by the follower. */
     const verify = async (): Promise<number> => {
       const answers = await jsonRpcBatch<TxAnswer>(url, "rb_getTx", acked.map((h) => [h]));
-      let missing = acked.filter((h, i) => answers[i] === null && follower.view.tx(h) === null);
+      const unknown = async (hs: string[]): Promise<string[]> => {
+        const known = await Promise.all(hs.map((h) => follower.view.tx(h)));
+        return hs.filter((_, i) => known[i] === null);
+      };
+      let missing = await unknown(acked.filter((_, i) => answers[i] === null));
       if (missing.length > 0) {
         // included in a batch the node derived before this restart: the follower reaches that batch
         const s = await until("node status", status);
         await until("the follower at the node's derived batch", () => follower.status().derivedBatch >= s.derivedBatch, 60_000);
-        missing = missing.filter((h) => follower.view.tx(h) === null);
+        missing = await unknown(missing);
       }
       if (missing.length > 0) throw new Error(`acknowledged transactions lost: ${missing.slice(0, 5).join(", ")} (${missing.length})`);
       return acked.length;
