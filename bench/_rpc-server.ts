@@ -24,6 +24,7 @@ import { StateStore } from "../node/state/store.ts";
 import { DOMAIN, benchKeys, setupMessages } from "./_rpc-common.ts";
 
 const traders = Number(process.argv[2] ?? 1000);
+const tickMs = process.argv[3] === undefined ? DEFAULT_CONFIG.rpc.tickMs : Number(process.argv[3]);
 const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
 const store = await StateStore.open(path.join(dir, "store"));
 const messages = setupMessages(benchKeys(traders).map((k) => k.address));
@@ -37,7 +38,7 @@ seq.seal();
 const rpcOptions = rpcOptionsFromConfig(DEFAULT_CONFIG.rpc);
 const server = await createRpcServer({
   view,
-  options: { ...rpcOptions, limits: { ...rpcOptions.limits, connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
+  options: { ...rpcOptions, tickMs, limits: { ...rpcOptions.limits, connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
   logger: (await import("pino")).pino({ level: "warn" }),
 });
 const url = await server.listen("127.0.0.1", 0);
