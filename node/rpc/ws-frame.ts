@@ -1,7 +1,7 @@
 // One WebSocket message for many subscribers (docs/api.md "Subscriptions"): the JSON bytes, and the complete
 // unmasked RFC 6455 text frame (FIN, opcode 1, no extension bits: the server never negotiates
 // permessage-deflate) built once on first use, so fanning a tick's delta out to N sockets is N writes of
-// the same Buffer with no per-socket framing.
+// the same Buffer with no per-socket framing; and the per-turn corking of the sockets written.
 
 /** The frame of an unmasked final text message carrying `payload` (server to client, RFC 6455 5.2). */
 export function textFrame(payload: Buffer): Buffer {
@@ -33,4 +33,37 @@ export class SharedMessage {
   get frame(): Buffer {
     return (this.framed ??= textFrame(this.payload));
   }
+}
+
+/** The TCP socket under a WebSocket (ws keeps it as `_socket`). */
+export interface RawSocket {
+  write(data: Buffer): boolean;
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Coalesces each connection's writes of one event-loop turn (acknowledgements, a tick's book, trades and
+ * candle messages) into one socket write: the first write of a turn corks the TCP socket, and one
+ * setImmediate uncorks every socket corked in that turn.
+ */
+export class TurnCorker {
+  private readonly corked = new Set<RawSocket>();
+  private scheduled = false;
+
+  hold(raw: RawSocket): void {
+    if (this.corked.has(raw)) return;
+    raw.cork();
+    this.corked.add(raw);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.release);
+    }
+  }
+
+  private readonly release = (): void => {
+    this.scheduled = false;
+    for (const raw of this.corked) raw.uncork();
+    this.corked.clear();
+  };
 }
