@@ -1,5 +1,5 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--tick-ms MS] [--fanout-procs P] [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
 // Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
 // processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { DEFAULT_CONFIG } from "../node/config.ts";
 import { toWire } from "../node/rpc/wire.ts";
 import { benchKeys, signedBulks, signedOrders } from "./_rpc-common.ts";
 
@@ -64,7 +65,7 @@ function connect(url: string): Promise<WebSocket> {
 }
 
 /** The server's CPU (all threads) and main-thread busy time since its last mark (bench/_rpc-server.ts). */
-async function mark(server: Child): Promise<{ cpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number }> {
+async function mark(server: Child): Promise<{ cpuUs: number; fanoutCpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number }> {
   const line = server.waitFor("MARK ");
   server.child.stdin!.write("mark\n");
   return JSON.parse((await line).slice(5));
@@ -90,8 +91,9 @@ export async function main(args: string[]): Promise<void> {
   console.log(`signed ${total} orders and ${batched.length} bulks of ${perBulk} orders for ${traders} traders in ${((performance.now() - t) / 1000).toFixed(1)} s (before the timed phases)`);
 
   const profDir = args.includes("--profile") ? args[args.indexOf("--profile") + 1] : undefined;
-  const tickMs = arg(args, "tick-ms", 10);
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs)], "READY", profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
+  const tickMs = arg(args, "tick-ms", DEFAULT_CONFIG.rpc.tickMs);
+  const serverFanout = arg(args, "server-fanout", DEFAULT_CONFIG.rpc.fanoutProcs);
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout)], "READY", profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -99,7 +101,7 @@ export async function main(args: string[]): Promise<void> {
     const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
     return start("_rpc-fanout.ts", [wsUrl, String(k)], "SUBSCRIBED");
   }));
-  console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs} ms`);
+  console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs} ms; server fan-out processes ${serverFanout}`);
 
   // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order
   const sockets = await Promise.all(Array.from({ length: conns }, () => connect(wsUrl)));
@@ -146,9 +148,9 @@ export async function main(args: string[]): Promise<void> {
   const cost1 = await mark(server);
   const ordersPerS = (acked / (lastAck - t0)) * 1000;
   lat.sort((a, b) => a - b);
-  const perOrder = { cpuUs: cost1.cpuUs / Math.max(1, acked), mainUs: cost1.mainCpuUs / Math.max(1, acked) };
+  const perOrder = { cpuUs: cost1.cpuUs / Math.max(1, acked), fanoutUs: cost1.fanoutCpuUs / Math.max(1, acked), mainUs: cost1.mainCpuUs / Math.max(1, acked) };
   console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
-  console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
+  console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.fanoutUs.toFixed(1)} us in fan-out processes, ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
 
   const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[] };
   if (fans.length > 0) {
@@ -220,9 +222,11 @@ export async function main(args: string[]): Promise<void> {
     fanout_ms_p99: fanout.p99,
     server_cpu_us_per_order: Number(perOrder.cpuUs.toFixed(1)),
     server_main_us_per_order: Number(perOrder.mainUs.toFixed(1)),
+    server_fanout_procs_us_per_order: Number(perOrder.fanoutUs.toFixed(1)),
     fanout_cut: Object.values(fanout.closes).reduce((a, b) => a + b, 0),
     fanout_gaps: fanout.gaps,
     tick_ms: tickMs,
+    server_fanout_procs: serverFanout,
     errors: errors + bErrors,
     load_average: (await import("node:os")).loadavg()[0].toFixed(1),
   }));
