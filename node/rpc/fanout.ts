@@ -91,6 +91,11 @@ export class FanoutPool {
     return p;
   }
 
+  /** The children's process ids (for metrics and tests). */
+  pids(): number[] {
+    return this.procs.map((p) => p.child.pid ?? 0);
+  }
+
   private forget(p: Proc, id: number): void {
     if (!p.conns.delete(id)) return;
     this.byConn.delete(id);

@@ -57,6 +57,8 @@ export interface RpcServerConfig {
 export interface RpcServer {
   app: FastifyInstance;
   feeds: Feeds;
+  /** The fan-out processes owning the WebSockets (`options.fanoutProcs` > 0), else null. */
+  fanout: FanoutPool | null;
   options: RpcOptions;
   /** Listens; returns the base URL (http://host:port). */
   listen(host: string, port: number): Promise<string>;
@@ -385,6 +387,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
   return {
     app,
     feeds,
+    fanout: pool,
     options,
     async listen(host: string, port: number): Promise<string> {
       const addr = await app.listen({ host, port });
