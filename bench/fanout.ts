@@ -2,7 +2,8 @@
 // the cost of fanning book deltas out to K WebSocket subscribers, isolated from the order path
 // (docs/benchmarks.md "fanout"). The RPC server runs in this process over a SoftNode; K subscribers in P
 // separate processes (bench/_rpc-fanout.ts) subscribe to book:1. Then T ticks, each with one resting order
-// executed in-process (so every tick carries one delta and no request is parsed), twice: with the
+// executed in-process, then a sleep of one tick (so every tick carries one delta and no request is
+// parsed; when the fan-out runs on this thread it also slows the loop, hence deltas_per_s), twice: with the
 // subscribers and, as the baseline, after they left. The difference in this thread's CPU time is the
 // fan-out's cost on the main thread; the fan-out processes' CPU (F > 0) is read from /proc. Delivery
 // latency is receipt minus the delta's changedAt. Ends with one JSON line.
@@ -61,17 +62,19 @@ export async function main(args: string[]): Promise<void> {
 
   // T ticks with one delta each; returns this thread's CPU (us) and the fan-out processes' CPU (us).
   let next = 0;
-  const run = async (): Promise<{ mainUs: number; childUs: number }> => {
+  const run = async (): Promise<{ mainUs: number; childUs: number; wallMs: number }> => {
     const pids = server.fanout?.pids() ?? [];
     const c0 = process.threadCpuUsage();
     const p0 = procCpuUs(pids);
+    const w0 = performance.now();
     for (let t = 0; t < ticks; t++) {
       node.submitSync(orders[next++]);
       await sleep(tickMs);
     }
+    const wallMs = performance.now() - w0;
     await sleep(100);
     const c = process.threadCpuUsage(c0);
-    return { mainUs: c.user + c.system, childUs: procCpuUs(pids) - p0 };
+    return { mainUs: c.user + c.system, childUs: procCpuUs(pids) - p0, wallMs };
   };
   const load0 = loadavg()[0];
   const sent0 = server.feeds.sent;
@@ -101,11 +104,12 @@ export async function main(args: string[]): Promise<void> {
   console.log(`${subscribers} subscribers in ${fanProcs} process(es), ${ticks} ticks of ${tickMs} ms with one delta each, server fan-out processes ${serverFanout}`);
   console.log(`main thread: ${(withSubs.mainUs / ticks).toFixed(0)} us per tick with subscribers, ${(base.mainUs / ticks).toFixed(0)} without: fan-out ${perTickMain.toFixed(0)} us per tick = ${(perTickMain / subscribers).toFixed(2)} us per subscriber message (${messages} messages written)`);
   console.log(`fan-out processes: ${perTickChild.toFixed(0)} us per tick = ${(perTickChild / subscribers).toFixed(2)} us per subscriber message`);
+  console.log(`the ${ticks} ticks took ${(withSubs.wallMs / 1000).toFixed(2)} s with subscribers (${((ticks * 1000) / withSubs.wallMs).toFixed(0)} deltas/s), ${(base.wallMs / 1000).toFixed(2)} s without`);
   console.log(`delivered ${deltas} deltas (${gaps} seq gaps); delivery p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1)?.[0] ?? null} ms`);
   console.log(JSON.stringify({
     bench: "fanout", subscribers, ticks, tick_ms: tickMs, server_fanout_procs: serverFanout,
     main_us_per_tick: Number(perTickMain.toFixed(1)), main_us_per_message: Number((perTickMain / subscribers).toFixed(3)),
-    fanout_procs_us_per_tick: Number(perTickChild.toFixed(1)), deltas, gaps, fanout_ms_p50: q(0.5), fanout_ms_p99: q(0.99),
+    fanout_procs_us_per_tick: Number(perTickChild.toFixed(1)), deltas_per_s: Math.round((ticks * 1000) / withSubs.wallMs), deltas, gaps, fanout_ms_p50: q(0.5), fanout_ms_p99: q(0.99),
     load_average: `${load0.toFixed(1)}-${loadavg()[0].toFixed(1)}`,
   }));
 }
