@@ -1,6 +1,8 @@
 // The RPC server (docs/api.md): fastify with JSON-RPC 2.0 on POST / and on the WebSocket /ws, batching,
 // limits (body and message size, batch size, connections, per-connection and per-account rates), the
-// subscription feeds and slow-consumer cut-off. It reads the node only through a NodeView. With the
+// subscription feeds and slow-consumer cut-off. It reads the node only through a NodeView. With
+// `fanoutProcs` > 0 the WebSocket connections are owned by fan-out child processes (fanout.ts), which write
+// the subscription messages; requests are still answered here. With the
 // `webPage` option it serves the built web page at GET / and /assets/* (web-page.ts); other routes of the
 // node's port (/health, /ready) are registered on `app` by their owners.
 
