@@ -54,10 +54,14 @@ function main(): void {
   const conns = new Map<number, Conn>();
   const corker = new TurnCorker();
   let inbox: InItem[] = [];
+  /** To the main thread; a failure means it is gone, and "disconnect" below ends this process. */
+  const toMain = (m: { t: "in"; items: InItem[] } | { t: "ended" }): void => {
+    if (process.connected) process.send!(m, undefined, undefined, () => {});
+  };
   const flushIn = (): void => {
     const items = inbox;
     inbox = [];
-    process.send!({ t: "in", items });
+    toMain({ t: "in", items });
   };
   const report = (item: InItem): void => {
     if (inbox.length === 0) setImmediate(flushIn);
@@ -124,7 +128,7 @@ function main(): void {
       case "end": {
         const open = [...conns.values()].map((c) => c.ws._socket);
         let left = open.length;
-        const done = () => process.send!({ t: "ended" });
+        const done = () => toMain({ t: "ended" });
         if (left === 0) done();
         for (const sock of open) {
           sock.once("close", () => --left === 0 && done());
