@@ -1,42 +1,134 @@
 // The rpc bench's subscriber process: N WebSocket clients subscribed to book:1. For every delta each client
-// receives it records now - changedAt (ms; the server stamps a delta with the time of its first change).
-// Prints "SUBSCRIBED" when all are in, and on stdin end prints one JSON line with the latencies' summary.
+// receives it records now - changedAt (ms; the server stamps a delta with the time of its first change) and
+// checks that its seq is the previous one's plus one. Prints "SUBSCRIBED" when all are in, and on stdin end
+// prints one JSON line with the latency histogram (ms -> count), the gaps seen and this process's CPU share.
+//
+// The clients are minimal RFC 6455 clients on raw TCP sockets (handshake, masked request frame, unmasked
+// server frames of the three length classes, close frames): the subscriber side has to read 1,000 x (ticks
+// per second) messages, and Node's built-in WebSocket (undici) queued them for seconds at that rate on this
+// machine while costing the same CPU per message (docs/benchmarks.md "rpc"), so it measured itself.
+// Subscribers may be spread over several processes (`--fanout-procs`); each one runs this file.
+
+import { randomBytes } from "node:crypto";
+import net from "node:net";
 
 const [url, nArg] = process.argv.slice(2);
 const n = Number(nArg ?? 1000);
-const lat: number[] = [];
+const { hostname, port, pathname } = new URL(url);
+/** Delivery latencies: ms -> count. */
+const hist = new Map<number, number>();
 let deltas = 0;
-const sockets: WebSocket[] = [];
-const marker = '"changedAt":';
+let gaps = 0;
 let recording = false;
 /** Close codes of subscribers the server cut (4008: slow consumer). */
 const closes: Record<number, number> = {};
+const sockets: net.Socket[] = [];
+const CHANGED_AT = Buffer.from('"changedAt":');
+const SEQ = Buffer.from('"seq":');
 
-await Promise.all(Array.from({ length: n }, (_, i) => new Promise<void>((ok, fail) => {
-  const ws = new WebSocket(url);
-  sockets.push(ws);
-  ws.onerror = () => fail(new Error(`subscriber ${i} failed`));
-  ws.onclose = (e) => {
-    closes[e.code] = (closes[e.code] ?? 0) + 1;
-  };
-  ws.onopen = () => ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "rb_subscribe", params: ["book", { market: 1, depth: 10 }] }));
-  ws.onmessage = (e) => {
-    const s = String(e.data);
-    if (s.includes('"id":1,')) return ok();
-    const at = s.indexOf(marker);
-    if (at < 0 || !recording) return;
-    const changedAt = Number(s.slice(at + marker.length, s.indexOf(",", at)));
-    lat.push(Date.now() - changedAt);
-    deltas++;
-  };
-})));
+/** The unsigned integer after `marker` in `p`, or -1. */
+function intAfter(p: Buffer, marker: Buffer): number {
+  const at = p.indexOf(marker);
+  if (at < 0) return -1;
+  let v = 0;
+  for (let j = at + marker.length; p[j] >= 48 && p[j] <= 57; j++) v = v * 10 + p[j] - 48;
+  return v;
+}
+
+/** A client frame: FIN + opcode, masked as RFC 6455 5.3 requires. */
+function clientFrame(opcode: number, payload: Buffer): Buffer {
+  const mask = randomBytes(4);
+  const n = payload.length;
+  const head = n < 126 ? Buffer.from([0x80 | opcode, 0x80 | n]) : Buffer.from([0x80 | opcode, 0x80 | 126, n >> 8, n & 255]);
+  const body = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) body[i] = payload[i] ^ mask[i & 3];
+  return Buffer.concat([head, mask, body]);
+}
+
+function subscriber(i: number): Promise<void> {
+  return new Promise((ok, fail) => {
+    const s = net.connect(Number(port), hostname);
+    sockets.push(s);
+    s.setNoDelay(true);
+    let buf: Buffer | null = null;
+    let upgraded = false;
+    let subscribed = false;
+    let seq = -1;
+    s.on("connect", () => {
+      s.write(`GET ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    s.on("error", () => fail(new Error(`subscriber ${i} failed`)));
+    const onMessage = (p: Buffer) => {
+      if (!subscribed) {
+        if (p.includes('"id":1,')) {
+          subscribed = true;
+          ok();
+        }
+        return;
+      }
+      const changedAt = intAfter(p, CHANGED_AT);
+      if (changedAt < 0) {
+        seq = intAfter(p, SEQ); // the snapshot
+        return;
+      }
+      const next = intAfter(p, SEQ);
+      if (seq >= 0 && next !== seq + 1) gaps++;
+      seq = next;
+      if (!recording) return;
+      const ms = Date.now() - changedAt;
+      hist.set(ms, (hist.get(ms) ?? 0) + 1);
+      deltas++;
+    };
+    s.on("data", (d: Buffer) => {
+      buf = buf === null ? d : Buffer.concat([buf, d]);
+      if (!upgraded) {
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        if (!buf.subarray(0, 12).toString().startsWith("HTTP/1.1 101")) return fail(new Error(`subscriber ${i}: ${buf.subarray(0, end).toString()}`));
+        upgraded = true;
+        buf = buf.subarray(end + 4);
+        s.write(clientFrame(1, Buffer.from(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "rb_subscribe", params: ["book", { market: 1, depth: 10 }] }))));
+      }
+      let o = 0;
+      for (;;) {
+        if (buf.length - o < 2) break;
+        let len = buf[o + 1] & 127;
+        let h = 2;
+        if (len === 126) {
+          if (buf.length - o < 4) break;
+          len = buf.readUInt16BE(o + 2);
+          h = 4;
+        } else if (len === 127) {
+          if (buf.length - o < 10) break;
+          len = buf.readUInt32BE(o + 2) * 2 ** 32 + buf.readUInt32BE(o + 6);
+          h = 10;
+        }
+        if (buf.length - o < h + len) break;
+        const opcode = buf[o] & 15;
+        const p = buf.subarray(o + h, o + h + len);
+        if (opcode === 1) onMessage(p);
+        else if (opcode === 8) {
+          const code = p.length >= 2 ? p.readUInt16BE(0) : 1005;
+          closes[code] = (closes[code] ?? 0) + 1;
+          s.end();
+        }
+        o += h + len;
+      }
+      buf = o === buf.length ? null : buf.subarray(o);
+    });
+  });
+}
+
+await Promise.all(Array.from({ length: n }, (_, i) => subscriber(i)));
 recording = true;
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
 console.log("SUBSCRIBED");
 process.stdin.resume();
 process.stdin.on("end", () => {
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => (lat.length === 0 ? null : lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]);
-  console.log(JSON.stringify({ subscribers: n, deltas, p50: q(0.5), p99: q(0.99), max: lat.at(-1) ?? null, closes }));
-  for (const s of sockets) s.close();
+  const cpu = process.cpuUsage(cpu0);
+  const busy = (cpu.user + cpu.system) / 1000 / (performance.now() - t0);
+  console.log(JSON.stringify({ subscribers: n, deltas, gaps, hist: Object.fromEntries(hist), closes, cpu: Number(busy.toFixed(2)) }));
+  for (const s of sockets) s.destroy();
   process.exit(0);
 });

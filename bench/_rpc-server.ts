@@ -6,10 +6,11 @@
 // (rate limits lifted for the load). What is absent: derivation and proposing (no L1), so sealed batches
 // stay soft. The bench traders' deposits and the market come from an in-memory L1 message queue that the
 // first batch consumes. Prints "READY <url>" and runs until its stdin closes; a stdin line "mark" prints
-// "MARK <json>" with the CPU time of the process (all threads) and of the main thread, and the main
+// "MARK <json>" with the CPU time of the process (all threads), of its child processes (the RPC's
+// fan-out processes, if configured) and of the main thread, and the main
 // thread's event-loop busy time, since the last mark.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -24,6 +25,8 @@ import { StateStore } from "../node/state/store.ts";
 import { DOMAIN, benchKeys, setupMessages } from "./_rpc-common.ts";
 
 const traders = Number(process.argv[2] ?? 1000);
+const tickMs = process.argv[3] === undefined ? DEFAULT_CONFIG.rpc.tickMs : Number(process.argv[3]);
+const fanoutProcs = process.argv[4] === undefined ? DEFAULT_CONFIG.rpc.fanoutProcs : Number(process.argv[4]);
 const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
 const store = await StateStore.open(path.join(dir, "store"));
 const messages = setupMessages(benchKeys(traders).map((k) => k.address));
@@ -37,14 +40,31 @@ seq.seal();
 const rpcOptions = rpcOptionsFromConfig(DEFAULT_CONFIG.rpc);
 const server = await createRpcServer({
   view,
-  options: { ...rpcOptions, limits: { ...rpcOptions.limits, connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
+  options: { ...rpcOptions, tickMs, fanoutProcs, limits: { ...rpcOptions.limits, connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
   logger: (await import("pino")).pino({ level: "warn" }),
 });
 const url = await server.listen("127.0.0.1", 0);
 const tick = setInterval(() => seq.sealIfDue(), 250);
 console.log(`READY ${url}`);
 
+/** CPU time (us) of this process's child processes (the RPC's fan-out processes), from /proc. */
+function childrenCpuUs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const rest = f.slice(f.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
+      if (Number(rest[1]) === process.pid) ticks += Number(rest[11]) + Number(rest[12]); // utime + stime
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return (ticks * 1e6) / 100; // USER_HZ
+}
+
 let cpu = process.cpuUsage();
+let childCpu = childrenCpuUs();
 let main = process.threadCpuUsage();
 let elu = performance.eventLoopUtilization();
 createInterface({ input: process.stdin }).on("line", (l) => {
@@ -52,10 +72,13 @@ createInterface({ input: process.stdin }).on("line", (l) => {
   const c = process.cpuUsage(cpu);
   const m = process.threadCpuUsage(main);
   const e = performance.eventLoopUtilization(elu);
+  const ch = childrenCpuUs();
+  const fanoutCpuUs = ch - childCpu;
+  childCpu = ch;
   cpu = process.cpuUsage();
   main = process.threadCpuUsage();
   elu = performance.eventLoopUtilization();
-  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count })}`);
+  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count })}`);
 });
 process.stdin.on("end", () => {
   clearInterval(tick);

@@ -1,8 +1,8 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
-// Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); a subscriber
-// process holds K WebSocket book subscribers; this process sends pre-signed orders over C WebSockets at
+// Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
+// processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
 // `rate` per second and measures acknowledgement latency, while the subscribers measure delta delivery
 // latency (receipt time minus the time of the first change the delta carries). Then Bulk transactions of
 // 64 orders at full speed. The server reports its CPU time per order for each phase (all threads and the
@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { DEFAULT_CONFIG } from "../node/config.ts";
 import { toWire } from "../node/rpc/wire.ts";
 import { benchKeys, signedBulks, signedOrders } from "./_rpc-common.ts";
 
@@ -64,7 +65,7 @@ function connect(url: string): Promise<WebSocket> {
 }
 
 /** The server's CPU (all threads) and main-thread busy time since its last mark (bench/_rpc-server.ts). */
-async function mark(server: Child): Promise<{ cpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number }> {
+async function mark(server: Child): Promise<{ cpuUs: number; fanoutCpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number }> {
   const line = server.waitFor("MARK ");
   server.child.stdin!.write("mark\n");
   return JSON.parse((await line).slice(5));
@@ -90,11 +91,17 @@ export async function main(args: string[]): Promise<void> {
   console.log(`signed ${total} orders and ${batched.length} bulks of ${perBulk} orders for ${traders} traders in ${((performance.now() - t) / 1000).toFixed(1)} s (before the timed phases)`);
 
   const profDir = args.includes("--profile") ? args[args.indexOf("--profile") + 1] : undefined;
-  const server = await start("_rpc-server.ts", [String(traders)], "READY", profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
+  const tickMs = arg(args, "tick-ms", DEFAULT_CONFIG.rpc.tickMs);
+  const serverFanout = arg(args, "server-fanout", DEFAULT_CONFIG.rpc.fanoutProcs);
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout)], "READY", profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
-  const fan = subscribers > 0 ? await start("_rpc-fanout.ts", [wsUrl, String(subscribers)], "SUBSCRIBED") : null;
-  console.log(`server ${url}; ${subscribers} book subscribers in a separate process`);
+  const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
+  const fans = await Promise.all(Array.from({ length: fanProcs }, (_, i) => {
+    const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
+    return start("_rpc-fanout.ts", [wsUrl, String(k)], "SUBSCRIBED");
+  }));
+  console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs} ms; server fan-out processes ${serverFanout}`);
 
   // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order
   const sockets = await Promise.all(Array.from({ length: conns }, () => connect(wsUrl)));
@@ -141,15 +148,30 @@ export async function main(args: string[]): Promise<void> {
   const cost1 = await mark(server);
   const ordersPerS = (acked / (lastAck - t0)) * 1000;
   lat.sort((a, b) => a - b);
-  const perOrder = { cpuUs: cost1.cpuUs / Math.max(1, acked), mainUs: cost1.mainCpuUs / Math.max(1, acked) };
+  const perOrder = { cpuUs: cost1.cpuUs / Math.max(1, acked), fanoutUs: cost1.fanoutCpuUs / Math.max(1, acked), mainUs: cost1.mainCpuUs / Math.max(1, acked) };
   console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
-  console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
+  console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.fanoutUs.toFixed(1)} us in fan-out processes, ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
 
-  let fanout = { subscribers, deltas: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number> };
-  if (fan !== null) {
-    const lines = await stop(fan);
-    fanout = JSON.parse(lines.at(-1)!);
-    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas; delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer)`);
+  const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[] };
+  if (fans.length > 0) {
+    // Each subscriber process reports a histogram (ms -> count); the percentiles are over all of them.
+    const hist = new Map<number, number>();
+    for (const f of fans) {
+      const r = JSON.parse((await stop(f)).at(-1)!) as { deltas: number; gaps: number; hist: Record<string, number>; closes: Record<string, number>; cpu: number };
+      fanout.deltas += r.deltas;
+      fanout.gaps += r.gaps;
+      fanout.cpu.push(r.cpu);
+      for (const [ms, c] of Object.entries(r.hist)) hist.set(Number(ms), (hist.get(Number(ms)) ?? 0) + c);
+      for (const [code, c] of Object.entries(r.closes)) fanout.closes[code] = (fanout.closes[code] ?? 0) + c;
+    }
+    const sorted = [...hist].sort((a, b) => a[0] - b[0]);
+    const q = (p: number): number | null => {
+      let seen = 0;
+      for (const [ms, c] of sorted) if ((seen += c) > p * fanout.deltas) return ms;
+      return sorted.at(-1)?.[0] ?? null;
+    };
+    [fanout.p50, fanout.p99, fanout.max] = [q(0.5), q(0.99), sorted.at(-1)?.[0] ?? null];
+    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas (${fanout.gaps} seq gaps); delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${fanout.cpu.join(", ")} cores`);
   }
 
   // ---- phase 2: Bulk transactions (64 PLACE actions under one signature), 16 in flight per socket, full
@@ -200,7 +222,11 @@ export async function main(args: string[]): Promise<void> {
     fanout_ms_p99: fanout.p99,
     server_cpu_us_per_order: Number(perOrder.cpuUs.toFixed(1)),
     server_main_us_per_order: Number(perOrder.mainUs.toFixed(1)),
+    server_fanout_procs_us_per_order: Number(perOrder.fanoutUs.toFixed(1)),
     fanout_cut: Object.values(fanout.closes).reduce((a, b) => a + b, 0),
+    fanout_gaps: fanout.gaps,
+    tick_ms: tickMs,
+    server_fanout_procs: serverFanout,
     errors: errors + bErrors,
     load_average: (await import("node:os")).loadavg()[0].toFixed(1),
   }));

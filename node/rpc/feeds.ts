@@ -7,7 +7,8 @@
 //   batches                 batch sealed / level changes with the proof status
 // Public market data is coalesced per tick (`tickMs`) and serialized once into one Buffer, framed once as a
 // WebSocket message (ws-frame.ts), and that same frame is written to every subscriber: the subscription id
-// is the channel key, the same for all of them, so nothing is per subscriber but the socket write.
+// is the channel key, the same for all of them, so nothing is per subscriber but the socket write (with
+// fan-out processes, not even that on this thread: an id appended to the tick's IPC message, fanout.ts).
 
 import type { BookLevel, NodeEvent, NodeView, Trade } from "./node-view.ts";
 import { SharedMessage } from "./ws-frame.ts";

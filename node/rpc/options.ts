@@ -28,6 +28,11 @@ export interface RpcOptions {
   limits: RpcLimits;
   /** Book, trade and candle updates are coalesced per tick of this many ms and serialized once. */
   tickMs: number;
+  /**
+   * WebSocket connections are owned by this many fan-out child processes (fanout.ts), which write the
+   * subscription messages; 0: by the RPC thread itself.
+   */
+  fanoutProcs: number;
   /** Directory of the built web page (node/web/dist): served at GET / and /assets/*. Absent: no page. */
   webPage?: string;
   /** Devnet only: the funded accounts rb_devnetAccounts lists (keys included). Absent: not a devnet. */
@@ -56,7 +61,7 @@ export const DEFAULT_LIMITS: RpcLimits = {
   slowConsumerGraceMs: 5000,
 };
 
-export const DEFAULT_RPC_OPTIONS: RpcOptions = { l2ChainId: 0x726f6c6c, limits: DEFAULT_LIMITS, tickMs: 10 };
+export const DEFAULT_RPC_OPTIONS: RpcOptions = { l2ChainId: 0x726f6c6c, limits: DEFAULT_LIMITS, tickMs: 10, fanoutProcs: 0 };
 
 /** A token bucket: `rate` tokens per second up to `burst`. */
 export class TokenBucket {
@@ -104,11 +109,12 @@ export class KeyedBuckets {
 /** RpcOptions from the node configuration's `rpc` section (node/config.ts). */
 export function rpcOptionsFromConfig(rpc: {
   l2ChainId: number; maxBodyBytes: number; maxBatch: number; maxConnections: number; connRate: number; accountRate: number;
-  maxSubscriptions: number; maxBufferedBytes: number; tickMs: number;
+  maxSubscriptions: number; maxBufferedBytes: number; tickMs: number; fanoutProcs: number;
 }): RpcOptions {
   return {
     l2ChainId: rpc.l2ChainId,
     tickMs: rpc.tickMs,
+    fanoutProcs: rpc.fanoutProcs,
     limits: {
       ...DEFAULT_LIMITS,
       maxBodyBytes: rpc.maxBodyBytes, maxBatch: rpc.maxBatch, maxConnections: rpc.maxConnections,

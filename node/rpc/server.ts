@@ -1,11 +1,15 @@
 // The RPC server (docs/api.md): fastify with JSON-RPC 2.0 on POST / and on the WebSocket /ws, batching,
 // limits (body and message size, batch size, connections, per-connection and per-account rates), the
-// subscription feeds and slow-consumer cut-off. It reads the node only through a NodeView. With the
+// subscription feeds and slow-consumer cut-off. It reads the node only through a NodeView. With
+// `fanoutProcs` > 0 the WebSocket connections are owned by fan-out child processes (fanout.ts), which write
+// the subscription messages; requests are still answered here. With the
 // `webPage` option it serves the built web page at GET / and /assets/* (web-page.ts); other routes of the
 // node's port (/health, /ready) are registered on `app` by their owners.
 
 import websocket from "@fastify/websocket";
 import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import fastify, { type FastifyInstance } from "fastify";
 import { Counter, Gauge, register as defaultRegistry, type Registry } from "prom-client";
 import { hashMessage } from "viem";
@@ -13,6 +17,7 @@ import { hexToBytes, recoverAddress } from "../clob/eip712.ts";
 import { moduleLogger, type Logger } from "../log.ts";
 import { type DispatchHooks, errorResponse, handleBytes } from "./dispatch.ts";
 import { RpcError } from "./errors.ts";
+import { FanoutPool } from "./fanout.ts";
 import { Feeds, type Sink } from "./feeds.ts";
 import type { CallContext, ConnectionApi } from "./methods.ts";
 import type { NodeView } from "./node-view.ts";
@@ -20,7 +25,7 @@ import { openRpcDocument } from "./openrpc.ts";
 import { DEFAULT_LIMITS, DEFAULT_RPC_OPTIONS, KeyedBuckets, type RpcLimits, type RpcOptions, TokenBucket } from "./options.ts";
 import { registerWebPage } from "./web-page.ts";
 import { parseSignature } from "./wire.ts";
-import { type SharedMessage, textFrames } from "./ws-frame.ts";
+import { type RawSocket, type SharedMessage, TurnCorker } from "./ws-frame.ts";
 
 /** WebSocket close codes of the server (docs/api.md "Subscriptions"). */
 export const CloseCode = { TOO_MANY_CONNECTIONS: 1013, SLOW_CONSUMER: 4008 } as const;
@@ -54,17 +59,12 @@ export interface RpcServerConfig {
 export interface RpcServer {
   app: FastifyInstance;
   feeds: Feeds;
+  /** The fan-out processes owning the WebSockets (`options.fanoutProcs` > 0), else null. */
+  fanout: FanoutPool | null;
   options: RpcOptions;
   /** Listens; returns the base URL (http://host:port). */
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
-}
-
-/** The TCP socket under a WebSocket (ws keeps it as `_socket`). */
-interface RawSocket {
-  write(data: Buffer): boolean;
-  cork(): void;
-  uncork(): void;
 }
 
 /** The part of a `ws` WebSocket the server uses. */
@@ -77,46 +77,6 @@ interface WebSocket {
   terminate(): void;
   on(event: "message", f: (data: Buffer | Buffer[] | ArrayBuffer) => void): void;
   on(event: "close" | "error", f: () => void): void;
-}
-
-/**
- * Coalesces each connection's writes of one event-loop turn (acknowledgements, a tick's book, trades and
- * candle messages) into one socket write: the first write of a turn corks the TCP socket, and one
- * setImmediate uncorks every socket corked in that turn. A connection's JSON-RPC answers of the turn are
- * framed together into one buffer just before (WsConnection.answer).
- */
-class TurnCorker {
-  private readonly corked = new Set<RawSocket>();
-  private readonly answering = new Set<WsConnection>();
-  private scheduled = false;
-
-  hold(raw: RawSocket): void {
-    if (this.corked.has(raw)) return;
-    raw.cork();
-    this.corked.add(raw);
-    this.schedule();
-  }
-
-  /** `c` has answers queued: they are written at the end of this turn. */
-  answerLater(c: WsConnection): void {
-    this.answering.add(c);
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.release);
-    }
-  }
-
-  private readonly release = (): void => {
-    this.scheduled = false;
-    for (const c of this.answering) c.flushAnswers();
-    this.answering.clear();
-    for (const raw of this.corked) raw.uncork();
-    this.corked.clear();
-  };
 }
 
 const WS_OPEN = 1;
@@ -138,69 +98,40 @@ class HttpConnection implements ConnectionApi {
   }
 }
 
-class WsConnection implements ConnectionApi, Sink {
-  readonly transport = "ws" as const;
-  readonly bucket: TokenBucket;
-  private account: string | null = null;
-  private pendingChallenge: string | null = null;
-  private readonly subs = new Set<string>();
-  /** JSON-RPC answers of this turn not yet written (null: none). */
-  private answers: string[] | null = null;
-  closed = false;
-  private readonly socket: WebSocket;
-  private readonly feeds: Feeds;
-  private readonly limits: RpcLimits;
-  private readonly onSlow: () => void;
-  private readonly corker: TurnCorker;
+/** Where a WebSocket connection's messages are written: its socket here, or a fan-out process. */
+interface Link {
+  send(data: Buffer | string): void;
+  sendShared(m: SharedMessage): void;
+}
 
-  constructor(socket: WebSocket, feeds: Feeds, limits: RpcLimits, corker: TurnCorker, onSlow: () => void) {
+/** A socket owned by this thread (`rpc.fanoutProcs` 0): written here, corked per turn. */
+class InlineLink implements Link {
+  private readonly socket: WebSocket;
+  private readonly corker: TurnCorker;
+  private readonly limits: RpcLimits;
+  private readonly onCut: () => void;
+  private cutOff = false;
+
+  constructor(socket: WebSocket, corker: TurnCorker, limits: RpcLimits, onCut: () => void) {
     this.socket = socket;
     this.corker = corker;
-    this.feeds = feeds;
     this.limits = limits;
-    this.onSlow = onSlow;
-    this.bucket = new TokenBucket(limits.connRate, limits.connBurst);
+    this.onCut = onCut;
   }
 
   /** False (and the connection cut as a slow consumer) when its unsent bytes passed the bound. */
   private writable(): boolean {
-    if (this.closed) return false;
-    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.cut();
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * Queues a JSON-RPC answer: a turn's answers go out as one buffer of frames (textFrames) at the end of
-   * the turn, before anything else written to this connection later.
-   */
-  answer(text: string): void {
-    if (this.closed) return;
-    if (this.answers === null) {
-      this.answers = [];
-      this.corker.answerLater(this);
-    }
-    this.answers.push(text);
-  }
-
-  /** Writes the queued answers (the end of the turn, or before another message to keep the order). */
-  flushAnswers(): void {
-    const a = this.answers;
-    if (a === null) return;
-    this.answers = null;
-    if (!this.writable()) return;
-    const raw = this.socket._socket;
-    if (raw === undefined || this.socket.readyState !== WS_OPEN) {
-      for (const t of a) this.socket.send(t, { binary: false });
-      return;
-    }
-    raw.write(textFrames(a));
+    if (this.cutOff) return false;
+    if (this.socket.bufferedAmount <= this.limits.maxBufferedBytes) return true;
+    // Slow consumer: stop sending, close with 4008, drop the socket if it still does not read.
+    this.cutOff = true;
+    this.onCut();
+    this.socket.close(CloseCode.SLOW_CONSUMER, "slow consumer");
+    setTimeout(() => this.socket.terminate(), this.limits.slowConsumerGraceMs).unref();
+    return false;
   }
 
   send(data: Buffer | string): void {
-    if (this.answers !== null) this.flushAnswers();
     if (!this.writable()) return;
     const raw = this.socket._socket;
     if (raw !== undefined) this.corker.hold(raw);
@@ -209,7 +140,6 @@ class WsConnection implements ConnectionApi, Sink {
 
   /** A message shared by many subscribers: its prebuilt frame straight onto the TCP socket. */
   sendShared(m: SharedMessage): void {
-    if (this.answers !== null) this.flushAnswers();
     if (!this.writable()) return;
     const raw = this.socket._socket;
     if (raw === undefined || this.socket.readyState !== WS_OPEN) {
@@ -219,15 +149,51 @@ class WsConnection implements ConnectionApi, Sink {
     this.corker.hold(raw);
     raw.write(m.frame);
   }
+}
 
-  /** Slow consumer: stop sending, close with 4008, drop the socket if it still does not read. */
-  private cut(): void {
-    this.onSlow();
-    this.release();
-    this.socket.close(CloseCode.SLOW_CONSUMER, "slow consumer");
-    setTimeout(() => this.socket.terminate(), this.limits.slowConsumerGraceMs).unref();
+/** A socket owned by a fan-out process (fanout.ts): messages go to it over IPC, batched per turn. */
+class RemoteLink implements Link {
+  private readonly pool: FanoutPool;
+  private readonly id: number;
+  constructor(pool: FanoutPool, id: number) {
+    this.pool = pool;
+    this.id = id;
+  }
+  send(data: Buffer | string): void {
+    this.pool.send(this.id, data);
+  }
+  sendShared(m: SharedMessage): void {
+    this.pool.sendShared(this.id, m);
+  }
+}
+
+class WsConnection implements ConnectionApi, Sink {
+  readonly transport = "ws" as const;
+  readonly bucket: TokenBucket;
+  private account: string | null = null;
+  private pendingChallenge: string | null = null;
+  private readonly subs = new Set<string>();
+  closed = false;
+  private readonly link: Link;
+  private readonly feeds: Feeds;
+  private readonly limits: RpcLimits;
+
+  constructor(link: Link, feeds: Feeds, limits: RpcLimits) {
+    this.link = link;
+    this.feeds = feeds;
+    this.limits = limits;
+    this.bucket = new TokenBucket(limits.connRate, limits.connBurst);
   }
 
+  send(data: Buffer | string): void {
+    if (!this.closed) this.link.send(data);
+  }
+
+  sendShared(m: SharedMessage): void {
+    if (!this.closed) this.link.sendShared(m);
+  }
+
+  /** Drops the connection's subscriptions (closed, or cut as a slow consumer). */
   release(): void {
     if (this.closed) return;
     this.closed = true;
@@ -335,10 +301,78 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     const body = errorResponse(null, tooLarge ? "TOO_LARGE" : "INVALID_REQUEST", tooLarge ? `body longer than ${limits.maxBodyBytes} bytes` : "unreadable request");
     void reply.code(tooLarge ? 413 : (err.statusCode ?? 400)).header("content-type", "application/json").send(JSON.stringify(body));
   });
-  // Messages up to 8x the limit are read and answered TOO_LARGE; beyond that the socket closes with 1009.
-  // No permessage-deflate: shared messages are written as prebuilt uncompressed frames (ws-frame.ts).
-  await app.register(websocket, { options: { maxPayload: 8 * limits.maxBodyBytes, perMessageDeflate: false } });
-  const corker = new TurnCorker();
+  /** A new WebSocket connection on `link`: returns what its transport calls on a message, a cut, a close. */
+  const attach = (link: (conn: { cut(): void }) => Link) => {
+    wsCount++;
+    metrics.wsConnections.inc();
+    const handle = {
+      cut(): void {
+        metrics.slowConsumers.inc();
+        conn.release();
+      },
+    };
+    const conn = new WsConnection(link(handle), feeds, limits);
+    const ctx = context(conn);
+    const h = hooks((n) => conn.bucket.take(n));
+    return {
+      message(bytes: Buffer): void {
+        void handleBytes(bytes, ctx, h, limits.maxBodyBytes, limits.maxBatch).then((out) => {
+          if (out !== null) conn.send(out);
+        });
+      },
+      cut: handle.cut,
+      gone(): void {
+        wsCount--;
+        metrics.wsConnections.dec();
+        conn.release();
+      },
+    };
+  };
+
+  let pool: FanoutPool | null = null;
+  if (options.fanoutProcs > 0) {
+    // The sockets live in fan-out processes: this thread only sees their messages (fanout.ts).
+    const remote = new Map<number, ReturnType<typeof attach>>();
+    pool = new FanoutPool(options.fanoutProcs, { maxBufferedBytes: limits.maxBufferedBytes, slowConsumerGraceMs: limits.slowConsumerGraceMs, maxPayload: 8 * limits.maxBodyBytes, maxInflightBytes: 8 * limits.maxBufferedBytes }, {
+      message: (id, text) => remote.get(id)?.message(Buffer.from(text, "utf8")),
+      slow: (id) => remote.get(id)?.cut(),
+      gone: (id) => {
+        remote.get(id)?.gone();
+        remote.delete(id);
+      },
+    }, log);
+    const fanout = pool;
+    app.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const q = req.url?.indexOf("?") ?? -1;
+      if ((q < 0 ? req.url : req.url!.slice(0, q)) !== "/ws") {
+        socket.destroy();
+        return;
+      }
+      if (wsCount >= limits.maxConnections) {
+        fanout.adopt(req, socket, head, { code: CloseCode.TOO_MANY_CONNECTIONS, reason: "too many connections" });
+        return;
+      }
+      const id = fanout.adopt(req, socket, head);
+      remote.set(id, attach(() => new RemoteLink(fanout, id)));
+    });
+  } else {
+    // Messages up to 8x the limit are read and answered TOO_LARGE; beyond that the socket closes with 1009.
+    // No permessage-deflate: shared messages are written as prebuilt uncompressed frames (ws-frame.ts).
+    await app.register(websocket, { options: { maxPayload: 8 * limits.maxBodyBytes, perMessageDeflate: false } });
+    const corker = new TurnCorker();
+    app.get("/ws", { websocket: true }, (socket: WebSocket) => {
+      if (wsCount >= limits.maxConnections) {
+        socket.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections");
+        return;
+      }
+      const c = attach((handle) => new InlineLink(socket, corker, limits, handle.cut));
+      socket.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => {
+        c.message(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
+      });
+      socket.on("close", () => c.gone());
+      socket.on("error", () => socket.terminate());
+    });
+  }
 
   const http = new HttpConnection();
   app.post("/", async (req, reply) => {
@@ -350,35 +384,12 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     return reply.send(out);
   });
 
-  app.get("/ws", { websocket: true }, (socket: WebSocket) => {
-    if (wsCount >= limits.maxConnections) {
-      socket.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections");
-      return;
-    }
-    wsCount++;
-    metrics.wsConnections.inc();
-    const conn = new WsConnection(socket, feeds, limits, corker, () => metrics.slowConsumers.inc());
-    const ctx = context(conn);
-    const h = hooks((n) => conn.bucket.take(n));
-    socket.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => {
-      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      void handleBytes(bytes, ctx, h, limits.maxBodyBytes, limits.maxBatch).then((out) => {
-        if (out !== null) conn.answer(out);
-      });
-    });
-    socket.on("close", () => {
-      wsCount--;
-      metrics.wsConnections.dec();
-      conn.release();
-    });
-    socket.on("error", () => conn.release());
-  });
-
   if (options.webPage !== undefined) registerWebPage(app, options.webPage);
 
   return {
     app,
     feeds,
+    fanout: pool,
     options,
     async listen(host: string, port: number): Promise<string> {
       const addr = await app.listen({ host, port });
@@ -387,8 +398,10 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     },
     async close(): Promise<void> {
       feeds.close();
+      await pool?.endConnections();
       for (const c of (app.websocketServer?.clients ?? []) as Set<WebSocket>) c.terminate();
       await app.close();
+      await pool?.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 // One WebSocket message for many subscribers (docs/api.md "Subscriptions"): the JSON bytes, and the complete
 // unmasked RFC 6455 text frame (FIN, opcode 1, no extension bits: the server never negotiates
 // permessage-deflate) built once on first use, so fanning a tick's delta out to N sockets is N writes of
-// the same Buffer with no per-socket framing.
+// the same Buffer with no per-socket framing; and the per-turn corking of the sockets written.
 
 /** Bytes of the header of an unmasked frame with `n` payload bytes. */
 function headerLength(n: number): number {
@@ -33,23 +33,6 @@ export function textFrame(payload: Buffer): Buffer {
   return out;
 }
 
-/** The frames of several text messages back to back in one Buffer (one socket write for a turn's answers). */
-export function textFrames(texts: readonly string[]): Buffer {
-  let total = 0;
-  for (const t of texts) {
-    const n = Buffer.byteLength(t);
-    total += headerLength(n) + n;
-  }
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (const t of texts) {
-    const n = Buffer.byteLength(t);
-    at += writeTextHeader(out, at, n);
-    at += out.write(t, at);
-  }
-  return out;
-}
-
 /** A message sent to many subscribers: serialized once, framed once. */
 export class SharedMessage {
   readonly payload: Buffer;
@@ -61,4 +44,37 @@ export class SharedMessage {
   get frame(): Buffer {
     return (this.framed ??= textFrame(this.payload));
   }
+}
+
+/** The TCP socket under a WebSocket (ws keeps it as `_socket`). */
+export interface RawSocket {
+  write(data: Buffer): boolean;
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Coalesces each connection's writes of one event-loop turn (acknowledgements, a tick's book, trades and
+ * candle messages) into one socket write: the first write of a turn corks the TCP socket, and one
+ * setImmediate uncorks every socket corked in that turn.
+ */
+export class TurnCorker {
+  private readonly corked = new Set<RawSocket>();
+  private scheduled = false;
+
+  hold(raw: RawSocket): void {
+    if (this.corked.has(raw)) return;
+    raw.cork();
+    this.corked.add(raw);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.release);
+    }
+  }
+
+  private readonly release = (): void => {
+    this.scheduled = false;
+    for (const raw of this.corked) raw.uncork();
+    this.corked.clear();
+  };
 }

@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 // @ts-expect-error: ws ships no types here; its Receiver is the reference parser of the frames
 import { Receiver } from "ws";
-import { SharedMessage, textFrame, textFrames } from "../../../node/rpc/ws-frame.ts";
+import { SharedMessage, textFrame } from "../../../node/rpc/ws-frame.ts";
 import { validate } from "../../../node/rpc/schema.ts";
 import { COMPONENT_SCHEMAS } from "../../../node/rpc/openrpc.ts";
 
@@ -24,11 +24,6 @@ describe("rpc: shared WebSocket frames", () => {
       assert.equal(f.length, n + (n < 126 ? 2 : n < 65536 ? 4 : 10));
       assert.deepEqual(parse(f), [{ text: payload.toString(), binary: false }], `length ${n}`);
     }
-  });
-
-  it("frames a turn's answers back to back in one buffer, multi-byte text included", () => {
-    const texts = ["", "a", "é€😀".repeat(40), "x".repeat(125), "y".repeat(126), "z".repeat(70_000), '{"jsonrpc":"2.0","id":1,"result":{}}'];
-    assert.deepEqual(parse(textFrames(texts)), texts.map((text) => ({ text, binary: false })));
   });
 
   it("builds the frame once and hands every subscriber the same bytes", () => {

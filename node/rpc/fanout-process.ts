@@ -1,0 +1,148 @@
+// A WebSocket fan-out process (docs/api.md "Fan-out processes"), forked by fanout.ts with `advanced` IPC
+// serialization. The node's main thread hands it each upgraded /ws TCP socket (`child.send(msg, socket)`,
+// the fd passes over the IPC channel); from then on this process owns the socket: it completes the RFC 6455
+// handshake with the `ws` library, reads the client's frames and forwards every text message to the main
+// thread, and writes what the main thread sends back. A tick's shared message (a book delta, trades, a
+// candle) arrives once, as its prebuilt frame with the ids of the connections subscribed, and is written
+// straight to each of those TCP sockets here, so the main thread pays one IPC message per tick instead
+// of one socket write per subscriber. Slow consumers are cut here (close 4008), where the unsent bytes are
+// known, and reported to the main thread, which drops their subscriptions.
+//
+// IPC protocol (arrays, to keep the serialization cheap):
+//   main -> here   {t:"conn", id, method, url, headers, head, reject?}  + the socket handle
+//                  {t:"out", items}   items: ["send", id, data] | ["pub", frame, ids] | ["close", id, code, reason]
+//                  {t:"limits", maxBufferedBytes, slowConsumerGraceMs, maxPayload}   (first message)
+//                  {t:"end"}   terminate every socket, then answer {t:"ended"}
+//   here -> main   {t:"in", items}    items: ["msg", id, text] | ["gone", id] | ["slow", id]
+
+import type { Socket } from "node:net";
+// @ts-expect-error: ws ships no types here; WebSocketServer.handleUpgrade completes the handshake
+import { WebSocketServer } from "ws";
+import { TurnCorker } from "./ws-frame.ts";
+
+/** The part of a `ws` WebSocket used here. */
+interface Ws {
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+  readonly _socket: Socket;
+  send(data: Buffer | string, opts: { binary: boolean }): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+  on(event: "message", f: (data: Buffer) => void): void;
+  on(event: "close" | "error", f: () => void): void;
+}
+
+interface Conn {
+  ws: Ws;
+  cut: boolean;
+}
+
+export type ToFanout =
+  | { t: "limits"; maxBufferedBytes: number; slowConsumerGraceMs: number; maxPayload: number }
+  | { t: "conn"; id: number; method: string; url: string; headers: Record<string, string | string[] | undefined>; head: Uint8Array; reject?: { code: number; reason: string } }
+  | { t: "out"; items: OutItem[] }
+  | { t: "end" };
+export type OutItem = ["send", number, string | Uint8Array] | ["pub", Uint8Array, Int32Array] | ["close", number, number, string];
+export type InItem = ["msg", number, string] | ["gone", number] | ["slow", number];
+
+const SLOW_CONSUMER = 4008;
+const WS_OPEN = 1;
+
+function main(): void {
+  let limits = { maxBufferedBytes: 8 << 20, slowConsumerGraceMs: 5000, maxPayload: 8 << 20 };
+  let wss: { handleUpgrade(req: unknown, socket: Socket, head: Buffer, cb: (ws: Ws) => void): void } | null = null;
+  const conns = new Map<number, Conn>();
+  const corker = new TurnCorker();
+  let inbox: InItem[] = [];
+  /** To the main thread; a failure means it is gone, and "disconnect" below ends this process. */
+  const toMain = (m: { t: "in"; items: InItem[] } | { t: "ended" }): void => {
+    if (process.connected) process.send!(m, undefined, undefined, () => {});
+  };
+  const flushIn = (): void => {
+    const items = inbox;
+    inbox = [];
+    toMain({ t: "in", items });
+  };
+  const report = (item: InItem): void => {
+    if (inbox.length === 0) setImmediate(flushIn);
+    inbox.push(item);
+  };
+  const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+
+  /** False (and the connection cut as a slow consumer) when its unsent bytes passed the bound. */
+  const writable = (id: number, c: Conn): boolean => {
+    if (c.cut) return false;
+    if (c.ws.bufferedAmount <= limits.maxBufferedBytes) return true;
+    c.cut = true;
+    report(["slow", id]);
+    c.ws.close(SLOW_CONSUMER, "slow consumer");
+    setTimeout(() => c.ws.terminate(), limits.slowConsumerGraceMs).unref();
+    return false;
+  };
+
+  process.on("message", (m: ToFanout, handle?: Socket) => {
+    switch (m.t) {
+      case "limits":
+        limits = m;
+        wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: m.maxPayload });
+        return;
+      case "conn": {
+        if (handle === undefined || wss === null) return;
+        const req = { method: m.method, url: m.url, headers: m.headers, socket: handle };
+        wss.handleUpgrade(req, handle, asBuffer(m.head), (ws) => {
+          if (m.reject !== undefined) {
+            ws.close(m.reject.code, m.reject.reason);
+            return;
+          }
+          conns.set(m.id, { ws, cut: false });
+          ws.on("message", (data) => report(["msg", m.id, data.toString("utf8")]));
+          ws.on("error", () => ws.terminate());
+        });
+        // Also when the handshake fails (the main thread counted the connection when it handed it over).
+        handle.once("close", () => {
+          conns.delete(m.id);
+          if (m.reject === undefined) report(["gone", m.id]);
+        });
+        return;
+      }
+      case "out":
+        for (const it of m.items) {
+          if (it[0] === "pub") {
+            const frame = asBuffer(it[1]);
+            for (const id of it[2]) {
+              const c = conns.get(id);
+              if (c === undefined || !writable(id, c) || c.ws.readyState !== WS_OPEN) continue;
+              corker.hold(c.ws._socket);
+              c.ws._socket.write(frame);
+            }
+          } else if (it[0] === "send") {
+            const c = conns.get(it[1]);
+            if (c === undefined || !writable(it[1], c)) continue;
+            corker.hold(c.ws._socket);
+            c.ws.send(typeof it[2] === "string" ? it[2] : asBuffer(it[2]), { binary: false });
+          } else {
+            conns.get(it[1])?.ws.close(it[2], it[3]);
+          }
+        }
+        return;
+      case "end": {
+        const open = [...conns.values()].map((c) => c.ws._socket);
+        let left = open.length;
+        const done = () => toMain({ t: "ended" });
+        if (left === 0) done();
+        for (const sock of open) {
+          sock.once("close", () => --left === 0 && done());
+          sock.destroy();
+        }
+        return;
+      }
+    }
+  });
+  // The main thread went away: nothing here can answer a request any more.
+  process.on("disconnect", () => {
+    for (const c of conns.values()) c.ws.terminate();
+    process.exit(0);
+  });
+}
+
+main();

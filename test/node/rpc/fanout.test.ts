@@ -1,0 +1,87 @@
+// WebSocket fan-out processes (node/rpc/fanout.ts, fanout-process.ts; docs/api.md "Fan-out processes"):
+// the sockets live in child processes and the main thread sends each tick's delta once per child. Every
+// subscriber, whichever child owns it, receives the same deltas in seq order ending at the feed's seq; a
+// child that dies takes only its own connections (reported gone, their subscriptions dropped) and is
+// replaced, and new connections are served. The slow-consumer cut-off in a child is in ws.test.ts, which
+// runs every WebSocket test with and without fan-out processes.
+
+import { expect } from "chai";
+import { register } from "prom-client";
+import { type Harness, startHarness } from "./helpers.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(f: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error("timeout");
+    await sleep(5);
+  }
+}
+
+interface Sub {
+  ws: WebSocket;
+  seqs: number[];
+  closed: number | null;
+}
+
+async function subscribe(url: string): Promise<Sub> {
+  const s: Sub = { ws: new WebSocket(url), seqs: [], closed: null };
+  await new Promise<void>((ok, fail) => {
+    s.ws.onerror = () => fail(new Error("connect failed"));
+    s.ws.onclose = (e) => (s.closed = e.code);
+    s.ws.onopen = () => s.ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "rb_subscribe", params: ["book", { market: 1 }] }));
+    s.ws.onmessage = (e) => {
+      const m = JSON.parse(String(e.data));
+      if (m.id === 1) ok();
+      else if (m.params?.result?.type === "delta") s.seqs.push(m.params.result.seq);
+    };
+  });
+  return s;
+}
+
+const gauge = async (): Promise<number> => (await register.getSingleMetric("rollbook_rpc_ws_connections")!.get()).values[0].value;
+
+describe("rpc: WebSocket fan-out processes", () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  it("delivers every delta in order to 120 subscribers spread over 3 processes", async () => {
+    h = await startHarness(2, { fanoutProcs: 3 });
+    const subs = await Promise.all(Array.from({ length: 120 }, () => subscribe(h.wsUrl)));
+    const [a, b] = h.traders;
+    for (let i = 0; i < 200; i++) {
+      h.node.submitSync(a.sell(1000 + (i % 9), 1 + (i % 3)));
+      h.node.submitSync(b.buy(990 - (i % 7), 1));
+      if (i % 5 === 0) h.node.submitSync(b.buy(1004, 2));
+      if (i % 20 === 0) await sleep(12);
+    }
+    await sleep(30);
+    const last = h.server.feeds.bookSeq(1);
+    expect(last).to.be.greaterThan(5);
+    await until(() => subs.every((s) => s.seqs.at(-1) === last));
+    const first = subs[0].seqs;
+    for (let i = 1; i < first.length; i++) expect(first[i]).to.equal(first[i - 1] + 1);
+    for (const s of subs) expect(s.seqs).to.deep.equal(first);
+    for (const s of subs) s.ws.close();
+  });
+
+  it("a fan-out process that dies takes only its connections, which are dropped, and is replaced", async () => {
+    h = await startHarness(2, { fanoutProcs: 2 });
+    const base = await gauge();
+    const subs = await Promise.all(Array.from({ length: 10 }, () => subscribe(h.wsUrl)));
+    expect(await gauge()).to.equal(base + 10);
+    const [victim, other] = h.server.fanout!.pids();
+    process.kill(victim, "SIGKILL");
+    await until(() => subs.filter((s) => s.closed !== null).length === 5);
+    await until(() => h.server.fanout!.pids()[0] !== victim);
+    expect(h.server.fanout!.pids()[1]).to.equal(other);
+    expect(await gauge()).to.equal(base + 5);
+    // the survivors still get deltas, and new connections are served (by either process)
+    const late = await Promise.all(Array.from({ length: 4 }, () => subscribe(h.wsUrl)));
+    h.node.submitSync(h.traders[0].sell(1500, 1));
+    const live = [...subs.filter((s) => s.closed === null), ...late];
+    await until(() => live.every((s) => s.seqs.length === 1));
+    for (const s of live) s.ws.close();
+  });
+});
