@@ -30,6 +30,17 @@ export interface NodeCrashRun {
   root: string;
   followerRoot: string;
   batches: number;
+  /** Where the wall time went, in ms summed over the kills: restarting the node until /health answers,
+   *  checking every acknowledged transaction after a restart, load until the kill, the final drain. */
+  phaseMs: { restart: number; verify: number; load: number; drain: number };
+}
+
+/** Progress after each restart: kill `kill` of `kills`, acknowledged so far, elapsed seconds. */
+export interface CrashProgress {
+  kill: number;
+  kills: number;
+  acked: number;
+  elapsedS: number;
 }
 
 interface Status {
@@ -77,9 +88,25 @@ async function jsonRpcBatch<T>(url: string, method: string, params: unknown[][])
 }
 
 /** `kills` SIGKILLs of the composed sequencer node under load, at random moments in [minMs, maxMs) of load. */
-export async function nodeCrashRun(kills: number, minMs = 300, maxMs = 1500, log: (s: string) => void = () => undefined): Promise<NodeCrashRun> {
+export async function nodeCrashRun(
+  kills: number,
+  minMs = 300,
+  maxMs = 1500,
+  log: (s: string) => void = () => undefined,
+  progress: (p: CrashProgress) => void = () => undefined,
+): Promise<NodeCrashRun> {
   const t0 = Date.now();
-  const at = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  const elapsedS = () => (Date.now() - t0) / 1000;
+  const at = () => `${elapsedS().toFixed(1)} s`;
+  const phaseMs = { restart: 0, verify: 0, load: 0, drain: 0 };
+  const timed = async <T>(phase: keyof typeof phaseMs, f: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    try {
+      return await f();
+    } finally {
+      phaseMs[phase] += Date.now() - t;
+    }
+  };
   const chain: Chain = await startChain("node-crash");
   log(`${at()}: chain ready`);
   let node2: RunningNode | undefined;
@@ -146,36 +173,40 @@ export async function nodeCrashRun(kills: number, minMs = 300, maxMs = 1500, log
     };
 
     for (let k = 0; k <= kills; k++) {
-      child = await start(k);
+      child = await timed("restart", () => start(k));
       if (k > 0) {
-        verified.push(await verify());
-        log(`${at()}: restart ${k}: ${acked.length} acknowledged so far, all answered`);
+        verified.push(await timed("verify", verify));
+        log(`${at()}: kill ${k}/${kills}: restarted, ${acked.length} acknowledged so far, all answered`);
+        progress({ kill: k, kills, acked: acked.length, elapsedS: elapsedS() });
       }
       if (k === kills) break;
-      loading = true;
-      for (const t of traders) t.resetNonce();
-      const loaders = traders.map((t, i) => load(t, i));
-      const before = acked.length;
-      await until("acknowledgements flowing", () => acked.length > before, 30_000);
-      await sleep(minMs + Math.random() * (maxMs - minMs));
-      await child.kill();
-      loading = false;
-      await Promise.all(loaders);
+      const running = child;
+      await timed("load", async () => {
+        loading = true;
+        for (const t of traders) t.resetNonce();
+        const loaders = traders.map((t, i) => load(t, i));
+        const before = acked.length;
+        await until("acknowledgements flowing", () => acked.length > before, 30_000);
+        await sleep(minMs + Math.random() * (maxMs - minMs));
+        await running.kill();
+        loading = false;
+        await Promise.all(loaders);
+      });
     }
     log(`${at()}: draining`);
     // Drain: the node posts everything; its roots equal the independent follower's.
-    const done = await until("the node drained and the follower caught up", async () => {
+    const done = await timed("drain", () => until("the node drained and the follower caught up", async () => {
       const s = await status();
       if (s === undefined || s.mempool > 0 || s.softBatch !== s.derivedBatch) return undefined;
       return follower.status().derivedBatch === s.derivedBatch ? s : undefined;
-    }, 120_000);
+    }, 120_000));
     const dropped: Record<string, number> = {};
     for (const a of await jsonRpcBatch<TxAnswer>(url, "rb_getTx", acked.map((h) => [h]))) {
       if (a?.drop !== undefined) dropped[a.drop.reason] = (dropped[a.drop.reason] ?? 0) + 1;
     }
-    verified.push(await verify());
+    verified.push(await timed("verify", verify));
     traders.forEach((t) => t.close());
-    return { kills, acked: acked.length, verified, dropped, refused, root: done.stateRoot, followerRoot: follower.status().stateRoot, batches: done.derivedBatch };
+    return { kills, acked: acked.length, verified, dropped, refused, root: done.stateRoot, followerRoot: follower.status().stateRoot, batches: done.derivedBatch, phaseMs };
   } finally {
     await child?.kill().catch(() => undefined);
     await node2?.stop().catch(() => undefined);
