@@ -193,13 +193,25 @@ export async function nodeCrashRun(
         await Promise.all(loaders);
       });
     }
-    log(`${at()}: draining`);
-    // Drain: the node posts everything; its roots equal the independent follower's.
-    const done = await timed("drain", () => until("the node drained and the follower caught up", async () => {
-      const s = await status();
-      if (s === undefined || s.mempool > 0 || s.softBatch !== s.derivedBatch) return undefined;
-      return follower.status().derivedBatch === s.derivedBatch ? s : undefined;
-    }, 120_000));
+    // Drain: the node posts everything (one proposal at a time: the batches the restarts sealed can take
+    // minutes on a loaded machine); it fails only when neither node derives a new batch for 120 s. Then its
+    // roots equal the independent follower's.
+    const done = await timed("drain", async () => {
+      let s = await status();
+      log(`${at()}: draining (node ${JSON.stringify(s)}, follower at batch ${follower.status().derivedBatch})`);
+      let progress = `${s?.derivedBatch}/${follower.status().derivedBatch}`;
+      let since = Date.now();
+      for (;;) {
+        s = await status();
+        if (s !== undefined && s.mempool === 0 && s.softBatch === s.derivedBatch && follower.status().derivedBatch === s.derivedBatch) return s;
+        const now = `${s?.derivedBatch}/${follower.status().derivedBatch}`;
+        if (now !== progress) [progress, since] = [now, Date.now()];
+        if (Date.now() - since > 120_000) {
+          throw new Error(`drain stalled for 120 s: node ${JSON.stringify(s)}, follower ${JSON.stringify(follower.status())}; the node's log ends: ${child?.tail()}`);
+        }
+        await sleep(200);
+      }
+    });
     const dropped: Record<string, number> = {};
     for (const a of await jsonRpcBatch<TxAnswer>(url, "rb_getTx", acked.map((h) => [h]))) {
       if (a?.drop !== undefined) dropped[a.drop.reason] = (dropped[a.drop.reason] ?? 0) + 1;
