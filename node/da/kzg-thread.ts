@@ -1,6 +1,7 @@
-// Blob sidecars computed off the main thread (kzg-worker.ts): one worker per process, started on the first
-// proposal, holding the trusted setup from then on; referenced only while a computation is in flight, so it
-// never keeps the process alive. If the worker cannot run (or dies), the sidecars are computed inline, with
+// Blob sidecars computed off the main thread (kzg-worker.ts): one worker per process, started by the first
+// BlobPoster (warmKzgThread: it loads its trusted setup, 2-3 s quiet and far more on a loaded machine, while
+// the node starts rather than in its first proposal) and holding it from then on; referenced only while a
+// computation is in flight, so it never keeps the process alive. If the worker cannot run (or dies), the sidecars are computed inline, with
 // the same result.
 import { Worker } from "node:worker_threads";
 import { computeSidecars, ensureProofs, type BlobSidecars, type BlobWrapper } from "./kzg.ts";
@@ -45,6 +46,12 @@ function start(): Worker {
   w.on("error", () => failed(w));
   w.on("exit", () => failed(w));
   return w;
+}
+
+/** Starts the worker and has it load the trusted setup now (unreferenced: it never delays an exit). */
+export function warmKzgThread(): void {
+  worker ??= start();
+  worker.postMessage({ id: 0, blobs: [], wrappers: ["v0"] }); // id 0: no job waits for the reply
 }
 
 /**

@@ -1,7 +1,7 @@
 // KZG sidecars on a worker thread (kzg-thread.ts): the commitments and proofs of a proposal's blobs cost
 // ~0.4 s per blob for the EIP-7594 cell proofs on a quiet core (docs/da.md) and several seconds on a loaded
 // one; computed on the node's main thread they would stall every acknowledgement for that long.
-// Message in:  { id, blobs: Uint8Array[], wrappers: BlobWrapper[] }
+// Message in:  { id, blobs: Uint8Array[], wrappers: BlobWrapper[] } (no blobs: only load the trusted setup)
 // Message out: { id, sidecars: BlobSidecars } or { id, error }.
 import { parentPort } from "node:worker_threads";
 import { computeSidecars, ensureProofs, type BlobSidecars, type BlobWrapper } from "./kzg.ts";

@@ -18,7 +18,7 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
 import { packBlobs, blobsNeeded, MAX_PACKED_DATA_BYTES } from "./packing.ts";
 import type { BlobSidecars, BlobWrapper } from "./kzg.ts";
-import { computeSidecarsOffThread } from "./kzg-thread.ts";
+import { computeSidecarsOffThread, warmKzgThread } from "./kzg-thread.ts";
 import { detectBlobWrapper, isWrapperRejection, wrapBlobTx, type WrapperDecision } from "./blobtx.ts";
 import {
   bumpFees,
@@ -180,6 +180,7 @@ export class BlobPoster {
     if (!["auto", "v0", "v1"].includes(this.blobWrapper)) throw new Error(`blobWrapper: expected auto|v0|v1, got ${JSON.stringify(options.blobWrapper)}`);
     this.log = (options.logger ?? daLogger()).child({ component: "poster" });
     this.metrics = daMetrics(options.registry);
+    warmKzgThread(); // the KZG worker loads its trusted setup now, not in the first proposal
   }
 
   /** Current base fee, suggested tip and blob base fee from the node. */

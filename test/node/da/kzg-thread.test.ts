@@ -3,7 +3,7 @@
 // `npm run test:crash:node`: computed inline, a proposal's cell proofs held the node's event loop for ~0.4 s
 // per blob quiet and 4 s on a loaded machine, so every acknowledgement waited behind them.
 import { expect } from "chai";
-import { computeSidecars, computeSidecarsOffThread, loadKzg, packBlobs } from "../../../node/da/index.ts";
+import { computeSidecars, computeSidecarsOffThread, loadKzg, packBlobs, warmKzgThread } from "../../../node/da/index.ts";
 import { testBytes } from "./helpers.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -14,7 +14,8 @@ describe("da/kzg-thread (sidecars off the main thread)", function () {
 
   before(async () => {
     loadKzg();
-    await computeSidecarsOffThread(blobs.slice(0, 1), "v0"); // the worker loads its trusted setup
+    warmKzgThread(); // as a BlobPoster does: the worker loads its trusted setup
+    await computeSidecarsOffThread(blobs.slice(0, 1), "v0");
   });
 
   it("computes the same commitments, versioned hashes, blob and cell proofs as computeSidecars", async () => {
