@@ -13,6 +13,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { RunningNode } from "../../../node/app/node.ts";
 import { RollbookClient } from "../../../node/client/client.ts";
 import { RollbookRpcError } from "../../../node/client/transport.ts";
+import { RpcErrors } from "../../../node/rpc/errors.ts";
 import type { NodeConfig } from "../../../node/config.ts";
 import { NODE_KEY, TRADER_KEYS, nodeConfig, sleep, startChain, startFollowerNode, until, type Chain } from "./harness.ts";
 
@@ -76,13 +77,24 @@ class Child {
   }
 }
 
+type RpcAnswer<T> = { id: number; result?: T; error?: { code: number; message: string } };
+
+/** `method` for every entry of `params`, in JSON-RPC batches of 100; a rate-limited batch is sent again. */
 async function jsonRpcBatch<T>(url: string, method: string, params: unknown[][]): Promise<(T | null)[]> {
   const out: (T | null)[] = [];
-  for (let i = 0; i < params.length; i += 100) {
+  for (let i = 0; i < params.length; ) {
     const body = params.slice(i, i + 100).map((p, k) => ({ jsonrpc: "2.0", id: i + k, method, params: p }));
-    const res = (await (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json()) as { id: number; result?: T }[];
+    const res = (await (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json()) as RpcAnswer<T>[] | RpcAnswer<T>;
+    const answers = Array.isArray(res) ? res : [res];
+    // a check of 3,000 acknowledged transactions exceeds the per-connection rate (rpc.connRate): wait, resend
+    if (answers.some((r) => r.error?.code === RpcErrors.RATE_LIMITED.code)) {
+      await sleep(1000);
+      continue;
+    }
+    if (!Array.isArray(res) || res.length !== body.length) throw new Error(`${method}: ${JSON.stringify(res).slice(0, 300)}`);
     res.sort((a, b) => a.id - b.id);
     for (const r of res) out.push(r.result ?? null);
+    i += body.length;
   }
   return out;
 }
