@@ -49,12 +49,10 @@ function parseArgs(argv: string[]): Args {
   return { command, configFile, fresh };
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<string> {
+/** Resolves on the first of `signals` (SIGINT and SIGTERM by default). */
+function untilSignal(signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"]): Promise<string> {
   return new Promise((resolve) => {
-    const on = (sig: string) => () => resolve(sig);
-    process.once("SIGINT", on("SIGINT"));
-    process.once("SIGTERM", on("SIGTERM"));
+    for (const sig of signals) process.once(sig, () => resolve(sig));
   });
 }
 
@@ -62,7 +60,8 @@ async function devnet(config: NodeConfig, fresh: boolean): Promise<void> {
   // The nodes tag their lines with node and module themselves.
   const net = await startDevnet({ config, fresh, logger: rootLogger });
   const reason = await Promise.race([
-    untilSignal(),
+    // SIGHUP too (the terminal closed): anvil runs in its own process group and would not get it
+    untilSignal(["SIGINT", "SIGTERM", "SIGHUP"]),
     new Promise<string>((resolve) => net.anvil.process.once("exit", () => resolve("anvil exited"))),
   ]);
   log.info({ reason }, "devnet stopping");

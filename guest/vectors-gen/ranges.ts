@@ -462,6 +462,7 @@ function runDiff(n: number, seed0: number): number {
       }
       txs += r.txs;
     }
+    console.log(`scenario ${k + 1}/${n} (seed ${seed}): ${txs} transactions so far, ${divergences} divergences`);
   }
   console.log(`${n} scenarios, ${txs} transactions: ${divergences} divergences`);
   return divergences;

@@ -200,7 +200,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   mkdirSync(dir, { recursive: true });
   const stateFile = path.join(dir, "anvil-state.json");
   const resumed = existsSync(stateFile);
-  const anvil = await startAnvil({ port: cfg.devnet.anvilPort, args: ["--state", stateFile, "--state-interval", "5"] });
+  // Its own process group: Ctrl-C stops the nodes first (they may be waiting on L1), then anvil (stop()).
+  const anvil = await startAnvil({ port: cfg.devnet.anvilPort, args: ["--state", stateFile, "--state-interval", "5"], ownProcessGroup: true });
   const nodes: RunningNode[] = [];
   try {
     log.info({ rpcUrl: anvil.rpcUrl, resumed }, resumed ? "L1 (anvil) resumed from its saved state" : "L1 (anvil) started");

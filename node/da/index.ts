@@ -22,6 +22,7 @@ export {
   type UnpackError,
   type UnpackErrorCode,
 } from "./packing.ts";
+export { computeSidecarsOffThread, warmKzgThread } from "./kzg-thread.ts";
 export {
   loadKzg,
   kzgSetupMs,

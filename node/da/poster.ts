@@ -17,7 +17,8 @@ import {
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.ts";
 import { packBlobs, blobsNeeded, MAX_PACKED_DATA_BYTES } from "./packing.ts";
-import { computeSidecars, ensureProofs, type BlobSidecars, type BlobWrapper } from "./kzg.ts";
+import type { BlobSidecars, BlobWrapper } from "./kzg.ts";
+import { computeSidecarsOffThread, warmKzgThread } from "./kzg-thread.ts";
 import { detectBlobWrapper, isWrapperRejection, wrapBlobTx, type WrapperDecision } from "./blobtx.ts";
 import {
   bumpFees,
@@ -179,6 +180,7 @@ export class BlobPoster {
     if (!["auto", "v0", "v1"].includes(this.blobWrapper)) throw new Error(`blobWrapper: expected auto|v0|v1, got ${JSON.stringify(options.blobWrapper)}`);
     this.log = (options.logger ?? daLogger()).child({ component: "poster" });
     this.metrics = daMetrics(options.registry);
+    warmKzgThread(); // the KZG worker loads its trusted setup now, not in the first proposal
   }
 
   /** Current base fee, suggested tip and blob base fee from the node. */
@@ -272,11 +274,11 @@ export class BlobPoster {
       return this.send({ mode: "calldata", data: calldataData, snap, decision, cid });
     }
     const blobs = packBlobs(batch);
-    const sidecars = computeSidecars(blobs, (await this.wrapperFor()).wrapper);
+    // On the KZG worker thread: the main thread keeps acknowledging while the proofs are computed. With an
+    // archive, also the blob proofs of the KZG records (a v1 wrapper carries cell proofs only): followers
+    // verify a record instead of recomputing each commitment (docs/da.md "KZG records").
+    const sidecars = await computeSidecarsOffThread(blobs, (await this.wrapperFor()).wrapper, this.archive ? ["v0"] : []);
     if (this.archive) {
-      // Blob proofs for the KZG records (a v1 wrapper carries cell proofs only): followers verify a record
-      // instead of recomputing each commitment (docs/da.md "KZG records").
-      ensureProofs(sidecars, "v0");
       for (let i = 0; i < blobs.length; i++) {
         await this.archive.put(sidecars.versionedHashes[i]!, blobs[i]!);
         await this.archive.putKzg(sidecars.versionedHashes[i]!, { commitment: sidecars.commitments[i]!, proof: sidecars.proofs[i]! });
@@ -294,7 +296,7 @@ export class BlobPoster {
     const run = this.queue.then(async () => {
       const snap = await this.feeSnapshot();
       const decision = chooseDataMode(new Uint8Array(0), snap, { force: "blob" });
-      const sidecars = computeSidecars(blobs, (await this.wrapperFor()).wrapper);
+      const sidecars = await computeSidecarsOffThread(blobs, (await this.wrapperFor()).wrapper);
       return this.send({ mode: "blob", data, snap, decision, cid: new Uint8Array(0), sidecars, to });
     });
     this.queue = run.catch(() => undefined);

@@ -33,6 +33,12 @@ export interface AnvilOptions {
   args?: string[];
   /** Milliseconds to wait for the RPC to answer. */
   startTimeoutMs?: number;
+  /**
+   * Run anvil in its own process group, so a Ctrl-C on the terminal (SIGINT to the whole foreground group)
+   * reaches only the owner, which stops its nodes first and anvil last (the devnet). anvil is still stopped
+   * when the owner exits without calling stop().
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface Anvil {
@@ -75,7 +81,12 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const args = ["--host", "127.0.0.1", "--port", String(port), "--silent"];
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
   args.push(...(options.args ?? []));
-  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"], detached: options.ownProcessGroup === true });
+  if (options.ownProcessGroup === true) {
+    const orphaned = () => child.kill("SIGTERM");
+    process.once("exit", orphaned);
+    child.once("exit", () => process.off("exit", orphaned));
+  }
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -13,6 +13,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { RunningNode } from "../../../node/app/node.ts";
 import { RollbookClient } from "../../../node/client/client.ts";
 import { RollbookRpcError } from "../../../node/client/transport.ts";
+import { RpcErrors } from "../../../node/rpc/errors.ts";
 import type { NodeConfig } from "../../../node/config.ts";
 import { NODE_KEY, TRADER_KEYS, nodeConfig, sleep, startChain, startFollowerNode, until, type Chain } from "./harness.ts";
 
@@ -30,6 +31,17 @@ export interface NodeCrashRun {
   root: string;
   followerRoot: string;
   batches: number;
+  /** Where the wall time went, in ms summed over the kills: restarting the node until /health answers,
+   *  checking every acknowledged transaction after a restart, load until the kill, the final drain. */
+  phaseMs: { restart: number; verify: number; load: number; drain: number };
+}
+
+/** Progress after each restart: kill `kill` of `kills`, acknowledged so far, elapsed seconds. */
+export interface CrashProgress {
+  kill: number;
+  kills: number;
+  acked: number;
+  elapsedS: number;
 }
 
 interface Status {
@@ -65,21 +77,48 @@ class Child {
   }
 }
 
+type RpcAnswer<T> = { id: number; result?: T; error?: { code: number; message: string } };
+
+/** `method` for every entry of `params`, in JSON-RPC batches of 100; a rate-limited batch is sent again. */
 async function jsonRpcBatch<T>(url: string, method: string, params: unknown[][]): Promise<(T | null)[]> {
   const out: (T | null)[] = [];
-  for (let i = 0; i < params.length; i += 100) {
+  for (let i = 0; i < params.length; ) {
     const body = params.slice(i, i + 100).map((p, k) => ({ jsonrpc: "2.0", id: i + k, method, params: p }));
-    const res = (await (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json()) as { id: number; result?: T }[];
+    const res = (await (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json()) as RpcAnswer<T>[] | RpcAnswer<T>;
+    const answers = Array.isArray(res) ? res : [res];
+    // a check of 3,000 acknowledged transactions exceeds the per-connection rate (rpc.connRate): wait, resend
+    if (answers.some((r) => r.error?.code === RpcErrors.RATE_LIMITED.code)) {
+      await sleep(1000);
+      continue;
+    }
+    if (!Array.isArray(res) || res.length !== body.length) throw new Error(`${method}: ${JSON.stringify(res).slice(0, 300)}`);
     res.sort((a, b) => a.id - b.id);
     for (const r of res) out.push(r.result ?? null);
+    i += body.length;
   }
   return out;
 }
 
 /** `kills` SIGKILLs of the composed sequencer node under load, at random moments in [minMs, maxMs) of load. */
-export async function nodeCrashRun(kills: number, minMs = 300, maxMs = 1500, log: (s: string) => void = () => undefined): Promise<NodeCrashRun> {
+export async function nodeCrashRun(
+  kills: number,
+  minMs = 300,
+  maxMs = 1500,
+  log: (s: string) => void = () => undefined,
+  progress: (p: CrashProgress) => void = () => undefined,
+): Promise<NodeCrashRun> {
   const t0 = Date.now();
-  const at = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  const elapsedS = () => (Date.now() - t0) / 1000;
+  const at = () => `${elapsedS().toFixed(1)} s`;
+  const phaseMs = { restart: 0, verify: 0, load: 0, drain: 0 };
+  const timed = async <T>(phase: keyof typeof phaseMs, f: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    try {
+      return await f();
+    } finally {
+      phaseMs[phase] += Date.now() - t;
+    }
+  };
   const chain: Chain = await startChain("node-crash");
   log(`${at()}: chain ready`);
   let node2: RunningNode | undefined;
@@ -150,36 +189,52 @@ export async function nodeCrashRun(kills: number, minMs = 300, maxMs = 1500, log
     };
 
     for (let k = 0; k <= kills; k++) {
-      child = await start(k);
+      child = await timed("restart", () => start(k));
       if (k > 0) {
-        verified.push(await verify());
-        log(`${at()}: restart ${k}: ${acked.length} acknowledged so far, all answered`);
+        verified.push(await timed("verify", verify));
+        log(`${at()}: kill ${k}/${kills}: restarted, ${acked.length} acknowledged so far, all answered`);
+        progress({ kill: k, kills, acked: acked.length, elapsedS: elapsedS() });
       }
       if (k === kills) break;
-      loading = true;
-      for (const t of traders) t.resetNonce();
-      const loaders = traders.map((t, i) => load(t, i));
-      const before = acked.length;
-      await until("acknowledgements flowing", () => acked.length > before, 30_000);
-      await sleep(minMs + Math.random() * (maxMs - minMs));
-      await child.kill();
-      loading = false;
-      await Promise.all(loaders);
+      const running = child;
+      await timed("load", async () => {
+        loading = true;
+        for (const t of traders) t.resetNonce();
+        const loaders = traders.map((t, i) => load(t, i));
+        const before = acked.length;
+        await until("acknowledgements flowing", () => acked.length > before, 30_000);
+        await sleep(minMs + Math.random() * (maxMs - minMs));
+        await running.kill();
+        loading = false;
+        await Promise.all(loaders);
+      });
     }
-    log(`${at()}: draining`);
-    // Drain: the node posts everything; its roots equal the independent follower's.
-    const done = await until("the node drained and the follower caught up", async () => {
-      const s = await status();
-      if (s === undefined || s.mempool > 0 || s.softBatch !== s.derivedBatch) return undefined;
-      return follower.status().derivedBatch === s.derivedBatch ? s : undefined;
-    }, 120_000);
+    // Drain: the node posts everything (one proposal at a time: the batches the restarts sealed can take
+    // minutes on a loaded machine); it fails only when neither node derives a new batch for 120 s. Then its
+    // roots equal the independent follower's.
+    const done = await timed("drain", async () => {
+      let s = await status();
+      log(`${at()}: draining (node ${JSON.stringify(s)}, follower at batch ${follower.status().derivedBatch})`);
+      let progress = `${s?.derivedBatch}/${follower.status().derivedBatch}`;
+      let since = Date.now();
+      for (;;) {
+        s = await status();
+        if (s !== undefined && s.mempool === 0 && s.softBatch === s.derivedBatch && follower.status().derivedBatch === s.derivedBatch) return s;
+        const now = `${s?.derivedBatch}/${follower.status().derivedBatch}`;
+        if (now !== progress) [progress, since] = [now, Date.now()];
+        if (Date.now() - since > 120_000) {
+          throw new Error(`drain stalled for 120 s: node ${JSON.stringify(s)}, follower ${JSON.stringify(follower.status())}; the node's log ends: ${child?.tail()}`);
+        }
+        await sleep(200);
+      }
+    });
     const dropped: Record<string, number> = {};
     for (const a of await jsonRpcBatch<TxAnswer>(url, "rb_getTx", acked.map((h) => [h]))) {
       if (a?.drop !== undefined) dropped[a.drop.reason] = (dropped[a.drop.reason] ?? 0) + 1;
     }
-    verified.push(await verify());
+    verified.push(await timed("verify", verify));
     traders.forEach((t) => t.close());
-    return { kills, acked: acked.length, verified, dropped, refused, root: done.stateRoot, followerRoot: follower.status().stateRoot, batches: done.derivedBatch };
+    return { kills, acked: acked.length, verified, dropped, refused, root: done.stateRoot, followerRoot: follower.status().stateRoot, batches: done.derivedBatch, phaseMs };
   } finally {
     await child?.kill().catch(() => undefined);
     await node2?.stop().catch(() => undefined);
