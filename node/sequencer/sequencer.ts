@@ -144,14 +144,14 @@ export interface SequencerOptions {
   proposer?: Address;
 }
 
+/**
+ * One submission: its admission work, then (accepted) what waits for its WAL group, answered and
+ * announced when the group is durable. One object per transaction.
+ */
 interface Slot extends AdmissionJob {
   resolve: (r: SubmitResult) => void;
-}
-
-/** An accepted submission waiting for its WAL group: answered (and announced) when the group is durable. */
-interface Ack {
-  p: PoolTx;
-  slot: Slot;
+  /** The accepted transaction. */
+  p: PoolTx | null;
   /** Parked txs of the account that `p` made executable (executed right after it), if any. */
   promoted: PoolTx[] | null;
   /** `p` was parked in a nonce gap on admission. */
@@ -209,7 +209,7 @@ export class Sequencer {
   private slots: Slot[] = [];
   private slotHead = 0;
   /** Acknowledgements waiting for the WAL group whose completion promise is `done`. */
-  private acks: { done: Promise<void>; items: Ack[] } | null = null;
+  private acks: { done: Promise<void>; items: Slot[] } | null = null;
   private seq = 0;
   /** Canonical batches recorded by commitKeys and not yet reported by onCanonical (kept across rotations). */
   private readonly canonPending = new Map<number, readonly string[]>();
@@ -296,7 +296,7 @@ export class Sequencer {
     if (this.closed) return Promise.resolve({ verdict: "error", code: PoolCode.SHUTTING_DOWN, message: "sequencer is shutting down" });
     if (this.fatal !== null) return Promise.resolve({ verdict: "error", code: "WAL_FAILED", message: String(this.fatal) });
     return new Promise<SubmitResult>((resolve) => {
-      const slot: Slot = { bytes, done: false, resolve };
+      const slot: Slot = { bytes, hash: "", signer: null, bad: false, done: false, resolve, p: null, promoted: null, parked: false };
       this.slots.push(slot);
       this.admission.push(slot);
     });
@@ -330,7 +330,7 @@ export class Sequencer {
   /** The answer, or undefined when the slot is answered once its WAL group is durable (see acked). */
   private admitOne(slot: Slot): SubmitResult | Promise<SubmitResult> | undefined {
     if (slot.err !== undefined) return { verdict: "error", code: slot.err.code, message: slot.err.message };
-    const r = slot.r!;
+    const r = slot;
     if (r.bad) return { verdict: "invalid", code: ErrorCode.MALFORMED, reason: "not a canonical, well-formed transaction" };
     if (this.closed) return { verdict: "error", code: PoolCode.SHUTTING_DOWN, message: "sequencer is shutting down" };
     const known = this.pool.byHash.get(r.hash);
@@ -362,32 +362,38 @@ export class Sequencer {
         this.promote(p.account, tx.nonce + 1, promoted);
       }
     }
-    this.awaitDurable(durable, { p, slot, promoted, parked: where === "park" });
+    slot.p = p;
+    slot.promoted = promoted;
+    slot.parked = where === "park";
+    this.awaitDurable(durable, slot);
     return undefined;
   }
 
   /** Registers an acknowledgement with its WAL group: one continuation per group, not per transaction. */
-  private awaitDurable(done: Promise<void>, ack: Ack): void {
+  private awaitDurable(done: Promise<void>, slot: Slot): void {
     let g = this.acks;
     if (g === null || g.done !== done) {
-      const group = { done, items: [] as Ack[] };
+      const group = { done, items: [] as Slot[] };
       g = this.acks = group;
       done.then(
         () => this.acked(group.items),
         (err: unknown) => {
           const res = this.walFailed(err);
-          for (const x of group.items) x.slot.resolve(res);
+          for (const x of group.items) x.resolve(res);
         },
       );
     }
-    g.items.push(ack);
+    g.items.push(slot);
   }
 
   /** A WAL group is durable: its transactions are announced (events after the write) and answered. */
-  private acked(items: readonly Ack[]): void {
+  private acked(items: readonly Slot[]): void {
     if (this.acks !== null && this.acks.items === items) this.acks = null;
     const listening = this.listeners.size > 0;
-    for (const { p, slot, promoted, parked } of items) {
+    for (const slot of items) {
+      const p = slot.p!;
+      const promoted = slot.promoted;
+      const parked = slot.parked;
       if (listening) {
         if (parked) this.emit({ type: "status", hash: p.hash, level: "queued", batchIndex: 0 });
         else this.announceOne(p, false);
