@@ -547,11 +547,16 @@ export class Sequencer {
    * Derivation is about to commit canonical batch `index` with these tx hashes: the WAL records it (CANON,
    * written and fsynced before this returns), so a restart knows these transactions are included once the
    * store holds the batch. Returns the StateStore mempool keys the commit deletes (none: the WAL is not in
-   * LevelDB; the interface stays for derivation).
+   * LevelDB; the interface stays for derivation). Never throws: a failed write stops acknowledging.
    */
   commitKeys(index: number, txHashes: readonly string[]): string[] {
     this.canonPending.set(index, txHashes);
-    this.wal.canonical(index, txHashes);
+    try {
+      this.wal.canonical(index, txHashes);
+    } catch (err) {
+      // Derivation goes on; the sequencer stops acknowledging (WAL_FAILED) like after any WAL failure.
+      this.walFailed(err);
+    }
     return [];
   }
 
