@@ -83,8 +83,6 @@ export interface SoftBatch {
   bytes: number;
   openedAt: number;
   sealed: boolean;
-  /** Its sealed-batch WAL record is written. */
-  recorded?: boolean;
 }
 
 export type SubmitResult =
@@ -524,12 +522,7 @@ export class Sequencer {
     this.open = null;
     this.executor = null;
     this.sealedBatches.push(b);
-    this.wal.seal(this.sealRecord(b)).then(
-      () => {
-        b.recorded = true;
-      },
-      (err: unknown) => this.walFailed(err),
-    );
+    this.wal.seal(this.sealRecord(b)).catch((err: unknown) => this.walFailed(err));
     this.emit({ type: "sealed", batch: b });
     return b;
   }
@@ -795,7 +788,7 @@ export class Sequencer {
       const ex = new BatchExecutor(this.soft, { index: rec.index, timestamp: rec.timestamp, proposer: this.proposer }, msgs, {}, ptxs.length);
       const b: SoftBatch = {
         index: rec.index, timestamp: rec.timestamp, l1MsgStart: rec.l1MsgStart, l1MsgEnd: rec.l1MsgEnd, l1Messages: msgs,
-        l1Origin: rec.origin, txs: [], receipts: ex.receipts, bytes: HEADER_BYTES + 16, openedAt: this.clock(), sealed: true, recorded: true,
+        l1Origin: rec.origin, txs: [], receipts: ex.receipts, bytes: HEADER_BYTES + 16, openedAt: this.clock(), sealed: true,
       };
       for (const p of ptxs as PoolTx[]) {
         p.row = ex.applyTx(p.tx, admit(this.soft, p.tx, p.signer));
