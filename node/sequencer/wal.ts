@@ -355,13 +355,17 @@ export class Wal {
     this.segNo++;
     this.fd = openSync(this.segPath(this.segNo), "a");
     this.segSize = 0;
-    if (this.sync) {
-      const d = openSync(this.dir, "r");
-      try {
-        fsyncSync(d);
-      } finally {
-        closeSync(d);
-      }
+    this.syncDir();
+  }
+
+  /** Makes a created or deleted segment's directory entry durable. */
+  private syncDir(): void {
+    if (!this.sync) return;
+    const d = openSync(this.dir, "r");
+    try {
+      fsyncSync(d);
+    } finally {
+      closeSync(d);
     }
   }
 
@@ -419,6 +423,8 @@ export class Wal {
           if (late.length > 0 && this.sync) fdatasyncSync(fd);
           if (oldFd >= 0) closeSync(oldFd);
           for (const n of older) unlinkSync(this.segPath(n));
+          // Else a power loss could bring back a deleted segment whose SEAL records the snapshot voided.
+          if (older.length > 0) this.syncDir();
         } catch (err3) {
           return this.done(g, err3);
         }
