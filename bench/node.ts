@@ -9,6 +9,9 @@
 //   admitted_orders_per_s_bulk  the same path with BULK transactions of 32 PLACE actions (orders = 32 x txs)
 //   main_cpu_us_per_tx(_bulk_tx)  the main thread's CPU time per transaction (process.threadCpuUsage) in the
 //                            single (bulk) run: what the main thread costs, robust to a loaded machine
+//   process_cpu_us_per_tx    every thread's CPU time per single-order transaction (process.cpuUsage: main,
+//                            admission workers, V8's GC helpers, libuv's pool): against ~75 us of recovery,
+//                            the figure that decides the ratio on two busy cores
 // `txs`, `ackSeconds` or `bulkOrders` 0 skips that run (e.g. `node 40000 0 0` to profile the singles alone).
 // follower_resync_orders_per_s is the follower bench's (l1-derive). Last line: one JSON object.
 
@@ -190,7 +193,7 @@ export async function main(args: string[]): Promise<void> {
     // Throughput: single-order transactions.
     const single = await pushAll(seq, load);
     const admitted = single.perS;
-    console.log(`admitted ${load.length} single-order txs in ${Math.round(single.ms)} ms: ${Math.round(admitted)} tx/s (main thread busy ${(single.busy * 100).toFixed(0)}%, ${single.usPerTx.toFixed(1)} us/tx active, ${single.mainCpuUsPerTx.toFixed(1)} us/tx CPU; process CPU ${single.cpuUsPerTx.toFixed(1)} us/tx; ${seq.sealed().length} batches sealed, WAL groups ${seq.wal.stats.groups})`);
+    console.log(`admitted ${load.length} single-order txs in ${Math.round(single.ms)} ms: ${Math.round(admitted)} tx/s (main thread busy ${(single.busy * 100).toFixed(0)}%, ${single.usPerTx.toFixed(1)} us/tx active, ${single.mainCpuUsPerTx.toFixed(1)} us/tx CPU; process CPU ${single.cpuUsPerTx.toFixed(1)} us/tx; ${seq.sealed().length} batches sealed, WAL groups ${seq.wal.stats.groups}, last group write ${seq.wal.stats.lastWriteMs.toFixed(2)} ms)`);
 
     // Throughput: BULK transactions of 32 orders (0 bulk orders: skipped, e.g. to profile the singles alone).
     const bulk = await pushAll(seq, bulkLoad, 2048);
@@ -234,6 +237,7 @@ export async function main(args: string[]): Promise<void> {
       ack_ms_p50: Number(p50.toFixed(2)),
       ack_ms_p99: Number(p99.toFixed(2)),
       main_cpu_us_per_tx: Number(single.mainCpuUsPerTx.toFixed(1)),
+      process_cpu_us_per_tx: Number(single.cpuUsPerTx.toFixed(1)),
       main_cpu_us_per_bulk_tx: Number(bulk.mainCpuUsPerTx.toFixed(1)),
     }));
   } finally {

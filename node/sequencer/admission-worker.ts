@@ -2,11 +2,13 @@
 // For each canonical single-tx encoding it computes the EIP-712 signing digest, the tx hash and the
 // recovered signer (native secp256k1, native keccak), exactly as the STF would (node/clob/eip712.ts).
 // Message in:  { id, data: Uint8Array (concatenated txs), offs: Uint32Array (n + 1 offsets), separator }
-// Message out: { id, hashes: string[], signers: (string | null)[], bad: Uint8Array (1 = undecodable or
-//               not well formed) } or { id, error } on an internal failure.
+// Message out: { id, out: Uint8Array } (transferred: no structured clone of strings), REPLY_BYTES per tx:
+//               status (0 ok, 1 undecodable or not well formed, 2 signature recovery failed) ‖ tx hash as
+//               "0x" + 64 hex ASCII ‖ signer as "0x" + 40 hex ASCII; or { id, error } on an internal failure.
+// The main thread reads the whole reply as one latin1 string and slices the hash and signer out of it.
 
 import { parentPort } from "node:worker_threads";
-import { isWellFormed, recoverAddress, txHashFromDigest, txSigningHash, bytesToHex } from "../clob/eip712.ts";
+import { isWellFormed, recoverAddress, txHashFromDigest, txSigningHash } from "../clob/eip712.ts";
 import { decodeTx } from "../codec/tx.ts";
 
 export interface AdmissionRequest {
@@ -16,29 +18,41 @@ export interface AdmissionRequest {
   separator: Uint8Array;
 }
 
-export type AdmissionReply =
-  | { id: number; hashes: string[]; signers: (string | null)[]; bad: Uint8Array }
-  | { id: number; error: string };
+export type AdmissionReply = { id: number; out: Uint8Array } | { id: number; error: string };
 
-/** The work of one request (also used in-thread by tests and by the bench's recovery limit). */
+/** Bytes per transaction in a reply: status, tx hash (66 ASCII), signer (42 ASCII). */
+export const REPLY_BYTES = 109;
+export const STATUS_OK = 0;
+export const STATUS_BAD = 1;
+export const STATUS_NO_SIGNER = 2;
+
+const HEX = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+
+/** The work of one request (also used in-thread by tests). */
 export function admitBytes(req: AdmissionRequest): AdmissionReply {
   const n = req.offs.length - 1;
-  const hashes: string[] = new Array(n);
-  const signers: (string | null)[] = new Array(n);
-  const bad = new Uint8Array(n);
+  const out = new Uint8Array(n * REPLY_BYTES);
+  const text = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   for (let i = 0; i < n; i++) {
+    const o = i * REPLY_BYTES;
     const r = decodeTx(req.data.subarray(req.offs[i], req.offs[i + 1]));
     if (!r.ok || !isWellFormed(r.tx)) {
-      bad[i] = 1;
-      hashes[i] = "";
-      signers[i] = null;
+      out[o] = STATUS_BAD;
       continue;
     }
     const digest = txSigningHash(req.separator, r.tx);
-    hashes[i] = bytesToHex(txHashFromDigest(digest, r.tx.sig));
-    signers[i] = recoverAddress(digest, r.tx.sig);
+    const hash = txHashFromDigest(digest, r.tx.sig);
+    out[o + 1] = 48; // "0x"
+    out[o + 2] = 120;
+    for (let k = 0, w = o + 3; k < 32; k++, w += 2) {
+      out[w] = HEX[hash[k]! >> 4]!;
+      out[w + 1] = HEX[hash[k]! & 15]!;
+    }
+    const signer = recoverAddress(digest, r.tx.sig);
+    if (signer === null) out[o] = STATUS_NO_SIGNER;
+    else text.write(signer, o + 67, 42, "latin1");
   }
-  return { id: req.id, hashes, signers, bad };
+  return { id: req.id, out };
 }
 
 if (parentPort !== null) {
@@ -50,6 +64,6 @@ if (parentPort !== null) {
     } catch (err) {
       reply = { id: req.id, error: (err as Error).message };
     }
-    port.postMessage(reply);
+    port.postMessage(reply, "out" in reply ? [reply.out.buffer as ArrayBuffer] : []);
   });
 }

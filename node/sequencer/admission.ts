@@ -7,22 +7,20 @@
 import { Worker } from "node:worker_threads";
 import type { Address } from "../clob/types.ts";
 import { SequencerError } from "./errors.ts";
-import type { AdmissionReply } from "./admission-worker.ts";
+import { REPLY_BYTES, STATUS_BAD, STATUS_NO_SIGNER, type AdmissionReply } from "./admission-worker.ts";
 
-/** What a worker learned about one transaction. */
-export interface Recovered {
+/**
+ * One transaction's admission work; the pool fills in what the worker learned (hash, signer, bad) or `err`,
+ * and sets `done`.
+ */
+export interface AdmissionJob {
+  bytes: Uint8Array;
   /** Tx hash (0x hex, node/clob/eip712.ts txHash); "" when `bad`. */
   hash: string;
-  /** Recovered signer, null when recovery failed (INVALID_SIGNATURE). */
+  /** Recovered signer, null when recovery failed (INVALID_SIGNATURE) or `bad`. */
   signer: Address | null;
   /** Not decodable or not well formed (MALFORMED). */
   bad: boolean;
-}
-
-/** One transaction's admission work; the pool fills in `r` (or `err`) and sets `done`. */
-export interface AdmissionJob {
-  bytes: Uint8Array;
-  r?: Recovered;
   /** An internal failure (worker error or exit, pool closed): a SequencerError. */
   err?: SequencerError;
   done: boolean;
@@ -142,9 +140,17 @@ export class AdmissionPool {
     if ("error" in m) {
       this.fail(items, new SequencerError("ADMISSION_INTERNAL", m.error));
     } else {
-      for (let i = 0; i < items.length; i++) {
+      // One string for the whole reply; hashes and signers are slices of it (no string per byte pair).
+      const out = m.out;
+      const text = Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString("latin1");
+      for (let i = 0, o = 0; i < items.length; i++, o += REPLY_BYTES) {
         const j = items[i]!;
-        j.r = { hash: m.hashes[i]!, signer: m.signers[i] as Address | null, bad: m.bad[i] === 1 };
+        const status = out[o];
+        if (status === STATUS_BAD) j.bad = true;
+        else {
+          j.hash = text.substring(o + 1, o + 67);
+          j.signer = status === STATUS_NO_SIGNER ? null : (text.substring(o + 67, o + 109) as Address);
+        }
         j.done = true;
       }
     }

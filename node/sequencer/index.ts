@@ -17,8 +17,8 @@ export {
   type L1Head,
 } from "./sequencer.ts";
 export { Mempool, DEFAULT_LIMITS, type Level, type PoolTx, type MempoolLimits } from "./mempool.ts";
-export { Wal, WAL_PREFIX, txKey, batchKey, dropKey } from "./wal.ts";
-export { AdmissionPool, type Recovered } from "./admission.ts";
+export { Wal, RecordWriter, readSegment, type WalContents, type WalOptions } from "./wal.ts";
+export { AdmissionPool, type AdmissionJob } from "./admission.ts";
 export { DropReason, PoolCode, SequencerError } from "./errors.ts";
 export { Proposer, type ProposerOptions, type InboxReader, type Proposal } from "./proposer.ts";
 export { sequencerOptionsFromConfig } from "./options.ts";

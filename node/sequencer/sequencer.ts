@@ -26,8 +26,9 @@ import { MAX_PACKED_DATA_BYTES } from "../da/packing.ts";
 import { AdmissionPool, type AdmissionJob } from "./admission.ts";
 import { DropReason, PoolCode, SequencerError, codeName } from "./errors.ts";
 import { Mempool, type Level, type MempoolLimits, type PoolTx } from "./mempool.ts";
-import { Wal, batchKey, dropKey, encodeEntry, txKey } from "./wal.ts";
+import { Wal, loadLegacy, type RecordWriter } from "./wal.ts";
 import type { ClassicLevel } from "classic-level";
+import path from "node:path";
 
 /** An L1 block the sequencer builds on. */
 export interface L1Head {
@@ -82,8 +83,6 @@ export interface SoftBatch {
   bytes: number;
   openedAt: number;
   sealed: boolean;
-  /** Its sealed-batch WAL record is written. */
-  recorded?: boolean;
 }
 
 export type SubmitResult =
@@ -113,8 +112,15 @@ export interface CanonicalUpdate {
 }
 
 export interface SequencerOptions {
-  /** The node's LevelDB (StateStore.db): the WAL shares it, so batch commits delete WAL entries atomically. */
+  /**
+   * The node's LevelDB (StateStore.db): the WAL's directory defaults to its location + ".wal", and WAL
+   * records an earlier version kept in it (prefix `p:`) are replayed once and deleted.
+   */
   db: ClassicLevel<Buffer, Buffer>;
+  /** WAL segment directory (default: the db's location + ".wal"). */
+  walDir?: string;
+  /** Rotate the WAL to a new segment past this many bytes (default 64 MiB). */
+  walSegmentBytes?: number;
   /** The canonical state the node derived (not mutated; cloned). */
   canonical: ClobState;
   l1: SequencerL1;
@@ -136,14 +142,14 @@ export interface SequencerOptions {
   proposer?: Address;
 }
 
+/**
+ * One submission: its admission work, then (accepted) what waits for its WAL group, answered and
+ * announced when the group is durable. One object per transaction.
+ */
 interface Slot extends AdmissionJob {
   resolve: (r: SubmitResult) => void;
-}
-
-/** An accepted submission waiting for its WAL group: answered (and announced) when the group is durable. */
-interface Ack {
-  p: PoolTx;
-  slot: Slot;
+  /** The accepted transaction. */
+  p: PoolTx | null;
   /** Parked txs of the account that `p` made executable (executed right after it), if any. */
   promoted: PoolTx[] | null;
   /** `p` was parked in a nonce gap on admission. */
@@ -201,14 +207,19 @@ export class Sequencer {
   private slots: Slot[] = [];
   private slotHead = 0;
   /** Acknowledgements waiting for the WAL group whose completion promise is `done`. */
-  private acks: { done: Promise<void>; items: Ack[] } | null = null;
+  private acks: { done: Promise<void>; items: Slot[] } | null = null;
   private seq = 0;
+  /** Canonical batches recorded by commitKeys and not yet reported by onCanonical (kept across rotations). */
+  private readonly canonPending = new Map<number, readonly string[]>();
+  private readonly db: ClassicLevel<Buffer, Buffer>;
   private closed = false;
   private fatal: unknown = null;
 
   private constructor(opts: SequencerOptions) {
     this.pool = new Mempool(opts.limits);
-    this.wal = new Wal(opts.db, { sync: opts.sync });
+    this.db = opts.db;
+    this.wal = new Wal(opts.walDir ?? path.resolve(opts.db.location) + ".wal", { sync: opts.sync, segmentBytes: opts.walSegmentBytes });
+    this.wal.snapshot = (w) => this.snapshot(w);
     this.policy = { ...DEFAULT_SEAL_POLICY, ...opts.seal };
     this.policy.maxTxs = Math.min(this.policy.maxTxs, MAX_TXS_PER_BATCH);
     this.policy.maxBytes = Math.min(this.policy.maxBytes, MAX_PACKED_DATA_BYTES);
@@ -283,7 +294,7 @@ export class Sequencer {
     if (this.closed) return Promise.resolve({ verdict: "error", code: PoolCode.SHUTTING_DOWN, message: "sequencer is shutting down" });
     if (this.fatal !== null) return Promise.resolve({ verdict: "error", code: "WAL_FAILED", message: String(this.fatal) });
     return new Promise<SubmitResult>((resolve) => {
-      const slot: Slot = { bytes, done: false, resolve };
+      const slot: Slot = { bytes, hash: "", signer: null, bad: false, done: false, resolve, p: null, promoted: null, parked: false };
       this.slots.push(slot);
       this.admission.push(slot);
     });
@@ -317,7 +328,7 @@ export class Sequencer {
   /** The answer, or undefined when the slot is answered once its WAL group is durable (see acked). */
   private admitOne(slot: Slot): SubmitResult | Promise<SubmitResult> | undefined {
     if (slot.err !== undefined) return { verdict: "error", code: slot.err.code, message: slot.err.message };
-    const r = slot.r!;
+    const r = slot;
     if (r.bad) return { verdict: "invalid", code: ErrorCode.MALFORMED, reason: "not a canonical, well-formed transaction" };
     if (this.closed) return { verdict: "error", code: PoolCode.SHUTTING_DOWN, message: "sequencer is shutting down" };
     const known = this.pool.byHash.get(r.hash);
@@ -340,7 +351,7 @@ export class Sequencer {
     if (where === "park" && !this.pool.park(p, this.clock())) {
       return { verdict: "invalid", hash: r.hash, code: ErrorCode.NONCE_TOO_HIGH, reason: `nonce ${tx.nonce} is already queued` };
     }
-    const durable = this.wal.put(txKey(p.hash), encodeEntry(p.seq, hexAddress(p.signer), p.bytes));
+    const durable = this.wal.tx(p.seq, p.hash, p.signer, p.bytes);
     let promoted: PoolTx[] | null = null;
     if (where === "ready") {
       this.execute(p, a);
@@ -349,33 +360,38 @@ export class Sequencer {
         this.promote(p.account, tx.nonce + 1, promoted);
       }
     }
-    this.awaitDurable(durable, { p, slot, promoted, parked: where === "park" });
+    slot.p = p;
+    slot.promoted = promoted;
+    slot.parked = where === "park";
+    this.awaitDurable(durable, slot);
     return undefined;
   }
 
   /** Registers an acknowledgement with its WAL group: one continuation per group, not per transaction. */
-  private awaitDurable(done: Promise<void>, ack: Ack): void {
+  private awaitDurable(done: Promise<void>, slot: Slot): void {
     let g = this.acks;
     if (g === null || g.done !== done) {
-      const group = { done, items: [] as Ack[] };
+      const group = { done, items: [] as Slot[] };
       g = this.acks = group;
       done.then(
         () => this.acked(group.items),
         (err: unknown) => {
           const res = this.walFailed(err);
-          for (const x of group.items) x.slot.resolve(res);
+          for (const x of group.items) x.resolve(res);
         },
       );
     }
-    g.items.push(ack);
+    g.items.push(slot);
   }
 
   /** A WAL group is durable: its transactions are announced (events after the write) and answered. */
-  private acked(items: readonly Ack[]): void {
+  private acked(items: readonly Slot[]): void {
     if (this.acks !== null && this.acks.items === items) this.acks = null;
     const listening = this.listeners.size > 0;
-    for (const { p, slot, promoted, parked } of items) {
-      p.durable = true;
+    for (const slot of items) {
+      const p = slot.p!;
+      const promoted = slot.promoted;
+      const parked = slot.parked;
       if (listening) {
         if (parked) this.emit({ type: "status", hash: p.hash, level: "queued", batchIndex: 0 });
         else this.announceOne(p, false);
@@ -506,13 +522,7 @@ export class Sequencer {
     this.open = null;
     this.executor = null;
     this.sealedBatches.push(b);
-    const record = { index: b.index, timestamp: b.timestamp, l1MsgStart: b.l1MsgStart, l1MsgEnd: b.l1MsgEnd, origin: b.l1Origin, proposer: this.proposer ?? null, txs: b.txs.map((p) => p.hash) };
-    this.wal.put(batchKey(b.index), Buffer.from(JSON.stringify(record))).then(
-      () => {
-        b.recorded = true;
-      },
-      (err: unknown) => this.walFailed(err),
-    );
+    this.wal.seal(this.sealRecord(b)).catch((err: unknown) => this.walFailed(err));
     this.emit({ type: "sealed", batch: b });
     return b;
   }
@@ -522,14 +532,38 @@ export class Sequencer {
     return batch.txs.map((p) => p.tx);
   }
 
+  private sealRecord(b: SoftBatch): string {
+    return JSON.stringify({ index: b.index, timestamp: b.timestamp, l1MsgStart: b.l1MsgStart, l1MsgEnd: b.l1MsgEnd, origin: b.l1Origin, proposer: this.proposer ?? null, txs: b.txs.map((p) => p.hash) });
+  }
+
   /**
-   * The WAL keys (StateStore mempool keys) that the atomic commit of canonical batch `index` with these
-   * tx hashes deletes: its transactions' entries and the sealed-batch record of that index.
+   * Derivation is about to commit canonical batch `index` with these tx hashes: the WAL records it (CANON,
+   * written and fsynced before this returns), so a restart knows these transactions are included once the
+   * store holds the batch. Returns the StateStore mempool keys the commit deletes (none: the WAL is not in
+   * LevelDB; the interface stays for derivation). Never throws: a failed write stops acknowledging.
    */
   commitKeys(index: number, txHashes: readonly string[]): string[] {
-    const keys = txHashes.map(txKey);
-    keys.push(batchKey(index));
-    return keys;
+    this.canonPending.set(index, txHashes);
+    try {
+      this.wal.canonical(index, txHashes);
+    } catch (err) {
+      // Derivation goes on; the sequencer stops acknowledging (WAL_FAILED) like after any WAL failure.
+      this.walFailed(err);
+    }
+    return [];
+  }
+
+  /** The live state as WAL records: the first frame of every new segment (wal.ts "Rotation"). */
+  private snapshot(w: RecordWriter): void {
+    const live: PoolTx[] = [];
+    for (const p of this.pool.byHash.values()) {
+      if (p.level === "dropped" && p.drop !== undefined) w.drop(p.hash, JSON.stringify(p.drop));
+      else if (p.level === "soft" || p.level === "queued") live.push(p);
+    }
+    live.sort((a, b) => a.seq - b.seq);
+    for (const p of live) w.tx(p.seq, p.hash, p.signer, p.bytes);
+    for (const b of this.sealedBatches) w.seal(this.sealRecord(b));
+    for (const [index, hashes] of this.canonPending) w.canon(index, hashes);
   }
 
   private expireParked(now: number): void {
@@ -541,8 +575,7 @@ export class Sequencer {
     p.drop = d;
     p.receipts = undefined;
     p.row = -1;
-    this.wal.del(txKey(p.hash)).catch(() => undefined);
-    this.wal.put(dropKey(p.hash), Buffer.from(JSON.stringify(d))).catch((err: unknown) => this.walFailed(err));
+    this.wal.drop(p.hash, JSON.stringify(d)).catch((err: unknown) => this.walFailed(err));
     this.remember(p.hash);
     this.emit({ type: "status", hash: p.hash, level: "dropped", batchIndex: p.batchIndex, drop: d });
   }
@@ -554,7 +587,6 @@ export class Sequencer {
       const old = this.answered[this.answeredHead]!;
       this.answered[this.answeredHead++] = undefined!;
       const p = this.pool.byHash.get(old);
-      if (p !== undefined && p.level === "dropped") this.wal.del(dropKey(old)).catch(() => undefined);
       if (p !== undefined && p.level !== "soft" && p.level !== "queued") this.pool.forget(old);
     }
     if (this.answeredHead > 4096 && this.answeredHead * 2 > this.answered.length) {
@@ -580,11 +612,11 @@ export class Sequencer {
     }
     const fast = matched === update.batches.length && update.state.batchIndex === (matched > 0 ? update.batches[matched - 1]!.index : this.canonicalBatch) && update.reorg !== true;
     for (const b of this.sealedBatches.splice(0, fast ? matched : 0)) {
-      // A record still being written would outlive the commit that deleted it: delete it after the write.
-      if (b.recorded !== true) this.wal.del(batchKey(b.index)).catch(() => undefined);
       for (const p of b.txs) this.markIncluded(p, b.index, true);
     }
     this.canonicalBatch = update.state.batchIndex;
+    // Included transactions leave the pool, so the next snapshot need not carry these CANON records.
+    for (const i of this.canonPending.keys()) if (i <= this.canonicalBatch) this.canonPending.delete(i);
     if (fast) return { rebuilt: false, reexecuted: 0, dropped: 0 };
     return this.rebuild(update.state, included);
   }
@@ -599,7 +631,7 @@ export class Sequencer {
     const pending: PoolTx[] = [];
     for (const b of this.sealedBatches) {
       pending.push(...b.txs);
-      this.wal.del(batchKey(b.index)).catch(() => undefined);
+      this.wal.unseal(b.index).catch((err: unknown) => this.walFailed(err));
     }
     if (this.open !== null) pending.push(...this.open.txs);
     this.sealedBatches.length = 0;
@@ -630,7 +662,7 @@ export class Sequencer {
 
   /**
    * Transactions the pool remembers as included in batches after `batchIndex` (a rollback undid them):
-   * in batch order, back in the WAL (the commit that included them deleted their entries), level queued.
+   * in batch order, back in the WAL (a CANON record of the undone batch names them), level queued.
    */
   private revertedTxs(batchIndex: number): PoolTx[] {
     const out = new Set<PoolTx>();
@@ -646,13 +678,7 @@ export class Sequencer {
     out.sort((a, b) => a.batchIndex - b.batchIndex || a.seq - b.seq);
     for (const p of out) {
       p.level = "queued";
-      p.durable = false;
-      this.wal.put(txKey(p.hash), encodeEntry(p.seq, hexAddress(p.signer), p.bytes)).then(
-        () => {
-          p.durable = true;
-        },
-        (err: unknown) => this.walFailed(err),
-      );
+      this.wal.tx(p.seq, p.hash, p.signer, p.bytes).catch((err: unknown) => this.walFailed(err));
     }
     return out;
   }
@@ -685,8 +711,6 @@ export class Sequencer {
   private markIncluded(p: PoolTx, batchIndex: number, inPool: boolean): void {
     if (inPool && p.level === "soft") this.pool.releaseSoft(p);
     else if (inPool && p.level === "queued") this.pool.unpark(p.account, p.tx.nonce);
-    // Likewise for a tx whose WAL entry is still being written when its batch commits.
-    if (p.durable !== true) this.wal.del(txKey(p.hash)).catch(() => undefined);
     p.level = "included";
     p.batchIndex = batchIndex;
     p.receipts = undefined;
@@ -714,12 +738,22 @@ export class Sequencer {
   // ------------------------------------------------------------------------------------ restart
 
   private async recover(): Promise<void> {
-    const { txs, batches, drops } = await this.wal.load();
-    for (const [key, value] of drops) {
-      const hash = "0x" + key.slice(1);
+    const log = this.wal.load();
+    const legacy = await loadLegacy(this.db);
+    // The LevelDB WAL of an earlier version: its records were deleted by the commit that included them.
+    for (const [h, e] of legacy.txs) if (!log.txs.has(h) && !log.drops.has(h)) log.txs.set(h, e);
+    for (const [h, d] of legacy.drops) if (!log.txs.has(h)) log.drops.set(h, d);
+    for (const json of legacy.seals) {
+      const index = (JSON.parse(json) as { index: number }).index;
+      if (!log.seals.has(index)) log.seals.set(index, json);
+    }
+    // Included: named by a CANON record of a batch the store has committed (later ones never committed).
+    const included = new Set<string>();
+    for (const [index, hashes] of log.canon) if (index <= this.canonicalBatch) for (const h of hashes) included.add(h);
+    for (const [hash, json] of log.drops) {
       let d: DropRecord;
       try {
-        d = JSON.parse(Buffer.from(value).toString()) as DropRecord;
+        d = JSON.parse(json) as DropRecord;
       } catch {
         continue;
       }
@@ -727,19 +761,17 @@ export class Sequencer {
       this.answered.push(hash);
     }
     const entries = new Map<string, PoolTx>();
-    for (const [key, e] of txs) {
-      const hash = "0x" + key.slice(1);
-      const d = decodeTx(e.tx);
-      if (!d.ok) {
-        await this.wal.del(key);
-        continue;
-      }
-      const signer = ("0x" + Buffer.from(e.signer).toString("hex")) as Address;
-      entries.set(hash, { hash, tx: d.tx, bytes: e.tx, signer, account: signer, seq: e.seq, level: "queued", batchIndex: 0, row: -1, parkedAt: 0, durable: true });
+    for (const [hash, e] of log.txs) {
       if (e.seq > this.seq) this.seq = e.seq;
+      if (included.has(hash)) continue;
+      const d = decodeTx(e.tx);
+      if (!d.ok) continue;
+      const signer = e.signer as Address;
+      entries.set(hash, { hash, tx: d.tx, bytes: e.tx, signer, account: signer, seq: e.seq, level: "queued", batchIndex: 0, row: -1, parkedAt: 0 });
     }
+    const batches = [...log.seals].filter(([index]) => index > this.canonicalBatch).map(([, json]) => json);
     // Sealed batches, with their exact headers, as long as they follow on and their inputs are here.
-    const records = [...batches.values()].map((v) => JSON.parse(Buffer.from(v).toString()) as {
+    const records = batches.map((v) => JSON.parse(v) as {
       index: number; timestamp: number; l1MsgStart: number; l1MsgEnd: number; origin: L1Head; proposer: Address | null; txs: string[];
     }).sort((a, b) => a.index - b.index);
     let replaying = true;
@@ -750,14 +782,13 @@ export class Sequencer {
         msgs.length === rec.l1MsgEnd - rec.l1MsgStart && rec.timestamp >= this.soft.timestamp &&
         this.l1.head().timestamp <= rec.timestamp + MAX_DRIFT && ptxs.every((p) => p !== undefined);
       if (!ok) {
-        replaying = false;
-        await this.wal.del(batchKey(rec.index));
+        replaying = false; // not carried into the new segment: its transactions are loose again
         continue;
       }
       const ex = new BatchExecutor(this.soft, { index: rec.index, timestamp: rec.timestamp, proposer: this.proposer }, msgs, {}, ptxs.length);
       const b: SoftBatch = {
         index: rec.index, timestamp: rec.timestamp, l1MsgStart: rec.l1MsgStart, l1MsgEnd: rec.l1MsgEnd, l1Messages: msgs,
-        l1Origin: rec.origin, txs: [], receipts: ex.receipts, bytes: HEADER_BYTES + 16, openedAt: this.clock(), sealed: true, recorded: true,
+        l1Origin: rec.origin, txs: [], receipts: ex.receipts, bytes: HEADER_BYTES + 16, openedAt: this.clock(), sealed: true,
       };
       for (const p of ptxs as PoolTx[]) {
         p.row = ex.applyTx(p.tx, admit(this.soft, p.tx, p.signer));
@@ -777,13 +808,16 @@ export class Sequencer {
     const executed: PoolTx[] = [];
     // Each is handled once: a tx is promoted only after it was parked earlier in this loop.
     for (const p of loose) this.reapply(p, executed);
-    await this.wal.flush();
+    // A new segment holding exactly the live state; the replayed segments (and a torn tail) are deleted.
+    await this.wal.rotate();
+    if (legacy.keys.length > 0) await this.db.batch(legacy.keys.map((key) => ({ type: "del" as const, key })), { sync: true });
   }
 
   /** Stops admitting, waits for the WAL, stops the workers. */
   async close(): Promise<void> {
     this.closed = true;
     await this.wal.flush().catch(() => undefined);
+    this.wal.close();
     await this.admission.close();
   }
 }
@@ -797,10 +831,6 @@ function sameBatch(b: SoftBatch, c: CanonicalUpdate["batches"][number]): boolean
 
 function rank(l: Level): number {
   return ["queued", "soft", "included", "safe", "proven", "dropped"].indexOf(l);
-}
-
-function hexAddress(a: Address): Uint8Array {
-  return Buffer.from(a.slice(2), "hex");
 }
 
 function poolReason(code: PoolCode, l: MempoolLimits): string {

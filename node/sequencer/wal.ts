@@ -1,58 +1,207 @@
-// Write-ahead log of acknowledged transactions (docs/sequencer.md "Durable acknowledgements").
+// Write-ahead log of acknowledged transactions (docs/sequencer.md "Durable acknowledgements"): append-only
+// segment files in one directory (default: the node's LevelDB directory + ".wal"), never LevelDB records.
 //
-// The WAL lives in the node's LevelDB (the StateStore's database) under the store's mempool prefix `p:`,
-// so the atomic commit of a batch can delete the entries of the transactions it includes
-// (StateStore.commitBatch `mempool.del`): an entry disappears exactly when its transaction is part of the
-// committed state, never earlier, never later. Keys (after `p:`):
-//   t<txHash hex>      be64 seq ‖ signer (20) ‖ canonical single-tx bytes (node/codec/tx.ts)
-//   b<index, 16 hex>   a sealed batch: JSON {index, timestamp, l1MsgStart, l1MsgEnd, txs: [txHash hex]}
-//   d<txHash hex>      a drop answer: JSON {reason, code?, at}
-// Group commit: writes requested while a write is in flight are gathered into the next LevelDB batch,
-// which is written with sync (fsync) before any of its callers' promises resolve. A failed write rejects
-// every caller of its group; the sequencer then stops acknowledging (SequencerError WAL_FAILED).
+// Group commit: every record requested while a write is in flight is appended to the next group's buffer;
+// a group is written as ONE frame with ONE `write` and ONE `fdatasync` (both on libuv's thread pool, off
+// the main thread), and only then do its callers' promises resolve. A failed write rejects every caller of
+// its group and every later one; the sequencer then stops acknowledging (SequencerError WAL_FAILED).
+//
+// File format: `<16-digit segment number>.wal`, a sequence of frames
+//   frame  = u32le payload length ‖ u32le crc32(payload) ‖ payload (records back to back)
+//   record = u8 type ‖ fields:
+//     1 TX      u32le tx length ‖ f64le admission seq ‖ tx hash (66 ASCII) ‖ signer (42 ASCII) ‖ single-tx bytes
+//     2 DROP    tx hash (66 ASCII) ‖ u16le length ‖ JSON {reason, code?}
+//     3 SEAL    u32le length ‖ JSON sealed-batch record {index, timestamp, l1MsgStart, l1MsgEnd, origin, proposer, txs}
+//     4 UNSEAL  f64le batch index (its sealed record is void: soft state was rebuilt)
+//     5 CANON   f64le batch index ‖ u32le count ‖ count × tx hash (66 ASCII): the canonical batch of that
+//               index, written and fsynced (synchronously) BEFORE the store commit that makes it canonical
+// Replay reads every segment in order and stops at the first frame that is short or fails its CRC (a torn
+// tail: no transaction in it was acknowledged). A record later in the log overrides an earlier one for the
+// same tx or batch. A transaction is included when a CANON record of an index the store has committed
+// (<= the canonical batch index) lists it; otherwise it is pending (or answered by its DROP record).
+// Rotation: when the active segment passes `segmentBytes` (and at every open), the live state (pending
+// txs, sealed batches, drop answers, CANON records not yet reported canonical) is written as the first
+// frame of a new segment; once that is durable the older segments are deleted.
 
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, write, writeSync } from "node:fs";
+import path from "node:path";
+import { crc32 } from "node:zlib";
 import type { ClassicLevel } from "classic-level";
 
-export const WAL_PREFIX = "p:";
+const TX = 1;
+const DROP = 2;
+const SEAL = 3;
+const UNSEAL = 4;
+const CANON = 5;
+const HASH = 66;
+const ADDR = 42;
+const FRAME_HEADER = 8;
 
-/** StateStore mempool key (without the `p:` prefix) of a transaction's WAL entry. */
-export function txKey(hashHex: string): string {
-  return "t" + hashHex.slice(2);
-}
-/** StateStore mempool key of a sealed batch record. */
-export function batchKey(index: number): string {
-  return "b" + index.toString(16).padStart(16, "0");
-}
-/** StateStore mempool key of a drop answer. */
-export function dropKey(hashHex: string): string {
-  return "d" + hashHex.slice(2);
-}
-
-export interface WalEntry {
+export interface WalTx {
   seq: number;
-  signer: Uint8Array;
+  signer: string;
   tx: Uint8Array;
 }
 
-export function encodeEntry(seq: number, signer: Uint8Array, tx: Uint8Array): Buffer {
-  const b = Buffer.allocUnsafe(28 + tx.length);
-  b.writeUIntBE(Math.floor(seq / 2 ** 32), 0, 4);
-  b.writeUInt32BE(seq >>> 0, 4);
-  b.set(signer, 8);
-  b.set(tx, 28);
-  return b;
+/** Everything replay found in the segments. */
+export interface WalContents {
+  /** Tx hash -> its latest TX record (those with a later DROP record are in `drops` instead). */
+  txs: Map<string, WalTx>;
+  /** Tx hash -> drop answer JSON. */
+  drops: Map<string, string>;
+  /** Batch index -> sealed-batch record JSON (not voided by UNSEAL). */
+  seals: Map<number, string>;
+  /** Batch index -> canonical tx hashes (latest CANON record of that index). */
+  canon: Map<number, string[]>;
+  /** Frames read, and whether the last segment ended in a torn frame. */
+  frames: number;
+  torn: boolean;
 }
 
-export function decodeEntry(v: Uint8Array): WalEntry {
-  const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  const seq = b.readUInt32BE(0) * 2 ** 32 + b.readUInt32BE(4);
-  return { seq, signer: new Uint8Array(b.subarray(8, 28)), tx: new Uint8Array(b.subarray(28)) };
+/** Appends records to a growing buffer (one group, or a rotation's snapshot). */
+export class RecordWriter {
+  private buf: Buffer;
+  private len = FRAME_HEADER;
+
+  constructor(size = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  get empty(): boolean {
+    return this.len === FRAME_HEADER;
+  }
+
+  private room(n: number): Buffer {
+    if (this.len + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    return this.buf;
+  }
+
+  tx(seq: number, hash: string, signer: string, bytes: Uint8Array): void {
+    const b = this.room(1 + 4 + 8 + HASH + ADDR + bytes.length);
+    let o = this.len;
+    b[o] = TX;
+    b.writeUInt32LE(bytes.length, o + 1);
+    b.writeDoubleLE(seq, o + 5);
+    o += 13;
+    b.write(hash, o, HASH, "latin1");
+    b.write(signer, o + HASH, ADDR, "latin1");
+    o += HASH + ADDR;
+    b.set(bytes, o);
+    this.len = o + bytes.length;
+  }
+
+  drop(hash: string, json: string): void {
+    const body = Buffer.from(json);
+    const b = this.room(1 + HASH + 2 + body.length);
+    const o = this.len;
+    b[o] = DROP;
+    b.write(hash, o + 1, HASH, "latin1");
+    b.writeUInt16LE(body.length, o + 1 + HASH);
+    body.copy(b, o + 3 + HASH);
+    this.len = o + 3 + HASH + body.length;
+  }
+
+  seal(json: string): void {
+    const body = Buffer.from(json);
+    const b = this.room(5 + body.length);
+    const o = this.len;
+    b[o] = SEAL;
+    b.writeUInt32LE(body.length, o + 1);
+    body.copy(b, o + 5);
+    this.len = o + 5 + body.length;
+  }
+
+  unseal(index: number): void {
+    const b = this.room(9);
+    b[this.len] = UNSEAL;
+    b.writeDoubleLE(index, this.len + 1);
+    this.len += 9;
+  }
+
+  canon(index: number, hashes: readonly string[]): void {
+    const b = this.room(13 + HASH * hashes.length);
+    let o = this.len;
+    b[o] = CANON;
+    b.writeDoubleLE(index, o + 1);
+    b.writeUInt32LE(hashes.length, o + 9);
+    o += 13;
+    for (const h of hashes) {
+      b.write(h, o, HASH, "latin1");
+      o += HASH;
+    }
+    this.len = o;
+  }
+
+  /** The frame (header filled in) over the records so far; the writer must not be used afterwards. */
+  frame(): Buffer {
+    const f = this.buf.subarray(0, this.len);
+    f.writeUInt32LE(this.len - FRAME_HEADER, 0);
+    f.writeUInt32LE(crc32(f.subarray(FRAME_HEADER)), 4);
+    return f;
+  }
 }
 
-type Op = { type: "put"; key: Buffer; value: Buffer } | { type: "del"; key: Buffer };
+/** Parses one segment's frames into `into`; false when it ends in a torn or corrupt frame. */
+export function readSegment(data: Buffer, into: WalContents): boolean {
+  let o = 0;
+  while (o < data.length) {
+    if (o + FRAME_HEADER > data.length) return false;
+    const len = data.readUInt32LE(o);
+    const end = o + FRAME_HEADER + len;
+    if (end > data.length || crc32(data.subarray(o + FRAME_HEADER, end)) !== data.readUInt32LE(o + 4)) return false;
+    parseRecords(data, o + FRAME_HEADER, end, into);
+    into.frames++;
+    o = end;
+  }
+  return true;
+}
+
+function parseRecords(b: Buffer, o: number, end: number, into: WalContents): void {
+  while (o < end) {
+    const type = b[o]!;
+    if (type === TX) {
+      const n = b.readUInt32LE(o + 1);
+      const seq = b.readDoubleLE(o + 5);
+      const hash = b.toString("latin1", o + 13, o + 13 + HASH);
+      const signer = b.toString("latin1", o + 13 + HASH, o + 13 + HASH + ADDR);
+      const start = o + 13 + HASH + ADDR;
+      into.txs.set(hash, { seq, signer, tx: new Uint8Array(b.subarray(start, start + n)) });
+      into.drops.delete(hash);
+      o = start + n;
+    } else if (type === DROP) {
+      const hash = b.toString("latin1", o + 1, o + 1 + HASH);
+      const n = b.readUInt16LE(o + 1 + HASH);
+      into.drops.set(hash, b.toString("utf8", o + 3 + HASH, o + 3 + HASH + n));
+      into.txs.delete(hash);
+      o += 3 + HASH + n;
+    } else if (type === SEAL) {
+      const n = b.readUInt32LE(o + 1);
+      const json = b.toString("utf8", o + 5, o + 5 + n);
+      into.seals.set((JSON.parse(json) as { index: number }).index, json);
+      o += 5 + n;
+    } else if (type === UNSEAL) {
+      into.seals.delete(b.readDoubleLE(o + 1));
+      o += 9;
+    } else if (type === CANON) {
+      const index = b.readDoubleLE(o + 1);
+      const n = b.readUInt32LE(o + 9);
+      const hashes: string[] = new Array(n);
+      o += 13;
+      for (let i = 0; i < n; i++, o += HASH) hashes[i] = b.toString("latin1", o, o + HASH);
+      into.canon.set(index, hashes);
+    } else {
+      // A frame passed its CRC, so this is a writer of another format: refuse rather than guess.
+      throw new Error(`WAL record of unknown type ${type}`);
+    }
+  }
+}
 
 interface Group {
-  ops: Op[];
+  w: RecordWriter;
   done: Promise<void>;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -60,23 +209,46 @@ interface Group {
 
 export interface WalStats {
   groups: number;
-  ops: number;
-  /** Milliseconds of every group write (fsync included), for latency figures. */
+  /** Frames written (groups and rotation snapshots). */
+  bytes: number;
+  rotations: number;
+  /** Milliseconds of the last group write (write + fdatasync), for latency figures. */
   lastWriteMs: number;
 }
 
+export interface WalOptions {
+  /** fdatasync every group (default true; false only for tests that measure something else). */
+  sync?: boolean;
+  /** Rotate to a new segment (a snapshot of the live state) past this size (default 64 MiB). */
+  segmentBytes?: number;
+}
+
+const SEGMENT = /^(\d{16})\.wal$/;
+
 export class Wal {
-  private readonly db: ClassicLevel<Buffer, Buffer>;
+  readonly dir: string;
   private readonly sync: boolean;
+  private readonly segmentBytes: number;
   private open: Group | null = null;
   private writing = false;
   private failed: unknown = null;
-  readonly stats: WalStats = { groups: 0, ops: 0, lastWriteMs: 0 };
+  private fd = -1;
+  private segSize = 0;
+  private segNo = 0;
+  /** Segment numbers a rotation deletes once its snapshot is durable. */
+  private older: number[] = [];
+  private forceRotate = false;
+  /** CANON frames written while a rotation's snapshot was in flight (copied into the new segment). */
+  private canonDuringRotation: Buffer[] | null = null;
+  /** Writes the live state into a rotation's first frame (the sequencer sets it before the first write). */
+  snapshot: ((w: RecordWriter) => void) | null = null;
+  readonly stats: WalStats = { groups: 0, bytes: 0, rotations: 0, lastWriteMs: 0 };
 
-  /** `sync`: fsync every group (default true; false only for tests that measure something else). */
-  constructor(db: ClassicLevel<Buffer, Buffer>, opts: { sync?: boolean } = {}) {
-    this.db = db;
+  constructor(dir: string, opts: WalOptions = {}) {
+    this.dir = dir;
     this.sync = opts.sync ?? true;
+    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+    mkdirSync(dir, { recursive: true });
   }
 
   /** The error of a failed write, or null. After a failure every later write fails too. */
@@ -84,22 +256,84 @@ export class Wal {
     return this.failed;
   }
 
-  put(key: string, value: Uint8Array): Promise<void> {
-    return this.add({ type: "put", key: Buffer.from(WAL_PREFIX + key), value: Buffer.isBuffer(value) ? value : Buffer.from(value) });
+  /** Reads every segment (oldest first); they are deleted by the first rotation. */
+  load(): WalContents {
+    const into: WalContents = { txs: new Map(), drops: new Map(), seals: new Map(), canon: new Map(), frames: 0, torn: false };
+    const nums = readdirSync(this.dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+    for (const n of nums) {
+      // A torn frame can only be the tail of the segment being written at the crash; replay what precedes it.
+      if (!readSegment(readFileSync(this.segPath(n)), into)) into.torn = true;
+      this.older.push(n);
+      this.segNo = Math.max(this.segNo, n);
+    }
+    return into;
   }
 
-  del(key: string): Promise<void> {
-    return this.add({ type: "del", key: Buffer.from(WAL_PREFIX + key) });
+  private segPath(n: number): string {
+    return path.join(this.dir, String(n).padStart(16, "0") + ".wal");
+  }
+
+  tx(seq: number, hash: string, signer: string, bytes: Uint8Array): Promise<void> {
+    const g = this.group();
+    g.w.tx(seq, hash, signer, bytes);
+    return g.done;
+  }
+  drop(hash: string, json: string): Promise<void> {
+    const g = this.group();
+    g.w.drop(hash, json);
+    return g.done;
+  }
+  seal(json: string): Promise<void> {
+    const g = this.group();
+    g.w.seal(json);
+    return g.done;
+  }
+  unseal(index: number): Promise<void> {
+    const g = this.group();
+    g.w.unseal(index);
+    return g.done;
+  }
+
+  /**
+   * Records the canonical batch `index` and its tx hashes durably before returning (synchronous write and
+   * fdatasync on the caller's thread): the store commit that makes the batch canonical follows it.
+   */
+  canonical(index: number, hashes: readonly string[]): void {
+    if (this.failed !== null) throw this.failed;
+    const w = new RecordWriter(16 + HASH * hashes.length);
+    w.canon(index, hashes);
+    const f = w.frame();
+    try {
+      if (this.fd < 0) this.openSegment();
+      writeSync(this.fd, f);
+      if (this.sync) fdatasyncSync(this.fd);
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    }
+    this.canonDuringRotation?.push(f);
+    this.segSize += f.length;
   }
 
   /** Resolves when everything requested so far is durable. */
   flush(): Promise<void> {
+    if (this.failed !== null) return Promise.reject(this.failed);
     if (this.open !== null) return this.open.done;
-    return this.writing ? this.add(null) : Promise.resolve();
+    return this.writing ? this.group().done : Promise.resolve();
   }
 
-  private add(op: Op | null): Promise<void> {
-    if (this.failed !== null) return Promise.reject(this.failed);
+  /** Writes the live state to a new segment and deletes the older ones (at open; later by size). */
+  rotate(): Promise<void> {
+    this.forceRotate = true;
+    return this.group().done;
+  }
+
+  private group(): Group {
+    if (this.failed !== null) {
+      const done = Promise.reject(this.failed);
+      done.catch(() => undefined);
+      return { w: new RecordWriter(16), done, resolve: () => undefined, reject: () => undefined };
+    }
     let g = this.open;
     if (g === null) {
       let resolve!: () => void;
@@ -109,57 +343,154 @@ export class Wal {
         reject = rej;
       });
       done.catch(() => undefined);
-      g = { ops: [], done, resolve, reject };
+      g = { w: new RecordWriter(), done, resolve, reject };
       this.open = g;
       // Gather the callers of this turn of the event loop; a write in flight gathers the rest.
       if (!this.writing) setImmediate(() => this.write());
     }
-    if (op !== null) g.ops.push(op);
-    return g.done;
+    return g;
+  }
+
+  private openSegment(): void {
+    this.segNo++;
+    this.fd = openSync(this.segPath(this.segNo), "a");
+    this.segSize = 0;
+    this.syncDir();
+  }
+
+  /** Makes a created or deleted segment's directory entry durable. */
+  private syncDir(): void {
+    if (!this.sync) return;
+    const d = openSync(this.dir, "r");
+    try {
+      fsyncSync(d);
+    } finally {
+      closeSync(d);
+    }
   }
 
   private write(): void {
     const g = this.open;
-    if (g === null || this.writing) return;
+    if (g === null || this.writing || this.failed !== null) return;
     this.open = null;
     this.writing = true;
+    if (this.forceRotate || this.fd < 0 || this.segSize >= this.segmentBytes) {
+      this.rotateNow(g);
+      return;
+    }
     const t0 = performance.now();
-    this.db.batch(g.ops as never, { sync: this.sync }).then(
-      () => {
-        this.stats.groups++;
-        this.stats.ops += g.ops.length;
-        this.stats.lastWriteMs = performance.now() - t0;
-        this.writing = false;
-        g.resolve();
-        if (this.open !== null) this.write();
-      },
-      (err: unknown) => {
-        this.failed = err;
-        this.writing = false;
-        g.reject(err);
-        if (this.open !== null) {
-          const next = this.open;
-          this.open = null;
-          next.reject(err);
-        }
-      },
-    );
+    if (g.w.empty) return this.done(g, null, t0); // a flush behind the write that just finished
+    const f = g.w.frame();
+    const fd = this.fd;
+    write(fd, f, 0, f.length, null, (err) => {
+      if (err) return this.done(g, err);
+      this.segSize += f.length;
+      this.stats.bytes += f.length;
+      if (!this.sync) return this.done(g, null, t0);
+      fdatasync(fd, (err2) => this.done(g, err2, t0));
+    });
   }
 
-  /** Every WAL record: transactions (by key), sealed batch records and drop answers. */
-  async load(): Promise<{ txs: Map<string, WalEntry>; batches: Map<string, Uint8Array>; drops: Map<string, Uint8Array> }> {
-    const txs = new Map<string, WalEntry>();
-    const batches = new Map<string, Uint8Array>();
-    const drops = new Map<string, Uint8Array>();
-    const lo = Buffer.from(WAL_PREFIX);
-    const hi = Buffer.from("p;");
-    for await (const [k, v] of this.db.iterator({ gte: lo, lt: hi })) {
-      const key = k.toString("latin1").slice(WAL_PREFIX.length);
-      const value = new Uint8Array(v);
-      if (key[0] === "t") txs.set(key, decodeEntry(value));
-      else if (key[0] === "b") batches.set(key, value);
-      else if (key[0] === "d") drops.set(key, value);
+  /** The group's records are superseded by the snapshot (the live state already holds their effect). */
+  private rotateNow(g: Group): void {
+    this.forceRotate = false;
+    const t0 = performance.now();
+    const w = new RecordWriter(1 << 20);
+    this.snapshot?.(w);
+    const f = w.frame();
+    const oldFd = this.fd;
+    const older = this.older;
+    this.older = [];
+    if (oldFd >= 0) older.push(this.segNo);
+    let fd: number;
+    try {
+      this.openSegment();
+      fd = this.fd;
+    } catch (err) {
+      this.done(g, err);
+      return;
     }
-    return { txs, batches, drops };
+    this.canonDuringRotation = [];
+    write(fd, f, 0, f.length, null, (err) => {
+      if (err) return this.done(g, err);
+      const finish = (err2: Error | null): void => {
+        if (err2) return this.done(g, err2);
+        try {
+          // CANON records written to the old segment while the snapshot was being written.
+          const late = this.canonDuringRotation ?? [];
+          this.canonDuringRotation = null;
+          for (const c of late) writeSync(fd, c);
+          if (late.length > 0 && this.sync) fdatasyncSync(fd);
+          if (oldFd >= 0) closeSync(oldFd);
+          for (const n of older) unlinkSync(this.segPath(n));
+          // Else a power loss could bring back a deleted segment whose SEAL records the snapshot voided.
+          if (older.length > 0) this.syncDir();
+        } catch (err3) {
+          return this.done(g, err3);
+        }
+        this.segSize += f.length;
+        this.stats.bytes += f.length;
+        this.stats.rotations++;
+        this.done(g, null, t0);
+      };
+      if (!this.sync) finish(null);
+      else fdatasync(fd, finish);
+    });
   }
+
+  private done(g: Group, err: unknown, t0 = 0): void {
+    this.writing = false;
+    if (err) {
+      this.fail(err);
+      g.reject(err);
+      return;
+    }
+    this.stats.groups++;
+    this.stats.lastWriteMs = performance.now() - t0;
+    g.resolve();
+    if (this.open !== null) this.write();
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed !== null) return;
+    this.failed = err;
+    if (this.open !== null) {
+      const next = this.open;
+      this.open = null;
+      next.reject(err);
+    }
+  }
+
+  /** Closes the active segment (after a flush; the files stay for the next open). */
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The LevelDB WAL of earlier versions (records under the store's mempool prefix `p:`): read once at open so
+// an upgraded node keeps the transactions it acknowledged, then deleted after the first rotation.
+
+const LEGACY_PREFIX = "p:";
+
+export interface LegacyContents {
+  keys: Buffer[];
+  txs: Map<string, WalTx>;
+  drops: Map<string, string>;
+  seals: string[];
+}
+
+export async function loadLegacy(db: ClassicLevel<Buffer, Buffer>): Promise<LegacyContents> {
+  const out: LegacyContents = { keys: [], txs: new Map(), drops: new Map(), seals: [] };
+  for await (const [k, v] of db.iterator({ gte: Buffer.from(LEGACY_PREFIX), lt: Buffer.from("p;") })) {
+    const key = k.toString("latin1").slice(LEGACY_PREFIX.length);
+    out.keys.push(k);
+    if (key[0] === "t" && v.length >= 28) {
+      const seq = v.readUInt32BE(0) * 2 ** 32 + v.readUInt32BE(4);
+      out.txs.set("0x" + key.slice(1), { seq, signer: "0x" + v.toString("hex", 8, 28), tx: new Uint8Array(v.subarray(28)) });
+    } else if (key[0] === "d") out.drops.set("0x" + key.slice(1), v.toString());
+    else if (key[0] === "b") out.seals.push(v.toString());
+  }
+  return out;
 }

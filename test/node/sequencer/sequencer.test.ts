@@ -1,6 +1,6 @@
 // The sequencer against the real STF, codec and LevelDB store: admission verdicts, nonce gaps, durable
 // acknowledgements and WAL replay, soft execution equal to the STF applied to the built batch, batch
-// commits deleting WAL entries, and soft-state rebuilds on a competing canonical order.
+// commits recorded in the WAL (CANON), and soft-state rebuilds on a competing canonical order.
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +13,7 @@ import { decodeBatch } from "../../../node/codec/batch.ts";
 import { encodeTx } from "../../../node/codec/tx.ts";
 import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
-import { DropReason, PoolCode, Sequencer, type SequencerEvent } from "../../../node/sequencer/index.ts";
+import { DropReason, PoolCode, Sequencer, Wal, type SequencerEvent, type WalContents } from "../../../node/sequencer/index.ts";
 import { DOMAIN, Trader, makeKeys } from "../clob/stf-helpers.ts";
 import { SelfTradePrevention, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
 import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch } from "./helpers.ts";
@@ -43,6 +43,8 @@ describe("sequencer", function () {
     return seq;
   }
   const bytes = (tx: Parameters<typeof encodeTx>[0]) => encodeTx(tx);
+  /** What a restart would read from the WAL directory now. */
+  const walContents = (): WalContents => new Wal(path.join(dir, "db.wal")).load();
 
   it("answers valid / never valid (with the STF code) and parks nonce gaps", async () => {
     const s = await start();
@@ -202,7 +204,7 @@ describe("sequencer", function () {
     expect(s.status((parked as { hash: string }).hash)!.level).to.equal("queued");
   });
 
-  it("the batch commit deletes WAL entries; a canonical batch equal to ours keeps soft state", async () => {
+  it("the batch commit is recorded in the WAL before the store commit; a canonical batch equal to ours keeps soft state", async () => {
     const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
     canonical.sc = StateCommitment.fromState(canonical.state);
     await store.writeFullState(canonical.sc, 0);
@@ -212,17 +214,29 @@ describe("sequencer", function () {
     const b1 = s.seal()!;
     for (let i = 0; i < 3; i++) await s.submit(bytes(a.sell(200 + i, 1)));
     await s.wal.flush();
-    expect((await store.mempool()).length).to.equal(24); // 23 txs + 1 sealed batch record
+    let log = walContents();
+    expect([log.txs.size, log.seals.size, log.canon.size]).to.deep.equal([23, 1, 0]);
     const events: SequencerEvent[] = [];
     s.subscribe((e) => events.push(e));
     const softBefore = s.softState();
     await landBatch(s, store, canonical, l1, encodeSealed(b1), b1.index);
     expect(s.softState()).to.equal(softBefore); // not rebuilt
-    expect((await store.mempool()).length).to.equal(3);
+    log = walContents();
+    expect(log.canon.get(b1.index)).to.deep.equal(b1.txs.map((p) => p.hash));
+    expect((await store.mempool()).length).to.equal(0); // nothing of the WAL in LevelDB
     expect(events.filter((e) => e.type === "status" && e.level === "included").length).to.equal(20);
     expect(s.status(b1.txs[0]!.hash)!.level).to.equal("included");
     s.setFinality(1, 0);
     expect(s.status(b1.txs[0]!.hash)!.level).to.equal("safe");
+    // A restart: the 20 included transactions are the store's (not re-executed, not NONCE_TAKEN), the 3 pending soft.
+    const after = stateDigest(s.softState());
+    await s.close();
+    seq = undefined;
+    const r = await start(canonical.state);
+    expect(stateDigest(r.softState())).to.equal(after);
+    expect(r.status(b1.txs[0]!.hash)).to.equal(undefined);
+    expect(r.openBatch()!.txs.length).to.equal(3);
+    expect(r.pool.count).to.equal(3);
   });
 
   it("a reorg that rolls back our included batch puts its transactions back: re-executed, back in the WAL", async () => {
@@ -239,7 +253,7 @@ describe("sequencer", function () {
     for (let i = 0; i < 3; i++) await s.submit(bytes(b.buy(100, 1)));
     expect(s.status(b1.txs[0]!.hash)!.level).to.equal("included");
     await s.wal.flush();
-    expect((await store.mempool()).map(([k]) => k[0]).join("")).to.equal("ttt");
+    expect(walContents().canon.get(1)).to.deep.equal(b1.txs.map((p) => p.hash));
     const events: SequencerEvent[] = [];
     s.subscribe((e) => events.push(e));
     // L1 reorg: batch 1 is gone; the canonical state is back at genesis
@@ -249,7 +263,8 @@ describe("sequencer", function () {
     expect(s.status(b1.txs[0]!.hash)!.level).to.equal("soft");
     expect(events.filter((e) => e.type === "receipt" && e.reexecuted).length).to.equal(8);
     await s.wal.flush();
-    expect((await store.mempool()).length).to.equal(8);
+    const log = walContents();
+    expect(log.txs.size).to.equal(8); // the reverted 5 again, and the 3 pending
     const expectState = cloneState(before);
     applyBatch(expectState, { index: 1, timestamp: s.openBatch()!.timestamp, txs: [...b1.txs.map((p) => p.tx), ...s.openBatch()!.txs.slice(5).map((p) => p.tx)] }, l1.queue);
     expect(stateDigest(s.softState())).to.equal(stateDigest(expectState));
