@@ -61,7 +61,8 @@ export class StoreError extends Error {
 export interface L1BlockRecord {
   number: number;
   hash: `0x${string}`;
-  parentHash: `0x${string}`;
+  /** Absent for a finalized block derived from its logs alone (node/l1/follower.ts L1BlockRef). */
+  parentHash?: `0x${string}`;
   timestamp: number;
   batchIndex: number;
   messageCount: number;
