@@ -328,14 +328,15 @@ export class Deriver extends EventEmitter<DeriverEvents> {
         // Far behind the head: fetch a range of headers and its logs at once; near the head: one block.
         const tips = this.follower.tips();
         const fin = tips?.finalized;
-        const far = tips !== undefined && tips.head.number - this.cursor.number > (this.o.historyLagBlocks ?? 64);
+        // More than one block behind: a range of headers (linked by parent hash) and their logs in one request.
+        const behind = tips === undefined ? 0 : tips.head.number - this.follower.confirmations - this.cursor.number;
         if (fin !== undefined && fin.number > this.cursor.number && this.cursor.number >= 0 && (await this.follower.blockByNumber(this.cursor.number))?.hash === this.cursor.hash) {
           // Finalized history cannot reorg: one log request per range, headers only where there are events.
           const to = Math.min(fin.number, this.cursor.number + (this.o.historyRangeBlocks ?? 256) * 8);
           this.ahead = await this.events.finalizedRange(this.cursor.number + 1, to, (n) => this.follower.blockByNumber(n));
           blocks = this.ahead.map((e) => e.block);
         } else {
-          blocks = far ? await this.traversal.nextRange(this.o.historyRangeBlocks ?? 256) : await this.traversal.next().then((b) => (b === "wait" ? b : [b]));
+          blocks = behind > 1 ? await this.traversal.nextRange(Math.min(behind, this.o.historyRangeBlocks ?? 256)) : await this.traversal.next().then((b) => (b === "wait" ? b : [b]));
           if (blocks !== "wait") this.ahead = await this.events.ofRange(blocks);
         }
       } catch (err) {
@@ -359,7 +360,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
         return "idle";
       }
     }
-    await this.deriveBlock(this.ahead[0]!);
+    await this.deriveBlock(this.ahead[0]!, this.ahead.length === 1);
     this.ahead.shift();
     return "progress";
   }
@@ -410,7 +411,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     return e;
   }
 
-  private async deriveBlock(ev: BlockEvents): Promise<void> {
+  /** Derives one block; `last`: the last of the blocks fetched in one step (near the head, the write happens there). */
+  private async deriveBlock(ev: BlockEvents, last: boolean): Promise<void> {
     const block = ev.block;
     let t: number;
     // Gather everything first (a temporary error here changes nothing), then execute.
@@ -477,7 +479,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
 
     const lag = tips === undefined ? 0 : tips.head.number - block.number;
     const history = lag > (this.o.historyLagBlocks ?? 64);
-    if (!history || w.batches >= (this.o.historyCommitBatches ?? 32)) await this.flush();
+    if ((!history && last) || w.batches >= (this.o.historyCommitBatches ?? 32)) await this.flush();
   }
 
   /**
