@@ -55,8 +55,10 @@ export interface DeriverOptions {
   confirmations?: number;
   /** Sleep between polls when caught up, ms (default 1000). */
   pollIntervalMs?: number;
-  /** While more than `historyLagBlocks` behind the head, commit every this many batches (default 32). */
+  /** While more than `historyLagBlocks` behind the head, commit every this many batches (default 32)... */
   historyCommitBatches?: number;
+  /** ... or once this many distinct state leaves are staged, whichever comes first (default 16,384). */
+  historyCommitLeaves?: number;
   /** How far behind the head counts as syncing history (default 64 blocks). */
   historyLagBlocks?: number;
   /** L1 blocks fetched per request while syncing history (headers in parallel, logs in one call; default 256). */
@@ -187,6 +189,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   /** L1 messages seen and not yet consumed, by index. */
   private queue = new Map<number, Uint8Array>();
   private pending: StoreWrite | null = null;
+  /** The last write submitted (history sync: written while the next group executes) and its completion. */
+  private submitted: { w: StoreWrite; done: Promise<void> } | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -456,7 +460,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     // Execute and stage the write.
     const tips = this.follower.tips();
     const final = tips?.finalized !== undefined && block.number <= tips.finalized.number;
-    const w = (this.pending ??= this.store.begin());
+    const w = (this.pending ??= this.submitted?.w.next() ?? this.store.begin());
     for (const m of ev.messages) {
       const bytes = hexBytes(m.message);
       this.queue.set(Number(m.index), bytes);
@@ -479,7 +483,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
 
     const lag = tips === undefined ? 0 : tips.head.number - block.number;
     const history = lag > (this.o.historyLagBlocks ?? 64);
-    if ((!history && last) || w.batches >= (this.o.historyCommitBatches ?? 32)) await this.flush();
+    if (!history && last) await this.flush();
+    else if (w.batches >= (this.o.historyCommitBatches ?? 32) || w.stagedLeaves >= (this.o.historyCommitLeaves ?? 16_384)) await this.flush(false);
   }
 
   /**
@@ -600,14 +605,38 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     });
   }
 
-  /** Writes the pending batches and blocks (one atomic write). */
-  private async flush(): Promise<void> {
-    const w = this.pending;
-    if (w === null) return;
-    this.pending = null;
+  /**
+   * Writes the pending batches and blocks (one atomic write). With `wait` false (history sync) the write
+   * runs while derivation goes on: at most one write is in flight (an earlier one is awaited first, so a
+   * failure surfaces at the next flush), and writes land in order; a crash loses only what was not
+   * written yet, which is derived again from the last durable cursor.
+   */
+  private async flush(wait = true): Promise<void> {
     const t = performance.now();
-    await w.write();
-    this.stats.commitMs += performance.now() - t;
+    try {
+      const w = this.pending;
+      if (w !== null) {
+        this.pending = null;
+        await this.settle();
+        const done = w.write();
+        done.catch(() => undefined); // awaited by the next flush or settle
+        this.submitted = { w, done };
+      }
+      if (wait) await this.settle();
+    } finally {
+      this.stats.commitMs += performance.now() - t;
+    }
+  }
+
+  /** Waits for the submitted write (rethrows its error). */
+  private async settle(): Promise<void> {
+    const s = this.submitted;
+    if (s === null) return;
+    try {
+      await s.done;
+    } finally {
+      if (this.submitted === s) this.submitted = null;
+    }
   }
 
   /** After a reset: find the common ancestor among the recorded blocks, roll back to it, reload. */
