@@ -516,9 +516,11 @@ export class StateStore {
 }
 
 /**
- * One atomic write being assembled (StateStore.begin). State leaves are staged by key, so a write holding
- * several batches writes each key once, with its value after the last of them (the same result as writing
- * every batch's changes in order); everything else goes into the LevelDB batch as it comes.
+ * One atomic write being assembled (StateStore.begin). The first batch's state leaves go into the LevelDB
+ * batch as they come (LevelDB copies them); those of later batches are staged by key, so each key they
+ * touch is written once, with its value after the last of them. LevelDB applies a write in order, so the
+ * result is the same as writing every batch's changes in turn, with fewer operations when a group of
+ * batches rewrites the same leaves (accounts, price levels, orders placed and cancelled within the group).
  */
 export class StoreWrite {
   private readonly store: StateStore;
@@ -526,8 +528,9 @@ export class StoreWrite {
   private head: Head | null;
   private last: number | null = null;
   private done = false;
-  /** Staged state leaves: leaf key (latin1 string of its bytes) -> leaf (a copy), or null: deleted. */
+  /** State leaves of the second and later batches: leaf key (latin1 string of its bytes) -> leaf (a copy), or null: deleted. */
   private readonly leaves = new Map<string, Buffer | null>();
+  private firstLeaves = 0;
 
   constructor(store: StateStore, ops: ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>, head: Head | null) {
     this.store = store;
@@ -545,9 +548,16 @@ export class StoreWrite {
       throw new StoreError("NOT_SEQUENTIAL", `batch ${c.batchIndex} does not follow ${prev.batchIndex}`);
     }
     const ops = this.ops;
-    const leaves = this.leaves;
-    for (const k of c.derived.dels) leaves.set(latin1(k), null);
-    for (const e of allPuts(c.derived as Derived)) leaves.set(latin1(e.subarray(0, keyLen(e[0]))), Buffer.from(e));
+    if (this.batches === 0) {
+      const before = ops.length;
+      for (const k of c.derived.dels) ops.del(stateKey(k));
+      for (const e of allPuts(c.derived as Derived)) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e.buffer, e.byteOffset, e.byteLength));
+      this.firstLeaves = ops.length - before;
+    } else {
+      const leaves = this.leaves;
+      for (const k of c.derived.dels) leaves.set(latin1(k), null);
+      for (const e of allPuts(c.derived as Derived)) leaves.set(latin1(leafKeyOf(e)), Buffer.from(e)); // a copy: derived buffers are reused
+    }
     if (c.receipts !== undefined) ops.put(pk(P_RECEIPTS, c.batchIndex), c.receipts.encode());
     if (c.withdrawals !== undefined) ops.put(pk(P_WITHDRAWALS, c.batchIndex), Buffer.from(JSON.stringify(c.withdrawals)));
     if (c.batchData !== undefined) ops.put(pk(P_BATCH, c.batchIndex), Buffer.from(c.batchData));
@@ -564,9 +574,9 @@ export class StoreWrite {
     return this;
   }
 
-  /** Distinct state leaves staged so far (each is one LevelDB put or delete at write time). */
+  /** State leaf operations staged so far (the first batch's, then the distinct keys of the later ones). */
   get stagedLeaves(): number {
-    return this.leaves.size;
+    return this.firstLeaves + this.leaves.size;
   }
 
   /** A new write that starts where this one ends (its batches follow this one's), for staging while this one is written. */
