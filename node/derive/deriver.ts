@@ -24,7 +24,7 @@ import { L1Follower, L1RpcError, type L1BlockRef, type L1Client } from "../l1/fo
 import { StateCommitment, hex } from "../state/commitment.ts";
 import { StateStore, StoreError, type L1BlockRecord, type StoreWrite } from "../state/store.ts";
 import { moduleLogger, type Logger } from "../log.ts";
-import { BATCH_VALIDITY_NAME, BatchValidity, InputMismatch, checkBatchValidity } from "./validity.ts";
+import { BATCH_VALIDITY_NAME, BatchValidity, InputMismatch, checkBatchValidity, type ValidityResult } from "./validity.ts";
 import { DataKind, blobDataHash, type BatchCommitment } from "./commitment.ts";
 import { reasonName } from "../codec/errors.ts";
 import { DeriveError, critical, temporary } from "./errors.ts";
@@ -245,7 +245,9 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     }
     const queue = new Map<number, Uint8Array>();
     for (const [i, m] of await store.l1Messages(loaded.state.l1MessagesConsumed)) queue.set(i, m);
-    return new Deriver(o, loaded, cursor, queue);
+    const d = new Deriver(o, loaded, cursor, queue);
+    await d.recovery?.ready(); // the recovery threads have loaded their code before the first batch
+    return d;
   }
 
   /** Starts the background loop (idempotent). */
@@ -467,13 +469,14 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       w.message(Number(m.index), bytes);
     }
     for (const p of prepared) {
+      const checked = this.check(p); // decode while the batch's signers may still be recovering
       let signers: RecoveredSigners | undefined;
       if (p.signers !== undefined) {
         t = performance.now();
         signers = await p.signers;
         this.stats.recoveryWaitMs += performance.now() - t;
       }
-      this.execute(p, block, w, !final, signers);
+      this.execute(p, checked, block, w, !final, signers);
     }
     const record: L1BlockRecord = { ...block, batchIndex, messageCount, batchChain: chain, queueHash };
     w.l1Block(record);
@@ -509,8 +512,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     return f;
   }
 
-  /** Decode, validity, STF and state root of one batch; stages its commit in `w`. */
-  private execute(p: Prepared, block: L1BlockRef, w: StoreWrite, undo: boolean, signers: RecoveredSigners | undefined): void {
+  /** Batch validity and decode of the next batch against the current state. */
+  private check(p: Prepared): { v: ValidityResult; raw: Uint8Array[] } {
     const t0 = performance.now();
     const ev = p.proposal.event;
     const index = Number(ev.batchIndex);
@@ -531,8 +534,16 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       if (err instanceof InputMismatch) throw critical("SEQUENCE", `batch ${index}: ${err.message}`, err);
       throw err;
     }
+    this.stats.decodeMs += performance.now() - t0;
+    return { v, raw };
+  }
+
+  /** STF and state root of one checked batch; stages its commit in `w`. */
+  private execute(p: Prepared, { v, raw }: { v: ValidityResult; raw: Uint8Array[] }, block: L1BlockRef, w: StoreWrite, undo: boolean, signers: RecoveredSigners | undefined): void {
     const t1 = performance.now();
-    this.stats.decodeMs += t1 - t0;
+    const ev = p.proposal.event;
+    const index = Number(ev.batchIndex);
+    const c = p.commitment;
     let invalidReason: string | undefined;
     if (!p.data.ok) invalidReason = `UNDECODABLE_${p.data.reason}`;
     else if (v.outcome !== BatchValidity.VALID) {
@@ -579,7 +590,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       proverInput,
       ...(this.o.keepBatchData === true && invalidReason === undefined && p.data.ok ? { batchData: p.data.bytes } : {}),
     });
-    this.metrics.batchSeconds.observe((performance.now() - t0) / 1000);
+    this.stats.commitMs += performance.now() - t3; // staging the commit
+    this.metrics.batchSeconds.observe((performance.now() - t1) / 1000);
     this.metrics.batchesTotal.inc({ result: invalidReason === undefined ? "valid" : "invalid" });
     this.metrics.batchIndex.set(index);
     if (invalidReason !== undefined) this.log.info({ batch: index, proposer: ev.proposer, reason: invalidReason }, "invalid batch: applied as a no-op (L1 messages only)");
@@ -599,7 +611,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       calldata: c.dataKind !== DataKind.BLOBS,
       bytes: p.data.ok ? p.data.bytes.length : 0,
       ipfsCid: ev.ipfsCid,
-      orders: txs.reduce((n, tx) => n + (tx.kind === TxKind.PLACE ? 1 : tx.kind === TxKind.BULK ? tx.actions.filter((a) => a.op === TxKind.PLACE).length : 0), 0),
+      orders: placedOrders(txs),
       derived,
       withdrawals: result.withdrawals,
     });
@@ -680,6 +692,16 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     await this.store.pruneFinal(fin.number, rec.batchIndex);
     this.prunedAt = fin.number;
   }
+}
+
+/** Place transactions and Bulk place actions. */
+function placedOrders(txs: readonly Tx[]): number {
+  let n = 0;
+  for (const tx of txs) {
+    if (tx.kind === TxKind.PLACE) n++;
+    else if (tx.kind === TxKind.BULK) for (const a of tx.actions) if (a.op === TxKind.PLACE) n++;
+  }
+  return n;
 }
 
 function hexBytes(h: Hex): Uint8Array {
