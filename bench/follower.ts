@@ -222,6 +222,19 @@ function kzgCosts(): { recomputeMs: number; verifyMs: number } {
   return { recomputeMs, verifyMs };
 }
 
+/**
+ * The issue-14 figures for `npm run bench -- node`: a fresh follower's resync of `orders` orders from bulk
+ * and from single-signature transactions (default options: KZG records, 2 recovery threads).
+ */
+export async function followerResync(orders = 100_000): Promise<{ bulk: number; single: number }> {
+  loadKzg();
+  const ro: RunOptions = { kzg: "proof", recoveryThreads: 2 };
+  const bulk = await run("bulk", orders, ro);
+  const single = await run("single", orders, ro);
+  for (const r of [bulk, single]) console.log(`follower resync [${r.mode}]: ${r.orders} orders in ${r.seconds.toFixed(2)} s -> ${r.ordersPerS} orders/s (CPU ${r.mainCpuMs.toFixed(0)} ms main thread, ${r.processCpuMs.toFixed(0)} ms process)`);
+  return { bulk: bulk.ordersPerS, single: single.ordersPerS };
+}
+
 export async function main(args: string[]): Promise<void> {
   let target = 100_000;
   let modes: ("bulk" | "single")[] = ["bulk", "single"];
