@@ -6,9 +6,10 @@
 //
 // One step handles one L1 block: its data is fetched completely before anything executes (so a temporary
 // error retries the block without having changed state), then its messages are queued and its batches
-// executed in log order. Near the head every block is its own atomic write; while syncing history, blocks
-// accumulate into one write until `historyCommitBatches` batches (a follower need not fsync after every
-// batch of history). Blocks above the L1 finalized block are committed with undo records, so a reorg rolls
+// executed in log order. Near the head the blocks of one step are one atomic write; while syncing history,
+// blocks accumulate into one write until `historyCommitBatches` batches or `historyCommitLeaves` leaf
+// operations (a follower need not fsync after every batch of history), and that write runs while the next
+// group executes. Blocks above the L1 finalized block are committed with undo records, so a reorg rolls
 // the store back to the common ancestor and derivation continues from there.
 import { EventEmitter } from "node:events";
 import type { Address, Hex, PublicClient } from "viem";
@@ -331,7 +332,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       let blocks: L1BlockRef[] | "wait";
       const t = performance.now();
       try {
-        // Far behind the head: fetch a range of headers and its logs at once; near the head: one block.
+        // Finalized history: logs of a window; more than one block behind: a linked range of headers; else one block.
         const tips = this.follower.tips();
         const fin = tips?.finalized;
         // More than one block behind: a range of headers (linked by parent hash) and their logs in one request.
