@@ -46,6 +46,9 @@ interface RunResult {
   bytes: number;
   seconds: number;
   ordersPerS: number;
+  /** CPU of the resync, ms: the main thread, and the whole process (main thread, recovery workers, LevelDB and libuv threads). */
+  mainCpuMs: number;
+  processCpuMs: number;
   stats: Deriver["stats"];
 }
 
@@ -183,14 +186,21 @@ async function run(mode: "bulk" | "single", target: number, ro: RunOptions): Pro
       if (!b.valid) invalid++;
     });
     const t0 = performance.now();
+    const main0 = process.threadCpuUsage();
+    const proc0 = process.cpuUsage();
     const status = await profiled(ro.profile, () => deriver.syncToHead());
     const seconds = (performance.now() - t0) / 1000;
+    const main1 = process.threadCpuUsage(main0);
+    const proc1 = process.cpuUsage(proc0);
     await deriver.stop();
     await store.close();
     if (status.batchIndex !== batches || invalid > 0 || deriver.stats.txs !== txCount) {
       throw new Error(`follower derived ${status.batchIndex} batches (${invalid} invalid, ${deriver.stats.txs} txs), posted ${batches} (${txCount} txs)`);
     }
-    return { mode, orders, txs: txCount, batches, blobs, bytes: bytesTotal, seconds, ordersPerS: Math.round(orders / seconds), stats: { ...deriver.stats } };
+    return {
+      mode, orders, txs: txCount, batches, blobs, bytes: bytesTotal, seconds, ordersPerS: Math.round(orders / seconds), stats: { ...deriver.stats },
+      mainCpuMs: (main1.user + main1.system) / 1000, processCpuMs: (proc1.user + proc1.system) / 1000,
+    };
   } finally {
     await archiveServer.close();
     await anvil.stop();
@@ -210,6 +220,19 @@ function kzgCosts(): { recomputeMs: number; verifyMs: number } {
   for (let i = 0; i < 20; i++) verifyBlobProofs([blob], [c], [p]);
   const verifyMs = (performance.now() - t) / 20;
   return { recomputeMs, verifyMs };
+}
+
+/**
+ * The issue-14 figures for `npm run bench -- node`: a fresh follower's resync of `orders` orders from bulk
+ * and from single-signature transactions (default options: KZG records, 2 recovery threads).
+ */
+export async function followerResync(orders = 100_000): Promise<{ bulk: number; single: number }> {
+  loadKzg();
+  const ro: RunOptions = { kzg: "proof", recoveryThreads: 2 };
+  const bulk = await run("bulk", orders, ro);
+  const single = await run("single", orders, ro);
+  for (const r of [bulk, single]) console.log(`follower resync [${r.mode}]: ${r.orders} orders in ${r.seconds.toFixed(2)} s -> ${r.ordersPerS} orders/s (CPU ${r.mainCpuMs.toFixed(0)} ms main thread, ${r.processCpuMs.toFixed(0)} ms process)`);
+  return { bulk: bulk.ordersPerS, single: single.ordersPerS };
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -237,7 +260,7 @@ export async function main(args: string[]): Promise<void> {
     const s = r.stats;
     const other = r.seconds * 1000 - (s.l1Ms + s.fetchMs + s.recoveryWaitMs + s.decodeMs + s.stfMs + s.rootMs + s.commitMs);
     console.log(`\n[${r.mode}] ${r.orders} orders in ${r.txs} signed txs, ${r.batches} batches, ${r.blobs} blobs, ${(r.bytes / r.orders).toFixed(1)} B/order`);
-    console.log(`  resync ${r.seconds.toFixed(2)} s -> ${r.ordersPerS} orders/s`);
+    console.log(`  resync ${r.seconds.toFixed(2)} s -> ${r.ordersPerS} orders/s; CPU ${r.mainCpuMs.toFixed(0)} ms main thread, ${r.processCpuMs.toFixed(0)} ms whole process`);
     console.log("  where the time goes:");
     const row = (name: string, ms: number) => console.log(`    ${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / (r.seconds * 1000)).toFixed(1).padStart(5)} %`);
     row("L1 blocks + Inbox logs (RPC)", s.l1Ms);

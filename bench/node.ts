@@ -1,4 +1,4 @@
-// `npm run bench -- node [txs] [ackSeconds] [bulkOrders]`: the sequencer's admission path on this machine's two cores.
+// `npm run bench -- node [txs] [ackSeconds] [bulkOrders] [followerOrders]`: the sequencer's admission path on this machine's two cores.
 //   recover_limit_tx_per_s   two worker threads doing nothing but native secp256k1 recovery (measured in
 //                            this run, right before the admission figure)
 //   admitted_tx_per_s        signed single-order PLACE transactions through the whole path: admission
@@ -13,13 +13,15 @@
 //                            admission workers, V8's GC helpers, libuv's pool): against ~75 us of recovery,
 //                            the figure that decides the ratio on two busy cores
 // `txs`, `ackSeconds` or `bulkOrders` 0 skips that run (e.g. `node 40000 0 0` to profile the singles alone).
-// follower_resync_orders_per_s is the follower bench's (l1-derive). Last line: one JSON object.
+// follower_resync_orders_per_s(_single): bench/follower.ts's resync of `followerOrders` (default 100,000; 0 skips)
+// bulk (single-signature) orders by a fresh follower, run first. Last line: one JSON object.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { followerResync } from "./follower.ts";
 import { addressOfPrivateKey, domainSeparator, signTx, txSigningHash } from "../node/clob/eip712.ts";
 import { createGenesisState } from "../node/clob/state.ts";
 import { L1MessageKind, MarketStatus, TxKind, type Address, type BulkAction, type BulkTx, type L1Message, type PlaceOrderTx } from "../node/clob/types.ts";
@@ -164,6 +166,7 @@ export async function main(args: string[]): Promise<void> {
   const total = Number(args[0] ?? 40_000);
   const ackSeconds = Number(args[1] ?? 3);
   const bulkOrdersTotal = Number(args[2] ?? 320_000);
+  const follower = Number(args[3] ?? 100_000) > 0 ? await followerResync(Number(args[3] ?? 100_000)) : undefined;
   const accounts = 2000;
   const keys = keysFor(accounts);
   const nonces = keys.map(() => 0);
@@ -239,6 +242,8 @@ export async function main(args: string[]): Promise<void> {
       main_cpu_us_per_tx: Number(single.mainCpuUsPerTx.toFixed(1)),
       process_cpu_us_per_tx: Number(single.cpuUsPerTx.toFixed(1)),
       main_cpu_us_per_bulk_tx: Number(bulk.mainCpuUsPerTx.toFixed(1)),
+      follower_resync_orders_per_s: follower?.bulk ?? null,
+      follower_resync_orders_per_s_single: follower?.single ?? null,
     }));
   } finally {
     await seq.close();

@@ -7,7 +7,7 @@
 // (MALFORMED / INVALID_MARKET_PARAMS) except FORCED_WITHDRAW's amount, where any value above the balance
 // means "everything available" (docs/stf.md).
 
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 as keccak_256 } from "../state/keccak.ts";
 import { addressFromBytes, writeAddress } from "./eip712.ts";
 import { L1MessageKind, type L1Message, type MarketStatus } from "./types.ts";
 

@@ -6,9 +6,10 @@
 //
 // One step handles one L1 block: its data is fetched completely before anything executes (so a temporary
 // error retries the block without having changed state), then its messages are queued and its batches
-// executed in log order. Near the head every block is its own atomic write; while syncing history, blocks
-// accumulate into one write until `historyCommitBatches` batches (a follower need not fsync after every
-// batch of history). Blocks above the L1 finalized block are committed with undo records, so a reorg rolls
+// executed in log order. Near the head the blocks of one step are one atomic write; while syncing history,
+// blocks accumulate into one write until `historyCommitBatches` batches or `historyCommitLeaves` leaf
+// operations (a follower need not fsync after every batch of history), and that write runs while the next
+// group executes. Blocks above the L1 finalized block are committed with undo records, so a reorg rolls
 // the store back to the common ancestor and derivation continues from there.
 import { EventEmitter } from "node:events";
 import type { Address, Hex, PublicClient } from "viem";
@@ -24,7 +25,7 @@ import { L1Follower, L1RpcError, type L1BlockRef, type L1Client } from "../l1/fo
 import { StateCommitment, hex } from "../state/commitment.ts";
 import { StateStore, StoreError, type L1BlockRecord, type StoreWrite } from "../state/store.ts";
 import { moduleLogger, type Logger } from "../log.ts";
-import { BATCH_VALIDITY_NAME, BatchValidity, InputMismatch, checkBatchValidity } from "./validity.ts";
+import { BATCH_VALIDITY_NAME, BatchValidity, InputMismatch, checkBatchValidity, type ValidityResult } from "./validity.ts";
 import { DataKind, blobDataHash, type BatchCommitment } from "./commitment.ts";
 import { reasonName } from "../codec/errors.ts";
 import { DeriveError, critical, temporary } from "./errors.ts";
@@ -55,8 +56,10 @@ export interface DeriverOptions {
   confirmations?: number;
   /** Sleep between polls when caught up, ms (default 1000). */
   pollIntervalMs?: number;
-  /** While more than `historyLagBlocks` behind the head, commit every this many batches (default 32). */
+  /** While more than `historyLagBlocks` behind the head, commit every this many batches (default 32)... */
   historyCommitBatches?: number;
+  /** ... or once this many distinct state leaves are staged, whichever comes first (default 16,384). */
+  historyCommitLeaves?: number;
   /** How far behind the head counts as syncing history (default 64 blocks). */
   historyLagBlocks?: number;
   /** L1 blocks fetched per request while syncing history (headers in parallel, logs in one call; default 256). */
@@ -187,6 +190,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   /** L1 messages seen and not yet consumed, by index. */
   private queue = new Map<number, Uint8Array>();
   private pending: StoreWrite | null = null;
+  /** The last write submitted (history sync: written while the next group executes) and its completion. */
+  private submitted: { w: StoreWrite; done: Promise<void> } | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -241,7 +246,9 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     }
     const queue = new Map<number, Uint8Array>();
     for (const [i, m] of await store.l1Messages(loaded.state.l1MessagesConsumed)) queue.set(i, m);
-    return new Deriver(o, loaded, cursor, queue);
+    const d = new Deriver(o, loaded, cursor, queue);
+    await d.recovery?.ready(); // the recovery threads have loaded their code before the first batch
+    return d;
   }
 
   /** Starts the background loop (idempotent). */
@@ -325,17 +332,18 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       let blocks: L1BlockRef[] | "wait";
       const t = performance.now();
       try {
-        // Far behind the head: fetch a range of headers and its logs at once; near the head: one block.
+        // Finalized history: logs of a window; more than one block behind: a linked range of headers; else one block.
         const tips = this.follower.tips();
         const fin = tips?.finalized;
-        const far = tips !== undefined && tips.head.number - this.cursor.number > (this.o.historyLagBlocks ?? 64);
+        // More than one block behind: a range of headers (linked by parent hash) and their logs in one request.
+        const behind = tips === undefined ? 0 : tips.head.number - this.follower.confirmations - this.cursor.number;
         if (fin !== undefined && fin.number > this.cursor.number && this.cursor.number >= 0 && (await this.follower.blockByNumber(this.cursor.number))?.hash === this.cursor.hash) {
           // Finalized history cannot reorg: one log request per range, headers only where there are events.
           const to = Math.min(fin.number, this.cursor.number + (this.o.historyRangeBlocks ?? 256) * 8);
           this.ahead = await this.events.finalizedRange(this.cursor.number + 1, to, (n) => this.follower.blockByNumber(n));
           blocks = this.ahead.map((e) => e.block);
         } else {
-          blocks = far ? await this.traversal.nextRange(this.o.historyRangeBlocks ?? 256) : await this.traversal.next().then((b) => (b === "wait" ? b : [b]));
+          blocks = behind > 1 ? await this.traversal.nextRange(Math.min(behind, this.o.historyRangeBlocks ?? 256)) : await this.traversal.next().then((b) => (b === "wait" ? b : [b]));
           if (blocks !== "wait") this.ahead = await this.events.ofRange(blocks);
         }
       } catch (err) {
@@ -359,7 +367,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
         return "idle";
       }
     }
-    await this.deriveBlock(this.ahead[0]!);
+    await this.deriveBlock(this.ahead[0]!, this.ahead.length === 1);
     this.ahead.shift();
     return "progress";
   }
@@ -410,7 +418,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     return e;
   }
 
-  private async deriveBlock(ev: BlockEvents): Promise<void> {
+  /** Derives one block; `last`: the last of the blocks fetched in one step (near the head, the write happens there). */
+  private async deriveBlock(ev: BlockEvents, last: boolean): Promise<void> {
     const block = ev.block;
     let t: number;
     // Gather everything first (a temporary error here changes nothing), then execute.
@@ -454,20 +463,21 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     // Execute and stage the write.
     const tips = this.follower.tips();
     const final = tips?.finalized !== undefined && block.number <= tips.finalized.number;
-    const w = (this.pending ??= this.store.begin());
+    const w = (this.pending ??= this.submitted?.w.next() ?? this.store.begin());
     for (const m of ev.messages) {
       const bytes = hexBytes(m.message);
       this.queue.set(Number(m.index), bytes);
       w.message(Number(m.index), bytes);
     }
     for (const p of prepared) {
+      const checked = this.check(p); // decode while the batch's signers may still be recovering
       let signers: RecoveredSigners | undefined;
       if (p.signers !== undefined) {
         t = performance.now();
         signers = await p.signers;
         this.stats.recoveryWaitMs += performance.now() - t;
       }
-      this.execute(p, block, w, !final, signers);
+      this.execute(p, checked, block, w, !final, signers);
     }
     const record: L1BlockRecord = { ...block, batchIndex, messageCount, batchChain: chain, queueHash };
     w.l1Block(record);
@@ -477,7 +487,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
 
     const lag = tips === undefined ? 0 : tips.head.number - block.number;
     const history = lag > (this.o.historyLagBlocks ?? 64);
-    if (!history || w.batches >= (this.o.historyCommitBatches ?? 32)) await this.flush();
+    if (!history && last) await this.flush();
+    else if (w.batches >= (this.o.historyCommitBatches ?? 32) || w.stagedLeaves >= (this.o.historyCommitLeaves ?? 16_384)) await this.flush(false);
   }
 
   /**
@@ -502,8 +513,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     return f;
   }
 
-  /** Decode, validity, STF and state root of one batch; stages its commit in `w`. */
-  private execute(p: Prepared, block: L1BlockRef, w: StoreWrite, undo: boolean, signers: RecoveredSigners | undefined): void {
+  /** Batch validity and decode of the next batch against the current state. */
+  private check(p: Prepared): { v: ValidityResult; raw: Uint8Array[] } {
     const t0 = performance.now();
     const ev = p.proposal.event;
     const index = Number(ev.batchIndex);
@@ -524,8 +535,16 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       if (err instanceof InputMismatch) throw critical("SEQUENCE", `batch ${index}: ${err.message}`, err);
       throw err;
     }
+    this.stats.decodeMs += performance.now() - t0;
+    return { v, raw };
+  }
+
+  /** STF and state root of one checked batch; stages its commit in `w`. */
+  private execute(p: Prepared, { v, raw }: { v: ValidityResult; raw: Uint8Array[] }, block: L1BlockRef, w: StoreWrite, undo: boolean, signers: RecoveredSigners | undefined): void {
     const t1 = performance.now();
-    this.stats.decodeMs += t1 - t0;
+    const ev = p.proposal.event;
+    const index = Number(ev.batchIndex);
+    const c = p.commitment;
     let invalidReason: string | undefined;
     if (!p.data.ok) invalidReason = `UNDECODABLE_${p.data.reason}`;
     else if (v.outcome !== BatchValidity.VALID) {
@@ -572,7 +591,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       proverInput,
       ...(this.o.keepBatchData === true && invalidReason === undefined && p.data.ok ? { batchData: p.data.bytes } : {}),
     });
-    this.metrics.batchSeconds.observe((performance.now() - t0) / 1000);
+    this.stats.commitMs += performance.now() - t3; // staging the commit
+    this.metrics.batchSeconds.observe((performance.now() - t1) / 1000);
     this.metrics.batchesTotal.inc({ result: invalidReason === undefined ? "valid" : "invalid" });
     this.metrics.batchIndex.set(index);
     if (invalidReason !== undefined) this.log.info({ batch: index, proposer: ev.proposer, reason: invalidReason }, "invalid batch: applied as a no-op (L1 messages only)");
@@ -592,20 +612,44 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       calldata: c.dataKind !== DataKind.BLOBS,
       bytes: p.data.ok ? p.data.bytes.length : 0,
       ipfsCid: ev.ipfsCid,
-      orders: txs.reduce((n, tx) => n + (tx.kind === TxKind.PLACE ? 1 : tx.kind === TxKind.BULK ? tx.actions.filter((a) => a.op === TxKind.PLACE).length : 0), 0),
+      orders: placedOrders(txs),
       derived,
       withdrawals: result.withdrawals,
     });
   }
 
-  /** Writes the pending batches and blocks (one atomic write). */
-  private async flush(): Promise<void> {
-    const w = this.pending;
-    if (w === null) return;
-    this.pending = null;
+  /**
+   * Writes the pending batches and blocks (one atomic write). With `wait` false (history sync) the write
+   * runs while derivation goes on: at most one write is in flight (an earlier one is awaited first, so a
+   * failure surfaces at the next flush), and writes land in order; a crash loses only what was not
+   * written yet, which is derived again from the last durable cursor.
+   */
+  private async flush(wait = true): Promise<void> {
     const t = performance.now();
-    await w.write();
-    this.stats.commitMs += performance.now() - t;
+    try {
+      const w = this.pending;
+      if (w !== null) {
+        this.pending = null;
+        await this.settle();
+        const done = w.write();
+        done.catch(() => undefined); // awaited by the next flush or settle
+        this.submitted = { w, done };
+      }
+      if (wait) await this.settle();
+    } finally {
+      this.stats.commitMs += performance.now() - t;
+    }
+  }
+
+  /** Waits for the submitted write (rethrows its error). */
+  private async settle(): Promise<void> {
+    const s = this.submitted;
+    if (s === null) return;
+    try {
+      await s.done;
+    } finally {
+      if (this.submitted === s) this.submitted = null;
+    }
   }
 
   /** After a reset: find the common ancestor among the recorded blocks, roll back to it, reload. */
@@ -649,6 +693,16 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     await this.store.pruneFinal(fin.number, rec.batchIndex);
     this.prunedAt = fin.number;
   }
+}
+
+/** Place transactions and Bulk place actions. */
+function placedOrders(txs: readonly Tx[]): number {
+  let n = 0;
+  for (const tx of txs) {
+    if (tx.kind === TxKind.PLACE) n++;
+    else if (tx.kind === TxKind.BULK) for (const a of tx.actions) if (a.op === TxKind.PLACE) n++;
+  }
+  return n;
 }
 
 function hexBytes(h: Hex): Uint8Array {

@@ -52,8 +52,12 @@ export class InboxEvents {
   }
 
   /**
-   * Finalized history (blocks that can no longer reorg): the logs of [from, to] in one request, and the
-   * headers of only the blocks that hold events plus `to` (the new cursor), fetched in parallel.
+   * Finalized history (blocks that can no longer reorg): the logs of [from, to] in one request. A block
+   * with events is known from its logs (number, hash, and `blockTimestamp`, which current execution
+   * clients and anvil put on every log); only `to` (the new cursor, whose parent hash the next block must
+   * link to) and blocks whose logs lack the timestamp are read as headers, in parallel (one JSON-RPC batch
+   * when the client's transport batches). Every log of a block must carry the same block hash, and the
+   * hash of a header read for it.
    */
   async finalizedRange(from: number, to: number, header: (n: number) => Promise<L1BlockRef | undefined>): Promise<BlockEvents[]> {
     let logs;
@@ -62,22 +66,35 @@ export class InboxEvents {
     } catch (err) {
       throw temporary("L1_RPC", `logs of blocks ${from}..${to}: ${(err as Error).message}`, err);
     }
-    const numbers = [...new Set([...logs.map((l) => Number(l.blockNumber)), to])].sort((a, b) => a - b);
-    const headers = await Promise.all(numbers.map((n) => header(n)));
-    const byNumber = new Map<number, BlockEvents>();
-    for (let i = 0; i < numbers.length; i++) {
-      const h = headers[i];
-      if (h === undefined) throw temporary("LOGS_INCONSISTENT", `finalized block ${numbers[i]} not found`);
-      byNumber.set(numbers[i]!, { block: h, messages: [], proposals: [] });
-    }
     logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : Number(a.blockNumber - b.blockNumber)));
+    const byNumber = new Map<number, BlockEvents>();
+    const needHeader = new Set<number>([to]);
     for (const log of logs) {
-      const e = byNumber.get(Number(log.blockNumber))!;
-      if (log.blockHash !== e.block.hash) throw temporary("LOGS_INCONSISTENT", `log of block ${log.blockNumber} ${log.blockHash} does not match its header`);
+      const n = Number(log.blockNumber);
+      let e = byNumber.get(n);
+      if (e === undefined) {
+        const ts = log.blockTimestamp;
+        if (ts === undefined || ts === null) needHeader.add(n);
+        e = { block: { number: n, hash: log.blockHash, timestamp: ts === undefined || ts === null ? 0 : Number(ts) }, messages: [], proposals: [] };
+        byNumber.set(n, e);
+      } else if (log.blockHash !== e.block.hash) {
+        throw temporary("LOGS_INCONSISTENT", `logs of block ${n} name two hashes, ${e.block.hash} and ${log.blockHash}`);
+      }
       if (log.eventName === "L1MessageQueued") e.messages.push(log.args);
       else if (log.eventName === "BatchProposed") e.proposals.push({ event: log.args, txHash: log.transactionHash });
     }
-    return numbers.map((n) => byNumber.get(n)!);
+    const numbers = [...needHeader];
+    const headers = await Promise.all(numbers.map((n) => header(n)));
+    for (let i = 0; i < numbers.length; i++) {
+      const n = numbers[i]!;
+      const h = headers[i];
+      if (h === undefined) throw temporary("LOGS_INCONSISTENT", `finalized block ${n} not found`);
+      const e = byNumber.get(n);
+      if (e === undefined) byNumber.set(n, { block: h, messages: [], proposals: [] });
+      else if (e.block.hash !== h.hash) throw temporary("LOGS_INCONSISTENT", `log of block ${n} ${e.block.hash} does not match its header ${h.hash}`);
+      else e.block = h;
+    }
+    return [...byNumber.keys()].sort((a, b) => a - b).map((n) => byNumber.get(n)!);
   }
 
   async of(block: L1BlockRef): Promise<BlockEvents> {

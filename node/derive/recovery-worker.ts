@@ -5,7 +5,7 @@
 // Message in:  { id, data: Uint8Array (batch bytes), separator: Uint8Array }
 // Message out: { id, signers: (string | null)[], known: Uint8Array (1 = signer computed), r: Uint8Array
 //               (32 bytes per tx: each signature's r, checked by the deriver before it uses a signer) },
-//              { id, undecodable: true } or { id, error }.
+//              { id, undecodable: true } or { id, error }; once at start { ready: true }.
 import { parentPort } from "node:worker_threads";
 import { isWellFormed, recoverAddress, txSigningHash } from "../clob/eip712.ts";
 import { decodeBatch } from "../codec/batch.ts";
@@ -51,4 +51,5 @@ if (parentPort !== null) {
     }
     port.postMessage(reply);
   });
+  port.postMessage({ ready: true }); // modules loaded: SignerRecovery.ready() resolves
 }

@@ -19,6 +19,8 @@ export interface RecoveredSigners {
 
 interface Thread {
   worker: Worker;
+  /** Resolves when the worker has loaded its modules (or failed). */
+  ready: Promise<void>;
   inflight: number;
   jobs: Map<number, (r: RecoveredSigners | undefined) => void>;
 }
@@ -35,8 +37,10 @@ export class SignerRecovery {
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(new URL("./recovery-worker.ts", import.meta.url));
       worker.unref(); // never keeps the process alive
-      const t: Thread = { worker, inflight: 0, jobs: new Map() };
-      worker.on("message", (m: RecoveryReply) => {
+      let started!: () => void;
+      const t: Thread = { worker, ready: new Promise((resolve) => (started = resolve)), inflight: 0, jobs: new Map() };
+      worker.on("message", (m: RecoveryReply | { ready: true }) => {
+        if ("ready" in m) return started();
         const done = t.jobs.get(m.id);
         if (done === undefined) return;
         t.jobs.delete(m.id);
@@ -44,6 +48,7 @@ export class SignerRecovery {
         done("signers" in m ? { signers: m.signers, known: m.known, r: m.r } : undefined);
       });
       const fail = () => {
+        started();
         for (const done of t.jobs.values()) done(undefined);
         t.jobs.clear();
         t.inflight = 0;
@@ -54,6 +59,11 @@ export class SignerRecovery {
       worker.on("exit", fail);
       this.threads.push(t);
     }
+  }
+
+  /** Resolves once every worker has loaded its code (a worker that failed counts as done: it gives no hints). */
+  async ready(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.ready));
   }
 
   /**

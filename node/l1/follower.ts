@@ -15,7 +15,11 @@ import type { Hex, PublicClient } from "viem";
 export interface L1BlockRef {
   number: number;
   hash: Hex;
-  parentHash: Hex;
+  /**
+   * Absent for a finalized block known only from its logs (node/derive/inbox-events.ts finalizedRange):
+   * only a newly fetched block's parent is ever compared (with the cursor's hash), never the cursor's own.
+   */
+  parentHash?: Hex;
   timestamp: number;
 }
 

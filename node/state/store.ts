@@ -64,7 +64,8 @@ export class StoreError extends Error {
 export interface L1BlockRecord {
   number: number;
   hash: `0x${string}`;
-  parentHash: `0x${string}`;
+  /** Absent for a finalized block derived from its logs alone (node/l1/follower.ts L1BlockRef). */
+  parentHash?: `0x${string}`;
   timestamp: number;
   batchIndex: number;
   messageCount: number;
@@ -212,6 +213,10 @@ function decodeChanges(b: Buffer): LeafChanges {
   const dels = list();
   return { dels, puts: list() };
 }
+/** The bytes as a latin1 string (one char per byte): a Map key for a binary key. */
+function latin1(b: Bytes): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+}
 function leafKeyOf(enc: Bytes): Bytes {
   return enc.subarray(0, keyLen(enc[0]));
 }
@@ -221,6 +226,8 @@ export class StateStore {
   private readonly opts: Required<Omit<StoreOptions, "indexer">>;
   private readonly indexer: StoreIndexer | undefined;
   private headCache: Head | null = null;
+  /** The last StoreWrite submitted: the next one runs after it (and fails if it failed). */
+  private tail: Promise<void> = Promise.resolve();
 
   private constructor(path: string, opts: StoreOptions) {
     this.db = new ClassicLevel<Buffer, Buffer>(path, { keyEncoding: "buffer", valueEncoding: "buffer" });
@@ -256,6 +263,7 @@ export class StateStore {
    * same atomic write (an imported snapshot's L1 cursor and pending L1 messages).
    */
   async writeFullState(sc: StateCommitment, batchIndex: number, more?: (w: StoreWrite) => void): Promise<void> {
+    await this.tail;
     const ops = this.db.batch();
     // Start from a clean state keyspace.
     for await (const k of this.db.keys({ gte: Buffer.from([P_STATE]), lt: Buffer.from([P_STATE + 1]) })) ops.del(k);
@@ -298,14 +306,34 @@ export class StateStore {
 
   /**
    * Starts one atomic write that may hold several batches, L1 block records and L1 messages (derivation
-   * syncing history commits many batches at once). Nothing is visible until `write()`.
+   * syncing history commits many batches at once). Nothing is visible until `write()`. To stage more while
+   * a write is still running, start the next one with `StoreWrite.next()` (this one starts at the durable head).
    */
   begin(): StoreWrite {
     return new StoreWrite(this, this.db.batch(), this.headCache);
   }
 
-  /** @internal called by StoreWrite.write */
-  async finishWrite(ops: ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>, head: Head | null, last: number | null): Promise<void> {
+  /** Resolves when every write submitted so far has finished (rejects if one failed). */
+  async settled(): Promise<void> {
+    await this.tail;
+  }
+
+  /**
+   * @internal called by StoreWrite.write: runs after the previously submitted write (writes land in
+   * submission order, each atomic; a failed write fails every later one, so no write lands past a gap).
+   */
+  finishWrite(ops: ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>, head: Head | null, last: number | null): Promise<void> {
+    const prev = this.tail;
+    const p = (async () => {
+      await prev;
+      await this.writeNow(ops, head, last);
+    })();
+    this.tail = p;
+    p.catch(() => undefined); // the caller of write() gets the error; this only marks the chain as observed
+    return p;
+  }
+
+  private async writeNow(ops: ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>, head: Head | null, last: number | null): Promise<void> {
     const keep = this.opts.keepReceipts;
     if (last !== null && keep > 0 && last > keep) {
       // Everything older than the window, not only the batch this commit pushes out: a lowered setting or
@@ -328,6 +356,7 @@ export class StateStore {
    * The in-memory state must then be rebuilt (load()).
    */
   async rollback(batchIndex: number, l1?: L1BlockRecord): Promise<void> {
+    await this.tail;
     const head = this.headCache;
     if (head === null || batchIndex > head.batchIndex || batchIndex < 0) throw new StoreError("BAD_TARGET", `cannot roll back to batch ${batchIndex} from ${head?.batchIndex ?? "empty"}`);
     const root = await this.stateRoot(batchIndex);
@@ -364,6 +393,7 @@ export class StateStore {
    * undo records of batches up to `batchIndex` (derived from blocks at or below it). One write.
    */
   async pruneFinal(l1Number: number, batchIndex: number): Promise<void> {
+    await this.tail;
     const ops = this.db.batch();
     for await (const k of this.db.keys({ gte: pk(P_L1BLOCK, 0), lt: pk(P_L1BLOCK, l1Number) })) ops.del(k);
     for await (const k of this.db.keys({ gte: pk(P_UNDO, 0), lte: pk(P_UNDO, batchIndex) })) ops.del(k);
@@ -528,13 +558,22 @@ export class StateStore {
   }
 }
 
-/** One atomic write being assembled (StateStore.begin). */
+/**
+ * One atomic write being assembled (StateStore.begin). The first batch's state leaves go into the LevelDB
+ * batch as they come (LevelDB copies them); those of later batches are staged by key, so each key they
+ * touch is written once, with its value after the last of them. LevelDB applies a write in order, so the
+ * result is the same as writing every batch's changes in turn, with fewer operations when a group of
+ * batches rewrites the same leaves (accounts, price levels, orders placed and cancelled within the group).
+ */
 export class StoreWrite {
   private readonly store: StateStore;
   private readonly ops: WriteOps;
   private head: Head | null;
   private last: number | null = null;
   private done = false;
+  /** State leaves of the second and later batches: leaf key (latin1 string of its bytes) -> leaf (a copy), or null: deleted. */
+  private readonly leaves = new Map<string, Buffer | null>();
+  private firstLeaves = 0;
 
   constructor(store: StateStore, ops: ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>, head: Head | null) {
     this.store = store;
@@ -552,8 +591,16 @@ export class StoreWrite {
       throw new StoreError("NOT_SEQUENTIAL", `batch ${c.batchIndex} does not follow ${prev.batchIndex}`);
     }
     const ops = this.ops;
-    for (const k of c.derived.dels) ops.del(stateKey(k));
-    for (const e of allPuts(c.derived as Derived)) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e.buffer, e.byteOffset, e.byteLength));
+    if (this.batches === 0) {
+      const before = ops.length;
+      for (const k of c.derived.dels) ops.del(stateKey(k));
+      for (const e of allPuts(c.derived as Derived)) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e.buffer, e.byteOffset, e.byteLength));
+      this.firstLeaves = ops.length - before;
+    } else {
+      const leaves = this.leaves;
+      for (const k of c.derived.dels) leaves.set(latin1(k), null);
+      for (const e of allPuts(c.derived as Derived)) leaves.set(latin1(leafKeyOf(e)), Buffer.from(e)); // a copy: derived buffers are reused
+    }
     if (c.receipts !== undefined) ops.put(pk(P_RECEIPTS, c.batchIndex), c.receipts.encode());
     if (c.withdrawals !== undefined) ops.put(pk(P_WITHDRAWALS, c.batchIndex), Buffer.from(JSON.stringify(c.withdrawals)));
     if (c.batchData !== undefined) ops.put(pk(P_BATCH, c.batchIndex), Buffer.from(c.batchData));
@@ -571,6 +618,16 @@ export class StoreWrite {
     return this;
   }
 
+  /** State leaf operations staged so far (the first batch's, then the distinct keys of the later ones). */
+  get stagedLeaves(): number {
+    return this.firstLeaves + this.leaves.size;
+  }
+
+  /** A new write that starts where this one ends (its batches follow this one's), for staging while this one is written. */
+  next(): StoreWrite {
+    return new StoreWrite(this.store, this.store.db.batch(), this.head);
+  }
+
   /** Records an L1 block derivation has passed; the newest one is also the L1 cursor. */
   l1Block(r: L1BlockRecord): this {
     const v = Buffer.from(JSON.stringify(r));
@@ -585,11 +642,24 @@ export class StoreWrite {
     return this;
   }
 
-  /** Writes everything atomically (fsync per the store's `sync` option). */
-  async write(): Promise<void> {
-    if (this.done) throw new Error("store: write already finished");
+  /**
+   * Writes everything atomically (fsync per the store's `sync` option), after every write submitted
+   * before it. The staged leaves are handed to LevelDB now (synchronously), the write itself runs in the
+   * background until the returned promise settles.
+   */
+  write(): Promise<void> {
+    if (this.done) return Promise.reject(new Error("store: write already finished"));
     this.done = true;
-    await this.store.finishWrite(this.ops, this.head, this.last);
+    const ops = this.ops;
+    for (const [k, v] of this.leaves) {
+      const key = Buffer.allocUnsafe(1 + k.length);
+      key[0] = P_STATE;
+      key.write(k, 1, "latin1");
+      if (v === null) ops.del(key);
+      else ops.put(key, v);
+    }
+    this.leaves.clear();
+    return this.store.finishWrite(ops, this.head, this.last);
   }
 }
 

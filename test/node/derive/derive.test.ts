@@ -259,4 +259,27 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
     expect(s.lag).to.be.a("number");
     expect(s.pendingBatches).to.equal(0);
   });
+
+  it("finalized history: blocks known from their logs, staged group writes; the same roots with and without log timestamps", async () => {
+    await rpc("anvil_mine", ["0x50"]); // everything so far below the finalized block (anvil: head - 64)
+    const a = derivers[0]!;
+    const sa = await a.syncToHead();
+    const headers: number[] = [];
+    const counting = { getBlock: (args: Parameters<PublicClient["getBlock"]>[0]) => (headers.push(1), pub.getBlock(args)) } as unknown as PublicClient;
+    // groups closed after every staged leaf: one write per batch, each written while the next one executes
+    const h = await newDeriver("history", { followerClient: counting, historyCommitLeaves: 1, recoveryThreads: 1 });
+    const sh = await h.deriver.syncToHead();
+    expect(sh.batchIndex).to.equal(sa.batchIndex);
+    expect(sh.stateRoot).to.equal(sa.stateRoot);
+    // headers: the tips, the finalized range's end and the 64 unfinalized blocks (linked by parent hash), not the finalized ones
+    expect(headers.length, `${headers.length} headers for ${sh.l1Derived - d.startBlock} blocks`).to.be.lessThan(64 + 16).and.lessThan(sh.l1Derived - d.startBlock - 40);
+    // an L1 client whose logs carry no blockTimestamp: the headers of blocks with events are read instead
+    const noTimestamps = { ...pub, getContractEvents: async (args: Parameters<PublicClient["getContractEvents"]>[0]) => (await pub.getContractEvents(args)).map((l) => ({ ...l, blockTimestamp: undefined })) } as unknown as PublicClient;
+    const n = await newDeriver("history-no-ts", { client: noTimestamps, historyCommitBatches: 2 });
+    const sn = await n.deriver.syncToHead();
+    expect(sn.stateRoot).to.equal(sa.stateRoot);
+    expect(n.batches.map((b) => [b.root, b.invalidReason])).to.deep.equal(h.batches.map((b) => [b.root, b.invalidReason]));
+    // restart: the store resumes at the same root
+    expect((await h.deriver.store.load())!.head.root).to.equal(sa.stateRoot);
+  });
 });
