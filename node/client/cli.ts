@@ -113,7 +113,10 @@ function printTx(r: Record<string, any>): string {
   if (r.orderId) lines.push(`order ${r.orderId}`);
   for (const a of r.actions ?? []) lines.push(`  action op ${a.op}: ${a.status}${a.code !== 0 ? ` (${a.codeName})` : ""}${a.orderId ? ` order ${a.orderId}` : ""}`);
   for (const f of r.fills ?? []) lines.push(`  fill ${f.size} @ ${f.price}  maker order ${f.makerOrderId}  taker order ${f.takerOrderId}`);
-  if (r.withdrawalId >= 0) lines.push(`withdrawal id ${r.withdrawalId}: claim on L1 once batch ${r.batchIndex} is proven (rollbook claim --tx ${r.txHash} --vault VAULT)`);
+  if (r.withdrawalId >= 0) {
+    const when = r.level === "proven" ? `batch ${r.batchIndex} is proven: claim on L1 now` : `claim on L1 once batch ${r.batchIndex} is proven`;
+    lines.push(`withdrawal id ${r.withdrawalId}: ${when} (rollbook claim --tx ${r.txHash} --vault VAULT)`);
+  }
   return lines.join("\n");
 }
 
