@@ -11,6 +11,7 @@
 //   devnet.json           assets, markets and funded accounts, once set up
 //   node-1/, node-2/      each node's store (LevelDB) and IPFS blockstore
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import {
   createPublicClient, createWalletClient, defineChain, encodeFunctionData, http, keccak256, toHex, zeroHash,
@@ -22,7 +23,7 @@ import { encodeL1Message } from "../clob/l1messages.ts";
 import { L1MessageKind, MarketStatus, type MarketParams } from "../clob/types.ts";
 import { depositToVault } from "../client/l1.ts";
 import type { NodeConfig, Role } from "../config.ts";
-import { ANVIL_DEV_KEYS, startAnvil, type Anvil } from "../l1/anvil.ts";
+import { ANVIL_DEV_KEYS, freePorts, startAnvil, type Anvil } from "../l1/anvil.ts";
 import { devTokenAbi, inboxAbi, timelockAbi, vaultAbi } from "../l1/contracts.ts";
 import type { Logger } from "../log.ts";
 import { deploySuite, loadArtifact, type AssetRecord, type Deployment } from "../../scripts/deploy.ts";
@@ -61,6 +62,31 @@ function usdtUsdcQuotes(cfg: NodeConfig): Pick<NodeConfig["mm"], "references" | 
 }
 
 /** The admin listeners' bearer token on the devnet (loopback only; printed in the banner for the web page). */
+/**
+ * Free ports for a devnet on this machine: anvil, node-1's RPC and admin ports. node-n listens on
+ * `rpc + 2(n-1)` and `admin + 2(n-1)`, so the draw is repeated until the two nodes' ports are disjoint and
+ * the shifted ones are free too.
+ */
+export async function freeDevnetPorts(): Promise<{ anvil: number; rpc: number; admin: number }> {
+  for (;;) {
+    const [anvil, rpc, admin] = (await freePorts(3)) as [number, number, number];
+    const used = [anvil, rpc, admin, rpc + 2, admin + 2];
+    if (new Set(used).size === used.length && (await portsFree([rpc + 2, admin + 2]))) return { anvil, rpc, admin };
+  }
+}
+
+async function portsFree(ports: number[]): Promise<boolean> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (!free) return false;
+  }
+  return true;
+}
+
 export const DEVNET_ADMIN_TOKEN = "rollbook-devnet-admin-token";
 
 /** Token amounts each funded account deposits (whole tokens). */

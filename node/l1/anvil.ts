@@ -1,6 +1,6 @@
 // Starts a local anvil (from the npm platform package) as the devnet L1 and for tests.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -50,16 +50,32 @@ export interface Anvil {
 
 /** Finds a free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * Finds `count` distinct free TCP ports on 127.0.0.1. Every listener stays open until all are bound:
+ * asking one at a time can hand out the same port twice once the first listener has closed.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      server.unref();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => resolve());
+      });
+    }
+    return servers.map((s) => {
+      const address = s.address();
+      return typeof address === "object" && address ? address.port : 0;
     });
-  });
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
 }
 
 async function rpcAnswers(rpcUrl: string): Promise<boolean> {

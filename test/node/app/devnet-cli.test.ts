@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { createWalletClient, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { RollbookClient, walletSigner } from "../../../node/client/client.ts";
-import { freePort } from "../../../node/l1/anvil.ts";
+import { freeDevnetPorts } from "../../../node/app/devnet.ts";
 
 const CLI = fileURLToPath(new URL("../../../node/cli.ts", import.meta.url));
 
@@ -102,9 +102,7 @@ describe("rollup-node devnet (npm start)", function () {
 
   before(async () => {
     cwd = mkdtempSync(path.join(tmpdir(), "rollbook-devnet-cli-"));
-    ports = { anvil: await freePort(), rpc: await freePort(), admin: await freePort() };
-    // node-2 takes rpc + 2 and admin + 2: keep a gap that freePort is unlikely to hand out twice
-    if (Math.abs(ports.rpc - ports.admin) < 4) ports.admin = ports.rpc + 1;
+    ports = await freeDevnetPorts();
   });
   after(async () => {
     if (run !== undefined) await stopCli(run);

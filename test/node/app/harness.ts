@@ -16,7 +16,7 @@ import { SelfTradePrevention, TimeInForce, TxKind, type Eip712Domain, type Place
 import { encodeBatch, type BatchHeader } from "../../../node/codec/index.ts";
 import { DEFAULT_CONFIG, validateConfig, type NodeConfig, type Role } from "../../../node/config.ts";
 import { BlobPoster, loadKzg, type ProposeResult } from "../../../node/da/index.ts";
-import { ANVIL_DEV_KEYS, freePort, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
+import { ANVIL_DEV_KEYS, freePorts, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
 import { inboxAbi } from "../../../node/l1/contracts.ts";
 import { deploySuite, type Deployment } from "../../../scripts/deploy.ts";
 
@@ -84,6 +84,12 @@ export async function startChain(prefix: string, anvilPort?: number): Promise<Ch
   return c;
 }
 
+/** The RPC and admin settings of one node on two distinct free ports. */
+export async function freeNodePorts(): Promise<Pick<NodeConfig, "rpc" | "admin">> {
+  const [rpc, admin] = (await freePorts(2)) as [number, number];
+  return { rpc: { ...DEFAULT_CONFIG.rpc, port: rpc }, admin: { ...DEFAULT_CONFIG.admin, port: admin } };
+}
+
 /** A validated node config on `chain`: own data dir and free ports, IPFS off, short batch age. */
 export async function nodeConfig(chain: Chain, name: string, roles: Role[], sequencer: Partial<NodeConfig["sequencer"]> = {}): Promise<NodeConfig> {
   return validateConfig({
@@ -92,8 +98,7 @@ export async function nodeConfig(chain: Chain, name: string, roles: Role[], sequ
     roles,
     l1: { ...DEFAULT_CONFIG.l1, rpcUrl: chain.anvil.rpcUrl, beaconUrl: chain.anvil.rpcUrl },
     ipfs: { ...DEFAULT_CONFIG.ipfs, mode: "off" },
-    rpc: { ...DEFAULT_CONFIG.rpc, port: await freePort() },
-    admin: { ...DEFAULT_CONFIG.admin, port: await freePort() },
+    ...(await freeNodePorts()),
     sequencer: { ...DEFAULT_CONFIG.sequencer, maxBatchAgeMs: 500, admissionThreads: 1, ...sequencer },
   } as unknown as Record<string, unknown>);
 }

@@ -19,14 +19,14 @@ import { RollbookClient, walletSigner } from "../../../node/client/client.ts";
 import { depositToVault } from "../../../node/client/l1.ts";
 import { RollbookRpcError } from "../../../node/client/transport.ts";
 import { ConfigError, DEFAULT_CONFIG, validateConfig, type NodeConfig, type Role } from "../../../node/config.ts";
-import { ANVIL_DEV_KEYS, freePort, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
+import { ANVIL_DEV_KEYS, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
 import { DATA_KIND_BLOBS, inboxAbi } from "../../../node/l1/contracts.ts";
 import { encodeTx } from "../../../node/codec/tx.ts";
 import { signTx, hexToBytes, addressOfPrivateKey } from "../../../node/clob/eip712.ts";
 import { TxKind, type Tx } from "../../../node/clob/types.ts";
 import { devTokenAbi } from "../../../node/l1/contracts.ts";
 import { deploySuite, type Deployment } from "../../../scripts/deploy.ts";
-import { rpcCall, silent, until } from "./harness.ts";
+import { freeNodePorts, rpcCall, silent, until } from "./harness.ts";
 
 describe("node/app: the composed node on anvil (e2e)", function () {
   this.timeout(180_000);
@@ -45,8 +45,7 @@ describe("node/app: the composed node on anvil (e2e)", function () {
     roles,
     l1: { ...DEFAULT_CONFIG.l1, rpcUrl: anvil.rpcUrl, beaconUrl: anvil.rpcUrl },
     ipfs: { ...DEFAULT_CONFIG.ipfs, mode: "off" },
-    rpc: { ...DEFAULT_CONFIG.rpc, port: await freePort() },
-    admin: { ...DEFAULT_CONFIG.admin, port: await freePort() },
+    ...(await freeNodePorts()),
     sequencer: { ...DEFAULT_CONFIG.sequencer, maxBatchAgeMs: 500, admissionThreads: 1 },
   } as unknown as Record<string, unknown>);
   let cfg1: NodeConfig;

@@ -18,11 +18,12 @@ import { RollbookClient, walletSigner } from "../../../node/client/client.ts";
 import { claimWithdrawal, verifyWithdrawalClaim } from "../../../node/client/l1.ts";
 import { RollbookRpcError } from "../../../node/client/transport.ts";
 import { DEFAULT_CONFIG, validateConfig, type NodeConfig } from "../../../node/config.ts";
-import { ANVIL_DEV_KEYS, freePort, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
+import { ANVIL_DEV_KEYS, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
 import { devTokenAbi, settlementAbi } from "../../../node/l1/contracts.ts";
 import { verifyAccountProof, verifyBalanceProof } from "../../../node/state/proofs.ts";
 import type { RollupStatus } from "../../../node/rpc/node-view.ts";
 import { deploySuite, type Deployment } from "../../../scripts/deploy.ts";
+import { freeNodePorts } from "./harness.ts";
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,8 +87,7 @@ describe("node/app: the composed node serves withdrawal, balance and exit proofs
       roles: ["follower", "sequencer", "proposer", "prover"],
       l1: { ...DEFAULT_CONFIG.l1, rpcUrl: anvil.rpcUrl, beaconUrl: anvil.rpcUrl },
       ipfs: { ...DEFAULT_CONFIG.ipfs, mode: "off" },
-      rpc: { ...DEFAULT_CONFIG.rpc, port: await freePort() },
-      admin: { ...DEFAULT_CONFIG.admin, port: await freePort() },
+      ...(await freeNodePorts()),
       sequencer: { ...DEFAULT_CONFIG.sequencer, maxBatchAgeMs: 500, admissionThreads: 1 },
       // one batch per range: the Timelock listing moved anvil's clock ahead of the wall clock, so an age policy would wait
       prover: { ...DEFAULT_CONFIG.prover, maxRangeBatches: 1, maxRangeAgeMs: 500, pollMs: 200 },

@@ -13,11 +13,11 @@ import pino from "pino";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { type Address, type Hex, createPublicClient, createWalletClient, defineChain, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { type Devnet, startDevnet } from "../../../node/app/devnet.ts";
+import { type Devnet, freeDevnetPorts, startDevnet } from "../../../node/app/devnet.ts";
 import { RollbookClient } from "../../../node/client/client.ts";
 import { ERC20_ABI } from "../../../node/client/l1.ts";
 import { loadConfig } from "../../../node/config.ts";
-import { ANVIL_DEV_KEYS, freePort } from "../../../node/l1/anvil.ts";
+import { ANVIL_DEV_KEYS } from "../../../node/l1/anvil.ts";
 import { devTokenAbi } from "../../../node/l1/contracts.ts";
 import { type StandInWallet, installStandInWallet } from "./wallet-standin.ts";
 
@@ -49,7 +49,7 @@ export async function startWebDevnet(): Promise<WebDevnet> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium (.ci/run does)`);
   execFileSync(process.execPath, [path.join(ROOT, "scripts/build-web.mjs")], { stdio: "ignore" });
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-web-devnet-"));
-  const [anvilPort, rpcPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  const { anvil: anvilPort, rpc: rpcPort, admin: adminPort } = await freeDevnetPorts();
   const config = loadConfig(undefined, {
     ROLLBOOK_DATA_DIR: path.join(dir, "data"), ROLLBOOK_DEVNET_ANVIL_PORT: String(anvilPort), ROLLBOOK_RPC_PORT: String(rpcPort),
     ROLLBOOK_ADMIN_PORT: String(adminPort), ROLLBOOK_DEVNET_BLOCK_TIME: "1", ROLLBOOK_SEQUENCER_ADMISSION_THREADS: "1",
