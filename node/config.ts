@@ -312,7 +312,7 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   for (const k of ["counterProve", "resolveAccepted", "autoWithdraw"] as const) {
     if (typeof c.challenger?.[k] !== "boolean") problems.push(`challenger.${k}: expected true|false, got ${JSON.stringify(c.challenger?.[k])}`);
   }
-  if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal`);
+  if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(c.log?.level)) problems.push(`log.level: expected trace|debug|info|warn|error|fatal, got ${JSON.stringify(c.log?.level)}`);
   checkInt(problems, "devnet.anvilPort", c.devnet?.anvilPort, 1, 65535);
   checkInt(problems, "devnet.blockTime", c.devnet?.blockTime, 0, 3600);
   if (Array.isArray(c.roles) && c.roles.includes("mm")) {

@@ -7,10 +7,14 @@ import pretty from "pino-pretty";
 export type { Logger };
 
 const format = process.env.ROLLBOOK_LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json");
+// An unknown ROLLBOOK_LOG_LEVEL must not crash here, at import, with pino's stack trace: the logger starts at
+// info and node/config.ts reports the bad value with its key (log.level) like any other configuration problem.
+const envLevel = process.env.ROLLBOOK_LOG_LEVEL;
+const level = envLevel !== undefined && Object.hasOwn(pino.levels.values, envLevel) ? envLevel : "info";
 
 export const rootLogger: Logger = pino(
   {
-    level: process.env.ROLLBOOK_LOG_LEVEL ?? "info",
+    level,
     base: { app: "rollbook" },
     timestamp: pino.stdTimeFunctions.isoTime,
   },

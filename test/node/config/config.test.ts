@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -64,6 +65,16 @@ describe("config", () => {
     expect(problemsOf(() => loadConfig("/nonexistent/node.json", {}))[0]).to.match(/cannot read/);
     expect(problemsOf(() => loadConfig(file("{not json"), {}))[0]).to.match(/not valid JSON/);
     expect(problemsOf(() => loadConfig(file("[1,2]"), {}))[0]).to.match(/JSON object/);
+  });
+
+  it("`rollup-node config` reports a bad ROLLBOOK_LOG_LEVEL as a configuration problem (exit 2), not a crash", async () => {
+    const cli = new URL("../../../node/cli.ts", import.meta.url).pathname;
+    const r = await new Promise<{ code: number; out: string; err: string }>((ok) => {
+      execFile(process.execPath, [cli, "config"], { env: { ...process.env, ROLLBOOK_LOG_LEVEL: "loud" } }, (e, out, err) => ok({ code: e === null ? 0 : (e.code as number), out, err }));
+    });
+    expect(r.code).to.equal(2);
+    expect(r.err).to.contain('log.level: expected trace|debug|info|warn|error|fatal, got "loud"');
+    expect(r.err).not.to.match(/at .*pino/);
   });
 });
 
