@@ -151,4 +151,39 @@ describe("ops: docker/ Prometheus alert rules and compose file", () => {
     }
     expect(compose.services.prometheus.volumes.some((v: string) => v.startsWith("./prometheus:"))).to.equal(true);
   });
+
+  it("Dockerfile: what npm ci's postinstall runs is in the image before npm ci; sources, entry point, ports and health check fit", () => {
+    const lines = readFileSync(path.join(DOCKER, "Dockerfile"), "utf8").replace(/\\\n/g, " ").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+    const ignored = readFileSync(path.join(ROOT, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+    const isIgnored = (p: string) => ignored.some((pat) => p === pat || p.startsWith(pat + "/"));
+    const copied: string[] = [];
+    let npmCiSeen = false;
+    for (const l of lines.slice(0, lines.findIndex((l, i) => i > 0 && l.startsWith("FROM ")))) {
+      const copy = /^COPY\s+(?!--from)(.+)\s+\S+$/.exec(l);
+      if (copy !== null) {
+        for (const src of copy[1]!.split(/\s+/)) {
+          expect(existsSync(path.join(ROOT, src)), `COPY ${src}`).to.equal(true);
+          copied.push(src === "." ? "" : src.replace(/\/$/, ""));
+        }
+      }
+      if (/^RUN npm ci\b/.test(l)) {
+        npmCiSeen = true;
+        const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+        // the scripts postinstall runs, and the web page's sources, which scripts/build-web.mjs bundles with their imports from node/
+        const needed = [...[...pkg.scripts.postinstall!.matchAll(/node\s+(\S+)/g)].map((m) => m[1]!), "node/web/src/main.ts", "node/client/client.ts"];
+        for (const f of needed) {
+          expect(copied.some((c) => c === "" || f === c || f.startsWith(c + "/")), `${f} is not copied before npm ci`).to.equal(true);
+          expect(isIgnored(f), `${f} is excluded by .dockerignore`).to.equal(false);
+        }
+      }
+    }
+    expect(npmCiSeen).to.equal(true);
+    const entry = lines.find((l) => l.startsWith("ENTRYPOINT "))!;
+    const script = (JSON.parse(entry.slice("ENTRYPOINT ".length)) as string[]).find((a) => a.endsWith(".ts"))!;
+    expect(existsSync(path.join(ROOT, script)), script).to.equal(true);
+    expect(isIgnored(script)).to.equal(false);
+    const exposed = lines.find((l) => l.startsWith("EXPOSE "))!.split(/\s+/).slice(1).map(Number);
+    expect(exposed).to.deep.equal([DEFAULT_CONFIG.rpc.port, DEFAULT_CONFIG.admin.port]);
+    expect(lines.find((l) => l.startsWith("HEALTHCHECK "))).to.contain(`http://127.0.0.1:${DEFAULT_CONFIG.rpc.port}/health`);
+  });
 });
