@@ -9,6 +9,8 @@ import { METHODS } from "../../../node/rpc/methods.ts";
 import { openRpcDocument } from "../../../node/rpc/openrpc.ts";
 import { call, digest, type Harness, post, startHarness, wire } from "./helpers.ts";
 import { readFileSync } from "node:fs";
+import { pino } from "pino";
+import { createRpcServer } from "../../../node/rpc/server.ts";
 
 describe("rpc: methods and errors over HTTP", () => {
   let h: Harness;
@@ -122,6 +124,41 @@ describe("rpc: methods and errors over HTTP", () => {
     expect(code(await call(h.url, "rb_subscribe", ["batches"]))).to.equal(RpcErrors.METHOD_NOT_FOUND.code);
   });
 
+  it("NONCE_GAP: a nonce ahead of the account's next one is refused without consuming anything", async () => {
+    const [a] = h.traders;
+    const before = digest(h.node);
+    a.nonce += 3;
+    const ahead = await call(h.url, "rb_placeOrder", [wire(a.sell(1000, 1))]);
+    expect(ahead.error.code).to.equal(RpcErrors.NONCE_GAP.code);
+    expect(ahead.error.message).to.equal(RpcErrors.NONCE_GAP.message);
+    expect(ahead.error.data).to.include({ stfName: "NONCE_TOO_HIGH", nonceConsumed: false });
+    expect(digest(h.node)).to.equal(before);
+    expect((await call(h.url, "rb_getNonce", [a.address])).result).to.equal(0);
+  });
+
+  it("INTERNAL: a handler that throws (a bug) is answered -32603 without its message, and the server keeps serving", async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: "error" }, { write: (line: string) => void logged.push(line) });
+    const server = await createRpcServer({ view: h.node, logger, options: { l2ChainId: 4242 } });
+    const url = await server.listen("127.0.0.1", 0);
+    const markets = h.node.markets.bind(h.node);
+    h.node.markets = () => {
+      throw new Error("secret detail of a bug");
+    };
+    try {
+      const r = await call(url, "rb_getMarkets");
+      expect(r.error).to.deep.equal({ code: RpcErrors.INTERNAL.code, message: RpcErrors.INTERNAL.message });
+      const batch = (await post(url, [{ jsonrpc: "2.0", id: 1, method: "rb_getMarkets" }, { jsonrpc: "2.0", id: 2, method: "net_version" }])).json;
+      expect(batch[0].error.code).to.equal(RpcErrors.INTERNAL.code);
+      expect(batch[1].result).to.equal("4242");
+      expect(logged.join("")).to.contain("secret detail of a bug"); // logged for the operator, not sent to the caller
+    } finally {
+      h.node.markets = markets;
+    }
+    expect((await call(url, "rb_getMarkets")).result[0]).to.include({ market: 1 });
+    await server.close();
+  });
+
   it("batches: answers in order, notifications get no answer, empty batch is invalid", async () => {
     const r = await post(h.url, [
       { jsonrpc: "2.0", id: "a", method: "net_version" },
@@ -197,5 +234,9 @@ describe("rpc: methods and errors over HTTP", () => {
     expect(doc.methods.map((m: any) => m.name)).to.deep.equal(METHODS.map((m) => m.name));
     const committed = JSON.parse(readFileSync(new URL("../../../docs/openrpc.json", import.meta.url), "utf8"));
     expect(committed).to.deep.equal(JSON.parse(JSON.stringify(openRpcDocument())));
+    // what the server serves is the committed document, byte for byte in JSON terms
+    expect(doc).to.deep.equal(committed);
+    // every error row of the table is in the document's x-errors
+    expect(doc["x-errors"].map((e: any) => e.code).sort()).to.deep.equal(Object.values(RpcErrors).map((e) => e.code).sort());
   });
 });
