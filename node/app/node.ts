@@ -37,6 +37,7 @@ import { StateCommitment, hex } from "../state/commitment.ts";
 import { createGenesisState } from "../clob/state.ts";
 import type { Deployment } from "../../scripts/deploy.ts";
 import { createAdminServer, type AdminServer } from "./admin.ts";
+import { depositIndexLookup } from "./deposit-lookup.ts";
 import { loadL1Account, loadRoleAccounts, type SendingRole } from "./keys.ts";
 import { nodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { checkRoles, roleStarter, type RoleContext, type RoleHandle } from "./roles.ts";
@@ -330,7 +331,10 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     }
 
     // ------------------------------------------------------------------ RPC (public port)
-    const rpcOptions: RpcOptions = { ...rpcOptionsFromConfig(config.rpc), webPage: WEB_PAGE_DIR, l1Contracts: { ...deployment.contracts }, ...o.rpcOptions };
+    const rpcOptions: RpcOptions = {
+      ...rpcOptionsFromConfig(config.rpc), webPage: WEB_PAGE_DIR, l1Contracts: { ...deployment.contracts },
+      depositIndexesOfL1Tx: depositIndexLookup(l1, deployment.contracts.vault), ...o.rpcOptions,
+    };
     const rpc: RpcServer = await createRpcServer({ ...o.rpcServer, view, options: rpcOptions, logger: log.child({ module: "rpc" }), registry });
     let stopping = false;
     const status = (): NodeStatus => {

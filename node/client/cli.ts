@@ -27,15 +27,17 @@ commands
   trades --market M [--limit N]
   markets                                  markets and parameters
   tx HASH                                  a transaction's status, receipt and confirmation level
-  deposit --asset A --amount UNITS --vault ADDRESS [--l1 URL]     approve + deposit on L1 (token base units)
-  claim (--withdrawal ID | --tx HASH) --vault ADDRESS [--l1 URL]  claim a finalized withdrawal on L1 with the node's proof
+  deposit --asset A --amount UNITS [--vault ADDRESS] [--l1 URL]     approve + deposit on L1 (token base units)
+  deposit-status (QUEUE_INDEX | --tx L1_HASH)   a deposit's progress: queued on L1 -> credited on L2, with its level
+  claim (--withdrawal ID | --tx HASH) [--vault ADDRESS] [--l1 URL]  claim a finalized withdrawal on L1 with the node's proof
                                            (checked first: proof -> root locally, root finalized on L1, not claimed)
-  exit --proof FILE --vault ADDRESS [--asset A] [--freeze] [--l1 URL]   desert mode: take the balance out on L1
+  exit --proof FILE [--vault ADDRESS] [--asset A] [--freeze] [--l1 URL]   desert mode: take the balance out on L1
                                            with the exit proof of \`rollup-node exit-proof\` (--freeze: freeze first)
+  (--vault defaults to the Vault of the suite the node follows, from rb_rollupStatus)
 
 options
   --url URL         node RPC (default $ROLLBOOK_RPC_URL or http://127.0.0.1:8645)
-  --json            print JSON instead of text
+  --json            print JSON instead of text (an error: {"error":{"code","message","data"}} on stdout too)
   --keystore FILE   V3 keystore; password from $ROLLBOOK_KEYSTORE_PASSWORD
   key               $ROLLBOOK_PRIVATE_KEY (0x hex) unless --keystore is given; never on the command line
 `;
@@ -107,12 +109,20 @@ function loadKey(o: Opts): Hex | undefined {
 
 const TIF: Record<string, number> = { gtc: 0, ioc: 1, fok: 2, post: 3, market: 4 };
 const sideName = (s: number) => (s === 0 ? "buy" : "sell");
+/** OrderUpdate.status (docs/stf.md receipts). */
+const UPDATE = ["new", "partially filled", "filled", "cancelled", "expired", "amended", "decremented"];
 
 function printTx(r: Record<string, any>): string {
   const lines = [`tx ${r.txHash}  ${r.status}${r.code !== 0 ? ` (${r.codeName})` : ""}  level ${r.level}  batch ${r.batchIndex}`];
+  if (r.drop) lines.push(`dropped by the sequencer: ${r.drop.reason}${r.drop.code !== null ? ` (STF code ${r.drop.code})` : ""}`);
   if (r.orderId) lines.push(`order ${r.orderId}`);
   for (const a of r.actions ?? []) lines.push(`  action op ${a.op}: ${a.status}${a.code !== 0 ? ` (${a.codeName})` : ""}${a.orderId ? ` order ${a.orderId}` : ""}`);
   for (const f of r.fills ?? []) lines.push(`  fill ${f.size} @ ${f.price}  maker order ${f.makerOrderId}  taker order ${f.takerOrderId}`);
+  for (const u of r.orders ?? []) {
+    const whose = u.account === r.account ? "" : `  (${u.account})`;
+    // `size`: the lots this update is about (traded, cancelled, resting or the amended size; docs/stf.md)
+    lines.push(`  order ${u.orderId}  market ${u.market}  ${sideName(u.side)} @ ${u.price}: ${UPDATE[u.status] ?? `status ${u.status}`} ${u.size} lots, ${u.remaining} resting${whose}`);
+  }
   if (r.withdrawalId >= 0) {
     const when = r.level === "proven" ? `batch ${r.batchIndex} is proven: claim on L1 now` : `claim on L1 once batch ${r.batchIndex} is proven`;
     lines.push(`withdrawal id ${r.withdrawalId}: ${when} (rollbook claim --tx ${r.txHash} --vault VAULT)`);
@@ -213,6 +223,13 @@ async function run(argv: string[]): Promise<void> {
       const r = await client.getTx(pos[0]);
       return out(r, () => printTx(r));
     }
+    case "deposit-status": {
+      const index = pos[0] === undefined ? undefined : Number(pos[0]);
+      if (index !== undefined && !(Number.isSafeInteger(index) && index >= 0)) throw new UsageError(`deposit-status: QUEUE_INDEX is a non-negative integer, got ${pos[0]}`);
+      const l = typeof o.tx === "string" ? await client.getDepositsByTx(o.tx as Hex) : index !== undefined ? [await client.getDeposit(index)] : undefined;
+      if (l === undefined) throw new UsageError("deposit-status QUEUE_INDEX or --tx L1_HASH");
+      return out(l, () => l.map((d) => `deposit ${d.queueIndex}  ${d.amount} L2 units of asset ${d.asset} to ${d.account}: ${d.state}${d.state === "queued" ? " (seen on L1, not yet in a batch)" : ` in batch ${d.batchIndex}`}${d.level !== null ? `  (${d.level})` : ""}`).join("\n"));
+    }
     case "deposit":
     case "exit":
     case "claim": {
@@ -222,10 +239,10 @@ async function run(argv: string[]): Promise<void> {
       const chainId = await l1.getChainId();
       const chain = { id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [l1Url] } } };
       const wallet = createWalletClient({ account: account!, chain, transport: http(l1Url) });
-      const vault = str(o, "vault") as Address;
+      const vault = o.vault !== undefined ? (str(o, "vault") as Address) : await nodeVault(client);
       if (cmd === "deposit") {
         const r = await depositToVault(wallet, l1, { vault, assetId: num(o, "asset"), amount: BigInt(str(o, "amount")), account: (o.to as Address | undefined) ?? me() });
-        return out({ ...r, units: r.units.toString() }, () => `deposited: L1 tx ${r.depositTx}${r.approveTx ? ` (approve ${r.approveTx})` : ""}\nqueue index ${r.messageIndex}: ${r.units} L2 units; follow with rb_getDeposit ${r.messageIndex}`);
+        return out({ ...r, units: r.units.toString(), vault }, () => `deposited into the Vault ${vault}: L1 tx ${r.depositTx}${r.approveTx ? ` (approve ${r.approveTx})` : ""}\nqueue index ${r.messageIndex}: ${r.units} L2 units; follow it with: rollbook deposit-status ${r.messageIndex}`);
       }
       if (cmd === "exit") {
         const p = JSON.parse(readFileSync(str(o, "proof"), "utf8")) as ExitProofFile;
@@ -253,13 +270,26 @@ async function run(argv: string[]): Promise<void> {
   }
 }
 
+/** The Vault of the suite the node follows (rb_rollupStatus), for deposit/claim/exit without --vault. */
+async function nodeVault(client: RollbookClient): Promise<Address> {
+  const vault = (await client.rollupStatus()).contracts?.vault;
+  if (vault === undefined) throw new UsageError("the node does not report its L1 contracts: give --vault ADDRESS");
+  return vault;
+}
+
+/** The error as scripts read it with --json: the RPC's code, message and data, or USAGE / ERROR. */
+function errorJson(e: unknown): { error: { code: number | string; message: string; data?: unknown } } {
+  if (e instanceof RollbookRpcError) return { error: { code: e.code, message: e.message, ...(e.data === undefined ? {} : { data: e.data }) } };
+  return { error: { code: e instanceof UsageError ? "USAGE" : "ERROR", message: (e as Error).message ?? String(e) } };
+}
+
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("/rollbook")) {
-  run(process.argv.slice(2)).then(
+  const argv = process.argv.slice(2);
+  run(argv).then(
     () => process.exit(0),
     (e: unknown) => {
-      if (e instanceof UsageError) console.error(`rollbook: ${e.message}`);
-      else if (e instanceof RollbookRpcError) console.error(`rollbook: ${e.message}`);
-      else console.error(`rollbook: ${(e as Error).message ?? String(e)}`);
+      if (argv.includes("--json")) console.log(JSON.stringify(errorJson(e)));
+      console.error(`rollbook: ${(e as Error).message ?? String(e)}`);
       process.exit(e instanceof UsageError ? 2 : 1);
     },
   );

@@ -7,7 +7,7 @@ import type { Account, Address, Hex, WalletClient } from "viem";
 import type { Eip712Domain } from "../clob/types.ts";
 import type {
   Balances, BatchInfo, BookLevel, Candle, DepositInfo, FillInfo, MarketInfo, OrderInfo, ProofInfo, SyncInfo, Trade, TxInfo,
-  BalanceProof, ExitProof, FinalizedRange, OrderProof, StateProofInfo, WithdrawalProof,
+  BalanceProof, ExitProof, FinalizedRange, OrderProof, RollupStatus, StateProofInfo, WithdrawalProof,
 } from "../rpc/node-view.ts";
 import { type PrimaryType, typedData, type UnsignedTx, type WireAction, type WireTx } from "../rpc/wire.ts";
 import { HttpTransport, RollbookRpcError, type Subscription, type Transport, WsTransport } from "./transport.ts";
@@ -196,6 +196,8 @@ export class RollbookClient {
   syncStatus = () => this.request<SyncInfo>("rb_syncStatus");
   getDeposit = (queueIndex: number) => this.request<DepositInfo>("rb_getDeposit", [queueIndex]);
   getDepositsByTx = (l1TxHash: Hex) => this.request<DepositInfo[]>("rb_getDepositsByTx", [l1TxHash]);
+  /** L1 and pipeline status, and the L1 addresses of the suite the node follows (`contracts`; null when it has none). */
+  rollupStatus = () => this.request<RollupStatus & { contracts: Record<string, Address> | null }>("rb_rollupStatus");
 
   // ------------------------------------------------------------------------------------ proofs
   // Check them yourself: node/state/proofs.ts verifyBalanceProof / verifyOrderProof against a root you

@@ -231,8 +231,17 @@ export const METHODS: readonly MethodSpec[] = [
   {
     name: "rb_getDepositsByTx", summary: "The deposits an L1 transaction made (ascending queue index), each with its progress; NOT_FOUND when the node saw none.", tag: "read",
     params: [P("l1TxHash", hash32("hash of the L1 transaction that called Vault.deposit"))], result: { name: "deposits", schema: arrayOf("DepositInfo") },
-    handler: (ctx, p) => {
-      const l = ctx.view.depositsByL1Tx(p.l1TxHash as string);
+    handler: async (ctx, p) => {
+      const hash = (p.l1TxHash as string).toLowerCase();
+      let l = ctx.view.depositsByL1Tx(hash);
+      if (l.length === 0 && ctx.options.depositIndexesOfL1Tx !== undefined) {
+        const indexes = await ctx.options.depositIndexesOfL1Tx(hash);
+        if (indexes === null) throw new RpcError("RATE_LIMITED", { reason: "L1 receipt lookups in flight" });
+        l = indexes.flatMap((i) => {
+          const d = ctx.view.deposit(i);
+          return d === null ? [] : [{ ...d, l1TxHash: hash }];
+        });
+      }
       return l.length > 0 ? l : notFound("deposit of that L1 transaction");
     },
   },

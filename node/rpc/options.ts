@@ -39,6 +39,13 @@ export interface RpcOptions {
   devnetAccounts?: DevnetAccount[];
   /** L1 contract addresses (name -> address) reported by rb_rollupStatus, e.g. the deployment's. */
   l1Contracts?: Record<string, string>;
+  /**
+   * The L1 queue indexes of the deposits an L1 transaction made (the Vault's Deposited events in its
+   * receipt), for rb_getDepositsByTx when the view has not recorded that transaction's hash (a node that
+   * learns deposits from derivation sees the messages, not the transactions); null: too many lookups in
+   * flight. Absent: the view's records only.
+   */
+  depositIndexesOfL1Tx?: (l1TxHash: string) => Promise<number[] | null>;
 }
 
 /** A funded devnet account (its private key is public by design: anvil's well-known keys). */

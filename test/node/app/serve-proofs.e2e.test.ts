@@ -127,9 +127,33 @@ describe("node/app: the composed node serves withdrawal, balance and exit proofs
     expect(r.code, r.err).to.equal(0);
     expect(JSON.parse(r.out).claimTx).to.match(/^0x[0-9a-f]{64}$/);
     expect(await tokenBalance(1, recipient) - before).to.equal(12_345n * BigInt(tokenOf(1).quantum));
-    const again = await rollbook(args, env);
+    // without --vault: the Vault of the suite the node follows (rb_rollupStatus), checked the same way
+    const again = await rollbook(["claim", "--tx", firstWithdraw, "--l1", anvil.rpcUrl, "--json"], env);
     expect(again.code).to.equal(1);
     expect(again.err).to.match(/already claimed/);
+    expect(JSON.parse(again.out).error.message).to.match(/already claimed/);
+  });
+
+  it("`rollbook deposit` (into the node's Vault) and `rollbook deposit-status` follow a deposit from L1 to credited", async () => {
+    const amount = 2_000_000n; // USDC base units: 200 L2 units
+    const wallet = createWalletClient({ account: alice, chain: { id: 31337, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } }, transport: http(anvil.rpcUrl) });
+    await pub().waitForTransactionReceipt({ hash: await wallet.writeContract({ address: tokenOf(1).token, abi: devTokenAbi, functionName: "mint", args: [alice.address, amount] }) });
+    const env = { ROLLBOOK_PRIVATE_KEY: keys[0]!, ROLLBOOK_RPC_URL: node.rpcUrl };
+    const r = await rollbook(["deposit", "--asset", "1", "--amount", String(amount), "--l1", anvil.rpcUrl, "--json"], env);
+    expect(r.code, r.err).to.equal(0);
+    const dep = JSON.parse(r.out) as { depositTx: Hex; messageIndex: number; units: string; vault: string };
+    expect(dep.vault).to.equal(deployment.contracts.vault);
+    expect(dep.units).to.equal(String(amount / BigInt(tokenOf(1).quantum)));
+    const credited = await until("deposit credited", async () => {
+      const s = await rollbook(["deposit-status", String(dep.messageIndex), "--json"], env);
+      if (s.code !== 0) return undefined; // NOT_FOUND until the node has seen the L1 event
+      const [d] = JSON.parse(s.out) as { state: string; level: string | null; account: string }[];
+      return d!.state === "credited" ? d : undefined;
+    });
+    expect(credited.account).to.equal(alice.address.toLowerCase());
+    const byTx = await rollbook(["deposit-status", "--tx", dep.depositTx], env);
+    expect(byTx.code, byTx.err).to.equal(0);
+    expect(byTx.out).to.match(new RegExp(`^deposit ${dep.messageIndex}  ${dep.units} L2 units of asset 1 to ${alice.address.toLowerCase()}: credited in batch \\d+  \\((soft|included|safe|proven)\\)$`, "m"));
   });
 
   it("rb_rollupStatus lists the recent batches with their DA and the finalized ranges with the prover's jobs", async () => {
