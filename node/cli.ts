@@ -81,7 +81,9 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === "exit-proof") return runExitProof(argv.slice(1));
   const args = parseArgs(argv);
   if (args.command === undefined || args.command === "help") {
-    console.log(USAGE);
+    // asked for: stdout, exit 0; no command at all is a usage error: stderr, exit 2
+    if (args.command === "help") console.log(USAGE);
+    else console.error(USAGE);
     return args.command === "help" ? 0 : 2;
   }
   const config = loadConfig(args.configFile);

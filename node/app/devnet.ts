@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { createServer } from "node:net";
 import path from "node:path";
 import {
-  createPublicClient, createWalletClient, defineChain, encodeFunctionData, http, keccak256, toHex, zeroHash,
+  createPublicClient, createWalletClient, defineChain, encodeFunctionData, getAddress, http, keccak256, toHex, zeroHash,
   type Address, type Hex, type PublicClient, type WalletClient,
 } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
@@ -309,7 +309,7 @@ export function renderBanner(record: DevnetRecord, d: Deployment, nodes: readonl
   lines.push("", "  contracts");
   for (const [k, v] of Object.entries(d.contracts)) if (v !== undefined) lines.push(`    ${k.padEnd(20)} ${v}`);
   lines.push("", "  assets");
-  for (const a of record.assets) lines.push(`    ${String(a.assetId).padEnd(3)} ${a.symbol.padEnd(5)} ${a.token}  (${a.decimals} decimals, 1 L2 unit = ${a.quantum} base units)`);
+  for (const a of record.assets) lines.push(`    ${String(a.assetId).padEnd(3)} ${a.symbol.padEnd(5)} ${getAddress(a.token)}  (${a.decimals} decimals, 1 L2 unit = ${a.quantum} base units)`);
   lines.push("", "  markets");
   for (const m of record.markets) lines.push(`    ${String(m.market).padEnd(3)} ${m.symbol.padEnd(10)} base ${m.params.baseAsset} quote ${m.params.quoteAsset} lot ${m.params.lotSize} tick ${m.params.tickSize}`);
   lines.push("", "  funded accounts (deposited on L2; anvil dev keys, never use them elsewhere)");
