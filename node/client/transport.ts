@@ -30,8 +30,21 @@ export class HttpTransport implements Transport {
     this.url = url;
   }
   async request<T>(method: string, params: unknown[] | Record<string, unknown> = []): Promise<T> {
-    const res = await fetch(this.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++this.id, method, params }) });
-    const body = (await res.json()) as Reply;
+    let res: Response;
+    try {
+      res = await fetch(this.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++this.id, method, params }) });
+    } catch (err) {
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is in its cause
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`cannot reach the node at ${this.url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { cause: err });
+    }
+    const text = await res.text();
+    let body: Reply;
+    try {
+      body = JSON.parse(text) as Reply;
+    } catch {
+      throw new Error(`${this.url} answered HTTP ${res.status} without a JSON-RPC reply: ${JSON.stringify(text.slice(0, 80))}`);
+    }
     if (body.error !== undefined) throw new RollbookRpcError(body.error);
     return body.result as T;
   }

@@ -115,6 +115,10 @@ describe("rollbook CLI", () => {
     const noKey = await rollbook(["orders", "--json"], { ROLLBOOK_RPC_URL: h.url });
     expect(noKey.code).to.equal(2);
     expect(JSON.parse(noKey.out).error).to.deep.equal({ code: "USAGE", message: "this command needs a key ($ROLLBOOK_PRIVATE_KEY or --keystore)" });
+    // a node that is not there is named, not "fetch failed"
+    const down = await rollbook(["markets", "--url", "http://127.0.0.1:1"], {});
+    expect(down.code).to.equal(1);
+    expect(down.err).to.match(/^rollbook: cannot reach the node at http:\/\/127\.0\.0\.1:1: /);
   });
 
   it("reads a V3 keystore with the password from the environment", async () => {
