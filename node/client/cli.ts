@@ -179,7 +179,14 @@ async function run(argv: string[]): Promise<void> {
       return out(r, () => printTx(r));
     }
     case "bulk": {
-      const actions = JSON.parse(readFileSync(str(o, "file"), "utf8")) as BulkActionParams[];
+      const file = str(o, "file");
+      let actions: BulkActionParams[];
+      try {
+        actions = JSON.parse(readFileSync(file, "utf8")) as BulkActionParams[];
+      } catch (err) {
+        throw new UsageError(`--file ${file}: expected a JSON array of Bulk actions (${(err as Error).message})`);
+      }
+      if (!Array.isArray(actions)) throw new UsageError(`--file ${file}: expected a JSON array of Bulk actions`);
       const r = await client.bulk(actions);
       return out(r, () => printTx(r));
     }

@@ -98,6 +98,10 @@ describe("rollbook CLI", () => {
     ]));
     const bulk = await ok(["bulk", "--file", path.join(dir, "a.json")], envA);
     expect(bulk.match(/action op \d: accepted/g)).to.have.length(3);
+    writeFileSync(path.join(dir, "bad.json"), "{\"op\": 1}");
+    const badBulk = await rollbook(["bulk", "--file", path.join(dir, "bad.json")], envA);
+    expect(badBulk.code).to.equal(2);
+    expect(badBulk.err).to.match(/expected a JSON array of Bulk actions/);
     expect(await ok(["cancel", "--market", "1", "--all"], envA)).to.match(/sell @ 1401: cancelled 1 lots, 0 resting/);
     expect(await ok(["history", "--limit", "3"], envA)).to.match(/market 1  sell 0\/1 @ 1401  cancelled  \(soft\)/);
     // withdraw: the receipt says when it can be claimed
