@@ -138,6 +138,9 @@ function main(): void {
       }
     }
   });
+  // A terminal's Ctrl-C reaches the whole process group: the node's own shutdown ends this process
+  // (endConnections, then disconnect), after its sockets are closed in order.
+  process.on("SIGINT", () => undefined);
   // The main thread went away: nothing here can answer a request any more.
   process.on("disconnect", () => {
     for (const c of conns.values()) c.ws.terminate();

@@ -84,4 +84,17 @@ describe("rpc: WebSocket fan-out processes", () => {
     await until(() => live.every((s) => s.seqs.length === 1));
     for (const s of live) s.ws.close();
   });
+
+  it("a terminal's Ctrl-C (SIGINT to the process group) leaves the children to the node's own shutdown", async () => {
+    h = await startHarness(2, { fanoutProcs: 1 });
+    const subs = await Promise.all(Array.from({ length: 3 }, () => subscribe(h.wsUrl)));
+    const [child] = h.server.fanout!.pids();
+    process.kill(child!, "SIGINT");
+    await sleep(200);
+    expect(h.server.fanout!.pids()).to.deep.equal([child]);
+    h.node.submitSync(h.traders[0].sell(1500, 1));
+    await until(() => subs.every((s) => s.seqs.length === 1));
+    expect(subs.every((s) => s.closed === null)).to.equal(true);
+    for (const s of subs) s.ws.close();
+  });
 });
