@@ -214,6 +214,9 @@ export interface WalStats {
   rotations: number;
   /** Milliseconds of the last group write (write + fdatasync), for latency figures. */
   lastWriteMs: number;
+  /** Sum and maximum of the group writes' milliseconds (a reader may reset `maxWriteMs` to window it). */
+  writeMsTotal: number;
+  maxWriteMs: number;
 }
 
 export interface WalOptions {
@@ -242,7 +245,7 @@ export class Wal {
   private canonDuringRotation: Buffer[] | null = null;
   /** Writes the live state into a rotation's first frame (the sequencer sets it before the first write). */
   snapshot: ((w: RecordWriter) => void) | null = null;
-  readonly stats: WalStats = { groups: 0, bytes: 0, rotations: 0, lastWriteMs: 0 };
+  readonly stats: WalStats = { groups: 0, bytes: 0, rotations: 0, lastWriteMs: 0, writeMsTotal: 0, maxWriteMs: 0 };
 
   constructor(dir: string, opts: WalOptions = {}) {
     this.dir = dir;
@@ -445,8 +448,11 @@ export class Wal {
       g.reject(err);
       return;
     }
+    const ms = performance.now() - t0;
     this.stats.groups++;
-    this.stats.lastWriteMs = performance.now() - t0;
+    this.stats.lastWriteMs = ms;
+    this.stats.writeMsTotal += ms;
+    if (ms > this.stats.maxWriteMs) this.stats.maxWriteMs = ms;
     g.resolve();
     if (this.open !== null) this.write();
   }
