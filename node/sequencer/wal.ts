@@ -2,10 +2,8 @@
 // segment files in one directory (default: the node's LevelDB directory + ".wal"), never LevelDB records.
 //
 // Group commit: every record requested while a write is in flight is appended to the next group's buffer;
-// a group is written as ONE frame with ONE `write` on libuv's thread pool, off the main thread, to a
-// segment opened with O_DSYNC (the write returns once its data and the file size are on the device, as
-// write + fdatasync would: one pool job and one main-thread callback per group instead of two), and only
-// then do its callers' promises resolve. A failed write rejects every caller of
+// a group is written as ONE frame with ONE `write` and ONE `fdatasync` (both on libuv's thread pool, off
+// the main thread), and only then do its callers' promises resolve. A failed write rejects every caller of
 // its group and every later one; the sequencer then stops acknowledging (SequencerError WAL_FAILED).
 //
 // File format: `<16-digit segment number>.wal`, a sequence of frames
@@ -16,7 +14,7 @@
 //     3 SEAL    u32le length ‖ JSON sealed-batch record {index, timestamp, l1MsgStart, l1MsgEnd, origin, proposer, txs}
 //     4 UNSEAL  f64le batch index (its sealed record is void: soft state was rebuilt)
 //     5 CANON   f64le batch index ‖ u32le count ‖ count × tx hash (66 ASCII): the canonical batch of that
-//               index, written durably (synchronously) BEFORE the store commit that makes it canonical
+//               index, written and fsynced (synchronously) BEFORE the store commit that makes it canonical
 // Replay reads every segment in order and stops at the first frame that is short or fails its CRC (a torn
 // tail: no transaction in it was acknowledged). A record later in the log overrides an earlier one for the
 // same tx or batch. A transaction is included when a CANON record of an index the store has committed
@@ -25,7 +23,7 @@
 // txs, sealed batches, drop answers, CANON records not yet reported canonical) is written as the first
 // frame of a new segment; once that is durable the older segments are deleted.
 
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, write, writeSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, write, writeSync } from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import type { ClassicLevel } from "classic-level";
@@ -214,7 +212,7 @@ export interface WalStats {
   /** Frames written (groups and rotation snapshots). */
   bytes: number;
   rotations: number;
-  /** Milliseconds of the last group write (a durable O_DSYNC write), for latency figures. */
+  /** Milliseconds of the last group write (write + fdatasync), for latency figures. */
   lastWriteMs: number;
   /** Sum and maximum of the group writes' milliseconds (a reader may reset `maxWriteMs` to window it). */
   writeMsTotal: number;
@@ -222,7 +220,7 @@ export interface WalStats {
 }
 
 export interface WalOptions {
-  /** Durable writes (O_DSYNC segments; default true; false only for tests that measure something else). */
+  /** fdatasync every group (default true; false only for tests that measure something else). */
   sync?: boolean;
   /** Rotate to a new segment (a snapshot of the live state) past this size (default 64 MiB). */
   segmentBytes?: number;
@@ -300,8 +298,8 @@ export class Wal {
   }
 
   /**
-   * Records the canonical batch `index` and its tx hashes durably before returning (a synchronous O_DSYNC
-   * write on the caller's thread): the store commit that makes the batch canonical follows it.
+   * Records the canonical batch `index` and its tx hashes durably before returning (synchronous write and
+   * fdatasync on the caller's thread): the store commit that makes the batch canonical follows it.
    */
   canonical(index: number, hashes: readonly string[]): void {
     if (this.failed !== null) throw this.failed;
@@ -311,6 +309,7 @@ export class Wal {
     try {
       if (this.fd < 0) this.openSegment();
       writeSync(this.fd, f);
+      if (this.sync) fdatasyncSync(this.fd);
     } catch (err) {
       this.fail(err);
       throw err;
@@ -357,9 +356,7 @@ export class Wal {
 
   private openSegment(): void {
     this.segNo++;
-    // O_DSYNC: every write is durable when it returns (data and the size that makes it readable).
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (this.sync ? constants.O_DSYNC : 0);
-    this.fd = openSync(this.segPath(this.segNo), flags);
+    this.fd = openSync(this.segPath(this.segNo), "a");
     this.segSize = 0;
     this.syncDir();
   }
@@ -388,12 +385,12 @@ export class Wal {
     if (g.w.empty) return this.done(g, null, t0); // a flush behind the write that just finished
     const f = g.w.frame();
     const fd = this.fd;
-    write(fd, f, 0, f.length, null, (err, written) => {
+    write(fd, f, 0, f.length, null, (err) => {
       if (err) return this.done(g, err);
-      if (written !== f.length) return this.done(g, new Error(`WAL short write: ${written} of ${f.length} bytes`));
       this.segSize += f.length;
       this.stats.bytes += f.length;
-      this.done(g, null, t0);
+      if (!this.sync) return this.done(g, null, t0);
+      fdatasync(fd, (err2) => this.done(g, err2, t0));
     });
   }
 
@@ -417,25 +414,30 @@ export class Wal {
       return;
     }
     this.canonDuringRotation = [];
-    write(fd, f, 0, f.length, null, (err, written) => {
+    write(fd, f, 0, f.length, null, (err) => {
       if (err) return this.done(g, err);
-      if (written !== f.length) return this.done(g, new Error(`WAL short write: ${written} of ${f.length} bytes`));
-      try {
-        // CANON records written to the old segment while the snapshot was being written (O_DSYNC: durable).
-        const late = this.canonDuringRotation ?? [];
-        this.canonDuringRotation = null;
-        for (const c of late) writeSync(fd, c);
-        if (oldFd >= 0) closeSync(oldFd);
-        for (const n of older) unlinkSync(this.segPath(n));
-        // Else a power loss could bring back a deleted segment whose SEAL records the snapshot voided.
-        if (older.length > 0) this.syncDir();
-      } catch (err3) {
-        return this.done(g, err3);
-      }
-      this.segSize += f.length;
-      this.stats.bytes += f.length;
-      this.stats.rotations++;
-      this.done(g, null, t0);
+      const finish = (err2: Error | null): void => {
+        if (err2) return this.done(g, err2);
+        try {
+          // CANON records written to the old segment while the snapshot was being written.
+          const late = this.canonDuringRotation ?? [];
+          this.canonDuringRotation = null;
+          for (const c of late) writeSync(fd, c);
+          if (late.length > 0 && this.sync) fdatasyncSync(fd);
+          if (oldFd >= 0) closeSync(oldFd);
+          for (const n of older) unlinkSync(this.segPath(n));
+          // Else a power loss could bring back a deleted segment whose SEAL records the snapshot voided.
+          if (older.length > 0) this.syncDir();
+        } catch (err3) {
+          return this.done(g, err3);
+        }
+        this.segSize += f.length;
+        this.stats.bytes += f.length;
+        this.stats.rotations++;
+        this.done(g, null, t0);
+      };
+      if (!this.sync) finish(null);
+      else fdatasync(fd, finish);
     });
   }
 
