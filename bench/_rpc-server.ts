@@ -8,11 +8,13 @@
 // first batch consumes. Prints "READY <url>" and runs until its stdin closes; a stdin line "mark" prints
 // "MARK <json>" with the CPU time of the process (all threads), of its child processes (the RPC's
 // fan-out processes, if configured) and of the main thread, and the main
-// thread's event-loop busy time, since the last mark.
+// thread's event-loop busy time, its event-loop delay (p99, max) and its GC pauses (count, total, longest),
+// since the last mark.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { indexSoftExecution } from "../node/app/soft-index.ts";
 import { NodeStateView } from "../node/app/view.ts";
@@ -63,6 +65,21 @@ function childrenCpuUs(): number {
   return (ticks * 1e6) / 100; // USER_HZ
 }
 
+/** Main-thread GC pauses since the last mark (perf_hooks "gc" entries: the isolate's pauses). */
+const gc = { n: 0, ms: 0, maxMs: 0, over5: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.n++;
+    gc.ms += e.duration;
+    if (e.duration > gc.maxMs) gc.maxMs = e.duration;
+    if (e.duration > 5) gc.over5++;
+  }
+}).observe({ entryTypes: ["gc"] });
+/** The WAL's group writes (write + fdatasync) at the last mark. */
+const wal = { groups: 0, ms: 0 };
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+
 let cpu = process.cpuUsage();
 let childCpu = childrenCpuUs();
 let main = process.threadCpuUsage();
@@ -78,7 +95,15 @@ createInterface({ input: process.stdin }).on("line", (l) => {
   cpu = process.cpuUsage();
   main = process.threadCpuUsage();
   elu = performance.eventLoopUtilization();
-  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count })}`);
+  const loopDelay = { p99Ms: Number((delay.percentile(99) / 1e6).toFixed(2)), maxMs: Number((delay.max / 1e6).toFixed(2)) };
+  delay.reset();
+  const w = seq.wal.stats;
+  const walNow = { groups: w.groups - wal.groups, meanMs: Number(((w.writeMsTotal - wal.ms) / Math.max(1, w.groups - wal.groups)).toFixed(2)), maxMs: Number(w.maxWriteMs.toFixed(2)) };
+  Object.assign(wal, { groups: w.groups, ms: w.writeMsTotal });
+  w.maxWriteMs = 0;
+  const gcNow = { n: gc.n, ms: Number(gc.ms.toFixed(1)), maxMs: Number(gc.maxMs.toFixed(2)), over5: gc.over5 };
+  Object.assign(gc, { n: 0, ms: 0, maxMs: 0, over5: 0 });
+  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count, loopDelay, gc: gcNow, wal: walNow })}`);
 });
 process.stdin.on("end", () => {
   clearInterval(tick);

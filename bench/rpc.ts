@@ -1,5 +1,5 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
 // Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
 // processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
@@ -9,6 +9,7 @@
 // main thread). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -31,7 +32,8 @@ interface Child {
   waitFor(prefix: string): Promise<string>;
 }
 
-function start(script: string, args: string[], ready: string, nodeArgs: string[] = []): Promise<Child> {
+/** Starts a bench process; with `echo`, its stdout lines other than READY/MARK go to stderr (warnings, --trace-gc). */
+function start(script: string, args: string[], ready: string, nodeArgs: string[] = [], echo = false): Promise<Child> {
   const child = spawn(process.execPath, [...nodeArgs, path.join(dir, script), ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const lines: string[] = [];
   const waiting: { prefix: string; ok: (l: string) => void }[] = [];
@@ -40,6 +42,7 @@ function start(script: string, args: string[], ready: string, nodeArgs: string[]
     const rl = createInterface({ input: child.stdout! });
     rl.on("line", (l) => {
       lines.push(l);
+      if (echo && !l.startsWith("READY") && !l.startsWith("MARK")) process.stderr.write(`server: ${l}\n`);
       const w = waiting.findIndex((x) => l.startsWith(x.prefix));
       if (w >= 0) waiting.splice(w, 1)[0].ok(l);
       if (l.startsWith(ready)) ok({ child, line: l, lines, waitFor });
@@ -65,7 +68,17 @@ function connect(url: string): Promise<WebSocket> {
 }
 
 /** The server's CPU (all threads) and main-thread busy time since its last mark (bench/_rpc-server.ts). */
-async function mark(server: Child): Promise<{ cpuUs: number; fanoutCpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number }> {
+interface Mark {
+  cpuUs: number;
+  fanoutCpuUs: number;
+  mainCpuUs: number;
+  mainBusyUs: number;
+  wallUs: number;
+  loopDelay: { p99Ms: number; maxMs: number };
+  gc: { n: number; ms: number; maxMs: number; over5: number };
+  wal: { groups: number; meanMs: number; maxMs: number };
+}
+async function mark(server: Child): Promise<Mark> {
   const line = server.waitFor("MARK ");
   server.child.stdin!.write("mark\n");
   return JSON.parse((await line).slice(5));
@@ -93,7 +106,9 @@ export async function main(args: string[]): Promise<void> {
   const profDir = args.includes("--profile") ? args[args.indexOf("--profile") + 1] : undefined;
   const tickMs = arg(args, "tick-ms", DEFAULT_CONFIG.rpc.tickMs);
   const serverFanout = arg(args, "server-fanout", DEFAULT_CONFIG.rpc.fanoutProcs);
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout)], "READY", profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
+  // `--server-node-args "--trace-gc ..."`: extra Node/V8 flags for the server process (diagnostics).
+  const extra = args.includes("--server-node-args") ? args[args.indexOf("--server-node-args") + 1].split(" ").filter((a) => a !== "") : [];
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout)], "READY", [...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -129,6 +144,9 @@ export async function main(args: string[]): Promise<void> {
     };
   }
   await mark(server);
+  // The load process's own event-loop delay: a stalled sender or reader adds to the measured latency.
+  const ownDelay = monitorEventLoopDelay({ resolution: 1 });
+  ownDelay.enable();
   const t0 = performance.now();
   let sent = 0;
   await new Promise<void>((ok) => {
@@ -146,11 +164,13 @@ export async function main(args: string[]): Promise<void> {
   });
   await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000).unref())]); // unref: the wait must not keep the bench alive after the last ack
   const cost1 = await mark(server);
+  ownDelay.disable();
   const ordersPerS = (acked / (lastAck - t0)) * 1000;
   lat.sort((a, b) => a - b);
   const perOrder = { cpuUs: cost1.cpuUs / Math.max(1, acked), fanoutUs: cost1.fanoutCpuUs / Math.max(1, acked), mainUs: cost1.mainCpuUs / Math.max(1, acked) };
   console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
   console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.fanoutUs.toFixed(1)} us in fan-out processes, ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
+  console.log(`server main thread: event-loop delay p99 ${cost1.loopDelay.p99Ms} ms, max ${cost1.loopDelay.maxMs} ms; GC ${cost1.gc.n} pauses, ${cost1.gc.ms} ms, longest ${cost1.gc.maxMs} ms, ${cost1.gc.over5} over 5 ms; WAL ${cost1.wal.groups} groups, write + fdatasync mean ${cost1.wal.meanMs} ms, max ${cost1.wal.maxMs} ms; load process event-loop delay p99 ${(ownDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(ownDelay.max / 1e6).toFixed(2)} ms`);
 
   const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[] };
   if (fans.length > 0) {
@@ -228,6 +248,9 @@ export async function main(args: string[]): Promise<void> {
     tick_ms: tickMs,
     server_fanout_procs: serverFanout,
     errors: errors + bErrors,
+    server_loop_delay_ms_p99: cost1.loopDelay.p99Ms,
+    server_gc_ms_max: cost1.gc.maxMs,
+    wal_sync_ms_max: cost1.wal.maxMs,
     load_average: (await import("node:os")).loadavg()[0].toFixed(1),
   }));
 }

@@ -656,7 +656,7 @@ export class NodeStateView implements NodeView {
   async submit(tx: Tx, bytes?: Uint8Array): Promise<SubmitResult> {
     const seq = this.o.sequencer();
     if (seq === undefined) throw new RpcError("TX_REJECTED", { reason: "this node only follows L1 (no sequencer role): submit to a sequencing node" });
-    const r = await seq.submit(bytes ?? encodeTx(tx));
+    const r = await (bytes === undefined ? seq.submit(encodeTx(tx)) : seq.submit(bytes, tx));
     this.o.onVerdict?.(r.verdict);
     if (r.verdict === "error") throw new RpcError("TX_REJECTED", { reason: `${r.code}: ${r.message}` });
     if (r.verdict === "invalid") {

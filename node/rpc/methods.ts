@@ -4,7 +4,7 @@
 
 import { ErrorCode } from "../clob/errors.ts";
 import type { Tx } from "../clob/types.ts";
-import { encodeTx, isLowS } from "../codec/tx.ts";
+import { decodeTx, encodeTx, isLowS } from "../codec/tx.ts";
 import { accountKey, orderKey } from "../state/leaves.ts";
 import { verifyAccountProof, verifyOrderProof } from "../state/proofs.ts";
 import { RpcError, stfError } from "./errors.ts";
@@ -63,12 +63,16 @@ function submit(ctx: CallContext, w: WireTx): Promise<TxInfo> {
   const tx: Tx = fromWire(w);
   // A high-s signature is not encodable (node/codec/tx.ts) and never valid (docs/stf.md).
   if (!isLowS(tx.sig.s)) throw stfError(ErrorCode.INVALID_SIGNATURE, { nonceConsumed: false, reason: "signature s above n/2 (high-s)" });
-  return submitSigned(ctx, tx, encodeTx(tx));
+  // The view takes a tx with its bytes as decodeTx gives it for them (NodeView.submit).
+  const bytes = encodeTx(tx);
+  const d = decodeTx(bytes);
+  return submitSigned(ctx, d.ok ? d.tx : tx, bytes);
 }
 
 /**
- * Submits a signed transaction with its canonical bytes, after the account's rate check: the receipt, or the
- * STF's refusal as an RpcError. The fast path (fast-tx.ts) calls it with the bytes it read.
+ * Submits a signed transaction with its canonical bytes (`tx` decoded from them), after the account's rate
+ * check: the receipt, or the STF's refusal as an RpcError. The fast path (fast-tx.ts) calls it with the
+ * bytes it read.
  */
 export async function submitSigned(ctx: CallContext, tx: Tx, bytes: Uint8Array): Promise<TxInfo> {
   ctx.chargeAccount(tx.account);

@@ -411,7 +411,8 @@ export interface NodeView {
   withdrawal(withdrawalId: number): WithdrawalProofInfo | ProofRefusal | null;
   /**
    * Executes (or queues) a schema-checked signed transaction; `bytes`, when given, are its canonical
-   * encoding (node/codec/tx.ts), so a view that admits bytes need not encode it again.
+   * encoding (node/codec/tx.ts) and `tx` is what decodeTx gives for them, so a view that admits bytes
+   * need not encode it again, nor its sequencer decode them again.
    */
   submit(tx: Tx, bytes?: Uint8Array): Promise<SubmitResult>;
   /** L1, derivation, mempool, batch DA and reorg status, when the node has them (optional). */

@@ -63,8 +63,14 @@ export class RecordWriter {
   private buf: Buffer;
   private len = FRAME_HEADER;
 
-  constructor(size = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(size);
+  /** `size`: the initial capacity; or a buffer to write into (a finished group's, reused: see Wal.spare). */
+  constructor(size: number | Buffer = 1 << 16) {
+    this.buf = typeof size === "number" ? Buffer.allocUnsafe(size) : size;
+  }
+
+  /** The buffer the records are in (it may have grown). */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   get empty(): boolean {
@@ -214,6 +220,9 @@ export interface WalStats {
   rotations: number;
   /** Milliseconds of the last group write (write + fdatasync), for latency figures. */
   lastWriteMs: number;
+  /** Sum and maximum of the group writes' milliseconds (a reader may reset `maxWriteMs` to window it). */
+  writeMsTotal: number;
+  maxWriteMs: number;
 }
 
 export interface WalOptions {
@@ -240,9 +249,15 @@ export class Wal {
   private forceRotate = false;
   /** CANON frames written while a rotation's snapshot was in flight (copied into the new segment). */
   private canonDuringRotation: Buffer[] | null = null;
+  /**
+   * The buffer of the last group whose write finished, reused by the next group: a group per event-loop
+   * turn would otherwise allocate 64 KiB outside the heap each time (external memory that also drives
+   * V8's GC). At most one write is in flight, so a finished group's buffer is free.
+   */
+  private spare: Buffer | null = null;
   /** Writes the live state into a rotation's first frame (the sequencer sets it before the first write). */
   snapshot: ((w: RecordWriter) => void) | null = null;
-  readonly stats: WalStats = { groups: 0, bytes: 0, rotations: 0, lastWriteMs: 0 };
+  readonly stats: WalStats = { groups: 0, bytes: 0, rotations: 0, lastWriteMs: 0, writeMsTotal: 0, maxWriteMs: 0 };
 
   constructor(dir: string, opts: WalOptions = {}) {
     this.dir = dir;
@@ -343,7 +358,8 @@ export class Wal {
         reject = rej;
       });
       done.catch(() => undefined);
-      g = { w: new RecordWriter(), done, resolve, reject };
+      g = { w: new RecordWriter(this.spare ?? undefined), done, resolve, reject };
+      this.spare = null;
       this.open = g;
       // Gather the callers of this turn of the event loop; a write in flight gathers the rest.
       if (!this.writing) setImmediate(() => this.write());
@@ -445,8 +461,13 @@ export class Wal {
       g.reject(err);
       return;
     }
+    const ms = performance.now() - t0;
+    // Its buffer is free once written; one that grew past 1 MiB (a burst) is left to the GC.
+    if (g.w.buffer.length <= 1 << 20) this.spare = g.w.buffer;
     this.stats.groups++;
-    this.stats.lastWriteMs = performance.now() - t0;
+    this.stats.lastWriteMs = ms;
+    this.stats.writeMsTotal += ms;
+    if (ms > this.stats.maxWriteMs) this.stats.maxWriteMs = ms;
     g.resolve();
     if (this.open !== null) this.write();
   }
