@@ -6,7 +6,8 @@
 // candle) arrives once, as its prebuilt frame with the ids of the connections subscribed, and is written
 // straight to each of those TCP sockets here, so the main thread pays one IPC message per tick instead
 // of one socket write per subscriber. Slow consumers are cut here (close 4008), where the unsent bytes are
-// known, and reported to the main thread, which drops their subscriptions.
+// known, and reported to the main thread, which drops their subscriptions. The CPU time of the writes
+// (per socket write, ws-frame.ts WriteCost) is reported too: the main thread spaces its ticks by it.
 //
 // IPC protocol (arrays, to keep the serialization cheap):
 //   main -> here   {t:"conn", id, method, url, headers, head, reject?}  + the socket handle
@@ -14,11 +15,12 @@
 //                  {t:"limits", maxBufferedBytes, slowConsumerGraceMs, maxPayload}   (first message)
 //                  {t:"end"}   terminate every socket, then answer {t:"ended"}
 //   here -> main   {t:"in", items}    items: ["msg", id, text] | ["gone", id] | ["slow", id]
+//                                     | ["cost", us per socket write, socket writes so far]   (<= every 100 ms)
 
 import type { Socket } from "node:net";
 // @ts-expect-error: ws ships no types here; WebSocketServer.handleUpgrade completes the handshake
 import { WebSocketServer } from "ws";
-import { TurnCorker } from "./ws-frame.ts";
+import { TurnCorker, threadCpuUs } from "./ws-frame.ts";
 
 /** The part of a `ws` WebSocket used here. */
 interface Ws {
@@ -43,7 +45,7 @@ export type ToFanout =
   | { t: "out"; items: OutItem[] }
   | { t: "end" };
 export type OutItem = ["send", number, string | Uint8Array] | ["pub", Uint8Array, Int32Array] | ["close", number, number, string];
-export type InItem = ["msg", number, string] | ["gone", number] | ["slow", number];
+export type InItem = ["msg", number, string] | ["gone", number] | ["slow", number] | ["cost", number, number];
 
 const SLOW_CONSUMER = 4008;
 const WS_OPEN = 1;
@@ -54,6 +56,7 @@ function main(): void {
   const conns = new Map<number, Conn>();
   const corker = new TurnCorker();
   let inbox: InItem[] = [];
+  let reportedAt = 0;
   /** To the main thread; a failure means it is gone, and "disconnect" below ends this process. */
   const toMain = (m: { t: "in"; items: InItem[] } | { t: "ended" }): void => {
     if (process.connected) process.send!(m, undefined, undefined, () => {});
@@ -105,7 +108,8 @@ function main(): void {
         });
         return;
       }
-      case "out":
+      case "out": {
+        const t0 = threadCpuUs();
         for (const it of m.items) {
           if (it[0] === "pub") {
             const frame = asBuffer(it[1]);
@@ -124,7 +128,15 @@ function main(): void {
             conns.get(it[1])?.ws.close(it[2], it[3]);
           }
         }
+        // The writes themselves happen when the corker releases the sockets; this is the work before them.
+        corker.cost.add(threadCpuUs() - t0, 0);
+        const now = performance.now();
+        if (now - reportedAt >= 100) {
+          reportedAt = now;
+          report(["cost", corker.usPerWrite, corker.cost.writes]);
+        }
         return;
+      }
       case "end": {
         const open = [...conns.values()].map((c) => c.ws._socket);
         let left = open.length;

@@ -11,14 +11,16 @@
 // order the main thread produced them. Memory: the bytes handed to a child's channel and not yet written
 // are counted; above `maxInflightBytes` the shared messages for that child are dropped (its subscribers
 // see a seq gap and resync with one call, docs/api.md) until it catches up, and the drops are counted.
-// A child that dies takes its connections with it (they are reported gone) and is replaced.
+// A child that dies takes its connections with it (they are reported gone) and is replaced. The children
+// report the CPU time of their socket writes: `usPerWrite` and `parallel` are what feeds.ts spaces its
+// ticks by.
 
 import { fork, type ChildProcess } from "node:child_process";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "../log.ts";
 import type { InItem, OutItem, ToFanout } from "./fanout-process.ts";
-import type { SharedMessage } from "./ws-frame.ts";
+import { DEFAULT_US_PER_WRITE, type SharedMessage } from "./ws-frame.ts";
 
 const CHILD = new URL("./fanout-process.ts", import.meta.url);
 
@@ -46,6 +48,9 @@ interface Proc {
   conns: Set<number>;
   queue: Pending[];
   inflight: number;
+  /** CPU us per socket write and socket writes so far, as the child last reported them. */
+  usPerWrite: number;
+  writes: number;
 }
 
 export class FanoutPool {
@@ -69,7 +74,7 @@ export class FanoutPool {
 
   private spawn(): Proc {
     const child = fork(CHILD, [], { serialization: "advanced", execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    const p: Proc = { child, conns: new Set(), queue: [], inflight: 0 };
+    const p: Proc = { child, conns: new Set(), queue: [], inflight: 0, usPerWrite: DEFAULT_US_PER_WRITE, writes: 0 };
     const first: ToFanout = { t: "limits", maxBufferedBytes: this.limits.maxBufferedBytes, slowConsumerGraceMs: this.limits.slowConsumerGraceMs, maxPayload: this.limits.maxPayload };
     child.send(first);
     child.on("message", (m: { t: "in"; items: InItem[] } | { t: "ended" }) => {
@@ -77,7 +82,10 @@ export class FanoutPool {
       for (const it of m.items) {
         if (it[0] === "msg") this.events.message(it[1], it[2]);
         else if (it[0] === "slow") this.events.slow(it[1]);
-        else this.forget(p, it[1]);
+        else if (it[0] === "cost") {
+          p.usPerWrite = it[1];
+          p.writes = it[2];
+        } else this.forget(p, it[1]);
       }
     });
     child.on("error", (err) => this.log.error({ err }, "fan-out process error"));
@@ -89,6 +97,25 @@ export class FanoutPool {
       this.procs[i] = this.spawn();
     });
     return p;
+  }
+
+  /** CPU us per socket write: the most any child reported. */
+  get usPerWrite(): number {
+    let us = 0;
+    for (const p of this.procs) us = Math.max(us, p.usPerWrite);
+    return us;
+  }
+
+  /** The writes are spread over this many processes. */
+  get parallel(): number {
+    return this.procs.length;
+  }
+
+  /** Socket writes the children have made (as last reported; a replaced child's are gone). */
+  get writes(): number {
+    let n = 0;
+    for (const p of this.procs) n += p.writes;
+    return n;
   }
 
   /** The children's process ids (for metrics and tests). */

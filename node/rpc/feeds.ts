@@ -5,13 +5,37 @@
 //   trades:<market>         trades per tick;   candles:<market>:<interval>   the current candle per tick
 //   orders / fills / txs    the authenticated account's order updates, fills, tx confirmation levels
 //   batches                 batch sealed / level changes with the proof status
-// Public market data is coalesced per tick (`tickMs`) and serialized once into one Buffer, framed once as a
-// WebSocket message (ws-frame.ts), and that same frame is written to every subscriber: the subscription id
-// is the channel key, the same for all of them, so nothing is per subscriber but the socket write (with
-// fan-out processes, not even that on this thread: an id appended to the tick's IPC message, fanout.ts).
+// Public market data is coalesced per tick and serialized once into one Buffer, framed once as a WebSocket
+// message (ws-frame.ts), and that same frame is written to every subscriber: the subscription id is the
+// channel key, the same for all of them, so nothing is per subscriber but the socket write (with fan-out
+// processes, not even that on this thread: an id appended to the tick's IPC message, fanout.ts).
+//
+// The tick adapts (docs/api.md "Subscriptions"): a change after a quiet spell goes out at the end of the
+// event-loop turn that made it; while changes keep coming, ticks are spaced by an interval between
+// `minMs` (rpc.tickMs) and `maxMs` (rpc.maxTickMs) chosen so that the socket writes of one tick take at most
+// FANOUT_CPU_SHARE of the interval on the process that writes them: interval = writes per process x CPU
+// per write (measured where the writes happen, ws-frame.ts WriteCost) / share. Few subscribers: short
+// ticks; many: fewer, larger messages, up to the latency bound maxMs.
 
 import type { BookLevel, NodeEvent, NodeView, Trade } from "./node-view.ts";
 import { SharedMessage } from "./ws-frame.ts";
+
+/** Of one tick's socket writes, the CPU share of a core they may take before the tick lengthens. */
+export const FANOUT_CPU_SHARE = 0.25;
+
+/** Where the CPU cost of the fan-out's writes is read: this thread's TurnCorker, or the fan-out processes. */
+export interface WriteCostSource {
+  /** CPU us per socket write, measured. */
+  readonly usPerWrite: number;
+  /** Processes the writes are spread over (evenly: connections go to the one with the fewest). */
+  readonly parallel: number;
+}
+
+/** The tick's bounds, ms. */
+export interface TickBounds {
+  minMs: number;
+  maxMs: number;
+}
 
 /** Where a subscription's messages go (a WebSocket connection, which enforces its own buffer bound). */
 export interface Sink {
@@ -27,6 +51,8 @@ interface BookFeed {
   changedAt: number;
   batchIndex: number;
   subs: Set<Sink>;
+  /** Subscribed, snapshot not yet sent: not written to until it is (the snapshot carries their seq). */
+  waiting: Set<Sink>;
 }
 
 const frame = (id: string, payload: string): SharedMessage =>
@@ -39,22 +65,49 @@ export class Feeds {
   private readonly candles = new Map<string, { market: number; interval: number; dirty: boolean; subs: Set<Sink> }>();
   private readonly accounts = { orders: new Map<string, Set<Sink>>(), fills: new Map<string, Set<Sink>>(), txs: new Map<string, Set<Sink>>() };
   private readonly batchSubs = new Set<Sink>();
-  private readonly timer: NodeJS.Timeout;
   private readonly stopEvents: () => void;
+  private readonly bounds: TickBounds;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private closed = false;
+  /** performance.now() of the last tick. */
+  private lastTick = -Infinity;
+  /** The current spacing of ticks, ms (adapts after each tick). */
+  intervalMs: number;
+  /** Where the write cost is read; null: the writes are assumed free (ticks at `minMs`). */
+  writeCost: WriteCostSource | null = null;
   /** Messages written (for metrics and tests). */
   sent = 0;
+  /** Ticks that wrote something (for metrics and benches). */
+  ticks = 0;
 
-  constructor(view: NodeView, tickMs: number) {
+  constructor(view: NodeView, tick: TickBounds) {
     this.view = view;
+    this.bounds = { minMs: tick.minMs, maxMs: Math.max(tick.minMs, tick.maxMs) };
+    this.intervalMs = this.bounds.minMs;
     this.stopEvents = view.subscribe((e) => this.onEvent(e));
-    this.timer = setInterval(() => this.flush(), tickMs);
-    this.timer.unref();
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.immediate !== null) clearImmediate(this.immediate);
     this.stopEvents();
   }
+
+  /** Something is pending for the next tick: schedules it (end of this turn if the last one is old enough). */
+  private schedule(): void {
+    if (this.timer !== null || this.immediate !== null || this.closed) return;
+    const wait = this.lastTick + this.intervalMs - performance.now();
+    if (wait <= 0) this.immediate = setImmediate(this.tick);
+    else (this.timer = setTimeout(this.tick, Math.ceil(wait))).unref();
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    this.immediate = null;
+    this.flush();
+  };
 
   /** The book feed's sequence number of a market (the seq of its last delta). */
   bookSeq(market: number): number {
@@ -63,7 +116,7 @@ export class Feeds {
 
   private book(market: number): BookFeed {
     let b = this.books.get(market);
-    if (b === undefined) this.books.set(market, (b = { seq: 0, dirty: new Map(), changedAt: 0, batchIndex: 0, subs: new Set() }));
+    if (b === undefined) this.books.set(market, (b = { seq: 0, dirty: new Map(), changedAt: 0, batchIndex: 0, subs: new Set(), waiting: new Set() }));
     return b;
   }
 
@@ -72,12 +125,13 @@ export class Feeds {
   /** Adds `sink` to a public channel; returns the subscription id. Sends the book snapshot first. */
   subscribeBook(sink: Sink, market: number, depth: number): string {
     const b = this.book(market);
-    b.subs.add(sink);
+    b.waiting.add(sink);
     const id = `book:${market}`;
-    // After the subscribe answer (sent from a microtask) and before any later tick: the snapshot and its
-    // seq are read at the same moment, so the next delta (seq + 1) applies on top of it.
+    // After the subscribe answer (sent from a microtask). The snapshot and its seq are read at the same
+    // moment and the sink gets no delta before it, so the next delta (seq + 1) applies on top of it.
     setImmediate(() => {
-      if (!b.subs.has(sink)) return;
+      if (!b.waiting.delete(sink)) return;
+      b.subs.add(sink);
       const snap = this.view.book(market, depth);
       const payload = { type: "snapshot", market, seq: b.seq, batchIndex: snap?.batchIndex ?? 0, bids: snap?.bids ?? [], asks: snap?.asks ?? [] };
       sink.send(frame(id, JSON.stringify(payload)).payload);
@@ -116,7 +170,11 @@ export class Feeds {
   /** Removes `sink` from the subscription `id`. */
   unsubscribe(sink: Sink, id: string, account: string | null): void {
     const [ch, a, b] = id.split(":");
-    if (ch === "book") this.books.get(Number(a))?.subs.delete(sink);
+    if (ch === "book") {
+      const b = this.books.get(Number(a));
+      b?.subs.delete(sink);
+      b?.waiting.delete(sink);
+    }
     else if (ch === "trades") this.trades.get(Number(a))?.subs.delete(sink);
     else if (ch === "candles") this.candles.get(`${a}:${b}`)?.subs.delete(sink);
     else if (ch === "batches") this.batchSubs.delete(sink);
@@ -139,6 +197,7 @@ export class Feeds {
           b.dirty.set(t.side === 0 ? t.price : -t.price - 1, { side: t.side, price: t.price });
           b.batchIndex = e.batchIndex;
         }
+        this.schedule();
         return;
       }
       case "tx": {
@@ -147,8 +206,13 @@ export class Feeds {
           const t = this.trades.get(f.market);
           if (t !== undefined && t.subs.size > 0) {
             t.pending.push({ market: f.market, price: f.price, size: f.size, takerSide: f.takerSide, takerOrderId: f.takerOrderId, makerOrderId: f.makerOrderId, batchIndex: tx.batchIndex, timestamp: e.timestamp, level: "soft" });
+            this.schedule();
           }
-          for (const c of this.candles.values()) if (c.market === f.market) c.dirty = true;
+          for (const c of this.candles.values()) {
+            if (c.market !== f.market) continue;
+            c.dirty = true;
+            this.schedule();
+          }
         }
         if (this.accounts.orders.size > 0 && tx.orders.length > 0) {
           const by = new Map<string, typeof tx.orders>();
@@ -208,8 +272,13 @@ export class Feeds {
     }
   }
 
-  /** One tick: a delta per changed book, trades and candles, each serialized once. */
+  /**
+   * One tick: a delta per changed book, trades and candles, each serialized once; then the spacing of the
+   * next tick from what this one wrote.
+   */
   flush(): void {
+    this.lastTick = performance.now();
+    const sent0 = this.sent;
     for (const [market, b] of this.books) {
       if (b.dirty.size === 0) continue;
       b.seq++;
@@ -235,5 +304,10 @@ export class Feeds {
       const candle = this.view.candles(c.market, c.interval, 1)[0];
       if (candle !== undefined) this.sendAll(c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle })));
     }
+    const writes = this.sent - sent0;
+    if (writes > 0) this.ticks++;
+    const cost = this.writeCost;
+    const ms = cost === null ? 0 : (writes / cost.parallel) * cost.usPerWrite / 1000 / FANOUT_CPU_SHARE;
+    this.intervalMs = Math.min(this.bounds.maxMs, Math.max(this.bounds.minMs, ms));
   }
 }

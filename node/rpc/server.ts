@@ -271,7 +271,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
   const view = cfg.view;
   const log = cfg.logger ?? moduleLogger("rpc");
   const metrics = rpcMetrics(cfg.registry);
-  const feeds = new Feeds(view, options.tickMs);
+  const feeds = new Feeds(view, { minMs: options.tickMs, maxMs: options.maxTickMs });
   const accountBuckets = new KeyedBuckets(limits.accountRate, limits.accountBurst);
   const addressBuckets = new KeyedBuckets(limits.connRate, limits.connBurst);
   let discoverDoc: unknown = null;
@@ -342,6 +342,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
       },
     }, log);
     const fanout = pool;
+    feeds.writeCost = fanout;
     app.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
       const q = req.url?.indexOf("?") ?? -1;
       if ((q < 0 ? req.url : req.url!.slice(0, q)) !== "/ws") {
@@ -360,6 +361,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     // No permessage-deflate: shared messages are written as prebuilt uncompressed frames (ws-frame.ts).
     await app.register(websocket, { options: { maxPayload: 8 * limits.maxBodyBytes, perMessageDeflate: false } });
     const corker = new TurnCorker();
+    feeds.writeCost = corker;
     app.get("/ws", { websocket: true }, (socket: WebSocket) => {
       if (wsCount >= limits.maxConnections) {
         socket.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections");
