@@ -7,8 +7,9 @@
 // stay soft. The bench traders' deposits and the market come from an in-memory L1 message queue that the
 // first batch consumes. Prints "READY <url>" and runs until its stdin closes; a stdin line "mark" prints
 // "MARK <json>" with the CPU time of the process (all threads), of its child processes (the RPC's
-// fan-out processes, if configured) and of the main thread, and the main
-// thread's event-loop busy time, since the last mark.
+// fan-out processes, if configured) and of the main thread, the main thread's event-loop busy time, and
+// the book feed's ticks (how many, socket writes, the delay from a delta's first change to its tick),
+// since the last mark.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +28,7 @@ import { DOMAIN, benchKeys, setupMessages } from "./_rpc-common.ts";
 const traders = Number(process.argv[2] ?? 1000);
 const tickMs = process.argv[3] === undefined ? DEFAULT_CONFIG.rpc.tickMs : Number(process.argv[3]);
 const fanoutProcs = process.argv[4] === undefined ? DEFAULT_CONFIG.rpc.fanoutProcs : Number(process.argv[4]);
+const maxTickMs = process.argv[5] === undefined ? DEFAULT_CONFIG.rpc.maxTickMs : Number(process.argv[5]);
 const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
 const store = await StateStore.open(path.join(dir, "store"));
 const messages = setupMessages(benchKeys(traders).map((k) => k.address));
@@ -40,11 +42,24 @@ seq.seal();
 const rpcOptions = rpcOptionsFromConfig(DEFAULT_CONFIG.rpc);
 const server = await createRpcServer({
   view,
-  options: { ...rpcOptions, tickMs, fanoutProcs, limits: { ...rpcOptions.limits, connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
+  options: { ...rpcOptions, tickMs, maxTickMs, fanoutProcs, limits: { ...rpcOptions.limits, connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
   logger: (await import("pino")).pino({ level: "warn" }),
 });
 const url = await server.listen("127.0.0.1", 0);
 const tick = setInterval(() => seq.sealIfDue(), 250);
+/** Tick delays (ms from a delta's first change to its tick -> count) since the last mark. */
+let tickDelays = new Map<number, number>();
+server.feeds.onTick = (ms) => tickDelays.set(ms, (tickDelays.get(ms) ?? 0) + 1);
+let ticks0 = 0;
+let writes0 = 0;
+/** The p-quantile of a histogram (value -> count). */
+function quantile(h: Map<number, number>, p: number): number | null {
+  const sorted = [...h].sort((a, b) => a[0] - b[0]);
+  const n = sorted.reduce((a, [, c]) => a + c, 0);
+  let seen = 0;
+  for (const [v, c] of sorted) if ((seen += c) > p * n) return v;
+  return null;
+}
 console.log(`READY ${url}`);
 
 /** CPU time (us) of this process's child processes (the RPC's fan-out processes), from /proc. */
@@ -78,7 +93,11 @@ createInterface({ input: process.stdin }).on("line", (l) => {
   cpu = process.cpuUsage();
   main = process.threadCpuUsage();
   elu = performance.eventLoopUtilization();
-  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count })}`);
+  const feed = { ticks: server.feeds.ticks - ticks0, writes: (server.fanout?.writes ?? server.feeds.sent) - writes0, delayP50: quantile(tickDelays, 0.5), delayP99: quantile(tickDelays, 0.99), usPerWrite: server.fanout?.usPerWrite ?? null };
+  ticks0 = server.feeds.ticks;
+  writes0 = server.fanout?.writes ?? server.feeds.sent;
+  tickDelays = new Map();
+  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count, feed })}`);
 });
 process.stdin.on("end", () => {
   clearInterval(tick);

@@ -1,5 +1,5 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--max-tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
 // Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
 // processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
@@ -65,7 +65,15 @@ function connect(url: string): Promise<WebSocket> {
 }
 
 /** The server's CPU (all threads) and main-thread busy time since its last mark (bench/_rpc-server.ts). */
-async function mark(server: Child): Promise<{ cpuUs: number; fanoutCpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number }> {
+interface FeedMark {
+  ticks: number;
+  writes: number;
+  delayP50: number | null;
+  delayP99: number | null;
+  usPerWrite: number | null;
+}
+
+async function mark(server: Child): Promise<{ cpuUs: number; fanoutCpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number; feed: FeedMark }> {
   const line = server.waitFor("MARK ");
   server.child.stdin!.write("mark\n");
   return JSON.parse((await line).slice(5));
@@ -93,7 +101,8 @@ export async function main(args: string[]): Promise<void> {
   const profDir = args.includes("--profile") ? args[args.indexOf("--profile") + 1] : undefined;
   const tickMs = arg(args, "tick-ms", DEFAULT_CONFIG.rpc.tickMs);
   const serverFanout = arg(args, "server-fanout", DEFAULT_CONFIG.rpc.fanoutProcs);
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout)], "READY", profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
+  const maxTickMs = arg(args, "max-tick-ms", DEFAULT_CONFIG.rpc.maxTickMs);
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs)], "READY", profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -101,7 +110,7 @@ export async function main(args: string[]): Promise<void> {
     const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
     return start("_rpc-fanout.ts", [wsUrl, String(k)], "SUBSCRIBED");
   }));
-  console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs} ms; server fan-out processes ${serverFanout}`);
+  console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs}-${maxTickMs} ms; server fan-out processes ${serverFanout}`);
 
   // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order
   const sockets = await Promise.all(Array.from({ length: conns }, () => connect(wsUrl)));
@@ -152,12 +161,14 @@ export async function main(args: string[]): Promise<void> {
   console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
   console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.fanoutUs.toFixed(1)} us in fan-out processes, ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
 
-  const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[] };
+  const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[], usPerMessage: [] as number[] };
+  const phase1s = (lastAck - t0) / 1000;
   if (fans.length > 0) {
     // Each subscriber process reports a histogram (ms -> count); the percentiles are over all of them.
     const hist = new Map<number, number>();
     for (const f of fans) {
-      const r = JSON.parse((await stop(f)).at(-1)!) as { deltas: number; gaps: number; hist: Record<string, number>; closes: Record<string, number>; cpu: number };
+      const r = JSON.parse((await stop(f)).at(-1)!) as { deltas: number; gaps: number; hist: Record<string, number>; closes: Record<string, number>; cpu: number; cpu_us_per_message: number };
+      fanout.usPerMessage.push(r.cpu_us_per_message);
       fanout.deltas += r.deltas;
       fanout.gaps += r.gaps;
       fanout.cpu.push(r.cpu);
@@ -171,7 +182,9 @@ export async function main(args: string[]): Promise<void> {
       return sorted.at(-1)?.[0] ?? null;
     };
     [fanout.p50, fanout.p99, fanout.max] = [q(0.5), q(0.99), sorted.at(-1)?.[0] ?? null];
-    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas (${fanout.gaps} seq gaps); delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${fanout.cpu.join(", ")} cores`);
+    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas (${fanout.gaps} seq gaps); delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${fanout.cpu.join(", ")} cores, ${fanout.usPerMessage.join(", ")} us per message`);
+    const f1 = cost1.feed;
+    console.log(`fan-out ticks: ${f1.ticks} (${(f1.ticks / phase1s).toFixed(1)}/s), socket writes ${f1.writes} (${(f1.writes / phase1s).toFixed(0)}/s)${f1.usPerWrite === null ? "" : `, ${f1.usPerWrite.toFixed(2)} us CPU per write in the fan-out process`}; first change -> tick p50 ${f1.delayP50} ms, p99 ${f1.delayP99} ms (the rest of the delivery latency is the write and the read)`);
   }
 
   // ---- phase 2: Bulk transactions (64 PLACE actions under one signature), 16 in flight per socket, full
@@ -226,6 +239,10 @@ export async function main(args: string[]): Promise<void> {
     fanout_cut: Object.values(fanout.closes).reduce((a, b) => a + b, 0),
     fanout_gaps: fanout.gaps,
     tick_ms: tickMs,
+    max_tick_ms: maxTickMs,
+    fanout_ticks_per_s: Number((cost1.feed.ticks / ((lastAck - t0) / 1000)).toFixed(1)),
+    fanout_writes_per_s: Math.round(cost1.feed.writes / ((lastAck - t0) / 1000)),
+    fanout_tick_delay_ms_p99: cost1.feed.delayP99,
     server_fanout_procs: serverFanout,
     errors: errors + bErrors,
     load_average: (await import("node:os")).loadavg()[0].toFixed(1),

@@ -80,6 +80,11 @@ export class Feeds {
   sent = 0;
   /** Ticks that wrote something (for metrics and benches). */
   ticks = 0;
+  /**
+   * Told after each tick that wrote a book delta: ms from the first change the oldest delta carries to now
+   * (the part of a subscriber's delivery latency spent before the write), and the messages written.
+   */
+  onTick: ((delayMs: number, writes: number) => void) | null = null;
 
   constructor(view: NodeView, tick: TickBounds) {
     this.view = view;
@@ -279,6 +284,7 @@ export class Feeds {
   flush(): void {
     this.lastTick = performance.now();
     const sent0 = this.sent;
+    let oldest = Infinity;
     for (const [market, b] of this.books) {
       if (b.dirty.size === 0) continue;
       b.seq++;
@@ -290,6 +296,7 @@ export class Feeds {
         asks.sort((x, y) => x.price - y.price);
         const payload = JSON.stringify({ type: "delta", market, seq: b.seq, batchIndex: b.batchIndex, changedAt: b.changedAt, bids, asks });
         this.sendAll(b.subs, frame(`book:${market}`, payload));
+        oldest = Math.min(oldest, b.changedAt);
       }
       b.dirty.clear();
     }
@@ -306,6 +313,7 @@ export class Feeds {
     }
     const writes = this.sent - sent0;
     if (writes > 0) this.ticks++;
+    if (oldest !== Infinity) this.onTick?.(Date.now() - oldest, writes);
     const cost = this.writeCost;
     const ms = cost === null ? 0 : (writes / cost.parallel) * cost.usPerWrite / 1000 / FANOUT_CPU_SHARE;
     this.intervalMs = Math.min(this.bounds.maxMs, Math.max(this.bounds.minMs, ms));
