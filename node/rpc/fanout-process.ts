@@ -12,6 +12,8 @@
 // IPC protocol (arrays, to keep the serialization cheap):
 //   main -> here   {t:"conn", id, method, url, headers, head, reject?}  + the socket handle
 //                  {t:"out", items}   items: ["send", id, data] | ["pub", frame, ids] | ["close", id, code, reason]
+//                                     | ["join" | "leave", id, channel] | ["cpub", channel, frame]  (a public
+//                                     channel's message, written to the members joined here)
 //                  {t:"limits", maxBufferedBytes, slowConsumerGraceMs, maxPayload}   (first message)
 //                  {t:"end"}   terminate every socket, then answer {t:"ended"}
 //   here -> main   {t:"in", items}    items: ["msg", id, text] | ["gone", id] | ["slow", id]
@@ -37,6 +39,8 @@ interface Ws {
 interface Conn {
   ws: Ws;
   cut: boolean;
+  /** The public channels it is a member of. */
+  channels: Set<string>;
 }
 
 export type ToFanout =
@@ -44,7 +48,8 @@ export type ToFanout =
   | { t: "conn"; id: number; method: string; url: string; headers: Record<string, string | string[] | undefined>; head: Uint8Array; reject?: { code: number; reason: string } }
   | { t: "out"; items: OutItem[] }
   | { t: "end" };
-export type OutItem = ["send", number, string | Uint8Array] | ["pub", Uint8Array, Int32Array] | ["close", number, number, string];
+export type OutItem = ["send", number, string | Uint8Array] | ["pub", Uint8Array, Int32Array] | ["close", number, number, string]
+  | ["join", number, string] | ["leave", number, string] | ["cpub", string, Uint8Array];
 export type InItem = ["msg", number, string] | ["gone", number] | ["slow", number] | ["cost", number, number];
 
 const SLOW_CONSUMER = 4008;
@@ -54,6 +59,21 @@ function main(): void {
   let limits = { maxBufferedBytes: 8 << 20, slowConsumerGraceMs: 5000, maxPayload: 8 << 20 };
   let wss: { handleUpgrade(req: unknown, socket: Socket, head: Buffer, cb: (ws: Ws) => void): void } | null = null;
   const conns = new Map<number, Conn>();
+  /** Public channel -> its members here (ids). */
+  const groups = new Map<string, Set<number>>();
+  const leave = (id: number, c: Conn, channel: string): void => {
+    c.channels.delete(channel);
+    const g = groups.get(channel);
+    g?.delete(id);
+    if (g?.size === 0) groups.delete(channel);
+  };
+  /** Writes a shared frame to connection `id` (skipped if gone, cut or closing). */
+  const writeShared = (id: number, frame: Buffer): void => {
+    const c = conns.get(id);
+    if (c === undefined || !writable(id, c) || c.ws.readyState !== WS_OPEN) return;
+    corker.hold(c.ws._socket);
+    c.ws._socket.write(frame);
+  };
   const corker = new TurnCorker();
   let inbox: InItem[] = [];
   let reportedAt = 0;
@@ -97,12 +117,14 @@ function main(): void {
             ws.close(m.reject.code, m.reject.reason);
             return;
           }
-          conns.set(m.id, { ws, cut: false });
+          conns.set(m.id, { ws, cut: false, channels: new Set() });
           ws.on("message", (data) => report(["msg", m.id, data.toString("utf8")]));
           ws.on("error", () => ws.terminate());
         });
         // Also when the handshake fails (the main thread counted the connection when it handed it over).
         handle.once("close", () => {
+          const c = conns.get(m.id);
+          if (c !== undefined) for (const ch of [...c.channels]) leave(m.id, c, ch);
           conns.delete(m.id);
           if (m.reject === undefined) report(["gone", m.id]);
         });
@@ -111,14 +133,24 @@ function main(): void {
       case "out": {
         const t0 = threadCpuUs();
         for (const it of m.items) {
-          if (it[0] === "pub") {
+          if (it[0] === "cpub") {
+            const g = groups.get(it[1]);
+            if (g === undefined) continue;
+            const frame = asBuffer(it[2]);
+            for (const id of g) writeShared(id, frame);
+          } else if (it[0] === "pub") {
             const frame = asBuffer(it[1]);
-            for (const id of it[2]) {
-              const c = conns.get(id);
-              if (c === undefined || !writable(id, c) || c.ws.readyState !== WS_OPEN) continue;
-              corker.hold(c.ws._socket);
-              c.ws._socket.write(frame);
-            }
+            for (const id of it[2]) writeShared(id, frame);
+          } else if (it[0] === "join") {
+            const c = conns.get(it[1]);
+            if (c === undefined) continue;
+            c.channels.add(it[2]);
+            let g = groups.get(it[2]);
+            if (g === undefined) groups.set(it[2], (g = new Set()));
+            g.add(it[1]);
+          } else if (it[0] === "leave") {
+            const c = conns.get(it[1]);
+            if (c !== undefined) leave(it[1], c, it[2]);
           } else if (it[0] === "send") {
             const c = conns.get(it[1]);
             if (c === undefined || !writable(it[1], c)) continue;

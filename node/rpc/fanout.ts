@@ -3,9 +3,11 @@
 // (fanout-process.ts, the one with the fewest connections); the child owns the socket from then on, and the
 // connection's traffic crosses the IPC channel: the client's messages come in, answers and subscription
 // messages go out. Everything for one child within an event-loop turn goes out as ONE IPC message, and a
-// shared message (one tick's book delta, trades, candle) is in it once, as its prebuilt frame with the ids
-// of the subscribers on that child. So the main thread's cost of a tick no longer grows with the number of
-// subscribers by a socket write (a system call, about 10 us on this machine) each, but by an array push.
+// shared message is in it once, as its prebuilt frame: a public channel's (a tick's book delta, trades,
+// candle) with the channel's name, the child holding the channel's members (joins and leaves travel in the
+// same queue, so a member gets exactly the messages after its snapshot); any other with the ids of the
+// subscribers on that child. So the main thread's cost of a tick does not grow with the number of
+// subscribers at all, where it grew by a socket write (a system call, about 10 us on this machine) each.
 //
 // Order: one child, one IPC channel, one queue, so a connection's answers, snapshot and deltas arrive in the
 // order the main thread produced them. Memory: the bytes handed to a child's channel and not yet written
@@ -41,7 +43,8 @@ export interface FanoutLimits {
   maxInflightBytes: number;
 }
 
-type Pending = ["send", number, string | Buffer] | ["pub", SharedMessage, number[]] | ["close", number, number, string];
+type Pending = ["send", number, string | Buffer] | ["pub", SharedMessage, number[]] | ["close", number, number, string]
+  | ["join", number, string] | ["leave", number, string] | ["cpub", string, SharedMessage];
 
 interface Proc {
   child: ChildProcess;
@@ -174,6 +177,22 @@ export class FanoutPool {
     else this.enqueue(p, ["pub", m, [id]]);
   }
 
+  /** Connection `id` joins public channel `channel` (the child keeps the membership, for `publish`). */
+  join(id: number, channel: string): void {
+    const p = this.byConn.get(id);
+    if (p !== undefined) this.enqueue(p, ["join", id, channel]);
+  }
+
+  leave(id: number, channel: string): void {
+    const p = this.byConn.get(id);
+    if (p !== undefined) this.enqueue(p, ["leave", id, channel]);
+  }
+
+  /** A tick's message of a public channel: once to every child, which writes it to the members it holds. */
+  publish(channel: string, m: SharedMessage): void {
+    for (const p of this.procs) if (p.conns.size > 0) this.enqueue(p, ["cpub", channel, m]);
+  }
+
   close(id: number, code: number, reason: string): void {
     const p = this.byConn.get(id);
     if (p !== undefined) this.enqueue(p, ["close", id, code, reason]);
@@ -195,6 +214,13 @@ export class FanoutPool {
           const frame = it[1].frame;
           bytes += frame.length + 4 * it[2].length;
           items.push(["pub", frame, Int32Array.from(it[2])]);
+        } else if (it[0] === "cpub") {
+          if (over) {
+            this.dropped++;
+            continue;
+          }
+          bytes += it[2].frame.length;
+          items.push(["cpub", it[1], it[2].frame]);
         } else {
           if (it[0] === "send") bytes += it[2].length;
           items.push(it);

@@ -42,6 +42,13 @@ export interface Sink {
   send(data: Buffer | string): void;
   /** The same message as to every other subscriber of the channel (written as its prebuilt frame). */
   sendShared(m: SharedMessage): void;
+  /**
+   * The sink is now a member of public channel `channel` (book, trades, candles) / no longer is: with
+   * `Feeds.publish` set, a tick's message goes to the channel once and the transport writes it to the
+   * members it was told of (fan-out processes keep the membership, fanout.ts).
+   */
+  join?(channel: string): void;
+  leave?(channel: string): void;
 }
 
 interface BookFeed {
@@ -74,6 +81,11 @@ export class Feeds {
   private lastTick = -Infinity;
   /** The current spacing of ticks, ms (adapts after each tick). */
   intervalMs: number;
+  /**
+   * Publishes a tick's message of a public channel to its members in one call (set with fan-out processes,
+   * which hold the channel membership the sinks' join/leave reported); null: written sink by sink.
+   */
+  publish: ((channel: string, m: SharedMessage) => void) | null = null;
   /** Where the write cost is read; null: the writes are assumed free (ticks at `minMs`). */
   writeCost: WriteCostSource | null = null;
   /** Messages written (for metrics and tests). */
@@ -137,6 +149,7 @@ export class Feeds {
     setImmediate(() => {
       if (!b.waiting.delete(sink)) return;
       b.subs.add(sink);
+      sink.join?.(id);
       const snap = this.view.book(market, depth);
       const payload = { type: "snapshot", market, seq: b.seq, batchIndex: snap?.batchIndex ?? 0, bids: snap?.bids ?? [], asks: snap?.asks ?? [] };
       sink.send(frame(id, JSON.stringify(payload)).payload);
@@ -148,6 +161,7 @@ export class Feeds {
     let t = this.trades.get(market);
     if (t === undefined) this.trades.set(market, (t = { pending: [], subs: new Set() }));
     t.subs.add(sink);
+    sink.join?.(`trades:${market}`);
     return `trades:${market}`;
   }
 
@@ -156,6 +170,7 @@ export class Feeds {
     let c = this.candles.get(key);
     if (c === undefined) this.candles.set(key, (c = { market, interval, dirty: false, subs: new Set() }));
     c.subs.add(sink);
+    sink.join?.(`candles:${key}`);
     return `candles:${key}`;
   }
 
@@ -175,12 +190,12 @@ export class Feeds {
   /** Removes `sink` from the subscription `id`. */
   unsubscribe(sink: Sink, id: string, account: string | null): void {
     const [ch, a, b] = id.split(":");
+    if (ch === "book" || ch === "trades" || ch === "candles") sink.leave?.(id);
     if (ch === "book") {
       const b = this.books.get(Number(a));
       b?.subs.delete(sink);
       b?.waiting.delete(sink);
-    }
-    else if (ch === "trades") this.trades.get(Number(a))?.subs.delete(sink);
+    } else if (ch === "trades") this.trades.get(Number(a))?.subs.delete(sink);
     else if (ch === "candles") this.candles.get(`${a}:${b}`)?.subs.delete(sink);
     else if (ch === "batches") this.batchSubs.delete(sink);
     else if ((ch === "orders" || ch === "fills" || ch === "txs") && account !== null) {
@@ -269,6 +284,14 @@ export class Feeds {
     }
   }
 
+  /** A tick's message of a public channel to its members: one publish, or sink by sink. */
+  private publishTo(channel: string, subs: Set<Sink>, m: SharedMessage): void {
+    if (this.publish === null) return this.sendAll(subs, m);
+    if (subs.size === 0) return;
+    this.publish(channel, m);
+    this.sent += subs.size;
+  }
+
   private sendAll(subs: Set<Sink> | undefined, m: SharedMessage): void {
     if (subs === undefined) return;
     for (const s of subs) {
@@ -295,21 +318,21 @@ export class Feeds {
         bids.sort((x, y) => y.price - x.price);
         asks.sort((x, y) => x.price - y.price);
         const payload = JSON.stringify({ type: "delta", market, seq: b.seq, batchIndex: b.batchIndex, changedAt: b.changedAt, bids, asks });
-        this.sendAll(b.subs, frame(`book:${market}`, payload));
+        this.publishTo(`book:${market}`, b.subs, frame(`book:${market}`, payload));
         oldest = Math.min(oldest, b.changedAt);
       }
       b.dirty.clear();
     }
     for (const [market, t] of this.trades) {
       if (t.pending.length === 0) continue;
-      this.sendAll(t.subs, frame(`trades:${market}`, JSON.stringify({ type: "trades", market, trades: t.pending })));
+      this.publishTo(`trades:${market}`, t.subs, frame(`trades:${market}`, JSON.stringify({ type: "trades", market, trades: t.pending })));
       t.pending = [];
     }
     for (const [key, c] of this.candles) {
       if (!c.dirty) continue;
       c.dirty = false;
       const candle = this.view.candles(c.market, c.interval, 1)[0];
-      if (candle !== undefined) this.sendAll(c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle })));
+      if (candle !== undefined) this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle })));
     }
     const writes = this.sent - sent0;
     if (writes > 0) this.ticks++;

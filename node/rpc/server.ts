@@ -102,6 +102,9 @@ class HttpConnection implements ConnectionApi {
 interface Link {
   send(data: Buffer | string): void;
   sendShared(m: SharedMessage): void;
+  /** Public channel membership, kept where the socket is written (fan-out processes), feeds.ts. */
+  join?(channel: string): void;
+  leave?(channel: string): void;
 }
 
 /** A socket owned by this thread (`rpc.fanoutProcs` 0): written here, corked per turn. */
@@ -165,6 +168,12 @@ class RemoteLink implements Link {
   sendShared(m: SharedMessage): void {
     this.pool.sendShared(this.id, m);
   }
+  join(channel: string): void {
+    this.pool.join(this.id, channel);
+  }
+  leave(channel: string): void {
+    this.pool.leave(this.id, channel);
+  }
 }
 
 class WsConnection implements ConnectionApi, Sink {
@@ -191,6 +200,14 @@ class WsConnection implements ConnectionApi, Sink {
 
   sendShared(m: SharedMessage): void {
     if (!this.closed) this.link.sendShared(m);
+  }
+
+  join(channel: string): void {
+    if (!this.closed) this.link.join?.(channel);
+  }
+
+  leave(channel: string): void {
+    this.link.leave?.(channel);
   }
 
   /** Drops the connection's subscriptions (closed, or cut as a slow consumer). */
@@ -343,6 +360,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     }, log);
     const fanout = pool;
     feeds.writeCost = fanout;
+    feeds.publish = (channel, m) => fanout.publish(channel, m);
     app.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
       const q = req.url?.indexOf("?") ?? -1;
       if ((q < 0 ? req.url : req.url!.slice(0, q)) !== "/ws") {

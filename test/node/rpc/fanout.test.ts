@@ -71,6 +71,28 @@ describe("rpc: WebSocket fan-out processes", () => {
     for (const s of subs) s.ws.close();
   });
 
+  it("a connection that unsubscribes leaves its channel in the child: it gets no more deltas, the others do", async () => {
+    h = await startHarness(2, { fanoutProcs: 2 });
+    const subs = await Promise.all(Array.from({ length: 6 }, () => subscribe(h.wsUrl)));
+    const [a] = h.traders;
+    h.node.submitSync(a.sell(1000, 1));
+    await until(() => subs.every((s) => s.seqs.length === 1));
+    const leaving = subs.slice(0, 3); // both processes hold some of them
+    const answers: unknown[] = [];
+    for (const s of leaving) {
+      s.ws.onmessage = (e) => answers.push(JSON.parse(String(e.data)));
+      s.ws.send(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "rb_unsubscribe", params: ["book:1"] }));
+    }
+    await until(() => answers.length === 3);
+    expect(answers.every((m) => (m as { result: unknown }).result === true)).to.equal(true);
+    h.node.submitSync(a.sell(1001, 1));
+    h.node.submitSync(a.sell(1002, 1));
+    await until(() => subs.slice(3).every((s) => s.seqs.at(-1) === h.server.feeds.bookSeq(1)));
+    await sleep(50);
+    expect(answers).to.have.length(3); // no delta reached a connection that left
+    for (const s of subs) s.ws.close();
+  });
+
   it("a fan-out process that dies takes only its connections, which are dropped, and is replaced", async () => {
     h = await startHarness(2, { fanoutProcs: 2 });
     const base = await gauge();
