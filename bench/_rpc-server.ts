@@ -7,9 +7,8 @@
 // stay soft. The bench traders' deposits and the market come from an in-memory L1 message queue that the
 // first batch consumes. Prints "READY <url>" and runs until its stdin closes; a stdin line "mark" prints
 // "MARK <json>" with the CPU time of the process (all threads), of its child processes (the RPC's
-// fan-out processes, if configured) and of the main thread, the main thread's event-loop busy time, and
-// the book feed's ticks (how many, socket writes, the delay from a delta's first change to its tick),
-// since the last mark.
+// fan-out processes, if configured) and of the main thread, and the main
+// thread's event-loop busy time, since the last mark.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,18 +46,26 @@ const server = await createRpcServer({
 });
 const url = await server.listen("127.0.0.1", 0);
 const tick = setInterval(() => seq.sealIfDue(), 250);
-/** Tick delays (ms from a delta's first change to its tick -> count) since the last mark. */
+
+// A stdin line "feed" prints "FEED <json>": the book feed's ticks since the last "feed" (how many wrote,
+// the socket writes, the delay from a delta's first change to its tick, p50 and p99 ms) and the fan-out
+// processes' CPU per socket write.
 let tickDelays = new Map<number, number>();
 server.feeds.onTick = (ms) => tickDelays.set(ms, (tickDelays.get(ms) ?? 0) + 1);
-let ticks0 = 0;
-let writes0 = 0;
-/** The p-quantile of a histogram (value -> count). */
+const feedAt = { ticks: 0, writes: 0 };
+const feedWrites = (): number => server.fanout?.writes ?? server.feeds.sent;
 function quantile(h: Map<number, number>, p: number): number | null {
   const sorted = [...h].sort((a, b) => a[0] - b[0]);
   const n = sorted.reduce((a, [, c]) => a + c, 0);
   let seen = 0;
   for (const [v, c] of sorted) if ((seen += c) > p * n) return v;
   return null;
+}
+function feedLine(): void {
+  const f = { ticks: server.feeds.ticks - feedAt.ticks, writes: feedWrites() - feedAt.writes, delayP50: quantile(tickDelays, 0.5), delayP99: quantile(tickDelays, 0.99), usPerWrite: server.fanout?.usPerWrite ?? null };
+  Object.assign(feedAt, { ticks: server.feeds.ticks, writes: feedWrites() });
+  tickDelays = new Map();
+  console.log(`FEED ${JSON.stringify(f)}`);
 }
 console.log(`READY ${url}`);
 
@@ -83,6 +90,7 @@ let childCpu = childrenCpuUs();
 let main = process.threadCpuUsage();
 let elu = performance.eventLoopUtilization();
 createInterface({ input: process.stdin }).on("line", (l) => {
+  if (l.trim() === "feed") return feedLine();
   if (l.trim() !== "mark") return;
   const c = process.cpuUsage(cpu);
   const m = process.threadCpuUsage(main);
@@ -93,11 +101,7 @@ createInterface({ input: process.stdin }).on("line", (l) => {
   cpu = process.cpuUsage();
   main = process.threadCpuUsage();
   elu = performance.eventLoopUtilization();
-  const feed = { ticks: server.feeds.ticks - ticks0, writes: (server.fanout?.writes ?? server.feeds.sent) - writes0, delayP50: quantile(tickDelays, 0.5), delayP99: quantile(tickDelays, 0.99), usPerWrite: server.fanout?.usPerWrite ?? null };
-  ticks0 = server.feeds.ticks;
-  writes0 = server.fanout?.writes ?? server.feeds.sent;
-  tickDelays = new Map();
-  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count, feed })}`);
+  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count })}`);
 });
 process.stdin.on("end", () => {
   clearInterval(tick);

@@ -1,5 +1,5 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--tick-ms MS] [--max-tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
 // Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
 // processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
@@ -7,6 +7,7 @@
 // latency (receipt time minus the time of the first change the delta carries). Then Bulk transactions of
 // 64 orders at full speed. The server reports its CPU time per order for each phase (all threads and the
 // main thread). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
+// `--max-tick-ms MS` sets the server's rpc.maxTickMs (the feed tick's upper bound, docs/api.md "Subscriptions").
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -65,17 +66,16 @@ function connect(url: string): Promise<WebSocket> {
 }
 
 /** The server's CPU (all threads) and main-thread busy time since its last mark (bench/_rpc-server.ts). */
-interface FeedMark {
-  ticks: number;
-  writes: number;
-  delayP50: number | null;
-  delayP99: number | null;
-  usPerWrite: number | null;
-}
-
-async function mark(server: Child): Promise<{ cpuUs: number; fanoutCpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number; feed: FeedMark }> {
+async function mark(server: Child): Promise<{ cpuUs: number; fanoutCpuUs: number; mainCpuUs: number; mainBusyUs: number; wallUs: number }> {
   const line = server.waitFor("MARK ");
   server.child.stdin!.write("mark\n");
+  return JSON.parse((await line).slice(5));
+}
+
+/** The server's book feed since its last "feed" line (bench/_rpc-server.ts): ticks, socket writes, change -> tick delay. */
+async function feedMark(server: Child): Promise<{ ticks: number; writes: number; delayP50: number | null; delayP99: number | null; usPerWrite: number | null }> {
+  const line = server.waitFor("FEED ");
+  server.child.stdin!.write("feed\n");
   return JSON.parse((await line).slice(5));
 }
 
@@ -138,6 +138,7 @@ export async function main(args: string[]): Promise<void> {
     };
   }
   await mark(server);
+  await feedMark(server);
   const t0 = performance.now();
   let sent = 0;
   await new Promise<void>((ok) => {
@@ -155,20 +156,21 @@ export async function main(args: string[]): Promise<void> {
   });
   await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000).unref())]); // unref: the wait must not keep the bench alive after the last ack
   const cost1 = await mark(server);
+  const feed1 = await feedMark(server);
   const ordersPerS = (acked / (lastAck - t0)) * 1000;
   lat.sort((a, b) => a - b);
   const perOrder = { cpuUs: cost1.cpuUs / Math.max(1, acked), fanoutUs: cost1.fanoutCpuUs / Math.max(1, acked), mainUs: cost1.mainCpuUs / Math.max(1, acked) };
   console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
   console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.fanoutUs.toFixed(1)} us in fan-out processes, ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
 
-  const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[], usPerMessage: [] as number[] };
-  const phase1s = (lastAck - t0) / 1000;
+  const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[] };
   if (fans.length > 0) {
     // Each subscriber process reports a histogram (ms -> count); the percentiles are over all of them.
     const hist = new Map<number, number>();
+    const usPerMessage: number[] = [];
     for (const f of fans) {
       const r = JSON.parse((await stop(f)).at(-1)!) as { deltas: number; gaps: number; hist: Record<string, number>; closes: Record<string, number>; cpu: number; cpu_us_per_message: number };
-      fanout.usPerMessage.push(r.cpu_us_per_message);
+      usPerMessage.push(r.cpu_us_per_message);
       fanout.deltas += r.deltas;
       fanout.gaps += r.gaps;
       fanout.cpu.push(r.cpu);
@@ -182,9 +184,9 @@ export async function main(args: string[]): Promise<void> {
       return sorted.at(-1)?.[0] ?? null;
     };
     [fanout.p50, fanout.p99, fanout.max] = [q(0.5), q(0.99), sorted.at(-1)?.[0] ?? null];
-    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas (${fanout.gaps} seq gaps); delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${fanout.cpu.join(", ")} cores, ${fanout.usPerMessage.join(", ")} us per message`);
-    const f1 = cost1.feed;
-    console.log(`fan-out ticks: ${f1.ticks} (${(f1.ticks / phase1s).toFixed(1)}/s), socket writes ${f1.writes} (${(f1.writes / phase1s).toFixed(0)}/s)${f1.usPerWrite === null ? "" : `, ${f1.usPerWrite.toFixed(2)} us CPU per write in the fan-out process`}; first change -> tick p50 ${f1.delayP50} ms, p99 ${f1.delayP99} ms (the rest of the delivery latency is the write and the read)`);
+    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas (${fanout.gaps} seq gaps); delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${fanout.cpu.join(", ")} cores, ${usPerMessage.join(", ")} us per message`);
+    const s1 = (lastAck - t0) / 1000;
+    console.log(`fan-out ticks: ${feed1.ticks} (${(feed1.ticks / s1).toFixed(1)}/s), socket writes ${feed1.writes} (${(feed1.writes / s1).toFixed(0)}/s)${feed1.usPerWrite === null ? "" : `, ${feed1.usPerWrite.toFixed(2)} us CPU per write in the fan-out process`}; first change -> tick p50 ${feed1.delayP50} ms, p99 ${feed1.delayP99} ms (the rest of the delivery latency is the write and the read)`);
   }
 
   // ---- phase 2: Bulk transactions (64 PLACE actions under one signature), 16 in flight per socket, full
@@ -240,9 +242,9 @@ export async function main(args: string[]): Promise<void> {
     fanout_gaps: fanout.gaps,
     tick_ms: tickMs,
     max_tick_ms: maxTickMs,
-    fanout_ticks_per_s: Number((cost1.feed.ticks / ((lastAck - t0) / 1000)).toFixed(1)),
-    fanout_writes_per_s: Math.round(cost1.feed.writes / ((lastAck - t0) / 1000)),
-    fanout_tick_delay_ms_p99: cost1.feed.delayP99,
+    fanout_ticks_per_s: Number((feed1.ticks / ((lastAck - t0) / 1000)).toFixed(1)),
+    fanout_writes_per_s: Math.round(feed1.writes / ((lastAck - t0) / 1000)),
+    fanout_tick_delay_ms_p99: feed1.delayP99,
     server_fanout_procs: serverFanout,
     errors: errors + bErrors,
     load_average: (await import("node:os")).loadavg()[0].toFixed(1),
