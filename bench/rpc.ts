@@ -137,8 +137,8 @@ export async function main(args: string[]): Promise<void> {
       if (acked === total) allAcked();
     };
   }
-  await mark(server);
   await feedMark(server);
+  await mark(server);
   const t0 = performance.now();
   let sent = 0;
   await new Promise<void>((ok) => {
@@ -155,8 +155,8 @@ export async function main(args: string[]): Promise<void> {
     tick();
   });
   await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000).unref())]); // unref: the wait must not keep the bench alive after the last ack
-  const cost1 = await mark(server);
   const feed1 = await feedMark(server);
+  const cost1 = await mark(server);
   const ordersPerS = (acked / (lastAck - t0)) * 1000;
   lat.sort((a, b) => a - b);
   const perOrder = { cpuUs: cost1.cpuUs / Math.max(1, acked), fanoutUs: cost1.fanoutCpuUs / Math.max(1, acked), mainUs: cost1.mainCpuUs / Math.max(1, acked) };
