@@ -102,11 +102,11 @@ export class FanoutPool {
     return p;
   }
 
-  /** CPU us per socket write: the most any child reported. */
+  /** CPU us per socket write: the most any child that has written reported (before any: the default). */
   get usPerWrite(): number {
     let us = 0;
-    for (const p of this.procs) us = Math.max(us, p.usPerWrite);
-    return us;
+    for (const p of this.procs) if (p.writes > 0) us = Math.max(us, p.usPerWrite);
+    return us > 0 ? us : DEFAULT_US_PER_WRITE;
   }
 
   /** The writes are spread over this many processes. */
