@@ -17,6 +17,7 @@
 // per write (measured where the writes happen, ws-frame.ts WriteCost) / share. Few subscribers: short
 // ticks; many: fewer, larger messages, up to the latency bound maxMs.
 
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { BookLevel, NodeEvent, NodeView, Trade } from "./node-view.ts";
 import { SharedMessage } from "./ws-frame.ts";
 
@@ -29,6 +30,54 @@ export interface WriteCostSource {
   readonly usPerWrite: number;
   /** Processes the writes are spread over (evenly: connections go to the one with the fewest). */
   readonly parallel: number;
+  /** Socket writes made so far. */
+  readonly writes: number;
+}
+
+/** Per registry, the Feeds its metrics read (closed ones are dropped on the next scrape). */
+const reported = new WeakMap<Registry, Set<Feeds>>();
+
+/**
+ * Reports `feeds` in the feed metrics of `registry` (registered on first use): the current tick spacing,
+ * the ticks and subscriber messages written, the socket writes made and their CPU per write, read from
+ * the registry's open feeds on scrape (normally one).
+ */
+export function feedMetrics(registry: Registry, feeds: Feeds): void {
+  const known = reported.get(registry);
+  if (known !== undefined) {
+    known.add(feeds);
+    return;
+  }
+  const set = new Set([feeds]);
+  reported.set(registry, set);
+  const registers = [registry];
+  const open = (): Feeds[] => {
+    for (const x of set) if (x.isClosed) set.delete(x);
+    return [...set];
+  };
+  const sum = (f: (x: Feeds) => number): number => open().reduce((a, x) => a + f(x), 0);
+  const total = (name: string, help: string, f: (x: Feeds) => number) => new Counter({
+    name, help, registers,
+    collect() {
+      this.reset();
+      this.inc(sum(f));
+    },
+  });
+  new Gauge({
+    name: "rollbook_rpc_feed_tick_interval_ms", help: "Current spacing of the subscription feeds' ticks (ms, between rpc.tickMs and rpc.maxTickMs)", registers,
+    collect() {
+      this.set(Math.max(0, ...open().map((x) => x.intervalMs)));
+    },
+  });
+  total("rollbook_rpc_feed_ticks_total", "Feed ticks that wrote at least one subscriber message", (x) => x.ticks);
+  total("rollbook_rpc_feed_messages_total", "Subscription messages written (one per subscriber per message)", (x) => x.sent);
+  total("rollbook_rpc_fanout_socket_writes_total", "Socket writes of the WebSocket connections (one system call each)", (x) => x.writeCost?.writes ?? 0);
+  new Gauge({
+    name: "rollbook_rpc_fanout_write_cpu_us", help: "Measured CPU time per socket write (us), what the tick spacing is computed from", registers,
+    collect() {
+      this.set(Math.max(0, ...open().map((x) => x.writeCost?.usPerWrite ?? 0)));
+    },
+  });
 }
 
 /** The tick's bounds, ms. */
@@ -103,6 +152,10 @@ export class Feeds {
     this.bounds = { minMs: tick.minMs, maxMs: Math.max(tick.minMs, tick.maxMs) };
     this.intervalMs = this.bounds.minMs;
     this.stopEvents = view.subscribe((e) => this.onEvent(e));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   close(): void {

@@ -18,7 +18,7 @@ import { moduleLogger, type Logger } from "../log.ts";
 import { type DispatchHooks, errorResponse, handleBytes } from "./dispatch.ts";
 import { RpcError } from "./errors.ts";
 import { FanoutPool } from "./fanout.ts";
-import { Feeds, type Sink } from "./feeds.ts";
+import { Feeds, type Sink, feedMetrics } from "./feeds.ts";
 import type { CallContext, ConnectionApi } from "./methods.ts";
 import type { NodeView } from "./node-view.ts";
 import { openRpcDocument } from "./openrpc.ts";
@@ -289,6 +289,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
   const log = cfg.logger ?? moduleLogger("rpc");
   const metrics = rpcMetrics(cfg.registry);
   const feeds = new Feeds(view, { minMs: options.tickMs, maxMs: options.maxTickMs });
+  feedMetrics(cfg.registry ?? defaultRegistry, feeds);
   const accountBuckets = new KeyedBuckets(limits.accountRate, limits.accountBurst);
   const addressBuckets = new KeyedBuckets(limits.connRate, limits.connBurst);
   let discoverDoc: unknown = null;

@@ -110,6 +110,10 @@ export class TurnCorker {
     return this.cost.usPerWrite;
   }
 
+  get writes(): number {
+    return this.cost.writes;
+  }
+
   hold(raw: RawSocket): void {
     if (this.corked.has(raw)) return;
     raw.cork();

@@ -5,7 +5,8 @@
 // and the write cost estimate (ws-frame.ts WriteCost) follows what was measured, window by window.
 
 import { expect } from "chai";
-import { FANOUT_CPU_SHARE, Feeds, type Sink, type WriteCostSource } from "../../../node/rpc/feeds.ts";
+import { Registry } from "prom-client";
+import { FANOUT_CPU_SHARE, Feeds, type Sink, type WriteCostSource, feedMetrics } from "../../../node/rpc/feeds.ts";
 import { SoftNode } from "../../../node/rpc/soft-node.ts";
 import { type SharedMessage, WriteCost } from "../../../node/rpc/ws-frame.ts";
 import { BASE, DOMAIN, QUOTE, Trader, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
@@ -75,7 +76,7 @@ describe("rpc: the feeds' adaptive tick", () => {
 
   it("spaces ticks by the write cost: writes per process x CPU per write / share, within the bounds", async () => {
     const { node, a } = market();
-    const cost: { usPerWrite: number; parallel: number } = { usPerWrite: 100, parallel: 1 };
+    const cost: { usPerWrite: number; parallel: number; writes: number } = { usPerWrite: 100, parallel: 1, writes: 0 };
     feeds = new Feeds(node, { minMs: 5, maxMs: 60 });
     feeds.writeCost = cost satisfies WriteCostSource;
     const sinks = Array.from({ length: 100 }, () => new Recorder());
@@ -131,6 +132,35 @@ describe("rpc: the feeds' adaptive tick", () => {
     expect(early.got.map((g) => [g.type, g.seq])).to.deep.equal([["snapshot", 0], ["delta", 1], ["delta", 2]]);
     // its snapshot already holds the first change, with its seq; the next delta applies on top of it
     expect(late.got.map((g) => [g.type, g.seq])).to.deep.equal([["snapshot", 1], ["delta", 2]]);
+  });
+
+  it("exports the tick spacing, ticks, messages, socket writes and CPU per write as metrics", async () => {
+    const { node, a } = market();
+    const registry = new Registry();
+    feeds = new Feeds(node, { minMs: 5, maxMs: 60 });
+    feedMetrics(registry, feeds);
+    feeds.writeCost = { usPerWrite: 50, parallel: 1, writes: 1234 };
+    const sinks = Array.from({ length: 40 }, () => new Recorder());
+    for (const s of sinks) feeds.subscribeBook(s, 1, 10);
+    await turn();
+    node.submitSync(a.sell(1000, 1));
+    await turn();
+    const value = async (name: string): Promise<number> => (await registry.getSingleMetric(name)!.get()).values[0].value;
+    expect(await value("rollbook_rpc_feed_tick_interval_ms")).to.equal((40 * 50) / 1000 / FANOUT_CPU_SHARE);
+    expect(await value("rollbook_rpc_feed_ticks_total")).to.equal(1);
+    expect(await value("rollbook_rpc_feed_messages_total")).to.equal(40);
+    expect(await value("rollbook_rpc_fanout_socket_writes_total")).to.equal(1234);
+    expect(await value("rollbook_rpc_fanout_write_cpu_us")).to.equal(50);
+    const other = new Feeds(node, { minMs: 5, maxMs: 60 });
+    feedMetrics(new Registry(), other); // another registry's feeds do not count here
+    const second = new Feeds(node, { minMs: 5, maxMs: 60 });
+    feedMetrics(registry, second); // a second one in the same registry adds up (nothing written yet)
+    expect(await value("rollbook_rpc_feed_messages_total")).to.equal(40);
+    second.close();
+    feeds.close();
+    expect(await value("rollbook_rpc_feed_ticks_total")).to.equal(0); // only open feeds count
+    other.close();
+    feeds = null;
   });
 
   it("estimates the CPU per write from whole windows of measured writes", () => {
