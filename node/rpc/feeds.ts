@@ -34,7 +34,7 @@ export interface WriteCostSource {
   readonly writes: number;
 }
 
-/** Per registry, the Feeds its metrics read (closed ones are dropped on the next scrape). */
+/** Per registry, the Feeds its metrics read (closed ones are dropped on the next scrape or registration). */
 const reported = new WeakMap<Registry, Set<Feeds>>();
 
 /**
@@ -45,6 +45,7 @@ const reported = new WeakMap<Registry, Set<Feeds>>();
 export function feedMetrics(registry: Registry, feeds: Feeds): void {
   const known = reported.get(registry);
   if (known !== undefined) {
+    for (const x of known) if (x.isClosed) known.delete(x);
     known.add(feeds);
     return;
   }
