@@ -29,6 +29,7 @@ import { DOMAIN, benchKeys, setupMessages } from "./_rpc-common.ts";
 const traders = Number(process.argv[2] ?? 1000);
 const tickMs = process.argv[3] === undefined ? DEFAULT_CONFIG.rpc.tickMs : Number(process.argv[3]);
 const fanoutProcs = process.argv[4] === undefined ? DEFAULT_CONFIG.rpc.fanoutProcs : Number(process.argv[4]);
+const maxTickMs = process.argv[5] === undefined ? DEFAULT_CONFIG.rpc.maxTickMs : Number(process.argv[5]);
 const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
 const store = await StateStore.open(path.join(dir, "store"));
 const messages = setupMessages(benchKeys(traders).map((k) => k.address));
@@ -42,11 +43,32 @@ seq.seal();
 const rpcOptions = rpcOptionsFromConfig(DEFAULT_CONFIG.rpc);
 const server = await createRpcServer({
   view,
-  options: { ...rpcOptions, tickMs, fanoutProcs, limits: { ...rpcOptions.limits, connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
+  options: { ...rpcOptions, tickMs, maxTickMs, fanoutProcs, limits: { ...rpcOptions.limits, connRate: 1e9, connBurst: 1e9, accountRate: 1e9, accountBurst: 1e9, maxConnections: 5000, maxBatch: 1000, maxBodyBytes: 8 << 20 } },
   logger: (await import("pino")).pino({ level: "warn" }),
 });
 const url = await server.listen("127.0.0.1", 0);
 const tick = setInterval(() => seq.sealIfDue(), 250);
+
+// A stdin line "feed" prints "FEED <json>": the book feed's ticks since the last "feed" (how many wrote,
+// the socket writes, the delay from a delta's first change to its tick, p50 and p99 ms) and the fan-out
+// processes' CPU per socket write.
+let tickDelays = new Map<number, number>();
+server.feeds.onTick = (ms) => tickDelays.set(ms, (tickDelays.get(ms) ?? 0) + 1);
+const feedAt = { ticks: 0, writes: 0 };
+const feedWrites = (): number => server.fanout?.writes ?? server.feeds.sent;
+function quantile(h: Map<number, number>, p: number): number | null {
+  const sorted = [...h].sort((a, b) => a[0] - b[0]);
+  const n = sorted.reduce((a, [, c]) => a + c, 0);
+  let seen = 0;
+  for (const [v, c] of sorted) if ((seen += c) > p * n) return v;
+  return null;
+}
+function feedLine(): void {
+  const f = { ticks: server.feeds.ticks - feedAt.ticks, writes: feedWrites() - feedAt.writes, delayP50: quantile(tickDelays, 0.5), delayP99: quantile(tickDelays, 0.99), usPerWrite: server.fanout?.usPerWrite ?? null };
+  Object.assign(feedAt, { ticks: server.feeds.ticks, writes: feedWrites() });
+  tickDelays = new Map();
+  console.log(`FEED ${JSON.stringify(f)}`);
+}
 console.log(`READY ${url}`);
 
 /** CPU time (us) of this process's child processes (the RPC's fan-out processes), from /proc. */
@@ -85,6 +107,7 @@ let childCpu = childrenCpuUs();
 let main = process.threadCpuUsage();
 let elu = performance.eventLoopUtilization();
 createInterface({ input: process.stdin }).on("line", (l) => {
+  if (l.trim() === "feed") return feedLine();
   if (l.trim() !== "mark") return;
   const c = process.cpuUsage(cpu);
   const m = process.threadCpuUsage(main);

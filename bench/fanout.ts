@@ -1,12 +1,14 @@
-// `npm run bench -- fanout [--subscribers K] [--ticks T] [--tick-ms MS] [--server-fanout F] [--fanout-procs P]`:
-// the cost of fanning book deltas out to K WebSocket subscribers, isolated from the order path
-// (docs/benchmarks.md "fanout"). The RPC server runs in this process over a SoftNode; K subscribers in P
-// separate processes (bench/_rpc-fanout.ts) subscribe to book:1. Then T ticks, each with one resting order
-// executed in-process, then a sleep of one tick (so every tick carries one delta and no request is
-// parsed; when the fan-out runs on this thread it also slows the loop, hence deltas_per_s), twice: with the
+// `npm run bench -- fanout [--subscribers K] [--rate R] [--seconds S] [--tick-ms MIN] [--max-tick-ms MAX]
+// [--server-fanout F] [--fanout-procs P]`: the cost of fanning book deltas out to K WebSocket subscribers,
+// isolated from the order path (docs/benchmarks.md "fanout"). The RPC server runs in this process over a
+// SoftNode; K subscribers in P separate processes (bench/_rpc-fanout.ts, raw RFC 6455 clients that parse
+// every frame and check every seq) subscribe to book:1. Then orders are executed in-process at R per second
+// for S seconds (every one changes the book), so the feed's own tick decides how many deltas go out
+// (feeds.ts: at least MIN ms apart, stretched by the measured write cost up to MAX), twice: with the
 // subscribers and, as the baseline, after they left. The difference in this thread's CPU time is the
-// fan-out's cost on the main thread; the fan-out processes' CPU (F > 0) is read from /proc. Delivery
-// latency is receipt minus the delta's changedAt. Ends with one JSON line.
+// fan-out's cost on the main thread; the fan-out processes' CPU (F > 0) is read from /proc, the subscriber
+// processes report theirs. Delivery latency is receipt minus the delta's changedAt (the time its first
+// change reached the feed). Ends with one JSON line.
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -14,6 +16,7 @@ import { loadavg } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_RPC_OPTIONS } from "../node/rpc/options.ts";
 import { createRpcServer } from "../node/rpc/server.ts";
 import { SoftNode } from "../node/rpc/soft-node.ts";
 import { DOMAIN, benchKeys, setupMessages, signedOrders } from "./_rpc-common.ts";
@@ -33,26 +36,38 @@ function procCpuUs(pids: number[]): number {
   return ticks * 1e4;
 }
 
+interface SubscriberReport {
+  deltas: number;
+  gaps: number;
+  hist: Record<string, number>;
+  closes: Record<string, number>;
+  cpu: number;
+  cpu_us_per_message: number;
+}
+
 export async function main(args: string[]): Promise<void> {
   const subscribers = arg(args, "subscribers", 1000);
-  const ticks = arg(args, "ticks", 300);
-  const tickMs = arg(args, "tick-ms", 10);
-  const serverFanout = arg(args, "server-fanout", 0);
+  const rate = arg(args, "rate", 200);
+  const seconds = arg(args, "seconds", 5);
+  const tickMs = arg(args, "tick-ms", DEFAULT_RPC_OPTIONS.tickMs);
+  const maxTickMs = arg(args, "max-tick-ms", DEFAULT_RPC_OPTIONS.maxTickMs);
+  const serverFanout = arg(args, "server-fanout", 1);
   const fanProcs = Math.max(1, arg(args, "fanout-procs", 1));
+  const total = Math.round(rate * seconds);
 
   const keys = benchKeys(2);
   const node = new SoftNode({ domain: DOMAIN });
   for (const m of setupMessages(keys.map((k) => k.address))) node.enqueueL1(m);
   node.seal();
-  const orders = signedOrders(keys, [0, 0], 2 * ticks, 7);
-  const server = await createRpcServer({ view: node, options: { tickMs, fanoutProcs: serverFanout, limits: { maxConnections: subscribers + 10 } } });
+  const orders = signedOrders(keys, [0, 0], 2 * total, 7);
+  const server = await createRpcServer({ view: node, options: { tickMs, maxTickMs, fanoutProcs: serverFanout, limits: { maxConnections: subscribers + 10 } } });
   const url = (await server.listen("127.0.0.1", 0)).replace("http", "ws") + "/ws";
 
-  const fans = await Promise.all(Array.from({ length: fanProcs }, (_, i) => new Promise<{ stop: () => Promise<string> }>((ok, fail) => {
+  const fans = await Promise.all(Array.from({ length: fanProcs }, (_, i) => new Promise<{ stop: () => Promise<SubscriberReport> }>((ok, fail) => {
     const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
     const child = spawn(process.execPath, [path.join(dir, "_rpc-fanout.ts"), url, String(k)], { stdio: ["pipe", "pipe", "inherit"] });
     const lines: string[] = [];
-    const done = new Promise<string>((r) => child.once("exit", () => r(lines.at(-1)!)));
+    const done = new Promise<SubscriberReport>((r) => child.once("exit", () => r(JSON.parse(lines.at(-1)!) as SubscriberReport)));
     createInterface({ input: child.stdout! }).on("line", (l) => {
       lines.push(l);
       if (l === "SUBSCRIBED") ok({ stop: () => (child.stdin!.end(), done) });
@@ -60,33 +75,47 @@ export async function main(args: string[]): Promise<void> {
     child.once("exit", (code) => code !== 0 && fail(new Error(`subscriber process exited (${code})`)));
   })));
 
-  // T ticks with one delta each; returns this thread's CPU (us) and the fan-out processes' CPU (us).
+  // `total` orders at `rate`/s; returns this thread's CPU (us), the fan-out processes' CPU (us), the wall
+  // time, the ticks that wrote and the socket writes made.
   let next = 0;
-  const run = async (): Promise<{ mainUs: number; childUs: number; wallMs: number }> => {
+  const run = async () => {
     const pids = server.fanout?.pids() ?? [];
     const c0 = process.threadCpuUsage();
     const p0 = procCpuUs(pids);
+    const ticks0 = server.feeds.ticks;
+    const sent0 = server.feeds.sent;
+    const writes0 = server.fanout?.writes ?? 0;
     const w0 = performance.now();
-    for (let t = 0; t < ticks; t++) {
+    for (let i = 0; i < total; i++) {
       node.submitSync(orders[next++]);
-      await sleep(tickMs);
+      const wait = w0 + ((i + 1) * 1000) / rate - performance.now();
+      if (wait >= 1) await sleep(wait);
     }
     const wallMs = performance.now() - w0;
-    await sleep(100);
+    await sleep(300); // the last tick and the child's next cost report (every 100 ms)
     const c = process.threadCpuUsage(c0);
-    return { mainUs: c.user + c.system, childUs: procCpuUs(pids) - p0, wallMs };
+    return {
+      mainUs: c.user + c.system, childUs: procCpuUs(pids) - p0, wallMs, ticks: server.feeds.ticks - ticks0,
+      messages: server.feeds.sent - sent0, writes: (server.fanout?.writes ?? 0) - writes0,
+    };
   };
   const load0 = loadavg()[0];
-  const sent0 = server.feeds.sent;
   const withSubs = await run();
-  const messages = server.feeds.sent - sent0;
+  const interval = server.feeds.intervalMs;
+  const usPerWrite = (server.fanout ?? null)?.usPerWrite ?? null;
   const hist = new Map<number, number>();
   let deltas = 0;
   let gaps = 0;
+  let cut = 0;
+  const subCpu: number[] = [];
+  const subUs: number[] = [];
   for (const f of fans) {
-    const r = JSON.parse(await f.stop()) as { deltas: number; gaps: number; hist: Record<string, number> };
+    const r = await f.stop();
     deltas += r.deltas;
     gaps += r.gaps;
+    cut += Object.values(r.closes).reduce((a, b) => a + b, 0);
+    subCpu.push(r.cpu);
+    subUs.push(r.cpu_us_per_message);
     for (const [ms, c] of Object.entries(r.hist)) hist.set(Number(ms), (hist.get(Number(ms)) ?? 0) + c);
   }
   await sleep(200);
@@ -99,17 +128,22 @@ export async function main(args: string[]): Promise<void> {
     for (const [ms, c] of sorted) if ((seen += c) > p * deltas) return ms;
     return null;
   };
-  const perTickMain = (withSubs.mainUs - base.mainUs) / ticks;
-  const perTickChild = withSubs.childUs / ticks;
-  console.log(`${subscribers} subscribers in ${fanProcs} process(es), ${ticks} ticks of ${tickMs} ms with one delta each, server fan-out processes ${serverFanout}`);
-  console.log(`main thread: ${(withSubs.mainUs / ticks).toFixed(0)} us per tick with subscribers, ${(base.mainUs / ticks).toFixed(0)} without: fan-out ${perTickMain.toFixed(0)} us per tick = ${(perTickMain / subscribers).toFixed(2)} us per subscriber message (${messages} messages written)`);
-  console.log(`fan-out processes: ${perTickChild.toFixed(0)} us per tick = ${(perTickChild / subscribers).toFixed(2)} us per subscriber message`);
-  console.log(`the ${ticks} ticks took ${(withSubs.wallMs / 1000).toFixed(2)} s with subscribers (${((ticks * 1000) / withSubs.wallMs).toFixed(0)} deltas/s), ${(base.wallMs / 1000).toFixed(2)} s without`);
-  console.log(`delivered ${deltas} deltas (${gaps} seq gaps); delivery p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1)?.[0] ?? null} ms`);
+  const s = withSubs.wallMs / 1000;
+  const perMsgMain = (withSubs.mainUs - base.mainUs) / Math.max(1, withSubs.messages);
+  const perMsgChild = withSubs.childUs / Math.max(1, withSubs.messages);
+  // With fan-out processes the children count their socket writes; on the RPC thread each message is one.
+  const writes = serverFanout > 0 ? withSubs.writes : withSubs.messages;
+  console.log(`${subscribers} subscribers in ${fanProcs} process(es); ${total} orders at ${rate}/s in-process; tick ${tickMs}-${maxTickMs} ms; server fan-out processes ${serverFanout}`);
+  console.log(`ticks: ${withSubs.ticks} in ${s.toFixed(2)} s = ${(withSubs.ticks / s).toFixed(1)} deltas/s (last interval ${interval.toFixed(1)} ms${usPerWrite === null ? "" : `, fan-out processes report ${usPerWrite.toFixed(2)} us CPU per socket write`})`);
+  console.log(`messages: ${withSubs.messages} (${(withSubs.messages / s).toFixed(0)}/s); socket writes ${writes} (${(writes / s).toFixed(0)}/s)`);
+  console.log(`CPU per subscriber message: main thread ${perMsgMain.toFixed(2)} us (${(withSubs.mainUs / s / 1e4).toFixed(1)}% of a core with subscribers, ${(base.mainUs / (base.wallMs / 1000) / 1e4).toFixed(1)}% without), fan-out processes ${perMsgChild.toFixed(2)} us (${(withSubs.childUs / s / 1e4).toFixed(1)}% of a core), subscriber processes ${subUs.join(", ")} us (${subCpu.join(", ")} cores)`);
+  console.log(`delivered ${deltas} deltas (${gaps} seq gaps, ${cut} cut); delivery p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1)?.[0] ?? null} ms`);
   console.log(JSON.stringify({
-    bench: "fanout", subscribers, ticks, tick_ms: tickMs, server_fanout_procs: serverFanout,
-    main_us_per_tick: Number(perTickMain.toFixed(1)), main_us_per_message: Number((perTickMain / subscribers).toFixed(3)),
-    fanout_procs_us_per_tick: Number(perTickChild.toFixed(1)), deltas_per_s: Math.round((ticks * 1000) / withSubs.wallMs), deltas, gaps, fanout_ms_p50: q(0.5), fanout_ms_p99: q(0.99),
+    bench: "fanout", subscribers, rate, seconds, tick_ms: tickMs, max_tick_ms: maxTickMs, server_fanout_procs: serverFanout,
+    deltas_per_s: Number((withSubs.ticks / s).toFixed(1)), socket_writes_per_s: Math.round(writes / s),
+    main_us_per_message: Number(perMsgMain.toFixed(3)), fanout_procs_us_per_message: Number(perMsgChild.toFixed(3)),
+    fanout_procs_cores: Number((withSubs.childUs / s / 1e6).toFixed(3)), subscriber_us_per_message: subUs,
+    deltas, gaps, cut, fanout_ms_p50: q(0.5), fanout_ms_p99: q(0.99),
     load_average: `${load0.toFixed(1)}-${loadavg()[0].toFixed(1)}`,
   }));
 }

@@ -7,6 +7,7 @@
 // latency (receipt time minus the time of the first change the delta carries). Then Bulk transactions of
 // 64 orders at full speed. The server reports its CPU time per order for each phase (all threads and the
 // main thread). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
+// `--max-tick-ms MS` sets the server's rpc.maxTickMs (the feed tick's upper bound, docs/api.md "Subscriptions").
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -84,6 +85,13 @@ async function mark(server: Child): Promise<Mark> {
   return JSON.parse((await line).slice(5));
 }
 
+/** The server's book feed since its last "feed" line (bench/_rpc-server.ts): ticks, socket writes, change -> tick delay. */
+async function feedMark(server: Child): Promise<{ ticks: number; writes: number; delayP50: number | null; delayP99: number | null; usPerWrite: number | null }> {
+  const line = server.waitFor("FEED ");
+  server.child.stdin!.write("feed\n");
+  return JSON.parse((await line).slice(5));
+}
+
 const pct = (a: number[], p: number) => (a.length === 0 ? NaN : a[Math.min(a.length - 1, Math.floor(p * a.length))]);
 
 export async function main(args: string[]): Promise<void> {
@@ -108,7 +116,8 @@ export async function main(args: string[]): Promise<void> {
   const serverFanout = arg(args, "server-fanout", DEFAULT_CONFIG.rpc.fanoutProcs);
   // `--server-node-args "--trace-gc ..."`: extra Node/V8 flags for the server process (diagnostics).
   const extra = args.includes("--server-node-args") ? args[args.indexOf("--server-node-args") + 1].split(" ").filter((a) => a !== "") : [];
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout)], "READY", [...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
+  const maxTickMs = arg(args, "max-tick-ms", DEFAULT_CONFIG.rpc.maxTickMs);
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs)], "READY", [...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -116,7 +125,7 @@ export async function main(args: string[]): Promise<void> {
     const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
     return start("_rpc-fanout.ts", [wsUrl, String(k)], "SUBSCRIBED");
   }));
-  console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs} ms; server fan-out processes ${serverFanout}`);
+  console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs}-${maxTickMs} ms; server fan-out processes ${serverFanout}`);
 
   // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order
   const sockets = await Promise.all(Array.from({ length: conns }, () => connect(wsUrl)));
@@ -143,6 +152,7 @@ export async function main(args: string[]): Promise<void> {
       if (acked === total) allAcked();
     };
   }
+  await feedMark(server);
   await mark(server);
   // The load process's own event-loop delay: a stalled sender or reader adds to the measured latency.
   const ownDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -163,6 +173,7 @@ export async function main(args: string[]): Promise<void> {
     tick();
   });
   await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000).unref())]); // unref: the wait must not keep the bench alive after the last ack
+  const feed1 = await feedMark(server);
   const cost1 = await mark(server);
   ownDelay.disable();
   const ordersPerS = (acked / (lastAck - t0)) * 1000;
@@ -176,8 +187,10 @@ export async function main(args: string[]): Promise<void> {
   if (fans.length > 0) {
     // Each subscriber process reports a histogram (ms -> count); the percentiles are over all of them.
     const hist = new Map<number, number>();
+    const usPerMessage: number[] = [];
     for (const f of fans) {
-      const r = JSON.parse((await stop(f)).at(-1)!) as { deltas: number; gaps: number; hist: Record<string, number>; closes: Record<string, number>; cpu: number };
+      const r = JSON.parse((await stop(f)).at(-1)!) as { deltas: number; gaps: number; hist: Record<string, number>; closes: Record<string, number>; cpu: number; cpu_us_per_message: number };
+      usPerMessage.push(r.cpu_us_per_message);
       fanout.deltas += r.deltas;
       fanout.gaps += r.gaps;
       fanout.cpu.push(r.cpu);
@@ -191,7 +204,9 @@ export async function main(args: string[]): Promise<void> {
       return sorted.at(-1)?.[0] ?? null;
     };
     [fanout.p50, fanout.p99, fanout.max] = [q(0.5), q(0.99), sorted.at(-1)?.[0] ?? null];
-    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas (${fanout.gaps} seq gaps); delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${fanout.cpu.join(", ")} cores`);
+    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas (${fanout.gaps} seq gaps); delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${fanout.cpu.join(", ")} cores, ${usPerMessage.join(", ")} us per message`);
+    const s1 = (lastAck - t0) / 1000;
+    console.log(`fan-out ticks: ${feed1.ticks} (${(feed1.ticks / s1).toFixed(1)}/s), socket writes ${feed1.writes} (${(feed1.writes / s1).toFixed(0)}/s)${feed1.usPerWrite === null ? "" : `, ${feed1.usPerWrite.toFixed(2)} us CPU per write in the fan-out process`}; first change -> tick p50 ${feed1.delayP50} ms, p99 ${feed1.delayP99} ms (the rest of the delivery latency is the write and the read)`);
   }
 
   // ---- phase 2: Bulk transactions (64 PLACE actions under one signature), 16 in flight per socket, full
@@ -246,6 +261,10 @@ export async function main(args: string[]): Promise<void> {
     fanout_cut: Object.values(fanout.closes).reduce((a, b) => a + b, 0),
     fanout_gaps: fanout.gaps,
     tick_ms: tickMs,
+    max_tick_ms: maxTickMs,
+    fanout_ticks_per_s: Number((feed1.ticks / ((lastAck - t0) / 1000)).toFixed(1)),
+    fanout_writes_per_s: Math.round(feed1.writes / ((lastAck - t0) / 1000)),
+    fanout_tick_delay_ms_p99: feed1.delayP99,
     server_fanout_procs: serverFanout,
     errors: errors + bErrors,
     server_loop_delay_ms_p99: cost1.loopDelay.p99Ms,

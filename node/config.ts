@@ -35,8 +35,10 @@ export interface NodeConfig {
     maxSubscriptions: number;
     /** A WebSocket with more unsent bytes than this is cut (close 4008). */
     maxBufferedBytes: number;
-    /** Book/trade/candle coalescing tick, ms. */
+    /** Book/trade/candle coalescing: the shortest tick spacing, ms. */
     tickMs: number;
+    /** The longest tick spacing, ms, that many subscribers stretch the tick to (docs/api.md "Subscriptions"). */
+    maxTickMs: number;
     /** WebSocket fan-out child processes owning the sockets (docs/api.md "Fan-out processes"); 0: none. */
     fanoutProcs: number;
   };
@@ -121,7 +123,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   da: { blobWrapper: "auto", beaconBlockId: "number", archive: false },
   rpc: {
     host: "127.0.0.1", port: 8645, l2ChainId: 0x726f6c6c, maxBodyBytes: 1 << 20, maxBatch: 100, maxConnections: 2000, connRate: 2000,
-    accountRate: 1000, maxSubscriptions: 64, maxBufferedBytes: 8 << 20, tickMs: 10, fanoutProcs: 1,
+    accountRate: 1000, maxSubscriptions: 64, maxBufferedBytes: 8 << 20, tickMs: 10, maxTickMs: 25, fanoutProcs: 1,
   },
   sequencer: {
     maxBatchTxs: 4096, maxBatchAgeMs: 2000, maxBlobBaseFeeGwei: 0, maxFeeWaitMs: 60_000, admissionThreads: 2,
@@ -265,6 +267,7 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   checkInt(problems, "rpc.maxSubscriptions", c.rpc?.maxSubscriptions, 1, 10_000);
   checkInt(problems, "rpc.maxBufferedBytes", c.rpc?.maxBufferedBytes, 1024, 1 << 30);
   checkInt(problems, "rpc.tickMs", c.rpc?.tickMs, 1, 1000);
+  checkInt(problems, "rpc.maxTickMs", c.rpc?.maxTickMs, 1, 1000);
   checkInt(problems, "rpc.fanoutProcs", c.rpc?.fanoutProcs, 0, 64);
   const sq = c.sequencer;
   checkInt(problems, "sequencer.maxBatchTxs", sq?.maxBatchTxs, 1, 16384);

@@ -6,19 +6,23 @@
 // candle) arrives once, as its prebuilt frame with the ids of the connections subscribed, and is written
 // straight to each of those TCP sockets here, so the main thread pays one IPC message per tick instead
 // of one socket write per subscriber. Slow consumers are cut here (close 4008), where the unsent bytes are
-// known, and reported to the main thread, which drops their subscriptions.
+// known, and reported to the main thread, which drops their subscriptions. The CPU time of the writes
+// (per socket write, ws-frame.ts WriteCost) is reported too: the main thread spaces its ticks by it.
 //
 // IPC protocol (arrays, to keep the serialization cheap):
 //   main -> here   {t:"conn", id, method, url, headers, head, reject?}  + the socket handle
 //                  {t:"out", items}   items: ["send", id, data] | ["pub", frame, ids] | ["close", id, code, reason]
+//                                     | ["join" | "leave", id, channel] | ["cpub", channel, frame]  (a public
+//                                     channel's message, written to the members joined here)
 //                  {t:"limits", maxBufferedBytes, slowConsumerGraceMs, maxPayload}   (first message)
 //                  {t:"end"}   terminate every socket, then answer {t:"ended"}
 //   here -> main   {t:"in", items}    items: ["msg", id, text] | ["gone", id] | ["slow", id]
+//                                     | ["cost", us per socket write, socket writes so far]   (<= every 100 ms)
 
 import type { Socket } from "node:net";
 // @ts-expect-error: ws ships no types here; WebSocketServer.handleUpgrade completes the handshake
 import { WebSocketServer } from "ws";
-import { TurnCorker } from "./ws-frame.ts";
+import { TurnCorker, threadCpuUs } from "./ws-frame.ts";
 
 /** The part of a `ws` WebSocket used here. */
 interface Ws {
@@ -35,6 +39,8 @@ interface Ws {
 interface Conn {
   ws: Ws;
   cut: boolean;
+  /** The public channels it is a member of. */
+  channels: Set<string>;
 }
 
 export type ToFanout =
@@ -42,8 +48,9 @@ export type ToFanout =
   | { t: "conn"; id: number; method: string; url: string; headers: Record<string, string | string[] | undefined>; head: Uint8Array; reject?: { code: number; reason: string } }
   | { t: "out"; items: OutItem[] }
   | { t: "end" };
-export type OutItem = ["send", number, string | Uint8Array] | ["pub", Uint8Array, Int32Array] | ["close", number, number, string];
-export type InItem = ["msg", number, string] | ["gone", number] | ["slow", number];
+export type OutItem = ["send", number, string | Uint8Array] | ["pub", Uint8Array, Int32Array] | ["close", number, number, string]
+  | ["join", number, string] | ["leave", number, string] | ["cpub", string, Uint8Array];
+export type InItem = ["msg", number, string] | ["gone", number] | ["slow", number] | ["cost", number, number];
 
 const SLOW_CONSUMER = 4008;
 const WS_OPEN = 1;
@@ -52,8 +59,24 @@ function main(): void {
   let limits = { maxBufferedBytes: 8 << 20, slowConsumerGraceMs: 5000, maxPayload: 8 << 20 };
   let wss: { handleUpgrade(req: unknown, socket: Socket, head: Buffer, cb: (ws: Ws) => void): void } | null = null;
   const conns = new Map<number, Conn>();
+  /** Public channel -> its members here (ids). */
+  const groups = new Map<string, Set<number>>();
+  const leave = (id: number, c: Conn, channel: string): void => {
+    c.channels.delete(channel);
+    const g = groups.get(channel);
+    g?.delete(id);
+    if (g?.size === 0) groups.delete(channel);
+  };
+  /** Writes a shared frame to connection `id` (skipped if gone, cut or closing). */
+  const writeShared = (id: number, frame: Buffer): void => {
+    const c = conns.get(id);
+    if (c === undefined || !writable(id, c) || c.ws.readyState !== WS_OPEN) return;
+    corker.hold(c.ws._socket);
+    c.ws._socket.write(frame);
+  };
   const corker = new TurnCorker();
   let inbox: InItem[] = [];
+  let reportedAt = 0;
   /** To the main thread; a failure means it is gone, and "disconnect" below ends this process. */
   const toMain = (m: { t: "in"; items: InItem[] } | { t: "ended" }): void => {
     if (process.connected) process.send!(m, undefined, undefined, () => {});
@@ -94,27 +117,40 @@ function main(): void {
             ws.close(m.reject.code, m.reject.reason);
             return;
           }
-          conns.set(m.id, { ws, cut: false });
+          conns.set(m.id, { ws, cut: false, channels: new Set() });
           ws.on("message", (data) => report(["msg", m.id, data.toString("utf8")]));
           ws.on("error", () => ws.terminate());
         });
         // Also when the handshake fails (the main thread counted the connection when it handed it over).
         handle.once("close", () => {
+          const c = conns.get(m.id);
+          if (c !== undefined) for (const ch of [...c.channels]) leave(m.id, c, ch);
           conns.delete(m.id);
           if (m.reject === undefined) report(["gone", m.id]);
         });
         return;
       }
-      case "out":
+      case "out": {
+        const t0 = threadCpuUs();
         for (const it of m.items) {
-          if (it[0] === "pub") {
+          if (it[0] === "cpub") {
+            const g = groups.get(it[1]);
+            if (g === undefined) continue;
+            const frame = asBuffer(it[2]);
+            for (const id of g) writeShared(id, frame);
+          } else if (it[0] === "pub") {
             const frame = asBuffer(it[1]);
-            for (const id of it[2]) {
-              const c = conns.get(id);
-              if (c === undefined || !writable(id, c) || c.ws.readyState !== WS_OPEN) continue;
-              corker.hold(c.ws._socket);
-              c.ws._socket.write(frame);
-            }
+            for (const id of it[2]) writeShared(id, frame);
+          } else if (it[0] === "join") {
+            const c = conns.get(it[1]);
+            if (c === undefined) continue;
+            c.channels.add(it[2]);
+            let g = groups.get(it[2]);
+            if (g === undefined) groups.set(it[2], (g = new Set()));
+            g.add(it[1]);
+          } else if (it[0] === "leave") {
+            const c = conns.get(it[1]);
+            if (c !== undefined) leave(it[1], c, it[2]);
           } else if (it[0] === "send") {
             const c = conns.get(it[1]);
             if (c === undefined || !writable(it[1], c)) continue;
@@ -124,7 +160,15 @@ function main(): void {
             conns.get(it[1])?.ws.close(it[2], it[3]);
           }
         }
+        // The writes themselves happen when the corker releases the sockets; this is the work before them.
+        corker.cost.add(threadCpuUs() - t0, 0);
+        const now = performance.now();
+        if (now - reportedAt >= 100) {
+          reportedAt = now;
+          report(["cost", corker.usPerWrite, corker.cost.writes]);
+        }
         return;
+      }
       case "end": {
         const open = [...conns.values()].map((c) => c.ws._socket);
         let left = open.length;

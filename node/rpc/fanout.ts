@@ -3,22 +3,26 @@
 // (fanout-process.ts, the one with the fewest connections); the child owns the socket from then on, and the
 // connection's traffic crosses the IPC channel: the client's messages come in, answers and subscription
 // messages go out. Everything for one child within an event-loop turn goes out as ONE IPC message, and a
-// shared message (one tick's book delta, trades, candle) is in it once, as its prebuilt frame with the ids
-// of the subscribers on that child. So the main thread's cost of a tick no longer grows with the number of
-// subscribers by a socket write (a system call, about 10 us on this machine) each, but by an array push.
+// shared message is in it once, as its prebuilt frame: a public channel's (a tick's book delta, trades,
+// candle) with the channel's name, the child holding the channel's members (joins and leaves travel in the
+// same queue, so a member gets exactly the messages after its snapshot); any other with the ids of the
+// subscribers on that child. So the main thread's cost of a tick does not grow with the number of
+// subscribers at all, where it grew by a socket write (a system call, about 10 us on this machine) each.
 //
 // Order: one child, one IPC channel, one queue, so a connection's answers, snapshot and deltas arrive in the
 // order the main thread produced them. Memory: the bytes handed to a child's channel and not yet written
 // are counted; above `maxInflightBytes` the shared messages for that child are dropped (its subscribers
 // see a seq gap and resync with one call, docs/api.md) until it catches up, and the drops are counted.
-// A child that dies takes its connections with it (they are reported gone) and is replaced.
+// A child that dies takes its connections with it (they are reported gone) and is replaced. The children
+// report the CPU time of their socket writes: `usPerWrite` and `parallel` are what feeds.ts spaces its
+// ticks by.
 
 import { fork, type ChildProcess } from "node:child_process";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "../log.ts";
 import type { InItem, OutItem, ToFanout } from "./fanout-process.ts";
-import type { SharedMessage } from "./ws-frame.ts";
+import { DEFAULT_US_PER_WRITE, type SharedMessage } from "./ws-frame.ts";
 
 const CHILD = new URL("./fanout-process.ts", import.meta.url);
 
@@ -39,13 +43,17 @@ export interface FanoutLimits {
   maxInflightBytes: number;
 }
 
-type Pending = ["send", number, string | Buffer] | ["pub", SharedMessage, number[]] | ["close", number, number, string];
+type Pending = ["send", number, string | Buffer] | ["pub", SharedMessage, number[]] | ["close", number, number, string]
+  | ["join", number, string] | ["leave", number, string] | ["cpub", string, SharedMessage];
 
 interface Proc {
   child: ChildProcess;
   conns: Set<number>;
   queue: Pending[];
   inflight: number;
+  /** CPU us per socket write and socket writes so far, as the child last reported them. */
+  usPerWrite: number;
+  writes: number;
 }
 
 export class FanoutPool {
@@ -69,7 +77,7 @@ export class FanoutPool {
 
   private spawn(): Proc {
     const child = fork(CHILD, [], { serialization: "advanced", execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    const p: Proc = { child, conns: new Set(), queue: [], inflight: 0 };
+    const p: Proc = { child, conns: new Set(), queue: [], inflight: 0, usPerWrite: DEFAULT_US_PER_WRITE, writes: 0 };
     const first: ToFanout = { t: "limits", maxBufferedBytes: this.limits.maxBufferedBytes, slowConsumerGraceMs: this.limits.slowConsumerGraceMs, maxPayload: this.limits.maxPayload };
     child.send(first);
     child.on("message", (m: { t: "in"; items: InItem[] } | { t: "ended" }) => {
@@ -77,7 +85,10 @@ export class FanoutPool {
       for (const it of m.items) {
         if (it[0] === "msg") this.events.message(it[1], it[2]);
         else if (it[0] === "slow") this.events.slow(it[1]);
-        else this.forget(p, it[1]);
+        else if (it[0] === "cost") {
+          p.usPerWrite = it[1];
+          p.writes = it[2];
+        } else this.forget(p, it[1]);
       }
     });
     child.on("error", (err) => this.log.error({ err }, "fan-out process error"));
@@ -89,6 +100,25 @@ export class FanoutPool {
       this.procs[i] = this.spawn();
     });
     return p;
+  }
+
+  /** CPU us per socket write: the most any child that has written reported (before any: the default). */
+  get usPerWrite(): number {
+    let us = 0;
+    for (const p of this.procs) if (p.writes > 0) us = Math.max(us, p.usPerWrite);
+    return us > 0 ? us : DEFAULT_US_PER_WRITE;
+  }
+
+  /** The writes are spread over this many processes. */
+  get parallel(): number {
+    return this.procs.length;
+  }
+
+  /** Socket writes the children have made (as last reported; a replaced child's are gone). */
+  get writes(): number {
+    let n = 0;
+    for (const p of this.procs) n += p.writes;
+    return n;
   }
 
   /** The children's process ids (for metrics and tests). */
@@ -147,6 +177,22 @@ export class FanoutPool {
     else this.enqueue(p, ["pub", m, [id]]);
   }
 
+  /** Connection `id` joins public channel `channel` (the child keeps the membership, for `publish`). */
+  join(id: number, channel: string): void {
+    const p = this.byConn.get(id);
+    if (p !== undefined) this.enqueue(p, ["join", id, channel]);
+  }
+
+  leave(id: number, channel: string): void {
+    const p = this.byConn.get(id);
+    if (p !== undefined) this.enqueue(p, ["leave", id, channel]);
+  }
+
+  /** A tick's message of a public channel: once to every child, which writes it to the members it holds. */
+  publish(channel: string, m: SharedMessage): void {
+    for (const p of this.procs) if (p.conns.size > 0) this.enqueue(p, ["cpub", channel, m]);
+  }
+
   close(id: number, code: number, reason: string): void {
     const p = this.byConn.get(id);
     if (p !== undefined) this.enqueue(p, ["close", id, code, reason]);
@@ -168,6 +214,13 @@ export class FanoutPool {
           const frame = it[1].frame;
           bytes += frame.length + 4 * it[2].length;
           items.push(["pub", frame, Int32Array.from(it[2])]);
+        } else if (it[0] === "cpub") {
+          if (over) {
+            this.dropped++;
+            continue;
+          }
+          bytes += it[2].frame.length;
+          items.push(["cpub", it[1], it[2].frame]);
         } else {
           if (it[0] === "send") bytes += it[2].length;
           items.push(it);

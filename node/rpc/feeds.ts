@@ -5,19 +5,100 @@
 //   trades:<market>         trades per tick;   candles:<market>:<interval>   the current candle per tick
 //   orders / fills / txs    the authenticated account's order updates, fills, tx confirmation levels
 //   batches                 batch sealed / level changes with the proof status
-// Public market data is coalesced per tick (`tickMs`) and serialized once into one Buffer, framed once as a
-// WebSocket message (ws-frame.ts), and that same frame is written to every subscriber: the subscription id
-// is the channel key, the same for all of them, so nothing is per subscriber but the socket write (with
-// fan-out processes, not even that on this thread: an id appended to the tick's IPC message, fanout.ts).
+// Public market data is coalesced per tick and serialized once into one Buffer, framed once as a WebSocket
+// message (ws-frame.ts), and that same frame is written to every subscriber: the subscription id is the
+// channel key, the same for all of them, so nothing is per subscriber but the socket write (with fan-out
+// processes, not even that on this thread: an id appended to the tick's IPC message, fanout.ts).
+//
+// The tick adapts (docs/api.md "Subscriptions"): a change after a quiet spell goes out at the end of the
+// event-loop turn that made it; while changes keep coming, ticks are spaced by an interval between
+// `minMs` (rpc.tickMs) and `maxMs` (rpc.maxTickMs) chosen so that the socket writes of one tick take at most
+// FANOUT_CPU_SHARE of the interval on the process that writes them: interval = writes per process x CPU
+// per write (measured where the writes happen, ws-frame.ts WriteCost) / share. Few subscribers: short
+// ticks; many: fewer, larger messages, up to the latency bound maxMs.
 
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { BookLevel, NodeEvent, NodeView, Trade } from "./node-view.ts";
 import { SharedMessage } from "./ws-frame.ts";
+
+/** Of one tick's socket writes, the CPU share of a core they may take before the tick lengthens. */
+export const FANOUT_CPU_SHARE = 0.25;
+
+/** Where the CPU cost of the fan-out's writes is read: this thread's TurnCorker, or the fan-out processes. */
+export interface WriteCostSource {
+  /** CPU us per socket write, measured. */
+  readonly usPerWrite: number;
+  /** Processes the writes are spread over (evenly: connections go to the one with the fewest). */
+  readonly parallel: number;
+  /** Socket writes made so far. */
+  readonly writes: number;
+}
+
+/** Per registry, the Feeds its metrics read (closed ones are dropped on the next scrape or registration). */
+const reported = new WeakMap<Registry, Set<Feeds>>();
+
+/**
+ * Reports `feeds` in the feed metrics of `registry` (registered on first use): the current tick spacing,
+ * the ticks and subscriber messages written, the socket writes made and their CPU per write, read from
+ * the registry's open feeds on scrape (normally one).
+ */
+export function feedMetrics(registry: Registry, feeds: Feeds): void {
+  const known = reported.get(registry);
+  if (known !== undefined) {
+    for (const x of known) if (x.isClosed) known.delete(x);
+    known.add(feeds);
+    return;
+  }
+  const set = new Set([feeds]);
+  reported.set(registry, set);
+  const registers = [registry];
+  const open = (): Feeds[] => {
+    for (const x of set) if (x.isClosed) set.delete(x);
+    return [...set];
+  };
+  const sum = (f: (x: Feeds) => number): number => open().reduce((a, x) => a + f(x), 0);
+  const total = (name: string, help: string, f: (x: Feeds) => number) => new Counter({
+    name, help, registers,
+    collect() {
+      this.reset();
+      this.inc(sum(f));
+    },
+  });
+  new Gauge({
+    name: "rollbook_rpc_feed_tick_interval_ms", help: "Current spacing of the subscription feeds' ticks (ms, between rpc.tickMs and rpc.maxTickMs)", registers,
+    collect() {
+      this.set(Math.max(0, ...open().map((x) => x.intervalMs)));
+    },
+  });
+  total("rollbook_rpc_feed_ticks_total", "Feed ticks that wrote at least one subscriber message", (x) => x.ticks);
+  total("rollbook_rpc_feed_messages_total", "Subscription messages written (one per subscriber per message)", (x) => x.sent);
+  total("rollbook_rpc_fanout_socket_writes_total", "Socket writes of the WebSocket connections (one system call each)", (x) => x.writeCost?.writes ?? 0);
+  new Gauge({
+    name: "rollbook_rpc_fanout_write_cpu_us", help: "Measured CPU time per socket write (us), what the tick spacing is computed from", registers,
+    collect() {
+      this.set(Math.max(0, ...open().map((x) => x.writeCost?.usPerWrite ?? 0)));
+    },
+  });
+}
+
+/** The tick's bounds, ms. */
+export interface TickBounds {
+  minMs: number;
+  maxMs: number;
+}
 
 /** Where a subscription's messages go (a WebSocket connection, which enforces its own buffer bound). */
 export interface Sink {
   send(data: Buffer | string): void;
   /** The same message as to every other subscriber of the channel (written as its prebuilt frame). */
   sendShared(m: SharedMessage): void;
+  /**
+   * The sink is now a member of public channel `channel` (book, trades, candles) / no longer is: with
+   * `Feeds.publish` set, a tick's message goes to the channel once and the transport writes it to the
+   * members it was told of (fan-out processes keep the membership, fanout.ts).
+   */
+  join?(channel: string): void;
+  leave?(channel: string): void;
 }
 
 interface BookFeed {
@@ -27,6 +108,8 @@ interface BookFeed {
   changedAt: number;
   batchIndex: number;
   subs: Set<Sink>;
+  /** Subscribed, snapshot not yet sent: not written to until it is (the snapshot carries their seq). */
+  waiting: Set<Sink>;
 }
 
 const frame = (id: string, payload: string): SharedMessage =>
@@ -39,22 +122,63 @@ export class Feeds {
   private readonly candles = new Map<string, { market: number; interval: number; dirty: boolean; subs: Set<Sink> }>();
   private readonly accounts = { orders: new Map<string, Set<Sink>>(), fills: new Map<string, Set<Sink>>(), txs: new Map<string, Set<Sink>>() };
   private readonly batchSubs = new Set<Sink>();
-  private readonly timer: NodeJS.Timeout;
   private readonly stopEvents: () => void;
+  private readonly bounds: TickBounds;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private closed = false;
+  /** performance.now() of the last tick. */
+  private lastTick = -Infinity;
+  /** The current spacing of ticks, ms (adapts after each tick). */
+  intervalMs: number;
+  /**
+   * Publishes a tick's message of a public channel to its members in one call (set with fan-out processes,
+   * which hold the channel membership the sinks' join/leave reported); null: written sink by sink.
+   */
+  publish: ((channel: string, m: SharedMessage) => void) | null = null;
+  /** Where the write cost is read; null: the writes are assumed free (ticks at `minMs`). */
+  writeCost: WriteCostSource | null = null;
   /** Messages written (for metrics and tests). */
   sent = 0;
+  /** Ticks that wrote something (for metrics and benches). */
+  ticks = 0;
+  /**
+   * Told after each tick that wrote a book delta: ms from the first change the oldest delta carries to now
+   * (the part of a subscriber's delivery latency spent before the write), and the messages written.
+   */
+  onTick: ((delayMs: number, writes: number) => void) | null = null;
 
-  constructor(view: NodeView, tickMs: number) {
+  constructor(view: NodeView, tick: TickBounds) {
     this.view = view;
+    this.bounds = { minMs: tick.minMs, maxMs: Math.max(tick.minMs, tick.maxMs) };
+    this.intervalMs = this.bounds.minMs;
     this.stopEvents = view.subscribe((e) => this.onEvent(e));
-    this.timer = setInterval(() => this.flush(), tickMs);
-    this.timer.unref();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.immediate !== null) clearImmediate(this.immediate);
     this.stopEvents();
   }
+
+  /** Something is pending for the next tick: schedules it (end of this turn if the last one is old enough). */
+  private schedule(): void {
+    if (this.timer !== null || this.immediate !== null || this.closed) return;
+    const wait = this.lastTick + this.intervalMs - performance.now();
+    if (wait <= 0) this.immediate = setImmediate(this.tick);
+    else (this.timer = setTimeout(this.tick, Math.ceil(wait))).unref();
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    this.immediate = null;
+    this.flush();
+  };
 
   /** The book feed's sequence number of a market (the seq of its last delta). */
   bookSeq(market: number): number {
@@ -63,7 +187,7 @@ export class Feeds {
 
   private book(market: number): BookFeed {
     let b = this.books.get(market);
-    if (b === undefined) this.books.set(market, (b = { seq: 0, dirty: new Map(), changedAt: 0, batchIndex: 0, subs: new Set() }));
+    if (b === undefined) this.books.set(market, (b = { seq: 0, dirty: new Map(), changedAt: 0, batchIndex: 0, subs: new Set(), waiting: new Set() }));
     return b;
   }
 
@@ -72,12 +196,14 @@ export class Feeds {
   /** Adds `sink` to a public channel; returns the subscription id. Sends the book snapshot first. */
   subscribeBook(sink: Sink, market: number, depth: number): string {
     const b = this.book(market);
-    b.subs.add(sink);
+    b.waiting.add(sink);
     const id = `book:${market}`;
-    // After the subscribe answer (sent from a microtask) and before any later tick: the snapshot and its
-    // seq are read at the same moment, so the next delta (seq + 1) applies on top of it.
+    // After the subscribe answer (sent from a microtask). The snapshot and its seq are read at the same
+    // moment and the sink gets no delta before it, so the next delta (seq + 1) applies on top of it.
     setImmediate(() => {
-      if (!b.subs.has(sink)) return;
+      if (!b.waiting.delete(sink)) return;
+      b.subs.add(sink);
+      sink.join?.(id);
       const snap = this.view.book(market, depth);
       const payload = { type: "snapshot", market, seq: b.seq, batchIndex: snap?.batchIndex ?? 0, bids: snap?.bids ?? [], asks: snap?.asks ?? [] };
       sink.send(frame(id, JSON.stringify(payload)).payload);
@@ -89,6 +215,7 @@ export class Feeds {
     let t = this.trades.get(market);
     if (t === undefined) this.trades.set(market, (t = { pending: [], subs: new Set() }));
     t.subs.add(sink);
+    sink.join?.(`trades:${market}`);
     return `trades:${market}`;
   }
 
@@ -97,6 +224,7 @@ export class Feeds {
     let c = this.candles.get(key);
     if (c === undefined) this.candles.set(key, (c = { market, interval, dirty: false, subs: new Set() }));
     c.subs.add(sink);
+    sink.join?.(`candles:${key}`);
     return `candles:${key}`;
   }
 
@@ -116,8 +244,12 @@ export class Feeds {
   /** Removes `sink` from the subscription `id`. */
   unsubscribe(sink: Sink, id: string, account: string | null): void {
     const [ch, a, b] = id.split(":");
-    if (ch === "book") this.books.get(Number(a))?.subs.delete(sink);
-    else if (ch === "trades") this.trades.get(Number(a))?.subs.delete(sink);
+    if (ch === "book" || ch === "trades" || ch === "candles") sink.leave?.(id);
+    if (ch === "book") {
+      const b = this.books.get(Number(a));
+      b?.subs.delete(sink);
+      b?.waiting.delete(sink);
+    } else if (ch === "trades") this.trades.get(Number(a))?.subs.delete(sink);
     else if (ch === "candles") this.candles.get(`${a}:${b}`)?.subs.delete(sink);
     else if (ch === "batches") this.batchSubs.delete(sink);
     else if ((ch === "orders" || ch === "fills" || ch === "txs") && account !== null) {
@@ -139,6 +271,7 @@ export class Feeds {
           b.dirty.set(t.side === 0 ? t.price : -t.price - 1, { side: t.side, price: t.price });
           b.batchIndex = e.batchIndex;
         }
+        this.schedule();
         return;
       }
       case "tx": {
@@ -147,8 +280,13 @@ export class Feeds {
           const t = this.trades.get(f.market);
           if (t !== undefined && t.subs.size > 0) {
             t.pending.push({ market: f.market, price: f.price, size: f.size, takerSide: f.takerSide, takerOrderId: f.takerOrderId, makerOrderId: f.makerOrderId, batchIndex: tx.batchIndex, timestamp: e.timestamp, level: "soft" });
+            this.schedule();
           }
-          for (const c of this.candles.values()) if (c.market === f.market) c.dirty = true;
+          for (const c of this.candles.values()) {
+            if (c.market !== f.market) continue;
+            c.dirty = true;
+            this.schedule();
+          }
         }
         if (this.accounts.orders.size > 0 && tx.orders.length > 0) {
           const by = new Map<string, typeof tx.orders>();
@@ -200,6 +338,14 @@ export class Feeds {
     }
   }
 
+  /** A tick's message of a public channel to its members: one publish, or sink by sink. */
+  private publishTo(channel: string, subs: Set<Sink>, m: SharedMessage): void {
+    if (this.publish === null) return this.sendAll(subs, m);
+    if (subs.size === 0) return;
+    this.publish(channel, m);
+    this.sent += subs.size;
+  }
+
   private sendAll(subs: Set<Sink> | undefined, m: SharedMessage): void {
     if (subs === undefined) return;
     for (const s of subs) {
@@ -208,8 +354,14 @@ export class Feeds {
     }
   }
 
-  /** One tick: a delta per changed book, trades and candles, each serialized once. */
+  /**
+   * One tick: a delta per changed book, trades and candles, each serialized once; then the spacing of the
+   * next tick from what this one wrote.
+   */
   flush(): void {
+    this.lastTick = performance.now();
+    const sent0 = this.sent;
+    let oldest = Infinity;
     for (const [market, b] of this.books) {
       if (b.dirty.size === 0) continue;
       b.seq++;
@@ -220,20 +372,27 @@ export class Feeds {
         bids.sort((x, y) => y.price - x.price);
         asks.sort((x, y) => x.price - y.price);
         const payload = JSON.stringify({ type: "delta", market, seq: b.seq, batchIndex: b.batchIndex, changedAt: b.changedAt, bids, asks });
-        this.sendAll(b.subs, frame(`book:${market}`, payload));
+        this.publishTo(`book:${market}`, b.subs, frame(`book:${market}`, payload));
+        oldest = Math.min(oldest, b.changedAt);
       }
       b.dirty.clear();
     }
     for (const [market, t] of this.trades) {
       if (t.pending.length === 0) continue;
-      this.sendAll(t.subs, frame(`trades:${market}`, JSON.stringify({ type: "trades", market, trades: t.pending })));
+      this.publishTo(`trades:${market}`, t.subs, frame(`trades:${market}`, JSON.stringify({ type: "trades", market, trades: t.pending })));
       t.pending = [];
     }
     for (const [key, c] of this.candles) {
       if (!c.dirty) continue;
       c.dirty = false;
       const candle = this.view.candles(c.market, c.interval, 1)[0];
-      if (candle !== undefined) this.sendAll(c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle })));
+      if (candle !== undefined) this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle })));
     }
+    const writes = this.sent - sent0;
+    if (writes > 0) this.ticks++;
+    if (oldest !== Infinity) this.onTick?.(Date.now() - oldest, writes);
+    const cost = this.writeCost;
+    const ms = cost === null ? 0 : (writes / cost.parallel) * cost.usPerWrite / 1000 / FANOUT_CPU_SHARE;
+    this.intervalMs = Math.min(this.bounds.maxMs, Math.max(this.bounds.minMs, ms));
   }
 }

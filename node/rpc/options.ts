@@ -26,8 +26,13 @@ export interface RpcOptions {
   /** The L2's own chain id (eth_chainId, net_version); the EIP-712 domain keeps the L1 chain id. */
   l2ChainId: number;
   limits: RpcLimits;
-  /** Book, trade and candle updates are coalesced per tick of this many ms and serialized once. */
+  /**
+   * Book, trade and candle updates are coalesced per tick and serialized once; ticks are at least this many
+   * ms apart (feeds.ts: a change after a quiet spell goes out at once).
+   */
   tickMs: number;
+  /** The longest tick spacing, ms: many subscribers lengthen the tick from `tickMs` up to this (feeds.ts). */
+  maxTickMs: number;
   /**
    * WebSocket connections are owned by this many fan-out child processes (fanout.ts), which write the
    * subscription messages; 0: by the RPC thread itself.
@@ -68,7 +73,7 @@ export const DEFAULT_LIMITS: RpcLimits = {
   slowConsumerGraceMs: 5000,
 };
 
-export const DEFAULT_RPC_OPTIONS: RpcOptions = { l2ChainId: 0x726f6c6c, limits: DEFAULT_LIMITS, tickMs: 10, fanoutProcs: 0 };
+export const DEFAULT_RPC_OPTIONS: RpcOptions = { l2ChainId: 0x726f6c6c, limits: DEFAULT_LIMITS, tickMs: 10, maxTickMs: 25, fanoutProcs: 0 };
 
 /** A token bucket: `rate` tokens per second up to `burst`. */
 export class TokenBucket {
@@ -116,11 +121,12 @@ export class KeyedBuckets {
 /** RpcOptions from the node configuration's `rpc` section (node/config.ts). */
 export function rpcOptionsFromConfig(rpc: {
   l2ChainId: number; maxBodyBytes: number; maxBatch: number; maxConnections: number; connRate: number; accountRate: number;
-  maxSubscriptions: number; maxBufferedBytes: number; tickMs: number; fanoutProcs: number;
+  maxSubscriptions: number; maxBufferedBytes: number; tickMs: number; maxTickMs: number; fanoutProcs: number;
 }): RpcOptions {
   return {
     l2ChainId: rpc.l2ChainId,
     tickMs: rpc.tickMs,
+    maxTickMs: rpc.maxTickMs,
     fanoutProcs: rpc.fanoutProcs,
     limits: {
       ...DEFAULT_LIMITS,

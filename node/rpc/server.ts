@@ -18,7 +18,7 @@ import { moduleLogger, type Logger } from "../log.ts";
 import { type DispatchHooks, errorResponse, handleBytes } from "./dispatch.ts";
 import { RpcError } from "./errors.ts";
 import { FanoutPool } from "./fanout.ts";
-import { Feeds, type Sink } from "./feeds.ts";
+import { Feeds, type Sink, feedMetrics } from "./feeds.ts";
 import type { CallContext, ConnectionApi } from "./methods.ts";
 import type { NodeView } from "./node-view.ts";
 import { openRpcDocument } from "./openrpc.ts";
@@ -102,6 +102,9 @@ class HttpConnection implements ConnectionApi {
 interface Link {
   send(data: Buffer | string): void;
   sendShared(m: SharedMessage): void;
+  /** Public channel membership, kept where the socket is written (fan-out processes), feeds.ts. */
+  join?(channel: string): void;
+  leave?(channel: string): void;
 }
 
 /** A socket owned by this thread (`rpc.fanoutProcs` 0): written here, corked per turn. */
@@ -165,6 +168,12 @@ class RemoteLink implements Link {
   sendShared(m: SharedMessage): void {
     this.pool.sendShared(this.id, m);
   }
+  join(channel: string): void {
+    this.pool.join(this.id, channel);
+  }
+  leave(channel: string): void {
+    this.pool.leave(this.id, channel);
+  }
 }
 
 class WsConnection implements ConnectionApi, Sink {
@@ -191,6 +200,14 @@ class WsConnection implements ConnectionApi, Sink {
 
   sendShared(m: SharedMessage): void {
     if (!this.closed) this.link.sendShared(m);
+  }
+
+  join(channel: string): void {
+    if (!this.closed) this.link.join?.(channel);
+  }
+
+  leave(channel: string): void {
+    this.link.leave?.(channel);
   }
 
   /** Drops the connection's subscriptions (closed, or cut as a slow consumer). */
@@ -271,7 +288,8 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
   const view = cfg.view;
   const log = cfg.logger ?? moduleLogger("rpc");
   const metrics = rpcMetrics(cfg.registry);
-  const feeds = new Feeds(view, options.tickMs);
+  const feeds = new Feeds(view, { minMs: options.tickMs, maxMs: options.maxTickMs });
+  feedMetrics(cfg.registry ?? defaultRegistry, feeds);
   const accountBuckets = new KeyedBuckets(limits.accountRate, limits.accountBurst);
   const addressBuckets = new KeyedBuckets(limits.connRate, limits.connBurst);
   let discoverDoc: unknown = null;
@@ -342,6 +360,8 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
       },
     }, log);
     const fanout = pool;
+    feeds.writeCost = fanout;
+    feeds.publish = (channel, m) => fanout.publish(channel, m);
     app.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
       const q = req.url?.indexOf("?") ?? -1;
       if ((q < 0 ? req.url : req.url!.slice(0, q)) !== "/ws") {
@@ -360,6 +380,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     // No permessage-deflate: shared messages are written as prebuilt uncompressed frames (ws-frame.ts).
     await app.register(websocket, { options: { maxPayload: 8 * limits.maxBodyBytes, perMessageDeflate: false } });
     const corker = new TurnCorker();
+    feeds.writeCost = corker;
     app.get("/ws", { websocket: true }, (socket: WebSocket) => {
       if (wsCount >= limits.maxConnections) {
         socket.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections");

@@ -53,14 +53,66 @@ export interface RawSocket {
   uncork(): void;
 }
 
+/** CPU us of one loopback socket write on the development machine (docs/benchmarks.md "fanout"). */
+export const DEFAULT_US_PER_WRITE = 10;
+
+/**
+ * The CPU cost of socket writes, measured where they happen (docs/api.md "Subscriptions", the tick): CPU time
+ * and writes accumulate, and every `WINDOW` writes the window's mean CPU time per write becomes the
+ * estimate. Until the first window closes the estimate is `initialUs`.
+ */
+export class WriteCost {
+  static readonly WINDOW = 1000;
+  /** Mean CPU us per socket write over the last closed window. */
+  usPerWrite: number;
+  /** Socket writes counted since the start. */
+  writes = 0;
+  private cpuUs = 0;
+  private n = 0;
+
+  constructor(initialUs = DEFAULT_US_PER_WRITE) {
+    this.usPerWrite = initialUs;
+  }
+
+  /** Adds `cpuUs` of CPU time spent on `writes` writes (0 writes: time that belongs to the next ones). */
+  add(cpuUs: number, writes: number): void {
+    this.cpuUs += cpuUs;
+    this.n += writes;
+    this.writes += writes;
+    if (this.n >= WriteCost.WINDOW) {
+      this.usPerWrite = this.cpuUs / this.n;
+      this.cpuUs = 0;
+      this.n = 0;
+    }
+  }
+}
+
+/** CPU time of this thread, us. */
+export function threadCpuUs(): number {
+  const c = process.threadCpuUsage();
+  return c.user + c.system;
+}
+
 /**
  * Coalesces each connection's writes of one event-loop turn (acknowledgements, a tick's book, trades and
  * candle messages) into one socket write: the first write of a turn corks the TCP socket, and one
- * setImmediate uncorks every socket corked in that turn.
+ * setImmediate uncorks every socket corked in that turn. The uncorks are the system calls: their CPU time
+ * per socket is `cost` (what a tick's fan-out costs, feeds.ts).
  */
 export class TurnCorker {
+  readonly cost = new WriteCost();
+  /** The writes fan out from one thread (the interface feeds.ts reads the cost through). */
+  readonly parallel = 1;
   private readonly corked = new Set<RawSocket>();
   private scheduled = false;
+
+  get usPerWrite(): number {
+    return this.cost.usPerWrite;
+  }
+
+  get writes(): number {
+    return this.cost.writes;
+  }
 
   hold(raw: RawSocket): void {
     if (this.corked.has(raw)) return;
@@ -74,7 +126,9 @@ export class TurnCorker {
 
   private readonly release = (): void => {
     this.scheduled = false;
+    const t0 = threadCpuUs();
     for (const raw of this.corked) raw.uncork();
+    this.cost.add(threadCpuUs() - t0, this.corked.size);
     this.corked.clear();
   };
 }

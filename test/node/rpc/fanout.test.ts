@@ -1,5 +1,6 @@
 // WebSocket fan-out processes (node/rpc/fanout.ts, fanout-process.ts; docs/api.md "Fan-out processes"):
-// the sockets live in child processes and the main thread sends each tick's delta once per child. Every
+// the sockets live in child processes and the main thread sends each tick's delta once per child (and the
+// children report the CPU time of their socket writes). Every
 // subscriber, whichever child owns it, receives the same deltas in seq order ending at the feed's seq; a
 // child that dies takes only its own connections (reported gone, their subscriptions dropped) and is
 // replaced, and new connections are served. The slow-consumer cut-off in a child is in ws.test.ts, which
@@ -63,6 +64,32 @@ describe("rpc: WebSocket fan-out processes", () => {
     const first = subs[0].seqs;
     for (let i = 1; i < first.length; i++) expect(first[i]).to.equal(first[i - 1] + 1);
     for (const s of subs) expect(s.seqs).to.deep.equal(first);
+    // the children report their socket writes and the CPU they took (what the tick is spaced by)
+    await until(() => h.server.fanout!.writes > 0);
+    expect(h.server.fanout!.parallel).to.equal(3);
+    expect(h.server.fanout!.usPerWrite).to.be.greaterThan(0).and.lessThan(1e6);
+    for (const s of subs) s.ws.close();
+  });
+
+  it("a connection that unsubscribes leaves its channel in the child: it gets no more deltas, the others do", async () => {
+    h = await startHarness(2, { fanoutProcs: 2 });
+    const subs = await Promise.all(Array.from({ length: 6 }, () => subscribe(h.wsUrl)));
+    const [a] = h.traders;
+    h.node.submitSync(a.sell(1000, 1));
+    await until(() => subs.every((s) => s.seqs.length === 1));
+    const leaving = subs.slice(0, 3); // both processes hold some of them
+    const answers: unknown[] = [];
+    for (const s of leaving) {
+      s.ws.onmessage = (e) => answers.push(JSON.parse(String(e.data)));
+      s.ws.send(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "rb_unsubscribe", params: ["book:1"] }));
+    }
+    await until(() => answers.length === 3);
+    expect(answers.every((m) => (m as { result: unknown }).result === true)).to.equal(true);
+    h.node.submitSync(a.sell(1001, 1));
+    h.node.submitSync(a.sell(1002, 1));
+    await until(() => subs.slice(3).every((s) => s.seqs.at(-1) === h.server.feeds.bookSeq(1)));
+    await sleep(50);
+    expect(answers).to.have.length(3); // no delta reached a connection that left
     for (const s of subs) s.ws.close();
   });
 
