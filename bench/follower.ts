@@ -3,8 +3,9 @@
 // L1 blocks and Inbox logs, blob fetch from anvil's beacon route with the KZG check (by default the KZG
 // records the proposer published in its archive are verified; `--kzg recompute`: commitments recomputed),
 // unpack, decode, batch validity, signer recovery (on `--recovery-threads` workers for prefetched batches,
-// default 2; 0 = inline in the STF), STF and state root, LevelDB commits (history mode: one write per 32
-// batches, no undo records below the L1 finalized block).
+// default 2; 0 = inline in the STF), STF and state root, LevelDB commits (history mode: a write per group of
+// up to 32 batches or 16,384 leaf operations, each final batch's leaf changes one record of the leaf log,
+// no undo records below the L1 finalized block; the log is folded into leaves by deriver.stop(), timed apart).
 //
 // Workload: bench/workload.ts (the clob bench mix over 200 funded accounts, 2 markets, pre-filled
 // books) with real EIP-712 signatures. "bulk": each account's consecutive actions in a batch go into BULK
@@ -237,7 +238,7 @@ function kzgCosts(): { recomputeMs: number; verifyMs: number } {
 
 /**
  * The issue-14 figures for `npm run bench -- node`: a fresh follower's resync of `orders` orders from bulk
- * and from single-signature transactions (default options: KZG records, 2 recovery threads).
+ * and from single-signature transactions (default options: KZG records, 2 recovery threads, leaf log).
  */
 export async function followerResync(orders = 100_000): Promise<{ bulk: number; single: number }> {
   loadKzg();
