@@ -67,7 +67,7 @@ export interface DeriverOptions {
    * when it reaches `foldBytes`, when the loop is idle and at stop().
    */
   logLeaves?: boolean;
-  /** Fold the leaf log once its records reach this many bytes (default 256 MiB). */
+  /** Fold the leaf log once its records reach this many bytes (default 64 MiB: bounds the memory of a fold and the time of a load). */
   foldBytes?: number;
   /** How far behind the head counts as syncing history (default 64 blocks). */
   historyLagBlocks?: number;
@@ -659,7 +659,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     } finally {
       this.stats.commitMs += performance.now() - t;
     }
-    if (this.store.loggedBytes >= (this.o.foldBytes ?? 256 * 1024 * 1024)) await this.fold();
+    if (this.store.loggedBytes >= (this.o.foldBytes ?? 64 * 1024 * 1024)) await this.fold();
   }
 
   /** Folds the store's leaf log into leaves (after the writes submitted so far); a no-op without a log. */
