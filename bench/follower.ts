@@ -1,10 +1,11 @@
-// `npm run bench -- follower [--orders N] [--mode bulk|single|both] [--kzg proof|recompute] [--recovery-threads N] [--profile PREFIX]`: follower_resync_orders_per_s
+// `npm run bench -- follower [--orders N] [--mode bulk|single|both] [--kzg proof|recompute] [--recovery-threads N] [--leaf-log on|off] [--profile PREFIX]`: follower_resync_orders_per_s
 // (issue 14 "Must show"): a fresh follower derives N orders already posted on anvil as blob batches:
 // L1 blocks and Inbox logs, blob fetch from anvil's beacon route with the KZG check (by default the KZG
 // records the proposer published in its archive are verified; `--kzg recompute`: commitments recomputed),
 // unpack, decode, batch validity, signer recovery (on `--recovery-threads` workers for prefetched batches,
-// default 2; 0 = inline in the STF), STF and state root, LevelDB commits (history mode: one write per 32
-// batches, no undo records below the L1 finalized block).
+// default 2; 0 = inline in the STF), STF and state root, LevelDB commits (history mode: a write per group of
+// up to 32 batches or 16,384 leaf operations, each final batch's leaf changes one record of the leaf log,
+// no undo records below the L1 finalized block; the log is folded into leaves by deriver.stop(), timed apart).
 //
 // Workload: bench/workload.ts (the clob bench mix over 200 funded accounts, 2 markets, pre-filled
 // books) with real EIP-712 signatures. "bulk": each account's consecutive actions in a batch go into BULK
@@ -50,6 +51,12 @@ interface RunResult {
   mainCpuMs: number;
   processCpuMs: number;
   stats: Deriver["stats"];
+  /** When each batch finished executing (ms after the resync started): the first is the start-up latency, seconds - the last is the tail. */
+  batchAt: number[];
+  /** Leaf operations (puts + deletes) of each batch. */
+  batchLeaves: number[];
+  /** Batches in the store's leaf log when the resync returned (folded by deriver.stop(), in stats.foldMs). */
+  logged: number;
 }
 
 function keyOf(i: number): Uint8Array {
@@ -57,7 +64,7 @@ function keyOf(i: number): Uint8Array {
 }
 
 /** Groups each account's actions of one batch into BULKs of at most BULK_MAX, in first-appearance order. */
-function toBulk(txs: readonly Tx[], nonces: Map<string, number>): BulkTx[] {
+export function toBulk(txs: readonly Tx[], nonces: Map<string, number>): BulkTx[] {
   const open = new Map<string, BulkTx>();
   const out: BulkTx[] = [];
   for (const tx of txs) {
@@ -104,6 +111,8 @@ interface RunOptions {
   profile?: string;
   /** The follower's signer recovery threads (Deriver recoveryThreads). */
   recoveryThreads: number;
+  /** Final batches' leaves as one record per batch (Deriver logLeaves, default) or one key per leaf (`--leaf-log off`). */
+  logLeaves: boolean;
 }
 
 async function run(mode: "bulk" | "single", target: number, ro: RunOptions): Promise<RunResult> {
@@ -179,10 +188,14 @@ async function run(mode: "bulk" | "single", target: number, ro: RunOptions): Pro
       client: pub, inbox, startBlock, genesis: { domain, feeAccount: gov.address.toLowerCase() as Address }, store,
       // Blobs from anvil's beacon route; KZG records from the proposer's archive (none with --kzg recompute).
       fetcher: new BlobFetcher({ sources: [new BeaconBlobSource({ url: anvil.rpcUrl })], kzgSources: ro.kzg === "proof" ? [new ArchiveKzgSource({ url: archiveServer.url })] : [], logger: silent, registry }),
-      logger: silent, registry, recoveryThreads: ro.recoveryThreads,
+      logger: silent, registry, recoveryThreads: ro.recoveryThreads, logLeaves: ro.logLeaves,
     });
     let invalid = 0;
+    const batchAt: number[] = [];
+    const batchLeaves: number[] = [];
     deriver.on("batch", (b) => {
+      batchAt.push(performance.now() - t0);
+      batchLeaves.push(b.derived.puts.length + (b.derived.putBatch?.count ?? 0) + b.derived.dels.length);
       if (!b.valid) invalid++;
     });
     const t0 = performance.now();
@@ -192,13 +205,14 @@ async function run(mode: "bulk" | "single", target: number, ro: RunOptions): Pro
     const seconds = (performance.now() - t0) / 1000;
     const main1 = process.threadCpuUsage(main0);
     const proc1 = process.cpuUsage(proc0);
-    await deriver.stop();
+    const logged = store.loggedBatches;
+    await deriver.stop(); // folds the leaf log of the history just synced (timed apart: stats.foldMs)
     await store.close();
     if (status.batchIndex !== batches || invalid > 0 || deriver.stats.txs !== txCount) {
       throw new Error(`follower derived ${status.batchIndex} batches (${invalid} invalid, ${deriver.stats.txs} txs), posted ${batches} (${txCount} txs)`);
     }
     return {
-      mode, orders, txs: txCount, batches, blobs, bytes: bytesTotal, seconds, ordersPerS: Math.round(orders / seconds), stats: { ...deriver.stats },
+      mode, orders, txs: txCount, batches, blobs, bytes: bytesTotal, seconds, ordersPerS: Math.round(orders / seconds), stats: { ...deriver.stats }, batchAt, batchLeaves, logged,
       mainCpuMs: (main1.user + main1.system) / 1000, processCpuMs: (proc1.user + proc1.system) / 1000,
     };
   } finally {
@@ -224,11 +238,11 @@ function kzgCosts(): { recomputeMs: number; verifyMs: number } {
 
 /**
  * The issue-14 figures for `npm run bench -- node`: a fresh follower's resync of `orders` orders from bulk
- * and from single-signature transactions (default options: KZG records, 2 recovery threads).
+ * and from single-signature transactions (default options: KZG records, 2 recovery threads, leaf log).
  */
 export async function followerResync(orders = 100_000): Promise<{ bulk: number; single: number }> {
   loadKzg();
-  const ro: RunOptions = { kzg: "proof", recoveryThreads: 2 };
+  const ro: RunOptions = { kzg: "proof", recoveryThreads: 2, logLeaves: true };
   const bulk = await run("bulk", orders, ro);
   const single = await run("single", orders, ro);
   for (const r of [bulk, single]) console.log(`follower resync [${r.mode}]: ${r.orders} orders in ${r.seconds.toFixed(2)} s -> ${r.ordersPerS} orders/s (CPU ${r.mainCpuMs.toFixed(0)} ms main thread, ${r.processCpuMs.toFixed(0)} ms process)`);
@@ -241,10 +255,12 @@ export async function main(args: string[]): Promise<void> {
   let profile: string | undefined;
   let kzgCheck: RunOptions["kzg"] = "proof";
   let recoveryThreads = 2;
+  let logLeaves = true;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--orders") target = Number(args[++i]);
     else if (args[i] === "--profile") profile = args[++i];
     else if (args[i] === "--recovery-threads") recoveryThreads = Number(args[++i]);
+    else if (args[i] === "--leaf-log") logLeaves = args[++i] !== "off";
     else if (args[i] === "--kzg") kzgCheck = args[++i] === "recompute" ? "recompute" : "proof";
     else if (args[i] === "--mode") {
       const m = args[++i];
@@ -254,7 +270,7 @@ export async function main(args: string[]): Promise<void> {
   loadKzg();
   console.log(`follower resync: a fresh follower derives ${target} orders already posted on anvil as blobs`);
   const results: RunResult[] = [];
-  for (const mode of modes) results.push(await run(mode, target, { kzg: kzgCheck, recoveryThreads, profile: profile === undefined ? undefined : `${profile}-${mode}.cpuprofile` }));
+  for (const mode of modes) results.push(await run(mode, target, { kzg: kzgCheck, recoveryThreads, logLeaves, profile: profile === undefined ? undefined : `${profile}-${mode}.cpuprofile` }));
   const kzg = kzgCosts();
   for (const r of results) {
     const s = r.stats;
@@ -271,6 +287,9 @@ export async function main(args: string[]): Promise<void> {
     row("state root (trie)", s.rootMs);
     row("LevelDB commits", s.commitMs);
     row("other (event handling, scheduling)", other);
+    console.log(`  after the resync (not in its time): deriver.stop() folded the leaf log of ${r.logged} batches in ${s.foldMs.toFixed(0)} ms`);
+    const at = r.batchAt;
+    console.log(`  timeline: batches executed at ${at.map((x) => x.toFixed(0)).join(", ")} ms; durable at ${(r.seconds * 1000).toFixed(0)} ms (tail ${(r.seconds * 1000 - at[at.length - 1]!).toFixed(0)} ms); leaf operations per batch ${r.batchLeaves.join(", ")}`);
   }
   console.log(`\nKZG per blob: recompute commitment ${kzg.recomputeMs.toFixed(1)} ms (what the fetcher does), verify a supplied commitment + proof ${kzg.verifyMs.toFixed(1)} ms`);
   const bulk = results.find((r) => r.mode === "bulk");
@@ -282,6 +301,7 @@ export async function main(args: string[]): Promise<void> {
     orders: target,
     kzg_check: kzgCheck,
     recovery_threads: recoveryThreads,
+    leaf_log: logLeaves,
     kzg_recompute_ms_per_blob: Number(kzg.recomputeMs.toFixed(2)),
     kzg_verify_proof_ms_per_blob: Number(kzg.verifyMs.toFixed(2)),
   }));

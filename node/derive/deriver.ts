@@ -60,6 +60,15 @@ export interface DeriverOptions {
   historyCommitBatches?: number;
   /** ... or once this many distinct state leaves are staged, whichever comes first (default 16,384). */
   historyCommitLeaves?: number;
+  /**
+   * Batches derived as final (at or below the L1 finalized block) write their leaf changes as one record each
+   * (the store's leaf log, StoreWrite BatchCommit.logged) instead of one LevelDB key per leaf (default true).
+   * The log is folded into leaves (StateStore.fold) before the first batch committed with undo records,
+   * when it reaches `foldBytes`, when the loop is idle and at stop().
+   */
+  logLeaves?: boolean;
+  /** Fold the leaf log once its records reach this many bytes (default 64 MiB: bounds the memory of a fold and the time of a load). */
+  foldBytes?: number;
   /** How far behind the head counts as syncing history (default 64 blocks). */
   historyLagBlocks?: number;
   /** L1 blocks fetched per request while syncing history (headers in parallel, logs in one call; default 256). */
@@ -203,7 +212,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   private prefetched = new Map<string, Promise<Fetched>>();
   private readonly recovery: SignerRecovery | undefined;
   /** Where the time goes (ms, cumulative since open): for `npm run bench -- follower` and operators. */
-  readonly stats = { l1Ms: 0, fetchMs: 0, recoveryWaitMs: 0, decodeMs: 0, stfMs: 0, rootMs: 0, commitMs: 0, batches: 0, txs: 0 };
+  readonly stats = { l1Ms: 0, fetchMs: 0, recoveryWaitMs: 0, decodeMs: 0, stfMs: 0, rootMs: 0, commitMs: 0, foldMs: 0, batches: 0, txs: 0 };
 
   private constructor(o: DeriverOptions, loaded: { state: ClobState; commitment: StateCommitment }, cursor: L1BlockRecord, queue: Map<number, Uint8Array>) {
     super();
@@ -258,13 +267,14 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     this.loop = this.run();
   }
 
-  /** Stops the loop after the current step, writes what is pending and stops the recovery threads. */
+  /** Stops the loop after the current step, writes what is pending (the leaf log folded) and stops the recovery threads. */
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.loop;
     this.loop = null;
     await this.flush();
+    await this.fold();
     await this.recovery?.close();
   }
 
@@ -381,7 +391,10 @@ export class Deriver extends EventEmitter<DeriverEvents> {
         const r = await this.step();
         backoff = 0;
         this.lastError = undefined;
-        if (r === "idle") await this.sleep(this.o.pollIntervalMs ?? 1000);
+        if (r === "idle") {
+          await this.fold(); // caught up: the leaf log of the history just synced becomes leaves
+          await this.sleep(this.o.pollIntervalMs ?? 1000);
+        }
       } catch (err) {
         const e = this.classify(err);
         this.lastError = e;
@@ -463,6 +476,12 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     // Execute and stage the write.
     const tips = this.follower.tips();
     const final = tips?.finalized !== undefined && block.number <= tips.finalized.number;
+    const logged = final && this.o.logLeaves !== false;
+    if (!logged && prepared.length > 0 && ((this.pending?.loggedBatches ?? 0) > 0 || this.store.loggedBatches > 0)) {
+      // Leaves written directly (with undo records) follow logged batches: the log becomes leaves first.
+      await this.flush();
+      await this.fold();
+    }
     const w = (this.pending ??= this.submitted?.w.next() ?? this.store.begin());
     for (const m of ev.messages) {
       const bytes = hexBytes(m.message);
@@ -477,7 +496,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
         signers = await p.signers;
         this.stats.recoveryWaitMs += performance.now() - t;
       }
-      this.execute(p, checked, block, w, !final, signers);
+      this.execute(p, checked, block, w, !final, logged, signers);
     }
     const record: L1BlockRecord = { ...block, batchIndex, messageCount, batchChain: chain, queueHash };
     w.l1Block(record);
@@ -540,7 +559,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   }
 
   /** STF and state root of one checked batch; stages its commit in `w`. */
-  private execute(p: Prepared, { v, raw }: { v: ValidityResult; raw: Uint8Array[] }, block: L1BlockRef, w: StoreWrite, undo: boolean, signers: RecoveredSigners | undefined): void {
+  private execute(p: Prepared, { v, raw }: { v: ValidityResult; raw: Uint8Array[] }, block: L1BlockRef, w: StoreWrite, undo: boolean, logged: boolean, signers: RecoveredSigners | undefined): void {
     const t1 = performance.now();
     const ev = p.proposal.event;
     const index = Number(ev.batchIndex);
@@ -587,6 +606,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       receipts: this.o.receipts === "none" ? undefined : result.receipts,
       withdrawals: result.withdrawals,
       undo: undoRec,
+      logged,
       ...(mempoolDel !== undefined && mempoolDel.length > 0 ? { mempool: { del: [...mempoolDel] } } : {}),
       proverInput,
       ...(this.o.keepBatchData === true && invalidReason === undefined && p.data.ok ? { batchData: p.data.bytes } : {}),
@@ -638,6 +658,18 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       if (wait) await this.settle();
     } finally {
       this.stats.commitMs += performance.now() - t;
+    }
+    if (this.store.loggedBytes >= (this.o.foldBytes ?? 64 * 1024 * 1024)) await this.fold();
+  }
+
+  /** Folds the store's leaf log into leaves (after the writes submitted so far); a no-op without a log. */
+  private async fold(): Promise<void> {
+    if (this.store.loggedBatches === 0) return;
+    const t = performance.now();
+    try {
+      await this.store.fold();
+    } finally {
+      this.stats.foldMs += performance.now() - t;
     }
   }
 

@@ -2,7 +2,8 @@
 // worker decodes the batch bytes it is given with the same total decoder the deriver uses (node/codec) and,
 // for every well-formed transaction, computes the EIP-712 signing digest and recovers the signer exactly as
 // the STF would (node/clob/eip712.ts), while the main thread executes earlier batches.
-// Message in:  { id, data: Uint8Array (batch bytes), separator: Uint8Array }
+// Message in:  { id, data: Uint8Array (batch bytes), separator: Uint8Array, part?, parts? } (part k of n: the
+//               transactions whose index is k modulo n, so one batch is recovered by every worker at once)
 // Message out: { id, signers: (string | null)[], known: Uint8Array (1 = signer computed), r: Uint8Array
 //               (32 bytes per tx: each signature's r, checked by the deriver before it uses a signer) },
 //              { id, undecodable: true } or { id, error }; once at start { ready: true }.
@@ -14,6 +15,9 @@ export interface RecoveryRequest {
   id: number;
   data: Uint8Array;
   separator: Uint8Array;
+  /** Recover only the transactions whose index is `part` modulo `parts` (default 0 of 1: all). */
+  part?: number;
+  parts?: number;
 }
 
 export type RecoveryReply =
@@ -26,12 +30,12 @@ export function recoverBatch(req: RecoveryRequest): RecoveryReply {
   const d = decodeBatch(req.data);
   if (!d.ok) return { id: req.id, undecodable: true };
   const txs = d.batch.txs;
-  const signers: (string | null)[] = new Array(txs.length);
+  const signers: (string | null)[] = new Array<string | null>(txs.length).fill(null);
   const known = new Uint8Array(txs.length);
   const r = new Uint8Array(32 * txs.length);
-  for (let i = 0; i < txs.length; i++) {
+  const parts = Math.max(1, req.parts ?? 1);
+  for (let i = req.part ?? 0; i < txs.length; i += parts) {
     const tx = txs[i]!;
-    signers[i] = null;
     if (!isWellFormed(tx)) continue;
     signers[i] = recoverAddress(txSigningHash(req.separator, tx), tx.sig);
     known[i] = 1;

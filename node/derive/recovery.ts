@@ -21,7 +21,6 @@ interface Thread {
   worker: Worker;
   /** Resolves when the worker has loaded its modules (or failed). */
   ready: Promise<void>;
-  inflight: number;
   jobs: Map<number, (r: RecoveredSigners | undefined) => void>;
 }
 
@@ -38,20 +37,18 @@ export class SignerRecovery {
       const worker = new Worker(new URL("./recovery-worker.ts", import.meta.url));
       worker.unref(); // never keeps the process alive
       let started!: () => void;
-      const t: Thread = { worker, ready: new Promise((resolve) => (started = resolve)), inflight: 0, jobs: new Map() };
+      const t: Thread = { worker, ready: new Promise((resolve) => (started = resolve)), jobs: new Map() };
       worker.on("message", (m: RecoveryReply | { ready: true }) => {
         if ("ready" in m) return started();
         const done = t.jobs.get(m.id);
         if (done === undefined) return;
         t.jobs.delete(m.id);
-        t.inflight--;
         done("signers" in m ? { signers: m.signers, known: m.known, r: m.r } : undefined);
       });
       const fail = () => {
         started();
         for (const done of t.jobs.values()) done(undefined);
         t.jobs.clear();
-        t.inflight = 0;
         const k = this.threads.indexOf(t);
         if (k >= 0) this.threads.splice(k, 1);
       };
@@ -67,19 +64,36 @@ export class SignerRecovery {
   }
 
   /**
-   * Recovers the signers of every well-formed transaction in `bytes` (batch bytes) on the least busy
-   * worker. Resolves to undefined when the bytes do not decode or no worker could do it; never rejects.
+   * Recovers the signers of every well-formed transaction in `bytes` (batch bytes), split over every worker
+   * (worker k takes the transactions whose index is k modulo the number of workers), so a batch is ready as
+   * soon as possible. Resolves to undefined when the bytes do not decode or a worker could not do its part;
+   * never rejects.
    */
-  recover(bytes: Uint8Array): Promise<RecoveredSigners | undefined> {
-    if (this.closed || this.threads.length === 0) return Promise.resolve(undefined);
-    let t = this.threads[0]!;
-    for (const c of this.threads) if (c.inflight < t.inflight) t = c;
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      t.jobs.set(id, resolve);
-      t.inflight++;
-      t.worker.postMessage({ id, data: bytes, separator: this.separator });
-    });
+  async recover(bytes: Uint8Array): Promise<RecoveredSigners | undefined> {
+    if (this.closed || this.threads.length === 0) return undefined;
+    const threads = [...this.threads];
+    const parts = await Promise.all(
+      threads.map(
+        (t, part) =>
+          new Promise<RecoveredSigners | undefined>((resolve) => {
+            const id = this.nextId++;
+            t.jobs.set(id, resolve);
+            t.worker.postMessage({ id, data: bytes, separator: this.separator, part, parts: threads.length });
+          }),
+      ),
+    );
+    if (parts.some((x) => x === undefined)) return undefined;
+    const out = parts[0]!;
+    for (let k = 1; k < parts.length; k++) {
+      const p = parts[k]!;
+      if (p.signers.length !== out.signers.length) return undefined;
+      for (let i = k; i < out.signers.length; i += parts.length) {
+        out.signers[i] = p.signers[i]!;
+        out.known[i] = p.known[i]!;
+        out.r.set(p.r.subarray(32 * i, 32 * i + 32), 32 * i);
+      }
+    }
+    return out;
   }
 
   /** Stops the workers; pending requests resolve to undefined. */

@@ -42,13 +42,14 @@ const P_L1BLOCK = "l"; // l + be64(L1 block number) -> L1BlockRecord (JSON)
 const P_MESSAGE = "q"; // q + be64(message index) -> L1 message bytes
 const P_PROVER = "v"; // v + be64(batch) -> the prover's input of the batch (node/derive/prover-input.ts)
 const P_CHANGES = "k"; // k + be64(batch) -> the batch's leaf changes (encodeChanges), until finalized
+const P_LEAFLOG = "j"; // j + be64(batch) -> a logged batch's leaf changes (encodeChanges), until StateStore.fold
 const P_FINLEAF = 0x46; // 'F' + leaf key -> leaf of the state at the last finalized batch
 const P_RANGE = "n"; // n + be64(lastBatch) -> a finalized range (JSON FinalizedRecord)
 const K_FIN = Buffer.from("f:fin"); // the finalized trie's position (JSON FinalizedHead)
 
 /** Coded store errors: a driver tells "reset and retry" from "stop" by the code. */
 export class StoreError extends Error {
-  readonly code: "NOT_SEQUENTIAL" | "ROOT_MISMATCH" | "NO_UNDO" | "BAD_TARGET" | "CORRUPT";
+  readonly code: "NOT_SEQUENTIAL" | "ROOT_MISMATCH" | "NO_UNDO" | "BAD_TARGET" | "CORRUPT" | "NOT_FOLDED";
   constructor(code: StoreError["code"], message: string) {
     super(`store: ${message}`);
     this.name = "StoreError";
@@ -154,6 +155,13 @@ export interface BatchCommit {
   mempool?: { put?: [string, Bytes][]; del?: string[] };
   /** The batch's undo record (StateCommitment.commitBatch with `undo`); without it rollback cannot pass this batch. */
   undo?: Bytes;
+  /**
+   * A final batch (no undo record) whose leaf changes are written as ONE record (the leaf log, 'j' + batch)
+   * instead of one LevelDB key per leaf: a follower syncing history writes one value per batch. load() applies
+   * the log over the stored leaves; StateStore.fold() turns it into leaves (each key once). A batch with its
+   * leaves written directly cannot follow a logged one before fold() (StoreError NOT_FOLDED).
+   */
+  logged?: boolean;
   /** The prover's input of the batch (opaque here; node/derive/prover-input.ts), until pruneProverInputs. */
   proverInput?: Bytes;
 }
@@ -183,19 +191,51 @@ function finKey(leafKey: Bytes): Buffer {
   return b;
 }
 /** be32(dels) | dels x (be16 len | key) | be32(puts) | puts x (be16 len | leaf). */
-function encodeChanges(dels: Iterable<Bytes>, puts: Iterable<Bytes>): Buffer {
-  const parts: Buffer[] = [];
-  for (const list of [[...dels], [...puts]]) {
-    const n = Buffer.alloc(4);
-    n.writeUInt32BE(list.length);
-    parts.push(n);
+function encodeChanges(dels: readonly Bytes[], puts: readonly Bytes[]): Buffer {
+  let size = 8;
+  for (const x of dels) size += 2 + x.length;
+  for (const x of puts) size += 2 + x.length;
+  const out = Buffer.allocUnsafe(size);
+  let p = 0;
+  for (const list of [dels, puts]) {
+    out.writeUInt32BE(list.length, p);
+    p += 4;
     for (const x of list) {
-      const l = Buffer.alloc(2);
-      l.writeUInt16BE(x.length);
-      parts.push(l, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
+      out[p] = x.length >>> 8;
+      out[p + 1] = x.length & 255;
+      out.set(x, p + 2);
+      p += 2 + x.length;
     }
   }
-  return Buffer.concat(parts);
+  return out;
+}
+/** encodeChanges of a batch's derived changes (the fast path's puts are one buffer: copied leaf by leaf without views). */
+function encodeDerived(d: Pick<Derived, "puts" | "dels" | "putBatch">): Buffer {
+  const b = d.putBatch;
+  if (b === undefined) return encodeChanges(d.dels, d.puts);
+  const head = encodeChanges(d.dels, d.puts);
+  const n = d.puts.length + b.count;
+  const out = Buffer.allocUnsafe(head.length + 2 * b.count + b.bytes);
+  head.copy(out);
+  // patch the put count, then append the batch's leaves
+  let p = head.length;
+  out.writeUInt32BE(n, p - 4 - putsBytes(d.puts));
+  const data = b.data;
+  const offs = b.offs;
+  for (let i = 0; i < b.count; i++) {
+    const s = offs[i]!;
+    const len = offs[i + 1]! - s;
+    out[p] = len >>> 8;
+    out[p + 1] = len & 255;
+    out.set(data.subarray(s, s + len), p + 2);
+    p += 2 + len;
+  }
+  return out;
+}
+function putsBytes(puts: readonly Bytes[]): number {
+  let n = 0;
+  for (const x of puts) n += 2 + x.length;
+  return n;
 }
 function decodeChanges(b: Buffer): LeafChanges {
   let p = 0;
@@ -213,6 +253,25 @@ function decodeChanges(b: Buffer): LeafChanges {
   const dels = list();
   return { dels, puts: list() };
 }
+/**
+ * Applies one encodeChanges record to `net` (leaf key as a latin1 string -> leaf, or null: deleted): the
+ * net effect of records applied in batch order. Leaves are views of `rec`.
+ */
+function applyChanges(net: Map<string, Buffer | null>, rec: Buffer): void {
+  let p = 0;
+  for (let list = 0; list < 2; list++) {
+    const n = rec.readUInt32BE(p);
+    p += 4;
+    for (let i = 0; i < n; i++) {
+      const len = (rec[p]! << 8) | rec[p + 1]!;
+      const x = rec.subarray(p + 2, p + 2 + len);
+      p += 2 + len;
+      if (list === 0) net.set(x.toString("latin1"), null);
+      else net.set(x.toString("latin1", 0, keyLen(x[0]!)), x);
+    }
+  }
+  if (p !== rec.length) throw new StoreError("CORRUPT", "leaf log record has trailing bytes");
+}
 /** The bytes as a latin1 string (one char per byte): a Map key for a binary key. */
 function latin1(b: Bytes): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
@@ -228,6 +287,8 @@ export class StateStore {
   private headCache: Head | null = null;
   /** The last StoreWrite submitted: the next one runs after it (and fails if it failed). */
   private tail: Promise<void> = Promise.resolve();
+  /** The leaf log (BatchCommit.logged): records submitted and not folded, and their bytes. */
+  private readonly log = { batches: 0, bytes: 0 };
 
   private constructor(path: string, opts: StoreOptions) {
     this.db = new ClassicLevel<Buffer, Buffer>(path, { keyEncoding: "buffer", valueEncoding: "buffer" });
@@ -245,6 +306,10 @@ export class StateStore {
     await s.db.open();
     const h = await s.db.get(K_HEAD);
     s.headCache = h === undefined ? null : (JSON.parse(h.toString()) as Head);
+    for await (const v of s.db.values({ gte: pk(P_LEAFLOG, 0), lt: prefixEnd(P_LEAFLOG) })) {
+      s.log.batches++;
+      s.log.bytes += v.length;
+    }
     await s.indexer?.open(s);
     return s;
   }
@@ -267,6 +332,7 @@ export class StateStore {
     const ops = this.db.batch();
     // Start from a clean state keyspace.
     for await (const k of this.db.keys({ gte: Buffer.from([P_STATE]), lt: Buffer.from([P_STATE + 1]) })) ops.del(k);
+    for await (const k of this.db.keys({ gte: pk(P_LEAFLOG, 0), lt: prefixEnd(P_LEAFLOG) })) ops.del(k);
     for (const e of sc.trie.entries()) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e));
     const head: Head = { batchIndex, root: hex(sc.root()) };
     ops.put(pk(P_ROOT, batchIndex), Buffer.from(sc.root()));
@@ -286,6 +352,53 @@ export class StateStore {
     const w = new StoreWrite(this, ops, head);
     more?.(w);
     await w.write();
+    this.log.batches = 0;
+    this.log.bytes = 0;
+  }
+
+  /** Logged batches (BatchCommit.logged) submitted and not folded yet, and their records' bytes. */
+  get loggedBatches(): number {
+    return this.log.batches;
+  }
+  get loggedBytes(): number {
+    return this.log.bytes;
+  }
+
+  /**
+   * Writes the leaf log as leaves: after every write submitted so far, one atomic write puts (or deletes)
+   * each key the logged batches changed, once, with its last value, and deletes their records. Nothing
+   * changes in what load() returns. Returns the number of leaf operations written (0: no log).
+   */
+  fold(): Promise<number> {
+    const prev = this.tail;
+    const p = (async () => {
+      await prev;
+      const keys: Buffer[] = [];
+      const net = new Map<string, Buffer | null>();
+      let bytes = 0;
+      for await (const [k, v] of this.db.iterator({ gte: pk(P_LEAFLOG, 0), lt: prefixEnd(P_LEAFLOG) })) {
+        keys.push(k);
+        bytes += v.length;
+        applyChanges(net, v);
+      }
+      if (keys.length === 0) return 0;
+      const ops = this.db.batch();
+      for (const [k, v] of net) {
+        const key = Buffer.allocUnsafe(1 + k.length);
+        key[0] = P_STATE;
+        key.write(k, 1, "latin1");
+        if (v === null) ops.del(key);
+        else ops.put(key, v);
+      }
+      for (const k of keys) ops.del(k);
+      await ops.write({ sync: this.opts.sync });
+      this.log.batches -= keys.length;
+      this.log.bytes -= bytes;
+      return net.size;
+    })();
+    this.tail = p.then(() => undefined);
+    this.tail.catch(() => undefined);
+    return p;
   }
 
   /** Whether each batch's leaf changes are kept until finalized (StoreOptions.keepChanges). */
@@ -322,7 +435,11 @@ export class StateStore {
    * @internal called by StoreWrite.write: runs after the previously submitted write (writes land in
    * submission order, each atomic; a failed write fails every later one, so no write lands past a gap).
    */
-  finishWrite(ops: ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>, head: Head | null, last: number | null): Promise<void> {
+  finishWrite(ops: ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>, head: Head | null, last: number | null, logged?: { batches: number; bytes: number }): Promise<void> {
+    if (logged !== undefined) {
+      this.log.batches += logged.batches;
+      this.log.bytes += logged.bytes;
+    }
     const prev = this.tail;
     const p = (async () => {
       await prev;
@@ -490,9 +607,22 @@ export class StateStore {
     return (await this.db.get(pk(P_UNDO, i))) !== undefined;
   }
 
-  /** Every stored leaf (the state at the head batch), in key order of the database. */
+  /**
+   * Every stored leaf (the state at the head batch): in key order of the database, or, while there is a
+   * leaf log (BatchCommit.logged), the stored leaves the log does not change followed by the log's leaves.
+   */
   async *leaves(): AsyncGenerator<Bytes> {
-    for await (const v of this.db.values({ gte: Buffer.from([P_STATE]), lt: Buffer.from([P_STATE + 1]) })) yield new Uint8Array(v);
+    await this.tail.catch(() => undefined); // the log and the leaves as of the last landed write
+    const net = new Map<string, Buffer | null>();
+    for await (const v of this.db.values({ gte: pk(P_LEAFLOG, 0), lt: prefixEnd(P_LEAFLOG) })) applyChanges(net, v);
+    if (net.size === 0) {
+      for await (const v of this.db.values({ gte: Buffer.from([P_STATE]), lt: Buffer.from([P_STATE + 1]) })) yield new Uint8Array(v);
+      return;
+    }
+    for await (const [k, v] of this.db.iterator({ gte: Buffer.from([P_STATE]), lt: Buffer.from([P_STATE + 1]) })) {
+      if (!net.has(k.toString("latin1", 1))) yield new Uint8Array(v);
+    }
+    for (const v of net.values()) if (v !== null) yield new Uint8Array(v);
   }
 
   /**
@@ -574,6 +704,10 @@ export class StoreWrite {
   /** State leaves of the second and later batches: leaf key (latin1 string of its bytes) -> leaf (a copy), or null: deleted. */
   private readonly leaves = new Map<string, Buffer | null>();
   private firstLeaves = 0;
+  /** Logged batches in this write, their records' bytes and leaf operations. */
+  private logged = 0;
+  private loggedBytes = 0;
+  private loggedLeaves = 0;
 
   constructor(store: StateStore, ops: ReturnType<ClassicLevel<Buffer, Buffer>["batch"]>, head: Head | null) {
     this.store = store;
@@ -591,7 +725,16 @@ export class StoreWrite {
       throw new StoreError("NOT_SEQUENTIAL", `batch ${c.batchIndex} does not follow ${prev.batchIndex}`);
     }
     const ops = this.ops;
-    if (this.batches === 0) {
+    if (c.logged === true) {
+      if (c.undo !== undefined) throw new StoreError("BAD_TARGET", `batch ${c.batchIndex}: a logged batch is final (no undo record)`);
+      const rec = encodeDerived(c.derived);
+      ops.put(pk(P_LEAFLOG, c.batchIndex), rec);
+      this.logged++;
+      this.loggedBytes += rec.length;
+      this.loggedLeaves += c.derived.dels.length + c.derived.puts.length + (c.derived.putBatch?.count ?? 0);
+    } else if (this.logged > 0 || this.store.loggedBatches > 0) {
+      throw new StoreError("NOT_FOLDED", `batch ${c.batchIndex}: leaves written directly after logged batches (fold() first)`);
+    } else if (this.batches === 0) {
       const before = ops.length;
       for (const k of c.derived.dels) ops.del(stateKey(k));
       for (const e of allPuts(c.derived as Derived)) ops.put(stateKey(leafKeyOf(e)), Buffer.from(e.buffer, e.byteOffset, e.byteLength));
@@ -607,7 +750,7 @@ export class StoreWrite {
     if (c.l1Cursor !== undefined) ops.put(K_L1, Buffer.from(JSON.stringify(c.l1Cursor)));
     if (c.undo !== undefined) ops.put(pk(P_UNDO, c.batchIndex), Buffer.from(c.undo));
     if (c.proverInput !== undefined) ops.put(pk(P_PROVER, c.batchIndex), Buffer.from(c.proverInput));
-    if (this.store.keepsChanges) ops.put(pk(P_CHANGES, c.batchIndex), encodeChanges(c.derived.dels, allPuts(c.derived as Derived)));
+    if (this.store.keepsChanges) ops.put(pk(P_CHANGES, c.batchIndex), encodeDerived(c.derived));
     for (const [k, v] of c.mempool?.put ?? []) ops.put(Buffer.from(P_MEMPOOL + k), Buffer.from(v));
     for (const k of c.mempool?.del ?? []) ops.del(Buffer.from(P_MEMPOOL + k));
     ops.put(pk(P_ROOT, c.batchIndex), Buffer.from(c.root));
@@ -618,9 +761,14 @@ export class StoreWrite {
     return this;
   }
 
-  /** State leaf operations staged so far (the first batch's, then the distinct keys of the later ones). */
+  /** State leaf operations staged so far (the first batch's, then the distinct keys of the later ones; those of logged batches). */
   get stagedLeaves(): number {
-    return this.firstLeaves + this.leaves.size;
+    return this.firstLeaves + this.leaves.size + this.loggedLeaves;
+  }
+
+  /** Batches of this write whose leaves are logged (BatchCommit.logged). */
+  get loggedBatches(): number {
+    return this.logged;
   }
 
   /** A new write that starts where this one ends (its batches follow this one's), for staging while this one is written. */
@@ -659,7 +807,7 @@ export class StoreWrite {
       else ops.put(key, v);
     }
     this.leaves.clear();
-    return this.store.finishWrite(ops, this.head, this.last);
+    return this.store.finishWrite(ops, this.head, this.last, { batches: this.logged, bytes: this.loggedBytes });
   }
 }
 

@@ -260,7 +260,7 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
     expect(s.pendingBatches).to.equal(0);
   });
 
-  it("finalized history: blocks known from their logs, staged group writes; the same roots with and without log timestamps", async () => {
+  it("finalized history: blocks known from their logs, staged group writes, the leaf log; the same roots with and without log timestamps and the leaf log", async () => {
     await rpc("anvil_mine", ["0x50"]); // everything so far below the finalized block (anvil: head - 64)
     const a = derivers[0]!;
     const sa = await a.syncToHead();
@@ -275,11 +275,37 @@ describe("derive: L1 -> blobs -> two derivers, reorgs, hostile proposers (anvil)
     expect(headers.length, `${headers.length} headers for ${sh.l1Derived - d.startBlock} blocks`).to.be.lessThan(64 + 16).and.lessThan(sh.l1Derived - d.startBlock - 40);
     // an L1 client whose logs carry no blockTimestamp: the headers of blocks with events are read instead
     const noTimestamps = { ...pub, getContractEvents: async (args: Parameters<PublicClient["getContractEvents"]>[0]) => (await pub.getContractEvents(args)).map((l) => ({ ...l, blockTimestamp: undefined })) } as unknown as PublicClient;
-    const n = await newDeriver("history-no-ts", { client: noTimestamps, historyCommitBatches: 2 });
+    // ... and with every leaf written as its own key (no leaf log)
+    const n = await newDeriver("history-no-ts", { client: noTimestamps, historyCommitBatches: 2, logLeaves: false });
     const sn = await n.deriver.syncToHead();
     expect(sn.stateRoot).to.equal(sa.stateRoot);
     expect(n.batches.map((b) => [b.root, b.invalidReason])).to.deep.equal(h.batches.map((b) => [b.root, b.invalidReason]));
+    expect(n.deriver.store.loggedBatches).to.equal(0);
+    // ... and with the log folded at every group (foldBytes reached by any record)
+    const f = await newDeriver("history-fold", { foldBytes: 1, historyCommitBatches: 2 });
+    const sf = await f.deriver.syncToHead();
+    expect(sf.stateRoot).to.equal(sa.stateRoot);
+    expect(f.deriver.store.loggedBatches).to.equal(0);
+    expect(f.deriver.stats.foldMs).to.be.greaterThan(0);
+    expect((await f.deriver.store.load())!.head.root).to.equal(sa.stateRoot);
+    // the final batches' leaves are in the leaf log; the store loads to the same root with it and after stop() folded it
+    expect(h.deriver.store.loggedBatches).to.be.greaterThan(0);
+    expect((await h.deriver.store.load())!.head.root).to.equal(sa.stateRoot);
+    await h.deriver.stop();
+    expect(h.deriver.store.loggedBatches).to.equal(0);
+    expect(h.deriver.stats.foldMs).to.be.greaterThan(0);
     // restart: the store resumes at the same root
     expect((await h.deriver.store.load())!.head.root).to.equal(sa.stateRoot);
+    // a batch near the head after logged history: the log is folded first, then the batch commits with its undo record
+    const f2 = await newDeriver("history-then-head", {});
+    await f2.deriver.syncToHead();
+    expect(f2.deriver.store.loggedBatches).to.be.greaterThan(0);
+    await post([]);
+    const near = await f2.deriver.syncToHead();
+    expect(near.batchIndex).to.equal(sa.batchIndex + 1);
+    expect(f2.deriver.store.loggedBatches).to.equal(0);
+    expect(await f2.deriver.store.hasUndo(near.batchIndex)).to.equal(true);
+    expect((await f2.deriver.store.load())!.head.root).to.equal(near.stateRoot);
+    expect((await a.syncToHead()).stateRoot).to.equal(near.stateRoot);
   });
 });

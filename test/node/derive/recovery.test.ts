@@ -38,6 +38,24 @@ describe("derive/recovery: signers recovered off the main thread", function () {
     expect(recoverBatch({ id: 2, data: Uint8Array.from([9, 9, 9]), separator })).to.deep.equal({ id: 2, undecodable: true });
   });
 
+  it("a part (index modulo parts) recovers exactly its transactions; the parts together are the whole", () => {
+    const whole = recoverBatch({ id: 1, data: bytes, separator });
+    if (!("signers" in whole)) throw new Error("expected signers");
+    for (const parts of [2, 3]) {
+      const got = Array.from({ length: parts }, (_, part) => recoverBatch({ id: 1, data: bytes, separator, part, parts }));
+      for (let i = 0; i < whole.signers.length; i++) {
+        for (let part = 0; part < parts; part++) {
+          const r = got[part]!;
+          if (!("signers" in r)) throw new Error("expected signers");
+          const mine = i % parts === part;
+          expect(r.signers[i]).to.equal(mine ? whole.signers[i] : null);
+          expect(r.known[i]).to.equal(mine ? 1 : 0);
+          expect(Buffer.from(r.r.subarray(32 * i, 32 * i + 32)).equals(mine ? Buffer.from(whole.r.subarray(32 * i, 32 * i + 32)) : Buffer.alloc(32))).to.equal(true);
+        }
+      }
+    }
+  });
+
   it("hints apply only to the transactions they were computed for", () => {
     const r = recoverBatch({ id: 1, data: bytes, separator });
     if (!("signers" in r)) throw new Error("expected signers");
