@@ -18,17 +18,17 @@
 // ticks by.
 
 import { fork, type ChildProcess } from "node:child_process";
-import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "../log.ts";
 import type { InItem, OutItem, ToFanout } from "./fanout-process.ts";
+import type { ReaderState } from "./ws-conn.ts";
 import { DEFAULT_US_PER_WRITE, type SharedMessage } from "./ws-frame.ts";
 
 const CHILD = new URL("./fanout-process.ts", import.meta.url);
 
 export interface FanoutEvents {
-  /** A text message from connection `id`. */
-  message(id: number, text: string): void;
+  /** A message from connection `id`. */
+  message(id: number, data: Buffer): void;
   /** Connection `id` is closed (or its process died). */
   gone(id: number): void;
   /** Connection `id` was cut as a slow consumer (close 4008). */
@@ -62,7 +62,6 @@ export class FanoutPool {
   private readonly limits: FanoutLimits;
   private readonly events: FanoutEvents;
   private readonly log: Logger;
-  private nextId = 1;
   private scheduled = false;
   private stopping = false;
   /** Shared messages not handed to a child because its channel was over `maxInflightBytes`. */
@@ -83,7 +82,7 @@ export class FanoutPool {
     child.on("message", (m: { t: "in"; items: InItem[] } | { t: "ended" }) => {
       if (m.t === "ended") return;
       for (const it of m.items) {
-        if (it[0] === "msg") this.events.message(it[1], it[2]);
+        if (it[0] === "msg") this.events.message(it[1], Buffer.from(it[2].buffer, it[2].byteOffset, it[2].byteLength));
         else if (it[0] === "slow") this.events.slow(it[1]);
         else if (it[0] === "cost") {
           p.usPerWrite = it[1];
@@ -133,26 +132,22 @@ export class FanoutPool {
   }
 
   /**
-   * Hands an upgraded socket to the child with the fewest connections, which completes the handshake (or,
-   * with `reject`, completes it and closes at once with that code). Returns the connection id.
+   * Moves open WebSocket `id` to the child with the fewest connections: `socket` (detached: not read, its
+   * writes done, ws-conn.ts) goes with what its reader held (`state`). Everything sent for `id` after this
+   * call follows it in the child's queue: the IPC channel keeps messages after a handle behind it.
    */
-  adopt(req: IncomingMessage, socket: Socket, head: Buffer, reject?: { code: number; reason: string }): number {
+  move(id: number, socket: Socket, state: ReaderState): void {
     let p = this.procs[0];
     for (const q of this.procs) if (q.conns.size < p.conns.size) p = q;
-    const id = this.nextId++;
-    if (reject === undefined) {
-      p.conns.add(id);
-      this.byConn.set(id, p);
-    }
-    socket.pause();
-    const m: ToFanout = { t: "conn", id, method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, head, ...(reject === undefined ? {} : { reject }) };
+    p.conns.add(id);
+    this.byConn.set(id, p);
+    const m: ToFanout = { t: "move", id, state };
     p.child.send(m, socket, (err) => {
       if (err !== null && err !== undefined) {
         socket.destroy();
         this.forget(p, id);
       }
     });
-    return id;
   }
 
   private enqueue(p: Proc, item: Pending): void {

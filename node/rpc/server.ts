@@ -6,7 +6,6 @@
 // `webPage` option it serves the built web page at GET / and /assets/* (web-page.ts); other routes of the
 // node's port (/health, /ready) are registered on `app` by their owners.
 
-import websocket from "@fastify/websocket";
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
@@ -25,10 +24,11 @@ import { openRpcDocument } from "./openrpc.ts";
 import { DEFAULT_LIMITS, DEFAULT_RPC_OPTIONS, KeyedBuckets, type RpcLimits, type RpcOptions, TokenBucket } from "./options.ts";
 import { registerWebPage } from "./web-page.ts";
 import { parseSignature } from "./wire.ts";
-import { type RawSocket, type SharedMessage, TurnCorker } from "./ws-frame.ts";
+import { WsConn, refuseUpgrade, upgradeAnswer } from "./ws-conn.ts";
+import { type SharedMessage, TurnCorker } from "./ws-frame.ts";
+import { CloseCode, type Link, LocalLink, MovableLink, type Moving } from "./ws-links.ts";
 
-/** WebSocket close codes of the server (docs/api.md "Subscriptions"). */
-export const CloseCode = { TOO_MANY_CONNECTIONS: 1013, SLOW_CONSUMER: 4008 } as const;
+export { CloseCode };
 
 export interface RpcMetrics {
   requests: Counter<"method" | "code">;
@@ -62,24 +62,13 @@ export interface RpcServer {
   /** The fan-out processes owning the WebSockets (`options.fanoutProcs` > 0), else null. */
   fanout: FanoutPool | null;
   options: RpcOptions;
+  /** The WebSocket connections whose sockets are on this thread (not moved to a fan-out process). */
+  connections(): WsConn[];
   /** Listens; returns the base URL (http://host:port). */
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
 }
 
-/** The part of a `ws` WebSocket the server uses. */
-interface WebSocket {
-  readonly bufferedAmount: number;
-  readonly readyState: number;
-  readonly _socket?: RawSocket;
-  send(data: Buffer | string, opts?: { binary: boolean }): void;
-  close(code: number, reason: string): void;
-  terminate(): void;
-  on(event: "message", f: (data: Buffer | Buffer[] | ArrayBuffer) => void): void;
-  on(event: "close" | "error", f: () => void): void;
-}
-
-const WS_OPEN = 1;
 const CHALLENGE_PREFIX = "Rollbook WebSocket login\nchallenge: ";
 
 class HttpConnection implements ConnectionApi {
@@ -95,84 +84,6 @@ class HttpConnection implements ConnectionApi {
   }
   unsubscribe(): boolean {
     throw new RpcError("METHOD_NOT_FOUND");
-  }
-}
-
-/** Where a WebSocket connection's messages are written: its socket here, or a fan-out process. */
-interface Link {
-  send(data: Buffer | string): void;
-  sendShared(m: SharedMessage): void;
-  /** Public channel membership, kept where the socket is written (fan-out processes), feeds.ts. */
-  join?(channel: string): void;
-  leave?(channel: string): void;
-}
-
-/** A socket owned by this thread (`rpc.fanoutProcs` 0): written here, corked per turn. */
-class InlineLink implements Link {
-  private readonly socket: WebSocket;
-  private readonly corker: TurnCorker;
-  private readonly limits: RpcLimits;
-  private readonly onCut: () => void;
-  private cutOff = false;
-
-  constructor(socket: WebSocket, corker: TurnCorker, limits: RpcLimits, onCut: () => void) {
-    this.socket = socket;
-    this.corker = corker;
-    this.limits = limits;
-    this.onCut = onCut;
-  }
-
-  /** False (and the connection cut as a slow consumer) when its unsent bytes passed the bound. */
-  private writable(): boolean {
-    if (this.cutOff) return false;
-    if (this.socket.bufferedAmount <= this.limits.maxBufferedBytes) return true;
-    // Slow consumer: stop sending, close with 4008, drop the socket if it still does not read.
-    this.cutOff = true;
-    this.onCut();
-    this.socket.close(CloseCode.SLOW_CONSUMER, "slow consumer");
-    setTimeout(() => this.socket.terminate(), this.limits.slowConsumerGraceMs).unref();
-    return false;
-  }
-
-  send(data: Buffer | string): void {
-    if (!this.writable()) return;
-    const raw = this.socket._socket;
-    if (raw !== undefined) this.corker.hold(raw);
-    this.socket.send(data, { binary: false });
-  }
-
-  /** A message shared by many subscribers: its prebuilt frame straight onto the TCP socket. */
-  sendShared(m: SharedMessage): void {
-    if (!this.writable()) return;
-    const raw = this.socket._socket;
-    if (raw === undefined || this.socket.readyState !== WS_OPEN) {
-      this.socket.send(m.payload, { binary: false });
-      return;
-    }
-    this.corker.hold(raw);
-    raw.write(m.frame);
-  }
-}
-
-/** A socket owned by a fan-out process (fanout.ts): messages go to it over IPC, batched per turn. */
-class RemoteLink implements Link {
-  private readonly pool: FanoutPool;
-  private readonly id: number;
-  constructor(pool: FanoutPool, id: number) {
-    this.pool = pool;
-    this.id = id;
-  }
-  send(data: Buffer | string): void {
-    this.pool.send(this.id, data);
-  }
-  sendShared(m: SharedMessage): void {
-    this.pool.sendShared(this.id, m);
-  }
-  join(channel: string): void {
-    this.pool.join(this.id, channel);
-  }
-  leave(channel: string): void {
-    this.pool.leave(this.id, channel);
   }
 }
 
@@ -243,6 +154,7 @@ class WsConnection implements ConnectionApi, Sink {
       throw new RpcError("INVALID_PARAMS", { reason: `params.params.${what}: required for ${channel}` });
     };
     let id: string;
+    if ((channel === "book" || channel === "trades" || channel === "candles") && market !== undefined) this.link.toPublic?.();
     switch (channel) {
       case "book":
         if (market === undefined) need("market");
@@ -329,7 +241,8 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
         conn.release();
       },
     };
-    const conn = new WsConnection(link(handle), feeds, limits);
+    const l = link(handle);
+    const conn = new WsConnection(l, feeds, limits);
     const ctx = context(conn);
     const h = hooks((n) => conn.bucket.take(n));
     return {
@@ -342,58 +255,68 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
       gone(): void {
         wsCount--;
         metrics.wsConnections.dec();
+        l.gone?.();
         conn.release();
       },
     };
   };
 
+  // Every WebSocket starts here, on a raw socket (ws-conn.ts): its requests are read and answered on this
+  // thread. With fan-out processes it moves to one of them at its first public subscription (ws-links.ts).
+  const corker = new TurnCorker();
+  /** Connections by id: messages from a fan-out process name theirs. */
+  const conns = new Map<number, ReturnType<typeof attach>>();
+  /** WebSockets whose sockets are on this thread. */
+  const local = new Set<WsConn>();
+  let nextId = 1;
   let pool: FanoutPool | null = null;
+  const moving: Moving = new Set();
   if (options.fanoutProcs > 0) {
-    // The sockets live in fan-out processes: this thread only sees their messages (fanout.ts).
-    const remote = new Map<number, ReturnType<typeof attach>>();
     pool = new FanoutPool(options.fanoutProcs, { maxBufferedBytes: limits.maxBufferedBytes, slowConsumerGraceMs: limits.slowConsumerGraceMs, maxPayload: 8 * limits.maxBodyBytes, maxInflightBytes: 8 * limits.maxBufferedBytes }, {
-      message: (id, text) => remote.get(id)?.message(Buffer.from(text, "utf8")),
-      slow: (id) => remote.get(id)?.cut(),
+      message: (id, data) => conns.get(id)?.message(data),
+      slow: (id) => conns.get(id)?.cut(),
       gone: (id) => {
-        remote.get(id)?.gone();
-        remote.delete(id);
+        conns.get(id)?.gone();
+        conns.delete(id);
       },
     }, log);
     const fanout = pool;
     feeds.writeCost = fanout;
-    feeds.publish = (channel, m) => fanout.publish(channel, m);
-    app.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      const q = req.url?.indexOf("?") ?? -1;
-      if ((q < 0 ? req.url : req.url!.slice(0, q)) !== "/ws") {
-        socket.destroy();
-        return;
-      }
-      if (wsCount >= limits.maxConnections) {
-        fanout.adopt(req, socket, head, { code: CloseCode.TOO_MANY_CONNECTIONS, reason: "too many connections" });
-        return;
-      }
-      const id = fanout.adopt(req, socket, head);
-      remote.set(id, attach(() => new RemoteLink(fanout, id)));
-    });
-  } else {
+    feeds.publish = (channel, m) => {
+      fanout.publish(channel, m);
+      for (const l of moving) l.published(channel, m);
+    };
+  } else feeds.writeCost = corker;
+  app.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const q = req.url?.indexOf("?") ?? -1;
+    if ((q < 0 ? req.url : req.url!.slice(0, q)) !== "/ws") {
+      socket.destroy();
+      return;
+    }
+    const answer = upgradeAnswer(req);
+    if (!Buffer.isBuffer(answer)) return refuseUpgrade(socket, answer.refused);
+    socket.write(answer);
     // Messages up to 8x the limit are read and answered TOO_LARGE; beyond that the socket closes with 1009.
-    // No permessage-deflate: shared messages are written as prebuilt uncompressed frames (ws-frame.ts).
-    await app.register(websocket, { options: { maxPayload: 8 * limits.maxBodyBytes, perMessageDeflate: false } });
-    const corker = new TurnCorker();
-    feeds.writeCost = corker;
-    app.get("/ws", { websocket: true }, (socket: WebSocket) => {
-      if (wsCount >= limits.maxConnections) {
-        socket.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections");
-        return;
-      }
-      const c = attach((handle) => new InlineLink(socket, corker, limits, handle.cut));
-      socket.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => {
-        c.message(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
-      });
-      socket.on("close", () => c.gone());
-      socket.on("error", () => socket.terminate());
-    });
-  }
+    const ws = new WsConn(socket, { maxPayload: 8 * limits.maxBodyBytes, corker, closeGraceMs: limits.slowConsumerGraceMs });
+    local.add(ws);
+    if (wsCount >= limits.maxConnections) {
+      ws.onClose = () => local.delete(ws);
+      ws.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections");
+      ws.start(head);
+      return;
+    }
+    const id = nextId++;
+    const fanout = pool;
+    const c = attach((handle) => (fanout === null ? new LocalLink(ws, limits, handle.cut) : new MovableLink(ws, fanout, id, moving, limits, handle.cut, () => local.delete(ws))));
+    conns.set(id, c);
+    ws.onMessage = (data) => c.message(data);
+    ws.onClose = () => {
+      local.delete(ws);
+      conns.get(id)?.gone();
+      conns.delete(id);
+    };
+    ws.start(head);
+  });
 
   const http = new HttpConnection();
   app.post("/", async (req, reply) => {
@@ -412,6 +335,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     feeds,
     fanout: pool,
     options,
+    connections: () => [...local],
     async listen(host: string, port: number): Promise<string> {
       const addr = await app.listen({ host, port });
       app.server.maxConnections = limits.maxConnections;
@@ -420,7 +344,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
     async close(): Promise<void> {
       feeds.close();
       await pool?.endConnections();
-      for (const c of (app.websocketServer?.clients ?? []) as Set<WebSocket>) c.terminate();
+      for (const ws of local) ws.terminate();
       await app.close();
       await pool?.stop();
     },

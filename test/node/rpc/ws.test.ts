@@ -153,7 +153,7 @@ for (const fanoutProcs of [0, 2]) describe(`rpc: WebSocket and subscriptions (fa
     const metrics = await (await import("prom-client")).register.getSingleMetric("rollbook_rpc_slow_consumers_total")!.get();
     expect(metrics.values[0].value).to.be.greaterThan(0);
     // the sockets of the RPC thread (with fan-out processes, they check the same bound before each write)
-    for (const c of (h.server.app as any).websocketServer?.clients ?? []) expect(c.bufferedAmount).to.be.lessThan(8 << 20);
+    for (const c of h.server.connections()) expect(c.bufferedAmount).to.be.lessThan(8 << 20);
     (sock as any)._socket.resume();
     expect(await closed).to.equal(CloseCode.SLOW_CONSUMER);
   });

@@ -255,7 +255,7 @@ describe("web page in headless Chromium", function () {
 
   it("recovers after the WebSocket is cut: reconnects, resubscribes and the book updates again", async () => {
     const connects = await page.evaluate(() => (globalThis as unknown as PW).rollbook.live.connects);
-    for (const c of server.app.websocketServer.clients) c.terminate();
+    for (const c of server.connections()) c.terminate();
     await page.waitForFunction((n) => (globalThis as unknown as PW).rollbook.live.connects > n && (globalThis as unknown as PW).rollbook.live.state === "open", connects);
     await makerClient.placeOrder({ market: 1, side: "sell", price: 102_000, size: 4 });
     await page.locator('#panel-book .row[data-price="102000"]').waitFor();
