@@ -315,11 +315,14 @@ export class WsConn {
     stopReading(this.socket);
     this.socket.off("data", this.onData);
     const done = (): void => {
+      if (this.socket.destroyed) return; // reported closed as usual
       this.detached = true;
       this.socket.off("close", this.onSocketClose);
       ready(this.reader.state());
     };
-    if (this.socket.writableLength === 0) done();
+    // Never before the current read is handled (detach may be called from a message of it): the rest of
+    // that read is delivered here or kept in the reader's state.
+    if (this.socket.writableLength === 0) process.nextTick(done);
     else {
       while (this.socket.writableCorked > 0) this.socket.uncork();
       // Called after every earlier write completed; with an error if the socket died first (then it is
