@@ -50,10 +50,17 @@ const url = await server.listen("127.0.0.1", 0);
 const tick = setInterval(() => seq.sealIfDue(), 250);
 
 // A stdin line "feed" prints "FEED <json>": the book feed's ticks since the last "feed" (how many wrote,
-// the socket writes, the delay from a delta's first change to its tick, p50 and p99 ms) and the fan-out
+// the socket writes, the delay from a delta's first change to its tick, p50 and p99 ms, how late the ticks
+// ran after their due time, p50 and p99 ms) and the fan-out
 // processes' CPU per socket write.
 let tickDelays = new Map<number, number>();
-server.feeds.onTick = (ms) => tickDelays.set(ms, (tickDelays.get(ms) ?? 0) + 1);
+/** How late the ticks ran after their due time (ms, rounded up): the event loop's share of the delay. */
+let tickLate = new Map<number, number>();
+server.feeds.onTick = (ms, _writes, late) => {
+  tickDelays.set(ms, (tickDelays.get(ms) ?? 0) + 1);
+  const l = Math.ceil(late);
+  tickLate.set(l, (tickLate.get(l) ?? 0) + 1);
+};
 const feedAt = { ticks: 0, writes: 0 };
 const feedWrites = (): number => server.fanout?.writes ?? server.feeds.sent;
 function quantile(h: Map<number, number>, p: number): number | null {
@@ -64,9 +71,10 @@ function quantile(h: Map<number, number>, p: number): number | null {
   return null;
 }
 function feedLine(): void {
-  const f = { ticks: server.feeds.ticks - feedAt.ticks, writes: feedWrites() - feedAt.writes, delayP50: quantile(tickDelays, 0.5), delayP99: quantile(tickDelays, 0.99), usPerWrite: server.fanout?.usPerWrite ?? null };
+  const f = { ticks: server.feeds.ticks - feedAt.ticks, writes: feedWrites() - feedAt.writes, delayP50: quantile(tickDelays, 0.5), delayP99: quantile(tickDelays, 0.99), lateP50: quantile(tickLate, 0.5), lateP99: quantile(tickLate, 0.99), usPerWrite: server.fanout?.usPerWrite ?? null };
   Object.assign(feedAt, { ticks: server.feeds.ticks, writes: feedWrites() });
   tickDelays = new Map();
+  tickLate = new Map();
   console.log(`FEED ${JSON.stringify(f)}`);
 }
 console.log(`READY ${url}`);

@@ -86,7 +86,7 @@ async function mark(server: Child): Promise<Mark> {
 }
 
 /** The server's book feed since its last "feed" line (bench/_rpc-server.ts): ticks, socket writes, change -> tick delay. */
-async function feedMark(server: Child): Promise<{ ticks: number; writes: number; delayP50: number | null; delayP99: number | null; usPerWrite: number | null }> {
+async function feedMark(server: Child): Promise<{ ticks: number; writes: number; delayP50: number | null; delayP99: number | null; lateP50: number | null; lateP99: number | null; usPerWrite: number | null }> {
   const line = server.waitFor("FEED ");
   server.child.stdin!.write("feed\n");
   return JSON.parse((await line).slice(5));
@@ -206,7 +206,7 @@ export async function main(args: string[]): Promise<void> {
     [fanout.p50, fanout.p99, fanout.max] = [q(0.5), q(0.99), sorted.at(-1)?.[0] ?? null];
     console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas (${fanout.gaps} seq gaps); delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${fanout.cpu.join(", ")} cores, ${usPerMessage.join(", ")} us per message`);
     const s1 = (lastAck - t0) / 1000;
-    console.log(`fan-out ticks: ${feed1.ticks} (${(feed1.ticks / s1).toFixed(1)}/s), socket writes ${feed1.writes} (${(feed1.writes / s1).toFixed(0)}/s)${feed1.usPerWrite === null ? "" : `, ${feed1.usPerWrite.toFixed(2)} us CPU per write in the fan-out process`}; first change -> tick p50 ${feed1.delayP50} ms, p99 ${feed1.delayP99} ms (the rest of the delivery latency is the write and the read)`);
+    console.log(`fan-out ticks: ${feed1.ticks} (${(feed1.ticks / s1).toFixed(1)}/s), socket writes ${feed1.writes} (${(feed1.writes / s1).toFixed(0)}/s)${feed1.usPerWrite === null ? "" : `, ${feed1.usPerWrite.toFixed(2)} us CPU per write in the fan-out process`}; first change -> tick p50 ${feed1.delayP50} ms, p99 ${feed1.delayP99} ms, tick run after its due time p50 ${feed1.lateP50} ms, p99 ${feed1.lateP99} ms (the rest of the delivery latency is the write and the read)`);
   }
 
   // ---- phase 2: Bulk transactions (64 PLACE actions under one signature), 16 in flight per socket, full
@@ -265,6 +265,7 @@ export async function main(args: string[]): Promise<void> {
     fanout_ticks_per_s: Number((feed1.ticks / ((lastAck - t0) / 1000)).toFixed(1)),
     fanout_writes_per_s: Math.round(feed1.writes / ((lastAck - t0) / 1000)),
     fanout_tick_delay_ms_p99: feed1.delayP99,
+    fanout_tick_late_ms_p99: feed1.lateP99,
     server_fanout_procs: serverFanout,
     errors: errors + bErrors,
     server_loop_delay_ms_p99: cost1.loopDelay.p99Ms,

@@ -126,6 +126,8 @@ export class Feeds {
   private readonly bounds: TickBounds;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
+  /** performance.now() at which the scheduled tick is due. */
+  private due = 0;
   private closed = false;
   /** performance.now() of the last tick. */
   private lastTick = -Infinity;
@@ -146,7 +148,9 @@ export class Feeds {
    * Told after each tick that wrote a book delta: ms from the first change the oldest delta carries to now
    * (the part of a subscriber's delivery latency spent before the write), and the messages written.
    */
-  onTick: ((delayMs: number, writes: number) => void) | null = null;
+  onTick: ((delayMs: number, writes: number, lateMs: number) => void) | null = null;
+  /** ms between the last tick's due time and its run (the event loop's lateness). */
+  lateMs = 0;
 
   constructor(view: NodeView, tick: TickBounds) {
     this.view = view;
@@ -169,16 +173,29 @@ export class Feeds {
   /** Something is pending for the next tick: schedules it (end of this turn if the last one is old enough). */
   private schedule(): void {
     if (this.timer !== null || this.immediate !== null || this.closed) return;
-    const wait = this.lastTick + this.intervalMs - performance.now();
+    const now = performance.now();
+    this.due = Math.max(now, this.lastTick + this.intervalMs);
+    const wait = this.due - now;
     if (wait <= 0) this.immediate = setImmediate(this.tick);
     else (this.timer = setTimeout(this.tick, Math.ceil(wait))).unref();
   }
 
   private readonly tick = (): void => {
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.immediate !== null) clearImmediate(this.immediate);
     this.timer = null;
     this.immediate = null;
+    this.lateMs = performance.now() - this.due;
     this.flush();
   };
+
+  /**
+   * A change while a tick is overdue (its timer not run: the event loop is busy with I/O, which is when
+   * changes arrive) ticks at once instead of after the rest of that I/O.
+   */
+  private tickIfOverdue(): void {
+    if (this.timer !== null && performance.now() >= this.due) this.tick();
+  }
 
   /** The book feed's sequence number of a market (the seq of its last delta). */
   bookSeq(market: number): number {
@@ -272,6 +289,7 @@ export class Feeds {
           b.batchIndex = e.batchIndex;
         }
         this.schedule();
+        this.tickIfOverdue();
         return;
       }
       case "tx": {
@@ -390,7 +408,7 @@ export class Feeds {
     }
     const writes = this.sent - sent0;
     if (writes > 0) this.ticks++;
-    if (oldest !== Infinity) this.onTick?.(Date.now() - oldest, writes);
+    if (oldest !== Infinity) this.onTick?.(Date.now() - oldest, writes, this.lateMs);
     const cost = this.writeCost;
     const ms = cost === null ? 0 : (writes / cost.parallel) * cost.usPerWrite / 1000 / FANOUT_CPU_SHARE;
     this.intervalMs = Math.min(this.bounds.maxMs, Math.max(this.bounds.minMs, ms));
