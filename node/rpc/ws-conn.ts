@@ -64,6 +64,10 @@ export interface FrameEvents {
  */
 export class FrameReader {
   private carry: Buffer | null;
+  /** Chunks read after `carry` while the frame it starts is still incomplete, their bytes, and the frame's. */
+  private more: Buffer[] = [];
+  private moreBytes = 0;
+  private need = 0;
   private fragOpcode: number;
   private fragments: Buffer[];
   private fragBytes: number;
@@ -82,6 +86,7 @@ export class FrameReader {
 
   /** What has been read and not delivered (for a move to another process). */
   state(): ReaderState {
+    this.join();
     return { carry: this.carry ?? Buffer.alloc(0), fragOpcode: this.fragOpcode, fragments: this.fragOpcode === 0 ? Buffer.alloc(0) : Buffer.concat(this.fragments) };
   }
 
@@ -91,10 +96,26 @@ export class FrameReader {
     this.on.fail(code, reason);
   }
 
+  /** Puts the chunks held back into `carry`. */
+  private join(): void {
+    if (this.more.length === 0) return;
+    this.carry = Buffer.concat([this.carry!, ...this.more]);
+    this.more = [];
+    this.moreBytes = 0;
+  }
+
   feed(chunk: Buffer): void {
     if (this.failed) return;
+    if (this.carry !== null && this.carry.length + this.moreBytes + chunk.length < this.need) {
+      // A large frame arriving in many reads: copied once when complete, not once per read.
+      this.more.push(chunk);
+      this.moreBytes += chunk.length;
+      return;
+    }
+    this.join();
     let buf = this.carry === null ? chunk : Buffer.concat([this.carry, chunk]);
     this.carry = null;
+    this.need = 0;
     let o = 0;
     while (!this.failed) {
       const left = buf.length - o;
@@ -122,7 +143,10 @@ export class FrameReader {
       if (control && (len > 125 || !fin)) return this.fail(WsClose.PROTOCOL, "bad control frame");
       if (!control && (opcode > 2 || (opcode === 0) === (this.fragOpcode === 0))) return this.fail(WsClose.PROTOCOL, "bad opcode or fragment");
       if (!control && this.fragBytes + len > this.maxPayload) return this.fail(WsClose.TOO_BIG, "message too large");
-      if (left < h + 4 + len) break;
+      if (left < h + 4 + len) {
+        this.need = h + 4 + len;
+        break;
+      }
       const mask = o + h;
       const p = buf.subarray(mask + 4, mask + 4 + len);
       for (let i = 0; i < len; i++) p[i] ^= buf[mask + (i & 3)];
