@@ -282,6 +282,7 @@ export class WsConn {
       fail: (code, reason) => this.close(code, reason),
     }, state);
     socket.setNoDelay(true);
+    socket.setTimeout(0); // no HTTP idle timeout on an open WebSocket
     socket.on("close", this.onSocketClose);
     socket.on("error", () => socket.destroy());
   }
