@@ -1,17 +1,19 @@
 // WebSocket fan-out processes, the main thread's side (docs/api.md "Fan-out processes"). With
-// `rpc.fanoutProcs` > 0 the RPC server hands every upgraded /ws socket to one of that many child processes
-// (fanout-process.ts, the one with the fewest connections); the child owns the socket from then on, and the
-// connection's traffic crosses the IPC channel: the client's messages come in, answers and subscription
-// messages go out. Everything for one child within an event-loop turn goes out as ONE IPC message, and a
-// shared message is in it once, as its prebuilt frame: a public channel's (a tick's book delta, trades,
-// candle) with the channel's name, the child holding the channel's members (joins and leaves travel in the
-// same queue, so a member gets exactly the messages after its snapshot); any other with the ids of the
-// subscribers on that child. So the main thread's cost of a tick does not grow with the number of
-// subscribers at all, where it grew by a socket write (a system call, about 10 us on this machine) each.
+// `rpc.fanoutProcs` > 0 the RPC server moves a WebSocket to one of that many child processes
+// (fanout-process.ts, the one with the fewest connections) when it first subscribes to a public channel
+// (ws-links.ts; connections that only trade stay on the main thread); the child owns the socket from then
+// on, and the connection's traffic crosses the IPC channel: the client's messages come in, answers and
+// subscription messages go out. Everything for one child within an event-loop turn goes out as ONE IPC
+// message, and a shared message is in it once, as its prebuilt frame: a public channel's (a tick's book
+// delta, trades, candle) with the channel's name, the child holding the channel's members (joins and
+// leaves travel in the same queue, so a member gets exactly the messages after its snapshot); any other
+// with the ids of the subscribers on that child. So the main thread's cost of a tick does not grow with the
+// number of subscribers at all, where it grew by a socket write (a system call, 5-13 us on this machine)
+// each.
 //
-// Order: one child, one IPC channel, one queue, so a connection's answers, snapshot and deltas arrive in the
-// order the main thread produced them. Memory: the bytes handed to a child's channel and not yet written
-// are counted; above `maxInflightBytes` the shared messages for that child are dropped (its subscribers
+// Order: one child, one IPC channel, one queue (a moved socket's handle first, then what follows it), so a
+// connection's answers, snapshot and deltas arrive in the order the main thread produced them. Memory: the
+// bytes handed to a child's channel and not yet written are counted; above `maxInflightBytes` the shared messages for that child are dropped (its subscribers
 // see a seq gap and resync with one call, docs/api.md) until it catches up, and the drops are counted.
 // A child that dies takes its connections with it (they are reported gone) and is replaced. The children
 // report the CPU time of their socket writes: `usPerWrite` and `parallel` are what feeds.ts spaces its

@@ -1,8 +1,9 @@
 // The RPC server (docs/api.md): fastify with JSON-RPC 2.0 on POST / and on the WebSocket /ws, batching,
 // limits (body and message size, batch size, connections, per-connection and per-account rates), the
-// subscription feeds and slow-consumer cut-off. It reads the node only through a NodeView. With
-// `fanoutProcs` > 0 the WebSocket connections are owned by fan-out child processes (fanout.ts), which write
-// the subscription messages; requests are still answered here. With the
+// subscription feeds and slow-consumer cut-off. It reads the node only through a NodeView. WebSockets are
+// raw sockets read and written here (ws-conn.ts); with `fanoutProcs` > 0 a connection moves to a fan-out
+// child process (fanout.ts, ws-links.ts) at its first public subscription, and the child writes its
+// subscription messages; requests are still answered here. With the
 // `webPage` option it serves the built web page at GET / and /assets/* (web-page.ts); other routes of the
 // node's port (/health, /ready) are registered on `app` by their owners.
 
