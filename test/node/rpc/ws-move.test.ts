@@ -3,7 +3,8 @@
 // that controls how its frames fall into TCP writes: a connection that trades, subscribes and trades again
 // gets every answer and every delta in order; the bytes read and not yet delivered when it moves (an
 // incomplete frame, the first fragment of a message) are finished in the child; a trading-only connection
-// stays on the RPC thread and survives a fan-out process's death. And the frame reader's refusals.
+// stays on the RPC thread and survives a fan-out process's death; a moved one that stops reading is cut in
+// its child. And the frame reader's refusals.
 
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
@@ -180,6 +181,33 @@ describe("rpc: WebSockets move to a fan-out process at their first public subscr
     expect(h.server.connections()).to.have.length(1);
     trader.socket.destroy();
     late.socket.destroy();
+  });
+
+  it("a moved connection that stops reading is cut by its fan-out process (4008), a trading one on the RPC thread is not", async () => {
+    h = await startHarness(2, { fanoutProcs: 1, limits: { maxBufferedBytes: 256 << 10, slowConsumerGraceMs: 60_000 } });
+    const [a, b] = h.traders;
+    for (let i = 0; i < 1500; i++) {
+      h.node.submitSync(a.sell(10_000 + i, 1));
+      h.node.submitSync(b.buy(9_000 - i, 1));
+    }
+    const trader = await RawClient.connect(h.wsUrl);
+    const c = await RawClient.connect(h.wsUrl);
+    c.write(frame(1, request(1, "rb_subscribe", ["trades", { market: 1 }])));
+    await until(() => c.answers().length === 1 && h.server.connections().length === 1);
+    c.socket.pause(); // stop reading; each answer below is a ~100 KB book
+    for (let i = 0; i < 300; i++) {
+      c.write(frame(1, request(2 + i, "rb_getBook", [1, 5000])));
+      if (i % 10 === 0) await sleep(2);
+    }
+    await sleep(200);
+    c.socket.resume();
+    await until(() => c.closeCode !== null);
+    expect(c.closeCode).to.equal(4008);
+    trader.write(frame(1, request(1, "rb_getMarkets", [])));
+    await until(() => trader.answers().length === 1);
+    expect(trader.closeCode).to.equal(null);
+    trader.socket.destroy();
+    c.socket.destroy();
   });
 
   it("the connection limit counts moved connections and answers with close 1013 on the RPC thread", async () => {
