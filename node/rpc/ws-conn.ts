@@ -14,7 +14,7 @@ import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
-import type { TurnCorker } from "./ws-frame.ts";
+import { type TurnCorker, serverFrame } from "./ws-frame.ts";
 
 const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
@@ -182,38 +182,6 @@ export class FrameReader {
     // A copy: the chunk may be a slice of a buffer the caller reuses.
     if (!this.failed && o < buf.length) this.carry = Buffer.from(buf.subarray(o));
   }
-}
-
-/** Bytes of the header of an unmasked frame with `n` payload bytes. */
-function headerLength(n: number): number {
-  return n < 126 ? 2 : n < 65536 ? 4 : 10;
-}
-
-function writeHeader(out: Buffer, opcode: number, n: number): number {
-  out[0] = 0x80 | opcode;
-  if (n < 126) {
-    out[1] = n;
-    return 2;
-  }
-  if (n < 65536) {
-    out[1] = 126;
-    out.writeUInt16BE(n, 2);
-    return 4;
-  }
-  out[1] = 127;
-  out.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
-  out.writeUInt32BE(n >>> 0, 6);
-  return 10;
-}
-
-/** An unmasked final frame (server to client) of `opcode` carrying `payload`. */
-export function serverFrame(opcode: number, payload: Buffer | string): Buffer {
-  const n = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
-  const out = Buffer.allocUnsafe(headerLength(n) + n);
-  const h = writeHeader(out, opcode, n);
-  if (typeof payload === "string") out.write(payload, h, "utf8");
-  else payload.copy(out, h);
-  return out;
 }
 
 function closeFrame(code: number, reason: string): Buffer {

@@ -8,29 +8,37 @@ function headerLength(n: number): number {
   return n < 126 ? 2 : n < 65536 ? 4 : 10;
 }
 
-/** Writes the header of an unmasked final text frame with `n` payload bytes at `at`; returns its length. */
-function writeTextHeader(out: Buffer, at: number, n: number): number {
-  out[at] = 0x81;
+/** Writes the header of an unmasked final frame of `opcode` with `n` payload bytes; returns its length. */
+function writeHeader(out: Buffer, opcode: number, n: number): number {
+  out[0] = 0x80 | opcode;
   if (n < 126) {
-    out[at + 1] = n;
+    out[1] = n;
     return 2;
   }
   if (n < 65536) {
-    out[at + 1] = 126;
-    out.writeUInt16BE(n, at + 2);
+    out[1] = 126;
+    out.writeUInt16BE(n, 2);
     return 4;
   }
-  out[at + 1] = 127;
-  out.writeUInt32BE(Math.floor(n / 2 ** 32), at + 2);
-  out.writeUInt32BE(n >>> 0, at + 6);
+  out[1] = 127;
+  out.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+  out.writeUInt32BE(n >>> 0, 6);
   return 10;
 }
 
-/** The frame of an unmasked final text message carrying `payload` (server to client, RFC 6455 5.2). */
-export function textFrame(payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(headerLength(payload.length) + payload.length);
-  payload.copy(out, writeTextHeader(out, 0, payload.length));
+/** An unmasked final frame (server to client, RFC 6455 5.2) of `opcode` carrying `payload`. */
+export function serverFrame(opcode: number, payload: Buffer | string): Buffer {
+  const n = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+  const out = Buffer.allocUnsafe(headerLength(n) + n);
+  const h = writeHeader(out, opcode, n);
+  if (typeof payload === "string") out.write(payload, h, "utf8");
+  else payload.copy(out, h);
   return out;
+}
+
+/** The frame of an unmasked final text message carrying `payload`. */
+export function textFrame(payload: Buffer): Buffer {
+  return serverFrame(1, payload);
 }
 
 /** A message sent to many subscribers: serialized once, framed once. */
