@@ -199,6 +199,9 @@ export class NodeStateView implements NodeView {
   /** One executed transaction (soft receipt, or a derived batch's receipt). */
   onTx(batchIndex: number, timestamp: number, txHash: string, tx: Tx, r: TxReceipt): TxInfo {
     const known = this.txs.get(txHash);
+    // Re-executed in another batch (a rebuild on another proposer's batch or after a reorg): it leaves the
+    // batch it was soft in, so forgetting that batch (eviction, rollback, pruning) does not forget it.
+    if (known !== undefined && known.batchIndex !== batchIndex) this.leaveBatch(txHash, known.batchIndex);
     const info = txInfoOf(txHash, batchIndex, r, this.levelOf(batchIndex));
     this.txs.set(txHash, info);
     let rec = this.batches.get(batchIndex);
@@ -271,13 +274,18 @@ export class NodeStateView implements NodeView {
     info.codeName = drop.reason;
     info.drop = drop;
     this.txs.set(txHash, info);
-    const rec = this.batches.get(info.batchIndex);
-    if (rec !== undefined && known !== undefined) {
-      const i = rec.txHashes.indexOf(txHash);
-      if (i >= 0) rec.txHashes.splice(i, 1);
-      rec.info.txCount = rec.txHashes.length;
-    }
+    if (known !== undefined) this.leaveBatch(txHash, info.batchIndex);
     this.emit({ type: "txDropped", txHash, account: info.account, drop });
+  }
+
+  /** Takes `txHash` out of batch `index`'s list (it was dropped, or executed again in another batch). */
+  private leaveBatch(txHash: string, index: number): void {
+    const rec = this.batches.get(index);
+    if (rec === undefined) return;
+    const i = rec.txHashes.indexOf(txHash);
+    if (i < 0) return;
+    rec.txHashes.splice(i, 1);
+    rec.info.txCount = rec.txHashes.length;
   }
 
   /**

@@ -15,7 +15,7 @@ import { addressOfPrivateKey, hexToBytes, signTx, txHash } from "../../../node/c
 import { SelfTradePrevention, TimeInForce, TxKind, type Eip712Domain, type PlaceOrderTx, type Tx } from "../../../node/clob/types.ts";
 import { encodeBatch, type BatchHeader } from "../../../node/codec/index.ts";
 import { DEFAULT_CONFIG, validateConfig, type NodeConfig, type Role } from "../../../node/config.ts";
-import { BlobPoster, loadKzg, type ProposeResult } from "../../../node/da/index.ts";
+import { BlobPoster, DEFAULT_FEE_POLICY, loadKzg, type ProposeResult } from "../../../node/da/index.ts";
 import { ANVIL_DEV_KEYS, freePorts, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
 import { inboxAbi } from "../../../node/l1/contracts.ts";
 import { deploySuite, type Deployment } from "../../../scripts/deploy.ts";
@@ -149,7 +149,10 @@ export class OtherProposer {
   private newPoster(): BlobPoster {
     return new BlobPoster({
       client: this.chain.pub, account: privateKeyToAccount(this.key), inbox: this.chain.deployment.contracts.inbox, logger: silent, registry: new Registry(),
-      pollIntervalMs: 50, timeoutMs: 60_000, fees: { minPriorityFee: 200_000_000_000n },
+      // Its tip is above node-1's fee cap (the default policy's), so anvil always orders its proposal first in a block it shares
+      // with node-1's: anvil suggests tips like recent blocks', and once node-1's tip equalled this one's the
+      // order was arbitrary (a hostile batch then extended a stale parent: WRONG_PARENT, its txs on no chain).
+      pollIntervalMs: 50, timeoutMs: 60_000, fees: { minPriorityFee: 2n * DEFAULT_FEE_POLICY.maxFeePerGasCap, maxFeePerGasCap: 4n * DEFAULT_FEE_POLICY.maxFeePerGasCap },
     });
   }
 
