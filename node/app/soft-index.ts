@@ -13,7 +13,7 @@ export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed
   };
   const indexPool = (b: SoftBatch): void => {
     ensureBatch(b);
-    for (const p of b.txs) if (p.row >= 0 && p.receipts !== undefined) view.onTx(b.index, b.timestamp, p.hash, p.tx, p.receipts.tx(p.row));
+    for (const p of b.txs) if (p.row >= 0 && p.receipts !== undefined) view.onTx(b.index, b.timestamp, p.hash, p.tx, p.receipts.tx(p.row), { log: p.receipts, row: p.row });
   };
   // Transactions the WAL replay executed (sealed batches and loose transactions).
   for (const b of seq.sealed()) indexPool(b);
@@ -24,7 +24,7 @@ export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed
       const b = batchOf(e.batchIndex);
       const p = seq.pool.byHash.get(e.hash);
       if (b !== undefined) ensureBatch(b);
-      if (p !== undefined) view.onTx(e.batchIndex, b?.timestamp ?? 0, e.hash, p.tx, e.receipt);
+      if (p !== undefined) view.onTx(e.batchIndex, b?.timestamp ?? 0, e.hash, p.tx, e.receipt, p.receipts !== undefined && p.row >= 0 ? { log: p.receipts, row: p.row } : undefined);
     } else if (e.type === "status" && e.level === "dropped" && e.drop !== undefined) {
       view.onDropped(e.hash, { reason: e.drop.reason, code: e.drop.code ?? null }, seq.pool.byHash.get(e.hash)?.tx);
     } else if (e.type === "sealed") {
