@@ -1,8 +1,8 @@
 // `npm run bench -- view-heap [--orders N] [--seq-only]`: what each acknowledged order leaves on the
 // sequencing node's main-thread heap, in-process (docs/benchmarks.md "rpc"). The rpc bench server's
 // composition (bench/_rpc-server.ts: LevelDB StateStore, Sequencer with its admission workers and fsynced
-// WAL, NodeStateView fed by indexSoftExecution) takes N pre-signed orders through `view.submit(tx, bytes)`
-// (the RPC fast path's call; `--seq-only`: `Sequencer.submit(bytes, tx)` with no view) in rounds of 500, sealing on the
+// WAL, NodeStateView fed by indexSoftExecution) takes N pre-signed orders, read from their request messages by the
+// RPC's fast reader, through `view.submit(tx, bytes)` (the RPC fast path's call; `--seq-only`: `Sequencer.submit(bytes, tx)` with no view) in rounds of 500, sealing on the
 // 250 ms tick. Reports the heap retained per order after a full GC, and the GC pauses (scavenges and
 // mark-compacts, count / total / longest) the orders caused.
 
@@ -15,8 +15,10 @@ import { runInNewContext } from "node:vm";
 import { indexSoftExecution } from "../node/app/soft-index.ts";
 import { NodeStateView } from "../node/app/view.ts";
 import { createGenesisState } from "../node/clob/state.ts";
-import { encodeTx } from "../node/codec/tx.ts";
 import { DEFAULT_CONFIG } from "../node/config.ts";
+import { FastTxReader } from "../node/rpc/fast-tx.ts";
+import { METHODS } from "../node/rpc/methods.ts";
+import { toWire } from "../node/rpc/wire.ts";
 import { Sequencer, sequencerOptionsFromConfig, type SequencerL1 } from "../node/sequencer/index.ts";
 import { StateStore } from "../node/state/store.ts";
 import { DOMAIN, benchKeys, setupMessages, signedOrders } from "./_rpc-common.ts";
@@ -32,7 +34,13 @@ export async function main(args: string[]): Promise<void> {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;
   const keys = benchKeys(1000);
-  const orders = signedOrders(keys, keys.map(() => 0), n, 1).map((tx) => ({ tx, bytes: encodeTx(tx) }));
+  // Each order as the RPC's fast path reads it from its WebSocket message (node/rpc/fast-tx.ts).
+  const fast = new FastTxReader(METHODS);
+  const orders = signedOrders(keys, keys.map(() => 0), n, 1).map((tx, i) => {
+    const r = fast.read(Buffer.from(`{"jsonrpc":"2.0","id":${i},"method":"rb_placeOrder","params":[${JSON.stringify(toWire(tx))}]}`));
+    if (r === null) throw new Error("the fast reader refused a bench order");
+    return { tx: r.tx, bytes: r.bytes };
+  });
 
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-view-heap-"));
   const store = await StateStore.open(path.join(dir, "store"));
