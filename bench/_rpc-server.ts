@@ -32,12 +32,13 @@ const traders = Number(process.argv[2] ?? 1000);
 const tickMs = process.argv[3] === undefined ? DEFAULT_CONFIG.rpc.tickMs : Number(process.argv[3]);
 const fanoutProcs = process.argv[4] === undefined ? DEFAULT_CONFIG.rpc.fanoutProcs : Number(process.argv[4]);
 const maxTickMs = process.argv[5] === undefined ? DEFAULT_CONFIG.rpc.maxTickMs : Number(process.argv[5]);
+const warmUpOrders = process.argv[6] === undefined ? DEFAULT_CONFIG.sequencer.warmUpOrders : Number(process.argv[6]);
 const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
 const store = await StateStore.open(path.join(dir, "store"));
 const messages = setupMessages(benchKeys(traders).map((k) => k.address));
 const head = { number: 1, hash: `0x${"11".repeat(32)}` as const, timestamp: Math.floor(Date.now() / 1000) };
 const l1: SequencerL1 = { head: () => head, messages: (from) => messages.slice(from) };
-const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig(DEFAULT_CONFIG.sequencer) });
+const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig({ ...DEFAULT_CONFIG.sequencer, warmUpOrders }) });
 const view = new NodeStateView({ domain: DOMAIN, state: () => seq.softState(), sequencer: () => seq });
 indexSoftExecution(view, seq);
 seq.sealIfDue(); // opens the first batch with the deposits

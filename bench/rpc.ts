@@ -1,5 +1,5 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"] [--warmup-seconds W]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"] [--warmup-seconds W] [--server-warmup N]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
 // Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
 // processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
@@ -122,7 +122,9 @@ export async function main(args: string[]): Promise<void> {
   // `--server-node-args "--trace-gc ..."`: extra Node/V8 flags for the server process (diagnostics).
   const extra = args.includes("--server-node-args") ? args[args.indexOf("--server-node-args") + 1].split(" ").filter((a) => a !== "") : [];
   const maxTickMs = arg(args, "max-tick-ms", DEFAULT_CONFIG.rpc.maxTickMs);
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs)], "READY", [...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
+  // `--server-warmup N`: the server's sequencer.warmUpOrders (synthetic orders through the order path at start).
+  const serverWarmUp = arg(args, "server-warmup", DEFAULT_CONFIG.sequencer.warmUpOrders);
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp)], "READY", [...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -280,6 +282,7 @@ export async function main(args: string[]): Promise<void> {
     ack_ms_p50: Number(pct(lat, 0.5).toFixed(2)),
     ack_ms_p99: Number(pct(lat, 0.99).toFixed(2)),
     warmup_ack_ms_p99: warmP99,
+    server_warmup_orders: serverWarmUp,
     bulk_orders_per_s: Math.round(bulkPerS),
     fanout_subscribers: fanout.subscribers,
     fanout_ms_p99: fanout.p99,
