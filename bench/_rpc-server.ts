@@ -38,6 +38,7 @@ const store = await StateStore.open(path.join(dir, "store"));
 const messages = setupMessages(benchKeys(traders).map((k) => k.address));
 const head = { number: 1, hash: `0x${"11".repeat(32)}` as const, timestamp: Math.floor(Date.now() / 1000) };
 const l1: SequencerL1 = { head: () => head, messages: (from) => messages.slice(from) };
+const openedAt = performance.now();
 const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig({ ...DEFAULT_CONFIG.sequencer, warmUpOrders }) });
 const view = new NodeStateView({ domain: DOMAIN, state: () => seq.softState(), sequencer: () => seq });
 indexSoftExecution(view, seq);
@@ -90,6 +91,7 @@ function feedLine(): void {
   tickDelays = new Map();
   console.log(`FEED ${JSON.stringify(f)}`);
 }
+console.log(`sequencer opened in ${(performance.now() - openedAt).toFixed(0)} ms, of which the main thread's warm-up (${warmUpOrders} synthetic orders) ${seq.warmUpMs.toFixed(0)} ms`);
 console.log(`READY ${url}`);
 
 /** CPU time (us) of this process's child processes (the RPC's fan-out processes), from /proc. */
