@@ -91,7 +91,7 @@ function feedLine(): void {
   tickDelays = new Map();
   console.log(`FEED ${JSON.stringify(f)}`);
 }
-console.log(`sequencer opened in ${(performance.now() - openedAt).toFixed(0)} ms, of which the main thread's warm-up (${warmUpOrders} synthetic orders) ${seq.warmUpMs.toFixed(0)} ms`);
+console.log(`sequencer opened in ${(performance.now() - openedAt).toFixed(0)} ms, of which the main thread's warm-up (${warmUpOrders} synthetic orders) ${(seq.warmUpMs ?? 0).toFixed(0)} ms`);
 console.log(`READY ${url}`);
 
 /** CPU time (us) of this process's child processes (the RPC's fan-out processes), from /proc. */
