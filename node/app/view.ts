@@ -107,6 +107,12 @@ export class NodeStateView implements NodeView {
   private readonly keepTrades: number;
   private readonly listeners = new Set<(e: NodeEvent) => void>();
   private readonly txs = new Map<string, TxEntry>();
+  /**
+   * The answers `onTx` built in this event-loop turn, for `submit` to return instead of building them again
+   * (the sequencer announces a WAL group's receipts and then answers its submits in the same turn). Cleared
+   * at the end of the turn: it holds nothing across turns.
+   */
+  private readonly fresh = new Map<string, TxInfo>();
   private readonly batches = new Map<number, BatchRec>();
   private readonly orders = new Map<number, OrderRec>();
   /** Order ids by account in placement order. */
@@ -226,6 +232,8 @@ export class NodeStateView implements NodeView {
   onTx(batchIndex: number, timestamp: number, txHash: string, tx: Tx, r: TxReceipt, at?: { log: ReceiptLog; row: number }): TxInfo {
     const known = this.txs.get(txHash);
     const info = txInfoOf(txHash, batchIndex, r, this.levelOf(batchIndex));
+    if (this.fresh.size === 0) setImmediate(() => this.fresh.clear());
+    this.fresh.set(txHash, info);
     this.txs.set(txHash, at === undefined ? new TxEntry(batchIndex, r.account, undefined, -1, info) : new TxEntry(batchIndex, r.account, at.log, at.row, undefined));
     let rec = this.batches.get(batchIndex);
     if (rec === undefined) {
@@ -297,6 +305,7 @@ export class NodeStateView implements NodeView {
     info.codeName = drop.reason;
     info.drop = drop;
     this.txs.set(txHash, new TxEntry(info.batchIndex, info.account, undefined, -1, info));
+    this.fresh.delete(txHash);
     const rec = this.batches.get(info.batchIndex);
     if (rec !== undefined && known !== undefined) {
       const i = rec.txHashes.indexOf(txHash);
@@ -697,7 +706,7 @@ export class NodeStateView implements NodeView {
     }
     const receipt = r.receipt?.();
     const known = this.txs.get(r.hash);
-    const info = known !== undefined ? this.infoOf(r.hash, known) : (receipt !== undefined ? this.onTx(r.batchIndex, this.batches.get(r.batchIndex)?.info.timestamp ?? 0, r.hash, tx, receipt) : null);
+    const info = known !== undefined ? (known.info ?? this.fresh.get(r.hash) ?? this.infoOf(r.hash, known)) : (receipt !== undefined ? this.onTx(r.batchIndex, this.batches.get(r.batchIndex)?.info.timestamp ?? 0, r.hash, tx, receipt) : null);
     if (info === null) {
       // Parked behind a nonce gap: acknowledged (durable), executed when the missing nonces arrive.
       throw new RpcError("NONCE_GAP", { txHash: r.hash, queued: true, reason: "queued behind a nonce gap: executes when the missing nonces arrive" });
