@@ -3,10 +3,21 @@
 // and every seal as they happen. startNode wires a sequencing node this way; the rpc bench's server
 // (bench/_rpc-server.ts) composes the same path without L1.
 import type { Sequencer, SoftBatch } from "../sequencer/index.ts";
-import type { NodeStateView } from "./view.ts";
+import { warmFastReader } from "../rpc/dispatch.ts";
+import { warmNodeView, type NodeStateView } from "./view.ts";
 
-/** Indexes `seq`'s soft execution into `view`; `onSealed` is told every sealed batch. Returns the unsubscribe. */
+/**
+ * Indexes `seq`'s soft execution into `view`; `onSealed` is told every sealed batch. Returns the
+ * unsubscribe. When the sequencer warmed up at start, the RPC's fast reader and the view's code are warmed
+ * first (scratch copies, nothing submitted or indexed).
+ */
 export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed?: (b: SoftBatch) => void): () => void {
+  // The sequencer warmed its half of the order path at start; the RPC's fast reader and the view's
+  // indexing warm on as many synthetic orders, on scratch copies.
+  if (seq.warmUpOrders > 0) {
+    warmFastReader(seq.warmUpOrders);
+    warmNodeView(view.domain(), seq.warmUpOrders);
+  }
   const batchOf = (index: number): SoftBatch | undefined => (seq.openBatch()?.index === index ? seq.openBatch()! : seq.sealed().find((b) => b.index === index));
   const ensureBatch = (b: SoftBatch): void => {
     if (!view.hasBatch(b.index)) view.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.l1Messages, b.receipts.l1(), b.txs.length, !b.sealed, b.receipts.expired());

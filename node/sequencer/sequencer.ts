@@ -251,9 +251,12 @@ export class Sequencer {
     this.soft = cloneState(opts.canonical);
     this.canonicalBatch = opts.canonical.batchIndex;
     this.admission = new AdmissionPool({ separator: domainSeparator(opts.canonical.config.domain), threads: opts.threads, onDone: () => this.drain(), warmUp: Math.min(opts.warmUp ?? 0, 1024) });
-    this.warmUpMs = warmSoftExecution(opts.canonical.config.domain, opts.warmUp ?? 0).ms;
+    this.warmUpOrders = opts.warmUp ?? 0;
+    this.warmUpMs = warmSoftExecution(opts.canonical.config.domain, this.warmUpOrders).ms;
   }
 
+  /** Synthetic orders the start-up warm-up ran (`SequencerOptions.warmUp`); the view warms its own code with as many. */
+  readonly warmUpOrders: number;
   /** Milliseconds the main thread's warm-up took at start (0 without one). */
   readonly warmUpMs: number;
 

@@ -8,7 +8,8 @@
 import { ErrorCode } from "../clob/errors.ts";
 import { BatchExecutor, admit } from "../clob/stf.ts";
 import { createGenesisState } from "../clob/state.ts";
-import { L1MessageKind, MarketStatus, type Eip712Domain, type L1Message } from "../clob/types.ts";
+import type { ReceiptLog } from "../clob/receipts.ts";
+import { L1MessageKind, MarketStatus, type Eip712Domain, type L1Message, type Tx } from "../clob/types.ts";
 import { decodeTx, encodeTx } from "../codec/tx.ts";
 import { SYNTHETIC_TRADERS, syntheticOrders } from "./synthetic.ts";
 
@@ -19,11 +20,15 @@ export interface WarmUp {
   fills: number;
 }
 
+/** A synthetic order as executed: a made-up tx hash, the order, its batch's receipt log and row. */
+export type WarmTx = (hash: string, tx: Tx, log: ReceiptLog, row: number, batchIndex: number, timestamp: number) => void;
+
 /**
  * Runs `n` synthetic orders through encoding, decoding, admission and soft execution on a scratch state of
- * chain `domain`, reading every receipt back. Changes nothing outside the scratch state.
+ * chain `domain`, reading every receipt back, and hands each to `onTx` (a consumer warming its own code on
+ * them: the view's indexing). Changes nothing outside the scratch state.
  */
-export function warmSoftExecution(domain: Eip712Domain, n: number): WarmUp {
+export function warmSoftExecution(domain: Eip712Domain, n: number, onTx?: WarmTx): WarmUp {
   const t0 = performance.now();
   const out: WarmUp = { ms: 0, accepted: 0, fills: 0 };
   if (n <= 0) return out;
@@ -38,10 +43,13 @@ export function warmSoftExecution(domain: Eip712Domain, n: number): WarmUp {
   }
   // Orders of one trader alternate sides, so its own crossing orders meet the other trader's resting ones.
   const ex = new BatchExecutor(state, { index: state.batchIndex + 1, timestamp: state.timestamp + 1 }, msgs, {}, n);
+  let i = 0;
   for (const tx of syntheticOrders(n)) {
     const d = decodeTx(encodeTx(tx));
     if (!d.ok) throw new Error(`warm-up: synthetic order does not decode (${d.reasonName})`);
-    const r = ex.receipts.tx(ex.applyTx(d.tx, admit(state, d.tx, tx.account)));
+    const row = ex.applyTx(d.tx, admit(state, d.tx, tx.account));
+    const r = ex.receipts.tx(row);
+    onTx?.(`0x${(i++).toString(16).padStart(64, "0")}`, d.tx, ex.receipts, row, ex.state.batchIndex, ex.now);
     if (r.code === ErrorCode.OK) out.accepted++;
     out.fills += r.fills.length;
   }

@@ -1,14 +1,18 @@
-// The sequencer's start-up warm-up (node/sequencer/warmup.ts, admission-worker.ts warmAdmission): the
-// synthetic orders really run the order path (accepted, crossing ones fill), and a sequencer that warmed up
-// answers real orders exactly as one that did not, with the canonical state it was given untouched.
+// The start-up warm-up (node/sequencer/warmup.ts, admission-worker.ts warmAdmission, the RPC's
+// warmFastReader, the view's warmNodeView): the synthetic orders really run the order path (accepted,
+// crossing ones fill), nothing of them reaches the real view, and a sequencer that warmed up answers real
+// orders exactly as one that did not, with the canonical state it was given untouched.
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { indexSoftExecution } from "../../../node/app/soft-index.ts";
+import { NodeStateView, warmNodeView } from "../../../node/app/view.ts";
 import { signTx } from "../../../node/clob/eip712.ts";
 import { stateDigest } from "../../../node/clob/state.ts";
 import { TxKind, type PlaceOrderTx } from "../../../node/clob/types.ts";
 import { encodeTx } from "../../../node/codec/tx.ts";
+import { warmFastReader } from "../../../node/rpc/dispatch.ts";
 import { admitBytes, warmAdmission, REPLY_BYTES, STATUS_BAD } from "../../../node/sequencer/admission-worker.ts";
 import { Sequencer } from "../../../node/sequencer/index.ts";
 import { syntheticOrders } from "../../../node/sequencer/synthetic.ts";
@@ -37,6 +41,26 @@ describe("sequencer warm-up", function () {
     if (!("out" in r)) throw new Error(r.error);
     for (let i = 0; i < 64; i++) expect(r.out[i * REPLY_BYTES]).to.not.equal(STATUS_BAD);
     expect(warmAdmission(256)).to.be.a("number");
+  });
+
+  it("the RPC's fast reader and the view warm on scratch copies: a view fed from a warmed sequencer holds none of the synthetic orders", async () => {
+    expect(warmFastReader(200)).to.be.a("number");
+    expect(warmNodeView(DOMAIN, 200)).to.be.greaterThan(0);
+    const dir = mkdtempSync(path.join(tmpdir(), "rollbook-warmup-view-"));
+    const store = await StateStore.open(path.join(dir, "db"));
+    const seq = await Sequencer.open({ db: store.db, canonical: genesis(), l1: new MemoryL1(fundingMessages(makeKeys(2, "warmup-view"))), seal: { maxAgeMs: 100_000 }, warmUp: 200 });
+    try {
+      const view = new NodeStateView({ domain: DOMAIN, state: () => seq.softState(), sequencer: () => seq });
+      indexSoftExecution(view, seq);
+      expect(seq.warmUpOrders).to.equal(200);
+      expect(view.hasTx(`0x${"0".repeat(64)}`)).to.equal(false);
+      expect(view.hasBatch(1)).to.equal(false);
+      expect(seq.softState().batchIndex).to.equal(0);
+    } finally {
+      await seq.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a warmed-up sequencer answers real orders as a cold one does, and leaves the canonical state as given", async () => {
