@@ -9,7 +9,8 @@
 // "MARK <json>" with the CPU time of the process (all threads), of its child processes (the RPC's
 // fan-out processes, if configured) and of the main thread, and the main
 // thread's event-loop busy time, its event-loop delay (p99, max) and its GC pauses (count, total, longest),
-// since the last mark.
+// since the last mark, and the events of the slow-episode report (GC pauses over 5 ms with their kind,
+// main-thread stalls over 20 ms, WAL group writes over 10 ms, seals over 5 ms; absolute times).
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,19 +26,24 @@ import { createRpcServer } from "../node/rpc/server.ts";
 import { Sequencer, sequencerOptionsFromConfig, type SequencerL1 } from "../node/sequencer/index.ts";
 import { StateStore } from "../node/state/store.ts";
 import { DOMAIN, benchKeys, setupMessages } from "./_rpc-common.ts";
+import { gcKind, type ServerEvent } from "./_rpc-timeline.ts";
 
 const traders = Number(process.argv[2] ?? 1000);
 const tickMs = process.argv[3] === undefined ? DEFAULT_CONFIG.rpc.tickMs : Number(process.argv[3]);
 const fanoutProcs = process.argv[4] === undefined ? DEFAULT_CONFIG.rpc.fanoutProcs : Number(process.argv[4]);
 const maxTickMs = process.argv[5] === undefined ? DEFAULT_CONFIG.rpc.maxTickMs : Number(process.argv[5]);
+const warmUpOrders = process.argv[6] === undefined ? DEFAULT_CONFIG.sequencer.warmUpOrders : Number(process.argv[6]);
 const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
 const store = await StateStore.open(path.join(dir, "store"));
 const messages = setupMessages(benchKeys(traders).map((k) => k.address));
 const head = { number: 1, hash: `0x${"11".repeat(32)}` as const, timestamp: Math.floor(Date.now() / 1000) };
 const l1: SequencerL1 = { head: () => head, messages: (from) => messages.slice(from) };
-const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig(DEFAULT_CONFIG.sequencer) });
+const openedAt = performance.now();
+const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig({ ...DEFAULT_CONFIG.sequencer, warmUpOrders }) });
 const view = new NodeStateView({ domain: DOMAIN, state: () => seq.softState(), sequencer: () => seq });
-indexSoftExecution(view, seq);
+const indexAt = performance.now();
+indexSoftExecution(view, seq); // with the sequencer's warm-up on, warms the fast reader and the view first
+const indexMs = performance.now() - indexAt;
 seq.sealIfDue(); // opens the first batch with the deposits
 seq.seal();
 const rpcOptions = rpcOptionsFromConfig(DEFAULT_CONFIG.rpc);
@@ -47,7 +53,25 @@ const server = await createRpcServer({
   logger: (await import("pino")).pino({ level: "warn" }),
 });
 const url = await server.listen("127.0.0.1", 0);
-const tick = setInterval(() => seq.sealIfDue(), 250);
+/** Server events on the absolute clock for the slow-episode report (bench/_rpc-timeline.ts), since the last mark. */
+let events: ServerEvent[] = [];
+const abs = (t = performance.now()): number => performance.timeOrigin + t;
+const tick = setInterval(() => {
+  const t = performance.now();
+  seq.sealIfDue();
+  const ms = performance.now() - t;
+  if (ms > 5) events.push({ at: abs(t), ms, what: "seal" });
+}, 250);
+seq.wal.onWritten = (t, ms) => {
+  if (ms > 10) events.push({ at: abs(t), ms, what: "wal" });
+};
+// Main-thread stalls: a 10 ms timer that fired more than 20 ms late.
+let lastBeat = performance.now();
+const beat = setInterval(() => {
+  const now = performance.now();
+  if (now - lastBeat > 30) events.push({ at: abs(lastBeat), ms: now - lastBeat - 10, what: "stall" });
+  lastBeat = now;
+}, 10);
 
 // A stdin line "feed" prints "FEED <json>": the book feed's ticks since the last "feed" (how many wrote,
 // the socket writes, the delay from a delta's first change to its tick, p50 and p99 ms, how late the ticks
@@ -77,6 +101,7 @@ function feedLine(): void {
   tickLate = new Map();
   console.log(`FEED ${JSON.stringify(f)}`);
 }
+console.log(`sequencer opened in ${(performance.now() - openedAt).toFixed(0)} ms, of which the main thread's warm-up (${warmUpOrders} synthetic orders) ${(seq.warmUpMs ?? 0).toFixed(0)} ms; the view's and fast reader's warm-up + indexing ${indexMs.toFixed(0)} ms`);
 console.log(`READY ${url}`);
 
 /** CPU time (us) of this process's child processes (the RPC's fan-out processes), from /proc. */
@@ -103,6 +128,7 @@ new PerformanceObserver((list) => {
     gc.ms += e.duration;
     if (e.duration > gc.maxMs) gc.maxMs = e.duration;
     if (e.duration > 5) gc.over5++;
+    if (e.duration > 5) events.push({ at: abs(e.startTime), ms: e.duration, what: gcKind((e as unknown as { detail?: { kind?: number } }).detail?.kind) });
   }
 }).observe({ entryTypes: ["gc"] });
 /** The WAL's group writes (write + fdatasync) at the last mark. */
@@ -134,10 +160,12 @@ createInterface({ input: process.stdin }).on("line", (l) => {
   w.maxWriteMs = 0;
   const gcNow = { n: gc.n, ms: Number(gc.ms.toFixed(1)), maxMs: Number(gc.maxMs.toFixed(2)), over5: gc.over5 };
   Object.assign(gc, { n: 0, ms: 0, maxMs: 0, over5: 0 });
-  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count, loopDelay, gc: gcNow, wal: walNow })}`);
+  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count, loopDelay, gc: gcNow, wal: walNow, events })}`);
+  events = [];
 });
 process.stdin.on("end", () => {
   clearInterval(tick);
+  clearInterval(beat);
   void (async () => {
     await server.close();
     await seq.close();

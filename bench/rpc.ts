@@ -1,9 +1,11 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"] [--warmup-seconds W] [--server-warmup N]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
 // Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
 // processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
-// `rate` per second and measures acknowledgement latency, while the subscribers measure delta delivery
+// `rate` per second (after a warm-up of W seconds, default 2, at the same rate with its own orders, reported
+// apart) and measures acknowledgement latency, with the slow acks (> 20 ms) grouped into episodes and the
+// server events (GC, stalls, slow WAL syncs, seals) that overlap them (bench/_rpc-timeline.ts), while the subscribers measure delta delivery
 // latency (receipt time minus the time of the first change the delta carries). Then Bulk transactions of
 // 64 orders at full speed. The server reports its CPU time per order for each phase (all threads and the
 // main thread). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
@@ -17,6 +19,7 @@ import path from "node:path";
 import { DEFAULT_CONFIG } from "../node/config.ts";
 import { toWire } from "../node/rpc/wire.ts";
 import { benchKeys, signedBulks, signedOrders } from "./_rpc-common.ts";
+import { describe, slowEpisodes, type ServerEvent } from "./_rpc-timeline.ts";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -78,6 +81,7 @@ interface Mark {
   loopDelay: { p99Ms: number; maxMs: number };
   gc: { n: number; ms: number; maxMs: number; over5: number };
   wal: { groups: number; meanMs: number; maxMs: number };
+  events: ServerEvent[];
 }
 async function mark(server: Child): Promise<Mark> {
   const line = server.waitFor("MARK ");
@@ -100,16 +104,17 @@ export async function main(args: string[]): Promise<void> {
   const subscribers = arg(args, "subscribers", 1000);
   const traders = arg(args, "traders", 1000);
   const conns = arg(args, "conns", 4);
-  const total = rate * seconds;
+  const warmSeconds = arg(args, "warmup-seconds", 2);
   const bulkOrders = arg(args, "bulk-orders", 200_000);
   const perBulk = 64;
 
   const keys = benchKeys(traders);
   const nonces = keys.map(() => 0);
   let t = performance.now();
-  const orders = signedOrders(keys, nonces, total, 1).map((tx) => JSON.stringify(toWire(tx)));
+  const warm = signedOrders(keys, nonces, Math.round(rate * warmSeconds), 5).map((tx) => JSON.stringify(toWire(tx)));
+  const orders = signedOrders(keys, nonces, rate * seconds, 1).map((tx) => JSON.stringify(toWire(tx)));
   const batched = signedBulks(keys, nonces, Math.ceil(bulkOrders / perBulk), perBulk).map((tx) => JSON.stringify(toWire(tx)));
-  console.log(`signed ${total} orders and ${batched.length} bulks of ${perBulk} orders for ${traders} traders in ${((performance.now() - t) / 1000).toFixed(1)} s (before the timed phases)`);
+  console.log(`signed ${warm.length} warm-up orders, ${orders.length} orders and ${batched.length} bulks of ${perBulk} orders for ${traders} traders in ${((performance.now() - t) / 1000).toFixed(1)} s (before the timed phases)`);
 
   const profDir = args.includes("--profile") ? args[args.indexOf("--profile") + 1] : undefined;
   const tickMs = arg(args, "tick-ms", DEFAULT_CONFIG.rpc.tickMs);
@@ -117,7 +122,9 @@ export async function main(args: string[]): Promise<void> {
   // `--server-node-args "--trace-gc ..."`: extra Node/V8 flags for the server process (diagnostics).
   const extra = args.includes("--server-node-args") ? args[args.indexOf("--server-node-args") + 1].split(" ").filter((a) => a !== "") : [];
   const maxTickMs = arg(args, "max-tick-ms", DEFAULT_CONFIG.rpc.maxTickMs);
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs)], "READY", [...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
+  // `--server-warmup N`: the server's sequencer.warmUpOrders (synthetic orders through the order path at start).
+  const serverWarmUp = arg(args, "server-warmup", DEFAULT_CONFIG.sequencer.warmUpOrders);
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp)], "READY", [...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -127,61 +134,83 @@ export async function main(args: string[]): Promise<void> {
   }));
   console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs}-${maxTickMs} ms; server fan-out processes ${serverFanout}`);
 
-  // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order
+  // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order: first a warm-up
+  // (`--warmup-seconds`, default 2, its own pre-signed orders; reported on its own line), then the timed phase.
   const sockets = await Promise.all(Array.from({ length: conns }, () => connect(wsUrl)));
-  const sentAt = new Float64Array(total);
-  const lat: number[] = [];
-  let errors = 0;
-  let firstError = "";
-  let acked = 0;
-  let lastAck = 0;
-  let allAcked: () => void = () => {};
-  const done = new Promise<void>((ok) => (allAcked = ok));
-  for (const ws of sockets) {
-    ws.onmessage = (e) => {
-      const s = String(e.data);
-      const id = Number(s.slice(s.indexOf('"id":') + 5, s.indexOf(",", s.indexOf('"id":'))));
-      const now = performance.now();
-      lat.push(now - sentAt[id]);
-      if (s.includes('"error"')) {
-        errors++;
-        if (firstError === "") firstError = s.slice(0, 300);
-      }
-      acked++;
-      lastAck = now;
-      if (acked === total) allAcked();
-    };
+  /** Sends `list` at `rate`/s and resolves when every order is answered (or after 120 s). */
+  const sendOrders = async (list: string[]) => {
+    const n = list.length;
+    const sentAt = new Float64Array(n);
+    const latency = new Float64Array(n);
+    const lat: number[] = [];
+    const r = { n, sentAt, latency, lat, errors: 0, firstError: "", acked: 0, t0: 0, lastAck: 0 };
+    let allAcked: () => void = () => {};
+    const done = new Promise<void>((ok) => (allAcked = ok));
+    for (const ws of sockets) {
+      ws.onmessage = (e) => {
+        const s = String(e.data);
+        const id = Number(s.slice(s.indexOf('"id":') + 5, s.indexOf(",", s.indexOf('"id":'))));
+        const now = performance.now();
+        latency[id] = now - sentAt[id];
+        lat.push(latency[id]);
+        if (s.includes('"error"')) {
+          r.errors++;
+          if (r.firstError === "") r.firstError = s.slice(0, 300);
+        }
+        r.lastAck = now;
+        if (++r.acked === n) allAcked();
+      };
+    }
+    const t0 = (r.t0 = performance.now());
+    let sent = 0;
+    await new Promise<void>((ok) => {
+      const tick = () => {
+        const due = Math.min(n, Math.floor(((performance.now() - t0) * rate) / 1000));
+        while (sent < due) {
+          sentAt[sent] = performance.now();
+          sockets[sent % conns].send(`{"jsonrpc":"2.0","id":${sent},"method":"rb_placeOrder","params":[${list[sent]}]}`);
+          sent++;
+        }
+        if (sent < n) setTimeout(tick, 2);
+        else ok();
+      };
+      tick();
+    });
+    await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000).unref())]); // unref: the wait must not keep the bench alive after the last ack
+    lat.sort((a, b) => a - b);
+    return r;
+  };
+  /** The slow-episode report of a phase (bench/_rpc-timeline.ts) on the absolute clock. */
+  const episodes = (r: Awaited<ReturnType<typeof sendOrders>>, events: ServerEvent[]): string[] => {
+    const sentAbs = r.sentAt.map((t) => performance.timeOrigin + t);
+    return describe(slowEpisodes(sentAbs, r.latency, events), r.n, performance.timeOrigin + r.t0);
+  };
+  let warmP99: number | null = null;
+  if (warm.length > 0) {
+    await mark(server);
+    const w = await sendOrders(warm);
+    const costW = await mark(server);
+    warmP99 = Number(pct(w.lat, 0.99).toFixed(2));
+    console.log(`warm-up (not in the figures below): ${w.acked}/${w.n} acked (${w.errors} errors${w.firstError ? `, first: ${w.firstError}` : ""}) in ${((w.lastAck - w.t0) / 1000).toFixed(2)} s; ack p50 ${pct(w.lat, 0.5).toFixed(2)} ms, p99 ${warmP99} ms, max ${w.lat.at(-1)?.toFixed(1)} ms; server GC ${costW.gc.n} pauses, longest ${costW.gc.maxMs} ms`);
+    for (const l of episodes(w, costW.events)) console.log(`warm-up ${l}`);
   }
   await feedMark(server);
   await mark(server);
   // The load process's own event-loop delay: a stalled sender or reader adds to the measured latency.
   const ownDelay = monitorEventLoopDelay({ resolution: 1 });
   ownDelay.enable();
-  const t0 = performance.now();
-  let sent = 0;
-  await new Promise<void>((ok) => {
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
-      while (sent < due) {
-        sentAt[sent] = performance.now();
-        sockets[sent % conns].send(`{"jsonrpc":"2.0","id":${sent},"method":"rb_placeOrder","params":[${orders[sent]}]}`);
-        sent++;
-      }
-      if (sent < total) setTimeout(tick, 2);
-      else ok();
-    };
-    tick();
-  });
-  await Promise.race([done, new Promise((ok) => setTimeout(ok, 120_000).unref())]); // unref: the wait must not keep the bench alive after the last ack
+  const p1 = await sendOrders(orders);
+  const { lat, acked, errors, firstError, t0, lastAck } = p1;
+  const total = p1.n;
   const feed1 = await feedMark(server);
   const cost1 = await mark(server);
   ownDelay.disable();
   const ordersPerS = (acked / (lastAck - t0)) * 1000;
-  lat.sort((a, b) => a - b);
   const perOrder = { cpuUs: cost1.cpuUs / Math.max(1, acked), fanoutUs: cost1.fanoutCpuUs / Math.max(1, acked), mainUs: cost1.mainCpuUs / Math.max(1, acked) };
   console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
   console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.fanoutUs.toFixed(1)} us in fan-out processes, ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
   console.log(`server main thread: event-loop delay p99 ${cost1.loopDelay.p99Ms} ms, max ${cost1.loopDelay.maxMs} ms; GC ${cost1.gc.n} pauses, ${cost1.gc.ms} ms, longest ${cost1.gc.maxMs} ms, ${cost1.gc.over5} over 5 ms; WAL ${cost1.wal.groups} groups, write + fdatasync mean ${cost1.wal.meanMs} ms, max ${cost1.wal.maxMs} ms; load process event-loop delay p99 ${(ownDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(ownDelay.max / 1e6).toFixed(2)} ms`);
+  for (const l of episodes(p1, cost1.events)) console.log(l);
 
   const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[] };
   if (fans.length > 0) {
@@ -252,6 +281,8 @@ export async function main(args: string[]): Promise<void> {
     orders_per_s: Math.round(ordersPerS),
     ack_ms_p50: Number(pct(lat, 0.5).toFixed(2)),
     ack_ms_p99: Number(pct(lat, 0.99).toFixed(2)),
+    warmup_ack_ms_p99: warmP99,
+    server_warmup_orders: serverWarmUp,
     bulk_orders_per_s: Math.round(bulkPerS),
     fanout_subscribers: fanout.subscribers,
     fanout_ms_p99: fanout.p99,

@@ -18,6 +18,16 @@ export const DEFAULT_CANDLE_INTERVALS: readonly number[] = [60, 300, 3600, 86400
 
 const STATUS_NAME = ["accepted", "failed", "rejected"] as const;
 
+/**
+ * `x` as a small integer (V8 Smi) when it is one. Receipt numbers are read from Float64Arrays and decoded
+ * integers come out of arithmetic, so they arrive as heap numbers; a record field that once held one is
+ * stored boxed from then on (one more 16-byte object per field per record), and the records the view keeps
+ * per order are what each scavenge copies (docs/benchmarks.md "rpc"). Values past 31 bits stay as they are.
+ */
+export function smi(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
+}
+
 /** The transaction answer (rb_getTx) for receipt `r` of `txHash` in `batchIndex`, at `level`. */
 export function txInfoOf(txHash: string, batchIndex: number, r: TxReceipt, level: ConfirmationLevel): TxInfo {
   return {
@@ -31,8 +41,9 @@ export function txInfoOf(txHash: string, batchIndex: number, r: TxReceipt, level
 /** The fills of receipt `r`, in order. */
 export function fillRecsOf(r: TxReceipt, batchIndex: number, txHash: string): FillRec[] {
   return r.fills.map((f) => ({
-    market: f.market, price: f.price, size: f.size, notional: f.notional, takerOrderId: f.takerOrderId, makerOrderId: f.makerOrderId,
-    taker: f.taker, maker: f.maker, takerSide: f.takerSide, takerFee: f.takerFee, makerFee: f.makerFee, batchIndex, txHash,
+    market: smi(f.market), price: smi(f.price), size: smi(f.size), notional: smi(f.notional), takerOrderId: smi(f.takerOrderId),
+    makerOrderId: smi(f.makerOrderId), taker: f.taker, maker: f.maker, takerSide: smi(f.takerSide), takerFee: smi(f.takerFee),
+    makerFee: smi(f.makerFee), batchIndex, txHash,
   }));
 }
 
@@ -47,8 +58,8 @@ export function placedOrders(tx: Tx, r: TxReceipt, batchIndex: number, txHash: s
     });
   }
   return placed.map(([orderId, p]) => ({
-    orderId, market: p.market, account: r.account, side: p.side, price: p.price, size: p.size, filled: 0, remaining: 0,
-    clientId: p.clientId, state: "open", batchIndex, txHash, updatedBatch: batchIndex,
+    orderId: smi(orderId), market: smi(p.market), account: r.account, side: smi(p.side), price: smi(p.price), size: smi(p.size), filled: 0,
+    remaining: 0, clientId: smi(p.clientId), state: "open", batchIndex, txHash, updatedBatch: batchIndex,
   }));
 }
 
@@ -59,8 +70,8 @@ export function tradeOf(f: FillRec, timestamp: number): TradeRec {
 
 /** Applies one order update of a receipt to the order's record. */
 export function applyUpdate(o: OrderRec, u: OrderUpdateInfo, batchIndex: number): void {
-  o.price = u.price;
-  o.remaining = u.remaining;
+  o.price = smi(u.price);
+  o.remaining = smi(u.remaining);
   o.updatedBatch = batchIndex;
   if (u.status === OrderStatus.AMENDED) o.size = o.filled + u.remaining;
   if (u.remaining > 0) o.state = o.filled > 0 ? "partially-filled" : "open";

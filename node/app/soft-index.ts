@@ -3,17 +3,28 @@
 // and every seal as they happen. startNode wires a sequencing node this way; the rpc bench's server
 // (bench/_rpc-server.ts) composes the same path without L1.
 import type { Sequencer, SoftBatch } from "../sequencer/index.ts";
-import type { NodeStateView } from "./view.ts";
+import { warmFastReader } from "../rpc/dispatch.ts";
+import { warmNodeView, type NodeStateView } from "./view.ts";
 
-/** Indexes `seq`'s soft execution into `view`; `onSealed` is told every sealed batch. Returns the unsubscribe. */
+/**
+ * Indexes `seq`'s soft execution into `view`; `onSealed` is told every sealed batch. Returns the
+ * unsubscribe. When the sequencer warmed up at start, the RPC's fast reader and the view's code are warmed
+ * first (scratch copies, nothing submitted or indexed).
+ */
 export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed?: (b: SoftBatch) => void): () => void {
+  // The sequencer warmed its half of the order path at start; the RPC's fast reader and the view's
+  // indexing warm on as many synthetic orders, on scratch copies.
+  if (seq.warmUpOrders > 0) {
+    warmFastReader(seq.warmUpOrders);
+    warmNodeView(view.domain(), seq.warmUpOrders);
+  }
   const batchOf = (index: number): SoftBatch | undefined => (seq.openBatch()?.index === index ? seq.openBatch()! : seq.sealed().find((b) => b.index === index));
   const ensureBatch = (b: SoftBatch): void => {
     if (!view.hasBatch(b.index)) view.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.l1Messages, b.receipts.l1(), b.txs.length, !b.sealed, b.receipts.expired());
   };
   const indexPool = (b: SoftBatch): void => {
     ensureBatch(b);
-    for (const p of b.txs) if (p.row >= 0 && p.receipts !== undefined) view.onTx(b.index, b.timestamp, p.hash, p.tx, p.receipts.tx(p.row));
+    for (const p of b.txs) if (p.row >= 0 && p.receipts !== undefined) view.onTx(b.index, b.timestamp, p.hash, p.tx, p.receipts.tx(p.row), { log: p.receipts, row: p.row });
   };
   // Transactions the WAL replay executed (sealed batches and loose transactions).
   for (const b of seq.sealed()) indexPool(b);
@@ -24,7 +35,7 @@ export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed
       const b = batchOf(e.batchIndex);
       const p = seq.pool.byHash.get(e.hash);
       if (b !== undefined) ensureBatch(b);
-      if (p !== undefined) view.onTx(e.batchIndex, b?.timestamp ?? 0, e.hash, p.tx, e.receipt);
+      if (p !== undefined) view.onTx(e.batchIndex, b?.timestamp ?? 0, e.hash, p.tx, e.receipt, p.receipts !== undefined && p.row >= 0 ? { log: p.receipts, row: p.row } : undefined);
     } else if (e.type === "status" && e.level === "dropped" && e.drop !== undefined) {
       view.onDropped(e.hash, { reason: e.drop.reason, code: e.drop.code ?? null }, seq.pool.byHash.get(e.hash)?.tx);
     } else if (e.type === "sealed") {

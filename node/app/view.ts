@@ -25,7 +25,7 @@ import type {
   WithdrawalProofInfo, RollupStatus, TxDrop,
 } from "../rpc/node-view.ts";
 import { RpcError } from "../rpc/errors.ts";
-import type { Sequencer } from "../sequencer/index.ts";
+import { warmSoftExecution, type Sequencer } from "../sequencer/index.ts";
 import type { HistoryIndex } from "./history.ts";
 import { DEFAULT_CANDLE_INTERVALS, applyUpdate, candleWith, fillRecsOf, placedOrders, tradeOf, txInfoOf, type FillRec, type OrderRec, type TradeRec } from "./history-records.ts";
 
@@ -78,13 +78,41 @@ interface BatchRec {
   txHashes: string[];
 }
 
+/**
+ * A transaction as the view keeps it: where its receipt already is (`log` row `row`, the executing batch's
+ * ReceiptLog: packed numbers, no objects per receipt), its answer built when asked for; or, without a log
+ * (dropped, or indexed from a receipt object alone), the answer itself. Keeping the answer objects of every
+ * soft transaction (TxInfo, its fills, order updates and actions) was most of what each acknowledged
+ * order left on the heap for the garbage collector to copy (docs/benchmarks.md "rpc").
+ */
+class TxEntry {
+  readonly batchIndex: number;
+  readonly account: string;
+  readonly log: ReceiptLog | undefined;
+  readonly row: number;
+  readonly info: TxInfo | undefined;
+  constructor(batchIndex: number, account: string, log: ReceiptLog | undefined, row: number, info: TxInfo | undefined) {
+    this.batchIndex = batchIndex;
+    this.account = account;
+    this.log = log;
+    this.row = row;
+    this.info = info;
+  }
+}
+
 export class NodeStateView implements NodeView {
   private readonly o: NodeStateViewOptions;
   private readonly retain: number;
   private readonly intervals: number[];
   private readonly keepTrades: number;
   private readonly listeners = new Set<(e: NodeEvent) => void>();
-  private readonly txs = new Map<string, TxInfo>();
+  private readonly txs = new Map<string, TxEntry>();
+  /**
+   * The answers `onTx` built in this event-loop turn, for `submit` to return instead of building them again
+   * (the sequencer announces a WAL group's receipts and then answers its submits in the same turn). Cleared
+   * at the end of the turn: it holds nothing across turns.
+   */
+  private readonly fresh = new Map<string, TxInfo>();
   private readonly batches = new Map<number, BatchRec>();
   private readonly orders = new Map<number, OrderRec>();
   /** Order ids by account in placement order. */
@@ -196,14 +224,20 @@ export class NodeStateView implements NodeView {
     this.emit({ type: "batch", batch: { ...rec.info, level: this.levelOf(index) } });
   }
 
-  /** One executed transaction (soft receipt, or a derived batch's receipt). */
-  onTx(batchIndex: number, timestamp: number, txHash: string, tx: Tx, r: TxReceipt): TxInfo {
+  /**
+   * One executed transaction (soft receipt, or a derived batch's receipt): `r` is row `at.row` of
+   * `at.log` when given (the view keeps that reference, not the answer; the log must not be reset while
+   * the view serves the batch).
+   */
+  onTx(batchIndex: number, timestamp: number, txHash: string, tx: Tx, r: TxReceipt, at?: { log: ReceiptLog; row: number }): TxInfo {
     const known = this.txs.get(txHash);
     // Re-executed in another batch (a rebuild on another proposer's batch or after a reorg): it leaves the
     // batch it was soft in, so forgetting that batch (eviction, rollback, pruning) does not forget it.
     if (known !== undefined && known.batchIndex !== batchIndex) this.leaveBatch(txHash, known.batchIndex);
     const info = txInfoOf(txHash, batchIndex, r, this.levelOf(batchIndex));
-    this.txs.set(txHash, info);
+    if (this.fresh.size === 0) setImmediate(() => this.fresh.clear());
+    this.fresh.set(txHash, info);
+    this.txs.set(txHash, at === undefined ? new TxEntry(batchIndex, r.account, undefined, -1, info) : new TxEntry(batchIndex, r.account, at.log, at.row, undefined));
     let rec = this.batches.get(batchIndex);
     if (rec === undefined) {
       rec = { info: { batchIndex, timestamp, txCount: 0, l1Messages: 0, level: "soft", open: true }, txHashes: [] };
@@ -246,7 +280,7 @@ export class NodeStateView implements NodeView {
   /** A whole derived batch (follower): its L1 messages, then its transactions in order. */
   onDerivedBatch(b: ExecutedBatch): void {
     this.onBatchOpened(b.index, b.timestamp, b.l1MsgStart, b.messages, b.receipts.l1(), b.txs.length, false, b.receipts.expired());
-    for (let i = 0; i < b.txs.length; i++) this.onTx(b.index, b.timestamp, b.txs[i]!.hash, b.txs[i]!.tx, b.receipts.tx(i));
+    for (let i = 0; i < b.txs.length; i++) this.onTx(b.index, b.timestamp, b.txs[i]!.hash, b.txs[i]!.tx, b.receipts.tx(i), { log: b.receipts, row: i });
   }
 
   /** Whether the view has seen batch `index` open. */
@@ -266,14 +300,15 @@ export class NodeStateView implements NodeView {
    */
   onDropped(txHash: string, drop: TxDrop, tx?: Tx): void {
     const known = this.txs.get(txHash);
-    const info = known !== undefined ? { ...known, fills: [], orders: [], actions: [] } : tx !== undefined ? droppedShell(txHash, tx) : undefined;
+    const info = known !== undefined ? { ...this.infoOf(txHash, known), fills: [], orders: [], actions: [] } : tx !== undefined ? droppedShell(txHash, tx) : undefined;
     if (info === undefined) return;
     info.status = "dropped";
     info.level = "soft";
     info.code = drop.code ?? 0;
     info.codeName = drop.reason;
     info.drop = drop;
-    this.txs.set(txHash, info);
+    this.txs.set(txHash, new TxEntry(info.batchIndex, info.account, undefined, -1, info));
+    this.fresh.delete(txHash);
     if (known !== undefined) this.leaveBatch(txHash, info.batchIndex);
     this.emit({ type: "txDropped", txHash, account: info.account, drop });
   }
@@ -298,7 +333,7 @@ export class NodeStateView implements NodeView {
     for (const [index, rec] of this.batches) {
       if (index <= batchIndex) continue;
       this.batches.delete(index);
-      for (const h of rec.txHashes) if (this.txs.get(h)?.drop === undefined) this.txs.delete(h);
+      for (const h of rec.txHashes) if (this.txs.get(h)?.info?.drop === undefined) this.txs.delete(h);
     }
     for (const [acct, list] of this.fillsByAccount) {
       const keep = list.filter((f) => f.batchIndex <= batchIndex);
@@ -355,7 +390,6 @@ export class NodeStateView implements NodeView {
       for (const h of rec.txHashes) {
         const t = this.txs.get(h);
         if (t === undefined) continue;
-        t.level = level;
         this.emit({ type: "txLevel", txHash: h, account: t.account, batchIndex: b, level, reexecuted: false });
       }
       for (const d of this.deposits.values()) if (d.batchIndex === b) d.level = level;
@@ -393,7 +427,7 @@ export class NodeStateView implements NodeView {
     for (const [index, rec] of this.batches) {
       if (index > floor || rec.info.open) continue;
       this.batches.delete(index);
-      for (const x of rec.txHashes) if (this.txs.get(x)?.drop === undefined) this.txs.delete(x);
+      for (const x of rec.txHashes) if (this.txs.get(x)?.info?.drop === undefined) this.txs.delete(x);
     }
     for (const [acct, list] of this.fillsByAccount) {
       const keep = list.filter((f) => f.batchIndex > floor);
@@ -406,6 +440,11 @@ export class NodeStateView implements NodeView {
       if (keep.length === 0) this.ordersByAccount.delete(acct);
       else if (keep.length < list.length) this.ordersByAccount.set(acct, keep);
     }
+  }
+
+  /** The answer for transaction `txHash` kept as `e` (built from its receipt log row, at its batch's level). */
+  private infoOf(txHash: string, e: TxEntry): TxInfo {
+    return e.info ?? txInfoOf(txHash, e.batchIndex, e.log!.tx(e.row), this.levelOf(e.batchIndex));
   }
 
   /** The confirmation level of batch `b`. */
@@ -583,8 +622,9 @@ export class NodeStateView implements NodeView {
 
   async tx(txHash: string): Promise<TxInfo | null> {
     const h = txHash.toLowerCase();
-    const t = this.txs.get(h);
-    if (t !== undefined) {
+    const e = this.txs.get(h);
+    if (e !== undefined) {
+      const t = this.infoOf(h, e);
       if (t.drop !== undefined) return { ...t };
       const level = this.levelOf(t.batchIndex);
       return { ...t, level, fills: t.fills.map((f) => ({ ...f, level })) };
@@ -674,7 +714,7 @@ export class NodeStateView implements NodeView {
     }
     const receipt = r.receipt?.();
     const known = this.txs.get(r.hash);
-    const info = known ?? (receipt !== undefined ? this.onTx(r.batchIndex, this.batches.get(r.batchIndex)?.info.timestamp ?? 0, r.hash, tx, receipt) : null);
+    const info = known !== undefined ? (known.info ?? this.fresh.get(r.hash) ?? this.infoOf(r.hash, known)) : (receipt !== undefined ? this.onTx(r.batchIndex, this.batches.get(r.batchIndex)?.info.timestamp ?? 0, r.hash, tx, receipt) : null);
     if (info === null) {
       // Parked behind a nonce gap: acknowledged (durable), executed when the missing nonces arrive.
       throw new RpcError("NONCE_GAP", { txHash: r.hash, queued: true, reason: "queued behind a nonce gap: executes when the missing nonces arrive" });
@@ -687,6 +727,21 @@ export class NodeStateView implements NodeView {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/**
+ * Runs the view's indexing and its answers over `n` synthetic orders on a scratch view and state (the
+ * start-up warm-up, docs/sequencer.md "Warm-up at start"): the first traders' orders then run optimized
+ * code. Returns the milliseconds it took.
+ */
+export function warmNodeView(domain: Eip712Domain, n: number): number {
+  const t0 = performance.now();
+  const scratch = new NodeStateView({ domain, state: () => { throw new Error("scratch view: no state reads"); }, sequencer: () => undefined });
+  warmSoftExecution(domain, n, (hash, tx, log, row, batchIndex, timestamp) => {
+    if (!scratch.hasBatch(batchIndex)) scratch.onBatchOpened(batchIndex, timestamp, 0, [], [], 0, true);
+    JSON.stringify(scratch.onTx(batchIndex, timestamp, hash, tx, log.tx(row), { log, row }));
+  });
+  return performance.now() - t0;
 }
 
 /** The answer for a dropped transaction the view never executed (from the transaction itself, if known). */

@@ -43,6 +43,8 @@ export interface AdmissionPoolOptions {
   maxChunk?: number;
   /** Called after jobs became done (once per worker reply, failure or close). */
   onDone: () => void;
+  /** Synthetic orders each worker admits at start, before the first request (admission-worker.ts warmAdmission; default 0). */
+  warmUp?: number;
 }
 
 export class AdmissionPool {
@@ -61,7 +63,7 @@ export class AdmissionPool {
     this.onDone = opts.onDone;
     const n = opts.threads ?? 2;
     for (let i = 0; i < n; i++) {
-      const worker = new Worker(new URL("./admission-worker.ts", import.meta.url));
+      const worker = new Worker(new URL("./admission-worker.ts", import.meta.url), { workerData: { warmUp: opts.warmUp ?? 0 } });
       const t: Thread = { worker, inflight: 0, jobs: new Map() };
       worker.on("message", (m: AdmissionReply) => this.onReply(t, m));
       worker.on("error", (err) => this.failThread(t, new SequencerError("ADMISSION_INTERNAL", `admission worker failed: ${err.message}`, { cause: err })));

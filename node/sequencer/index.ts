@@ -4,6 +4,7 @@
 //   Proposer             posts sealed batches in order with node/da's BlobPoster (IPFS backup included)
 //   Mempool, Wal, AdmissionPool   the parts, for tests and tools
 //   DropReason, PoolCode, SequencerError
+//   warmSoftExecution    synthetic orders through the order path on a scratch state (start-up warm-up)
 export {
   Sequencer,
   DEFAULT_SEAL_POLICY,
@@ -22,3 +23,4 @@ export { AdmissionPool, type AdmissionJob } from "./admission.ts";
 export { DropReason, PoolCode, SequencerError } from "./errors.ts";
 export { Proposer, type ProposerOptions, type InboxReader, type Proposal } from "./proposer.ts";
 export { sequencerOptionsFromConfig } from "./options.ts";
+export { warmSoftExecution, type WarmTx, type WarmUp } from "./warmup.ts";

@@ -24,6 +24,7 @@ import { HEADER_BYTES, MAX_TXS_PER_BATCH } from "../codec/batch.ts";
 import { decodeTx } from "../codec/tx.ts";
 import { MAX_PACKED_DATA_BYTES } from "../da/packing.ts";
 import { AdmissionPool, type AdmissionJob } from "./admission.ts";
+import { warmSoftExecution } from "./warmup.ts";
 import { DropReason, PoolCode, SequencerError, codeName } from "./errors.ts";
 import { Mempool, type Level, type MempoolLimits, type PoolTx } from "./mempool.ts";
 import { Wal, loadLegacy, type RecordWriter } from "./wal.ts";
@@ -128,6 +129,12 @@ export interface SequencerOptions {
   limits?: Partial<MempoolLimits>;
   /** Admission worker threads (default 2). */
   threads?: number;
+  /**
+   * Synthetic orders run through the order path at start (warmup.ts: soft execution on a scratch state on
+   * this thread, admission in each worker thread), so the first traders after a (re)start do not wait for
+   * the JIT; default 0 (the node's configuration: `sequencer.warmUpOrders`).
+   */
+  warmUp?: number;
   /** fsync WAL groups (default true). */
   sync?: boolean;
   /** Clock for batch ages and parking (ms; default performance.now). Never the batch clock. */
@@ -243,8 +250,15 @@ export class Sequencer {
     }
     this.soft = cloneState(opts.canonical);
     this.canonicalBatch = opts.canonical.batchIndex;
-    this.admission = new AdmissionPool({ separator: domainSeparator(opts.canonical.config.domain), threads: opts.threads, onDone: () => this.drain() });
+    this.admission = new AdmissionPool({ separator: domainSeparator(opts.canonical.config.domain), threads: opts.threads, onDone: () => this.drain(), warmUp: Math.min(opts.warmUp ?? 0, 1024) });
+    this.warmUpOrders = opts.warmUp ?? 0;
+    this.warmUpMs = warmSoftExecution(opts.canonical.config.domain, this.warmUpOrders).ms;
   }
+
+  /** Synthetic orders the start-up warm-up ran (`SequencerOptions.warmUp`); the view warms its own code with as many. */
+  readonly warmUpOrders: number;
+  /** Milliseconds the main thread's warm-up took at start (0 without one). */
+  readonly warmUpMs: number;
 
   /** Opens the sequencer and replays the WAL: sealed batches with their exact headers, then loose txs. */
   static async open(opts: SequencerOptions): Promise<Sequencer> {

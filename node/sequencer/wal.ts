@@ -258,6 +258,8 @@ export class Wal {
   /** Writes the live state into a rotation's first frame (the sequencer sets it before the first write). */
   snapshot: ((w: RecordWriter) => void) | null = null;
   readonly stats: WalStats = { groups: 0, bytes: 0, rotations: 0, lastWriteMs: 0, writeMsTotal: 0, maxWriteMs: 0 };
+  /** Told every finished group write: its start (performance.now()) and its milliseconds (diagnostics: bench/_rpc-server.ts). */
+  onWritten: ((startMs: number, ms: number) => void) | null = null;
 
   constructor(dir: string, opts: WalOptions = {}) {
     this.dir = dir;
@@ -468,6 +470,7 @@ export class Wal {
     this.stats.lastWriteMs = ms;
     this.stats.writeMsTotal += ms;
     if (ms > this.stats.maxWriteMs) this.stats.maxWriteMs = ms;
+    this.onWritten?.(t0, ms);
     g.resolve();
     if (this.open !== null) this.write();
   }

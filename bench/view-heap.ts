@@ -1,0 +1,100 @@
+// `npm run bench -- view-heap [--orders N] [--seq-only]`: what each acknowledged order leaves on the
+// sequencing node's main-thread heap, in-process (docs/benchmarks.md "rpc"). The rpc bench server's
+// composition (bench/_rpc-server.ts: LevelDB StateStore, Sequencer with its admission workers and fsynced
+// WAL, NodeStateView fed by indexSoftExecution) takes N pre-signed orders, read from their request messages by the
+// RPC's fast reader, through `view.submit(tx, bytes)` (the RPC fast path's call; `--seq-only`: `Sequencer.submit(bytes, tx)` with no view) in rounds of 500, sealing on the
+// 250 ms tick. Reports the heap retained per order after a full GC, and the GC pauses (scavenges and
+// mark-compacts, count / total / longest) the orders caused.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { indexSoftExecution } from "../node/app/soft-index.ts";
+import { NodeStateView } from "../node/app/view.ts";
+import { createGenesisState } from "../node/clob/state.ts";
+import { DEFAULT_CONFIG } from "../node/config.ts";
+import { FastTxReader } from "../node/rpc/fast-tx.ts";
+import { METHODS } from "../node/rpc/methods.ts";
+import { toWire } from "../node/rpc/wire.ts";
+import { Sequencer, sequencerOptionsFromConfig, type SequencerL1 } from "../node/sequencer/index.ts";
+import { StateStore } from "../node/state/store.ts";
+import { DOMAIN, benchKeys, setupMessages, signedOrders } from "./_rpc-common.ts";
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const n = arg(args, "orders", 20_000);
+  const index = !args.includes("--seq-only");
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const keys = benchKeys(1000);
+  // Each order as the RPC's fast path reads it from its WebSocket message (node/rpc/fast-tx.ts).
+  const fast = new FastTxReader(METHODS);
+  const orders = signedOrders(keys, keys.map(() => 0), n, 1).map((tx, i) => {
+    const r = fast.read(Buffer.from(`{"jsonrpc":"2.0","id":${i},"method":"rb_placeOrder","params":[${JSON.stringify(toWire(tx))}]}`));
+    if (r === null) throw new Error("the fast reader refused a bench order");
+    return { tx: r.tx, bytes: r.bytes };
+  });
+
+  const dir = mkdtempSync(path.join(tmpdir(), "rollbook-view-heap-"));
+  const store = await StateStore.open(path.join(dir, "store"));
+  const messages = setupMessages(keys.map((k) => k.address));
+  const head = { number: 1, hash: `0x${"11".repeat(32)}` as const, timestamp: Math.floor(Date.now() / 1000) };
+  const l1: SequencerL1 = { head: () => head, messages: (from) => messages.slice(from) };
+  const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig(DEFAULT_CONFIG.sequencer) });
+  const view = new NodeStateView({ domain: DOMAIN, state: () => seq.softState(), sequencer: () => seq });
+  if (index) indexSoftExecution(view, seq);
+  seq.sealIfDue();
+  seq.seal();
+  const tick = setInterval(() => seq.sealIfDue(), 250);
+
+  gc();
+  gc();
+  const before = process.memoryUsage();
+  const pauses = { scavenge: { n: 0, ms: 0, max: 0 }, markCompact: { n: 0, ms: 0, max: 0 } };
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      const p = kind === 1 ? pauses.scavenge : kind === 4 ? pauses.markCompact : undefined;
+      if (p === undefined) continue;
+      p.n++;
+      p.ms += e.duration;
+      p.max = Math.max(p.max, e.duration);
+    }
+  });
+  obs.observe({ entryTypes: ["gc"] });
+  const t0 = performance.now();
+  let refused = 0;
+  for (let i = 0; i < n; i += 500) {
+    const round = orders.slice(i, i + 500).map((o) => (index ? view.submit(o.tx, o.bytes).then((r) => r.ok) : seq.submit(o.bytes, o.tx).then((r) => r.verdict === "valid")).then((ok) => (ok ? 0 : 1), () => 1));
+    for (const r of await Promise.all(round)) refused += r;
+  }
+  const ms = performance.now() - t0;
+  clearInterval(tick);
+  await new Promise((ok) => setTimeout(ok, 50)); // the observer's last entries
+  obs.disconnect();
+  orders.length = 0; // the signed orders are the load's, not the node's
+  gc();
+  gc();
+  const after = process.memoryUsage();
+  const perOrder = (after.heapUsed - before.heapUsed) / n;
+  const ext = (after.external + after.arrayBuffers - before.external - before.arrayBuffers) / n;
+  const f = (p: { n: number; ms: number; max: number }) => `${p.n} / ${p.ms.toFixed(0)} ms / ${p.max.toFixed(1)} ms`;
+  console.log(`${n} orders (${refused} refused) through ${index ? "view.submit" : "Sequencer.submit"} in ${(ms / 1000).toFixed(2)} s, ${index ? "view fed by indexSoftExecution" : "sequencer only (--seq-only)"}`);
+  console.log(`retained after full GC: ${perOrder.toFixed(0)} B heap per order, ${ext.toFixed(0)} B external (ArrayBuffers) per order`);
+  console.log(`GC pauses during the orders (count / total / longest): scavenges ${f(pauses.scavenge)}, mark-compacts ${f(pauses.markCompact)}`);
+  await seq.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({
+    bench: "view-heap", orders: n, index, refused, heap_bytes_per_order: Math.round(perOrder), external_bytes_per_order: Math.round(ext),
+    scavenges: pauses.scavenge.n, scavenge_ms: Number(pauses.scavenge.ms.toFixed(1)), scavenge_ms_max: Number(pauses.scavenge.max.toFixed(1)),
+    mark_compacts: pauses.markCompact.n, mark_compact_ms: Number(pauses.markCompact.ms.toFixed(1)), mark_compact_ms_max: Number(pauses.markCompact.max.toFixed(1)),
+  }));
+}
