@@ -2,7 +2,7 @@
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { addressOfPrivateKey, signTx } from "../node/clob/eip712.ts";
-import { L1MessageKind, MarketStatus, TxKind, type Address, type BulkAction, type BulkTx, type Eip712Domain, type L1Message, type PlaceOrderTx } from "../node/clob/types.ts";
+import { TxKind, type Address, type BulkAction, type BulkTx, type Eip712Domain, type PlaceOrderTx } from "../node/clob/types.ts";
 import { XorShift32 } from "../node/sim/rng.ts";
 
 export const DOMAIN: Eip712Domain = { chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3" };
@@ -13,18 +13,6 @@ export function benchKeys(n: number): { priv: Uint8Array; address: Address }[] {
     const priv = keccak_256(new TextEncoder().encode(`rollbook-rpc-bench-${i}`));
     return { priv, address: addressOfPrivateKey(priv) };
   });
-}
-
-export function setupMessages(addresses: Address[]): L1Message[] {
-  const out: L1Message[] = [{
-    kind: L1MessageKind.SET_MARKET, market: 1,
-    params: { baseAsset: 1, quoteAsset: 2, lotSize: 1, tickSize: 1, minSize: 1, makerFeePpm: 0, takerFeePpm: 0, status: MarketStatus.ACTIVE },
-  }];
-  for (const account of addresses) {
-    out.push({ kind: L1MessageKind.DEPOSIT, account, asset: 1, amount: 1_000_000_000_000 });
-    out.push({ kind: L1MessageKind.DEPOSIT, account, asset: 2, amount: 1_000_000_000_000 });
-  }
-  return out;
 }
 
 /**

@@ -25,7 +25,8 @@ import { rpcOptionsFromConfig } from "../node/rpc/options.ts";
 import { createRpcServer } from "../node/rpc/server.ts";
 import { Sequencer, sequencerOptionsFromConfig, type SequencerL1 } from "../node/sequencer/index.ts";
 import { StateStore } from "../node/state/store.ts";
-import { DOMAIN, benchKeys, setupMessages } from "./_rpc-common.ts";
+import { DOMAIN, benchKeys } from "./_rpc-common.ts";
+import { syntheticMarket } from "../node/sequencer/synthetic.ts";
 import { gcKind, type ServerEvent } from "./_rpc-timeline.ts";
 
 const traders = Number(process.argv[2] ?? 1000);
@@ -35,7 +36,7 @@ const maxTickMs = process.argv[5] === undefined ? DEFAULT_CONFIG.rpc.maxTickMs :
 const warmUpOrders = process.argv[6] === undefined ? DEFAULT_CONFIG.sequencer.warmUpOrders : Number(process.argv[6]);
 const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
 const store = await StateStore.open(path.join(dir, "store"));
-const messages = setupMessages(benchKeys(traders).map((k) => k.address));
+const messages = syntheticMarket(benchKeys(traders).map((k) => k.address));
 const head = { number: 1, hash: `0x${"11".repeat(32)}` as const, timestamp: Math.floor(Date.now() / 1000) };
 const l1: SequencerL1 = { head: () => head, messages: (from) => messages.slice(from) };
 const openedAt = performance.now();

@@ -19,7 +19,8 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_RPC_OPTIONS } from "../node/rpc/options.ts";
 import { createRpcServer } from "../node/rpc/server.ts";
 import { SoftNode } from "../node/rpc/soft-node.ts";
-import { DOMAIN, benchKeys, setupMessages, signedOrders } from "./_rpc-common.ts";
+import { DOMAIN, benchKeys, signedOrders } from "./_rpc-common.ts";
+import { syntheticMarket } from "../node/sequencer/synthetic.ts";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const arg = (args: string[], name: string, dflt: number): number => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : dflt);
@@ -57,7 +58,7 @@ export async function main(args: string[]): Promise<void> {
 
   const keys = benchKeys(2);
   const node = new SoftNode({ domain: DOMAIN });
-  for (const m of setupMessages(keys.map((k) => k.address))) node.enqueueL1(m);
+  for (const m of syntheticMarket(keys.map((k) => k.address))) node.enqueueL1(m);
   node.seal();
   const orders = signedOrders(keys, [0, 0], 2 * total, 7);
   const server = await createRpcServer({ view: node, options: { tickMs, maxTickMs, fanoutProcs: serverFanout, limits: { maxConnections: subscribers + 10 } } });

@@ -21,7 +21,8 @@ import { METHODS } from "../node/rpc/methods.ts";
 import { toWire } from "../node/rpc/wire.ts";
 import { Sequencer, sequencerOptionsFromConfig, type SequencerL1 } from "../node/sequencer/index.ts";
 import { StateStore } from "../node/state/store.ts";
-import { DOMAIN, benchKeys, setupMessages, signedOrders } from "./_rpc-common.ts";
+import { DOMAIN, benchKeys, signedOrders } from "./_rpc-common.ts";
+import { syntheticMarket } from "../node/sequencer/synthetic.ts";
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(`--${name}`);
@@ -44,7 +45,7 @@ export async function main(args: string[]): Promise<void> {
 
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-view-heap-"));
   const store = await StateStore.open(path.join(dir, "store"));
-  const messages = setupMessages(keys.map((k) => k.address));
+  const messages = syntheticMarket(keys.map((k) => k.address));
   const head = { number: 1, hash: `0x${"11".repeat(32)}` as const, timestamp: Math.floor(Date.now() / 1000) };
   const l1: SequencerL1 = { head: () => head, messages: (from) => messages.slice(from) };
   const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig(DEFAULT_CONFIG.sequencer) });

@@ -9,9 +9,9 @@ import { ErrorCode } from "../clob/errors.ts";
 import { BatchExecutor, admit } from "../clob/stf.ts";
 import { createGenesisState } from "../clob/state.ts";
 import type { ReceiptLog } from "../clob/receipts.ts";
-import { L1MessageKind, MarketStatus, type Eip712Domain, type L1Message, type Tx } from "../clob/types.ts";
+import { type Eip712Domain, type Tx } from "../clob/types.ts";
 import { decodeTx, encodeTx } from "../codec/tx.ts";
-import { SYNTHETIC_TRADERS, syntheticOrders } from "./synthetic.ts";
+import { SYNTHETIC_TRADERS, syntheticMarket, syntheticOrders } from "./synthetic.ts";
 
 /** What a warm-up did: its milliseconds, the orders the scratch state accepted and the fills they made. */
 export interface WarmUp {
@@ -33,14 +33,7 @@ export function warmSoftExecution(domain: Eip712Domain, n: number, onTx?: WarmTx
   const out: WarmUp = { ms: 0, accepted: 0, fills: 0 };
   if (n <= 0) return out;
   const state = createGenesisState({ domain });
-  const msgs: L1Message[] = [{
-    kind: L1MessageKind.SET_MARKET, market: 1,
-    params: { baseAsset: 1, quoteAsset: 2, lotSize: 1, tickSize: 1, minSize: 1, makerFeePpm: 0, takerFeePpm: 0, status: MarketStatus.ACTIVE },
-  }];
-  for (const account of SYNTHETIC_TRADERS) {
-    msgs.push({ kind: L1MessageKind.DEPOSIT, account, asset: 1, amount: 1_000_000_000_000 });
-    msgs.push({ kind: L1MessageKind.DEPOSIT, account, asset: 2, amount: 1_000_000_000_000 });
-  }
+  const msgs = syntheticMarket(SYNTHETIC_TRADERS);
   // Orders of one trader alternate sides, so its own crossing orders meet the other trader's resting ones.
   const ex = new BatchExecutor(state, { index: state.batchIndex + 1, timestamp: state.timestamp + 1 }, msgs, {}, n);
   let i = 0;

@@ -8,17 +8,7 @@
 
 import { expect } from "chai";
 import { register } from "prom-client";
-import { type Harness, startHarness } from "./helpers.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(f: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error("timeout");
-    await sleep(5);
-  }
-}
+import { type Harness, startHarness, sleep, until } from "./helpers.ts";
 
 interface Sub {
   ws: WebSocket;

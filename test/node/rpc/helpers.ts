@@ -35,6 +35,17 @@ export async function startHarness(nTraders = 3, options: RpcServerConfig["optio
 
 export const wire = (tx: Tx): WireTx => toWire(tx);
 
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `f` every 5 ms until it is true; throws "timeout" after `ms`. */
+export async function until(f: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error("timeout");
+    await sleep(5);
+  }
+}
+
 export async function post(url: string, body: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
   const text = await res.text();

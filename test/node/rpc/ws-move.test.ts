@@ -10,17 +10,7 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { FrameReader, WsClose } from "../../../node/rpc/ws-conn.ts";
-import { type Harness, startHarness, wire } from "./helpers.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(f: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error("timeout");
-    await sleep(5);
-  }
-}
+import { type Harness, startHarness, wire, sleep, until } from "./helpers.ts";
 
 /** A masked client frame (RFC 6455 5.3). */
 function frame(opcode: number, payload: Buffer, fin = true): Buffer {

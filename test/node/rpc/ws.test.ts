@@ -11,17 +11,7 @@ import { LocalBook, RollbookClient, type BookMessage } from "../../../node/clien
 import { WsTransport } from "../../../node/client/transport.ts";
 import { RpcErrors } from "../../../node/rpc/errors.ts";
 import { CloseCode } from "../../../node/rpc/server.ts";
-import { type Harness, startHarness as start } from "./helpers.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(f: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error("timeout");
-    await sleep(5);
-  }
-}
+import { type Harness, startHarness as start, sleep, until } from "./helpers.ts";
 
 // Each test runs with the sockets on the RPC thread (fanoutProcs 0) and in two fan-out processes.
 for (const fanoutProcs of [0, 2]) describe(`rpc: WebSocket and subscriptions (fanoutProcs ${fanoutProcs})`, () => {
