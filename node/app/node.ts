@@ -238,7 +238,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         return sequencer?.commitKeys(b.index, hashes) ?? [];
       },
       // A sequencing node keeps the transactions of the batches a rollback undoes in the rollback's own write:
-      // the sequencer requeues them (docs/sequencer.md "Reorgs"), now or, if it is not open yet, when it opens.
+      // the sequencer requeues them (docs/sequencer.md "Reorgs after a restart"), now or, if it is not open yet, when it opens.
       onRollback: (batches) => {
         if (!roles.has("sequencer")) return [];
         undone = undoneTxs(deriver!.current().state, batches);
