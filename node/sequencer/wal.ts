@@ -492,9 +492,9 @@ export class Wal {
 // ---------------------------------------------------------------------------------------------------------
 // Records under the store's mempool prefix `p:`: the LevelDB WAL of earlier versions, and the transactions
 // of canonical batches an L1 reorg undid, which the store's rollback writes in its own atomic write
-// (undoneRecord; docs/sequencer.md "Reorgs after a restart"). Read at open (the transactions are pending again, before
-// those of the segment files), deleted after the first rotation; a running sequencer deletes the undone
-// ones once its own WAL holds them.
+// (undoneRecord; docs/sequencer.md "Reorgs after a restart"). Read at open (the undone transactions are
+// pending again, before those of the segment files), deleted after the first rotation; a running
+// sequencer deletes the undone ones once its own WAL holds them.
 
 const LEGACY_PREFIX = "p:";
 
