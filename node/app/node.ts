@@ -239,11 +239,12 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       },
       // A sequencing node keeps the transactions of the batches a rollback undoes in the rollback's own write:
       // the sequencer requeues them (docs/sequencer.md "Reorgs after a restart"), now or, if it is not open yet, when it opens.
-      onRollback: (batches) => {
-        if (!roles.has("sequencer")) return [];
-        undone = undoneTxs(deriver!.current().state, batches);
-        return undoneRecords(undone);
-      },
+      onRollback: roles.has("sequencer")
+        ? (batches) => {
+          undone = undoneTxs(deriver!.current().state, batches);
+          return undoneRecords(undone);
+        }
+        : undefined,
     });
     const d = deriver;
     proofs = await NodeProofs.open({

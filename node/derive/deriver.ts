@@ -98,8 +98,8 @@ export interface DeriverOptions {
    */
   onBatch?: (b: CanonicalBatchInput) => readonly string[];
   /**
-   * Called on a reorg before the store rolls back, with the valid batches the rollback undoes (their data is
-   * kept with their undo records) in batch order: returns mempool records (StoreWrite `mempool.put`: key
+   * Called on a reorg before the store rolls back, with the valid batches the rollback undoes (with this hook
+   * set, their data is kept with their undo records) in batch order: returns mempool records (StoreWrite `mempool.put`: key
    * without the `p:` prefix, value) written in the rollback's own atomic write. A sequencer on the same
    * store (node/app) keeps the undone transactions there, so none is lost if the node stops at any point.
    */
@@ -625,7 +625,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       proverInput,
       ...(this.o.keepBatchData === true && invalidReason === undefined && p.data.ok ? { batchData: p.data.bytes } : {}),
       // Above L1-finalized, a valid batch's data stays with its undo record: a rollback hands its txs back (onRollback).
-      ...(undo && invalidReason === undefined && p.data.ok ? { undoData: p.data.bytes } : {}),
+      ...(undo && this.o.onRollback !== undefined && invalidReason === undefined && p.data.ok ? { undoData: p.data.bytes } : {}),
     });
     this.stats.commitMs += performance.now() - t3; // staging the commit
     this.metrics.batchSeconds.observe((performance.now() - t1) / 1000);
