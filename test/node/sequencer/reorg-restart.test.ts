@@ -166,6 +166,21 @@ describe("sequencer: a reorg undoes batches included before a restart (#14)", fu
     expect(events.some((e) => e.type === "status" && e.hash === fa && e.level === "dropped" && e.drop?.reason === DropReason.NONCE_TAKEN)).to.equal(true);
   });
 
+  it("an agent's order is requeued; a forged transaction in another proposer's batch never executed and is left out", async () => {
+    const [alice, bob] = [new Trader(keys[0]!), new Trader(keys[1]!)];
+    const approve = await ack(alice.approveAgent(keys[2]!.address, l1.current.timestamp + 100_000));
+    const agent = new Trader(keys[2]!, DOMAIN, alice.address);
+    agent.nonce = alice.nonce;
+    const byAgent = agent.sell(100, 1);
+    const forged = { ...bob.buy(100, 1), sig: byAgent.sig }; // bob's order with a signature of another payload
+    await land(encodeSealed({ index: 1, timestamp: l1.current.timestamp, l1MsgStart: 0, l1MsgEnd: l1.queue.length, txs: [...seq.seal()!.txs.map((p) => ({ tx: p.tx })), { tx: byAgent }, { tx: forged }] } as never), 1);
+    await restart();
+    await reorgTo(0);
+    expect(softOrder()).to.deep.equal([approve, txHash(DOMAIN, byAgent)]);
+    expect(seq.status(txHash(DOMAIN, byAgent))!.receipt!.status, "the agent's order executes again").to.equal(0);
+    expect(seq.status(txHash(DOMAIN, forged as Tx))).to.equal(undefined);
+  });
+
   it("more answers than maxAnswers since the batch was included (no restart): still requeued", async () => {
     await restart(1);
     const [alice, bob] = [new Trader(keys[0]!), new Trader(keys[1]!)];
