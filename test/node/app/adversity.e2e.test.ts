@@ -8,7 +8,8 @@
 //     another proposer takes one of its nonces; both nodes roll back, node-1 re-applies or drops, equal roots.
 //   reorg after a restart (#14): node-1 restarts after its batch was included (its pool no longer remembers
 //     the batch's transactions), then a reorg reverts the batch away: the transactions come back from the
-//     store's undo data, are executed soft again and included again; rb_getTx and `txs` say so.
+//     store's undo data, are executed soft again and included again; rb_getTx and `txs` say so. The same
+//     when the reorg happens while node-1 is stopped (the rollback runs at startup, before its sequencer opens).
 //   hostile proposer: garbage blob data, a forged signature, a wrong parent, a clock after L1, a wrong L1
 //     range, while node-1 keeps sequencing: both nodes skip them identically, stay ready and equal.
 import { expect } from "chai";
@@ -196,6 +197,40 @@ describe("node/app: reorgs, competing and hostile proposers (composed nodes on a
     }
     expect((await node2.view.tx(f1))!.fills.length, "the same fills on the same state, in the same order").to.equal(fills);
     await until("alice told of e1 executed again", () => frames.some((f) => f.txHash === e1 && f.type === "tx"), 10_000);
+  });
+
+  it("reorg while node-1 is stopped: derivation rolls back at startup before the sequencer opens; the undone transactions are pending when it does", async () => {
+    const snap = await chain.rpc<Hex>("evm_snapshot");
+    let seq = node1.sequencer!;
+    const g1 = await ack(signedOrder(domain, A, seq.nextNonce(alice), { market: 3, side: 0, price: 101, size: 1 }));
+    const h1 = await ack(signedOrder(domain, C, seq.nextNonce(carol), { market: 3, side: 1, price: 101, size: 1 }));
+    await until("g1, h1 included on node-1 and derived by node-2", () => levelOf(g1) === "included" && levelOf(h1) === "included" && node2.status().derivedBatch === seq.status(h1)!.batchIndex, 60_000);
+    const fills = (await node2.view.tx(h1))!.fills.length;
+    ws.close();
+    await node1.stop();
+    // L1 reorg while node-1 is down: the history from the snapshot on is replaced by a longer, empty one
+    await chain.intervalMining(0);
+    const oldHead = Number(await chain.pub.getBlockNumber());
+    await chain.rpc("evm_revert", [snap]);
+    other.reset();
+    await chain.mine(Math.max(1, oldHead - Number(await chain.pub.getBlockNumber()) + 1));
+    await chain.intervalMining(1);
+    node1 = await startSequencerNode(chain, node1Config);
+    node1.deriver.on("batch", (b) => derived["node-1"]!.push(b));
+    seq = node1.sequencer!;
+    ws = new RollbookClient({ url: node1.rpcUrl, signer: privateKeyToAccount(A) });
+    await ws.authenticate();
+    await ws.subscribe("txs", {}, (m) => frames.push(m as TxFrame));
+    expect([g1, h1].map(levelOf), "pending when the sequencer opened").to.satisfy((l: (string | undefined)[]) => l.every((x) => x !== undefined && x !== "dropped"));
+
+    await until("g1 and h1 included again", () => ["included", "safe", "proven"].includes(levelOf(g1) ?? "") && ["included", "safe", "proven"].includes(levelOf(h1) ?? ""), 90_000);
+    await converged(node1, node2);
+    for (const h of [g1, h1]) {
+      const [r1, r2] = [await getTx(node1, h), await getTx(node2, h)];
+      expect([r1.status, r1.code, r1.batchIndex], h).to.deep.equal([r2.status, r2.code, r2.batchIndex]);
+      expect(r2.status, h).to.equal("accepted");
+    }
+    expect((await node2.view.tx(h1))!.fills.length, "the same fills on the same state, in the same order").to.equal(fills);
   });
 
   it("hostile proposer: garbage, a forged signature, broken rules: skipped identically, both nodes ready and equal", async () => {
