@@ -31,7 +31,7 @@ import { createRpcServer, type RpcServer, type RpcServerConfig } from "../rpc/se
 import { rpcOptionsFromConfig, type RpcOptions } from "../rpc/options.ts";
 import type { BatchDaInfo, RollupStatus } from "../rpc/node-view.ts";
 import type { ProverHandle } from "../prover/role.ts";
-import { Proposer, Sequencer, sequencerOptionsFromConfig, type SequencerL1 } from "../sequencer/index.ts";
+import { Proposer, Sequencer, sequencerOptionsFromConfig, undoneRecords, undoneTxs, type SequencerL1, type UndoneTx } from "../sequencer/index.ts";
 import { StateStore } from "../state/store.ts";
 import { StateCommitment, hex } from "../state/commitment.ts";
 import { createGenesisState } from "../clob/state.ts";
@@ -175,6 +175,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
 
   const registry = new Registry();
   let sequencer: Sequencer | undefined;
+  /** The transactions the last rollback undid (kept in its write), for the sequencer's rebuild. */
+  let undone: UndoneTx[] = [];
   const metrics: NodeMetrics = nodeMetrics(registry, () => sequencer);
   mkdirSync(config.dataDir, { recursive: true });
   // Receipts, orders, fills, trades and candles on disk, written in each batch's commit (history.ts).
@@ -235,6 +237,14 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         history.prepare({ index: b.index, timestamp: b.timestamp, txs: b.txs, hashes });
         return sequencer?.commitKeys(b.index, hashes) ?? [];
       },
+      // A sequencing node keeps the transactions of the batches a rollback undoes in the rollback's own write:
+      // the sequencer requeues them (docs/sequencer.md "Reorgs after a restart"), now or, if it is not open yet, when it opens.
+      onRollback: roles.has("sequencer")
+        ? (batches) => {
+          undone = undoneTxs(deriver!.current().state, batches);
+          return undoneRecords(undone);
+        }
+        : undefined,
     });
     const d = deriver;
     proofs = await NodeProofs.open({
@@ -278,7 +288,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       view.rollBack(r.toBatch);
       keeper.onReorg(r.toBatch, d.current().commitment);
       while (recentBatches.length > 0 && recentBatches[0]!.batchIndex > r.toBatch) recentBatches.shift();
-      sequencer?.onCanonical({ state: d.current().state, batches: [], reorg: true });
+      sequencer?.onCanonical({ state: d.current().state, batches: [], reorg: true, undone });
+      undone = [];
     });
     d.on("error", (e) => log.error({ code: e.code, err: e.message }, "derivation stopped (critical): /ready reports not ready"));
 

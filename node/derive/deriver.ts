@@ -28,6 +28,7 @@ import { moduleLogger, type Logger } from "../log.ts";
 import { BATCH_VALIDITY_NAME, BatchValidity, InputMismatch, checkBatchValidity, type ValidityResult } from "./validity.ts";
 import { DataKind, blobDataHash, type BatchCommitment } from "./commitment.ts";
 import { reasonName } from "../codec/errors.ts";
+import { decodeBatch } from "../codec/batch.ts";
 import { DeriveError, critical, temporary } from "./errors.ts";
 import { InboxEvents, type BlockEvents, type Proposal } from "./inbox-events.ts";
 import { deriveMetrics, type DeriveMetrics } from "./metrics.ts";
@@ -96,6 +97,13 @@ export interface DeriverOptions {
    * (node/app): returns the mempool (WAL) keys the batch's atomic commit deletes.
    */
   onBatch?: (b: CanonicalBatchInput) => readonly string[];
+  /**
+   * Called on a reorg before the store rolls back, with the valid batches the rollback undoes (with this hook
+   * set, their data is kept with their undo records) in batch order: returns mempool records (StoreWrite `mempool.put`: key
+   * without the `p:` prefix, value) written in the rollback's own atomic write. A sequencer on the same
+   * store (node/app) keeps the undone transactions there, so none is lost if the node stops at any point.
+   */
+  onRollback?: (undone: readonly UndoneBatch[]) => readonly [string, Uint8Array][];
   logger?: Logger;
   registry?: Registry;
 }
@@ -109,6 +117,12 @@ export interface CanonicalBatchInput {
   txs: readonly Tx[];
   /** The L1 messages the batch consumes, decoded, in queue order. */
   messages: readonly L1Message[];
+}
+
+/** A valid batch a rollback undoes: its index and transactions, in batch order. */
+export interface UndoneBatch {
+  index: number;
+  txs: readonly Tx[];
 }
 
 /** What happened to one derived batch. */
@@ -610,6 +624,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       ...(mempoolDel !== undefined && mempoolDel.length > 0 ? { mempool: { del: [...mempoolDel] } } : {}),
       proverInput,
       ...(this.o.keepBatchData === true && invalidReason === undefined && p.data.ok ? { batchData: p.data.bytes } : {}),
+      // Above L1-finalized, a valid batch's data stays with its undo record: a rollback hands its txs back (onRollback).
+      ...(undo && this.o.onRollback !== undefined && invalidReason === undefined && p.data.ok ? { undoData: p.data.bytes } : {}),
     });
     this.stats.commitMs += performance.now() - t3; // staging the commit
     this.metrics.batchSeconds.observe((performance.now() - t1) / 1000);
@@ -694,8 +710,9 @@ export class Deriver extends EventEmitter<DeriverEvents> {
       });
     if (ancestor === undefined) throw critical("NO_COMMON_ANCESTOR", `reorg below every recorded L1 block (from ${from.number}): ${reason}`);
     const target = ancestor as L1BlockRecord;
+    const keep = this.o.onRollback === undefined ? [] : this.o.onRollback(await this.undoneBatches(target.batchIndex));
     try {
-      await this.store.rollback(target.batchIndex, target);
+      await this.store.rollback(target.batchIndex, target, keep);
     } catch (err) {
       if (err instanceof StoreError && err.code === "NO_UNDO") throw critical("CANNOT_UNDO", `reorg to L1 block ${target.number} reaches a batch derived as final: ${err.message}`, err);
       throw err;
@@ -714,6 +731,17 @@ export class Deriver extends EventEmitter<DeriverEvents> {
     const info: ReorgInfo = { fromL1: from.number, toL1: target.number, fromBatch: from.batchIndex, toBatch: target.batchIndex };
     this.log.warn({ ...info, reason }, "L1 reorg: rolled back to the common ancestor");
     this.emit("reorg", info);
+  }
+
+  /** The valid batches after `batchIndex` a rollback to it undoes, decoded from the data kept with their undo records. */
+  private async undoneBatches(batchIndex: number): Promise<UndoneBatch[]> {
+    const out: UndoneBatch[] = [];
+    for (const [index, data] of await this.store.undoneData(batchIndex)) {
+      const d = decodeBatch(data);
+      if (!d.ok) throw critical("STORE", `batch ${index}: the data kept with its undo record does not decode (${d.reasonName})`);
+      out.push({ index, txs: d.batch.txs });
+    }
+    return out;
   }
 
   /** Drops undo and L1 block records that the L1 finalized block makes useless. */

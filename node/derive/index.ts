@@ -5,7 +5,7 @@
 //   checkBatchValidity          batch validity V1-V6 (no-op on failure) and input consistency I1-I4 (validity.ts)
 //   stages                      L1Traversal -> InboxEvents -> DataRetrieval (used by Deriver)
 //   deriveMetrics               Prometheus metrics (L1 head/lag, batches, reorgs, errors, batch time)
-export { Deriver, type DeriverOptions, type CanonicalBatchInput, type DerivedBatch, type ReorgInfo, type SyncStatus, type DeriverEvents } from "./deriver.ts";
+export { Deriver, type DeriverOptions, type CanonicalBatchInput, type UndoneBatch, type DerivedBatch, type ReorgInfo, type SyncStatus, type DeriverEvents } from "./deriver.ts";
 export { DeriveError, type DeriveErrorLevel, type DeriveErrorCode } from "./errors.ts";
 export { checkBatchValidity, BatchValidity, BATCH_VALIDITY_NAME, InputMismatch, type ValidityInput, type ValidityResult } from "./validity.ts";
 export { L1Traversal } from "./traversal.ts";

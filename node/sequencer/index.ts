@@ -3,11 +3,15 @@
 //   Sequencer            submit / status / subscribe / softState / sealIfDue / seal / commitKeys / onCanonical / rebuild
 //   Proposer             posts sealed batches in order with node/da's BlobPoster (IPFS backup included)
 //   Mempool, Wal, AdmissionPool   the parts, for tests and tools
+//   undoneTxs / undoneRecords   the transactions a rollback undoes, kept in the rollback's store write
 //   DropReason, PoolCode, SequencerError
 //   warmSoftExecution    synthetic orders through the order path on a scratch state (start-up warm-up)
 export {
   Sequencer,
   DEFAULT_SEAL_POLICY,
+  undoneTxs,
+  undoneRecords,
+  type UndoneTx,
   type SequencerOptions,
   type SequencerL1,
   type SequencerEvent,

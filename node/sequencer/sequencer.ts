@@ -14,20 +14,20 @@
 //   re-applied in its old order or dropped with a reason. Subscribers are told every change.
 // - Confirmation levels: queued -> soft -> included -> safe -> proven, or dropped (with a DropReason).
 
-import { domainSeparator } from "../clob/eip712.ts";
+import { bytesToHex, domainSeparator, recoverAddress, txHashFromDigest, txSigningHash } from "../clob/eip712.ts";
 import { ErrorCode } from "../clob/errors.ts";
 import { type Fill, type OrderUpdate, type ReceiptLog, type TxReceipt } from "../clob/receipts.ts";
 import { cloneState, type ClobState } from "../clob/state.ts";
 import { BatchExecutor, admit, type Admitted } from "../clob/stf.ts";
 import { MAX_DRIFT, isTradingKind, type Address, type L1Message, type Tx } from "../clob/types.ts";
 import { HEADER_BYTES, MAX_TXS_PER_BATCH } from "../codec/batch.ts";
-import { decodeTx } from "../codec/tx.ts";
+import { decodeTx, encodeTx } from "../codec/tx.ts";
 import { MAX_PACKED_DATA_BYTES } from "../da/packing.ts";
 import { AdmissionPool, type AdmissionJob } from "./admission.ts";
 import { warmSoftExecution } from "./warmup.ts";
 import { DropReason, PoolCode, SequencerError, codeName } from "./errors.ts";
 import { Mempool, type Level, type MempoolLimits, type PoolTx } from "./mempool.ts";
-import { Wal, loadLegacy, type RecordWriter } from "./wal.ts";
+import { Wal, loadLegacy, undoneKey, undoneRecord, type RecordWriter } from "./wal.ts";
 import type { ClassicLevel } from "classic-level";
 import path from "node:path";
 
@@ -110,6 +110,50 @@ export interface CanonicalUpdate {
   batches: readonly { index: number; timestamp: number; l1MsgStart: number; l1MsgEnd: number; txHashes: readonly string[] }[];
   /** True when the canonical chain was rolled back (L1 reorg): soft state is always rebuilt. */
   reorg?: boolean;
+  /** With `reorg`: the transactions of the canonical batches the rollback undid (undoneTxs), in batch order. */
+  undone?: readonly UndoneTx[];
+}
+
+/** A transaction of a canonical batch that a rollback undid, ready to be pending again. */
+export interface UndoneTx {
+  hash: string;
+  tx: Tx;
+  /** Canonical single-tx bytes. */
+  bytes: Uint8Array;
+  /** The account (the WAL's signer field: authorization was checked, as admission does). */
+  signer: Address;
+  /** The undone batch that held it. */
+  batchIndex: number;
+}
+
+/**
+ * The transactions of the canonical batches a rollback undoes that can be pending again, in batch order:
+ * signature recovered, signed by the account or by an agent of it active on `state`, the canonical state
+ * BEFORE the rollback (the one that executed them). Others never executed and are left out.
+ */
+export function undoneTxs(state: ClobState, batches: readonly { index: number; txs: readonly Tx[] }[]): UndoneTx[] {
+  const separator = domainSeparator(state.config.domain);
+  const out: UndoneTx[] = [];
+  for (const b of batches) {
+    for (const tx of b.txs) {
+      const digest = txSigningHash(separator, tx);
+      const signer = recoverAddress(digest, tx.sig);
+      if (signer === null) continue;
+      const a = admit(state, tx, signer);
+      if (a.address === undefined) continue;
+      if (a.signer !== a.address && !(isTradingKind(tx.kind) && a.account >= 0 && state.accounts[a.account]!.agentActive(signer, state.timestamp))) continue;
+      out.push({ hash: bytesToHex(txHashFromDigest(digest, tx.sig)), tx, bytes: encodeTx(tx), signer: a.address, batchIndex: b.index });
+    }
+  }
+  return out;
+}
+
+/**
+ * The store records (mempool prefix `p:`, wal.ts) that keep `undone` pending through a restart: the rollback
+ * writes them in its atomic write; Sequencer.open replays them before its WAL's pending transactions.
+ */
+export function undoneRecords(undone: readonly UndoneTx[]): [string, Uint8Array][] {
+  return undone.map((u, i) => undoneRecord(u.hash, i + 1, u.signer, u.bytes));
 }
 
 export interface SequencerOptions {
@@ -658,10 +702,11 @@ export class Sequencer {
       for (const p of b.txs) this.markIncluded(p, b.index, true);
     }
     this.canonicalBatch = update.state.batchIndex;
-    // Included transactions leave the pool, so the next snapshot need not carry these CANON records.
-    for (const i of this.canonPending.keys()) if (i <= this.canonicalBatch) this.canonPending.delete(i);
+    // Included transactions leave the pool, so the next snapshot need not carry these CANON records; those
+    // of batches a rollback undid are void.
+    for (const i of this.canonPending.keys()) if (i <= this.canonicalBatch || update.reorg === true) this.canonPending.delete(i);
     if (fast) return { rebuilt: false, reexecuted: 0, dropped: 0 };
-    return this.rebuild(update.state, included);
+    return this.rebuild(update.state, included, update.undone);
   }
 
   /**
@@ -669,8 +714,8 @@ export class Sequencer {
    * order; those in `included` become included; the others are re-applied, parked again, or dropped
    * (NONCE_TAKEN when the account's nonce moved past theirs).
    */
-  rebuild(canonical: ClobState, included: ReadonlyMap<string, number> = new Map()): { rebuilt: true; reexecuted: number; dropped: number } {
-    const reverted = this.revertedTxs(canonical.batchIndex);
+  rebuild(canonical: ClobState, included: ReadonlyMap<string, number> = new Map(), undone: readonly UndoneTx[] = []): { rebuilt: true; reexecuted: number; dropped: number } {
+    const reverted = this.revertedTxs(canonical.batchIndex, undone);
     const pending: PoolTx[] = [];
     for (const b of this.sealedBatches) {
       pending.push(...b.txs);
@@ -704,21 +749,46 @@ export class Sequencer {
   }
 
   /**
-   * Transactions the pool remembers as included in batches after `batchIndex` (a rollback undid them):
-   * in batch order, back in the WAL (a CANON record of the undone batch names them), level queued.
+   * Transactions a rollback to `batchIndex` undid: those the pool remembers as included in later batches, and
+   * `undone` (read from the store's undo data: also after a restart, for other proposers' batches and for
+   * answers the pool forgot); in batch order, back in the WAL, level queued. Once the WAL holds them, the
+   * store records the rollback kept them in (undoneRecords) are deleted.
    */
-  private revertedTxs(batchIndex: number): PoolTx[] {
+  private revertedTxs(batchIndex: number, undone: readonly UndoneTx[]): PoolTx[] {
     const out = new Set<PoolTx>();
     for (let i = this.answeredHead; i < this.answered.length; i++) {
       const p = this.pool.byHash.get(this.answered[i]!);
       if (p === undefined || p.level === "dropped" || p.level === "queued" || p.level === "soft" || p.batchIndex <= batchIndex) continue;
       out.add(p);
     }
-    return this.requeue([...out]);
+    for (const u of undone) {
+      const known = this.pool.byHash.get(u.hash);
+      if (known !== undefined && (known.level === "queued" || known.level === "soft")) continue; // pending already
+      if (known !== undefined && known.level !== "dropped") {
+        out.add(known);
+        continue;
+      }
+      // Unknown, or a drop answer: pending again (the pool answers for it from now on).
+      const p: PoolTx = { hash: u.hash, tx: u.tx, bytes: u.bytes, signer: u.signer, account: u.signer, seq: ++this.seq, level: "included", batchIndex: u.batchIndex, row: -1, parkedAt: 0 };
+      this.pool.byHash.set(u.hash, p);
+      out.add(p);
+    }
+    const requeued = this.requeue([...out], undone);
+    if (undone.length > 0) {
+      const keys = undone.map((u) => undoneKey(u.hash));
+      this.wal.flush().then(
+        () => this.db.batch(keys.map((key) => ({ type: "del" as const, key }))),
+        () => undefined, // the WAL failed: the records stay for the next open
+      ).catch(() => undefined);
+    }
+    return requeued;
   }
 
-  private requeue(out: PoolTx[]): PoolTx[] {
-    out.sort((a, b) => a.batchIndex - b.batchIndex || a.seq - b.seq);
+  /** Back to queued, in batch order (within a batch: the order of `undone`, else admission order), each in the WAL. */
+  private requeue(out: PoolTx[], undone: readonly UndoneTx[]): PoolTx[] {
+    const at = new Map<string, number>();
+    undone.forEach((u, i) => at.set(u.hash, i));
+    out.sort((a, b) => a.batchIndex - b.batchIndex || (at.get(a.hash) ?? -1) - (at.get(b.hash) ?? -1) || a.seq - b.seq);
     for (const p of out) {
       p.level = "queued";
       this.wal.tx(p.seq, p.hash, p.signer, p.bytes).catch((err: unknown) => this.walFailed(err));
@@ -786,13 +856,20 @@ export class Sequencer {
     // The LevelDB WAL of an earlier version: its records were deleted by the commit that included them.
     for (const [h, e] of legacy.txs) if (!log.txs.has(h) && !log.drops.has(h)) log.txs.set(h, e);
     for (const [h, d] of legacy.drops) if (!log.txs.has(h)) log.drops.set(h, d);
+    // Undone by a rollback (undoneRecords): pending again, whatever the log said of them before the rollback.
+    const undone = new Set<string>();
+    for (const [h, e] of legacy.undone) {
+      log.drops.delete(h);
+      log.txs.set(h, e);
+      undone.add(h);
+    }
     for (const json of legacy.seals) {
       const index = (JSON.parse(json) as { index: number }).index;
       if (!log.seals.has(index)) log.seals.set(index, json);
     }
     // Included: named by a CANON record of a batch the store has committed (later ones never committed).
     const included = new Set<string>();
-    for (const [index, hashes] of log.canon) if (index <= this.canonicalBatch) for (const h of hashes) included.add(h);
+    for (const [index, hashes] of log.canon) if (index <= this.canonicalBatch) for (const h of hashes) if (!undone.has(h)) included.add(h);
     for (const [hash, json] of log.drops) {
       let d: DropRecord;
       try {
@@ -846,8 +923,8 @@ export class Sequencer {
       ex.finish();
       this.sealedBatches.push(b);
     }
-    // Loose transactions in admission order.
-    const loose = [...entries.values()].sort((a, b) => a.seq - b.seq);
+    // Loose transactions: those a rollback undid in batch order, then the others in admission order.
+    const loose = [...entries.values()].sort((a, b) => Number(undone.has(b.hash)) - Number(undone.has(a.hash)) || a.seq - b.seq);
     const executed: PoolTx[] = [];
     // Each is handled once: a tx is promoted only after it was parked earlier in this loop.
     for (const p of loose) this.reapply(p, executed);

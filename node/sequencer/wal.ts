@@ -493,8 +493,11 @@ export class Wal {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The LevelDB WAL of earlier versions (records under the store's mempool prefix `p:`): read once at open so
-// an upgraded node keeps the transactions it acknowledged, then deleted after the first rotation.
+// Records under the store's mempool prefix `p:`: the LevelDB WAL of earlier versions, and the transactions
+// of canonical batches an L1 reorg undid, which the store's rollback writes in its own atomic write
+// (undoneRecord; docs/sequencer.md "Reorgs after a restart"). Read at open (the undone transactions are
+// pending again, before those of the segment files), deleted after the first rotation; a running
+// sequencer deletes the undone ones once its own WAL holds them.
 
 const LEGACY_PREFIX = "p:";
 
@@ -503,16 +506,36 @@ export interface LegacyContents {
   txs: Map<string, WalTx>;
   drops: Map<string, string>;
   seals: string[];
+  /** Transactions of canonical batches a rollback undid (undoneRecord), by hash. */
+  undone: Map<string, WalTx>;
+}
+
+/**
+ * The `p:` record (key without the prefix, value) of a transaction a rollback undid (loadLegacy's `undone`):
+ * `u` + hash -> u64be seq ‖ signer (20 bytes) ‖ single-tx bytes, the layout of the earlier versions' `t` records.
+ */
+export function undoneRecord(hash: string, seq: number, signer: string, bytes: Uint8Array): [string, Uint8Array] {
+  const v = Buffer.alloc(28 + bytes.length);
+  v.writeUInt32BE(Math.floor(seq / 2 ** 32), 0);
+  v.writeUInt32BE(seq >>> 0, 4);
+  v.write(signer.slice(2), 8, 20, "hex");
+  v.set(bytes, 28);
+  return ["u" + hash.slice(2), v];
+}
+
+/** The store key of undoneRecord(hash, ...). */
+export function undoneKey(hash: string): Buffer {
+  return Buffer.from(LEGACY_PREFIX + "u" + hash.slice(2), "latin1");
 }
 
 export async function loadLegacy(db: ClassicLevel<Buffer, Buffer>): Promise<LegacyContents> {
-  const out: LegacyContents = { keys: [], txs: new Map(), drops: new Map(), seals: [] };
+  const out: LegacyContents = { keys: [], txs: new Map(), drops: new Map(), seals: [], undone: new Map() };
   for await (const [k, v] of db.iterator({ gte: Buffer.from(LEGACY_PREFIX), lt: Buffer.from("p;") })) {
     const key = k.toString("latin1").slice(LEGACY_PREFIX.length);
     out.keys.push(k);
-    if (key[0] === "t" && v.length >= 28) {
+    if ((key[0] === "t" || key[0] === "u") && v.length >= 28) {
       const seq = v.readUInt32BE(0) * 2 ** 32 + v.readUInt32BE(4);
-      out.txs.set("0x" + key.slice(1), { seq, signer: "0x" + v.toString("hex", 8, 28), tx: new Uint8Array(v.subarray(28)) });
+      (key[0] === "t" ? out.txs : out.undone).set("0x" + key.slice(1), { seq, signer: "0x" + v.toString("hex", 8, 28), tx: new Uint8Array(v.subarray(28)) });
     } else if (key[0] === "d") out.drops.set("0x" + key.slice(1), v.toString());
     else if (key[0] === "b") out.seals.push(v.toString());
   }

@@ -38,6 +38,7 @@ const P_ROOT = "x";
 const K_L1 = Buffer.from("c:l1");
 const P_MEMPOOL = "p:";
 const P_UNDO = "u"; // u + be64(batch) -> undo record
+const P_UNDONE = "t"; // t + be64(batch) -> the data of a valid batch committed with its undo record (BatchCommit.undoData)
 const P_L1BLOCK = "l"; // l + be64(L1 block number) -> L1BlockRecord (JSON)
 const P_MESSAGE = "q"; // q + be64(message index) -> L1 message bytes
 const P_PROVER = "v"; // v + be64(batch) -> the prover's input of the batch (node/derive/prover-input.ts)
@@ -155,6 +156,11 @@ export interface BatchCommit {
   mempool?: { put?: [string, Bytes][]; del?: string[] };
   /** The batch's undo record (StateCommitment.commitBatch with `undo`); without it rollback cannot pass this batch. */
   undo?: Bytes;
+  /**
+   * With `undo`: the batch's data as derived (opaque here), kept until the batch is final (pruneFinal) so that
+   * a rollback can hand back the transactions it undoes (undoneData, read before rollback).
+   */
+  undoData?: Bytes;
   /**
    * A final batch (no undo record) whose leaf changes are written as ONE record (the leaf log, 'j' + batch)
    * instead of one LevelDB key per leaf: a follower syncing history writes one value per batch. load() applies
@@ -470,9 +476,10 @@ export class StateStore {
    * atomic write: the undo records of the later batches applied newest first. With `l1`, also forgets the
    * L1 blocks after `l1.number` and the L1 messages from `l1.messageCount` on, and makes `l1` the L1 cursor.
    * Throws StoreError NO_UNDO (nothing written) if a batch in between was committed without its undo record.
-   * The in-memory state must then be rebuilt (load()).
+   * `mempool`: records put under the mempool prefix in the same write (the undone transactions a sequencer
+   * keeps, node/sequencer/wal.ts). The in-memory state must then be rebuilt (load()).
    */
-  async rollback(batchIndex: number, l1?: L1BlockRecord): Promise<void> {
+  async rollback(batchIndex: number, l1?: L1BlockRecord, mempool: readonly [string, Bytes][] = []): Promise<void> {
     await this.tail;
     const head = this.headCache;
     if (head === null || batchIndex > head.batchIndex || batchIndex < 0) throw new StoreError("BAD_TARGET", `cannot roll back to batch ${batchIndex} from ${head?.batchIndex ?? "empty"}`);
@@ -489,7 +496,7 @@ export class StateStore {
         if (e.leaf === undefined) ops.del(stateKey(e.key));
         else ops.put(stateKey(e.key), Buffer.from(e.leaf));
       }
-      for (const p of [P_UNDO, P_RECEIPTS, P_WITHDRAWALS, P_BATCH, P_ROOT, P_PROVER, P_CHANGES]) ops.del(pk(p, i));
+      for (const p of [P_UNDO, P_UNDONE, P_RECEIPTS, P_WITHDRAWALS, P_BATCH, P_ROOT, P_PROVER, P_CHANGES]) ops.del(pk(p, i));
       await this.indexer?.undo(ops, i);
     }
     if (l1 !== undefined) {
@@ -498,6 +505,7 @@ export class StateStore {
       ops.put(pk(P_L1BLOCK, l1.number), Buffer.from(JSON.stringify(l1)));
       ops.put(K_L1, Buffer.from(JSON.stringify(l1)));
     }
+    for (const [k, v] of mempool) ops.put(Buffer.from(P_MEMPOOL + k), Buffer.from(v));
     const newHead: Head = { batchIndex, root: hex(root) };
     ops.put(K_HEAD, Buffer.from(JSON.stringify(newHead)));
     await ops.write({ sync: this.opts.sync });
@@ -514,6 +522,7 @@ export class StateStore {
     const ops = this.db.batch();
     for await (const k of this.db.keys({ gte: pk(P_L1BLOCK, 0), lt: pk(P_L1BLOCK, l1Number) })) ops.del(k);
     for await (const k of this.db.keys({ gte: pk(P_UNDO, 0), lte: pk(P_UNDO, batchIndex) })) ops.del(k);
+    for await (const k of this.db.keys({ gte: pk(P_UNDONE, 0), lte: pk(P_UNDONE, batchIndex) })) ops.del(k);
     await this.indexer?.final(ops, batchIndex);
     if (ops.length === 0) {
       void ops.close();
@@ -597,6 +606,19 @@ export class StateStore {
   async l1Messages(from: number): Promise<[number, Bytes][]> {
     const out: [number, Bytes][] = [];
     for await (const [k, v] of this.db.iterator({ gte: pk(P_MESSAGE, from), lt: prefixEnd(P_MESSAGE) })) {
+      out.push([Number(k.readBigUInt64BE(1)), new Uint8Array(v)]);
+    }
+    return out;
+  }
+
+  /**
+   * The data kept with the undo records of the batches after `batchIndex` (BatchCommit.undoData), in batch
+   * order: what rollback(batchIndex) would undo. Batches committed without it (invalid ones) are absent.
+   */
+  async undoneData(batchIndex: number): Promise<[number, Bytes][]> {
+    await this.tail.catch(() => undefined);
+    const out: [number, Bytes][] = [];
+    for await (const [k, v] of this.db.iterator({ gt: pk(P_UNDONE, batchIndex), lt: prefixEnd(P_UNDONE) })) {
       out.push([Number(k.readBigUInt64BE(1)), new Uint8Array(v)]);
     }
     return out;
@@ -749,6 +771,7 @@ export class StoreWrite {
     if (c.batchData !== undefined) ops.put(pk(P_BATCH, c.batchIndex), Buffer.from(c.batchData));
     if (c.l1Cursor !== undefined) ops.put(K_L1, Buffer.from(JSON.stringify(c.l1Cursor)));
     if (c.undo !== undefined) ops.put(pk(P_UNDO, c.batchIndex), Buffer.from(c.undo));
+    if (c.undo !== undefined && c.undoData !== undefined) ops.put(pk(P_UNDONE, c.batchIndex), Buffer.from(c.undoData));
     if (c.proverInput !== undefined) ops.put(pk(P_PROVER, c.batchIndex), Buffer.from(c.proverInput));
     if (this.store.keepsChanges) ops.put(pk(P_CHANGES, c.batchIndex), encodeDerived(c.derived));
     for (const [k, v] of c.mempool?.put ?? []) ops.put(Buffer.from(P_MEMPOOL + k), Buffer.from(v));

@@ -6,6 +6,10 @@
 //     dropped with NONCE_TAKEN (rb_getTx and the `txs` subscription say so), the others land; equal roots.
 //   reorg: a block holding node-1's batch is reverted away (evm_snapshot / evm_revert); on the new history
 //     another proposer takes one of its nonces; both nodes roll back, node-1 re-applies or drops, equal roots.
+//   reorg after a restart (#14): node-1 restarts after its batch was included (its pool no longer remembers
+//     the batch's transactions), then a reorg reverts the batch away: the transactions come back from the
+//     store's undo data, are executed soft again and included again; rb_getTx and `txs` say so. The same
+//     when the reorg happens while node-1 is stopped (the rollback runs at startup, before its sequencer opens).
 //   hostile proposer: garbage blob data, a forged signature, a wrong parent, a clock after L1, a wrong L1
 //     range, while node-1 keeps sequencing: both nodes skip them identically, stay ready and equal.
 import { expect } from "chai";
@@ -26,6 +30,7 @@ describe("node/app: reorgs, competing and hostile proposers (composed nodes on a
   this.timeout(240_000);
   let chain: Chain;
   let node1: RunningNode;
+  let node1Config: Awaited<ReturnType<typeof nodeConfig>>;
   let node2: RunningNode;
   let domain: Eip712Domain;
   let other: OtherProposer;
@@ -51,7 +56,8 @@ describe("node/app: reorgs, competing and hostile proposers (composed nodes on a
   before(async () => {
     chain = await startChain("adversity");
     domain = domainOf(chain);
-    node1 = await startSequencerNode(chain, await nodeConfig(chain, "node-1", ["follower", "sequencer", "proposer"]));
+    node1Config = await nodeConfig(chain, "node-1", ["follower", "sequencer", "proposer"]);
+    node1 = await startSequencerNode(chain, node1Config);
     node2 = await startFollowerNode(chain, await nodeConfig(chain, "node-2", ["follower"]));
     for (const n of [node1, node2]) n.deriver.on("batch", (b) => derived[n.name]!.push(b));
     other = new OtherProposer(chain);
@@ -151,6 +157,84 @@ describe("node/app: reorgs, competing and hostile proposers (composed nodes on a
     expect(node2.view.openOrders(carol, 3).some((o) => o.price === 100 && o.remaining === 1)).to.equal(true);
     const book = (x: RunningNode) => x.view.openOrders(carol, 3).map((o) => [o.orderId, o.price, o.remaining]);
     expect(book(node1)).to.deep.equal(book(node2));
+  });
+
+  it("reorg after a restart: node-1's included batch is reverted away after node-1 restarted; its transactions are executed and included again", async () => {
+    const snap = await chain.rpc<Hex>("evm_snapshot");
+    let seq = node1.sequencer!;
+    const e1 = await ack(signedOrder(domain, A, seq.nextNonce(alice), { market: 3, side: 0, price: 100, size: 1 }));
+    const f1 = await ack(signedOrder(domain, C, seq.nextNonce(carol), { market: 3, side: 1, price: 100, size: 1 }));
+    await until("e1, f1 included on node-1 and derived by node-2", () => levelOf(e1) === "included" && levelOf(f1) === "included" && node2.status().derivedBatch === seq.status(f1)!.batchIndex, 60_000);
+    const batch = seq.status(f1)!.batchIndex;
+    const fills = (await node2.view.tx(f1))!.fills.length;
+    // node-1 restarts: its pool no longer remembers e1 and f1
+    ws.close();
+    await node1.stop();
+    node1 = await startSequencerNode(chain, node1Config);
+    node1.deriver.on("batch", (b) => derived["node-1"]!.push(b));
+    seq = node1.sequencer!;
+    expect([e1, f1].map(levelOf)).to.deep.equal([undefined, undefined]);
+    ws = new RollbookClient({ url: node1.rpcUrl, signer: privateKeyToAccount(A) });
+    await ws.authenticate();
+    frames.length = 0;
+    await ws.subscribe("txs", {}, (m) => frames.push(m as TxFrame));
+
+    // L1 reorg: the history from the snapshot on (node-1's batch) is replaced by a longer, empty one
+    await chain.intervalMining(0);
+    const oldHead = Number(await chain.pub.getBlockNumber());
+    await chain.rpc("evm_revert", [snap]);
+    other.reset();
+    await chain.mine(Math.max(1, oldHead - Number(await chain.pub.getBlockNumber()) + 1));
+    await chain.intervalMining(1);
+
+    await until("e1 and f1 included again", () => ["included", "safe", "proven"].includes(levelOf(e1) ?? "") && ["included", "safe", "proven"].includes(levelOf(f1) ?? ""), 90_000);
+    await converged(node1, node2);
+    for (const h of [e1, f1]) {
+      const [r1, r2] = [await getTx(node1, h), await getTx(node2, h)];
+      expect([r1.status, r1.code, r1.batchIndex], h).to.deep.equal([r2.status, r2.code, r2.batchIndex]);
+      expect(r2.status, h).to.equal("accepted");
+      expect(r2.batchIndex, h).to.be.greaterThanOrEqual(batch);
+    }
+    expect((await node2.view.tx(f1))!.fills.length, "the same fills on the same state, in the same order").to.equal(fills);
+    await until("alice told of e1 executed again", () => frames.some((f) => f.txHash === e1 && f.type === "tx"), 10_000);
+  });
+
+  it("reorg while node-1 is stopped: derivation rolls back at startup before the sequencer opens; the undone transactions are pending when it does", async () => {
+    const snap = await chain.rpc<Hex>("evm_snapshot");
+    let seq = node1.sequencer!;
+    const g1 = await ack(signedOrder(domain, A, seq.nextNonce(alice), { market: 3, side: 0, price: 101, size: 1 }));
+    const h1 = await ack(signedOrder(domain, C, seq.nextNonce(carol), { market: 3, side: 1, price: 101, size: 1 }));
+    await until("g1, h1 included on node-1 and derived by node-2", () => levelOf(g1) === "included" && levelOf(h1) === "included" && node2.status().derivedBatch === seq.status(h1)!.batchIndex, 60_000);
+    const fills = (await node2.view.tx(h1))!.fills.length;
+    ws.close();
+    await node1.stop();
+    // a restart in between: the WAL's rotation at open drops the included g1, h1 (else they replay from it)
+    node1 = await startSequencerNode(chain, node1Config);
+    expect([g1, h1].map((h) => node1.sequencer!.status(h))).to.deep.equal([undefined, undefined]);
+    await node1.stop();
+    // L1 reorg while node-1 is down: the history from the snapshot on is replaced by a longer, empty one
+    await chain.intervalMining(0);
+    const oldHead = Number(await chain.pub.getBlockNumber());
+    await chain.rpc("evm_revert", [snap]);
+    other.reset();
+    await chain.mine(Math.max(1, oldHead - Number(await chain.pub.getBlockNumber()) + 1));
+    await chain.intervalMining(1);
+    node1 = await startSequencerNode(chain, node1Config);
+    node1.deriver.on("batch", (b) => derived["node-1"]!.push(b));
+    seq = node1.sequencer!;
+    ws = new RollbookClient({ url: node1.rpcUrl, signer: privateKeyToAccount(A) });
+    await ws.authenticate();
+    await ws.subscribe("txs", {}, (m) => frames.push(m as TxFrame));
+    expect([g1, h1].map(levelOf), "pending when the sequencer opened").to.satisfy((l: (string | undefined)[]) => l.every((x) => x !== undefined && x !== "dropped"));
+
+    await until("g1 and h1 included again", () => ["included", "safe", "proven"].includes(levelOf(g1) ?? "") && ["included", "safe", "proven"].includes(levelOf(h1) ?? ""), 90_000);
+    await converged(node1, node2);
+    for (const h of [g1, h1]) {
+      const [r1, r2] = [await getTx(node1, h), await getTx(node2, h)];
+      expect([r1.status, r1.code, r1.batchIndex], h).to.deep.equal([r2.status, r2.code, r2.batchIndex]);
+      expect(r2.status, h).to.equal("accepted");
+    }
+    expect((await node2.view.tx(h1))!.fills.length, "the same fills on the same state, in the same order").to.equal(fills);
   });
 
   it("hostile proposer: garbage, a forged signature, broken rules: skipped identically, both nodes ready and equal", async () => {
