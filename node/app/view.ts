@@ -712,8 +712,10 @@ export class NodeStateView implements NodeView {
       if (typeof r.code !== "number") throw new RpcError("TX_REJECTED", { reason: `${r.code}: ${r.reason}`, ...(r.hash === undefined ? {} : { txHash: r.hash }) });
       return { ok: false, code: r.code, txHash: r.hash ?? null, nonceConsumed: false, tx: null };
     }
-    const receipt = r.receipt?.();
     const known = this.txs.get(r.hash);
+    // The receipt is materialized only for a transaction the view has not indexed (usually it was announced
+    // before its answer, and the answer `onTx` built is in `fresh`).
+    const receipt = known === undefined ? r.receipt?.() : undefined;
     const info = known !== undefined ? (known.info ?? this.fresh.get(r.hash) ?? this.infoOf(r.hash, known)) : (receipt !== undefined ? this.onTx(r.batchIndex, this.batches.get(r.batchIndex)?.info.timestamp ?? 0, r.hash, tx, receipt) : null);
     if (info === null) {
       // Parked behind a nonce gap: acknowledged (durable), executed when the missing nonces arrive.

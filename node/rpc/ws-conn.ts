@@ -148,8 +148,8 @@ export class FrameReader {
         break;
       }
       const mask = o + h;
+      unmask(buf, mask, len);
       const p = buf.subarray(mask + 4, mask + 4 + len);
-      for (let i = 0; i < len; i++) p[i] ^= buf[mask + (i & 3)];
       o = mask + 4 + len;
       if (control) {
         if (opcode === 8) {
@@ -182,6 +182,25 @@ export class FrameReader {
     // A copy: the chunk may be a slice of a buffer the caller reuses.
     if (!this.failed && o < buf.length) this.carry = Buffer.from(buf.subarray(o));
   }
+}
+
+/** XORs the `len` payload bytes after the 4-byte key at `at` with the key, in place (four bytes per step). */
+function unmask(buf: Buffer, at: number, len: number): void {
+  const m0 = buf[at]!;
+  const m1 = buf[at + 1]!;
+  const m2 = buf[at + 2]!;
+  const m3 = buf[at + 3]!;
+  let i = at + 4;
+  const end = i + len;
+  for (const last = end - 3; i < last; i += 4) {
+    buf[i] ^= m0;
+    buf[i + 1] ^= m1;
+    buf[i + 2] ^= m2;
+    buf[i + 3] ^= m3;
+  }
+  if (i < end) buf[i++] ^= m0;
+  if (i < end) buf[i++] ^= m1;
+  if (i < end) buf[i] ^= m2;
 }
 
 function closeFrame(code: number, reason: string): Buffer {

@@ -10,6 +10,7 @@ import { openRpcDocument } from "../../../node/rpc/openrpc.ts";
 import { call, digest, type Harness, post, startHarness, wire } from "./helpers.ts";
 import { readFileSync } from "node:fs";
 import { pino } from "pino";
+import { register } from "prom-client";
 import { createRpcServer } from "../../../node/rpc/server.ts";
 
 describe("rpc: methods and errors over HTTP", () => {
@@ -24,6 +25,20 @@ describe("rpc: methods and errors over HTTP", () => {
     expect((await call(h.url, "net_version")).result).to.equal("4242");
     const d = (await call(h.url, "rb_domain")).result;
     expect(d).to.deep.equal({ name: "Rollbook", version: "1", chainId: 31337, verifyingContract: "0x5fbdb2315678afecb367f032d93f642f64180aa3", l2ChainId: 4242 });
+  });
+
+  it("counts answered requests by method and code in rollbook_rpc_requests_total at each collection", async () => {
+    const counter = register.getSingleMetric("rollbook_rpc_requests_total")!;
+    const count = async (method: string, code: number): Promise<number> =>
+      (await counter.get()).values.find((v) => v.labels.method === method && v.labels.code === code)?.value ?? 0;
+    const chain0 = await count("eth_chainId", 0);
+    const unknown0 = await count("(unknown)", RpcErrors.METHOD_NOT_FOUND.code);
+    for (let i = 0; i < 3; i++) await call(h.url, "eth_chainId");
+    await call(h.url, "no_such_method");
+    expect(await count("eth_chainId", 0)).to.equal(chain0 + 3);
+    expect(await count("(unknown)", RpcErrors.METHOD_NOT_FOUND.code)).to.equal(unknown0 + 1);
+    expect(await count("eth_chainId", 0)).to.equal(chain0 + 3); // a second collection adds nothing
+    expect(await register.getSingleMetricAsString("rollbook_rpc_requests_total")).to.include(`rollbook_rpc_requests_total{method="eth_chainId",code="0"} ${chain0 + 3}`);
   });
 
   it("places, matches, amends, cancels and withdraws; reads carry confirmation levels", async () => {

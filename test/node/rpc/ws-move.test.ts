@@ -237,6 +237,17 @@ describe("rpc: the WebSocket frame reader", () => {
     }
   });
 
+  it("unmasks payloads of every length and alignment to the bytes sent", () => {
+    for (let n = 0; n < 140; n++) {
+      const payloads = [randomBytes(n), randomBytes(n + 1)];
+      // two frames in one read: the second starts at every offset modulo 4 over the loop
+      const got: Buffer[] = [];
+      const r = new FrameReader(1000, { message: (d) => got.push(Buffer.from(d)), ping: () => {}, close: () => {}, fail: () => {} });
+      r.feed(Buffer.concat(payloads.map((p) => frame(2, p))));
+      expect(got).to.deep.equal(payloads);
+    }
+  });
+
   it("hands over what it has not delivered, and a reader built from that finishes it", () => {
     const f = frame(1, Buffer.from("later"));
     const { got, state } = read([Buffer.concat([frame(1, Buffer.from("fi"), false), f.subarray(0, 1)])]);
