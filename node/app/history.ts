@@ -431,6 +431,16 @@ export class HistoryIndex implements StoreIndexer {
     return this.resting.get(orderId);
   }
 
+  /** A resting order or one finished in a staged batch whose write has not landed (canonical, as staged), synchronously. */
+  stagedOrder(orderId: number): OrderRec | undefined {
+    return this.resting.get(orderId) ?? this.pendingDone.get(orderId)?.rec;
+  }
+
+  /** A market's newest candle of one interval (canonical, as staged), synchronously. */
+  currentCandle(market: number, interval: number): Candle | undefined {
+    return this.candles.get(`${market}:${interval}`);
+  }
+
   /** An order by id: resting, finished in a staged batch, or finished on disk. */
   async order(orderId: number): Promise<OrderRec | undefined> {
     const o = this.resting.get(orderId) ?? this.pendingDone.get(orderId)?.rec;

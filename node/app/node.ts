@@ -177,6 +177,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   let sequencer: Sequencer | undefined;
   /** The transactions the last rollback undid (kept in its write), for the sequencer's rebuild. */
   let undone: UndoneTx[] = [];
+  /** While the sequencer is told of a derived batch: indexes that batch into the view (a rebuild does it first). */
+  let derivedBeforeReexecution: (() => void) | undefined;
   const metrics: NodeMetrics = nodeMetrics(registry, () => sequencer);
   mkdirSync(config.dataDir, { recursive: true });
   // Receipts, orders, fills, trades and candles on disk, written in each batch's commit (history.ts).
@@ -271,14 +273,24 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       const x = executing.get(b.batchIndex);
       executing.delete(b.batchIndex);
       if (x === undefined) return;
+      const receipts = b.receipts;
+      // A follower indexes every derived receipt; a sequencer those it did not execute itself.
+      const indexDerived = (): void => {
+        if (receipts === undefined) return;
+        if (!view.hasBatch(x.index)) view.onBatchOpened(x.index, x.timestamp, x.l1MsgStart, x.messages, receipts.l1(), x.txs.length, false, receipts.expired());
+        for (let i = 0; i < x.txs.length; i++) if (!view.hasTx(x.hashes[i]!)) view.onTx(x.index, x.timestamp, x.hashes[i]!, x.txs[i]!, receipts.tx(i));
+      };
       if (sequencer !== undefined) {
-        sequencer.onCanonical({ state: d.current().state, batches: [{ index: x.index, timestamp: x.timestamp, l1MsgStart: x.l1MsgStart, l1MsgEnd: x.l1MsgEnd, txHashes: x.hashes }] });
+        // If this batch is not ours the sequencer rebuilds: the view forgets what was soft, indexes this
+        // batch (derivedBeforeReexecution), then what the sequencer executes again (soft-index.ts).
+        derivedBeforeReexecution = indexDerived;
+        try {
+          sequencer.onCanonical({ state: d.current().state, batches: [{ index: x.index, timestamp: x.timestamp, l1MsgStart: x.l1MsgStart, l1MsgEnd: x.l1MsgEnd, txHashes: x.hashes }] });
+        } finally {
+          derivedBeforeReexecution = undefined;
+        }
       }
-      if (b.receipts !== undefined) {
-        // A follower indexes every derived receipt; a sequencer those it did not execute itself.
-        if (!view.hasBatch(x.index)) view.onBatchOpened(x.index, x.timestamp, x.l1MsgStart, x.messages, b.receipts.l1(), x.txs.length, false, b.receipts.expired());
-        for (let i = 0; i < x.txs.length; i++) if (!view.hasTx(x.hashes[i]!)) view.onTx(x.index, x.timestamp, x.hashes[i]!, x.txs[i]!, b.receipts.tx(i));
-      }
+      indexDerived();
       view.setLevels(b.batchIndex, safeBatch);
     });
     d.on("reorg", (r) => {
@@ -328,7 +340,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         proposer: roles.has("proposer") ? (account!.address.toLowerCase() as Address) : undefined,
       });
       const seq = sequencer;
-      indexSoftExecution(view, seq, (b) => metrics.batchTxs.observe(b.txs.length));
+      indexSoftExecution(view, seq, (b) => metrics.batchTxs.observe(b.txs.length), () => derivedBeforeReexecution?.());
       if (roles.has("proposer")) {
         const poster = da.poster(l1, account!, inbox, { pollIntervalMs: 500 });
         proposer = new Proposer({

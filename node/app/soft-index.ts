@@ -1,17 +1,20 @@
 // Feeding the RPC's NodeStateView from the sequencer's soft execution (docs/operator.md "Running a node"):
 // the transactions the WAL replay executed (sealed batches, then the open batch), then every soft receipt
-// and every seal as they happen. startNode wires a sequencing node this way; the rpc bench's server
+// and every seal as they happen. When the sequencer rebuilds its soft state, the view first forgets what was
+// soft (rollBack), then indexes the canonical batch that displaced it (`beforeReexecution`), then what
+// executes again: the order a view that only ever saw the canonical history would index them in. startNode wires a sequencing node this way; the rpc bench's server
 // (bench/_rpc-server.ts) composes the same path without L1.
 import type { Sequencer, SoftBatch } from "../sequencer/index.ts";
 import { warmFastReader } from "../rpc/dispatch.ts";
 import { warmNodeView, type NodeStateView } from "./view.ts";
 
 /**
- * Indexes `seq`'s soft execution into `view`; `onSealed` is told every sealed batch. Returns the
- * unsubscribe. When the sequencer warmed up at start, the RPC's fast reader and the view's code are warmed
+ * Indexes `seq`'s soft execution into `view`; `onSealed` is told every sealed batch; `beforeReexecution`
+ * is called when a rebuild has rolled the view back, before the re-executed transactions are indexed
+ * (node.ts indexes the derived batch that caused the rebuild there). Returns the unsubscribe. When the sequencer warmed up at start, the RPC's fast reader and the view's code are warmed
  * first (scratch copies, nothing submitted or indexed).
  */
-export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed?: (b: SoftBatch) => void): () => void {
+export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed?: (b: SoftBatch) => void, beforeReexecution?: () => void): () => void {
   // The sequencer warmed its half of the order path at start; the RPC's fast reader and the view's
   // indexing warm on as many synthetic orders, on scratch copies.
   if (seq.warmUpOrders > 0) {
@@ -37,7 +40,10 @@ export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed
       if (b !== undefined) ensureBatch(b);
       if (p !== undefined) view.onTx(e.batchIndex, b?.timestamp ?? 0, e.hash, p.tx, e.receipt, p.receipts !== undefined && p.row >= 0 ? { log: p.receipts, row: p.row } : undefined);
     } else if (e.type === "status" && e.level === "dropped" && e.drop !== undefined) {
-      view.onDropped(e.hash, { reason: e.drop.reason, code: e.drop.code ?? null }, seq.pool.byHash.get(e.hash)?.tx);
+      view.onDropped(e.hash, { reason: e.drop.reason, code: e.drop.code ?? null }, seq.pool.byHash.get(e.hash)?.tx, e.batchIndex);
+    } else if (e.type === "rebuilding") {
+      view.rollBack(e.batchIndex);
+      beforeReexecution?.();
     } else if (e.type === "sealed") {
       ensureBatch(e.batch);
       view.onSealed(e.batch.index);

@@ -79,6 +79,17 @@ interface BatchRec {
 }
 
 /**
+ * A market's candles before batch `batch` traded in it: the newest candle of each interval (in the view's
+ * interval order; undefined: none yet), copied. A rollback to below `batch` puts them back (exact undo).
+ */
+interface CandleMark {
+  batch: number;
+  last: (Candle | undefined)[];
+}
+/** Candle marks kept per market at most (older ones go; a rollback below them reads the history index). */
+const MAX_CANDLE_MARKS = 4096;
+
+/**
  * A transaction as the view keeps it: where its receipt already is (`log` row `row`, the executing batch's
  * ReceiptLog: packed numbers, no objects per receipt), its answer built when asked for; or, without a log
  * (dropped, or indexed from a receipt object alone), the answer itself. Keeping the answer objects of every
@@ -120,6 +131,10 @@ export class NodeStateView implements NodeView {
   private readonly fillsByAccount = new Map<string, FillRec[]>();
   private readonly tradesByMarket = new Map<number, TradeRec[]>();
   private readonly candlesByMarket = new Map<number, Map<number, Candle[]>>();
+  /** Per market, a mark per batch that traded in it, oldest first (rollBack's candle undo). */
+  private readonly candleMarks = new Map<number, CandleMark[]>();
+  /** The marks undo rollbacks to this batch or later; below it the history index's candles are read. */
+  private candleMarksFrom = 0;
   private readonly deposits = new Map<number, DepositInfo>();
   private included = 0;
   private safe = 0;
@@ -148,7 +163,7 @@ export class NodeStateView implements NodeView {
   async load(): Promise<void> {
     const h = this.history;
     if (h === undefined) return;
-    this.floor = this.eventFloor = h.committed();
+    this.floor = this.eventFloor = this.candleMarksFrom = h.committed();
     for (const market of this.o.state().marketIds()) {
       const trades = await h.recentTrades(market, this.keepTrades);
       if (trades.length > 0) this.tradesByMarket.set(market, trades);
@@ -250,7 +265,9 @@ export class NodeStateView implements NodeView {
       rec.info.txCount = rec.txHashes.length;
     }
     const touched: { market: number; side: number; price: number }[] = [];
-    if (known === undefined) {
+    // Records are made once per execution: a rollback (rollBack, a rebuild) forgets the execution it undid, and
+    // a transaction answered dropped that a derived batch includes after all executes here for the first time.
+    if (known === undefined || known.info?.drop !== undefined) {
       for (const o of placedOrders(tx, r, batchIndex, txHash)) {
         this.orders.set(o.orderId, o);
         let list = this.ordersByAccount.get(r.account);
@@ -288,20 +305,23 @@ export class NodeStateView implements NodeView {
     return this.batches.has(index);
   }
 
-  /** Whether the view indexed transaction `txHash`. */
+  /** Whether the view indexed transaction `txHash`'s execution (a drop answer is not one). */
   hasTx(txHash: string): boolean {
-    return this.txs.has(txHash);
+    const e = this.txs.get(txHash);
+    return e !== undefined && e.info?.drop === undefined;
   }
 
   /**
    * The sequencer dropped an acknowledged transaction (a rebuild on another proposer's batch or after a
    * reorg; a nonce-gap timeout): its answer becomes `dropped` with the reason, it leaves its soft batch, and
-   * the account's `txs` subscribers are told. `tx` is the transaction when the view never indexed it.
+   * the account's `txs` subscribers are told. `tx` is the transaction when the view no longer holds its
+   * execution (a rebuild's rollback forgot it first), `batchIndex` the batch it was soft in.
    */
-  onDropped(txHash: string, drop: TxDrop, tx?: Tx): void {
+  onDropped(txHash: string, drop: TxDrop, tx?: Tx, batchIndex = 0): void {
     const known = this.txs.get(txHash);
     const info = known !== undefined ? { ...this.infoOf(txHash, known), fills: [], orders: [], actions: [] } : tx !== undefined ? droppedShell(txHash, tx) : undefined;
     if (info === undefined) return;
+    if (known === undefined) info.batchIndex = batchIndex;
     info.status = "dropped";
     info.level = "soft";
     info.code = drop.code ?? 0;
@@ -324,26 +344,100 @@ export class NodeStateView implements NodeView {
   }
 
   /**
-   * An L1 reorg rolled the canonical chain back to `batchIndex`: batches after it, their receipts, fills and
-   * trades are forgotten (derivation indexes the new history again; a sequencer re-announces what it
-   * re-executes and the drops). Orders keep their records; their resting size is read from the state. The
-   * history index was rolled back in the same write as the store.
+   * Everything answered for batches above `batchIndex` is void: an L1 reorg rolled the canonical chain back
+   * to it (the history index was rolled back in the same write as the store), or the sequencer is rebuilding
+   * its soft state (soft-index.ts: the batches above are soft, the canonical batch that displaced them is
+   * indexed next, then what executes again). Afterwards every answer is what a view that never saw those
+   * batches gives: their receipts, fills and trades are forgotten, orders they placed are gone, orders
+   * placed earlier are back to their state at `batchIndex` (the history index's record: a view without one
+   * keeps such an order as last updated, docs/api.md), candles are put back (CandleMark, or the history
+   * index's after a reorg below what the marks cover), deposits they credited are queued again. Subscribers
+   * get one `rollback` event with what was undone.
    */
   rollBack(batchIndex: number): void {
+    let changed = false;
     for (const [index, rec] of this.batches) {
       if (index <= batchIndex) continue;
+      changed = true;
       this.batches.delete(index);
       for (const h of rec.txHashes) if (this.txs.get(h)?.info?.drop === undefined) this.txs.delete(h);
     }
+    const voidedOrders: OrderInfo[] = [];
+    const restoredOrders: OrderInfo[] = [];
+    const accounts = new Set<string>();
+    for (const [id, o] of this.orders) {
+      if (o.updatedBatch <= batchIndex) continue;
+      if (o.batchIndex > batchIndex) {
+        this.orders.delete(id);
+        voidedOrders.push({ ...o, level: this.levelOf(o.updatedBatch) });
+        accounts.add(o.account);
+        continue;
+      }
+      const c = this.history?.stagedOrder(id);
+      if (c === undefined) continue;
+      // The canonical record serves it again (orderFor copies it when a later batch changes it).
+      this.orders.delete(id);
+      restoredOrders.push({ ...c, level: this.levelOf(c.updatedBatch) });
+    }
+    for (const acct of accounts) {
+      const keep = (this.ordersByAccount.get(acct) ?? []).filter((id) => !voidedOrders.some((o) => o.orderId === id));
+      if (keep.length === 0) this.ordersByAccount.delete(acct);
+      else this.ordersByAccount.set(acct, keep);
+    }
+    const fills = new Set<FillRec>();
     for (const [acct, list] of this.fillsByAccount) {
-      const keep = list.filter((f) => f.batchIndex <= batchIndex);
+      const keep = list.filter((f) => f.batchIndex <= batchIndex || (fills.add(f), false));
+      if (keep.length === list.length) continue;
       if (keep.length === 0) this.fillsByAccount.delete(acct);
       else this.fillsByAccount.set(acct, keep);
     }
-    for (const [market, list] of this.tradesByMarket) this.tradesByMarket.set(market, list.filter((t) => t.batchIndex <= batchIndex));
+    const trades: Trade[] = [];
+    for (const [market, list] of this.tradesByMarket) {
+      const keep = list.filter((t) => t.batchIndex <= batchIndex || (trades.push({ ...t, level: this.levelOf(t.batchIndex) }), false));
+      if (keep.length < list.length) this.tradesByMarket.set(market, keep);
+    }
+    const candles = this.rollBackCandles(batchIndex);
+    for (const d of this.deposits.values()) {
+      if (d.batchIndex <= batchIndex) continue;
+      d.state = "queued";
+      d.batchIndex = 0;
+      d.level = null;
+      this.emit({ type: "deposit", deposit: { ...d } });
+    }
     this.included = Math.min(this.included, batchIndex);
     this.safe = Math.min(this.safe, batchIndex);
     this.floor = Math.min(this.floor, batchIndex);
+    this.eventFloor = Math.min(this.eventFloor, batchIndex);
+    if (!changed && voidedOrders.length + restoredOrders.length + fills.size + trades.length + candles.length === 0) return;
+    this.emit({
+      type: "rollback", batchIndex, trades, fills: [...fills].map((f) => ({ ...f, level: this.levelOf(f.batchIndex) })), voidedOrders, restoredOrders, candles,
+    });
+  }
+
+  /** Puts every market's candles back to what they were after batch `batchIndex`; returns what changed. */
+  private rollBackCandles(batchIndex: number): { market: number; interval: number; from: number }[] {
+    const out: { market: number; interval: number; from: number }[] = [];
+    const h = this.history;
+    const fromIndex = batchIndex < this.candleMarksFrom && h !== undefined;
+    for (const [market, byInterval] of this.candlesByMarket) {
+      const marks = this.candleMarks.get(market) ?? [];
+      const k = marks.findIndex((m) => m.batch > batchIndex);
+      if (!fromIndex && k < 0) continue;
+      this.intervals.forEach((interval, i) => {
+        // After a reorg below the marks, the history index was rolled back with the store: its newest
+        // candle is the one at `batchIndex`.
+        const before = fromIndex ? h.currentCandle(market, interval) : marks[k]!.last[i];
+        const list = byInterval.get(interval)!;
+        const from = before?.start ?? 0;
+        while (list.length > 0 && list.at(-1)!.start >= from) list.pop();
+        if (before !== undefined) list.push({ ...before });
+        out.push({ market, interval, from });
+      });
+      if (fromIndex) marks.length = 0;
+      else marks.length = k;
+    }
+    if (fromIndex) this.candleMarksFrom = batchIndex;
+    return out;
   }
 
   /** A batch was sealed (no more transactions). */
@@ -395,6 +489,12 @@ export class NodeStateView implements NodeView {
       for (const d of this.deposits.values()) if (d.batchIndex === b) d.level = level;
       this.emit({ type: "batch", batch: { ...rec.info } });
     }
+    // No rollback goes below the safe batch: the candle marks of batches up to it are not needed.
+    for (const marks of this.candleMarks.values()) {
+      let k = 0;
+      while (k < marks.length && marks[k]!.batch <= this.safe) k++;
+      if (k > 0) marks.splice(0, k);
+    }
     this.evict();
   }
 
@@ -436,7 +536,8 @@ export class NodeStateView implements NodeView {
     }
     for (const [id, o] of this.orders) if (o.updatedBatch <= floor) this.orders.delete(id);
     for (const [acct, list] of this.ordersByAccount) {
-      const keep = list.filter((id) => this.orders.has(id) && this.orders.get(id)!.batchIndex > floor);
+      // Placed above the floor: the index does not list it yet (a record a rollback restored is the index's).
+      const keep = list.filter((id) => ((this.orders.get(id) ?? h.stagedOrder(id))?.batchIndex ?? 0) > floor);
       if (keep.length === 0) this.ordersByAccount.delete(acct);
       else if (keep.length < list.length) this.ordersByAccount.set(acct, keep);
     }
@@ -465,6 +566,9 @@ export class NodeStateView implements NodeView {
     if (list.length > 2 * this.keepTrades) list.splice(0, list.length - this.keepTrades);
     let byInterval = this.candlesByMarket.get(t.market);
     if (byInterval === undefined) this.candlesByMarket.set(t.market, (byInterval = new Map(this.intervals.map((i) => [i, []]))));
+    let marks = this.candleMarks.get(t.market);
+    if (marks === undefined) this.candleMarks.set(t.market, (marks = []));
+    if (marks.length === 0 || marks[marks.length - 1]!.batch !== t.batchIndex) this.markCandles(marks, byInterval, t.batchIndex);
     for (const [interval, candles] of byInterval) {
       const last = candles.at(-1);
       const c = candleWith(last, t, notional, interval);
@@ -473,6 +577,12 @@ export class NodeStateView implements NodeView {
         if (candles.length > 2 * this.keepTrades) candles.splice(0, candles.length - this.keepTrades);
       }
     }
+  }
+
+  /** Batch `batch` trades in a market for the first time: its candles before it (once per market and batch). */
+  private markCandles(marks: CandleMark[], byInterval: Map<number, Candle[]>, batch: number): void {
+    marks.push({ batch, last: this.intervals.map((i) => { const c = byInterval.get(i)?.at(-1); return c === undefined ? undefined : { ...c }; }) });
+    if (marks.length > MAX_CANDLE_MARKS) this.candleMarksFrom = Math.max(this.candleMarksFrom, marks.shift()!.batch);
   }
 
   /** Without a history index: drops receipts, fills and finished orders older than the retention window. */
@@ -569,11 +679,12 @@ export class NodeStateView implements NodeView {
     const acct = account.toLowerCase();
     const list = this.ordersByAccount.get(acct) ?? [];
     const out: OrderInfo[] = [];
+    const h = this.history;
     for (let i = list.length - 1; i >= 0 && out.length < limit; i--) {
-      const o = this.orders.get(list[i]!);
+      // A record a rollback restored is the history index's again.
+      const o = this.orders.get(list[i]!) ?? (await h?.order(list[i]!));
       if (o !== undefined) out.push({ ...o, level: this.levelOf(o.updatedBatch) });
     }
-    const h = this.history;
     if (h === undefined || out.length >= limit) return out;
     for (const id of await h.orderIds(acct, limit - out.length, new Set(list))) {
       const o = this.orders.get(id) ?? (await h.order(id));

@@ -371,7 +371,15 @@ export type NodeEvent =
   /** A batch was sealed or its confirmation level changed. */
   | { type: "batch"; batch: BatchInfo }
   /** An L1 deposit progressed. */
-  | { type: "deposit"; deposit: DepositInfo };
+  | { type: "deposit"; deposit: DepositInfo }
+  /**
+   * What was answered for batches above `batchIndex` is void (an L1 reorg, or soft state rebuilt on another
+   * proposer's batch): these trades and fills are undone, orders placed above it are gone (`voidedOrders`),
+   * orders placed at or below it are back to their state at that batch (`restoredOrders`), and each market's
+   * candles of an interval from start `from` on were recomputed. Books changed anywhere. What executes again
+   * follows as ordinary events.
+   */
+  | { type: "rollback"; batchIndex: number; trades: Trade[]; fills: FillInfo[]; voidedOrders: OrderInfo[]; restoredOrders: OrderInfo[]; candles: { market: number; interval: number; from: number }[] };
 
 /** A value, or a promise of it: history reads may come from disk (node/app/history.ts). */
 export type Awaitable<T> = T | Promise<T>;

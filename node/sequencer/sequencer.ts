@@ -99,6 +99,11 @@ export type SequencerEvent =
   | { type: "trade"; level: "soft"; batchIndex: number; fill: Fill }
   | { type: "book"; level: "soft"; batchIndex: number; update: OrderUpdate }
   | { type: "sealed"; batch: SoftBatch }
+  /**
+   * Soft state is being rebuilt on the canonical state: what was soft in batches above `batchIndex` is void.
+   * Emitted before the rebuild's drops and re-executions (which follow as `status` and `receipt` events).
+   */
+  | { type: "rebuilding"; batchIndex: number }
   /** Soft state was rebuilt on the canonical state at `canonicalBatch`. */
   | { type: "rebuilt"; canonicalBatch: number; reexecuted: number; dropped: number };
 
@@ -715,6 +720,9 @@ export class Sequencer {
    * (NONCE_TAKEN when the account's nonce moved past theirs).
    */
   rebuild(canonical: ClobState, included: ReadonlyMap<string, number> = new Map(), undone: readonly UndoneTx[] = []): { rebuilt: true; reexecuted: number; dropped: number } {
+    // What was soft is void from the first soft batch on (after a rollback: from the canonical state's next batch).
+    const firstSoft = this.sealedBatches[0]?.index ?? this.open?.index;
+    const voidAbove = Math.min(canonical.batchIndex, firstSoft === undefined ? Infinity : firstSoft - 1);
     const reverted = this.revertedTxs(canonical.batchIndex, undone);
     const pending: PoolTx[] = [];
     for (const b of this.sealedBatches) {
@@ -730,6 +738,7 @@ export class Sequencer {
     pending.push(...this.pool.takeParked());
     this.soft = cloneState(canonical);
     this.canonicalBatch = canonical.batchIndex;
+    this.emit({ type: "rebuilding", batchIndex: voidAbove });
     let reexecuted = 0;
     let dropped = 0;
     const executed: PoolTx[] = [];
