@@ -5,6 +5,10 @@
 //   trades:<market>         trades per tick;   candles:<market>:<interval>   the current candle per tick
 //   orders / fills / txs    the authenticated account's order updates, fills, tx confirmation levels
 //   batches                 batch sealed / level changes with the proof status
+// A rollback (an L1 reorg, soft state rebuilt on another proposer's batch; NodeEvent `rollback`) is told on
+// every channel, in order with what follows (docs/api.md "Subscriptions"): book feeds send a full snapshot
+// as their next message (seq + 1), trades and account channels a `rollback` message listing what was undone,
+// candle feeds the recomputed candles from the first one that changed.
 // Public market data is coalesced per tick and serialized once into one Buffer, framed once as a WebSocket
 // message (ws-frame.ts), and that same frame is written to every subscriber: the subscription id is the
 // channel key, the same for all of them, so nothing is per subscriber but the socket write (with fan-out
@@ -110,7 +114,14 @@ interface BookFeed {
   subs: Set<Sink>;
   /** Subscribed, snapshot not yet sent: not written to until it is (the snapshot carries their seq). */
   waiting: Set<Sink>;
+  /** A rollback changed the book: the next message is a full snapshot. */
+  resync: boolean;
 }
+
+/** Levels per side a rollback's book snapshot carries (all of them, in practice). */
+const RESYNC_DEPTH = 1_000_000;
+/** Candles a rollback's candle message may carry at most. */
+const RESYNC_CANDLES = 10_000;
 
 const frame = (id: string, payload: string): SharedMessage =>
   new SharedMessage(Buffer.from(`{"jsonrpc":"2.0","method":"rb_subscription","params":{"subscription":"${id}","result":${payload}}}`));
@@ -119,7 +130,8 @@ export class Feeds {
   private readonly view: NodeView;
   private readonly books = new Map<number, BookFeed>();
   private readonly trades = new Map<number, { pending: Trade[]; subs: Set<Sink> }>();
-  private readonly candles = new Map<string, { market: number; interval: number; dirty: boolean; subs: Set<Sink> }>();
+  /** `from`: after a rollback, the start of the first candle it changed (the next message resends from there). */
+  private readonly candles = new Map<string, { market: number; interval: number; dirty: boolean; from: number | null; subs: Set<Sink> }>();
   private readonly accounts = { orders: new Map<string, Set<Sink>>(), fills: new Map<string, Set<Sink>>(), txs: new Map<string, Set<Sink>>() };
   private readonly batchSubs = new Set<Sink>();
   private readonly stopEvents: () => void;
@@ -204,7 +216,7 @@ export class Feeds {
 
   private book(market: number): BookFeed {
     let b = this.books.get(market);
-    if (b === undefined) this.books.set(market, (b = { seq: 0, dirty: new Map(), changedAt: 0, batchIndex: 0, subs: new Set(), waiting: new Set() }));
+    if (b === undefined) this.books.set(market, (b = { seq: 0, dirty: new Map(), changedAt: 0, batchIndex: 0, subs: new Set(), waiting: new Set(), resync: false }));
     return b;
   }
 
@@ -239,7 +251,7 @@ export class Feeds {
   subscribeCandles(sink: Sink, market: number, interval: number): string {
     const key = `${market}:${interval}`;
     let c = this.candles.get(key);
-    if (c === undefined) this.candles.set(key, (c = { market, interval, dirty: false, subs: new Set() }));
+    if (c === undefined) this.candles.set(key, (c = { market, interval, dirty: false, from: null, subs: new Set() }));
     c.subs.add(sink);
     sink.join?.(`candles:${key}`);
     return `candles:${key}`;
@@ -353,7 +365,50 @@ export class Feeds {
         return;
       case "deposit":
         return;
+      case "rollback":
+        this.onRollback(e);
+        return;
     }
+  }
+
+  /** What was answered above `e.batchIndex` is void: every channel is told (the file's header). */
+  private onRollback(e: Extract<NodeEvent, { type: "rollback" }>): void {
+    for (const b of this.books.values()) b.resync = true;
+    for (const [market, t] of this.trades) {
+      t.pending = t.pending.filter((x) => x.batchIndex <= e.batchIndex);
+      const voided = e.trades.filter((x) => x.market === market);
+      if (voided.length > 0 && t.subs.size > 0) {
+        this.publishTo(`trades:${market}`, t.subs, frame(`trades:${market}`, JSON.stringify({ type: "rollback", market, batchIndex: e.batchIndex, trades: voided })));
+      }
+    }
+    for (const x of e.candles) {
+      const c = this.candles.get(`${x.market}:${x.interval}`);
+      if (c === undefined) continue;
+      c.from = Math.min(c.from ?? x.from, x.from);
+      c.dirty = true;
+    }
+    const orders = new Map<string, { voided: typeof e.voidedOrders; restored: typeof e.restoredOrders }>();
+    const byAccount = (acct: string) => {
+      let o = orders.get(acct);
+      if (o === undefined) orders.set(acct, (o = { voided: [], restored: [] }));
+      return o;
+    };
+    for (const o of e.voidedOrders) if (this.accounts.orders.has(o.account)) byAccount(o.account).voided.push(o);
+    for (const o of e.restoredOrders) if (this.accounts.orders.has(o.account)) byAccount(o.account).restored.push(o);
+    for (const [acct, o] of orders) {
+      this.sendAll(this.accounts.orders.get(acct), frame("orders", JSON.stringify({ type: "rollback", batchIndex: e.batchIndex, voided: o.voided, restored: o.restored })));
+    }
+    const fills = new Map<string, typeof e.fills>();
+    for (const f of e.fills) {
+      for (const acct of f.maker === f.taker ? [f.taker] : [f.taker, f.maker]) {
+        if (!this.accounts.fills.has(acct)) continue;
+        let l = fills.get(acct);
+        if (l === undefined) fills.set(acct, (l = []));
+        l.push(f);
+      }
+    }
+    for (const [acct, l] of fills) this.sendAll(this.accounts.fills.get(acct), frame("fills", JSON.stringify({ type: "rollback", batchIndex: e.batchIndex, fills: l })));
+    this.schedule();
   }
 
   /** A tick's message of a public channel to its members: one publish, or sink by sink. */
@@ -381,6 +436,17 @@ export class Feeds {
     const sent0 = this.sent;
     let oldest = Infinity;
     for (const [market, b] of this.books) {
+      if (b.resync) {
+        // After a rollback: the whole book, as the next message in sequence (LocalBook loads a snapshot).
+        b.resync = false;
+        b.dirty.clear();
+        b.seq++;
+        if (b.subs.size === 0) continue;
+        const snap = this.view.book(market, RESYNC_DEPTH);
+        const payload = JSON.stringify({ type: "snapshot", market, seq: b.seq, batchIndex: snap?.batchIndex ?? 0, bids: snap?.bids ?? [], asks: snap?.asks ?? [], rollback: true });
+        this.publishTo(`book:${market}`, b.subs, frame(`book:${market}`, payload));
+        continue;
+      }
       if (b.dirty.size === 0) continue;
       b.seq++;
       if (b.subs.size > 0) {
@@ -403,6 +469,14 @@ export class Feeds {
     for (const [key, c] of this.candles) {
       if (!c.dirty) continue;
       c.dirty = false;
+      if (c.from !== null) {
+        // After a rollback: every candle from the first one it changed (replacing what the subscriber has from there).
+        const from = c.from;
+        c.from = null;
+        const candles = this.view.candles(c.market, c.interval, RESYNC_CANDLES).filter((x) => x.start >= from);
+        this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candles", market: c.market, interval: c.interval, from, candles })));
+        continue;
+      }
       const candle = this.view.candles(c.market, c.interval, 1)[0];
       if (candle !== undefined) this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle })));
     }
