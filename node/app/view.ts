@@ -364,12 +364,14 @@ export class NodeStateView implements NodeView {
     }
     const voidedOrders: OrderInfo[] = [];
     const restoredOrders: OrderInfo[] = [];
+    const voided = new Set<number>();
     const accounts = new Set<string>();
     for (const [id, o] of this.orders) {
       if (o.updatedBatch <= batchIndex) continue;
       if (o.batchIndex > batchIndex) {
         this.orders.delete(id);
         voidedOrders.push({ ...o, level: this.levelOf(o.updatedBatch) });
+        voided.add(id);
         accounts.add(o.account);
         continue;
       }
@@ -380,7 +382,7 @@ export class NodeStateView implements NodeView {
       restoredOrders.push({ ...c, level: this.levelOf(c.updatedBatch) });
     }
     for (const acct of accounts) {
-      const keep = (this.ordersByAccount.get(acct) ?? []).filter((id) => !voidedOrders.some((o) => o.orderId === id));
+      const keep = (this.ordersByAccount.get(acct) ?? []).filter((id) => !voided.has(id));
       if (keep.length === 0) this.ordersByAccount.delete(acct);
       else this.ordersByAccount.set(acct, keep);
     }

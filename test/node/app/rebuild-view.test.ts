@@ -256,6 +256,35 @@ describe("node/app: API answers across a soft-state rebuild equal a fresh node's
     await expectSubscriber("batch 2 after its write");
   });
 
+  it("after a restart, a reorg below what the view loaded: orders and candles come back from the history index, equal to a fresh node's", async () => {
+    const [a, b] = keys.map((k) => new Trader(k));
+    const a1 = await ack(a.sell(100, 2));
+    const b1 = await ack(b.buy(100, 1)); // a trade in batch 1
+    await derive(encodeSealed(seq.seal()!), 1);
+    l1.advance(120);
+    const b2 = await ack(b.buy(100, 1)); // fills the rest of alice's order in batch 2, another candle
+    await derive(encodeSealed(seq.seal()!), 2);
+    // A restart of the view: it loads what the index holds (batches 1 and 2 written) and serves the sequencer.
+    view = new NodeStateView({ domain: DOMAIN, state: () => seq.softState(), sequencer: () => seq, history });
+    await view.load();
+    view.setLevels(2, 0);
+    indexSoftExecution(view, seq, undefined, () => hook?.());
+    expect((await view.order(1))!.state).to.equal("filled");
+    expect(view.candles(MARKET, 60, 100)).to.have.length(2);
+    // The reorg undoes batch 2: the store and the index roll back in one write; the view follows.
+    await store.rollback(1);
+    const back = (await store.load())!;
+    canon = { state: back.state, sc: back.commitment };
+    derived.pop();
+    view.rollBack(1);
+    expect((await view.order(1))!.remaining, "alice's order rests again").to.equal(1);
+    expect(view.candles(MARKET, 60, 100), "batch 2's candle is gone").to.have.length(1);
+    // The sequencer executes b2 again (soft batch 2), as a fresh node would index it.
+    seq.onCanonical({ state: canon.state, batches: [], reorg: true });
+    expect((await view.tx(b2))!.level).to.equal("soft");
+    await expectFresh([a1, b1, b2], "after the reorg");
+  });
+
   it("an L1 reorg undoes an included batch and the new history takes a nonce: the soft fill is undone in every answer and feed", async () => {
     const [a, b] = keys.map((k) => new Trader(k));
     const a1 = await ack(a.sell(100, 2));
