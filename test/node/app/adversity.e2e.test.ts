@@ -118,6 +118,14 @@ describe("node/app: reorgs, competing and hostile proposers (composed nodes on a
     }
     expect((await getTx(node2, hashOf(domain, taker))).batchIndex).to.equal(theirs);
     await rpcCall(node2.rpcUrl, "rb_getTx", { txHash: a1 }).then(() => expect.fail("a1 is on no chain"), (e: Error) => expect(e.message).to.match(/not found/i));
+    // node-1's orders and fills are the follower's: the first execution of the rebuilt batch left nothing behind (issue 15)
+    const strip = <T extends { level?: unknown }>(l: T[]) => l.map(({ level: _, ...x }) => x);
+    for (const acct of [alice, bob]) {
+      expect(strip(await node1.view.orderHistory(acct, 100)), `order history ${acct}`).to.deep.equal(strip(await node2.view.orderHistory(acct, 100)));
+      expect(strip(node1.view.openOrders(acct, 3)), `open orders ${acct}`).to.deep.equal(strip(node2.view.openOrders(acct, 3)));
+      expect(strip(await node1.view.fills(acct, 100)), `fills ${acct}`).to.deep.equal(strip(await node2.view.fills(acct, 100)));
+    }
+    expect(strip(node1.view.trades(3, 100))).to.deep.equal(strip(node2.view.trades(3, 100)));
   });
 
   it("reorg: a block holding node-1's batch is reverted away; both nodes roll back, node-1 re-applies or drops, both equal", async () => {
