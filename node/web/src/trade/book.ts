@@ -168,7 +168,10 @@ export class TapePanel {
     this.panel.loading();
     this.trades = [];
     this.stop = this.live.subscribe("trades", { market }, (m) => {
-      this.trades = [...(m as { trades: Trade[] }).trades].reverse().concat(this.trades).slice(0, 60);
+      const msg = m as { type: string; trades: Trade[]; batchIndex?: number };
+      // A rollback (docs/api.md "Rollbacks"): the trades of later batches are void.
+      if (msg.type === "rollback") this.trades = this.trades.filter((t) => t.batchIndex <= msg.batchIndex!);
+      else this.trades = [...msg.trades].reverse().concat(this.trades).slice(0, 60);
       this.draw();
       this.panel.ok();
       this.onTrades();

@@ -47,12 +47,8 @@ export class ChartPanel {
     this.volume.update({ time, value: c.volume, color: c.close >= c.open ? "#26a69a66" : "#ef535066" });
   }
 
-  async show(market: number, interval: number): Promise<void> {
-    this.stop();
-    this.market = market;
-    this.interval = interval;
-    for (const b of this.panel.tools.querySelectorAll("button")) b.classList.toggle("on", Number(b.dataset.interval) === interval);
-    this.panel.loading();
+  /** The market's last 500 candles as the series' data. */
+  private async load(market: number, interval: number): Promise<void> {
     try {
       const hist = await this.live.client.getCandles(market, interval, 500);
       if (market !== this.market || interval !== this.interval) return;
@@ -62,7 +58,19 @@ export class ChartPanel {
     } catch (e) {
       this.panel.error(`candles: ${errText(e)}`);
     }
+  }
+
+  async show(market: number, interval: number): Promise<void> {
+    this.stop();
+    this.market = market;
+    this.interval = interval;
+    for (const b of this.panel.tools.querySelectorAll("button")) b.classList.toggle("on", Number(b.dataset.interval) === interval);
+    this.panel.loading();
+    await this.load(market, interval);
+    if (market !== this.market || interval !== this.interval) return;
     this.stop = this.live.subscribe("candles", { market, interval }, (m) => {
+      // A rollback (docs/api.md "Rollbacks") recomputed candles: the series is read again.
+      if ((m as { type: string }).type === "candles") return void this.load(market, interval);
       const c = (m as { candle: Candle }).candle;
       try {
         this.bar(c);
