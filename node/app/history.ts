@@ -476,6 +476,12 @@ export class HistoryIndex implements StoreIndexer {
     return out;
   }
 
+  /** The batch whose receipt of transaction `hash` the index holds (written), without reading the receipt. */
+  async txBatch(hash: string): Promise<number | undefined> {
+    const loc = await this.db().get(key(T_TX, hexBytes(hash)));
+    return loc === undefined ? undefined : Number(loc.readBigUInt64BE(0));
+  }
+
   /** A transaction's receipt by hash, with its batch. */
   async tx(hash: string): Promise<{ batchIndex: number; receipt: TxReceipt } | undefined> {
     const loc = await this.db().get(key(T_TX, hexBytes(hash)));

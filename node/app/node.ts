@@ -335,7 +335,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     if (roles.has("sequencer")) {
       const so = sequencerOptionsFromConfig(config.sequencer);
       sequencer = await Sequencer.open({
-        db: store.db, canonical: d.current().state, l1: seqL1, ...so,
+        db: store.db, canonical: d.current().state, l1: seqL1, ...so, includedBatch: (h) => history.txBatch(h),
         // Soft execution credits the proposer reward exactly as derivation will when this node proposes.
         proposer: roles.has("proposer") ? (account!.address.toLowerCase() as Address) : undefined,
       });

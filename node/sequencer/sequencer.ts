@@ -202,6 +202,13 @@ export interface SequencerOptions {
    * (only right when batches are proposed by an account that is not known yet, e.g. tests).
    */
   proposer?: Address;
+  /**
+   * The canonical batch holding transaction `hash`, if the store holds it as included (the composed node:
+   * its history index). At open, a transaction the WAL or a rollback's records hold as pending that the
+   * canonical history already includes (a batch including it again was derived while the sequencer was
+   * stopped) is answered `included` in that batch instead of executed and dropped NONCE_TAKEN.
+   */
+  includedBatch?: (hash: string) => Promise<number | undefined>;
 }
 
 /**
@@ -294,6 +301,7 @@ export class Sequencer {
     this.maxAnswers = opts.maxAnswers ?? 200_000;
     this.drainSlice = Math.max(1, opts.drainSlice ?? 64);
     this.proposer = opts.proposer === undefined ? undefined : (opts.proposer.toLowerCase() as Address);
+    this.includedBatch = opts.includedBatch;
     if (this.policy.maxFeeWaitMs + this.policy.maxAgeMs >= MAX_DRIFT * 1000) {
       throw new SequencerError("BAD_POLICY", `maxAgeMs + maxFeeWaitMs must stay below MAX_DRIFT (${MAX_DRIFT} s): a batch must land within MAX_DRIFT of its clock`);
     }
@@ -304,6 +312,7 @@ export class Sequencer {
     this.warmUpMs = warmSoftExecution(opts.canonical.config.domain, this.warmUpOrders).ms;
   }
 
+  private readonly includedBatch: SequencerOptions["includedBatch"];
   /** Synthetic orders the start-up warm-up ran (`SequencerOptions.warmUp`); the view warms its own code with as many. */
   readonly warmUpOrders: number;
   /** Milliseconds the main thread's warm-up took at start (0 without one). */
@@ -897,6 +906,18 @@ export class Sequencer {
       if (!d.ok) continue;
       const signer = e.signer as Address;
       entries.set(hash, { hash, tx: d.tx, bytes: e.tx, signer, account: signer, seq: e.seq, level: "queued", batchIndex: 0, row: -1, parkedAt: 0 });
+    }
+    // Included by a batch derived while the sequencer was stopped (no CANON record names it): answered so.
+    if (this.includedBatch !== undefined) {
+      for (const p of [...entries.values()]) {
+        const at = await this.includedBatch(p.hash);
+        if (at === undefined || at > this.canonicalBatch) continue;
+        entries.delete(p.hash);
+        p.level = "included";
+        p.batchIndex = at;
+        this.pool.byHash.set(p.hash, p);
+        this.remember(p.hash);
+      }
     }
     const batches = [...log.seals].filter(([index]) => index > this.canonicalBatch).map(([, json]) => json);
     // Sealed batches, with their exact headers, as long as they follow on and their inputs are here.

@@ -13,6 +13,8 @@ import { applyBatch } from "../../../node/clob/stf.ts";
 import type { Tx } from "../../../node/clob/types.ts";
 import { decodeBatch } from "../../../node/codec/batch.ts";
 import { encodeTx } from "../../../node/codec/tx.ts";
+import { HistoryIndex } from "../../../node/app/history.ts";
+import { DEFAULT_CANDLE_INTERVALS } from "../../../node/app/history-records.ts";
 import { DropReason, Sequencer, undoneRecords, undoneTxs, type SequencerEvent } from "../../../node/sequencer/index.ts";
 import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
@@ -24,19 +26,22 @@ describe("sequencer: a reorg undoes batches included before a restart (#14)", fu
   const keys = makeKeys(3, "reorg-restart-test");
   let dir: string;
   let store: StateStore;
+  let history: HistoryIndex;
   let seq: Sequencer;
   let l1: MemoryL1;
   let canon: { state: ClobState; sc: StateCommitment };
   const events: SequencerEvent[] = [];
 
   async function openSequencer(maxAnswers?: number): Promise<void> {
-    seq = await Sequencer.open({ db: store.db, canonical: canon.state, l1, seal: { maxAgeMs: 100_000 }, maxAnswers });
+    // As the composed node: the history index says which transactions the store holds as included.
+    seq = await Sequencer.open({ db: store.db, canonical: canon.state, l1, seal: { maxAgeMs: 100_000 }, maxAnswers, includedBatch: (h) => history.txBatch(h) });
     seq.subscribe((e) => events.push(e));
   }
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "rollbook-reorg-restart-"));
-    store = await StateStore.open(path.join(dir, "db"));
+    history = new HistoryIndex({ domain: DOMAIN, keepReceipts: 0, candleIntervals: DEFAULT_CANDLE_INTERVALS });
+    store = await StateStore.open(path.join(dir, "db"), { indexer: history });
     canon = { state: genesis(), sc: undefined as unknown as StateCommitment };
     canon.sc = StateCommitment.fromState(canon.state);
     await store.writeFullState(canon.sc, 0);
@@ -56,16 +61,20 @@ describe("sequencer: a reorg undoes batches included before a restart (#14)", fu
     return txHash(DOMAIN, tx);
   }
 
-  /** A batch above L1-finalized landed: the deriver's commit (undo record and data) and the sequencer told. */
-  async function land(bytes: Uint8Array, index: number): Promise<string[]> {
+  /**
+   * A batch above L1-finalized landed: the deriver's commit (undo record and data) and the sequencer told
+   * (`sequencerOpen` false: derived at startup, before the sequencer opens).
+   */
+  async function land(bytes: Uint8Array, index: number, sequencerOpen = true): Promise<string[]> {
     const d = decodeBatch(bytes);
     if (!d.ok) throw new Error(`batch does not decode: ${d.reasonName}`);
     const { timestamp, l1MsgStart, l1MsgEnd } = d.batch.header;
     const res = applyBatch(canon.state, { index, timestamp, txs: d.batch.txs }, l1.queue.slice(l1MsgStart, l1MsgEnd));
     const { root, derived, undo } = canon.sc.commitBatch(canon.state, { undo: true });
     const hashes = d.batch.txs.map((tx) => txHash(DOMAIN, tx));
-    await store.commitBatch({ batchIndex: index, root, derived, receipts: res.receipts, undo, undoData: bytes, mempool: { del: seq.commitKeys(index, hashes) } });
-    seq.onCanonical({ state: canon.state, batches: [{ index, timestamp, l1MsgStart, l1MsgEnd, txHashes: hashes }] });
+    history.prepare({ index, timestamp, txs: d.batch.txs, hashes });
+    await store.commitBatch({ batchIndex: index, root, derived, receipts: res.receipts, undo, undoData: bytes, mempool: { del: sequencerOpen ? seq.commitKeys(index, hashes) : [] } });
+    if (sequencerOpen) seq.onCanonical({ state: canon.state, batches: [{ index, timestamp, l1MsgStart, l1MsgEnd, txHashes: hashes }] });
     return hashes;
   }
 
@@ -145,6 +154,23 @@ describe("sequencer: a reorg undoes batches included before a restart (#14)", fu
     expect(await kept(), "deleted once the new WAL segment holds them").to.deep.equal([]);
     await restart();
     expect(softOrder()).to.deep.equal([a1, b1]);
+  });
+
+  it("a reorg while the sequencer is stopped, then a batch including an undone transaction again: answered included at open, not NONCE_TAKEN", async () => {
+    const [alice, bob] = [new Trader(keys[0]!), new Trader(keys[1]!)];
+    const a1tx = alice.sell(100, 1);
+    const a1 = await ack(a1tx);
+    await land(encodeSealed(seq.seal()!), 1);
+    const b1 = await ack(bob.buy(100, 1)); // pending (soft in batch 2) at the stop
+    await seq.close();
+    await reorgTo(0, false);
+    // Derivation goes on before the sequencer opens: another proposer's batch 1 includes a1 again.
+    await land(encodeSealed({ index: 1, timestamp: l1.current.timestamp, l1MsgStart: 0, l1MsgEnd: l1.queue.length, txs: [{ tx: a1tx }] } as never), 1, false);
+    await openSequencer();
+    expect(seq.status(a1)).to.deep.include({ level: "included", batchIndex: 1 });
+    expect(softOrder(), "only b1 executes, on top of the included a1").to.deep.equal([b1]);
+    expect(seq.status(b1)!.receipt!.fills.length).to.equal(1);
+    expect(await kept(), "the rollback's records are deleted").to.deep.equal([]);
   });
 
   it("another proposer's undone batch and a nonce taken on the new history: requeued, then executed or dropped with its reason", async () => {
