@@ -3,8 +3,9 @@
 // - State reads (markets, books, balances, nonces, open orders) come from one ClobState: the sequencer's
 //   soft state on a sequencing node, the derived canonical state on a follower.
 // - Receipts, orders, fills, trades and candles are indexed as transactions execute: from the sequencer's
-//   soft receipts (sequencing node) or from derivation's batch receipts (follower). A transaction the
-//   sequencer executes again after a rebuild replaces its receipt; its trades are counted once.
+//   soft receipts (sequencing node) or from derivation's batch receipts (follower). A reorg or a rebuild of
+//   soft state first rolls back every record of the batches it voids (`rollBack`), so what executes again
+//   is indexed as if the first execution never happened (docs/api.md "Rollbacks").
 // - With a history index (node/app/history.ts, the composed node) memory keeps only what is soft or not
 //   yet written (batches above `floor`: min(included, the store's committed head)) and what is hot (recent
 //   trades and candles; resting orders through the index); canonical history is read from LevelDB, so
