@@ -285,6 +285,25 @@ describe("node/app: API answers across a soft-state rebuild equal a fresh node's
     await expectFresh([a1, b1, b2], "after the reorg");
   });
 
+  it("a transaction answered dropped that another proposer's batch includes after all: answered included, with its order and fills", async () => {
+    const [a, b] = keys.map((k) => new Trader(k));
+    const b1 = await ack(b.buy(100, 1));
+    const a1tx = a.sell(100, 1);
+    const a1 = txHash(DOMAIN, a1tx);
+    view.onDropped(a1, { reason: DropReason.GAP_TIMEOUT, code: null }, a1tx); // as the sequencer announces a drop
+    expect((await view.tx(a1))!.status).to.equal("dropped");
+    seq.seal();
+    const bx = new Trader(keys[1]!).buy(100, 1); // bob's nonce 0 again (b1 is dropped), crossed by a1
+    const landed = derive(foreign(1, [bx, a1tx]), 1);
+    expect((await view.tx(b1))!.drop).to.deep.equal({ reason: DropReason.NONCE_TAKEN, code: null });
+    expect((await view.tx(a1))!.status).to.equal("accepted");
+    expect((await view.tx(a1))!.fills).to.have.length(1);
+    await expectFresh([a1, txHash(DOMAIN, bx)], "before the write");
+    await landed;
+    view.setLevels(1, 0);
+    await expectFresh([a1, txHash(DOMAIN, bx)], "after the write");
+  });
+
   it("an L1 reorg undoes an included batch and the new history takes a nonce: the soft fill is undone in every answer and feed", async () => {
     const [a, b] = keys.map((k) => new Trader(k));
     const a1 = await ack(a.sell(100, 2));
