@@ -293,7 +293,7 @@ describe("node/app: API answers across a soft-state rebuild equal a fresh node's
     view.onDropped(a1, { reason: DropReason.GAP_TIMEOUT, code: null }, a1tx); // as the sequencer announces a drop
     expect((await view.tx(a1))!.status).to.equal("dropped");
     seq.seal();
-    const bx = new Trader(keys[1]!).buy(100, 1); // bob's nonce 0 again (b1 is dropped), crossed by a1
+    const bx = new Trader(keys[1]!).buy(101, 1); // bob's nonce 0 again (b1 is dropped), crossed by a1
     const landed = derive(foreign(1, [bx, a1tx]), 1);
     expect((await view.tx(b1))!.drop).to.deep.equal({ reason: DropReason.NONCE_TAKEN, code: null });
     expect((await view.tx(a1))!.status).to.equal("accepted");
