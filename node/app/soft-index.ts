@@ -1,9 +1,10 @@
 // Feeding the RPC's NodeStateView from the sequencer's soft execution (docs/operator.md "Running a node"):
 // the transactions the WAL replay executed (sealed batches, then the open batch), then every soft receipt
-// and every seal as they happen. When the sequencer rebuilds its soft state, the view first forgets what was
-// soft (rollBack), then indexes the canonical batch that displaced it (`beforeReexecution`), then what
-// executes again: the order a view that only ever saw the canonical history would index them in. startNode wires a sequencing node this way; the rpc bench's server
-// (bench/_rpc-server.ts) composes the same path without L1.
+// and every seal as they happen. When the sequencer rebuilds its soft state, the view first forgets what
+// was soft (rollBack), then indexes the canonical batch that displaced it (`beforeReexecution`), then what
+// executes again: the order a view that only ever saw the canonical history would index them in.
+// startNode wires a sequencing node this way; the rpc bench's server (bench/_rpc-server.ts) composes the
+// same path without L1.
 import type { Sequencer, SoftBatch } from "../sequencer/index.ts";
 import { warmFastReader } from "../rpc/dispatch.ts";
 import { warmNodeView, type NodeStateView } from "./view.ts";
@@ -11,8 +12,9 @@ import { warmNodeView, type NodeStateView } from "./view.ts";
 /**
  * Indexes `seq`'s soft execution into `view`; `onSealed` is told every sealed batch; `beforeReexecution`
  * is called when a rebuild has rolled the view back, before the re-executed transactions are indexed
- * (node.ts indexes the derived batch that caused the rebuild there). Returns the unsubscribe. When the sequencer warmed up at start, the RPC's fast reader and the view's code are warmed
- * first (scratch copies, nothing submitted or indexed).
+ * (node.ts indexes the derived batch that caused the rebuild there). Returns the unsubscribe. When the
+ * sequencer warmed up at start, the RPC's fast reader and the view's code are warmed first (scratch
+ * copies, nothing submitted or indexed).
  */
 export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed?: (b: SoftBatch) => void, beforeReexecution?: () => void): () => void {
   // The sequencer warmed its half of the order path at start; the RPC's fast reader and the view's

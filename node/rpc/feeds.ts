@@ -6,7 +6,7 @@
 //   orders / fills / txs    the authenticated account's order updates, fills, tx confirmation levels
 //   batches                 batch sealed / level changes with the proof status
 // A rollback (an L1 reorg, soft state rebuilt on another proposer's batch; NodeEvent `rollback`) is told on
-// every channel, in order with what follows (docs/api.md "Subscriptions"): book feeds send a full snapshot
+// every channel, in order with what follows (docs/api.md "Rollbacks"): book feeds send a full snapshot
 // as their next message (seq + 1), trades and account channels a `rollback` message listing what was undone,
 // candle feeds the recomputed candles from the first one that changed.
 // Public market data is coalesced per tick and serialized once into one Buffer, framed once as a WebSocket
