@@ -85,6 +85,11 @@ export function feedMetrics(registry: Registry, feeds: Feeds): void {
   });
 }
 
+/** Levels per side a rollback's book snapshot carries (all of them, in practice). */
+const RESYNC_DEPTH = 1_000_000;
+/** Candles a rollback's candle message may carry at most. */
+const RESYNC_CANDLES = 10_000;
+
 /** The tick's bounds, ms. */
 export interface TickBounds {
   minMs: number;
@@ -107,6 +112,8 @@ export interface Sink {
 
 interface BookFeed {
   seq: number;
+  /** A rollback changed the book: the next message is a full snapshot. */
+  resync: boolean;
   dirty: Map<number, { side: number; price: number }>;
   /** ms time of the first change in the pending delta (latency measurement). */
   changedAt: number;
@@ -114,14 +121,7 @@ interface BookFeed {
   subs: Set<Sink>;
   /** Subscribed, snapshot not yet sent: not written to until it is (the snapshot carries their seq). */
   waiting: Set<Sink>;
-  /** A rollback changed the book: the next message is a full snapshot. */
-  resync: boolean;
 }
-
-/** Levels per side a rollback's book snapshot carries (all of them, in practice). */
-const RESYNC_DEPTH = 1_000_000;
-/** Candles a rollback's candle message may carry at most. */
-const RESYNC_CANDLES = 10_000;
 
 const frame = (id: string, payload: string): SharedMessage =>
   new SharedMessage(Buffer.from(`{"jsonrpc":"2.0","method":"rb_subscription","params":{"subscription":"${id}","result":${payload}}}`));
@@ -216,7 +216,7 @@ export class Feeds {
 
   private book(market: number): BookFeed {
     let b = this.books.get(market);
-    if (b === undefined) this.books.set(market, (b = { seq: 0, dirty: new Map(), changedAt: 0, batchIndex: 0, subs: new Set(), waiting: new Set(), resync: false }));
+    if (b === undefined) this.books.set(market, (b = { seq: 0, resync: false, dirty: new Map(), changedAt: 0, batchIndex: 0, subs: new Set(), waiting: new Set() }));
     return b;
   }
 
@@ -411,6 +411,32 @@ export class Feeds {
     this.schedule();
   }
 
+  /**
+   * The tick's messages after a rollback, before its deltas: each book it changed whole, as the next message
+   * in sequence (LocalBook loads a snapshot), and each candle feed's candles from the first one it changed
+   * (replacing what the subscriber has from there). What they carry is no longer pending.
+   */
+  private flushRollback(): void {
+    for (const [market, b] of this.books) {
+      if (!b.resync) continue;
+      b.resync = false;
+      b.dirty.clear();
+      b.seq++;
+      if (b.subs.size === 0) continue;
+      const snap = this.view.book(market, RESYNC_DEPTH);
+      const payload = JSON.stringify({ type: "snapshot", market, seq: b.seq, batchIndex: snap?.batchIndex ?? 0, bids: snap?.bids ?? [], asks: snap?.asks ?? [], rollback: true });
+      this.publishTo(`book:${market}`, b.subs, frame(`book:${market}`, payload));
+    }
+    for (const [key, c] of this.candles) {
+      if (c.from === null) continue;
+      const from = c.from;
+      c.from = null;
+      c.dirty = false;
+      const candles = this.view.candles(c.market, c.interval, RESYNC_CANDLES).filter((x) => x.start >= from);
+      this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candles", market: c.market, interval: c.interval, from, candles })));
+    }
+  }
+
   /** A tick's message of a public channel to its members: one publish, or sink by sink. */
   private publishTo(channel: string, subs: Set<Sink>, m: SharedMessage): void {
     if (this.publish === null) return this.sendAll(subs, m);
@@ -435,18 +461,8 @@ export class Feeds {
     this.lastTick = performance.now();
     const sent0 = this.sent;
     let oldest = Infinity;
+    this.flushRollback();
     for (const [market, b] of this.books) {
-      if (b.resync) {
-        // After a rollback: the whole book, as the next message in sequence (LocalBook loads a snapshot).
-        b.resync = false;
-        b.dirty.clear();
-        b.seq++;
-        if (b.subs.size === 0) continue;
-        const snap = this.view.book(market, RESYNC_DEPTH);
-        const payload = JSON.stringify({ type: "snapshot", market, seq: b.seq, batchIndex: snap?.batchIndex ?? 0, bids: snap?.bids ?? [], asks: snap?.asks ?? [], rollback: true });
-        this.publishTo(`book:${market}`, b.subs, frame(`book:${market}`, payload));
-        continue;
-      }
       if (b.dirty.size === 0) continue;
       b.seq++;
       if (b.subs.size > 0) {
@@ -469,14 +485,6 @@ export class Feeds {
     for (const [key, c] of this.candles) {
       if (!c.dirty) continue;
       c.dirty = false;
-      if (c.from !== null) {
-        // After a rollback: every candle from the first one it changed (replacing what the subscriber has from there).
-        const from = c.from;
-        c.from = null;
-        const candles = this.view.candles(c.market, c.interval, RESYNC_CANDLES).filter((x) => x.start >= from);
-        this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candles", market: c.market, interval: c.interval, from, candles })));
-        continue;
-      }
       const candle = this.view.candles(c.market, c.interval, 1)[0];
       if (candle !== undefined) this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle })));
     }
