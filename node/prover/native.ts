@@ -1,7 +1,8 @@
 // The Rust guest's native runner as a range executor (docs/proving.md "The attest backend"): the same
 // stateless re-execution as execute.ts `executeRange`, done by `rollbook-guest prove-witness-range` (guest/core
 // src/witness_range.rs, the program the zkVMs prove) on the prover input the node writes for SP1 / ZisK
-// (guest-input.ts). The attest backend takes it as its `execute` option, so what it signs is what the zkVM
+// (guest-input.ts). `prover.executor: native` (role.ts `rangeExecutor`) makes it the re-execution of the
+// attest backend, the sp1 / zisk drivers and the optimistic claims, so what the node signs is what the zkVM
 // program computes, blob binding included (the runner recomputes each blob's KZG commitment and checks its
 // versioned hash: docs/proving.md "Blob binding"). The runner is built with
 // `cargo build --offline --release --manifest-path guest/Cargo.toml --bin rollbook-guest`.
