@@ -47,6 +47,15 @@ describe("prover: prover.executor native, the role attesting with the Rust runne
     });
   }
 
+  /** The release runner behind a wrapper script that records each call's command. */
+  function recordingRunner(name: string): { path: string; calls(command: string): number } {
+    const log = path.join(net.dir, `runner-calls-${name}.log`);
+    const wrapper = path.join(net.dir, `rollbook-guest-${name}.sh`);
+    writeFileSync(wrapper, `#!/bin/sh\necho "$1" >> '${log}'\nexec '${GUEST_RUNNER}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    return { path: wrapper, calls: (command) => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l === command).length : 0) };
+  }
+
   before(async () => {
     const r = spawnSync("nice", ["-n", "19", "cargo", "build", "--offline", "--release", "--quiet", "--manifest-path", path.join(ROOT, "guest/Cargo.toml"), "--bin", "rollbook-guest"], { stdio: "inherit" });
     expect(r.status, "cargo build of the guest runner").to.equal(0);
@@ -107,12 +116,8 @@ describe("prover: prover.executor native, the role attesting with the Rust runne
     const ts = executeRange({ prevStateRoot: bytesToHex((await store.stateRoot(0))!) as Hash, prevBatchChain: zeroHash, prover: proverAccount.address, batches });
     expect(ts.withdrawals).to.have.length(2);
 
-    // the runner behind a wrapper that records each call
-    const calls = path.join(net.dir, "runner-calls.log");
-    const wrapper = path.join(net.dir, "rollbook-guest-wrapper.sh");
-    writeFileSync(wrapper, `#!/bin/sh\necho "$1" >> '${calls}'\nexec '${GUEST_RUNNER}' "$@"\n`);
-    chmodSync(wrapper, 0o755);
-    const handle = await startProver(config({ executor: "native", guestRunner: wrapper, maxRangeBatches: last }), { logger: silent, registry: new Registry(), deployment: net.d, l1: net.pub, account: proverAccount, store });
+    const runner = recordingRunner("validity");
+    const handle = await startProver(config({ executor: "native", guestRunner: runner.path, maxRangeBatches: last }), { logger: silent, registry: new Registry(), deployment: net.d, l1: net.pub, account: proverAccount, store });
     try {
       const read = <F extends "lastBatch" | "lastStateRoot">(f: F) => net.pub.readContract({ address: net.d.contracts.settlement, abi: settlementAbi, functionName: f });
       for (let k = 0; k < 1200 && (await read("lastBatch")) < BigInt(last); k++) await new Promise((r) => setTimeout(r, 50));
@@ -132,9 +137,8 @@ describe("prover: prover.executor native, the role attesting with the Rust runne
       expect(job.state).to.equal("finalized");
       expect(job.publicValues, "the finalized public values are the TS executor's").to.equal(bytesToHex(encodePublicValues(ts.values)));
       // `help` at start (buildBackends and the Prover's claim path), then the range's re-execution
-      const lines = readFileSync(calls, "utf8").trim().split("\n");
-      expect(lines.filter((l) => l === "help")).to.have.length(2);
-      expect(lines.filter((l) => l === "prove-witness-range").length).to.be.at.least(1);
+      expect(runner.calls("help")).to.equal(2);
+      expect(runner.calls("prove-witness-range")).to.be.at.least(1);
     } finally {
       await handle.stop();
     }
@@ -149,11 +153,8 @@ describe("prover: prover.executor native, the role attesting with the Rust runne
     const prevBatchChain = await net.pub.readContract({ address: net.d.contracts.settlement, abi: settlementAbi, functionName: "lastBatchChain" });
     const ts = executeRange({ prevStateRoot, prevBatchChain, prover: proverAccount.address, batches: [decodeBatchInput((await store.proverInput(i))!)] });
 
-    const calls = path.join(net.dir, "runner-calls-optimistic.log");
-    const wrapper = path.join(net.dir, "rollbook-guest-wrapper-optimistic.sh");
-    writeFileSync(wrapper, `#!/bin/sh\necho "$1" >> '${calls}'\nexec '${GUEST_RUNNER}' "$@"\n`);
-    chmodSync(wrapper, 0o755);
-    const handle = await startProver(config({ executor: "native", guestRunner: wrapper, settlement: "optimistic" }, "optimistic"), { logger: silent, registry: new Registry(), deployment: net.d, l1: net.pub, account: proverAccount, store });
+    const runner = recordingRunner("optimistic");
+    const handle = await startProver(config({ executor: "native", guestRunner: runner.path, settlement: "optimistic" }, "optimistic"), { logger: silent, registry: new Registry(), deployment: net.d, l1: net.pub, account: proverAccount, store });
     try {
       let job;
       for (let k = 0; k < 1200 && job?.claim === undefined; k++) {
@@ -165,7 +166,7 @@ describe("prover: prover.executor native, the role attesting with the Rust runne
       expect(claim.publicValuesHash).to.equal(keccak256(encodePublicValues(ts.values)));
       expect(claim.proposer.toLowerCase()).to.equal(proverAccount.address.toLowerCase());
       expect(job!.publicValues).to.equal(bytesToHex(encodePublicValues(ts.values)));
-      expect(readFileSync(calls, "utf8").trim().split("\n").filter((l) => l === "prove-witness-range").length).to.be.at.least(1);
+      expect(runner.calls("prove-witness-range")).to.be.at.least(1);
     } finally {
       await handle.stop();
     }
