@@ -85,6 +85,13 @@ export interface NodeConfig {
     settlement: "validity" | "optimistic" | "both";
     /** L1 balance (gwei) the prover key keeps beyond a bond; below it the balance is reported low. */
     minBalanceGwei: number;
+    /**
+     * Who re-executes a range before it is attested, claimed or handed to a zkVM (docs/proving.md
+     * "The Rust guest as the executor"): `ts` the node's stateless executor, `native` the Rust guest's runner.
+     */
+    executor: "ts" | "native";
+    /** The runner binary for `executor: native`; empty: guest/target/release/rollbook-guest of this checkout. */
+    guestRunner: string;
   };
   storage: { pruneReceiptsAfterBatches: number };
   /** The admin listener (node/app): /metrics and role routes (market maker, prover). A bearer token is required unless it is loopback. */
@@ -136,6 +143,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     backends: ["attest"], attestKeys: [], maxRangeBatches: 32, maxRangeAgeMs: 4000, maxGasPriceGwei: 0, maxGasWaitMs: 600_000, pollMs: 1000,
     sp1Command: "rollbook-sp1-host", sp1Elf: "", sp1Mode: "network", ziskCommand: "cargo-zisk", ziskElf: "", ziskProofFile: "final_snark_proof.bin",
     zkTimeoutMs: 3_600_000, zkAttempts: 3, settlement: "validity", minBalanceGwei: 50_000_000,
+    executor: "ts", guestRunner: "",
   },
   storage: { pruneReceiptsAfterBatches: 0 },
   admin: { host: "127.0.0.1", port: 8646, token: "" },
@@ -306,6 +314,8 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   checkInt(problems, "prover.zkAttempts", pr?.zkAttempts, 1, 100);
   if (!["validity", "optimistic", "both"].includes(pr?.settlement)) problems.push(`prover.settlement: expected validity|optimistic|both, got ${JSON.stringify(pr?.settlement)}`);
   checkInt(problems, "prover.minBalanceGwei", pr?.minBalanceGwei, 0, 1_000_000_000_000);
+  if (!["ts", "native"].includes(pr?.executor)) problems.push(`prover.executor: expected ts|native, got ${JSON.stringify(pr?.executor)}`);
+  if (typeof pr?.guestRunner !== "string") problems.push(`prover.guestRunner: expected a path (empty: the checkout's guest/target/release/rollbook-guest)`);
   checkInt(problems, "storage.pruneReceiptsAfterBatches", c.storage?.pruneReceiptsAfterBatches, 0, Number.MAX_SAFE_INTEGER);
   if (typeof c.admin?.host !== "string" || c.admin.host === "") problems.push(`admin.host: expected a host name or address`);
   checkInt(problems, "admin.port", c.admin?.port, 1, 65535);

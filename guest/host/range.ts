@@ -79,12 +79,14 @@ export const RUNNER = path.join(path.dirname(new URL(import.meta.url).pathname),
 
 /**
  * Runs `rollbook-guest prove-range` on an input and returns its public values and, with `roots`, every
- * batch's validity outcome and post-state root. Throws with the runner's message on refused inputs.
+ * batch's validity outcome and post-state root and the range's receipts digest (docs/guest.md "Range
+ * vectors"). Throws with the runner's message on refused inputs.
  */
 export function proveRangeNative(input: Uint8Array, opts: { runner?: string; roots?: boolean } = {}): {
   publicValues: PublicValues;
   encoded: Uint8Array;
   batches: { index: number; outcome: number; root: Hash }[];
+  receiptsDigest?: Hash;
 } {
   const dir = mkdtempSync(path.join(tmpdir(), "rollbook-range-"));
   try {
@@ -97,7 +99,8 @@ export function proveRangeNative(input: Uint8Array, opts: { runner?: string; roo
     const publicValues = decodePublicValues(encoded);
     if (publicValues === null) throw new Error("prove-range: not 320 canonical bytes");
     const batches = [...text.matchAll(/batch (\d+) outcome (\d+) root (0x[0-9a-f]+)/g)].map((m) => ({ index: Number(m[1]), outcome: Number(m[2]), root: m[3] as Hash }));
-    return { publicValues, encoded, batches };
+    const digest = /^receiptsDigest (0x[0-9a-f]{64})$/m.exec(text);
+    return { publicValues, encoded, batches, ...(digest === null ? {} : { receiptsDigest: digest[1] as Hash }) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

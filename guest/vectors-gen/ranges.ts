@@ -2,8 +2,8 @@
 // random trading scenarios proposed as an Inbox would (c(i) v2, b(i), q(n)), each batch checked by
 // node/derive/validity.ts and applied by the TS STF (node/clob/stf.ts), the state root from
 // node/state/commitment.ts, the withdrawal root from node/state/withdrawals.ts and the public values from
-// node/derive/commitment.ts `publicValuesFor`. The Rust runner must reproduce the 320 public-value bytes and
-// every batch's outcome and post-state root.
+// node/derive/commitment.ts `publicValuesFor`. The Rust runner must reproduce the 320 public-value bytes,
+// every batch's outcome and post-state root, and the range's receipts digest (`receiptBytes` below).
 //
 //   npx node guest/vectors-gen/ranges.ts              writes test/vectors/guest/ranges.json + ranges/*.bin
 //   npx node guest/vectors-gen/ranges.ts --check      exits 1 if the committed files differ
@@ -60,6 +60,7 @@ import { packBlobs } from "../../node/da/packing.ts";
 import { checkBatchValidity } from "../../node/derive/validity.ts";
 import { StateCommitment, hex } from "../../node/state/commitment.ts";
 import { applyAndWitness } from "../../node/state/witness.ts";
+import type { Fill, ReceiptLog } from "../../node/clob/receipts.ts";
 import { encodeGuestInput } from "../../node/prover/guest-input.ts";
 import { executeRange } from "../../node/prover/execute.ts";
 import { WithdrawalTree, type WithdrawalRecord } from "../../node/state/withdrawals.ts";
@@ -87,6 +88,36 @@ interface RangeBatch {
   /** The pre-state witness (node/state/witness.ts). */
   witness: Uint8Array;
   versionedHashes?: Hash[];
+  /** The batch's receipts as the digest hashes them (`receiptBytes`). */
+  receipts: Uint8Array;
+  /** Receipt codes: transactions (a BULK's own), BULK actions, L1 messages. */
+  codes: Codes;
+}
+
+/** code -> count, per receipt class (the runner's `prove-range --stats`). */
+interface Codes {
+  tx: Record<number, number>;
+  action: Record<number, number>;
+  l1: Record<number, number>;
+}
+
+function countCodes(log: ReceiptLog): Codes {
+  const c: Codes = { tx: {}, action: {}, l1: {} };
+  const add = (m: Record<number, number>, code: number) => (m[code] = (m[code] ?? 0) + 1);
+  for (const r of log.l1()) add(c.l1, r.code);
+  for (const t of log.txs()) {
+    add(c.tx, t.code);
+    for (const a of t.actions) add(c.action, a.code);
+  }
+  return c;
+}
+
+function sumCodes(cs: Codes[]): Codes {
+  const out: Codes = { tx: {}, action: {}, l1: {} };
+  for (const c of cs) {
+    for (const k of ["tx", "action", "l1"] as const) for (const [code, n] of Object.entries(c[k])) out[k][Number(code)] = (out[k][Number(code)] ?? 0) + n;
+  }
+  return out;
 }
 
 interface Range {
@@ -97,6 +128,56 @@ interface Range {
   publicValues: Hash;
   batches: RangeBatch[];
   txs: number;
+  /** keccak256 of the batches' `receiptBytes`, in order. */
+  receiptsDigest: Hash;
+  codes: Codes;
+}
+
+/**
+ * A batch's receipts, the fields the STF vectors compare (docs/guest.md "Range vectors"; the Rust
+ * `receipts_digest` of guest/runner src/stf.rs): be32(L1 count), per L1 receipt code (1) ‖ be64 amount ‖
+ * be64 withdrawalId (none: 2^64 - 1); be32(tx count), per tx status (1) ‖ code (1) ‖ be64 orderId ‖ fills ‖
+ * be32(action count) ‖ per action status ‖ code ‖ be64 orderId ‖ fills; fills: be32(count) ‖ per fill be64
+ * makerOrderId, price, size, takerFee, makerFee (two's complement).
+ */
+function receiptBytes(log: ReceiptLog): Uint8Array {
+  const parts: Buffer[] = [];
+  const u8 = (...x: number[]) => parts.push(Buffer.from(x));
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    parts.push(b);
+  };
+  const u64 = (n: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt.asUintN(64, BigInt(n)));
+    parts.push(b);
+  };
+  const fills = (fs: Fill[]) => {
+    u32(fs.length);
+    for (const f of fs) for (const x of [f.makerOrderId, f.price, f.size, f.takerFee, f.makerFee]) u64(x);
+  };
+  const l1 = log.l1();
+  u32(l1.length);
+  for (const r of l1) {
+    u8(r.code);
+    u64(r.amount);
+    u64(r.withdrawalId);
+  }
+  const txs = log.txs();
+  u32(txs.length);
+  for (const t of txs) {
+    u8(t.status, t.code);
+    u64(t.orderId);
+    fills(t.fills);
+    u32(t.actions.length);
+    for (const a of t.actions) {
+      u8(a.status, a.code);
+      u64(a.orderId);
+      fills(a.fills);
+    }
+  }
+  return Buffer.concat(parts);
 }
 
 // ------------------------------------------------------------------------------------------ scenario
@@ -373,13 +454,13 @@ class Scenario {
     };
     const messages = this.queue.slice(start, end);
     const v = checkBatchValidity({ commitment: c, parentChain: this.chain, data, versionedHashes, messages, pre: this.state });
-    const { root, witness, result: res } = applyAndWitness(this.sc, this.state, v.batch, v.messages, { receipts: "none" });
+    const { root, witness, result: res } = applyAndWitness(this.sc, this.state, v.batch, v.messages);
     for (const w of res.withdrawals) this.withdrawals.push(w);
     this.chain = nextBatchChain(this.chain, batchCommitment(c));
     if (v.outcome === 0) this.now = t;
     // resync nonces (rejected transactions do not consume them)
     for (const tr of this.traders) tr.nonce = this.state.account(tr.address.toLowerCase())?.nonce ?? 0;
-    return { c, data, blobs, messages, outcome: v.outcome, postRoot: hex(root) as Hash, txs: v.batch.txs.length, witness: witness.bytes, versionedHashes };
+    return { c, data, blobs, messages, outcome: v.outcome, postRoot: hex(root) as Hash, txs: v.batch.txs.length, witness: witness.bytes, versionedHashes, receipts: receiptBytes(res.receipts), codes: countCodes(res.receipts) };
   }
 
   /** `batches` batches as one proven range from the current state. */
@@ -403,7 +484,7 @@ class Scenario {
     // the TS stateless executor (the attest backend's) gives the same public values from the witnesses
     const stateless = bytesToHex(encodePublicValues(executeRange(proverRange).values));
     if (stateless !== publicValues) throw new Error(`${name}: stateless public values ${stateless} differ from the full state's ${publicValues}`);
-    return { name, input, witnessInput: encodeGuestInput(proverRange), publicValues, batches: bs, txs: bs.reduce((s, b) => s + b.txs, 0) };
+    return { name, input, witnessInput: encodeGuestInput(proverRange), publicValues, batches: bs, txs: bs.reduce((s, b) => s + b.txs, 0), receiptsDigest: hex(keccak(Buffer.concat(bs.map((b) => b.receipts)))) as Hash, codes: sumCodes(bs.map((b) => b.codes)) };
   }
 }
 
@@ -427,10 +508,10 @@ function manifest(ranges: Range[]): string {
   return `${JSON.stringify(
     {
       name: "ranges",
-      description: "random trading scenarios cut into ranges: RBRANGE1 inputs (ranges/<file>.bin, guest/core src/range.rs), the same ranges as the node's prover input with witnesses (ranges/<file>.witness.bin, guest/core src/witness_range.rs) and the TS node's public values, outcomes and post-state roots",
+      description: "random trading scenarios cut into ranges: RBRANGE1 inputs (ranges/<file>.bin, guest/core src/range.rs), the same ranges as the node's prover input with witnesses (ranges/<file>.witness.bin, guest/core src/witness_range.rs) and the TS node's public values, outcomes, post-state roots and receipts digest (docs/guest.md \"Range vectors\")",
       ranges: ranges.map((r) => ({
         file: `ranges/${r.name}.bin`, inputKeccak: hex(keccak(r.input)),
-        witnessFile: `ranges/${r.name}.witness.bin`, witnessInputKeccak: hex(keccak(r.witnessInput)), txs: r.txs, publicValues: r.publicValues,
+        witnessFile: `ranges/${r.name}.witness.bin`, witnessInputKeccak: hex(keccak(r.witnessInput)), txs: r.txs, publicValues: r.publicValues, receiptsDigest: r.receiptsDigest, codes: r.codes,
         batches: r.batches.map((b) => ({ index: b.c.index, outcome: b.outcome, txs: b.txs, postRoot: b.postRoot })),
       })),
     },
@@ -453,7 +534,7 @@ function runDiff(n: number, seed0: number): number {
       const want = r.batches.map((b) => `${b.outcome} ${b.postRoot}`);
       const wit = proveWitnessRangeNative(r.witnessInput);
       const witRoots = wit.batches.map((b) => `${b.outcome} ${b.root}`);
-      if (bytesToHex(got.encoded) !== r.publicValues || roots.join() !== want.join() || bytesToHex(wit.encoded) !== r.publicValues || witRoots.join() !== want.join()) {
+      if (bytesToHex(got.encoded) !== r.publicValues || got.receiptsDigest !== r.receiptsDigest || roots.join() !== want.join() || bytesToHex(wit.encoded) !== r.publicValues || witRoots.join() !== want.join()) {
         divergences++;
         const f = path.join(dir, `${r.name}.bin`);
         writeFileSync(f, r.input);

@@ -22,7 +22,7 @@ import { moduleLogger, type Logger } from "../log.ts";
 import { encodePublicValues } from "../derive/commitment.ts";
 import type { ProofBackend, ProofResult, RangeInput } from "./backend.ts";
 import { ProverError } from "./errors.ts";
-import { executeRange } from "./execute.ts";
+import { executeRange, type RangeExecution } from "./execute.ts";
 import { encodeGuestInput } from "./guest-input.ts";
 import { runProcess } from "./process.ts";
 
@@ -48,6 +48,8 @@ export interface ExternalOptions {
   proofFile?: string;
   /** ZisK: extra arguments after the contract's (witness library, proving key, ...). */
   extraArgs?: string[];
+  /** The node's own re-execution before proving (default execute.ts `executeRange`; prover.executor). */
+  execute?: (range: RangeInput) => RangeExecution;
   logger?: Logger;
 }
 
@@ -75,7 +77,7 @@ export class ExternalBackend implements ProofBackend {
 
   async prove(range: RangeInput, signal?: AbortSignal): Promise<ProofResult> {
     const t0 = performance.now();
-    const ex = executeRange(range);
+    const ex = (this.o.execute ?? executeRange)(range);
     const publicValues = encodePublicValues(ex.values);
     const input = encodeGuestInput(range);
     let last: ProverError | undefined;

@@ -1,12 +1,13 @@
 // The Rust guest's native runner as a range executor (docs/proving.md "The attest backend"): the same
 // stateless re-execution as execute.ts `executeRange`, done by `rollbook-guest prove-witness-range` (guest/core
 // src/witness_range.rs, the program the zkVMs prove) on the prover input the node writes for SP1 / ZisK
-// (guest-input.ts). The attest backend takes it as its `execute` option, so what it signs is what the zkVM
+// (guest-input.ts). `prover.executor: native` (role.ts `rangeExecutor`) makes it the re-execution of the
+// attest backend, the sp1 / zisk drivers and the optimistic claims, so what the node signs is what the zkVM
 // program computes, blob binding included (the runner recomputes each blob's KZG commitment and checks its
 // versioned hash: docs/proving.md "Blob binding"). The runner is built with
 // `cargo build --offline --release --manifest-path guest/Cargo.toml --bin rollbook-guest`.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,25 @@ import { encodeGuestInput } from "./guest-input.ts";
 
 /** Where the release build of the runner is. */
 export const GUEST_RUNNER = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../guest/target/release/rollbook-guest");
+
+/** How to build the runner (named in the CONFIG error when it is missing). */
+export const GUEST_RUNNER_BUILD = "cargo build --offline --release --manifest-path guest/Cargo.toml --bin rollbook-guest";
+
+/**
+ * Checks that `runner` is an executable rollbook-guest (`help` exits 0): ProverError CONFIG naming the path
+ * and the build command otherwise. Called when the prover starts with `prover.executor: native`.
+ */
+export function checkRunner(runner: string = GUEST_RUNNER): void {
+  try {
+    accessSync(runner, constants.X_OK);
+  } catch {
+    throw new ProverError("CONFIG", `prover.executor native: no executable guest runner at ${runner} (build it: ${GUEST_RUNNER_BUILD}, or set prover.guestRunner)`);
+  }
+  const r = spawnSync(runner, ["help"], { encoding: "utf8" });
+  if (r.error !== undefined || r.status !== 0 || !r.stdout.includes("prove-witness-range")) {
+    throw new ProverError("CONFIG", `prover.executor native: ${runner} is not a working rollbook-guest (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
+  }
+}
 
 /** Validity outcome names (docs/stf.md "Batch validity"), by the runner's outcome code. */
 const OUTCOMES = ["VALID", "UNDECODABLE", "WRONG_PARENT", "WRONG_L1_RANGE", "CLOCK_BEFORE_PREVIOUS", "CLOCK_AFTER_L1", "CLOCK_TOO_OLD"];

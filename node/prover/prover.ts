@@ -27,6 +27,7 @@ import { executeChecked } from "./attest.ts";
 import { PROOF_SYSTEM_TAG, type ProofBackend, type ProofSystem, type RangeInput } from "./backend.ts";
 import { encodeEnvelope } from "./envelope.ts";
 import { ProverError } from "./errors.ts";
+import type { RangeExecution } from "./execute.ts";
 import { JOB_STATES, type JobState, type JobStore, type ProofJob } from "./jobs.ts";
 import { proverMetrics, type ProverMetrics } from "./metrics.ts";
 import { decideRange, type AggregationPolicy, type Decision } from "./policy.ts";
@@ -86,6 +87,8 @@ export interface ProverOptions {
   fromBlock?: number;
   /** Balance margin kept on the key beyond a bond (wei, default 0); below it the balance is reported low. */
   minBalanceWei?: bigint;
+  /** The re-execution behind an optimistic claim (default execute.ts `executeRange`; prover.executor). */
+  execute?: (range: RangeInput) => RangeExecution;
   logger?: Logger;
   registry?: Registry;
 }
@@ -433,7 +436,7 @@ export class Prover {
   private async proposeClaim(job: ProofJob, head: SettlementHead): Promise<StepResult> {
     const game = this.game!;
     const range = await this.rangeInput(job.firstBatch, job.lastBatch, head);
-    const pv = bytesToHex(encodePublicValues((await executeChecked(range, this.o.source)).values));
+    const pv = bytesToHex(encodePublicValues((await executeChecked(range, this.o.source, this.o.execute)).values));
     if (job.publicValues !== undefined && job.publicValues !== pv) throw new ProverError("STATE_MISMATCH", `job ${job.id}: the re-execution differs from the job's public values`);
     job.publicValues = pv;
     const next = this.mode === "optimistic" ? "claimed" : "proving";

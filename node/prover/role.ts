@@ -12,10 +12,12 @@ import { settlementAbi, verifierPolicyAbi } from "../l1/contracts.ts";
 import type { Logger } from "../log.ts";
 import type { StateStore } from "../state/store.ts";
 import { AttestBackend } from "./attest.ts";
-import { PROOF_SYSTEM_TAG, type ProofBackend } from "./backend.ts";
+import { PROOF_SYSTEM_TAG, type ProofBackend, type RangeInput } from "./backend.ts";
 import { ProverError } from "./errors.ts";
+import { executeRange, type RangeExecution } from "./execute.ts";
 import { ExternalBackend } from "./external.ts";
 import { JobStore } from "./jobs.ts";
+import { checkRunner, GUEST_RUNNER, nativeExecutor } from "./native.ts";
 import { Prover } from "./prover.ts";
 
 export interface ProverDeps {
@@ -48,6 +50,19 @@ async function policyVerifier(l1: PublicClient, settlement: Address, tag: string
 }
 
 /**
+ * The stateless re-execution `prover.executor` selects (docs/proving.md "The Rust guest as the executor"): the node's own
+ * (`ts`, execute.ts) or the Rust guest's native runner (`native`, native.ts: `prover.guestRunner`, default
+ * the checkout's release build), checked to run at start (CONFIG otherwise).
+ */
+export function rangeExecutor(config: NodeConfig): (range: RangeInput) => RangeExecution {
+  const c = config.prover;
+  if (c.executor === "ts") return executeRange;
+  const runner = c.guestRunner === "" ? GUEST_RUNNER : path.resolve(c.guestRunner);
+  checkRunner(runner);
+  return nativeExecutor(runner);
+}
+
+/**
  * The proof backends `prover.backends` names, over the node's store: `attest` signs with prover.attestKeys
  * (or the node's key), `sp1` / `zisk` drive their host CLIs under `<dataDir>/<workDir>/<system>`. Shared by
  * the prover and the challenger roles (the challenger proves with the same backends).
@@ -56,18 +71,19 @@ export async function buildBackends(config: NodeConfig, deps: Pick<ProverDeps, "
   const c = config.prover;
   const backends: ProofBackend[] = [];
   const work = path.join(config.dataDir, workDir);
+  const execute = rangeExecutor(config);
   for (const system of c.backends) {
     if (system === "attest") {
       const fallback = deps.attestSigner ?? deps.account;
       const signers = c.attestKeys.length > 0 ? c.attestKeys.map((k) => privateKeyToAccount(k as `0x${string}`)) : fallback === undefined ? [] : [fallback];
       if (signers.length === 0) throw new ProverError("CONFIG", "attest: no signer key (prover.attestKeys or the node's L1 key)");
       const verifier = await policyVerifier(deps.l1, deps.deployment.contracts.settlement, PROOF_SYSTEM_TAG.attest);
-      backends.push(new AttestBackend({ signers, chainId: deps.deployment.chainId, verifier, state: deps.store }));
+      backends.push(new AttestBackend({ signers, chainId: deps.deployment.chainId, verifier, state: deps.store, execute }));
     } else {
       const sp1 = system === "sp1";
       backends.push(new ExternalBackend({
         system, command: sp1 ? c.sp1Command : c.ziskCommand, elf: sp1 ? c.sp1Elf : c.ziskElf, workDir: path.join(work, system),
-        timeoutMs: c.zkTimeoutMs, attempts: c.zkAttempts, env: sp1 ? { SP1_PROVER: c.sp1Mode } : {}, proofFile: c.ziskProofFile, logger: deps.logger,
+        timeoutMs: c.zkTimeoutMs, attempts: c.zkAttempts, env: sp1 ? { SP1_PROVER: c.sp1Mode } : {}, proofFile: c.ziskProofFile, execute, logger: deps.logger,
       }));
     }
   }
@@ -90,11 +106,11 @@ export async function startProver(config: NodeConfig, deps: ProverDeps): Promise
       ...(c.maxGasPriceGwei > 0 ? { maxGasPriceWei: BigInt(c.maxGasPriceGwei) * 1_000_000_000n } : {}),
     },
     mode: c.settlement, disputeGame: game, fromBlock: deps.deployment.startBlock, minBalanceWei: BigInt(c.minBalanceGwei) * 1_000_000_000n,
-    pollMs: c.pollMs, logger: log, registry: deps.registry,
+    pollMs: c.pollMs, execute: rangeExecutor(config), logger: log, registry: deps.registry,
   });
   await prover.policyIds(); // fail fast on a backend the policy cannot verify
   prover.start();
-  log.info({ backends: c.backends, settlement: c.settlement, prover: prover.address(), maxRangeBatches: c.maxRangeBatches, maxRangeAgeMs: c.maxRangeAgeMs }, "prover started");
+  log.info({ backends: c.backends, executor: c.executor, settlement: c.settlement, prover: prover.address(), maxRangeBatches: c.maxRangeBatches, maxRangeAgeMs: c.maxRangeAgeMs }, "prover started");
   return {
     prover,
     jobs,

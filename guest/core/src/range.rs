@@ -32,7 +32,7 @@ use crate::public_values::PublicValues;
 use crate::secp256k1::Recover;
 use crate::stf::leaves::state_root;
 use crate::stf::state::State;
-use crate::stf::{apply, BatchInput, Withdrawal};
+use crate::stf::{apply, BatchInput, L1Receipt, TxReceipt, Withdrawal};
 use crate::validity::{check_batch_validity, Committed, InputMismatch, Outcome, PreGlobals};
 use crate::withdrawals::{WithdrawalRecord, WithdrawalTree};
 use alloc::collections::BTreeMap;
@@ -179,6 +179,9 @@ pub struct RangeOutput {
     pub batches: Vec<(Outcome, [u8; 32])>,
     pub withdrawals: Vec<Withdrawal>,
     pub stats: RangeStats,
+    /// Per batch its L1 and transaction receipts, kept only with `per_batch_roots` (diagnostics: the
+    /// range vectors' receipts digest, docs/guest.md); empty otherwise, as in the zkVM programs.
+    pub receipts: Vec<(Vec<L1Receipt>, Vec<TxReceipt>)>,
 }
 
 /// Counts over the range's receipts (coverage reports: `prove-range --stats`).
@@ -199,8 +202,8 @@ pub struct RangeStats {
     pub agent_signed: u64,
 }
 
-/// Executes the range and returns its public values. `per_batch_roots`: also compute each batch's
-/// post-state root (diagnostics; costs a full-state root per batch).
+/// Executes the range and returns its public values. `per_batch_roots` (diagnostics): also compute each
+/// batch's post-state root (a full-state root per batch) and keep every batch's receipts.
 pub fn prove_range<R: Recover + ?Sized, C: BlobCommitter + ?Sized>(input: RangeInput, rec: &R, kzg: &C, per_batch_roots: bool) -> Result<RangeOutput, RangeError> {
     if input.batches.is_empty() {
         return Err(RangeError::EmptyRange);
@@ -212,6 +215,7 @@ pub fn prove_range<R: Recover + ?Sized, C: BlobCommitter + ?Sized>(input: RangeI
     let mut outcomes = Vec::new();
     let mut stats = RangeStats::default();
     let mut prev_queue: Option<[u8; 32]> = None;
+    let mut receipts = Vec::new();
     for b in &input.batches {
         // the blobs first: each carried commitment is the blob's own, else nothing of the batch is used
         let pairs: Vec<([u8; KZG_COMMITMENT_BYTES], &[u8])> = b.blobs.iter().map(|(c, x)| (*c, x.as_slice())).collect();
@@ -283,6 +287,9 @@ pub fn prove_range<R: Recover + ?Sized, C: BlobCommitter + ?Sized>(input: RangeI
         chain = next_batch_chain(&chain, &header.commitment());
         let root = if per_batch_roots { state_root(&st).map_err(|_| RangeError::LeafSet)? } else { [0u8; 32] };
         outcomes.push((d.outcome, root));
+        if per_batch_roots {
+            receipts.push((res.l1, res.txs));
+        }
     }
     let records: Vec<WithdrawalRecord> = withdrawals
         .iter()
@@ -303,7 +310,7 @@ pub fn prove_range<R: Recover + ?Sized, C: BlobCommitter + ?Sized>(input: RangeI
         withdrawal_root,
         prover: input.prover,
     };
-    Ok(RangeOutput { public_values, post_state: st, batches: outcomes, withdrawals, stats })
+    Ok(RangeOutput { public_values, post_state: st, batches: outcomes, withdrawals, stats, receipts })
 }
 
 /// The zkVM programs' body (guest/sp1, guest/zisk): decode the input, prove the range, return the 320

@@ -36,7 +36,8 @@ rollbook-guest <command> [args]   (docs/guest.md)
                                     execute a range of batches from a full pre-state (format:
                                     guest/core src/range.rs) and print the 320-byte public values
                                     (hex) and their fields; --out writes the raw 320 bytes;
-                                    --roots prints every batch's outcome and post-state root;
+                                    --roots prints every batch's outcome and post-state root
+                                    and the range's receipts digest (docs/guest.md);
                                     --stats counts receipt codes, kinds, fills, sweeps, agents
   prove-witness-range <input.bin> [--out <pv.bin>] [--roots]
                                     execute a range statelessly from its witnesses (the node's
@@ -306,6 +307,7 @@ pub fn prove_range_cmd(input: &[u8], out: Option<&str>, roots: bool, stats: bool
         for (i, (outcome, root)) in r.batches.iter().enumerate() {
             writeln!(s, "batch {} outcome {} root {}", pv.first_batch + i as u64, *outcome as u8, hex::encode_prefixed(root)).unwrap();
         }
+        writeln!(s, "receiptsDigest {}", hex::encode_prefixed(&crate::stf::receipts_digest(&r.receipts))).unwrap();
     }
     if stats {
         let st = &r.stats;

@@ -9,7 +9,7 @@ use rollbook_guest_core::keccak256;
 use rollbook_guest_core::l1msg::L1Message;
 use rollbook_guest_core::secp256k1::Native;
 use rollbook_guest_core::stf::leaves::{all_leaves, state_root};
-use rollbook_guest_core::stf::{apply, state::State, BatchInput, BatchResult, Fill};
+use rollbook_guest_core::stf::{apply, state::State, BatchInput, BatchResult, Fill, L1Receipt, TxReceipt};
 use rollbook_guest_core::trie::{leaf_key, Witness};
 use rollbook_guest_core::witness::execute_witness;
 use rollbook_guest_core::witness_range::{prove_witness_range, WitnessRangeInput};
@@ -155,6 +155,54 @@ fn want_fills(j: &Json) -> Result<Vec<[i128; 5]>, String> {
 
 fn opt_id(v: Option<u64>) -> i128 {
     v.map_or(-1, |x| x as i128)
+}
+
+fn put_fills(out: &mut Vec<u8>, fills: &[Fill]) {
+    out.extend_from_slice(&(fills.len() as u32).to_be_bytes());
+    for f in fills {
+        for x in [f.maker_order_id, f.price, f.size, f.taker_fee, f.maker_fee as u64] {
+            out.extend_from_slice(&x.to_be_bytes());
+        }
+    }
+}
+
+/// The receipts digest of a range (docs/guest.md "Range vectors"): keccak256 over every batch's receipts,
+/// exactly the fields the STF vectors compare, guest/vectors-gen/ranges.ts `receiptBytes` on the TS side.
+/// Per batch: be32(L1 count), per L1 receipt code (1) ‖ be64 amount ‖ be64 withdrawalId (none: 2^64 - 1);
+/// be32(tx count), per tx status (1) ‖ code (1) ‖ be64 orderId ‖ fills ‖ be32(action count) ‖ per action
+/// status ‖ code ‖ be64 orderId ‖ fills; fills: be32(count) ‖ per fill be64 makerOrderId, price, size,
+/// takerFee, makerFee (two's complement).
+pub fn receipts_digest(batches: &[(Vec<L1Receipt>, Vec<TxReceipt>)]) -> [u8; 32] {
+    let mut out = Vec::new();
+    for (l1, txs) in batches {
+        out.extend_from_slice(&(l1.len() as u32).to_be_bytes());
+        for r in l1 {
+            out.push(r.code);
+            out.extend_from_slice(&r.amount.to_be_bytes());
+            out.extend_from_slice(&r.withdrawal_id.unwrap_or(u64::MAX).to_be_bytes());
+        }
+        out.extend_from_slice(&(txs.len() as u32).to_be_bytes());
+        for t in txs {
+            out.extend_from_slice(&[t.status, t.code]);
+            out.extend_from_slice(&t.order_id.to_be_bytes());
+            put_fills(&mut out, &t.fills);
+            out.extend_from_slice(&(t.actions.len() as u32).to_be_bytes());
+            for a in &t.actions {
+                out.extend_from_slice(&[a.status, a.code]);
+                out.extend_from_slice(&a.order_id.to_be_bytes());
+                put_fills(&mut out, &a.fills);
+            }
+        }
+    }
+    keccak256(&out)
+}
+
+/// A `{"<code>": count}` object of ranges.json `codes`.
+pub fn code_counts(j: &Json) -> Result<BTreeMap<u8, u64>, String> {
+    let Json::Obj(m) = j else { return Err("codes: not an object".into()) };
+    m.iter()
+        .map(|(k, v)| Ok((k.parse::<u8>().map_err(|_| format!("code {k}"))?, v.as_u64().ok_or_else(|| format!("count of code {k}"))?)))
+        .collect()
 }
 
 /// Compares one batch's result and the state after it with the vector's `expected`.
@@ -344,7 +392,13 @@ pub fn check_ranges(j: &Json, repo_root: &Path) -> R {
             n += 2;
         }
         eq(&format!("{file}: public values"), out.public_values.encode().to_vec(), hex_bytes(field(r, "publicValues")?)?)?;
-        n += 1;
+        eq(&format!("{file}: receipts digest"), receipts_digest(&out.receipts), hex32(field(r, "receiptsDigest")?)?)?;
+        let codes = field(r, "codes")?;
+        let st = &out.stats;
+        for (class, got) in [("tx", &st.tx_codes), ("action", &st.action_codes), ("l1", &st.l1_codes)] {
+            eq(&format!("{file}: {class} receipt codes"), got, &code_counts(field(codes, class)?)?)?;
+        }
+        n += 5;
         // the same range as the node's prover input, executed statelessly from its witnesses
         if let Some(wf) = r.get("witnessFile") {
             let wf = wf.as_str().ok_or("`witnessFile`")?;

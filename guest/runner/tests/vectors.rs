@@ -5,6 +5,7 @@ use rollbook_guest_core::hex;
 use rollbook_guest_core::trie::{verify_proof, ProofError, Witness, WitnessError};
 use rollbook_guest_core::blob::CoreKzg;
 use rollbook_guest_runner::json::Json;
+use rollbook_guest_runner::stf::code_counts;
 use rollbook_guest_runner::vectors::{check_file, check_json};
 use rollbook_guest_runner::{field, hex32, hex_bytes};
 use std::path::{Path, PathBuf};
@@ -119,6 +120,8 @@ fn tampered_stf_expectations_are_rejected() {
     must_fail(&ra, &["ranges", "1", "publicValues"]);
     must_fail(&ra, &["ranges", "2", "batches", "5", "postRoot"]);
     must_fail(&ra, &["ranges", "2", "inputKeccak"]);
+    must_fail(&ra, &["ranges", "3", "receiptsDigest"]);
+    assert!(check_json(&bump(&ra, &["ranges", "3", "codes", "tx", "0"]), &repo()).is_err(), "a changed code count was accepted");
     // the last postRoot is compared only with the root of the Rust STF's full state
     let sv = load("test/vectors/state/v2.json");
     must_fail(&sv, &["batches", "4", "postRoot"]);
@@ -435,4 +438,56 @@ fn range_carried_commitment_must_match() {
     bad.batches[k].blobs[0].0 = other;
     let index = bad.batches[k].index;
     assert_eq!(prove_range(bad, &Native, &CoreKzg, false).unwrap_err(), RangeError::BlobBinding(index, BlobBindError::Commitment(0)));
+}
+
+/// Every error code of docs/stf.md "Error codes" occurs in the vectors the Rust side is checked on: a
+/// transaction or BULK action code (classes REJECTED / FAILED) in the STF vectors' expectations or the range
+/// vectors' receipts (ranges.json `codes`, equal to the Rust run's counts and covered by the receipts digest),
+/// an L1 code (class L1) among their L1 receipts.
+#[test]
+fn every_error_code_of_the_spec_occurs_in_the_vectors() {
+    let doc = std::fs::read_to_string(repo().join("docs/stf.md")).unwrap();
+    let table = doc.split("\n## Error codes\n").nth(1).expect("docs/stf.md: no Error codes section");
+    let table = table.split("\n## ").next().unwrap();
+    let mut rows = Vec::new();
+    for line in table.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if let (Some(code), Some(name), Some(class)) = (cells.get(1).and_then(|c| c.parse::<u8>().ok()), cells.get(2), cells.get(3)) {
+            rows.push((code, name.to_string(), class.to_string()));
+        }
+    }
+    assert!(rows.len() >= 33, "docs/stf.md error table: {} rows", rows.len());
+    let (mut txs, mut l1) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    for f in files("test/vectors/stf") {
+        let j = Json::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        for b in j.get("batches").unwrap().as_array().unwrap() {
+            let e = b.get("expected").unwrap();
+            for r in e.get("l1").unwrap().as_array().unwrap() {
+                l1.insert(r.get("code").unwrap().as_u64().unwrap() as u8);
+            }
+            for t in e.get("txs").unwrap().as_array().unwrap() {
+                txs.insert(t.get("code").unwrap().as_u64().unwrap() as u8);
+                for a in t.get("actions").and_then(Json::as_array).unwrap_or(&[]) {
+                    txs.insert(a.get("code").unwrap().as_u64().unwrap() as u8);
+                }
+            }
+        }
+    }
+    for r in load("test/vectors/guest/ranges.json").get("ranges").unwrap().as_array().unwrap() {
+        let codes = r.get("codes").unwrap();
+        for class in ["tx", "action"] {
+            txs.extend(code_counts(codes.get(class).unwrap()).unwrap().into_keys());
+        }
+        l1.extend(code_counts(codes.get("l1").unwrap()).unwrap().into_keys());
+    }
+    let mut missing = Vec::new();
+    for (code, name, class) in &rows {
+        if (class.contains("REJECTED") || class.contains("FAILED")) && !txs.contains(code) {
+            missing.push(format!("{code} {name} (transaction)"));
+        }
+        if class.contains("L1") && !l1.contains(code) {
+            missing.push(format!("{code} {name} (L1 message)"));
+        }
+    }
+    assert!(missing.is_empty(), "error codes of docs/stf.md no vector exercises: {missing:?}");
 }

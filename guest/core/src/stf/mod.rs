@@ -289,10 +289,18 @@ pub fn is_well_formed(tx: &Tx) -> bool {
         Body::CancelAll { .. } => true,
         Body::Amend { order_id, price, size, .. } => ok(&[*order_id, *price, *size]),
         Body::Withdraw { amount, .. } => ok(&[*amount]),
+        // each action: the fields its op uses (docs/stf.md "BULK"); the others are ignored, here too
         Body::Bulk(acts) => {
             !acts.is_empty()
                 && acts.len() <= MAX_BULK_ACTIONS
-                && acts.iter().all(|a| (1..=5).contains(&a.op) && ok(&[a.price, a.size, a.expiry, a.client_id, a.order_id]))
+                && acts.iter().all(|a| match a.op {
+                    1 => ok(&[a.price, a.size, a.expiry, a.client_id]),
+                    2 => ok(&[a.order_id]),
+                    3 => ok(&[a.client_id]),
+                    4 => true,
+                    5 => ok(&[a.order_id, a.price, a.size]),
+                    _ => false,
+                })
         }
         Body::ApproveAgent { expiry, .. } => ok(&[*expiry]),
         Body::RevokeAgent { .. } => true,
@@ -1135,5 +1143,32 @@ fn action_of(body: &Body) -> Action {
         Body::CancelAll { market } => Action { op: 4, market, ..Action::default() },
         Body::Amend { market, order_id, price, size } => Action { op: 5, market, order_id, price, size, ..Action::default() },
         _ => unreachable!("not a trading kind"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tx::{Action, Signature};
+
+    fn bulk(a: Action) -> Tx {
+        Tx { account: [1; 20], nonce: 0, body: Body::Bulk(alloc::vec![a]), sig: Signature { r: [0; 32], s: [0; 32], v: 0 } }
+    }
+
+    /// docs/stf.md "Authentication" 1 and "BULK": an action's fields outside its op's row are ignored, so
+    /// only the used ones must be representable (as node/clob/eip712.ts `isWellFormed`).
+    #[test]
+    fn bulk_actions_are_well_formed_by_the_fields_their_op_uses() {
+        let huge = MAX_AMOUNT + 1;
+        assert!(is_well_formed(&bulk(Action { op: 2, order_id: 7, price: huge, size: huge, expiry: huge, client_id: huge, ..Default::default() })));
+        assert!(!is_well_formed(&bulk(Action { op: 2, order_id: huge, ..Default::default() })));
+        assert!(is_well_formed(&bulk(Action { op: 4, order_id: huge, client_id: huge, ..Default::default() })));
+        assert!(is_well_formed(&bulk(Action { op: 3, client_id: 5, order_id: huge, ..Default::default() })));
+        assert!(!is_well_formed(&bulk(Action { op: 1, price: 1, size: 1, expiry: huge, ..Default::default() })));
+        assert!(is_well_formed(&bulk(Action { op: 1, price: 1, size: 1, order_id: huge, ..Default::default() })));
+        assert!(!is_well_formed(&bulk(Action { op: 5, order_id: 1, price: 1, size: huge, ..Default::default() })));
+        assert!(is_well_formed(&bulk(Action { op: 5, order_id: 1, price: 1, size: 1, expiry: huge, client_id: huge, ..Default::default() })));
+        assert!(!is_well_formed(&bulk(Action { op: 6, ..Default::default() })));
+        assert!(!is_well_formed(&bulk(Action { op: 0, ..Default::default() })));
     }
 }

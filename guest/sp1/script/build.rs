@@ -1,3 +1,0 @@
-fn main() {
-    sp1_build::build_program("../program");
-}
