@@ -2,9 +2,8 @@
 // segment files in one directory (default: the node's LevelDB directory + ".wal"), never LevelDB records.
 //
 // Group commit: every record requested while a write is in flight is appended to the next group's buffer;
-// a group is written as ONE frame with ONE `write` (on the calling thread: a few KB into the page cache,
-// no disk wait, and one thread-pool round trip less per group than an async write) and ONE `fdatasync` (on
-// libuv's thread pool, off the main thread), and only then do its callers' promises resolve. A failed write rejects every caller of
+// a group is written as ONE frame with ONE `write` and ONE `fdatasync` (both on libuv's thread pool, off
+// the main thread), and only then do its callers' promises resolve. A failed write rejects every caller of
 // its group and every later one; the sequencer then stops acknowledging (SequencerError WAL_FAILED).
 //
 // File format: `<16-digit segment number>.wal`, a sequence of frames
@@ -401,15 +400,13 @@ export class Wal {
     if (g.w.empty) return this.done(g, null, t0); // a flush behind the write that just finished
     const f = g.w.frame();
     const fd = this.fd;
-    try {
-      for (let o = 0; o < f.length; ) o += writeSync(fd, f, o, f.length - o);
-    } catch (err) {
-      return this.done(g, err);
-    }
-    this.segSize += f.length;
-    this.stats.bytes += f.length;
-    if (!this.sync) return this.done(g, null, t0);
-    fdatasync(fd, (err2) => this.done(g, err2, t0));
+    write(fd, f, 0, f.length, null, (err) => {
+      if (err) return this.done(g, err);
+      this.segSize += f.length;
+      this.stats.bytes += f.length;
+      if (!this.sync) return this.done(g, null, t0);
+      fdatasync(fd, (err2) => this.done(g, err2, t0));
+    });
   }
 
   /** The group's records are superseded by the snapshot (the live state already holds their effect). */
