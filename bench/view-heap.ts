@@ -1,4 +1,4 @@
-// `npm run bench -- view-heap [--orders N] [--seq-only] [--snapshot FILE]`: what each acknowledged order leaves on the
+// `npm run bench -- view-heap [--orders N] [--seq-only] [--snapshot FILE] [--alloc]`: what each acknowledged order leaves on the
 // sequencing node's main-thread heap, in-process (docs/benchmarks.md "rpc"). The rpc bench server's
 // composition (bench/_rpc-server.ts: LevelDB StateStore, Sequencer with its admission workers and fsynced
 // WAL, NodeStateView fed by indexSoftExecution) takes N pre-signed orders, each read from its request message by the
@@ -6,11 +6,14 @@
 // 250 ms tick. Reports the heap retained per order after a full GC, and the GC pauses (scavenges and
 // mark-compacts, count / total / longest) the orders caused. `--snapshot FILE`: also writes a heap snapshot
 // after the orders and prints the object kinds retained per order (count and bytes by constructor / type,
-// the heap after the orders minus the heap before them, from two snapshots).
+// the heap after the orders minus the heap before them, from two snapshots). `--alloc`: samples every
+// allocation during the orders, garbage included (the inspector's sampling heap profiler), and prints the
+// bytes allocated per order by the allocating function, the young generation's work per order.
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Session } from "node:inspector/promises";
 import { PerformanceObserver } from "node:perf_hooks";
 import { setFlagsFromString, writeHeapSnapshot } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -86,6 +89,11 @@ export async function main(args: string[]): Promise<void> {
     }
   });
   obs.observe({ entryTypes: ["gc"] });
+  const session = args.includes("--alloc") ? new Session() : undefined;
+  if (session !== undefined) {
+    session.connect();
+    await session.post("HeapProfiler.startSampling", { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   const t0 = performance.now();
   let refused = 0;
   for (let i = 0; i < n; i += 500) {
@@ -93,6 +101,22 @@ export async function main(args: string[]): Promise<void> {
     for (const r of await Promise.all(round)) refused += r;
   }
   const ms = performance.now() - t0;
+  if (session !== undefined) {
+    const { profile } = (await session.post("HeapProfiler.stopSampling")) as unknown as { profile: { head: AllocNode } };
+    session.disconnect();
+    const bySite = new Map<string, number>();
+    let total = 0;
+    const walk = (node: AllocNode): void => {
+      const f = node.callFrame;
+      const site = `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
+      bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+      total += node.selfSize;
+      for (const c of node.children) walk(c);
+    };
+    walk(profile.head);
+    console.log(`allocated during the orders (sampled, garbage included): ${(total / n).toFixed(0)} B per order; by allocating function:`);
+    for (const [site, b] of [...bySite].sort((x, y) => y[1] - x[1]).slice(0, 25)) console.log(`  ${(b / n).toFixed(0).padStart(6)} B  ${site}`);
+  }
   clearInterval(tick);
   await new Promise((ok) => setTimeout(ok, 50)); // the observer's last entries
   obs.disconnect();
@@ -143,4 +167,11 @@ function heapKinds(file: string): Map<string, { count: number; bytes: number }> 
     out.set(key, e);
   }
   return out;
+}
+
+/** A node of the sampling heap profiler's tree. */
+interface AllocNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: AllocNode[];
 }
