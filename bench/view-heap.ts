@@ -120,8 +120,7 @@ export async function main(args: string[]): Promise<void> {
   clearInterval(tick);
   await new Promise((ok) => setTimeout(ok, 50)); // the observer's last entries
   obs.disconnect();
-  orders.length = 0; // the request messages are the load's, not the node's
-  messages.length = 0;
+  // The request messages (the load's) are alive before and after, so the difference is the node's alone.
   gc();
   gc();
   const after = process.memoryUsage();
@@ -140,6 +139,8 @@ export async function main(args: string[]): Promise<void> {
   console.log(`${n} orders (${refused} refused) through ${index ? "view.submit" : "Sequencer.submit"} in ${(ms / 1000).toFixed(2)} s, ${index ? "view fed by indexSoftExecution" : "sequencer only (--seq-only)"}`);
   console.log(`retained after full GC: ${perOrder.toFixed(0)} B heap per order, ${ext.toFixed(0)} B external (ArrayBuffers) per order`);
   console.log(`GC pauses during the orders (count / total / longest): scavenges ${f(pauses.scavenge)}, mark-compacts ${f(pauses.markCompact)}`);
+  orders.length = 0;
+  messages.length = 0;
   await seq.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
