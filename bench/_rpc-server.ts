@@ -9,7 +9,7 @@
 // "MARK <json>" with the CPU time of the process (all threads), of its child processes (the RPC's
 // fan-out processes, if configured) and of the main thread, and the main
 // thread's event-loop busy time, its event-loop delay (p99, max) and its GC pauses (count, total, longest),
-// since the last mark, and the events of the slow-episode report (GC pauses over 5 ms with their kind,
+// since the last mark, the messages posted to the admission workers, and the events of the slow-episode report (GC pauses over 5 ms with their kind,
 // main-thread stalls over 20 ms, WAL group writes over 10 ms, seals over 5 ms; absolute times).
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -141,6 +141,8 @@ let cpu = process.cpuUsage();
 let childCpu = childrenCpuUs();
 let main = process.threadCpuUsage();
 let elu = performance.eventLoopUtilization();
+/** Messages posted to the admission workers at the last mark. */
+let admissionAt = seq.admissionMessages;
 createInterface({ input: process.stdin }).on("line", (l) => {
   if (l.trim() === "feed") return feedLine();
   if (l.trim() !== "mark") return;
@@ -161,7 +163,9 @@ createInterface({ input: process.stdin }).on("line", (l) => {
   w.maxWriteMs = 0;
   const gcNow = { n: gc.n, ms: Number(gc.ms.toFixed(1)), maxMs: Number(gc.maxMs.toFixed(2)), over5: gc.over5 };
   Object.assign(gc, { n: 0, ms: 0, maxMs: 0, over5: 0 });
-  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count, loopDelay, gc: gcNow, wal: walNow, events })}`);
+  const admissionMessages = seq.admissionMessages - admissionAt;
+  admissionAt = seq.admissionMessages;
+  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count, loopDelay, gc: gcNow, wal: walNow, admissionMessages, events })}`);
   events = [];
 });
 process.stdin.on("end", () => {

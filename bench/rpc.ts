@@ -34,7 +34,19 @@ interface Child {
   lines: string[];
   /** Resolves the next line starting with the prefix. */
   waitFor(prefix: string): Promise<string>;
+  /** The main isolate's GCs from its `--trace-gc-nvp` lines since the last mark (bytes allocated and promoted to the old generation). */
+  gcNvp: GcNvp;
 }
+
+interface GcNvp {
+  scavenges: number;
+  markCompacts: number;
+  allocated: number;
+  promoted: number;
+}
+const noGc = (): GcNvp => ({ scavenges: 0, markCompacts: 0, allocated: 0, promoted: 0 });
+/** One `--trace-gc-nvp` line (V8 prints one per GC of each isolate; the main isolate's first pid:address tag is kept). */
+const NVP = /^\[(\d+:0x[0-9a-f]+)\].* gc=(\S+) .*\ballocated=(\d+) promoted=(\d+)/;
 
 /** Starts a bench process; with `echo`, its stdout lines other than READY/MARK go to stderr (warnings, --trace-gc). */
 function start(script: string, args: string[], ready: string, nodeArgs: string[] = [], echo = false): Promise<Child> {
@@ -42,14 +54,26 @@ function start(script: string, args: string[], ready: string, nodeArgs: string[]
   const lines: string[] = [];
   const waiting: { prefix: string; ok: (l: string) => void }[] = [];
   const waitFor = (prefix: string) => new Promise<string>((ok) => waiting.push({ prefix, ok }));
+  const gcNvp = noGc();
+  let isolate: string | undefined;
   return new Promise((ok, fail) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on("line", (l) => {
+      const g = NVP.exec(l);
+      if (g !== null) {
+        isolate ??= g[1];
+        if (g[1] !== isolate) return; // a worker thread's isolate
+        if (g[2] === "s") gcNvp.scavenges++;
+        else if (g[2] === "ms" || g[2] === "mc") gcNvp.markCompacts++;
+        gcNvp.allocated += Number(g[3]);
+        gcNvp.promoted += Number(g[4]);
+        return;
+      }
       lines.push(l);
       if (echo && !l.startsWith("READY") && !l.startsWith("MARK")) process.stderr.write(`server: ${l}\n`);
       const w = waiting.findIndex((x) => l.startsWith(x.prefix));
       if (w >= 0) waiting.splice(w, 1)[0].ok(l);
-      if (l.startsWith(ready)) ok({ child, line: l, lines, waitFor });
+      if (l.startsWith(ready)) ok({ child, line: l, lines, waitFor, gcNvp });
     });
     child.once("exit", (code) => fail(new Error(`${script} exited (${code})`)));
   });
@@ -81,12 +105,18 @@ interface Mark {
   loopDelay: { p99Ms: number; maxMs: number };
   gc: { n: number; ms: number; maxMs: number; over5: number };
   wal: { groups: number; meanMs: number; maxMs: number };
+  admissionMessages: number;
   events: ServerEvent[];
+  /** From the server's --trace-gc-nvp lines before the MARK line. */
+  gcNvp: GcNvp;
 }
 async function mark(server: Child): Promise<Mark> {
   const line = server.waitFor("MARK ");
   server.child.stdin!.write("mark\n");
-  return JSON.parse((await line).slice(5));
+  const m = JSON.parse((await line).slice(5)) as Omit<Mark, "gcNvp">;
+  const gcNvp = { ...server.gcNvp };
+  Object.assign(server.gcNvp, noGc());
+  return { ...m, gcNvp };
 }
 
 /** The server's book feed since its last "feed" line (bench/_rpc-server.ts): ticks, socket writes, change -> tick delay. */
@@ -124,7 +154,8 @@ export async function main(args: string[]): Promise<void> {
   const maxTickMs = arg(args, "max-tick-ms", DEFAULT_CONFIG.rpc.maxTickMs);
   // `--server-warmup N`: the server's sequencer.warmUpOrders (synthetic orders through the order path at start).
   const serverWarmUp = arg(args, "server-warmup", DEFAULT_CONFIG.sequencer.warmUpOrders);
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp)], "READY", [...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
+  // --trace-gc-nvp: one line per GC with the bytes allocated and promoted (read into `gcNvp`, not echoed).
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp)], "READY", ["--trace-gc-nvp", ...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -210,6 +241,8 @@ export async function main(args: string[]): Promise<void> {
   console.log(`orders: ${acked}/${total} acked (${errors} errors${firstError ? `, first: ${firstError}` : ""}) in ${((lastAck - t0) / 1000).toFixed(2)} s = ${ordersPerS.toFixed(0)}/s; ack p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, max ${lat.at(-1)?.toFixed(1)} ms`);
   console.log(`server cost per order (fan-out to ${subscribers} subscribers included): ${perOrder.cpuUs.toFixed(1)} us CPU (all threads), ${perOrder.fanoutUs.toFixed(1)} us in fan-out processes, ${perOrder.mainUs.toFixed(1)} us main-thread CPU (event loop busy ${((100 * cost1.mainBusyUs) / cost1.wallUs).toFixed(0)}% of ${(cost1.wallUs / 1e6).toFixed(1)} s)`);
   console.log(`server main thread: event-loop delay p99 ${cost1.loopDelay.p99Ms} ms, max ${cost1.loopDelay.maxMs} ms; GC ${cost1.gc.n} pauses, ${cost1.gc.ms} ms, longest ${cost1.gc.maxMs} ms, ${cost1.gc.over5} over 5 ms; WAL ${cost1.wal.groups} groups, write + fdatasync mean ${cost1.wal.meanMs} ms, max ${cost1.wal.maxMs} ms; load process event-loop delay p99 ${(ownDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(ownDelay.max / 1e6).toFixed(2)} ms`);
+  const n1 = Math.max(1, acked);
+  console.log(`server main isolate: ${cost1.gcNvp.scavenges} scavenges, ${cost1.gcNvp.markCompacts} mark-compacts; ${(cost1.gcNvp.allocated / n1).toFixed(0)} B allocated and ${(cost1.gcNvp.promoted / n1).toFixed(0)} B promoted to the old generation per order; ${(cost1.admissionMessages / n1).toFixed(3)} admission-worker messages per order`);
   for (const l of episodes(p1, cost1.events)) console.log(l);
 
   const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[] };
@@ -300,6 +333,10 @@ export async function main(args: string[]): Promise<void> {
     server_fanout_procs: serverFanout,
     errors: errors + bErrors,
     server_loop_delay_ms_p99: cost1.loopDelay.p99Ms,
+    server_promoted_bytes_per_order: Math.round(cost1.gcNvp.promoted / n1),
+    server_allocated_bytes_per_order: Math.round(cost1.gcNvp.allocated / n1),
+    server_mark_compacts: cost1.gcNvp.markCompacts,
+    admission_messages_per_order: Number((cost1.admissionMessages / n1).toFixed(3)),
     server_gc_ms_max: cost1.gc.maxMs,
     wal_sync_ms_max: cost1.wal.maxMs,
     load_average: (await import("node:os")).loadavg()[0].toFixed(1),

@@ -382,9 +382,12 @@ function isZero32(a: Uint8Array): boolean {
 /** Signature component rule: 1 <= r < n, 1 <= s <= n/2 (low-s), v in {0,1}. */
 export function isCanonicalSignature(sig: Signature): boolean {
   if (sig.v !== 0 && sig.v !== 1) return false;
-  if (sig.r.length !== 32 || sig.s.length !== 32) return false;
-  if (isZero32(sig.r) || cmp32(sig.r, N) >= 0) return false;
-  if (isZero32(sig.s) || cmp32(sig.s, HALF_N) > 0) return false;
+  // Each read once: a signature may compute r and s from its transaction's bytes (node/rpc/fast-tx.ts).
+  const r = sig.r;
+  const s = sig.s;
+  if (r.length !== 32 || s.length !== 32) return false;
+  if (isZero32(r) || cmp32(r, N) >= 0) return false;
+  if (isZero32(s) || cmp32(s, HALF_N) > 0) return false;
   return true;
 }
 

@@ -168,16 +168,20 @@ export class Reader {
     const v = hi * 0x100000000 + lo;
     if (v > max) throw new Invalid(DecodeReason.FIELD_RANGE, p);
     this.pos = p + 8;
-    return v;
+    // A small integer (V8 Smi) when it is one: arithmetic makes heap numbers, and an object field that once
+    // held one stores every later value boxed (16 B more per field; decoded transactions are kept by the
+    // sequencer's pool until inclusion, docs/benchmarks.md "rpc").
+    return hi === 0 && lo < 0x40000000 ? lo | 0 : v;
   }
 
-  /** Big-endian u32 (any value). */
+  /** Big-endian u32 (any value; a small integer below 2^30, as u64be). */
   u32be(): number {
     this.need(4);
     const b = this.buf;
     const p = this.pos;
     this.pos = p + 4;
-    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+    const v = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+    return v < 0x40000000 ? v | 0 : v;
   }
 
   /**

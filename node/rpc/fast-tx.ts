@@ -13,7 +13,7 @@
 // takes the full path (dispatch.ts), which answers it, errors with their codes included. The differential
 // test (test/node/rpc/fast-tx.test.ts) holds the two paths to the same transactions.
 
-import { EIP712_TYPES, TxKind, type Tx } from "../clob/types.ts";
+import { EIP712_TYPES, TxKind, type Address, type Signature, type Tx } from "../clob/types.ts";
 import { decodeTx, HALF_N, TX_BYTES } from "../codec/tx.ts";
 import type { MethodSpec } from "./methods.ts";
 import type { Schema } from "./schema.ts";
@@ -268,8 +268,50 @@ export class FastTxReader {
     if (seen !== table.all) throw NO;
     const d = decodeTx(bytes);
     if (!d.ok) throw NO;
+    d.tx.account = internAccount(d.tx.account);
+    d.tx.sig = new BytesSig(bytes, table.length - 65, d.tx.sig.v);
     return { table, tx: d.tx, bytes };
   }
+}
+
+/**
+ * A signature read from the transaction's canonical bytes when asked for (views made on demand): the
+ * sequencer keeps the bytes anyway, and two views per transaction are 192 bytes of old generation per
+ * order while it waits for inclusion (docs/benchmarks.md "rpc: fewer messages, ..."). Same r, s and v as
+ * decodeTx gives; only the proposer's encoding and recovery after a rollback read them.
+ */
+class BytesSig implements Signature {
+  readonly v: 0 | 1;
+  private readonly bytes: Uint8Array;
+  private readonly at: number;
+  constructor(bytes: Uint8Array, at: number, v: 0 | 1) {
+    this.bytes = bytes;
+    this.at = at;
+    this.v = v;
+  }
+  get r(): Uint8Array {
+    return this.bytes.subarray(this.at, this.at + 32);
+  }
+  get s(): Uint8Array {
+    return this.bytes.subarray(this.at + 32, this.at + 64);
+  }
+}
+
+/** Account strings of recent transactions, each kept once (bounded: cleared when full). */
+const ACCOUNTS = new Map<string, Address>();
+const MAX_ACCOUNTS = 1 << 16;
+
+/**
+ * The one string kept for account `a`: the sequencer's pool holds every acknowledged transaction until its
+ * batch is included, and a 42-character string per transaction is 64 bytes of old generation per order
+ * (docs/benchmarks.md "rpc: fewer messages, ..."). The value is the same; only the copy is shared.
+ */
+function internAccount(a: Address): Address {
+  const k = ACCOUNTS.get(a);
+  if (k !== undefined) return k;
+  if (ACCOUNTS.size >= MAX_ACCOUNTS) ACCOUNTS.clear();
+  ACCOUNTS.set(a, a);
+  return a;
 }
 
 function writeUint(out: Uint8Array, at: number, width: number, v: number): void {

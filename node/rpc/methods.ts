@@ -8,7 +8,7 @@ import { decodeTx, encodeTx, isLowS } from "../codec/tx.ts";
 import { accountKey, orderKey } from "../state/leaves.ts";
 import { verifyAccountProof, verifyOrderProof } from "../state/proofs.ts";
 import { RpcError, stfError } from "./errors.ts";
-import type { BalanceProof, ExitProof, NodeView, OrderProof, ProofAt, ProofRefusal, StateProofInfo, TxInfo, WithdrawalProof } from "./node-view.ts";
+import type { BalanceProof, ExitProof, NodeView, OrderProof, ProofAt, ProofRefusal, StateProofInfo, SubmitResult, TxInfo, WithdrawalProof } from "./node-view.ts";
 import type { RpcOptions } from "./options.ts";
 import { address, hash32, limitParam, type Schema, u32, u64 } from "./schema.ts";
 import { fromWire, PRIMARY_TYPES, type PrimaryType, type WireTx } from "./wire.ts";
@@ -74,9 +74,19 @@ function submit(ctx: CallContext, w: WireTx): Promise<TxInfo> {
  * check: the receipt, or the STF's refusal as an RpcError. The fast path (fast-tx.ts) calls it with the
  * bytes it read.
  */
-export async function submitSigned(ctx: CallContext, tx: Tx, bytes: Uint8Array): Promise<TxInfo> {
-  ctx.chargeAccount(tx.account);
-  const r = await ctx.view.submit(tx, bytes);
+export function submitSigned(ctx: CallContext, tx: Tx, bytes: Uint8Array): Promise<TxInfo> {
+  // A promise chain, not an async function: one frame and two promises less per order (docs/benchmarks.md
+  // "rpc: fewer messages, ...").
+  try {
+    ctx.chargeAccount(tx.account);
+    return ctx.view.submit(tx, bytes).then(receiptOf);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** The receipt of an accepted transaction; the STF's refusal as an RpcError. */
+function receiptOf(r: SubmitResult): TxInfo {
   if (r.ok) return r.tx;
   throw stfError(r.code, {
     nonceConsumed: r.nonceConsumed,

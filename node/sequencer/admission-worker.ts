@@ -1,7 +1,8 @@
 // Admission worker (worker_threads): the CPU-heavy half of admission (docs/sequencer.md "Admission").
 // For each canonical single-tx encoding it computes the EIP-712 signing digest, the tx hash and the
 // recovered signer (native secp256k1, native keccak), exactly as the STF would (node/clob/eip712.ts).
-// Message in:  { id, data: Uint8Array (concatenated txs), offs: Uint32Array (n + 1 offsets), separator }
+// Message in:  { id, data: Uint8Array (concatenated txs), offs: Uint32Array (n + 1 offsets) } (both
+//               transferred; the domain separator comes once, in workerData)
 // Message out: { id, out: Uint8Array } (transferred: no structured clone of strings), REPLY_BYTES per tx:
 //               status (0 ok, 1 undecodable or not well formed, 2 signature recovery failed) ‖ tx hash as
 //               "0x" + 64 hex ASCII ‖ signer as "0x" + 40 hex ASCII; or { id, error } on an internal failure.
@@ -74,12 +75,13 @@ export function warmAdmission(n: number): number {
 
 if (parentPort !== null) {
   const port = parentPort;
-  const warm = (workerData as { warmUp?: number } | null)?.warmUp ?? 0;
+  const data = workerData as { warmUp?: number; separator: Uint8Array };
+  const warm = data.warmUp ?? 0;
   if (warm > 0) warmAdmission(warm);
-  port.on("message", (req: AdmissionRequest) => {
+  port.on("message", (req: Omit<AdmissionRequest, "separator">) => {
     let reply: AdmissionReply;
     try {
-      reply = admitBytes(req);
+      reply = admitBytes({ id: req.id, data: req.data, offs: req.offs, separator: data.separator });
     } catch (err) {
       reply = { id: req.id, error: (err as Error).message };
     }

@@ -1,8 +1,11 @@
 // Admission's signature work on worker threads (docs/sequencer.md "Admission"): a pool of
 // admission-worker.ts threads (default 2, one per core) computes tx hash and recovered signer for batches
-// of submitted transactions. Submissions of one event-loop turn are split evenly across the threads in
-// chunks, so signature recovery runs on every core while the main thread executes. No promise per
-// transaction: a reply fills in its jobs and calls `onDone` once.
+// of submitted transactions. Submissions of one event-loop turn (every socket read of its poll phase: the
+// dispatch runs in the turn's check phase, setImmediate) are split evenly across the threads in chunks, so
+// signature recovery runs on every core while the main thread executes, with one message per thread and
+// turn rather than one per socket read (each message costs both threads a wake-up and 6-8 us of CPU,
+// docs/benchmarks.md "rpc: fewer messages, ..."). No promise per transaction: a reply fills in its jobs and
+// calls `onDone` once.
 
 import { Worker } from "node:worker_threads";
 import type { Address } from "../clob/types.ts";
@@ -49,21 +52,21 @@ export interface AdmissionPoolOptions {
 
 export class AdmissionPool {
   private readonly threads: Thread[] = [];
-  private readonly separator: Uint8Array;
   private readonly maxChunk: number;
   private readonly onDone: () => void;
   private queue: Pending[] = [];
   private scheduled = false;
   private nextId = 1;
   private closed = false;
+  /** Messages posted to the workers so far (each is answered by one reply). */
+  posted = 0;
 
   constructor(opts: AdmissionPoolOptions) {
-    this.separator = opts.separator;
     this.maxChunk = opts.maxChunk ?? 256;
     this.onDone = opts.onDone;
     const n = opts.threads ?? 2;
     for (let i = 0; i < n; i++) {
-      const worker = new Worker(new URL("./admission-worker.ts", import.meta.url), { workerData: { warmUp: opts.warmUp ?? 0 } });
+      const worker = new Worker(new URL("./admission-worker.ts", import.meta.url), { workerData: { warmUp: opts.warmUp ?? 0, separator: opts.separator } });
       const t: Thread = { worker, inflight: 0, jobs: new Map() };
       worker.on("message", (m: AdmissionReply) => this.onReply(t, m));
       worker.on("error", (err) => this.failThread(t, new SequencerError("ADMISSION_INTERNAL", `admission worker failed: ${err.message}`, { cause: err })));
@@ -84,7 +87,7 @@ export class AdmissionPool {
     this.queue.push(job);
     if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(() => this.dispatch());
+      setImmediate(this.dispatchNow);
     }
   }
 
@@ -101,6 +104,8 @@ export class AdmissionPool {
     for (const t of this.threads) n += t.inflight;
     return n;
   }
+
+  private readonly dispatchNow = (): void => this.dispatch();
 
   private dispatch(): void {
     this.scheduled = false;
@@ -130,7 +135,8 @@ export class AdmissionPool {
       const id = this.nextId++;
       t.jobs.set(id, items);
       t.inflight += items.length;
-      t.worker.postMessage({ id, data, offs, separator: this.separator }, [data.buffer, offs.buffer]);
+      t.worker.postMessage({ id, data, offs }, [data.buffer, offs.buffer]);
+      this.posted++;
     }
   }
 
@@ -142,15 +148,19 @@ export class AdmissionPool {
     if ("error" in m) {
       this.fail(items, new SequencerError("ADMISSION_INTERNAL", m.error));
     } else {
-      // One string for the whole reply; hashes and signers are slices of it (no string per byte pair).
+      // Signers are slices of one string for the whole reply (no string per byte pair; admission keeps the
+      // state's own address string, so these die young). Hashes are kept by the pool and the view until the
+      // transaction is included: each is a flat string of its own, since a slice would keep the whole
+      // reply's text alive with it (docs/benchmarks.md "rpc: fewer messages, ...").
       const out = m.out;
-      const text = Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString("latin1");
+      const buf = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+      const text = buf.toString("latin1");
       for (let i = 0, o = 0; i < items.length; i++, o += REPLY_BYTES) {
         const j = items[i]!;
         const status = out[o];
         if (status === STATUS_BAD) j.bad = true;
         else {
-          j.hash = text.substring(o + 1, o + 67);
+          j.hash = buf.toString("latin1", o + 1, o + 67);
           j.signer = status === STATUS_NO_SIGNER ? null : (text.substring(o + 67, o + 109) as Address);
         }
         j.done = true;

@@ -388,6 +388,10 @@ export class Sequencer {
   get admissionDepth(): number {
     return this.admission.depth;
   }
+  /** Messages posted to the admission workers since start (one reply each). */
+  get admissionMessages(): number {
+    return this.admission.posted;
+  }
 
   /** Handles finished admissions in submission order, at most `drainSlice` per turn (see the option). */
   private drain(): void {
