@@ -24,6 +24,7 @@ import type { Socket } from "node:net";
 import type { Logger } from "../log.ts";
 import type { InItem, OutItem, ToFanout } from "./fanout-process.ts";
 import type { ReaderState } from "./ws-conn.ts";
+import { LagHistogram } from "./lag.ts";
 import { DEFAULT_US_PER_WRITE, type SharedMessage } from "./ws-frame.ts";
 
 const CHILD = new URL("./fanout-process.ts", import.meta.url);
@@ -68,6 +69,10 @@ export class FanoutPool {
   private stopping = false;
   /** Shared messages not handed to a child because its channel was over `maxInflightBytes`. */
   dropped = 0;
+  /** ms from a tick to the end of each socket write carrying its message, all children (as reported). */
+  readonly lag = new LagHistogram();
+  /** ms from a tick to its message's arrival in a child, per member written to (as reported). */
+  readonly hop = new LagHistogram();
 
   constructor(n: number, limits: FanoutLimits, events: FanoutEvents, log: Logger) {
     this.limits = limits;
@@ -89,6 +94,8 @@ export class FanoutPool {
         else if (it[0] === "cost") {
           p.usPerWrite = it[1];
           p.writes = it[2];
+          this.lag.merge(it[3]);
+          this.hop.merge(it[4]);
         } else this.forget(p, it[1]);
       }
     });
@@ -210,14 +217,14 @@ export class FanoutPool {
           }
           const frame = it[1].frame;
           bytes += frame.length + 4 * it[2].length;
-          items.push(["pub", frame, Int32Array.from(it[2])]);
+          items.push(["pub", frame, Int32Array.from(it[2]), it[1].stamp]);
         } else if (it[0] === "cpub") {
           if (over) {
             this.dropped++;
             continue;
           }
           bytes += it[2].frame.length;
-          items.push(["cpub", it[1], it[2].frame]);
+          items.push(["cpub", it[1], it[2].frame, it[2].stamp]);
         } else {
           if (it[0] === "send") bytes += it[2].length;
           items.push(it);

@@ -58,6 +58,16 @@ describe("rpc: WebSocket fan-out processes", () => {
     await until(() => h.server.fanout!.writes > 0);
     expect(h.server.fanout!.parallel).to.equal(3);
     expect(h.server.fanout!.usPerWrite).to.be.greaterThan(0).and.lessThan(1e6);
+    // and, per socket write that carried a tick's delta, the time from the tick to the end of the write,
+    // from a stamp taken on the main thread (lag.ts nowMs: one clock for every process)
+    // (one per socket write: at least one per subscriber, at most one per delta and subscriber)
+    const fan = h.server.fanout!;
+    await until(() => fan.lag.count >= 120);
+    await sleep(150); // the children's next report
+    expect(fan.lag.count).to.be.at.most(120 * first.length);
+    expect(fan.hop.count).to.be.greaterThan(0);
+    expect(fan.lag.quantile(0)).to.be.at.least(0);
+    expect(fan.lag.quantile(0.5)).to.be.at.least(fan.hop.quantile(0)!).and.lessThan(5000);
     for (const s of subs) s.ws.close();
   });
 
