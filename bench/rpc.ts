@@ -17,6 +17,8 @@
 // the same delivery with the order path nearly idle, so the report states the timed phase against it.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { setPriority } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -103,6 +105,20 @@ async function feedMark(server: Child): Promise<{ ticks: number; writes: number;
 }
 
 const pct = (a: number[], p: number) => (a.length === 0 ? NaN : a[Math.min(a.length - 1, Math.floor(p * a.length))]);
+/** The processes whose parent is `pid` (from /proc). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(p)) continue;
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, "utf8");
+      if (Number(f.slice(f.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 type FeedMark = Awaited<ReturnType<typeof feedMark>>;
@@ -196,6 +212,10 @@ export async function main(args: string[]): Promise<void> {
     const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
     return start("_rpc-fanout.ts", [wsUrl, String(k)], "SUBSCRIBED");
   }));
+  // Scheduling experiments: `--fanout-nice N` sets the nice value of the server's fan-out processes,
+  // `--subscriber-nice N` that of the subscriber processes (os.setPriority; below 0 needs CAP_SYS_NICE).
+  if (args.includes("--fanout-nice")) for (const pid of childPids(server.child.pid!)) setPriority(pid, arg(args, "fanout-nice", 0));
+  if (args.includes("--subscriber-nice")) for (const f of fans) setPriority(f.child.pid!, arg(args, "subscriber-nice", 0));
   console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs}-${maxTickMs} ms; server fan-out processes ${serverFanout}`);
 
   // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order: first a warm-up

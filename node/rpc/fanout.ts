@@ -20,6 +20,7 @@
 // ticks by.
 
 import { fork, type ChildProcess } from "node:child_process";
+import { setPriority } from "node:os";
 import type { Socket } from "node:net";
 import type { Logger } from "../log.ts";
 import type { InItem, OutItem, ToFanout } from "./fanout-process.ts";
@@ -74,16 +75,30 @@ export class FanoutPool {
   /** ms from a tick to its message's arrival in a child, per member written to (as reported). */
   readonly hop = new LagHistogram();
 
-  constructor(n: number, limits: FanoutLimits, events: FanoutEvents, log: Logger) {
+  /** The children's nice value (0: as this process). */
+  private readonly nice: number;
+
+  /** `nice`: the children's scheduling priority (os.setPriority; refused without the privilege: a warning). */
+  constructor(n: number, limits: FanoutLimits, events: FanoutEvents, log: Logger, nice = 0) {
     this.limits = limits;
     this.events = events;
     this.log = log;
+    this.nice = nice;
     for (let i = 0; i < n; i++) this.procs.push(this.spawn());
   }
 
   private spawn(): Proc {
     const child = fork(CHILD, [], { serialization: "advanced", execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const p: Proc = { child, conns: new Set(), queue: [], inflight: 0, usPerWrite: DEFAULT_US_PER_WRITE, writes: 0 };
+    if (this.nice !== 0 && child.pid !== undefined) {
+      // The child's main thread (its pid), which reads and writes the sockets; its helper threads, started
+      // before this, keep the default.
+      try {
+        setPriority(child.pid, this.nice);
+      } catch (err) {
+        this.log.warn({ err, nice: this.nice }, "cannot set the fan-out process's nice value (CAP_SYS_NICE is needed below 0); it runs at the default");
+      }
+    }
     const first: ToFanout = { t: "limits", maxBufferedBytes: this.limits.maxBufferedBytes, slowConsumerGraceMs: this.limits.slowConsumerGraceMs, maxPayload: this.limits.maxPayload };
     child.send(first);
     child.on("message", (m: { t: "in"; items: InItem[] } | { t: "ended" }) => {

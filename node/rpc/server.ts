@@ -311,7 +311,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
         conns.get(id)?.gone();
         conns.delete(id);
       },
-    }, log);
+    }, log, options.fanoutNice ?? 0);
     const fanout = pool;
     feeds.writeCost = fanout;
     feeds.publish = (channel, m) => {

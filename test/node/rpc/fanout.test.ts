@@ -7,6 +7,7 @@
 // runs every WebSocket test with and without fan-out processes.
 
 import { expect } from "chai";
+import { getPriority } from "node:os";
 import { register } from "prom-client";
 import { type Harness, startHarness, sleep, until } from "./helpers.ts";
 
@@ -91,6 +92,16 @@ describe("rpc: WebSocket fan-out processes", () => {
     await sleep(50);
     expect(answers).to.have.length(3); // no delta reached a connection that left
     for (const s of subs) s.ws.close();
+  });
+
+  it("runs the children at rpc.fanoutNice, a replaced one too", async () => {
+    h = await startHarness(2, { fanoutProcs: 2, fanoutNice: 3 });
+    const pids = h.server.fanout!.pids();
+    expect(pids.map((p) => getPriority(p))).to.deep.equal([3, 3]);
+    process.kill(pids[0], "SIGKILL");
+    await until(() => h.server.fanout!.pids()[0] !== pids[0]);
+    expect(getPriority(h.server.fanout!.pids()[0])).to.equal(3);
+    expect(getPriority(process.pid)).to.equal(0); // the node itself keeps its own
   });
 
   it("a fan-out process that dies takes only its connections, which are dropped, and is replaced", async () => {
