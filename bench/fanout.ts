@@ -1,5 +1,5 @@
 // `npm run bench -- fanout [--subscribers K] [--rate R] [--seconds S] [--tick-ms MIN] [--max-tick-ms MAX]
-// [--server-fanout F] [--fanout-procs P] [--fanout-nice N]`: the cost of fanning book deltas out to K WebSocket subscribers,
+// [--server-fanout F] [--fanout-procs P] [--fanout-nice N] [--subscriber-nice N]`: the cost of fanning book deltas out to K WebSocket subscribers,
 // isolated from the order path (docs/benchmarks.md "fanout"). The RPC server runs in this process over a
 // SoftNode; K subscribers in P separate processes (bench/_rpc-fanout.ts, raw RFC 6455 clients that parse
 // every frame and check every seq) subscribe to book:1. Then orders are executed in-process at R per second
@@ -72,6 +72,8 @@ export async function main(args: string[]): Promise<void> {
   const fans = await Promise.all(Array.from({ length: fanProcs }, (_, i) => new Promise<{ stop: () => Promise<SubscriberReport> }>((ok, fail) => {
     const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
     const child = spawn(process.execPath, [path.join(dir, "_rpc-fanout.ts"), url, String(k)], { stdio: ["pipe", "pipe", "inherit"] });
+    // `--subscriber-nice N`: the subscriber processes' nice value (harness: how much CPU the clients take).
+    if (args.includes("--subscriber-nice")) setPriority(child.pid!, arg(args, "subscriber-nice", 0));
     const lines: string[] = [];
     const done = new Promise<SubscriberReport>((r) => child.once("exit", () => r(JSON.parse(lines.at(-1)!) as SubscriberReport)));
     createInterface({ input: child.stdout! }).on("line", (l) => {
