@@ -217,7 +217,11 @@ export class FanoutPool {
     if (p !== undefined) this.enqueue(p, ["close", id, code, reason]);
   }
 
-  private readonly flush = (): void => {
+  /**
+   * Hands every child what is queued for it now, one IPC message each (otherwise at the end of this
+   * event-loop turn): a tick calls it, so its message does not wait for the rest of the turn's I/O.
+   */
+  readonly flush = (): void => {
     this.scheduled = false;
     for (const p of this.procs) {
       if (p.queue.length === 0) continue;

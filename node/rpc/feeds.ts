@@ -142,6 +142,12 @@ export class Feeds {
    * which hold the channel membership the sinks' join/leave reported); null: written sink by sink.
    */
   publish: ((channel: string, m: SharedMessage) => void) | null = null;
+  /**
+   * Told at the end of a tick that published something: the transport sends it on now (fan-out processes:
+   * the IPC message goes out from the tick, not at the end of the event-loop turn, which on a busy RPC
+   * thread is after the rest of its I/O round).
+   */
+  onPublished: (() => void) | null = null;
   /** Where the write cost is read; null: the writes are assumed free (ticks at `minMs`). */
   writeCost: WriteCostSource | null = null;
   /** Messages written (for metrics and tests). */
@@ -413,7 +419,10 @@ export class Feeds {
       if (candle !== undefined) this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle }), stamp));
     }
     const writes = this.sent - sent0;
-    if (writes > 0) this.ticks++;
+    if (writes > 0) {
+      this.ticks++;
+      this.onPublished?.();
+    }
     if (oldest !== Infinity) this.onTick?.(Date.now() - oldest, writes, this.lateMs);
     const cost = this.writeCost;
     const ms = cost === null ? 0 : (writes / cost.parallel) * cost.usPerWrite / 1000 / FANOUT_CPU_SHARE;

@@ -318,6 +318,7 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
       fanout.publish(channel, m);
       for (const l of moving) l.published(channel, m);
     };
+    feeds.onPublished = fanout.flush;
   } else feeds.writeCost = corker;
   app.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const q = req.url?.indexOf("?") ?? -1;

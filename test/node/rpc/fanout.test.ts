@@ -94,6 +94,26 @@ describe("rpc: WebSocket fan-out processes", () => {
     for (const s of subs) s.ws.close();
   });
 
+  it("a tick's message leaves for the children from the tick, not after the rest of the RPC thread's turn", async () => {
+    h = await startHarness(2, { fanoutProcs: 1 });
+    const sub = await subscribe(h.wsUrl);
+    const fan = h.server.fanout!;
+    await until(() => sub.ws.readyState === WebSocket.OPEN);
+    await sleep(150);
+    fan.hop.drain();
+    // the RPC thread stays busy for 300 ms right after the tick (as with a long I/O round)
+    h.server.feeds.onTick = () => {
+      const end = performance.now() + 300;
+      while (performance.now() < end);
+    };
+    h.node.submitSync(h.traders[0].sell(1200, 1));
+    await until(() => sub.seqs.at(-1) === h.server.feeds.bookSeq(1));
+    h.server.feeds.onTick = null;
+    await until(() => fan.hop.count > 0);
+    expect(fan.hop.quantile(1)).to.be.lessThan(250); // arrived in the child while this thread was busy
+    sub.ws.close();
+  });
+
   it("runs the children at rpc.fanoutNice, a replaced one too", async () => {
     h = await startHarness(2, { fanoutProcs: 2, fanoutNice: 3 });
     const pids = h.server.fanout!.pids();
