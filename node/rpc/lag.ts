@@ -13,7 +13,7 @@ export function nowMs(): number {
 /** Delays in 0.1 ms buckets; delays past the last bucket land in it. */
 export class LagHistogram {
   static readonly BUCKETS = 50_000; // 5 s
-  private readonly counts = new Uint32Array(LagHistogram.BUCKETS);
+  private readonly counts = new Float64Array(LagHistogram.BUCKETS); // exact to 2^53: a node running for years
   /** Buckets touched since the last `drain` (for the pairs). */
   private touched: number[] = [];
   count = 0;
