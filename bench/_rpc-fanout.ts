@@ -1,7 +1,11 @@
 // The rpc bench's subscriber process: N WebSocket clients subscribed to book:1. For every delta each client
 // receives it records now - changedAt (ms; the server stamps a delta with the time of its first change) and
-// checks that its seq is the previous one's plus one. Prints "SUBSCRIBED" when all are in, and on stdin end
-// prints one JSON line with the latency histogram (ms -> count), the gaps seen and this process's CPU share.
+// checks that its seq is the previous one's plus one. Prints "SUBSCRIBED" when all are in; a stdin line
+// "report" prints "REPORT <json>" with what was received since the last report (for a phase of the bench),
+// and on stdin end it prints one JSON line with the same since the start: the latency histogram (ms ->
+// count), the gaps seen, this process's CPU share, and in 0.1 ms buckets (node/rpc/lag.ts pairs) the
+// delivery latency and its last part, receipt - tickAt (the delta's tick on the server -> this read), with
+// this process's own event-loop delay (how late it reads).
 //
 // The clients are minimal RFC 6455 clients on raw TCP sockets (handshake, masked request frame, unmasked
 // server frames of the three length classes, close frames): the subscriber side has to read 1,000 x (ticks
@@ -9,11 +13,15 @@
 // machine while costing the same CPU per message (docs/benchmarks.md "rpc"), so it measured itself. The
 // sockets read into one static buffer (net's `onread`: no Buffer and no stream event per read; only an
 // incomplete frame at the end of a read is copied), since this process shares the machine with the server.
-// Every message is still parsed: frame header, opcode, the seq and changedAt fields of the JSON.
+// Every message is still parsed: frame header, opcode, the seq, changedAt and tickAt fields of the JSON.
+// The clock is the machine's wall clock with sub-ms resolution (lag.ts nowMs), as the server stamps it.
 // Subscribers may be spread over several processes (`--fanout-procs`); each one runs this file.
 
 import { randomBytes } from "node:crypto";
 import net from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { LagHistogram, nowMs } from "../node/rpc/lag.ts";
 
 const [url, nArg] = process.argv.slice(2);
 const n = Number(nArg ?? 1000);
@@ -31,6 +39,10 @@ const READ_BUFFER = Buffer.allocUnsafe(256 << 10);
 /** Messages read (snapshots and deltas, recorded or not) for the CPU per message. */
 let messages = 0;
 const CHANGED_AT = Buffer.from('"changedAt":');
+const TICK_AT = Buffer.from('"tickAt":');
+/** Since the start and since the last report: change -> receipt and tick -> receipt, 0.1 ms buckets. */
+const total = { all: new LagHistogram(), phase: new LagHistogram() };
+const read = { all: new LagHistogram(), phase: new LagHistogram() };
 const SEQ = Buffer.from('"seq":');
 
 /** The unsigned integer after `marker` in `p`, or -1. */
@@ -77,9 +89,13 @@ function subscriber(i: number): Promise<void> {
       if (seq >= 0 && next !== seq + 1) gaps++;
       seq = next;
       if (!recording) return;
-      const ms = Date.now() - changedAt;
+      const now = nowMs();
+      const ms = Math.floor(now) - changedAt;
       hist.set(ms, (hist.get(ms) ?? 0) + 1);
       deltas++;
+      total.phase.add(now - changedAt);
+      const tickAt = intAfter(p, TICK_AT);
+      if (tickAt >= 0) read.phase.add(now - tickAt);
     };
     /** Handles one read of `nread` bytes into READ_BUFFER; true: keep reading. */
     const onRead = (nread: number): boolean => {
@@ -140,16 +156,44 @@ function subscriber(i: number): Promise<void> {
 
 await Promise.all(Array.from({ length: n }, (_, i) => subscriber(i)));
 recording = true;
-const messages0 = messages;
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+const start = { messages, deltas: 0, gaps: 0, cpu: process.cpuUsage(), t: performance.now(), hist: new Map<number, number>() };
+let last = { ...start, hist: new Map(hist) };
 console.log("SUBSCRIBED");
-process.stdin.resume();
+
+/** What was received since `from` (the start or the last report). */
+function summary(from: typeof start) {
+  const cpu = process.cpuUsage(from.cpu);
+  const busy = (cpu.user + cpu.system) / 1000 / (performance.now() - from.t);
+  const usPerMessage = (cpu.user + cpu.system) / Math.max(1, messages - from.messages);
+  const h: Record<number, number> = {};
+  for (const [ms, c] of hist) if (c - (from.hist.get(ms) ?? 0) > 0) h[ms] = c - (from.hist.get(ms) ?? 0);
+  return {
+    subscribers: n, deltas: deltas - from.deltas, gaps: gaps - from.gaps, hist: h, closes, cpu: Number(busy.toFixed(2)), cpu_us_per_message: Number(usPerMessage.toFixed(2)),
+    loop_delay_ms_p99: Number((delay.percentile(99) / 1e6).toFixed(2)), loop_delay_ms_max: Number((delay.max / 1e6).toFixed(2)),
+  };
+}
+/** A phase's histogram as [bucket, count] pairs, emptied and added to the whole run's. */
+function phaseDrain(h: { all: LagHistogram; phase: LagHistogram }): number[] {
+  const pairs = h.phase.drain();
+  h.all.merge(pairs);
+  return pairs;
+}
+createInterface({ input: process.stdin }).on("line", (l) => {
+  if (l.trim() !== "report") return;
+  const r = summary(last);
+  const lagTotal = phaseDrain(total);
+  const lagRead = phaseDrain(read);
+  delay.reset();
+  last = { messages, deltas, gaps, cpu: process.cpuUsage(), t: performance.now(), hist: new Map(hist) };
+  console.log(`REPORT ${JSON.stringify({ ...r, lag_total: lagTotal, lag_read: lagRead })}`);
+});
 process.stdin.on("end", () => {
-  const cpu = process.cpuUsage(cpu0);
-  const busy = (cpu.user + cpu.system) / 1000 / (performance.now() - t0);
-  const usPerMessage = (cpu.user + cpu.system) / Math.max(1, messages - messages0);
-  console.log(JSON.stringify({ subscribers: n, deltas, gaps, hist: Object.fromEntries(hist), closes, cpu: Number(busy.toFixed(2)), cpu_us_per_message: Number(usPerMessage.toFixed(2)) }));
+  const r = summary(start);
+  phaseDrain(total);
+  phaseDrain(read);
+  console.log(JSON.stringify({ ...r, lag_total: total.all.drain(), lag_read: read.all.drain() }));
   for (const s of sockets) s.destroy();
   process.exit(0);
 });

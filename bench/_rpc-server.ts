@@ -96,7 +96,14 @@ function quantile(h: Map<number, number>, p: number): number | null {
   return null;
 }
 function feedLine(): void {
-  const f = { ticks: server.feeds.ticks - feedAt.ticks, writes: feedWrites() - feedAt.writes, delayP50: quantile(tickDelays, 0.5), delayP99: quantile(tickDelays, 0.99), lateP50: quantile(tickLate, 0.5), lateP99: quantile(tickLate, 0.99), usPerWrite: server.fanout?.usPerWrite ?? null };
+  // Per socket write carrying a tick's message: tick -> end of the write, and (fan-out processes) tick ->
+  // arrival in the child (node/rpc/lag.ts; emptied here, so per "feed" line).
+  const lag = server.feeds.writeCost?.lag;
+  const hop = server.fanout?.hop;
+  const lagQ = { writeLagP50: lag?.quantile(0.5) ?? null, writeLagP99: lag?.quantile(0.99) ?? null, hopP50: hop?.quantile(0.5) ?? null, hopP99: hop?.quantile(0.99) ?? null };
+  lag?.drain();
+  hop?.drain();
+  const f = { ticks: server.feeds.ticks - feedAt.ticks, writes: feedWrites() - feedAt.writes, delayP50: quantile(tickDelays, 0.5), delayP99: quantile(tickDelays, 0.99), lateP50: quantile(tickLate, 0.5), lateP99: quantile(tickLate, 0.99), usPerWrite: server.fanout?.usPerWrite ?? null, ...lagQ };
   Object.assign(feedAt, { ticks: server.feeds.ticks, writes: feedWrites() });
   tickDelays = new Map();
   tickLate = new Map();

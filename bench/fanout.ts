@@ -1,5 +1,5 @@
 // `npm run bench -- fanout [--subscribers K] [--rate R] [--seconds S] [--tick-ms MIN] [--max-tick-ms MAX]
-// [--server-fanout F] [--fanout-procs P]`: the cost of fanning book deltas out to K WebSocket subscribers,
+// [--server-fanout F] [--fanout-procs P] [--fanout-nice N] [--subscriber-nice N]`: the cost of fanning book deltas out to K WebSocket subscribers,
 // isolated from the order path (docs/benchmarks.md "fanout"). The RPC server runs in this process over a
 // SoftNode; K subscribers in P separate processes (bench/_rpc-fanout.ts, raw RFC 6455 clients that parse
 // every frame and check every seq) subscribe to book:1. Then orders are executed in-process at R per second
@@ -12,10 +12,11 @@
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { loadavg, setPriority } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { LagHistogram } from "../node/rpc/lag.ts";
 import { DEFAULT_RPC_OPTIONS } from "../node/rpc/options.ts";
 import { createRpcServer } from "../node/rpc/server.ts";
 import { SoftNode } from "../node/rpc/soft-node.ts";
@@ -38,6 +39,8 @@ function procCpuUs(pids: number[]): number {
 }
 
 interface SubscriberReport {
+  /** tick -> read, node/rpc/lag.ts pairs. */
+  lag_read: number[];
   deltas: number;
   gaps: number;
   hist: Record<string, number>;
@@ -63,10 +66,14 @@ export async function main(args: string[]): Promise<void> {
   const orders = signedOrders(keys, [0, 0], 2 * total, 7);
   const server = await createRpcServer({ view: node, options: { tickMs, maxTickMs, fanoutProcs: serverFanout, limits: { maxConnections: subscribers + 10 } } });
   const url = (await server.listen("127.0.0.1", 0)).replace("http", "ws") + "/ws";
+  // `--fanout-nice N`: the fan-out processes' nice value (rpc.fanoutNice, set here on the running children).
+  if (args.includes("--fanout-nice")) for (const pid of server.fanout?.pids() ?? []) setPriority(pid, arg(args, "fanout-nice", 0));
 
   const fans = await Promise.all(Array.from({ length: fanProcs }, (_, i) => new Promise<{ stop: () => Promise<SubscriberReport> }>((ok, fail) => {
     const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
     const child = spawn(process.execPath, [path.join(dir, "_rpc-fanout.ts"), url, String(k)], { stdio: ["pipe", "pipe", "inherit"] });
+    // `--subscriber-nice N`: the subscriber processes' nice value (harness: how much CPU the clients take).
+    if (args.includes("--subscriber-nice")) setPriority(child.pid!, arg(args, "subscriber-nice", 0));
     const lines: string[] = [];
     const done = new Promise<SubscriberReport>((r) => child.once("exit", () => r(JSON.parse(lines.at(-1)!) as SubscriberReport)));
     createInterface({ input: child.stdout! }).on("line", (l) => {
@@ -101,7 +108,13 @@ export async function main(args: string[]): Promise<void> {
     };
   };
   const load0 = loadavg()[0];
+  server.fanout?.lag.drain(); // the subscribe phase's writes
+  server.fanout?.hop.drain();
   const withSubs = await run();
+  const lag = server.fanout?.lag ?? null;
+  const hop = server.fanout?.hop ?? null;
+  const where = { writeP50: lag?.quantile(0.5) ?? null, writeP99: lag?.quantile(0.99) ?? null, hopP50: hop?.quantile(0.5) ?? null, hopP99: hop?.quantile(0.99) ?? null };
+  const read = new LagHistogram();
   const interval = server.feeds.intervalMs;
   const usPerWrite = (server.fanout ?? null)?.usPerWrite ?? null;
   const hist = new Map<number, number>();
@@ -117,6 +130,7 @@ export async function main(args: string[]): Promise<void> {
     cut += Object.values(r.closes).reduce((a, b) => a + b, 0);
     subCpu.push(r.cpu);
     subUs.push(r.cpu_us_per_message);
+    read.merge(r.lag_read);
     for (const [ms, c] of Object.entries(r.hist)) hist.set(Number(ms), (hist.get(Number(ms)) ?? 0) + c);
   }
   await sleep(200);
@@ -139,12 +153,14 @@ export async function main(args: string[]): Promise<void> {
   console.log(`messages: ${withSubs.messages} (${(withSubs.messages / s).toFixed(0)}/s); socket writes ${writes} (${(writes / s).toFixed(0)}/s)`);
   console.log(`CPU per subscriber message: main thread ${perMsgMain.toFixed(2)} us (${(withSubs.mainUs / s / 1e4).toFixed(1)}% of a core with subscribers, ${(base.mainUs / (base.wallMs / 1000) / 1e4).toFixed(1)}% without), fan-out processes ${perMsgChild.toFixed(2)} us (${(withSubs.childUs / s / 1e4).toFixed(1)}% of a core), subscriber processes ${subUs.join(", ")} us (${subCpu.join(", ")} cores)`);
   console.log(`delivered ${deltas} deltas (${gaps} seq gaps, ${cut} cut); delivery p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1)?.[0] ?? null} ms`);
+  console.log(`where the time goes (p50 / p99 ms): tick -> arrival in the fan-out process ${where.hopP50} / ${where.hopP99}, tick -> end of the socket write ${where.writeP50} / ${where.writeP99}, tick -> read by the subscriber ${read.quantile(0.5)} / ${read.quantile(0.99)}`);
   console.log(JSON.stringify({
     bench: "fanout", subscribers, rate, seconds, tick_ms: tickMs, max_tick_ms: maxTickMs, server_fanout_procs: serverFanout,
     deltas_per_s: Number((withSubs.ticks / s).toFixed(1)), socket_writes_per_s: Math.round(writes / s),
     main_us_per_message: Number(perMsgMain.toFixed(3)), fanout_procs_us_per_message: Number(perMsgChild.toFixed(3)),
     fanout_procs_cores: Number((withSubs.childUs / s / 1e6).toFixed(3)), subscriber_us_per_message: subUs,
     deltas, gaps, cut, fanout_ms_p50: q(0.5), fanout_ms_p99: q(0.99),
+    tick_write_ms_p50: where.writeP50, tick_write_ms_p99: where.writeP99, tick_read_ms_p50: read.quantile(0.5), tick_read_ms_p99: read.quantile(0.99),
     load_average: `${load0.toFixed(1)}-${loadavg()[0].toFixed(1)}`,
   }));
 }

@@ -10,13 +10,21 @@
 // 64 orders at full speed. The server reports its CPU time per order for each phase (all threads and the
 // main thread). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
 // `--max-tick-ms MS` sets the server's rpc.maxTickMs (the feed tick's upper bound, docs/api.md "Subscriptions").
+// With subscribers, the delivery latency is split on one clock (node/rpc/lag.ts): first change -> tick (the
+// server's main thread), tick -> arrival in the fan-out process and tick -> end of each socket write (the
+// fan-out process), tick -> read (the subscriber, from the delta's tickAt); and after the timed phase a
+// floor phase (`--floor-rate R`, default 400 orders/s, for `--floor-seconds`, default 4; R 0: none) measures
+// the same delivery with the order path nearly idle, so the report states the timed phase against it.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { setPriority } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { DEFAULT_CONFIG } from "../node/config.ts";
+import { LagHistogram } from "../node/rpc/lag.ts";
 import { toWire } from "../node/rpc/wire.ts";
 import { benchKeys, signedBulks, signedOrders } from "./_rpc-common.ts";
 import { describe, slowEpisodes, type ServerEvent } from "./_rpc-timeline.ts";
@@ -120,13 +128,81 @@ async function mark(server: Child): Promise<Mark> {
 }
 
 /** The server's book feed since its last "feed" line (bench/_rpc-server.ts): ticks, socket writes, change -> tick delay. */
-async function feedMark(server: Child): Promise<{ ticks: number; writes: number; delayP50: number | null; delayP99: number | null; lateP50: number | null; lateP99: number | null; usPerWrite: number | null }> {
+async function feedMark(server: Child): Promise<{ ticks: number; writes: number; delayP50: number | null; delayP99: number | null; lateP50: number | null; lateP99: number | null; usPerWrite: number | null; writeLagP50: number | null; writeLagP99: number | null; hopP50: number | null; hopP99: number | null }> {
   const line = server.waitFor("FEED ");
   server.child.stdin!.write("feed\n");
   return JSON.parse((await line).slice(5));
 }
 
 const pct = (a: number[], p: number) => (a.length === 0 ? NaN : a[Math.min(a.length - 1, Math.floor(p * a.length))]);
+/** The processes whose parent is `pid` (from /proc). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(p)) continue;
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, "utf8");
+      if (Number(f.slice(f.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+type FeedMark = Awaited<ReturnType<typeof feedMark>>;
+/** One phase of the subscribers' deliveries, over every subscriber process, with where the time went. */
+interface FanPhase {
+  deltas: number;
+  gaps: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+  closes: Record<string, number>;
+  cpu: number[];
+  /** p50 / p99 ms of tick -> read (receipt - tickAt) and the subscriber processes' event-loop delay p99. */
+  readP50: number | null;
+  readP99: number | null;
+  loopDelayP99: number[];
+}
+
+/**
+ * Asks every subscriber process for its report since the last one (bench/_rpc-fanout.ts "report"), merges
+ * them and prints the phase's lines with `title` (null: read and dropped, the time between phases).
+ */
+async function fanPhase(fans: Child[], subscribers: number, feed: FeedMark, seconds: number, title: string | null): Promise<FanPhase> {
+  const r: FanPhase = { deltas: 0, gaps: 0, p50: null, p99: null, max: null, closes: {}, cpu: [], readP50: null, readP99: null, loopDelayP99: [] };
+  const hist = new Map<number, number>();
+  const read = new LagHistogram();
+  const usPerMessage: number[] = [];
+  for (const f of fans) {
+    const line = f.waitFor("REPORT ");
+    f.child.stdin!.write("report\n");
+    const x = JSON.parse((await line).slice(7)) as { deltas: number; gaps: number; hist: Record<string, number>; closes: Record<string, number>; cpu: number; cpu_us_per_message: number; loop_delay_ms_p99: number; lag_read: number[] };
+    usPerMessage.push(x.cpu_us_per_message);
+    r.deltas += x.deltas;
+    r.gaps += x.gaps;
+    r.cpu.push(x.cpu);
+    r.loopDelayP99.push(x.loop_delay_ms_p99);
+    read.merge(x.lag_read);
+    for (const [ms, c] of Object.entries(x.hist)) hist.set(Number(ms), (hist.get(Number(ms)) ?? 0) + c);
+    for (const [code, c] of Object.entries(x.closes)) r.closes[code] = (r.closes[code] ?? 0) + c;
+  }
+  const sorted = [...hist].sort((a, b) => a[0] - b[0]);
+  const q = (p: number): number | null => {
+    let seen = 0;
+    for (const [ms, c] of sorted) if ((seen += c) > p * r.deltas) return ms;
+    return sorted.at(-1)?.[0] ?? null;
+  };
+  [r.p50, r.p99, r.max] = [q(0.5), q(0.99), sorted.at(-1)?.[0] ?? null];
+  [r.readP50, r.readP99] = [read.quantile(0.5), read.quantile(0.99)];
+  if (title === null) return r;
+  console.log(`${title}fan-out: ${subscribers} subscribers received ${r.deltas} deltas (${r.gaps} seq gaps); delivery p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(r.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${r.cpu.join(", ")} cores, ${usPerMessage.join(", ")} us per message`);
+  console.log(`${title}fan-out ticks: ${feed.ticks} (${(feed.ticks / seconds).toFixed(1)}/s), socket writes ${feed.writes} (${(feed.writes / seconds).toFixed(0)}/s)${feed.usPerWrite === null ? "" : `, ${feed.usPerWrite.toFixed(2)} us CPU per write in the fan-out process`}; tick run after its due time p50 ${feed.lateP50} ms, p99 ${feed.lateP99} ms`);
+  console.log(`${title}fan-out, where the time goes (p50 / p99 ms): first change -> tick ${feed.delayP50} / ${feed.delayP99} (per delta); tick -> arrival in the fan-out process ${feed.hopP50} / ${feed.hopP99}, tick -> end of the socket write ${feed.writeLagP50} / ${feed.writeLagP99} (per socket write); tick -> read by the subscriber ${r.readP50} / ${r.readP99} (per delivery; the subscriber processes' event-loop delay p99 ${r.loopDelayP99.join(", ")} ms)`);
+  return r;
+}
 
 export async function main(args: string[]): Promise<void> {
   const rate = arg(args, "rate", 5000);
@@ -143,6 +219,10 @@ export async function main(args: string[]): Promise<void> {
   let t = performance.now();
   const warm = signedOrders(keys, nonces, Math.round(rate * warmSeconds), 5).map((tx) => JSON.stringify(toWire(tx)));
   const orders = signedOrders(keys, nonces, rate * seconds, 1).map((tx) => JSON.stringify(toWire(tx)));
+  // The fan-out floor phase's orders (after the timed phase, before the bulks: nonces in that order).
+  const floorRate = arg(args, "floor-rate", 400);
+  const floorSeconds = arg(args, "floor-seconds", 4);
+  const floor = subscribers > 0 ? signedOrders(keys, nonces, Math.round(floorRate * floorSeconds), 11).map((tx) => JSON.stringify(toWire(tx))) : [];
   const batched = signedBulks(keys, nonces, Math.ceil(bulkOrders / perBulk), perBulk).map((tx) => JSON.stringify(toWire(tx)));
   console.log(`signed ${warm.length} warm-up orders, ${orders.length} orders and ${batched.length} bulks of ${perBulk} orders for ${traders} traders in ${((performance.now() - t) / 1000).toFixed(1)} s (before the timed phases)`);
 
@@ -163,13 +243,17 @@ export async function main(args: string[]): Promise<void> {
     const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
     return start("_rpc-fanout.ts", [wsUrl, String(k)], "SUBSCRIBED");
   }));
+  // Scheduling experiments: `--fanout-nice N` sets the nice value of the server's fan-out processes,
+  // `--subscriber-nice N` that of the subscriber processes (os.setPriority; below 0 needs CAP_SYS_NICE).
+  if (args.includes("--fanout-nice")) for (const pid of childPids(server.child.pid!)) setPriority(pid, arg(args, "fanout-nice", 0));
+  if (args.includes("--subscriber-nice")) for (const f of fans) setPriority(f.child.pid!, arg(args, "subscriber-nice", 0));
   console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs}-${maxTickMs} ms; server fan-out processes ${serverFanout}`);
 
   // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order: first a warm-up
   // (`--warmup-seconds`, default 2, its own pre-signed orders; reported on its own line), then the timed phase.
   const sockets = await Promise.all(Array.from({ length: conns }, () => connect(wsUrl)));
-  /** Sends `list` at `rate`/s and resolves when every order is answered (or after 120 s). */
-  const sendOrders = async (list: string[]) => {
+  /** Sends `list` at `perS`/s and resolves when every order is answered (or after 120 s). */
+  const sendOrders = async (list: string[], perS = rate) => {
     const n = list.length;
     const sentAt = new Float64Array(n);
     const latency = new Float64Array(n);
@@ -196,7 +280,7 @@ export async function main(args: string[]): Promise<void> {
     let sent = 0;
     await new Promise<void>((ok) => {
       const tick = () => {
-        const due = Math.min(n, Math.floor(((performance.now() - t0) * rate) / 1000));
+        const due = Math.min(n, Math.floor(((performance.now() - t0) * perS) / 1000));
         while (sent < due) {
           sentAt[sent] = performance.now();
           sockets[sent % conns].send(`{"jsonrpc":"2.0","id":${sent},"method":"rb_placeOrder","params":[${list[sent]}]}`);
@@ -245,31 +329,22 @@ export async function main(args: string[]): Promise<void> {
   console.log(`server main isolate: ${cost1.gcNvp.scavenges} scavenges, ${cost1.gcNvp.markCompacts} mark-compacts; ${(cost1.gcNvp.allocated / n1).toFixed(0)} B allocated and ${(cost1.gcNvp.promoted / n1).toFixed(0)} B promoted to the old generation per order; ${(cost1.admissionMessages / n1).toFixed(3)} admission-worker messages per order`);
   for (const l of episodes(p1, cost1.events)) console.log(l);
 
-  const fanout = { subscribers, deltas: 0, gaps: 0, p50: null as number | null, p99: null as number | null, max: null as number | null, closes: {} as Record<string, number>, cpu: [] as number[] };
-  if (fans.length > 0) {
-    // Each subscriber process reports a histogram (ms -> count); the percentiles are over all of them.
-    const hist = new Map<number, number>();
-    const usPerMessage: number[] = [];
-    for (const f of fans) {
-      const r = JSON.parse((await stop(f)).at(-1)!) as { deltas: number; gaps: number; hist: Record<string, number>; closes: Record<string, number>; cpu: number; cpu_us_per_message: number };
-      usPerMessage.push(r.cpu_us_per_message);
-      fanout.deltas += r.deltas;
-      fanout.gaps += r.gaps;
-      fanout.cpu.push(r.cpu);
-      for (const [ms, c] of Object.entries(r.hist)) hist.set(Number(ms), (hist.get(Number(ms)) ?? 0) + c);
-      for (const [code, c] of Object.entries(r.closes)) fanout.closes[code] = (fanout.closes[code] ?? 0) + c;
-    }
-    const sorted = [...hist].sort((a, b) => a[0] - b[0]);
-    const q = (p: number): number | null => {
-      let seen = 0;
-      for (const [ms, c] of sorted) if ((seen += c) > p * fanout.deltas) return ms;
-      return sorted.at(-1)?.[0] ?? null;
-    };
-    [fanout.p50, fanout.p99, fanout.max] = [q(0.5), q(0.99), sorted.at(-1)?.[0] ?? null];
-    console.log(`fan-out: ${fanout.subscribers} subscribers received ${fanout.deltas} deltas (${fanout.gaps} seq gaps); delivery p50 ${fanout.p50} ms, p99 ${fanout.p99} ms, max ${fanout.max} ms (state change -> receipt); closed by the server: ${JSON.stringify(fanout.closes)} (4008 = cut as a slow consumer); subscriber process CPU ${fanout.cpu.join(", ")} cores, ${usPerMessage.join(", ")} us per message`);
-    const s1 = (lastAck - t0) / 1000;
-    console.log(`fan-out ticks: ${feed1.ticks} (${(feed1.ticks / s1).toFixed(1)}/s), socket writes ${feed1.writes} (${(feed1.writes / s1).toFixed(0)}/s)${feed1.usPerWrite === null ? "" : `, ${feed1.usPerWrite.toFixed(2)} us CPU per write in the fan-out process`}; first change -> tick p50 ${feed1.delayP50} ms, p99 ${feed1.delayP99} ms, tick run after its due time p50 ${feed1.lateP50} ms, p99 ${feed1.lateP99} ms (the rest of the delivery latency is the write and the read)`);
+  // The subscribers' figures of the timed phase, then the floor phase: the same server, subscribers and
+  // tick spacing with orders at `--floor-rate` (default 400/s, still a change in every 25 ms tick) for
+  // `--floor-seconds`, so the order path's CPU is (nearly) absent; its delivery latency is what the machine
+  // gives this fan-out at all, measured in the same run.
+  const fanout = fans.length > 0 ? await fanPhase(fans, subscribers, feed1, (lastAck - t0) / 1000, "") : null;
+  let floorFan: FanPhase | null = null;
+  let feedFloor: FeedMark | null = null;
+  if (fans.length > 0 && floor.length > 0) {
+    await sleep(500);
+    await fanPhase(fans, subscribers, await feedMark(server), 1, null); // what arrived between the phases
+    const pf = await sendOrders(floor, floorRate);
+    const feedF = (feedFloor = await feedMark(server));
+    floorFan = await fanPhase(fans, subscribers, feedF, (pf.lastAck - pf.t0) / 1000, `floor (${floorRate} orders/s, ack p99 ${pct(pf.lat, 0.99).toFixed(2)} ms): `);
+    if (fanout !== null && fanout.p99 !== null && floorFan.p99 !== null) console.log(`fan-out p99 under load ${fanout.p99} ms against the floor's ${floorFan.p99} ms in the same run (x${(fanout.p99 / floorFan.p99).toFixed(2)})`);
   }
+  for (const f of fans) await stop(f);
 
   // ---- phase 2: Bulk transactions (64 PLACE actions under one signature), 16 in flight per socket, full
   // speed. Socket c sends only the bulks of the traders k with k % conns == c, in nonce order.
@@ -317,19 +392,31 @@ export async function main(args: string[]): Promise<void> {
     warmup_ack_ms_p99: warmP99,
     server_warmup_orders: serverWarmUp,
     bulk_orders_per_s: Math.round(bulkPerS),
-    fanout_subscribers: fanout.subscribers,
-    fanout_ms_p99: fanout.p99,
+    fanout_subscribers: subscribers,
+    fanout_ms_p99: fanout?.p99 ?? null,
     server_cpu_us_per_order: Number(perOrder.cpuUs.toFixed(1)),
     server_main_us_per_order: Number(perOrder.mainUs.toFixed(1)),
     server_fanout_procs_us_per_order: Number(perOrder.fanoutUs.toFixed(1)),
-    fanout_cut: Object.values(fanout.closes).reduce((a, b) => a + b, 0),
-    fanout_gaps: fanout.gaps,
+    fanout_cut: Object.values(fanout?.closes ?? {}).reduce((a, b) => a + b, 0),
+    fanout_gaps: fanout?.gaps ?? 0,
     tick_ms: tickMs,
     max_tick_ms: maxTickMs,
     fanout_ticks_per_s: Number((feed1.ticks / ((lastAck - t0) / 1000)).toFixed(1)),
     fanout_writes_per_s: Math.round(feed1.writes / ((lastAck - t0) / 1000)),
     fanout_tick_delay_ms_p99: feed1.delayP99,
     fanout_tick_late_ms_p99: feed1.lateP99,
+    fanout_ms_p50: fanout?.p50 ?? null,
+    fanout_tick_write_ms_p50: feed1.writeLagP50,
+    fanout_tick_write_ms_p99: feed1.writeLagP99,
+    fanout_tick_read_ms_p50: fanout?.readP50 ?? null,
+    fanout_tick_read_ms_p99: fanout?.readP99 ?? null,
+    fanout_floor_rate: floorFan === null ? null : floorRate,
+    fanout_floor_ms_p50: floorFan?.p50 ?? null,
+    fanout_floor_ms_p99: floorFan?.p99 ?? null,
+    fanout_floor_tick_delay_ms_p99: feedFloor?.delayP99 ?? null,
+    fanout_floor_tick_write_ms_p99: feedFloor?.writeLagP99 ?? null,
+    fanout_floor_tick_read_ms_p99: floorFan?.readP99 ?? null,
+    fanout_floor_gaps: floorFan?.gaps ?? null,
     server_fanout_procs: serverFanout,
     errors: errors + bErrors,
     server_loop_delay_ms_p99: cost1.loopDelay.p99Ms,

@@ -41,6 +41,8 @@ export interface NodeConfig {
     maxTickMs: number;
     /** WebSocket fan-out child processes owning the sockets (docs/api.md "Fan-out processes"); 0: none. */
     fanoutProcs: number;
+    /** Their nice value, -20..19 (below 0 needs CAP_SYS_NICE; docs/api.md "Fan-out processes"). */
+    fanoutNice: number;
   };
   /** The sequencer role (docs/sequencer.md): batch sealing, mempool limits, admission, WAL. */
   sequencer: {
@@ -132,7 +134,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   da: { blobWrapper: "auto", beaconBlockId: "number", archive: false },
   rpc: {
     host: "127.0.0.1", port: 8645, l2ChainId: 0x726f6c6c, maxBodyBytes: 1 << 20, maxBatch: 100, maxConnections: 2000, connRate: 2000,
-    accountRate: 1000, maxSubscriptions: 64, maxBufferedBytes: 8 << 20, tickMs: 10, maxTickMs: 25, fanoutProcs: 1,
+    accountRate: 1000, maxSubscriptions: 64, maxBufferedBytes: 8 << 20, tickMs: 10, maxTickMs: 25, fanoutProcs: 1, fanoutNice: 0,
   },
   sequencer: {
     maxBatchTxs: 4096, maxBatchAgeMs: 2000, maxBlobBaseFeeGwei: 0, maxFeeWaitMs: 60_000, admissionThreads: 2,
@@ -279,6 +281,7 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   checkInt(problems, "rpc.tickMs", c.rpc?.tickMs, 1, 1000);
   checkInt(problems, "rpc.maxTickMs", c.rpc?.maxTickMs, 1, 1000);
   checkInt(problems, "rpc.fanoutProcs", c.rpc?.fanoutProcs, 0, 64);
+  checkInt(problems, "rpc.fanoutNice", c.rpc?.fanoutNice, -20, 19);
   const sq = c.sequencer;
   checkInt(problems, "sequencer.maxBatchTxs", sq?.maxBatchTxs, 1, 16384);
   checkInt(problems, "sequencer.maxBatchAgeMs", sq?.maxBatchAgeMs, 10, 300_000);

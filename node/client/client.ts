@@ -235,7 +235,7 @@ export class RollbookClient {
 
 export type BookMessage =
   | { type: "snapshot"; market: number; seq: number; bids: BookLevel[]; asks: BookLevel[] }
-  | { type: "delta"; market: number; seq: number; changedAt: number; bids: BookLevel[]; asks: BookLevel[] };
+  | { type: "delta"; market: number; seq: number; changedAt: number; tickAt: number; bids: BookLevel[]; asks: BookLevel[] };
 
 /** Price -> level per side, rebuilt from a snapshot and kept by deltas; a seq gap triggers one resync call. */
 export class LocalBook {

@@ -14,15 +14,20 @@
 //
 // IPC protocol (arrays, to keep the serialization cheap):
 //   main -> here   {t:"move", id, state}  + the socket handle (an open WebSocket; state: ws-conn.ts ReaderState)
-//                  {t:"out", items}   items: ["send", id, data] | ["pub", frame, ids] | ["close", id, code, reason]
-//                                     | ["join" | "leave", id, channel] | ["cpub", channel, frame]  (a public
-//                                     channel's message, written to the members joined here)
+//                  {t:"out", items}   items: ["send", id, data] | ["pub", frame, ids, stamp] | ["close", id, code, reason]
+//                                     | ["join" | "leave", id, channel] | ["cpub", channel, frame, stamp]  (a public
+//                                     channel's message, written to the members joined here; stamp: its tick's
+//                                     time, lag.ts nowMs, NaN if none)
 //                  {t:"limits", maxBufferedBytes, slowConsumerGraceMs, maxPayload}   (first message)
 //                  {t:"end"}   terminate every socket, then answer {t:"ended"}
 //   here -> main   {t:"in", items}    items: ["msg", id, bytes] | ["gone", id] | ["slow", id]
-//                                     | ["cost", us per socket write, socket writes so far]   (<= every 100 ms)
+//                                     | ["cost", us per socket write, socket writes so far, lag, hop]   (<= every
+//                                     100 ms; lag: [bucket, count] pairs of the ms from a tick to the end of each
+//                                     socket write carrying it, hop: of the ms from a tick to its arrival here,
+//                                     per member, both since the last report, lag.ts)
 
 import type { Socket } from "node:net";
+import { LagHistogram, nowMs } from "./lag.ts";
 import { type ReaderState, WsConn } from "./ws-conn.ts";
 import { TurnCorker, threadCpuUs } from "./ws-frame.ts";
 
@@ -38,9 +43,9 @@ export type ToFanout =
   | { t: "move"; id: number; state: ReaderState }
   | { t: "out"; items: OutItem[] }
   | { t: "end" };
-export type OutItem = ["send", number, string | Uint8Array] | ["pub", Uint8Array, Int32Array] | ["close", number, number, string]
-  | ["join", number, string] | ["leave", number, string] | ["cpub", string, Uint8Array];
-export type InItem = ["msg", number, Uint8Array] | ["gone", number] | ["slow", number] | ["cost", number, number];
+export type OutItem = ["send", number, string | Uint8Array] | ["pub", Uint8Array, Int32Array, number] | ["close", number, number, string]
+  | ["join", number, string] | ["leave", number, string] | ["cpub", string, Uint8Array, number];
+export type InItem = ["msg", number, Uint8Array] | ["gone", number] | ["slow", number] | ["cost", number, number, number[], number[]];
 
 const SLOW_CONSUMER = 4008;
 
@@ -56,13 +61,21 @@ function main(): void {
     if (g?.size === 0) groups.delete(channel);
   };
   /** Writes a shared frame to connection `id` (skipped if gone, cut or closing). */
-  const writeShared = (id: number, frame: Buffer): void => {
+  const writeShared = (id: number, frame: Buffer, stamp: number): void => {
     const c = conns.get(id);
-    if (c !== undefined && writable(id, c)) c.ws.sendFrame(frame);
+    if (c !== undefined && writable(id, c)) c.ws.sendFrame(frame, stamp);
   };
   const corker = new TurnCorker();
+  /** ms from a tick to its message's arrival here, per member it is written to. */
+  const hop = new LagHistogram();
   let inbox: InItem[] = [];
   let reportedAt = 0;
+  let costTimer: NodeJS.Timeout | null = null;
+  const reportCost = (): void => {
+    costTimer = null;
+    reportedAt = performance.now();
+    report(["cost", corker.usPerWrite, corker.cost.writes, corker.lag.drain(), hop.drain()]);
+  };
   /** To the main thread; a failure means it is gone, and "disconnect" below ends this process. */
   const toMain = (m: { t: "in"; items: InItem[] } | { t: "ended" }): void => {
     if (process.connected) process.send!(m, undefined, undefined, () => {});
@@ -115,10 +128,11 @@ function main(): void {
             const g = groups.get(it[1]);
             if (g === undefined) continue;
             const frame = asBuffer(it[2]);
-            for (const id of g) writeShared(id, frame);
+            if (!Number.isNaN(it[3])) hop.add(nowMs() - it[3], g.size);
+            for (const id of g) writeShared(id, frame, it[3]);
           } else if (it[0] === "pub") {
             const frame = asBuffer(it[1]);
-            for (const id of it[2]) writeShared(id, frame);
+            for (const id of it[2]) writeShared(id, frame, it[3]);
           } else if (it[0] === "join") {
             const c = conns.get(it[1]);
             if (c === undefined) continue;
@@ -138,11 +152,8 @@ function main(): void {
         }
         // The writes themselves happen when the corker releases the sockets; this is the work before them.
         corker.cost.add(threadCpuUs() - t0, 0);
-        const now = performance.now();
-        if (now - reportedAt >= 100) {
-          reportedAt = now;
-          report(["cost", corker.usPerWrite, corker.cost.writes]);
-        }
+        // At most every 100 ms, after these writes (a timer: so the last writes of a burst are reported too).
+        if (costTimer === null) costTimer = setTimeout(reportCost, Math.max(0, 100 - (performance.now() - reportedAt)));
         return;
       }
       case "end": {

@@ -20,10 +20,12 @@
 // ticks by.
 
 import { fork, type ChildProcess } from "node:child_process";
+import { setPriority } from "node:os";
 import type { Socket } from "node:net";
 import type { Logger } from "../log.ts";
 import type { InItem, OutItem, ToFanout } from "./fanout-process.ts";
 import type { ReaderState } from "./ws-conn.ts";
+import { LagHistogram } from "./lag.ts";
 import { DEFAULT_US_PER_WRITE, type SharedMessage } from "./ws-frame.ts";
 
 const CHILD = new URL("./fanout-process.ts", import.meta.url);
@@ -68,17 +70,35 @@ export class FanoutPool {
   private stopping = false;
   /** Shared messages not handed to a child because its channel was over `maxInflightBytes`. */
   dropped = 0;
+  /** ms from a tick to the end of each socket write carrying its message, all children (as reported). */
+  readonly lag = new LagHistogram();
+  /** ms from a tick to its message's arrival in a child, per member written to (as reported). */
+  readonly hop = new LagHistogram();
 
-  constructor(n: number, limits: FanoutLimits, events: FanoutEvents, log: Logger) {
+  /** The children's nice value (0: as this process). */
+  private readonly nice: number;
+
+  /** `nice`: the children's scheduling priority (os.setPriority; refused without the privilege: a warning). */
+  constructor(n: number, limits: FanoutLimits, events: FanoutEvents, log: Logger, nice = 0) {
     this.limits = limits;
     this.events = events;
     this.log = log;
+    this.nice = nice;
     for (let i = 0; i < n; i++) this.procs.push(this.spawn());
   }
 
   private spawn(): Proc {
     const child = fork(CHILD, [], { serialization: "advanced", execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const p: Proc = { child, conns: new Set(), queue: [], inflight: 0, usPerWrite: DEFAULT_US_PER_WRITE, writes: 0 };
+    if (this.nice !== 0 && child.pid !== undefined) {
+      // The child's main thread (its pid), which reads and writes the sockets; its helper threads, started
+      // before this, keep the default.
+      try {
+        setPriority(child.pid, this.nice);
+      } catch (err) {
+        this.log.warn({ err, nice: this.nice }, "cannot set the fan-out process's nice value (CAP_SYS_NICE is needed below 0); it runs at the default");
+      }
+    }
     const first: ToFanout = { t: "limits", maxBufferedBytes: this.limits.maxBufferedBytes, slowConsumerGraceMs: this.limits.slowConsumerGraceMs, maxPayload: this.limits.maxPayload };
     child.send(first);
     child.on("message", (m: { t: "in"; items: InItem[] } | { t: "ended" }) => {
@@ -89,6 +109,8 @@ export class FanoutPool {
         else if (it[0] === "cost") {
           p.usPerWrite = it[1];
           p.writes = it[2];
+          this.lag.merge(it[3]);
+          this.hop.merge(it[4]);
         } else this.forget(p, it[1]);
       }
     });
@@ -195,7 +217,11 @@ export class FanoutPool {
     if (p !== undefined) this.enqueue(p, ["close", id, code, reason]);
   }
 
-  private readonly flush = (): void => {
+  /**
+   * Hands every child what is queued for it now, one IPC message each (otherwise at the end of this
+   * event-loop turn): a tick calls it, so its message does not wait for the rest of the turn's I/O.
+   */
+  readonly flush = (): void => {
     this.scheduled = false;
     for (const p of this.procs) {
       if (p.queue.length === 0) continue;
@@ -210,14 +236,14 @@ export class FanoutPool {
           }
           const frame = it[1].frame;
           bytes += frame.length + 4 * it[2].length;
-          items.push(["pub", frame, Int32Array.from(it[2])]);
+          items.push(["pub", frame, Int32Array.from(it[2]), it[1].stamp]);
         } else if (it[0] === "cpub") {
           if (over) {
             this.dropped++;
             continue;
           }
           bytes += it[2].frame.length;
-          items.push(["cpub", it[1], it[2].frame]);
+          items.push(["cpub", it[1], it[2].frame, it[2].stamp]);
         } else {
           if (it[0] === "send") bytes += it[2].length;
           items.push(it);

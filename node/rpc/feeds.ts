@@ -23,6 +23,7 @@
 
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { BookLevel, NodeEvent, NodeView, Trade } from "./node-view.ts";
+import { type LagHistogram, nowMs } from "./lag.ts";
 import { SharedMessage } from "./ws-frame.ts";
 
 /** Of one tick's socket writes, the CPU share of a core they may take before the tick lengthens. */
@@ -36,6 +37,8 @@ export interface WriteCostSource {
   readonly parallel: number;
   /** Socket writes made so far. */
   readonly writes: number;
+  /** ms from a tick to the end of each socket write that carried its message (lag.ts). */
+  readonly lag: LagHistogram;
 }
 
 /** Per registry, the Feeds its metrics read (closed ones are dropped on the next scrape or registration). */
@@ -123,8 +126,9 @@ interface BookFeed {
   waiting: Set<Sink>;
 }
 
-const frame = (id: string, payload: string): SharedMessage =>
-  new SharedMessage(Buffer.from(`{"jsonrpc":"2.0","method":"rb_subscription","params":{"subscription":"${id}","result":${payload}}}`));
+/** A subscription message; `stamp`: the time (lag.ts nowMs) of the tick that made it, if one did. */
+const frame = (id: string, payload: string, stamp = NaN): SharedMessage =>
+  new SharedMessage(Buffer.from(`{"jsonrpc":"2.0","method":"rb_subscription","params":{"subscription":"${id}","result":${payload}}}`), stamp);
 
 export class Feeds {
   private readonly view: NodeView;
@@ -150,6 +154,12 @@ export class Feeds {
    * which hold the channel membership the sinks' join/leave reported); null: written sink by sink.
    */
   publish: ((channel: string, m: SharedMessage) => void) | null = null;
+  /**
+   * Told at the end of a tick that published something: the transport sends it on now (fan-out processes:
+   * the IPC message goes out from the tick, not at the end of the event-loop turn, which on a busy RPC
+   * thread is after the rest of its I/O round).
+   */
+  onPublished: (() => void) | null = null;
   /** Where the write cost is read; null: the writes are assumed free (ticks at `minMs`). */
   writeCost: WriteCostSource | null = null;
   /** Messages written (for metrics and tests). */
@@ -459,6 +469,8 @@ export class Feeds {
    */
   flush(): void {
     this.lastTick = performance.now();
+    const stamp = nowMs();
+    const tickAt = Math.round(stamp);
     const sent0 = this.sent;
     let oldest = Infinity;
     this.flushRollback();
@@ -471,25 +483,28 @@ export class Feeds {
         for (const { side, price } of b.dirty.values()) (side === 0 ? bids : asks).push(this.view.level(market, side, price));
         bids.sort((x, y) => y.price - x.price);
         asks.sort((x, y) => x.price - y.price);
-        const payload = JSON.stringify({ type: "delta", market, seq: b.seq, batchIndex: b.batchIndex, changedAt: b.changedAt, bids, asks });
-        this.publishTo(`book:${market}`, b.subs, frame(`book:${market}`, payload));
+        const payload = JSON.stringify({ type: "delta", market, seq: b.seq, batchIndex: b.batchIndex, changedAt: b.changedAt, tickAt, bids, asks });
+        this.publishTo(`book:${market}`, b.subs, frame(`book:${market}`, payload, stamp));
         oldest = Math.min(oldest, b.changedAt);
       }
       b.dirty.clear();
     }
     for (const [market, t] of this.trades) {
       if (t.pending.length === 0) continue;
-      this.publishTo(`trades:${market}`, t.subs, frame(`trades:${market}`, JSON.stringify({ type: "trades", market, trades: t.pending })));
+      this.publishTo(`trades:${market}`, t.subs, frame(`trades:${market}`, JSON.stringify({ type: "trades", market, trades: t.pending }), stamp));
       t.pending = [];
     }
     for (const [key, c] of this.candles) {
       if (!c.dirty) continue;
       c.dirty = false;
       const candle = this.view.candles(c.market, c.interval, 1)[0];
-      if (candle !== undefined) this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle })));
+      if (candle !== undefined) this.publishTo(`candles:${key}`, c.subs, frame(`candles:${key}`, JSON.stringify({ type: "candle", market: c.market, interval: c.interval, candle }), stamp));
     }
     const writes = this.sent - sent0;
-    if (writes > 0) this.ticks++;
+    if (writes > 0) {
+      this.ticks++;
+      this.onPublished?.();
+    }
     if (oldest !== Infinity) this.onTick?.(Date.now() - oldest, writes, this.lateMs);
     const cost = this.writeCost;
     const ms = cost === null ? 0 : (writes / cost.parallel) * cost.usPerWrite / 1000 / FANOUT_CPU_SHARE;

@@ -38,6 +38,11 @@ export interface RpcOptions {
    * subscription messages; 0: by the RPC thread itself.
    */
   fanoutProcs: number;
+  /**
+   * The fan-out processes' nice value (os.setPriority at their start; below 0 needs CAP_SYS_NICE, refused: a
+   * warning and 0). Absent: 0 (docs/api.md "Fan-out processes").
+   */
+  fanoutNice?: number;
   /** Directory of the built web page (node/web/dist): served at GET / and /assets/*. Absent: no page. */
   webPage?: string;
   /** Devnet only: the funded accounts rb_devnetAccounts lists (keys included). Absent: not a devnet. */
@@ -121,13 +126,14 @@ export class KeyedBuckets {
 /** RpcOptions from the node configuration's `rpc` section (node/config.ts). */
 export function rpcOptionsFromConfig(rpc: {
   l2ChainId: number; maxBodyBytes: number; maxBatch: number; maxConnections: number; connRate: number; accountRate: number;
-  maxSubscriptions: number; maxBufferedBytes: number; tickMs: number; maxTickMs: number; fanoutProcs: number;
+  maxSubscriptions: number; maxBufferedBytes: number; tickMs: number; maxTickMs: number; fanoutProcs: number; fanoutNice?: number;
 }): RpcOptions {
   return {
     l2ChainId: rpc.l2ChainId,
     tickMs: rpc.tickMs,
     maxTickMs: rpc.maxTickMs,
     fanoutProcs: rpc.fanoutProcs,
+    fanoutNice: rpc.fanoutNice ?? 0,
     limits: {
       ...DEFAULT_LIMITS,
       maxBodyBytes: rpc.maxBodyBytes, maxBatch: rpc.maxBatch, maxConnections: rpc.maxConnections,

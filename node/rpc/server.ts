@@ -311,13 +311,14 @@ export async function createRpcServer(cfg: RpcServerConfig): Promise<RpcServer> 
         conns.get(id)?.gone();
         conns.delete(id);
       },
-    }, log);
+    }, log, options.fanoutNice ?? 0);
     const fanout = pool;
     feeds.writeCost = fanout;
     feeds.publish = (channel, m) => {
       fanout.publish(channel, m);
       for (const l of moving) l.published(channel, m);
     };
+    feeds.onPublished = fanout.flush;
   } else feeds.writeCost = corker;
   app.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const q = req.url?.indexOf("?") ?? -1;

@@ -291,9 +291,9 @@ export class WsConn {
     return this.socket.writableLength;
   }
 
-  private write(frame: Buffer): void {
+  private write(frame: Buffer, stamp = NaN): void {
     if (this.socket.destroyed || this.detached) return;
-    this.corker.hold(this.socket);
+    this.corker.hold(this.socket, stamp);
     this.socket.write(frame);
   }
 
@@ -302,9 +302,9 @@ export class WsConn {
     if (this.open) this.write(serverFrame(1, data));
   }
 
-  /** A prebuilt frame (ws-frame.ts SharedMessage.frame). */
-  sendFrame(frame: Buffer): void {
-    if (this.open) this.write(frame);
+  /** A prebuilt frame (ws-frame.ts SharedMessage.frame; `stamp`: its tick's, for the corker's lag). */
+  sendFrame(frame: Buffer, stamp = NaN): void {
+    if (this.open) this.write(frame, stamp);
   }
 
   /** Sends a close frame; the socket is destroyed when the client answers or after the grace period. */

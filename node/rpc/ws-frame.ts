@@ -3,6 +3,8 @@
 // permessage-deflate) built once on first use, so fanning a tick's delta out to N sockets is N writes of
 // the same Buffer with no per-socket framing; and the per-turn corking of the sockets written.
 
+import { LagHistogram, nowMs } from "./lag.ts";
+
 /** Bytes of the header of an unmasked frame with `n` payload bytes. */
 function headerLength(n: number): number {
   return n < 126 ? 2 : n < 65536 ? 4 : 10;
@@ -44,9 +46,12 @@ export function textFrame(payload: Buffer): Buffer {
 /** A message sent to many subscribers: serialized once, framed once. */
 export class SharedMessage {
   readonly payload: Buffer;
+  /** lag.ts `nowMs` when the tick that made it ran (NaN: not a tick's message); the writes' delays are measured from it. */
+  readonly stamp: number;
   private framed: Buffer | null = null;
-  constructor(payload: Buffer) {
+  constructor(payload: Buffer, stamp = NaN) {
     this.payload = payload;
+    this.stamp = stamp;
   }
   /** The complete WebSocket frame (built on first use). */
   get frame(): Buffer {
@@ -105,13 +110,17 @@ export function threadCpuUs(): number {
  * Coalesces each connection's writes of one event-loop turn (acknowledgements, a tick's book, trades and
  * candle messages) into one socket write: the first write of a turn corks the TCP socket, and one
  * setImmediate uncorks every socket corked in that turn. The uncorks are the system calls: their CPU time
- * per socket is `cost` (what a tick's fan-out costs, feeds.ts).
+ * per socket is `cost` (what a tick's fan-out costs, feeds.ts). A socket write that carries a tick's
+ * message is timed from the oldest such message's stamp to the end of its uncork, in `lag`.
  */
 export class TurnCorker {
   readonly cost = new WriteCost();
+  /** ms from a tick (its message's stamp) to the end of the socket write that carried it, per socket write. */
+  readonly lag = new LagHistogram();
   /** The writes fan out from one thread (the interface feeds.ts reads the cost through). */
   readonly parallel = 1;
-  private readonly corked = new Set<RawSocket>();
+  /** Sockets corked this turn -> the oldest tick stamp they carry (NaN: none). */
+  private readonly corked = new Map<RawSocket, number>();
   private scheduled = false;
 
   get usPerWrite(): number {
@@ -122,10 +131,15 @@ export class TurnCorker {
     return this.cost.writes;
   }
 
-  hold(raw: RawSocket): void {
-    if (this.corked.has(raw)) return;
+  /** Corks `raw` until the end of this turn; `stamp`: the write carries a tick's message stamped then. */
+  hold(raw: RawSocket, stamp = NaN): void {
+    const held = this.corked.get(raw);
+    if (held !== undefined) {
+      if (stamp < held || Number.isNaN(held)) this.corked.set(raw, stamp); // the oldest stamp counts
+      return;
+    }
     raw.cork();
-    this.corked.add(raw);
+    this.corked.set(raw, stamp);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.release);
@@ -135,7 +149,10 @@ export class TurnCorker {
   private readonly release = (): void => {
     this.scheduled = false;
     const t0 = threadCpuUs();
-    for (const raw of this.corked) raw.uncork();
+    for (const [raw, stamp] of this.corked) {
+      raw.uncork();
+      if (!Number.isNaN(stamp)) this.lag.add(nowMs() - stamp);
+    }
     this.cost.add(threadCpuUs() - t0, this.corked.size);
     this.corked.clear();
   };

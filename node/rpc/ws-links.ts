@@ -62,7 +62,7 @@ export class LocalLink implements Link {
 
   /** A message shared by many subscribers: its prebuilt frame straight onto the TCP socket. */
   sendShared(m: SharedMessage): void {
-    if (this.writable()) this.ws.sendFrame(m.frame);
+    if (this.writable()) this.ws.sendFrame(m.frame, m.stamp);
   }
 }
 

@@ -51,6 +51,12 @@ describe("config", () => {
     expect(problems.some((m) => m.startsWith("da.blobWrapper:"))).to.equal(true);
   });
 
+  it("reads the fan-out processes' nice value, negative from the environment too, and bounds it", () => {
+    expect(loadConfig(undefined, { ROLLBOOK_RPC_FANOUT_NICE: "-5" }).rpc.fanoutNice).to.equal(-5);
+    const problems = problemsOf(() => loadConfig(undefined, { ROLLBOOK_RPC_FANOUT_NICE: "-21" }));
+    expect(problems.some((m) => m.startsWith("rpc.fanoutNice:"))).to.equal(true);
+  });
+
   it("reports every problem with its key", () => {
     const p = file(JSON.stringify({ rpc: { port: 70000 }, roles: ["wizard"], ipfs: { mode: "ftp" }, typo: 1 }));
     const problems = problemsOf(() => loadConfig(p, { ROLLBOOK_L1_CONFIRMATIONS: "many" }));

@@ -7,6 +7,7 @@
 // runs every WebSocket test with and without fan-out processes.
 
 import { expect } from "chai";
+import { getPriority } from "node:os";
 import { register } from "prom-client";
 import { type Harness, startHarness, sleep, until } from "./helpers.ts";
 
@@ -58,6 +59,16 @@ describe("rpc: WebSocket fan-out processes", () => {
     await until(() => h.server.fanout!.writes > 0);
     expect(h.server.fanout!.parallel).to.equal(3);
     expect(h.server.fanout!.usPerWrite).to.be.greaterThan(0).and.lessThan(1e6);
+    // and, per socket write that carried a tick's delta, the time from the tick to the end of the write,
+    // from a stamp taken on the main thread (lag.ts nowMs: one clock for every process)
+    // (one per socket write: at least one per subscriber, at most one per delta and subscriber)
+    const fan = h.server.fanout!;
+    await until(() => fan.lag.count >= 120);
+    await sleep(150); // the children's next report
+    expect(fan.lag.count).to.be.at.most(120 * first.length);
+    expect(fan.hop.count).to.be.greaterThan(0);
+    expect(fan.lag.quantile(0)).to.be.at.least(0);
+    expect(fan.lag.quantile(0.5)).to.be.at.least(fan.hop.quantile(0)!).and.lessThan(5000);
     for (const s of subs) s.ws.close();
   });
 
@@ -81,6 +92,36 @@ describe("rpc: WebSocket fan-out processes", () => {
     await sleep(50);
     expect(answers).to.have.length(3); // no delta reached a connection that left
     for (const s of subs) s.ws.close();
+  });
+
+  it("a tick's message leaves for the children from the tick, not after the rest of the RPC thread's turn", async () => {
+    h = await startHarness(2, { fanoutProcs: 1 });
+    const sub = await subscribe(h.wsUrl);
+    const fan = h.server.fanout!;
+    await until(() => sub.ws.readyState === WebSocket.OPEN);
+    await sleep(150);
+    fan.hop.drain();
+    // the RPC thread stays busy for 300 ms right after the tick (as with a long I/O round)
+    h.server.feeds.onTick = () => {
+      const end = performance.now() + 300;
+      while (performance.now() < end);
+    };
+    h.node.submitSync(h.traders[0].sell(1200, 1));
+    await until(() => sub.seqs.at(-1) === h.server.feeds.bookSeq(1));
+    h.server.feeds.onTick = null;
+    await until(() => fan.hop.count > 0);
+    expect(fan.hop.quantile(1)).to.be.lessThan(250); // arrived in the child while this thread was busy
+    sub.ws.close();
+  });
+
+  it("runs the children at rpc.fanoutNice, a replaced one too", async () => {
+    h = await startHarness(2, { fanoutProcs: 2, fanoutNice: 3 });
+    const pids = h.server.fanout!.pids();
+    expect(pids.map((p) => getPriority(p))).to.deep.equal([3, 3]);
+    process.kill(pids[0], "SIGKILL");
+    await until(() => h.server.fanout!.pids()[0] !== pids[0]);
+    expect(getPriority(h.server.fanout!.pids()[0])).to.equal(3);
+    expect(getPriority(process.pid)).to.equal(0); // the node itself keeps its own
   });
 
   it("a fan-out process that dies takes only its connections, which are dropped, and is replaced", async () => {

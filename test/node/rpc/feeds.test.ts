@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { Registry } from "prom-client";
 import { FANOUT_CPU_SHARE, Feeds, type Sink, type WriteCostSource, feedMetrics } from "../../../node/rpc/feeds.ts";
+import { LagHistogram } from "../../../node/rpc/lag.ts";
 import { SoftNode } from "../../../node/rpc/soft-node.ts";
 import { type SharedMessage, WriteCost } from "../../../node/rpc/ws-frame.ts";
 import { BASE, DOMAIN, QUOTE, Trader, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
@@ -18,20 +19,24 @@ interface Got {
   type: string;
   seq: number;
   at: number;
+  changedAt?: number;
+  tickAt?: number;
+  /** The shared message's stamp (NaN: not a tick's). */
+  stamp: number;
 }
 
 /** A sink that records the book messages it is given, with the time they came. */
 class Recorder implements Sink {
   readonly got: Got[] = [];
-  private add(bytes: Buffer): void {
+  private add(bytes: Buffer, stamp: number): void {
     const m = JSON.parse(bytes.toString()).params.result;
-    this.got.push({ type: m.type, seq: m.seq, at: performance.now() });
+    this.got.push({ type: m.type, seq: m.seq, at: performance.now(), changedAt: m.changedAt, tickAt: m.tickAt, stamp });
   }
   send(data: Buffer | string): void {
-    this.add(Buffer.from(data));
+    this.add(Buffer.from(data), NaN);
   }
   sendShared(m: SharedMessage): void {
-    this.add(m.payload);
+    this.add(m.payload, m.stamp);
   }
   deltas(): Got[] {
     return this.got.filter((g) => g.type === "delta");
@@ -72,11 +77,21 @@ describe("rpc: the feeds' adaptive tick", () => {
     expect(sink.deltas()).to.have.length(1);
     await sleep(250);
     expect(sink.deltas().map((g) => g.seq)).to.deep.equal([1, 2]);
+    // a delta carries the time of its first change and of its tick (ms since the epoch): the second waited
+    // for its tick, and the message is stamped with the tick's time for the write lag (lag.ts)
+    const [d1, d2] = sink.deltas();
+    for (const d of [d1, d2]) {
+      expect(d.tickAt! - d.changedAt!).to.be.at.least(-1);
+      expect(Math.abs(d.stamp - d.tickAt!)).to.be.at.most(0.5);
+      expect(Math.abs(d.tickAt! - Date.now())).to.be.lessThan(5000);
+    }
+    expect(d1.tickAt! - d1.changedAt!).to.be.lessThan(100);
+    expect(d2.tickAt! - d2.changedAt!).to.be.at.least(100);
   });
 
   it("spaces ticks by the write cost: writes per process x CPU per write / share, within the bounds", async () => {
     const { node, a } = market();
-    const cost: { usPerWrite: number; parallel: number; writes: number } = { usPerWrite: 100, parallel: 1, writes: 0 };
+    const cost: { usPerWrite: number; parallel: number; writes: number; lag: LagHistogram } = { usPerWrite: 100, parallel: 1, writes: 0, lag: new LagHistogram() };
     feeds = new Feeds(node, { minMs: 5, maxMs: 60 });
     feeds.writeCost = cost satisfies WriteCostSource;
     const sinks = Array.from({ length: 100 }, () => new Recorder());
@@ -139,7 +154,7 @@ describe("rpc: the feeds' adaptive tick", () => {
     const registry = new Registry();
     feeds = new Feeds(node, { minMs: 5, maxMs: 60 });
     feedMetrics(registry, feeds);
-    feeds.writeCost = { usPerWrite: 50, parallel: 1, writes: 1234 };
+    feeds.writeCost = { usPerWrite: 50, parallel: 1, writes: 1234, lag: new LagHistogram() };
     const sinks = Array.from({ length: 40 }, () => new Recorder());
     for (const s of sinks) feeds.subscribeBook(s, 1, 10);
     await turn();

@@ -3,7 +3,8 @@
 import { strict as assert } from "node:assert";
 // @ts-expect-error: ws ships no types here; its Receiver is the reference parser of the frames
 import { Receiver } from "ws";
-import { SharedMessage, textFrame } from "../../../node/rpc/ws-frame.ts";
+import { LagHistogram, nowMs } from "../../../node/rpc/lag.ts";
+import { type RawSocket, SharedMessage, TurnCorker, textFrame } from "../../../node/rpc/ws-frame.ts";
 import { validate } from "../../../node/rpc/schema.ts";
 import { COMPONENT_SCHEMAS } from "../../../node/rpc/openrpc.ts";
 
@@ -32,6 +33,46 @@ describe("rpc: shared WebSocket frames", () => {
     assert.deepEqual(parse(Buffer.concat([m.frame, m.frame])).map((x) => x.text), [m.payload.toString(), m.payload.toString()]);
   });
 });
+
+describe("rpc: the write lag (tick -> end of the socket write)", () => {
+  it("counts delays in 0.1 ms buckets, merges drained pairs and answers quantiles", () => {
+    const h = new LagHistogram();
+    expect0(h.quantile(0.5));
+    for (const ms of [0.04, 1.26, 1.3, 7, 7, 7, 7, 7, 7, 9999]) h.add(ms);
+    assert.equal(h.count, 10);
+    assert.equal(h.quantile(0), 0);
+    assert.equal(h.quantile(0.15), 1.3);
+    assert.equal(h.quantile(0.5), 7);
+    assert.equal(h.quantile(0.99), (LagHistogram.BUCKETS - 1) / 10); // past the last bucket: in it
+    const into = new LagHistogram();
+    into.add(7);
+    into.merge(h.drain());
+    assert.equal(h.count, 0);
+    assert.equal(into.count, 11);
+    assert.equal(into.quantile(0.5), 7);
+  });
+
+  it("times each corked socket's write from the oldest tick stamp it carries, and not other writes", async () => {
+    const c = new TurnCorker();
+    const raw = (): RawSocket & { wrote: number } => ({ wrote: 0, write() { return true; }, cork() {}, uncork() { this.wrote++; } });
+    const [a, b, plain] = [raw(), raw(), raw()];
+    const t = nowMs();
+    c.hold(a, t - 30);
+    c.hold(a, t - 10); // later: the older stamp counts
+    c.hold(b, NaN);
+    c.hold(b, t - 5); // a tick's message after an answer in the same turn
+    c.hold(plain);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual([a.wrote, b.wrote, plain.wrote], [1, 1, 1]);
+    assert.equal(c.lag.count, 2);
+    assert.ok(c.lag.quantile(0)! >= 5 && c.lag.quantile(0)! < 1000);
+    assert.ok(c.lag.quantile(0.99)! >= 30 && c.lag.quantile(0.99)! < 1000);
+  });
+});
+
+function expect0(v: number | null): void {
+  assert.equal(v, null);
+}
 
 describe("rpc: params validation messages", () => {
   const bulk = COMPONENT_SCHEMAS.Bulk!;
