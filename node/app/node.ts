@@ -24,7 +24,7 @@ import { decodeL1Message } from "../clob/l1messages.ts";
 import type { Eip712Domain, L1Message } from "../clob/types.ts";
 import { ConfigError, type NodeConfig } from "../config.ts";
 import { createDa, type Da } from "../da/index.ts";
-import { Deriver, type CanonicalBatchInput } from "../derive/index.ts";
+import { Deriver } from "../derive/index.ts";
 import { inboxAbi, settlementAbi } from "../l1/contracts.ts";
 import { rootLogger, type Logger } from "../log.ts";
 import { createRpcServer, type RpcServer, type RpcServerConfig } from "../rpc/server.ts";
@@ -44,7 +44,7 @@ import { checkRoles, roleStarter, type RoleContext, type RoleHandle } from "./ro
 import { HistoryIndex } from "./history.ts";
 import { DEFAULT_CANDLE_INTERVALS } from "./history-records.ts";
 import { NodeProofs } from "./proofs.ts";
-import { indexSoftExecution } from "./soft-index.ts";
+import { DerivedBatchIndexer, indexSoftExecution, type DerivedBatch } from "./soft-index.ts";
 import { NodeStateView } from "./view.ts";
 import type { FastifyPluginAsync } from "fastify";
 
@@ -177,8 +177,6 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   let sequencer: Sequencer | undefined;
   /** The transactions the last rollback undid (kept in its write), for the sequencer's rebuild. */
   let undone: UndoneTx[] = [];
-  /** While the sequencer is told of a derived batch: indexes that batch into the view (a rebuild does it first). */
-  let derivedBeforeReexecution: (() => void) | undefined;
   const metrics: NodeMetrics = nodeMetrics(registry, () => sequencer);
   mkdirSync(config.dataDir, { recursive: true });
   // Receipts, orders, fills, trades and candles on disk, written in each batch's commit (history.ts).
@@ -190,7 +188,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   try {
     da = await createDa(config, { logger: log.child({ module: "da" }), registry });
     // Batches as derivation executes them, until their "batch" event (which carries the receipts).
-    const executing = new Map<number, CanonicalBatchInput & { hashes: string[] }>();
+    const executing = new Map<number, DerivedBatch>();
     // Admissions per second over the last 10 s (rb_rollupStatus), and the L1 reorgs seen (newest first).
     // Per-second admission counts of the last 10 seconds (a ring, so no per-transaction memory).
     const admitted = { sec: 0, counts: new Uint32Array(10) };
@@ -226,6 +224,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         };
       },
     });
+    const derivedIndexer = new DerivedBatchIndexer(view);
     deriver = await Deriver.open({
       client: l1, inbox, startBlock: deployment.startBlock, genesis: { domain, feeAccount },
       store, fetcher: da.fetcher, ipfs: da.ipfs, confirmations: config.l1.confirmations, pollIntervalMs: o.pollIntervalMs ?? 500,
@@ -273,24 +272,9 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       const x = executing.get(b.batchIndex);
       executing.delete(b.batchIndex);
       if (x === undefined) return;
-      const receipts = b.receipts;
-      // A follower indexes every derived receipt; a sequencer those it did not execute itself.
-      const indexDerived = (): void => {
-        if (receipts === undefined) return;
-        if (!view.hasBatch(x.index)) view.onBatchOpened(x.index, x.timestamp, x.l1MsgStart, x.messages, receipts.l1(), x.txs.length, false, receipts.expired());
-        for (let i = 0; i < x.txs.length; i++) if (!view.hasTx(x.hashes[i]!)) view.onTx(x.index, x.timestamp, x.hashes[i]!, x.txs[i]!, receipts.tx(i));
-      };
-      if (sequencer !== undefined) {
-        // If this batch is not ours the sequencer rebuilds: the view forgets what was soft, indexes this
-        // batch (derivedBeforeReexecution), then what the sequencer executes again (soft-index.ts).
-        derivedBeforeReexecution = indexDerived;
-        try {
-          sequencer.onCanonical({ state: d.current().state, batches: [{ index: x.index, timestamp: x.timestamp, l1MsgStart: x.l1MsgStart, l1MsgEnd: x.l1MsgEnd, txHashes: x.hashes }] });
-        } finally {
-          derivedBeforeReexecution = undefined;
-        }
-      }
-      indexDerived();
+      // A follower indexes every derived receipt; a sequencer those it did not execute itself, and if this
+      // batch is not ours, between forgetting what was soft and what executes again (soft-index.ts).
+      derivedIndexer.onDerived(x, b.receipts, d.current().state, sequencer);
       view.setLevels(b.batchIndex, safeBatch);
     });
     d.on("reorg", (r) => {
@@ -340,7 +324,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         proposer: roles.has("proposer") ? (account!.address.toLowerCase() as Address) : undefined,
       });
       const seq = sequencer;
-      indexSoftExecution(view, seq, (b) => metrics.batchTxs.observe(b.txs.length), () => derivedBeforeReexecution?.());
+      indexSoftExecution(view, seq, (b) => metrics.batchTxs.observe(b.txs.length), derivedIndexer.beforeReexecution);
       if (roles.has("proposer")) {
         const poster = da.poster(l1, account!, inbox, { pollIntervalMs: 500 });
         proposer = new Proposer({

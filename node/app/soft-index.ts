@@ -3,8 +3,11 @@
 // and every seal as they happen. When the sequencer rebuilds its soft state, the view first forgets what
 // was soft (rollBack), then indexes the canonical batch that displaced it (`beforeReexecution`), then what
 // executes again: the order a view that only ever saw the canonical history would index them in.
-// startNode wires a sequencing node this way; the rpc bench's server (bench/_rpc-server.ts) composes the
-// same path without L1.
+// DerivedBatchIndexer indexes derived batches in that order. startNode wires a node with both; the rpc
+// bench's server (bench/_rpc-server.ts) composes the soft path without L1.
+import type { ReceiptLog } from "../clob/receipts.ts";
+import type { ClobState } from "../clob/state.ts";
+import type { CanonicalBatchInput } from "../derive/index.ts";
 import type { Sequencer, SoftBatch } from "../sequencer/index.ts";
 import { warmFastReader } from "../rpc/dispatch.ts";
 import { warmNodeView, type NodeStateView } from "./view.ts";
@@ -52,4 +55,46 @@ export function indexSoftExecution(view: NodeStateView, seq: Sequencer, onSealed
       onSealed?.(e.batch);
     }
   });
+}
+
+/** A batch as derivation executes it, with its transactions' hashes. */
+export type DerivedBatch = CanonicalBatchInput & { readonly hashes: readonly string[] };
+
+/**
+ * Indexes derived batches into a view. On a sequencing node the sequencer is told each batch first: when
+ * the batch displaces soft batches the sequencer rebuilds, and the batch is indexed between the view's
+ * rollback and what executes again (`beforeReexecution`, indexSoftExecution's hook); otherwise after.
+ */
+export class DerivedBatchIndexer {
+  /** While the sequencer is told of a derived batch: indexes that batch. */
+  private indexing: (() => void) | undefined;
+  private readonly view: NodeStateView;
+  constructor(view: NodeStateView) {
+    this.view = view;
+  }
+
+  /** indexSoftExecution's `beforeReexecution`. */
+  readonly beforeReexecution = (): void => this.indexing?.();
+
+  /**
+   * `x` was derived with `receipts` (undefined: none kept, nothing to index); `canonical` is the state after
+   * it; `sequencer` is set on a sequencing node. Indexes what the view lacks (a sequencer indexed its own).
+   */
+  onDerived(x: DerivedBatch, receipts: ReceiptLog | undefined, canonical: ClobState, sequencer: Sequencer | undefined): void {
+    const view = this.view;
+    const index = (): void => {
+      if (receipts === undefined) return;
+      if (!view.hasBatch(x.index)) view.onBatchOpened(x.index, x.timestamp, x.l1MsgStart, x.messages, receipts.l1(), x.txs.length, false, receipts.expired());
+      for (let i = 0; i < x.txs.length; i++) if (!view.hasTx(x.hashes[i]!)) view.onTx(x.index, x.timestamp, x.hashes[i]!, x.txs[i]!, receipts.tx(i));
+    };
+    if (sequencer !== undefined) {
+      this.indexing = index;
+      try {
+        sequencer.onCanonical({ state: canonical, batches: [{ index: x.index, timestamp: x.timestamp, l1MsgStart: x.l1MsgStart, l1MsgEnd: x.l1MsgEnd, txHashes: x.hashes }] });
+      } finally {
+        this.indexing = undefined;
+      }
+    }
+    index();
+  }
 }
