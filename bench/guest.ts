@@ -13,15 +13,14 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { GUEST_RUNNER, buildGuestRunner } from "../node/prover/native.ts";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export function main(args: string[]): void {
   const seconds = Number(args[0] ?? 2);
   if (!(seconds > 0)) throw new Error("usage: npm run bench -- guest [seconds > 0]");
-  const manifest = path.join(ROOT, "guest/Cargo.toml");
-  execFileSync("cargo", ["build", "--offline", "--release", "--quiet", "--manifest-path", manifest, "--bin", "rollbook-guest"], { stdio: "inherit" });
-  const bin = path.join(ROOT, "guest/target/release/rollbook-guest");
-  const out = execFileSync(bin, ["bench", "--root", ROOT, "--seconds", String(seconds)], { encoding: "utf8" });
+  buildGuestRunner();
+  const out = execFileSync(GUEST_RUNNER, ["bench", "--root", ROOT, "--seconds", String(seconds)], { encoding: "utf8" });
   process.stdout.write(out);
 }

@@ -10,7 +10,7 @@ export { executeRange, type RangeExecution } from "./execute.ts";
 export { AttestBackend, signAttestation, ATTESTATION_TYPES, type AttestOptions, type NodeStateView } from "./attest.ts";
 export { ExternalBackend, type ExternalOptions } from "./external.ts";
 export { GUEST_INPUT_MAGIC, encodeGuestInput } from "./guest-input.ts";
-export { GUEST_RUNNER, GUEST_RUNNER_BUILD, checkRunner, nativeExecutor, runWitnessRange, type NativeRangeRun } from "./native.ts";
+export { GUEST_RUNNER, GUEST_RUNNER_BUILD, buildGuestRunner, checkRunner, nativeExecutor, runWitnessRange, type NativeRangeRun } from "./native.ts";
 export { encodeEnvelope, decodeEnvelope, ENVELOPE_VERSION, type EnvelopePart } from "./envelope.ts";
 export { ProverError, type ProverErrorCode } from "./errors.ts";
 export { JobStore, JOB_STATES, type JobState, type ProofJob, type JobProof } from "./jobs.ts";

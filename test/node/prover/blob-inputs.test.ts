@@ -6,9 +6,6 @@
 // backend signs with it. The runner recomputes each blob's commitment with its own KZG (guest/core src/kzg)
 // and checks it against the versioned hashes L1 committed (c-kzg computed them when the batches were posted).
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { bytesToHex, zeroHash, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { Side } from "../../../node/clob/types.ts";
@@ -20,11 +17,9 @@ import type { Deriver } from "../../../node/derive/index.ts";
 import { ANVIL_DEV_KEYS } from "../../../node/l1/anvil.ts";
 import { AttestBackend } from "../../../node/prover/attest.ts";
 import { executeRange } from "../../../node/prover/execute.ts";
-import { GUEST_RUNNER, nativeExecutor } from "../../../node/prover/native.ts";
+import { GUEST_RUNNER, buildGuestRunner, nativeExecutor } from "../../../node/prover/native.ts";
 import type { StateStore } from "../../../node/state/store.ts";
 import { BASE, Devnet, USDC } from "./harness.ts";
-
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 describe("prover: blob batches derived with their blobs, bound by the native runner (anvil)", function () {
   this.timeout(300_000);
@@ -35,18 +30,13 @@ describe("prover: blob batches derived with their blobs, bound by the native run
   const bob = privateKeyToAccount(ANVIL_DEV_KEYS[2]);
 
   before(async () => {
-    const r = spawnSync("cargo", ["build", "--offline", "--release", "--quiet", "--manifest-path", path.join(ROOT, "guest/Cargo.toml"), "--bin", "rollbook-guest"], { stdio: "inherit" });
-    expect(r.status, "cargo build of the guest runner").to.equal(0);
+    buildGuestRunner();
     loadKzg();
     net = await Devnet.start();
     ({ deriver, store } = await net.deriver("node"));
   });
 
-  after(async () => {
-    await deriver?.stop().catch(() => undefined);
-    await store?.close().catch(() => undefined);
-    await net?.stop();
-  });
+  after(() => net?.stop());
 
   it("the recorded blobs are L1's; the runner binds them and agrees with the node", async () => {
     await net.deposit(alice, USDC, 1_000_000n);

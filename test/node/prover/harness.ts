@@ -42,6 +42,8 @@ export class Devnet {
   readonly proposer = privateKeyToAccount(ANVIL_DEV_KEYS[3]);
   private readonly nonces = new Map<string, number>();
   private chainValue: Hex = zeroHash;
+  /** The derivers deriver() opened, with their stores. */
+  private readonly derivers: { deriver: Deriver; store: StateStore }[] = [];
   private consumed = 0;
 
   static async start(opts: { blockTime?: number; deploy?: Pick<DeployOptions, "challengeWindow" | "proofWindow"> } = {}): Promise<Devnet> {
@@ -131,7 +133,7 @@ export class Devnet {
     return { index: Number(r.event!.batchIndex), result: r, bytes: bytes.length };
   }
 
-  /** A Deriver recording prover inputs, on store `name` under the devnet's directory. */
+  /** A Deriver recording prover inputs, on store `name` under the devnet's directory (stop() stops both). */
   async deriver(name: string): Promise<{ deriver: Deriver; store: StateStore }> {
     const store = await StateStore.open(path.join(this.dir, name), { sync: false });
     const registry = new Registry();
@@ -141,6 +143,7 @@ export class Devnet {
       store, fetcher: new BlobFetcher({ sources: [new BeaconBlobSource({ url: this.anvil.rpcUrl })], logger: silent, registry }),
       logger: silent, registry, pollIntervalMs: 50, proverInputs: true,
     });
+    this.derivers.push({ deriver, store });
     return { deriver, store };
   }
 
@@ -159,6 +162,11 @@ export class Devnet {
   }
 
   async stop(): Promise<void> {
+    // Stopping one a test or bench stopped already fails; that is ignored.
+    for (const { deriver, store } of this.derivers) {
+      await deriver.stop().catch(() => undefined);
+      await store.close().catch(() => undefined);
+    }
     await this.anvil?.stop();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }

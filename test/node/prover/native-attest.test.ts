@@ -7,9 +7,6 @@
 // (guest/core src/kzg) and checks the versioned hash of c-kzg's. Builds the release runner first
 // (incremental: seconds when it is up to date).
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { bytesToHex, zeroHash, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { encodeL1Message, nextQueueHash } from "../../../node/clob/l1messages.ts";
@@ -25,12 +22,11 @@ import { AttestBackend } from "../../../node/prover/attest.ts";
 import type { RangeInput } from "../../../node/prover/backend.ts";
 import { ProverError } from "../../../node/prover/errors.ts";
 import { executeRange } from "../../../node/prover/execute.ts";
-import { GUEST_RUNNER, nativeExecutor } from "../../../node/prover/native.ts";
+import { GUEST_RUNNER, buildGuestRunner, nativeExecutor } from "../../../node/prover/native.ts";
 import { StateCommitment, hex } from "../../../node/state/commitment.ts";
 import { parseWitness, serializeWitness, applyAndWitness } from "../../../node/state/witness.ts";
 import { BASE, DOMAIN, FEE_ACCOUNT, QUOTE, Trader, deposit, makeKeys, setMarket } from "../clob/stf-helpers.ts";
 
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const PROVER: Address = "0x00000000000000000000000000000000000000a1";
 
 /** Bytes that are no batch (a pseudo-random fill), long enough for two blobs. */
@@ -99,8 +95,7 @@ describe("prover: attest backend executing with the Rust guest runner (native.ts
   const native = nativeExecutor(GUEST_RUNNER);
 
   before(() => {
-    const r = spawnSync("cargo", ["build", "--offline", "--release", "--quiet", "--manifest-path", path.join(ROOT, "guest/Cargo.toml"), "--bin", "rollbook-guest"], { stdio: "inherit" });
-    expect(r.status, "cargo build of the guest runner").to.equal(0);
+    buildGuestRunner();
     loadKzg();
     range = buildRange();
   });

@@ -7,10 +7,8 @@
 // re-execution; an optimistic claim (`prover.settlement: optimistic`) carries the runner's public values too.
 // Builds the release runner first (incremental: seconds when it is up to date).
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Registry } from "prom-client";
 import { bytesToHex, keccak256, zeroHash, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -24,12 +22,10 @@ import { ANVIL_DEV_KEYS } from "../../../node/l1/anvil.ts";
 import { loadKzg } from "../../../node/da/kzg.ts";
 import { ProverError } from "../../../node/prover/errors.ts";
 import { executeRange } from "../../../node/prover/execute.ts";
-import { GUEST_RUNNER, GUEST_RUNNER_BUILD } from "../../../node/prover/native.ts";
+import { GUEST_RUNNER, GUEST_RUNNER_BUILD, buildGuestRunner } from "../../../node/prover/native.ts";
 import { rangeExecutor, startProver } from "../../../node/prover/role.ts";
 import type { StateStore } from "../../../node/state/store.ts";
 import { BASE, Devnet, USDC, silent } from "./harness.ts";
-
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 describe("prover: prover.executor native, the role attesting with the Rust runner (anvil)", function () {
   this.timeout(300_000);
@@ -57,18 +53,13 @@ describe("prover: prover.executor native, the role attesting with the Rust runne
   }
 
   before(async () => {
-    const r = spawnSync("nice", ["-n", "19", "cargo", "build", "--offline", "--release", "--quiet", "--manifest-path", path.join(ROOT, "guest/Cargo.toml"), "--bin", "rollbook-guest"], { stdio: "inherit" });
-    expect(r.status, "cargo build of the guest runner").to.equal(0);
+    buildGuestRunner();
     loadKzg();
     net = await Devnet.start();
     ({ deriver, store } = await net.deriver("node"));
   });
 
-  after(async () => {
-    await deriver?.stop().catch(() => undefined);
-    await store?.close().catch(() => undefined);
-    await net?.stop();
-  });
+  after(() => net?.stop());
 
   it("validates prover.executor and prover.guestRunner; a missing or broken runner is CONFIG at start", async () => {
     const bad = (prover: Record<string, unknown>) => () => validateConfig({ ...DEFAULT_CONFIG, prover: { ...DEFAULT_CONFIG.prover, ...prover } });

@@ -107,11 +107,7 @@ describe("prover: optimistic claims with bonds (anvil)", function () {
     await post();
   });
 
-  after(async () => {
-    await deriver?.stop().catch(() => undefined);
-    await store?.close().catch(() => undefined);
-    await net?.stop();
-  });
+  after(() => net?.stop());
 
   it("refuses to claim without the bond plus the balance margin (FUNDS, balance reported low)", async () => {
     const jobs = await openJobs();

@@ -56,11 +56,7 @@ describe("prover: attest -> Settlement.finalize -> Vault.claim (anvil)", functio
     ({ deriver, store } = await net.deriver("node"));
   });
 
-  after(async () => {
-    await deriver?.stop().catch(() => undefined);
-    await store?.close().catch(() => undefined);
-    await net?.stop();
-  });
+  after(() => net?.stop());
 
   it("trades and a withdrawal: attested, finalized, claimed once", async () => {
     await net.deposit(alice, USDC, 1_000_000n);
