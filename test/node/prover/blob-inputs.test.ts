@@ -19,7 +19,7 @@ import { AttestBackend } from "../../../node/prover/attest.ts";
 import { executeRange } from "../../../node/prover/execute.ts";
 import { GUEST_RUNNER, buildGuestRunner, nativeExecutor } from "../../../node/prover/native.ts";
 import type { StateStore } from "../../../node/state/store.ts";
-import { BASE, Devnet, USDC } from "./harness.ts";
+import { BASE, Devnet, USDC, startNodeDevnet } from "./harness.ts";
 
 describe("prover: blob batches derived with their blobs, bound by the native runner (anvil)", function () {
   this.timeout(300_000);
@@ -32,8 +32,7 @@ describe("prover: blob batches derived with their blobs, bound by the native run
   before(async () => {
     buildGuestRunner();
     loadKzg();
-    net = await Devnet.start();
-    ({ deriver, store } = await net.deriver("node"));
+    ({ net, deriver, store } = await startNodeDevnet());
   });
 
   after(() => net?.stop());

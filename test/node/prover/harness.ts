@@ -29,6 +29,17 @@ export const BASE = 2;
 export const MARKET = 1;
 export const silent = pino({ level: "silent" });
 
+/** A suite's devnet (Devnet.start) and the node's Deriver and store on it (deriver("node")). */
+export async function startNodeDevnet(opts: DevnetOptions = {}): Promise<{ net: Devnet; deriver: Deriver; store: StateStore }> {
+  const net = await Devnet.start(opts);
+  return { net, ...(await net.deriver("node")) };
+}
+
+export interface DevnetOptions {
+  blockTime?: number;
+  deploy?: Pick<DeployOptions, "challengeWindow" | "proofWindow">;
+}
+
 export class Devnet {
   anvil!: Anvil;
   pub!: PublicClient;
@@ -46,7 +57,7 @@ export class Devnet {
   private readonly derivers: { deriver: Deriver; store: StateStore }[] = [];
   private consumed = 0;
 
-  static async start(opts: { blockTime?: number; deploy?: Pick<DeployOptions, "challengeWindow" | "proofWindow"> } = {}): Promise<Devnet> {
+  static async start(opts: DevnetOptions = {}): Promise<Devnet> {
     const n = new Devnet();
     n.dir = mkdtempSync(path.join(tmpdir(), "rollbook-prover-"));
     n.anvil = await startAnvil(opts.blockTime === undefined ? {} : { blockTime: opts.blockTime });

@@ -25,7 +25,7 @@ import { executeRange } from "../../../node/prover/execute.ts";
 import { GUEST_RUNNER, GUEST_RUNNER_BUILD, buildGuestRunner } from "../../../node/prover/native.ts";
 import { rangeExecutor, startProver } from "../../../node/prover/role.ts";
 import type { StateStore } from "../../../node/state/store.ts";
-import { BASE, Devnet, USDC, silent } from "./harness.ts";
+import { BASE, Devnet, USDC, silent, startNodeDevnet } from "./harness.ts";
 
 describe("prover: prover.executor native, the role attesting with the Rust runner (anvil)", function () {
   this.timeout(300_000);
@@ -55,8 +55,7 @@ describe("prover: prover.executor native, the role attesting with the Rust runne
   before(async () => {
     buildGuestRunner();
     loadKzg();
-    net = await Devnet.start();
-    ({ deriver, store } = await net.deriver("node"));
+    ({ net, deriver, store } = await startNodeDevnet());
   });
 
   after(() => net?.stop());

@@ -32,7 +32,7 @@ import { Prover, type SettlementMode } from "../../../node/prover/prover.ts";
 import type { StateStore } from "../../../node/state/store.ts";
 import { roleStarter, type RoleContext } from "../../../node/app/roles.ts";
 import { NodeStateView } from "../../../node/app/view.ts";
-import { Devnet, USDC, silent } from "./harness.ts";
+import { Devnet, USDC, silent, startNodeDevnet } from "./harness.ts";
 
 const WINDOW = 600;
 const PROOF_WINDOW = 600;
@@ -97,8 +97,7 @@ describe("prover: optimistic claims with bonds (anvil)", function () {
   }
 
   before(async () => {
-    net = await Devnet.start({ deploy: { challengeWindow: BigInt(WINDOW), proofWindow: BigInt(PROOF_WINDOW) } });
-    ({ deriver, store } = await net.deriver("node"));
+    ({ net, deriver, store } = await startNodeDevnet({ deploy: { challengeWindow: BigInt(WINDOW), proofWindow: BigInt(PROOF_WINDOW) } }));
     for (const a of [griefer, liar]) await net.rpc("anvil_setBalance", [a.address, toHex(10n ** 20n)]);
     bond = BigInt(net.d.parameters.proposerBond as string);
     challengerBond = BigInt(net.d.parameters.challengerBond as string);

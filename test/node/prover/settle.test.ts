@@ -20,7 +20,7 @@ import type { StateStore } from "../../../node/state/store.ts";
 import type { Deriver } from "../../../node/derive/index.ts";
 import { DEFAULT_CONFIG, validateConfig } from "../../../node/config.ts";
 import { startProver } from "../../../node/prover/role.ts";
-import { BASE, Devnet, USDC, silent } from "./harness.ts";
+import { BASE, Devnet, USDC, silent, startNodeDevnet } from "./harness.ts";
 
 describe("prover: attest -> Settlement.finalize -> Vault.claim (anvil)", function () {
   this.timeout(180_000);
@@ -52,8 +52,7 @@ describe("prover: attest -> Settlement.finalize -> Vault.claim (anvil)", functio
   }
 
   before(async () => {
-    net = await Devnet.start();
-    ({ deriver, store } = await net.deriver("node"));
+    ({ net, deriver, store } = await startNodeDevnet());
   });
 
   after(() => net?.stop());
