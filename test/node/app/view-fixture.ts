@@ -19,10 +19,10 @@ import { DEFAULT_CANDLE_INTERVALS } from "../../../node/app/history-records.ts";
 import { DerivedBatchIndexer, indexSoftExecution, type DerivedBatch } from "../../../node/app/soft-index.ts";
 import { NodeStateView } from "../../../node/app/view.ts";
 import { Sequencer } from "../../../node/sequencer/index.ts";
-import { StateCommitment } from "../../../node/state/commitment.ts";
+import type { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
 import { DOMAIN, makeKeys, type Key } from "../clob/stf-helpers.ts";
-import { MemoryL1, encodeSealed, fundingMessages, genesis } from "../sequencer/helpers.ts";
+import { MemoryL1, encodeSealed, fundingMessages, writeGenesis } from "../sequencer/helpers.ts";
 
 /** A canonical batch as derivation executed it, with its receipts. */
 export type DerivedRecord = DerivedBatch & { receipts: ReceiptLog };
@@ -35,14 +35,14 @@ export class SequencingViewFixture {
   readonly store: StateStore;
   readonly seq: Sequencer;
   /** The canonical state derivation reached, and its commitment. */
-  canonical: { state: ClobState; commitment: StateCommitment };
+  canonical: { state: ClobState; sc: StateCommitment };
   /** The canonical batches derived so far (a reorg takes the undone ones off). */
   readonly derived: DerivedRecord[] = [];
   view!: NodeStateView;
   private derivedIndexer!: DerivedBatchIndexer;
   private unsubscribe: (() => void) | undefined;
 
-  private constructor(keys: Key[], dir: string, history: HistoryIndex, store: StateStore, canonical: { state: ClobState; commitment: StateCommitment }, l1: MemoryL1, seq: Sequencer) {
+  private constructor(keys: Key[], dir: string, history: HistoryIndex, store: StateStore, canonical: { state: ClobState; sc: StateCommitment }, l1: MemoryL1, seq: Sequencer) {
     this.keys = keys;
     this.dir = dir;
     this.history = history;
@@ -58,12 +58,10 @@ export class SequencingViewFixture {
     const dir = mkdtempSync(path.join(tmpdir(), `rollbook-${tag}-`));
     const history = new HistoryIndex({ domain: DOMAIN, keepReceipts: 0, candleIntervals: DEFAULT_CANDLE_INTERVALS });
     const store = await StateStore.open(path.join(dir, "db"), { indexer: history });
-    const state = genesis();
-    const commitment = StateCommitment.fromState(state);
-    await store.writeFullState(commitment, 0);
+    const canonical = await writeGenesis(store);
     const l1 = new MemoryL1(fundingMessages(keys));
-    const seq = await Sequencer.open({ db: store.db, canonical: state, l1, seal: { maxAgeMs: 100_000 } });
-    const f = new SequencingViewFixture(keys, dir, history, store, { state, commitment }, l1, seq);
+    const seq = await Sequencer.open({ db: store.db, canonical: canonical.state, l1, seal: { maxAgeMs: 100_000 } });
+    const f = new SequencingViewFixture(keys, dir, history, store, canonical, l1, seq);
     await f.openView();
     return f;
   }
@@ -105,9 +103,9 @@ export class SequencingViewFixture {
     const batch: DerivedBatch = { index, timestamp, l1MsgStart, l1MsgEnd, txs, messages: this.l1.queue.slice(l1MsgStart, l1MsgEnd), hashes: txs.map((tx) => txHash(DOMAIN, tx)) };
     this.history.prepare(batch);
     const mempoolDel = this.seq.commitKeys(index, batch.hashes);
-    const { state, commitment } = this.canonical;
+    const { state, sc } = this.canonical;
     const { receipts } = applyBatch(state, { index, timestamp, txs }, batch.messages);
-    const { root, derived, undo } = commitment.commitBatch(state, { undo: true });
+    const { root, derived, undo } = sc.commitBatch(state, { undo: true });
     const landed = this.store.commitBatch({ batchIndex: index, root, derived, receipts, undo, mempool: { del: mempoolDel } });
     this.derived.push({ ...batch, receipts });
     this.derivedIndexer.onDerived(batch, receipts, state, this.seq);
@@ -129,7 +127,7 @@ export class SequencingViewFixture {
   async reorg(toBatch: number, afterViewRollBack?: () => Promise<void>): Promise<void> {
     await this.store.rollback(toBatch);
     const back = (await this.store.load())!;
-    this.canonical = { state: back.state, commitment: back.commitment };
+    this.canonical = { state: back.state, sc: back.commitment };
     while ((this.derived.at(-1)?.index ?? 0) > toBatch) this.derived.pop();
     this.view.rollBack(toBatch);
     await afterViewRollBack?.();

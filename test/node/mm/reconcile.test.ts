@@ -6,57 +6,31 @@
 // reconciles it from the account's balances, the P&L attribution still adds up, and quoting goes on.
 
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type L1Message, L1MessageKind, Side } from "../../../node/clob/types.ts";
+import { Side } from "../../../node/clob/types.ts";
 import { encodeBatch } from "../../../node/codec/batch.ts";
 import { encodeTx } from "../../../node/codec/tx.ts";
 import { prepareMakerAccount } from "../../../node/mm/devnet.ts";
 import { PullInput } from "../../../node/mm/references.ts";
 import { MakerRuntime } from "../../../node/mm/runtime.ts";
-import { Sequencer } from "../../../node/sequencer/index.ts";
-import { StateCommitment } from "../../../node/state/commitment.ts";
-import { StateStore } from "../../../node/state/store.ts";
-import { MemoryL1, encodeSealed, genesis, landBatch } from "../sequencer/helpers.ts";
-import { BASE_FUNDS, MARKETS, QUOTE_FUNDS, START_S, Taker, key, makerConfig, marketParams, syntheticSource } from "./support/setup.ts";
+import { encodeSealed, landBatch } from "../sequencer/helpers.ts";
+import { BASE_FUNDS, MARKETS, START_S, Taker, key, makerConfig, marketParams, syntheticSource } from "./support/setup.ts";
+import { MarketsChain } from "./support/chain.ts";
 
 describe("mm: inventory reconciled from balances after a soft-state rebuild", function () {
   this.timeout(60_000);
-  let dir: string;
-  let store: StateStore;
-  let seq: Sequencer | undefined;
+  let chain: MarketsChain | undefined;
 
-  beforeEach(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "rollbook-mm-rec-"));
-    store = await StateStore.open(path.join(dir, "db"));
-  });
   afterEach(async () => {
-    await seq?.close();
-    seq = undefined;
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await chain?.close();
+    chain = undefined;
   });
 
   it("a competing proposer's batch undoes a counted fill and adds an unseen one: the next step sets inventory = balances", async () => {
     const makerKey = key("rec-maker");
     const agentKey = key("rec-agent");
     const takerKey = key("rec-taker");
-    const queue: L1Message[] = MARKETS.map((m) => ({ kind: L1MessageKind.SET_MARKET, market: m, params: marketParams(m) }));
-    for (const k of [makerKey, takerKey]) {
-      for (const m of MARKETS) {
-        const p = marketParams(m);
-        queue.push({ kind: L1MessageKind.DEPOSIT, account: k.address, asset: p.baseAsset, amount: BASE_FUNDS });
-        queue.push({ kind: L1MessageKind.DEPOSIT, account: k.address, asset: p.quoteAsset, amount: QUOTE_FUNDS });
-      }
-    }
-    const l1 = new MemoryL1(queue, START_S);
-    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
-    canonical.sc = StateCommitment.fromState(canonical.state);
-    await store.writeFullState(canonical.sc, 0);
-    seq = await Sequencer.open({ db: store.db, canonical: canonical.state, l1, seal: { maxAgeMs: 100_000 }, threads: 1 });
-    const s = seq;
-    s.sealIfDue();
+    chain = await MarketsChain.open("mm-rec", [makerKey.address, takerKey.address]);
+    const { seq: s, store, canonical, l1 } = chain;
     await prepareMakerAccount({ sequencer: s, accountKey: makerKey.priv, agentKey: agentKey.priv, assets: [1, 2, 3, 4], timeoutMs: 5000 });
 
     let nowMs = START_S * 1000;

@@ -4,11 +4,7 @@
 // unapproved agent keeps the runtime waiting, and a bulk it signs is refused with the STF's code.
 
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { ConfigError, type NodeConfig, loadConfig } from "../../../node/config.ts";
-import { type L1Message, L1MessageKind } from "../../../node/clob/types.ts";
 import { DEVNET_MAKER, prepareMakerAccount } from "../../../node/mm/devnet.ts";
 import { MakerRuntimeError } from "../../../node/mm/errors.ts";
 import { mmRole, startMarketMaker } from "../../../node/mm/runtime.ts";
@@ -17,35 +13,21 @@ import Fastify, { type FastifyPluginAsync } from "fastify";
 import { Registry } from "prom-client";
 import { SequencerExchange, SubmitError, type SequencerPort } from "../../../node/mm/sequencer-exchange.ts";
 import { Sequencer } from "../../../node/sequencer/index.ts";
-import { StateStore } from "../../../node/state/store.ts";
-import { MemoryL1, genesis } from "../sequencer/helpers.ts";
-import { BASE_FUNDS, MARKETS, QUOTE_FUNDS, START_S, key, marketParams } from "./support/setup.ts";
+import type { MemoryL1 } from "../sequencer/helpers.ts";
+import { MARKETS, START_S, key } from "./support/setup.ts";
+import { MarketsChain } from "./support/chain.ts";
 
 describe("mm: startMarketMaker from the node configuration", function () {
   this.timeout(120_000);
-  let dir: string;
-  let store: StateStore;
+  let chain: MarketsChain;
   let seq: Sequencer;
   let l1: MemoryL1;
 
   beforeEach(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "rollbook-mm-cfg-"));
-    store = await StateStore.open(path.join(dir, "db"));
-    const queue: L1Message[] = MARKETS.map((m) => ({ kind: L1MessageKind.SET_MARKET, market: m, params: marketParams(m) }));
-    for (const m of MARKETS) {
-      const p = marketParams(m);
-      queue.push({ kind: L1MessageKind.DEPOSIT, account: DEVNET_MAKER.account.address, asset: p.baseAsset, amount: BASE_FUNDS });
-      queue.push({ kind: L1MessageKind.DEPOSIT, account: DEVNET_MAKER.account.address, asset: p.quoteAsset, amount: QUOTE_FUNDS });
-    }
-    l1 = new MemoryL1(queue, START_S);
-    seq = await Sequencer.open({ db: store.db, canonical: genesis(), l1, seal: { maxAgeMs: 100_000 }, threads: 1 });
-    seq.sealIfDue();
+    chain = await MarketsChain.open("mm-cfg", [DEVNET_MAKER.account.address]);
+    ({ seq, l1 } = chain);
   });
-  afterEach(async () => {
-    await seq.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => chain.close());
 
   it("the devnet default: looped replays of both venues keep both markets two-sided; stop cancels everything", async () => {
     const config = loadConfig(undefined, { ROLLBOOK_MM_CYCLE_MS: "250" });

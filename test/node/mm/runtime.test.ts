@@ -9,22 +9,17 @@
 
 import { expect } from "chai";
 import Fastify, { type FastifyInstance } from "fastify";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { Registry } from "prom-client";
-import { type L1Message, L1MessageKind, Side } from "../../../node/clob/types.ts";
+import { Side } from "../../../node/clob/types.ts";
 import { encodeTx } from "../../../node/codec/tx.ts";
 import { mmAdminRoutes } from "../../../node/mm/admin-routes.ts";
 import { prepareMakerAccount } from "../../../node/mm/devnet.ts";
 import { PullInput, type ReferenceInput, type ReferenceSink } from "../../../node/mm/references.ts";
 import { KillReason } from "../../../node/mm/risk.ts";
 import { MakerRuntime, type RuntimeStatus } from "../../../node/mm/runtime.ts";
-import { Sequencer } from "../../../node/sequencer/index.ts";
-import { StateCommitment } from "../../../node/state/commitment.ts";
-import { StateStore } from "../../../node/state/store.ts";
-import { MemoryL1, encodeSealed, genesis, landBatch } from "../sequencer/helpers.ts";
+import { encodeSealed, landBatch } from "../sequencer/helpers.ts";
 import { BASE_FUNDS, MARKETS, QUOTE_FUNDS, START_S, Taker, key, makerConfig, marketParams, syntheticSource } from "./support/setup.ts";
+import { MarketsChain } from "./support/chain.ts";
 
 const TOKEN = "test-admin-token";
 
@@ -48,44 +43,23 @@ class Cuttable implements ReferenceInput {
 
 describe("mm: the market maker role live against the sequencer", function () {
   this.timeout(120_000);
-  let dir: string;
-  let store: StateStore;
-  let seq: Sequencer | undefined;
+  let chain: MarketsChain | undefined;
   let admin: FastifyInstance | undefined;
 
-  beforeEach(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "rollbook-mm-rt-"));
-    store = await StateStore.open(path.join(dir, "db"));
-  });
   afterEach(async () => {
     await admin?.close();
-    await seq?.close();
-    seq = undefined;
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await chain?.close();
+    chain = undefined;
   });
 
   it("quotes two-sided for 34 batches against a taker; limits, attribution, confirmations; kill (manual, stale) pulls all within one batch; admin auth", async () => {
     const makerKey = key("rt-maker");
     const agentKey = key("rt-agent");
     const takerKey = key("rt-taker");
-    const queue: L1Message[] = MARKETS.map((m) => ({ kind: L1MessageKind.SET_MARKET, market: m, params: marketParams(m) }));
-    for (const k of [makerKey, takerKey]) {
-      for (const m of MARKETS) {
-        const p = marketParams(m);
-        queue.push({ kind: L1MessageKind.DEPOSIT, account: k.address, asset: p.baseAsset, amount: BASE_FUNDS });
-        queue.push({ kind: L1MessageKind.DEPOSIT, account: k.address, asset: p.quoteAsset, amount: QUOTE_FUNDS });
-      }
-    }
-    const l1 = new MemoryL1(queue, START_S);
-    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
-    canonical.sc = StateCommitment.fromState(canonical.state);
-    await store.writeFullState(canonical.sc, 0);
-    seq = await Sequencer.open({ db: store.db, canonical: canonical.state, l1, seal: { maxAgeMs: 100_000 }, threads: 1 });
-    const s = seq;
+    chain = await MarketsChain.open("mm-rt", [makerKey.address, takerKey.address]);
+    const { seq: s, store, canonical, l1 } = chain;
 
-    // the devnet path: deposits credited (a batch opens on the queued L1 messages), then the agent approved
-    s.sealIfDue();
+    // the devnet path: deposits credited (MarketsChain.open opened a batch on the queued L1 messages), then the agent approved
     const prepared = await prepareMakerAccount({ sequencer: s, accountKey: makerKey.priv, agentKey: agentKey.priv, assets: [1, 2, 3, 4], timeoutMs: 5000 });
     expect(prepared).to.include({ account: makerKey.address, agent: agentKey.address, approved: true });
     // idempotent: a restart finds the agent approved

@@ -42,6 +42,14 @@ export function genesis(): ClobState {
   return createGenesisState({ domain: DOMAIN, feeAccount: FEE_ACCOUNT });
 }
 
+/** The canonical side at genesis: the state and its commitment, written to `store` as batch 0. */
+export async function writeGenesis(store: StateStore): Promise<{ state: ClobState; sc: StateCommitment }> {
+  const state = genesis();
+  const sc = StateCommitment.fromState(state);
+  await store.writeFullState(sc, 0);
+  return { state, sc };
+}
+
 /** The bytes a proposer would post for a sealed batch (header fields the STF reads come from the batch). */
 export function encodeSealed(b: SoftBatch): Uint8Array {
   return encodeBatch({

@@ -19,7 +19,7 @@ import { DropReason, Sequencer, undoneRecords, undoneTxs, type SequencerEvent } 
 import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
 import { DOMAIN, Trader, makeKeys } from "../clob/stf-helpers.ts";
-import { MemoryL1, encodeSealed, fundingMessages, genesis } from "./helpers.ts";
+import { MemoryL1, encodeSealed, fundingMessages, writeGenesis } from "./helpers.ts";
 
 describe("sequencer: a reorg undoes batches included before a restart (#14)", function () {
   this.timeout(30_000);
@@ -42,9 +42,7 @@ describe("sequencer: a reorg undoes batches included before a restart (#14)", fu
     dir = mkdtempSync(path.join(tmpdir(), "rollbook-reorg-restart-"));
     history = new HistoryIndex({ domain: DOMAIN, keepReceipts: 0, candleIntervals: DEFAULT_CANDLE_INTERVALS });
     store = await StateStore.open(path.join(dir, "db"), { indexer: history });
-    canon = { state: genesis(), sc: undefined as unknown as StateCommitment };
-    canon.sc = StateCommitment.fromState(canon.state);
-    await store.writeFullState(canon.sc, 0);
+    canon = await writeGenesis(store);
     l1 = new MemoryL1(fundingMessages(keys));
     events.length = 0;
     await openSequencer();

@@ -11,12 +11,11 @@ import { ErrorCode } from "../../../node/clob/errors.ts";
 import { signTx, txHash } from "../../../node/clob/eip712.ts";
 import { decodeBatch } from "../../../node/codec/batch.ts";
 import { encodeTx } from "../../../node/codec/tx.ts";
-import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
 import { DropReason, PoolCode, Sequencer, Wal, type SequencerEvent, type WalContents } from "../../../node/sequencer/index.ts";
 import { DOMAIN, Trader, makeKeys } from "../clob/stf-helpers.ts";
 import { SelfTradePrevention, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
-import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch } from "./helpers.ts";
+import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch, writeGenesis } from "./helpers.ts";
 
 describe("sequencer", function () {
   this.timeout(60_000);
@@ -249,9 +248,7 @@ describe("sequencer", function () {
   });
 
   it("the batch commit is recorded in the WAL before the store commit; a canonical batch equal to ours keeps soft state", async () => {
-    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
-    canonical.sc = StateCommitment.fromState(canonical.state);
-    await store.writeFullState(canonical.sc, 0);
+    const canonical = await writeGenesis(store);
     const s = await start(canonical.state);
     const a = new Trader(keys[0]!);
     for (let i = 0; i < 20; i++) await s.submit(bytes(a.sell(100 + i, 1)));
@@ -284,9 +281,7 @@ describe("sequencer", function () {
   });
 
   it("a reorg that rolls back our included batch puts its transactions back: re-executed, back in the WAL", async () => {
-    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
-    canonical.sc = StateCommitment.fromState(canonical.state);
-    await store.writeFullState(canonical.sc, 0);
+    const canonical = await writeGenesis(store);
     const before = cloneState(canonical.state);
     const s = await start(canonical.state);
     const a = new Trader(keys[0]!);
@@ -315,9 +310,7 @@ describe("sequencer", function () {
   });
 
   it("another proposer's batch lands first: soft state rebuilt, the conflicting tx dropped with NONCE_TAKEN", async () => {
-    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
-    canonical.sc = StateCommitment.fromState(canonical.state);
-    await store.writeFullState(canonical.sc, 0);
+    const canonical = await writeGenesis(store);
     const s = await start(canonical.state);
     const a = new Trader(keys[0]!);
     const b = new Trader(keys[1]!);

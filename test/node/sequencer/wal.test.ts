@@ -8,11 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { stateDigest } from "../../../node/clob/state.ts";
 import { encodeTx } from "../../../node/codec/tx.ts";
-import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
 import { RecordWriter, Sequencer, Wal, readSegment, type WalContents } from "../../../node/sequencer/index.ts";
 import { Trader, makeKeys } from "../clob/stf-helpers.ts";
-import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch } from "./helpers.ts";
+import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch, writeGenesis } from "./helpers.ts";
 
 describe("sequencer WAL segments", function () {
   this.timeout(60_000);
@@ -125,9 +124,7 @@ describe("sequencer WAL segments", function () {
   });
 
   it("a batch committed right before a crash (CANON written, onCanonical never called) is included, not NONCE_TAKEN", async () => {
-    const canonical = { state: genesis(), sc: undefined as unknown as StateCommitment };
-    canonical.sc = StateCommitment.fromState(canonical.state);
-    await store.writeFullState(canonical.sc, 0);
+    const canonical = await writeGenesis(store);
     let s = await start(canonical.state);
     const t = new Trader(keys[0]!);
     for (let i = 0; i < 6; i++) await s.submit(encodeTx(t.sell(100 + i, 1)));

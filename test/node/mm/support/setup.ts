@@ -3,7 +3,7 @@
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { addressOfPrivateKey, signTx } from "../../../../node/clob/eip712.ts";
-import { type Eip712Domain, type L1Message, L1MessageKind, type MarketParams, MarketStatus, SelfTradePrevention, Side, TimeInForce, type Tx, TxKind } from "../../../../node/clob/types.ts";
+import { type Address, type Eip712Domain, type L1Message, L1MessageKind, type MarketParams, MarketStatus, SelfTradePrevention, Side, TimeInForce, type Tx, TxKind } from "../../../../node/clob/types.ts";
 import { type MarketMakerConfig, validateMakerConfig } from "../../../../node/mm/config.ts";
 import { SyntheticSource } from "../../../../node/mm/feeds/synthetic.ts";
 import { Rng } from "../../../../node/quant/rng.ts";
@@ -26,15 +26,26 @@ export const START_S = 1_723_161_000;
 export const BASE_FUNDS = 1_000_000_000; // base units (1e6 lots)
 export const QUOTE_FUNDS = 1e15; // quote units
 
-export function makeExchange(maker: Key, others: Key[], agent: Key = key(`${maker.address}-agent`)): LocalExchange {
+/** Deposits funding each of `accounts` with BASE_FUNDS and QUOTE_FUNDS in every market's assets. */
+function marketsDeposits(accounts: readonly Address[]): L1Message[] {
   const deposits: L1Message[] = [];
-  for (const k of [maker, ...others]) {
+  for (const account of accounts) {
     for (const m of MARKETS) {
       const p = marketParams(m);
-      deposits.push({ kind: L1MessageKind.DEPOSIT, account: k.address, asset: p.baseAsset, amount: BASE_FUNDS });
-      deposits.push({ kind: L1MessageKind.DEPOSIT, account: k.address, asset: p.quoteAsset, amount: QUOTE_FUNDS });
+      deposits.push({ kind: L1MessageKind.DEPOSIT, account, asset: p.baseAsset, amount: BASE_FUNDS });
+      deposits.push({ kind: L1MessageKind.DEPOSIT, account, asset: p.quoteAsset, amount: QUOTE_FUNDS });
     }
   }
+  return deposits;
+}
+
+/** An L1 queue that lists MARKETS, then funds `accounts` (marketsDeposits). */
+export function marketsQueue(accounts: readonly Address[]): L1Message[] {
+  return [...MARKETS.map((market): L1Message => ({ kind: L1MessageKind.SET_MARKET, market, params: marketParams(market) })), ...marketsDeposits(accounts)];
+}
+
+export function makeExchange(maker: Key, others: Key[], agent: Key = key(`${maker.address}-agent`)): LocalExchange {
+  const deposits = marketsDeposits([maker, ...others].map((k) => k.address));
   return new LocalExchange({ domain: DOMAIN, maker, agent, markets: MARKETS.map((id) => ({ id, params: marketParams(id) })), deposits, start: START_S });
 }
 
