@@ -19,6 +19,7 @@ import { challenge, counterProve, creditOf, l1Now, prove, resolve, withdrawBond,
 import { ClaimBook, ClaimStatus, CLAIM_STATUS_NAME, isOpen, type ClaimInfo } from "./claims.ts";
 import { challengerMetrics, type ChallengerMetrics } from "./metrics.ts";
 import { Judge, type Verdict } from "./verdict.ts";
+import { WakeableSleep } from "../wakeable-sleep.ts";
 
 export interface ChallengerOptions {
   client: PublicClient;
@@ -81,7 +82,8 @@ export class Challenger extends EventEmitter<ChallengerEvents> {
   private readonly done = new Set<string>();
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  /** The loop's poll pause, cut short by stop(). */
+  private readonly pause = new WakeableSleep();
   private info: ChallengerStatusInfo;
   private sent = 0;
 
@@ -110,7 +112,7 @@ export class Challenger extends EventEmitter<ChallengerEvents> {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
     this.loop = null;
   }
@@ -213,14 +215,7 @@ export class Challenger extends EventEmitter<ChallengerEvents> {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, "challenger step failed; retrying");
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.o.pollIntervalMs ?? 2000);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = null;
+      await this.pause.sleep(this.o.pollIntervalMs ?? 2000);
     }
   }
 }

@@ -38,6 +38,7 @@ import { applyBatchRecording, buildWitness } from "../state/witness.ts";
 import { L1Traversal } from "./traversal.ts";
 import { SignerRecovery, admittedFrom, type RecoveredSigners } from "./recovery.ts";
 import { domainSeparator } from "../clob/eip712.ts";
+import { WakeableSleep } from "../wakeable-sleep.ts";
 
 const ZERO32 = `0x${"00".repeat(32)}` as Hex;
 
@@ -217,7 +218,8 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   private submitted: { w: StoreWrite; done: Promise<void> } | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  /** The loop's poll and backoff pause, cut short by stop(). */
+  private readonly pause = new WakeableSleep();
   private lastError: DeriveError | undefined;
   private prunedAt = -1;
   /** Blocks fetched ahead with their events (history sync), not derived yet. */
@@ -284,7 +286,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
   /** Stops the loop after the current step, writes what is pending (the leaf log folded) and stops the recovery threads. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
     this.loop = null;
     await this.flush();
@@ -407,7 +409,7 @@ export class Deriver extends EventEmitter<DeriverEvents> {
         this.lastError = undefined;
         if (r === "idle") {
           await this.fold(); // caught up: the leaf log of the history just synced becomes leaves
-          await this.sleep(this.o.pollIntervalMs ?? 1000);
+          await this.pause.sleep(this.o.pollIntervalMs ?? 1000);
         }
       } catch (err) {
         const e = this.classify(err);
@@ -420,23 +422,9 @@ export class Deriver extends EventEmitter<DeriverEvents> {
         }
         backoff = Math.min(backoff === 0 ? 250 : backoff * 2, 10_000);
         this.log.warn({ err: e.message, code: e.code, retryInMs: backoff }, "derivation step failed, retrying");
-        await this.sleep(backoff);
+        await this.pause.sleep(backoff);
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 
   private classify(err: unknown): DeriveError {

@@ -31,6 +31,7 @@ import type { RangeExecution } from "./execute.ts";
 import { JOB_STATES, type JobState, type JobStore, type ProofJob } from "./jobs.ts";
 import { proverMetrics, type ProverMetrics } from "./metrics.ts";
 import { decideRange, type AggregationPolicy, type Decision } from "./policy.ts";
+import { WakeableSleep } from "../wakeable-sleep.ts";
 
 /** What the prover reads of the node's store (StateStore satisfies it). */
 export interface ProverInputSource {
@@ -128,7 +129,8 @@ export class Prover {
   private running = false;
   private loop: Promise<void> | null = null;
   private abort = new AbortController();
-  private wake: (() => void) | null = null;
+  /** The loop's poll and backoff pause, cut short by stop(). */
+  private readonly pause = new WakeableSleep();
   private lastDecision: Decision | undefined;
   private readonly mode: SettlementMode;
   /** DisputeGame access (claims, bonds); undefined without a game. */
@@ -191,7 +193,7 @@ export class Prover {
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
     this.loop = null;
   }
@@ -207,30 +209,16 @@ export class Prover {
       try {
         const r = await this.step(this.abort.signal);
         backoff = 0;
-        if (r === "idle") await this.sleep(this.o.pollMs ?? 1000);
+        if (r === "idle") await this.pause.sleep(this.o.pollMs ?? 1000);
       } catch (err) {
         if (!this.running) break;
         const e = err instanceof ProverError ? err : new ProverError("BACKEND", (err as Error)?.message ?? String(err), { cause: err });
         this.m.errors.inc({ code: e.code });
         backoff = Math.min(backoff === 0 ? 500 : backoff * 2, 30_000);
         this.log.warn({ err: e.message, code: e.code, retryInMs: backoff }, "prover step failed");
-        await this.sleep(backoff);
+        await this.pause.sleep(backoff);
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 
   /** Reads Settlement's finalized head. */
