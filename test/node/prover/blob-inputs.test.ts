@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { bytesToHex, zeroHash, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { Side } from "../../../node/clob/types.ts";
-import { computeVersionedHashes, loadKzg } from "../../../node/da/kzg.ts";
+import { computeVersionedHashes } from "../../../node/da/kzg.ts";
 import { unpackBlobs } from "../../../node/da/packing.ts";
 import { DataKind, type Hash } from "../../../node/derive/commitment.ts";
 import { decodeBatchInput, type BatchInput } from "../../../node/derive/prover-input.ts";
@@ -17,7 +17,7 @@ import type { Deriver } from "../../../node/derive/index.ts";
 import { ANVIL_DEV_KEYS } from "../../../node/l1/anvil.ts";
 import { AttestBackend } from "../../../node/prover/attest.ts";
 import { executeRange } from "../../../node/prover/execute.ts";
-import { GUEST_RUNNER, buildGuestRunner, nativeExecutor } from "../../../node/prover/native.ts";
+import { GUEST_RUNNER, nativeExecutor } from "../../../node/prover/native.ts";
 import type { StateStore } from "../../../node/state/store.ts";
 import { BASE, Devnet, USDC, startNodeDevnet } from "./harness.ts";
 
@@ -30,9 +30,7 @@ describe("prover: blob batches derived with their blobs, bound by the native run
   const bob = privateKeyToAccount(ANVIL_DEV_KEYS[2]);
 
   before(async () => {
-    buildGuestRunner();
-    loadKzg();
-    ({ net, deriver, store } = await startNodeDevnet());
+    ({ net, deriver, store } = await startNodeDevnet({ guestRunner: true }));
   });
 
   after(() => net?.stop());

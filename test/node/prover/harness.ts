@@ -17,9 +17,11 @@ import { addressOfPrivateKey, signTx } from "../../../node/clob/eip712.ts";
 import { SelfTradePrevention, Side, TimeInForce, TxKind, type PlaceOrderTx, type Tx, type WithdrawTx } from "../../../node/clob/types.ts";
 import { encodeBatch } from "../../../node/codec/index.ts";
 import { BeaconBlobSource, BlobFetcher, BlobPoster, type ProposeResult } from "../../../node/da/index.ts";
+import { loadKzg } from "../../../node/da/kzg.ts";
 import { Deriver } from "../../../node/derive/index.ts";
 import { devTokenAbi, inboxAbi, timelockAbi, vaultAbi } from "../../../node/l1/contracts.ts";
 import { ANVIL_DEV_KEYS, startAnvil, type Anvil } from "../../../node/l1/anvil.ts";
+import { buildGuestRunner } from "../../../node/prover/native.ts";
 import { StateStore } from "../../../node/state/store.ts";
 import { deploySuite, loadArtifact, type DeployOptions, type Deployment } from "../../../scripts/deploy.ts";
 import { setMarketMessage } from "../../contracts/helpers.ts";
@@ -29,8 +31,16 @@ export const BASE = 2;
 export const MARKET = 1;
 export const silent = pino({ level: "silent" });
 
-/** A suite's devnet (Devnet.start) and the node's Deriver and store on it (deriver("node")). */
-export async function startNodeDevnet(opts: DevnetOptions = {}): Promise<{ net: Devnet; deriver: Deriver; store: StateStore }> {
+/**
+ * A suite's devnet (Devnet.start) and the node's Deriver and store on it (deriver("node")). With
+ * `guestRunner`, first the Rust guest's release runner is built and c-kzg's trusted setup loaded (what the
+ * runner's blob binding is compared with), so neither counts against a test's time.
+ */
+export async function startNodeDevnet(opts: DevnetOptions & { guestRunner?: boolean } = {}): Promise<{ net: Devnet; deriver: Deriver; store: StateStore }> {
+  if (opts.guestRunner === true) {
+    buildGuestRunner();
+    loadKzg();
+  }
   const net = await Devnet.start(opts);
   return { net, ...(await net.deriver("node")) };
 }

@@ -5,7 +5,7 @@
 // equal the node's TS stateless executor's on the same inputs and the node's derived state. The runner is
 // reached through a wrapper script that records each call, so the test sees that the runner did the
 // re-execution; an optimistic claim (`prover.settlement: optimistic`) carries the runner's public values too.
-// Builds the release runner first (incremental: seconds when it is up to date).
+// Builds the release runner first (startNodeDevnet; incremental: seconds when it is up to date).
 import { expect } from "chai";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -19,10 +19,9 @@ import type { Deriver } from "../../../node/derive/index.ts";
 import { decodeBatchInput } from "../../../node/derive/prover-input.ts";
 import { disputeGameAbi, settlementAbi } from "../../../node/l1/contracts.ts";
 import { ANVIL_DEV_KEYS } from "../../../node/l1/anvil.ts";
-import { loadKzg } from "../../../node/da/kzg.ts";
 import { ProverError } from "../../../node/prover/errors.ts";
 import { executeRange } from "../../../node/prover/execute.ts";
-import { GUEST_RUNNER, GUEST_RUNNER_BUILD, buildGuestRunner } from "../../../node/prover/native.ts";
+import { GUEST_RUNNER, GUEST_RUNNER_BUILD } from "../../../node/prover/native.ts";
 import { rangeExecutor, startProver } from "../../../node/prover/role.ts";
 import type { StateStore } from "../../../node/state/store.ts";
 import { BASE, Devnet, USDC, silent, startNodeDevnet } from "./harness.ts";
@@ -53,9 +52,7 @@ describe("prover: prover.executor native, the role attesting with the Rust runne
   }
 
   before(async () => {
-    buildGuestRunner();
-    loadKzg();
-    ({ net, deriver, store } = await startNodeDevnet());
+    ({ net, deriver, store } = await startNodeDevnet({ guestRunner: true }));
   });
 
   after(() => net?.stop());
