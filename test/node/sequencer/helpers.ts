@@ -2,15 +2,17 @@
 // genesis state, and the canonical side of inclusion (what derivation does with a batch that landed:
 // decode, STF, one atomic store commit deleting the batch's WAL entries).
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createGenesisState, type ClobState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
 import type { Address, L1Message } from "../../../node/clob/types.ts";
 import { decodeBatch, encodeBatch } from "../../../node/codec/batch.ts";
 import { txHash } from "../../../node/clob/eip712.ts";
 import { StateCommitment } from "../../../node/state/commitment.ts";
-import type { StateStore } from "../../../node/state/store.ts";
-import type { L1Head, SequencerL1, SoftBatch } from "../../../node/sequencer/index.ts";
-import type { Sequencer } from "../../../node/sequencer/index.ts";
+import { StateStore } from "../../../node/state/store.ts";
+import { Sequencer, type L1Head, type SequencerL1, type SoftBatch } from "../../../node/sequencer/index.ts";
 import { DOMAIN, FEE_ACCOUNT, deposit, setMarket, type Key } from "../clob/stf-helpers.ts";
 
 export class MemoryL1 implements SequencerL1 {
@@ -76,4 +78,50 @@ export async function landBatch(
   await store.commitBatch({ batchIndex: index, root, derived, receipts: res.receipts, batchData: bytes, mempool: { del: seq.commitKeys(index, hashes) } });
   seq.onCanonical({ state: canonical.state, batches: [{ index, timestamp: h.timestamp, l1MsgStart: h.l1MsgStart, l1MsgEnd: h.l1MsgEnd, txHashes: hashes }] });
   return hashes;
+}
+
+/**
+ * A sequencer test's LevelDB store in a fresh temporary directory, an L1 that funds `keys`, and the
+ * sequencer the test opens on them; close() closes what is open and removes the directory.
+ */
+export class SequencerHarness {
+  readonly dir: string;
+  readonly store: StateStore;
+  readonly l1: MemoryL1;
+  private seq: Sequencer | undefined;
+
+  private constructor(dir: string, store: StateStore, l1: MemoryL1) {
+    this.dir = dir;
+    this.store = store;
+    this.l1 = l1;
+  }
+
+  static async open(tag: string, keys: readonly Key[]): Promise<SequencerHarness> {
+    const dir = mkdtempSync(path.join(tmpdir(), `rollbook-${tag}-`));
+    return new SequencerHarness(dir, await StateStore.open(path.join(dir, "db")), new MemoryL1(fundingMessages(keys)));
+  }
+
+  /** Opens the sequencer on `canonical` (seals by age only far away, unless `opts` says otherwise). */
+  async start(canonical = genesis(), opts: Partial<Parameters<typeof Sequencer.open>[0]> = {}): Promise<Sequencer> {
+    this.seq = await Sequencer.open({ db: this.store.db, canonical, l1: this.l1, seal: { maxAgeMs: 100_000 }, ...opts });
+    return this.seq;
+  }
+
+  /** Closes the open sequencer (a clean stop). */
+  async stop(): Promise<void> {
+    await this.seq?.close();
+    this.seq = undefined;
+  }
+
+  /** A clean restart of the sequencer. */
+  async restart(canonical = genesis(), opts: Partial<Parameters<typeof Sequencer.open>[0]> = {}): Promise<Sequencer> {
+    await this.stop();
+    return this.start(canonical, opts);
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await this.store.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }

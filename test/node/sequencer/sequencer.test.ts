@@ -2,8 +2,6 @@
 // acknowledgements and WAL replay, soft execution equal to the STF applied to the built batch, batch
 // commits recorded in the WAL (CANON), and soft-state rebuilds on a competing canonical order.
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { cloneState, stateDigest } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
@@ -15,38 +13,24 @@ import { StateStore } from "../../../node/state/store.ts";
 import { DropReason, PoolCode, Sequencer, Wal, type SequencerEvent, type WalContents } from "../../../node/sequencer/index.ts";
 import { DOMAIN, Trader, makeKeys } from "../clob/stf-helpers.ts";
 import { SelfTradePrevention, TimeInForce, TxKind, type Tx } from "../../../node/clob/types.ts";
-import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch, writeGenesis } from "./helpers.ts";
+import { SequencerHarness, encodeSealed, genesis, landBatch, writeGenesis } from "./helpers.ts";
 
 describe("sequencer", function () {
   this.timeout(60_000);
-  let dir: string;
-  let store: StateStore;
-  let seq: Sequencer | undefined;
   const keys = makeKeys(6, "sequencer-test");
-  let l1: MemoryL1;
+  let h: SequencerHarness;
 
   beforeEach(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "rollbook-seq-"));
-    store = await StateStore.open(path.join(dir, "db"));
-    l1 = new MemoryL1(fundingMessages(keys));
+    h = await SequencerHarness.open("seq", keys);
   });
-  afterEach(async () => {
-    await seq?.close();
-    seq = undefined;
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => h.close());
 
-  async function start(canonical = genesis(), opts: Partial<Parameters<typeof Sequencer.open>[0]> = {}): Promise<Sequencer> {
-    seq = await Sequencer.open({ db: store.db, canonical, l1, seal: { maxAgeMs: 100_000 }, ...opts });
-    return seq;
-  }
   const bytes = (tx: Parameters<typeof encodeTx>[0]) => encodeTx(tx);
   /** What a restart would read from the WAL directory now. */
-  const walContents = (): WalContents => new Wal(path.join(dir, "db.wal")).load();
+  const walContents = (): WalContents => new Wal(path.join(h.dir, "db.wal")).load();
 
   it("answers valid / never valid (with the STF code) and parks nonce gaps", async () => {
-    const s = await start();
+    const s = await h.start();
     const [a, b] = [new Trader(keys[0]!), new Trader(keys[1]!)];
     const r1 = await s.submit(bytes(a.sell(100, 5)));
     expect(r1.verdict).to.equal("valid");
@@ -80,7 +64,7 @@ describe("sequencer", function () {
   });
 
   it("answers a burst in submission order after one WAL write; a parked tx and the ones it unblocks are announced once each", async () => {
-    const s = await start();
+    const s = await h.start();
     const [a, b] = [new Trader(keys[0]!), new Trader(keys[1]!)];
     const events: SequencerEvent[] = [];
     s.subscribe((e) => events.push(e));
@@ -132,7 +116,7 @@ describe("sequencer", function () {
     txs.push(signTx(DOMAIN, { ...traders[2]!.sell(100, 1) }, keys[3]!.priv));
     const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
     const run = async (db: StateStore, drainSlice: number) => {
-      const s = await Sequencer.open({ db: db.db, canonical: genesis(), l1, seal: { maxAgeMs: 100_000, maxTxs: 16 }, drainSlice, now: () => 1000 });
+      const s = await Sequencer.open({ db: db.db, canonical: genesis(), l1: h.l1, seal: { maxAgeMs: 100_000, maxTxs: 16 }, drainSlice, now: () => 1000 });
       // Events by type: receipts and statuses follow WAL groups, seals follow execution, so only their
       // interleaving may differ between slicings.
       const events: Record<string, string[]> = {};
@@ -149,8 +133,8 @@ describe("sequencer", function () {
       await s.close();
       return out;
     };
-    const whole = await run(store, 1e9);
-    const other = await StateStore.open(path.join(dir, "db2"));
+    const whole = await run(h.store, 1e9);
+    const other = await StateStore.open(path.join(h.dir, "db2"));
     try {
       expect(await run(other, 1)).to.deep.equal(whole);
     } finally {
@@ -163,11 +147,11 @@ describe("sequencer", function () {
   });
 
   it("admits a BULK signed by an active agent key, and refuses one signed by a key that is not an agent", async () => {
-    const s = await start();
+    const s = await h.start();
     const a = new Trader(keys[0]!);
     const agent = keys[5]!;
     const sig = { r: new Uint8Array(32), s: new Uint8Array(32), v: 0 as const };
-    const approve = signTx(DOMAIN, { kind: TxKind.APPROVE_AGENT, account: a.address, nonce: a.nonce++, agent: agent.address, expiry: l1.current.timestamp + 3600, sig }, keys[0]!.priv);
+    const approve = signTx(DOMAIN, { kind: TxKind.APPROVE_AGENT, account: a.address, nonce: a.nonce++, agent: agent.address, expiry: h.l1.current.timestamp + 3600, sig }, keys[0]!.priv);
     expect(await s.submit(bytes(approve))).to.include({ verdict: "valid", level: "soft" });
     const actions = Array.from({ length: 32 }, (_, i) => ({
       op: TxKind.PLACE, market: 1, side: (i & 1) as 0 | 1, tif: TimeInForce.GTC, price: 100 + (i % 4), size: 1, expiry: 0, clientId: i + 1, stp: SelfTradePrevention.EXPIRE_MAKER,
@@ -181,17 +165,16 @@ describe("sequencer", function () {
   });
 
   it("closing answers every submission still in admission (valid or SHUTTING_DOWN), none hangs", async () => {
-    const s = await start();
+    const s = await h.start();
     const a = new Trader(keys[3]!);
     const pending = Array.from({ length: 200 }, () => s.submit(bytes(a.sell(100, 1))));
-    await s.close();
-    seq = undefined;
+    await h.stop();
     const results = await Promise.all(pending);
     for (const r of results) expect(r.verdict === "valid" || (r.verdict === "error" && r.code === PoolCode.SHUTTING_DOWN)).to.equal(true);
   });
 
   it("a duplicate submission gets the same answer", async () => {
-    const s = await start();
+    const s = await h.start();
     const a = new Trader(keys[0]!);
     const tx = bytes(a.sell(100, 5));
     const r1 = await s.submit(tx);
@@ -202,12 +185,12 @@ describe("sequencer", function () {
   it("soft execution equals the STF applied to the batch that was built (clock, L1 messages, proposer reward)", async () => {
     const canonical = genesis();
     const proposer = "0x00000000000000000000000000000000000b0b01";
-    const s = await start(canonical, { proposer });
+    const s = await h.start(canonical, { proposer });
     const traders = keys.map((k) => new Trader(k));
     const subs: Promise<unknown>[] = [];
     for (let i = 0; i < 200; i++) {
       const t = traders[i % traders.length]!;
-      const tx = i % 3 === 0 ? t.buy(100 + (i % 7), 1 + (i % 4), { expiry: i % 5 === 0 ? l1.current.timestamp + 30 : 0 }) : t.sell(100 + (i % 5), 1 + (i % 3));
+      const tx = i % 3 === 0 ? t.buy(100 + (i % 7), 1 + (i % 4), { expiry: i % 5 === 0 ? h.l1.current.timestamp + 30 : 0 }) : t.sell(100 + (i % 5), 1 + (i % 3));
       subs.push(s.submit(bytes(tx)));
     }
     const results = await Promise.all(subs);
@@ -217,9 +200,9 @@ describe("sequencer", function () {
     const posted = decodeBatch(encodeSealed(b));
     if (!posted.ok) throw new Error(posted.reasonName);
     const direct = cloneState(canonical);
-    const out = applyBatch(direct, { index: b.index, timestamp: posted.batch.header.timestamp, proposer, txs: posted.batch.txs }, l1.queue.slice(b.l1MsgStart, b.l1MsgEnd));
+    const out = applyBatch(direct, { index: b.index, timestamp: posted.batch.header.timestamp, proposer, txs: posted.batch.txs }, h.l1.queue.slice(b.l1MsgStart, b.l1MsgEnd));
     expect(out.rewards.length).to.be.greaterThan(0);
-    expect(posted.batch.header.timestamp).to.equal(l1.current.timestamp);
+    expect(posted.batch.header.timestamp).to.equal(h.l1.current.timestamp);
     expect(stateDigest(direct)).to.equal(stateDigest(s.softState()));
     expect(JSON.stringify(out.receipts.txs())).to.equal(JSON.stringify(b.receipts.txs()));
     expect(out.receipts.fillCount).to.be.greaterThan(0);
@@ -227,20 +210,19 @@ describe("sequencer", function () {
 
   it("replays the WAL after a restart: sealed batches with their headers, then loose transactions", async () => {
     const canonical = genesis();
-    let s = await start(canonical);
+    let s = await h.start(canonical);
     const a = new Trader(keys[0]!);
     const c = new Trader(keys[2]!);
     for (let i = 0; i < 10; i++) await s.submit(bytes(a.sell(100 + i, 1)));
     const sealed = s.seal()!;
-    l1.advance();
+    h.l1.advance();
     for (let i = 0; i < 5; i++) await s.submit(bytes(c.buy(105, 1)));
     c.nonce = 8;
     const parked = await s.submit(bytes(c.buy(90, 1)));
     expect(parked).to.include({ level: "queued" });
     const before = stateDigest(s.softState());
-    await s.close();
-    seq = undefined;
-    s = await start(canonical);
+    await h.stop();
+    s = await h.start(canonical);
     expect(stateDigest(s.softState())).to.equal(before);
     expect(s.sealed().map((b) => [b.index, b.timestamp, b.txs.length])).to.deep.equal([[sealed.index, sealed.timestamp, 10]]);
     expect(s.openBatch()!.txs.length).to.equal(5);
@@ -248,8 +230,8 @@ describe("sequencer", function () {
   });
 
   it("the batch commit is recorded in the WAL before the store commit; a canonical batch equal to ours keeps soft state", async () => {
-    const canonical = await writeGenesis(store);
-    const s = await start(canonical.state);
+    const canonical = await writeGenesis(h.store);
+    const s = await h.start(canonical.state);
     const a = new Trader(keys[0]!);
     for (let i = 0; i < 20; i++) await s.submit(bytes(a.sell(100 + i, 1)));
     const b1 = s.seal()!;
@@ -260,20 +242,19 @@ describe("sequencer", function () {
     const events: SequencerEvent[] = [];
     s.subscribe((e) => events.push(e));
     const softBefore = s.softState();
-    await landBatch(s, store, canonical, l1, encodeSealed(b1), b1.index);
+    await landBatch(s, h.store, canonical, h.l1, encodeSealed(b1), b1.index);
     expect(s.softState()).to.equal(softBefore); // not rebuilt
     log = walContents();
     expect(log.canon.get(b1.index)).to.deep.equal(b1.txs.map((p) => p.hash));
-    expect((await store.mempool()).length).to.equal(0); // nothing of the WAL in LevelDB
+    expect((await h.store.mempool()).length).to.equal(0); // nothing of the WAL in LevelDB
     expect(events.filter((e) => e.type === "status" && e.level === "included").length).to.equal(20);
     expect(s.status(b1.txs[0]!.hash)!.level).to.equal("included");
     s.setFinality(1, 0);
     expect(s.status(b1.txs[0]!.hash)!.level).to.equal("safe");
     // A restart: the 20 included transactions are the store's (not re-executed, not NONCE_TAKEN), the 3 pending soft.
     const after = stateDigest(s.softState());
-    await s.close();
-    seq = undefined;
-    const r = await start(canonical.state);
+    await h.stop();
+    const r = await h.start(canonical.state);
     expect(stateDigest(r.softState())).to.equal(after);
     expect(r.status(b1.txs[0]!.hash)).to.equal(undefined);
     expect(r.openBatch()!.txs.length).to.equal(3);
@@ -281,14 +262,14 @@ describe("sequencer", function () {
   });
 
   it("a reorg that rolls back our included batch puts its transactions back: re-executed, back in the WAL", async () => {
-    const canonical = await writeGenesis(store);
+    const canonical = await writeGenesis(h.store);
     const before = cloneState(canonical.state);
-    const s = await start(canonical.state);
+    const s = await h.start(canonical.state);
     const a = new Trader(keys[0]!);
     const b = new Trader(keys[1]!);
     for (let i = 0; i < 5; i++) await s.submit(bytes(a.sell(100, 1)));
     const b1 = s.seal()!;
-    await landBatch(s, store, canonical, l1, encodeSealed(b1), b1.index);
+    await landBatch(s, h.store, canonical, h.l1, encodeSealed(b1), b1.index);
     for (let i = 0; i < 3; i++) await s.submit(bytes(b.buy(100, 1)));
     expect(s.status(b1.txs[0]!.hash)!.level).to.equal("included");
     await s.wal.flush();
@@ -296,7 +277,7 @@ describe("sequencer", function () {
     const events: SequencerEvent[] = [];
     s.subscribe((e) => events.push(e));
     // L1 reorg: batch 1 is gone; the canonical state is back at genesis
-    l1.advance();
+    h.l1.advance();
     const r = s.onCanonical({ state: before, batches: [], reorg: true });
     expect(r).to.deep.include({ rebuilt: true, reexecuted: 8, dropped: 0 });
     expect(s.status(b1.txs[0]!.hash)!.level).to.equal("soft");
@@ -305,13 +286,13 @@ describe("sequencer", function () {
     const log = walContents();
     expect(log.txs.size).to.equal(8); // the reverted 5 again, and the 3 pending
     const expectState = cloneState(before);
-    applyBatch(expectState, { index: 1, timestamp: s.openBatch()!.timestamp, txs: [...b1.txs.map((p) => p.tx), ...s.openBatch()!.txs.slice(5).map((p) => p.tx)] }, l1.queue);
+    applyBatch(expectState, { index: 1, timestamp: s.openBatch()!.timestamp, txs: [...b1.txs.map((p) => p.tx), ...s.openBatch()!.txs.slice(5).map((p) => p.tx)] }, h.l1.queue);
     expect(stateDigest(s.softState())).to.equal(stateDigest(expectState));
   });
 
   it("another proposer's batch lands first: soft state rebuilt, the conflicting tx dropped with NONCE_TAKEN", async () => {
-    const canonical = await writeGenesis(store);
-    const s = await start(canonical.state);
+    const canonical = await writeGenesis(h.store);
+    const s = await h.start(canonical.state);
     const a = new Trader(keys[0]!);
     const b = new Trader(keys[1]!);
     const mine = a.sell(100, 3); // nonce 0 of a, sent to us
@@ -325,10 +306,10 @@ describe("sequencer", function () {
     const events: SequencerEvent[] = [];
     s.subscribe((e) => events.push(e));
     const foreign = {
-      index: 1, timestamp: l1.current.timestamp, l1MsgStart: 0, l1MsgEnd: l1.queue.length,
-      l1Origin: l1.current, txs: [{ tx: theirs }, { tx: bTxs[0]! }],
+      index: 1, timestamp: h.l1.current.timestamp, l1MsgStart: 0, l1MsgEnd: h.l1.queue.length,
+      l1Origin: h.l1.current, txs: [{ tx: theirs }, { tx: bTxs[0]! }],
     };
-    await landBatch(s, store, canonical, l1, encodeSealed(foreign as never), 1);
+    await landBatch(s, h.store, canonical, h.l1, encodeSealed(foreign as never), 1);
     const dropped = events.filter((e) => e.type === "status" && e.level === "dropped");
     expect(dropped.length).to.equal(1);
     expect(s.status(txHash(DOMAIN, mine))).to.deep.include({ level: "dropped", drop: { reason: DropReason.NONCE_TAKEN } });
@@ -339,9 +320,8 @@ describe("sequencer", function () {
     applyBatch(expectState, { index: 2, timestamp: s.openBatch()!.timestamp, txs: [bTxs[1]!] }, []);
     expect(stateDigest(s.softState())).to.equal(stateDigest(expectState));
     // the drop answer survives a restart
-    await s.close();
-    seq = undefined;
-    const s2 = await start(canonical.state);
+    await h.stop();
+    const s2 = await h.start(canonical.state);
     expect(s2.status(txHash(DOMAIN, mine))).to.deep.include({ level: "dropped", drop: { reason: DropReason.NONCE_TAKEN } });
     expect(s2.status(txHash(DOMAIN, bTxs[1]!))!.level).to.equal("soft");
   });

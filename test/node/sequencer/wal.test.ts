@@ -3,47 +3,25 @@
 // whose store commit happened right before a crash (CANON record, no onCanonical) is not answered as
 // dropped, and the LevelDB WAL records of the earlier version are replayed once.
 import { expect } from "chai";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { stateDigest } from "../../../node/clob/state.ts";
 import { encodeTx } from "../../../node/codec/tx.ts";
-import { StateStore } from "../../../node/state/store.ts";
 import { RecordWriter, Sequencer, Wal, readSegment, type WalContents } from "../../../node/sequencer/index.ts";
 import { Trader, makeKeys } from "../clob/stf-helpers.ts";
-import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch, writeGenesis } from "./helpers.ts";
+import { SequencerHarness, encodeSealed, genesis, landBatch, writeGenesis } from "./helpers.ts";
 
 describe("sequencer WAL segments", function () {
   this.timeout(60_000);
-  let dir: string;
-  let store: StateStore;
-  let seq: Sequencer | undefined;
   const keys = makeKeys(4, "sequencer-wal-test");
-  let l1: MemoryL1;
-  const walDir = (): string => path.join(dir, "db.wal");
+  let h: SequencerHarness;
+  const walDir = (): string => path.join(h.dir, "db.wal");
   const segments = (): string[] => readdirSync(walDir()).filter((f) => f.endsWith(".wal")).sort();
 
   beforeEach(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "rollbook-seq-wal-"));
-    store = await StateStore.open(path.join(dir, "db"));
-    l1 = new MemoryL1(fundingMessages(keys));
+    h = await SequencerHarness.open("seq-wal", keys);
   });
-  afterEach(async () => {
-    await seq?.close();
-    seq = undefined;
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function start(canonical = genesis(), opts: Partial<Parameters<typeof Sequencer.open>[0]> = {}): Promise<Sequencer> {
-    seq = await Sequencer.open({ db: store.db, canonical, l1, seal: { maxAgeMs: 100_000 }, ...opts });
-    return seq;
-  }
-  async function restart(canonical = genesis(), opts: Partial<Parameters<typeof Sequencer.open>[0]> = {}): Promise<Sequencer> {
-    await seq!.close();
-    seq = undefined;
-    return start(canonical, opts);
-  }
+  afterEach(() => h.close());
 
   it("frames round-trip; a torn or corrupt last frame is ignored, the frames before it are kept", () => {
     const into = (): WalContents => ({ txs: new Map(), drops: new Map(), seals: new Map(), canon: new Map(), frames: 0, torn: false });
@@ -81,18 +59,17 @@ describe("sequencer WAL segments", function () {
   });
 
   it("a restart ignores a torn tail and starts a fresh segment holding exactly the live state", async () => {
-    let s = await start();
+    let s = await h.start();
     const t = new Trader(keys[0]!);
     for (let i = 0; i < 12; i++) expect((await s.submit(encodeTx(t.sell(100 + i, 1)))).verdict).to.equal("valid");
     const before = stateDigest(s.softState());
-    await s.close();
-    seq = undefined;
+    await h.stop();
     // a crash in the middle of a later group write: half a frame at the end of the segment
     const seg = path.join(walDir(), segments().at(-1)!);
     const partial = new RecordWriter();
     partial.tx(99, "0x" + "cd".repeat(32), "0x" + "ab".repeat(20), new Uint8Array(100));
     appendFileSync(seg, partial.frame().subarray(0, 60));
-    s = await start();
+    s = await h.start();
     expect(stateDigest(s.softState())).to.equal(before);
     expect(s.openBatch()!.txs.length).to.equal(12);
     expect(segments().length).to.equal(1);
@@ -102,7 +79,7 @@ describe("sequencer WAL segments", function () {
   });
 
   it("rotates by size: old segments are deleted once the snapshot is durable; nothing acknowledged is lost", async () => {
-    let s = await start(genesis(), { walSegmentBytes: 4096 });
+    let s = await h.start(genesis(), { walSegmentBytes: 4096 });
     const traders = keys.map((k) => new Trader(k));
     const acked: string[] = [];
     for (let round = 0; round < 6; round++) {
@@ -117,26 +94,26 @@ describe("sequencer WAL segments", function () {
     expect(segments().length).to.be.at.most(2);
     const before = stateDigest(s.softState());
     const sealed = s.sealed().map((b) => [b.index, b.timestamp, b.txs.length]);
-    s = await restart(genesis(), { walSegmentBytes: 4096 });
+    s = await h.restart(genesis(), { walSegmentBytes: 4096 });
     expect(stateDigest(s.softState())).to.equal(before);
     expect(s.sealed().map((b) => [b.index, b.timestamp, b.txs.length])).to.deep.equal(sealed);
     for (const h of acked) expect(s.status(h)?.level).to.equal("soft");
   });
 
   it("a batch committed right before a crash (CANON written, onCanonical never called) is included, not NONCE_TAKEN", async () => {
-    const canonical = await writeGenesis(store);
-    let s = await start(canonical.state);
+    const canonical = await writeGenesis(h.store);
+    let s = await h.start(canonical.state);
     const t = new Trader(keys[0]!);
     for (let i = 0; i < 6; i++) await s.submit(encodeTx(t.sell(100 + i, 1)));
     const b1 = s.seal()!;
     for (let i = 0; i < 2; i++) await s.submit(encodeTx(t.sell(200 + i, 1)));
     // what derivation does, minus telling the sequencer: commitKeys (CANON) then the store commit
     const fake = { ...s, onCanonical: () => ({ rebuilt: false, reexecuted: 0, dropped: 0 }), commitKeys: s.commitKeys.bind(s) } as unknown as Sequencer;
-    await landBatch(fake, store, canonical, l1, encodeSealed(b1), b1.index);
+    await landBatch(fake, h.store, canonical, h.l1, encodeSealed(b1), b1.index);
     await s.wal.flush();
     // a record for a batch the store never committed (crash between CANON and the commit) is void
     s.commitKeys(2, [s.openBatch()!.txs[0]!.hash]);
-    s = await restart(canonical.state);
+    s = await h.restart(canonical.state);
     for (const p of b1.txs) expect(s.status(p.hash)).to.equal(undefined); // the store's to answer
     expect(s.openBatch()!.txs.length).to.equal(2);
     expect(s.openBatch()!.txs.every((p) => p.level === "soft")).to.equal(true);
@@ -144,26 +121,25 @@ describe("sequencer WAL segments", function () {
   });
 
   it("replays the LevelDB WAL records of the earlier version once, then deletes them", async () => {
-    let s = await start();
+    let s = await h.start();
     const t = new Trader(keys[1]!);
     const tx = t.sell(120, 2);
     const r = await s.submit(encodeTx(tx));
     if (r.verdict !== "valid") throw new Error(JSON.stringify(r));
     const walBytes = Buffer.concat(segments().map((f) => readFileSync(path.join(walDir(), f))));
     const hash = new Wal(walDir()).load().txs.keys().next().value!;
-    await s.close();
-    seq = undefined;
+    await h.stop();
     rmSync(walDir(), { recursive: true });
     // the same transaction as the earlier version stored it: p:t<hash> = be64 seq ‖ signer ‖ tx bytes
     const entry = Buffer.alloc(28);
     entry.writeUInt32BE(1, 4);
     Buffer.from(keys[1]!.address.slice(2), "hex").copy(entry, 8);
-    await store.db.put(Buffer.from("p:t" + hash.slice(2)), Buffer.concat([entry, encodeTx(tx)]));
+    await h.store.db.put(Buffer.from("p:t" + hash.slice(2)), Buffer.concat([entry, encodeTx(tx)]));
     expect(walBytes.length).to.be.greaterThan(0);
-    s = await start();
+    s = await h.start();
     expect(s.status(hash)?.level).to.equal("soft");
-    expect((await store.mempool()).length).to.equal(0);
-    s = await restart();
+    expect((await h.store.mempool()).length).to.equal(0);
+    s = await h.restart();
     expect(s.status(hash)?.level).to.equal("soft");
   });
 });
