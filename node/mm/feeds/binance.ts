@@ -7,7 +7,7 @@
 // `pu` must equal the previous diff's `u`, otherwise it is a GAP: the book is cleared and a new snapshot is
 // needed (`needsSnapshot`). Quantity "0" removes a level.
 
-import { type FeedParser, type FeedSink, QualityIssueKind, type RefLevel, bookUncrossed } from "./types.ts";
+import { type FeedParser, type FeedSink, QualityIssueKind, type RefLevel, bookUncrossed, parseFeedObject } from "./types.ts";
 
 const SOURCE = "binance";
 
@@ -59,15 +59,8 @@ export class BinanceParser implements FeedParser {
   }
 
   parse(raw: string, recvMs: number, sink: FeedSink): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(raw);
-    } catch {
-      sink.issue({ kind: QualityIssueKind.MALFORMED, source: SOURCE, recvMs, detail: "not JSON" });
-      return;
-    }
-    if (typeof msg !== "object" || msg === null) return this.malformed(sink, recvMs, "not an object");
-    const m = msg as Record<string, unknown>;
+    const m = parseFeedObject(raw, SOURCE, recvMs, sink);
+    if (m === undefined) return;
     if ("lastUpdateId" in m) return this.snapshot(m, recvMs, sink);
     const data = (typeof m.data === "object" && m.data !== null ? m.data : m) as Record<string, unknown>;
     switch (data.e) {

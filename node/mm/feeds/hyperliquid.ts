@@ -7,7 +7,7 @@
 // last seen trade time are OUT_OF_ORDER (the first trades message after subscribing is a snapshot of
 // recent trades: accepted, in time order).
 
-import { type FeedParser, type FeedSink, QualityIssueKind, type RefLevel, bookUncrossed } from "./types.ts";
+import { type FeedParser, type FeedSink, QualityIssueKind, type RefLevel, bookUncrossed, parseFeedObject } from "./types.ts";
 
 const SOURCE = "hyperliquid";
 
@@ -26,15 +26,8 @@ export class HyperliquidParser implements FeedParser {
   }
 
   parse(raw: string, recvMs: number, sink: FeedSink): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(raw);
-    } catch {
-      sink.issue({ kind: QualityIssueKind.MALFORMED, source: SOURCE, recvMs, detail: "not JSON" });
-      return;
-    }
-    if (typeof msg !== "object" || msg === null) return this.malformed(sink, recvMs, "not an object");
-    const m = msg as { channel?: unknown; data?: unknown };
+    const m: { channel?: unknown; data?: unknown } | undefined = parseFeedObject(raw, SOURCE, recvMs, sink);
+    if (m === undefined) return;
     if (m.channel === "l2Book") return this.book(m.data, recvMs, sink);
     if (m.channel === "trades") return this.trades(m.data, recvMs, sink);
     // subscriptionResponse, pong, other channels: not market data

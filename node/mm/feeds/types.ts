@@ -65,6 +65,20 @@ export interface FeedSink {
   issue(issue: QualityIssue): void;
 }
 
+/** `raw` parsed as a JSON object; undefined once it is reported MALFORMED to `sink` (not JSON, not an object). */
+export function parseFeedObject(raw: string, source: string, recvMs: number, sink: FeedSink): Record<string, unknown> | undefined {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(raw);
+  } catch {
+    sink.issue({ kind: QualityIssueKind.MALFORMED, source, recvMs, detail: "not JSON" });
+    return undefined;
+  }
+  if (typeof msg === "object" && msg !== null) return msg as Record<string, unknown>;
+  sink.issue({ kind: QualityIssueKind.MALFORMED, source, recvMs, detail: "not an object" });
+  return undefined;
+}
+
 /** Turns one raw message of a source into normalized events and issues. */
 export interface FeedParser {
   readonly source: string;

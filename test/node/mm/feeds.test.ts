@@ -90,6 +90,18 @@ describe("mm feeds", () => {
     expect(s2.issues.map((i) => i.kind)).to.deep.equal(["gap"]);
   });
 
+  it("both parsers report a message that is not JSON or not a JSON object as malformed, with their source", () => {
+    for (const p of [new BinanceParser({ symbol: "BTCUSDT" }), new HyperliquidParser({ coin: "BTC" })]) {
+      const sink = new CollectSink();
+      p.parse("{not json", 7, sink);
+      p.parse("42", 8, sink);
+      p.parse("null", 9, sink);
+      const malformed = (recvMs: number, detail: string) => ({ kind: QualityIssueKind.MALFORMED, source: p.source, recvMs, detail });
+      expect(sink.issues, p.source).to.deep.equal([malformed(7, "not JSON"), malformed(8, "not an object"), malformed(9, "not an object")]);
+      expect(sink.events, p.source).to.deep.equal([]);
+    }
+  });
+
   it("Binance: out-of-order, crossed and malformed messages are reported and dropped", () => {
     const p = new BinanceParser({ symbol: "BTCUSDT" });
     const sink = new CollectSink();
