@@ -104,6 +104,20 @@ export interface ClaimsIo {
   env: NodeJS.ProcessEnv;
 }
 
+/** Prints why a command failed; returns its exit code (2 for a configuration error, else 1). */
+function reportFailure(io: ClaimsIo, err: unknown): number {
+  if (err instanceof ChallengerError) {
+    io.err(`${err.code}: ${err.message}`);
+    return 1;
+  }
+  if (err instanceof ConfigError) {
+    io.err(err.message);
+    return 2;
+  }
+  io.err(`FAILED: ${(err as Error).message}`);
+  return 1;
+}
+
 /** Runs `rollup-node claims ...`; returns the exit code. */
 export async function runClaims(argv: string[], io: ClaimsIo = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env }): Promise<number> {
   let a: Args;
@@ -213,16 +227,7 @@ export async function runClaims(argv: string[], io: ClaimsIo = { out: (l) => con
     }
     return done("prove", c, await prove(ctx, c, prover));
   } catch (err) {
-    if (err instanceof ChallengerError) {
-      io.err(`${err.code}: ${err.message}`);
-      return 1;
-    }
-    if (err instanceof ConfigError) {
-      io.err(err.message);
-      return 2;
-    }
-    io.err(`FAILED: ${(err as Error).message}`);
-    return 1;
+    return reportFailure(io, err);
   } finally {
     await source?.close();
   }
@@ -280,15 +285,6 @@ export async function runExitProof(argv: string[], io: ClaimsIo = { out: (l) => 
     } else io.out(text);
     return 0;
   } catch (err) {
-    if (err instanceof ChallengerError) {
-      io.err(`${err.code}: ${err.message}`);
-      return 1;
-    }
-    if (err instanceof ConfigError) {
-      io.err(err.message);
-      return 2;
-    }
-    io.err(`FAILED: ${(err as Error).message}`);
-    return 1;
+    return reportFailure(io, err);
   }
 }
