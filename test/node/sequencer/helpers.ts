@@ -2,13 +2,15 @@
 // genesis state, and the canonical side of inclusion (what derivation does with a batch that landed:
 // decode, STF, one atomic store commit deleting the batch's WAL entries).
 
+import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createGenesisState, type ClobState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
-import type { Address, L1Message } from "../../../node/clob/types.ts";
+import type { Address, L1Message, Tx } from "../../../node/clob/types.ts";
 import { decodeBatch, encodeBatch } from "../../../node/codec/batch.ts";
+import { encodeTx } from "../../../node/codec/tx.ts";
 import { txHash } from "../../../node/clob/eip712.ts";
 import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
@@ -50,6 +52,13 @@ export async function writeGenesis(store: StateStore): Promise<{ state: ClobStat
   const sc = StateCommitment.fromState(state);
   await store.writeFullState(sc, 0);
   return { state, sc };
+}
+
+/** Submits `tx` to `seq`, which must acknowledge it (verdict valid); returns its hash. */
+export async function ackTx(seq: Sequencer, tx: Tx): Promise<string> {
+  const r = await seq.submit(encodeTx(tx));
+  expect(r.verdict, JSON.stringify(r)).to.equal("valid");
+  return txHash(DOMAIN, tx);
 }
 
 /** The bytes a proposer would post for a sealed batch (header fields the STF reads come from the batch). */

@@ -12,14 +12,13 @@ import type { ClobState } from "../../../node/clob/state.ts";
 import { applyBatch } from "../../../node/clob/stf.ts";
 import type { Tx } from "../../../node/clob/types.ts";
 import { decodeBatch } from "../../../node/codec/batch.ts";
-import { encodeTx } from "../../../node/codec/tx.ts";
 import { HistoryIndex } from "../../../node/app/history.ts";
 import { DEFAULT_CANDLE_INTERVALS } from "../../../node/app/history-records.ts";
 import { DropReason, Sequencer, undoneRecords, undoneTxs, type SequencerEvent } from "../../../node/sequencer/index.ts";
 import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
 import { DOMAIN, Trader, makeKeys } from "../clob/stf-helpers.ts";
-import { MemoryL1, encodeSealed, fundingMessages, writeGenesis } from "./helpers.ts";
+import { MemoryL1, ackTx, encodeSealed, fundingMessages, writeGenesis } from "./helpers.ts";
 
 describe("sequencer: a reorg undoes batches included before a restart (#14)", function () {
   this.timeout(30_000);
@@ -53,11 +52,7 @@ describe("sequencer: a reorg undoes batches included before a restart (#14)", fu
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function ack(tx: Tx): Promise<string> {
-    const r = await seq.submit(encodeTx(tx));
-    expect(r.verdict, JSON.stringify(r)).to.equal("valid");
-    return txHash(DOMAIN, tx);
-  }
+  const ack = (tx: Tx): Promise<string> => ackTx(seq, tx);
 
   /**
    * A batch above L1-finalized landed: the deriver's commit (undo record and data) and the sequencer told
