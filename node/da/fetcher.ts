@@ -177,16 +177,23 @@ export interface ArchiveSourceOptions {
   name?: string;
 }
 
-/** An archive (see archive.ts): `GET <url>/<versionedHash>` returns the raw 131072 blob bytes. */
-export class ArchiveBlobSource implements BlobSource {
+/** An archive endpoint: its base URL (without a trailing slash), timeout and name (`<kind>:<url>` by default). */
+abstract class ArchiveEndpoint {
   readonly name: string;
   readonly timeoutMs: number;
-  private readonly base: string;
+  protected readonly base: string;
 
-  constructor(options: ArchiveSourceOptions) {
+  constructor(options: ArchiveSourceOptions, kind: string) {
     this.base = options.url.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.name = options.name ?? `archive:${this.base}`;
+    this.name = options.name ?? `${kind}:${this.base}`;
+  }
+}
+
+/** An archive (see archive.ts): `GET <url>/<versionedHash>` returns the raw 131072 blob bytes. */
+export class ArchiveBlobSource extends ArchiveEndpoint implements BlobSource {
+  constructor(options: ArchiveSourceOptions) {
+    super(options, "archive");
   }
 
   async fetch(_req: BlobRequest, missing: readonly Hex[], signal: AbortSignal): Promise<SourceAnswer> {
@@ -211,15 +218,9 @@ export class ArchiveBlobSource implements BlobSource {
 }
 
 /** KZG records from an archive (archive.ts): `GET <url>/<versionedHash>/kzg` returns commitment ‖ proof (96 bytes). */
-export class ArchiveKzgSource implements KzgRecordSource {
-  readonly name: string;
-  readonly timeoutMs: number;
-  private readonly base: string;
-
+export class ArchiveKzgSource extends ArchiveEndpoint implements KzgRecordSource {
   constructor(options: ArchiveSourceOptions) {
-    this.base = options.url.replace(/\/+$/, "");
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.name = options.name ?? `archive-kzg:${this.base}`;
+    super(options, "archive-kzg");
   }
 
   async records(hashes: readonly Hex[], signal: AbortSignal): Promise<Map<Hex, KzgRecord>> {
