@@ -25,8 +25,9 @@ import { testBytes } from "./helpers.ts";
 
 const account = privateKeyToAccount(ANVIL_DEV_KEY);
 
-async function signedBlobTx(sc: BlobSidecars, nonce = 7): Promise<Hex> {
-  return account.signTransaction({
+/** The fields of the test's blob transaction carrying `sc`. */
+function blobTxFields(sc: BlobSidecars, nonce: number) {
+  return {
     type: "eip4844",
     chainId: 31337,
     nonce,
@@ -37,7 +38,11 @@ async function signedBlobTx(sc: BlobSidecars, nonce = 7): Promise<Hex> {
     maxPriorityFeePerGas: 1_000_000_000n,
     maxFeePerBlobGas: 2_000_000_000n,
     blobVersionedHashes: sc.versionedHashes,
-  });
+  } as const;
+}
+
+function signedBlobTx(sc: BlobSidecars, nonce = 7): Promise<Hex> {
+  return account.signTransaction(blobTxFields(sc, nonce));
 }
 
 describe("da/blobtx network wrappers", function () {
@@ -57,19 +62,7 @@ describe("da/blobtx network wrappers", function () {
 
   it("v0 is byte-identical to viem's EIP-4844 network serialization", async () => {
     const sidecars = sc.blobs.map((b, i) => ({ blob: bytesToHex(b), commitment: bytesToHex(sc.commitments[i]!), proof: bytesToHex(sc.proofs[i]!) }));
-    const viemV0 = await account.signTransaction({
-      type: "eip4844",
-      chainId: 31337,
-      nonce: 7,
-      gas: 90_000n,
-      to: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-      data: "0xdeadbeef",
-      maxFeePerGas: 3_000_000_000n,
-      maxPriorityFeePerGas: 1_000_000_000n,
-      maxFeePerBlobGas: 2_000_000_000n,
-      blobVersionedHashes: sc.versionedHashes,
-      sidecars,
-    });
+    const viemV0 = await account.signTransaction({ ...blobTxFields(sc, 7), sidecars });
     expect(bytesToHex(v0) === viemV0).to.equal(true);
   });
 
