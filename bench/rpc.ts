@@ -28,6 +28,7 @@ import { LagHistogram } from "../node/rpc/lag.ts";
 import { toWire } from "../node/rpc/wire.ts";
 import { benchKeys, signedBulks, signedOrders } from "./_rpc-common.ts";
 import { describe, slowEpisodes, type ServerEvent } from "./_rpc-timeline.ts";
+import { THREAD_KINDS, type ThreadCpuSample, type ThreadKind } from "./_thread-cpu.ts";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -114,6 +115,8 @@ interface Mark {
   gc: { n: number; ms: number; maxMs: number; over5: number };
   wal: { groups: number; meanMs: number; maxMs: number };
   admissionMessages: number;
+  /** CPU us and live threads by thread kind (bench/_thread-cpu.ts). */
+  byThread: ThreadCpuSample;
   events: ServerEvent[];
   /** From the server's --trace-gc-nvp lines before the MARK line. */
   gcNvp: GcNvp;
@@ -132,6 +135,19 @@ async function feedMark(server: Child): Promise<{ ticks: number; writes: number;
   const line = server.waitFor("FEED ");
   server.child.stdin!.write("feed\n");
   return JSON.parse((await line).slice(5));
+}
+
+const THREAD_NAMES: Record<ThreadKind, string> = { main: "main", workers: "admission workers", libuv: "libuv pool", v8: "V8 platform", other: "other" };
+/** The server's CPU per order by thread kind, us (one decimal). */
+function perOrderByThread(m: Mark, orders: number): Record<ThreadKind, number> {
+  return Object.fromEntries(THREAD_KINDS.map((k) => [k, Number((m.byThread[k].us / Math.max(1, orders)).toFixed(1))])) as Record<ThreadKind, number>;
+}
+/** "server CPU per order by thread: main 80.1 us (1 thread), ..." against the process's own total. */
+function threadLine(m: Mark, orders: number): string {
+  const per = perOrderByThread(m, orders);
+  const sum = THREAD_KINDS.reduce((a, k) => a + m.byThread[k].us, 0) / Math.max(1, orders);
+  const parts = THREAD_KINDS.map((k) => `${THREAD_NAMES[k]} ${per[k].toFixed(1)} (${m.byThread[k].threads})`);
+  return `server CPU per order by thread, us (live threads): ${parts.join(", ")}; sum ${sum.toFixed(1)} of the process's ${(m.cpuUs / Math.max(1, orders)).toFixed(1)}; WAL ${m.wal.groups} groups`;
 }
 
 const pct = (a: number[], p: number) => (a.length === 0 ? NaN : a[Math.min(a.length - 1, Math.floor(p * a.length))]);
@@ -307,6 +323,7 @@ export async function main(args: string[]): Promise<void> {
     const costW = await mark(server);
     warmP99 = Number(pct(w.lat, 0.99).toFixed(2));
     console.log(`warm-up (not in the figures below): ${w.acked}/${w.n} acked (${w.errors} errors${w.firstError ? `, first: ${w.firstError}` : ""}) in ${((w.lastAck - w.t0) / 1000).toFixed(2)} s; ack p50 ${pct(w.lat, 0.5).toFixed(2)} ms, p99 ${warmP99} ms, max ${w.lat.at(-1)?.toFixed(1)} ms; server GC ${costW.gc.n} pauses, longest ${costW.gc.maxMs} ms`);
+    console.log(`warm-up ${threadLine(costW, w.acked)}`);
     for (const l of episodes(w, costW.events)) console.log(`warm-up ${l}`);
   }
   await feedMark(server);
@@ -327,6 +344,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(`server main thread: event-loop delay p99 ${cost1.loopDelay.p99Ms} ms, max ${cost1.loopDelay.maxMs} ms; GC ${cost1.gc.n} pauses, ${cost1.gc.ms} ms, longest ${cost1.gc.maxMs} ms, ${cost1.gc.over5} over 5 ms; WAL ${cost1.wal.groups} groups, write + fdatasync mean ${cost1.wal.meanMs} ms, max ${cost1.wal.maxMs} ms; load process event-loop delay p99 ${(ownDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(ownDelay.max / 1e6).toFixed(2)} ms`);
   const n1 = Math.max(1, acked);
   console.log(`server main isolate: ${cost1.gcNvp.scavenges} scavenges, ${cost1.gcNvp.markCompacts} mark-compacts; ${(cost1.gcNvp.allocated / n1).toFixed(0)} B allocated and ${(cost1.gcNvp.promoted / n1).toFixed(0)} B promoted to the old generation per order; ${(cost1.admissionMessages / n1).toFixed(3)} admission-worker messages per order`);
+  console.log(threadLine(cost1, acked));
   for (const l of episodes(p1, cost1.events)) console.log(l);
 
   // The subscribers' figures of the timed phase, then the floor phase: the same server, subscribers and
@@ -381,6 +399,7 @@ export async function main(args: string[]): Promise<void> {
   const bulkPerS = (bAcked / (performance.now() - t1)) * 1000;
   const cost2 = await mark(server);
   console.log(`bulk: ${bAcked} orders in ${batched.length} Bulk txs of ${perBulk} (${bErrors} refused${bFirstError ? `, first: ${bFirstError}` : ""}) = ${bulkPerS.toFixed(0)} orders/s; server ${(cost2.cpuUs / Math.max(1, bAcked)).toFixed(1)} us CPU, ${(cost2.mainCpuUs / Math.max(1, bAcked)).toFixed(1)} us main-thread CPU per order`);
+  console.log(`bulk: ${threadLine(cost2, bAcked)}`);
 
   for (const ws of bulkSockets) ws.close();
   await stop(server);
@@ -397,6 +416,8 @@ export async function main(args: string[]): Promise<void> {
     server_cpu_us_per_order: Number(perOrder.cpuUs.toFixed(1)),
     server_main_us_per_order: Number(perOrder.mainUs.toFixed(1)),
     server_fanout_procs_us_per_order: Number(perOrder.fanoutUs.toFixed(1)),
+    server_cpu_us_per_order_by_thread: perOrderByThread(cost1, acked),
+    wal_groups_per_s: Math.round(cost1.wal.groups / ((lastAck - t0) / 1000)),
     fanout_cut: Object.values(fanout?.closes ?? {}).reduce((a, b) => a + b, 0),
     fanout_gaps: fanout?.gaps ?? 0,
     tick_ms: tickMs,
