@@ -36,6 +36,7 @@ const tickMs = process.argv[3] === undefined ? DEFAULT_CONFIG.rpc.tickMs : Numbe
 const fanoutProcs = process.argv[4] === undefined ? DEFAULT_CONFIG.rpc.fanoutProcs : Number(process.argv[4]);
 const maxTickMs = process.argv[5] === undefined ? DEFAULT_CONFIG.rpc.maxTickMs : Number(process.argv[5]);
 const warmUpOrders = process.argv[6] === undefined ? DEFAULT_CONFIG.sequencer.warmUpOrders : Number(process.argv[6]);
+const walGroupIntervalMs = process.argv[7] === undefined ? DEFAULT_CONFIG.sequencer.walGroupIntervalMs : Number(process.argv[7]);
 const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
 const store = await StateStore.open(path.join(dir, "store"));
 const messages = syntheticMarket(benchKeys(traders).map((k) => k.address));
@@ -44,7 +45,7 @@ const l1: SequencerL1 = { head: () => head, messages: (from) => messages.slice(f
 // Before the sequencer starts its admission workers: threads named "node" that exist now are V8's (bench/_thread-cpu.ts).
 const threadCpu = new ThreadCpu();
 const openedAt = performance.now();
-const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig({ ...DEFAULT_CONFIG.sequencer, warmUpOrders }) });
+const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig({ ...DEFAULT_CONFIG.sequencer, warmUpOrders, walGroupIntervalMs }) });
 const view = new NodeStateView({ domain: DOMAIN, state: () => seq.softState(), sequencer: () => seq });
 const indexAt = performance.now();
 indexSoftExecution(view, seq); // with the sequencer's warm-up on, warms the fast reader and the view first

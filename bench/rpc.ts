@@ -1,5 +1,5 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"] [--warmup-seconds W] [--server-warmup N]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"] [--warmup-seconds W] [--server-warmup N] [--wal-interval-ms MS]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
 // Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
 // processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
@@ -250,8 +250,10 @@ export async function main(args: string[]): Promise<void> {
   const maxTickMs = arg(args, "max-tick-ms", DEFAULT_CONFIG.rpc.maxTickMs);
   // `--server-warmup N`: the server's sequencer.warmUpOrders (synthetic orders through the order path at start).
   const serverWarmUp = arg(args, "server-warmup", DEFAULT_CONFIG.sequencer.warmUpOrders);
+  // `--wal-interval-ms MS`: the server's sequencer.walGroupIntervalMs (least ms between WAL group writes' starts).
+  const walIntervalMs = arg(args, "wal-interval-ms", DEFAULT_CONFIG.sequencer.walGroupIntervalMs);
   // --trace-gc-nvp: one line per GC with the bytes allocated and promoted (read into `gcNvp`, not echoed).
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp)], "READY", ["--trace-gc-nvp", ...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp), String(walIntervalMs)], "READY", ["--trace-gc-nvp", ...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -418,6 +420,7 @@ export async function main(args: string[]): Promise<void> {
     server_fanout_procs_us_per_order: Number(perOrder.fanoutUs.toFixed(1)),
     server_cpu_us_per_order_by_thread: perOrderByThread(cost1, acked),
     wal_groups_per_s: Math.round(cost1.wal.groups / ((lastAck - t0) / 1000)),
+    wal_group_interval_ms: walIntervalMs,
     fanout_cut: Object.values(fanout?.closes ?? {}).reduce((a, b) => a + b, 0),
     fanout_gaps: fanout?.gaps ?? 0,
     tick_ms: tickMs,
