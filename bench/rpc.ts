@@ -56,6 +56,8 @@ interface GcNvp {
 const noGc = (): GcNvp => ({ scavenges: 0, markCompacts: 0, allocated: 0, promoted: 0 });
 /** One `--trace-gc-nvp` line (V8 prints one per GC of each isolate; the main isolate's first pid:address tag is kept). */
 const NVP = /^\[(\d+:0x[0-9a-f]+)\].* gc=(\S+) .*\ballocated=(\d+) promoted=(\d+)/;
+/** The start of a V8 trace line with one of the bench's own lines (READY, MARK, FEED, ...) written into it. */
+const TRACE_PREFIX = /^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (?=[A-Z]+ )/;
 
 /** Starts a bench process; with `echo`, its stdout lines other than READY/MARK go to stderr (warnings, --trace-gc). */
 function start(script: string, args: string[], ready: string, nodeArgs: string[] = [], echo = false): Promise<Child> {
@@ -67,7 +69,9 @@ function start(script: string, args: string[], ready: string, nodeArgs: string[]
   let isolate: string | undefined;
   return new Promise((ok, fail) => {
     const rl = createInterface({ input: child.stdout! });
-    rl.on("line", (l) => {
+    rl.on("line", (line) => {
+      // A worker isolate's GC trace is written in pieces: one of our lines can land after its "[pid:isolate] N ms: ".
+      const l = line.replace(TRACE_PREFIX, "");
       const g = NVP.exec(l);
       if (g !== null) {
         isolate ??= g[1];
