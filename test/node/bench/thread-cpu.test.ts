@@ -12,15 +12,16 @@ describe("bench: CPU by thread from /proc/self/task", () => {
     expect(() => parseTaskStat("garbage")).to.throw();
   });
 
-  it("lists this process's threads, the main thread by its id, with CPU that grows as it spins", () => {
-    const before = readTasks();
-    const main = before.find((t) => t.tid === process.pid);
-    expect(main?.comm).to.equal("node");
+  it("lists this process's threads, the main thread by its id, with the CPU that thread used", () => {
+    const before = readTasks().find((t) => t.tid === process.pid);
+    expect(before?.comm).to.equal("node");
+    // Spin until the thread itself counts 200 ms of CPU (wall time would depend on the machine's load).
+    const c0 = process.threadCpuUsage();
     let x = 0;
-    const until = performance.now() + 300;
-    while (performance.now() < until) x += Math.sqrt(x + 1);
+    for (let d = process.threadCpuUsage(c0); d.user + d.system < 200_000; d = process.threadCpuUsage(c0)) x += Math.sqrt(x + 1);
     const after = readTasks().find((t) => t.tid === process.pid)!;
-    expect(after.cpuUs - main!.cpuUs).to.be.greaterThan(100_000); // 300 ms of spinning, >= 100 ms on a loaded machine
+    // /proc counts in 10 ms ticks: within a few ticks of the thread's own figure.
+    expect(after.cpuUs - before!.cpuUs).to.be.within(150_000, 260_000);
     expect(x).to.be.greaterThan(0);
   });
 
@@ -36,12 +37,13 @@ describe("bench: CPU by thread from /proc/self/task", () => {
 
   it("attributes a spinning worker thread's CPU to `workers` and the main thread's to `main`", async () => {
     const cpu = new ThreadCpu();
-    const w = new Worker("const t = performance.now() + 400; let x = 0; while (performance.now() < t) x += Math.sqrt(x + 1); require('node:worker_threads').parentPort.postMessage(x); setInterval(() => {}, 1000);", { eval: true });
+    // The worker spins until it has used 300 ms of CPU, then idles until terminated.
+    const w = new Worker("const c = process.threadCpuUsage(); let x = 0; for (let d = process.threadCpuUsage(c); d.user + d.system < 300000; d = process.threadCpuUsage(c)) x += Math.sqrt(x + 1); require('node:worker_threads').parentPort.postMessage(x); setInterval(() => {}, 1000);", { eval: true });
     await new Promise((ok) => w.once("message", ok));
     const s = cpu.sample(); // the worker is still listed: it idles until terminated
     await w.terminate();
     expect(s.workers.threads).to.equal(1);
-    expect(s.workers.us).to.be.greaterThan(100_000);
+    expect(s.workers.us).to.be.within(250_000, 400_000);
     expect(s.main.threads).to.equal(1);
     expect(s.v8.threads).to.be.greaterThan(0);
     // The next window starts from this one's figures (the worker, gone now, is not listed).

@@ -16,7 +16,6 @@ import { encodeTx } from "../../../node/codec/tx.ts";
 import { StateCommitment } from "../../../node/state/commitment.ts";
 import { StateStore } from "../../../node/state/store.ts";
 import { Sequencer } from "../../../node/sequencer/index.ts";
-import { DEFAULT_CONFIG } from "../../../node/config.ts";
 import { DOMAIN, Trader, makeKeys } from "../clob/stf-helpers.ts";
 import { MemoryL1, encodeSealed, fundingMessages, genesis, landBatch } from "./helpers.ts";
 
@@ -32,8 +31,9 @@ if (loaded === null) {
 }
 // The L1 clock moves with the canonical batches so every restart builds on a later head.
 l1.advance(canonical.state.batchIndex * 12);
-// The node's default WAL group spacing: acknowledgements must survive the kills with it.
-const seq = await Sequencer.open({ db: store.db, canonical: canonical.state, l1, seal: { maxTxs: 64, maxAgeMs: 40 }, walGroupIntervalMs: DEFAULT_CONFIG.sequencer.walGroupIntervalMs });
+// With WAL group spacing (sequencer.walGroupIntervalMs; the node's default is 0): acknowledgements wait on
+// the spacing's timer and must survive the kills as well.
+const seq = await Sequencer.open({ db: store.db, canonical: canonical.state, l1, seal: { maxTxs: 64, maxAgeMs: 40 }, walGroupIntervalMs: 3 });
 
 // ---- verify acknowledged transactions
 if (existsSync(ackedFile!)) {
