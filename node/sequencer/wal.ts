@@ -3,8 +3,10 @@
 //
 // Group commit: every record requested while a write is in flight is appended to the next group's buffer;
 // a group is written as ONE frame with ONE `write` and ONE `fdatasync` (both on libuv's thread pool, off
-// the main thread), and only then do its callers' promises resolve. A failed write rejects every caller of
-// its group and every later one; the sequencer then stops acknowledging (SequencerError WAL_FAILED).
+// the main thread), and only then do its callers' promises resolve. With `groupIntervalMs`, a group also
+// gathers the records that come until that long after the previous group's start (docs/sequencer.md "Group
+// spacing"). A failed write rejects every caller of its group and every later one; the sequencer then
+// stops acknowledging (SequencerError WAL_FAILED).
 //
 // File format: `<16-digit segment number>.wal`, a sequence of frames
 //   frame  = u32le payload length ‖ u32le crc32(payload) ‖ payload (records back to back)
