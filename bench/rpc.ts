@@ -8,7 +8,7 @@
 // server events (GC, stalls, slow WAL syncs, seals) that overlap them (bench/_rpc-timeline.ts), while the subscribers measure delta delivery
 // latency (receipt time minus the time of the first change the delta carries). Then Bulk transactions of
 // 64 orders at full speed. The server reports its CPU time per order for each phase (all threads and the
-// main thread). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
+// main thread, and by thread kind: main, admission workers, libuv pool, V8 platform, other). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
 // `--max-tick-ms MS` sets the server's rpc.maxTickMs (the feed tick's upper bound, docs/api.md "Subscriptions").
 // With subscribers, the delivery latency is split on one clock (node/rpc/lag.ts): first change -> tick (the
 // server's main thread), tick -> arrival in the fan-out process and tick -> end of each socket write (the
@@ -146,7 +146,7 @@ const THREAD_NAMES: Record<ThreadKind, string> = { main: "main", workers: "admis
 function perOrderByThread(m: Mark, orders: number): Record<ThreadKind, number> {
   return Object.fromEntries(THREAD_KINDS.map((k) => [k, Number((m.byThread[k].us / Math.max(1, orders)).toFixed(1))])) as Record<ThreadKind, number>;
 }
-/** "server CPU per order by thread: main 80.1 us (1 thread), ..." against the process's own total. */
+/** "server CPU per order by thread, us (live threads): main 80.4 (1), ..." and their sum against the process's own figure. */
 function threadLine(m: Mark, orders: number): string {
   const per = perOrderByThread(m, orders);
   const sum = THREAD_KINDS.reduce((a, k) => a + m.byThread[k].us, 0) / Math.max(1, orders);
