@@ -9,7 +9,8 @@
 // "MARK <json>" with the CPU time of the process (all threads), of its child processes (the RPC's
 // fan-out processes, if configured) and of the main thread, and the main
 // thread's event-loop busy time, its event-loop delay (p99, max) and its GC pauses (count, total, longest),
-// since the last mark, the messages posted to the admission workers, and the events of the slow-episode report (GC pauses over 5 ms with their kind,
+// since the last mark, the CPU time by thread kind (main, admission workers, libuv's pool, V8's platform
+// threads, others: bench/_thread-cpu.ts), the messages posted to the admission workers, and the events of the slow-episode report (GC pauses over 5 ms with their kind,
 // main-thread stalls over 20 ms, WAL group writes over 10 ms, seals over 5 ms; absolute times).
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -28,19 +29,23 @@ import { StateStore } from "../node/state/store.ts";
 import { DOMAIN, benchKeys } from "./_rpc-common.ts";
 import { syntheticMarket } from "../node/sequencer/synthetic.ts";
 import { gcKind, type ServerEvent } from "./_rpc-timeline.ts";
+import { ThreadCpu } from "./_thread-cpu.ts";
 
 const traders = Number(process.argv[2] ?? 1000);
 const tickMs = process.argv[3] === undefined ? DEFAULT_CONFIG.rpc.tickMs : Number(process.argv[3]);
 const fanoutProcs = process.argv[4] === undefined ? DEFAULT_CONFIG.rpc.fanoutProcs : Number(process.argv[4]);
 const maxTickMs = process.argv[5] === undefined ? DEFAULT_CONFIG.rpc.maxTickMs : Number(process.argv[5]);
 const warmUpOrders = process.argv[6] === undefined ? DEFAULT_CONFIG.sequencer.warmUpOrders : Number(process.argv[6]);
+const walGroupIntervalMs = process.argv[7] === undefined ? DEFAULT_CONFIG.sequencer.walGroupIntervalMs : Number(process.argv[7]);
 const dir = mkdtempSync(path.join(tmpdir(), "rollbook-rpc-bench-"));
 const store = await StateStore.open(path.join(dir, "store"));
 const messages = syntheticMarket(benchKeys(traders).map((k) => k.address));
 const head = { number: 1, hash: `0x${"11".repeat(32)}` as const, timestamp: Math.floor(Date.now() / 1000) };
 const l1: SequencerL1 = { head: () => head, messages: (from) => messages.slice(from) };
+// Before the sequencer starts its admission workers: threads named "node" that exist now are V8's (bench/_thread-cpu.ts).
+const threadCpu = new ThreadCpu();
 const openedAt = performance.now();
-const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig({ ...DEFAULT_CONFIG.sequencer, warmUpOrders }) });
+const seq = await Sequencer.open({ db: store.db, canonical: createGenesisState({ domain: DOMAIN }), l1, ...sequencerOptionsFromConfig({ ...DEFAULT_CONFIG.sequencer, warmUpOrders, walGroupIntervalMs }) });
 const view = new NodeStateView({ domain: DOMAIN, state: () => seq.softState(), sequencer: () => seq });
 const indexAt = performance.now();
 indexSoftExecution(view, seq); // with the sequencer's warm-up on, warms the fast reader and the view first
@@ -156,6 +161,7 @@ createInterface({ input: process.stdin }).on("line", (l) => {
   const c = process.cpuUsage(cpu);
   const m = process.threadCpuUsage(main);
   const e = performance.eventLoopUtilization(elu);
+  const byThread = threadCpu.sample();
   const ch = childrenCpuUs();
   const fanoutCpuUs = ch - childCpu;
   childCpu = ch;
@@ -172,7 +178,7 @@ createInterface({ input: process.stdin }).on("line", (l) => {
   Object.assign(gc, { n: 0, ms: 0, maxMs: 0, over5: 0 });
   const admissionMessages = seq.admissionMessages - admissionAt;
   admissionAt = seq.admissionMessages;
-  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count, loopDelay, gc: gcNow, wal: walNow, admissionMessages, events })}`);
+  console.log(`MARK ${JSON.stringify({ cpuUs: c.user + c.system, fanoutCpuUs, mainCpuUs: m.user + m.system, mainBusyUs: Math.round(e.active * 1000), wallUs: Math.round((e.active + e.idle) * 1000), mempool: seq.pool.count, loopDelay, gc: gcNow, wal: walNow, admissionMessages, byThread, events })}`);
   events = [];
 });
 process.stdin.on("end", () => {

@@ -1,5 +1,5 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"] [--warmup-seconds W] [--server-warmup N]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"] [--warmup-seconds W] [--server-warmup N] [--wal-interval-ms MS]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
 // Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
 // processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
@@ -8,7 +8,7 @@
 // server events (GC, stalls, slow WAL syncs, seals) that overlap them (bench/_rpc-timeline.ts), while the subscribers measure delta delivery
 // latency (receipt time minus the time of the first change the delta carries). Then Bulk transactions of
 // 64 orders at full speed. The server reports its CPU time per order for each phase (all threads and the
-// main thread). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
+// main thread, and by thread kind: main, admission workers, libuv pool, V8 platform, other). `--profile DIR` writes the server's V8 CPU profile there. Ends with one JSON line.
 // `--max-tick-ms MS` sets the server's rpc.maxTickMs (the feed tick's upper bound, docs/api.md "Subscriptions").
 // With subscribers, the delivery latency is split on one clock (node/rpc/lag.ts): first change -> tick (the
 // server's main thread), tick -> arrival in the fan-out process and tick -> end of each socket write (the
@@ -28,6 +28,7 @@ import { LagHistogram } from "../node/rpc/lag.ts";
 import { toWire } from "../node/rpc/wire.ts";
 import { benchKeys, signedBulks, signedOrders } from "./_rpc-common.ts";
 import { describe, slowEpisodes, type ServerEvent } from "./_rpc-timeline.ts";
+import { THREAD_KINDS, type ThreadCpuSample, type ThreadKind } from "./_thread-cpu.ts";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -55,6 +56,8 @@ interface GcNvp {
 const noGc = (): GcNvp => ({ scavenges: 0, markCompacts: 0, allocated: 0, promoted: 0 });
 /** One `--trace-gc-nvp` line (V8 prints one per GC of each isolate; the main isolate's first pid:address tag is kept). */
 const NVP = /^\[(\d+:0x[0-9a-f]+)\].* gc=(\S+) .*\ballocated=(\d+) promoted=(\d+)/;
+/** The start of a V8 trace line with one of the bench's own lines (READY, MARK, FEED, ...) written into it. */
+const TRACE_PREFIX = /^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (?=[A-Z]+ )/;
 
 /** Starts a bench process; with `echo`, its stdout lines other than READY/MARK go to stderr (warnings, --trace-gc). */
 function start(script: string, args: string[], ready: string, nodeArgs: string[] = [], echo = false): Promise<Child> {
@@ -66,7 +69,9 @@ function start(script: string, args: string[], ready: string, nodeArgs: string[]
   let isolate: string | undefined;
   return new Promise((ok, fail) => {
     const rl = createInterface({ input: child.stdout! });
-    rl.on("line", (l) => {
+    rl.on("line", (line) => {
+      // A worker isolate's GC trace is written in pieces: one of our lines can land after its "[pid:isolate] N ms: ".
+      const l = line.replace(TRACE_PREFIX, "");
       const g = NVP.exec(l);
       if (g !== null) {
         isolate ??= g[1];
@@ -114,6 +119,8 @@ interface Mark {
   gc: { n: number; ms: number; maxMs: number; over5: number };
   wal: { groups: number; meanMs: number; maxMs: number };
   admissionMessages: number;
+  /** CPU us and live threads by thread kind (bench/_thread-cpu.ts). */
+  byThread: ThreadCpuSample;
   events: ServerEvent[];
   /** From the server's --trace-gc-nvp lines before the MARK line. */
   gcNvp: GcNvp;
@@ -132,6 +139,19 @@ async function feedMark(server: Child): Promise<{ ticks: number; writes: number;
   const line = server.waitFor("FEED ");
   server.child.stdin!.write("feed\n");
   return JSON.parse((await line).slice(5));
+}
+
+const THREAD_NAMES: Record<ThreadKind, string> = { main: "main", workers: "admission workers", libuv: "libuv pool", v8: "V8 platform", other: "other" };
+/** The server's CPU per order by thread kind, us (one decimal). */
+function perOrderByThread(m: Mark, orders: number): Record<ThreadKind, number> {
+  return Object.fromEntries(THREAD_KINDS.map((k) => [k, Number((m.byThread[k].us / Math.max(1, orders)).toFixed(1))])) as Record<ThreadKind, number>;
+}
+/** "server CPU per order by thread, us (live threads): main 80.4 (1), ..." and their sum against the process's own figure. */
+function threadLine(m: Mark, orders: number): string {
+  const per = perOrderByThread(m, orders);
+  const sum = THREAD_KINDS.reduce((a, k) => a + m.byThread[k].us, 0) / Math.max(1, orders);
+  const parts = THREAD_KINDS.map((k) => `${THREAD_NAMES[k]} ${per[k].toFixed(1)} (${m.byThread[k].threads})`);
+  return `server CPU per order by thread, us (live threads): ${parts.join(", ")}; sum ${sum.toFixed(1)} of the process's ${(m.cpuUs / Math.max(1, orders)).toFixed(1)}; WAL ${m.wal.groups} groups`;
 }
 
 const pct = (a: number[], p: number) => (a.length === 0 ? NaN : a[Math.min(a.length - 1, Math.floor(p * a.length))]);
@@ -234,8 +254,10 @@ export async function main(args: string[]): Promise<void> {
   const maxTickMs = arg(args, "max-tick-ms", DEFAULT_CONFIG.rpc.maxTickMs);
   // `--server-warmup N`: the server's sequencer.warmUpOrders (synthetic orders through the order path at start).
   const serverWarmUp = arg(args, "server-warmup", DEFAULT_CONFIG.sequencer.warmUpOrders);
+  // `--wal-interval-ms MS`: the server's sequencer.walGroupIntervalMs (least ms between WAL group writes' starts).
+  const walIntervalMs = arg(args, "wal-interval-ms", DEFAULT_CONFIG.sequencer.walGroupIntervalMs);
   // --trace-gc-nvp: one line per GC with the bytes allocated and promoted (read into `gcNvp`, not echoed).
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp)], "READY", ["--trace-gc-nvp", ...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp), String(walIntervalMs)], "READY", ["--trace-gc-nvp", ...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -307,6 +329,7 @@ export async function main(args: string[]): Promise<void> {
     const costW = await mark(server);
     warmP99 = Number(pct(w.lat, 0.99).toFixed(2));
     console.log(`warm-up (not in the figures below): ${w.acked}/${w.n} acked (${w.errors} errors${w.firstError ? `, first: ${w.firstError}` : ""}) in ${((w.lastAck - w.t0) / 1000).toFixed(2)} s; ack p50 ${pct(w.lat, 0.5).toFixed(2)} ms, p99 ${warmP99} ms, max ${w.lat.at(-1)?.toFixed(1)} ms; server GC ${costW.gc.n} pauses, longest ${costW.gc.maxMs} ms`);
+    console.log(`warm-up ${threadLine(costW, w.acked)}`);
     for (const l of episodes(w, costW.events)) console.log(`warm-up ${l}`);
   }
   await feedMark(server);
@@ -327,6 +350,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(`server main thread: event-loop delay p99 ${cost1.loopDelay.p99Ms} ms, max ${cost1.loopDelay.maxMs} ms; GC ${cost1.gc.n} pauses, ${cost1.gc.ms} ms, longest ${cost1.gc.maxMs} ms, ${cost1.gc.over5} over 5 ms; WAL ${cost1.wal.groups} groups, write + fdatasync mean ${cost1.wal.meanMs} ms, max ${cost1.wal.maxMs} ms; load process event-loop delay p99 ${(ownDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(ownDelay.max / 1e6).toFixed(2)} ms`);
   const n1 = Math.max(1, acked);
   console.log(`server main isolate: ${cost1.gcNvp.scavenges} scavenges, ${cost1.gcNvp.markCompacts} mark-compacts; ${(cost1.gcNvp.allocated / n1).toFixed(0)} B allocated and ${(cost1.gcNvp.promoted / n1).toFixed(0)} B promoted to the old generation per order; ${(cost1.admissionMessages / n1).toFixed(3)} admission-worker messages per order`);
+  console.log(threadLine(cost1, acked));
   for (const l of episodes(p1, cost1.events)) console.log(l);
 
   // The subscribers' figures of the timed phase, then the floor phase: the same server, subscribers and
@@ -381,6 +405,7 @@ export async function main(args: string[]): Promise<void> {
   const bulkPerS = (bAcked / (performance.now() - t1)) * 1000;
   const cost2 = await mark(server);
   console.log(`bulk: ${bAcked} orders in ${batched.length} Bulk txs of ${perBulk} (${bErrors} refused${bFirstError ? `, first: ${bFirstError}` : ""}) = ${bulkPerS.toFixed(0)} orders/s; server ${(cost2.cpuUs / Math.max(1, bAcked)).toFixed(1)} us CPU, ${(cost2.mainCpuUs / Math.max(1, bAcked)).toFixed(1)} us main-thread CPU per order`);
+  console.log(`bulk: ${threadLine(cost2, bAcked)}`);
 
   for (const ws of bulkSockets) ws.close();
   await stop(server);
@@ -397,6 +422,9 @@ export async function main(args: string[]): Promise<void> {
     server_cpu_us_per_order: Number(perOrder.cpuUs.toFixed(1)),
     server_main_us_per_order: Number(perOrder.mainUs.toFixed(1)),
     server_fanout_procs_us_per_order: Number(perOrder.fanoutUs.toFixed(1)),
+    server_cpu_us_per_order_by_thread: perOrderByThread(cost1, acked),
+    wal_groups_per_s: Math.round(cost1.wal.groups / ((lastAck - t0) / 1000)),
+    wal_group_interval_ms: walIntervalMs,
     fanout_cut: Object.values(fanout?.closes ?? {}).reduce((a, b) => a + b, 0),
     fanout_gaps: fanout?.gaps ?? 0,
     tick_ms: tickMs,

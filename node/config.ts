@@ -60,6 +60,8 @@ export interface NodeConfig {
     parkTimeoutMs: number;
     /** fsync every WAL group before acknowledging (never turn off in production). */
     walSync: boolean;
+    /** Least ms between the starts of two WAL group writes: bounds fdatasyncs per second (docs/sequencer.md "Group spacing"). */
+    walGroupIntervalMs: number;
     /** Synthetic orders run through the order path at start so the first traders do not wait for the JIT (0 = none). */
     warmUpOrders: number;
   };
@@ -139,7 +141,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   sequencer: {
     maxBatchTxs: 4096, maxBatchAgeMs: 2000, maxBlobBaseFeeGwei: 0, maxFeeWaitMs: 60_000, admissionThreads: 2,
     poolMaxTxs: 100_000, poolMaxPerAccount: 10_000, maxParked: 10_000, maxParkedPerAccount: 64, maxNonceGap: 64,
-    parkTimeoutMs: 120_000, walSync: true, warmUpOrders: 2000,
+    parkTimeoutMs: 120_000, walSync: true, walGroupIntervalMs: 0, warmUpOrders: 2000,
   },
   prover: {
     backends: ["attest"], attestKeys: [], maxRangeBatches: 32, maxRangeAgeMs: 4000, maxGasPriceGwei: 0, maxGasWaitMs: 600_000, pollMs: 1000,
@@ -298,6 +300,7 @@ export function validateConfig(raw: Record<string, unknown>): NodeConfig {
   checkInt(problems, "sequencer.maxNonceGap", sq?.maxNonceGap, 0, 100_000);
   checkInt(problems, "sequencer.parkTimeoutMs", sq?.parkTimeoutMs, 1000, 86_400_000);
   checkInt(problems, "sequencer.warmUpOrders", sq?.warmUpOrders, 0, 100_000);
+  checkInt(problems, "sequencer.walGroupIntervalMs", sq?.walGroupIntervalMs, 0, 100);
   if (typeof sq?.walSync !== "boolean") problems.push(`sequencer.walSync: expected true|false, got ${JSON.stringify(sq?.walSync)}`);
   const pr = c.prover;
   if (!Array.isArray(pr?.backends) || pr.backends.length === 0 || pr.backends.some((b) => !["attest", "sp1", "zisk"].includes(b)) || new Set(pr.backends).size !== pr.backends.length) {

@@ -4,10 +4,11 @@ import type { NodeConfig } from "../config.ts";
 import type { MempoolLimits } from "./mempool.ts";
 import type { SealPolicy, SequencerOptions } from "./sequencer.ts";
 
-export function sequencerOptionsFromConfig(c: NodeConfig["sequencer"]): Pick<SequencerOptions, "threads" | "sync" | "warmUp"> & { seal: Partial<SealPolicy>; limits: Partial<MempoolLimits> } {
+export function sequencerOptionsFromConfig(c: NodeConfig["sequencer"]): Pick<SequencerOptions, "threads" | "sync" | "walGroupIntervalMs" | "warmUp"> & { seal: Partial<SealPolicy>; limits: Partial<MempoolLimits> } {
   return {
     threads: c.admissionThreads,
     sync: c.walSync,
+    walGroupIntervalMs: c.walGroupIntervalMs,
     warmUp: c.warmUpOrders,
     seal: {
       maxTxs: c.maxBatchTxs,

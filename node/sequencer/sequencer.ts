@@ -171,6 +171,8 @@ export interface SequencerOptions {
   walDir?: string;
   /** Rotate the WAL to a new segment past this many bytes (default 64 MiB). */
   walSegmentBytes?: number;
+  /** Least milliseconds between the starts of two WAL group writes (default 0; node/sequencer/wal.ts WalOptions.groupIntervalMs). */
+  walGroupIntervalMs?: number;
   /** The canonical state the node derived (not mutated; cloned). */
   canonical: ClobState;
   l1: SequencerL1;
@@ -291,7 +293,7 @@ export class Sequencer {
   private constructor(opts: SequencerOptions) {
     this.pool = new Mempool(opts.limits);
     this.db = opts.db;
-    this.wal = new Wal(opts.walDir ?? path.resolve(opts.db.location) + ".wal", { sync: opts.sync, segmentBytes: opts.walSegmentBytes });
+    this.wal = new Wal(opts.walDir ?? path.resolve(opts.db.location) + ".wal", { sync: opts.sync, segmentBytes: opts.walSegmentBytes, groupIntervalMs: opts.walGroupIntervalMs });
     this.wal.snapshot = (w) => this.snapshot(w);
     this.policy = { ...DEFAULT_SEAL_POLICY, ...opts.seal };
     this.policy.maxTxs = Math.min(this.policy.maxTxs, MAX_TXS_PER_BATCH);

@@ -31,7 +31,9 @@ if (loaded === null) {
 }
 // The L1 clock moves with the canonical batches so every restart builds on a later head.
 l1.advance(canonical.state.batchIndex * 12);
-const seq = await Sequencer.open({ db: store.db, canonical: canonical.state, l1, seal: { maxTxs: 64, maxAgeMs: 40 } });
+// With WAL group spacing (sequencer.walGroupIntervalMs; the node's default is 0): acknowledgements wait on
+// the spacing's timer and must survive the kills as well.
+const seq = await Sequencer.open({ db: store.db, canonical: canonical.state, l1, seal: { maxTxs: 64, maxAgeMs: 40 }, walGroupIntervalMs: 3 });
 
 // ---- verify acknowledged transactions
 if (existsSync(ackedFile!)) {

@@ -142,4 +142,47 @@ describe("sequencer WAL segments", function () {
     s = await h.restart();
     expect(s.status(hash)?.level).to.equal("soft");
   });
+
+  it("group spacing: records of many turns share a group, starts stay apart, each record is in the file when acknowledged", async () => {
+    /** Records arriving every ~1 ms for `ms`; each promise checks, when it resolves, that its record is in the files. */
+    async function run(groupIntervalMs: number, sub: string, ms: number): Promise<{ groups: number; gaps: number[]; records: number }> {
+      const wal = new Wal(path.join(dir, sub), { groupIntervalMs });
+      await wal.rotate(); // the first write is a rotation (live state only): open the segment before the records
+      const starts: number[] = [];
+      wal.onWritten = (t) => starts.push(t);
+      const signer = "0x" + "ab".repeat(20);
+      const acks: Promise<void>[] = [];
+      let n = 0;
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        const hash = "0x" + (++n).toString(16).padStart(64, "0");
+        acks.push(wal.tx(n, hash, signer, new Uint8Array(120).fill(n & 255)).then(() => {
+          expect(new Wal(path.join(dir, sub)).load().txs.has(hash), hash).to.equal(true);
+        }));
+        await new Promise((ok) => setTimeout(ok, 1));
+      }
+      await Promise.all(acks);
+      wal.close();
+      expect(new Wal(path.join(dir, sub)).load().txs.size).to.equal(n);
+      return { groups: starts.length, gaps: starts.slice(1).map((t, i) => t - starts[i]!), records: n };
+    }
+    const spaced = await run(20, "spaced.wal", 300);
+    // Node's timers run on the loop's millisecond clock: a start may come up to ~1 ms before 20 ms by performance.now().
+    for (const g of spaced.gaps) expect(g).to.be.at.least(18.5);
+    expect(spaced.groups).to.be.at.most(Math.ceil(300 / 20) + 2);
+    expect(spaced.records).to.be.greaterThan(spaced.groups * 2);
+    // Unspaced, a group starts every turn that has a record and no write in flight: more, smaller groups.
+    const unspaced = await run(0, "unspaced.wal", 300);
+    expect(unspaced.groups).to.be.greaterThan(spaced.groups * 2);
+    // An idle log starts the first group at once (next turn), not after the spacing.
+    const wal = new Wal(path.join(dir, "idle.wal"), { groupIntervalMs: 50 });
+    await wal.rotate();
+    await new Promise((ok) => setTimeout(ok, 60));
+    let started = 0;
+    wal.onWritten = (t) => (started = t);
+    const asked = performance.now();
+    await wal.tx(1, "0x" + "01".padStart(64, "0"), "0x" + "ab".repeat(20), new Uint8Array(8));
+    expect(started - asked).to.be.lessThan(15);
+    wal.close();
+  });
 });
