@@ -146,7 +146,7 @@ describe("sequencer WAL segments", function () {
   it("group spacing: records of many turns share a group, starts stay apart, each record is in the file when acknowledged", async () => {
     /** Records arriving every ~1 ms for `ms`; each promise checks, when it resolves, that its record is in the files. */
     async function run(groupIntervalMs: number, sub: string, ms: number): Promise<{ groups: number; gaps: number[]; records: number }> {
-      const wal = new Wal(path.join(dir, sub), { groupIntervalMs });
+      const wal = new Wal(path.join(h.dir, sub), { groupIntervalMs });
       await wal.rotate(); // the first write is a rotation (live state only): open the segment before the records
       const starts: number[] = [];
       wal.onWritten = (t) => starts.push(t);
@@ -157,13 +157,13 @@ describe("sequencer WAL segments", function () {
       while (performance.now() < until) {
         const hash = "0x" + (++n).toString(16).padStart(64, "0");
         acks.push(wal.tx(n, hash, signer, new Uint8Array(120).fill(n & 255)).then(() => {
-          expect(new Wal(path.join(dir, sub)).load().txs.has(hash), hash).to.equal(true);
+          expect(new Wal(path.join(h.dir, sub)).load().txs.has(hash), hash).to.equal(true);
         }));
         await new Promise((ok) => setTimeout(ok, 1));
       }
       await Promise.all(acks);
       wal.close();
-      expect(new Wal(path.join(dir, sub)).load().txs.size).to.equal(n);
+      expect(new Wal(path.join(h.dir, sub)).load().txs.size).to.equal(n);
       return { groups: starts.length, gaps: starts.slice(1).map((t, i) => t - starts[i]!), records: n };
     }
     const spaced = await run(20, "spaced.wal", 300);
@@ -175,7 +175,7 @@ describe("sequencer WAL segments", function () {
     const unspaced = await run(0, "unspaced.wal", 300);
     expect(unspaced.groups).to.be.greaterThan(spaced.groups * 2);
     // An idle log starts the first group at once (next turn), not after the spacing.
-    const wal = new Wal(path.join(dir, "idle.wal"), { groupIntervalMs: 50 });
+    const wal = new Wal(path.join(h.dir, "idle.wal"), { groupIntervalMs: 50 });
     await wal.rotate();
     await new Promise((ok) => setTimeout(ok, 60));
     let started = 0;
