@@ -29,7 +29,8 @@
 import type { Socket } from "node:net";
 import { LagHistogram, nowMs } from "./lag.ts";
 import { type ReaderState, WsConn } from "./ws-conn.ts";
-import { TurnCorker, threadCpuUs } from "./ws-frame.ts";
+import { fanoutWriter } from "./send-loop.ts";
+import { threadCpuUs } from "./ws-frame.ts";
 
 interface Conn {
   ws: WsConn;
@@ -65,7 +66,7 @@ function main(): void {
     const c = conns.get(id);
     if (c !== undefined && writable(id, c)) c.ws.sendFrame(frame, stamp);
   };
-  const corker = new TurnCorker();
+  const corker = fanoutWriter();
   /** ms from a tick to its message's arrival here, per member it is written to. */
   const hop = new LagHistogram();
   let inbox: InItem[] = [];
