@@ -8,11 +8,11 @@
 #include <stdint.h>
 #ifdef __linux__
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
 
-#define MAX_BUFS 1024 // distinct buffers in one call (more: the caller splits the call)
 #define MAX_IOV 256   // buffers to one socket in one call (more: sent as far as these, the rest is the caller's)
 
 static napi_value throw_type(napi_env env, const char* msg) {
@@ -49,22 +49,28 @@ static napi_value SendMany(napi_env env, napi_callback_info info) {
   if (ns < n + 1 || no < n || nd < n) return throw_type(env, "sendMany: starts, out or doneAt too short");
   uint32_t nb;
   bool isArray;
-  if (napi_is_array(env, argv[1], &isArray) != napi_ok || !isArray || napi_get_array_length(env, argv[1], &nb) != napi_ok || nb > MAX_BUFS)
-    return throw_type(env, "sendMany: bufs must be an array of at most 1024 Buffers");
-  struct iovec bufs[MAX_BUFS];
-  for (uint32_t b = 0; b < nb; b++) {
-    napi_value e;
-    bool isBuf;
-    if (napi_get_element(env, argv[1], b, &e) != napi_ok || napi_is_buffer(env, e, &isBuf) != napi_ok || !isBuf ||
-        napi_get_buffer_info(env, e, &bufs[b].iov_base, &bufs[b].iov_len) != napi_ok)
-      return throw_type(env, "sendMany: bufs must hold Buffers");
-  }
+  if (napi_is_array(env, argv[1], &isArray) != napi_ok || !isArray || napi_get_array_length(env, argv[1], &nb) != napi_ok)
+    return throw_type(env, "sendMany: bufs must be an array of Buffers");
   // Check every index before the first system call: nothing is sent on bad input.
   for (size_t i = 0; i < n; i++) {
     if (starts[i] < 0 || starts[i] > starts[i + 1] || (size_t)starts[i + 1] > ni) return throw_type(env, "sendMany: bad starts");
   }
   for (size_t k = 0; k < (n > 0 ? (size_t)starts[n] : 0); k++) {
     if (idx[k] < 0 || (uint32_t)idx[k] >= nb) return throw_type(env, "sendMany: bad buffer index");
+  }
+  struct iovec* bufs = malloc((nb > 0 ? nb : 1) * sizeof(struct iovec));
+  if (bufs == NULL) {
+    napi_throw_error(env, NULL, "sendMany: out of memory");
+    return NULL;
+  }
+  for (uint32_t b = 0; b < nb; b++) {
+    napi_value e;
+    bool isBuf;
+    if (napi_get_element(env, argv[1], b, &e) != napi_ok || napi_is_buffer(env, e, &isBuf) != napi_ok || !isBuf ||
+        napi_get_buffer_info(env, e, &bufs[b].iov_base, &bufs[b].iov_len) != napi_ok) {
+      free(bufs);
+      return throw_type(env, "sendMany: bufs must hold Buffers");
+    }
   }
   struct iovec iov[MAX_IOV];
   int32_t whole = 0;
@@ -95,6 +101,7 @@ static napi_value SendMany(napi_env env, napi_callback_info info) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     doneAt[i] = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
   }
+  free(bufs);
   napi_value res;
   napi_create_int32(env, whole, &res);
   return res;
