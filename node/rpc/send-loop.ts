@@ -55,19 +55,39 @@ function hrMs(): number {
   return s * 1e3 + ns / 1e6;
 }
 
-/** A socket's frames of this turn, and the oldest tick stamp among them (NaN: none). */
-interface Held {
-  frames: Buffer[];
-  stamp: number;
+/** `a` if it holds `n` items, else a larger one (doubling; its contents are refilled each turn). */
+function room<T extends Int32Array | Float64Array>(a: T, n: number, make: (n: number) => T): T {
+  return a.length >= n ? a : make(Math.max(n, 2 * a.length));
+}
+
+/** `to` with `from` copied into its start. */
+function grown<T extends Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /**
  * A TurnCorker whose writes to sockets with an empty write queue are held to the end of the turn and sent
- * by one native call; the rest go the corker's way.
+ * by one native call; the rest go the corker's way. A turn's held sockets live in slots (parallel arrays,
+ * reused from turn to turn: no objects per socket and tick); a socket's first frame has its own array,
+ * the rare further ones of the same turn a list.
  */
 export class SendLoop extends TurnCorker {
   private readonly native: NativeSockets;
-  private readonly held = new Map<Socket, Held>();
+  /** Socket -> its slot this turn. */
+  private readonly slot = new Map<Socket, number>();
+  private readonly socks: Socket[] = [];
+  private readonly first: Buffer[] = [];
+  /** Frames after the first, per slot (null: none). */
+  private readonly more: (Buffer[] | null)[] = [];
+  /** Oldest tick stamp per slot (NaN: none) and bytes held per slot. */
+  private stamps = new Float64Array(64);
+  private bytes = new Int32Array(64);
+  private fds = new Int32Array(64);
+  private starts = new Int32Array(65);
+  private idx = new Int32Array(64);
+  private out = new Int32Array(64);
+  private doneAt = new Float64Array(64);
   private flushing = false;
   /** Sockets a native send did not take everything from (their rest went to libuv). */
   short = 0;
@@ -78,81 +98,106 @@ export class SendLoop extends TurnCorker {
   }
 
   override write(raw: Socket, frame: Buffer, stamp = NaN): void {
-    let h = this.held.get(raw);
-    if (h === undefined) {
-      // Anything queued in libuv goes first: this frame joins it.
-      if (raw.writableLength > 0 || socketFd(raw) < 0) return super.write(raw, frame, stamp);
-      h = { frames: [], stamp: NaN };
-      this.held.set(raw, h);
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(this.flush);
-      }
+    const i = this.slot.get(raw);
+    if (i !== undefined) {
+      (this.more[i] ??= []).push(frame);
+      this.bytes[i] += frame.length;
+      if (stamp < this.stamps[i] || Number.isNaN(this.stamps[i])) this.stamps[i] = stamp; // the oldest stamp counts
+      return;
     }
-    h.frames.push(frame);
-    if (stamp < h.stamp || Number.isNaN(h.stamp)) h.stamp = stamp; // the oldest stamp counts
+    // Anything queued in libuv goes first: this frame joins it.
+    if (raw.writableLength > 0 || socketFd(raw) < 0) return super.write(raw, frame, stamp);
+    const n = this.socks.length;
+    if (n === this.stamps.length) {
+      this.stamps = grown(this.stamps, new Float64Array(2 * n));
+      this.bytes = grown(this.bytes, new Int32Array(2 * n));
+    }
+    this.slot.set(raw, n);
+    this.socks.push(raw);
+    this.first.push(frame);
+    this.more.push(null);
+    this.stamps[n] = stamp;
+    this.bytes[n] = frame.length;
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flush);
+    }
   }
 
   override spill(raw: Socket): void {
-    const h = this.held.get(raw);
-    if (h === undefined) return;
-    this.held.delete(raw);
-    for (const f of h.frames) super.write(raw, f, h.stamp);
+    const i = this.slot.get(raw);
+    if (i === undefined) return;
+    // Its slot stays, empty: the flush sends nothing for it.
+    this.slot.delete(raw);
+    super.write(raw, this.first[i], this.stamps[i]);
+    for (const f of this.more[i] ?? []) super.write(raw, f, this.stamps[i]);
+    this.bytes[i] = 0;
   }
 
   private readonly flush = (): void => {
     this.flushing = false;
-    const n = this.held.size;
+    const n = this.socks.length;
     if (n === 0) return;
     const t0 = threadCpuUs();
-    const fds = new Int32Array(n);
-    const starts = new Int32Array(n + 1);
+    const fds = (this.fds = room(this.fds, n, (k) => new Int32Array(k)));
+    const starts = (this.starts = room(this.starts, n + 1, (k) => new Int32Array(k)));
+    this.out = room(this.out, n, (k) => new Int32Array(k));
+    this.doneAt = room(this.doneAt, n, (k) => new Float64Array(k));
+    let frames = n;
+    for (const m of this.more) if (m !== null) frames += m.length;
+    const idx = (this.idx = room(this.idx, frames, (k) => new Int32Array(k)));
+    // The distinct frames: mostly one (the tick's), so the last one is checked before the map.
     const bufs: Buffer[] = [];
     const bufIndex = new Map<Buffer, number>();
-    const idx: number[] = [];
-    let i = 0;
-    for (const [raw, h] of this.held) {
+    const indexOf = (f: Buffer): number => {
+      if (bufs.length > 0 && bufs[bufs.length - 1] === f) return bufs.length - 1;
+      let b = bufIndex.get(f);
+      if (b === undefined) {
+        b = bufs.length;
+        bufs.push(f);
+        bufIndex.set(f, b);
+      }
+      return b;
+    };
+    let k = 0;
+    for (let i = 0; i < n; i++) {
       // Read now: a socket destroyed in this turn has no handle (-1), and its fd number may be another's.
-      fds[i] = socketFd(raw);
-      starts[i++] = idx.length;
-      for (const f of h.frames) {
-        let b = bufIndex.get(f);
-        if (b === undefined) {
-          b = bufs.length;
-          bufs.push(f);
-          bufIndex.set(f, b);
-        }
-        idx.push(b);
-      }
+      fds[i] = this.bytes[i] === 0 ? -1 : socketFd(this.socks[i]);
+      starts[i] = k;
+      if (fds[i] < 0) continue;
+      idx[k++] = indexOf(this.first[i]);
+      for (const f of this.more[i] ?? []) idx[k++] = indexOf(f);
     }
-    starts[n] = idx.length;
-    const out = new Int32Array(n);
-    const doneAt = new Float64Array(n);
-    this.native.sendMany(fds, bufs, starts, Int32Array.from(idx), out, doneAt);
+    starts[n] = k;
+    const out = this.out.subarray(0, n);
+    const doneAt = this.doneAt.subarray(0, n);
+    this.native.sendMany(fds.subarray(0, n), bufs, starts.subarray(0, n + 1), idx.subarray(0, k), out, doneAt);
     const toNowMs = nowMs() - hrMs();
-    i = 0;
-    for (const [raw, h] of this.held) {
-      const sent = out[i];
-      const fd = fds[i];
-      const at = doneAt[i++];
-      if (fd < 0) continue; // closed in this turn: nothing to write to
-      let rest = sent < 0 ? 0 : sent;
-      let whole = true;
-      for (const f of h.frames) {
-        if (rest >= f.length) {
-          rest -= f.length;
-          continue;
-        }
-        // The first frame not taken whole, and every one after it: the socket's libuv queue, in order.
-        super.write(raw, rest > 0 ? f.subarray(rest) : f, h.stamp);
-        rest = 0;
-        whole = false;
+    let sent = 0;
+    for (let i = 0; i < n; i++) {
+      if (fds[i] < 0) continue; // closed or spilled in this turn
+      sent++;
+      const r = out[i];
+      if (r === this.bytes[i]) {
+        if (!Number.isNaN(this.stamps[i])) this.lag.add(doneAt[i] + toNowMs - this.stamps[i]);
+        continue;
       }
-      if (!whole) this.short++;
-      else if (!Number.isNaN(h.stamp)) this.lag.add(at + toNowMs - h.stamp);
+      // The first frame not taken whole, and every one after it: the socket's libuv queue, in order.
+      this.short++;
+      let rest = r < 0 ? 0 : r;
+      for (const f of [this.first[i], ...(this.more[i] ?? [])]) {
+        if (rest >= f.length) rest -= f.length;
+        else {
+          super.write(this.socks[i], rest > 0 ? f.subarray(rest) : f, this.stamps[i]);
+          rest = 0;
+        }
+      }
     }
-    this.held.clear();
-    this.cost.add(threadCpuUs() - t0, n);
+    this.cost.add(threadCpuUs() - t0, sent);
+    this.slot.clear();
+    this.socks.length = 0;
+    this.first.length = 0;
+    this.more.length = 0;
   };
 }
 
