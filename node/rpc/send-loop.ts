@@ -124,6 +124,11 @@ export class SendLoop extends TurnCorker {
     }
   }
 
+  override held(raw: Socket): number {
+    const i = this.slot.get(raw);
+    return i === undefined ? 0 : this.bytes[i];
+  }
+
   override spill(raw: Socket): void {
     const i = this.slot.get(raw);
     if (i === undefined) return;

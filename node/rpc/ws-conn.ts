@@ -289,7 +289,7 @@ export class WsConn {
 
   /** Bytes written and not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.corker.held(this.socket);
   }
 
   private write(frame: Buffer, stamp = NaN): void {

@@ -143,6 +143,11 @@ export class TurnCorker {
    */
   spill(_raw: RawSocket): void {}
 
+  /** Bytes written to `raw` that this writer holds outside the socket's own queue (send-loop.ts). */
+  held(_raw: RawSocket): number {
+    return 0;
+  }
+
   /** Corks `raw` until the end of this turn; `stamp`: the write carries a tick's message stamped then. */
   hold(raw: RawSocket, stamp = NaN): void {
     const held = this.corked.get(raw);

@@ -2,8 +2,8 @@
 // sockets, a turn's frames reach every reader in order through one native call; a reader that stops
 // reading makes a send partial or refused (EAGAIN), the rest goes to the socket's libuv queue, later frames
 // follow it there, and the reader still gets every byte in order once it reads again. The fan-out process
-// with the loop (and without the addon) is in fanout.test.ts, its slow-consumer cut-off (4008) in
-// ws.test.ts and ws-move.test.ts.
+// with the loop (and without the addon) is in fanout.test.ts; its slow-consumer cut-off (4008), which counts
+// the bytes the loop holds for a socket, in ws.test.ts and ws-move.test.ts.
 
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
@@ -80,8 +80,10 @@ describe("rpc: native send loop (native/sockets)", function () {
           expected[i].push(own);
         }
       });
-      // nothing went through libuv: the frames wait for the turn's native call
+      // nothing went through libuv: the frames wait for the turn's native call, counted as the socket's
+      // unsent bytes (what the slow-consumer bound reads, ws-conn.ts bufferedAmount)
       expect(list.every((p) => p.server.writableLength === 0)).to.equal(true);
+      list.forEach((p, i) => expect(loop.held(p.server)).to.equal(300 + (seq % 7 === i % 7 ? 40 + i : 0)));
       await turn();
     }
     await until(() => list.every((p, i) => p.bytes === Buffer.concat(expected[i]).length));
