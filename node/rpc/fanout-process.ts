@@ -6,8 +6,9 @@
 // delivered; from then on this process owns the socket: it reads the client's frames (ws-conn.ts, the same
 // reader the main thread uses) and forwards every message to the main thread, and writes what the main
 // thread sends back. A tick's shared message (a book delta, trades, a candle) arrives once, as its prebuilt
-// frame with the channel's name, and is written straight to each member's TCP socket here, so the main
-// thread pays one IPC message per tick instead of one socket write per subscriber. Slow consumers are cut
+// frame with the channel's name, and is written straight to each member's TCP socket here (by the native
+// send loop, send-loop.ts: one call for a turn's writes, where the addon is built), so the main thread pays
+// one IPC message per tick instead of one socket write per subscriber. Slow consumers are cut
 // here (close 4008), where the unsent bytes are known, and reported to the main thread, which drops their
 // subscriptions. The CPU time of the writes (per socket write, ws-frame.ts WriteCost) is reported too: the
 // main thread spaces its ticks by it.
