@@ -3,7 +3,7 @@
 // native/sockets (the fan-out processes' send loop). Only a machine without a C compiler, make or python3
 // (or with ROLLBOOK_SKIP_NATIVE=1) installs without them, with a warning: the node then hashes with the
 // @noble/hashes fallback (same results, about 20x slower trie commits and EIP-712 hashing) and its fan-out
-// processes write each socket through libuv (same bytes, about 1.3x the CPU per socket write). Plain
+// processes write each socket through libuv (same bytes, about 1.35x their CPU per message). Plain
 // CommonJS: it runs before anything else is installed or compiled.
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -21,7 +21,7 @@ function onPath(cmd) {
 
 function warn(msg) {
   process.stderr.write(`\n*** rollbook: ${msg}\n*** node/state/keccak.ts will use the JS fallback (@noble/hashes, about 20x slower);\n` +
-    "*** node/rpc/send-loop.ts will write through libuv (about 1.3x the CPU per fan-out socket write).\n\n");
+    "*** node/rpc/send-loop.ts will write through libuv (about 1.35x the fan-out processes' CPU per message).\n\n");
 }
 
 if (process.env.ROLLBOOK_SKIP_NATIVE === "1") {

@@ -1,11 +1,11 @@
 // The fan-out processes' send loop (docs/api.md "Fan-out processes", docs/operator.md "Native addons"): a
 // turn's frames for the sockets whose user-space write queue is empty are written by ONE call into the
 // native addon (native/sockets), a non-blocking sendmsg(2) per socket on its fd, instead of a libuv write
-// request per socket (about 1.3x less CPU per socket write, docs/benchmarks.md "fan-out: native send loop").
+// request per socket (1.5-1.6x less CPU in the write loop, docs/benchmarks.md "fan-out: native send loop").
 // What the kernel did not take (a partial send, EAGAIN from a full socket buffer, an error) goes to the
 // socket's own libuv write queue, which then holds the socket: while anything is queued there (writableLength
-// > 0) its frames take that path, in order, until it drains; the slow-consumer bound reads that queue as
-// before. Without the addon (not built, not Linux, or SEND_BACKEND=js) the fan-out processes use the plain
+// > 0) its frames take that path, in order, until it drains. The slow-consumer bound reads that queue plus
+// what the loop holds for the socket in this turn (`held`), as it read the corked bytes before. Without the addon (not built, not Linux, or SEND_BACKEND=js) the fan-out processes use the plain
 // TurnCorker.
 
 import { createRequire } from "node:module";
