@@ -1,18 +1,17 @@
-// `npm run bench -- sendmany [--sockets 1000] [--rounds 300] [--bytes 300]` (docs/benchmarks.md "fanout"):
-// the CPU cost of writing one prebuilt WebSocket frame to many loopback TCP sockets, as the fan-out
-// processes do each tick, three ways, rounds interleaved (one every 20 ms) so the machine's load falls on
-// all three alike: `socket.write` per socket; cork, write, then uncork all (the fan-out processes' TurnCorker);
-// and a throwaway N-API addon (bench/_sendmany.c, compiled here with cc) that send(2)s the frame to every
-// socket's fd with MSG_DONTWAIT in one native call. Each figure is this thread's CPU time (user + system,
-// the kernel's loopback transmit included) per socket write. The readers are another process.
-
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
+// `npm run bench -- sendmany [--sockets 1000] [--rounds 400] [--bytes 300]` (docs/benchmarks.md "fanout",
+// "fan-out: native send loop"): the CPU cost of writing one prebuilt WebSocket frame to many loopback TCP
+// sockets, as the fan-out processes do each tick, four ways, rounds interleaved (one every 20 ms) so the
+// machine's load falls on all alike: `socket.write` per socket; cork, write, then uncork all (the
+// TurnCorker, the fan-out processes' writer without the addon); one call into native/sockets that send(2)s
+// the frame to every socket's fd with MSG_DONTWAIT; and the fan-out processes' writer with the addon
+// (node/rpc/send-loop.ts SendLoop: that call plus the bookkeeping around it). Each figure is this thread's
+// CPU time (user + system, the kernel's loopback transmit included) per socket write, from the first write
+// to the end of the event-loop turn after it. The readers are another process.
+import { spawn } from "node:child_process";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { SendLoop, nativeSockets } from "../node/rpc/send-loop.ts";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -23,13 +22,10 @@ function arg(args: string[], name: string, dflt: number): number {
 
 export async function main(args: string[]): Promise<void> {
   const n = arg(args, "sockets", 1000);
-  const rounds = arg(args, "rounds", 300);
+  const rounds = arg(args, "rounds", 400);
   const size = arg(args, "bytes", 300);
-  const build = mkdtempSync(path.join(tmpdir(), "rollbook-sendmany-"));
-  const addon = path.join(build, "sendmany.node");
-  const include = path.join(path.dirname(process.execPath), "..", "include", "node");
-  execFileSync("cc", ["-shared", "-fPIC", "-O2", "-DNODE_GYP_MODULE_NAME=sendmany", "-DNAPI_VERSION=8", `-I${include}`, path.join(dir, "_sendmany.c"), "-o", addon]);
-  const { sendMany } = createRequire(import.meta.url)(addon) as { sendMany(fds: Int32Array, frame: Buffer, out: Int32Array): number };
+  if (nativeSockets === null) throw new Error("sendmany needs the native/sockets addon (npm install builds it; SEND_BACKEND=js turns it off)");
+  const native = nativeSockets;
 
   const socks: net.Socket[] = [];
   const srv = net.createServer((s) => {
@@ -48,7 +44,12 @@ export async function main(args: string[]): Promise<void> {
   frame[1] = 126;
   frame.writeUInt16BE(size - 4, 2);
   const fds = Int32Array.from(socks.map((s) => (s as unknown as { _handle: { fd: number } })._handle.fd));
+  const frames = [frame];
+  const starts = Int32Array.from({ length: n + 1 }, (_, i) => i);
+  const idx = new Int32Array(n); // every socket: frames[0]
   const out = new Int32Array(n);
+  const doneAt = new Float64Array(n);
+  const loop = new SendLoop(native);
   let partial = 0;
   const cpu = (): number => {
     const c = process.threadCpuUsage();
@@ -66,7 +67,10 @@ export async function main(args: string[]): Promise<void> {
       for (const s of socks) s.uncork();
     },
     native: () => {
-      partial += n - sendMany(fds, frame, out);
+      partial += n - native.sendMany(fds, frames, starts, idx, out, doneAt);
+    },
+    loop: () => {
+      for (const s of socks) loop.write(s, frame);
     },
   };
   const names = Object.keys(modes);
@@ -76,6 +80,7 @@ export async function main(args: string[]): Promise<void> {
     const m = names[r % names.length];
     const t0 = cpu();
     modes[m]();
+    await new Promise((ok) => setImmediate(ok)); // the corker's uncorks, the send loop's call
     us[m] += cpu() - t0;
     writes[m] += n;
     await new Promise((ok) => setTimeout(ok, 20));
@@ -83,9 +88,9 @@ export async function main(args: string[]): Promise<void> {
   reader.stdin!.end();
   for (const s of socks) s.destroy();
   srv.close();
-  rmSync(build, { recursive: true, force: true });
   const per = (m: string) => Number((us[m] / writes[m]).toFixed(2));
   for (const m of names) console.log(`${m}: ${per(m)} us CPU per socket write (${writes[m]} writes)`);
-  console.log(`native send(2) loop vs socket.write: ${(per("write") / per("native")).toFixed(2)}x; vs cork/write/uncork: ${(per("cork") / per("native")).toFixed(2)}x; partial or refused native sends: ${partial}`);
-  console.log(JSON.stringify({ bench: "sendmany", sockets: n, bytes: size, write_us: per("write"), cork_us: per("cork"), native_us: per("native"), native_vs_write: Number((per("write") / per("native")).toFixed(2)), native_vs_cork: Number((per("cork") / per("native")).toFixed(2)), partial }));
+  const x = (a: string, b: string): number => Number((per(a) / per(b)).toFixed(2));
+  console.log(`native send(2) loop vs socket.write: ${x("write", "native")}x; vs cork/write/uncork: ${x("cork", "native")}x; SendLoop vs cork/write/uncork: ${x("cork", "loop")}x; partial or refused sends: ${partial + loop.short}`);
+  console.log(JSON.stringify({ bench: "sendmany", sockets: n, bytes: size, write_us: per("write"), cork_us: per("cork"), native_us: per("native"), loop_us: per("loop"), native_vs_write: x("write", "native"), native_vs_cork: x("cork", "native"), loop_vs_cork: x("cork", "loop"), partial: partial + loop.short }));
 }

@@ -6,8 +6,9 @@
 // delivered; from then on this process owns the socket: it reads the client's frames (ws-conn.ts, the same
 // reader the main thread uses) and forwards every message to the main thread, and writes what the main
 // thread sends back. A tick's shared message (a book delta, trades, a candle) arrives once, as its prebuilt
-// frame with the channel's name, and is written straight to each member's TCP socket here, so the main
-// thread pays one IPC message per tick instead of one socket write per subscriber. Slow consumers are cut
+// frame with the channel's name, and is written straight to each member's TCP socket here (by the native
+// send loop, send-loop.ts: one call for a turn's writes, where the addon is built), so the main thread pays
+// one IPC message per tick instead of one socket write per subscriber. Slow consumers are cut
 // here (close 4008), where the unsent bytes are known, and reported to the main thread, which drops their
 // subscriptions. The CPU time of the writes (per socket write, ws-frame.ts WriteCost) is reported too: the
 // main thread spaces its ticks by it.
@@ -29,7 +30,8 @@
 import type { Socket } from "node:net";
 import { LagHistogram, nowMs } from "./lag.ts";
 import { type ReaderState, WsConn } from "./ws-conn.ts";
-import { TurnCorker, threadCpuUs } from "./ws-frame.ts";
+import { fanoutWriter } from "./send-loop.ts";
+import { threadCpuUs } from "./ws-frame.ts";
 
 interface Conn {
   ws: WsConn;
@@ -65,7 +67,7 @@ function main(): void {
     const c = conns.get(id);
     if (c !== undefined && writable(id, c)) c.ws.sendFrame(frame, stamp);
   };
-  const corker = new TurnCorker();
+  const corker = fanoutWriter();
   /** ms from a tick to its message's arrival here, per member it is written to. */
   const hop = new LagHistogram();
   let inbox: InItem[] = [];

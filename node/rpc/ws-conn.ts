@@ -224,7 +224,7 @@ function stopReading(socket: Socket): void {
 
 export interface WsConnOptions {
   maxPayload: number;
-  /** Corks each socket's writes of one event-loop turn into one system call. */
+  /** Writes each socket's frames of one event-loop turn with one system call (ws-frame.ts TurnCorker, send-loop.ts SendLoop). */
   corker: TurnCorker;
   /** ms a closing connection waits for the client's close frame before the socket is destroyed. */
   closeGraceMs?: number;
@@ -264,6 +264,7 @@ export class WsConn {
         // Echo the code (1005 means none was given: answer with an empty close) and end the socket.
         if (!this.closing) this.write(code === 1005 ? serverFrame(8, EMPTY) : closeFrame(code >= 1000 && code < 5000 ? code : WsClose.PROTOCOL, ""));
         this.closing = true;
+        this.corker.spill(this.socket); // the close frame before the FIN
         this.socket.end();
       },
       fail: (code, reason) => this.close(code, reason),
@@ -288,13 +289,12 @@ export class WsConn {
 
   /** Bytes written and not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.corker.held(this.socket);
   }
 
   private write(frame: Buffer, stamp = NaN): void {
     if (this.socket.destroyed || this.detached) return;
-    this.corker.hold(this.socket, stamp);
-    this.socket.write(frame);
+    this.corker.write(this.socket, frame, stamp);
   }
 
   /** A text message. */
@@ -325,6 +325,7 @@ export class WsConn {
    */
   detach(ready: (state: ReaderState) => void): void {
     stopReading(this.socket);
+    this.corker.spill(this.socket);
     this.socket.off("data", this.onData);
     const done = (): void => {
       if (this.socket.destroyed) return; // reported closed as usual

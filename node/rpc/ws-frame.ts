@@ -131,6 +131,23 @@ export class TurnCorker {
     return this.cost.writes;
   }
 
+  /** Writes `frame` to `raw`, corked until the end of this turn; `stamp`: it carries a tick's message stamped then. */
+  write(raw: RawSocket, frame: Buffer, stamp = NaN): void {
+    this.hold(raw, stamp);
+    raw.write(frame);
+  }
+
+  /**
+   * Hands what this writer holds back for `raw` to the socket's own write queue, before the socket is
+   * ended (a corked write is in that queue already; send-loop.ts holds some outside it).
+   */
+  spill(_raw: RawSocket): void {}
+
+  /** Bytes written to `raw` that this writer holds outside the socket's own queue (send-loop.ts). */
+  held(_raw: RawSocket): number {
+    return 0;
+  }
+
   /** Corks `raw` until the end of this turn; `stamp`: the write carries a tick's message stamped then. */
   hold(raw: RawSocket, stamp = NaN): void {
     const held = this.corked.get(raw);

@@ -3,8 +3,9 @@
 // children report the CPU time of their socket writes). Every
 // subscriber, whichever child owns it, receives the same deltas in seq order ending at the feed's seq; a
 // child that dies takes only its own connections (reported gone, their subscriptions dropped) and is
-// replaced, and new connections are served. The slow-consumer cut-off in a child is in ws.test.ts, which
-// runs every WebSocket test with and without fan-out processes.
+// replaced, and new connections are served. The children write with the native send loop (send-loop.ts)
+// where the addon is built, and through libuv without it. The slow-consumer cut-off in a child is in
+// ws.test.ts, which runs every WebSocket test with and without fan-out processes.
 
 import { expect } from "chai";
 import { getPriority } from "node:os";
@@ -69,6 +70,29 @@ describe("rpc: WebSocket fan-out processes", () => {
     expect(fan.hop.count).to.be.greaterThan(0);
     expect(fan.lag.quantile(0)).to.be.at.least(0);
     expect(fan.lag.quantile(0.5)).to.be.at.least(fan.hop.quantile(0)!).and.lessThan(5000);
+    for (const s of subs) s.ws.close();
+  });
+
+  it("without the native send loop (SEND_BACKEND=js: the children write through libuv) every delta arrives in order", async () => {
+    process.env.SEND_BACKEND = "js"; // the children forked now inherit it
+    try {
+      h = await startHarness(2, { fanoutProcs: 2 });
+    } finally {
+      delete process.env.SEND_BACKEND;
+    }
+    const subs = await Promise.all(Array.from({ length: 30 }, () => subscribe(h.wsUrl)));
+    const [a, b] = h.traders;
+    for (let i = 0; i < 60; i++) {
+      h.node.submitSync(a.sell(1000 + (i % 9), 1));
+      h.node.submitSync(b.buy(990 - (i % 7), 1));
+      if (i % 10 === 0) await sleep(12);
+    }
+    await sleep(30);
+    const last = h.server.feeds.bookSeq(1);
+    await until(() => subs.every((s) => s.seqs.at(-1) === last));
+    const first = subs[0].seqs;
+    for (let i = 1; i < first.length; i++) expect(first[i]).to.equal(first[i - 1] + 1);
+    for (const s of subs) expect(s.seqs).to.deep.equal(first);
     for (const s of subs) s.ws.close();
   });
 
