@@ -4,7 +4,7 @@
 import { ERROR_NAME } from "../clob/errors.ts";
 import { OrderStatus, ReceiptStatus, type TxReceipt } from "../clob/receipts.ts";
 import { TxKind, type Tx } from "../clob/types.ts";
-import type { Candle, ConfirmationLevel, FillInfo, OrderInfo, OrderUpdateInfo, Trade, TxInfo } from "../rpc/node-view.ts";
+import type { Candle, ConfirmationLevel, FillInfo, OrderInfo, OrderState, OrderUpdateInfo, Trade, TxInfo } from "../rpc/node-view.ts";
 
 /** An order as kept (its level is computed when it is served). */
 export type OrderRec = Omit<OrderInfo, "level">;
@@ -74,10 +74,15 @@ export function applyUpdate(o: OrderRec, u: OrderUpdateInfo, batchIndex: number)
   o.remaining = smi(u.remaining);
   o.updatedBatch = batchIndex;
   if (u.status === OrderStatus.AMENDED) o.size = o.filled + u.remaining;
-  if (u.remaining > 0) o.state = o.filled > 0 ? "partially-filled" : "open";
-  else if (u.status === OrderStatus.FILLED) o.state = "filled";
-  else if (u.status === OrderStatus.EXPIRED) o.state = "expired";
-  else o.state = "cancelled";
+  o.state = stateAfter(o.filled, u);
+}
+
+/** An order's state after update `u` (`filled`: its lots filled so far). */
+export function stateAfter(filled: number, u: OrderUpdateInfo): OrderState {
+  if (u.remaining > 0) return filled > 0 ? "partially-filled" : "open";
+  if (u.status === OrderStatus.FILLED) return "filled";
+  if (u.status === OrderStatus.EXPIRED) return "expired";
+  return "cancelled";
 }
 
 /** Adds trade `t` (of quote `notional`) to `c`, the candle of its interval, or starts the next one (returned). */
