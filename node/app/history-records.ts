@@ -49,18 +49,27 @@ export function fillRecsOf(r: TxReceipt, batchIndex: number, txHash: string): Fi
 
 /** The orders transaction `tx` placed (receipt `r`): a PLACE, or a BULK's place actions, with their new ids. */
 export function placedOrders(tx: Tx, r: TxReceipt, batchIndex: number, txHash: string): OrderRec[] {
-  const placed: [number, { market: number; side: number; price: number; size: number; clientId: number }][] = [];
-  if (tx.kind === TxKind.PLACE && r.orderId !== 0) placed.push([r.orderId, tx]);
+  // Records pushed as found (no list of (id, order) pairs first): this runs for every acknowledged order.
+  const out: OrderRec[] = [];
+  if (tx.kind === TxKind.PLACE && r.orderId !== 0) out.push(placedRec(r.orderId, tx, r.account, batchIndex, txHash));
   if (tx.kind === TxKind.BULK) {
-    r.actions.forEach((ar, i) => {
+    for (let i = 0; i < r.actions.length; i++) {
       const act = tx.actions[i];
-      if (act !== undefined && ar.orderId !== 0 && act.op === TxKind.PLACE) placed.push([ar.orderId, act]);
-    });
+      const id = r.actions[i]!.orderId;
+      if (act !== undefined && id !== 0 && act.op === TxKind.PLACE) out.push(placedRec(id, act, r.account, batchIndex, txHash));
+    }
   }
-  return placed.map(([orderId, p]) => ({
-    orderId: smi(orderId), market: smi(p.market), account: r.account, side: smi(p.side), price: smi(p.price), size: smi(p.size), filled: 0,
+  return out;
+}
+
+/** The record of order `orderId` as placed (`p`: the place order or action). */
+function placedRec(
+  orderId: number, p: { market: number; side: number; price: number; size: number; clientId: number }, account: string, batchIndex: number, txHash: string,
+): OrderRec {
+  return {
+    orderId: smi(orderId), market: smi(p.market), account, side: smi(p.side), price: smi(p.price), size: smi(p.size), filled: 0,
     remaining: 0, clientId: smi(p.clientId), state: "open", batchIndex, txHash, updatedBatch: batchIndex,
-  }));
+  };
 }
 
 /** The trade a fill makes public. */
