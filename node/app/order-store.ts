@@ -5,7 +5,7 @@
 import type { OrderState, OrderUpdateInfo } from "../rpc/node-view.ts";
 import { OrderStatus } from "../clob/receipts.ts";
 import { smi, stateAfter, type OrderRec } from "./history-records.ts";
-import { Slots, grownF64 } from "./slots.ts";
+import { Column, Slots, grownF64 } from "./slots.ts";
 
 const STATES: readonly OrderState[] = ["open", "partially-filled", "filled", "cancelled", "expired"];
 const STATE_CODE = new Map<OrderState, number>(STATES.map((s, i) => [s, i]));
@@ -27,8 +27,8 @@ const WIDTH = 10;
 export class OrderStore {
   private num = new Float64Array(0);
   private state = new Uint8Array(0);
-  private readonly account: string[] = [];
-  private readonly txHash: string[] = [];
+  private readonly account = new Column("");
+  private readonly txHash = new Column("");
   private readonly slots = new Slots<number>(1024, (cap) => {
     this.num = grownF64(this.num, cap * WIDTH);
     const state = new Uint8Array(cap);
@@ -52,9 +52,9 @@ export class OrderStore {
     const n = this.num;
     const r = s * WIDTH;
     return {
-      orderId: smi(n[r + ORDER_ID]!), market: smi(n[r + MARKET]!), account: this.account[s]!, side: smi(n[r + SIDE]!), price: smi(n[r + PRICE]!),
+      orderId: smi(n[r + ORDER_ID]!), market: smi(n[r + MARKET]!), account: this.account.get(s), side: smi(n[r + SIDE]!), price: smi(n[r + PRICE]!),
       size: smi(n[r + SIZE]!), filled: smi(n[r + FILLED]!), remaining: smi(n[r + REMAINING]!), clientId: smi(n[r + CLIENT_ID]!),
-      state: STATES[this.state[s]!]!, batchIndex: smi(n[r + BATCH]!), txHash: this.txHash[s]!, updatedBatch: smi(n[r + UPDATED]!),
+      state: STATES[this.state[s]!]!, batchIndex: smi(n[r + BATCH]!), txHash: this.txHash.get(s), updatedBatch: smi(n[r + UPDATED]!),
     };
   }
 
@@ -74,15 +74,15 @@ export class OrderStore {
     n[r + BATCH] = o.batchIndex;
     n[r + UPDATED] = o.updatedBatch;
     this.state[s] = STATE_CODE.get(o.state)!;
-    this.account[s] = o.account;
-    this.txHash[s] = o.txHash;
+    this.account.set(s, o.account);
+    this.txHash.set(s, o.txHash);
   }
 
   delete(orderId: number): void {
     const s = this.slots.release(orderId);
     if (s < 0) return;
-    this.account[s] = "";
-    this.txHash[s] = "";
+    this.account.clear(s);
+    this.txHash.clear(s);
   }
 
   /** The batch that placed order `orderId` (-1: not kept). */
@@ -106,7 +106,7 @@ export class OrderStore {
   /** The account that placed order `orderId` ("" if not kept). */
   accountOf(orderId: number): string {
     const s = this.slots.of(orderId);
-    return s < 0 ? "" : this.account[s]!;
+    return s < 0 ? "" : this.account.get(s);
   }
 
   /** A fill of `size` lots of order `orderId` (kept: the caller checked). */

@@ -67,3 +67,35 @@ export function grownF64(a: Float64Array, length: number): Float64Array<ArrayBuf
   out.set(a);
   return out;
 }
+
+const CHUNK_BITS = 12;
+const CHUNK = 1 << CHUNK_BITS;
+
+/**
+ * A column of JS values (strings, references) by slot, in chunks of 4,096: growing adds a chunk and never
+ * copies. An array grown by appending is copied at every growth, and once large each copy is a young
+ * large object the next scavenge promotes (then garbage at the following growth).
+ */
+export class Column<T> {
+  private readonly chunks: T[][] = [];
+  private readonly empty: T;
+
+  /** `empty`: what a slot holds before it is set (and what `clear` puts back, so nothing stays referenced). */
+  constructor(empty: T) {
+    this.empty = empty;
+  }
+
+  get(slot: number): T {
+    return this.chunks[slot >> CHUNK_BITS]![slot & (CHUNK - 1)]!;
+  }
+
+  set(slot: number, value: T): void {
+    const c = slot >> CHUNK_BITS;
+    while (this.chunks.length <= c) this.chunks.push(new Array<T>(CHUNK).fill(this.empty));
+    this.chunks[c]![slot & (CHUNK - 1)] = value;
+  }
+
+  clear(slot: number): void {
+    this.set(slot, this.empty);
+  }
+}

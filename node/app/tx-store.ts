@@ -4,15 +4,15 @@
 // scavenger to copy and promote (docs/benchmarks.md "rpc: columnar view records").
 import type { ReceiptLog } from "../clob/receipts.ts";
 import type { TxInfo } from "../rpc/node-view.ts";
-import { Slots, grownF64 } from "./slots.ts";
+import { Column, Slots, grownF64 } from "./slots.ts";
 
 /** Transaction entries by hash, in the order they were first set (as the Map of entries they replace). */
 export class TxStore {
   private batch = new Float64Array(0);
   private row = new Int32Array(0);
-  private readonly account: string[] = [];
-  private readonly log: (ReceiptLog | undefined)[] = [];
-  private readonly info: (TxInfo | undefined)[] = [];
+  private readonly account = new Column("");
+  private readonly log = new Column<ReceiptLog | undefined>(undefined);
+  private readonly info = new Column<TxInfo | undefined>(undefined);
   private readonly slots = new Slots<string>(1024, (cap) => {
     this.batch = grownF64(this.batch, cap);
     const row = new Int32Array(cap);
@@ -33,17 +33,17 @@ export class TxStore {
     const s = this.slots.take(txHash);
     this.batch[s] = batchIndex;
     this.row[s] = row;
-    this.account[s] = account;
-    this.log[s] = log;
-    this.info[s] = info;
+    this.account.set(s, account);
+    this.log.set(s, log);
+    this.info.set(s, info);
   }
 
   delete(txHash: string): void {
     const s = this.slots.release(txHash);
     if (s < 0) return;
-    this.account[s] = "";
-    this.log[s] = undefined;
-    this.info[s] = undefined;
+    this.account.clear(s);
+    this.log.clear(s);
+    this.info.clear(s);
   }
 
   batchAt(slot: number): number {
@@ -51,21 +51,21 @@ export class TxStore {
   }
 
   accountAt(slot: number): string {
-    return this.account[slot]!;
+    return this.account.get(slot);
   }
 
   /** The answer kept for the entry at `slot` (undefined: it is built from the receipt log). */
   infoAt(slot: number): TxInfo | undefined {
-    return this.info[slot];
+    return this.info.get(slot);
   }
 
   /** Whether the entry at `slot` is a drop answer. */
   droppedAt(slot: number): boolean {
-    return this.info[slot]?.drop !== undefined;
+    return this.info.get(slot)?.drop !== undefined;
   }
 
   logAt(slot: number): ReceiptLog | undefined {
-    return this.log[slot];
+    return this.log.get(slot);
   }
 
   rowAt(slot: number): number {
