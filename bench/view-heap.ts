@@ -8,14 +8,15 @@
 // after the orders and prints the object kinds retained per order (count and bytes by constructor / type,
 // the heap after the orders minus the heap before them, from two snapshots). `--alloc`: samples every
 // allocation during the orders, garbage included (the inspector's sampling heap profiler), and prints the
-// bytes allocated per order by the allocating function, the young generation's work per order.
+// bytes allocated per order by the allocating function, the young generation's work per order. Also reports
+// how much the old generation grew during the orders before any forced GC (promoted bytes, garbage included).
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Session } from "node:inspector/promises";
 import { PerformanceObserver } from "node:perf_hooks";
-import { setFlagsFromString, writeHeapSnapshot } from "node:v8";
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Worker } from "node:worker_threads";
 import type { Address } from "../node/clob/types.ts";
@@ -77,6 +78,7 @@ export async function main(args: string[]): Promise<void> {
   gc();
   gc();
   const before = process.memoryUsage();
+  const oldBefore = oldGenerationUsed();
   const pauses = { scavenge: { n: 0, ms: 0, max: 0 }, markCompact: { n: 0, ms: 0, max: 0 } };
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -101,6 +103,9 @@ export async function main(args: string[]): Promise<void> {
     for (const r of await Promise.all(round)) refused += r;
   }
   const ms = performance.now() - t0;
+  // Before any forced GC: what the orders' scavenges moved to the old generation, garbage included (exact
+  // when no mark-compact ran during the orders, which would have freed some of it).
+  const promoted = (oldGenerationUsed() - oldBefore) / n;
   if (session !== undefined) {
     const { profile } = (await session.post("HeapProfiler.stopSampling")) as unknown as { profile: { head: AllocNode } };
     session.disconnect();
@@ -139,6 +144,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(`${n} orders (${refused} refused) through ${index ? "view.submit" : "Sequencer.submit"} in ${(ms / 1000).toFixed(2)} s, ${index ? "view fed by indexSoftExecution" : "sequencer only (--seq-only)"}`);
   console.log(`retained after full GC: ${perOrder.toFixed(0)} B heap per order, ${ext.toFixed(0)} B external (ArrayBuffers) per order`);
   console.log(`GC pauses during the orders (count / total / longest): scavenges ${f(pauses.scavenge)}, mark-compacts ${f(pauses.markCompact)}`);
+  console.log(`old generation grew ${promoted.toFixed(0)} B per order during the orders (promoted, garbage included${pauses.markCompact.n > 0 ? ", less what the mark-compacts freed" : ""})`);
   orders.length = 0;
   messages.length = 0;
   await seq.close();
@@ -146,9 +152,14 @@ export async function main(args: string[]): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify({
     bench: "view-heap", orders: n, index, refused, heap_bytes_per_order: Math.round(perOrder), external_bytes_per_order: Math.round(ext),
-    scavenges: pauses.scavenge.n, scavenge_ms: Number(pauses.scavenge.ms.toFixed(1)), scavenge_ms_max: Number(pauses.scavenge.max.toFixed(1)),
+    old_generation_growth_bytes_per_order: Math.round(promoted), scavenges: pauses.scavenge.n, scavenge_ms: Number(pauses.scavenge.ms.toFixed(1)), scavenge_ms_max: Number(pauses.scavenge.max.toFixed(1)),
     mark_compacts: pauses.markCompact.n, mark_compact_ms: Number(pauses.markCompact.ms.toFixed(1)), mark_compact_ms_max: Number(pauses.markCompact.max.toFixed(1)),
   }));
+}
+
+/** Bytes in use in the old generation's object spaces (where the scavenger promotes to; not code, not read-only). */
+function oldGenerationUsed(): number {
+  return getHeapSpaceStatistics().filter((s) => s.space_name === "old_space" || s.space_name === "large_object_space").reduce((sum, s) => sum + s.space_used_size, 0);
 }
 
 /** Object count and self size by kind (constructor name, or the node type for strings, numbers, code...) in a heap snapshot file. */

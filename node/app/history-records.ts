@@ -4,7 +4,7 @@
 import { ERROR_NAME } from "../clob/errors.ts";
 import { OrderStatus, ReceiptStatus, type TxReceipt } from "../clob/receipts.ts";
 import { TxKind, type Tx } from "../clob/types.ts";
-import type { Candle, ConfirmationLevel, FillInfo, OrderInfo, OrderUpdateInfo, Trade, TxInfo } from "../rpc/node-view.ts";
+import type { Candle, ConfirmationLevel, FillInfo, OrderInfo, OrderState, OrderUpdateInfo, Trade, TxInfo } from "../rpc/node-view.ts";
 
 /** An order as kept (its level is computed when it is served). */
 export type OrderRec = Omit<OrderInfo, "level">;
@@ -49,18 +49,27 @@ export function fillRecsOf(r: TxReceipt, batchIndex: number, txHash: string): Fi
 
 /** The orders transaction `tx` placed (receipt `r`): a PLACE, or a BULK's place actions, with their new ids. */
 export function placedOrders(tx: Tx, r: TxReceipt, batchIndex: number, txHash: string): OrderRec[] {
-  const placed: [number, { market: number; side: number; price: number; size: number; clientId: number }][] = [];
-  if (tx.kind === TxKind.PLACE && r.orderId !== 0) placed.push([r.orderId, tx]);
+  // Records pushed as found (no list of (id, order) pairs first): this runs for every acknowledged order.
+  const out: OrderRec[] = [];
+  if (tx.kind === TxKind.PLACE && r.orderId !== 0) out.push(placedRec(r.orderId, tx, r.account, batchIndex, txHash));
   if (tx.kind === TxKind.BULK) {
-    r.actions.forEach((ar, i) => {
+    for (let i = 0; i < r.actions.length; i++) {
       const act = tx.actions[i];
-      if (act !== undefined && ar.orderId !== 0 && act.op === TxKind.PLACE) placed.push([ar.orderId, act]);
-    });
+      const id = r.actions[i]!.orderId;
+      if (act !== undefined && id !== 0 && act.op === TxKind.PLACE) out.push(placedRec(id, act, r.account, batchIndex, txHash));
+    }
   }
-  return placed.map(([orderId, p]) => ({
-    orderId: smi(orderId), market: smi(p.market), account: r.account, side: smi(p.side), price: smi(p.price), size: smi(p.size), filled: 0,
+  return out;
+}
+
+/** The record of order `orderId` as placed (`p`: the place order or action). */
+function placedRec(
+  orderId: number, p: { market: number; side: number; price: number; size: number; clientId: number }, account: string, batchIndex: number, txHash: string,
+): OrderRec {
+  return {
+    orderId: smi(orderId), market: smi(p.market), account, side: smi(p.side), price: smi(p.price), size: smi(p.size), filled: 0,
     remaining: 0, clientId: smi(p.clientId), state: "open", batchIndex, txHash, updatedBatch: batchIndex,
-  }));
+  };
 }
 
 /** The trade a fill makes public. */
@@ -74,10 +83,15 @@ export function applyUpdate(o: OrderRec, u: OrderUpdateInfo, batchIndex: number)
   o.remaining = smi(u.remaining);
   o.updatedBatch = batchIndex;
   if (u.status === OrderStatus.AMENDED) o.size = o.filled + u.remaining;
-  if (u.remaining > 0) o.state = o.filled > 0 ? "partially-filled" : "open";
-  else if (u.status === OrderStatus.FILLED) o.state = "filled";
-  else if (u.status === OrderStatus.EXPIRED) o.state = "expired";
-  else o.state = "cancelled";
+  o.state = stateAfter(o.filled, u);
+}
+
+/** An order's state after update `u` (`filled`: its lots filled so far). */
+export function stateAfter(filled: number, u: OrderUpdateInfo): OrderState {
+  if (u.remaining > 0) return filled > 0 ? "partially-filled" : "open";
+  if (u.status === OrderStatus.FILLED) return "filled";
+  if (u.status === OrderStatus.EXPIRED) return "expired";
+  return "cancelled";
 }
 
 /** Adds trade `t` (of quote `notional`) to `c`, the candle of its interval, or starts the next one (returned). */

@@ -28,7 +28,9 @@ import type {
 import { RpcError } from "../rpc/errors.ts";
 import { warmSoftExecution, type Sequencer } from "../sequencer/index.ts";
 import type { HistoryIndex } from "./history.ts";
-import { DEFAULT_CANDLE_INTERVALS, applyUpdate, candleWith, fillRecsOf, placedOrders, tradeOf, txInfoOf, type FillRec, type OrderRec, type TradeRec } from "./history-records.ts";
+import { DEFAULT_CANDLE_INTERVALS, candleWith, fillRecsOf, placedOrders, tradeOf, txInfoOf, type FillRec, type TradeRec } from "./history-records.ts";
+import { OrderStore } from "./order-store.ts";
+import { TxStore } from "./tx-store.ts";
 
 export interface NodeStateViewOptions {
   domain: Eip712Domain;
@@ -90,35 +92,18 @@ interface CandleMark {
 /** Candle marks kept per market at most (older ones go; a rollback below them reads the history index). */
 const MAX_CANDLE_MARKS = 4096;
 
-/**
- * A transaction as the view keeps it: where its receipt already is (`log` row `row`, the executing batch's
- * ReceiptLog: packed numbers, no objects per receipt), its answer built when asked for; or, without a log
- * (dropped, or indexed from a receipt object alone), the answer itself. Keeping the answer objects of every
- * soft transaction (TxInfo, its fills, order updates and actions) was most of what each acknowledged
- * order left on the heap for the garbage collector to copy (docs/benchmarks.md "rpc").
- */
-class TxEntry {
-  readonly batchIndex: number;
-  readonly account: string;
-  readonly log: ReceiptLog | undefined;
-  readonly row: number;
-  readonly info: TxInfo | undefined;
-  constructor(batchIndex: number, account: string, log: ReceiptLog | undefined, row: number, info: TxInfo | undefined) {
-    this.batchIndex = batchIndex;
-    this.account = account;
-    this.log = log;
-    this.row = row;
-    this.info = info;
-  }
-}
-
 export class NodeStateView implements NodeView {
   private readonly o: NodeStateViewOptions;
   private readonly retain: number;
   private readonly intervals: number[];
   private readonly keepTrades: number;
   private readonly listeners = new Set<(e: NodeEvent) => void>();
-  private readonly txs = new Map<string, TxEntry>();
+  /**
+   * Transactions as the view keeps them: where each one's receipt already is (its batch's ReceiptLog row),
+   * its answer built when asked for; or, without a log, the answer itself. Keeping the answer objects of
+   * every soft transaction was most of what each acknowledged order left on the heap (docs/benchmarks.md "rpc").
+   */
+  private readonly txs = new TxStore();
   /**
    * The answers `onTx` built in this event-loop turn, for `submit` to return instead of building them again
    * (the sequencer announces a WAL group's receipts and then answers its submits in the same turn). Cleared
@@ -126,7 +111,7 @@ export class NodeStateView implements NodeView {
    */
   private readonly fresh = new Map<string, TxInfo>();
   private readonly batches = new Map<number, BatchRec>();
-  private readonly orders = new Map<number, OrderRec>();
+  private readonly orders = new OrderStore();
   /** Order ids by account in placement order. */
   private readonly ordersByAccount = new Map<string, number[]>();
   private readonly fillsByAccount = new Map<string, FillRec[]>();
@@ -175,16 +160,15 @@ export class NodeStateView implements NodeView {
   }
 
   /**
-   * The record soft execution of batch `batchIndex` changes: from memory, else a resting order's canonical
-   * record (a batch the index has not staged yet builds on the index's latest state).
+   * Whether order `id` has a record soft execution of batch `batchIndex` can change: in memory, else a resting
+   * order's canonical record copied in (a batch the index has not staged yet builds on the index's latest state).
    */
-  private orderFor(id: number, batchIndex: number): OrderRec | undefined {
-    let o = this.orders.get(id);
-    if (o === undefined && this.history !== undefined && batchIndex > this.history.staged()) {
-      const c = this.history.openOrder(id);
-      if (c !== undefined) this.orders.set(id, (o = { ...c }));
-    }
-    return o;
+  private orderFor(id: number, batchIndex: number): boolean {
+    if (this.orders.has(id)) return true;
+    if (this.history === undefined || batchIndex <= this.history.staged()) return false;
+    const c = this.history.openOrder(id);
+    if (c !== undefined) this.orders.set(c);
+    return c !== undefined;
   }
 
   // ------------------------------------------------------------------------------------------ feeding
@@ -217,8 +201,7 @@ export class NodeStateView implements NodeView {
     }
     const touched: { market: number; side: number; price: number }[] = [];
     for (const u of expired) {
-      const o = this.orderFor(u.orderId, index);
-      if (o !== undefined) applyUpdate(o, u, index);
+      if (this.orderFor(u.orderId, index)) this.orders.update(u.orderId, u, index);
       touched.push({ market: u.market, side: u.side, price: u.price });
     }
     for (let i = 0; i < l1.length; i++) {
@@ -231,8 +214,7 @@ export class NodeStateView implements NodeView {
         this.emit({ type: "deposit", deposit: { ...d } });
       }
       for (const u of r.orders) {
-        const o = this.orderFor(u.orderId, index);
-        if (o !== undefined) applyUpdate(o, u, index);
+        if (this.orderFor(u.orderId, index)) this.orders.update(u.orderId, u, index);
         touched.push({ market: u.market, side: u.side, price: u.price });
       }
     }
@@ -246,14 +228,17 @@ export class NodeStateView implements NodeView {
    * the view serves the batch).
    */
   onTx(batchIndex: number, timestamp: number, txHash: string, tx: Tx, r: TxReceipt, at?: { log: ReceiptLog; row: number }): TxInfo {
-    const known = this.txs.get(txHash);
+    const k = this.txs.slot(txHash);
+    const knownBatch = k < 0 ? -1 : this.txs.batchAt(k);
+    const knownDropped = k >= 0 && this.txs.droppedAt(k);
     // Re-executed in another batch (a rebuild on another proposer's batch or after a reorg): it leaves the
     // batch it was soft in, so forgetting that batch (eviction, rollback, pruning) does not forget it.
-    if (known !== undefined && known.batchIndex !== batchIndex) this.leaveBatch(txHash, known.batchIndex);
+    if (k >= 0 && knownBatch !== batchIndex) this.leaveBatch(txHash, knownBatch);
     const info = txInfoOf(txHash, batchIndex, r, this.levelOf(batchIndex));
     if (this.fresh.size === 0) setImmediate(() => this.fresh.clear());
     this.fresh.set(txHash, info);
-    this.txs.set(txHash, at === undefined ? new TxEntry(batchIndex, r.account, undefined, -1, info) : new TxEntry(batchIndex, r.account, at.log, at.row, undefined));
+    if (at === undefined) this.txs.set(txHash, batchIndex, r.account, undefined, -1, info);
+    else this.txs.set(txHash, batchIndex, r.account, at.log, at.row, undefined);
     let rec = this.batches.get(batchIndex);
     if (rec === undefined) {
       rec = { info: { batchIndex, timestamp, txCount: 0, l1Messages: 0, level: "soft", open: true }, txHashes: [] };
@@ -261,33 +246,30 @@ export class NodeStateView implements NodeView {
     }
     // A transaction seen for the first time or before in another batch is not in this batch's list: no
     // scan of the list (it holds every transaction of the open batch, so a scan per transaction is quadratic).
-    if (known === undefined || known.batchIndex !== batchIndex || !rec.txHashes.includes(txHash)) {
+    if (k < 0 || knownBatch !== batchIndex || !rec.txHashes.includes(txHash)) {
       rec.txHashes.push(txHash);
       rec.info.txCount = rec.txHashes.length;
     }
     const touched: { market: number; side: number; price: number }[] = [];
     // Records are made once per execution: a rollback (rollBack, a rebuild) forgets the execution it undid, and
     // a transaction answered dropped that a derived batch includes after all executes here for the first time.
-    if (known === undefined || known.info?.drop !== undefined) {
+    if (k < 0 || knownDropped) {
       for (const o of placedOrders(tx, r, batchIndex, txHash)) {
-        this.orders.set(o.orderId, o);
+        this.orders.set(o);
         let list = this.ordersByAccount.get(r.account);
         if (list === undefined) this.ordersByAccount.set(r.account, (list = []));
         list.push(o.orderId);
       }
       for (const f of fillRecsOf(r, batchIndex, txHash)) {
-        const t = this.orderFor(f.takerOrderId, batchIndex);
-        if (t !== undefined) t.filled += f.size;
-        const m = this.orderFor(f.makerOrderId, batchIndex);
-        if (m !== undefined) m.filled += f.size;
+        if (this.orderFor(f.takerOrderId, batchIndex)) this.orders.addFilled(f.takerOrderId, f.size);
+        if (this.orderFor(f.makerOrderId, batchIndex)) this.orders.addFilled(f.makerOrderId, f.size);
         this.pushFill(f.taker, f);
         if (f.maker !== f.taker) this.pushFill(f.maker, f);
         this.trade(tradeOf(f, timestamp), f.notional);
       }
     }
     for (const u of r.orders) {
-      const o = this.orderFor(u.orderId, batchIndex);
-      if (o !== undefined) applyUpdate(o, u, batchIndex);
+      if (this.orderFor(u.orderId, batchIndex)) this.orders.update(u.orderId, u, batchIndex);
       touched.push({ market: u.market, side: u.side, price: u.price });
     }
     this.emit({ type: "tx", tx: info, timestamp });
@@ -308,8 +290,8 @@ export class NodeStateView implements NodeView {
 
   /** Whether the view indexed transaction `txHash`'s execution (a drop answer is not one). */
   hasTx(txHash: string): boolean {
-    const e = this.txs.get(txHash);
-    return e !== undefined && e.info?.drop === undefined;
+    const k = this.txs.slot(txHash);
+    return k >= 0 && !this.txs.droppedAt(k);
   }
 
   /**
@@ -319,18 +301,18 @@ export class NodeStateView implements NodeView {
    * execution (a rebuild's rollback forgot it first), `batchIndex` the batch it was soft in.
    */
   onDropped(txHash: string, drop: TxDrop, tx?: Tx, batchIndex = 0): void {
-    const known = this.txs.get(txHash);
-    const info = known !== undefined ? { ...this.infoOf(txHash, known), fills: [], orders: [], actions: [] } : tx !== undefined ? droppedShell(txHash, tx) : undefined;
+    const k = this.txs.slot(txHash);
+    const info = k >= 0 ? { ...this.infoOf(txHash, k), fills: [], orders: [], actions: [] } : tx !== undefined ? droppedShell(txHash, tx) : undefined;
     if (info === undefined) return;
-    if (known === undefined) info.batchIndex = batchIndex;
+    if (k < 0) info.batchIndex = batchIndex;
     info.status = "dropped";
     info.level = "soft";
     info.code = drop.code ?? 0;
     info.codeName = drop.reason;
     info.drop = drop;
-    this.txs.set(txHash, new TxEntry(info.batchIndex, info.account, undefined, -1, info));
+    this.txs.set(txHash, info.batchIndex, info.account, undefined, -1, info);
     this.fresh.delete(txHash);
-    if (known !== undefined) this.leaveBatch(txHash, info.batchIndex);
+    if (k >= 0) this.leaveBatch(txHash, info.batchIndex);
     this.emit({ type: "txDropped", txHash, account: info.account, drop });
   }
 
@@ -361,15 +343,16 @@ export class NodeStateView implements NodeView {
       if (index <= batchIndex) continue;
       changed = true;
       this.batches.delete(index);
-      for (const h of rec.txHashes) if (this.txs.get(h)?.info?.drop === undefined) this.txs.delete(h);
+      for (const h of rec.txHashes) this.forgetExecuted(h);
     }
     const voidedOrders: OrderInfo[] = [];
     const restoredOrders: OrderInfo[] = [];
     const voided = new Set<number>();
     const accounts = new Set<string>();
-    for (const [id, o] of this.orders) {
-      if (o.updatedBatch <= batchIndex) continue;
-      if (o.batchIndex > batchIndex) {
+    for (const id of this.orders.ids()) {
+      if (this.orders.updatedIn(id) <= batchIndex) continue;
+      if (this.orders.placedIn(id) > batchIndex) {
+        const o = this.orders.get(id)!;
         this.orders.delete(id);
         voidedOrders.push({ ...o, level: this.levelOf(o.updatedBatch) });
         voided.add(id);
@@ -485,9 +468,9 @@ export class NodeStateView implements NodeView {
       if (rec.info.level === level) continue;
       rec.info.level = level;
       for (const h of rec.txHashes) {
-        const t = this.txs.get(h);
-        if (t === undefined) continue;
-        this.emit({ type: "txLevel", txHash: h, account: t.account, batchIndex: b, level, reexecuted: false });
+        const k = this.txs.slot(h);
+        if (k < 0) continue;
+        this.emit({ type: "txLevel", txHash: h, account: this.txs.accountAt(k), batchIndex: b, level, reexecuted: false });
       }
       for (const d of this.deposits.values()) if (d.batchIndex === b) d.level = level;
       this.emit({ type: "batch", batch: { ...rec.info } });
@@ -530,25 +513,32 @@ export class NodeStateView implements NodeView {
     for (const [index, rec] of this.batches) {
       if (index > floor || rec.info.open) continue;
       this.batches.delete(index);
-      for (const x of rec.txHashes) if (this.txs.get(x)?.info?.drop === undefined) this.txs.delete(x);
+      for (const x of rec.txHashes) this.forgetExecuted(x);
     }
     for (const [acct, list] of this.fillsByAccount) {
       const keep = list.filter((f) => f.batchIndex > floor);
       if (keep.length === 0) this.fillsByAccount.delete(acct);
       else if (keep.length < list.length) this.fillsByAccount.set(acct, keep);
     }
-    for (const [id, o] of this.orders) if (o.updatedBatch <= floor) this.orders.delete(id);
+    for (const id of this.orders.ids()) if (this.orders.updatedIn(id) <= floor) this.orders.delete(id);
     for (const [acct, list] of this.ordersByAccount) {
       // Placed above the floor: the index does not list it yet (a record a rollback restored is the index's).
-      const keep = list.filter((id) => ((this.orders.get(id) ?? h.stagedOrder(id))?.batchIndex ?? 0) > floor);
+      const keep = list.filter((id) => (this.orders.has(id) ? this.orders.placedIn(id) : (h.stagedOrder(id)?.batchIndex ?? 0)) > floor);
       if (keep.length === 0) this.ordersByAccount.delete(acct);
       else if (keep.length < list.length) this.ordersByAccount.set(acct, keep);
     }
   }
 
-  /** The answer for transaction `txHash` kept as `e` (built from its receipt log row, at its batch's level). */
-  private infoOf(txHash: string, e: TxEntry): TxInfo {
-    return e.info ?? txInfoOf(txHash, e.batchIndex, e.log!.tx(e.row), this.levelOf(e.batchIndex));
+  /** The answer for transaction `txHash` kept at slot `k` (built from its receipt log row, at its batch's level). */
+  private infoOf(txHash: string, k: number): TxInfo {
+    const b = this.txs.batchAt(k);
+    return this.txs.infoAt(k) ?? txInfoOf(txHash, b, this.txs.logAt(k)!.tx(this.txs.rowAt(k)), this.levelOf(b));
+  }
+
+  /** Forgets transaction `txHash`'s execution (its batch is forgotten); a drop answer stays. */
+  private forgetExecuted(txHash: string): void {
+    const k = this.txs.slot(txHash);
+    if (k >= 0 && !this.txs.droppedAt(k)) this.txs.delete(txHash);
   }
 
   /** The confirmation level of batch `b`. */
@@ -604,8 +594,7 @@ export class NodeStateView implements NodeView {
     }
     for (const [acct, list] of this.ordersByAccount) {
       const keep = list.filter((id) => {
-        const o = this.orders.get(id);
-        if (o !== undefined && o.remaining === 0 && o.updatedBatch <= floor) this.orders.delete(id);
+        if (this.orders.remaining(id) === 0 && this.orders.updatedIn(id) <= floor) this.orders.delete(id);
         return this.orders.has(id);
       });
       if (keep.length === 0) this.ordersByAccount.delete(acct);
@@ -736,9 +725,9 @@ export class NodeStateView implements NodeView {
 
   async tx(txHash: string): Promise<TxInfo | null> {
     const h = txHash.toLowerCase();
-    const e = this.txs.get(h);
-    if (e !== undefined) {
-      const t = this.infoOf(h, e);
+    const k = this.txs.slot(h);
+    if (k >= 0) {
+      const t = this.infoOf(h, k);
       if (t.drop !== undefined) return { ...t };
       const level = this.levelOf(t.batchIndex);
       return { ...t, level, fills: t.fills.map((f) => ({ ...f, level })) };
@@ -837,11 +826,11 @@ export class NodeStateView implements NodeView {
       if (typeof r.code !== "number") throw new RpcError("TX_REJECTED", { reason: `${r.code}: ${r.reason}`, ...(r.hash === undefined ? {} : { txHash: r.hash }) });
       return { ok: false, code: r.code, txHash: r.hash ?? null, nonceConsumed: false, tx: null };
     }
-    const known = this.txs.get(r.hash);
+    const k = this.txs.slot(r.hash);
     // The receipt is materialized only for a transaction the view has not indexed (usually it was announced
     // before its answer, and the answer `onTx` built is in `fresh`).
-    const receipt = known === undefined ? r.receipt?.() : undefined;
-    const info = known !== undefined ? (known.info ?? this.fresh.get(r.hash) ?? this.infoOf(r.hash, known)) : (receipt !== undefined ? this.onTx(r.batchIndex, this.batches.get(r.batchIndex)?.info.timestamp ?? 0, r.hash, tx, receipt) : null);
+    const receipt = k < 0 ? r.receipt?.() : undefined;
+    const info = k >= 0 ? (this.txs.infoAt(k) ?? this.fresh.get(r.hash) ?? this.infoOf(r.hash, k)) : (receipt !== undefined ? this.onTx(r.batchIndex, this.batches.get(r.batchIndex)?.info.timestamp ?? 0, r.hash, tx, receipt) : null);
     if (info === null) {
       // Parked behind a nonce gap: acknowledged (durable), executed when the missing nonces arrive.
       throw new RpcError("NONCE_GAP", { txHash: r.hash, queued: true, reason: "queued behind a nonce gap: executes when the missing nonces arrive" });

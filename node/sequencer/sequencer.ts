@@ -453,7 +453,9 @@ export class Sequencer {
     if (where !== "ready" && where !== "park") return { verdict: "invalid", hash: r.hash, code: where, reason: poolReason(where, this.pool.limits) };
     const p: PoolTx = {
       hash: r.hash, tx, bytes: slot.bytes, signer: a.address, account: a.address, seq: ++this.seq,
-      level: "queued", batchIndex: 0, row: -1, parkedAt: 0,
+      // `receipts` in the literal: set later, it would move the object's fields to an out-of-object
+      // property array (40 B more per acknowledged order for the scavenger to copy).
+      level: "queued", batchIndex: 0, row: -1, receipts: undefined, parkedAt: 0,
     };
     if (where === "park" && !this.pool.park(p, this.clock())) {
       return { verdict: "invalid", hash: r.hash, code: ErrorCode.NONCE_TOO_HIGH, reason: `nonce ${tx.nonce} is already queued` };
@@ -911,7 +913,7 @@ export class Sequencer {
       const d = decodeTx(e.tx);
       if (!d.ok) continue;
       const signer = e.signer as Address;
-      entries.set(hash, { hash, tx: d.tx, bytes: e.tx, signer, account: signer, seq: e.seq, level: "queued", batchIndex: 0, row: -1, parkedAt: 0 });
+      entries.set(hash, { hash, tx: d.tx, bytes: e.tx, signer, account: signer, seq: e.seq, level: "queued", batchIndex: 0, row: -1, receipts: undefined, parkedAt: 0 });
     }
     // Included by a batch derived while the sequencer was stopped (no CANON record names it): answered so.
     if (this.includedBatch !== undefined) {
