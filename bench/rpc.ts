@@ -1,5 +1,5 @@
 // `npm run bench -- rpc [--rate N] [--seconds S] [--subscribers K] [--traders T] [--conns C] [--bulk-orders N]
-// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"] [--warmup-seconds W] [--server-warmup N] [--wal-interval-ms MS]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
+// [--tick-ms MS] [--server-fanout F] [--fanout-procs P] [--profile DIR] [--server-node-args "FLAGS"] [--no-node-settings] [--fanout-nice N] [--subscriber-nice N] [--warmup-seconds W] [--server-warmup N] [--wal-interval-ms MS]`: load test of the RPC from separate processes on loopback (docs/benchmarks.md "rpc"). A
 // server process runs the node's sequencing path (bench/_rpc-server.ts: RPC over NodeStateView over the
 // Sequencer with its admission workers and fsynced WAL, as startNode composes it, without L1); P subscriber
 // processes (default 1) hold K WebSocket book subscribers between them; this process sends pre-signed orders over C WebSockets at
@@ -60,6 +60,9 @@ const NVP = /^\[(\d+:0x[0-9a-f]+)\].* gc=(\S+) .*\ballocated=(\d+) promoted=(\d+
 const TRACE_PREFIX = /^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (?=[A-Z]+ )/;
 
 /** Starts a bench process; with `echo`, its stdout lines other than READY/MARK go to stderr (warnings, --trace-gc). */
+/** The node's process settings as `npm start` and the Docker image run it (docs/operator.md "Process settings"). */
+const NODE_SETTINGS = ["--v8-pool-size=1"];
+
 function start(script: string, args: string[], ready: string, nodeArgs: string[] = [], echo = false): Promise<Child> {
   const child = spawn(process.execPath, [...nodeArgs, path.join(dir, script), ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const lines: string[] = [];
@@ -251,13 +254,16 @@ export async function main(args: string[]): Promise<void> {
   const serverFanout = arg(args, "server-fanout", DEFAULT_CONFIG.rpc.fanoutProcs);
   // `--server-node-args "--trace-gc ..."`: extra Node/V8 flags for the server process (diagnostics).
   const extra = args.includes("--server-node-args") ? args[args.indexOf("--server-node-args") + 1].split(" ").filter((a) => a !== "") : [];
+  // The server runs with the node's process settings (`npm start`, the Docker image: docs/operator.md
+  // "Process settings") unless `--no-node-settings`.
+  const nodeSettings = args.includes("--no-node-settings") ? [] : NODE_SETTINGS;
   const maxTickMs = arg(args, "max-tick-ms", DEFAULT_CONFIG.rpc.maxTickMs);
   // `--server-warmup N`: the server's sequencer.warmUpOrders (synthetic orders through the order path at start).
   const serverWarmUp = arg(args, "server-warmup", DEFAULT_CONFIG.sequencer.warmUpOrders);
   // `--wal-interval-ms MS`: the server's sequencer.walGroupIntervalMs (least ms between WAL group writes' starts).
   const walIntervalMs = arg(args, "wal-interval-ms", DEFAULT_CONFIG.sequencer.walGroupIntervalMs);
   // --trace-gc-nvp: one line per GC with the bytes allocated and promoted (read into `gcNvp`, not echoed).
-  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp), String(walIntervalMs)], "READY", ["--trace-gc-nvp", ...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
+  const server = await start("_rpc-server.ts", [String(traders), String(tickMs), String(serverFanout), String(maxTickMs), String(serverWarmUp), String(walIntervalMs)], "READY", ["--trace-gc-nvp", ...nodeSettings, ...extra, ...(profDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-interval", "250"])], true);
   const url = server.line.split(" ")[1];
   const wsUrl = url.replace("http", "ws") + "/ws";
   const fanProcs = subscribers > 0 ? Math.max(1, arg(args, "fanout-procs", 1)) : 0;
@@ -265,10 +271,17 @@ export async function main(args: string[]): Promise<void> {
     const k = Math.floor(subscribers / fanProcs) + (i < subscribers % fanProcs ? 1 : 0);
     return start("_rpc-fanout.ts", [wsUrl, String(k)], "SUBSCRIBED");
   }));
-  // Scheduling experiments: `--fanout-nice N` sets the nice value of the server's fan-out processes,
-  // `--subscriber-nice N` that of the subscriber processes (os.setPriority; below 0 needs CAP_SYS_NICE).
+  // Scheduling: `--fanout-nice N` overrides the nice value of the server's fan-out processes (the node
+  // sets rpc.fanoutNice itself); `--subscriber-nice N` sets that of the subscriber processes, by default
+  // rpc.fanoutNice: they stand for other machines, whose reading does not queue behind the writers for
+  // this machine's cores (os.setPriority; below 0 needs CAP_SYS_NICE, else they keep 0 with a note).
   if (args.includes("--fanout-nice")) for (const pid of childPids(server.child.pid!)) setPriority(pid, arg(args, "fanout-nice", 0));
-  if (args.includes("--subscriber-nice")) for (const f of fans) setPriority(f.child.pid!, arg(args, "subscriber-nice", 0));
+  const subscriberNice = arg(args, "subscriber-nice", DEFAULT_CONFIG.rpc.fanoutNice);
+  try {
+    for (const f of fans) setPriority(f.child.pid!, subscriberNice);
+  } catch (err) {
+    console.log(`subscriber processes stay at nice 0: ${(err as Error).message}`);
+  }
   console.log(`server ${url}; ${subscribers} book subscribers in ${fanProcs} separate process(es); fan-out tick ${tickMs}-${maxTickMs} ms; server fan-out processes ${serverFanout}`);
 
   // ---- phase 1: signed orders at `rate`/s over `conns` WebSockets, one request per order: first a warm-up
@@ -416,6 +429,9 @@ export async function main(args: string[]): Promise<void> {
     ack_ms_p99: Number(pct(lat, 0.99).toFixed(2)),
     warmup_ack_ms_p99: warmP99,
     server_warmup_orders: serverWarmUp,
+    server_node_args: [...nodeSettings, ...extra].join(" "),
+    fanout_nice: args.includes("--fanout-nice") ? arg(args, "fanout-nice", 0) : DEFAULT_CONFIG.rpc.fanoutNice,
+    subscriber_nice: subscriberNice,
     bulk_orders_per_s: Math.round(bulkPerS),
     fanout_subscribers: subscribers,
     fanout_ms_p99: fanout?.p99 ?? null,

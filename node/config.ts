@@ -136,7 +136,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   da: { blobWrapper: "auto", beaconBlockId: "number", archive: false },
   rpc: {
     host: "127.0.0.1", port: 8645, l2ChainId: 0x726f6c6c, maxBodyBytes: 1 << 20, maxBatch: 100, maxConnections: 2000, connRate: 2000,
-    accountRate: 1000, maxSubscriptions: 64, maxBufferedBytes: 8 << 20, tickMs: 10, maxTickMs: 25, fanoutProcs: 1, fanoutNice: 0,
+    accountRate: 1000, maxSubscriptions: 64, maxBufferedBytes: 8 << 20, tickMs: 10, maxTickMs: 25, fanoutProcs: 1, fanoutNice: -10,
   },
   sequencer: {
     maxBatchTxs: 4096, maxBatchAgeMs: 2000, maxBlobBaseFeeGwei: 0, maxFeeWaitMs: 60_000, admissionThreads: 2,
