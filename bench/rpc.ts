@@ -85,6 +85,8 @@ function start(script: string, args: string[], ready: string, nodeArgs: string[]
         gcNvp.promoted += Number(g[4]);
         return;
       }
+      // The rest of such a split trace line, without its isolate tag: not countable, not for the reader.
+      if (/^pause=\S+ mutator=/.test(l)) return;
       lines.push(l);
       if (echo && !l.startsWith("READY") && !l.startsWith("MARK")) process.stderr.write(`server: ${l}\n`);
       const w = waiting.findIndex((x) => l.startsWith(x.prefix));
