@@ -20,7 +20,7 @@ import type { Withdrawal } from "../clob/stf.ts";
 import type { DerivedBatch } from "../derive/index.ts";
 import { settlementAbi } from "../l1/contracts.ts";
 import type { Logger } from "../log.ts";
-import { logsInRanges } from "../ops/l1.ts";
+import { LOG_RANGE_BLOCKS, logsInRanges } from "../ops/l1.ts";
 import type { ConfirmationLevel, FinalizedRange, ProofAt, ProofRefusal, StateProofInfo, WithdrawalProofInfo } from "../rpc/node-view.ts";
 import { RpcError } from "../rpc/errors.ts";
 import { ProofKeeper, type KeeperResume } from "../rpc/proof-keeper.ts";
@@ -142,9 +142,11 @@ export class NodeProofs {
     const keeper = this.keeper;
     if (keeper === null) return 0;
     const { client, settlement, store } = this.o;
-    const events = await logsInRanges(client, this.l1Block + 1, (fromBlock, toBlock) =>
-      client.getContractEvents({ address: settlement, abi: settlementAbi, eventName: "Finalized", fromBlock, toBlock, strict: true }));
+    // The head first, and the events up to it: a head read after the events could pass over a Finalized
+    // event mined in between, and the next range would then not follow on (seen in CI: "expected a range from").
     let readTo = Number(await client.getBlockNumber({ cacheTime: 0 }));
+    const events = await logsInRanges(client, this.l1Block + 1, (fromBlock, toBlock) =>
+      client.getContractEvents({ address: settlement, abi: settlementAbi, eventName: "Finalized", fromBlock, toBlock, strict: true }), LOG_RANGE_BLOCKS, readTo);
     for (const e of events) {
       if (this.keeper !== keeper) break;
       const first = Number(e.args.firstBatch);

@@ -55,11 +55,12 @@ export function walletFromEnv(l1: L1, name: string, env: NodeJS.ProcessEnv = pro
 export const LOG_RANGE_BLOCKS = 10_000;
 
 /**
- * Runs `query(from, to)` over [fromBlock, latest] in ranges of LOG_RANGE_BLOCKS (the range is fixed at
- * the latest block when called) and concatenates the results in block order.
+ * Runs `query(from, to)` over [fromBlock, toBlock] in ranges of `step` blocks and concatenates the results
+ * in block order. `toBlock` defaults to the latest block when called; a caller that records how far it has
+ * read passes the block it read first, so an event mined during the queries is not skipped.
  */
-export async function logsInRanges<T>(client: Pick<PublicClient, "getBlockNumber">, fromBlock: number, query: (from: bigint, to: bigint) => Promise<T[]>, step = LOG_RANGE_BLOCKS): Promise<T[]> {
-  const latest = Number(await client.getBlockNumber({ cacheTime: 0 })); // viem caches the block number otherwise
+export async function logsInRanges<T>(client: Pick<PublicClient, "getBlockNumber">, fromBlock: number, query: (from: bigint, to: bigint) => Promise<T[]>, step = LOG_RANGE_BLOCKS, toBlock?: number): Promise<T[]> {
+  const latest = toBlock ?? Number(await client.getBlockNumber({ cacheTime: 0 })); // viem caches the block number otherwise
   const out: T[] = [];
   for (let a = fromBlock; a <= latest; a += step) out.push(...(await query(BigInt(a), BigInt(Math.min(latest, a + step - 1)))));
   return out;

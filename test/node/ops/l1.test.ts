@@ -32,6 +32,14 @@ describe("ops: L1 helpers (anvil)", function () {
     expect(out).to.deep.equal([3, 13, 23]);
   });
 
+  it("with `toBlock`, stops there even when the head moved on (a caller's read position stays exact)", async () => {
+    const head = Number(await l1.client.getBlockNumber({ cacheTime: 0 }));
+    await fetch(anvil.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "anvil_mine", params: ["0x5"] }) });
+    const ranges: [bigint, bigint][] = [];
+    await logsInRanges(l1.client, head - 2, async (a, b) => (ranges.push([a, b]), []), 10, head);
+    expect(ranges).to.deep.equal([[BigInt(head - 2), BigInt(head)]]);
+  });
+
   it("finds the deployment record, refuses another chain's, and reads keys only from the environment", () => {
     expect(() => loadDeployment({ dataDir: dir }, l1.chain.id)).to.throw(OpsError).with.property("code", "NO_DEPLOYMENT");
     mkdirSync(path.join(dir, "deployments"));
